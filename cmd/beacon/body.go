@@ -1,0 +1,239 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// opt is a request field that tells "absent" from "null or empty". Clients
+// of Statuspage's API send "" and null for unset fields, and form-encoded
+// bodies send every value as a string, so numbers and booleans are also
+// accepted in quotes.
+type opt[T any] struct {
+	Set  bool // the field was present
+	Null bool // it was null or ""
+	V    T
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (o *opt[T]) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if s := string(b); s == "null" || s == `""` {
+		o.Null = true
+		return nil
+	}
+	err := json.Unmarshal(b, &o.V)
+	if err == nil {
+		return nil
+	}
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		if e := json.Unmarshal([]byte(s), &o.V); e == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+// ptr returns the value for a set, non-null field, and nil otherwise.
+func (o opt[T]) ptr() *T {
+	if !o.Set || o.Null {
+		return nil
+	}
+	v := o.V
+	return &v
+}
+
+// str returns a pointer for a present string field, with null meaning "".
+func str(o opt[string]) *string {
+	if !o.Set {
+		return nil
+	}
+	v := o.V
+	return &v
+}
+
+// flexTime accepts RFC 3339 timestamps and plain YYYY-MM-DD dates (UTC).
+type flexTime struct{ time.Time }
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (t *flexTime) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return errors.New("must be a timestamp such as 2026-05-07T03:00:00Z")
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", time.DateOnly} {
+		if v, err := time.Parse(layout, s); err == nil {
+			t.Time = v
+			return nil
+		}
+	}
+	return errors.New("must be a timestamp such as 2026-05-07T03:00:00Z")
+}
+
+// requestError is a client mistake: a 400 for a body that cannot be read,
+// a 422 for a field of the wrong type.
+type requestError struct {
+	status int
+	field  string
+	msg    string
+}
+
+func (e *requestError) Error() string {
+	if e.field != "" {
+		return e.field + " " + e.msg
+	}
+	return e.msg
+}
+
+func badRequest(format string, args ...any) error {
+	return &requestError{status: fiber.StatusBadRequest, msg: fmt.Sprintf(format, args...)}
+}
+
+func unprocessable(field, format string, args ...any) error {
+	return &requestError{status: fiber.StatusUnprocessableEntity, field: field, msg: fmt.Sprintf(format, args...)}
+}
+
+// decodeBody reads a management API request body into dst. It takes JSON
+// whatever the Content-Type says (clients often send none), or a
+// form-encoded body with Rails-style keys (incident[name]=…), and unwraps
+// the resource name ({"incident": {…}}) when present.
+func decodeBody(c *fiber.Ctx, resource string, dst any) error {
+	raw := c.Body()
+	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationForm) {
+		var err error
+		if raw, err = formToJSON(c); err != nil {
+			return err
+		}
+	}
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return nil
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &top); err != nil {
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) {
+			return badRequest("malformed JSON body: %v", err)
+		}
+		return badRequest("the body must be a JSON object")
+	}
+	if inner, ok := top[resource]; ok && len(inner) > 0 && inner[0] == '{' {
+		raw = inner
+	}
+	if err := json.Unmarshal(raw, dst); err != nil {
+		var typ *json.UnmarshalTypeError
+		if errors.As(err, &typ) {
+			return unprocessable(typ.Field, "must be %s", describeType(typ.Type.String()))
+		}
+		return unprocessable("", "%v", err)
+	}
+	return nil
+}
+
+func describeType(t string) string {
+	switch {
+	case strings.Contains(t, "bool"):
+		return "true or false"
+	case strings.Contains(t, "int"), strings.Contains(t, "float"):
+		return "a number"
+	case strings.Contains(t, "[]"):
+		return "a list"
+	case strings.Contains(t, "map"):
+		return "an object"
+	}
+	return "a string"
+}
+
+// formToJSON turns form fields such as incident[name]=x,
+// incident[component_ids][]=a and incident[components][a]=major_outage into
+// the equivalent JSON object.
+func formToJSON(c *fiber.Ctx) ([]byte, error) {
+	root := map[string]any{}
+	var err error
+	c.Request().PostArgs().VisitAll(func(k, v []byte) {
+		if err != nil {
+			return
+		}
+		err = setPath(root, parseFormKey(string(k)), string(v))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(root)
+}
+
+// parseFormKey splits "a[b][]" into ["a", "b", ""].
+func parseFormKey(k string) []string {
+	first, rest, _ := strings.Cut(k, "[")
+	parts := []string{first}
+	for rest != "" {
+		var part string
+		part, rest, _ = strings.Cut(rest, "]")
+		parts = append(parts, part)
+		rest = strings.TrimPrefix(rest, "[")
+	}
+	return parts
+}
+
+func setPath(node map[string]any, path []string, value string) error {
+	if len(path) > 5 {
+		return badRequest("form field nested too deeply")
+	}
+	key := path[0]
+	switch {
+	case len(path) == 1:
+		node[key] = value
+	case len(path) == 2 && path[1] == "":
+		list, _ := node[key].([]any)
+		if len(list) >= 1000 {
+			return badRequest("form list %s is too long", key)
+		}
+		node[key] = append(list, value)
+	default:
+		child, ok := node[key].(map[string]any)
+		if !ok {
+			child = map[string]any{}
+			node[key] = child
+		}
+		return setPath(child, path[1:], value)
+	}
+	return nil
+}
+
+// paging reads page (from 1) and per_page (or limit) query parameters.
+func paging(c *fiber.Ctx, defaultPer int) (offset, limit int, err error) {
+	page, err := queryInt(c, "page", 1, 1, 1_000_000)
+	if err != nil {
+		return 0, 0, err
+	}
+	per, err := queryInt(c, "per_page", defaultPer, 1, 1000)
+	if err != nil {
+		return 0, 0, err
+	}
+	if c.Query("per_page") == "" {
+		if per, err = queryInt(c, "limit", defaultPer, 1, 1000); err != nil {
+			return 0, 0, err
+		}
+	}
+	return (page - 1) * per, per, nil
+}
+
+func queryInt(c *fiber.Ctx, name string, def, lo, hi int) (int, error) {
+	s := c.Query(name)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		return 0, unprocessable(name, "must be a whole number from %d to %d", lo, hi)
+	}
+	return n, nil
+}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"text/tabwriter"
+	"time"
+)
+
+// withApp loads configuration and opens the app for a one-shot command.
+func withApp(ctx context.Context, name string, args []string, getenv func(string) string, stderr io.Writer,
+	flags func(*flag.FlagSet), fn func(a *app, rest []string) error) error {
+	cfg, rest, err := loadConfig(name, args, getenv, stderr, flags)
+	if err != nil {
+		return err
+	}
+	a, err := newApp(ctx, cfg, newLogger(cfg, stderr), time.Now)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return fn(a, rest)
+}
+
+func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	return withApp(ctx, "migrate", args, getenv, stderr, nil, func(a *app, _ []string) error {
+		fmt.Fprintf(stdout, "database %s is up to date\n", a.db.Path())
+		return nil
+	})
+}
+
+func runAPIKey(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("usage: beacon apikey create --name N | list | revoke ID")
+	}
+	sub, args := args[0], args[1:]
+	switch sub {
+	case "create":
+		var name string
+		return withApp(ctx, "apikey create", args, getenv, stderr,
+			func(fs *flag.FlagSet) { fs.StringVar(&name, "name", "", "a name for the key (required)") },
+			func(a *app, _ []string) error {
+				if name == "" {
+					return errors.New("apikey create: --name is required")
+				}
+				_, secret, err := a.keys.Create(ctx, name)
+				if err != nil {
+					return err
+				}
+				// The key alone on stdout, so scripts can capture it.
+				fmt.Fprintln(stdout, secret)
+				return nil
+			})
+	case "list":
+		return withApp(ctx, "apikey list", args, getenv, stderr, nil, func(a *app, _ []string) error {
+			keys, err := a.keys.List(ctx)
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "ID\tNAME\tPREFIX\tCREATED\tSTATE")
+			for _, k := range keys {
+				state := "active"
+				if k.RevokedAt != nil {
+					state = "revoked " + k.RevokedAt.Format(time.RFC3339)
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s…\t%s\t%s\n", k.ID, k.Name, k.Prefix, k.CreatedAt.Format(time.RFC3339), state)
+			}
+			return w.Flush()
+		})
+	case "revoke":
+		return withApp(ctx, "apikey revoke", args, getenv, stderr, nil, func(a *app, rest []string) error {
+			if len(rest) != 1 {
+				return errors.New("usage: beacon apikey revoke ID")
+			}
+			if err := a.keys.Revoke(ctx, rest[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "revoked %s\n", rest[0])
+			return nil
+		})
+	}
+	return fmt.Errorf("unknown apikey command %q", sub)
+}
+
+func runBackup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var to string
+	return withApp(ctx, "backup", args, getenv, stderr,
+		func(fs *flag.FlagSet) { fs.StringVar(&to, "to", "", "file to write (must not exist)") },
+		func(a *app, _ []string) error {
+			if to == "" {
+				return errors.New("backup: --to FILE is required")
+			}
+			if _, err := os.Stat(to); err == nil {
+				return fmt.Errorf("backup: %s already exists", to)
+			}
+			if err := a.db.Backup(ctx, to); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "backed up %s to %s\n", a.db.Path(), to)
+			return nil
+		})
+}

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/apikeys"
+)
+
+// errorJSON is Statuspage's error body, with the offending field when one
+// is to blame.
+type errorJSON struct {
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+// handleError is Fiber's one error handler: it maps domain errors to HTTP
+// statuses and logs only what is the server's fault.
+func (a *app) handleError(c *fiber.Ctx, err error) error {
+	status, body := a.classify(err)
+	if status >= 500 {
+		a.log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
+	}
+	return c.Status(status).JSON(body)
+}
+
+func (a *app) classify(err error) (int, errorJSON) {
+	var (
+		req   *requestError
+		compV *components.ValidationError
+		incV  *incidents.ValidationError
+		fe    *fiber.Error
+	)
+	switch {
+	case errors.As(err, &req):
+		return req.status, errorJSON{Message: req.Error(), Field: req.field}
+	case errors.As(err, &compV):
+		return fiber.StatusUnprocessableEntity, errorJSON{Message: compV.Error(), Field: compV.Field}
+	case errors.As(err, &incV):
+		return fiber.StatusUnprocessableEntity, errorJSON{Message: incV.Error(), Field: incV.Field}
+	case errors.Is(err, components.ErrNotFound), errors.Is(err, incidents.ErrNotFound), errors.Is(err, apikeys.ErrNotFound):
+		return fiber.StatusNotFound, errorJSON{Message: "The requested resource could not be found."}
+	case errors.Is(err, incidents.ErrConflict):
+		return fiber.StatusConflict, errorJSON{Message: err.Error()}
+	case errors.As(err, &fe):
+		return fe.Code, errorJSON{Message: fe.Message}
+	}
+	return fiber.StatusInternalServerError, errorJSON{Message: "Internal server error"}
+}

@@ -1,0 +1,258 @@
+package main
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/incidents"
+)
+
+// incidentRequest is the body of POST and PATCH on incidents, with
+// Statuspage's field names.
+type incidentRequest struct {
+	Name                    opt[string]            `json:"name"`
+	Status                  opt[string]            `json:"status"`
+	ImpactOverride          opt[string]            `json:"impact_override"`
+	Body                    opt[string]            `json:"body"`
+	ComponentIDs            opt[[]string]          `json:"component_ids"`
+	Components              opt[map[string]string] `json:"components"`
+	DeliverNotifications    opt[bool]              `json:"deliver_notifications"`
+	ScheduledFor            opt[flexTime]          `json:"scheduled_for"`
+	ScheduledUntil          opt[flexTime]          `json:"scheduled_until"`
+	ScheduledRemindPrior    opt[bool]              `json:"scheduled_remind_prior"`
+	ScheduledAutoInProgress opt[bool]              `json:"scheduled_auto_in_progress"`
+	ScheduledAutoCompleted  opt[bool]              `json:"scheduled_auto_completed"`
+	// ScheduledAutoTransition sets both automatic edges at once.
+	ScheduledAutoTransition          opt[bool]     `json:"scheduled_auto_transition"`
+	AutoTransitionToMaintenanceState opt[bool]     `json:"auto_transition_to_maintenance_state"`
+	AutoTransitionToOperationalState opt[bool]     `json:"auto_transition_to_operational_state"`
+	NotifyAtStart                    opt[bool]     `json:"auto_transition_deliver_notifications_at_start"`
+	NotifyAtEnd                      opt[bool]     `json:"auto_transition_deliver_notifications_at_end"`
+	Backfilled                       opt[bool]     `json:"backfilled"`
+	BackfillDate                     opt[flexTime] `json:"backfill_date"`
+}
+
+func (req incidentRequest) automation() incidents.AutomationInput {
+	a := incidents.AutomationInput{
+		RemindPrior: req.ScheduledRemindPrior.ptr(), AutoInProgress: req.ScheduledAutoInProgress.ptr(),
+		AutoCompleted: req.ScheduledAutoCompleted.ptr(), ToMaintenanceState: req.AutoTransitionToMaintenanceState.ptr(),
+		ToOperationalState: req.AutoTransitionToOperationalState.ptr(), NotifyAtStart: req.NotifyAtStart.ptr(),
+		NotifyAtEnd: req.NotifyAtEnd.ptr(),
+	}
+	if both := req.ScheduledAutoTransition.ptr(); both != nil {
+		if a.AutoInProgress == nil {
+			a.AutoInProgress = both
+		}
+		if a.AutoCompleted == nil {
+			a.AutoCompleted = both
+		}
+	}
+	return a
+}
+
+func (req incidentRequest) statuses() map[string]components.Status {
+	if req.Components.Null || len(req.Components.V) == 0 {
+		return nil
+	}
+	m := make(map[string]components.Status, len(req.Components.V))
+	for id, st := range req.Components.V {
+		m[id] = components.Status(st)
+	}
+	return m
+}
+
+func timeOf(o opt[flexTime]) *time.Time {
+	if p := o.ptr(); p != nil {
+		return &p.Time
+	}
+	return nil
+}
+
+func (a *app) createIncident(c *fiber.Ctx) error {
+	var req incidentRequest
+	if err := decodeBody(c, "incident", &req); err != nil {
+		return err
+	}
+	n := incidents.NewIncident{
+		Name: req.Name.V, Status: incidents.Status(req.Status.V), Body: req.Body.V,
+		ImpactOverride: components.Impact(req.ImpactOverride.V), ComponentIDs: req.ComponentIDs.V,
+		Components: req.statuses(), DeliverNotifications: req.DeliverNotifications.ptr(),
+		ScheduledFor: timeOf(req.ScheduledFor), ScheduledUntil: timeOf(req.ScheduledUntil),
+		Automation: req.automation(), Backfilled: req.Backfilled.V, BackfillDate: timeOf(req.BackfillDate),
+	}
+	in, err := a.incidents.Create(c.UserContext(), n)
+	if err != nil {
+		return err
+	}
+	return a.sendIncident(c.Status(fiber.StatusCreated), in)
+}
+
+func (a *app) updateIncident(c *fiber.Ctx) error {
+	var req incidentRequest
+	if err := decodeBody(c, "incident", &req); err != nil {
+		return err
+	}
+	ch := incidents.Change{
+		Name: str(req.Name), Body: req.Body.ptr(), Components: req.statuses(),
+		DeliverNotifications: req.DeliverNotifications.ptr(),
+		ScheduledFor:         timeOf(req.ScheduledFor), ScheduledUntil: timeOf(req.ScheduledUntil),
+		Automation: req.automation(),
+	}
+	if st := req.Status.ptr(); st != nil {
+		s := incidents.Status(*st)
+		ch.Status = &s
+	}
+	if req.ImpactOverride.Set {
+		imp := components.Impact(req.ImpactOverride.V)
+		ch.ImpactOverride = &imp
+	}
+	if req.ComponentIDs.Set {
+		list := req.ComponentIDs.V
+		if list == nil {
+			list = []string{}
+		}
+		ch.ComponentIDs = &list
+	}
+	in, err := a.incidents.Update(c.UserContext(), c.Params("id"), ch)
+	if err != nil {
+		return err
+	}
+	return a.sendIncident(c, in)
+}
+
+func (a *app) sendIncident(c *fiber.Ctx, in incidents.Incident) error {
+	r, err := a.renderer(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(r.managedIncident(in))
+}
+
+func (a *app) getIncident(c *fiber.Ctx) error {
+	in, err := a.incidents.Get(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return a.sendIncident(c, in)
+}
+
+func (a *app) deleteIncident(c *fiber.Ctx) error {
+	in, err := a.incidents.Delete(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return a.sendIncident(c, in)
+}
+
+// listIncidents lists incidents and maintenances, newest first, with q
+// searching names.
+func (a *app) listIncidents(c *fiber.Ctx) error {
+	if len(c.Query("q")) > 200 {
+		return unprocessable("q", "is too long (maximum is 200 characters)")
+	}
+	return a.sendIncidentList(c, incidents.Filter{Query: c.Query("q")})
+}
+
+// The filters of the named incident lists.
+var (
+	unresolvedFilter = incidents.Filter{Kind: incidents.KindIncident,
+		Statuses: []incidents.Status{incidents.Investigating, incidents.Identified, incidents.Monitoring}}
+	upcomingFilter = incidents.Filter{Kind: incidents.KindMaintenance,
+		Statuses: []incidents.Status{incidents.Scheduled}, Upcoming: true}
+	scheduledFilter         = incidents.Filter{Kind: incidents.KindMaintenance}
+	activeMaintenanceFilter = incidents.Filter{Kind: incidents.KindMaintenance,
+		Statuses: []incidents.Status{incidents.InProgress, incidents.Verifying}, Upcoming: true}
+)
+
+func (a *app) listIncidentsIn(f incidents.Filter) fiber.Handler {
+	return func(c *fiber.Ctx) error { return a.sendIncidentList(c, f) }
+}
+
+func (a *app) sendIncidentList(c *fiber.Ctx, f incidents.Filter) error {
+	offset, limit, err := paging(c, 100)
+	if err != nil {
+		return err
+	}
+	f.Offset, f.Limit = offset, limit
+	list, err := a.incidents.List(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	total, err := a.incidents.Count(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	r, err := a.renderer(c)
+	if err != nil {
+		return err
+	}
+	c.Set("X-Total-Count", strconv.Itoa(total))
+	return c.JSON(r.managedIncidents(list))
+}
+
+type updateEditRequest struct {
+	Body      opt[string]   `json:"body"`
+	DisplayAt opt[flexTime] `json:"display_at"`
+}
+
+func (a *app) editIncidentUpdate(c *fiber.Ctx) error {
+	var req updateEditRequest
+	if err := decodeBody(c, "incident_update", &req); err != nil {
+		return err
+	}
+	u, err := a.incidents.EditUpdate(c.UserContext(), c.Params("id"), c.Params("update_id"),
+		incidents.UpdateEdit{Body: str(req.Body), DisplayAt: timeOf(req.DisplayAt)})
+	if err != nil {
+		return err
+	}
+	r, err := a.renderer(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(r.update(u))
+}
+
+type postmortemRequest struct {
+	BodyDraft         opt[string] `json:"body_draft"`
+	Body              opt[string] `json:"body"`
+	NotifySubscribers opt[bool]   `json:"notify_subscribers"`
+}
+
+func (a *app) setPostmortem(c *fiber.Ctx) error {
+	var req postmortemRequest
+	if err := decodeBody(c, "postmortem", &req); err != nil {
+		return err
+	}
+	body := req.BodyDraft.V
+	if !req.BodyDraft.Set {
+		body = req.Body.V
+	}
+	in, err := a.incidents.SetPostmortem(c.UserContext(), c.Params("id"), body)
+	if err != nil {
+		return err
+	}
+	return a.sendIncident(c, in)
+}
+
+func (a *app) publishPostmortem(c *fiber.Ctx) error {
+	var req postmortemRequest
+	if err := decodeBody(c, "postmortem", &req); err != nil {
+		return err
+	}
+	in, err := a.incidents.PublishPostmortem(c.UserContext(), c.Params("id"), req.NotifySubscribers.V)
+	if err != nil {
+		return err
+	}
+	return a.sendIncident(c, in)
+}
+
+func (a *app) revertPostmortem(c *fiber.Ctx) error {
+	in, err := a.incidents.RevertPostmortem(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return a.sendIncident(c, in)
+}

@@ -1,0 +1,336 @@
+package main
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/incidents"
+)
+
+// renderer returns a renderer for the current page and components.
+func (a *app) renderer(c *fiber.Ctx) (*renderer, error) {
+	s, err := a.public.get(c.UserContext())
+	if err != nil {
+		return nil, err
+	}
+	return newRenderer(s.page, a.cfg.BaseURL, s.components), nil
+}
+
+// --- page ---
+
+type pageRequest struct {
+	Name       opt[string] `json:"name"`
+	URL        opt[string] `json:"url"`
+	TimeZone   opt[string] `json:"time_zone"`
+	SupportURL opt[string] `json:"support_url"`
+}
+
+// managedPageJSON is the management API's page object (the subset Beacon
+// keeps).
+type managedPageJSON struct {
+	ID         string  `json:"id"`
+	CreatedAt  string  `json:"created_at"`
+	UpdatedAt  string  `json:"updated_at"`
+	Name       string  `json:"name"`
+	URL        string  `json:"url"`
+	TimeZone   string  `json:"time_zone"`
+	SupportURL *string `json:"support_url"`
+}
+
+func (r *renderer) managedPage(p components.Page) managedPageJSON {
+	return managedPageJSON{ID: p.ID, CreatedAt: r.time(p.CreatedAt), UpdatedAt: r.time(p.UpdatedAt),
+		Name: p.Name, URL: p.URL, TimeZone: p.TimeZone, SupportURL: optString(p.SupportURL)}
+}
+
+func (a *app) listPages(c *fiber.Ctx) error {
+	page, err := a.components.Page(c.UserContext())
+	if err != nil {
+		return err
+	}
+	r := newRenderer(page, a.cfg.BaseURL, nil)
+	return c.JSON([]managedPageJSON{r.managedPage(page)})
+}
+
+func (a *app) getPage(c *fiber.Ctx) error {
+	page, err := a.components.Page(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(newRenderer(page, a.cfg.BaseURL, nil).managedPage(page))
+}
+
+func (a *app) updatePage(c *fiber.Ctx) error {
+	var req pageRequest
+	if err := decodeBody(c, "page", &req); err != nil {
+		return err
+	}
+	page, err := a.components.UpdatePage(c.UserContext(), components.PageInput{
+		Name: str(req.Name), URL: str(req.URL), TimeZone: str(req.TimeZone), SupportURL: str(req.SupportURL),
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(newRenderer(page, a.cfg.BaseURL, nil).managedPage(page))
+}
+
+// --- components ---
+
+type componentRequest struct {
+	Name               opt[string] `json:"name"`
+	Description        opt[string] `json:"description"`
+	Status             opt[string] `json:"status"`
+	GroupID            opt[string] `json:"group_id"`
+	Position           opt[int]    `json:"position"`
+	Showcase           opt[bool]   `json:"showcase"`
+	OnlyShowIfDegraded opt[bool]   `json:"only_show_if_degraded"`
+	StartDate          opt[string] `json:"start_date"`
+}
+
+func (req componentRequest) input() components.Input {
+	in := components.Input{
+		Name: str(req.Name), Description: str(req.Description), GroupID: str(req.GroupID),
+		Position: req.Position.ptr(), Showcase: req.Showcase.ptr(), OnlyShowIfDegraded: req.OnlyShowIfDegraded.ptr(),
+		StartDate: str(req.StartDate),
+	}
+	if st := req.Status.ptr(); st != nil {
+		s := components.Status(*st)
+		in.Status = &s
+	}
+	return in
+}
+
+func (a *app) listComponents(c *fiber.Ctx) error {
+	offset, limit, err := paging(c, 100)
+	if err != nil {
+		return err
+	}
+	r, err := a.renderer(c)
+	if err != nil {
+		return err
+	}
+	all, err := a.components.List(c.UserContext())
+	if err != nil {
+		return err
+	}
+	c.Set("X-Total-Count", strconv.Itoa(len(all)))
+	return c.JSON(r.components(window(all, offset, limit)))
+}
+
+func window[T any](list []T, offset, limit int) []T {
+	if offset >= len(list) {
+		return []T{}
+	}
+	return list[offset:min(len(list), offset+limit)]
+}
+
+func (a *app) createComponent(c *fiber.Ctx) error {
+	var req componentRequest
+	if err := decodeBody(c, "component", &req); err != nil {
+		return err
+	}
+	comp, err := a.components.Create(c.UserContext(), req.input())
+	if err != nil {
+		return err
+	}
+	return a.sendComponent(c.Status(fiber.StatusCreated), comp.ID)
+}
+
+func (a *app) sendComponent(c *fiber.Ctx, id string) error {
+	comp, err := a.components.Get(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	r, err := a.renderer(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(r.component(comp))
+}
+
+func (a *app) getComponent(c *fiber.Ctx) error {
+	return a.sendComponent(c, c.Params("id"))
+}
+
+func (a *app) updateComponent(c *fiber.Ctx) error {
+	var req componentRequest
+	if err := decodeBody(c, "component", &req); err != nil {
+		return err
+	}
+	comp, err := a.components.Update(c.UserContext(), c.Params("id"), req.input())
+	if err != nil {
+		return err
+	}
+	return a.sendComponent(c, comp.ID)
+}
+
+func (a *app) deleteComponent(c *fiber.Ctx) error {
+	if err := a.components.Delete(c.UserContext(), c.Params("id")); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// componentUptime answers Statuspage's uptime endpoint. start and end are
+// dates (YYYY-MM-DD) in the page's time zone; the default is the last 90
+// days.
+func (a *app) componentUptime(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	r, err := a.renderer(c)
+	if err != nil {
+		return err
+	}
+	comp, err := a.components.Get(ctx, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	now := a.now().In(r.loc)
+	end, err := queryDate(c, "end", now, r.loc)
+	if err != nil {
+		return err
+	}
+	start, err := queryDate(c, "start", end.AddDate(0, 0, -89), r.loc)
+	if err != nil {
+		return err
+	}
+	if end.Before(start) {
+		return unprocessable("end", "must not be before start")
+	}
+	u, err := a.components.Uptime(ctx, comp.ID, start, end, r.loc, a.now())
+	if err != nil {
+		return err
+	}
+	warnings := []string{}
+	if len(u.Days) > 0 && u.Days[0].NoData {
+		warnings = append(warnings, "The range starts before the component's history: days without data are left out of the percentage.")
+	}
+	related, err := a.incidents.List(ctx, incidents.Filter{ComponentID: comp.ID, From: start, To: end.AddDate(0, 0, 1), Limit: 1000})
+	if err != nil {
+		return err
+	}
+	events := make([]eventJSON, 0, len(related))
+	for _, in := range related {
+		events = append(events, eventJSON{ID: in.ID, Name: in.Name})
+	}
+	return c.JSON(uptimeJSON{
+		RangeStart: start.Format(time.DateOnly), RangeEnd: end.Format(time.DateOnly),
+		UptimePercentage: u.Percent(), MajorOutage: int64(u.MajorOutage.Seconds()), PartialOutage: int64(u.PartialOut.Seconds()),
+		Warnings: warnings, ID: comp.ID, Name: comp.Name, RelatedEvents: events,
+	})
+}
+
+func queryDate(c *fiber.Ctx, name string, def time.Time, loc *time.Location) (time.Time, error) {
+	s := c.Query(name)
+	if s == "" {
+		return time.Date(def.Year(), def.Month(), def.Day(), 0, 0, 0, 0, loc), nil
+	}
+	if len(s) > len(time.DateOnly) {
+		s = s[:len(time.DateOnly)] // accept full timestamps; the day is what counts
+	}
+	d, err := time.ParseInLocation(time.DateOnly, s, loc)
+	if err != nil {
+		return time.Time{}, unprocessable(name, "must be a date formatted YYYY-MM-DD")
+	}
+	return d, nil
+}
+
+// --- component groups ---
+
+type groupRequest struct {
+	Name        opt[string]   `json:"name"`
+	Description opt[string]   `json:"description"`
+	Position    opt[int]      `json:"position"`
+	Components  opt[[]string] `json:"components"`
+}
+
+func (req groupRequest) input() components.GroupInput {
+	in := components.GroupInput{Name: str(req.Name), Description: str(req.Description), Position: req.Position.ptr()}
+	if req.Components.Set {
+		members := req.Components.V
+		if members == nil {
+			members = []string{}
+		}
+		in.Members = &members
+	}
+	return in
+}
+
+func (a *app) listGroups(c *fiber.Ctx) error {
+	offset, limit, err := paging(c, 100)
+	if err != nil {
+		return err
+	}
+	groups, err := a.components.Groups(c.UserContext())
+	if err != nil {
+		return err
+	}
+	r, err := a.renderer(c)
+	if err != nil {
+		return err
+	}
+	out := []groupJSON{}
+	for _, g := range window(groups, offset, limit) {
+		out = append(out, r.group(g))
+	}
+	c.Set("X-Total-Count", strconv.Itoa(len(groups)))
+	return c.JSON(out)
+}
+
+func (a *app) sendGroup(c *fiber.Ctx, g components.Component) error {
+	r, err := a.renderer(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(r.group(g))
+}
+
+func (a *app) createGroup(c *fiber.Ctx) error {
+	var req groupRequest
+	if err := decodeBody(c, "component_group", &req); err != nil {
+		return err
+	}
+	g, err := a.components.CreateGroup(c.UserContext(), req.input())
+	if err != nil {
+		return err
+	}
+	return a.sendGroup(c.Status(fiber.StatusCreated), g)
+}
+
+func (a *app) getGroup(c *fiber.Ctx) error {
+	g, err := a.components.Get(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if !g.Group {
+		return fiber.ErrNotFound
+	}
+	return a.sendGroup(c, g)
+}
+
+func (a *app) updateGroup(c *fiber.Ctx) error {
+	var req groupRequest
+	if err := decodeBody(c, "component_group", &req); err != nil {
+		return err
+	}
+	g, err := a.components.UpdateGroup(c.UserContext(), c.Params("id"), req.input())
+	if err != nil {
+		return err
+	}
+	return a.sendGroup(c, g)
+}
+
+func (a *app) deleteGroup(c *fiber.Ctx) error {
+	g, err := a.components.Get(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if !g.Group {
+		return fiber.ErrNotFound
+	}
+	if err := a.components.DeleteGroup(c.UserContext(), g.ID); err != nil {
+		return err
+	}
+	return a.sendGroup(c, g)
+}

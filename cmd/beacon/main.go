@@ -1,0 +1,103 @@
+// Command beacon runs the Beacon status page and its command-line tools.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "beacon:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+const usage = `Usage: beacon [command] [flags]
+
+Commands:
+  serve                     run the status page (the default)
+  migrate                   create or update the database schema, then exit
+  apikey create --name N    create a management API key and print it once
+  apikey list               list API keys
+  apikey revoke ID          revoke an API key (by id or prefix)
+  backup --to FILE          write a consistent copy of the live database
+  demo                      fill an empty database with a realistic example
+
+Every command takes --addr, --data-dir and --base-url; all settings are
+also read from BEACON_… environment variables (see the README).
+`
+
+// run is the whole program, with its environment passed in so tests can
+// drive it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return runServe(ctx, args, getenv, stderr, nil)
+	case "migrate":
+		return runMigrate(ctx, args, getenv, stdout, stderr)
+	case "apikey":
+		return runAPIKey(ctx, args, getenv, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, args, getenv, stdout, stderr)
+	case "demo":
+		return runDemo(ctx, args, getenv, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// runServe serves until ctx is done. ready, if set, is told the address
+// once the server listens.
+func runServe(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer, ready func(string)) error {
+	cfg, _, err := loadConfig("serve", args, getenv, stderr, nil)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	a, err := newApp(ctx, cfg, log, time.Now)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if n, err := a.components.Count(ctx); err == nil && n == 0 {
+		log.Info("the page has no components yet: run `beacon demo` for an example, or create them through the API (see README)")
+	}
+	return a.serve(ctx, ready)
+}
+
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	return ln, nil
+}

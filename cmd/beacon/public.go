@@ -1,0 +1,229 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/incidents"
+)
+
+// publicCache keeps every public API body rendered in memory. A committed
+// change marks it dirty; the next request rebuilds it once while concurrent
+// requests wait for that one rebuild, so a traffic spike during an outage
+// costs no database work.
+type publicCache struct {
+	a     *app
+	dirty atomic.Bool
+	mu    sync.Mutex // serialises rebuilds
+	cur   atomic.Pointer[snapshot]
+}
+
+// snapshot is the page's public state at one moment, with the rendered
+// bodies of the v2 endpoints keyed by path below /api/v2/.
+type snapshot struct {
+	page       components.Page
+	status     components.PageStatus
+	components []components.Component
+	unresolved []incidents.Incident
+	upcoming   []incidents.Incident
+	active     []incidents.Incident
+	updatedAt  time.Time
+	api        map[string]*resource
+}
+
+// resource is one rendered body, with its gzip form and entity tag.
+type resource struct {
+	body []byte
+	gz   []byte
+	etag string
+}
+
+func newPublicCache(a *app) *publicCache {
+	c := &publicCache{a: a}
+	c.dirty.Store(true)
+	return c
+}
+
+// invalidate marks the cache stale; it is called after every commit.
+func (c *publicCache) invalidate() { c.dirty.Store(true) }
+
+// get returns the current snapshot, rebuilding it first if it is stale.
+func (c *publicCache) get(ctx context.Context) (*snapshot, error) {
+	if s := c.cur.Load(); s != nil && !c.dirty.Load() {
+		return s, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s := c.cur.Load(); s != nil && !c.dirty.Load() {
+		return s, nil
+	}
+	// Clear the flag before reading, so a change committed during the
+	// rebuild marks the new snapshot stale again.
+	c.dirty.Store(false)
+	s, err := c.build(ctx)
+	if err != nil {
+		c.dirty.Store(true)
+		return nil, err
+	}
+	c.cur.Store(s)
+	return s, nil
+}
+
+// recentLimit is how many incidents and maintenances the history endpoints
+// return, as Statuspage does.
+const recentLimit = 50
+
+func (c *publicCache) build(ctx context.Context) (*snapshot, error) {
+	a := c.a
+	page, err := a.components.Page(ctx)
+	if err != nil {
+		return nil, err
+	}
+	all, err := a.components.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	list := func(f incidents.Filter) []incidents.Incident {
+		if err != nil {
+			return nil
+		}
+		var out []incidents.Incident
+		out, err = a.incidents.List(ctx, f)
+		return out
+	}
+	unresolved := list(incidents.Filter{Kind: incidents.KindIncident, Statuses: []incidents.Status{incidents.Investigating, incidents.Identified, incidents.Monitoring}, Limit: 1000})
+	recent := list(incidents.Filter{Kind: incidents.KindIncident, Limit: recentLimit})
+	upcoming := list(incidents.Filter{Kind: incidents.KindMaintenance, Statuses: []incidents.Status{incidents.Scheduled}, Upcoming: true, Limit: 1000})
+	active := list(incidents.Filter{Kind: incidents.KindMaintenance, Statuses: []incidents.Status{incidents.InProgress, incidents.Verifying}, Upcoming: true, Limit: 1000})
+	recentMaint := list(incidents.Filter{Kind: incidents.KindMaintenance, Limit: recentLimit})
+	if err != nil {
+		return nil, err
+	}
+
+	s := &snapshot{page: page, components: all, unresolved: unresolved, upcoming: upcoming, active: active, updatedAt: page.UpdatedAt}
+	worst := components.ImpactNone
+	for _, in := range append(append([]incidents.Incident{}, unresolved...), active...) {
+		if in.Impact.Worse(worst) {
+			worst = in.Impact
+		}
+	}
+	s.status = components.Rollup(components.Leaves(all), worst)
+	for _, comp := range all {
+		s.updatedAt = later(s.updatedAt, comp.UpdatedAt)
+	}
+	for _, group := range [][]incidents.Incident{recent, recentMaint} {
+		for _, in := range group {
+			s.updatedAt = later(s.updatedAt, in.UpdatedAt)
+		}
+	}
+
+	r := newRenderer(page, a.cfg.BaseURL, all)
+	p := r.pageJSON(s.updatedAt)
+	bodies := map[string]any{
+		"summary.json": struct {
+			Page                  pageJSON          `json:"page"`
+			Components            []componentJSON   `json:"components"`
+			Incidents             []incidentJSON    `json:"incidents"`
+			ScheduledMaintenances []maintenanceJSON `json:"scheduled_maintenances"`
+			Status                statusJSON        `json:"status"`
+		}{p, r.components(all), r.incidents(unresolved), r.maintenances(append(append([]incidents.Incident{}, active...), upcoming...)), s.status},
+		"status.json": struct {
+			Page   pageJSON   `json:"page"`
+			Status statusJSON `json:"status"`
+		}{p, s.status},
+		"components.json": struct {
+			Page       pageJSON        `json:"page"`
+			Components []componentJSON `json:"components"`
+		}{p, r.components(all)},
+		"incidents.json":                       incidentsBody{p, r.incidents(recent)},
+		"incidents/unresolved.json":            incidentsBody{p, r.incidents(unresolved)},
+		"scheduled-maintenances.json":          maintenancesBody{p, r.maintenances(recentMaint)},
+		"scheduled-maintenances/upcoming.json": maintenancesBody{p, r.maintenances(upcoming)},
+		"scheduled-maintenances/active.json":   maintenancesBody{p, r.maintenances(active)},
+	}
+	s.api = make(map[string]*resource, len(bodies))
+	for path, v := range bodies {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("render %s: %w", path, err)
+		}
+		s.api[path] = newResource(b)
+	}
+	return s, nil
+}
+
+type incidentsBody struct {
+	Page      pageJSON       `json:"page"`
+	Incidents []incidentJSON `json:"incidents"`
+}
+
+type maintenancesBody struct {
+	Page                  pageJSON          `json:"page"`
+	ScheduledMaintenances []maintenanceJSON `json:"scheduled_maintenances"`
+}
+
+func newResource(body []byte) *resource {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(body)
+	zw.Close()
+	sum := sha256.Sum256(body)
+	return &resource{body: body, gz: buf.Bytes(), etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`}
+}
+
+// send writes r with its validators, answering 304 to a matching
+// If-None-Match and sending the gzip form to clients that accept it.
+func (r *resource) send(c *fiber.Ctx, contentType string) error {
+	c.Set(fiber.HeaderContentType, contentType)
+	c.Set(fiber.HeaderETag, r.etag)
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	c.Set(fiber.HeaderVary, fiber.HeaderAcceptEncoding)
+	if inm := c.Get(fiber.HeaderIfNoneMatch); inm != "" && etagMatches(inm, r.etag) {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	if strings.Contains(c.Get(fiber.HeaderAcceptEncoding), "gzip") {
+		c.Set(fiber.HeaderContentEncoding, "gzip")
+		return c.Send(r.gz)
+	}
+	return c.Send(r.body)
+}
+
+func etagMatches(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == etag || t == "*" {
+			return true
+		}
+	}
+	return false
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// apiV2 serves one cached v2 body.
+func (a *app) apiV2(path string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		s, err := a.public.get(c.UserContext())
+		if err != nil {
+			return err
+		}
+		return s.api[path].send(c, fiber.MIMEApplicationJSONCharsetUTF8)
+	}
+}

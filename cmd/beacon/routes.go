@@ -1,0 +1,78 @@
+package main
+
+import (
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/cors"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+)
+
+// routes is the one route table.
+func (a *app) routes() *fiber.App {
+	app := a.newFiber()
+	app.Use(a.instrument, recover.New())
+
+	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	app.Get("/readyz", a.ready)
+	app.Get("/metrics", a.metrics.handler())
+
+	// Public API v2: open to any origin, served from memory.
+	v2 := app.Group("/api/v2", cors.New(cors.Config{AllowOrigins: "*", AllowMethods: "GET,HEAD,OPTIONS"}))
+	for _, path := range []string{
+		"summary.json", "status.json", "components.json",
+		"incidents.json", "incidents/unresolved.json",
+		"scheduled-maintenances.json", "scheduled-maintenances/upcoming.json", "scheduled-maintenances/active.json",
+	} {
+		v2.Get("/"+path, a.apiV2(path))
+	}
+
+	// Management API v1, authenticated by API key.
+	v1 := app.Group("/api/v1")
+	v1.Get("/pages", a.requireKey, a.listPages)
+	p := v1.Group("/pages/:page_id", a.requireKey)
+	p.Get("", a.getPage)
+	p.Patch("", a.updatePage)
+	p.Put("", a.updatePage)
+
+	p.Get("/components", a.listComponents)
+	p.Post("/components", a.createComponent)
+	p.Get("/components/:id", a.getComponent)
+	p.Patch("/components/:id", a.updateComponent)
+	p.Put("/components/:id", a.updateComponent)
+	p.Delete("/components/:id", a.deleteComponent)
+	p.Get("/components/:id/uptime", a.componentUptime)
+
+	p.Get("/component-groups", a.listGroups)
+	p.Post("/component-groups", a.createGroup)
+	p.Get("/component-groups/:id", a.getGroup)
+	p.Patch("/component-groups/:id", a.updateGroup)
+	p.Put("/component-groups/:id", a.updateGroup)
+	p.Delete("/component-groups/:id", a.deleteGroup)
+
+	p.Get("/incidents", a.listIncidents)
+	p.Post("/incidents", a.createIncident)
+	p.Get("/incidents/unresolved", a.listIncidentsIn(unresolvedFilter))
+	p.Get("/incidents/upcoming", a.listIncidentsIn(upcomingFilter))
+	p.Get("/incidents/scheduled", a.listIncidentsIn(scheduledFilter))
+	p.Get("/incidents/active_maintenance", a.listIncidentsIn(activeMaintenanceFilter))
+	p.Get("/incidents/:id", a.getIncident)
+	p.Patch("/incidents/:id", a.updateIncident)
+	p.Put("/incidents/:id", a.updateIncident)
+	p.Delete("/incidents/:id", a.deleteIncident)
+	p.Patch("/incidents/:id/incident_updates/:update_id", a.editIncidentUpdate)
+	p.Put("/incidents/:id/incident_updates/:update_id", a.editIncidentUpdate)
+	p.Put("/incidents/:id/postmortem", a.setPostmortem)
+	p.Put("/incidents/:id/postmortem/publish", a.publishPostmortem)
+	p.Put("/incidents/:id/postmortem/revert", a.revertPostmortem)
+
+	// Anything else under the API answers in JSON too.
+	app.Use("/api", func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+	return app
+}
+
+func (a *app) ready(c *fiber.Ctx) error {
+	if err := a.db.Ping(c.UserContext()); err != nil {
+		a.log.Warn("not ready", "err", err)
+		return c.Status(fiber.StatusServiceUnavailable).SendString("database unavailable")
+	}
+	return c.SendString("ready")
+}

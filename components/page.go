@@ -1,0 +1,158 @@
+package components
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/beacon-status/beacon/internal/ids"
+	"github.com/beacon-status/beacon/internal/sqlite"
+)
+
+// Page is the status page itself: there is one per installation.
+type Page struct {
+	ID         string
+	Name       string
+	URL        string
+	TimeZone   string // IANA name
+	SupportURL string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// Location returns the page's time zone, or UTC if it cannot be loaded.
+func (p Page) Location() *time.Location {
+	loc, err := time.LoadLocation(p.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// PageInput changes the page's settings; nil fields stay.
+type PageInput struct {
+	Name       *string
+	URL        *string
+	TimeZone   *string
+	SupportURL *string
+}
+
+// Validate checks every set field.
+func (in *PageInput) Validate() error {
+	if in.Name != nil {
+		n := strings.TrimSpace(*in.Name)
+		if n == "" {
+			return invalid("name", "can't be blank")
+		}
+		if utf8.RuneCountInString(n) > 255 {
+			return invalid("name", "is too long (maximum is 255 characters)")
+		}
+		*in.Name = n
+	}
+	if in.URL != nil && *in.URL != "" && !isHTTPURL(*in.URL) {
+		return invalid("url", "must be an http or https URL")
+	}
+	if in.SupportURL != nil && *in.SupportURL != "" && !isHTTPURL(*in.SupportURL) {
+		return invalid("support_url", "must be an http or https URL")
+	}
+	if in.TimeZone != nil {
+		if *in.TimeZone == "" || *in.TimeZone == "Local" {
+			return invalid("time_zone", "must be an IANA time zone name such as Etc/UTC or Europe/Paris")
+		}
+		if _, err := time.LoadLocation(*in.TimeZone); err != nil {
+			return invalid("time_zone", "%q is not a known IANA time zone", *in.TimeZone)
+		}
+	}
+	return nil
+}
+
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && len(s) <= 2000
+}
+
+const selectPage = `SELECT id, name, url, time_zone, support_url, created_at, updated_at FROM pages LIMIT 1`
+
+func scanPage(row *sql.Row) (Page, error) {
+	var p Page
+	err := row.Scan(&p.ID, &p.Name, &p.URL, &p.TimeZone, &p.SupportURL, sqlite.Time(&p.CreatedAt), sqlite.Time(&p.UpdatedAt))
+	return p, err
+}
+
+// EnsurePage returns the page, creating it from defaults on first start. The
+// page id is generated once and never changes; later starts ignore defaults
+// (the page is edited through UpdatePage).
+func (s *Service) EnsurePage(ctx context.Context, defaults PageInput) (Page, error) {
+	if err := defaults.Validate(); err != nil {
+		return Page{}, err
+	}
+	var page Page
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		p, err := scanPage(tx.QueryRowContext(ctx, selectPage))
+		if err == nil {
+			page = p
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("components: load page: %w", err)
+		}
+		now := s.now().UTC()
+		page = Page{ID: ids.New(), Name: "Beacon", URL: "http://localhost:8080", TimeZone: "Etc/UTC", CreatedAt: now, UpdatedAt: now}
+		apply(&page.Name, defaults.Name)
+		apply(&page.URL, defaults.URL)
+		apply(&page.TimeZone, defaults.TimeZone)
+		apply(&page.SupportURL, defaults.SupportURL)
+		_, err = tx.ExecContext(ctx, `INSERT INTO pages (id, name, url, time_zone, support_url, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			page.ID, page.Name, page.URL, page.TimeZone, page.SupportURL, sqlite.FormatTime(now), sqlite.FormatTime(now))
+		if err != nil {
+			return fmt.Errorf("components: create page: %w", err)
+		}
+		return nil
+	})
+	return page, err
+}
+
+// Page returns the page.
+func (s *Service) Page(ctx context.Context) (Page, error) {
+	p, err := scanPage(s.db.Read.QueryRowContext(ctx, selectPage))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Page{}, fmt.Errorf("components: page: %w", ErrNotFound)
+	}
+	if err != nil {
+		return Page{}, fmt.Errorf("components: page: %w", err)
+	}
+	return p, nil
+}
+
+// UpdatePage changes the page's settings.
+func (s *Service) UpdatePage(ctx context.Context, in PageInput) (Page, error) {
+	if err := in.Validate(); err != nil {
+		return Page{}, err
+	}
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		p, err := scanPage(tx.QueryRowContext(ctx, selectPage))
+		if err != nil {
+			return fmt.Errorf("components: update page: %w", err)
+		}
+		apply(&p.Name, in.Name)
+		apply(&p.URL, in.URL)
+		apply(&p.TimeZone, in.TimeZone)
+		apply(&p.SupportURL, in.SupportURL)
+		_, err = tx.ExecContext(ctx, `UPDATE pages SET name = ?, url = ?, time_zone = ?, support_url = ?, updated_at = ? WHERE id = ?`,
+			p.Name, p.URL, p.TimeZone, p.SupportURL, sqlite.FormatTime(s.now()), p.ID)
+		if err != nil {
+			return fmt.Errorf("components: update page: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return Page{}, err
+	}
+	s.changed()
+	return s.Page(ctx)
+}

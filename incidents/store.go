@@ -1,0 +1,338 @@
+package incidents
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/internal/sqlite"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrations returns this package's schema changes; they reference the
+// components tables, so they run after components.Migrations.
+func Migrations() sqlite.Migrations {
+	return sqlite.Migrations{Package: "incidents", FS: sqlite.Sub(migrations, "migrations")}
+}
+
+const selectIncidents = `SELECT id, kind, name, status, impact, COALESCE(impact_override, ''), backfilled,
+	started_at, monitoring_at, resolved_at, scheduled_for, scheduled_until,
+	scheduled_remind_prior, scheduled_reminded_at, scheduled_auto_in_progress, scheduled_auto_completed,
+	to_maintenance_state, to_operational_state, notify_at_start, notify_at_end,
+	postmortem_body, postmortem_published_at, postmortem_notified, created_at, updated_at
+	FROM incidents`
+
+func scanIncident(row interface{ Scan(...any) error }) (Incident, error) {
+	var in Incident
+	a := &in.Automation
+	err := row.Scan(&in.ID, &in.Kind, &in.Name, &in.Status, &in.Impact, &in.ImpactOverride, &in.Backfilled,
+		sqlite.Time(&in.StartedAt), sqlite.OptTime(&in.MonitoringAt), sqlite.OptTime(&in.ResolvedAt),
+		sqlite.OptTime(&in.ScheduledFor), sqlite.OptTime(&in.ScheduledUntil),
+		&a.RemindPrior, sqlite.OptTime(&in.RemindedAt), &a.AutoInProgress, &a.AutoCompleted,
+		&a.ToMaintenanceState, &a.ToOperationalState, &a.NotifyAtStart, &a.NotifyAtEnd,
+		&in.Postmortem.Body, sqlite.OptTime(&in.Postmortem.PublishedAt), &in.Postmortem.NotifiedSubscribers,
+		sqlite.Time(&in.CreatedAt), sqlite.Time(&in.UpdatedAt))
+	return in, err
+}
+
+// Filter selects incidents for List.
+type Filter struct {
+	Kind     Kind     // "" for both kinds
+	Statuses []Status // empty for any status
+	Query    string   // case-insensitive substring of the name
+	// ComponentID keeps incidents that affect this component.
+	ComponentID string
+	// From and To, when set, keep incidents that were open at some time in
+	// [From, To).
+	From, To time.Time
+	// Upcoming orders by scheduled start, soonest first, instead of newest
+	// first.
+	Upcoming bool
+	Limit    int // 0 means 50
+	Offset   int
+}
+
+// Get returns one incident with its timeline and components.
+func (s *Service) Get(ctx context.Context, id string) (Incident, error) {
+	return s.getTx(ctx, s.db.Read, id)
+}
+
+func (s *Service) getTx(ctx context.Context, q components.Queryer, id string) (Incident, error) {
+	list, err := s.query(ctx, q, ` WHERE id = ?`, []any{id})
+	if err != nil {
+		return Incident{}, err
+	}
+	if len(list) == 0 {
+		return Incident{}, fmt.Errorf("incidents: get %s: %w", id, ErrNotFound)
+	}
+	return list[0], nil
+}
+
+// List returns the incidents matching f with their timelines.
+func (s *Service) List(ctx context.Context, f Filter) ([]Incident, error) {
+	where, args := f.where()
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	order := ` ORDER BY created_at DESC, id`
+	if f.Upcoming {
+		order = ` ORDER BY scheduled_for, id`
+	}
+	args = append(args, limit, max(f.Offset, 0))
+	return s.query(ctx, s.db.Read, where+order+` LIMIT ? OFFSET ?`, args)
+}
+
+// Count returns how many incidents match f, ignoring its paging.
+func (s *Service) Count(ctx context.Context, f Filter) (int, error) {
+	where, args := f.where()
+	var n int
+	if err := s.db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM incidents`+where, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("incidents: count: %w", err)
+	}
+	return n, nil
+}
+
+func (f Filter) where() (string, []any) {
+	var conds []string
+	var args []any
+	if f.Kind != "" {
+		conds = append(conds, `kind = ?`)
+		args = append(args, f.Kind)
+	}
+	if len(f.Statuses) > 0 {
+		conds = append(conds, `status IN (?`+strings.Repeat(`, ?`, len(f.Statuses)-1)+`)`)
+		for _, st := range f.Statuses {
+			args = append(args, st)
+		}
+	}
+	if f.Query != "" {
+		conds = append(conds, `name LIKE ? ESCAPE '\'`)
+		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(f.Query)
+		args = append(args, "%"+esc+"%")
+	}
+	if f.ComponentID != "" {
+		conds = append(conds, `id IN (SELECT incident_id FROM incident_components WHERE component_id = ?)`)
+		args = append(args, f.ComponentID)
+	}
+	if !f.To.IsZero() {
+		conds = append(conds, `started_at < ?`)
+		args = append(args, sqlite.FormatTime(f.To))
+	}
+	if !f.From.IsZero() {
+		conds = append(conds, `(resolved_at IS NULL OR resolved_at >= ?)`)
+		args = append(args, sqlite.FormatTime(f.From))
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return ` WHERE ` + strings.Join(conds, ` AND `), args
+}
+
+// query loads incidents and then, in one query each, the updates and
+// components of all of them.
+func (s *Service) query(ctx context.Context, q components.Queryer, tail string, args []any) ([]Incident, error) {
+	rows, err := q.QueryContext(ctx, selectIncidents+tail, args...)
+	if err != nil {
+		return nil, fmt.Errorf("incidents: list: %w", err)
+	}
+	list := []Incident{}
+	index := map[string]int{}
+	for rows.Next() {
+		in, err := scanIncident(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("incidents: list: %w", err)
+		}
+		in.ComponentIDs = []string{}
+		in.Updates = []Update{}
+		index[in.ID] = len(list)
+		list = append(list, in)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("incidents: list: %w", err)
+	}
+	if len(list) == 0 {
+		return list, nil
+	}
+	idArgs := make([]any, 0, len(list))
+	for _, in := range list {
+		idArgs = append(idArgs, in.ID)
+	}
+	marks := `(?` + strings.Repeat(`, ?`, len(list)-1) + `)`
+
+	crows, err := q.QueryContext(ctx, `SELECT ic.incident_id, ic.component_id FROM incident_components ic
+		JOIN components c ON c.id = ic.component_id
+		WHERE ic.incident_id IN `+marks+` ORDER BY c.position, c.id`, idArgs...)
+	if err != nil {
+		return nil, fmt.Errorf("incidents: list components: %w", err)
+	}
+	for crows.Next() {
+		var incID, compID string
+		if err := crows.Scan(&incID, &compID); err != nil {
+			crows.Close()
+			return nil, fmt.Errorf("incidents: list components: %w", err)
+		}
+		in := &list[index[incID]]
+		in.ComponentIDs = append(in.ComponentIDs, compID)
+	}
+	crows.Close()
+	if err := crows.Err(); err != nil {
+		return nil, fmt.Errorf("incidents: list components: %w", err)
+	}
+
+	urows, err := q.QueryContext(ctx, `SELECT id, incident_id, status, body, affected_components, deliver_notifications,
+		display_at, created_at, updated_at FROM incident_updates
+		WHERE incident_id IN `+marks+` ORDER BY display_at DESC, seq DESC`, idArgs...)
+	if err != nil {
+		return nil, fmt.Errorf("incidents: list updates: %w", err)
+	}
+	defer urows.Close()
+	for urows.Next() {
+		var u Update
+		var affected sql.NullString
+		if err := urows.Scan(&u.ID, &u.IncidentID, &u.Status, &u.Body, &affected, &u.DeliverNotifications,
+			sqlite.Time(&u.DisplayAt), sqlite.Time(&u.CreatedAt), sqlite.Time(&u.UpdatedAt)); err != nil {
+			return nil, fmt.Errorf("incidents: list updates: %w", err)
+		}
+		if affected.Valid {
+			if u.AffectedComponents, err = decodeChanges([]byte(affected.String)); err != nil {
+				return nil, fmt.Errorf("incidents: update %s affected components: %w", u.ID, err)
+			}
+		}
+		in := &list[index[u.IncidentID]]
+		in.Updates = append(in.Updates, u)
+	}
+	if err := urows.Err(); err != nil {
+		return nil, fmt.Errorf("incidents: list updates: %w", err)
+	}
+	return list, nil
+}
+
+// storedChange is the JSON form of a components.Change kept in
+// incident_updates.affected_components, in Statuspage's field names.
+type storedChange struct {
+	Code      string            `json:"code"`
+	Name      string            `json:"name"`
+	OldStatus components.Status `json:"old_status"`
+	NewStatus components.Status `json:"new_status"`
+}
+
+func encodeChanges(changes []components.Change) (any, error) {
+	if len(changes) == 0 {
+		return nil, nil
+	}
+	out := make([]storedChange, len(changes))
+	for i, c := range changes {
+		out[i] = storedChange{c.ComponentID, c.Name, c.OldStatus, c.NewStatus}
+	}
+	b, err := json.Marshal(out)
+	return string(b), err
+}
+
+// decodeChanges reads the stored form; see storedChange.
+func decodeChanges(b []byte) ([]components.Change, error) {
+	var stored []storedChange
+	if err := json.Unmarshal(b, &stored); err != nil {
+		return nil, err
+	}
+	out := make([]components.Change, len(stored))
+	for i, c := range stored {
+		out[i] = components.Change{ComponentID: c.Code, Name: c.Name, OldStatus: c.OldStatus, NewStatus: c.NewStatus}
+	}
+	return out, nil
+}
+
+func (s *Service) insertUpdateTx(ctx context.Context, tx *sql.Tx, u Update) error {
+	affected, err := encodeChanges(u.AffectedComponents)
+	if err != nil {
+		return fmt.Errorf("incidents: encode affected components: %w", err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO incident_updates
+		(id, incident_id, status, body, affected_components, deliver_notifications, display_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.IncidentID, u.Status, u.Body, affected, u.DeliverNotifications,
+		sqlite.FormatTime(u.DisplayAt), sqlite.FormatTime(u.CreatedAt), sqlite.FormatTime(u.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("incidents: insert update: %w", err)
+	}
+	return nil
+}
+
+// saveTx writes every mutable column of in.
+func (s *Service) saveTx(ctx context.Context, tx *sql.Tx, in Incident) error {
+	a := in.Automation
+	_, err := tx.ExecContext(ctx, `UPDATE incidents SET name = ?, status = ?, impact = ?, impact_override = ?,
+		started_at = ?, monitoring_at = ?, resolved_at = ?, scheduled_for = ?, scheduled_until = ?,
+		scheduled_remind_prior = ?, scheduled_reminded_at = ?, scheduled_auto_in_progress = ?, scheduled_auto_completed = ?,
+		to_maintenance_state = ?, to_operational_state = ?, notify_at_start = ?, notify_at_end = ?,
+		postmortem_body = ?, postmortem_published_at = ?, postmortem_notified = ?, updated_at = ?
+		WHERE id = ?`,
+		in.Name, in.Status, in.Impact, nullIfEmpty(string(in.ImpactOverride)),
+		sqlite.FormatTime(in.StartedAt), sqlite.NullTime(in.MonitoringAt), sqlite.NullTime(in.ResolvedAt),
+		sqlite.NullTime(in.ScheduledFor), sqlite.NullTime(in.ScheduledUntil),
+		a.RemindPrior, sqlite.NullTime(in.RemindedAt), a.AutoInProgress, a.AutoCompleted,
+		a.ToMaintenanceState, a.ToOperationalState, a.NotifyAtStart, a.NotifyAtEnd,
+		in.Postmortem.Body, sqlite.NullTime(in.Postmortem.PublishedAt), in.Postmortem.NotifiedSubscribers,
+		sqlite.FormatTime(in.UpdatedAt), in.ID)
+	if err != nil {
+		return fmt.Errorf("incidents: save %s: %w", in.ID, err)
+	}
+	return nil
+}
+
+func (s *Service) insertTx(ctx context.Context, tx *sql.Tx, in Incident) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO incidents (id, kind, name, status, impact, backfilled, started_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		in.ID, in.Kind, in.Name, in.Status, in.Impact, in.Backfilled,
+		sqlite.FormatTime(in.StartedAt), sqlite.FormatTime(in.CreatedAt), sqlite.FormatTime(in.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("incidents: insert: %w", err)
+	}
+	return s.saveTx(ctx, tx, in)
+}
+
+func (s *Service) setComponentsTx(ctx context.Context, tx *sql.Tx, incidentID string, ids []string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM incident_components WHERE incident_id = ?`, incidentID); err != nil {
+		return fmt.Errorf("incidents: set components: %w", err)
+	}
+	for _, id := range ids {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO incident_components (incident_id, component_id) VALUES (?, ?)`, incidentID, id); err != nil {
+			return fmt.Errorf("incidents: set components: %w", err)
+		}
+	}
+	return nil
+}
+
+// openElsewhereTx reports whether component id is affected by another
+// incident or maintenance that is still open, which keeps closing this one
+// from declaring the component operational.
+func (s *Service) openElsewhereTx(ctx context.Context, tx *sql.Tx, incidentID, componentID string) (bool, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM incident_components ic JOIN incidents i ON i.id = ic.incident_id
+		WHERE ic.component_id = ? AND ic.incident_id <> ?
+		AND i.status IN ('investigating', 'identified', 'monitoring', 'in_progress', 'verifying')`,
+		componentID, incidentID).Scan(&n)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return false, fmt.Errorf("incidents: check other incidents: %w", err)
+	}
+	return n > 0, nil
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func timePtr(t time.Time) *time.Time { return &t }

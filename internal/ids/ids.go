@@ -1,0 +1,35 @@
+// Package ids makes the short random identifiers Beacon gives its records.
+package ids
+
+import "crypto/rand"
+
+// alphabet is lowercase Crockford base32: URL-safe, no i, l, o or u.
+const alphabet = "0123456789abcdefghjkmnpqrstvwxyz"
+
+// Length is the number of characters in an id, as Statuspage's (60 bits).
+const Length = 12
+
+// New returns a fresh random id of Length characters.
+func New() string {
+	var b [Length]byte
+	rand.Read(b[:]) // never fails: see crypto/rand.Read
+	for i := range b {
+		b[i] = alphabet[b[i]&31]
+	}
+	return string(b[:])
+}
+
+// Valid reports whether s has the shape of an id, so that handlers can
+// answer 404 to garbage without a query.
+func Valid(s string) bool {
+	if len(s) != Length {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z') {
+			return false
+		}
+	}
+	return true
+}

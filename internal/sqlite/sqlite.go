@@ -1,0 +1,116 @@
+// Package sqlite opens Beacon's SQLite database, applies the domain packages'
+// embedded migrations and runs write transactions on the single writer
+// connection. It holds plumbing only; every table belongs to a domain package.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+)
+
+// DB is a SQLite database opened as one writer connection and a pool of
+// read-only connections. SQLite allows one writer at a time; funnelling all
+// writes through one connection turns lock contention into a queue in Go
+// instead of SQLITE_BUSY errors, while WAL lets readers run alongside it.
+type DB struct {
+	// Write is the single writer connection. Transactions on it begin
+	// IMMEDIATE, so a transaction that will write holds the lock from its
+	// first statement and never fails to upgrade halfway.
+	Write *sql.DB
+	// Read is a pool of query-only connections.
+	Read *sql.DB
+
+	path string
+}
+
+// Open opens (creating if needed) the database file at path with WAL,
+// synchronous=FULL (an acknowledged commit survives a power cut, not only a
+// process kill) and foreign keys on.
+func Open(ctx context.Context, path string) (*DB, error) {
+	w, err := sql.Open("sqlite3", dsn(path, "_journal_mode", "WAL", "_synchronous", "FULL", "_txlock", "immediate"))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	// The writer connection creates the file and switches it to WAL before
+	// any reader opens it.
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+
+	r, err := sql.Open("sqlite3", dsn(path, "_query_only", "on"))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open %s for reading: %w", path, err)
+	}
+	n := max(4, runtime.NumCPU())
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	return &DB{Write: w, Read: r, path: path}, nil
+}
+
+// Path returns the database file's path.
+func (db *DB) Path() string { return db.path }
+
+// Close closes both handles.
+func (db *DB) Close() error {
+	return errors.Join(db.Read.Close(), db.Write.Close())
+}
+
+// Tx runs fn inside one write transaction, committing if fn returns nil and
+// rolling back otherwise, so a use case that fails midway writes nothing.
+func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.Write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return nil
+}
+
+// Ping checks that the database answers a query.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	if err := db.Read.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("sqlite: ping: %w", err)
+	}
+	return nil
+}
+
+// Backup writes a consistent copy of the live database to dest with
+// VACUUM INTO, which reads one snapshot and does not block writers for long.
+// dest must not exist yet.
+func (db *DB) Backup(ctx context.Context, dest string) error {
+	if _, err := db.Write.ExecContext(ctx, "VACUUM INTO ?", dest); err != nil {
+		return fmt.Errorf("sqlite: backup to %s: %w", dest, err)
+	}
+	return nil
+}
+
+// dsn builds a go-sqlite3 data source name for path with the options every
+// connection needs plus extra key-value pairs.
+func dsn(path string, extra ...string) string {
+	v := url.Values{}
+	v.Set("_busy_timeout", "5000")
+	v.Set("_foreign_keys", "on")
+	for i := 0; i+1 < len(extra); i += 2 {
+		v.Set(extra[i], extra[i+1])
+	}
+	return "file:" + path + "?" + v.Encode()
+}
