@@ -214,16 +214,18 @@ func (s *Service) DisplayNameTx(ctx context.Context, q Queryer, c Component) (st
 	return group + " - " + c.Name, nil
 }
 
-func validateCommon(name, description *string, position *int) error {
-	if name != nil {
-		n := strings.TrimSpace(*name)
+// validateCommon checks the fields components and groups share, replacing
+// *name with a trimmed copy (never writing through the caller's pointer).
+func validateCommon(name **string, description *string, position *int) error {
+	if *name != nil {
+		n := strings.TrimSpace(**name)
 		if n == "" {
 			return invalid("name", "can't be blank")
 		}
 		if utf8.RuneCountInString(n) > 255 {
 			return invalid("name", "is too long (maximum is 255 characters)")
 		}
-		*name = n
+		*name = &n
 	}
 	if description != nil && utf8.RuneCountInString(*description) > 2000 {
 		return invalid("description", "is too long (maximum is 2000 characters)")
@@ -235,7 +237,7 @@ func validateCommon(name, description *string, position *int) error {
 }
 
 func validateInput(in *Input) error {
-	if err := validateCommon(in.Name, in.Description, in.Position); err != nil {
+	if err := validateCommon(&in.Name, in.Description, in.Position); err != nil {
 		return err
 	}
 	if in.Status != nil && !in.Status.Valid() {
@@ -464,7 +466,7 @@ func (s *Service) CreateGroup(ctx context.Context, in GroupInput) (Component, er
 	if in.Name == nil {
 		return Component{}, invalid("name", "can't be blank")
 	}
-	if err := validateCommon(in.Name, in.Description, in.Position); err != nil {
+	if err := validateCommon(&in.Name, in.Description, in.Position); err != nil {
 		return Component{}, err
 	}
 	id := ids.New()
@@ -495,7 +497,7 @@ func (s *Service) CreateGroup(ctx context.Context, in GroupInput) (Component, er
 
 // UpdateGroup changes a group's fields or membership.
 func (s *Service) UpdateGroup(ctx context.Context, id string, in GroupInput) (Component, error) {
-	if err := validateCommon(in.Name, in.Description, in.Position); err != nil {
+	if err := validateCommon(&in.Name, in.Description, in.Position); err != nil {
 		return Component{}, err
 	}
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {

@@ -52,7 +52,7 @@ func (in *PageInput) Validate() error {
 		if utf8.RuneCountInString(n) > 255 {
 			return invalid("name", "is too long (maximum is 255 characters)")
 		}
-		*in.Name = n
+		in.Name = &n
 	}
 	if in.URL != nil && *in.URL != "" && !isHTTPURL(*in.URL) {
 		return invalid("url", "must be an http or https URL")
@@ -136,6 +136,9 @@ func (s *Service) UpdatePage(ctx context.Context, in PageInput) (Page, error) {
 	}
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		p, err := scanPage(tx.QueryRowContext(ctx, selectPage))
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("components: update page: %w", ErrNotFound)
+		}
 		if err != nil {
 			return fmt.Errorf("components: update page: %w", err)
 		}

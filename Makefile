@@ -1,0 +1,23 @@
+# The few commands a contributor needs. `make test` is what CI runs.
+GO ?= go
+
+.PHONY: run test check bench deps
+
+run:
+	$(GO) run ./cmd/beacon
+
+# deps installs what the tests need beyond Go modules (none yet for the
+# core; later issues add chromium and npm tools here).
+deps:
+	$(GO) mod download
+
+check:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+test: deps check
+	$(GO) test -race -count=1 ./...
+
+bench:
+	$(GO) run ./cmd/beacon-bench
