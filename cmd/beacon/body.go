@@ -107,7 +107,10 @@ func unprocessable(field, format string, args ...any) error {
 // the resource name ({"incident": {…}}) when present.
 func decodeBody(c *fiber.Ctx, resource string, dst any) error {
 	raw := c.Body()
-	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationForm) {
+	// curl -d labels a JSON body as a form; a body that opens like a JSON
+	// object is read as one whatever the label.
+	isForm := strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationForm)
+	if isForm && !bytes.HasPrefix(bytes.TrimSpace(raw), []byte("{")) {
 		var err error
 		if raw, err = formToJSON(c); err != nil {
 			return err
