@@ -835,8 +835,10 @@ func TestPostmortem(t *testing.T) {
 			wantField: "postmortem_body",
 		},
 		{
-			name:      "too long a draft",
-			do:        func() (incidents.Incident, error) { return e.svc.SetPostmortem(e.ctx, in.ID, string(make([]byte, 25001))) },
+			name: "too long a draft",
+			do: func() (incidents.Incident, error) {
+				return e.svc.SetPostmortem(e.ctx, in.ID, string(make([]byte, 25001)))
+			},
 			wantField: "body",
 		},
 		{

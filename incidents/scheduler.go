@@ -3,6 +3,7 @@ package incidents
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -55,8 +56,10 @@ func (in Incident) due(now time.Time) edge {
 	return edgeNone
 }
 
-// next returns when in's next transition falls due, if it has one.
-func (in Incident) next() (time.Time, bool) {
+// next returns when in's next transition falls due, if it has one. Like due,
+// it drops a reminder whose start has passed (at now): a past time that due
+// never acts on would have Run wake up again at once, forever.
+func (in Incident) next(now time.Time) (time.Time, bool) {
 	if in.Kind != KindMaintenance || in.Status.Closed() {
 		return time.Time{}, false
 	}
@@ -64,7 +67,7 @@ func (in Incident) next() (time.Time, bool) {
 	start, end := *in.ScheduledFor, *in.ScheduledUntil
 	var times []time.Time
 	if in.Status == Scheduled {
-		if a.RemindPrior && in.RemindedAt == nil && in.CreatedAt.Before(start.Add(-ReminderLead)) {
+		if a.RemindPrior && in.RemindedAt == nil && in.CreatedAt.Before(start.Add(-ReminderLead)) && now.Before(start) {
 			times = append(times, start.Add(-ReminderLead))
 		}
 		if a.AutoInProgress {
@@ -98,12 +101,15 @@ func (s *Service) RunDue(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	done := 0
+	var errs []error
 	for _, m := range list {
-		// A maintenance overdue on several edges takes them in order.
+		// A maintenance overdue on several edges takes them in order; one
+		// that fails does not hold up the others.
 		for range 3 {
 			ok, err := s.transition(ctx, m.ID)
 			if err != nil {
-				return done, fmt.Errorf("incidents: scheduled transition of %s: %w", m.ID, err)
+				errs = append(errs, fmt.Errorf("incidents: scheduled transition of %s: %w", m.ID, err))
+				break
 			}
 			if !ok {
 				break
@@ -114,7 +120,7 @@ func (s *Service) RunDue(ctx context.Context) (int, error) {
 	if done > 0 {
 		s.changed()
 	}
-	return done, nil
+	return done, errors.Join(errs...)
 }
 
 // NextDue returns when the next maintenance transition falls due.
@@ -123,10 +129,11 @@ func (s *Service) NextDue(ctx context.Context) (time.Time, bool, error) {
 	if err != nil {
 		return time.Time{}, false, err
 	}
+	now := s.now()
 	var first time.Time
 	found := false
 	for _, m := range list {
-		if t, ok := m.next(); ok && (!found || t.Before(first)) {
+		if t, ok := m.next(now); ok && (!found || t.Before(first)) {
 			first, found = t, true
 		}
 	}

@@ -450,6 +450,14 @@ func (s *Service) applyTx(ctx context.Context, tx *sql.Tx, in *Incident, next St
 			if c.Status == implied {
 				continue
 			}
+			// Maintenance only moves components between operational and
+			// under_maintenance: it never hides an outage, nor ends one.
+			if in.Kind == KindMaintenance && implied == components.UnderMaintenance && c.Status != components.Operational {
+				continue
+			}
+			if in.Kind == KindMaintenance && implied == components.Operational && c.Status != components.UnderMaintenance {
+				continue
+			}
 			if implied == components.Operational {
 				// Only undo what an incident would have set.
 				busy, err := s.openElsewhereTx(ctx, tx, in.ID, id)
@@ -484,9 +492,10 @@ func (s *Service) applyTx(ctx context.Context, tx *sql.Tx, in *Incident, next St
 // commitUpdateTx stamps the lifecycle times, derives the impact, stores the
 // incident and the update u, and writes an event of the given kind.
 func (s *Service) commitUpdateTx(ctx context.Context, tx *sql.Tx, in *Incident, kind notifier.EventKind, u Update) error {
-	switch {
-	case u.Status == Monitoring && in.MonitoringAt == nil:
+	if u.Status == Monitoring && in.MonitoringAt == nil {
 		in.MonitoringAt = timePtr(u.DisplayAt)
+	}
+	switch {
 	case u.Status.Closed() && in.ResolvedAt == nil:
 		in.ResolvedAt = timePtr(u.DisplayAt)
 	case !u.Status.Closed():
