@@ -718,13 +718,19 @@ func (s *Service) editPostmortem(ctx context.Context, id string, edit func(*Inci
 	return s.Get(ctx, id)
 }
 
+// Wake makes the scheduler look at maintenance windows again, for changes
+// it did not make itself (another process wrote to the database).
+func (s *Service) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
 // afterCommit tells listeners about a committed change.
 func (s *Service) afterCommit(maintenance bool) {
 	s.changed()
 	if maintenance {
-		select {
-		case s.wake <- struct{}{}:
-		default:
-		}
+		s.Wake()
 	}
 }

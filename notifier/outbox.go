@@ -145,8 +145,8 @@ func (o *Outbox) Events(ctx context.Context, f EventFilter) ([]Event, error) {
 			sqlite.Time(&e.CreatedAt), sqlite.OptTime(&e.FannedOutAt)); err != nil {
 			return nil, fmt.Errorf("notifier: list events: %w", err)
 		}
-		if err := json.Unmarshal([]byte(idsJSON), &e.ComponentIDs); err != nil {
-			return nil, fmt.Errorf("notifier: event %d component ids: %w", e.ID, err)
+		if err := decodeIDs(idsJSON, &e.ComponentIDs); err != nil {
+			return nil, fmt.Errorf("notifier: event %d: %w", e.ID, err)
 		}
 		events = append(events, e)
 	}
@@ -161,4 +161,11 @@ func nullString(s string) any {
 		return nil
 	}
 	return s
+}
+
+func decodeIDs(s string, dst *[]string) error {
+	if err := json.Unmarshal([]byte(s), dst); err != nil {
+		return fmt.Errorf("component ids: %w", err)
+	}
+	return nil
 }

@@ -17,21 +17,35 @@ import (
 	"github.com/beacon-status/beacon/internal/apikeys"
 	"github.com/beacon-status/beacon/internal/sqlite"
 	"github.com/beacon-status/beacon/notifier"
+	"github.com/beacon-status/beacon/notifier/email"
+	"github.com/beacon-status/beacon/notifier/sms"
+	"github.com/beacon-status/beacon/notifier/webhook"
+	"github.com/beacon-status/beacon/subscribers"
+	"github.com/beacon-status/beacon/templates"
 )
 
 // app is Beacon wired together: the one place that builds every part.
 type app struct {
-	cfg        Config
-	log        *slog.Logger
-	now        func() time.Time
-	db         *sqlite.DB
-	outbox     *notifier.Outbox
-	components *components.Service
-	incidents  *incidents.Service
-	keys       *apikeys.Store
-	public     *publicCache
-	metrics    *metrics
-	limiter    *keyLimiter
+	cfg         Config
+	log         *slog.Logger
+	now         func() time.Time
+	db          *sqlite.DB
+	outbox      *notifier.Outbox
+	components  *components.Service
+	incidents   *incidents.Service
+	keys        *apikeys.Store
+	public      *publicCache
+	metrics     *metrics
+	limiter     *keyLimiter
+	templates   *templates.Set
+	subscribers *subscribers.Service
+	dispatcher  *notifier.Dispatcher
+	// senders are the configured channels; a channel without settings has
+	// none, and nothing pretends to send on it.
+	senders  map[notifier.Channel]notifier.Sender
+	sms      *sms.Sender
+	closers  []func() error
+	webhooks webhook.Config
 }
 
 // dbFile is the database's name inside the data directory.
@@ -50,6 +64,7 @@ func openDB(ctx context.Context, cfg Config) (*sqlite.DB, error) {
 		apikeys.Migrations(),
 		notifier.Migrations(),
 		components.Migrations(),
+		subscribers.Migrations(),
 		incidents.Migrations(),
 	)
 	if err != nil {
@@ -67,25 +82,104 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, now func() time.T
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: log, now: now, db: db}
-	a.public = newPublicCache(a)
-	a.outbox = notifier.NewOutbox(db)
-	a.components = components.NewService(db, a.outbox, now, a.public.invalidate)
-	a.incidents = incidents.NewService(db, a.components, a.outbox, now, a.public.invalidate)
-	a.keys = apikeys.NewStore(db, now)
-	a.metrics = newMetrics(db)
-	a.limiter = newKeyLimiter(cfg.APIRate, cfg.APIBurst, now)
-	_, err = a.components.EnsurePage(ctx, components.PageInput{
-		Name: &cfg.PageName, URL: &cfg.BaseURL, TimeZone: &cfg.TimeZone, SupportURL: &cfg.SupportURL,
-	})
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("initialise page: %w", err)
+	if err := a.build(ctx); err != nil {
+		a.Close()
+		return nil, err
 	}
 	return a, nil
 }
 
-// Close releases the database.
-func (a *app) Close() error { return a.db.Close() }
+// build makes every service on the open database.
+func (a *app) build(ctx context.Context) error {
+	cfg, db, now := a.cfg, a.db, a.now
+	var err error
+	if a.templates, err = templates.Load(); err != nil {
+		return fmt.Errorf("load templates: %w", err)
+	}
+	a.public = newPublicCache(a)
+	a.outbox = notifier.NewOutbox(db)
+	a.components = components.NewService(db, a.outbox, now, a.changed)
+	a.incidents = incidents.NewService(db, a.components, a.outbox, now, a.changed)
+	a.keys = apikeys.NewStore(db, now)
+	a.metrics = newMetrics(db)
+	a.limiter = newKeyLimiter(cfg.APIRate, cfg.APIBurst, now)
+	page, err := a.components.EnsurePage(ctx, components.PageInput{
+		Name: &cfg.PageName, URL: &cfg.BaseURL, TimeZone: &cfg.TimeZone, SupportURL: &cfg.SupportURL,
+	})
+	if err != nil {
+		return fmt.Errorf("initialise page: %w", err)
+	}
+	a.webhooks = webhook.Config{AllowPrivate: cfg.WebhookAllowPrivate}
+	a.subscribers, err = subscribers.NewService(ctx, db, a.components, a.outbox, now, subscribers.Config{
+		SMSCountries: cfg.SMSCountries,
+		ValidateURL: func(ctx context.Context, raw string) error {
+			return webhook.ValidateURL(ctx, raw, cfg.WebhookAllowPrivate)
+		},
+	})
+	if err != nil {
+		return err
+	}
+	if err := a.buildSenders(page); err != nil {
+		return err
+	}
+	channels := map[notifier.Channel]notifier.ChannelConfig{
+		notifier.Email:   {Workers: cfg.SMTP.Pool, Batch: 50, Rate: cfg.channel("email").Rate, Burst: max(1, int(cfg.channel("email").Rate)), MaxAttempts: cfg.MaxAttempts},
+		notifier.SMS:     {Workers: cfg.channel("sms").Workers, Batch: 10, Rate: cfg.channel("sms").Rate, Burst: 1, MaxAttempts: cfg.MaxAttempts},
+		notifier.Webhook: {Workers: cfg.channel("webhook").Workers, Batch: 20, Rate: cfg.channel("webhook").Rate, Burst: max(1, int(cfg.channel("webhook").Rate)), MaxAttempts: cfg.MaxAttempts},
+	}
+	a.dispatcher = notifier.NewDispatcher(db, a.subscribers, messages{a}, a.senders, notifier.Config{
+		Channels: channels, SMSKeyMomentsOnly: !cfg.SMSAllUpdates, BackoffBase: cfg.RetryBase, Poll: time.Second,
+	}, now, a.log, a.metrics)
+	return nil
+}
+
+// buildSenders makes a sender for each configured channel.
+func (a *app) buildSenders(page components.Page) error {
+	cfg := a.cfg
+	a.senders = map[notifier.Channel]notifier.Sender{notifier.Webhook: webhook.New(a.webhooks)}
+	if cfg.SMTP.Host != "" {
+		from := cfg.SMTP.FromName
+		if from == "" {
+			from = page.Name
+		}
+		s, err := email.New(email.Config{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username,
+			Password: cfg.SMTP.Password, TLS: cfg.SMTP.TLS, From: cfg.SMTP.From, FromName: from, Pool: cfg.SMTP.Pool}, a.log)
+		if err != nil {
+			return fmt.Errorf("email: %w", err)
+		}
+		a.senders[notifier.Email] = s
+		a.closers = append(a.closers, s.Close)
+	}
+	if cfg.Twilio.AccountSID != "" {
+		s, err := sms.New(sms.Config{AccountSID: cfg.Twilio.AccountSID, AuthToken: cfg.Twilio.AuthToken, From: cfg.Twilio.From,
+			MessagingServiceSID: cfg.Twilio.MessagingServiceSID, APIURL: cfg.Twilio.APIURL, MaxPrice: cfg.Twilio.MaxPrice})
+		if err != nil {
+			return fmt.Errorf("sms: %w", err)
+		}
+		a.senders[notifier.SMS] = s
+		a.sms = s
+	}
+	return nil
+}
+
+// changed is called after every committed change: cached pages go stale
+// and the dispatcher looks for new events.
+func (a *app) changed() {
+	a.public.invalidate()
+	if a.dispatcher != nil {
+		a.dispatcher.Wake()
+	}
+}
+
+// Close releases the senders' connections and the database.
+func (a *app) Close() error {
+	var errs []error
+	for _, c := range a.closers {
+		errs = append(errs, c())
+	}
+	a.closers = nil
+	return errors.Join(append(errs, a.db.Close())...)
+}
 
 // serve runs the HTTP server and the maintenance scheduler until ctx is
 // done, then shuts down in order: stop accepting requests and drain them,
@@ -104,6 +198,8 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var workers sync.WaitGroup
 	workers.Go(func() { a.incidents.Run(workCtx, a.log) })
+	workers.Go(func() { a.dispatcher.Run(workCtx) })
+	workers.Go(func() { a.watch(workCtx, time.Second) })
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Listener(ln) }()
@@ -125,6 +221,40 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 	return err
 }
 
+// watch notices commits made by other processes — `beacon demo`, a CLI
+// import, a restored backup — which the services' change hooks never see:
+// SQLite's data_version, read on one dedicated connection, moves whenever
+// another connection commits. It costs one tiny query per interval,
+// however busy the public page is.
+func (a *app) watch(ctx context.Context, every time.Duration) {
+	conn, err := a.db.Read.Conn(ctx)
+	if err != nil {
+		a.log.Error("watch for outside changes", "err", err)
+		return
+	}
+	defer conn.Close()
+	var last int64
+	ticker := time.NewTicker(every)
+	defer ticker.Stop()
+	for {
+		var v int64
+		if err := conn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil {
+			if ctx.Err() == nil {
+				a.log.Error("watch for outside changes", "err", err)
+			}
+		} else if last != 0 && v != last {
+			a.changed()
+			a.incidents.Wake()
+		}
+		last = v
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+	}
+}
+
 // newFiber returns a Fiber app with Beacon's settings.
 func (a *app) newFiber() *fiber.App {
 	return fiber.New(fiber.Config{
@@ -132,6 +262,7 @@ func (a *app) newFiber() *fiber.App {
 		// Immutable copies them so values kept beyond a handler stay valid.
 		Immutable:             true,
 		BodyLimit:             a.cfg.BodyLimit,
+		ProxyHeader:           a.cfg.ProxyHeader,
 		ErrorHandler:          a.handleError,
 		DisableStartupMessage: true,
 		ReadTimeout:           30 * time.Second,

@@ -46,7 +46,7 @@ func (a *app) requireKey(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if c.Params("page_id") != s.page.ID {
+	if id := c.Params("page_id"); id != "" && id != s.page.ID {
 		return c.Status(fiber.StatusNotFound).JSON(errorJSON{Message: "Page not found."})
 	}
 	return c.Next()

@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
+
+	"github.com/beacon-status/beacon/internal/sqlite"
 )
 
 // withApp loads configuration and opens the app for a one-shot command.
@@ -87,21 +90,75 @@ func runAPIKey(ctx context.Context, args []string, getenv func(string) string, s
 	return fmt.Errorf("unknown apikey command %q", sub)
 }
 
+// runBackup copies the live database without migrating or otherwise
+// touching it, so a newer binary never changes the schema under an older
+// server that is still running.
 func runBackup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var to string
-	return withApp(ctx, "backup", args, getenv, stderr,
-		func(fs *flag.FlagSet) { fs.StringVar(&to, "to", "", "file to write (must not exist)") },
-		func(a *app, _ []string) error {
-			if to == "" {
-				return errors.New("backup: --to FILE is required")
-			}
-			if _, err := os.Stat(to); err == nil {
-				return fmt.Errorf("backup: %s already exists", to)
-			}
-			if err := a.db.Backup(ctx, to); err != nil {
-				return err
-			}
-			fmt.Fprintf(stdout, "backed up %s to %s\n", a.db.Path(), to)
-			return nil
+	cfg, _, err := loadConfig("backup", args, getenv, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&to, "to", "", "file to write (must not exist)")
+	})
+	if err != nil {
+		return err
+	}
+	if to == "" {
+		return errors.New("backup: --to FILE is required")
+	}
+	if _, err := os.Stat(to); err == nil {
+		return fmt.Errorf("backup: %s already exists", to)
+	}
+	path := filepath.Join(cfg.DataDir, dbFile)
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("backup: no database at %s", path)
+	}
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Backup(ctx, to); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "backed up %s to %s\n", path, to)
+	return nil
+}
+
+func runSubscribers(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("usage: beacon subscribers import [--send-confirmation] FILE | export")
+	}
+	sub, args := args[0], args[1:]
+	switch sub {
+	case "import":
+		var confirm bool
+		return withApp(ctx, "subscribers import", args, getenv, stderr,
+			func(fs *flag.FlagSet) {
+				fs.BoolVar(&confirm, "send-confirmation", false, "import as unconfirmed and send each a confirmation (default: active at once)")
+			},
+			func(a *app, rest []string) error {
+				if len(rest) != 1 {
+					return errors.New("usage: beacon subscribers import [--send-confirmation] FILE (- for standard input)")
+				}
+				in := stdin
+				if rest[0] != "-" {
+					f, err := os.Open(rest[0])
+					if err != nil {
+						return err
+					}
+					defer f.Close()
+					in = f
+				}
+				res, err := a.subscribers.Import(ctx, in, confirm)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(stdout, "imported %d subscribers (%d already subscribed)\n", res.Created, res.Existing)
+				return nil
+			})
+	case "export":
+		return withApp(ctx, "subscribers export", args, getenv, stderr, nil, func(a *app, _ []string) error {
+			return a.subscribers.Export(ctx, stdout)
 		})
+	}
+	return fmt.Errorf("unknown subscribers command %q", sub)
 }

@@ -27,6 +27,27 @@ type Config struct {
 	APIBurst        int           // BEACON_API_BURST
 	BodyLimit       int           // BEACON_BODY_LIMIT
 	ShutdownTimeout time.Duration // BEACON_SHUTDOWN_TIMEOUT
+	ProxyHeader     string        // BEACON_PROXY_HEADER
+
+	SMTP struct {
+		Host, Username, Password, TLS, From, FromName string
+		Port, Pool                                    int
+	}
+	Twilio struct {
+		AccountSID, AuthToken, From, MessagingServiceSID, APIURL, MaxPrice string
+	}
+	SMSCountries        []string // BEACON_SMS_COUNTRIES
+	SMSAllUpdates       bool     // BEACON_SMS_EVENTS=all
+	WebhookAllowPrivate bool     // BEACON_WEBHOOK_ALLOW_PRIVATE
+	Delivery            map[string]*channelSettings
+	MaxAttempts         int           // BEACON_DELIVERY_MAX_ATTEMPTS
+	RetryBase           time.Duration // BEACON_RETRY_BASE
+}
+
+// channelSettings are one channel's workers and rate.
+type channelSettings struct {
+	Workers int
+	Rate    float64
 }
 
 // setting is one row of the configuration table: the README lists the same.
@@ -83,6 +104,103 @@ var settings = []setting{
 	}},
 }
 
+// notificationSettings configure email, SMS, webhooks and delivery.
+var notificationSettings = []setting{
+	{"BEACON_PROXY_HEADER", "", "", "header holding the client IP behind a reverse proxy, such as X-Forwarded-For (set only behind a proxy)", func(c *Config, v string) error { c.ProxyHeader = v; return nil }},
+	{"BEACON_SMTP_HOST", "", "", "SMTP server; email is off when empty", func(c *Config, v string) error { c.SMTP.Host = v; return nil }},
+	{"BEACON_SMTP_PORT", "", "587", "SMTP port", func(c *Config, v string) error { return positiveInt(&c.SMTP.Port, v) }},
+	{"BEACON_SMTP_USERNAME", "", "", "SMTP user (AUTH is used when set)", func(c *Config, v string) error { c.SMTP.Username = v; return nil }},
+	{"BEACON_SMTP_PASSWORD", "", "", "SMTP password", func(c *Config, v string) error { c.SMTP.Password = v; return nil }},
+	{"BEACON_SMTP_TLS", "", "starttls", "none, starttls or tls", func(c *Config, v string) error {
+		if v != "none" && v != "starttls" && v != "tls" {
+			return errors.New("must be none, starttls or tls")
+		}
+		c.SMTP.TLS = v
+		return nil
+	}},
+	{"BEACON_SMTP_FROM", "", "", "sender address of notification emails", func(c *Config, v string) error { c.SMTP.From = v; return nil }},
+	{"BEACON_SMTP_FROM_NAME", "", "", "sender name (default: the page name)", func(c *Config, v string) error { c.SMTP.FromName = v; return nil }},
+	{"BEACON_SMTP_POOL", "", "4", "SMTP connections kept open (and email workers)", func(c *Config, v string) error { return positiveInt(&c.SMTP.Pool, v) }},
+	{"BEACON_TWILIO_ACCOUNT_SID", "", "", "Twilio account SID; SMS is off when empty", func(c *Config, v string) error { c.Twilio.AccountSID = v; return nil }},
+	{"BEACON_TWILIO_AUTH_TOKEN", "", "", "Twilio auth token", func(c *Config, v string) error { c.Twilio.AuthToken = v; return nil }},
+	{"BEACON_TWILIO_FROM", "", "", "sending number (E.164) or short code", func(c *Config, v string) error { c.Twilio.From = v; return nil }},
+	{"BEACON_TWILIO_MESSAGING_SERVICE_SID", "", "", "messaging service SID, instead of a from number", func(c *Config, v string) error { c.Twilio.MessagingServiceSID = v; return nil }},
+	{"BEACON_TWILIO_API_URL", "", "https://api.twilio.com", "Twilio API base URL (a compatible gateway or a local stand-in)", func(c *Config, v string) error { c.Twilio.APIURL = strings.TrimRight(v, "/"); return nil }},
+	{"BEACON_TWILIO_MAX_PRICE", "", "", "highest price per SMS Twilio may charge, in the account's currency", func(c *Config, v string) error {
+		if v != "" {
+			if f, err := strconv.ParseFloat(v, 64); err != nil || f <= 0 {
+				return errors.New("must be a positive number such as 0.05")
+			}
+		}
+		c.Twilio.MaxPrice = v
+		return nil
+	}},
+	{"BEACON_SMS_COUNTRIES", "", "US,CA,GB", "ISO country codes SMS sign-ups are accepted from (empty: none)", func(c *Config, v string) error {
+		c.SMSCountries = nil
+		for _, cc := range strings.Split(v, ",") {
+			cc = strings.ToUpper(strings.TrimSpace(cc))
+			if cc == "" {
+				continue
+			}
+			if len(cc) != 2 {
+				return fmt.Errorf("%q is not a two-letter country code", cc)
+			}
+			c.SMSCountries = append(c.SMSCountries, cc)
+		}
+		return nil
+	}},
+	{"BEACON_SMS_EVENTS", "", "key", "key (create, resolve, maintenance start and end) or all updates", func(c *Config, v string) error {
+		if v != "key" && v != "all" {
+			return errors.New("must be key or all")
+		}
+		c.SMSAllUpdates = v == "all"
+		return nil
+	}},
+	{"BEACON_WEBHOOK_ALLOW_PRIVATE", "", "false", "allow webhooks to loopback, private and link-local addresses", func(c *Config, v string) error { return parseBool(&c.WebhookAllowPrivate, v) }},
+	{"BEACON_EMAIL_RATE", "", "100", "emails per second", func(c *Config, v string) error { return c.channel("email").rate(v) }},
+	{"BEACON_SMS_RATE", "", "1", "SMS per second (Twilio: about 1 per long code, 3 per toll-free number, 100 per short code)", func(c *Config, v string) error { return c.channel("sms").rate(v) }},
+	{"BEACON_SMS_WORKERS", "", "1", "concurrent SMS senders", func(c *Config, v string) error { return positiveInt(&c.channel("sms").Workers, v) }},
+	{"BEACON_WEBHOOK_RATE", "", "50", "webhook calls per second", func(c *Config, v string) error { return c.channel("webhook").rate(v) }},
+	{"BEACON_WEBHOOK_WORKERS", "", "8", "concurrent webhook senders", func(c *Config, v string) error { return positiveInt(&c.channel("webhook").Workers, v) }},
+	{"BEACON_DELIVERY_MAX_ATTEMPTS", "", "10", "attempts before a temporarily failing message is given up", func(c *Config, v string) error { return positiveInt(&c.MaxAttempts, v) }},
+	{"BEACON_RETRY_BASE", "", "30s", "first retry delay (doubling up to an hour, with jitter)", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return errors.New("must be a positive duration such as 30s")
+		}
+		c.RetryBase = d
+		return nil
+	}},
+}
+
+func (c *Config) channel(name string) *channelSettings {
+	if c.Delivery == nil {
+		c.Delivery = map[string]*channelSettings{}
+	}
+	if c.Delivery[name] == nil {
+		c.Delivery[name] = &channelSettings{Workers: 1}
+	}
+	return c.Delivery[name]
+}
+
+func (s *channelSettings) rate(v string) error {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 0 {
+		return errors.New("must be a number of messages per second (0 for no limit)")
+	}
+	s.Rate = f
+	return nil
+}
+
+func parseBool(dst *bool, v string) error {
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return errors.New("must be true or false")
+	}
+	*dst = b
+	return nil
+}
+
 func positiveInt(dst *int, v string) error {
 	n, err := strconv.Atoi(v)
 	if err != nil || n <= 0 {
@@ -96,7 +214,8 @@ func positiveInt(dst *int, v string) error {
 // every invalid value at once. It returns the arguments left after flags.
 func loadConfig(name string, args []string, getenv func(string) string, stderr io.Writer, extra func(*flag.FlagSet)) (Config, []string, error) {
 	values := map[string]string{}
-	for _, s := range settings {
+	all := append(append([]setting{}, settings...), notificationSettings...)
+	for _, s := range all {
 		values[s.env] = s.def
 		if v := getenv(s.env); v != "" {
 			values[s.env] = v
@@ -121,7 +240,7 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	}
 	var c Config
 	var problems []error
-	for _, s := range settings {
+	for _, s := range all {
 		if err := s.parse(&c, values[s.env]); err != nil {
 			problems = append(problems, fmt.Errorf("%s=%q: %w", s.env, values[s.env], err))
 		}

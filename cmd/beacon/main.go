@@ -35,6 +35,8 @@ Commands:
   apikey list               list API keys
   apikey revoke ID          revoke an API key (by id or prefix)
   backup --to FILE          write a consistent copy of the live database
+  subscribers import FILE   import subscribers from CSV (mode,address[,phone_country,components])
+  subscribers export        write every subscriber as CSV to stdout
   demo                      fill an empty database with a realistic example
 
 Every command takes --addr, --data-dir and --base-url; all settings are
@@ -57,6 +59,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runAPIKey(ctx, args, getenv, stdout, stderr)
 	case "backup":
 		return runBackup(ctx, args, getenv, stdout, stderr)
+	case "subscribers":
+		return runSubscribers(ctx, args, getenv, os.Stdin, stdout, stderr)
 	case "demo":
 		return runDemo(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":

@@ -12,14 +12,19 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/notifier"
 )
 
 // metrics is Beacon's Prometheus registry: its own, not the global one, so
 // tests can build many apps in one process.
 type metrics struct {
-	registry *prometheus.Registry
-	requests *prometheus.HistogramVec
+	registry   *prometheus.Registry
+	requests   *prometheus.HistogramVec
+	deliveries *prometheus.CounterVec
+	sendTime   *prometheus.HistogramVec
 }
+
+var _ notifier.Observer = (*metrics)(nil)
 
 func newMetrics(db *sqlite.DB) *metrics {
 	m := &metrics{
@@ -29,9 +34,21 @@ func newMetrics(db *sqlite.DB) *metrics {
 			Help:    "HTTP request latency by route, method and status code.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"route", "method", "code"}),
+		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "beacon_deliveries_total",
+			Help: "Notification send attempts by channel and outcome (sent, retry, failed, cancelled).",
+		}, []string{"channel", "outcome"}),
+		sendTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "beacon_send_duration_seconds",
+			Help:    "Time to hand one notification to the SMTP server, Twilio or a webhook.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"channel"}),
 	}
 	m.registry.MustRegister(
 		m.requests,
+		m.deliveries,
+		m.sendTime,
+		queueDepth{db},
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -55,6 +72,40 @@ func newMetrics(db *sqlite.DB) *metrics {
 // values).
 func (m *metrics) observe(route, method string, code int, took time.Duration) {
 	m.requests.WithLabelValues(route, method, strconv.Itoa(code)).Observe(took.Seconds())
+}
+
+// Observe implements notifier.Observer.
+func (m *metrics) Observe(ch notifier.Channel, outcome notifier.Outcome, took time.Duration) {
+	m.deliveries.WithLabelValues(string(ch), string(outcome)).Inc()
+	m.sendTime.WithLabelValues(string(ch)).Observe(took.Seconds())
+}
+
+// queueDepth reports pending deliveries per channel when scraped.
+type queueDepth struct{ db *sqlite.DB }
+
+var queueDepthDesc = prometheus.NewDesc("beacon_delivery_queue_depth",
+	"Deliveries waiting to be sent (including those backing off or in flight), by channel.", []string{"channel"}, nil)
+
+func (q queueDepth) Describe(ch chan<- *prometheus.Desc) { ch <- queueDepthDesc }
+
+func (q queueDepth) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	counts := map[string]float64{"email": 0, "sms": 0, "webhook": 0}
+	rows, err := q.db.Read.QueryContext(ctx, `SELECT channel, COUNT(*) FROM deliveries WHERE state = 'pending' GROUP BY channel`)
+	if err == nil {
+		for rows.Next() {
+			var c string
+			var n float64
+			if rows.Scan(&c, &n) == nil {
+				counts[c] = n
+			}
+		}
+		rows.Close()
+	}
+	for c, n := range counts {
+		ch <- prometheus.MustNewConstMetric(queueDepthDesc, prometheus.GaugeValue, n, c)
+	}
 }
 
 func (m *metrics) handler() fiber.Handler {

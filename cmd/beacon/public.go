@@ -224,6 +224,7 @@ func (a *app) apiV2(path string) fiber.Handler {
 		if err != nil {
 			return err
 		}
+		c.Set(fiber.HeaderAccessControlAllowOrigin, "*") // also without Origin, so shared caches serve it to widgets
 		return s.api[path].send(c, fiber.MIMEApplicationJSONCharsetUTF8)
 	}
 }

@@ -1,9 +1,14 @@
 package main
 
 import (
+	"net/http"
+
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/cors"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"github.com/beacon-status/beacon/public"
 )
 
 // routes is the one route table.
@@ -24,6 +29,19 @@ func (a *app) routes() *fiber.App {
 	} {
 		v2.Get("/"+path, a.apiV2(path))
 	}
+
+	// Subscribing, confirming and leaving: public HTML forms and JSON.
+	app.Get("/subscribe", a.getSubscribe)
+	app.Post("/subscribe", a.postSubscribe)
+	app.Post("/subscriptions/verify", a.postVerify)
+	app.Get("/subscriptions/confirm", a.getConfirm)
+	app.Get("/subscriptions/manage", a.getManage)
+	app.Post("/subscriptions/manage", a.postManage)
+	app.Get("/unsubscribe/:token", a.getUnsubscribe)
+	app.Post("/unsubscribe/:token", a.postUnsubscribe)
+	app.Post(twilioStatusPath, a.twilioStatus)
+	app.Post(twilioInboundPath, a.twilioInbound)
+	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(public.FS), MaxAge: 3600}))
 
 	// Management API v1, authenticated by API key.
 	v1 := app.Group("/api/v1")
@@ -63,6 +81,20 @@ func (a *app) routes() *fiber.App {
 	p.Put("/incidents/:id/postmortem", a.setPostmortem)
 	p.Put("/incidents/:id/postmortem/publish", a.publishPostmortem)
 	p.Put("/incidents/:id/postmortem/revert", a.revertPostmortem)
+
+	p.Get("/incidents/:id/notifications", a.incidentNotifications)
+
+	p.Get("/subscribers", a.listSubscribers)
+	p.Post("/subscribers", a.createSubscriber)
+	p.Get("/subscribers/count", a.countSubscribers)
+	p.Get("/subscribers/histogram_by_state", a.subscriberHistogram)
+	p.Get("/subscribers/export", a.exportSubscribers)
+	p.Post("/subscribers/import", a.importSubscribers)
+	p.Post("/subscribers/unsubscribe", a.bulk(a.subscribers.Unsubscribe, true))
+	p.Post("/subscribers/reactivate", a.bulk(a.subscribers.Reactivate, false))
+	p.Post("/subscribers/resend_confirmation", a.bulk(a.subscribers.ResendConfirmation, false))
+	p.Get("/subscribers/:id", a.getSubscriber)
+	p.Delete("/subscribers/:id", a.deleteSubscriber)
 
 	// Anything else under the API answers in JSON too.
 	app.Use("/api", func(c *fiber.Ctx) error { return fiber.ErrNotFound })

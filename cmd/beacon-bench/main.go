@@ -1,0 +1,319 @@
+// Command beacon-bench measures how fast Beacon serves /api/v2/summary.json
+// against a minimal Fiber server that returns the same bytes from memory,
+// both loaded by wrk in the same run on loopback.
+//
+// It builds cmd/beacon, starts it on a temporary data directory, seeds 50
+// components (some in groups) and 20 incidents through the management API,
+// captures the summary body (plain and gzip), starts the reference server
+// (this program's "ref" mode, in its own process) with those bytes, checks
+// both answer byte for byte the same, then alternates wrk runs against the
+// two and prints requests/s, the ratio beacon/reference per round and the
+// median ratio as a Markdown table for docs/BENCHMARKS.md.
+//
+// Usage:
+//
+//	go run ./cmd/beacon-bench [-d 10s] [-warmup 3s] [-rounds 3] [-t 2] [-c 64]
+//
+// wrk must be installed (apt-get install wrk); the program installs nothing.
+// Speed is reported, never asserted: the exit status says only whether the
+// measurement ran.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// summaryPath is the one endpoint measured.
+const summaryPath = "/api/v2/summary.json"
+
+type options struct {
+	duration  time.Duration
+	warmup    time.Duration
+	rounds    int
+	threads   int
+	conns     int
+	beaconBin string
+	wrkBin    string
+	variants  string
+	hold      bool
+}
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "ref" {
+		if err := runRef(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "beacon-bench ref:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	var o options
+	fs := flag.NewFlagSet("beacon-bench", flag.ContinueOnError)
+	fs.DurationVar(&o.duration, "d", 10*time.Second, "duration of each measured wrk run")
+	fs.DurationVar(&o.warmup, "warmup", 3*time.Second, "duration of the unmeasured warm-up run per server and variant")
+	fs.IntVar(&o.rounds, "rounds", 3, "measured rounds; each round runs the reference, then Beacon")
+	fs.IntVar(&o.threads, "t", 2, "wrk threads")
+	fs.IntVar(&o.conns, "c", 64, "wrk connections")
+	fs.StringVar(&o.beaconBin, "beacon", "", "use this beacon binary instead of building ./cmd/beacon")
+	fs.StringVar(&o.wrkBin, "wrk", "wrk", "wrk executable")
+	fs.StringVar(&o.variants, "variants", "plain,gzip", "comma-separated variants to measure: plain, gzip")
+	fs.BoolVar(&o.hold, "hold", false, "after seeding, print both servers' addresses and wait for Ctrl-C instead of measuring (for profiling by hand)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: go run ./cmd/beacon-bench [flags]\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, o, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "beacon-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func (o options) check() ([]variant, error) {
+	if o.duration < time.Second || o.duration > 5*time.Minute {
+		return nil, errors.New("-d must be between 1s and 5m")
+	}
+	if o.warmup < 0 || o.warmup > time.Minute {
+		return nil, errors.New("-warmup must be between 0 and 1m")
+	}
+	if o.rounds < 1 || o.rounds > 20 {
+		return nil, errors.New("-rounds must be between 1 and 20")
+	}
+	if o.threads < 1 || o.conns < o.threads || o.conns > 1000 {
+		return nil, errors.New("-t must be at least 1 and -c between -t and 1000")
+	}
+	var vs []variant
+	for _, name := range strings.Split(o.variants, ",") {
+		switch strings.TrimSpace(name) {
+		case "plain":
+			vs = append(vs, variant{name: "plain"})
+		case "gzip":
+			vs = append(vs, variant{name: "gzip", gzip: true})
+		default:
+			return nil, fmt.Errorf("unknown variant %q (want plain or gzip)", name)
+		}
+	}
+	return vs, nil
+}
+
+// variant is one way of asking for the summary: without or with
+// Accept-Encoding: gzip.
+type variant struct {
+	name string
+	gzip bool
+}
+
+func (v variant) headers() []string {
+	if v.gzip {
+		return []string{"Accept-Encoding: gzip"}
+	}
+	return nil
+}
+
+func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
+	variants, err := o.check()
+	if err != nil {
+		return err
+	}
+	wrkPath, err := exec.LookPath(o.wrkBin)
+	if err != nil {
+		return fmt.Errorf("wrk not found (%v); install it first, for example:\n\n\tsudo apt-get update && sudo apt-get install -y wrk", err)
+	}
+	logf := func(format string, args ...any) { fmt.Fprintf(stderr, "# "+format+"\n", args...) }
+
+	tmp, err := os.MkdirTemp("", "beacon-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	procs := &procGroup{log: logf}
+	defer procs.stopAll()
+
+	bin := o.beaconBin
+	if bin == "" {
+		bin = filepath.Join(tmp, "beacon")
+		logf("building ./cmd/beacon")
+		if err := buildBeacon(ctx, bin, stderr); err != nil {
+			return err
+		}
+	}
+
+	// Beacon, seeded.
+	dataDir := filepath.Join(tmp, "data")
+	beaconAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	env := beaconEnv(beaconAddr, dataDir)
+	key, err := createKey(ctx, bin, env)
+	if err != nil {
+		return err
+	}
+	beacon, err := procs.start(ctx, "beacon", bin, []string{"serve"}, env)
+	if err != nil {
+		return err
+	}
+	beaconURL := "http://" + beaconAddr
+	if err := waitReady(ctx, beacon, beaconURL+"/healthz"); err != nil {
+		return err
+	}
+	logf("beacon pid %d on %s; seeding", beacon.cmd.Process.Pid, beaconURL)
+	seedStart := time.Now()
+	st, err := seed(ctx, beaconURL, key)
+	if err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	logf("seeded %d components in %d groups, %d incidents (%d unresolved, %d updates) in %s",
+		st.components, st.groups, st.incidents, st.unresolved, st.updates, time.Since(seedStart).Round(time.Millisecond))
+
+	want, err := fetchBoth(ctx, beaconURL+summaryPath)
+	if err != nil {
+		return fmt.Errorf("beacon summary: %w", err)
+	}
+	if err := checkSummary(want.plain.body, st); err != nil {
+		return err
+	}
+	logf("summary.json: %d bytes plain, %d bytes gzip, Content-Type %q", len(want.plain.body), len(want.gzip.body), want.plain.contentType)
+
+	// The reference server, in its own process, with the same bytes.
+	plainFile, gzFile := filepath.Join(tmp, "summary.json"), filepath.Join(tmp, "summary.json.gz")
+	if err := os.WriteFile(plainFile, want.plain.body, 0o600); err != nil {
+		return err
+	}
+	if err := os.WriteFile(gzFile, want.gzip.body, 0o600); err != nil {
+		return err
+	}
+	refAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	ref, err := procs.start(ctx, "ref", self, []string{"ref", "-addr", refAddr, "-path", summaryPath,
+		"-body", plainFile, "-gzip", gzFile, "-content-type", want.plain.contentType}, os.Environ())
+	if err != nil {
+		return err
+	}
+	refURL := "http://" + refAddr
+	if err := waitReady(ctx, ref, refURL+summaryPath); err != nil {
+		return err
+	}
+	got, err := fetchBoth(ctx, refURL+summaryPath)
+	if err != nil {
+		return fmt.Errorf("reference summary: %w", err)
+	}
+	if err := sameResponses(want, got); err != nil {
+		return fmt.Errorf("reference server does not answer as Beacon does: %w", err)
+	}
+	logf("reference pid %d on %s answers the same bytes", ref.cmd.Process.Pid, refURL)
+
+	if o.hold {
+		logf("holding: beacon %s%s, reference %s%s; Ctrl-C to stop", beaconURL, summaryPath, refURL, summaryPath)
+		<-ctx.Done()
+		return nil
+	}
+
+	m := machineInfo(wrkPath)
+	targets := []target{{name: "ref", url: refURL + summaryPath, proc: ref}, {name: "beacon", url: beaconURL + summaryPath, proc: beacon}}
+	res, err := measure(ctx, o, wrkPath, variants, targets, logf)
+	if err != nil {
+		return err
+	}
+
+	// The body must not have changed under load (no rebuild, same bytes).
+	after, err := fetchBoth(ctx, beaconURL+summaryPath)
+	if err != nil {
+		return fmt.Errorf("beacon summary after the load: %w", err)
+	}
+	if err := sameResponses(want, after); err != nil {
+		return fmt.Errorf("beacon's summary changed during the run: %w", err)
+	}
+
+	report(stdout, o, m, st, want, res)
+	return nil
+}
+
+// buildBeacon builds ./cmd/beacon of the module this program belongs to.
+func buildBeacon(ctx context.Context, out string, stderr io.Writer) error {
+	root, err := moduleRoot(ctx)
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./cmd/beacon")
+	cmd.Dir = root
+	cmd.Stdout, cmd.Stderr = stderr, stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("go build ./cmd/beacon: %w", err)
+	}
+	return nil
+}
+
+func moduleRoot(ctx context.Context) (string, error) {
+	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	mod := strings.TrimSpace(string(out))
+	if mod == "" || mod == os.DevNull {
+		return "", errors.New("run beacon-bench from inside the beacon module (or pass -beacon BINARY)")
+	}
+	return filepath.Dir(mod), nil
+}
+
+// beaconEnv is the environment of every beacon process: the parent's minus
+// any BEACON_ setting, plus the benchmark's own.
+func beaconEnv(addr, dataDir string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "BEACON_") {
+			env = append(env, kv)
+		}
+	}
+	return append(env,
+		"BEACON_ADDR="+addr,
+		"BEACON_DATA_DIR="+dataDir,
+		"BEACON_BASE_URL=http://"+addr,
+		"BEACON_PAGE_NAME=Beacon benchmark",
+		"BEACON_LOG_LEVEL=warn",
+		// Seeding sends ~150 management requests in a burst.
+		"BEACON_API_RATE_LIMIT=10000",
+		"BEACON_API_BURST=10000",
+		"BEACON_SHUTDOWN_TIMEOUT=5s",
+	)
+}
+
+func createKey(ctx context.Context, bin string, env []string) (string, error) {
+	cmd := exec.CommandContext(ctx, bin, "apikey", "create", "--name", "beacon-bench")
+	cmd.Env = env
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("beacon apikey create: %w: %s", err, stderr.String())
+	}
+	key := strings.TrimSpace(string(out))
+	if key == "" || strings.ContainsAny(key, " \n") {
+		return "", fmt.Errorf("beacon apikey create printed %q, not one key", out)
+	}
+	return key, nil
+}

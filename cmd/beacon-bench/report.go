@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// machine is what the report says about where it ran.
+type machine struct {
+	date, cpus, cpuModel, memory, kernel, goVersion, wrk, load string
+}
+
+func machineInfo(wrkPath string) machine {
+	m := machine{
+		date:      time.Now().UTC().Format("2006-01-02 15:04 MST"),
+		cpus:      strconv.Itoa(runtime.NumCPU()),
+		cpuModel:  "unknown",
+		memory:    "unknown",
+		kernel:    "unknown",
+		goVersion: runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH,
+		wrk:       "unknown",
+		load:      "unknown",
+	}
+	if v := procField("/proc/cpuinfo", "model name"); v != "" {
+		m.cpuModel = v
+	}
+	if v := procField("/proc/meminfo", "MemTotal"); v != "" {
+		if kb, err := strconv.ParseFloat(strings.TrimSuffix(v, " kB"), 64); err == nil {
+			m.memory = fmt.Sprintf("%.1f GiB", kb/(1<<20))
+		}
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.kernel = strings.TrimSpace(string(b))
+	}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(b)); len(f) >= 3 {
+			m.load = strings.Join(f[:3], " ")
+		}
+	}
+	// wrk -v prints its version and usage, and exits non-zero.
+	out, _ := exec.Command(wrkPath, "-v").CombinedOutput()
+	if line, _, _ := strings.Cut(string(out), "\n"); strings.HasPrefix(line, "wrk ") {
+		m.wrk, _, _ = strings.Cut(line, " [")
+	}
+	return m
+}
+
+// procField returns the value of the first "key : value" line of a /proc
+// file.
+func procField(file, key string) string {
+	f, err := os.Open(file)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if ok && strings.TrimSpace(k) == key {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// report prints the Markdown section for docs/BENCHMARKS.md.
+func report(w io.Writer, o options, m machine, st seedStats, body responses, res []variantResult) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+	p("### Run of %s", m.date)
+	p("")
+	p("- Machine: %s CPUs, %s, %s RAM, Linux %s; load average before the run %s", m.cpus, m.cpuModel, m.memory, m.kernel, m.load)
+	p("- Toolchain: %s; load generator %s on the same machine", m.goVersion, m.wrk)
+	p("- Command: `%s`", strings.Join(append([]string{"go run ./cmd/beacon-bench"}, flagsOf(o)...), " "))
+	p("- Page: %d components (%d of them in %d groups), %d incidents (%d unresolved, %d updates in all); summary.json %d bytes plain, %d bytes gzip",
+		st.components, st.groups*seedPerGroup, st.groups, st.incidents, st.unresolved, st.updates, len(body.plain.body), len(body.gzip.body))
+	p("- Load: wrk -t %d -c %d, %s warm-up per server and variant, then %d rounds of %s per server, reference first in each round",
+		o.threads, o.conns, o.warmup, o.rounds, o.duration)
+	p("")
+	p("| Variant | Round | Reference req/s | Beacon req/s | Beacon / reference | Reference CPU µs/req | Beacon CPU µs/req |")
+	p("|---|---:|---:|---:|---:|---:|---:|")
+	for _, v := range res {
+		for i, r := range v.rounds {
+			p("| %s | %d | %.0f | %.0f | %.3f | %s | %s |", v.variant.name, i+1,
+				r.ref.reqPerSec, r.beacon.reqPerSec, r.ratio(), micros(r.ref.cpuPerReq), micros(r.beacon.cpuPerReq))
+		}
+	}
+	p("")
+	p("| Variant | Median reference req/s | Median Beacon req/s | Median ratio (target ≥ 0.8) | Median Beacon / reference CPU per request |")
+	p("|---|---:|---:|---:|---:|")
+	for _, v := range res {
+		ref, beacon, ratio, cpu := v.medians()
+		verdict := "met"
+		if ratio < 0.8 {
+			verdict = "not met"
+		}
+		cpuText := "n/a"
+		if !math.IsNaN(cpu) {
+			cpuText = fmt.Sprintf("%.2f×", cpu)
+		}
+		p("| %s | %.0f | %.0f | **%.3f** (%s) | %s |", v.variant.name, ref, beacon, ratio, verdict, cpuText)
+	}
+}
+
+// micros formats a CPU time per request in microseconds.
+func micros(d time.Duration) string {
+	if d <= 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.1f", float64(d)/float64(time.Microsecond))
+}
+
+// flagsOf is the command line that reproduces o, defaults left out.
+func flagsOf(o options) []string {
+	var f []string
+	if o.duration != 10*time.Second {
+		f = append(f, "-d "+o.duration.String())
+	}
+	if o.warmup != 3*time.Second {
+		f = append(f, "-warmup "+o.warmup.String())
+	}
+	if o.rounds != 3 {
+		f = append(f, fmt.Sprintf("-rounds %d", o.rounds))
+	}
+	if o.threads != 2 {
+		f = append(f, fmt.Sprintf("-t %d", o.threads))
+	}
+	if o.conns != 64 {
+		f = append(f, fmt.Sprintf("-c %d", o.conns))
+	}
+	if o.variants != "plain,gzip" {
+		f = append(f, "-variants "+o.variants)
+	}
+	return f
+}

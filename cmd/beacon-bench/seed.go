@@ -1,0 +1,216 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+)
+
+// The seeded page: 50 components, 30 of them in 5 groups of 6, and 20
+// incidents, 3 of them unresolved, every one with several updates.
+const (
+	seedComponents = 50
+	seedGroups     = 5
+	seedPerGroup   = 6
+	seedIncidents  = 20
+	seedUnresolved = 3
+)
+
+type seedStats struct {
+	components, groups, incidents, unresolved, updates int
+}
+
+// api is a management API client for one page.
+type api struct {
+	base, key, page string
+	client          *http.Client
+}
+
+func (a *api) do(ctx context.Context, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, a.base+path, rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "OAuth "+a.key)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := a.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, bytes.TrimSpace(data))
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			return fmt.Errorf("%s %s: decode response: %w", method, path, err)
+		}
+	}
+	return nil
+}
+
+type idOnly struct {
+	ID string `json:"id"`
+}
+
+var (
+	areas    = []string{"API", "Dashboard", "Authentication", "Webhooks", "Search", "Billing", "Notifications", "Storage", "CDN", "Email delivery"}
+	regions  = []string{"EU West", "EU Central", "US East", "US West", "Asia Pacific"}
+	causes   = []string{"elevated error rates", "increased latency", "failed deployments", "delayed processing", "intermittent timeouts"}
+	progress = []string{
+		"We have identified the cause and are rolling out a fix.",
+		"A fix has been deployed and we are monitoring the results.",
+		"Error rates are back to normal; we continue to watch closely.",
+	}
+)
+
+// seed fills the page behind base with the benchmark's data.
+func seed(ctx context.Context, base, key string) (seedStats, error) {
+	var st seedStats
+	a := &api{base: base, key: key, client: &http.Client{Timeout: 10 * time.Second}}
+	var status struct {
+		Page struct {
+			ID string `json:"id"`
+		} `json:"page"`
+	}
+	if err := getJSON(ctx, a.client, base+"/api/v2/status.json", &status); err != nil {
+		return st, err
+	}
+	if status.Page.ID == "" {
+		return st, fmt.Errorf("status.json has no page id")
+	}
+	a.page = "/api/v1/pages/" + status.Page.ID
+
+	ids := make([]string, 0, seedComponents)
+	for i := range seedComponents {
+		name := fmt.Sprintf("%s %s", areas[i%len(areas)], regions[i/len(areas)%len(regions)])
+		var c idOnly
+		err := a.do(ctx, http.MethodPost, a.page+"/components", map[string]any{"component": map[string]any{
+			"name":        name,
+			"description": fmt.Sprintf("%s served from the %s region.", areas[i%len(areas)], regions[i/len(areas)%len(regions)]),
+			"status":      "operational",
+			"showcase":    true,
+		}}, &c)
+		if err != nil {
+			return st, err
+		}
+		ids = append(ids, c.ID)
+		st.components++
+	}
+	for g := range seedGroups {
+		members := ids[g*seedPerGroup : (g+1)*seedPerGroup]
+		err := a.do(ctx, http.MethodPost, a.page+"/component-groups", map[string]any{"component_group": map[string]any{
+			"name":       fmt.Sprintf("Platform %s", regions[g%len(regions)]),
+			"components": members,
+		}}, nil)
+		if err != nil {
+			return st, err
+		}
+		st.groups++
+	}
+
+	// Resolved incidents first, so the unresolved ones are the newest.
+	for i := range seedIncidents {
+		resolve := i < seedIncidents-seedUnresolved
+		affected := map[string]string{
+			ids[(i*7)%seedComponents]:   "partial_outage",
+			ids[(i*7+3)%seedComponents]: "degraded_performance",
+		}
+		area := areas[i%len(areas)]
+		var in idOnly
+		err := a.do(ctx, http.MethodPost, a.page+"/incidents", map[string]any{"incident": map[string]any{
+			"name":       fmt.Sprintf("%s: %s", area, causes[i%len(causes)]),
+			"status":     "investigating",
+			"body":       fmt.Sprintf("We are investigating %s affecting %s for some customers.", causes[i%len(causes)], area),
+			"components": affected,
+		}}, &in)
+		if err != nil {
+			return st, err
+		}
+		st.incidents++
+		st.updates++
+		steps := []string{"identified", "monitoring"}
+		if resolve {
+			steps = append(steps, "resolved")
+		}
+		for k, s := range steps {
+			body := map[string]any{"status": s, "body": progress[k%len(progress)]}
+			if s == "resolved" {
+				fixed := map[string]string{}
+				for id := range affected {
+					fixed[id] = "operational"
+				}
+				body["components"] = fixed
+				body["body"] = "This incident has been resolved."
+			}
+			if err := a.do(ctx, http.MethodPatch, a.page+"/incidents/"+in.ID, map[string]any{"incident": body}, nil); err != nil {
+				return st, err
+			}
+			st.updates++
+		}
+		if !resolve {
+			st.unresolved++
+		}
+	}
+	return st, nil
+}
+
+func getJSON(ctx context.Context, client *http.Client, url string, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+// checkSummary makes sure the body measured is the page seeded.
+func checkSummary(body []byte, st seedStats) error {
+	var s struct {
+		Components []struct {
+			Group bool `json:"group"`
+		} `json:"components"`
+		Incidents []struct {
+			IncidentUpdates []json.RawMessage `json:"incident_updates"`
+		} `json:"incidents"`
+	}
+	if err := json.Unmarshal(body, &s); err != nil {
+		return fmt.Errorf("summary.json: %w", err)
+	}
+	groups := 0
+	for _, c := range s.Components {
+		if c.Group {
+			groups++
+		}
+	}
+	if len(s.Components)-groups != st.components || groups != st.groups || len(s.Incidents) != st.unresolved {
+		return fmt.Errorf("summary.json has %d components, %d groups, %d incidents; want %d, %d, %d",
+			len(s.Components)-groups, groups, len(s.Incidents), st.components, st.groups, st.unresolved)
+	}
+	return nil
+}

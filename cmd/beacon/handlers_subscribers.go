@@ -1,0 +1,281 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/beacon-status/beacon/notifier"
+	"github.com/beacon-status/beacon/subscribers"
+)
+
+// subscriberJSON is Statuspage's subscriber object, plus Beacon's state.
+type subscriberJSON struct {
+	ID                           string   `json:"id"`
+	Mode                         string   `json:"mode"`
+	Email                        *string  `json:"email"`
+	Endpoint                     *string  `json:"endpoint"`
+	PhoneNumber                  *string  `json:"phone_number"`
+	PhoneCountry                 *string  `json:"phone_country"`
+	DisplayPhoneNumber           *string  `json:"display_phone_number"`
+	State                        string   `json:"state"`
+	QuarantinedAt                *string  `json:"quarantined_at"`
+	PurgeAt                      *string  `json:"purge_at"`
+	Components                   []string `json:"components"`
+	CreatedAt                    string   `json:"created_at"`
+	SkipConfirmationNotification bool     `json:"skip_confirmation_notification"`
+}
+
+func (r *renderer) subscriber(s subscribers.Subscriber) subscriberJSON {
+	out := subscriberJSON{ID: s.ID, Mode: string(s.Mode), State: string(s.State), QuarantinedAt: r.optTime(s.QuarantinedAt),
+		Components: append([]string{}, s.ComponentIDs...), CreatedAt: r.time(s.CreatedAt)}
+	switch s.Mode {
+	case notifier.Email:
+		out.Email = optString(s.Address)
+	case notifier.SMS:
+		out.PhoneNumber, out.PhoneCountry, out.DisplayPhoneNumber = optString(s.Address), optString(s.PhoneCountry), optString(s.Address)
+	case notifier.Webhook:
+		out.Endpoint = optString(s.Address)
+	}
+	return out
+}
+
+type subscriberRequest struct {
+	Email                        opt[string]   `json:"email"`
+	Endpoint                     opt[string]   `json:"endpoint"`
+	PhoneNumber                  opt[string]   `json:"phone_number"`
+	PhoneCountry                 opt[string]   `json:"phone_country"`
+	ComponentIDs                 opt[[]string] `json:"component_ids"`
+	SkipConfirmationNotification opt[bool]     `json:"skip_confirmation_notification"`
+}
+
+func (a *app) createSubscriber(c *fiber.Ctx) error {
+	var req subscriberRequest
+	if err := decodeBody(c, "subscriber", &req); err != nil {
+		return err
+	}
+	su := subscribers.Signup{ComponentIDs: req.ComponentIDs.V, SkipConfirmation: req.SkipConfirmationNotification.V, PhoneCountry: req.PhoneCountry.V}
+	switch {
+	case req.Email.V != "":
+		su.Mode, su.Address = notifier.Email, req.Email.V
+	case req.PhoneNumber.V != "":
+		su.Mode, su.Address = notifier.SMS, req.PhoneNumber.V
+	case req.Endpoint.V != "":
+		su.Mode, su.Address = notifier.Webhook, req.Endpoint.V
+	default:
+		return unprocessable("email", "or phone_number or endpoint is required")
+	}
+	res, err := a.subscribers.Subscribe(c.UserContext(), su)
+	if err != nil {
+		return err
+	}
+	a.dispatcher.Wake()
+	r, err := a.renderer(c)
+	if err != nil {
+		return err
+	}
+	out := r.subscriber(res.Subscriber)
+	out.SkipConfirmationNotification = su.SkipConfirmation
+	body := struct {
+		subscriberJSON
+		// The webhook signing key, shown to staff who add a webhook.
+		SigningSecret *string `json:"signing_secret,omitempty"`
+	}{subscriberJSON: out}
+	if su.Mode == notifier.Webhook {
+		body.SigningSecret = &res.Subscriber.Secret
+	}
+	return c.Status(fiber.StatusCreated).JSON(body)
+}
+
+func subscriberFilter(c *fiber.Ctx) (subscribers.Filter, error) {
+	f := subscribers.Filter{Mode: notifier.Channel(c.Query("type")), State: subscribers.State(c.Query("state")), Query: c.Query("q"),
+		SortField: c.Query("sort_field"), Descending: strings.EqualFold(c.Query("sort_direction"), "desc")}
+	if f.Mode != "" && !f.Mode.Valid() {
+		return f, unprocessable("type", "must be email, sms or webhook")
+	}
+	if f.State == "all" {
+		f.State = ""
+	}
+	if f.State != "" && !f.State.Valid() {
+		return f, unprocessable("state", "must be active, unconfirmed, quarantined, unsubscribed or all")
+	}
+	if f.SortField != "" && f.SortField != "created_at" && f.SortField != "address" && f.SortField != "primary" {
+		return f, unprocessable("sort_field", "must be created_at or address")
+	}
+	if f.SortField == "primary" {
+		f.SortField = "address"
+	}
+	if len(f.Query) > 200 {
+		return f, unprocessable("q", "is too long (maximum is 200 characters)")
+	}
+	return f, nil
+}
+
+func (a *app) listSubscribers(c *fiber.Ctx) error {
+	f, err := subscriberFilter(c)
+	if err != nil {
+		return err
+	}
+	if f.Offset, f.Limit, err = paging(c, 100); err != nil {
+		return err
+	}
+	list, err := a.subscribers.List(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	total, err := a.subscribers.Count(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	r, err := a.renderer(c)
+	if err != nil {
+		return err
+	}
+	out := make([]subscriberJSON, 0, len(list))
+	for _, s := range list {
+		out = append(out, r.subscriber(s))
+	}
+	c.Set("X-Total-Count", strconv.Itoa(total))
+	return c.JSON(out)
+}
+
+func (a *app) countSubscribers(c *fiber.Ctx) error {
+	f, err := subscriberFilter(c)
+	if err != nil {
+		return err
+	}
+	n, err := a.subscribers.Count(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"count": n})
+}
+
+func (a *app) subscriberHistogram(c *fiber.Ctx) error {
+	h, err := a.subscribers.Histogram(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(h)
+}
+
+func (a *app) getSubscriber(c *fiber.Ctx) error {
+	s, err := a.subscribers.Get(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	r, err := a.renderer(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(r.subscriber(s))
+}
+
+// deleteSubscriber unsubscribes one subscriber, as Statuspage's DELETE does.
+func (a *app) deleteSubscriber(c *fiber.Ctx) error {
+	if err := a.subscribers.Unsubscribe(c.UserContext(), c.Params("id")); err != nil {
+		return err
+	}
+	return a.getSubscriber(c)
+}
+
+func (a *app) bulk(action func(ctx context.Context, id string) error, allowAll bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		var raw struct {
+			Subscribers any `json:"subscribers"`
+		}
+		if err := decodeBody(c, "subscriber", &raw); err != nil {
+			return err
+		}
+		var ids []string
+		switch v := raw.Subscribers.(type) {
+		case string:
+			if v != "all" || !allowAll {
+				return unprocessable("subscribers", "must be a list of subscriber ids")
+			}
+			all, err := a.subscribers.List(c.UserContext(), subscribers.Filter{State: subscribers.Active, Limit: 1_000_000})
+			if err != nil {
+				return err
+			}
+			for _, s := range all {
+				ids = append(ids, s.ID)
+			}
+		case []any:
+			if len(v) == 0 || len(v) > 100 {
+				return unprocessable("subscribers", "must list 1 to 100 subscriber ids")
+			}
+			for _, x := range v {
+				id, ok := x.(string)
+				if !ok {
+					return unprocessable("subscribers", "must be a list of subscriber ids")
+				}
+				ids = append(ids, id)
+			}
+		default:
+			return unprocessable("subscribers", "must be a list of subscriber ids")
+		}
+		done := 0
+		var missing []string
+		for _, id := range ids {
+			err := action(c.UserContext(), id)
+			if errors.Is(err, subscribers.ErrNotFound) {
+				missing = append(missing, id)
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			done++
+		}
+		if missing == nil {
+			missing = []string{}
+		}
+		return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"processed": done, "not_found": missing})
+	}
+}
+
+func (a *app) exportSubscribers(c *fiber.Ctx) error {
+	var buf bytes.Buffer
+	if err := a.subscribers.Export(c.UserContext(), &buf); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="subscribers.csv"`)
+	return c.Send(buf.Bytes())
+}
+
+func (a *app) importSubscribers(c *fiber.Ctx) error {
+	res, err := a.subscribers.Import(c.UserContext(), bytes.NewReader(c.Body()), c.QueryBool("send_confirmation"))
+	var ierr *subscribers.ImportError
+	if errors.As(err, &ierr) {
+		var verr *subscribers.ValidationError
+		field := ""
+		if errors.As(ierr.Err, &verr) {
+			field = verr.Field
+		}
+		return c.Status(fiber.StatusUnprocessableEntity).JSON(errorJSON{Message: ierr.Error(), Field: field})
+	}
+	if err != nil {
+		return err
+	}
+	a.dispatcher.Wake()
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"created": res.Created, "existing": res.Existing})
+}
+
+// incidentNotifications reports, per event of an incident, how many
+// deliveries are pending, sending, sent and failed on each channel.
+func (a *app) incidentNotifications(c *fiber.Ctx) error {
+	in, err := a.incidents.Get(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	stats, err := a.outbox.Stats(c.UserContext(), in.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(stats)
+}

@@ -1,0 +1,391 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/notifier"
+	"github.com/beacon-status/beacon/notifier/sms"
+	"github.com/beacon-status/beacon/subscribers"
+)
+
+// messages renders deliveries into emails, SMS and webhook payloads: the
+// notifier's Renderer. It lives here, beside the API's JSON shapes, because
+// a webhook carries exactly those shapes.
+type messages struct {
+	a *app
+}
+
+var _ notifier.Renderer = messages{}
+
+// mailView is what the email and SMS templates see.
+type mailView struct {
+	Subject        string
+	PageName       string
+	PageURL        string
+	Headline       string
+	Color          string
+	IncidentName   string
+	IncidentURL    string
+	Maintenance    bool
+	Window         string
+	StatusLabel    string
+	Time           string
+	Body           string
+	Components     []componentLine
+	ManageURL      string
+	UnsubscribeURL string
+	// For confirmations.
+	ActionURL string
+	Code      string
+}
+
+type componentLine struct{ Name, Status string }
+
+// eventView is the part of a message shared by every recipient of one
+// event, built once per batch.
+type eventView struct {
+	incident incidents.Incident
+	update   *incidents.Update
+	view     mailView
+	webhook  map[string]json.RawMessage // "incident" or "component_update" + "component"
+}
+
+// Render implements notifier.Renderer.
+func (m messages) Render(ctx context.Context, ds []notifier.Delivery) []notifier.Rendered {
+	out := make([]notifier.Rendered, len(ds))
+	a := m.a
+	snap, err := a.public.get(ctx)
+	if err != nil {
+		for i := range out {
+			out[i].Err = err
+		}
+		return out
+	}
+	idList := make([]string, len(ds))
+	for i, d := range ds {
+		idList[i] = d.SubscriberID
+	}
+	subs, err := a.subscribers.GetMany(ctx, idList)
+	if err != nil {
+		for i := range out {
+			out[i].Err = err
+		}
+		return out
+	}
+	views := map[int64]*eventView{}
+	for i, d := range ds {
+		sub, ok := subs[d.SubscriberID]
+		if !ok {
+			out[i].Err = notifier.ErrSkip
+			continue
+		}
+		switch d.Purpose {
+		case notifier.PurposeEvent:
+			if sub.State != subscribers.Active {
+				out[i].Err = notifier.ErrSkip
+				continue
+			}
+			ev, ok := views[d.EventID]
+			if !ok {
+				ev, err = m.eventView(ctx, snap, d.Event)
+				if err != nil {
+					out[i].Err = err
+					continue
+				}
+				views[d.EventID] = ev
+			}
+			if ev == nil {
+				out[i].Err = notifier.ErrSkip // the incident was deleted
+				continue
+			}
+			out[i].Message, out[i].Err = m.eventMessage(snap, d, sub, ev)
+		case notifier.PurposeConfirm, notifier.PurposeManage:
+			want := subscribers.Unconfirmed
+			if d.Purpose == notifier.PurposeManage {
+				want = subscribers.Active
+			}
+			if sub.State != want {
+				out[i].Err = notifier.ErrSkip
+				continue
+			}
+			out[i].Message, out[i].Err = m.directMessage(snap, d, sub)
+		default:
+			out[i].Err = fmt.Errorf("unknown delivery purpose %q", d.Purpose)
+		}
+	}
+	return out
+}
+
+// eventView loads what an event's messages share; nil when its incident is
+// gone.
+func (m messages) eventView(ctx context.Context, snap *snapshot, e *notifier.Event) (*eventView, error) {
+	a := m.a
+	r := newRenderer(snap.page, a.cfg.BaseURL, snap.components)
+	ev := &eventView{webhook: map[string]json.RawMessage{}}
+	if e.Kind == notifier.ComponentStatusChanged {
+		c, ok := r.byID[e.ComponentID]
+		if !ok {
+			return nil, nil
+		}
+		cu, _ := json.Marshal(map[string]string{
+			"created_at": r.time(e.CreatedAt), "new_status": e.NewStatus, "old_status": e.OldStatus,
+			"id": fmt.Sprintf("%s-%d", c.ID, e.ID), "component_id": c.ID,
+		})
+		comp, _ := json.Marshal(r.component(c))
+		ev.webhook["component_update"], ev.webhook["component"] = cu, comp
+		return ev, nil
+	}
+	in, err := a.incidents.Get(ctx, e.IncidentID)
+	if err != nil {
+		return nil, nil
+	}
+	ev.incident = in
+	for i := range in.Updates {
+		if in.Updates[i].ID == e.UpdateID {
+			ev.update = &in.Updates[i]
+		}
+	}
+	loc := r.loc
+	v := mailView{
+		PageName: snap.page.Name, PageURL: a.cfg.BaseURL, IncidentName: in.Name,
+		IncidentURL: a.cfg.BaseURL + "/incidents/" + in.ID, Maintenance: in.Kind == incidents.KindMaintenance,
+		Headline: headline(e.Kind), Color: impactColor(in.Impact),
+	}
+	if in.ScheduledFor != nil {
+		v.Window = in.ScheduledFor.In(loc).Format("Jan 2, 2006 15:04") + " – " + in.ScheduledUntil.In(loc).Format("Jan 2, 15:04 MST")
+	}
+	switch {
+	case ev.update != nil:
+		v.StatusLabel = ev.update.Status.Label()
+		if e.Kind == notifier.IncidentUpdated || e.Kind == notifier.MaintenanceUpdated {
+			if len(in.Updates) > 1 && in.Updates[1].Status == ev.update.Status && in.Updates[0].ID == ev.update.ID {
+				v.StatusLabel = "Update"
+			}
+		}
+		v.Time = ev.update.DisplayAt.In(loc).Format("Jan 2, 2006 - 15:04 MST")
+		v.Body = ev.update.Body
+		for _, ch := range ev.update.AffectedComponents {
+			v.Components = append(v.Components, componentLine{ch.Name, ch.NewStatus.Label()})
+		}
+	case e.Kind == notifier.PostmortemPublished:
+		v.StatusLabel = "Postmortem"
+		v.Time = e.CreatedAt.In(loc).Format("Jan 2, 2006 - 15:04 MST")
+		v.Body = in.Postmortem.Body
+	default:
+		return nil, nil // the update was removed with its incident
+	}
+	if len(v.Components) == 0 {
+		for _, id := range in.ComponentIDs {
+			if c, ok := r.byID[id]; ok {
+				v.Components = append(v.Components, componentLine{Name: c.Name})
+			}
+		}
+	}
+	v.Subject = fmt.Sprintf("[%s] %s: %s", snap.page.Name, v.StatusLabel, in.Name)
+	ev.view = v
+	var payload any = r.incident(in)
+	if in.Kind == incidents.KindMaintenance {
+		payload = r.maintenances([]incidents.Incident{in})[0]
+	}
+	ev.webhook["incident"], err = json.Marshal(payload)
+	return ev, err
+}
+
+// eventMessage renders one subscriber's copy of an event.
+func (m messages) eventMessage(snap *snapshot, d notifier.Delivery, sub subscribers.Subscriber, ev *eventView) (notifier.Message, error) {
+	a := m.a
+	manage := a.cfg.BaseURL + "/subscriptions/manage?token=" + url.QueryEscape(a.subscribers.Link(subscribers.PurposeManage, sub.ID))
+	unsub := a.cfg.BaseURL + "/unsubscribe/" + url.PathEscape(a.subscribers.Link(subscribers.PurposeUnsubscribe, sub.ID))
+	switch d.Channel {
+	case notifier.Email:
+		v := ev.view
+		v.ManageURL, v.UnsubscribeURL = manage, unsub
+		msg, err := m.email(v, "email/incident")
+		if err != nil {
+			return msg, err
+		}
+		host := mailHost(a.cfg.BaseURL)
+		thread := fmt.Sprintf("<incident-%s.%s@%s>", ev.incident.ID, sub.ID, host)
+		msg.Headers = map[string]string{
+			"List-Unsubscribe":      "<" + unsub + ">",
+			"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+		}
+		if d.Event.Kind == notifier.IncidentCreated || d.Event.Kind == notifier.MaintenanceScheduled {
+			// The first message of an incident is the thread's root.
+			msg.Headers["Message-ID"] = thread
+		} else {
+			msg.Headers["Message-ID"] = fmt.Sprintf("<event-%d.%s@%s>", d.EventID, sub.ID, host)
+			msg.Headers["In-Reply-To"] = thread
+			msg.Headers["References"] = thread
+		}
+		msg.To = sub.Address
+		return msg, nil
+	case notifier.SMS:
+		text, err := m.smsText(ev.view)
+		if err != nil {
+			return notifier.Message{}, err
+		}
+		return notifier.Message{To: sub.Address, Text: text, StatusCallback: a.cfg.BaseURL + twilioStatusPath}, nil
+	case notifier.Webhook:
+		body := map[string]any{
+			"meta": map[string]string{"unsubscribe": unsub, "documentation": a.cfg.BaseURL + "/api/v2/summary.json"},
+			"page": map[string]string{"id": snap.page.ID, "status_indicator": string(snap.status.Indicator), "status_description": snap.status.Description},
+		}
+		for k, v := range ev.webhook {
+			body[k] = v
+		}
+		b, err := json.Marshal(body)
+		return notifier.Message{To: sub.Address, Body: b, Secret: sub.Secret}, err
+	}
+	return notifier.Message{}, fmt.Errorf("unknown channel %q", d.Channel)
+}
+
+// directMessage renders a confirmation or manage-link message.
+func (m messages) directMessage(snap *snapshot, d notifier.Delivery, sub subscribers.Subscriber) (notifier.Message, error) {
+	a := m.a
+	v := mailView{PageName: snap.page.Name, PageURL: a.cfg.BaseURL, Code: d.Data}
+	names := make([]string, 0, len(sub.ComponentIDs))
+	for _, id := range sub.ComponentIDs {
+		for _, c := range snap.components {
+			if c.ID == id {
+				names = append(names, c.Name)
+			}
+		}
+	}
+	switch d.Channel {
+	case notifier.Email:
+		name := "email/confirm"
+		v.Subject = "Confirm your subscription to " + snap.page.Name
+		v.ActionURL = a.cfg.BaseURL + "/subscriptions/confirm?token=" + url.QueryEscape(a.subscribers.Link(subscribers.PurposeConfirm, sub.ID))
+		if d.Purpose == notifier.PurposeManage {
+			name = "email/manage"
+			v.Subject = "Manage your subscription to " + snap.page.Name
+			v.ActionURL = a.cfg.BaseURL + "/subscriptions/manage?token=" + url.QueryEscape(a.subscribers.Link(subscribers.PurposeManage, sub.ID))
+		}
+		msg, err := m.emailWithComponents(v, name, names)
+		msg.To = sub.Address
+		return msg, err
+	case notifier.SMS:
+		var buf bytes.Buffer
+		if err := a.templates.Text(&buf, "sms/confirm.txt", v); err != nil {
+			return notifier.Message{}, err
+		}
+		return notifier.Message{To: sub.Address, Text: strings.TrimSpace(buf.String()), StatusCallback: a.cfg.BaseURL + twilioStatusPath}, nil
+	case notifier.Webhook:
+		// The test delivery: Statuspage's envelope without an incident,
+		// which receivers that branch on the payload's keys ignore.
+		b, err := json.Marshal(map[string]any{
+			"meta": map[string]string{"unsubscribe": a.cfg.BaseURL + "/unsubscribe/" + url.PathEscape(a.subscribers.Link(subscribers.PurposeUnsubscribe, sub.ID)),
+				"documentation": a.cfg.BaseURL + "/api/v2/summary.json"},
+			"page": map[string]string{"id": snap.page.ID, "status_indicator": string(snap.status.Indicator), "status_description": snap.status.Description},
+		})
+		return notifier.Message{To: sub.Address, Body: b, Secret: sub.Secret}, err
+	}
+	return notifier.Message{}, fmt.Errorf("unknown channel %q", d.Channel)
+}
+
+func (m messages) emailWithComponents(v mailView, name string, names []string) (notifier.Message, error) {
+	type confirmView struct {
+		mailView
+		Components string
+	}
+	cv := confirmView{mailView: v, Components: strings.Join(names, ", ")}
+	var html, text bytes.Buffer
+	if err := m.a.templates.HTML(&html, name+".html", cv); err != nil {
+		return notifier.Message{}, err
+	}
+	if err := m.a.templates.Text(&text, name+".txt", cv); err != nil {
+		return notifier.Message{}, err
+	}
+	return notifier.Message{Subject: v.Subject, HTML: html.String(), Text: text.String()}, nil
+}
+
+func (m messages) email(v mailView, name string) (notifier.Message, error) {
+	var html, text bytes.Buffer
+	if err := m.a.templates.HTML(&html, name+".html", v); err != nil {
+		return notifier.Message{}, err
+	}
+	if err := m.a.templates.Text(&text, name+".txt", v); err != nil {
+		return notifier.Message{}, err
+	}
+	return notifier.Message{Subject: v.Subject, HTML: html.String(), Text: text.String()}, nil
+}
+
+// smsSegments is the most an SMS may take; bodies are shortened to fit.
+const smsSegments = 2
+
+// smsText renders the SMS template, shortening the update text until the
+// message fits in smsSegments segments (the link is always kept).
+func (m messages) smsText(v mailView) (string, error) {
+	body := strings.Join(strings.Fields(v.Body), " ")
+	runes := []rune(body)
+	for {
+		v.Body = string(runes)
+		if len(runes) < len([]rune(body)) {
+			v.Body = strings.TrimSpace(string(runes)) + "…"
+		}
+		var buf bytes.Buffer
+		if err := m.a.templates.Text(&buf, "sms/incident.txt", v); err != nil {
+			return "", err
+		}
+		text := strings.TrimSpace(buf.String())
+		if _, n := sms.Segments(text); n <= smsSegments || len(runes) == 0 {
+			return text, nil
+		}
+		runes = runes[:max(0, len(runes)-max(8, len(runes)/8))]
+	}
+}
+
+// headline names what happened, above the incident's name.
+func headline(k notifier.EventKind) string {
+	switch k {
+	case notifier.IncidentCreated:
+		return "New incident"
+	case notifier.IncidentResolved:
+		return "Resolved"
+	case notifier.MaintenanceScheduled:
+		return "Scheduled maintenance"
+	case notifier.MaintenanceReminder:
+		return "Maintenance reminder"
+	case notifier.MaintenanceStarted:
+		return "Maintenance in progress"
+	case notifier.MaintenanceUpdated:
+		return "Maintenance update"
+	case notifier.MaintenanceCompleted:
+		return "Maintenance completed"
+	case notifier.PostmortemPublished:
+		return "Postmortem"
+	}
+	return "Incident update"
+}
+
+// impactColor is Statuspage's palette for an impact.
+func impactColor(i components.Impact) string {
+	switch i {
+	case components.ImpactCritical:
+		return "#d1242f"
+	case components.ImpactMajor:
+		return "#e16f24"
+	case components.ImpactMinor:
+		return "#b88700"
+	case components.ImpactMaintenance:
+		return "#0969da"
+	}
+	return "#57606a"
+}
+
+// mailHost is the host used on the right of Message-IDs.
+func mailHost(base string) string {
+	u, err := url.Parse(base)
+	if err != nil || u.Hostname() == "" {
+		return "beacon.invalid"
+	}
+	return u.Hostname()
+}

@@ -1,0 +1,616 @@
+package notifier
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/beacon-status/beacon/internal/sqlite"
+)
+
+// Delivery is one claimed message: to whom, on which channel, and why.
+type Delivery struct {
+	ID           int64
+	EventID      int64  // 0 for a direct message
+	Event        *Event // the event, for PurposeEvent
+	SubscriberID string
+	Channel      Channel
+	Purpose      Purpose
+	Data         string
+	Attempts     int // including this one
+}
+
+// Recipient is a subscriber who should hear about an event on a channel.
+type Recipient struct {
+	SubscriberID string
+	Channel      Channel
+}
+
+// Audience knows the subscribers: who hears about an event, and what
+// happens to a subscriber whose messages are delivered or fail. The
+// subscribers package implements it; the methods run inside the
+// dispatcher's transactions.
+type Audience interface {
+	// RecipientsTx returns up to limit active subscribers on channels who
+	// follow a component of e (or every component), in subscriber id order,
+	// starting after the id after.
+	RecipientsTx(ctx context.Context, tx *sql.Tx, e Event, channels []Channel, after string, limit int) ([]Recipient, error)
+	// DeliveredTx is told of each delivered message.
+	DeliveredTx(ctx context.Context, tx *sql.Tx, d Delivery) error
+	// FailedTx is told of each failed attempt; final is true when no retry
+	// will follow.
+	FailedTx(ctx context.Context, tx *sql.Tx, d Delivery, e *SendError, final bool) error
+}
+
+// ErrSkip, returned by a Renderer for a delivery, cancels it without
+// sending: its subscriber left, or its incident was deleted.
+var ErrSkip = errors.New("notifier: nothing to send")
+
+// Renderer turns claimed deliveries into messages, one result per
+// delivery in the same order.
+type Renderer interface {
+	Render(ctx context.Context, ds []Delivery) []Rendered
+}
+
+// Rendered is a Renderer's result for one delivery: a message, or an error
+// (ErrSkip to cancel; anything else fails the delivery permanently).
+type Rendered struct {
+	Message Message
+	Err     error
+}
+
+// Observer is told the outcome of each send, for metrics.
+type Observer interface {
+	Observe(ch Channel, outcome Outcome, took time.Duration)
+}
+
+// Outcome is what happened to one attempt.
+type Outcome string
+
+// The outcomes.
+const (
+	OutcomeSent      Outcome = "sent"
+	OutcomeRetry     Outcome = "retry"
+	OutcomeFailed    Outcome = "failed"
+	OutcomeCancelled Outcome = "cancelled"
+)
+
+// ChannelConfig sets one channel's workers and limits.
+type ChannelConfig struct {
+	Workers     int     // concurrent senders
+	Batch       int     // deliveries claimed at once by a worker
+	Rate        float64 // messages per second for the channel; 0 for no limit
+	Burst       int     // token bucket size
+	MaxAttempts int     // attempts before a temporarily failing message fails
+	// Lease is how long a claim lasts before another worker may take the
+	// delivery over; 0 derives it from the batch and the rate.
+	Lease time.Duration
+}
+
+// Config sets the dispatcher's policy.
+type Config struct {
+	Channels map[Channel]ChannelConfig
+	// SMSKeyMomentsOnly limits SMS to incident creation and resolution and
+	// maintenance start and end.
+	SMSKeyMomentsOnly bool
+	FanOutBatch       int           // subscribers expanded per transaction
+	BackoffBase       time.Duration // first retry delay
+	BackoffMax        time.Duration // longest retry delay
+	Poll              time.Duration // how often idle workers look for work
+}
+
+// Dispatcher expands events into deliveries and runs the channel workers.
+type Dispatcher struct {
+	db       *sqlite.DB
+	audience Audience
+	renderer Renderer
+	senders  map[Channel]Sender
+	limiters map[Channel]*rate.Limiter
+	cfg      Config
+	now      func() time.Time
+	log      *slog.Logger
+	observer Observer
+	wake     *signal
+
+	mu     sync.Mutex
+	events map[int64]Event // events are immutable: cached while in use
+}
+
+// NewDispatcher returns a dispatcher for the channels that have a sender;
+// channels without one get no deliveries.
+func NewDispatcher(db *sqlite.DB, audience Audience, renderer Renderer, senders map[Channel]Sender, cfg Config,
+	now func() time.Time, log *slog.Logger, observer Observer) *Dispatcher {
+	if cfg.FanOutBatch <= 0 {
+		cfg.FanOutBatch = 1000
+	}
+	if cfg.BackoffBase <= 0 {
+		cfg.BackoffBase = 30 * time.Second
+	}
+	if cfg.BackoffMax <= 0 {
+		cfg.BackoffMax = time.Hour
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = time.Second
+	}
+	d := &Dispatcher{db: db, audience: audience, renderer: renderer, senders: senders, cfg: cfg, now: now, log: log,
+		observer: observer, wake: newSignal(), limiters: map[Channel]*rate.Limiter{}, events: map[int64]Event{}}
+	for ch := range senders {
+		cc := d.channel(ch)
+		if cc.Rate > 0 {
+			d.limiters[ch] = rate.NewLimiter(rate.Limit(cc.Rate), max(cc.Burst, 1))
+		}
+	}
+	return d
+}
+
+// channel returns ch's settings with defaults filled in.
+func (d *Dispatcher) channel(ch Channel) ChannelConfig {
+	cc := d.cfg.Channels[ch]
+	cc.Workers = max(cc.Workers, 1)
+	cc.Batch = max(cc.Batch, 1)
+	if cc.MaxAttempts <= 0 {
+		cc.MaxAttempts = 10
+	}
+	if cc.Lease <= 0 {
+		cc.Lease = 2 * time.Minute
+		if cc.Rate > 0 {
+			// Every worker's batch may wait on the shared bucket.
+			need := time.Duration(float64(cc.Workers*cc.Batch)/cc.Rate*float64(time.Second)) * 3
+			cc.Lease = max(cc.Lease, need)
+		}
+	}
+	return cc
+}
+
+// Wake tells the dispatcher that new events or deliveries may be waiting.
+func (d *Dispatcher) Wake() { d.wake.broadcast() }
+
+// channelsFor decides which channels hear about e.
+func (d *Dispatcher) channelsFor(e Event) []Channel {
+	if !e.DeliverNotifications {
+		return nil
+	}
+	var want []Channel
+	switch e.Kind {
+	case ComponentStatusChanged:
+		// Component-only changes go to webhooks, as Statuspage does.
+		want = []Channel{Webhook}
+	case IncidentCreated, IncidentResolved, MaintenanceScheduled, MaintenanceStarted, MaintenanceCompleted:
+		want = []Channel{Email, SMS, Webhook}
+	default:
+		want = []Channel{Email, Webhook}
+		if !d.cfg.SMSKeyMomentsOnly && e.Kind != PostmortemPublished {
+			want = append(want, SMS)
+		}
+	}
+	out := want[:0]
+	for _, ch := range want {
+		if _, ok := d.senders[ch]; ok {
+			out = append(out, ch)
+		}
+	}
+	return out
+}
+
+// FanOutOnce expands one batch of the oldest event not yet fanned out into
+// deliveries and returns how many it created. The batch, the cursor that
+// remembers where it stopped and the deliveries commit together, and a
+// unique index turns any repeat into a no-op, so a fan-out cut short by a
+// crash resumes without duplicates.
+func (d *Dispatcher) FanOutOnce(ctx context.Context) (created int, more bool, err error) {
+	err = d.db.Tx(ctx, func(tx *sql.Tx) error {
+		var e Event
+		var idsJSON, cursor string
+		err := tx.QueryRowContext(ctx, `SELECT id, kind, COALESCE(incident_id, ''), COALESCE(update_id, ''), COALESCE(component_id, ''),
+			COALESCE(old_status, ''), COALESCE(new_status, ''), component_ids, deliver_notifications, created_at, fanout_cursor
+			FROM notification_events WHERE fanned_out_at IS NULL ORDER BY id LIMIT 1`).
+			Scan(&e.ID, &e.Kind, &e.IncidentID, &e.UpdateID, &e.ComponentID, &e.OldStatus, &e.NewStatus, &idsJSON,
+				&e.DeliverNotifications, sqlite.Time(&e.CreatedAt), &cursor)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("notifier: next event: %w", err)
+		}
+		if err := decodeIDs(idsJSON, &e.ComponentIDs); err != nil {
+			return fmt.Errorf("notifier: event %d: %w", e.ID, err)
+		}
+		more = true
+		now := sqlite.FormatTime(d.now())
+		channels := d.channelsFor(e)
+		var recips []Recipient
+		if len(channels) > 0 {
+			recips, err = d.audience.RecipientsTx(ctx, tx, e, channels, cursor, d.cfg.FanOutBatch)
+			if err != nil {
+				return err
+			}
+		}
+		if len(recips) > 0 {
+			stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO deliveries
+				(event_id, subscriber_id, channel, purpose, state, next_attempt_at, created_at, updated_at)
+				VALUES (?, ?, ?, 'event', 'pending', ?, ?, ?)`)
+			if err != nil {
+				return fmt.Errorf("notifier: fan out event %d: %w", e.ID, err)
+			}
+			defer stmt.Close()
+			for _, r := range recips {
+				res, err := stmt.ExecContext(ctx, e.ID, r.SubscriberID, r.Channel, now, now, now)
+				if err != nil {
+					return fmt.Errorf("notifier: fan out event %d: %w", e.ID, err)
+				}
+				n, _ := res.RowsAffected()
+				created += int(n)
+			}
+		}
+		if len(recips) < d.cfg.FanOutBatch {
+			_, err = tx.ExecContext(ctx, `UPDATE notification_events SET fanned_out_at = ?, fanout_cursor = '' WHERE id = ?`, now, e.ID)
+		} else {
+			_, err = tx.ExecContext(ctx, `UPDATE notification_events SET fanout_cursor = ? WHERE id = ?`, recips[len(recips)-1].SubscriberID, e.ID)
+		}
+		if err != nil {
+			return fmt.Errorf("notifier: fan out event %d: %w", e.ID, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, false, err
+	}
+	if created > 0 {
+		d.wake.broadcast()
+	}
+	return created, more, nil
+}
+
+// claim leases up to cc.Batch due deliveries of ch. The one UPDATE …
+// RETURNING matches the deliveries_due index, so claims stay cheap however
+// long the queue.
+func (d *Dispatcher) claim(ctx context.Context, ch Channel, cc ChannelConfig) ([]Delivery, error) {
+	now := d.now()
+	rows, err := d.db.Write.QueryContext(ctx, `UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, claimed_at = ?, updated_at = ?
+		WHERE id IN (SELECT id FROM deliveries WHERE channel = ? AND state = 'pending' AND next_attempt_at <= ?
+			ORDER BY next_attempt_at, id LIMIT ?)
+		RETURNING id, COALESCE(event_id, 0), subscriber_id, purpose, data, attempts`,
+		sqlite.FormatTime(now.Add(cc.Lease)), sqlite.FormatTime(now), sqlite.FormatTime(now), ch, sqlite.FormatTime(now), cc.Batch)
+	if err != nil {
+		return nil, fmt.Errorf("notifier: claim %s: %w", ch, err)
+	}
+	defer rows.Close()
+	var ds []Delivery
+	for rows.Next() {
+		dl := Delivery{Channel: ch}
+		if err := rows.Scan(&dl.ID, &dl.EventID, &dl.SubscriberID, &dl.Purpose, &dl.Data, &dl.Attempts); err != nil {
+			return nil, fmt.Errorf("notifier: claim %s: %w", ch, err)
+		}
+		ds = append(ds, dl)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("notifier: claim %s: %w", ch, err)
+	}
+	// RETURNING gives no order; send oldest first.
+	slices.SortFunc(ds, func(a, b Delivery) int { return cmp.Compare(a.ID, b.ID) })
+	return ds, nil
+}
+
+// result is what happened to one claimed delivery.
+type result struct {
+	d          Delivery
+	outcome    Outcome
+	providerID string
+	err        *SendError
+	released   bool // never attempted: handed back at shutdown
+}
+
+// RunOnce claims one batch of ch, sends it and records the outcomes. It
+// returns how many deliveries it claimed. When ctx is cancelled midway, the
+// message being sent is finished and the rest are released for the next
+// run.
+func (d *Dispatcher) RunOnce(ctx context.Context, ch Channel) (int, error) {
+	sender, ok := d.senders[ch]
+	if !ok {
+		return 0, fmt.Errorf("notifier: no sender for %s", ch)
+	}
+	cc := d.channel(ch)
+	ds, err := d.claim(ctx, ch, cc)
+	if err != nil || len(ds) == 0 {
+		return 0, err
+	}
+	if err := d.loadEvents(ctx, ds); err != nil {
+		return 0, err
+	}
+	results := make([]result, len(ds))
+	var toRender []int
+	for i, dl := range ds {
+		results[i].d = dl
+		if dl.Attempts > cc.MaxAttempts {
+			// Claimed too often without an outcome (crashes mid-send).
+			results[i].outcome = OutcomeFailed
+			results[i].err = Permanent("", errors.New("gave up after the maximum number of attempts"))
+			continue
+		}
+		toRender = append(toRender, i)
+	}
+	rendered := d.renderer.Render(ctx, pick(ds, toRender))
+	limiter := d.limiters[ch]
+	stopped := false
+	for k, i := range toRender {
+		r := &results[i]
+		rd := rendered[k]
+		switch {
+		case errors.Is(rd.Err, ErrSkip):
+			r.outcome = OutcomeCancelled
+			continue
+		case rd.Err != nil:
+			r.outcome = OutcomeFailed
+			r.err = Permanent("", rd.Err)
+			continue
+		}
+		if stopped || ctx.Err() != nil {
+			r.released, stopped = true, true
+			continue
+		}
+		if limiter != nil {
+			if err := limiter.Wait(ctx); err != nil {
+				r.released, stopped = true, true
+				continue
+			}
+		}
+		// A send in progress is finished even during shutdown: cutting it
+		// off would risk a message that arrives but is recorded as unsent.
+		sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+		start := time.Now()
+		r.providerID, err = sender.Send(sendCtx, rd.Message)
+		took := time.Since(start)
+		cancel()
+		if err == nil {
+			r.outcome = OutcomeSent
+		} else {
+			r.err = Classify(err)
+			r.outcome = OutcomeRetry
+			if r.err.Permanent || r.d.Attempts >= cc.MaxAttempts {
+				r.outcome = OutcomeFailed
+			}
+		}
+		if d.observer != nil {
+			d.observer.Observe(ch, r.outcome, took)
+		}
+	}
+	if err := d.ack(context.WithoutCancel(ctx), results); err != nil {
+		return len(ds), err
+	}
+	return len(ds), nil
+}
+
+// ack records a batch's outcomes in one transaction.
+func (d *Dispatcher) ack(ctx context.Context, results []result) error {
+	return d.db.Tx(ctx, func(tx *sql.Tx) error {
+		now := d.now()
+		stamp := sqlite.FormatTime(now)
+		for _, r := range results {
+			var err error
+			switch {
+			case r.released:
+				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET attempts = attempts - 1, next_attempt_at = ?, claimed_at = NULL, updated_at = ? WHERE id = ?`,
+					stamp, stamp, r.d.ID)
+			case r.outcome == OutcomeSent:
+				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET state = 'sent', sent_at = ?, provider_id = ?, claimed_at = NULL, data = '',
+					error_code = '', last_error = '', updated_at = ? WHERE id = ?`, stamp, nullString(r.providerID), stamp, r.d.ID)
+				if err == nil {
+					err = d.audience.DeliveredTx(ctx, tx, r.d)
+				}
+			case r.outcome == OutcomeCancelled:
+				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET state = 'cancelled', claimed_at = NULL, data = '', updated_at = ? WHERE id = ?`, stamp, r.d.ID)
+			case r.outcome == OutcomeRetry:
+				next := now.Add(d.backoff(r.d.Attempts, r.err.RetryAfter))
+				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = ?, claimed_at = NULL, error_code = ?, last_error = ?, updated_at = ? WHERE id = ?`,
+					sqlite.FormatTime(next), r.err.Code, truncate(r.err.Error(), 500), stamp, r.d.ID)
+				if err == nil {
+					err = d.audience.FailedTx(ctx, tx, r.d, r.err, false)
+				}
+			case r.outcome == OutcomeFailed:
+				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET state = 'failed', claimed_at = NULL, data = '', error_code = ?, last_error = ?, updated_at = ? WHERE id = ?`,
+					r.err.Code, truncate(r.err.Error(), 500), stamp, r.d.ID)
+				if err == nil {
+					err = d.audience.FailedTx(ctx, tx, r.d, r.err, true)
+				}
+			}
+			if err != nil {
+				return fmt.Errorf("notifier: record delivery %d: %w", r.d.ID, err)
+			}
+		}
+		return nil
+	})
+}
+
+// backoff is exponential from BackoffBase, capped at BackoffMax, with
+// equal jitter so that a burst of failures does not retry in lockstep, and
+// never shorter than the provider asked for.
+func (d *Dispatcher) backoff(attempt int, atLeast time.Duration) time.Duration {
+	delay := d.cfg.BackoffMax
+	if attempt < 30 {
+		delay = min(d.cfg.BackoffMax, d.cfg.BackoffBase<<max(attempt-1, 0))
+	}
+	delay = delay/2 + rand.N(delay/2+1)
+	return max(delay, atLeast)
+}
+
+// ReleaseClaims hands back every claimed delivery. Beacon runs one server
+// per database, so at start-up any claim is a leftover of a process that
+// died: releasing it resends at once instead of after the lease.
+func (d *Dispatcher) ReleaseClaims(ctx context.Context) (int, error) {
+	stamp := sqlite.FormatTime(d.now())
+	res, err := d.db.Write.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = ?, claimed_at = NULL WHERE state = 'pending' AND claimed_at IS NOT NULL`, stamp)
+	if err != nil {
+		return 0, fmt.Errorf("notifier: release claims: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// Run fans out events and runs every channel's workers until ctx is done,
+// then waits for them to finish what they hold.
+func (d *Dispatcher) Run(ctx context.Context) {
+	if n, err := d.ReleaseClaims(ctx); err != nil {
+		d.log.Error("release claims", "err", err)
+	} else if n > 0 {
+		d.log.Info("released deliveries claimed before a restart", "count", n)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		d.loop(ctx, "fan-out", func() (bool, error) {
+			_, more, err := d.FanOutOnce(ctx)
+			return more, err
+		})
+	})
+	for ch := range d.senders {
+		for range d.channel(ch).Workers {
+			wg.Go(func() {
+				d.loop(ctx, string(ch)+" worker", func() (bool, error) {
+					n, err := d.RunOnce(ctx, ch)
+					return n > 0, err
+				})
+			})
+		}
+	}
+	wg.Wait()
+}
+
+// loop runs step while it finds work, then waits for a wake-up or the poll
+// interval.
+func (d *Dispatcher) loop(ctx context.Context, name string, step func() (bool, error)) {
+	for ctx.Err() == nil {
+		wait := d.wake.wait()
+		busy, err := step()
+		if err != nil && ctx.Err() == nil {
+			d.log.Error("notifier", "loop", name, "err", err)
+			busy = false
+		}
+		if busy {
+			continue
+		}
+		timer := time.NewTimer(d.cfg.Poll)
+		select {
+		case <-ctx.Done():
+		case <-wait:
+		case <-timer.C:
+		}
+		timer.Stop()
+	}
+}
+
+// loadEvents attaches events to deliveries, from the cache or the table.
+func (d *Dispatcher) loadEvents(ctx context.Context, ds []Delivery) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for i := range ds {
+		if ds[i].EventID == 0 {
+			continue
+		}
+		e, ok := d.events[ds[i].EventID]
+		if !ok {
+			var idsJSON string
+			err := d.db.Read.QueryRowContext(ctx, `SELECT id, kind, COALESCE(incident_id, ''), COALESCE(update_id, ''), COALESCE(component_id, ''),
+				COALESCE(old_status, ''), COALESCE(new_status, ''), component_ids, deliver_notifications, created_at
+				FROM notification_events WHERE id = ?`, ds[i].EventID).
+				Scan(&e.ID, &e.Kind, &e.IncidentID, &e.UpdateID, &e.ComponentID, &e.OldStatus, &e.NewStatus, &idsJSON,
+					&e.DeliverNotifications, sqlite.Time(&e.CreatedAt))
+			if err != nil {
+				return fmt.Errorf("notifier: load event %d: %w", ds[i].EventID, err)
+			}
+			if err := decodeIDs(idsJSON, &e.ComponentIDs); err != nil {
+				return err
+			}
+			if len(d.events) > 1000 {
+				clear(d.events)
+			}
+			d.events[e.ID] = e
+		}
+		ds[i].Event = &e
+	}
+	return nil
+}
+
+func pick(ds []Delivery, idx []int) []Delivery {
+	out := make([]Delivery, len(idx))
+	for k, i := range idx {
+		out[k] = ds[i]
+	}
+	return out
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}
+
+// signal wakes every waiter at once: each wait returns a channel that is
+// closed by the next broadcast.
+type signal struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+func newSignal() *signal { return &signal{ch: make(chan struct{})} }
+
+func (s *signal) wait() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ch
+}
+
+func (s *signal) broadcast() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	close(s.ch)
+	s.ch = make(chan struct{})
+}
+
+// RecordProviderStatus records a delivery report from the provider (a
+// Twilio StatusCallback) for the message it knows as providerID. A message
+// the carrier could not deliver fails the delivery; a dead or landline
+// number (codes 30003, 30005, 30006) counts as a permanent failure, which
+// quarantines the subscriber. It reports whether the message was found.
+func (d *Dispatcher) RecordProviderStatus(ctx context.Context, providerID, status, code string) (bool, error) {
+	found := false
+	err := d.db.Tx(ctx, func(tx *sql.Tx) error {
+		var dl Delivery
+		err := tx.QueryRowContext(ctx, `SELECT id, COALESCE(event_id, 0), subscriber_id, channel, purpose, attempts FROM deliveries WHERE provider_id = ?`, providerID).
+			Scan(&dl.ID, &dl.EventID, &dl.SubscriberID, &dl.Channel, &dl.Purpose, &dl.Attempts)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("notifier: provider status of %s: %w", providerID, err)
+		}
+		found = true
+		stamp := sqlite.FormatTime(d.now())
+		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET provider_status = ?, updated_at = ? WHERE id = ?`, truncate(status, 40), stamp, dl.ID); err != nil {
+			return fmt.Errorf("notifier: provider status of %s: %w", providerID, err)
+		}
+		if status != "failed" && status != "undelivered" {
+			return nil
+		}
+		se := &SendError{Code: truncate(code, 20), Err: fmt.Errorf("the carrier reported the message %s", status)}
+		switch code {
+		case "30003", "30005", "30006":
+			se.Permanent = true
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'failed', error_code = ?, last_error = ?, updated_at = ? WHERE id = ?`,
+			se.Code, se.Error(), stamp, dl.ID); err != nil {
+			return fmt.Errorf("notifier: provider status of %s: %w", providerID, err)
+		}
+		return d.audience.FailedTx(ctx, tx, dl, se, true)
+	})
+	return found, err
+}

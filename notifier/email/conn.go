@@ -1,0 +1,243 @@
+package email
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
+)
+
+// quitTimeout bounds the QUIT sent to each connection on Close.
+const quitTimeout = 2 * time.Second
+
+// errCanceled is what a dial reports when its context ended while it was
+// connecting.
+var errCanceled = errors.New("email: canceled while connecting")
+
+// conn is one slot of the pool: a go-mail client, which holds the settings,
+// and the SMTP connection it dialled, if any. A conn is used by one Send at
+// a time; only the fields under mu are shared with a context watcher.
+type conn struct {
+	mc        *mail.Client
+	addr      string
+	implicit  bool // TLS from the first byte
+	tlsConfig *tls.Config
+	timeout   time.Duration
+	maxIdle   time.Duration
+
+	client   *smtp.Client // nil until dialled and after a drop
+	lastUsed time.Time
+
+	mu    sync.Mutex
+	raw   net.Conn // the TCP connection under client, closed to abort
+	watch *watch   // the attempt in progress
+}
+
+// watch is one attempt's claim on the connection: a watcher that fires
+// after its attempt ended must not close the next attempt's connection.
+type watch struct{ aborted bool }
+
+// newConn returns an undialled slot configured from cfg.
+func newConn(cfg Config, tlsConfig *tls.Config, maxIdle time.Duration) (*conn, error) {
+	c := &conn{
+		addr:      net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port)),
+		implicit:  cfg.TLS == TLSImplicit,
+		tlsConfig: tlsConfig,
+		timeout:   cfg.Timeout,
+		maxIdle:   maxIdle,
+	}
+	policy := mail.TLSMandatory
+	if cfg.TLS != TLSStartTLS {
+		// "tls" does its handshake in dialContext, so go-mail must not
+		// try STARTTLS on top of it.
+		policy = mail.NoTLS
+	}
+	opts := []mail.Option{
+		mail.WithPort(cfg.Port),
+		mail.WithTimeout(cfg.Timeout),
+		mail.WithTLSPolicy(policy),
+		mail.WithTLSConfig(tlsConfig),
+		// The dialler is ours so that a cancelled context can close the
+		// socket: go-mail's Send takes no context, and closing its
+		// smtp.Client waits for the command in progress.
+		mail.WithDialContextFunc(c.dialContext),
+		// A pooled connection skips go-mail's NOOP before every Send (send
+		// checks one idle longer than maxIdle itself) and its RSET after
+		// every delivered message (a completed DATA already ends the
+		// transaction; send resets after a failure).
+		mail.WithoutNoop(),
+		mail.WithoutRset(),
+	}
+	if cfg.Username != "" {
+		opts = append(opts,
+			mail.WithUsername(cfg.Username),
+			mail.WithPassword(cfg.Password),
+			// Not go-mail's auto-discovery: it never picks PLAIN or LOGIN
+			// unless go-mail itself did the TLS handshake, and ours does
+			// it for "tls". PLAIN and LOGIN still refuse to send the
+			// password over clear text to anything but localhost.
+			mail.WithOpportunisticSMTPAuth(mail.SMTPAuthPlain, mail.SMTPAuthLogin),
+		)
+	}
+	mc, err := mail.NewClient(cfg.Host, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("email: configure client: %w", err)
+	}
+	c.mc = mc
+	return c, nil
+}
+
+// send delivers msg over this slot's connection, dialling it first if
+// needed. A connection-level failure drops the connection; a refusal
+// resets the transaction so the connection can carry the next message.
+func (c *conn) send(ctx context.Context, msg *mail.Msg) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	stop := c.watchContext(ctx)
+	defer stop()
+
+	if c.client != nil && time.Since(c.lastUsed) > c.maxIdle {
+		// Servers close idle connections; find out now rather than
+		// spending the message's one retry on it.
+		if err := c.ping(); err != nil {
+			c.drop()
+		}
+	}
+	if c.client == nil {
+		if err := c.dial(ctx); err != nil {
+			return err
+		}
+	}
+
+	err := c.mc.SendWithSMTPClient(c.client, msg)
+	c.lastUsed = time.Now()
+	if err == nil {
+		return nil
+	}
+	if f, _ := classify(err); f == failConn || ctx.Err() != nil {
+		c.drop()
+		return err
+	}
+	// go-mail resets after a refused MAIL or RCPT but not after a refused
+	// DATA, which leaves the transaction open; reset in every case.
+	if rerr := c.client.Reset(); rerr != nil {
+		c.drop()
+	}
+	return err
+}
+
+// dial connects, greets, starts TLS and authenticates.
+func (c *conn) dial(ctx context.Context) error {
+	client, err := c.mc.DialToSMTPClientWithContext(ctx)
+	if err != nil {
+		// go-mail leaves the socket open when EHLO or STARTTLS fail.
+		c.closeRaw()
+		return fmt.Errorf("dial %s: %w", c.addr, err)
+	}
+	c.client = client
+	c.lastUsed = time.Now()
+	return nil
+}
+
+// dialContext is go-mail's dialler: it records the TCP connection so that
+// watchContext can close it, and does the handshake for implicit TLS.
+func (c *conn) dialContext(ctx context.Context, network, _ string) (net.Conn, error) {
+	var d net.Dialer
+	raw, err := d.DialContext(ctx, network, c.addr)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	aborted := c.watch != nil && c.watch.aborted
+	if !aborted {
+		c.raw = raw
+	}
+	c.mu.Unlock()
+	if aborted {
+		raw.Close()
+		return nil, errCanceled
+	}
+	if !c.implicit {
+		return raw, nil
+	}
+	// Returned as *tls.Conn, unwrapped: go-mail's smtp.Client looks at
+	// that type to know the connection is encrypted before sending a
+	// password.
+	tc := tls.Client(raw, c.tlsConfig)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		c.closeRaw()
+		return nil, err
+	}
+	return tc, nil
+}
+
+// watchContext closes the connection if ctx ends before the returned stop
+// is called, which makes any blocked read or write return at once.
+func (c *conn) watchContext(ctx context.Context) (stop func()) {
+	w := &watch{}
+	c.mu.Lock()
+	c.watch = w
+	c.mu.Unlock()
+	stopAfter := context.AfterFunc(ctx, func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		w.aborted = true
+		if c.watch == w && c.raw != nil {
+			c.raw.Close()
+		}
+	})
+	return func() {
+		stopAfter()
+		c.mu.Lock()
+		c.watch = nil
+		c.mu.Unlock()
+	}
+}
+
+// ping checks an idle connection with NOOP.
+func (c *conn) ping() error {
+	// go-mail only extends the deadline after its own NOOP, so a
+	// connection idle for longer than the timeout would always fail it.
+	if err := c.client.UpdateDeadline(c.timeout); err != nil {
+		return err
+	}
+	return c.client.Noop()
+}
+
+// drop closes the connection without QUIT: it is broken or in an unknown
+// state. The next send dials again.
+func (c *conn) drop() {
+	if c.client != nil {
+		_ = c.client.Close()
+		c.client = nil
+	}
+	c.closeRaw()
+}
+
+// closeRaw closes the TCP connection, if any.
+func (c *conn) closeRaw() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.raw != nil {
+		_ = c.raw.Close()
+		c.raw = nil
+	}
+}
+
+// quit ends the session politely and closes the connection. A server that
+// already hung up makes QUIT fail, which is of no interest on the way out.
+func (c *conn) quit() {
+	if c.client != nil {
+		if err := c.client.UpdateDeadline(quitTimeout); err == nil {
+			_ = c.client.Quit()
+		}
+	}
+	c.drop()
+}

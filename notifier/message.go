@@ -1,0 +1,93 @@
+package notifier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Channel is a way of reaching a subscriber.
+type Channel string
+
+// The channels.
+const (
+	Email   Channel = "email"
+	SMS     Channel = "sms"
+	Webhook Channel = "webhook"
+)
+
+// Valid reports whether c is a known channel.
+func (c Channel) Valid() bool { return c == Email || c == SMS || c == Webhook }
+
+// Message is one rendered notification for one recipient, ready for a
+// channel's Sender.
+type Message struct {
+	// To is the email address, the E.164 phone number or the webhook URL.
+	To string
+	// Subject, Text and HTML make an email; Text alone makes an SMS.
+	Subject string
+	Text    string
+	HTML    string
+	// Headers are extra email headers (Message-ID, In-Reply-To, References,
+	// List-Unsubscribe, List-Unsubscribe-Post).
+	Headers map[string]string
+	// Body is a webhook's JSON payload; Secret the key it is signed with.
+	Body   []byte
+	Secret string
+	// StatusCallback, for SMS, is where the provider reports delivery.
+	StatusCallback string
+}
+
+// Sender sends messages on one channel. It returns the provider's id for
+// the message when it has one (a Twilio message SID), and a *SendError
+// classifying any failure.
+type Sender interface {
+	Send(ctx context.Context, m Message) (providerID string, err error)
+}
+
+// SendError classifies a failed send, which decides what happens next: a
+// temporary failure is retried with backoff, a permanent one is not and
+// counts towards quarantining the subscriber.
+type SendError struct {
+	Permanent bool
+	// Code is the provider's error code when there is one ("550", "21610").
+	Code string
+	// RetryAfter, when set, is the least time to wait before retrying.
+	RetryAfter time.Duration
+	// Unsubscribe is set when the recipient asked the provider to stop
+	// (Twilio 21610): the subscriber is unsubscribed, not quarantined.
+	Unsubscribe bool
+	Err         error
+}
+
+func (e *SendError) Error() string {
+	kind := "temporary"
+	if e.Permanent {
+		kind = "permanent"
+	}
+	if e.Code != "" {
+		return fmt.Sprintf("%s failure (code %s): %v", kind, e.Code, e.Err)
+	}
+	return fmt.Sprintf("%s failure: %v", kind, e.Err)
+}
+
+func (e *SendError) Unwrap() error { return e.Err }
+
+// Temporary wraps err as a failure worth retrying.
+func Temporary(code string, err error) *SendError { return &SendError{Code: code, Err: err} }
+
+// Permanent wraps err as a failure not worth retrying.
+func Permanent(code string, err error) *SendError {
+	return &SendError{Permanent: true, Code: code, Err: err}
+}
+
+// Classify returns err as a *SendError, treating unclassified errors
+// (network failures, timeouts) as temporary.
+func Classify(err error) *SendError {
+	var se *SendError
+	if errors.As(err, &se) {
+		return se
+	}
+	return &SendError{Err: err}
+}

@@ -1,0 +1,134 @@
+package subscribers
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/notifier"
+)
+
+// The Service is the notifier's Audience: it decides who hears about an
+// event and what a delivery's outcome does to its subscriber.
+var _ notifier.Audience = (*Service)(nil)
+
+// Quarantine thresholds.
+const (
+	// permanentFailuresToQuarantine is how many permanent failures in a
+	// row quarantine an email subscriber (a bounce can be a fluke).
+	permanentFailuresToQuarantine = 3
+	// webhookFailuresPerHour quarantine a webhook, as Statuspage does.
+	webhookFailuresPerHour = 10
+)
+
+// RecipientsTx implements notifier.Audience.
+func (s *Service) RecipientsTx(ctx context.Context, tx *sql.Tx, e notifier.Event, channels []notifier.Channel, after string, limit int) ([]notifier.Recipient, error) {
+	if len(channels) == 0 {
+		return nil, nil
+	}
+	q := `SELECT s.id, s.mode FROM subscribers s WHERE s.state = 'active' AND s.id > ?
+		AND s.mode IN (?` + strings.Repeat(`, ?`, len(channels)-1) + `)`
+	args := []any{after}
+	for _, ch := range channels {
+		args = append(args, ch)
+	}
+	if len(e.ComponentIDs) > 0 {
+		// Subscribers of every component, and those following one the
+		// event touches.
+		q += ` AND (s.all_components = 1 OR EXISTS (SELECT 1 FROM subscriber_components sc
+			WHERE sc.subscriber_id = s.id AND sc.component_id IN (?` + strings.Repeat(`, ?`, len(e.ComponentIDs)-1) + `)))`
+		for _, id := range e.ComponentIDs {
+			args = append(args, id)
+		}
+	}
+	q += ` ORDER BY s.id LIMIT ?`
+	args = append(args, limit)
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("subscribers: recipients of event %d: %w", e.ID, err)
+	}
+	defer rows.Close()
+	var out []notifier.Recipient
+	for rows.Next() {
+		var r notifier.Recipient
+		if err := rows.Scan(&r.SubscriberID, &r.Channel); err != nil {
+			return nil, fmt.Errorf("subscribers: recipients of event %d: %w", e.ID, err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// DeliveredTx implements notifier.Audience: a delivery resets the count of
+// permanent failures, and a webhook's successful test delivery confirms it.
+func (s *Service) DeliveredTx(ctx context.Context, tx *sql.Tx, d notifier.Delivery) error {
+	if d.Channel == notifier.Webhook && d.Purpose == notifier.PurposeConfirm {
+		now := sqlite.FormatTime(s.now())
+		_, err := tx.ExecContext(ctx, `UPDATE subscribers SET state = 'active', confirmed_at = COALESCE(confirmed_at, ?), updated_at = ?
+			WHERE id = ? AND state = 'unconfirmed'`, now, now, d.SubscriberID)
+		if err != nil {
+			return fmt.Errorf("subscribers: confirm webhook %s: %w", d.SubscriberID, err)
+		}
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE subscribers SET permanent_failures = 0 WHERE id = ? AND permanent_failures > 0`, d.SubscriberID)
+	return err
+}
+
+// FailedTx implements notifier.Audience. A recipient who told the provider
+// to stop (SMS STOP) is unsubscribed. Otherwise permanent failures
+// quarantine: an SMS number at once (it is invalid or cannot receive SMS),
+// an email address after a few in a row; a webhook is quarantined after 10
+// failures of any kind within an hour.
+func (s *Service) FailedTx(ctx context.Context, tx *sql.Tx, d notifier.Delivery, e *notifier.SendError, final bool) error {
+	now := s.now()
+	if e.Unsubscribe {
+		return s.setStateTx(ctx, tx, d.SubscriberID, Unsubscribed, now)
+	}
+	switch d.Channel {
+	case notifier.Webhook:
+		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_failures (subscriber_id, created_at) VALUES (?, ?)`,
+			d.SubscriberID, sqlite.FormatTime(now)); err != nil {
+			return fmt.Errorf("subscribers: record webhook failure: %w", err)
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM webhook_failures WHERE subscriber_id = ? AND created_at > ?`,
+			d.SubscriberID, sqlite.FormatTime(now.Add(-time.Hour))).Scan(&n); err != nil {
+			return fmt.Errorf("subscribers: count webhook failures: %w", err)
+		}
+		if n >= webhookFailuresPerHour {
+			return s.quarantineTx(ctx, tx, d.SubscriberID, now)
+		}
+	case notifier.SMS:
+		if e.Permanent {
+			return s.quarantineTx(ctx, tx, d.SubscriberID, now)
+		}
+	case notifier.Email:
+		if !e.Permanent {
+			return nil
+		}
+		var n int
+		err := tx.QueryRowContext(ctx, `UPDATE subscribers SET permanent_failures = permanent_failures + 1 WHERE id = ? RETURNING permanent_failures`,
+			d.SubscriberID).Scan(&n)
+		if err != nil {
+			return fmt.Errorf("subscribers: count failures of %s: %w", d.SubscriberID, err)
+		}
+		if n >= permanentFailuresToQuarantine {
+			return s.quarantineTx(ctx, tx, d.SubscriberID, now)
+		}
+	}
+	return nil
+}
+
+// quarantineTx quarantines an active or unconfirmed subscriber.
+func (s *Service) quarantineTx(ctx context.Context, tx *sql.Tx, id string, now time.Time) error {
+	stamp := sqlite.FormatTime(now)
+	_, err := tx.ExecContext(ctx, `UPDATE subscribers SET state = 'quarantined', quarantined_at = ?, updated_at = ?
+		WHERE id = ? AND state IN ('active', 'unconfirmed')`, stamp, stamp, id)
+	if err != nil {
+		return fmt.Errorf("subscribers: quarantine %s: %w", id, err)
+	}
+	return nil
+}

@@ -1,0 +1,203 @@
+package subscribers
+
+import (
+	"context"
+	"database/sql"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/beacon-status/beacon/internal/ids"
+	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/notifier"
+)
+
+// csvHeader is the column set of exported files; imports need mode and
+// address and read the others when present.
+var csvHeader = []string{"id", "mode", "address", "phone_country", "state", "components", "created_at"}
+
+// maxImportRows bounds one import.
+const maxImportRows = 200_000
+
+// Export writes every subscriber as CSV. components is a space-separated
+// list of component ids, empty for all.
+func (s *Service) Export(ctx context.Context, w io.Writer) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(csvHeader); err != nil {
+		return err
+	}
+	for offset := 0; ; offset += 1000 {
+		list, err := s.List(ctx, Filter{Limit: 1000, Offset: offset})
+		if err != nil {
+			return err
+		}
+		for _, sub := range list {
+			rec := []string{sub.ID, string(sub.Mode), sub.Address, sub.PhoneCountry, string(sub.State),
+				strings.Join(sub.ComponentIDs, " "), sub.CreatedAt.UTC().Format(time.RFC3339)}
+			if err := cw.Write(rec); err != nil {
+				return err
+			}
+		}
+		if len(list) < 1000 {
+			break
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// ImportResult counts what an import did.
+type ImportResult struct {
+	Created   int
+	Existing  int // addresses already subscribed, left as they were
+	Confirmed bool
+}
+
+// ImportError names the line of a rejected file.
+type ImportError struct {
+	Line int
+	Err  error
+}
+
+func (e *ImportError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+func (e *ImportError) Unwrap() error { return e.Err }
+
+// Import reads subscribers from CSV with a header row naming at least mode
+// and address (phone_country and components are optional). The file is
+// checked whole and written in one transaction: one bad line rejects it
+// all. Imported subscribers are active, as the operator vouches for them,
+// unless sendConfirmation, which makes them unconfirmed and queues a
+// confirmation to each.
+func (s *Service) Import(ctx context.Context, r io.Reader, sendConfirmation bool) (ImportResult, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if err != nil {
+		return ImportResult{}, &ImportError{Line: 1, Err: fmt.Errorf("reading the header: %w", err)}
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
+	}
+	for _, need := range []string{"mode", "address"} {
+		if _, ok := col[need]; !ok {
+			return ImportResult{}, &ImportError{Line: 1, Err: fmt.Errorf("the header has no %q column", need)}
+		}
+	}
+	field := func(rec []string, name string) string {
+		if i, ok := col[name]; ok && i < len(rec) {
+			return strings.TrimSpace(rec[i])
+		}
+		return ""
+	}
+	type row struct {
+		su    Signup
+		comps []string
+	}
+	var rows []row
+	seen := map[string]int{}
+	for line := 2; ; line++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return ImportResult{}, &ImportError{Line: line, Err: err}
+		}
+		if len(rows) >= maxImportRows {
+			return ImportResult{}, &ImportError{Line: line, Err: fmt.Errorf("an import holds at most %d subscribers", maxImportRows)}
+		}
+		su := Signup{Mode: notifier.Channel(strings.ToLower(field(rec, "mode"))), Address: field(rec, "address"), PhoneCountry: field(rec, "phone_country")}
+		if err := s.normalise(ctx, &su); err != nil {
+			return ImportResult{}, &ImportError{Line: line, Err: err}
+		}
+		key := string(su.Mode) + ":" + su.Address
+		if first, dup := seen[key]; dup {
+			return ImportResult{}, &ImportError{Line: line, Err: fmt.Errorf("repeats line %d", first)}
+		}
+		seen[key] = line
+		rows = append(rows, row{su: su, comps: strings.Fields(field(rec, "components"))})
+	}
+
+	res := ImportResult{Confirmed: !sendConfirmation}
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		now := s.now()
+		for i, r := range rows {
+			comps, err := s.resolveComponents(ctx, tx, r.comps)
+			if err != nil {
+				return &ImportError{Line: i + 2, Err: err}
+			}
+			if _, err := s.byAddressTx(ctx, tx, r.su.Mode, r.su.Address); err == nil {
+				res.Existing++
+				continue
+			} else if !errors.Is(err, ErrNotFound) {
+				return err
+			}
+			sub := Subscriber{ID: ids.New(), Mode: r.su.Mode, Address: r.su.Address, PhoneCountry: r.su.PhoneCountry}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO subscribers (id, mode, address, phone_country, state, secret, created_at, updated_at)
+				VALUES (?, ?, ?, ?, 'unconfirmed', ?, ?, ?)`, sub.ID, sub.Mode, sub.Address, sub.PhoneCountry, newSecret(),
+				sqlite.FormatTime(now), sqlite.FormatTime(now)); err != nil {
+				return fmt.Errorf("subscribers: import line %d: %w", i+2, err)
+			}
+			if err := s.setComponentsTx(ctx, tx, sub.ID, comps); err != nil {
+				return err
+			}
+			if sendConfirmation {
+				data := ""
+				if sub.Mode == notifier.SMS {
+					if data, err = s.newCodeTx(ctx, tx, sub.ID, comps, now); err != nil {
+						return err
+					}
+				}
+				if err := s.queueConfirmationTx(ctx, tx, sub, notifier.PurposeConfirm, data, now, false); err != nil {
+					return err
+				}
+			} else if err := s.setStateTx(ctx, tx, sub.ID, Active, now); err != nil {
+				return err
+			}
+			res.Created++
+		}
+		return nil
+	})
+	if err != nil {
+		return ImportResult{}, err
+	}
+	return res, nil
+}
+
+// HandleReply applies an SMS keyword a number sent back: STOP (and its
+// synonyms) unsubscribes it, START resubscribes it. It reports whether the
+// number belongs to a subscriber; unknown numbers change nothing.
+func (s *Service) HandleReply(ctx context.Context, phone, keyword string) (bool, error) {
+	kw := strings.ToUpper(strings.TrimSpace(keyword))
+	var state State
+	switch kw {
+	case "STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT":
+		state = Unsubscribed
+	case "START", "UNSTOP", "YES":
+		state = Active
+	default:
+		return false, nil
+	}
+	found := false
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		sub, err := s.byAddressTx(ctx, tx, notifier.SMS, phone)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		found = true
+		// START only revives a number that stopped; it never confirms a
+		// sign-up or lifts a quarantine.
+		if state == Active && sub.State != Unsubscribed {
+			return nil
+		}
+		return s.setStateTx(ctx, tx, sub.ID, state, s.now())
+	})
+	return found, err
+}

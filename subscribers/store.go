@@ -1,0 +1,212 @@
+package subscribers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/notifier"
+)
+
+const selectSubscribers = `SELECT id, mode, address, phone_country, state, all_components, secret,
+	created_at, updated_at, confirmed_at, quarantined_at, unsubscribed_at FROM subscribers`
+
+func scanSubscriber(row interface{ Scan(...any) error }) (Subscriber, error) {
+	var s Subscriber
+	err := row.Scan(&s.ID, &s.Mode, &s.Address, &s.PhoneCountry, &s.State, &s.AllComponents, &s.Secret,
+		sqlite.Time(&s.CreatedAt), sqlite.Time(&s.UpdatedAt), sqlite.OptTime(&s.ConfirmedAt),
+		sqlite.OptTime(&s.QuarantinedAt), sqlite.OptTime(&s.UnsubscribedAt))
+	return s, err
+}
+
+// Get returns one subscriber.
+func (s *Service) Get(ctx context.Context, id string) (Subscriber, error) {
+	return s.getTx(ctx, s.db.Read, id)
+}
+
+func (s *Service) getTx(ctx context.Context, q components.Queryer, id string) (Subscriber, error) {
+	list, err := s.query(ctx, q, ` WHERE id = ?`, id)
+	if err != nil {
+		return Subscriber{}, err
+	}
+	if len(list) == 0 {
+		return Subscriber{}, fmt.Errorf("subscribers: get %s: %w", id, ErrNotFound)
+	}
+	return list[0], nil
+}
+
+func (s *Service) byAddressTx(ctx context.Context, q components.Queryer, mode notifier.Channel, address string) (Subscriber, error) {
+	list, err := s.query(ctx, q, ` WHERE mode = ? AND address = ?`, mode, address)
+	if err != nil {
+		return Subscriber{}, err
+	}
+	if len(list) == 0 {
+		return Subscriber{}, ErrNotFound
+	}
+	return list[0], nil
+}
+
+// GetMany returns the subscribers with the given ids, keyed by id; missing
+// ids are absent from the map.
+func (s *Service) GetMany(ctx context.Context, idList []string) (map[string]Subscriber, error) {
+	out := make(map[string]Subscriber, len(idList))
+	for len(idList) > 0 {
+		n := min(len(idList), 500)
+		chunk := idList[:n]
+		idList = idList[n:]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		list, err := s.query(ctx, s.db.Read, ` WHERE id IN (?`+strings.Repeat(`, ?`, len(chunk)-1)+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for _, sub := range list {
+			out[sub.ID] = sub
+		}
+	}
+	return out, nil
+}
+
+// Filter selects subscribers for List and Count.
+type Filter struct {
+	Mode  notifier.Channel // "" for every channel
+	State State            // "" for every state
+	// Query is a case-insensitive substring of the address.
+	Query string
+	// SortField is "created_at" (default) or "address"; Descending
+	// reverses it.
+	SortField  string
+	Descending bool
+	Limit      int // 0 means 100
+	Offset     int
+}
+
+func (f Filter) where() (string, []any) {
+	var conds []string
+	var args []any
+	if f.Mode != "" {
+		conds = append(conds, `mode = ?`)
+		args = append(args, f.Mode)
+	}
+	if f.State != "" {
+		conds = append(conds, `state = ?`)
+		args = append(args, f.State)
+	}
+	if f.Query != "" {
+		conds = append(conds, `address LIKE ? ESCAPE '\'`)
+		args = append(args, "%"+strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(f.Query))+"%")
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return ` WHERE ` + strings.Join(conds, ` AND `), args
+}
+
+// List returns the subscribers matching f.
+func (s *Service) List(ctx context.Context, f Filter) ([]Subscriber, error) {
+	where, args := f.where()
+	order := `created_at`
+	if f.SortField == "address" {
+		order = `address`
+	}
+	dir := ` ASC`
+	if f.Descending {
+		dir = ` DESC`
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	args = append(args, limit, max(f.Offset, 0))
+	return s.query(ctx, s.db.Read, where+` ORDER BY `+order+dir+`, id LIMIT ? OFFSET ?`, args...)
+}
+
+// Count returns how many subscribers match f, ignoring paging.
+func (s *Service) Count(ctx context.Context, f Filter) (int, error) {
+	where, args := f.where()
+	var n int
+	if err := s.db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM subscribers`+where, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("subscribers: count: %w", err)
+	}
+	return n, nil
+}
+
+// Histogram counts subscribers by channel and state.
+func (s *Service) Histogram(ctx context.Context) (map[notifier.Channel]map[State]int, error) {
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT mode, state, COUNT(*) FROM subscribers GROUP BY mode, state`)
+	if err != nil {
+		return nil, fmt.Errorf("subscribers: histogram: %w", err)
+	}
+	defer rows.Close()
+	out := map[notifier.Channel]map[State]int{}
+	for _, m := range []notifier.Channel{notifier.Email, notifier.SMS, notifier.Webhook} {
+		out[m] = map[State]int{Active: 0, Unconfirmed: 0, Quarantined: 0, Unsubscribed: 0}
+	}
+	for rows.Next() {
+		var m notifier.Channel
+		var st State
+		var n int
+		if err := rows.Scan(&m, &st, &n); err != nil {
+			return nil, fmt.Errorf("subscribers: histogram: %w", err)
+		}
+		out[m][st] = n
+	}
+	return out, rows.Err()
+}
+
+// query loads subscribers and their components.
+func (s *Service) query(ctx context.Context, q components.Queryer, tail string, args ...any) ([]Subscriber, error) {
+	rows, err := q.QueryContext(ctx, selectSubscribers+tail, args...)
+	if err != nil {
+		return nil, fmt.Errorf("subscribers: list: %w", err)
+	}
+	list := []Subscriber{}
+	index := map[string]int{}
+	for rows.Next() {
+		sub, err := scanSubscriber(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("subscribers: list: %w", err)
+		}
+		sub.ComponentIDs = []string{}
+		index[sub.ID] = len(list)
+		list = append(list, sub)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("subscribers: list: %w", err)
+	}
+	var partial []any
+	for _, sub := range list {
+		if !sub.AllComponents {
+			partial = append(partial, sub.ID)
+		}
+	}
+	for len(partial) > 0 {
+		n := min(len(partial), 500)
+		chunk := partial[:n]
+		partial = partial[n:]
+		crows, err := q.QueryContext(ctx, `SELECT subscriber_id, component_id FROM subscriber_components
+			WHERE subscriber_id IN (?`+strings.Repeat(`, ?`, len(chunk)-1)+`) ORDER BY component_id`, chunk...)
+		if err != nil {
+			return nil, fmt.Errorf("subscribers: list components: %w", err)
+		}
+		for crows.Next() {
+			var sid, cid string
+			if err := crows.Scan(&sid, &cid); err != nil {
+				crows.Close()
+				return nil, fmt.Errorf("subscribers: list components: %w", err)
+			}
+			list[index[sid]].ComponentIDs = append(list[index[sid]].ComponentIDs, cid)
+		}
+		crows.Close()
+		if err := crows.Err(); err != nil {
+			return nil, fmt.Errorf("subscribers: list components: %w", err)
+		}
+	}
+	return list, nil
+}

@@ -1,0 +1,627 @@
+// Package subscribers keeps the people and systems that want to hear about
+// incidents: their channel and address, the components they follow, their
+// confirmation state, the signed links they manage it with, and the limits
+// that keep the public sign-up form from being abused.
+package subscribers
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/nyaruka/phonenumbers"
+
+	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/internal/ids"
+	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/notifier"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrations returns this package's schema changes; they reference the
+// components tables.
+func Migrations() sqlite.Migrations {
+	return sqlite.Migrations{Package: "subscribers", FS: sqlite.Sub(migrations, "migrations")}
+}
+
+// State is where a subscriber stands.
+type State string
+
+// The states.
+const (
+	Unconfirmed  State = "unconfirmed"
+	Active       State = "active"
+	Quarantined  State = "quarantined"
+	Unsubscribed State = "unsubscribed"
+)
+
+// Valid reports whether s is a known state.
+func (s State) Valid() bool {
+	return s == Unconfirmed || s == Active || s == Quarantined || s == Unsubscribed
+}
+
+// Subscriber is one address on one channel.
+type Subscriber struct {
+	ID   string
+	Mode notifier.Channel
+	// Address is the email address, the E.164 number or the webhook URL.
+	Address      string
+	PhoneCountry string // ISO region of an SMS number, such as "US"
+	State        State
+	// AllComponents is true when the subscriber hears about every
+	// component; otherwise ComponentIDs lists those it follows.
+	AllComponents bool
+	ComponentIDs  []string
+	// Secret signs webhook payloads for this subscriber.
+	Secret        string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	ConfirmedAt   *time.Time
+	QuarantinedAt *time.Time
+	// UnsubscribedAt is when the subscriber left.
+	UnsubscribedAt *time.Time
+}
+
+// Errors returned by this package.
+var (
+	ErrNotFound = errors.New("not found")
+)
+
+// ValidationError reports an invalid field.
+type ValidationError struct {
+	Field string
+	Msg   string
+}
+
+func (e *ValidationError) Error() string { return e.Field + " " + e.Msg }
+
+func invalid(field, format string, args ...any) error {
+	return &ValidationError{Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// LimitError is returned when an abuse limit is reached.
+type LimitError struct {
+	Msg        string
+	RetryAfter time.Duration
+}
+
+func (e *LimitError) Error() string { return e.Msg }
+
+// Config sets the sign-up policy.
+type Config struct {
+	// SMSCountries are the ISO regions SMS sign-ups are accepted from;
+	// empty refuses every SMS sign-up.
+	SMSCountries []string
+	// ValidateURL checks a webhook URL at sign-up (scheme, and that it
+	// does not point at private addresses unless allowed).
+	ValidateURL func(ctx context.Context, raw string) error
+	Limits      Limits
+}
+
+// Limits are the abuse limits on the public sign-up endpoints.
+type Limits struct {
+	SignupsPerIP         int           // sign-ups of any kind per IP per hour
+	SMSSignupsPerIP      int           // SMS sign-ups per IP per SMSWindow
+	SMSWindow            time.Duration // default 4 hours
+	SignupsPerHour       int           // all sign-ups, all IPs
+	SMSSignupsPerHour    int           // all SMS sign-ups, all IPs
+	ConfirmationsPerDay  int           // confirmation messages per address per day
+	CodeAttempts         int           // wrong SMS codes before the code dies
+	CodeTTL              time.Duration // how long an SMS code works
+	VerificationsPerIP   int           // code and link checks per IP per hour
+	ConfirmationsPerHour int           // all confirmation messages, all addresses
+}
+
+// DefaultLimits are the limits used unless configured otherwise.
+var DefaultLimits = Limits{
+	SignupsPerIP: 20, SMSSignupsPerIP: 10, SMSWindow: 4 * time.Hour,
+	SignupsPerHour: 1000, SMSSignupsPerHour: 100, ConfirmationsPerDay: 5,
+	CodeAttempts: 5, CodeTTL: 10 * time.Minute, VerificationsPerIP: 60, ConfirmationsPerHour: 2000,
+}
+
+// Service manages subscribers.
+type Service struct {
+	db         *sqlite.DB
+	components *components.Service
+	outbox     *notifier.Outbox
+	now        func() time.Time
+	cfg        Config
+	tokens     *tokens
+}
+
+// NewService returns a service on db. Zero limits take DefaultLimits.
+func NewService(ctx context.Context, db *sqlite.DB, comps *components.Service, outbox *notifier.Outbox, now func() time.Time, cfg Config) (*Service, error) {
+	if cfg.Limits == (Limits{}) {
+		cfg.Limits = DefaultLimits
+	}
+	if cfg.ValidateURL == nil {
+		return nil, errors.New("subscribers: Config.ValidateURL is required")
+	}
+	t, err := loadTokens(ctx, db.Write)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{db: db, components: comps, outbox: outbox, now: now, cfg: cfg, tokens: t}, nil
+}
+
+// Link returns a signed token letting the holder of a message act for
+// subscriber id.
+func (s *Service) Link(p Purpose, id string) string { return s.tokens.sign(p, id, s.now()) }
+
+// Signup is a request to subscribe.
+type Signup struct {
+	Mode         notifier.Channel
+	Address      string // email address, phone number or webhook URL
+	PhoneCountry string // default region for a phone number without +
+	// ComponentIDs are the components to follow (groups stand for their
+	// members); empty means all.
+	ComponentIDs []string
+	// IP is the caller's address for the public form's limits; "" for
+	// staff through the API, who are not limited.
+	IP string
+	// SkipConfirmation makes the subscriber active at once (staff only).
+	SkipConfirmation bool
+}
+
+// SignupResult tells the caller what to show. The public form shows the
+// same thing whatever happened, so it never reveals who is subscribed.
+type SignupResult struct {
+	Subscriber Subscriber
+	// VerifyToken, for SMS, is the token of the code-entry step.
+	VerifyToken string
+}
+
+// normalise validates and normalises the address of su.
+func (s *Service) normalise(ctx context.Context, su *Signup) error {
+	su.Address = strings.TrimSpace(su.Address)
+	switch su.Mode {
+	case notifier.Email:
+		if su.Address == "" {
+			return invalid("email", "can't be blank")
+		}
+		if len(su.Address) > 254 {
+			return invalid("email", "is too long")
+		}
+		a, err := mail.ParseAddress(su.Address)
+		if err != nil || a.Name != "" || a.Address != su.Address || !strings.Contains(a.Address[strings.LastIndex(a.Address, "@")+1:], ".") {
+			return invalid("email", "is not a valid email address")
+		}
+		su.Address = strings.ToLower(a.Address)
+	case notifier.SMS:
+		if su.Address == "" {
+			return invalid("phone_number", "can't be blank")
+		}
+		if len(su.Address) > 32 {
+			return invalid("phone_number", "is too long")
+		}
+		region := strings.ToUpper(strings.TrimSpace(su.PhoneCountry))
+		num, err := phonenumbers.Parse(su.Address, region)
+		if err != nil || !phonenumbers.IsValidNumber(num) {
+			return invalid("phone_number", "is not a valid phone number (use the international format, such as +14155550123)")
+		}
+		switch phonenumbers.GetNumberType(num) {
+		case phonenumbers.MOBILE, phonenumbers.FIXED_LINE_OR_MOBILE, phonenumbers.UNKNOWN:
+		default:
+			return invalid("phone_number", "must be a mobile number that can receive SMS")
+		}
+		region = phonenumbers.GetRegionCodeForNumber(num)
+		if !slices.Contains(s.cfg.SMSCountries, region) {
+			return invalid("phone_number", "SMS notifications are not available for numbers in %s", region)
+		}
+		su.Address = phonenumbers.Format(num, phonenumbers.E164)
+		su.PhoneCountry = region
+	case notifier.Webhook:
+		if su.Address == "" {
+			return invalid("endpoint", "can't be blank")
+		}
+		if err := s.cfg.ValidateURL(ctx, su.Address); err != nil {
+			return invalid("endpoint", "%v", err)
+		}
+	default:
+		return invalid("mode", "must be email, sms or webhook")
+	}
+	return nil
+}
+
+// resolveComponents checks ids and expands groups into their members.
+func (s *Service) resolveComponents(ctx context.Context, q components.Queryer, idList []string) ([]string, error) {
+	if len(idList) > 500 {
+		return nil, invalid("component_ids", "may name at most 500 components")
+	}
+	var out []string
+	for _, id := range idList {
+		c, err := s.components.GetTx(ctx, q, id)
+		if err != nil {
+			return nil, invalid("component_ids", "%q is not a component", id)
+		}
+		if c.Group {
+			out = append(out, c.Members...)
+		} else {
+			out = append(out, c.ID)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+// Subscribe signs an address up. A new address, or one that left, becomes
+// unconfirmed and is sent a confirmation (a link by email, a code by SMS, a
+// test delivery to a webhook); an address already active by email is sent a
+// link to manage its subscription instead. Nothing in the result or the
+// error tells a public caller which of these happened.
+func (s *Service) Subscribe(ctx context.Context, su Signup) (SignupResult, error) {
+	if err := s.normalise(ctx, &su); err != nil {
+		return SignupResult{}, err
+	}
+	var res SignupResult
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		now := s.now()
+		comps, err := s.resolveComponents(ctx, tx, su.ComponentIDs)
+		if err != nil {
+			return err
+		}
+		if su.IP != "" {
+			if err := s.checkSignupLimitsTx(ctx, tx, su, now); err != nil {
+				return err
+			}
+		}
+		sub, err := s.byAddressTx(ctx, tx, su.Mode, su.Address)
+		existed := err == nil
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		if !existed {
+			sub = Subscriber{ID: ids.New(), Mode: su.Mode, Address: su.Address, PhoneCountry: su.PhoneCountry,
+				State: Unconfirmed, Secret: newSecret(), CreatedAt: now}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO subscribers (id, mode, address, phone_country, state, secret, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, sub.ID, sub.Mode, sub.Address, sub.PhoneCountry, sub.State, sub.Secret,
+				sqlite.FormatTime(now), sqlite.FormatTime(now)); err != nil {
+				return fmt.Errorf("subscribers: create: %w", err)
+			}
+		}
+
+		switch {
+		case su.SkipConfirmation:
+			// Staff vouch for the address: it is active now, with the
+			// components asked for.
+			if err := s.setComponentsTx(ctx, tx, sub.ID, comps); err != nil {
+				return err
+			}
+			if err := s.setStateTx(ctx, tx, sub.ID, Active, now); err != nil {
+				return err
+			}
+		case existed && sub.State == Active && su.Mode != notifier.SMS:
+			// Preferences change only through the manage link, so that
+			// knowing an address is not enough to change what it hears.
+			if su.Mode == notifier.Email {
+				if err := s.queueConfirmationTx(ctx, tx, sub, notifier.PurposeManage, "", now, su.IP != ""); err != nil {
+					return err
+				}
+			}
+		default:
+			if sub.State != Active {
+				if err := s.setComponentsTx(ctx, tx, sub.ID, comps); err != nil {
+					return err
+				}
+				if err := s.setStateTx(ctx, tx, sub.ID, Unconfirmed, now); err != nil {
+					return err
+				}
+			}
+			data := ""
+			if su.Mode == notifier.SMS {
+				code, err := s.newCodeTx(ctx, tx, sub.ID, comps, now)
+				if err != nil {
+					return err
+				}
+				data = code
+				res.VerifyToken = s.tokens.sign(PurposeVerifySMS, sub.ID, now)
+			}
+			if err := s.queueConfirmationTx(ctx, tx, sub, notifier.PurposeConfirm, data, now, su.IP != ""); err != nil {
+				return err
+			}
+		}
+		res.Subscriber, err = s.getTx(ctx, tx, sub.ID)
+		return err
+	})
+	return res, err
+}
+
+func newSecret() string {
+	b := make([]byte, 24)
+	rand.Read(b)
+	return "whsec_" + hex.EncodeToString(b)
+}
+
+// queueConfirmationTx puts a confirmation (or manage link) message in the
+// delivery queue, subject to the per-address daily limit when limited.
+func (s *Service) queueConfirmationTx(ctx context.Context, tx *sql.Tx, sub Subscriber, purpose notifier.Purpose, data string, now time.Time, limited bool) error {
+	l := s.cfg.Limits
+	key := string(sub.Mode) + ":" + sub.Address
+	if limited {
+		if err := s.limitTx(ctx, tx, "confirm_addr", key, l.ConfirmationsPerDay, 24*time.Hour, now,
+			"Too many confirmation messages have been sent to this address today. Please try again tomorrow."); err != nil {
+			return err
+		}
+		if err := s.limitTx(ctx, tx, "confirm_all", "", l.ConfirmationsPerHour, time.Hour, now,
+			"Too many sign-ups right now. Please try again later."); err != nil {
+			return err
+		}
+	}
+	if err := s.recordTx(ctx, tx, "confirm_addr", key, now); err != nil {
+		return err
+	}
+	if err := s.recordTx(ctx, tx, "confirm_all", "", now); err != nil {
+		return err
+	}
+	return s.outbox.EnqueueTx(ctx, tx, notifier.Direct{SubscriberID: sub.ID, Channel: sub.Mode, Purpose: purpose, Data: data, At: now})
+}
+
+// newCodeTx makes a fresh 6-digit SMS code for id, replacing any earlier
+// one, and returns it.
+func (s *Service) newCodeTx(ctx context.Context, tx *sql.Tx, id string, comps []string, now time.Time) (string, error) {
+	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	if err != nil {
+		return "", err
+	}
+	code := fmt.Sprintf("%06d", n.Int64())
+	compsJSON, _ := json.Marshal(comps)
+	if compsJSON == nil || string(compsJSON) == "null" {
+		compsJSON = []byte("[]")
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO sms_codes (subscriber_id, code_hash, expires_at, attempts, components) VALUES (?, ?, ?, 0, ?)
+		ON CONFLICT (subscriber_id) DO UPDATE SET code_hash = excluded.code_hash, expires_at = excluded.expires_at, attempts = 0, components = excluded.components`,
+		id, hashCode(id, code), sqlite.FormatTime(now.Add(s.cfg.Limits.CodeTTL)), string(compsJSON))
+	if err != nil {
+		return "", fmt.Errorf("subscribers: store code: %w", err)
+	}
+	return code, nil
+}
+
+func hashCode(id, code string) string {
+	sum := sha256.Sum256([]byte(id + ":" + code))
+	return hex.EncodeToString(sum[:])
+}
+
+// ErrBadCode is returned for a wrong or expired SMS code.
+var ErrBadCode = errors.New("that code is not right, or it has expired")
+
+// VerifySMS checks the code entered for the sign-up named by token and
+// activates the subscriber with the components chosen at sign-up.
+func (s *Service) VerifySMS(ctx context.Context, token, code, ip string) (Subscriber, error) {
+	now := s.now()
+	id, err := s.tokens.verify(PurposeVerifySMS, token, now)
+	if err != nil {
+		return Subscriber{}, err
+	}
+	code = strings.TrimSpace(code)
+	var sub Subscriber
+	var codeErr error
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if ip != "" {
+			if err := s.limitTx(ctx, tx, "verify_ip", ip, s.cfg.Limits.VerificationsPerIP, time.Hour, now,
+				"Too many attempts from your network. Please try again later."); err != nil {
+				return err
+			}
+			if err := s.recordTx(ctx, tx, "verify_ip", ip, now); err != nil {
+				return err
+			}
+		}
+		var hash, comps string
+		var expires time.Time
+		var attempts int
+		err := tx.QueryRowContext(ctx, `SELECT code_hash, expires_at, attempts, components FROM sms_codes WHERE subscriber_id = ?`, id).
+			Scan(&hash, sqlite.Time(&expires), &attempts, &comps)
+		if errors.Is(err, sql.ErrNoRows) {
+			codeErr = ErrBadCode
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("subscribers: verify code: %w", err)
+		}
+		if now.After(expires) || attempts >= s.cfg.Limits.CodeAttempts {
+			codeErr = ErrBadCode
+			return nil
+		}
+		if len(code) != 6 || hashCode(id, code) != hash {
+			// Count the miss in this transaction, which commits.
+			_, err := tx.ExecContext(ctx, `UPDATE sms_codes SET attempts = attempts + 1 WHERE subscriber_id = ?`, id)
+			codeErr = ErrBadCode
+			return err
+		}
+		var list []string
+		if err := json.Unmarshal([]byte(comps), &list); err != nil {
+			return fmt.Errorf("subscribers: verify code: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sms_codes WHERE subscriber_id = ?`, id); err != nil {
+			return fmt.Errorf("subscribers: verify code: %w", err)
+		}
+		if err := s.setComponentsTx(ctx, tx, id, list); err != nil {
+			return err
+		}
+		if err := s.setStateTx(ctx, tx, id, Active, now); err != nil {
+			return err
+		}
+		sub, err = s.getTx(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return Subscriber{}, err
+	}
+	if codeErr != nil {
+		return Subscriber{}, codeErr
+	}
+	return sub, nil
+}
+
+// ConfirmEmail activates the subscriber named by a confirmation link.
+func (s *Service) ConfirmEmail(ctx context.Context, token string) (Subscriber, error) {
+	id, err := s.tokens.verify(PurposeConfirm, token, s.now())
+	if err != nil {
+		return Subscriber{}, err
+	}
+	var sub Subscriber
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		cur, err := s.getTx(ctx, tx, id)
+		if err != nil {
+			return ErrBadToken
+		}
+		// Confirming again is harmless; a link never revives an address
+		// that left or was quarantined after it was sent.
+		if cur.State == Unconfirmed {
+			if err := s.setStateTx(ctx, tx, id, Active, s.now()); err != nil {
+				return err
+			}
+		}
+		sub, err = s.getTx(ctx, tx, id)
+		return err
+	})
+	return sub, err
+}
+
+// ByToken returns the subscriber a manage or unsubscribe link names.
+func (s *Service) ByToken(ctx context.Context, p Purpose, token string) (Subscriber, error) {
+	id, err := s.tokens.verify(p, token, s.now())
+	if err != nil {
+		return Subscriber{}, err
+	}
+	sub, err := s.Get(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return Subscriber{}, ErrBadToken
+	}
+	return sub, err
+}
+
+// SetPreferences replaces the components the subscriber of a manage link
+// follows (none means all).
+func (s *Service) SetPreferences(ctx context.Context, token string, componentIDs []string) (Subscriber, error) {
+	sub, err := s.ByToken(ctx, PurposeManage, token)
+	if err != nil {
+		return Subscriber{}, err
+	}
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		comps, err := s.resolveComponents(ctx, tx, componentIDs)
+		if err != nil {
+			return err
+		}
+		if err := s.setComponentsTx(ctx, tx, sub.ID, comps); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE subscribers SET updated_at = ? WHERE id = ?`, sqlite.FormatTime(s.now()), sub.ID)
+		return err
+	})
+	if err != nil {
+		return Subscriber{}, err
+	}
+	return s.Get(ctx, sub.ID)
+}
+
+// UnsubscribeByToken unsubscribes the subscriber an unsubscribe (or
+// manage) link names.
+func (s *Service) UnsubscribeByToken(ctx context.Context, token string) (Subscriber, error) {
+	sub, err := s.ByToken(ctx, PurposeUnsubscribe, token)
+	if errors.Is(err, ErrBadToken) {
+		sub, err = s.ByToken(ctx, PurposeManage, token)
+	}
+	if err != nil {
+		return Subscriber{}, err
+	}
+	if err := s.Unsubscribe(ctx, sub.ID); err != nil {
+		return Subscriber{}, err
+	}
+	return s.Get(ctx, sub.ID)
+}
+
+// Unsubscribe stops all messages to subscriber id. Deliveries still queued
+// for it are cancelled when they come up.
+func (s *Service) Unsubscribe(ctx context.Context, id string) error {
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.getTx(ctx, tx, id); err != nil {
+			return err
+		}
+		return s.setStateTx(ctx, tx, id, Unsubscribed, s.now())
+	})
+}
+
+// Reactivate makes an unsubscribed or quarantined subscriber active again
+// (staff only).
+func (s *Service) Reactivate(ctx context.Context, id string) error {
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.getTx(ctx, tx, id); err != nil {
+			return err
+		}
+		return s.setStateTx(ctx, tx, id, Active, s.now())
+	})
+}
+
+// ResendConfirmation queues a new confirmation for an unconfirmed
+// subscriber (staff only).
+func (s *Service) ResendConfirmation(ctx context.Context, id string) error {
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		sub, err := s.getTx(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if sub.State != Unconfirmed {
+			return invalid("state", "is %s; only unconfirmed subscribers are sent confirmations", sub.State)
+		}
+		now := s.now()
+		data := ""
+		if sub.Mode == notifier.SMS {
+			if data, err = s.newCodeTx(ctx, tx, sub.ID, sub.ComponentIDs, now); err != nil {
+				return err
+			}
+		}
+		return s.queueConfirmationTx(ctx, tx, sub, notifier.PurposeConfirm, data, now, false)
+	})
+}
+
+// setStateTx moves subscriber id to state, stamping when it happened.
+func (s *Service) setStateTx(ctx context.Context, tx *sql.Tx, id string, state State, now time.Time) error {
+	stamp := sqlite.FormatTime(now)
+	q := `UPDATE subscribers SET state = ?, updated_at = ?`
+	args := []any{state, stamp}
+	switch state {
+	case Active:
+		q += `, confirmed_at = COALESCE(confirmed_at, ?), quarantined_at = NULL, unsubscribed_at = NULL, permanent_failures = 0`
+		args = append(args, stamp)
+	case Quarantined:
+		q += `, quarantined_at = ?`
+		args = append(args, stamp)
+	case Unsubscribed:
+		q += `, unsubscribed_at = ?`
+		args = append(args, stamp)
+	case Unconfirmed:
+		q += `, confirmed_at = NULL, quarantined_at = NULL, unsubscribed_at = NULL, permanent_failures = 0`
+	}
+	if _, err := tx.ExecContext(ctx, q+` WHERE id = ?`, append(args, id)...); err != nil {
+		return fmt.Errorf("subscribers: set state of %s: %w", id, err)
+	}
+	return nil
+}
+
+// setComponentsTx makes comps the components id follows; none means all.
+func (s *Service) setComponentsTx(ctx context.Context, tx *sql.Tx, id string, comps []string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM subscriber_components WHERE subscriber_id = ?`, id); err != nil {
+		return fmt.Errorf("subscribers: set components: %w", err)
+	}
+	for _, c := range comps {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO subscriber_components (subscriber_id, component_id) VALUES (?, ?)`, id, c); err != nil {
+			return fmt.Errorf("subscribers: set components: %w", err)
+		}
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE subscribers SET all_components = ? WHERE id = ?`, len(comps) == 0, id)
+	return err
+}
