@@ -6,10 +6,12 @@ GO ?= go
 run:
 	$(GO) run ./cmd/beacon
 
-# deps installs what the tests need beyond Go modules (none yet for the
-# core; later issues add chromium and npm tools here).
+# deps installs what the tests need beyond Go modules: npm tools from
+# package-lock.json (Prism, the mock server generated from Twilio's OpenAPI
+# spec that proves SMS requests match Twilio's wire format).
 deps:
 	$(GO) mod download
+	npm ci --no-audit --no-fund --loglevel=error
 
 check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \

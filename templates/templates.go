@@ -31,8 +31,8 @@ type Set struct {
 
 // Load parses every template. HTML templates (*.html) are parsed with
 // html/template, text ones (*.txt) with text/template; each is named by its
-// path, such as "email/incident.html". Files whose names start with "_"
-// hold shared definitions.
+// path, such as "email/incident.html". Each folder's layout.html holds the
+// definitions its templates share.
 func Load() (*Set, error) {
 	s := &Set{
 		// goldmark drops raw HTML and dangerous link schemes by default;
@@ -89,7 +89,7 @@ func (s *Set) Text(w io.Writer, name string, data any) error {
 func (s *Set) Names() []string {
 	var out []string
 	add := func(name string) {
-		if strings.Contains(name, "/") && !strings.HasPrefix(path.Base(name), "_") {
+		if strings.Contains(name, "/") && path.Base(name) != "layout.html" {
 			out = append(out, name)
 		}
 	}

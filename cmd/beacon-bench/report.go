@@ -15,7 +15,7 @@ import (
 
 // machine is what the report says about where it ran.
 type machine struct {
-	date, cpus, cpuModel, memory, kernel, goVersion, wrk, load string
+	date, cpus, cpuModel, memory, kernel, goVersion, wrk, load, loadAfter string
 }
 
 func machineInfo(wrkPath string) machine {
@@ -40,17 +40,27 @@ func machineInfo(wrkPath string) machine {
 	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		m.kernel = strings.TrimSpace(string(b))
 	}
-	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
-		if f := strings.Fields(string(b)); len(f) >= 3 {
-			m.load = strings.Join(f[:3], " ")
-		}
-	}
+	m.load = loadAverage()
 	// wrk -v prints its version and usage, and exits non-zero.
 	out, _ := exec.Command(wrkPath, "-v").CombinedOutput()
 	if line, _, _ := strings.Cut(string(out), "\n"); strings.HasPrefix(line, "wrk ") {
 		m.wrk, _, _ = strings.Cut(line, " [")
 	}
 	return m
+}
+
+// loadAverage is the 1, 5 and 15 minute load average: how busy the
+// machine was besides the benchmark.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 // procField returns the value of the first "key : value" line of a /proc
@@ -76,7 +86,8 @@ func report(w io.Writer, o options, m machine, st seedStats, body responses, res
 	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
 	p("### Run of %s", m.date)
 	p("")
-	p("- Machine: %s CPUs, %s, %s RAM, Linux %s; load average before the run %s", m.cpus, m.cpuModel, m.memory, m.kernel, m.load)
+	p("- Machine: %s CPUs, %s, %s RAM, Linux %s", m.cpus, m.cpuModel, m.memory, m.kernel)
+	p("- Load average (1, 5, 15 min) before the measurement %s, after it %s", m.load, loadAverage())
 	p("- Toolchain: %s; load generator %s on the same machine", m.goVersion, m.wrk)
 	p("- Command: `%s`", strings.Join(append([]string{"go run ./cmd/beacon-bench"}, flagsOf(o)...), " "))
 	p("- Page: %d components (%d of them in %d groups), %d incidents (%d unresolved, %d updates in all); summary.json %d bytes plain, %d bytes gzip",
