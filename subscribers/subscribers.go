@@ -182,6 +182,9 @@ type SignupResult struct {
 	Subscriber Subscriber
 	// VerifyToken, for SMS, is the token of the code-entry step.
 	VerifyToken string
+	// Secret, for a webhook, is the key its payloads are signed with, to
+	// show to whoever signed it up.
+	Secret string
 }
 
 // normalise validates and normalises the address of su.
@@ -333,10 +336,39 @@ func (s *Service) Subscribe(ctx context.Context, su Signup) (SignupResult, error
 				return err
 			}
 		}
+		if su.Mode == notifier.Webhook {
+			res.Secret, err = s.webhookSecretTx(ctx, tx, sub, existed, su.IP != "")
+			if err != nil {
+				return err
+			}
+		}
 		res.Subscriber, err = s.getTx(ctx, tx, sub.ID)
 		return err
 	})
 	return res, err
+}
+
+// webhookSecretTx returns the signing key to show for a webhook sign-up.
+// A webhook that is not active gets a fresh key, which only this caller
+// sees. An active one keeps its key, which the public form must not hand to
+// whoever types the URL: the form shows a decoy instead, so its answer is
+// the same whether the URL was subscribed or not. (To rotate a key, the
+// owner unsubscribes through meta.unsubscribe and signs up again.)
+func (s *Service) webhookSecretTx(ctx context.Context, tx *sql.Tx, sub Subscriber, existed, public bool) (string, error) {
+	if existed && sub.State == Active {
+		if public {
+			return newSecret(), nil
+		}
+		return sub.Secret, nil
+	}
+	if !existed {
+		return sub.Secret, nil
+	}
+	secret := newSecret()
+	if _, err := tx.ExecContext(ctx, `UPDATE subscribers SET secret = ? WHERE id = ?`, secret, sub.ID); err != nil {
+		return "", fmt.Errorf("subscribers: rotate webhook key: %w", err)
+	}
+	return secret, nil
 }
 
 func newSecret() string {

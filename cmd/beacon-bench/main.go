@@ -8,11 +8,14 @@
 // (this program's "ref" mode, in its own process) with those bytes, checks
 // both answer byte for byte the same, then alternates wrk runs against the
 // two and prints requests/s, the ratio beacon/reference per round and the
-// median ratio as a Markdown table for docs/BENCHMARKS.md.
+// median ratio as a Markdown table for docs/BENCHMARKS.md. It also reads
+// each server's CPU time around every run: CPU per request is far steadier
+// than requests/s on a shared machine where wrk and the server compete for
+// the same cores.
 //
 // Usage:
 //
-//	go run ./cmd/beacon-bench [-d 10s] [-warmup 3s] [-rounds 3] [-t 2] [-c 64]
+//	go run ./cmd/beacon-bench [-d 10s] [-warmup 3s] [-rounds 5] [-t 2] [-c 64]
 //
 // wrk must be installed (apt-get install wrk); the program installs nothing.
 // Speed is reported, never asserted: the exit status says only whether the
@@ -61,7 +64,7 @@ func main() {
 	fs := flag.NewFlagSet("beacon-bench", flag.ContinueOnError)
 	fs.DurationVar(&o.duration, "d", 10*time.Second, "duration of each measured wrk run")
 	fs.DurationVar(&o.warmup, "warmup", 3*time.Second, "duration of the unmeasured warm-up run per server and variant")
-	fs.IntVar(&o.rounds, "rounds", 3, "measured rounds; each round runs the reference, then Beacon")
+	fs.IntVar(&o.rounds, "rounds", 5, "measured rounds; each runs the reference and Beacon once, in alternating order")
 	fs.IntVar(&o.threads, "t", 2, "wrk threads")
 	fs.IntVar(&o.conns, "c", 64, "wrk connections")
 	fs.StringVar(&o.beaconBin, "beacon", "", "use this beacon binary instead of building ./cmd/beacon")

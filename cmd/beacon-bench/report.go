@@ -92,7 +92,7 @@ func report(w io.Writer, o options, m machine, st seedStats, body responses, res
 	p("- Command: `%s`", strings.Join(append([]string{"go run ./cmd/beacon-bench"}, flagsOf(o)...), " "))
 	p("- Page: %d components (%d of them in %d groups), %d incidents (%d unresolved, %d updates in all); summary.json %d bytes plain, %d bytes gzip",
 		st.components, st.groups*seedPerGroup, st.groups, st.incidents, st.unresolved, st.updates, len(body.plain.body), len(body.gzip.body))
-	p("- Load: wrk -t %d -c %d, %s warm-up per server and variant, then %d rounds of %s per server, reference first in each round",
+	p("- Load: wrk -t %d -c %d, %s warm-up per server and variant, then %d rounds of %s per server, reference first in odd rounds and Beacon first in even ones",
 		o.threads, o.conns, o.warmup, o.rounds, o.duration)
 	p("")
 	p("| Variant | Round | Reference req/s | Beacon req/s | Beacon / reference | Reference CPU µs/req | Beacon CPU µs/req |")
@@ -104,7 +104,7 @@ func report(w io.Writer, o options, m machine, st seedStats, body responses, res
 		}
 	}
 	p("")
-	p("| Variant | Median reference req/s | Median Beacon req/s | Median ratio (target ≥ 0.8) | Median Beacon / reference CPU per request |")
+	p("| Variant | Median reference req/s | Median Beacon req/s | Median ratio Beacon / reference (target ≥ 0.8) | Median CPU-per-request ratio reference / Beacon |")
 	p("|---|---:|---:|---:|---:|")
 	for _, v := range res {
 		ref, beacon, ratio, cpu := v.medians()
@@ -114,7 +114,7 @@ func report(w io.Writer, o options, m machine, st seedStats, body responses, res
 		}
 		cpuText := "n/a"
 		if !math.IsNaN(cpu) {
-			cpuText = fmt.Sprintf("%.2f×", cpu)
+			cpuText = fmt.Sprintf("%.3f", cpu)
 		}
 		p("| %s | %.0f | %.0f | **%.3f** (%s) | %s |", v.variant.name, ref, beacon, ratio, verdict, cpuText)
 	}
@@ -137,7 +137,7 @@ func flagsOf(o options) []string {
 	if o.warmup != 3*time.Second {
 		f = append(f, "-warmup "+o.warmup.String())
 	}
-	if o.rounds != 3 {
+	if o.rounds != 5 {
 		f = append(f, fmt.Sprintf("-rounds %d", o.rounds))
 	}
 	if o.threads != 2 {

@@ -39,12 +39,14 @@ type round struct {
 
 func (r round) ratio() float64 { return r.beacon.reqPerSec / r.ref.reqPerSec }
 
-// cpuRatio is Beacon's CPU per request over the reference's, or NaN.
+// cpuRatio is the reference's CPU per request over Beacon's, or NaN: the
+// throughput ratio a CPU-bound server alone on the machine would show,
+// comparable to ratio but far less sensitive to what else runs.
 func (r round) cpuRatio() float64 {
 	if r.ref.cpuPerReq <= 0 || r.beacon.cpuPerReq <= 0 {
 		return math.NaN()
 	}
-	return float64(r.beacon.cpuPerReq) / float64(r.ref.cpuPerReq)
+	return float64(r.ref.cpuPerReq) / float64(r.beacon.cpuPerReq)
 }
 
 // variantResult is every round of one variant.
@@ -95,7 +97,15 @@ func measure(ctx context.Context, o options, wrkPath string, variants []variant,
 		}
 		for i := range o.rounds {
 			var rd round
-			for _, t := range targets {
+			// ABBA order: the reference first in odd rounds, Beacon first
+			// in even ones, so a drift in the machine's load does not
+			// favour either.
+			order := targets
+			if i%2 == 1 {
+				order = slices.Clone(targets)
+				slices.Reverse(order)
+			}
+			for _, t := range order {
 				res, err := runWrk(ctx, wrkPath, o, o.duration, v, t)
 				if err != nil {
 					return nil, err
@@ -107,7 +117,7 @@ func measure(ctx context.Context, o options, wrkPath string, variants []variant,
 					rd.beacon = res
 				}
 			}
-			logf("%s round %d: ratio beacon/ref %.3f (CPU per request %.2fx)", v.name, i+1, rd.ratio(), rd.cpuRatio())
+			logf("%s round %d: ratio beacon/ref %.3f, CPU-per-request ratio ref/beacon %.3f", v.name, i+1, rd.ratio(), rd.cpuRatio())
 			vr.rounds = append(vr.rounds, rd)
 		}
 		out = append(out, vr)

@@ -181,18 +181,15 @@ func (a *app) postSubscribe(c *fiber.Ctx) error {
 		}
 		return a.renderPage(c, fiber.StatusOK, "verify", verifyPage{pageView: pageView{"Enter your code", s.page.Name}, Token: res.VerifyToken})
 	case notifier.Webhook:
-		// The secret is shown to whoever signs the URL up: only they can
-		// check the signatures. For an existing URL it is the same secret,
-		// which its owner already holds.
 		msg := "We are sending a test request to your URL. Once it answers with a 2xx status, it will receive notifications."
 		if wantsJSON(c) {
-			return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"message": msg, "signing_secret": res.Subscriber.Secret})
+			return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"message": msg, "signing_secret": res.Secret})
 		}
 		s, err := a.public.get(c.UserContext())
 		if err != nil {
 			return err
 		}
-		return a.renderPage(c, fiber.StatusOK, "message", messagePage{pageView: pageView{"Almost done", s.page.Name}, Message: msg, Secret: res.Subscriber.Secret})
+		return a.renderPage(c, fiber.StatusOK, "message", messagePage{pageView: pageView{"Almost done", s.page.Name}, Message: msg, Secret: res.Secret})
 	}
 	return a.message(c, fiber.StatusAccepted, "Check your inbox",
 		"If this address can receive our messages, an email is on its way: follow its link to confirm your subscription.")

@@ -86,7 +86,7 @@ func (a *app) createSubscriber(c *fiber.Ctx) error {
 		SigningSecret *string `json:"signing_secret,omitempty"`
 	}{subscriberJSON: out}
 	if su.Mode == notifier.Webhook {
-		body.SigningSecret = &res.Subscriber.Secret
+		body.SigningSecret = &res.Secret
 	}
 	return c.Status(fiber.StatusCreated).JSON(body)
 }
