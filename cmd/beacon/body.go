@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -51,8 +52,10 @@ func (o opt[T]) ptr() *T {
 	return &v
 }
 
-// str returns a pointer for a present string field, with null meaning "".
-func str(o opt[string]) *string {
+// clearable returns a pointer for a present optional text field, with null
+// and "" meaning "clear it". Required fields use ptr, for which null and ""
+// mean "leave it as it is".
+func clearable(o opt[string]) *string {
 	if !o.Set {
 		return nil
 	}
@@ -136,9 +139,27 @@ func decodeBody(c *fiber.Ctx, resource string, dst any) error {
 		if errors.As(err, &typ) {
 			return unprocessable(typ.Field, "must be %s", describeType(typ.Type.String()))
 		}
-		return unprocessable("", "%v", err)
+		return unprocessable(badField(raw, dst), "%v", err)
 	}
 	return nil
+}
+
+// badField finds which top-level field of raw fails to decode into a value
+// of dst's type, for errors (such as a malformed timestamp) that do not
+// name it.
+func badField(raw []byte, dst any) string {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(raw, &fields) != nil {
+		return ""
+	}
+	for name, value := range fields {
+		one, _ := json.Marshal(map[string]json.RawMessage{name: value})
+		fresh := reflect.New(reflect.TypeOf(dst).Elem()).Interface()
+		if json.Unmarshal(one, fresh) != nil {
+			return name
+		}
+	}
+	return ""
 }
 
 func describeType(t string) string {

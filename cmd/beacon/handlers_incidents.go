@@ -96,7 +96,7 @@ func (a *app) updateIncident(c *fiber.Ctx) error {
 		return err
 	}
 	ch := incidents.Change{
-		Name: str(req.Name), Body: req.Body.ptr(), Components: req.statuses(),
+		Name: req.Name.ptr(), Body: req.Body.ptr(), Components: req.statuses(),
 		DeliverNotifications: req.DeliverNotifications.ptr(),
 		ScheduledFor:         timeOf(req.ScheduledFor), ScheduledUntil: timeOf(req.ScheduledUntil),
 		Automation: req.automation(),
@@ -109,7 +109,7 @@ func (a *app) updateIncident(c *fiber.Ctx) error {
 		imp := components.Impact(req.ImpactOverride.V)
 		ch.ImpactOverride = &imp
 	}
-	if req.ComponentIDs.Set {
+	if req.ComponentIDs.Set && !req.ComponentIDs.Null {
 		list := req.ComponentIDs.V
 		if list == nil {
 			list = []string{}
@@ -204,7 +204,7 @@ func (a *app) editIncidentUpdate(c *fiber.Ctx) error {
 		return err
 	}
 	u, err := a.incidents.EditUpdate(c.UserContext(), c.Params("id"), c.Params("update_id"),
-		incidents.UpdateEdit{Body: str(req.Body), DisplayAt: timeOf(req.DisplayAt)})
+		incidents.UpdateEdit{Body: req.Body.ptr(), DisplayAt: timeOf(req.DisplayAt)})
 	if err != nil {
 		return err
 	}

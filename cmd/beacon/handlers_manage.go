@@ -68,7 +68,7 @@ func (a *app) updatePage(c *fiber.Ctx) error {
 		return err
 	}
 	page, err := a.components.UpdatePage(c.UserContext(), components.PageInput{
-		Name: str(req.Name), URL: str(req.URL), TimeZone: str(req.TimeZone), SupportURL: str(req.SupportURL),
+		Name: req.Name.ptr(), URL: req.URL.ptr(), TimeZone: req.TimeZone.ptr(), SupportURL: clearable(req.SupportURL),
 	})
 	if err != nil {
 		return err
@@ -91,9 +91,9 @@ type componentRequest struct {
 
 func (req componentRequest) input() components.Input {
 	in := components.Input{
-		Name: str(req.Name), Description: str(req.Description), GroupID: str(req.GroupID),
+		Name: req.Name.ptr(), Description: clearable(req.Description), GroupID: clearable(req.GroupID),
 		Position: req.Position.ptr(), Showcase: req.Showcase.ptr(), OnlyShowIfDegraded: req.OnlyShowIfDegraded.ptr(),
-		StartDate: str(req.StartDate),
+		StartDate: clearable(req.StartDate),
 	}
 	if st := req.Status.ptr(); st != nil {
 		s := components.Status(*st)
@@ -246,7 +246,7 @@ type groupRequest struct {
 }
 
 func (req groupRequest) input() components.GroupInput {
-	in := components.GroupInput{Name: str(req.Name), Description: str(req.Description), Position: req.Position.ptr()}
+	in := components.GroupInput{Name: req.Name.ptr(), Description: clearable(req.Description), Position: req.Position.ptr()}
 	if req.Components.Set {
 		members := req.Components.V
 		if members == nil {

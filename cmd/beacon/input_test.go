@@ -208,22 +208,6 @@ func TestInputFormTooDeep(t *testing.T) {
 	apiWantError(t, res, 400, "")
 }
 
-// Known bugs found by these tests, reported to the maintainers; the cases
-// that show them are skipped until the fix lands (delete the marker then).
-const (
-	// body.go str() turns null and "" into a pointer to "", so a PATCH that
-	// sends null or "" for a required string (name, time_zone) is refused
-	// with 422 instead of leaving the field alone, and the page url is
-	// blanked.
-	bugNullRequiredString = "null or \"\" for a required string field is applied as \"\" (body.go str)"
-	// handlers_incidents.go updateIncident treats a present component_ids
-	// of null as an empty list and unlinks every affected component.
-	bugNullComponentIDs = "component_ids: null on PATCH unlinks every component (handlers_incidents.go updateIncident)"
-	// flexTime returns a plain error, which decodeBody turns into a 422
-	// without a field.
-	bugTimeFieldUnnamed = "a bad timestamp answers 422 without naming the field (body.go flexTime/decodeBody)"
-)
-
 func TestInputEmptyAndNull(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -233,7 +217,6 @@ func TestInputEmptyAndNull(t *testing.T) {
 		check  map[string]any // fields of the answer
 		// keepComponents checks that the incident still affects A.
 		keepComponents bool
-		bug            string
 	}{
 		{
 			name: "component create", method: "POST", path: "/components",
@@ -249,13 +232,11 @@ func TestInputEmptyAndNull(t *testing.T) {
 			name: "component patch with null name", method: "PATCH", path: "/components/{A}",
 			body:  `{"component":{"name":null,"status":"major_outage"}}`,
 			check: map[string]any{"name": "API", "status": "major_outage"},
-			bug:   bugNullRequiredString,
 		},
 		{
 			name: "component patch with empty name", method: "PATCH", path: "/components/{A}",
 			body:  `{"component":{"name":"","status":"major_outage"}}`,
 			check: map[string]any{"name": "API", "status": "major_outage"},
-			bug:   bugNullRequiredString,
 		},
 		{
 			name: "group create", method: "POST", path: "/component-groups",
@@ -283,14 +264,12 @@ func TestInputEmptyAndNull(t *testing.T) {
 			name: "incident patch with null name", method: "PATCH", path: "/incidents/{I}",
 			body:  `{"incident":{"name":null,"status":"identified"}}`,
 			check: map[string]any{"name": "API errors", "status": "identified"},
-			bug:   bugNullRequiredString,
 		},
 		{
 			name: "incident patch with null component_ids", method: "PATCH", path: "/incidents/{I}",
 			body:           `{"incident":{"status":"identified","component_ids":null}}`,
 			check:          map[string]any{"status": "identified"},
 			keepComponents: true,
-			bug:            bugNullComponentIDs,
 		},
 		{
 			name: "page patch with null support_url", method: "PATCH", path: "",
@@ -301,31 +280,26 @@ func TestInputEmptyAndNull(t *testing.T) {
 			name: "page patch with null name", method: "PATCH", path: "",
 			body:  `{"page":{"name":null}}`,
 			check: map[string]any{"name": "Beacon"},
-			bug:   bugNullRequiredString,
 		},
 		{
 			name: "page patch with null url", method: "PATCH", path: "",
 			body:  `{"page":{"url":null}}`,
 			check: map[string]any{"url": "http://localhost:8080"},
-			bug:   bugNullRequiredString,
 		},
 		{
 			name: "page patch with empty url", method: "PATCH", path: "",
 			body:  `{"page":{"url":""}}`,
 			check: map[string]any{"url": "http://localhost:8080"},
-			bug:   bugNullRequiredString,
 		},
 		{
 			name: "page patch with empty time_zone", method: "PATCH", path: "",
 			body:  `{"page":{"time_zone":""}}`,
 			check: map[string]any{"time_zone": "Etc/UTC"},
-			bug:   bugNullRequiredString,
 		},
 		{
 			name: "group patch with null name", method: "PATCH", path: "/component-groups/{G}",
 			body:  `{"component_group":{"name":null,"description":"Web things"}}`,
 			check: map[string]any{"name": "Frontend", "description": "Web things"},
-			bug:   bugNullRequiredString,
 		},
 		{
 			name: "empty body", method: "PATCH", path: "/components/{A}", body: ``,
@@ -347,9 +321,6 @@ func TestInputEmptyAndNull(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if tc.bug != "" {
-				t.Skip("known bug: " + tc.bug)
-			}
 			env := newTestEnv(t)
 			f := apiSeed(t, env)
 			res := inputPost(env, tc.method, f.sub(tc.path), "application/json", tc.body)
@@ -429,7 +400,6 @@ func TestInputWrongTypes(t *testing.T) {
 	// Every request here must change nothing, so one page serves them all.
 	env := newTestEnv(t)
 	f := apiSeed(t, env)
-	timeFields := map[string]string{"scheduled_for": bugTimeFieldUnnamed, "scheduled_until": bugTimeFieldUnnamed, "display_at": bugTimeFieldUnnamed}
 	tests := []struct {
 		name, method, path, body, field string
 	}{
@@ -457,11 +427,6 @@ func TestInputWrongTypes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			before := len(apiEvents(t, env))
 			res := inputPost(env, tc.method, f.sub(tc.path), "application/json", f.sub(tc.body))
-			if bug := timeFields[tc.field]; bug != "" {
-				// Until the fix, check what still holds: a 422 with a message.
-				apiWantError(t, res, 422, "")
-				t.Skip("known bug: " + bug)
-			}
 			apiWantError(t, res, 422, tc.field)
 			if got := len(apiEvents(t, env)); got != before {
 				t.Errorf("%d events after a 422, want %d", got, before)

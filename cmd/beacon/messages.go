@@ -147,9 +147,12 @@ func (m messages) eventView(ctx context.Context, snap *snapshot, e *notifier.Eve
 		return nil, nil
 	}
 	ev.incident = in
+	sameStatus := false
 	for i := range in.Updates {
 		if in.Updates[i].ID == e.UpdateID {
 			ev.update = &in.Updates[i]
+			// Updates are newest first: the one before is at i+1.
+			sameStatus = i+1 < len(in.Updates) && in.Updates[i+1].Status == in.Updates[i].Status
 		}
 	}
 	loc := r.loc
@@ -164,10 +167,9 @@ func (m messages) eventView(ctx context.Context, snap *snapshot, e *notifier.Eve
 	switch {
 	case ev.update != nil:
 		v.StatusLabel = ev.update.Status.Label()
-		if e.Kind == notifier.IncidentUpdated || e.Kind == notifier.MaintenanceUpdated {
-			if len(in.Updates) > 1 && in.Updates[1].Status == ev.update.Status && in.Updates[0].ID == ev.update.ID {
-				v.StatusLabel = "Update"
-			}
+		if sameStatus && (e.Kind == notifier.IncidentUpdated || e.Kind == notifier.MaintenanceUpdated) {
+			// As Statuspage labels an update that did not change status.
+			v.StatusLabel = "Update"
 		}
 		v.Time = ev.update.DisplayAt.In(loc).Format("Jan 2, 2006 - 15:04 MST")
 		v.Body = ev.update.Body
