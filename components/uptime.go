@@ -179,3 +179,30 @@ func earlier(a, b time.Time) time.Time {
 	}
 	return b
 }
+
+// Combine adds up several components' uptime over the same days, for a
+// group: the percentage weighs each member by the time it was tracked.
+func Combine(id string, parts ...Uptime) Uptime {
+	out := Uptime{ComponentID: id}
+	for _, u := range parts {
+		out.Tracked += u.Tracked
+		out.MajorOutage += u.MajorOutage
+		out.PartialOut += u.PartialOut
+		for i, d := range u.Days {
+			if i >= len(out.Days) {
+				out.Days = append(out.Days, Day{Date: d.Date, NoData: true})
+			}
+			if d.NoData {
+				continue
+			}
+			o := &out.Days[i]
+			o.NoData = false
+			o.Tracked += d.Tracked
+			o.MajorOutage += d.MajorOutage
+			o.PartialOut += d.PartialOut
+			o.Degraded += d.Degraded
+			o.Maintenance += d.Maintenance
+		}
+	}
+	return out
+}

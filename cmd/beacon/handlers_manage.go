@@ -2,6 +2,7 @@ package main
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -186,6 +187,11 @@ func (a *app) componentUptime(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// components/{id}/uptime is for components, component-groups/{id}/uptime
+	// for groups.
+	if comp.Group != strings.Contains(c.Route().Path, "component-groups") {
+		return fiber.ErrNotFound
+	}
 	now := a.now().In(r.loc)
 	end, err := queryDate(c, "end", now, r.loc)
 	if err != nil {
@@ -198,21 +204,38 @@ func (a *app) componentUptime(c *fiber.Ctx) error {
 	if end.Before(start) {
 		return unprocessable("end", "must not be before start")
 	}
-	u, err := a.components.Uptime(ctx, comp.ID, start, end, r.loc, a.now())
-	if err != nil {
+	var u components.Uptime
+	if comp.Group {
+		// A group's uptime adds up its members'.
+		parts := make([]components.Uptime, 0, len(comp.Members))
+		for _, id := range comp.Members {
+			p, err := a.components.Uptime(ctx, id, start, end, r.loc, a.now())
+			if err != nil {
+				return err
+			}
+			parts = append(parts, p)
+		}
+		u = components.Combine(comp.ID, parts...)
+	} else if u, err = a.components.Uptime(ctx, comp.ID, start, end, r.loc, a.now()); err != nil {
 		return err
 	}
 	warnings := []string{}
 	if len(u.Days) > 0 && u.Days[0].NoData {
 		warnings = append(warnings, "The range starts before the component's history: days without data are left out of the percentage.")
 	}
-	related, err := a.incidents.List(ctx, incidents.Filter{ComponentID: comp.ID, From: start, To: end.AddDate(0, 0, 1), Limit: 1000})
-	if err != nil {
-		return err
-	}
-	events := make([]eventJSON, 0, len(related))
-	for _, in := range related {
-		events = append(events, eventJSON{ID: in.ID, Name: in.Name})
+	events := []eventJSON{}
+	seen := map[string]bool{}
+	for _, id := range append([]string{comp.ID}, comp.Members...) {
+		related, err := a.incidents.List(ctx, incidents.Filter{ComponentID: id, From: start, To: end.AddDate(0, 0, 1), Limit: 1000})
+		if err != nil {
+			return err
+		}
+		for _, in := range related {
+			if !seen[in.ID] {
+				seen[in.ID] = true
+				events = append(events, eventJSON{ID: in.ID, Name: in.Name})
+			}
+		}
 	}
 	return c.JSON(uptimeJSON{
 		RangeStart: start.Format(time.DateOnly), RangeEnd: end.Format(time.DateOnly),

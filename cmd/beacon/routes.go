@@ -65,6 +65,7 @@ func (a *app) routes() *fiber.App {
 	p.Patch("/component-groups/:id", a.updateGroup)
 	p.Put("/component-groups/:id", a.updateGroup)
 	p.Delete("/component-groups/:id", a.deleteGroup)
+	p.Get("/component-groups/:id/uptime", a.componentUptime)
 
 	p.Get("/incidents", a.listIncidents)
 	p.Post("/incidents", a.createIncident)
