@@ -104,30 +104,78 @@ func (s *Service) Uptime(ctx context.Context, id string, first, last time.Time, 
 	if c.Group {
 		return Uptime{}, invalid("id", "%s is a group; uptime is kept per component", id)
 	}
-	first = time.Date(first.Year(), first.Month(), first.Day(), 0, 0, 0, 0, loc)
-	end := time.Date(last.Year(), last.Month(), last.Day()+1, 0, 0, 0, 0, loc)
-	if !end.After(first) {
-		return Uptime{}, invalid("end", "must not be before start")
+	first, end, err := dayRange(first, last, loc)
+	if err != nil {
+		return Uptime{}, err
 	}
-	if end.Sub(first) > 3700*24*time.Hour {
-		return Uptime{}, invalid("start", "range is limited to ten years")
+	intervals, err := s.History(ctx, id, first, end)
+	if err != nil {
+		return Uptime{}, err
 	}
+	return compute(c, intervals, first, end, loc, now), nil
+}
 
+// UptimeMany is Uptime for several components at once, with one query:
+// what the public page needs to draw every component's bars.
+func (s *Service) UptimeMany(ctx context.Context, comps []Component, first, last time.Time, loc *time.Location, now time.Time) (map[string]Uptime, error) {
+	first, end, err := dayRange(first, last, loc)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT component_id, status, started_at, ended_at FROM component_status_intervals
+		WHERE started_at < ? AND (ended_at IS NULL OR ended_at > ?) ORDER BY component_id, started_at, id`,
+		sqlite.FormatTime(end), sqlite.FormatTime(first))
+	if err != nil {
+		return nil, fmt.Errorf("components: uptime: %w", err)
+	}
+	defer rows.Close()
+	byID := map[string][]Interval{}
+	for rows.Next() {
+		var id string
+		var iv Interval
+		if err := rows.Scan(&id, &iv.Status, sqlite.Time(&iv.Start), sqlite.OptTime(&iv.End)); err != nil {
+			return nil, fmt.Errorf("components: uptime: %w", err)
+		}
+		byID[id] = append(byID[id], iv)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("components: uptime: %w", err)
+	}
+	out := make(map[string]Uptime, len(comps))
+	for _, c := range comps {
+		if !c.Group {
+			out[c.ID] = compute(c, byID[c.ID], first, end, loc, now)
+		}
+	}
+	return out, nil
+}
+
+// dayRange turns the calendar days first..last into [start, end) in loc.
+func dayRange(first, last time.Time, loc *time.Location) (time.Time, time.Time, error) {
+	start := time.Date(first.Year(), first.Month(), first.Day(), 0, 0, 0, 0, loc)
+	end := time.Date(last.Year(), last.Month(), last.Day()+1, 0, 0, 0, 0, loc)
+	if !end.After(start) {
+		return start, end, invalid("end", "must not be before start")
+	}
+	if end.Sub(start) > 3700*24*time.Hour {
+		return start, end, invalid("start", "range is limited to ten years")
+	}
+	return start, end, nil
+}
+
+// compute splits c's history intervals over the days of [first, end).
+func compute(c Component, intervals []Interval, first, end time.Time, loc *time.Location, now time.Time) Uptime {
 	dataStart := c.CreatedAt
 	if c.StartDate != "" {
 		if d, err := time.ParseInLocation(time.DateOnly, c.StartDate, loc); err == nil {
 			dataStart = d
 		}
 	}
-	intervals, err := s.History(ctx, id, first, end)
-	if err != nil {
-		return Uptime{}, err
-	}
 	if c.StartDate == "" && len(intervals) > 0 && intervals[0].Start.Before(dataStart) {
 		dataStart = intervals[0].Start
 	}
 
-	u := Uptime{ComponentID: id}
+	u := Uptime{ComponentID: c.ID}
 	for dayStart := first; dayStart.Before(end); {
 		dayEnd := time.Date(dayStart.Year(), dayStart.Month(), dayStart.Day()+1, 0, 0, 0, 0, loc)
 		day := Day{Date: dayStart.Format(time.DateOnly)}
@@ -163,7 +211,7 @@ func (s *Service) Uptime(ctx context.Context, id string, first, last time.Time, 
 		u.Days = append(u.Days, day)
 		dayStart = dayEnd
 	}
-	return u, nil
+	return u
 }
 
 func later(a, b time.Time) time.Time {
