@@ -62,8 +62,8 @@ func TestUptimeManyMatchesUptime(t *testing.T) {
 		if got := many[comp.ID]; !reflect.DeepEqual(got, one) {
 			t.Errorf("%s: UptimeMany = %+v, Uptime = %+v", comp.Name, got, one)
 		}
-		if comp.ID == a.ID && one.MajorOutage != 90*time.Minute {
-			t.Errorf("A: major outage %v, want 1h30m", one.MajorOutage)
+		if comp.ID == a.ID && one.MajorOutage != 4*time.Hour+30*time.Minute {
+			t.Errorf("A: major outage %v, want 4h30m", one.MajorOutage)
 		}
 	}
 }
