@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -21,8 +22,12 @@ type Page struct {
 	URL        string
 	TimeZone   string // IANA name
 	SupportURL string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// LogoURL is an image shown in the page header; AccentColor (#rrggbb)
+	// colours links and buttons. Both may be empty.
+	LogoURL     string
+	AccentColor string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // Location returns the page's time zone, or UTC if it cannot be loaded.
@@ -36,11 +41,15 @@ func (p Page) Location() *time.Location {
 
 // PageInput changes the page's settings; nil fields stay.
 type PageInput struct {
-	Name       *string
-	URL        *string
-	TimeZone   *string
-	SupportURL *string
+	Name        *string
+	URL         *string
+	TimeZone    *string
+	SupportURL  *string
+	LogoURL     *string
+	AccentColor *string
 }
+
+var hexColor = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 
 // Validate checks every set field.
 func (in *PageInput) Validate() error {
@@ -60,6 +69,15 @@ func (in *PageInput) Validate() error {
 	if in.SupportURL != nil && *in.SupportURL != "" && !isHTTPURL(*in.SupportURL) {
 		return invalid("support_url", "must be an http or https URL")
 	}
+	if in.LogoURL != nil && *in.LogoURL != "" && !isHTTPURL(*in.LogoURL) && !strings.HasPrefix(*in.LogoURL, "/") {
+		return invalid("logo_url", "must be an http or https URL, or a path on this site")
+	}
+	if in.LogoURL != nil && strings.HasPrefix(*in.LogoURL, "//") {
+		return invalid("logo_url", "must be an http or https URL, or a path on this site")
+	}
+	if in.AccentColor != nil && *in.AccentColor != "" && !hexColor.MatchString(*in.AccentColor) {
+		return invalid("accent_color", "must be a colour such as #0969da")
+	}
 	if in.TimeZone != nil {
 		if *in.TimeZone == "" || *in.TimeZone == "Local" {
 			return invalid("time_zone", "must be an IANA time zone name such as Etc/UTC or Europe/Paris")
@@ -76,11 +94,11 @@ func isHTTPURL(s string) bool {
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && len(s) <= 2000
 }
 
-const selectPage = `SELECT id, name, url, time_zone, support_url, created_at, updated_at FROM pages LIMIT 1`
+const selectPage = `SELECT id, name, url, time_zone, support_url, logo_url, accent_color, created_at, updated_at FROM pages LIMIT 1`
 
 func scanPage(row *sql.Row) (Page, error) {
 	var p Page
-	err := row.Scan(&p.ID, &p.Name, &p.URL, &p.TimeZone, &p.SupportURL, sqlite.Time(&p.CreatedAt), sqlite.Time(&p.UpdatedAt))
+	err := row.Scan(&p.ID, &p.Name, &p.URL, &p.TimeZone, &p.SupportURL, &p.LogoURL, &p.AccentColor, sqlite.Time(&p.CreatedAt), sqlite.Time(&p.UpdatedAt))
 	return p, err
 }
 
@@ -107,8 +125,11 @@ func (s *Service) EnsurePage(ctx context.Context, defaults PageInput) (Page, err
 		apply(&page.URL, defaults.URL)
 		apply(&page.TimeZone, defaults.TimeZone)
 		apply(&page.SupportURL, defaults.SupportURL)
-		_, err = tx.ExecContext(ctx, `INSERT INTO pages (id, name, url, time_zone, support_url, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			page.ID, page.Name, page.URL, page.TimeZone, page.SupportURL, sqlite.FormatTime(now), sqlite.FormatTime(now))
+		apply(&page.LogoURL, defaults.LogoURL)
+		apply(&page.AccentColor, defaults.AccentColor)
+		_, err = tx.ExecContext(ctx, `INSERT INTO pages (id, name, url, time_zone, support_url, logo_url, accent_color, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			page.ID, page.Name, page.URL, page.TimeZone, page.SupportURL, page.LogoURL, page.AccentColor, sqlite.FormatTime(now), sqlite.FormatTime(now))
 		if err != nil {
 			return fmt.Errorf("components: create page: %w", err)
 		}
@@ -146,8 +167,10 @@ func (s *Service) UpdatePage(ctx context.Context, in PageInput) (Page, error) {
 		apply(&p.URL, in.URL)
 		apply(&p.TimeZone, in.TimeZone)
 		apply(&p.SupportURL, in.SupportURL)
-		_, err = tx.ExecContext(ctx, `UPDATE pages SET name = ?, url = ?, time_zone = ?, support_url = ?, updated_at = ? WHERE id = ?`,
-			p.Name, p.URL, p.TimeZone, p.SupportURL, sqlite.FormatTime(s.now()), p.ID)
+		apply(&p.LogoURL, in.LogoURL)
+		apply(&p.AccentColor, in.AccentColor)
+		_, err = tx.ExecContext(ctx, `UPDATE pages SET name = ?, url = ?, time_zone = ?, support_url = ?, logo_url = ?, accent_color = ?, updated_at = ?
+			WHERE id = ?`, p.Name, p.URL, p.TimeZone, p.SupportURL, p.LogoURL, p.AccentColor, sqlite.FormatTime(s.now()), p.ID)
 		if err != nil {
 			return fmt.Errorf("components: update page: %w", err)
 		}

@@ -253,7 +253,7 @@ func TestAPIV1ListPages(t *testing.T) {
 	if got := page["id"]; got != env.pageID {
 		t.Errorf("id %v, want %s", got, env.pageID)
 	}
-	want := apiSorted("id", "created_at", "updated_at", "name", "url", "time_zone", "support_url")
+	want := apiSorted("id", "created_at", "updated_at", "name", "url", "time_zone", "support_url", "logo_url", "accent_color")
 	if got := apiKeys(page); !slices.Equal(got, want) {
 		t.Errorf("page keys %v, want %v", got, want)
 	}

@@ -105,6 +105,7 @@ func (a *app) build(ctx context.Context) error {
 	a.limiter = newKeyLimiter(cfg.APIRate, cfg.APIBurst, now)
 	page, err := a.components.EnsurePage(ctx, components.PageInput{
 		Name: &cfg.PageName, URL: &cfg.BaseURL, TimeZone: &cfg.TimeZone, SupportURL: &cfg.SupportURL,
+		LogoURL: &cfg.LogoURL, AccentColor: &cfg.AccentColor,
 	})
 	if err != nil {
 		return fmt.Errorf("initialise page: %w", err)

@@ -21,6 +21,9 @@ type Config struct {
 	PageName        string        // BEACON_PAGE_NAME
 	TimeZone        string        // BEACON_TIME_ZONE
 	SupportURL      string        // BEACON_SUPPORT_URL
+	LogoURL         string        // BEACON_LOGO_URL
+	AccentColor     string        // BEACON_ACCENT_COLOR
+	PageCache       string        // BEACON_PAGE_CACHE_CONTROL
 	LogLevel        slog.Level    // BEACON_LOG_LEVEL
 	LogFormat       string        // BEACON_LOG_FORMAT
 	APIRate         float64       // BEACON_API_RATE_LIMIT
@@ -76,6 +79,15 @@ var settings = []setting{
 		return nil
 	}},
 	{"BEACON_SUPPORT_URL", "", "", "support URL on first start", func(c *Config, v string) error { c.SupportURL = v; return nil }},
+	{"BEACON_LOGO_URL", "", "", "logo shown in the page header on first start", func(c *Config, v string) error { c.LogoURL = v; return nil }},
+	{"BEACON_ACCENT_COLOR", "", "", "accent colour (#rrggbb) on first start", func(c *Config, v string) error { c.AccentColor = v; return nil }},
+	{"BEACON_PAGE_CACHE_CONTROL", "", "public, max-age=0, must-revalidate", "Cache-Control of the public pages and API", func(c *Config, v string) error {
+		if strings.ContainsAny(v, "\r\n") {
+			return errors.New("must be one line")
+		}
+		c.PageCache = v
+		return nil
+	}},
 	{"BEACON_LOG_LEVEL", "", "info", "debug, info, warn or error", func(c *Config, v string) error { return c.LogLevel.UnmarshalText([]byte(v)) }},
 	{"BEACON_LOG_FORMAT", "", "text", "text or json", func(c *Config, v string) error {
 		if v != "text" && v != "json" {

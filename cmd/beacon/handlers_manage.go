@@ -23,27 +23,32 @@ func (a *app) renderer(c *fiber.Ctx) (*renderer, error) {
 // --- page ---
 
 type pageRequest struct {
-	Name       opt[string] `json:"name"`
-	URL        opt[string] `json:"url"`
-	TimeZone   opt[string] `json:"time_zone"`
-	SupportURL opt[string] `json:"support_url"`
+	Name        opt[string] `json:"name"`
+	URL         opt[string] `json:"url"`
+	TimeZone    opt[string] `json:"time_zone"`
+	SupportURL  opt[string] `json:"support_url"`
+	LogoURL     opt[string] `json:"logo_url"`
+	AccentColor opt[string] `json:"accent_color"`
 }
 
 // managedPageJSON is the management API's page object (the subset Beacon
 // keeps).
 type managedPageJSON struct {
-	ID         string  `json:"id"`
-	CreatedAt  string  `json:"created_at"`
-	UpdatedAt  string  `json:"updated_at"`
-	Name       string  `json:"name"`
-	URL        string  `json:"url"`
-	TimeZone   string  `json:"time_zone"`
-	SupportURL *string `json:"support_url"`
+	ID          string  `json:"id"`
+	CreatedAt   string  `json:"created_at"`
+	UpdatedAt   string  `json:"updated_at"`
+	Name        string  `json:"name"`
+	URL         string  `json:"url"`
+	TimeZone    string  `json:"time_zone"`
+	SupportURL  *string `json:"support_url"`
+	LogoURL     *string `json:"logo_url"`
+	AccentColor *string `json:"accent_color"`
 }
 
 func (r *renderer) managedPage(p components.Page) managedPageJSON {
 	return managedPageJSON{ID: p.ID, CreatedAt: r.time(p.CreatedAt), UpdatedAt: r.time(p.UpdatedAt),
-		Name: p.Name, URL: p.URL, TimeZone: p.TimeZone, SupportURL: optString(p.SupportURL)}
+		Name: p.Name, URL: p.URL, TimeZone: p.TimeZone, SupportURL: optString(p.SupportURL),
+		LogoURL: optString(p.LogoURL), AccentColor: optString(p.AccentColor)}
 }
 
 func (a *app) listPages(c *fiber.Ctx) error {
@@ -70,6 +75,7 @@ func (a *app) updatePage(c *fiber.Ctx) error {
 	}
 	page, err := a.components.UpdatePage(c.UserContext(), components.PageInput{
 		Name: req.Name.ptr(), URL: req.URL.ptr(), TimeZone: req.TimeZone.ptr(), SupportURL: clearable(req.SupportURL),
+		LogoURL: clearable(req.LogoURL), AccentColor: clearable(req.AccentColor),
 	})
 	if err != nil {
 		return err

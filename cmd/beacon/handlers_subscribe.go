@@ -24,10 +24,13 @@ func wantsJSON(c *fiber.Ctx) bool {
 		strings.Contains(c.Get(fiber.HeaderAccept), fiber.MIMEApplicationJSON)
 }
 
-// pageView is the data every HTML page shares.
-type pageView struct {
-	Title    string
-	PageName string
+// pageView is the data every HTML page's layout reads.
+type pageView = head
+
+// pageHead returns the layout data of a narrow page (forms, messages).
+func pageHead(s *snapshot, title string) head {
+	p := s.page
+	return head{Title: title, PageName: p.Name, LogoURL: p.LogoURL, AccentColor: p.AccentColor, SupportURL: p.SupportURL}
 }
 
 // choice is one component checkbox.
@@ -76,7 +79,7 @@ func (a *app) message(c *fiber.Ctx, status int, title, msg string) error {
 	if err != nil {
 		return err
 	}
-	return a.renderPage(c, status, "message", messagePage{pageView: pageView{title, s.page.Name}, Message: msg, IsError: status >= 400})
+	return a.renderPage(c, status, "message", messagePage{pageView: pageHead(s, title), Message: msg, IsError: status >= 400})
 }
 
 type channelChoice struct {
@@ -100,7 +103,7 @@ func (a *app) subscribeForm(c *fiber.Ctx, status int, values map[string]string, 
 	if err != nil {
 		return err
 	}
-	v := subscribePage{pageView: pageView{"Subscribe", s.page.Name}, Components: a.choices(s.components, checked),
+	v := subscribePage{pageView: pageHead(s, "Subscribe"), Components: a.choices(s.components, checked),
 		Values: values, Error: errMsg, Field: field}
 	mode := values["mode"]
 	for _, ch := range []struct {
@@ -179,7 +182,7 @@ func (a *app) postSubscribe(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		return a.renderPage(c, fiber.StatusOK, "verify", verifyPage{pageView: pageView{"Enter your code", s.page.Name}, Token: res.VerifyToken})
+		return a.renderPage(c, fiber.StatusOK, "verify", verifyPage{pageView: pageHead(s, "Enter your code"), Token: res.VerifyToken})
 	case notifier.Webhook:
 		msg := "We are sending a test request to your URL. Once it answers with a 2xx status, it will receive notifications."
 		if wantsJSON(c) {
@@ -189,7 +192,7 @@ func (a *app) postSubscribe(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		return a.renderPage(c, fiber.StatusOK, "message", messagePage{pageView: pageView{"Almost done", s.page.Name}, Message: msg, Secret: res.Secret})
+		return a.renderPage(c, fiber.StatusOK, "message", messagePage{pageView: pageHead(s, "Almost done"), Message: msg, Secret: res.Secret})
 	}
 	return a.message(c, fiber.StatusAccepted, "Check your inbox",
 		"If this address can receive our messages, an email is on its way: follow its link to confirm your subscription.")
@@ -247,7 +250,7 @@ func (a *app) postVerify(c *fiber.Ctx) error {
 		if err2 != nil {
 			return err2
 		}
-		return a.renderPage(c, fiber.StatusUnprocessableEntity, "verify", verifyPage{pageView: pageView{"Enter your code", s.page.Name},
+		return a.renderPage(c, fiber.StatusUnprocessableEntity, "verify", verifyPage{pageView: pageHead(s, "Enter your code"),
 			Token: req.Token, Error: "That code is not right, or it has expired. Check the SMS and try again."})
 	case err != nil:
 		return err
@@ -282,7 +285,7 @@ func (a *app) manageView(c *fiber.Ctx, sub subscribers.Subscriber, token string)
 	if err != nil {
 		return managePage{}, err
 	}
-	return managePage{pageView: pageView{"Manage subscription", s.page.Name}, Address: sub.Address, ModeLabel: modeLabel(sub.Mode),
+	return managePage{pageView: pageHead(s, "Manage subscription"), Address: sub.Address, ModeLabel: modeLabel(sub.Mode),
 		Components: a.choices(s.components, sub.ComponentIDs), Token: token,
 		UnsubscribeToken: a.subscribers.Link(subscribers.PurposeUnsubscribe, sub.ID)}, nil
 }
@@ -371,7 +374,7 @@ func (a *app) getUnsubscribe(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return a.renderPage(c, fiber.StatusOK, "unsubscribe", unsubscribePage{pageView: pageView{"Unsubscribe", s.page.Name}, Address: sub.Address, Token: token})
+	return a.renderPage(c, fiber.StatusOK, "unsubscribe", unsubscribePage{pageView: pageHead(s, "Unsubscribe"), Address: sub.Address, Token: token})
 }
 
 // postUnsubscribe unsubscribes at once: the page's button, and RFC 8058

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,8 +40,15 @@ type snapshot struct {
 	unresolved []incidents.Incident
 	upcoming   []incidents.Incident
 	active     []incidents.Incident
-	updatedAt  time.Time
-	api        map[string]*resource
+	// recent holds the incidents and maintenances of the last 90 days (and
+	// those still open), for the page's bars and past incidents.
+	recent    []incidents.Incident
+	uptime    map[string]components.Uptime
+	updatedAt time.Time
+	api       map[string]*resource
+	// The pages rendered with the snapshot, and those rendered on demand.
+	index, atom, rss, badge *resource
+	lazyPages               pageCache
 }
 
 // resource is one rendered body, with its gzip form and entity tag.
@@ -108,11 +116,19 @@ func (c *publicCache) build(ctx context.Context) (*snapshot, error) {
 	upcoming := list(incidents.Filter{Kind: incidents.KindMaintenance, Statuses: []incidents.Status{incidents.Scheduled}, Upcoming: true, Limit: 1000})
 	active := list(incidents.Filter{Kind: incidents.KindMaintenance, Statuses: []incidents.Status{incidents.InProgress, incidents.Verifying}, Upcoming: true, Limit: 1000})
 	recentMaint := list(incidents.Filter{Kind: incidents.KindMaintenance, Limit: recentLimit})
+	now := a.now()
+	recent90 := list(incidents.Filter{From: now.AddDate(0, 0, -uptimeDays-1), Limit: 5000})
+	if err != nil {
+		return nil, err
+	}
+	loc := page.Location()
+	uptime, err := a.components.UptimeMany(ctx, all, now.In(loc).AddDate(0, 0, -(uptimeDays-1)), now.In(loc), loc, now)
 	if err != nil {
 		return nil, err
 	}
 
-	s := &snapshot{page: page, components: all, unresolved: unresolved, upcoming: upcoming, active: active, updatedAt: page.UpdatedAt}
+	s := &snapshot{page: page, components: all, unresolved: unresolved, upcoming: upcoming, active: active,
+		recent: recent90, uptime: uptime, updatedAt: page.UpdatedAt}
 	worst := components.ImpactNone
 	for _, in := range append(append([]incidents.Incident{}, unresolved...), active...) {
 		if in.Impact.Worse(worst) {
@@ -161,7 +177,23 @@ func (c *publicCache) build(ctx context.Context) (*snapshot, error) {
 		}
 		s.api[path] = newResource(b)
 	}
+	pr := newPageRender(a, s)
+	if s.index, err = pr.index(ctx); err != nil {
+		return nil, err
+	}
+	feed := mergeNewest(recent, recentMaint, recentLimit)
+	if s.atom, s.rss, err = pr.feeds(feed); err != nil {
+		return nil, err
+	}
+	s.badge = newResource(badge(s.status))
 	return s, nil
+}
+
+// mergeNewest merges two newest-first lists into the n newest.
+func mergeNewest(a, b []incidents.Incident, n int) []incidents.Incident {
+	out := append(append([]incidents.Incident{}, a...), b...)
+	slices.SortStableFunc(out, func(x, y incidents.Incident) int { return y.CreatedAt.Compare(x.CreatedAt) })
+	return out[:min(n, len(out))]
 }
 
 type incidentsBody struct {
@@ -185,10 +217,10 @@ func newResource(body []byte) *resource {
 
 // send writes r with its validators, answering 304 to a matching
 // If-None-Match and sending the gzip form to clients that accept it.
-func (r *resource) send(c *fiber.Ctx, contentType string) error {
+func (r *resource) send(c *fiber.Ctx, contentType, cacheControl string) error {
 	c.Set(fiber.HeaderContentType, contentType)
 	c.Set(fiber.HeaderETag, r.etag)
-	c.Set(fiber.HeaderCacheControl, "no-cache")
+	c.Set(fiber.HeaderCacheControl, cacheControl)
 	c.Set(fiber.HeaderVary, fiber.HeaderAcceptEncoding)
 	if inm := c.Get(fiber.HeaderIfNoneMatch); inm != "" && etagMatches(inm, r.etag) {
 		return c.SendStatus(fiber.StatusNotModified)
@@ -225,6 +257,6 @@ func (a *app) apiV2(path string) fiber.Handler {
 			return err
 		}
 		c.Set(fiber.HeaderAccessControlAllowOrigin, "*") // also without Origin, so shared caches serve it to widgets
-		return s.api[path].send(c, fiber.MIMEApplicationJSONCharsetUTF8)
+		return s.api[path].send(c, fiber.MIMEApplicationJSONCharsetUTF8, a.cfg.PageCache)
 	}
 }

@@ -30,6 +30,14 @@ func (a *app) routes() *fiber.App {
 		v2.Get("/"+path, a.apiV2(path))
 	}
 
+	// The public page, rendered once per change and served from memory.
+	app.Get("/", a.indexPage)
+	app.Get("/incidents/:id", a.incidentPage)
+	app.Get("/history", a.historyPage)
+	app.Get("/history.atom", a.atomFeed)
+	app.Get("/history.rss", a.rssFeed)
+	app.Get("/badge.svg", a.badgeSVG)
+
 	// Subscribing, confirming and leaving: public HTML forms and JSON.
 	app.Get("/subscribe", a.getSubscribe)
 	app.Post("/subscribe", a.postSubscribe)

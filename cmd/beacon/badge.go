@@ -1,0 +1,69 @@
+package main
+
+import (
+	"fmt"
+	"html/template"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/beacon-status/beacon/components"
+)
+
+// badgeColors are the indicator colours of Statuspage's palette, dark
+// enough for white text.
+var badgeColors = map[components.Impact]string{
+	components.ImpactNone:        "#1a7f37",
+	components.ImpactMinor:       "#9a6700",
+	components.ImpactMajor:       "#bc4c00",
+	components.ImpactCritical:    "#cf222e",
+	components.ImpactMaintenance: "#0969da",
+}
+
+// textWidth estimates the width in pixels of s in 11 px Verdana, the font
+// status badges use; close enough to size the boxes.
+func textWidth(s string) int {
+	w := 0.0
+	for _, r := range s {
+		switch {
+		case r == ' ':
+			w += 3.9
+		case r == 'i' || r == 'l' || r == 'I' || r == 'j' || r == 't' || r == 'f' || r == 'r':
+			w += 4.2
+		case r == 'm' || r == 'w' || r == 'M' || r == 'W':
+			w += 10.5
+		case r >= 'A' && r <= 'Z':
+			w += 7.6
+		default:
+			w += 6.9
+		}
+	}
+	return int(w + 0.5)
+}
+
+// badge draws a README badge: "status" and the page's description in its
+// indicator's colour.
+func badge(st components.PageStatus) []byte {
+	label, msg := "status", st.Description
+	lw, mw := textWidth(label)+12, textWidth(msg)+12
+	color := badgeColors[st.Indicator]
+	if color == "" {
+		color = "#57606a"
+	}
+	esc := template.HTMLEscapeString
+	return []byte(fmt.Sprintf(`<svg xmlns="http://www.w3.org/2000/svg" width="%[1]d" height="20" role="img" aria-label="%[3]s: %[4]s">`+
+		`<title>%[3]s: %[4]s</title>`+
+		`<linearGradient id="s" x2="0" y2="100%%"><stop offset="0" stop-color="#bbb" stop-opacity=".1"/><stop offset="1" stop-opacity=".1"/></linearGradient>`+
+		`<clipPath id="r"><rect width="%[1]d" height="20" rx="3" fill="#fff"/></clipPath>`+
+		`<g clip-path="url(#r)"><rect width="%[2]d" height="20" fill="#555"/><rect x="%[2]d" width="%[5]d" height="20" fill="%[6]s"/><rect width="%[1]d" height="20" fill="url(#s)"/></g>`+
+		`<g fill="#fff" text-anchor="middle" font-family="Verdana,Geneva,DejaVu Sans,sans-serif" font-size="11">`+
+		`<text x="%[7]d" y="14">%[3]s</text><text x="%[8]d" y="14">%[4]s</text></g></svg>`,
+		lw+mw, lw, esc(label), esc(msg), mw, color, lw/2, lw+mw/2))
+}
+
+func (a *app) badgeSVG(c *fiber.Ctx) error {
+	s, err := a.public.get(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return s.badge.send(c, "image/svg+xml; charset=utf-8", a.cfg.PageCache)
+}

@@ -1,0 +1,499 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"html/template"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/incidents"
+)
+
+// The public pages are rendered from the cached snapshot: "/", the feeds
+// and the badge when the snapshot is built, incident and history pages on
+// first request, and all of them kept (with gzip and an ETag) until the
+// next change.
+
+// uptimeDays is how many daily bars the page shows.
+const uptimeDays = 90
+
+// pastDays is how many days of past incidents "/" lists.
+const pastDays = 7
+
+// historyMonths is how many months one history page covers.
+const historyMonths = 3
+
+// head is what every page's layout reads.
+type head struct {
+	Title       string
+	PageName    string
+	LogoURL     string
+	AccentColor string
+	SupportURL  string
+	Description string
+	// Wide pages use the full width; forms use a narrow column.
+	Wide bool
+}
+
+// stamp is a time as the page shows it: machine-readable for <time
+// datetime> (which the script re-renders in the visitor's zone) and as
+// text in the page's zone.
+type stamp struct {
+	ISO  string
+	Text string
+}
+
+func (v *pageRender) stamp(t time.Time) stamp {
+	return stamp{ISO: t.UTC().Format(time.RFC3339), Text: t.In(v.loc).Format("Jan 2, 2006 - 15:04 MST")}
+}
+
+type updateView struct {
+	Label string
+	Body  template.HTML
+	At    stamp
+}
+
+type incidentView struct {
+	ID          string
+	Name        string
+	URL         string
+	Impact      string
+	Maintenance bool
+	Status      string
+	StatusLabel string
+	Closed      bool
+	Window      *[2]stamp
+	Latest      *updateView
+	Updates     []updateView
+	Affected    string // "A, B, and C"
+	Postmortem  template.HTML
+	PostmortemAt *stamp
+	Started     stamp
+}
+
+type barView struct {
+	Class     string
+	Date      string
+	Text      string
+	Incidents []string
+	Focus     bool
+}
+
+type componentView struct {
+	ID          string
+	Name        string
+	Description string
+	Status      string
+	StatusLabel string
+	Group       bool
+	Open        bool
+	Members     []componentView
+	Bars        []barView
+	Uptime      string
+}
+
+type pastDayView struct {
+	Date      string
+	Incidents []incidentView
+}
+
+type indexView struct {
+	head
+	Status      components.PageStatus
+	Active      []incidentView
+	Maintenance []incidentView
+	Components  []componentView
+	Past        []pastDayView
+	UpdatedAt   stamp
+	HasBars     bool
+}
+
+type incidentPageView struct {
+	head
+	Incident incidentView
+}
+
+type monthView struct {
+	Name      string
+	Incidents []incidentView
+}
+
+type historyView struct {
+	head
+	Months   []monthView
+	Page     int
+	Newer    string
+	Older    string
+}
+
+// pageRender renders pages for one snapshot.
+type pageRender struct {
+	a    *app
+	s    *snapshot
+	loc  *time.Location
+	byID map[string]components.Component
+}
+
+func newPageRender(a *app, s *snapshot) *pageRender {
+	r := &pageRender{a: a, s: s, loc: s.page.Location(), byID: map[string]components.Component{}}
+	for _, c := range s.components {
+		r.byID[c.ID] = c
+	}
+	return r
+}
+
+func (v *pageRender) head(title string, wide bool) head {
+	p := v.s.page
+	return head{Title: title, PageName: p.Name, LogoURL: p.LogoURL, AccentColor: p.AccentColor, SupportURL: p.SupportURL,
+		Description: fmt.Sprintf("%s status: %s", p.Name, v.s.status.Description), Wide: wide}
+}
+
+// updateLabel is the status label of update i of in (newest first), or
+// "Update" when it did not change the status, as Statuspage shows it.
+func updateLabel(in incidents.Incident, i int) string {
+	if i+1 < len(in.Updates) && in.Updates[i+1].Status == in.Updates[i].Status {
+		return "Update"
+	}
+	return in.Updates[i].Status.Label()
+}
+
+// names lists names as "A", "A and B" or "A, B, and C".
+func names(list []string) string {
+	switch len(list) {
+	case 0:
+		return ""
+	case 1:
+		return list[0]
+	case 2:
+		return list[0] + " and " + list[1]
+	}
+	return strings.Join(list[:len(list)-1], ", ") + ", and " + list[len(list)-1]
+}
+
+func (v *pageRender) incident(in incidents.Incident, full bool) incidentView {
+	out := incidentView{ID: in.ID, Name: in.Name, URL: "/incidents/" + in.ID, Impact: string(in.Impact),
+		Maintenance: in.Kind == incidents.KindMaintenance, Status: string(in.Status), StatusLabel: in.Status.Label(),
+		Closed: in.Status.Closed(), Started: v.stamp(in.StartedAt)}
+	if in.ScheduledFor != nil {
+		out.Window = &[2]stamp{v.stamp(*in.ScheduledFor), v.stamp(*in.ScheduledUntil)}
+	}
+	var affected []string
+	for _, id := range in.ComponentIDs {
+		if c, ok := v.byID[id]; ok {
+			name := c.Name
+			if g, ok := v.byID[c.GroupID]; ok {
+				name = g.Name + " - " + c.Name
+			}
+			affected = append(affected, name)
+		}
+	}
+	out.Affected = names(affected)
+	for i, u := range in.Updates {
+		uv := updateView{Label: updateLabel(in, i), Body: v.a.templates.Markdown(u.Body), At: v.stamp(u.DisplayAt)}
+		if i == 0 {
+			out.Latest = &uv
+		}
+		if !full {
+			break
+		}
+		out.Updates = append(out.Updates, uv)
+	}
+	if full && in.Postmortem.PublishedAt != nil {
+		out.Postmortem = v.a.templates.Markdown(in.Postmortem.Body)
+		at := v.stamp(*in.Postmortem.PublishedAt)
+		out.PostmortemAt = &at
+	}
+	return out
+}
+
+// duration says a length of time the way a tooltip should: "1 h 12 min".
+func duration(d time.Duration) string {
+	d = d.Round(time.Minute)
+	h, m := int(d.Hours()), int(d.Minutes())%60
+	switch {
+	case h > 0 && m > 0:
+		return fmt.Sprintf("%d h %d min", h, m)
+	case h > 0:
+		return fmt.Sprintf("%d h", h)
+	case m > 0:
+		return fmt.Sprintf("%d min", m)
+	}
+	return "less than a minute"
+}
+
+// barClass colours a day by its weighted downtime, green through yellow
+// and orange to red; maintenance-only days are blue, days without data
+// grey.
+func barClass(d components.Day) string {
+	if d.NoData {
+		return "nodata"
+	}
+	down := d.Downtime()
+	share := float64(down) / float64(d.Tracked)
+	switch {
+	case down <= 0 && d.Maintenance > 0:
+		return "maint"
+	case down <= 0:
+		return "ok"
+	case share < 0.01:
+		return "minor"
+	case share < 0.05:
+		return "major"
+	}
+	return "critical"
+}
+
+func (v *pageRender) bars(c components.Component, u components.Uptime, related map[string]map[string][]string) []barView {
+	out := make([]barView, 0, len(u.Days))
+	for _, d := range u.Days {
+		date, _ := time.ParseInLocation(time.DateOnly, d.Date, v.loc)
+		b := barView{Class: barClass(d), Date: date.Format("Jan 2, 2006")}
+		var parts []string
+		switch {
+		case d.NoData:
+			parts = append(parts, "No data")
+		case d.MajorOutage == 0 && d.PartialOut == 0 && d.Degraded == 0 && d.Maintenance == 0:
+			parts = append(parts, "No downtime recorded")
+		default:
+			for _, p := range []struct {
+				name string
+				d    time.Duration
+			}{{"Major outage", d.MajorOutage}, {"Partial outage", d.PartialOut}, {"Degraded performance", d.Degraded}, {"Maintenance", d.Maintenance}} {
+				if p.d > 0 {
+					parts = append(parts, p.name+" "+duration(p.d))
+				}
+			}
+		}
+		b.Text = strings.Join(parts, ", ")
+		b.Incidents = related[c.ID][d.Date]
+		b.Focus = b.Class != "ok" && b.Class != "nodata" || len(b.Incidents) > 0
+		out = append(out, b)
+	}
+	return out
+}
+
+func (v *pageRender) index(ctx context.Context) (*resource, error) {
+	s := v.s
+	now := v.a.now()
+	view := indexView{head: v.head(s.page.Name+" Status", true), Status: s.status, UpdatedAt: v.stamp(s.updatedAt)}
+	for _, in := range s.unresolved {
+		view.Active = append(view.Active, v.incident(in, false))
+	}
+	for _, in := range append(append([]incidents.Incident{}, s.active...), s.upcoming...) {
+		view.Maintenance = append(view.Maintenance, v.incident(in, false))
+	}
+
+	// Incidents per component per day, for the bars' tooltips.
+	related := map[string]map[string][]string{}
+	for _, in := range s.recent {
+		end := now
+		if in.ResolvedAt != nil {
+			end = *in.ResolvedAt
+		}
+		if in.Kind == incidents.KindMaintenance && in.ScheduledFor != nil && !in.Status.Closed() && in.Status == incidents.Scheduled {
+			continue // not happened yet
+		}
+		for _, id := range in.ComponentIDs {
+			if related[id] == nil {
+				related[id] = map[string][]string{}
+			}
+			for d := in.StartedAt.In(v.loc); !d.After(end.In(v.loc)); d = d.AddDate(0, 0, 1) {
+				key := d.Format(time.DateOnly)
+				related[id][key] = append(related[id][key], in.Name)
+				if len(related[id]) > uptimeDays+1 {
+					break
+				}
+			}
+		}
+	}
+
+	var rows []componentView
+	var group *componentView
+	for _, c := range s.components {
+		row := componentView{ID: c.ID, Name: c.Name, Description: c.Description, Status: string(c.Status), StatusLabel: c.Status.Label(), Group: c.Group}
+		if !c.Group && c.Showcase {
+			if u, ok := s.uptime[c.ID]; ok {
+				row.Bars = v.bars(c, u, related)
+				row.Uptime = strconv.FormatFloat(u.Percent(), 'f', 2, 64) + " % uptime"
+				view.HasBars = true
+			}
+		}
+		switch {
+		case c.Group:
+			rows = append(rows, row)
+			group = &rows[len(rows)-1]
+		case c.GroupID != "" && group != nil && group.ID == c.GroupID:
+			if c.OnlyShowIfDegraded && c.Status == components.Operational {
+				continue
+			}
+			group.Members = append(group.Members, row)
+			group.Open = group.Open || c.Status != components.Operational
+		default:
+			if c.OnlyShowIfDegraded && c.Status == components.Operational {
+				continue
+			}
+			rows = append(rows, row)
+		}
+	}
+	// A group with nothing to show is not shown.
+	view.Components = slices.DeleteFunc(rows, func(r componentView) bool { return r.Group && len(r.Members) == 0 })
+
+	today := now.In(v.loc)
+	for i := range pastDays {
+		day := time.Date(today.Year(), today.Month(), today.Day()-i, 0, 0, 0, 0, v.loc)
+		pd := pastDayView{Date: day.Format("Jan 2, 2006")}
+		for _, in := range s.recent {
+			st := in.StartedAt.In(v.loc)
+			if in.Kind == incidents.KindMaintenance && in.Status == incidents.Scheduled {
+				continue
+			}
+			if st.Year() == day.Year() && st.YearDay() == day.YearDay() {
+				pd.Incidents = append(pd.Incidents, v.incident(in, true))
+			}
+		}
+		view.Past = append(view.Past, pd)
+	}
+	return v.html("index", view)
+}
+
+func (v *pageRender) html(name string, data any) (*resource, error) {
+	var buf bytes.Buffer
+	if err := v.a.templates.HTML(&buf, "pages/"+name+".html", data); err != nil {
+		return nil, fmt.Errorf("render %s: %w", name, err)
+	}
+	return newResource(buf.Bytes()), nil
+}
+
+func (v *pageRender) incidentPage(in incidents.Incident) (*resource, error) {
+	iv := v.incident(in, true)
+	return v.html("incident", incidentPageView{head: v.head(in.Name, false), Incident: iv})
+}
+
+// historyPage renders page n (from 1) of the history: historyMonths months
+// per page, newest first.
+func (v *pageRender) historyPage(ctx context.Context, n int) (*resource, error) {
+	now := v.a.now().In(v.loc)
+	top := time.Date(now.Year(), now.Month()-time.Month((n-1)*historyMonths), 1, 0, 0, 0, 0, v.loc)
+	view := historyView{head: v.head("Incident history", false), Page: n}
+	from := top.AddDate(0, -(historyMonths - 1), 0)
+	list, err := v.a.incidents.List(ctx, incidents.Filter{From: from, To: top.AddDate(0, 1, 0), Limit: 10000})
+	if err != nil {
+		return nil, err
+	}
+	for m := range historyMonths {
+		month := top.AddDate(0, -m, 0)
+		mv := monthView{Name: month.Format("January 2006")}
+		for _, in := range list {
+			st := in.StartedAt.In(v.loc)
+			if st.Year() == month.Year() && st.Month() == month.Month() && !(in.Kind == incidents.KindMaintenance && in.Status == incidents.Scheduled) {
+				mv.Incidents = append(mv.Incidents, v.incident(in, false))
+			}
+		}
+		view.Months = append(view.Months, mv)
+	}
+	if n > 1 {
+		view.Newer = "/history?page=" + strconv.Itoa(n-1)
+	}
+	older, err := v.a.incidents.Count(ctx, incidents.Filter{To: from})
+	if err != nil {
+		return nil, err
+	}
+	if older > 0 {
+		view.Older = "/history?page=" + strconv.Itoa(n+1)
+	}
+	return v.html("history", view)
+}
+
+// pageCache holds the lazily rendered pages of one snapshot.
+type pageCache struct {
+	mu    sync.Mutex
+	pages map[string]*resource
+}
+
+// lazy returns the page cached under key, rendering it with render the
+// first time.
+func (s *snapshot) lazy(key string, render func() (*resource, error)) (*resource, error) {
+	s.lazyPages.mu.Lock()
+	defer s.lazyPages.mu.Unlock()
+	if r, ok := s.lazyPages.pages[key]; ok {
+		return r, nil
+	}
+	r, err := render()
+	if err != nil {
+		return nil, err
+	}
+	if s.lazyPages.pages == nil {
+		s.lazyPages.pages = map[string]*resource{}
+	}
+	if len(s.lazyPages.pages) > 2000 {
+		clear(s.lazyPages.pages)
+	}
+	s.lazyPages.pages[key] = r
+	return r, nil
+}
+
+const htmlType = fiber.MIMETextHTMLCharsetUTF8
+
+func (a *app) indexPage(c *fiber.Ctx) error {
+	s, err := a.public.get(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return s.index.send(c, htmlType, a.cfg.PageCache)
+}
+
+func (a *app) incidentPage(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	s, err := a.public.get(ctx)
+	if err != nil {
+		return err
+	}
+	id := c.Params("id")
+	r, err := s.lazy("incident:"+id, func() (*resource, error) {
+		in, err := a.incidents.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return newPageRender(a, s).incidentPage(in)
+	})
+	if err != nil {
+		return a.notFoundPage(c, err)
+	}
+	return r.send(c, htmlType, a.cfg.PageCache)
+}
+
+func (a *app) historyPage(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	n, err := queryInt(c, "page", 1, 1, 1000)
+	if err != nil {
+		return a.notFoundPage(c, err)
+	}
+	s, err := a.public.get(ctx)
+	if err != nil {
+		return err
+	}
+	r, err := s.lazy("history:"+strconv.Itoa(n), func() (*resource, error) {
+		return newPageRender(a, s).historyPage(ctx, n)
+	})
+	if err != nil {
+		return err
+	}
+	return r.send(c, htmlType, a.cfg.PageCache)
+}
+
+// notFoundPage answers 404 with a page for visitors (err says why, for
+// errors that are not "not found").
+func (a *app) notFoundPage(c *fiber.Ctx, err error) error {
+	if status, _ := a.classify(err); status >= 500 {
+		return err
+	}
+	return a.message(c, fiber.StatusNotFound, "Not found", "There is nothing at this address. It may have been removed.")
+}
