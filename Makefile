@@ -8,10 +8,15 @@ run:
 
 # deps installs what the tests need beyond Go modules: npm tools from
 # package-lock.json (Prism, the mock server generated from Twilio's OpenAPI
-# spec that proves SMS requests match Twilio's wire format).
+# spec that proves SMS requests match Twilio's wire format; html-validate and
+# axe-core for the page tests) and Debian's chromium for the browser tests.
 deps:
 	$(GO) mod download
 	npm ci --no-audit --no-fund --loglevel=error
+	@command -v chromium >/dev/null || { \
+		echo "installing chromium (Debian package) for the browser tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
