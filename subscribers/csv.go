@@ -1,6 +1,7 @@
 package subscribers
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
 	"encoding/csv"
@@ -66,13 +67,21 @@ func (e *ImportError) Error() string { return fmt.Sprintf("line %d: %v", e.Line,
 func (e *ImportError) Unwrap() error { return e.Err }
 
 // Import reads subscribers from CSV with a header row naming at least mode
-// and address (phone_country and components are optional). The file is
+// and address (phone_country, components and state are optional; rows whose
+// state is unsubscribed or quarantined keep it, so an export imported
+// elsewhere never writes again to people who left). The file is
 // checked whole and written in one transaction: one bad line rejects it
 // all. Imported subscribers are active, as the operator vouches for them,
 // unless sendConfirmation, which makes them unconfirmed and queues a
 // confirmation to each.
 func (s *Service) Import(ctx context.Context, r io.Reader, sendConfirmation bool) (ImportResult, error) {
-	cr := csv.NewReader(r)
+	// A byte order mark (as spreadsheets write) is dropped before the CSV
+	// reader sees it: left in, it makes a quoted first header a parse error.
+	br := bufio.NewReader(r)
+	if bom, err := br.Peek(3); err == nil && string(bom) == "\ufeff" {
+		br.Discard(3)
+	}
+	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
 	if err != nil {
@@ -80,7 +89,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, sendConfirmation bool
 	}
 	col := map[string]int{}
 	for i, h := range header {
-		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
+		col[strings.ToLower(strings.TrimSpace(h))] = i
 	}
 	for _, need := range []string{"mode", "address"} {
 		if _, ok := col[need]; !ok {
@@ -94,19 +103,31 @@ func (s *Service) Import(ctx context.Context, r io.Reader, sendConfirmation bool
 		return ""
 	}
 	type row struct {
+		line  int
 		su    Signup
 		comps []string
+		// left is set for rows exported as unsubscribed or quarantined:
+		// they are imported in that state, never brought back.
+		left State
 	}
 	var rows []row
 	seen := map[string]int{}
-	for line := 2; ; line++ {
+	for last := 1; ; {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		if err != nil {
-			return ImportResult{}, &ImportError{Line: line, Err: err}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return ImportResult{}, &ImportError{Line: pe.Line, Err: pe.Err}
 		}
+		if err != nil {
+			return ImportResult{}, &ImportError{Line: last + 1, Err: err}
+		}
+		// The reader skips blank lines and a quoted field may span lines,
+		// so the line is the record's own, not a count of records.
+		line, _ := cr.FieldPos(0)
+		last = line
 		if len(rows) >= maxImportRows {
 			return ImportResult{}, &ImportError{Line: line, Err: fmt.Errorf("an import holds at most %d subscribers", maxImportRows)}
 		}
@@ -119,16 +140,24 @@ func (s *Service) Import(ctx context.Context, r io.Reader, sendConfirmation bool
 			return ImportResult{}, &ImportError{Line: line, Err: fmt.Errorf("repeats line %d", first)}
 		}
 		seen[key] = line
-		rows = append(rows, row{su: su, comps: strings.Fields(field(rec, "components"))})
+		r := row{line: line, su: su, comps: strings.Fields(field(rec, "components"))}
+		switch st := State(strings.ToLower(field(rec, "state"))); st {
+		case Unsubscribed, Quarantined:
+			r.left = st
+		case "", Active, Unconfirmed:
+		default:
+			return ImportResult{}, &ImportError{Line: line, Err: invalid("state", "must be active, unconfirmed, quarantined or unsubscribed")}
+		}
+		rows = append(rows, r)
 	}
 
 	res := ImportResult{Confirmed: !sendConfirmation}
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		now := s.now()
-		for i, r := range rows {
+		for _, r := range rows {
 			comps, err := s.resolveComponents(ctx, tx, r.comps)
 			if err != nil {
-				return &ImportError{Line: i + 2, Err: err}
+				return &ImportError{Line: r.line, Err: err}
 			}
 			if _, err := s.byAddressTx(ctx, tx, r.su.Mode, r.su.Address); err == nil {
 				res.Existing++
@@ -140,12 +169,17 @@ func (s *Service) Import(ctx context.Context, r io.Reader, sendConfirmation bool
 			if _, err := tx.ExecContext(ctx, `INSERT INTO subscribers (id, mode, address, phone_country, state, secret, created_at, updated_at)
 				VALUES (?, ?, ?, ?, 'unconfirmed', ?, ?, ?)`, sub.ID, sub.Mode, sub.Address, sub.PhoneCountry, newSecret(),
 				sqlite.FormatTime(now), sqlite.FormatTime(now)); err != nil {
-				return fmt.Errorf("subscribers: import line %d: %w", i+2, err)
+				return fmt.Errorf("subscribers: import line %d: %w", r.line, err)
 			}
 			if err := s.setComponentsTx(ctx, tx, sub.ID, comps); err != nil {
 				return err
 			}
-			if sendConfirmation {
+			switch {
+			case r.left != "":
+				if err := s.setStateTx(ctx, tx, sub.ID, r.left, now); err != nil {
+					return err
+				}
+			case sendConfirmation:
 				data := ""
 				if sub.Mode == notifier.SMS {
 					if data, err = s.newCodeTx(ctx, tx, sub.ID, comps, now); err != nil {
@@ -155,8 +189,10 @@ func (s *Service) Import(ctx context.Context, r io.Reader, sendConfirmation bool
 				if err := s.queueConfirmationTx(ctx, tx, sub, notifier.PurposeConfirm, data, now, false); err != nil {
 					return err
 				}
-			} else if err := s.setStateTx(ctx, tx, sub.ID, Active, now); err != nil {
-				return err
+			default:
+				if err := s.setStateTx(ctx, tx, sub.ID, Active, now); err != nil {
+					return err
+				}
 			}
 			res.Created++
 		}

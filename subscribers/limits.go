@@ -21,21 +21,27 @@ func (s *Service) limitTx(ctx context.Context, tx *sql.Tx, kind, key string, lim
 	}
 	since := sqlite.FormatTime(now.Add(-window))
 	var n int
-	var oldest sql.NullString
-	err := tx.QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at) FROM subscription_attempts WHERE kind = ? AND key = ? AND created_at > ?`,
-		kind, key, since).Scan(&n, &oldest)
+	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM subscription_attempts WHERE kind = ? AND key = ? AND created_at > ?`,
+		kind, key, since).Scan(&n)
 	if err != nil {
 		return fmt.Errorf("subscribers: check limit: %w", err)
 	}
 	if n < limit {
 		return nil
 	}
+	// The window may hold more than limit attempts (unlimited callers are
+	// counted too, and a limit can be lowered): the caller may try again
+	// once the (n-limit+1)th oldest has left it, not merely the oldest.
+	var freed string
 	retry := window
-	if oldest.Valid {
-		var t time.Time
-		if err := sqlite.Time(&t).Scan(oldest.String); err == nil {
-			retry = t.Add(window).Sub(now)
-		}
+	err = tx.QueryRowContext(ctx, `SELECT created_at FROM subscription_attempts WHERE kind = ? AND key = ? AND created_at > ?
+		ORDER BY created_at LIMIT 1 OFFSET ?`, kind, key, since, n-limit).Scan(&freed)
+	if err != nil {
+		return fmt.Errorf("subscribers: check limit: %w", err)
+	}
+	var t time.Time
+	if err := sqlite.Time(&t).Scan(freed); err == nil {
+		retry = t.Add(window).Sub(now)
 	}
 	return &LimitError{Msg: msg, RetryAfter: max(retry, time.Second)}
 }

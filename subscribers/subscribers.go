@@ -132,6 +132,33 @@ var DefaultLimits = Limits{
 	CodeAttempts: 5, CodeTTL: 10 * time.Minute, VerificationsPerIP: 60, ConfirmationsPerHour: 2000,
 }
 
+// withDefaults fills every zero limit from DefaultLimits, so that a limit
+// left out is never "off".
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits
+	fill := func(v *int, def int) {
+		if *v <= 0 {
+			*v = def
+		}
+	}
+	fillD := func(v *time.Duration, def time.Duration) {
+		if *v <= 0 {
+			*v = def
+		}
+	}
+	fill(&l.SignupsPerIP, d.SignupsPerIP)
+	fill(&l.SMSSignupsPerIP, d.SMSSignupsPerIP)
+	fillD(&l.SMSWindow, d.SMSWindow)
+	fill(&l.SignupsPerHour, d.SignupsPerHour)
+	fill(&l.SMSSignupsPerHour, d.SMSSignupsPerHour)
+	fill(&l.ConfirmationsPerDay, d.ConfirmationsPerDay)
+	fill(&l.CodeAttempts, d.CodeAttempts)
+	fillD(&l.CodeTTL, d.CodeTTL)
+	fill(&l.VerificationsPerIP, d.VerificationsPerIP)
+	fill(&l.ConfirmationsPerHour, d.ConfirmationsPerHour)
+	return l
+}
+
 // Service manages subscribers.
 type Service struct {
 	db         *sqlite.DB
@@ -144,9 +171,7 @@ type Service struct {
 
 // NewService returns a service on db. Zero limits take DefaultLimits.
 func NewService(ctx context.Context, db *sqlite.DB, comps *components.Service, outbox *notifier.Outbox, now func() time.Time, cfg Config) (*Service, error) {
-	if cfg.Limits == (Limits{}) {
-		cfg.Limits = DefaultLimits
-	}
+	cfg.Limits = cfg.Limits.withDefaults()
 	if cfg.ValidateURL == nil {
 		return nil, errors.New("subscribers: Config.ValidateURL is required")
 	}
@@ -255,6 +280,10 @@ func (s *Service) resolveComponents(ctx context.Context, q components.Queryer, i
 		} else {
 			out = append(out, c.ID)
 		}
+	}
+	if len(idList) > 0 && len(out) == 0 {
+		// Only empty groups: an empty list would mean every component.
+		return nil, invalid("component_ids", "names only groups with no components")
 	}
 	slices.Sort(out)
 	return slices.Compact(out), nil
@@ -640,6 +669,13 @@ func (s *Service) setStateTx(ctx context.Context, tx *sql.Tx, id string, state S
 	}
 	if _, err := tx.ExecContext(ctx, q+` WHERE id = ?`, append(args, id)...); err != nil {
 		return fmt.Errorf("subscribers: set state of %s: %w", id, err)
+	}
+	if state == Active || state == Unconfirmed {
+		// A fresh start, as permanent_failures above: the webhook failures
+		// that quarantined it must not count again.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM webhook_failures WHERE subscriber_id = ?`, id); err != nil {
+			return fmt.Errorf("subscribers: set state of %s: %w", id, err)
+		}
 	}
 	return nil
 }
