@@ -23,6 +23,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -150,11 +151,11 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	procs := &procGroup{log: logf}
 	defer procs.stopAll()
 
-	bin := o.beaconBin
+	bin, revision := o.beaconBin, "binary "+o.beaconBin
 	if bin == "" {
 		bin = filepath.Join(tmp, "beacon")
 		logf("building ./cmd/beacon")
-		if err := buildBeacon(ctx, bin, stderr); err != nil {
+		if revision, err = buildBeacon(ctx, bin, stderr); err != nil {
 			return err
 		}
 	}
@@ -252,23 +253,39 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		return fmt.Errorf("beacon's summary changed during the run: %w", err)
 	}
 
-	report(stdout, o, m, st, want, res)
+	report(stdout, o, m, revision, st, want, res)
 	return nil
 }
 
-// buildBeacon builds ./cmd/beacon of the module this program belongs to.
-func buildBeacon(ctx context.Context, out string, stderr io.Writer) error {
+// buildBeacon builds ./cmd/beacon of the module this program belongs to
+// and says which revision it built.
+func buildBeacon(ctx context.Context, out string, stderr io.Writer) (string, error) {
 	root, err := moduleRoot(ctx)
 	if err != nil {
-		return err
+		return "", err
 	}
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./cmd/beacon")
 	cmd.Dir = root
 	cmd.Stdout, cmd.Stderr = stderr, stderr
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("go build ./cmd/beacon: %w", err)
+		return "", fmt.Errorf("go build ./cmd/beacon: %w", err)
 	}
-	return nil
+	return gitRevision(ctx, root), nil
+}
+
+// gitRevision is the commit of the work tree at root, marked when the tree
+// has uncommitted changes, or "unknown" outside git.
+func gitRevision(ctx context.Context, root string) string {
+	out, err := exec.CommandContext(ctx, "git", "-C", root, "rev-parse", "--short=12", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	rev := "commit " + strings.TrimSpace(string(out))
+	status, err := exec.CommandContext(ctx, "git", "-C", root, "status", "--porcelain", "--untracked-files=no").Output()
+	if err == nil && len(bytes.TrimSpace(status)) > 0 {
+		rev += " with uncommitted changes"
+	}
+	return rev
 }
 
 func moduleRoot(ctx context.Context) (string, error) {

@@ -82,13 +82,14 @@ func procField(file, key string) string {
 }
 
 // report prints the Markdown section for docs/BENCHMARKS.md.
-func report(w io.Writer, o options, m machine, st seedStats, body responses, res []variantResult) {
+func report(w io.Writer, o options, m machine, revision string, st seedStats, body responses, res []variantResult) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
 	p("### Run of %s", m.date)
 	p("")
 	p("- Machine: %s CPUs, %s, %s RAM, Linux %s", m.cpus, m.cpuModel, m.memory, m.kernel)
 	p("- Load average (1, 5, 15 min) before the measurement %s, after it %s", m.load, loadAverage())
 	p("- Toolchain: %s; load generator %s on the same machine", m.goVersion, m.wrk)
+	p("- Beacon: %s", revision)
 	p("- Command: `%s`", strings.Join(append([]string{"go run ./cmd/beacon-bench"}, flagsOf(o)...), " "))
 	p("- Page: %d components (%d of them in %d groups), %d incidents (%d unresolved, %d updates in all); summary.json %d bytes plain, %d bytes gzip",
 		st.components, st.groups*seedPerGroup, st.groups, st.incidents, st.unresolved, st.updates, len(body.plain.body), len(body.gzip.body))
@@ -104,7 +105,7 @@ func report(w io.Writer, o options, m machine, st seedStats, body responses, res
 		}
 	}
 	p("")
-	p("| Variant | Median reference req/s | Median Beacon req/s | Median ratio Beacon / reference (target ≥ 0.8) | Median CPU-per-request ratio reference / Beacon |")
+	p("| Variant | Median reference req/s | Median Beacon req/s | Median of the rounds' Beacon / reference (target ≥ 0.8) | Median of the rounds' CPU-per-request reference / Beacon |")
 	p("|---|---:|---:|---:|---:|")
 	for _, v := range res {
 		ref, beacon, ratio, cpu := v.medians()

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -22,6 +23,15 @@ type metrics struct {
 	requests   *prometheus.HistogramVec
 	deliveries *prometheus.CounterVec
 	sendTime   *prometheus.HistogramVec
+	// observers caches the request histogram's children: WithLabelValues
+	// hashes and validates its label values on every call.
+	observers sync.Map // observerKey → prometheus.Observer
+}
+
+// observerKey names one child of the request histogram.
+type observerKey struct {
+	route, method string
+	code          int
 }
 
 var _ notifier.Observer = (*metrics)(nil)
@@ -71,7 +81,12 @@ func newMetrics(db *sqlite.DB) *metrics {
 // (never the raw path, which would let callers create unbounded label
 // values).
 func (m *metrics) observe(route, method string, code int, took time.Duration) {
-	m.requests.WithLabelValues(route, method, strconv.Itoa(code)).Observe(took.Seconds())
+	k := observerKey{route, method, code}
+	o, ok := m.observers.Load(k)
+	if !ok {
+		o, _ = m.observers.LoadOrStore(k, m.requests.WithLabelValues(route, method, strconv.Itoa(code)))
+	}
+	o.(prometheus.Observer).Observe(took.Seconds())
 }
 
 // Observe implements notifier.Observer.

@@ -31,7 +31,9 @@ func (a *app) instrument(c *fiber.Ctx) error {
 		level = slog.LevelDebug
 	}
 	// Only the path is logged: the query may carry an api_key.
-	a.log.Log(c.UserContext(), level, "request", "method", c.Method(), "path", c.Path(), "status", code,
-		"duration_ms", float64(took.Microseconds())/1000, "ip", c.IP())
+	if ctx := c.UserContext(); a.log.Enabled(ctx, level) {
+		a.log.LogAttrs(ctx, level, "request", slog.String("method", c.Method()), slog.String("path", c.Path()),
+			slog.Int("status", code), slog.Float64("duration_ms", float64(took.Microseconds())/1000), slog.String("ip", c.IP()))
+	}
 	return nil
 }

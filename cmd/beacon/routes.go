@@ -21,7 +21,10 @@ func (a *app) routes() *fiber.App {
 	app.Get("/metrics", a.metrics.handler())
 
 	// Public API v2: open to any origin, served from memory.
-	v2 := app.Group("/api/v2", cors.New(cors.Config{AllowOrigins: "*", AllowMethods: "GET,HEAD,OPTIONS"}))
+	v2 := app.Group("/api/v2")
+	// GETs carry Access-Control-Allow-Origin: * from apiV2; the CORS
+	// middleware only answers preflights.
+	v2.Options("/*", cors.New(cors.Config{AllowOrigins: "*", AllowMethods: "GET,HEAD,OPTIONS"}))
 	for _, path := range []string{
 		"summary.json", "status.json", "components.json",
 		"incidents.json", "incidents/unresolved.json",
