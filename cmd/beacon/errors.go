@@ -8,6 +8,7 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/apikeys"
+	"github.com/beacon-status/beacon/subscribers"
 )
 
 // errorJSON is Statuspage's error body, with the offending field when one
@@ -32,6 +33,7 @@ func (a *app) classify(err error) (int, errorJSON) {
 		req   *requestError
 		compV *components.ValidationError
 		incV  *incidents.ValidationError
+		subV  *subscribers.ValidationError
 		fe    *fiber.Error
 	)
 	switch {
@@ -41,6 +43,10 @@ func (a *app) classify(err error) (int, errorJSON) {
 		return fiber.StatusUnprocessableEntity, errorJSON{Message: compV.Error(), Field: compV.Field}
 	case errors.As(err, &incV):
 		return fiber.StatusUnprocessableEntity, errorJSON{Message: incV.Error(), Field: incV.Field}
+	case errors.As(err, &subV):
+		return fiber.StatusUnprocessableEntity, errorJSON{Message: subV.Error(), Field: subV.Field}
+	case errors.Is(err, subscribers.ErrNotFound):
+		return fiber.StatusNotFound, errorJSON{Message: "The requested resource could not be found."}
 	case errors.Is(err, components.ErrNotFound), errors.Is(err, incidents.ErrNotFound), errors.Is(err, apikeys.ErrNotFound):
 		return fiber.StatusNotFound, errorJSON{Message: "The requested resource could not be found."}
 	case errors.Is(err, incidents.ErrConflict):
