@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"net"
 	"net/http"
+	netmail "net/mail"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -54,8 +56,18 @@ type crashSMTP struct {
 	mu      sync.Mutex
 	counts  map[string]int // recipient → messages
 	total   int
-	foreign int // messages lacking token
+	first   time.Time // when the first message arrived
+	foreign int       // messages lacking token
 	watches []crashWatch
+	conns   int                   // sessions opened
+	history map[string][]crashMsg // recipient → messages, for failure reports
+}
+
+// crashMsg is one accepted message, for explaining duplicates.
+type crashMsg struct {
+	at    time.Time
+	conn  int    // session number
+	msgID string // Message-ID header
 }
 
 // crashWatch is closed once the server has received n messages.
@@ -66,14 +78,17 @@ type crashWatch struct {
 
 func crashStartSMTP(t *testing.T, delay time.Duration, token string) *crashSMTP {
 	t.Helper()
-	s := &crashSMTP{delay: delay, token: token, counts: map[string]int{}}
+	s := &crashSMTP{delay: delay, token: token, counts: map[string]int{}, history: map[string][]crashMsg{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.port = ln.Addr().(*net.TCPAddr).Port
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
-		return &crashSession{s: s}, nil
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.conns++
+		return &crashSession{s: s, conn: s.conns}, nil
 	}))
 	s.srv.Domain = "localhost"
 	s.srv.AllowInsecureAuth = true
@@ -106,11 +121,20 @@ func (s *crashSMTP) at(n int) <-chan struct{} {
 	return ch
 }
 
-func (s *crashSMTP) received(rcpts []string, data []byte) {
+func (s *crashSMTP) received(conn int, rcpts []string, data []byte) {
+	m := crashMsg{at: time.Now(), conn: conn}
+	if msg, err := netmail.ReadMessage(bytes.NewReader(data)); err == nil {
+		m.msgID = msg.Header.Get("Message-Id")
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, r := range rcpts {
-		s.counts[strings.ToLower(r)]++
+		r = strings.ToLower(r)
+		s.counts[r]++
+		s.history[r] = append(s.history[r], m)
+	}
+	if s.total == 0 {
+		s.first = time.Now()
 	}
 	s.total++
 	if !bytes.Contains(data, []byte(s.token)) {
@@ -130,7 +154,7 @@ func (s *crashSMTP) received(rcpts []string, data []byte) {
 func (s *crashSMTP) snapshot() (total, distinct int, counts map[string]int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.total, len(s.counts), maps(s.counts)
+	return s.total, len(s.counts), maps.Clone(s.counts)
 }
 
 func (s *crashSMTP) distinct() int {
@@ -139,18 +163,34 @@ func (s *crashSMTP) distinct() int {
 	return len(s.counts)
 }
 
-func maps(m map[string]int) map[string]int {
-	out := make(map[string]int, len(m))
-	for k, v := range m {
-		out[k] = v
+func (s *crashSMTP) firstAt() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.first
+}
+
+// explain describes the messages addr received, times relative to base.
+func (s *crashSMTP) explain(addr string, base time.Time) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var parts []string
+	for _, m := range s.history[addr] {
+		parts = append(parts, fmt.Sprintf("%s conn %d %s", m.at.Sub(base).Round(time.Millisecond), m.conn, m.msgID))
 	}
-	return out
+	return addr + ": " + strings.Join(parts, "; ")
+}
+
+func (s *crashSMTP) foreignCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.foreign
 }
 
 // crashSession is one SMTP session.
 type crashSession struct {
-	s  *crashSMTP
-	to []string
+	s    *crashSMTP
+	conn int
+	to   []string
 }
 
 func (ss *crashSession) Mail(string, *smtp.MailOptions) error { return nil }
@@ -170,7 +210,7 @@ func (ss *crashSession) Data(r io.Reader) error {
 	}
 	// Counted when accepted: a message whose 250 the killed client never
 	// read still reached the recipient.
-	ss.s.received(ss.to, data)
+	ss.s.received(ss.conn, ss.to, data)
 	return nil
 }
 
@@ -230,7 +270,8 @@ type crashDelivery struct {
 func crashInspect(t *testing.T, dir, incident string) crashDelivery {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, dbFile)+"?mode=ro&_busy_timeout=5000")
+	path := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(filepath.Join(dir, dbFile))
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=5000")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,8 +337,8 @@ func crashStats(s *procServer, incident string) (counts struct{ Pending, Sending
 
 // crashScenario imports the subscribers, posts an incident, lets kill
 // decide when to SIGKILL the server, restarts it and checks what every
-// subscriber received.
-func crashScenario(t *testing.T, delay time.Duration, kill func(s *procServer, mail *crashSMTP) string) {
+// subscriber received. It returns the deliveries as the kill left them.
+func crashScenario(t *testing.T, delay time.Duration, kill func(s *procServer, mail *crashSMTP, incident string) string) crashDelivery {
 	name := "Crash test outage " + strconv.FormatInt(time.Now().UnixNano(), 36)
 	mail := crashStartSMTP(t, delay, name)
 	env := crashEnv(mail)
@@ -320,15 +361,19 @@ func crashScenario(t *testing.T, delay time.Duration, kill func(s *procServer, m
 		"deliver_notifications": true,
 	}}, &inc)
 	postTook := time.Since(posted)
-	how := kill(s, mail)
+	how := kill(s, mail, inc.ID)
 	killedAfter := time.Since(posted)
 	atKill, _, _ := mail.snapshot()
 	// Anything written to the socket before the kill may still arrive.
 	time.Sleep(200 * time.Millisecond)
 	settled, _, _ := mail.snapshot()
 	before := crashInspect(t, dir, inc.ID)
-	t.Logf("import of %d subscribers %s; POST /incidents %s; %s; killed %s after the POST with %d messages received (%d once settled)",
-		crashSubscribers, imported.Round(time.Millisecond), postTook.Round(time.Millisecond), how,
+	first := "no message before the kill"
+	if at := mail.firstAt(); !at.IsZero() {
+		first = "first message " + at.Sub(posted).Round(time.Millisecond).String() + " after the POST"
+	}
+	t.Logf("import of %d subscribers %s; POST /incidents %s; %s; %s; killed %s after the POST with %d messages received (%d once settled)",
+		crashSubscribers, imported.Round(time.Millisecond), postTook.Round(time.Millisecond), first, how,
 		killedAfter.Round(time.Millisecond), atKill, settled)
 	t.Logf("at the kill: fanned out %v, %d deliveries (%d sent, %d pending, %d claimed, %d other)",
 		before.fannedOut, before.rows, before.sent, before.pending, before.claimed, before.other)
@@ -340,8 +385,14 @@ func crashScenario(t *testing.T, delay time.Duration, kill func(s *procServer, m
 	}
 
 	restarted := time.Now()
+	killed := s
 	s = procStart(t, dir, env...)
 	s.login(key)
+	defer func() {
+		if t.Failed() {
+			t.Logf("warnings and errors of the killed server:\n%s\nof the restarted server:\n%s", crashWarnings(killed), crashWarnings(s))
+		}
+	}()
 	done := procWait(t, 120*time.Second, "every subscriber to receive the update", func() bool {
 		return mail.distinct() >= crashSubscribers
 	})
@@ -353,6 +404,24 @@ func crashScenario(t *testing.T, delay time.Duration, kill func(s *procServer, m
 	})
 	if counts.Sent != crashSubscribers || counts.Failed != 0 || counts.Cancelled != 0 {
 		t.Errorf("notifications API after the restart: %+v, want %d sent and nothing else", counts, crashSubscribers)
+	}
+
+	// Each delivery left unsent by the kill is sent once more, and only
+	// once: a second claim of a delivery already held would show here.
+	code, metrics := s.request("GET", "/metrics", nil)
+	var outcomes []string
+	sends := 0
+	for line := range strings.Lines(string(metrics)) {
+		if rest, ok := strings.CutPrefix(line, "beacon_deliveries_total{"); ok {
+			outcomes = append(outcomes, "{"+strings.TrimSpace(rest))
+			if v, ok := strings.CutPrefix(rest, `channel="email",outcome="sent"} `); ok {
+				sends, _ = strconv.Atoi(strings.TrimSpace(v))
+			}
+		}
+	}
+	t.Logf("send attempts of the restarted server (/metrics %d): %s", code, strings.Join(outcomes, ", "))
+	if want := crashSubscribers - before.sent; sends != want {
+		t.Errorf("the restarted server sent %d messages, want one for each of the %d deliveries not recorded as sent at the kill", sends, want)
 	}
 
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -378,7 +447,7 @@ func crashScenario(t *testing.T, delay time.Duration, kill func(s *procServer, m
 			if !before.claimedAddrs[addr] {
 				outside++
 				if len(outsideEx) < 5 {
-					outsideEx = append(outsideEx, fmt.Sprintf("%s×%d", addr, n))
+					outsideEx = append(outsideEx, mail.explain(addr, restarted))
 				}
 			}
 		}
@@ -397,13 +466,14 @@ func crashScenario(t *testing.T, delay time.Duration, kill func(s *procServer, m
 		t.Errorf("%d duplicate messages, more than the %d deliveries claimed at the kill", duplicates, len(before.claimedAddrs))
 	}
 	if outside > 0 {
-		t.Errorf("%d recipients got duplicates although their delivery was not in flight at the kill: %v", outside, outsideEx)
+		t.Errorf("%d recipients got duplicates although their delivery was not in flight at the kill (times after the restart):\n%s",
+			outside, strings.Join(outsideEx, "\n"))
 	}
 	if total != crashSubscribers+duplicates {
 		t.Errorf("%d messages received, want %d subscribers + %d duplicates", total, crashSubscribers, duplicates)
 	}
-	if mail.foreign != 0 {
-		t.Errorf("%d messages did not name the incident %q", mail.foreign, name)
+	if n := mail.foreignCount(); n != 0 {
+		t.Errorf("%d messages did not name the incident %q", n, name)
 	}
 	if !after.fannedOut || after.rows != crashSubscribers || after.distinct != crashSubscribers ||
 		after.sent != crashSubscribers || after.pending+after.claimed+after.other != 0 {
@@ -413,13 +483,25 @@ func crashScenario(t *testing.T, delay time.Duration, kill func(s *procServer, m
 	if after.retried > before.claimed {
 		t.Errorf("%d deliveries took more than one attempt, but only %d were claimed at the kill", after.retried, before.claimed)
 	}
+	return before
+}
+
+// crashWarnings returns the lines of s's log above INFO, at most 40.
+func crashWarnings(s *procServer) string {
+	var out []string
+	for line := range strings.Lines(s.log.String()) {
+		if !strings.Contains(line, "INFO") && len(out) < 40 {
+			out = append(out, strings.TrimRight(line, "\n"))
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // TestCrashMidFanOut kills the server once a few hundred of the 5,000
 // messages have been accepted, while the workers hold claimed batches.
 func TestCrashMidFanOut(t *testing.T) {
 	const killAt = 500
-	crashScenario(t, time.Millisecond, func(s *procServer, mail *crashSMTP) string {
+	before := crashScenario(t, time.Millisecond, func(s *procServer, mail *crashSMTP, _ string) string {
 		select {
 		case <-mail.at(killAt):
 		case <-time.After(60 * time.Second):
@@ -428,14 +510,30 @@ func TestCrashMidFanOut(t *testing.T) {
 		s.kill()
 		return fmt.Sprintf("kill set for %d messages", killAt)
 	})
+	if before.claimed == 0 {
+		t.Errorf("no delivery was claimed at the kill: the workers held nothing in flight")
+	}
 }
 
-// TestCrashDuringFanOut kills the server the moment the POST that creates
-// the incident returns, while the event is being expanded into deliveries
-// and before much is sent.
+// TestCrashDuringFanOut kills the server while the incident's event is
+// being expanded into deliveries: as soon as the first fan-out batch is
+// committed and before the last, with hardly anything sent.
 func TestCrashDuringFanOut(t *testing.T) {
-	crashScenario(t, time.Millisecond, func(s *procServer, _ *crashSMTP) string {
-		s.kill()
-		return "killed right after the POST"
+	before := crashScenario(t, time.Millisecond, func(s *procServer, _ *crashSMTP, incident string) string {
+		deadline := time.Now().Add(20 * time.Second)
+		for polls := 1; ; polls++ {
+			c, fanned := crashStats(s, incident)
+			if n := c.Pending + c.Sending + c.Sent + c.Failed + c.Cancelled; fanned || n > 0 {
+				s.kill()
+				return fmt.Sprintf("killed after %d polls of the notifications API, which showed %d deliveries, fanned out %v", polls, n, fanned)
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no delivery created within 20s of the POST\n%s", s.log)
+			}
+			time.Sleep(time.Millisecond)
+		}
 	})
+	if before.fannedOut || before.rows == 0 {
+		t.Errorf("the kill missed the fan-out: fanned out %v with %d deliveries", before.fannedOut, before.rows)
+	}
 }
