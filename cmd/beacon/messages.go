@@ -331,7 +331,7 @@ func (m messages) smsText(v mailView) (string, error) {
 	for {
 		v.Body = string(runes)
 		if len(runes) < len([]rune(body)) {
-			v.Body = strings.TrimSpace(string(runes)) + "…"
+			v.Body = strings.TrimSpace(string(runes)) + "..."
 		}
 		var buf bytes.Buffer
 		if err := m.a.templates.Text(&buf, "sms/incident.txt", v); err != nil {
