@@ -56,8 +56,11 @@ type Filter struct {
 	// Upcoming orders by scheduled start, soonest first, instead of newest
 	// first.
 	Upcoming bool
-	Limit    int // 0 means 50
-	Offset   int
+	// Brief leaves the updates out (Updates is empty), for lists that
+	// need only names, components and times.
+	Brief  bool
+	Limit  int // 0 means 50
+	Offset int
 }
 
 // Get returns one incident with its timeline and components.
@@ -66,7 +69,7 @@ func (s *Service) Get(ctx context.Context, id string) (Incident, error) {
 }
 
 func (s *Service) getTx(ctx context.Context, q components.Queryer, id string) (Incident, error) {
-	list, err := s.query(ctx, q, ` WHERE id = ?`, []any{id})
+	list, err := s.query(ctx, q, ` WHERE id = ?`, []any{id}, true)
 	if err != nil {
 		return Incident{}, err
 	}
@@ -88,7 +91,7 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Incident, error) {
 		order = ` ORDER BY scheduled_for, id`
 	}
 	args = append(args, limit, max(f.Offset, 0))
-	return s.query(ctx, s.db.Read, where+order+` LIMIT ? OFFSET ?`, args)
+	return s.query(ctx, s.db.Read, where+order+` LIMIT ? OFFSET ?`, args, !f.Brief)
 }
 
 // Count returns how many incidents match f, ignoring its paging.
@@ -137,9 +140,9 @@ func (f Filter) where() (string, []any) {
 	return ` WHERE ` + strings.Join(conds, ` AND `), args
 }
 
-// query loads incidents and then, in one query each, the updates and
-// components of all of them.
-func (s *Service) query(ctx context.Context, q components.Queryer, tail string, args []any) ([]Incident, error) {
+// query loads incidents and then, in one query each, the components and
+// (when withUpdates) the updates of all of them.
+func (s *Service) query(ctx context.Context, q components.Queryer, tail string, args []any, withUpdates bool) ([]Incident, error) {
 	rows, err := q.QueryContext(ctx, selectIncidents+tail, args...)
 	if err != nil {
 		return nil, fmt.Errorf("incidents: list: %w", err)
@@ -190,6 +193,9 @@ func (s *Service) query(ctx context.Context, q components.Queryer, tail string, 
 		return nil, fmt.Errorf("incidents: list components: %w", err)
 	}
 
+	if !withUpdates {
+		return list, nil
+	}
 	urows, err := q.QueryContext(ctx, `SELECT id, incident_id, status, body, affected_components, deliver_notifications,
 		display_at, created_at, updated_at FROM incident_updates
 		WHERE incident_id IN `+marks+` ORDER BY display_at DESC, seq DESC`, idArgs...)

@@ -308,6 +308,10 @@ type result struct {
 	providerID string
 	err        *SendError
 	released   bool // never attempted: handed back at shutdown
+	// unsent is set for a failure without a send (the renderer failed, or
+	// the delivery was given up after crashes): it is Beacon's failure,
+	// not the recipient's, so the audience is not told of it.
+	unsent bool
 }
 
 // RunOnce claims one batch of ch, sends it and records the outcomes. It
@@ -335,6 +339,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context, ch Channel) (int, error) {
 			// Claimed too often without an outcome (crashes mid-send).
 			results[i].outcome = OutcomeFailed
 			results[i].err = Permanent("", errors.New("gave up after the maximum number of attempts"))
+			results[i].unsent = true
 			continue
 		}
 		toRender = append(toRender, i)
@@ -352,6 +357,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context, ch Channel) (int, error) {
 		case rd.Err != nil:
 			r.outcome = OutcomeFailed
 			r.err = Permanent("", rd.Err)
+			r.unsent = true
 			continue
 		}
 		if stopped || ctx.Err() != nil {
@@ -419,7 +425,7 @@ func (d *Dispatcher) ack(ctx context.Context, results []result) error {
 			case r.outcome == OutcomeFailed:
 				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET state = 'failed', claimed_at = NULL, data = '', error_code = ?, last_error = ?, updated_at = ? WHERE id = ?`,
 					r.err.Code, truncate(r.err.Error(), 500), stamp, r.d.ID)
-				if err == nil {
+				if err == nil && !r.unsent {
 					err = d.audience.FailedTx(ctx, tx, r.d, r.err, true)
 				}
 			}
@@ -435,10 +441,13 @@ func (d *Dispatcher) ack(ctx context.Context, results []result) error {
 // equal jitter so that a burst of failures does not retry in lockstep, and
 // never shorter than the provider asked for.
 func (d *Dispatcher) backoff(attempt int, atLeast time.Duration) time.Duration {
-	delay := d.cfg.BackoffMax
-	if attempt < 30 {
-		delay = min(d.cfg.BackoffMax, d.cfg.BackoffBase<<max(attempt-1, 0))
+	// Doubling stops at the cap: shifting a long base by the attempt
+	// number would overflow into a negative delay.
+	delay := d.cfg.BackoffBase
+	for i := 1; i < attempt && delay < d.cfg.BackoffMax; i++ {
+		delay *= 2
 	}
+	delay = min(delay, d.cfg.BackoffMax)
 	delay = delay/2 + rand.N(delay/2+1)
 	return max(delay, atLeast)
 }

@@ -38,6 +38,7 @@ type app struct {
 	metrics     *metrics
 	limiter     *keyLimiter
 	templates   *templates.Set
+	pageID      string
 	subscribers *subscribers.Service
 	dispatcher  *notifier.Dispatcher
 	// senders are the configured channels; a channel without settings has
@@ -110,6 +111,7 @@ func (a *app) build(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("initialise page: %w", err)
 	}
+	a.pageID = page.ID
 	a.webhooks = webhook.Config{AllowPrivate: cfg.WebhookAllowPrivate}
 	a.subscribers, err = subscribers.NewService(ctx, db, a.components, a.outbox, now, subscribers.Config{
 		SMSCountries: cfg.SMSCountries,

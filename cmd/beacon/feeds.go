@@ -26,7 +26,7 @@ func (v *pageRender) feeds(list []incidents.Incident) (atom, rss *resource, err 
 	for _, in := range list {
 		var body bytes.Buffer
 		for i, u := range in.Updates {
-			fmt.Fprintf(&body, "<p><small>%s</small><br><strong>%s</strong> - %s</p>",
+			fmt.Fprintf(&body, "<p><small>%s</small><br><strong>%s</strong></p>%s",
 				template.HTMLEscapeString(v.stamp(u.DisplayAt).Text), template.HTMLEscapeString(updateLabel(in, i)),
 				v.a.templates.Markdown(u.Body))
 		}

@@ -12,12 +12,20 @@ import (
 )
 
 // renderer returns a renderer for the current page and components.
+// It reads the page and components directly: rebuilding the public
+// snapshot for every management response would make a run of API changes
+// render every page once per change.
 func (a *app) renderer(c *fiber.Ctx) (*renderer, error) {
-	s, err := a.public.get(c.UserContext())
+	ctx := c.UserContext()
+	page, err := a.components.Page(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return newRenderer(s.page, a.cfg.BaseURL, s.components), nil
+	all, err := a.components.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return newRenderer(page, a.cfg.BaseURL, all), nil
 }
 
 // --- page ---

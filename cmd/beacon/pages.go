@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"html"
 	"html/template"
 	"slices"
 	"strconv"
@@ -62,21 +63,21 @@ type updateView struct {
 }
 
 type incidentView struct {
-	ID          string
-	Name        string
-	URL         string
-	Impact      string
-	Maintenance bool
-	Status      string
-	StatusLabel string
-	Closed      bool
-	Window      *[2]stamp
-	Latest      *updateView
-	Updates     []updateView
-	Affected    string // "A, B, and C"
-	Postmortem  template.HTML
+	ID           string
+	Name         string
+	URL          string
+	Impact       string
+	Maintenance  bool
+	Status       string
+	StatusLabel  string
+	Closed       bool
+	Window       *[2]stamp
+	Latest       *updateView
+	Updates      []updateView
+	Affected     string // "A, B, and C"
+	Postmortem   template.HTML
 	PostmortemAt *stamp
-	Started     stamp
+	Started      stamp
 }
 
 type barView struct {
@@ -96,8 +97,11 @@ type componentView struct {
 	Group       bool
 	Open        bool
 	Members     []componentView
-	Bars        []barView
-	Uptime      string
+	// Bars is the rendered list of daily bars: 90 per component are most
+	// of the page, written here rather than by the template engine, whose
+	// reflection would make them most of the rebuild time.
+	Bars   template.HTML
+	Uptime string
 }
 
 type pastDayView struct {
@@ -128,10 +132,10 @@ type monthView struct {
 
 type historyView struct {
 	head
-	Months   []monthView
-	Page     int
-	Newer    string
-	Older    string
+	Months []monthView
+	Page   int
+	Newer  string
+	Older  string
 }
 
 // pageRender renders pages for one snapshot.
@@ -185,9 +189,14 @@ func (v *pageRender) incident(in incidents.Incident, full bool) incidentView {
 	if in.ScheduledFor != nil {
 		out.Window = &[2]stamp{v.stamp(*in.ScheduledFor), v.stamp(*in.ScheduledUntil)}
 	}
-	var affected []string
+	// Affected components in page order, whatever order they were named in.
+	listed := make(map[string]bool, len(in.ComponentIDs))
 	for _, id := range in.ComponentIDs {
-		if c, ok := v.byID[id]; ok {
+		listed[id] = true
+	}
+	var affected []string
+	for _, c := range v.s.components {
+		if listed[c.ID] {
 			name := c.Name
 			if g, ok := v.byID[c.GroupID]; ok {
 				name = g.Name + " - " + c.Name
@@ -280,6 +289,41 @@ func (v *pageRender) bars(c components.Component, u components.Uptime, related m
 	return out
 }
 
+// barsHTML writes the bars as an ordered list: each day a coloured item
+// whose tooltip is plain text (read by screen readers, shown on hover and
+// focus without script); days worth a look can take the focus.
+func barsHTML(name string, bars []barView) template.HTML {
+	var b strings.Builder
+	b.Grow(len(bars) * 110)
+	esc := html.EscapeString
+	fmt.Fprintf(&b, `<ol class="bars" aria-label="%s: uptime over the last %d days">`+"\n", esc(name), len(bars))
+	for _, bar := range bars {
+		b.WriteString(`<li class="`)
+		b.WriteString(bar.Class)
+		b.WriteString(`"`)
+		if bar.Focus {
+			b.WriteString(` tabindex="0"`)
+		}
+		b.WriteString(`><span class="tip"><b>`)
+		b.WriteString(esc(bar.Date))
+		b.WriteString(`</b> `)
+		b.WriteString(esc(bar.Text))
+		if len(bar.Incidents) > 0 {
+			b.WriteString(`<span class="rel"> Related: `)
+			for i, n := range bar.Incidents {
+				if i > 0 {
+					b.WriteString(`; `)
+				}
+				b.WriteString(esc(n))
+			}
+			b.WriteString(`</span>`)
+		}
+		b.WriteString("</span></li>\n")
+	}
+	b.WriteString(`</ol>`)
+	return template.HTML(b.String())
+}
+
 func (v *pageRender) index(ctx context.Context) (*resource, error) {
 	s := v.s
 	now := v.a.now()
@@ -305,7 +349,12 @@ func (v *pageRender) index(ctx context.Context) (*resource, error) {
 			if related[id] == nil {
 				related[id] = map[string][]string{}
 			}
-			for d := in.StartedAt.In(v.loc); !d.After(end.In(v.loc)); d = d.AddDate(0, 0, 1) {
+			// Every calendar day the incident touches, from the midnight
+			// of the day it started: one that crosses midnight after
+			// less than a day belongs to both days.
+			st := in.StartedAt.In(v.loc)
+			first := time.Date(st.Year(), st.Month(), st.Day(), 0, 0, 0, 0, v.loc)
+			for d := first; d.Equal(first) || d.Before(end); d = d.AddDate(0, 0, 1) {
 				key := d.Format(time.DateOnly)
 				related[id][key] = append(related[id][key], in.Name)
 				if len(related[id]) > uptimeDays+1 {
@@ -321,7 +370,7 @@ func (v *pageRender) index(ctx context.Context) (*resource, error) {
 		row := componentView{ID: c.ID, Name: c.Name, Description: c.Description, Status: string(c.Status), StatusLabel: c.Status.Label(), Group: c.Group}
 		if !c.Group && c.Showcase {
 			if u, ok := s.uptime[c.ID]; ok {
-				row.Bars = v.bars(c, u, related)
+				row.Bars = barsHTML(c.Name, v.bars(c, u, related))
 				row.Uptime = strconv.FormatFloat(u.Percent(), 'f', 2, 64) + " % uptime"
 				view.HasBars = true
 			}
@@ -350,7 +399,7 @@ func (v *pageRender) index(ctx context.Context) (*resource, error) {
 	for i := range pastDays {
 		day := time.Date(today.Year(), today.Month(), today.Day()-i, 0, 0, 0, 0, v.loc)
 		pd := pastDayView{Date: day.Format("Jan 2, 2006")}
-		for _, in := range s.recent {
+		for _, in := range s.lastDays {
 			st := in.StartedAt.In(v.loc)
 			if in.Kind == incidents.KindMaintenance && in.Status == incidents.Scheduled {
 				continue

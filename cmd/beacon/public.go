@@ -43,9 +43,13 @@ type snapshot struct {
 	// recent holds the incidents and maintenances of the last 90 days (and
 	// those still open), for the page's bars and past incidents.
 	recent    []incidents.Incident
+	lastDays  []incidents.Incident // with their updates
 	uptime    map[string]components.Uptime
 	updatedAt time.Time
 	api       map[string]*resource
+	// expires is when the snapshot goes stale without any change: today's
+	// bar, the uptime figures and the list of past days follow the clock.
+	expires time.Time
 	// The pages rendered with the snapshot, and those rendered on demand.
 	index, atom, rss, badge *resource
 	lazyPages               pageCache
@@ -54,9 +58,25 @@ type snapshot struct {
 // resource is one rendered body, with its gzip form and entity tag.
 type resource struct {
 	body      []byte
-	gz        []byte
 	etag      string
 	etagBytes []byte
+	// The gzip form is made by the first request that accepts it: most
+	// bodies are never asked for between two changes, and a change should
+	// not pay for compressing them.
+	gzOnce sync.Once
+	gzBody []byte
+}
+
+// gz returns the gzip form of the body.
+func (r *resource) gz() []byte {
+	r.gzOnce.Do(func() {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		zw.Write(r.body)
+		zw.Close()
+		r.gzBody = buf.Bytes()
+	})
+	return r.gzBody
 }
 
 func newPublicCache(a *app) *publicCache {
@@ -70,12 +90,12 @@ func (c *publicCache) invalidate() { c.dirty.Store(true) }
 
 // get returns the current snapshot, rebuilding it first if it is stale.
 func (c *publicCache) get(ctx context.Context) (*snapshot, error) {
-	if s := c.cur.Load(); s != nil && !c.dirty.Load() {
+	if s := c.cur.Load(); s != nil && !c.dirty.Load() && c.a.now().Before(s.expires) {
 		return s, nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if s := c.cur.Load(); s != nil && !c.dirty.Load() {
+	if s := c.cur.Load(); s != nil && !c.dirty.Load() && c.a.now().Before(s.expires) {
 		return s, nil
 	}
 	// Clear the flag before reading, so a change committed during the
@@ -89,6 +109,11 @@ func (c *publicCache) get(ctx context.Context) (*snapshot, error) {
 	c.cur.Store(s)
 	return s, nil
 }
+
+// snapshotTTL bounds how long a snapshot is served without a change, so
+// time-dependent parts (today's bar, uptime, the day list) move on; a
+// rebuild costs tens of milliseconds, once a minute at most.
+const snapshotTTL = time.Minute
 
 // recentLimit is how many incidents and maintenances the history endpoints
 // return, as Statuspage does.
@@ -118,7 +143,10 @@ func (c *publicCache) build(ctx context.Context) (*snapshot, error) {
 	active := list(incidents.Filter{Kind: incidents.KindMaintenance, Statuses: []incidents.Status{incidents.InProgress, incidents.Verifying}, Upcoming: true, Limit: 1000})
 	recentMaint := list(incidents.Filter{Kind: incidents.KindMaintenance, Limit: recentLimit})
 	now := a.now()
-	recent90 := list(incidents.Filter{From: now.AddDate(0, 0, -uptimeDays-1), Limit: 5000})
+	// The bars' tooltips need only names and times; the past days list
+	// shows whole timelines.
+	recent90 := list(incidents.Filter{From: now.AddDate(0, 0, -uptimeDays-1), Brief: true, Limit: 5000})
+	lastDays := list(incidents.Filter{From: now.AddDate(0, 0, -pastDays-1), Limit: 1000})
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +157,7 @@ func (c *publicCache) build(ctx context.Context) (*snapshot, error) {
 	}
 
 	s := &snapshot{page: page, components: all, unresolved: unresolved, upcoming: upcoming, active: active,
-		recent: recent90, uptime: uptime, updatedAt: page.UpdatedAt}
+		recent: recent90, lastDays: lastDays, uptime: uptime, updatedAt: page.UpdatedAt, expires: now.Add(snapshotTTL)}
 	worst := components.ImpactNone
 	for _, in := range append(append([]incidents.Incident{}, unresolved...), active...) {
 		if in.Impact.Worse(worst) {
@@ -208,13 +236,9 @@ type maintenancesBody struct {
 }
 
 func newResource(body []byte) *resource {
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	zw.Write(body)
-	zw.Close()
 	sum := sha256.Sum256(body)
 	etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`
-	return &resource{body: body, gz: buf.Bytes(), etag: etag, etagBytes: []byte(etag)}
+	return &resource{body: body, etag: etag, etagBytes: []byte(etag)}
 }
 
 // Header names in fasthttp's canonical form, and fixed values, as bytes:
@@ -245,7 +269,7 @@ func (r *resource) send(c *fiber.Ctx, contentType, cacheControl string) error {
 	}
 	if bytes.Contains(req.Peek(fiber.HeaderAcceptEncoding), valGzip) {
 		h.SetContentEncodingBytes(valGzip)
-		return c.Send(r.gz)
+		return c.Send(r.gz())
 	}
 	return c.Send(r.body)
 }

@@ -1,0 +1,408 @@
+package notifier_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/mail"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/beacon-status/beacon/notifier"
+)
+
+// checkMail checks that the SMTP server received exactly one message for
+// each of the subscribers of event ev, and nothing else.
+func checkMail(t *testing.T, f *fixture, ev int64, ids []string, addrs map[string]string) {
+	t.Helper()
+	got := map[string]int{}
+	for _, m := range f.smtp.received() {
+		if len(m.To) != 1 {
+			t.Errorf("got a message to %v, want one recipient", m.To)
+			continue
+		}
+		sm := subjectPattern.FindStringSubmatch(m.Data)
+		if sm == nil {
+			t.Errorf("got a message without the test subject: %q", m.Data)
+			continue
+		}
+		if sm[1] != strconv.FormatInt(ev, 10) {
+			t.Errorf("got a message about event %s, want %d", sm[1], ev)
+		}
+		if addrs[sm[2]] != m.To[0] {
+			t.Errorf("got the message for %s sent to %s, want %s", sm[2], m.To[0], addrs[sm[2]])
+		}
+		got[sm[2]]++
+	}
+	for _, id := range ids {
+		if got[id] != 1 {
+			t.Errorf("subscriber %s got %d messages, want 1", id, got[id])
+		}
+	}
+	if len(got) != len(ids) {
+		t.Errorf("got messages for %d subscribers, want %d", len(got), len(ids))
+	}
+}
+
+func TestRunOnceSendsAndAcks(t *testing.T) {
+	f := newFixture(t)
+	ids, addrs := f.emailSubscribers(t, 8)
+	cfg := testConfig()
+	cfg.Channels[notifier.Email] = notifier.ChannelConfig{Batch: 3, MaxAttempts: 5, Lease: time.Minute}
+	obs := &observer{}
+	d := notifier.NewDispatcher(f.db, f.subs, f.renderer, f.senders, cfg, f.clock.Now, slog.New(slog.DiscardHandler), obs)
+	ev := f.addEvent(t, incidentEvent(notifier.IncidentCreated, "inc1"))
+	fanOutAll(t, d)
+
+	// Each step claims at most a batch, oldest first.
+	for i, want := range []int{3, 3, 2, 0} {
+		f.clock.Advance(time.Second)
+		if got := runOnce(t, d, notifier.Email); got != want {
+			t.Fatalf("step %d: claimed %d, want %d", i, got, want)
+		}
+		if got := len(f.smtp.received()); got != min(8, 3*(i+1)) {
+			t.Fatalf("step %d: server has %d messages, want %d", i, got, min(8, 3*(i+1)))
+		}
+	}
+	ds := f.deliveries(t, "")
+	for i, dl := range ds {
+		if dl.State != "sent" || dl.Attempts != 1 || dl.ClaimedAt != nil || dl.LastError != "" {
+			t.Errorf("got %+v, want sent after one attempt, unclaimed, no error", dl)
+		}
+		// Batches of 3 were sent at start+1s, +2s, +3s.
+		if want := start.Add(time.Duration(i/3+1) * time.Second); dl.SentAt == nil || !dl.SentAt.Equal(want) {
+			t.Errorf("delivery %d: got sent_at %v, want %s", dl.ID, dl.SentAt, want)
+		}
+		// The provider id is the Message-ID the message carried.
+		if !strings.HasSuffix(dl.ProviderID, "@example.com>") || mailFor(t, f, dl.SubscriberID).Header.Get("Message-Id") != dl.ProviderID {
+			t.Errorf("delivery %d: got provider id %q, want the Message-ID of the message sent", dl.ID, dl.ProviderID)
+		}
+	}
+	checkMail(t, f, ev, ids, addrs)
+	if got := obs.count(notifier.Email, notifier.OutcomeSent); got != 8 {
+		t.Errorf("observer saw %d sent, want 8", got)
+	}
+	// The pool reuses its connections.
+	if got := f.smtp.connections(); got > 2 {
+		t.Errorf("got %d SMTP connections for 8 messages through a pool of 2, want at most 2", got)
+	}
+}
+
+func TestRunOnceWithoutSender(t *testing.T) {
+	f := newFixture(t)
+	d := f.dispatcher(testConfig(), map[notifier.Channel]notifier.Sender{notifier.Email: f.senders[notifier.Email]})
+	if _, err := d.RunOnce(context.Background(), notifier.SMS); err == nil {
+		t.Error("got nil, want an error for a channel without a sender")
+	}
+}
+
+// errCrash is what crashingSender panics with, to stop RunOnce between its
+// claim and its acknowledgement as a killed process would.
+var errCrash = errors.New("simulated crash")
+
+// crash runs one RunOnce whose sender dies on its first message, leaving
+// the batch claimed and unacknowledged.
+func crash(t *testing.T, f *fixture, cfg notifier.Config, ch notifier.Channel) {
+	t.Helper()
+	d := f.dispatcher(cfg, f.withSender(ch, senderFunc(func(context.Context, notifier.Message) (string, error) {
+		panic(errCrash)
+	})))
+	defer func() {
+		if r := recover(); r != errCrash {
+			t.Fatalf("got %v, want the simulated crash", r)
+		}
+	}()
+	_, _ = d.RunOnce(context.Background(), ch)
+}
+
+func TestClaimLeaseAndRecovery(t *testing.T) {
+	cfg := testConfig()
+	cfg.Channels[notifier.Email] = notifier.ChannelConfig{Batch: 4, MaxAttempts: 5, Lease: time.Minute}
+
+	t.Run("claimed deliveries are invisible until the lease expires", func(t *testing.T) {
+		f := newFixture(t)
+		ids, addrs := f.emailSubscribers(t, 4)
+		d := f.dispatcher(cfg, nil)
+		ev := f.addEvent(t, incidentEvent(notifier.IncidentCreated, "inc1"))
+		fanOutAll(t, d)
+		crash(t, f, cfg, notifier.Email)
+
+		for _, dl := range f.deliveries(t, "") {
+			if dl.State != "pending" || dl.Attempts != 1 || dl.ClaimedAt == nil || !dl.NextAttemptAt.Equal(start.Add(time.Minute)) {
+				t.Errorf("after the crash: got %+v, want pending, claimed, 1 attempt, leased until %s", dl, start.Add(time.Minute))
+			}
+		}
+		if got := runOnce(t, d, notifier.Email); got != 0 {
+			t.Errorf("during the lease: claimed %d, want 0", got)
+		}
+		f.clock.Advance(59 * time.Second)
+		if got := runOnce(t, d, notifier.Email); got != 0 {
+			t.Errorf("just before the lease expires: claimed %d, want 0", got)
+		}
+		f.clock.Advance(time.Second)
+		if got := runOnce(t, d, notifier.Email); got != 4 {
+			t.Errorf("once the lease expired: claimed %d, want 4", got)
+		}
+		for _, dl := range f.deliveries(t, "") {
+			if dl.State != "sent" || dl.Attempts != 2 {
+				t.Errorf("got %+v, want sent on the second attempt", dl)
+			}
+		}
+		checkMail(t, f, ev, ids, addrs)
+	})
+
+	t.Run("ReleaseClaims hands them back at once", func(t *testing.T) {
+		f := newFixture(t)
+		ids, addrs := f.emailSubscribers(t, 6)
+		d := f.dispatcher(cfg, nil)
+		ev := f.addEvent(t, incidentEvent(notifier.IncidentCreated, "inc1"))
+		fanOutAll(t, d)
+		crash(t, f, cfg, notifier.Email)
+		f.clock.Advance(time.Second)
+
+		// A fresh dispatcher, as after a restart.
+		d = f.dispatcher(cfg, nil)
+		n, err := d.ReleaseClaims(context.Background())
+		if err != nil || n != 4 {
+			t.Fatalf("ReleaseClaims: got %d, %v; want 4, nil", n, err)
+		}
+		for _, dl := range f.deliveries(t, "") {
+			if dl.ClaimedAt != nil || dl.NextAttemptAt.After(f.clock.Now()) {
+				t.Errorf("after release: got %+v, want unclaimed and due", dl)
+			}
+		}
+		if got := runUntilIdle(t, d, notifier.Email); got != 6 {
+			t.Errorf("claimed %d after the release, want 6", got)
+		}
+		checkMail(t, f, ev, ids, addrs)
+		if n, err := d.ReleaseClaims(context.Background()); err != nil || n != 0 {
+			t.Errorf("ReleaseClaims with nothing claimed: got %d, %v; want 0, nil", n, err)
+		}
+	})
+
+	t.Run("a second worker does not take a batch in progress", func(t *testing.T) {
+		f := newFixture(t)
+		ids, addrs := f.emailSubscribers(t, 6)
+		ev := f.addEvent(t, incidentEvent(notifier.IncidentCreated, "inc1"))
+		var d *notifier.Dispatcher
+		nested := -1 // what the other worker claimed; -1 until it ran
+		mailer := f.senders[notifier.Email]
+		d = f.dispatcher(cfg, f.withSender(notifier.Email, senderFunc(func(ctx context.Context, m notifier.Message) (string, error) {
+			if nested < 0 {
+				// Another worker runs while this one sends: it takes
+				// what is left, never what this one holds.
+				nested = 0
+				n, err := d.RunOnce(ctx, notifier.Email)
+				if err != nil {
+					t.Error(err)
+				}
+				nested = n
+			}
+			return mailer.Send(ctx, m)
+		})))
+		fanOutAll(t, d)
+		if got := runOnce(t, d, notifier.Email); got != 4 {
+			t.Fatalf("claimed %d, want 4", got)
+		}
+		if nested != 2 {
+			t.Errorf("the other worker claimed %d, want the 2 not held", nested)
+		}
+		checkMail(t, f, ev, ids, addrs)
+	})
+}
+
+// observer records outcomes.
+type observer struct {
+	mu  sync.Mutex
+	got map[notifier.Channel]map[notifier.Outcome]int
+}
+
+func (o *observer) Observe(ch notifier.Channel, outcome notifier.Outcome, _ time.Duration) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.got == nil {
+		o.got = map[notifier.Channel]map[notifier.Outcome]int{}
+	}
+	if o.got[ch] == nil {
+		o.got[ch] = map[notifier.Outcome]int{}
+	}
+	o.got[ch][outcome]++
+}
+
+func (o *observer) count(ch notifier.Channel, outcome notifier.Outcome) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.got[ch][outcome]
+}
+
+func TestShutdownReleasesTheRest(t *testing.T) {
+	f := newFixture(t)
+	ids, addrs := f.emailSubscribers(t, 5)
+	cfg := testConfig()
+	cfg.Channels[notifier.Email] = notifier.ChannelConfig{Batch: 5, MaxAttempts: 5, Lease: time.Minute}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	mailer := f.senders[notifier.Email]
+	calls := 0
+	d := f.dispatcher(cfg, f.withSender(notifier.Email, senderFunc(func(sctx context.Context, m notifier.Message) (string, error) {
+		calls++
+		// SIGTERM arrives while the first message is on its way: it is
+		// still finished.
+		cancel()
+		return mailer.Send(sctx, m)
+	})))
+	ev := f.addEvent(t, incidentEvent(notifier.IncidentCreated, "inc1"))
+	fanOutAll(t, d)
+	f.clock.Advance(time.Second)
+
+	n, err := d.RunOnce(ctx, notifier.Email)
+	if err != nil || n != 5 {
+		t.Fatalf("RunOnce: got %d, %v; want 5 claimed, nil", n, err)
+	}
+	if calls != 1 {
+		t.Errorf("got %d sends, want 1", calls)
+	}
+	if got := len(f.smtp.received()); got != 1 {
+		t.Fatalf("server got %d messages, want 1", got)
+	}
+	if sent := f.deliveries(t, "state = 'sent'"); len(sent) != 1 || sent[0].Attempts != 1 {
+		t.Errorf("got sent %+v, want one, after one attempt", sent)
+	}
+	for _, dl := range f.deliveries(t, "state <> 'sent'") {
+		if dl.State != "pending" || dl.Attempts != 0 || dl.ClaimedAt != nil || dl.NextAttemptAt.After(f.clock.Now()) || dl.LastError != "" {
+			t.Errorf("got %+v, want released: pending, 0 attempts, unclaimed, due now, no error", dl)
+		}
+	}
+
+	// The next run (after a restart) sends the rest at once.
+	d = f.dispatcher(cfg, nil)
+	if got := runUntilIdle(t, d, notifier.Email); got != 4 {
+		t.Errorf("next run claimed %d, want 4", got)
+	}
+	checkMail(t, f, ev, ids, addrs)
+}
+
+// With a rate of one message per 1000 s and a bucket of one, the second
+// message of a batch cannot be sent before a one-minute deadline: the
+// limiter refuses at once, and the message is released, not sent. Without
+// the limiter both would go out. The lease covers the batch at that rate.
+func TestRateLimiterIsWired(t *testing.T) {
+	f := newFixture(t)
+	f.emailSubscribers(t, 2)
+	cfg := testConfig()
+	cfg.Channels[notifier.Email] = notifier.ChannelConfig{Workers: 1, Batch: 2, Rate: 0.001, Burst: 1, MaxAttempts: 5}
+	mailer := f.senders[notifier.Email]
+	var leases []time.Time
+	d := f.dispatcher(cfg, f.withSender(notifier.Email, senderFunc(func(ctx context.Context, m notifier.Message) (string, error) {
+		for _, dl := range f.deliveries(t, "claimed_at IS NOT NULL") {
+			leases = append(leases, dl.NextAttemptAt)
+		}
+		return mailer.Send(ctx, m)
+	})))
+	f.addEvent(t, incidentEvent(notifier.IncidentCreated, "inc1"))
+	fanOutAll(t, d)
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	n, err := d.RunOnce(ctx, notifier.Email)
+	if err != nil || n != 2 {
+		t.Fatalf("RunOnce: got %d, %v; want 2, nil", n, err)
+	}
+	if got := f.states(t); got["sent"] != 1 || got["pending"] != 1 {
+		t.Errorf("got states %v, want 1 sent and 1 pending", got)
+	}
+	if got := len(f.smtp.received()); got != 1 {
+		t.Errorf("server got %d messages, want 1", got)
+	}
+	// Lease: 2 messages at 0.001/s, times 3 = 6000 s.
+	want := start.Add(6000 * time.Second)
+	if len(leases) != 2 || !leases[0].Equal(want) || !leases[1].Equal(want) {
+		t.Errorf("got leases %v, want both until %s", leases, want)
+	}
+}
+
+// Run fans out and sends on every channel until stopped, and at start
+// releases what a previous process left claimed.
+func TestRun(t *testing.T) {
+	f := newFixture(t)
+	ids, addrs := f.emailSubscribers(t, 12)
+	f.subscribe(t, notifier.Webhook, f.hooks.URL+"/a")
+	f.subscribe(t, notifier.Webhook, f.hooks.URL+"/b")
+	cfg := testConfig()
+	cfg.Channels[notifier.Email] = notifier.ChannelConfig{Workers: 3, Batch: 2, MaxAttempts: 5, Lease: time.Hour}
+	cfg.FanOutBatch = 5
+	ev := f.addEvent(t, incidentEvent(notifier.IncidentCreated, "inc1"))
+	// A previous process fanned out and died holding a batch, whose lease
+	// (an hour) would otherwise delay it.
+	fanOutAll(t, f.dispatcher(cfg, nil))
+	crash(t, f, cfg, notifier.Email)
+
+	// Run is stopped once every message has arrived; it returns only
+	// after its workers recorded what they sent.
+	arrived := make(chan struct{}, 64)
+	f.smtp.mu.Lock()
+	f.smtp.onReceive = func(int) { arrived <- struct{}{} }
+	f.smtp.mu.Unlock()
+	f.hooks.mu.Lock()
+	f.hooks.onRequest = func() { arrived <- struct{}{} }
+	f.hooks.mu.Unlock()
+
+	d := f.dispatcher(cfg, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		d.Run(ctx)
+	}()
+	// Whatever happens, Run stops before the fixture is torn down.
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	timeout := time.After(30 * time.Second)
+	for i := range len(ids) + 2 {
+		select {
+		case <-arrived:
+		case <-done:
+			t.Fatal("Run returned before it was stopped")
+		case <-timeout:
+			t.Fatalf("only %d of %d messages arrived", i, len(ids)+2)
+		}
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run did not return after its context was cancelled")
+	}
+	if got := f.states(t); got["sent"] != 14 || len(got) != 1 {
+		t.Errorf("got states %v, want 14 sent", got)
+	}
+	checkMail(t, f, ev, ids, addrs)
+	if got := len(f.hooks.received()); got != 2 {
+		t.Errorf("webhook receiver got %d requests, want 2", got)
+	}
+}
+
+// mailFor returns the one message the SMTP server received for subscriber
+// id.
+func mailFor(t *testing.T, f *fixture, id string) *mail.Message {
+	t.Helper()
+	var found []string
+	for _, m := range f.smtp.received() {
+		if sm := subjectPattern.FindStringSubmatch(m.Data); sm != nil && sm[2] == id {
+			found = append(found, m.Data)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("got %d messages for %s, want 1", len(found), id)
+	}
+	msg, err := mail.ReadMessage(strings.NewReader(found[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return msg
+}
