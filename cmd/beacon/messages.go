@@ -293,31 +293,30 @@ func (m messages) directMessage(snap *snapshot, d notifier.Delivery, sub subscri
 	return notifier.Message{}, fmt.Errorf("unknown channel %q", d.Channel)
 }
 
+// emailWithComponents renders a confirmation or manage email, which names
+// the components chosen.
 func (m messages) emailWithComponents(v mailView, name string, names []string) (notifier.Message, error) {
 	type confirmView struct {
 		mailView
 		Components string
 	}
-	cv := confirmView{mailView: v, Components: strings.Join(names, ", ")}
-	var html, text bytes.Buffer
-	if err := m.a.templates.HTML(&html, name+".html", cv); err != nil {
-		return notifier.Message{}, err
-	}
-	if err := m.a.templates.Text(&text, name+".txt", cv); err != nil {
-		return notifier.Message{}, err
-	}
-	return notifier.Message{Subject: v.Subject, HTML: html.String(), Text: text.String()}, nil
+	return m.render(v.Subject, name, confirmView{mailView: v, Components: strings.Join(names, ", ")})
 }
 
 func (m messages) email(v mailView, name string) (notifier.Message, error) {
+	return m.render(v.Subject, name, v)
+}
+
+// render executes the HTML and text templates name.html and name.txt.
+func (m messages) render(subject, name string, data any) (notifier.Message, error) {
 	var html, text bytes.Buffer
-	if err := m.a.templates.HTML(&html, name+".html", v); err != nil {
+	if err := m.a.templates.HTML(&html, name+".html", data); err != nil {
 		return notifier.Message{}, err
 	}
-	if err := m.a.templates.Text(&text, name+".txt", v); err != nil {
+	if err := m.a.templates.Text(&text, name+".txt", data); err != nil {
 		return notifier.Message{}, err
 	}
-	return notifier.Message{Subject: v.Subject, HTML: html.String(), Text: text.String()}, nil
+	return notifier.Message{Subject: subject, HTML: html.String(), Text: text.String()}, nil
 }
 
 // smsSegments is the most an SMS may take; bodies are shortened to fit.
