@@ -225,23 +225,18 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 }
 
 // watch notices commits made by other processes — `beacon demo`, a CLI
-// import, a restored backup — which the services' change hooks never see:
-// SQLite's data_version, read on one dedicated connection, moves whenever
-// another connection commits. It costs one tiny query per interval,
-// however busy the public page is.
+// import, a restored backup — which the services' change hooks never see.
+// SQLite's data_version, asked on a connection, moves when any *other*
+// connection commits; it is asked on the writer connection (the only one
+// that writes, and always the same one) so that Beacon's own commits do not
+// count. It costs one tiny query per interval, however busy the page is.
 func (a *app) watch(ctx context.Context, every time.Duration) {
-	conn, err := a.db.Read.Conn(ctx)
-	if err != nil {
-		a.log.Error("watch for outside changes", "err", err)
-		return
-	}
-	defer conn.Close()
 	var last int64
 	ticker := time.NewTicker(every)
 	defer ticker.Stop()
 	for {
 		var v int64
-		if err := conn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil {
+		if err := a.db.Write.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil {
 			if ctx.Err() == nil {
 				a.log.Error("watch for outside changes", "err", err)
 			}

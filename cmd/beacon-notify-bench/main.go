@@ -1,0 +1,586 @@
+// Command beacon-notify-bench measures Beacon's notification fan-out, as
+// issue 3 asks, on loopback:
+//
+//  1. Reference: postfix's smtp-source sends N messages over S sessions,
+//     each session kept open (-d), to a fresh smtp-sink; the time runs from
+//     starting smtp-source to the sink counting the Nth message. A second
+//     run sends messages of about Beacon's size (-l, -source-bytes).
+//  2. Beacon: N active email subscribers, imported once with beacon
+//     subscribers import into a seed data directory that each round copies;
+//     beacon serve with S SMTP connections (BEACON_SMTP_POOL, which is also
+//     its number of email workers) and no rate limit, to another fresh
+//     smtp-sink. After a warm-up incident that notifies no one, one incident
+//     is posted; the time runs from just before the POST to the sink
+//     counting the Nth message. The POST's latency, Beacon's peak RSS
+//     (VmHWM), its CPU time and the sink's bytes per message are recorded,
+//     then the notifications API is polled until N deliveries are recorded
+//     as sent.
+//  3. Steps 1 and 2 alternate for -rounds rounds and a reference run ends
+//     the series: each round's ratio uses the mean of the references around
+//     it (the machine is shared and noisy).
+//  4. SMS pacing: a Twilio stand-in in this process answers Twilio's
+//     Messages resource and refuses with 429 / 20429 anything faster than
+//     its token bucket (by default 5% above the configured rate, burst 5);
+//     a second Beacon with M SMS subscribers and BEACON_SMS_RATE sends one
+//     incident to it; the achieved rate is measured over the middle 80% of
+//     the arrivals.
+//
+// Usage:
+//
+//	go run ./cmd/beacon-notify-bench [-subscribers 100000] [-sessions 8] [-rounds 1] [-postfix DIR]
+//
+// smtp-sink and smtp-source must exist (see -h): the program installs
+// nothing. Every child process is stopped on exit, and every step is
+// bounded in time. Speed is reported, never asserted: the exit status says
+// only whether the measurement ran. docs/BENCHMARKS.md ("Notification
+// fan-out") records results.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+)
+
+type options struct {
+	subscribers  int
+	sessions     int
+	postfixDir   string
+	beaconBin    string
+	payload      int
+	phases       string
+	emailTimeout time.Duration
+	total        time.Duration
+	sms          int
+	smsRate      float64
+	smsWorkers   int
+	standinRate  float64
+	standinBurst int
+	rounds       int
+	perf         string
+	attach       string
+	keep         bool
+}
+
+func main() {
+	var o options
+	fs := flag.NewFlagSet("beacon-notify-bench", flag.ContinueOnError)
+	fs.IntVar(&o.subscribers, "subscribers", 100_000, "email subscribers, and messages smtp-source sends")
+	fs.IntVar(&o.sessions, "sessions", 8, "SMTP sessions: smtp-source -s and BEACON_SMTP_POOL")
+	fs.StringVar(&o.postfixDir, "postfix", "", "directory of the unpacked postfix .deb (default: smtp-sink and smtp-source on PATH or in /usr/sbin)")
+	fs.StringVar(&o.beaconBin, "beacon", "", "use this beacon binary instead of building ./cmd/beacon")
+	fs.IntVar(&o.payload, "source-bytes", 3650, "smtp-source -l for the second reference, of about Beacon's message size (0: skip it)")
+	fs.IntVar(&o.rounds, "rounds", 1, "Beacon email runs, each between two reference runs")
+	fs.StringVar(&o.phases, "phases", "email,sms", "phases to run: email, sms")
+	fs.DurationVar(&o.emailTimeout, "email-timeout", 10*time.Minute, "longest wait for Beacon's emails, and for each smtp-source run")
+	fs.DurationVar(&o.total, "timeout", 30*time.Minute, "longest the whole program may run")
+	fs.IntVar(&o.sms, "sms", 2000, "SMS subscribers in the pacing run")
+	fs.Float64Var(&o.smsRate, "sms-rate", 50, "BEACON_SMS_RATE, messages per second")
+	fs.IntVar(&o.smsWorkers, "sms-workers", 4, "BEACON_SMS_WORKERS")
+	fs.Float64Var(&o.standinRate, "standin-rate", 0, "the stand-in's token bucket rate before it answers 429 (default: 1.05 × -sms-rate)")
+	fs.IntVar(&o.standinBurst, "standin-burst", 5, "the stand-in's token bucket size")
+	fs.StringVar(&o.perf, "perf", "", "record Beacon with perf (perf record -g) during the email run into this file, and print its top functions")
+	fs.StringVar(&o.attach, "attach", "", "run this command (split on spaces, {pid} replaced by Beacon's pid) from the POST to the last message of the email run, then stop it with SIGINT; its output goes to stderr (for example 'perf trace -s -p {pid}')")
+	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (data directories, logs, CSV files)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: go run ./cmd/beacon-notify-bench [flags]\n\n%s\n\nFlags:\n", postfixHelp)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		os.Exit(2)
+	}
+	if o.subscribers <= 0 || o.sessions <= 0 || o.rounds <= 0 || o.payload < 0 || o.sms <= 0 || o.smsRate <= 0 || o.smsWorkers <= 0 || o.standinBurst <= 0 {
+		fmt.Fprintln(os.Stderr, "beacon-notify-bench: counts and rates must be positive")
+		os.Exit(2)
+	}
+	if o.standinRate <= 0 {
+		o.standinRate = o.smsRate * 1.05
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithTimeout(ctx, o.total)
+	err := runBench(ctx, o, os.Stdout)
+	cancel()
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "beacon-notify-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s  "+format+"\n", append([]any{time.Now().Format("15:04:05.000")}, args...)...)
+}
+
+// report is everything measured.
+type report struct {
+	o       options
+	machine machine
+	refs    []refSlot // one before each Beacon round and one after the last
+	email   []*emailResult
+	sms     *smsRun
+	perfTop string
+}
+
+// refSlot is the reference measured between two Beacon rounds: with
+// smtp-source's default message and with a message of about Beacon's size.
+type refSlot struct {
+	Default, Sized sourceResult
+}
+
+func runBench(ctx context.Context, o options, out io.Writer) (err error) {
+	phases := map[string]bool{}
+	for p := range strings.SplitSeq(o.phases, ",") {
+		p = strings.TrimSpace(p)
+		if p != "email" && p != "sms" {
+			return fmt.Errorf("unknown phase %q (want email, sms)", p)
+		}
+		phases[p] = true
+	}
+	var pf postfix
+	if phases["email"] {
+		if pf, err = findPostfix(o.postfixDir); err != nil {
+			return fmt.Errorf("%v\n\n%s", err, postfixHelp)
+		}
+	}
+	if o.perf != "" {
+		if _, err := exec.LookPath("perf"); err != nil {
+			return errors.New("-perf needs perf (apt-get install linux-perf)")
+		}
+	}
+	tmp, err := os.MkdirTemp("", "beacon-notify-bench-")
+	if err != nil {
+		return err
+	}
+	if o.keep {
+		logf("keeping %s", tmp)
+	} else {
+		defer os.RemoveAll(tmp)
+	}
+	g := &procs{}
+	defer g.stopAll()
+
+	rep := &report{o: o, machine: describeMachine(ctx)}
+	bin := o.beaconBin
+	if bin == "" {
+		logf("building ./cmd/beacon")
+		if bin, err = buildBeacon(ctx, tmp); err != nil {
+			return err
+		}
+	}
+	if phases["email"] {
+		seed, err := seedEmail(ctx, bin, filepath.Join(tmp, "email"), o)
+		if err != nil {
+			return err
+		}
+		for round := 1; round <= o.rounds+1; round++ {
+			ref, err := runRefs(ctx, g, pf, o)
+			if err != nil {
+				return err
+			}
+			rep.refs = append(rep.refs, ref)
+			if round > o.rounds {
+				break
+			}
+			e, err := runEmail(ctx, g, pf, seed, filepath.Join(tmp, "email", fmt.Sprintf("round%d", round)), o, round)
+			if err != nil {
+				return err
+			}
+			rep.email = append(rep.email, e)
+			if o.perf != "" && round == 1 {
+				rep.perfTop = perfTop(ctx, o.perf)
+			}
+		}
+	}
+	if phases["sms"] {
+		if rep.sms, err = runSMS(ctx, g, bin, filepath.Join(tmp, "sms"), o); err != nil {
+			return err
+		}
+	}
+	rep.write(out)
+	return nil
+}
+
+// runRefs runs smtp-source with its default message, then with one of
+// about Beacon's size.
+func runRefs(ctx context.Context, g *procs, pf postfix, o options) (refSlot, error) {
+	var slot refSlot
+	var err error
+	logf("reference: smtp-source -s %d -m %d -d", o.sessions, o.subscribers)
+	if slot.Default, err = runSource(ctx, g, pf, o.subscribers, o.sessions, 0, o.emailTimeout); err != nil {
+		return slot, err
+	}
+	logf("reference: %.0f msg/s (%.2fs)", slot.Default.Rate, slot.Default.Elapsed.Seconds())
+	if o.payload > 0 {
+		logf("reference: smtp-source -s %d -m %d -d -l %d", o.sessions, o.subscribers, o.payload)
+		if slot.Sized, err = runSource(ctx, g, pf, o.subscribers, o.sessions, o.payload, o.emailTimeout); err != nil {
+			return slot, err
+		}
+		logf("reference: %.0f msg/s (%.2fs)", slot.Sized.Rate, slot.Sized.Elapsed.Seconds())
+	}
+	return slot, nil
+}
+
+// emailSeed is a data directory holding the email subscribers and an API
+// key, copied for each round.
+type emailSeed struct {
+	bin, dir, key string
+	importTook    time.Duration
+}
+
+func seedEmail(ctx context.Context, bin, dir string, o options) (*emailSeed, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	csv := filepath.Join(dir, "subscribers.csv")
+	if err := writeCSV(csv, o.subscribers, func(i int) string { return fmt.Sprintf("email,u%06d@example.com", i+1) }); err != nil {
+		return nil, err
+	}
+	b, err := newBeacon(bin, filepath.Join(dir, "seed"), nil)
+	if err != nil {
+		return nil, err
+	}
+	logf("beacon: importing %d email subscribers", o.subscribers)
+	took, err := b.seed(ctx, csv)
+	if err != nil {
+		return nil, err
+	}
+	logf("beacon: imported in %.1fs", took.Seconds())
+	return &emailSeed{bin: bin, dir: b.dir, key: b.key, importTook: took}, nil
+}
+
+// emailResult is one round of Beacon's email run.
+type emailResult struct {
+	Round         int
+	Subscribers   int
+	ImportTook    time.Duration
+	WarmAPICall   time.Duration // a POST that notifies no one, before
+	APICall       time.Duration
+	FirstMessage  time.Duration // POST to the sink's first message
+	LastMessage   time.Duration // POST to the sink's Nth message
+	Rate          float64
+	RecordedSent  time.Duration // POST to the API reporting N sent
+	SinkTotal     int           // messages the sink counted, duplicates included
+	Final         counts
+	PeakRSSKB     int64
+	SampledRSSKB  int64
+	CPU           time.Duration // Beacon's user+system CPU from the POST to the last message
+	SinkCPU       time.Duration
+	Bytes         float64 // read by the sink per message
+	MeanSend      time.Duration
+	DeliveriesOK  float64
+	DeliveryLines []string
+}
+
+func runEmail(ctx context.Context, g *procs, pf postfix, seed *emailSeed, dir string, o options, round int) (*emailResult, error) {
+	res := &emailResult{Round: round, Subscribers: o.subscribers, ImportTook: seed.importTook}
+	sk, err := startSink(ctx, g, pf, "smtp-sink (beacon)")
+	if err != nil {
+		return nil, err
+	}
+	defer sk.p.stop(5 * time.Second)
+	_, port, _ := strings.Cut(sk.addr, ":")
+	if err := copyDir(seed.dir, dir); err != nil {
+		return nil, err
+	}
+	b, err := newBeacon(seed.bin, dir, map[string]string{
+		"BEACON_SMTP_HOST": "127.0.0.1", "BEACON_SMTP_PORT": port, "BEACON_SMTP_TLS": "none",
+		"BEACON_SMTP_FROM": "status@example.com", "BEACON_SMTP_POOL": fmt.Sprint(o.sessions), "BEACON_EMAIL_RATE": "0",
+	})
+	if err != nil {
+		return nil, err
+	}
+	b.key = seed.key
+	logf("beacon round %d: starting the server", round)
+	if err := b.serve(ctx, g); err != nil {
+		return nil, err
+	}
+	defer func() {
+		b.p.stop(15 * time.Second)
+		if tail := b.logTail(); tail != "" {
+			logf("beacon's log (warnings and errors):\n%s", tail)
+		}
+	}()
+	// A first POST that notifies no one warms the server up, as a server
+	// that has run for a while is; then let its event settle.
+	if _, res.WarmAPICall, _, err = b.postIncident(ctx, false); err != nil {
+		return nil, err
+	}
+	time.Sleep(time.Second)
+
+	var perfProc *proc
+	if o.perf != "" && round == 1 {
+		perfProc, err = g.start("perf", "perf", []string{"record", "-F", "499", "-g", "-p", fmt.Sprint(b.p.pid()), "-o", o.perf},
+			os.Environ(), io.Discard, io.Discard, nil)
+		if err != nil {
+			return nil, err
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	var attached *proc
+	if o.attach != "" && round == 1 {
+		args := strings.Fields(strings.ReplaceAll(o.attach, "{pid}", fmt.Sprint(b.p.pid())))
+		attached, err = g.start("attached "+args[0], args[0], args[1:], os.Environ(), os.Stderr, os.Stderr, nil)
+		if err != nil {
+			return nil, err
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	rss := sampleRSS(b.p.pid())
+	cpu0, _ := cpuTime(b.p.pid())
+	sinkCPU0, _ := cpuTime(sk.p.pid())
+	bytes0 := sk.bytesRead()
+	sk.expect(o.subscribers)
+
+	logf("beacon round %d: posting the incident", round)
+	incident, apiTook, posted, err := b.postIncident(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	res.APICall = apiTook
+	logf("beacon: POST took %.1f ms (the warm-up one %.1f ms); waiting for %d messages", ms(apiTook), ms(res.WarmAPICall), o.subscribers)
+
+	wctx, cancel := context.WithTimeout(ctx, o.emailTimeout)
+	defer cancel()
+	lastCount, lastChange := 0, time.Now()
+	end, err := sk.wait(wctx, func(n int) error {
+		if err := b.p.running(); err != nil {
+			return err
+		}
+		logf("beacon: %d messages at the sink (%.0f/s so far)", n, float64(n)/time.Since(posted).Seconds())
+		if n != lastCount {
+			lastCount, lastChange = n, time.Now()
+		} else if time.Since(lastChange) > time.Minute {
+			c, evs, _ := b.progress(ctx, incident, "email")
+			return fmt.Errorf("no message for a minute at %d; deliveries %+v; events %+v", n, c, evs)
+		}
+		return nil
+	})
+	if err != nil {
+		c, evs, perr := b.progress(ctx, incident, "email")
+		return nil, fmt.Errorf("beacon: %w; deliveries %+v %+v %v", err, c, evs, perr)
+	}
+	cpu1, _ := cpuTime(b.p.pid())
+	sinkCPU1, _ := cpuTime(sk.p.pid())
+	if perfProc != nil {
+		perfProc.stop(30 * time.Second) // SIGTERM: perf writes its file and exits
+	}
+	if attached != nil {
+		attached.stopWith(syscall.SIGINT, 30*time.Second)
+	}
+	_, first := sk.received()
+	res.FirstMessage = first.Sub(posted)
+	res.LastMessage = end.Sub(posted)
+	res.Rate = float64(o.subscribers) / res.LastMessage.Seconds()
+	res.CPU = cpu1 - cpu0
+	res.SinkCPU = sinkCPU1 - sinkCPU0
+	logf("beacon: %d messages in %.2fs: %.0f msg/s", o.subscribers, res.LastMessage.Seconds(), res.Rate)
+
+	sentAt, c, err := b.waitSent(ctx, incident, "email", o.subscribers, 2*time.Minute)
+	if err != nil {
+		return nil, err
+	}
+	res.RecordedSent = sentAt.Sub(posted)
+	res.PeakRSSKB, res.SampledRSSKB = rss.finish()
+	// Anything still arriving now is a duplicate.
+	time.Sleep(time.Second)
+	res.SinkTotal, _ = sk.received()
+	if bytes1 := sk.bytesRead(); bytes0 >= 0 && bytes1 >= 0 {
+		res.Bytes = float64(bytes1-bytes0) / float64(res.SinkTotal)
+	}
+	res.Final = c
+	if lines, err := b.metrics(ctx, "beacon_deliveries_total", "beacon_send_duration_seconds_sum", "beacon_send_duration_seconds_count"); err == nil {
+		res.DeliveryLines = lines
+		n := metricSum(lines, "beacon_send_duration_seconds_count", `channel="email"`)
+		if n > 0 {
+			res.MeanSend = time.Duration(metricSum(lines, "beacon_send_duration_seconds_sum", `channel="email"`) / n * float64(time.Second))
+		}
+		res.DeliveriesOK = metricSum(lines, "beacon_deliveries_total", `channel="email"`, `outcome="sent"`)
+	}
+	return res, nil
+}
+
+// smsRun is the SMS pacing run.
+type smsRun struct {
+	Configured   float64
+	Workers      int
+	StandinRate  float64
+	StandinBurst int
+	APICall      time.Duration
+	Result       smsResult
+	Final        counts
+}
+
+func runSMS(ctx context.Context, g *procs, bin, dir string, o options) (*smsRun, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	if o.sms > 10000 {
+		return nil, errors.New("-sms: at most 10000 (the stand-in numbers are +1415555xxxx)")
+	}
+	csv := filepath.Join(dir, "subscribers.csv")
+	if err := writeCSV(csv, o.sms, func(i int) string { return fmt.Sprintf("sms,+1415555%04d", i) }); err != nil {
+		return nil, err
+	}
+	const sid, token = "AC0123456789abcdef0123456789abcdef", "benchtoken0123456789"
+	st, err := startStandin(sid, token, o.standinRate, o.standinBurst)
+	if err != nil {
+		return nil, err
+	}
+	defer st.close()
+	b, err := newBeacon(bin, filepath.Join(dir, "data"), map[string]string{
+		"BEACON_TWILIO_ACCOUNT_SID": sid, "BEACON_TWILIO_AUTH_TOKEN": token, "BEACON_TWILIO_FROM": "+15005550006",
+		"BEACON_TWILIO_API_URL": st.url(), "BEACON_SMS_RATE": fmt.Sprint(o.smsRate), "BEACON_SMS_WORKERS": fmt.Sprint(o.smsWorkers),
+	})
+	if err != nil {
+		return nil, err
+	}
+	logf("sms: importing %d SMS subscribers", o.sms)
+	if _, err := b.seed(ctx, csv); err != nil {
+		return nil, err
+	}
+	if err := b.serve(ctx, g); err != nil {
+		return nil, err
+	}
+	defer func() {
+		b.p.stop(15 * time.Second)
+		if tail := b.logTail(); tail != "" {
+			logf("beacon's log (warnings and errors):\n%s", tail)
+		}
+	}()
+	time.Sleep(500 * time.Millisecond)
+	st.expect(o.sms)
+	logf("sms: posting the incident; %d SMS at %g/s should take %.0fs", o.sms, o.smsRate, float64(o.sms)/o.smsRate)
+	incident, apiTook, posted, err := b.postIncident(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	limit := time.Duration(float64(o.sms)/o.smsRate*2*float64(time.Second)) + time.Minute
+	wctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	tick := time.NewTicker(5 * time.Second)
+	defer tick.Stop()
+wait:
+	for {
+		select {
+		case <-st.hit:
+			break wait
+		case <-wctx.Done():
+			r := st.result(posted)
+			return nil, fmt.Errorf("sms: %d of %d messages arrived (%d 429s, %d bad: %s): %w", r.Messages, o.sms, r.Rejected, r.Bad, r.BadWhy, wctx.Err())
+		case <-tick.C:
+			if err := b.p.running(); err != nil {
+				return nil, err
+			}
+			r := st.result(posted)
+			logf("sms: %d messages at the stand-in, %d 429s", r.Messages, r.Rejected)
+		}
+	}
+	_, c, err := b.waitSent(ctx, incident, "sms", o.sms, time.Minute)
+	if err != nil {
+		return nil, err
+	}
+	time.Sleep(time.Second) // anything more is a duplicate
+	run := &smsRun{Configured: o.smsRate, Workers: o.smsWorkers, StandinRate: o.standinRate, StandinBurst: o.standinBurst,
+		APICall: apiTook, Result: st.result(posted), Final: c}
+	logf("sms: %d messages, steady %.2f/s, %d 429s", run.Result.Messages, run.Result.Steady, run.Result.Rejected)
+	return run, nil
+}
+
+func writeCSV(path string, n int, row func(i int) string) error {
+	var sb strings.Builder
+	sb.Grow(n * 32)
+	sb.WriteString("mode,address\n")
+	for i := range n {
+		sb.WriteString(row(i))
+		sb.WriteByte('\n')
+	}
+	return os.WriteFile(path, []byte(sb.String()), 0o600)
+}
+
+// perfTop summarises a perf recording: the functions with the most samples
+// of their own, and with the most including their callees.
+func perfTop(ctx context.Context, file string) string {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	var sb strings.Builder
+	for _, v := range []struct{ title, children string }{{"self", "--no-children"}, {"including callees", "--children"}} {
+		out, err := run(ctx, "", os.Environ(), "perf", "report", "-i", file, "--stdio", v.children, "--call-graph=none",
+			"--sort", "symbol", "--percent-limit", "1.5")
+		if err != nil {
+			fmt.Fprintf(&sb, "perf report (%s): %v\n", v.title, err)
+			continue
+		}
+		fmt.Fprintf(&sb, "### perf: %s\n", v.title)
+		for line := range strings.SplitSeq(out, "\n") {
+			// perf pads every line to the terminal width and adds IPC
+			// columns ("-      -") that a software clock cannot fill.
+			line = strings.TrimRight(line, " ")
+			line = strings.TrimRight(strings.TrimSuffix(line, "-      -"), " ")
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			sb.WriteString(line + "\n")
+		}
+	}
+	return sb.String()
+}
+
+// machine describes where the run happened.
+type machine struct {
+	CPUs   int
+	Model  string
+	MemGB  float64
+	Go     string
+	Kernel string
+	Date   string
+	Commit string
+	Load   string // 1, 5 and 15 minutes
+}
+
+func describeMachine(ctx context.Context) machine {
+	m := machine{CPUs: runtime.NumCPU(), Go: runtime.Version(), Date: time.Now().UTC().Format("2006-01-02 15:04 UTC")}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for line := range strings.SplitSeq(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.Model = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if kb, err := procStatusKBFile("/proc/meminfo", "MemTotal"); err == nil {
+		m.MemGB = float64(kb) / (1 << 20)
+	}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(b)); len(f) >= 3 {
+			m.Load = strings.Join(f[:3], " ")
+		}
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.Kernel = strings.TrimSpace(string(b))
+	}
+	if out, err := run(ctx, "", os.Environ(), "go", "version"); err == nil {
+		m.Go = strings.TrimPrefix(strings.TrimSpace(out), "go version ")
+	}
+	if root, err := moduleRoot(); err == nil {
+		if out, err := run(ctx, root, os.Environ(), "git", "rev-parse", "--short", "HEAD"); err == nil {
+			m.Commit = strings.TrimSpace(out)
+			if out, err := run(ctx, root, os.Environ(), "git", "status", "--porcelain", "--untracked-files=no"); err == nil && strings.TrimSpace(out) != "" {
+				m.Commit += " (with uncommitted changes)"
+			}
+		}
+	}
+	return m
+}
