@@ -280,7 +280,7 @@ func (s *Service) Create(ctx context.Context, in Input) (Component, error) {
 		_, err = tx.ExecContext(ctx, `INSERT INTO components
 			(id, name, description, position, group_id, is_group, showcase, only_show_if_degraded, start_date, status, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)`,
-			id, *in.Name, optString(in.Description), pos, nullIfEmpty(groupID),
+			id, *in.Name, optString(in.Description), pos, sqlite.NullString(groupID),
 			deref(in.Showcase, true), deref(in.OnlyShowIfDegraded, false), optString(in.StartDate),
 			status, sqlite.FormatTime(now), sqlite.FormatTime(now))
 		if err != nil {
@@ -338,8 +338,8 @@ func (s *Service) Update(ctx context.Context, id string, in Input) (Component, e
 		apply(&c.StartDate, in.StartDate)
 		_, err = tx.ExecContext(ctx, `UPDATE components SET name = ?, description = ?, position = ?, group_id = ?,
 			showcase = ?, only_show_if_degraded = ?, start_date = ?, updated_at = ? WHERE id = ?`,
-			c.Name, nullIfEmpty(c.Description), c.Position, nullIfEmpty(c.GroupID), c.Showcase,
-			c.OnlyShowIfDegraded, nullIfEmpty(c.StartDate), sqlite.FormatTime(now), id)
+			c.Name, sqlite.NullString(c.Description), c.Position, sqlite.NullString(c.GroupID), c.Showcase,
+			c.OnlyShowIfDegraded, sqlite.NullString(c.StartDate), sqlite.FormatTime(now), id)
 		if err != nil {
 			return fmt.Errorf("components: update %s: %w", id, err)
 		}
@@ -512,7 +512,7 @@ func (s *Service) UpdateGroup(ctx context.Context, id string, in GroupInput) (Co
 		apply(&g.Description, in.Description)
 		apply(&g.Position, in.Position)
 		_, err = tx.ExecContext(ctx, `UPDATE components SET name = ?, description = ?, position = ?, updated_at = ? WHERE id = ?`,
-			g.Name, nullIfEmpty(g.Description), g.Position, sqlite.FormatTime(s.now()), id)
+			g.Name, sqlite.NullString(g.Description), g.Position, sqlite.FormatTime(s.now()), id)
 		if err != nil {
 			return fmt.Errorf("components: update group %s: %w", id, err)
 		}
@@ -652,14 +652,7 @@ func optString(p *string) any {
 	if p == nil {
 		return nil
 	}
-	return nullIfEmpty(*p)
-}
-
-func nullIfEmpty(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
+	return sqlite.NullString(*p)
 }
 
 // Count returns how many components and groups exist.

@@ -283,7 +283,7 @@ func (s *Service) saveTx(ctx context.Context, tx *sql.Tx, in Incident) error {
 		to_maintenance_state = ?, to_operational_state = ?, notify_at_start = ?, notify_at_end = ?,
 		postmortem_body = ?, postmortem_published_at = ?, postmortem_notified = ?, updated_at = ?
 		WHERE id = ?`,
-		in.Name, in.Status, in.Impact, nullIfEmpty(string(in.ImpactOverride)),
+		in.Name, in.Status, in.Impact, sqlite.NullString(string(in.ImpactOverride)),
 		sqlite.FormatTime(in.StartedAt), sqlite.NullTime(in.MonitoringAt), sqlite.NullTime(in.ResolvedAt),
 		sqlite.NullTime(in.ScheduledFor), sqlite.NullTime(in.ScheduledUntil),
 		a.RemindPrior, sqlite.NullTime(in.RemindedAt), a.AutoInProgress, a.AutoCompleted,
@@ -332,13 +332,6 @@ func (s *Service) openElsewhereTx(ctx context.Context, tx *sql.Tx, incidentID, c
 		return false, fmt.Errorf("incidents: check other incidents: %w", err)
 	}
 	return n > 0, nil
-}
-
-func nullIfEmpty(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }
 
 func timePtr(t time.Time) *time.Time { return &t }

@@ -409,7 +409,7 @@ func (d *Dispatcher) ack(ctx context.Context, results []result) error {
 					stamp, stamp, r.d.ID)
 			case r.outcome == OutcomeSent:
 				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET state = 'sent', sent_at = ?, provider_id = ?, claimed_at = NULL, data = '',
-					error_code = '', last_error = '', updated_at = ? WHERE id = ?`, stamp, nullString(r.providerID), stamp, r.d.ID)
+					error_code = '', last_error = '', updated_at = ? WHERE id = ?`, stamp, sqlite.NullString(r.providerID), stamp, r.d.ID)
 				if err == nil {
 					err = d.audience.DeliveredTx(ctx, tx, r.d)
 				}

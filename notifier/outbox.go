@@ -98,8 +98,8 @@ func (o *Outbox) AddTx(ctx context.Context, tx *sql.Tx, e Event) error {
 	_, err = tx.ExecContext(ctx, `INSERT INTO notification_events
 		(kind, incident_id, update_id, component_id, old_status, new_status, component_ids, deliver_notifications, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.Kind, nullString(e.IncidentID), nullString(e.UpdateID), nullString(e.ComponentID),
-		nullString(e.OldStatus), nullString(e.NewStatus), string(idsJSON), e.DeliverNotifications,
+		e.Kind, sqlite.NullString(e.IncidentID), sqlite.NullString(e.UpdateID), sqlite.NullString(e.ComponentID),
+		sqlite.NullString(e.OldStatus), sqlite.NullString(e.NewStatus), string(idsJSON), e.DeliverNotifications,
 		sqlite.FormatTime(e.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("notifier: add %s event: %w", e.Kind, err)
@@ -154,13 +154,6 @@ func (o *Outbox) Events(ctx context.Context, f EventFilter) ([]Event, error) {
 		return nil, fmt.Errorf("notifier: list events: %w", err)
 	}
 	return events, nil
-}
-
-func nullString(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }
 
 func decodeIDs(s string, dst *[]string) error {

@@ -61,3 +61,12 @@ func (s *OptTimeScanner) Scan(v any) error {
 	*s.dst = &t
 	return nil
 }
+
+// NullString stores s, or NULL when it is empty: optional text columns keep
+// "unset" as NULL.
+func NullString(s string) driver.Value {
+	if s == "" {
+		return nil
+	}
+	return s
+}
