@@ -26,19 +26,22 @@ import (
 
 // app is Beacon wired together: the one place that builds every part.
 type app struct {
-	cfg         Config
-	log         *slog.Logger
-	now         func() time.Time
-	db          *sqlite.DB
-	outbox      *notifier.Outbox
-	components  *components.Service
-	incidents   *incidents.Service
-	keys        *apikeys.Store
-	public      *publicCache
-	metrics     *metrics
-	limiter     *keyLimiter
-	templates   *templates.Set
-	pageID      string
+	cfg        Config
+	log        *slog.Logger
+	now        func() time.Time
+	db         *sqlite.DB
+	outbox     *notifier.Outbox
+	components *components.Service
+	incidents  *incidents.Service
+	keys       *apikeys.Store
+	public     *publicCache
+	metrics    *metrics
+	limiter    *keyLimiter
+	templates  *templates.Set
+	pageID     string
+	// pageCache is the Cache-Control value of public responses, as bytes
+	// once rather than converted on every request.
+	pageCache   []byte
 	subscribers *subscribers.Service
 	dispatcher  *notifier.Dispatcher
 	// senders are the configured channels; a channel without settings has
@@ -112,6 +115,7 @@ func (a *app) build(ctx context.Context) error {
 		return fmt.Errorf("initialise page: %w", err)
 	}
 	a.pageID = page.ID
+	a.pageCache = []byte(cfg.PageCache)
 	a.webhooks = webhook.Config{AllowPrivate: cfg.WebhookAllowPrivate}
 	a.subscribers, err = subscribers.NewService(ctx, db, a.components, a.outbox, now, subscribers.Config{
 		SMSCountries: cfg.SMSCountries,

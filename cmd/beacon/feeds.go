@@ -54,7 +54,7 @@ func (a *app) atomFeed(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.atom.send(c, "application/atom+xml; charset=utf-8", a.cfg.PageCache)
+	return s.atom.send(c, "application/atom+xml; charset=utf-8", a.pageCache)
 }
 
 func (a *app) rssFeed(c *fiber.Ctx) error {
@@ -62,5 +62,5 @@ func (a *app) rssFeed(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.rss.send(c, "application/rss+xml; charset=utf-8", a.cfg.PageCache)
+	return s.rss.send(c, "application/rss+xml; charset=utf-8", a.pageCache)
 }

@@ -496,7 +496,7 @@ func (a *app) indexPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.index.send(c, htmlType, a.cfg.PageCache)
+	return s.index.send(c, htmlType, a.pageCache)
 }
 
 func (a *app) incidentPage(c *fiber.Ctx) error {
@@ -516,7 +516,7 @@ func (a *app) incidentPage(c *fiber.Ctx) error {
 	if err != nil {
 		return a.notFoundPage(c, err)
 	}
-	return r.send(c, htmlType, a.cfg.PageCache)
+	return r.send(c, htmlType, a.pageCache)
 }
 
 func (a *app) historyPage(c *fiber.Ctx) error {
@@ -535,7 +535,7 @@ func (a *app) historyPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return r.send(c, htmlType, a.cfg.PageCache)
+	return r.send(c, htmlType, a.pageCache)
 }
 
 // notFoundPage answers 404 with a page for visitors (err says why, for

@@ -256,11 +256,11 @@ var (
 
 // send writes r with its validators, answering 304 to a matching
 // If-None-Match and sending the gzip form to clients that accept it.
-func (r *resource) send(c *fiber.Ctx, contentType, cacheControl string) error {
+func (r *resource) send(c *fiber.Ctx, contentType string, cacheControl []byte) error {
 	h := &c.Response().Header
 	h.SetContentType(contentType)
 	h.SetCanonical(hdrETag, r.etagBytes)
-	h.SetCanonical(hdrCacheControl, []byte(cacheControl))
+	h.SetCanonical(hdrCacheControl, cacheControl)
 	h.SetCanonical(hdrVary, valAcceptEnc)
 	// Peek, not c.Get: with Immutable, c.Get copies every value.
 	req := &c.Request().Header
@@ -299,6 +299,6 @@ func (a *app) apiV2(path string) fiber.Handler {
 			return err
 		}
 		c.Response().Header.SetCanonical(hdrACAO, valStar) // also without Origin, so shared caches serve it to widgets
-		return s.api[path].send(c, fiber.MIMEApplicationJSONCharsetUTF8, a.cfg.PageCache)
+		return s.api[path].send(c, fiber.MIMEApplicationJSONCharsetUTF8, a.pageCache)
 	}
 }
