@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	netmail "net/mail"
 	"sync"
 	"time"
 
@@ -25,12 +26,18 @@ import (
 // tens of seconds to several minutes.
 const defaultMaxIdle = 10 * time.Second
 
+// maxPooledBuffer is the largest composing buffer kept for reuse: a rare
+// huge message should not pin its memory.
+const maxPooledBuffer = 256 << 10
+
 // Sender sends email over a pool of SMTP connections. It is safe for
 // concurrent use; at most Config.Pool messages are in flight at once.
 type Sender struct {
 	cfg   Config
 	log   *slog.Logger
 	slots chan *conn // idle slots; a Send holds one while it sends
+	from  string     // the From header
+	bufs  sync.Pool  // of *[]byte, for composing messages
 
 	done      chan struct{} // closed by Close
 	closeOnce sync.Once
@@ -66,8 +73,10 @@ func newSender(cfg Config, log *slog.Logger, tlsConfig *tls.Config, maxIdle time
 		cfg:   cfg,
 		log:   log.With("smtp_host", cfg.Host, "smtp_port", cfg.Port),
 		slots: make(chan *conn, cfg.Pool),
+		from:  (&netmail.Address{Name: cfg.FromName, Address: cfg.From}).String(),
 		done:  make(chan struct{}),
 	}
+	s.bufs.New = func() any { b := make([]byte, 0, 8<<10); return &b }
 	for range cfg.Pool {
 		c, err := newConn(cfg, tlsConfig, maxIdle)
 		if err != nil {
@@ -83,9 +92,14 @@ func newSender(cfg Config, log *slog.Logger, tlsConfig *tls.Config, maxIdle time
 // *notifier.SendError: Permanent for a 5xx reply or a message that cannot
 // be sent, temporary otherwise, with the reply code when there is one.
 func (s *Sender) Send(ctx context.Context, m notifier.Message) (string, error) {
-	msg, msgID, err := s.compose(m)
+	bp := s.bufs.Get().(*[]byte)
+	defer s.bufs.Put(bp)
+	data, env, err := s.compose((*bp)[:0], m, time.Now())
 	if err != nil {
 		return "", notifier.Permanent("", fmt.Errorf("email: compose message to %s: %w", mask(m.To), err))
+	}
+	if cap(data) <= maxPooledBuffer {
+		*bp = data[:0] // keep the grown buffer for the next message
 	}
 	c, err := s.acquire(ctx)
 	if err != nil {
@@ -93,7 +107,7 @@ func (s *Sender) Send(ctx context.Context, m notifier.Message) (string, error) {
 	}
 	defer s.release(c)
 
-	err = c.send(ctx, msg)
+	err = c.send(ctx, env, data)
 	if err != nil && ctx.Err() == nil {
 		if f, _ := classify(err); f == failConn {
 			// A connection gone stale or cut mid-message: one more try
@@ -101,7 +115,7 @@ func (s *Sender) Send(ctx context.Context, m notifier.Message) (string, error) {
 			// server took the message, this can deliver it twice, which
 			// beats losing it.
 			s.log.Warn("email: connection failed, redialling", "to", mask(m.To), "err", redact(err.Error(), m.To))
-			err = c.send(ctx, msg)
+			err = c.send(ctx, env, data)
 		}
 	}
 	if err != nil {
@@ -110,7 +124,7 @@ func (s *Sender) Send(ctx context.Context, m notifier.Message) (string, error) {
 		}
 		return "", sendError(err, m.To)
 	}
-	return msgID, nil
+	return env.msgID, nil
 }
 
 // acquire waits for a free slot.

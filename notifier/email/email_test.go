@@ -17,8 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wneessen/go-mail"
-
 	"github.com/beacon-status/beacon/notifier"
 )
 
@@ -341,9 +339,9 @@ func TestSendClassifiesReplies(t *testing.T) {
 			if strings.Contains(err.Error(), testTo) {
 				t.Errorf("error %q names the full recipient address", err)
 			}
-			var me *mail.SendError
-			if !errors.As(err, &me) {
-				t.Errorf("error %v does not wrap go-mail's SendError", err)
+			var te *textproto.Error
+			if !errors.As(err, &te) || te.Code != tt.code {
+				t.Errorf("error %v does not wrap the server's reply %d", err, tt.code)
 			}
 			if got := srv.receivedCount(); got != 0 {
 				t.Errorf("refused message delivered %d times, want 0", got)

@@ -6,8 +6,6 @@ import (
 	"regexp"
 	"strconv"
 
-	"github.com/wneessen/go-mail"
-
 	"github.com/beacon-status/beacon/notifier"
 )
 
@@ -27,19 +25,29 @@ const (
 	failPerm
 )
 
-// classify reads an error from go-mail. go-mail reports a broken or missing
-// connection as a SendError with code 0, and a dial failure as a plain
-// error; only a reply code tells a temporary refusal from a permanent one.
+// refusal is the server refusing part of a mail transaction.
+type refusal struct {
+	stage string // "mail", "rcpt", "data" or "message" (after the message's final dot)
+	err   error  // a *textproto.Error
+}
+
+func (e *refusal) Error() string { return "smtp " + e.stage + ": " + e.err.Error() }
+func (e *refusal) Unwrap() error { return e.err }
+
+// classify reads an error from a send. A broken or missing connection, a
+// timeout or a failure to connect is failConn; only a reply code to the
+// transaction tells a temporary refusal from a permanent one.
 func classify(err error) (failure, int) {
-	var se *mail.SendError
-	if errors.As(err, &se) {
-		switch se.Reason {
-		case mail.ErrGetSender, mail.ErrGetRcpts, mail.ErrNoUnencoded:
-			return failPerm, 0
+	var re *refusal
+	if errors.As(err, &re) {
+		var te *textproto.Error
+		errors.As(re.err, &te)
+		code := 0
+		if te != nil {
+			code = te.Code
 		}
-		code := se.ErrorCode()
 		switch {
-		case se.Reason == mail.ErrSMTPMailFrom && code >= 500:
+		case re.stage == "mail" && code >= 500:
 			// The server refused our sender address: a configuration
 			// problem, not the recipient's, so it must not count towards
 			// quarantining anyone. Retried with backoff.
@@ -51,7 +59,7 @@ func classify(err error) (failure, int) {
 		case code >= 500 && code < 600:
 			return failPerm, code
 		}
-		return failConn, 0
+		return failConn, code
 	}
 	// Failures while connecting (greeting, EHLO, STARTTLS, AUTH) say nothing
 	// about the recipient, whatever their code: they stay temporary.

@@ -1,14 +1,17 @@
 package email
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/base32"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"mime"
 	netmail "net/mail"
+	"slices"
 	"strings"
-
-	"github.com/wneessen/go-mail"
+	"time"
 
 	"github.com/beacon-status/beacon/notifier"
 )
@@ -16,66 +19,235 @@ import (
 // reservedHeaders are written from the message's own fields; setting them
 // again through Message.Headers would duplicate or contradict them.
 var reservedHeaders = map[string]bool{
-	"from": true, "to": true, "cc": true, "bcc": true, "reply-to": true, "subject": true,
+	"from": true, "to": true, "cc": true, "bcc": true, "reply-to": true, "subject": true, "date": true,
 	"mime-version": true, "content-type": true, "content-transfer-encoding": true,
 }
 
-// knownHeaders maps the headers Beacon sets to go-mail's spelling, so that
-// "Message-Id" does not end up beside the Message-ID go-mail would add.
-var knownHeaders = map[string]mail.Header{
-	"message-id":            mail.HeaderMessageID,
-	"in-reply-to":           mail.HeaderInReplyTo,
-	"references":            mail.HeaderReferences,
-	"list-unsubscribe":      mail.HeaderListUnsubscribe,
-	"list-unsubscribe-post": mail.HeaderListUnsubscribePost,
+// knownHeaders are the headers Beacon sets, in the spelling they are
+// written with, so that "message-id" and "Message-ID" are one header.
+var knownHeaders = map[string]string{
+	"message-id":            "Message-ID",
+	"in-reply-to":           "In-Reply-To",
+	"references":            "References",
+	"list-unsubscribe":      "List-Unsubscribe",
+	"list-unsubscribe-post": "List-Unsubscribe-Post",
 }
 
-// compose builds the go-mail message for m and returns it with the
-// Message-ID it carries. Its errors are the message's fault: sending it
-// again cannot help.
-func (s *Sender) compose(m notifier.Message) (*mail.Msg, string, error) {
-	msg := mail.NewMsg(mail.WithNoDefaultUserAgent())
-	msg.FromMailAddress(&netmail.Address{Name: s.cfg.FromName, Address: s.cfg.From})
-	if err := msg.To(m.To); err != nil {
-		return nil, "", errors.New("invalid recipient address")
-	}
-	msg.Subject(m.Subject)
+// maxLine is the longest line written, as RFC 2045 asks of
+// quoted-printable and RFC 2047 of encoded headers (76 with the CRLF
+// excluded); header lines fold at spaces to stay near it.
+const maxLine = 76
 
-	var msgID string
+// envelope is what the SMTP transaction needs besides the message.
+type envelope struct {
+	from, to string // bare addresses
+	msgID    string
+}
+
+// compose appends the RFC 5322 form of m to buf: headers, then the text
+// and HTML as multipart/alternative (text alone when there is no HTML),
+// both UTF-8 and quoted-printable, lines ending in CRLF. The result is
+// ready for SMTP DATA as it is: no line starts with a dot. It returns the
+// envelope and the Message-ID the message carries: m's own "Message-ID"
+// header if set, otherwise a new one. Its errors are the message's fault:
+// sending it again cannot help.
+//
+// go-mail's Msg would do the same, but it encodes both parts byte by byte
+// through mime/quotedprintable and textproto's dot writer for every
+// recipient, which made MIME encoding the largest single cost of a
+// fan-out to many subscribers.
+func (s *Sender) compose(buf []byte, m notifier.Message, now time.Time) ([]byte, envelope, error) {
+	env := envelope{from: s.cfg.From}
+	to, err := netmail.ParseAddress(m.To)
+	if err != nil || to.Name != "" || strings.ContainsAny(to.Address, "\r\n<>") {
+		return buf, env, errors.New("invalid recipient address")
+	}
+	env.to = to.Address
+
+	type header struct{ name, value string }
+	extra := make([]header, 0, len(m.Headers))
 	for key, value := range m.Headers {
 		if !validHeaderName(key) {
-			return nil, "", fmt.Errorf("invalid header name %q", key)
+			return buf, env, fmt.Errorf("invalid header name %q", key)
 		}
 		lower := strings.ToLower(key)
 		if reservedHeaders[lower] {
-			return nil, "", fmt.Errorf("header %s is set from the message itself", key)
+			return buf, env, fmt.Errorf("header %s is set from the message itself", key)
 		}
 		if strings.ContainsAny(value, "\r\n") {
-			return nil, "", fmt.Errorf("header %s contains a line break", key)
+			return buf, env, fmt.Errorf("header %s contains a line break", key)
 		}
-		name := mail.Header(key)
+		name := key
 		if known, ok := knownHeaders[lower]; ok {
 			name = known
 		}
-		if name == mail.HeaderMessageID {
-			msgID = value
+		if name == "Message-ID" {
+			env.msgID = value
 		}
-		// SetGenHeader leaves ASCII values as they are (it only encodes
-		// words that need RFC 2047) and folds long lines at spaces.
-		msg.SetGenHeader(name, value)
+		extra = append(extra, header{name, value})
 	}
-	if msgID == "" {
-		msgID = newMessageID(s.cfg.From)
-		msg.SetGenHeader(mail.HeaderMessageID, msgID)
+	if env.msgID == "" {
+		env.msgID = newMessageID(s.cfg.From)
+		extra = append(extra, header{"Message-ID", env.msgID})
 	}
+	slices.SortFunc(extra, func(a, b header) int { return strings.Compare(a.name, b.name) })
 
-	if m.HTML != "" {
-		msg.SetBodyString(mail.TypeTextPlain, m.Text)
-		msg.AddAlternativeString(mail.TypeTextHTML, m.HTML)
-	} else {
-		msg.SetBodyString(mail.TypeTextPlain, m.Text)
+	buf = appendHeader(buf, "Date", now.Format(time.RFC1123Z))
+	buf = appendHeader(buf, "From", s.from)
+	buf = appendHeader(buf, "To", "<"+env.to+">")
+	buf = appendHeader(buf, "Subject", encodeWord(m.Subject))
+	for _, h := range extra {
+		// Values are left as they are when ASCII; only words that need
+		// it are encoded (RFC 2047).
+		buf = appendHeader(buf, h.name, encodeWord(h.value))
 	}
-	return msg, msgID, nil
+	buf = append(buf, "MIME-Version: 1.0\r\n"...)
+
+	if m.HTML == "" {
+		buf = appendPartHeader(buf, "text/plain")
+		buf = appendQP(buf, m.Text)
+		return dotSafe(buf), env, nil
+	}
+	var rnd [16]byte
+	_, _ = rand.Read(rnd[:]) // crypto/rand.Read never fails
+	var boundary [32]byte
+	hex.Encode(boundary[:], rnd[:])
+	buf = append(buf, "Content-Type: multipart/alternative;\r\n boundary="...)
+	buf = append(buf, boundary[:]...)
+	buf = append(buf, "\r\n\r\n--"...)
+	buf = append(buf, boundary[:]...)
+	buf = append(buf, "\r\n"...)
+	buf = appendPartHeader(buf, "text/plain")
+	buf = appendQP(buf, m.Text)
+	buf = append(buf, "\r\n--"...)
+	buf = append(buf, boundary[:]...)
+	buf = append(buf, "\r\n"...)
+	buf = appendPartHeader(buf, "text/html")
+	buf = appendQP(buf, m.HTML)
+	buf = append(buf, "\r\n--"...)
+	buf = append(buf, boundary[:]...)
+	buf = append(buf, "--\r\n"...)
+	return dotSafe(buf), env, nil
+}
+
+// appendPartHeader writes the headers of a UTF-8, quoted-printable text
+// part and the blank line after them.
+func appendPartHeader(buf []byte, mediaType string) []byte {
+	buf = append(buf, "Content-Transfer-Encoding: quoted-printable\r\nContent-Type: "...)
+	buf = append(buf, mediaType...)
+	return append(buf, "; charset=UTF-8\r\n\r\n"...)
+}
+
+// encodeWord encodes s per RFC 2047 when it holds anything but printable
+// ASCII (which includes a CR or LF), and returns it unchanged otherwise.
+func encodeWord(s string) string { return mime.QEncoding.Encode("UTF-8", s) }
+
+// appendHeader writes "name: value" folded at spaces so that lines stay
+// near maxLine characters where the value allows.
+func appendHeader(buf []byte, name, value string) []byte {
+	buf = append(buf, name...)
+	buf = append(buf, ':')
+	n := len(name) + 1
+	for word := range strings.SplitSeq(value, " ") {
+		if n+1+len(word) > maxLine && n > len(name)+1 {
+			buf = append(buf, "\r\n"...)
+			n = 0
+		}
+		buf = append(buf, ' ')
+		buf = append(buf, word...)
+		n += 1 + len(word)
+	}
+	return append(buf, "\r\n"...)
+}
+
+// qpSafe marks the bytes quoted-printable writes as they are: printable
+// ASCII but "=". Spaces and tabs are safe too except before a line break.
+var qpSafe = func() (t [256]bool) {
+	for c := '!'; c <= '~'; c++ {
+		t[c] = c != '='
+	}
+	t[' '], t['\t'] = true, true
+	return t
+}()
+
+const upperHex = "0123456789ABCDEF"
+
+// appendQP appends s encoded as quoted-printable (RFC 2045), with every
+// line break written as CRLF and lines of at most maxLine characters. A
+// dot that would start a line is encoded, so that the result needs no
+// dot-stuffing for SMTP.
+func appendQP(buf []byte, s string) []byte {
+	n := 0 // characters on the current line
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c == '\n' || c == '\r' {
+			if c == '\r' && i+1 < len(s) && s[i+1] == '\n' {
+				i++
+			}
+			buf = append(buf, '\r', '\n')
+			n = 0
+			i++
+			continue
+		}
+		// A run of bytes written as they are, as long as the line has room.
+		j := i
+		for j < len(s) && j-i < maxLine-1-n && qpSafe[s[j]] && !(s[j] == '.' && n == 0 && j == i) {
+			if (s[j] == ' ' || s[j] == '\t') && (j+1 == len(s) || s[j+1] == '\n' || s[j+1] == '\r') {
+				break
+			}
+			j++
+		}
+		if j > i {
+			buf = append(buf, s[i:j]...)
+			n += j - i
+			i = j
+			if i < len(s) && n >= maxLine-1 && s[i] != '\n' && s[i] != '\r' {
+				buf = append(buf, "=\r\n"...)
+				n = 0
+			}
+			continue
+		}
+		literal := qpSafe[c] && !(c == '.' && n == 0)
+		if (c == ' ' || c == '\t') && (i+1 == len(s) || s[i+1] == '\n' || s[i+1] == '\r') {
+			literal = false // trailing white space would be lost in transport
+		}
+		width := 1
+		if !literal {
+			width = 3
+		}
+		if n+width > maxLine-1 {
+			buf = append(buf, "=\r\n"...)
+			n = 0
+			continue // look at c again: a dot now starts the line
+		}
+		if literal {
+			buf = append(buf, c)
+		} else {
+			buf = append(buf, '=', upperHex[c>>4], upperHex[c&0x0f])
+		}
+		n += width
+		i++
+	}
+	return buf
+}
+
+// dotSafe dot-stuffs msg for SMTP DATA (RFC 5321 4.5.2) in the rare case
+// that a line starts with a dot: only a header can, since the parts are
+// written without one.
+func dotSafe(msg []byte) []byte {
+	if !bytes.Contains(msg, []byte("\n.")) && !bytes.HasPrefix(msg, []byte(".")) {
+		return msg
+	}
+	out := make([]byte, 0, len(msg)+16)
+	atStart := true
+	for _, c := range msg {
+		if atStart && c == '.' {
+			out = append(out, '.')
+		}
+		out = append(out, c)
+		atStart = c == '\n'
+	}
+	return out
 }
 
 // validHeaderName reports whether name is a field name per RFC 5322: printable

@@ -1,0 +1,98 @@
+package email
+
+import (
+	"bytes"
+	"io"
+	"math/rand/v2"
+	"mime/quotedprintable"
+	"strings"
+	"testing"
+)
+
+// TestAppendQP checks the quoted-printable encoder against the standard
+// library's decoder, and the line rules SMTP needs: CRLF only, at most
+// 76 characters, no line starting with a dot.
+func TestAppendQP(t *testing.T) {
+	tests := map[string]string{
+		"empty":                "",
+		"plain":                "We are investigating.",
+		"equals":               `<p style="margin:0">a=b</p>`,
+		"utf-8":                "Investigating – naïve café ✓",
+		"trailing space":       "line one  \nline two\t\nend ",
+		"dots":                 ".\n..start\nmiddle.\n.",
+		"crlf and cr":          "a\r\nb\rc\n\nd",
+		"long line":            strings.Repeat("abcdefghij", 30),
+		"long line of escapes": strings.Repeat("é=", 60),
+		"long with spaces":     strings.Repeat("word ", 40) + "\n" + strings.Repeat(".", 200),
+		"control":              "tab\there\x00nul\x7fdel",
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := []byte("ab .=\t\r\n\xc3\xa9-")
+	for i := range 200 {
+		b := make([]byte, rng.IntN(400))
+		for j := range b {
+			b[j] = alphabet[rng.IntN(len(alphabet))]
+		}
+		tests["random "+string(rune('A'+i%26))+string(rune('a'+i/26))] = string(b)
+	}
+	for name, in := range tests {
+		t.Run(name, func(t *testing.T) {
+			out := appendQP(nil, in)
+			got, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(out)))
+			if err != nil {
+				t.Fatalf("decode %q: %v", out, err)
+			}
+			// Line breaks come back as CRLF whatever they were.
+			want := strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(in, "\r\n", "\n"), "\r", "\n"), "\n", "\r\n")
+			if string(got) != want {
+				t.Errorf("round trip of %q:\ngot  %q\nwant %q\nencoded %q", in, got, want, out)
+			}
+			for _, line := range strings.Split(string(out), "\r\n") {
+				if len(line) > maxLine {
+					t.Errorf("line of %d characters: %q", len(line), line)
+				}
+				if strings.HasPrefix(line, ".") {
+					t.Errorf("line starts with a dot: %q", line)
+				}
+				if strings.ContainsAny(line, "\r\n") {
+					t.Errorf("bare CR or LF in %q", line)
+				}
+				if strings.HasSuffix(line, " ") || strings.HasSuffix(line, "\t") {
+					t.Errorf("trailing white space in %q", line)
+				}
+			}
+		})
+	}
+}
+
+func TestDotSafe(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"a\r\nb\r\n", "a\r\nb\r\n"},
+		{".a\r\n..b\r\nc.\r\n", "..a\r\n...b\r\nc.\r\n"},
+	}
+	for _, tt := range tests {
+		if got := string(dotSafe([]byte(tt.in))); got != tt.want {
+			t.Errorf("dotSafe(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestAppendHeaderFolds(t *testing.T) {
+	value := strings.Repeat("<https://status.example.com/unsubscribe/abcdefghij> ", 4)
+	got := string(appendHeader(nil, "List-Unsubscribe", strings.TrimSpace(value)))
+	lines := strings.Split(strings.TrimSuffix(got, "\r\n"), "\r\n")
+	if len(lines) < 2 {
+		t.Fatalf("got %q, want it folded", got)
+	}
+	for i, line := range lines {
+		if len(line) > maxLine {
+			t.Errorf("line %d has %d characters: %q", i, len(line), line)
+		}
+		if i > 0 && !strings.HasPrefix(line, " ") {
+			t.Errorf("continuation line %q does not start with a space", line)
+		}
+	}
+	if unfolded := strings.ReplaceAll(got, "\r\n ", " "); unfolded != "List-Unsubscribe: "+strings.TrimSpace(value)+"\r\n" {
+		t.Errorf("unfolded %q", unfolded)
+	}
+}
