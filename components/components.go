@@ -80,6 +80,7 @@ type Service struct {
 	outbox  *notifier.Outbox
 	now     func() time.Time
 	changed func()
+	uptime  uptimeCache
 }
 
 // NewService returns a service on db that writes component status events to

@@ -2,8 +2,12 @@ package components
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/beacon-status/beacon/internal/sqlite"
@@ -115,39 +119,194 @@ func (s *Service) Uptime(ctx context.Context, id string, first, last time.Time, 
 	return compute(c, intervals, first, end, loc, now), nil
 }
 
-// UptimeMany is Uptime for several components at once, with one query:
-// what the public page needs to draw every component's bars.
+// UptimeMany is Uptime for several components at once: what the public
+// page needs to draw every component's bars. The page is rebuilt after every
+// change and once a minute, while a component's history rarely changes and
+// its past days never do; so the history of the range and the days already
+// over are kept in memory per component, and a call reads one version row
+// per component, reloads the history only of those whose version moved (see
+// migration 0003) and computes only the days still running.
 func (s *Service) UptimeMany(ctx context.Context, comps []Component, first, last time.Time, loc *time.Location, now time.Time) (map[string]Uptime, error) {
 	first, end, err := dayRange(first, last, loc)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Read.QueryContext(ctx, `SELECT component_id, status, started_at, ended_at FROM component_status_intervals
-		WHERE started_at < ? AND (ended_at IS NULL OR ended_at > ?) ORDER BY component_id, started_at, id`,
-		sqlite.FormatTime(end), sqlite.FormatTime(first))
+	histories, err := s.uptime.load(ctx, s.db.Read, comps, first, end, loc)
 	if err != nil {
-		return nil, fmt.Errorf("components: uptime: %w", err)
-	}
-	defer rows.Close()
-	byID := map[string][]Interval{}
-	for rows.Next() {
-		var id string
-		var iv Interval
-		if err := rows.Scan(&id, &iv.Status, sqlite.Time(&iv.Start), sqlite.OptTime(&iv.End)); err != nil {
-			return nil, fmt.Errorf("components: uptime: %w", err)
-		}
-		byID[id] = append(byID[id], iv)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("components: uptime: %w", err)
 	}
 	out := make(map[string]Uptime, len(comps))
 	for _, c := range comps {
 		if !c.Group {
-			out[c.ID] = compute(c, byID[c.ID], first, end, loc, now)
+			out[c.ID] = histories.uptime(c, now)
 		}
 	}
 	return out, nil
+}
+
+// uptimeCache keeps, for one range of days, each component's history and
+// the days of it already computed that can no longer change.
+type uptimeCache struct {
+	mu     sync.Mutex
+	cur    *rangeHistory
+	loaded int // components whose history was read by the last load, for tests
+}
+
+// rangeHistory is the history of every component over one range of days.
+type rangeHistory struct {
+	first, end time.Time
+	loc        *time.Location
+	days       []dayBounds
+	byID       map[string]*componentHistory
+}
+
+// componentHistory is one component's intervals over the range, as of
+// version, and the days computed from them that had ended when computed.
+type componentHistory struct {
+	version   int64
+	intervals []Interval
+
+	mu        sync.Mutex // guards what follows: concurrent callers share it
+	dataStart time.Time  // what done was computed with
+	done      []Day      // the range's first len(done) days
+}
+
+// dayBounds is one calendar day in the page's zone.
+type dayBounds struct {
+	start, end time.Time
+	date       string
+}
+
+func newDays(first, end time.Time, loc *time.Location) []dayBounds {
+	var days []dayBounds
+	for dayStart := first; dayStart.Before(end); {
+		dayEnd := time.Date(dayStart.Year(), dayStart.Month(), dayStart.Day()+1, 0, 0, 0, 0, loc)
+		days = append(days, dayBounds{start: dayStart, end: dayEnd, date: dayStart.Format(time.DateOnly)})
+		dayStart = dayEnd
+	}
+	return days
+}
+
+// load returns the histories of comps over [first, end), reading from the
+// database only the components whose history version differs from the
+// cached one (all of them when the range changed). Versions and intervals
+// are read in one transaction, so they agree.
+func (uc *uptimeCache) load(ctx context.Context, db *sql.DB, comps []Component, first, end time.Time, loc *time.Location) (*rangeHistory, error) {
+	uc.mu.Lock()
+	defer uc.mu.Unlock()
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT component_id, version FROM component_history_versions`)
+	if err != nil {
+		return nil, err
+	}
+	versions := map[string]int64{}
+	for rows.Next() {
+		var id string
+		var v int64
+		if err := rows.Scan(&id, &v); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		versions[id] = v
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+
+	old := uc.cur
+	if old == nil || !old.first.Equal(first) || !old.end.Equal(end) || old.loc.String() != loc.String() {
+		old = nil
+	}
+	next := &rangeHistory{first: first, end: end, loc: loc, byID: make(map[string]*componentHistory, len(comps))}
+	if old != nil {
+		next.days = old.days
+	} else {
+		next.days = newDays(first, end, loc)
+	}
+	var stale []any
+	for _, c := range comps {
+		if c.Group {
+			continue
+		}
+		v := versions[c.ID]
+		if old != nil {
+			if h, ok := old.byID[c.ID]; ok && h.version == v {
+				next.byID[c.ID] = h
+				continue
+			}
+		}
+		next.byID[c.ID] = &componentHistory{version: v, intervals: []Interval{}}
+		stale = append(stale, c.ID)
+	}
+	uc.loaded = len(stale)
+	// In chunks, to stay below SQLite's limit on parameters.
+	for len(stale) > 0 {
+		n := min(len(stale), 500)
+		if err := next.read(ctx, tx, stale[:n]); err != nil {
+			return nil, err
+		}
+		stale = stale[n:]
+	}
+	uc.cur = next
+	return next, nil
+}
+
+// read loads the intervals of components ids over the range.
+func (r *rangeHistory) read(ctx context.Context, tx *sql.Tx, ids []any) error {
+	args := append([]any{sqlite.FormatTime(r.end), sqlite.FormatTime(r.first)}, ids...)
+	rows, err := tx.QueryContext(ctx, `SELECT component_id, status, started_at, ended_at FROM component_status_intervals
+		WHERE started_at < ? AND (ended_at IS NULL OR ended_at > ?) AND component_id IN (?`+strings.Repeat(`, ?`, len(ids)-1)+`)
+		ORDER BY component_id, started_at, id`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var iv Interval
+		if err := rows.Scan(&id, &iv.Status, sqlite.Time(&iv.Start), sqlite.OptTime(&iv.End)); err != nil {
+			return err
+		}
+		h := r.byID[id]
+		h.intervals = append(h.intervals, iv)
+	}
+	return rows.Err()
+}
+
+// uptime computes c's uptime at now, reusing the days already over.
+func (r *rangeHistory) uptime(c Component, now time.Time) Uptime {
+	h := r.byID[c.ID]
+	ds := dataStart(c, h.intervals, r.loc)
+	h.mu.Lock()
+	done := h.done
+	if !h.dataStart.Equal(ds) || len(done) > 0 && now.Before(r.days[len(done)-1].end) {
+		done = nil
+	}
+	h.mu.Unlock()
+
+	u := Uptime{ComponentID: c.ID, Days: make([]Day, len(r.days))}
+	copy(u.Days, done)
+	computeDays(u.Days[len(done):], r.days[len(done):], h.intervals, ds, now)
+	u.sum()
+
+	// Days that ended before now will not change until the history does.
+	over, _ := slices.BinarySearchFunc(r.days, now, func(d dayBounds, t time.Time) int {
+		if d.end.After(t) {
+			return 1
+		}
+		return -1
+	})
+	if over > len(done) {
+		h.mu.Lock()
+		h.done, h.dataStart = slices.Clone(u.Days[:over]), ds
+		h.mu.Unlock()
+	}
+	return u
 }
 
 // dayRange turns the calendar days first..last into [start, end) in loc.
@@ -163,55 +322,91 @@ func dayRange(first, last time.Time, loc *time.Location) (time.Time, time.Time, 
 	return start, end, nil
 }
 
-// compute splits c's history intervals over the days of [first, end).
-func compute(c Component, intervals []Interval, first, end time.Time, loc *time.Location, now time.Time) Uptime {
-	dataStart := c.CreatedAt
+// dataStart is when c's history starts: its start_date when set (time
+// before its first recorded status counts as operational), otherwise its
+// creation or its first interval, whichever is earlier.
+func dataStart(c Component, intervals []Interval, loc *time.Location) time.Time {
+	ds := c.CreatedAt
 	if c.StartDate != "" {
 		if d, err := time.ParseInLocation(time.DateOnly, c.StartDate, loc); err == nil {
-			dataStart = d
+			return d
 		}
+		return ds
 	}
-	if c.StartDate == "" && len(intervals) > 0 && intervals[0].Start.Before(dataStart) {
-		dataStart = intervals[0].Start
+	if len(intervals) > 0 && intervals[0].Start.Before(ds) {
+		ds = intervals[0].Start
 	}
+	return ds
+}
 
-	u := Uptime{ComponentID: c.ID}
-	for dayStart := first; dayStart.Before(end); {
-		dayEnd := time.Date(dayStart.Year(), dayStart.Month(), dayStart.Day()+1, 0, 0, 0, 0, loc)
-		day := Day{Date: dayStart.Format(time.DateOnly)}
-		from, to := later(dayStart, dataStart), earlier(dayEnd, now)
-		if !to.After(from) {
-			day.NoData = true
-		} else {
-			day.Tracked = to.Sub(from)
-			for _, iv := range intervals {
-				ivEnd := now
-				if iv.End != nil {
-					ivEnd = *iv.End
-				}
-				overlap := earlier(ivEnd, to).Sub(later(iv.Start, from))
-				if overlap <= 0 {
-					continue
-				}
-				switch iv.Status {
-				case MajorOutage:
-					day.MajorOutage += overlap
-				case PartialOutage:
-					day.PartialOut += overlap
-				case DegradedPerformance:
-					day.Degraded += overlap
-				case UnderMaintenance:
-					day.Maintenance += overlap
-				}
-			}
-			u.Tracked += day.Tracked
-			u.MajorOutage += day.MajorOutage
-			u.PartialOut += day.PartialOut
-		}
-		u.Days = append(u.Days, day)
-		dayStart = dayEnd
-	}
+// compute splits c's history intervals over the days of [first, end).
+func compute(c Component, intervals []Interval, first, end time.Time, loc *time.Location, now time.Time) Uptime {
+	days := newDays(first, end, loc)
+	u := Uptime{ComponentID: c.ID, Days: make([]Day, len(days))}
+	computeDays(u.Days, days, intervals, dataStart(c, intervals, loc), now)
+	u.sum()
 	return u
+}
+
+// computeDays fills out[i] with the time intervals spent in each status
+// during days[i], counting only time from dataStart to now. Intervals are
+// visited once each, together with the days they overlap.
+func computeDays(out []Day, days []dayBounds, intervals []Interval, dataStart, now time.Time) {
+	type span struct{ from, to time.Time }
+	spans := make([]span, len(days))
+	for i, d := range days {
+		out[i] = Day{Date: d.date}
+		from, to := later(d.start, dataStart), earlier(d.end, now)
+		if !to.After(from) {
+			out[i].NoData = true
+			continue
+		}
+		out[i].Tracked = to.Sub(from)
+		spans[i] = span{from, to}
+	}
+	for _, iv := range intervals {
+		ivEnd := now
+		if iv.End != nil {
+			ivEnd = *iv.End
+		}
+		// Days that end by the interval's start, or start at or after its
+		// end, cannot overlap it.
+		i, _ := slices.BinarySearchFunc(days, iv.Start, func(d dayBounds, t time.Time) int {
+			if d.end.After(t) {
+				return 1
+			}
+			return -1
+		})
+		for ; i < len(days) && days[i].start.Before(ivEnd); i++ {
+			if out[i].NoData {
+				continue
+			}
+			overlap := earlier(ivEnd, spans[i].to).Sub(later(iv.Start, spans[i].from))
+			if overlap <= 0 {
+				continue
+			}
+			switch iv.Status {
+			case MajorOutage:
+				out[i].MajorOutage += overlap
+			case PartialOutage:
+				out[i].PartialOut += overlap
+			case DegradedPerformance:
+				out[i].Degraded += overlap
+			case UnderMaintenance:
+				out[i].Maintenance += overlap
+			}
+		}
+	}
+}
+
+// sum totals u's days.
+func (u *Uptime) sum() {
+	u.Tracked, u.MajorOutage, u.PartialOut = 0, 0, 0
+	for _, d := range u.Days {
+		u.Tracked += d.Tracked
+		u.MajorOutage += d.MajorOutage
+		u.PartialOut += d.PartialOut
+	}
 }
 
 func later(a, b time.Time) time.Time {

@@ -18,6 +18,28 @@ import (
 //
 //	go test ./cmd/beacon -run '^$' -bench Rebuild -benchtime 20x
 func BenchmarkRebuild(b *testing.B) {
+	a := seedRebuild(b)
+	ctx := context.Background()
+	if _, err := a.public.get(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		a.public.invalidate()
+		s, err := a.public.get(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(s.index.body) == 0 {
+			b.Fatal("empty page")
+		}
+	}
+}
+
+// seedRebuild returns an app with 100 components and 1,000 incidents over
+// the last 120 days, each with three updates and a component outage, the
+// last few still open.
+func seedRebuild(b *testing.B) *app {
 	env := newTestEnv(b)
 	ctx := context.Background()
 	a := env.app
@@ -53,18 +75,5 @@ func BenchmarkRebuild(b *testing.B) {
 			}
 		}
 	}
-	if _, err := a.public.get(ctx); err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	for b.Loop() {
-		a.public.invalidate()
-		s, err := a.public.get(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(s.index.body) == 0 {
-			b.Fatal("empty page")
-		}
-	}
+	return a
 }
