@@ -18,7 +18,7 @@ import (
 	"github.com/yuin/goldmark/extension"
 )
 
-//go:embed email sms pages
+//go:embed email sms pages console
 var files embed.FS
 
 // Set is every template, parsed.
@@ -41,7 +41,7 @@ func Load() (*Set, error) {
 		markdown: goldmark.New(goldmark.WithExtensions(extension.Linkify, extension.Strikethrough)),
 		policy:   bluemonday.UGCPolicy().RequireNoFollowOnLinks(true),
 	}
-	s.html = htmltemplate.New("").Funcs(htmltemplate.FuncMap{"markdown": s.Markdown})
+	s.html = htmltemplate.New("").Funcs(htmltemplate.FuncMap{"markdown": s.Markdown, "add": func(a, b int) int { return a + b }})
 	s.text = texttemplate.New("")
 	err := fs.WalkDir(files, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/apikeys"
 	"github.com/beacon-status/beacon/internal/sqlite"
 	"github.com/beacon-status/beacon/notifier"
@@ -34,6 +35,7 @@ type app struct {
 	components *components.Service
 	incidents  *incidents.Service
 	keys       *apikeys.Store
+	accounts   *accounts.Store
 	public     *publicCache
 	metrics    *metrics
 	limiter    *keyLimiter
@@ -66,6 +68,7 @@ func openDB(ctx context.Context, cfg Config) (*sqlite.DB, error) {
 	}
 	err = db.Migrate(ctx,
 		apikeys.Migrations(),
+		accounts.Migrations(),
 		notifier.Migrations(),
 		components.Migrations(),
 		subscribers.Migrations(),
@@ -105,6 +108,7 @@ func (a *app) build(ctx context.Context) error {
 	a.components = components.NewService(db, a.outbox, now, a.changed)
 	a.incidents = incidents.NewService(db, a.components, a.outbox, now, a.changed)
 	a.keys = apikeys.NewStore(db, now)
+	a.accounts = accounts.NewStore(db, now, accounts.Config{BcryptCost: cfg.BcryptCost})
 	a.metrics = newMetrics(db)
 	a.limiter = newKeyLimiter(cfg.APIRate, cfg.APIBurst, now)
 	page, err := a.components.EnsurePage(ctx, components.PageInput{

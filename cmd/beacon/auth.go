@@ -42,6 +42,7 @@ func (a *app) requireKey(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 		return c.Status(fiber.StatusTooManyRequests).JSON(errorJSON{Message: "Rate limit exceeded: retry after the number of seconds in Retry-After."})
 	}
+	c.Locals("actor", "API key "+key.Name)
 	// The page id never changes once made.
 	if id := c.Params("page_id"); id != "" && id != a.pageID {
 		return c.Status(fiber.StatusNotFound).JSON(errorJSON{Message: "Page not found."})

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -8,9 +9,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/sqlite"
 )
 
@@ -161,4 +164,74 @@ func runSubscribers(ctx context.Context, args []string, getenv func(string) stri
 		})
 	}
 	return fmt.Errorf("unknown subscribers command %q", sub)
+}
+
+// runUser manages console users: create (printing a one-time set-password
+// link, or reading the password from stdin) and list.
+func runUser(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("usage: beacon user create --email E --role admin|responder [--password-stdin] | list")
+	}
+	sub, args := args[0], args[1:]
+	switch sub {
+	case "create":
+		var email, role string
+		var fromStdin bool
+		return withApp(ctx, "user create", args, getenv, stderr,
+			func(fs *flag.FlagSet) {
+				fs.StringVar(&email, "email", "", "the user's email address (required)")
+				fs.StringVar(&role, "role", "responder", "admin or responder")
+				fs.BoolVar(&fromStdin, "password-stdin", false, "read the password from the first line of stdin instead of printing a link")
+			},
+			func(a *app, _ []string) error {
+				var password string
+				if fromStdin {
+					line, err := bufio.NewReader(io.LimitReader(stdin, 4096)).ReadString('\n')
+					if err != nil && !errors.Is(err, io.EOF) {
+						return fmt.Errorf("user create: read password: %w", err)
+					}
+					password = strings.TrimRight(line, "\r\n")
+					if err := accounts.CheckPassword(password); err != nil {
+						return fmt.Errorf("user create: %w", err)
+					}
+				}
+				u, err := a.accounts.CreateUser(ctx, email, accounts.Role(role))
+				if err != nil {
+					return fmt.Errorf("user create: %w", err)
+				}
+				if fromStdin {
+					if err := a.accounts.SetPassword(ctx, u.ID, password); err != nil {
+						a.accounts.DeleteUser(ctx, u.ID) // nothing half-made
+						return fmt.Errorf("user create: %w", err)
+					}
+					fmt.Fprintf(stdout, "created %s (%s) with the password given\n", u.Email, u.Role)
+					return nil
+				}
+				token, err := a.accounts.PasswordLink(ctx, u.ID)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(stderr, "created %s (%s); this one-time link sets the password (72 hours):\n", u.Email, u.Role)
+				fmt.Fprintln(stdout, a.passwordURL(token))
+				return nil
+			})
+	case "list":
+		return withApp(ctx, "user list", args, getenv, stderr, nil, func(a *app, _ []string) error {
+			users, err := a.accounts.Users(ctx)
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "ID\tEMAIL\tROLE\tPASSWORD\tCREATED")
+			for _, u := range users {
+				pw := "not set"
+				if u.HasPassword {
+					pw = "set"
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", u.ID, u.Email, u.Role, pw, u.CreatedAt.Format(time.RFC3339))
+			}
+			return w.Flush()
+		})
+	}
+	return fmt.Errorf("user: unknown subcommand %q", sub)
 }

@@ -45,6 +45,9 @@ type Config struct {
 	Delivery            map[string]*channelSettings
 	MaxAttempts         int           // BEACON_DELIVERY_MAX_ATTEMPTS
 	RetryBase           time.Duration // BEACON_RETRY_BASE
+	// BcryptCost hashes staff passwords; zero is bcrypt's default. Only
+	// tests lower it, to keep sign-ins fast.
+	BcryptCost int
 }
 
 // channelSettings are one channel's workers and rate.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -24,6 +25,18 @@ func (a *app) handleError(c *fiber.Ctx, err error) error {
 	status, body := a.classify(err)
 	if status >= 500 {
 		a.log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
+	}
+	if strings.HasPrefix(c.Path(), "/console") && c.Get("X-Requested-With") == "" {
+		title := "Something went wrong"
+		switch {
+		case status == fiber.StatusNotFound:
+			title, body.Message = "Not found", "It may have been deleted. Go back to the list and try again."
+		case status < 500:
+			title = "That did not work"
+		default:
+			body.Message = "The server could not do this. Try again; if it keeps failing, the server's log says why."
+		}
+		return a.consoleMessage(c, status, title, body.Message)
 	}
 	return c.Status(status).JSON(body)
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // testClock is a clock tests move by hand.
@@ -61,6 +62,7 @@ func testConfig(tb testing.TB, dir string) Config {
 	}
 	cfg.DataDir = dir
 	cfg.APIRate, cfg.APIBurst = 1000, 1000
+	cfg.BcryptCost = bcrypt.MinCost
 	return cfg
 }
 

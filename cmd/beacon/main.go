@@ -34,6 +34,10 @@ Commands:
   apikey create --name N    create a management API key and print it once
   apikey list               list API keys
   apikey revoke ID          revoke an API key (by id or prefix)
+  user create --email E --role admin|responder [--password-stdin]
+                            add a console user; prints a one-time set-password
+                            link, or reads the password from stdin
+  user list                 list console users
   backup --to FILE          write a consistent copy of the live database
   subscribers import FILE   import subscribers from CSV (mode,address[,phone_country,components])
   subscribers export        write every subscriber as CSV to stdout
@@ -57,6 +61,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runMigrate(ctx, args, getenv, stdout, stderr)
 	case "apikey":
 		return runAPIKey(ctx, args, getenv, stdout, stderr)
+	case "user":
+		return runUser(ctx, args, getenv, os.Stdin, stdout, stderr)
 	case "backup":
 		return runBackup(ctx, args, getenv, stdout, stderr)
 	case "subscribers":
@@ -94,6 +100,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer a.Close()
 	if n, err := a.components.Count(ctx); err == nil && n == 0 {
 		log.Info("the page has no components yet: run `beacon demo` for an example, or create them through the API (see README)")
+	}
+	if token, ok, err := a.accounts.FirstRunLink(ctx); err != nil {
+		return err
+	} else if ok {
+		log.Warn("no console users yet: open this one-time link to create the first admin (it works for 72 hours)",
+			"url", a.passwordURL(token))
 	}
 	return a.serve(ctx, ready)
 }

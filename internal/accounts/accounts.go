@@ -167,9 +167,9 @@ func normalEmail(raw string) (string, error) {
 	return e, nil
 }
 
-// checkPassword enforces the password rules: at least 10 characters, and at
+// CheckPassword enforces the password rules: at least 10 characters, and at
 // most 72 bytes, which is all bcrypt reads.
-func checkPassword(p string) error {
+func CheckPassword(p string) error {
 	switch {
 	case utf8.RuneCountInString(p) < 10:
 		return &ValidationError{Field: "password", Msg: "Use a password of at least 10 characters."}
@@ -323,7 +323,7 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 
 // SetPassword sets a user's password and ends their other sessions.
 func (s *Store) SetPassword(ctx context.Context, id, password string) error {
-	if err := checkPassword(password); err != nil {
+	if err := CheckPassword(password); err != nil {
 		return err
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte(password), s.cfg.BcryptCost)
@@ -429,7 +429,7 @@ func (s *Store) linkTx(ctx context.Context, q queryer, token string) (Link, erro
 // UseLink spends a one-time token: it sets the user's password, or for a
 // first-run link creates the admin with email. It returns the user.
 func (s *Store) UseLink(ctx context.Context, token, email, password string) (User, error) {
-	if err := checkPassword(password); err != nil {
+	if err := CheckPassword(password); err != nil {
 		return User{}, err
 	}
 	var u User

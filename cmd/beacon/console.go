@@ -1,0 +1,229 @@
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/beacon-status/beacon/internal/accounts"
+)
+
+// The staff console's cookies. The session cookie holds the session's
+// secret (the server keeps only its hash); the CSRF cookie guards the forms
+// shown before sign-in; the flash cookie carries one message across a
+// redirect.
+const (
+	sessionCookie = "beacon_session"
+	csrfCookie    = "beacon_csrf"
+	flashCookie   = "beacon_flash"
+	csrfField     = "_csrf"
+)
+
+// consoleView is what every console page gets: the signed-in user, the
+// CSRF token its forms carry, the section it belongs to and a message.
+type consoleView struct {
+	Title    string
+	PageName string
+	User     accounts.User
+	CSRF     string
+	Section  string
+	Flash    string
+	Error    string            // a message for the whole form
+	Errors   map[string]string // messages beside fields, by field name
+	Data     any
+}
+
+// IsAdmin reports whether the signed-in user is an admin.
+func (v consoleView) IsAdmin() bool { return v.User.Role == accounts.Admin }
+
+// session returns the signed-in session of a console request.
+func session(c *fiber.Ctx) accounts.Session {
+	s, _ := c.Locals("session").(accounts.Session)
+	return s
+}
+
+// secureCookies reports whether cookies get the Secure flag: always when
+// Beacon is reached over HTTPS (by its base URL or this request).
+func (a *app) secureCookies(c *fiber.Ctx) bool {
+	return strings.HasPrefix(a.cfg.BaseURL, "https://") || c.Protocol() == "https"
+}
+
+func (a *app) setCookie(c *fiber.Ctx, name, value string, maxAge time.Duration) {
+	c.Cookie(&fiber.Cookie{
+		Name: name, Value: value, Path: "/console", HTTPOnly: true, Secure: a.secureCookies(c),
+		SameSite: fiber.CookieSameSiteLaxMode, MaxAge: int(maxAge.Seconds()),
+	})
+}
+
+func (a *app) clearCookie(c *fiber.Ctx, name string) {
+	c.Cookie(&fiber.Cookie{Name: name, Value: "", Path: "/console", HTTPOnly: true, Secure: a.secureCookies(c),
+		SameSite: fiber.CookieSameSiteLaxMode, MaxAge: -1})
+}
+
+// requireSession lets a request through only with a live session; others
+// are sent to the sign-in page, which brings them back afterwards.
+func (a *app) requireSession(c *fiber.Ctx) error {
+	sess, err := a.accounts.Session(c.UserContext(), c.Cookies(sessionCookie))
+	if errors.Is(err, accounts.ErrExpired) {
+		if c.Cookies(sessionCookie) != "" {
+			a.clearCookie(c, sessionCookie)
+		}
+		next := ""
+		if c.Method() == fiber.MethodGet {
+			next = "?next=" + url.QueryEscape(c.OriginalURL())
+		}
+		if c.Get("X-Requested-With") != "" || c.Accepts("text/html", "application/json") == "application/json" {
+			return c.Status(fiber.StatusUnauthorized).JSON(errorJSON{Message: "Your session has ended: sign in again."})
+		}
+		return c.Redirect("/console/signin"+next, fiber.StatusSeeOther)
+	}
+	if err != nil {
+		return err
+	}
+	c.Locals("session", sess)
+	c.Locals("actor", "user "+sess.User.Email)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Next()
+}
+
+// requireAdmin keeps admin screens from responders.
+func (a *app) requireAdmin(c *fiber.Ctx) error {
+	if session(c).User.Role != accounts.Admin {
+		return a.consoleMessage(c, fiber.StatusForbidden, "Admins only",
+			"This needs an admin. Ask an admin of this page to do it, or to make you one.")
+	}
+	return c.Next()
+}
+
+// checkCSRF refuses a state-changing console request whose form (or
+// X-CSRF-Token header) does not carry the session's token. Before sign-in
+// the token is the one in the CSRF cookie (a double-submit token).
+func (a *app) checkCSRF(c *fiber.Ctx) error {
+	if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
+		return c.Next()
+	}
+	want := session(c).CSRFToken
+	if want == "" {
+		want = c.Cookies(csrfCookie)
+	}
+	got := c.Get("X-CSRF-Token")
+	if got == "" {
+		got = c.FormValue(csrfField)
+	}
+	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		return a.consoleMessage(c, fiber.StatusForbidden, "This form has expired",
+			"The form was missing its security token, or it came from another site. Go back, reload the page and try again.")
+	}
+	return c.Next()
+}
+
+// preSessionCSRF returns the token for the signed-out forms, setting its
+// cookie when there is none.
+func (a *app) preSessionCSRF(c *fiber.Ctx) string {
+	if t := c.Cookies(csrfCookie); len(t) >= 32 && len(t) <= 64 {
+		return t
+	}
+	t := newToken()
+	a.setCookie(c, csrfCookie, t, 24*time.Hour)
+	return t
+}
+
+// newToken returns 32 random bytes, URL-safe encoded.
+func newToken() string {
+	var b [32]byte
+	rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// flash sets a message shown once on the next console page.
+func (a *app) flash(c *fiber.Ctx, msg string) {
+	a.setCookie(c, flashCookie, url.QueryEscape(msg), time.Minute)
+}
+
+// seeOther redirects after a successful form post, with a message.
+func (a *app) seeOther(c *fiber.Ctx, to, msg string) error {
+	if msg != "" {
+		a.flash(c, msg)
+	}
+	return c.Redirect(to, fiber.StatusSeeOther)
+}
+
+// renderConsole renders the console template name with the page's frame.
+func (a *app) renderConsole(c *fiber.Ctx, status int, name string, v consoleView) error {
+	sess := session(c)
+	v.User = sess.User
+	if v.CSRF == "" {
+		v.CSRF = sess.CSRFToken
+	}
+	if f := c.Cookies(flashCookie); f != "" {
+		v.Flash, _ = url.QueryUnescape(f)
+		a.clearCookie(c, flashCookie)
+	}
+	if page, err := a.components.Page(c.UserContext()); err == nil {
+		v.PageName = page.Name
+	}
+	var buf bytes.Buffer
+	if err := a.templates.HTML(&buf, "console/"+name+".html", v); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set("X-Frame-Options", "DENY")
+	c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' https: data:; style-src 'self'; frame-ancestors 'none'; form-action 'self'")
+	c.Set("Referrer-Policy", "same-origin")
+	c.Type("html", "utf-8")
+	return c.Status(status).Send(buf.Bytes())
+}
+
+// consoleMessage renders a page that only says something.
+func (a *app) consoleMessage(c *fiber.Ctx, status int, title, msg string) error {
+	return a.renderConsole(c, status, "message", consoleView{Title: title, Error: msg})
+}
+
+// formError renders name again with the submitted values and err beside
+// its field (or above the form), with status 422.
+func (a *app) formError(c *fiber.Ctx, name string, v consoleView, err error) error {
+	field, msg, ok := a.fieldError(err)
+	if !ok {
+		return err
+	}
+	if v.Errors == nil {
+		v.Errors = map[string]string{}
+	}
+	if field != "" {
+		v.Errors[field] = msg
+	}
+	v.Error = "Please correct the highlighted field: " + msg
+	if field == "" {
+		v.Error = msg
+	}
+	return a.renderConsole(c, fiber.StatusUnprocessableEntity, name, v)
+}
+
+// fieldError turns a domain validation error into a field and a message.
+func (a *app) fieldError(err error) (field, msg string, ok bool) {
+	var accV *accounts.ValidationError
+	if errors.As(err, &accV) {
+		return accV.Field, accV.Msg, true
+	}
+	var req *requestError
+	if errors.As(err, &req) && req.status < 500 {
+		return req.field, req.Error(), true
+	}
+	status, body := a.classify(err)
+	if status == fiber.StatusUnprocessableEntity || status == fiber.StatusConflict {
+		return body.Field, body.Message, true
+	}
+	for _, e := range []error{accounts.ErrExists, accounts.ErrLastAdmin} {
+		if errors.Is(err, e) {
+			return "", e.Error(), true
+		}
+	}
+	return "", "", false
+}

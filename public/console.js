@@ -1,0 +1,33 @@
+// The console's progressive enhancements; every action works without them.
+// 1. Forms with data-confirm ask before they submit.
+// 2. An incident page whose notifications are still going out refreshes
+//    each update's delivery counts every two seconds until they settle.
+document.addEventListener("submit", (e) => {
+  const msg = e.target.dataset && e.target.dataset.confirm;
+  if (msg && !window.confirm(msg)) e.preventDefault();
+});
+
+(() => {
+  const box = document.getElementById("deliveries");
+  if (!box || !box.dataset.busy) return;
+  const line = (u) => {
+    if (u.preparing) return "Preparing notifications…";
+    if (!u.channels || !u.channels.length) return "Notifications — no notifications";
+    return "Notifications — " + u.channels.map((c) =>
+      `${c.channel}: ${c.sent} sent, ${c.pending + c.sending} pending, ${c.failed} failed`).join(" · ");
+  };
+  const tick = async () => {
+    try {
+      const r = await fetch(box.dataset.url, { headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" });
+      if (!r.ok) return;
+      const data = await r.json();
+      for (const el of box.querySelectorAll("[data-update]")) {
+        const u = data.updates[el.dataset.update];
+        if (u && el.textContent !== "Subscribers were not notified.") el.textContent = line(u);
+      }
+      if (!data.busy) return;
+    } catch (_) { /* try again on the next tick */ }
+    setTimeout(tick, 2000);
+  };
+  setTimeout(tick, 1000);
+})();
