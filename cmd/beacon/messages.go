@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/beacon-status/beacon/components"
@@ -55,6 +58,13 @@ type eventView struct {
 	update   *incidents.Update
 	view     mailView
 	webhook  map[string]json.RawMessage // "incident" or "component_update" + "component"
+	host     string                     // for Message-IDs
+	// email is the email rendered once for every recipient, with holes
+	// for their links; nil until the first email recipient, or when the
+	// holes could not be made to match a full rendering (each email is
+	// then rendered whole).
+	email     *mailLayout
+	emailDone bool
 }
 
 // Render implements notifier.Renderer.
@@ -192,6 +202,7 @@ func (m messages) eventView(ctx context.Context, snap *snapshot, e *notifier.Eve
 	}
 	v.Subject = fmt.Sprintf("[%s] %s: %s", snap.page.Name, v.StatusLabel, in.Name)
 	ev.view = v
+	ev.host = mailHost(a.cfg.BaseURL)
 	var payload any = r.incident(in)
 	if in.Kind == incidents.KindMaintenance {
 		payload = r.maintenances([]incidents.Incident{in})[0]
@@ -203,18 +214,27 @@ func (m messages) eventView(ctx context.Context, snap *snapshot, e *notifier.Eve
 // eventMessage renders one subscriber's copy of an event.
 func (m messages) eventMessage(snap *snapshot, d notifier.Delivery, sub subscribers.Subscriber, ev *eventView) (notifier.Message, error) {
 	a := m.a
-	manage := a.cfg.BaseURL + "/subscriptions/manage?token=" + url.QueryEscape(a.subscribers.Link(subscribers.PurposeManage, sub.ID))
-	unsub := a.cfg.BaseURL + "/unsubscribe/" + url.PathEscape(a.subscribers.Link(subscribers.PurposeUnsubscribe, sub.ID))
+	manageToken := url.QueryEscape(a.subscribers.Link(subscribers.PurposeManage, sub.ID))
+	unsubToken := url.PathEscape(a.subscribers.Link(subscribers.PurposeUnsubscribe, sub.ID))
+	manage := a.cfg.BaseURL + manageLinkPath + manageToken
+	unsub := a.cfg.BaseURL + unsubscribeLinkPath + unsubToken
 	switch d.Channel {
 	case notifier.Email:
-		v := ev.view
-		v.ManageURL, v.UnsubscribeURL = manage, unsub
-		msg, err := m.email(v, "email/incident")
-		if err != nil {
-			return msg, err
+		if !ev.emailDone {
+			ev.email, ev.emailDone = m.layout(ev.view, "email/incident"), true
 		}
-		host := mailHost(a.cfg.BaseURL)
-		thread := fmt.Sprintf("<incident-%s.%s@%s>", ev.incident.ID, sub.ID, host)
+		var msg notifier.Message
+		if ev.email != nil && ev.email.fits(manageToken, unsubToken) {
+			msg = ev.email.fill(manageToken, unsubToken)
+		} else {
+			v := ev.view
+			v.ManageURL, v.UnsubscribeURL = manage, unsub
+			var err error
+			if msg, err = m.email(v, "email/incident"); err != nil {
+				return msg, err
+			}
+		}
+		thread := "<incident-" + ev.incident.ID + "." + sub.ID + "@" + ev.host + ">"
 		msg.Headers = map[string]string{
 			"List-Unsubscribe":      "<" + unsub + ">",
 			"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -223,7 +243,7 @@ func (m messages) eventMessage(snap *snapshot, d notifier.Delivery, sub subscrib
 			// The first message of an incident is the thread's root.
 			msg.Headers["Message-ID"] = thread
 		} else {
-			msg.Headers["Message-ID"] = fmt.Sprintf("<event-%d.%s@%s>", d.EventID, sub.ID, host)
+			msg.Headers["Message-ID"] = "<event-" + strconv.FormatInt(d.EventID, 10) + "." + sub.ID + "@" + ev.host + ">"
 			msg.Headers["In-Reply-To"] = thread
 			msg.Headers["References"] = thread
 		}
@@ -316,6 +336,131 @@ func (m messages) render(subject, name string, data any) (notifier.Message, erro
 		return notifier.Message{}, err
 	}
 	return notifier.Message{Subject: subject, HTML: html.String(), Text: text.String()}, nil
+}
+
+// The paths of the links in every email, before the subscriber's token.
+const (
+	manageLinkPath      = "/subscriptions/manage?token="
+	unsubscribeLinkPath = "/unsubscribe/"
+)
+
+// mailLayout is an event's email rendered once, with holes where each
+// recipient's manage and unsubscribe tokens go: executing the templates
+// (Markdown included) for every recipient was the largest cost of a
+// fan-out after MIME encoding.
+type mailLayout struct {
+	subject    string
+	text, html layoutPart
+}
+
+// layoutPart is rendered text cut at the holes: pieces[0], the value of
+// holes[0], pieces[1], … pieces[len(holes)].
+type layoutPart struct {
+	pieces []string
+	holes  []int // 0: manage token, 1: unsubscribe token
+	size   int   // bytes in pieces
+}
+
+// layout renders the email template name for v with markers in place of
+// the tokens and cuts it at the markers. It checks the result against a
+// full rendering with real-looking tokens and returns nil on any
+// difference, or when the markers do not survive rendering intact.
+func (m messages) layout(v mailView, name string) *mailLayout {
+	var rnd [8]byte
+	_, _ = rand.Read(rnd[:])
+	marker := "bcnhole" + hex.EncodeToString(rnd[:])
+	base := v
+	base.ManageURL = m.a.cfg.BaseURL + manageLinkPath + marker + "m"
+	base.UnsubscribeURL = m.a.cfg.BaseURL + unsubscribeLinkPath + marker + "u"
+	msg, err := m.email(base, name)
+	if err != nil {
+		return nil
+	}
+	l := &mailLayout{subject: msg.Subject}
+	var ok1, ok2 bool
+	l.text, ok1 = cutLayout(msg.Text, marker)
+	l.html, ok2 = cutLayout(msg.HTML, marker)
+	if !ok1 || !ok2 || len(l.text.holes) == 0 {
+		return nil
+	}
+	// The same email rendered whole must come out identical.
+	const tryManage, tryUnsub = "manage.s0me-id_1.0.AbC~9%2F", "unsubscribe.s0me-id_1.0.XyZ-8"
+	check := v
+	check.ManageURL = m.a.cfg.BaseURL + manageLinkPath + tryManage
+	check.UnsubscribeURL = m.a.cfg.BaseURL + unsubscribeLinkPath + tryUnsub
+	want, err := m.email(check, name)
+	if err != nil {
+		return nil
+	}
+	if got := l.fill(tryManage, tryUnsub); got.Text != want.Text || got.HTML != want.HTML || got.Subject != want.Subject {
+		return nil
+	}
+	return l
+}
+
+// cutLayout splits s at marker+"m" and marker+"u"; false when a marker is
+// followed by anything else.
+func cutLayout(s, marker string) (layoutPart, bool) {
+	var p layoutPart
+	for {
+		i := strings.Index(s, marker)
+		if i < 0 {
+			break
+		}
+		rest := s[i+len(marker):]
+		if rest == "" || (rest[0] != 'm' && rest[0] != 'u') {
+			return p, false
+		}
+		p.pieces = append(p.pieces, s[:i])
+		hole := 0
+		if rest[0] == 'u' {
+			hole = 1
+		}
+		p.holes = append(p.holes, hole)
+		s = rest[1:]
+	}
+	p.pieces = append(p.pieces, s)
+	for _, piece := range p.pieces {
+		p.size += len(piece)
+	}
+	return p, true
+}
+
+// fits reports whether tokens can fill the holes as they are: their
+// characters are left alone by every escaper of text/template and
+// html/template (text, attribute and URL contexts), so the result is what
+// rendering the templates with them would give. url.QueryEscape and
+// url.PathEscape of Beacon's tokens always fit.
+func (l *mailLayout) fits(tokens ...string) bool {
+	for _, t := range tokens {
+		for i := 0; i < len(t); i++ {
+			c := t[i]
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' || c == '%') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// fill returns the email with the tokens in its holes.
+func (l *mailLayout) fill(manage, unsub string) notifier.Message {
+	return notifier.Message{Subject: l.subject, Text: l.text.fill(manage, unsub), HTML: l.html.fill(manage, unsub)}
+}
+
+func (p *layoutPart) fill(values ...string) string {
+	n := p.size
+	for _, h := range p.holes {
+		n += len(values[h])
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i, h := range p.holes {
+		b.WriteString(p.pieces[i])
+		b.WriteString(values[h])
+	}
+	b.WriteString(p.pieces[len(p.pieces)-1])
+	return b.String()
 }
 
 // smsSegments is the most an SMS may take; bodies are shortened to fit.
