@@ -576,8 +576,8 @@ func (a *app) postPostmortem(c *fiber.Ctx) error {
 		if !ok {
 			return err
 		}
-		var s incidentScreen
-		return a.renderIncident(c, fiber.StatusUnprocessableEntity, consoleView{Data: s, Errors: map[string]string{"postmortem_" + field: m}, Error: m})
+		return a.renderIncident(c, fiber.StatusUnprocessableEntity, consoleView{Errors: map[string]string{"postmortem_body": field + " " + m},
+			Error: "The postmortem was not saved: " + field + " " + m})
 	}
 	return a.seeOther(c, "/console/incidents/"+id, msg)
 }

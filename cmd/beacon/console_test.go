@@ -1,0 +1,758 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/accounts"
+	"github.com/beacon-status/beacon/subscribers"
+)
+
+const staffPassword = "a long enough password"
+
+// staff is a signed-in console user driving the app.
+type staff struct {
+	e       *testEnv
+	user    accounts.User
+	session string // the session cookie's value
+	csrf    string
+}
+
+// newStaff creates a user with role and signs them in.
+func (e *testEnv) newStaff(role accounts.Role) *staff {
+	e.t.Helper()
+	ctx := context.Background()
+	n, _ := e.app.accounts.Count(ctx)
+	u, err := e.app.accounts.CreateUser(ctx, fmt.Sprintf("%s%d@example.com", role, n), role)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.app.accounts.SetPassword(ctx, u.ID, staffPassword); err != nil {
+		e.t.Fatal(err)
+	}
+	token, sess, err := e.app.accounts.SignIn(ctx, u.Email, staffPassword, "192.0.2.10", "test")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return &staff{e: e, user: u, session: token, csrf: sess.CSRFToken}
+}
+
+func (s *staff) cookie() string { return sessionCookie + "=" + s.session }
+
+func (s *staff) get(path string) response {
+	s.e.t.Helper()
+	return s.e.do("GET", path, nil, "Cookie", s.cookie())
+}
+
+// post sends a form with the session's CSRF token (unless the form sets
+// _csrf itself, even to nothing).
+func (s *staff) post(path string, form url.Values) response {
+	s.e.t.Helper()
+	if _, ok := form[csrfField]; !ok {
+		form.Set(csrfField, s.csrf)
+	}
+	return s.e.do("POST", path, form.Encode(), "Cookie", s.cookie(), "Content-Type", "application/x-www-form-urlencoded")
+}
+
+// mustPost is post that fails the test unless the status is want.
+func (s *staff) mustPost(want int, path string, form url.Values) response {
+	s.e.t.Helper()
+	res := s.post(path, form)
+	if res.Status != want {
+		s.e.t.Fatalf("POST %s: status %d, want %d: %s", path, res.Status, want, body(res))
+	}
+	return res
+}
+
+// body is the text of a page, shortened for failure messages.
+func body(r response) string {
+	b := string(r.Body)
+	if i := strings.Index(b, `<main`); i >= 0 {
+		b = b[i:]
+	}
+	if len(b) > 1500 {
+		b = b[:1500] + "…"
+	}
+	return b
+}
+
+// consoleFixture is a page with something of everything for the forms to
+// act on.
+type consoleFixture struct {
+	api, web     string // component ids
+	incident     incidents.Incident
+	resolved     incidents.Incident
+	maintenance  incidents.Incident
+	template     incidents.Template
+	subscriber   string
+	keyID        string
+	responderID  string
+	subscriberTo string
+}
+
+func newConsoleFixture(t *testing.T, e *testEnv) consoleFixture {
+	t.Helper()
+	ctx := context.Background()
+	a := e.app
+	var f consoleFixture
+	api, err := a.components.Create(ctx, components.Input{Name: ptr("API")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	web, _ := a.components.Create(ctx, components.Input{Name: ptr("Website")})
+	f.api, f.web = api.ID, web.ID
+	if f.incident, err = a.incidents.Create(ctx, incidents.NewIncident{Name: "Elevated errors", Body: "Looking into it.",
+		Components: map[string]components.Status{f.api: components.PartialOutage}}); err != nil {
+		t.Fatal(err)
+	}
+	if f.resolved, err = a.incidents.Create(ctx, incidents.NewIncident{Name: "Old outage", Status: incidents.Resolved, Body: "Fixed."}); err != nil {
+		t.Fatal(err)
+	}
+	from, until := e.clock.Now().Add(48*time.Hour), e.clock.Now().Add(50*time.Hour)
+	if f.maintenance, err = a.incidents.Create(ctx, incidents.NewIncident{Name: "Database upgrade", ScheduledFor: &from, ScheduledUntil: &until,
+		ComponentIDs: []string{f.web}}); err != nil {
+		t.Fatal(err)
+	}
+	if f.template, err = a.incidents.CreateTemplate(ctx, incidents.TemplateInput{Name: ptr("Slow API"), Title: ptr("Slow API responses")}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := a.subscribers.Subscribe(ctx, subscribers.Signup{Mode: "email", Address: "reader@example.com", SkipConfirmation: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.subscriber = res.Subscriber.ID
+	k, _, _ := a.keys.Create(ctx, "deploy")
+	f.keyID = k.ID
+	u, _ := a.accounts.CreateUser(ctx, "responder-fixture@example.com", accounts.Responder)
+	f.responderID = u.ID
+	return f
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// formCase is one console form: how to fill it well and badly, who may
+// use it, and how to see that it worked.
+type formCase struct {
+	name      string
+	path      func(f consoleFixture) string
+	admin     bool // admins only
+	good      func(f consoleFixture) url.Values
+	goodCode  int  // 303 unless set
+	bad       func(f consoleFixture) url.Values
+	badShows  string // text the re-rendered form must still hold
+	done      func(t *testing.T, e *testEnv, f consoleFixture) bool
+	noSession bool // the form works without signing in (sign-in itself)
+}
+
+func consoleForms() []formCase {
+	long := strings.Repeat("x", 25001)
+	return []formCase{
+		{
+			name: "new incident", path: func(consoleFixture) string { return "/console/incidents" },
+			good: func(f consoleFixture) url.Values {
+				return url.Values{"name": {"Login failures"}, "status": {"identified"}, "body": {"Sign-in fails for some."},
+					"component_" + f.web: {"major_outage"}, "deliver_notifications": {"1"}}
+			},
+			bad: func(f consoleFixture) url.Values {
+				return url.Values{"name": {""}, "status": {"investigating"}, "body": {"Kept body text"}}
+			},
+			badShows: "Kept body text",
+			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
+				list, _ := e.app.incidents.List(context.Background(), incidents.Filter{Query: "Login failures"})
+				web, _ := e.app.components.Get(context.Background(), f.web)
+				return len(list) == 1 && list[0].Status == incidents.Identified && web.Status == components.MajorOutage
+			},
+		},
+		{
+			name: "post update", path: func(f consoleFixture) string { return "/console/incidents/" + f.incident.ID + "/updates" },
+			good: func(f consoleFixture) url.Values {
+				return url.Values{"status": {"monitoring"}, "body": {"A fix is out."}, "component_" + f.api: {"operational"}}
+			},
+			bad:      func(consoleFixture) url.Values { return url.Values{"status": {"exploded"}, "body": {"Kept update text"}} },
+			badShows: "Kept update text",
+			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
+				in, _ := e.app.incidents.Get(context.Background(), f.incident.ID)
+				api, _ := e.app.components.Get(context.Background(), f.api)
+				return in.Status == incidents.Monitoring && in.Updates[0].Body == "A fix is out." && api.Status == components.Operational
+			},
+		},
+		{
+			name: "resolve", path: func(f consoleFixture) string { return "/console/incidents/" + f.incident.ID + "/resolve" },
+			good: func(consoleFixture) url.Values { return url.Values{"body": {"All good now."}, "deliver_notifications": {"1"}} },
+			bad:  func(consoleFixture) url.Values { return url.Values{"body": {long}} },
+			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
+				in, _ := e.app.incidents.Get(context.Background(), f.incident.ID)
+				return in.Status == incidents.Resolved
+			},
+		},
+		{
+			name: "edit update text", path: func(f consoleFixture) string {
+				return "/console/incidents/" + f.incident.ID + "/updates/" + f.incident.Updates[0].ID
+			},
+			good: func(consoleFixture) url.Values { return url.Values{"body": {"Corrected text."}} },
+			bad:  func(consoleFixture) url.Values { return url.Values{"body": {long}} },
+			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
+				in, _ := e.app.incidents.Get(context.Background(), f.incident.ID)
+				return in.Updates[0].Body == "Corrected text." && len(in.Updates) == 1
+			},
+		},
+		{
+			name: "postmortem", path: func(f consoleFixture) string { return "/console/incidents/" + f.resolved.ID + "/postmortem" },
+			good: func(consoleFixture) url.Values { return url.Values{"action": {"publish"}, "body": {"What happened."}} },
+			bad:  func(consoleFixture) url.Values { return url.Values{"action": {"publish"}, "body": {""}} },
+			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
+				in, _ := e.app.incidents.Get(context.Background(), f.resolved.ID)
+				return in.Postmortem.PublishedAt != nil && in.Postmortem.Body == "What happened."
+			},
+		},
+		{
+			name: "new maintenance", path: func(consoleFixture) string { return "/console/maintenance" },
+			good: func(f consoleFixture) url.Values {
+				return url.Values{"name": {"Network work"}, "scheduled_for": {"2026-03-20T02:00"}, "scheduled_until": {"2026-03-20T04:00"},
+					"component_ids": {f.api}, "auto_in_progress": {"1"}, "auto_completed": {"1"}}
+			},
+			bad: func(consoleFixture) url.Values {
+				return url.Values{"name": {"Kept maintenance name"}, "scheduled_for": {"2026-03-20T04:00"}, "scheduled_until": {"2026-03-20T02:00"}}
+			},
+			badShows: "Kept maintenance name",
+			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
+				list, _ := e.app.incidents.List(context.Background(), incidents.Filter{Query: "Network work"})
+				return len(list) == 1 && list[0].Status == incidents.Scheduled && list[0].Automation.AutoInProgress && !list[0].Automation.RemindPrior
+			},
+		},
+		{
+			name: "reschedule", path: func(f consoleFixture) string { return "/console/incidents/" + f.maintenance.ID + "/reschedule" },
+			good: func(f consoleFixture) url.Values {
+				return url.Values{"name": {"Database upgrade"}, "scheduled_for": {"2026-03-21T01:00"}, "scheduled_until": {"2026-03-21T03:00"}}
+			},
+			bad: func(consoleFixture) url.Values {
+				return url.Values{"name": {"Database upgrade"}, "scheduled_for": {"next tuesday"}, "scheduled_until": {"2026-03-21T03:00"}}
+			},
+			badShows: "next tuesday",
+			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
+				in, _ := e.app.incidents.Get(context.Background(), f.maintenance.ID)
+				return in.ScheduledFor.Equal(time.Date(2026, 3, 21, 1, 0, 0, 0, time.UTC))
+			},
+		},
+		{
+			name: "delete incident", path: func(f consoleFixture) string { return "/console/incidents/" + f.resolved.ID + "/delete" },
+			good: func(consoleFixture) url.Values { return url.Values{} },
+			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
+				_, err := e.app.incidents.Get(context.Background(), f.resolved.ID)
+				return err != nil
+			},
+		},
+		{
+			name: "set component status", path: func(f consoleFixture) string { return "/console/components/" + f.web + "/status" },
+			good: func(consoleFixture) url.Values { return url.Values{"status": {"degraded_performance"}} },
+			bad:  func(consoleFixture) url.Values { return url.Values{"status": {"on_fire"}} },
+			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
+				c, _ := e.app.components.Get(context.Background(), f.web)
+				return c.Status == components.DegradedPerformance
+			},
+		},
+		{
+			name: "new component", admin: true, path: func(consoleFixture) string { return "/console/components" },
+			good: func(consoleFixture) url.Values {
+				return url.Values{"kind": {"component"}, "name": {"Search"}, "showcase": {"1"}}
+			},
+			bad:      func(consoleFixture) url.Values { return url.Values{"kind": {"component"}, "name": {""}, "description": {"Kept description"}} },
+			badShows: "Kept description",
+			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
+				n, _ := e.app.components.Count(context.Background())
+				return n == 3
+			},
+		},
+		{
+			name: "edit component", admin: true, path: func(f consoleFixture) string { return "/console/components/" + f.web },
+			good: func(consoleFixture) url.Values { return url.Values{"name": {"Web app"}, "position": {"1"}} },
+			bad:  func(consoleFixture) url.Values { return url.Values{"name": {"Kept name"}, "start_date": {"yesterday"}} },
+			badShows: "Kept name",
+			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
+				c, _ := e.app.components.Get(context.Background(), f.web)
+				return c.Name == "Web app" && c.Position == 1
+			},
+		},
+		{
+			name: "move component", admin: true, path: func(f consoleFixture) string { return "/console/components/" + f.web + "/move" },
+			good: func(consoleFixture) url.Values { return url.Values{"direction": {"up"}} },
+			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
+				c, _ := e.app.components.Get(context.Background(), f.web)
+				return c.Position == 1
+			},
+		},
+		{
+			name: "save template", admin: true, path: func(consoleFixture) string { return "/console/templates" },
+			good: func(f consoleFixture) url.Values {
+				return url.Values{"name": {"DB down"}, "title": {"Database unavailable"}, "status": {"identified"}, "component_ids": {f.api}}
+			},
+			bad:      func(consoleFixture) url.Values { return url.Values{"name": {"Kept template"}, "title": {""}, "status": {"identified"}} },
+			badShows: "Kept template",
+			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
+				list, _ := e.app.incidents.Templates(context.Background())
+				return len(list) == 2 && list[0].Name == "DB down" && len(list[0].ComponentIDs) == 1
+			},
+		},
+		{
+			name: "remove subscriber", admin: true, path: func(f consoleFixture) string { return "/console/subscribers/" + f.subscriber + "/remove" },
+			good: func(consoleFixture) url.Values { return url.Values{} },
+			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
+				s, _ := e.app.subscribers.Get(context.Background(), f.subscriber)
+				return s.State == subscribers.Unsubscribed
+			},
+		},
+		{
+			name: "new API key", admin: true, path: func(consoleFixture) string { return "/console/keys" }, goodCode: http.StatusCreated,
+			good: func(consoleFixture) url.Values { return url.Values{"name": {"monitoring"}} },
+			bad:  func(consoleFixture) url.Values { return url.Values{"name": {strings.Repeat("k", 101)}} },
+			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
+				keys, _ := e.app.keys.List(context.Background())
+				return len(keys) == 3
+			},
+		},
+		{
+			name: "revoke API key", admin: true, path: func(f consoleFixture) string { return "/console/keys/" + f.keyID + "/revoke" },
+			good: func(consoleFixture) url.Values { return url.Values{} },
+			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
+				keys, _ := e.app.keys.List(context.Background())
+				for _, k := range keys {
+					if k.ID == f.keyID {
+						return k.RevokedAt != nil
+					}
+				}
+				return false
+			},
+		},
+		{
+			name: "new user", admin: true, path: func(consoleFixture) string { return "/console/users" }, goodCode: http.StatusCreated,
+			good:     func(consoleFixture) url.Values { return url.Values{"email": {"new@example.com"}, "role": {"responder"}} },
+			bad:      func(consoleFixture) url.Values { return url.Values{"email": {"not-an-address"}, "role": {"responder"}} },
+			badShows: "not-an-address",
+			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
+				users, _ := e.app.accounts.Users(context.Background())
+				for _, u := range users {
+					if u.Email == "new@example.com" {
+						return !u.HasPassword
+					}
+				}
+				return false
+			},
+		},
+		{
+			name: "change role", admin: true, path: func(f consoleFixture) string { return "/console/users/" + f.responderID + "/role" },
+			good: func(consoleFixture) url.Values { return url.Values{"role": {"admin"}} },
+			bad:  func(consoleFixture) url.Values { return url.Values{"role": {"owner"}} },
+			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
+				u, _ := e.app.accounts.User(context.Background(), f.responderID)
+				return u.Role == accounts.Admin
+			},
+		},
+		{
+			name: "settings", admin: true, path: func(consoleFixture) string { return "/console/settings" },
+			good: func(consoleFixture) url.Values {
+				return url.Values{"name": {"Acme"}, "time_zone": {"Europe/Berlin"}, "accent_color": {"#336699"}}
+			},
+			bad:      func(consoleFixture) url.Values { return url.Values{"name": {"Kept page name"}, "time_zone": {"Mars/Olympus"}} },
+			badShows: "Kept page name",
+			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
+				p, _ := e.app.components.Page(context.Background())
+				return p.Name == "Acme" && p.TimeZone == "Europe/Berlin" && p.AccentColor == "#336699"
+			},
+		},
+	}
+}
+
+// TestConsoleForms tries every console form: refused without a CSRF
+// token, to the wrong role and with an expired session (changing nothing),
+// re-shown with the values typed and an error when invalid, and working
+// when right.
+func TestConsoleForms(t *testing.T) {
+	for _, fc := range consoleForms() {
+		t.Run(fc.name, func(t *testing.T) {
+			e := newTestEnv(t)
+			f := newConsoleFixture(t, e)
+			admin := e.newStaff(accounts.Admin)
+			user := admin
+			if !fc.admin {
+				user = e.newStaff(accounts.Responder)
+			}
+			path := fc.path(f)
+			unchanged := func(what string) {
+				t.Helper()
+				if fc.done(t, e, f) {
+					t.Fatalf("%s: the change was made", what)
+				}
+			}
+
+			// No CSRF token, or a wrong one.
+			for _, token := range []string{"", admin.csrf + "x"} {
+				form := fc.good(f)
+				form.Set(csrfField, token)
+				if res := user.post(path, form); res.Status != http.StatusForbidden {
+					t.Errorf("CSRF token %q: status %d, want 403", token, res.Status)
+				}
+				unchanged("without a CSRF token")
+			}
+
+			// The wrong role.
+			if fc.admin {
+				responder := e.newStaff(accounts.Responder)
+				if res := responder.post(path, fc.good(f)); res.Status != http.StatusForbidden {
+					t.Errorf("responder: status %d, want 403", res.Status)
+				}
+				unchanged("by a responder")
+			}
+
+			// An expired session: sent to sign in, nothing changed.
+			stale := e.newStaff(accounts.Admin)
+			e.clock.Advance(13 * time.Hour)
+			res := stale.post(path, fc.good(f))
+			if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/console/signin") {
+				t.Errorf("expired session: status %d to %q, want 303 to the sign-in page", res.Status, res.Header.Get("Location"))
+			}
+			unchanged("with an expired session")
+			e.clock.Advance(-13 * time.Hour)
+
+			// Invalid input: the form again, with the error and what was typed.
+			if fc.bad != nil {
+				res := user.post(path, fc.bad(f))
+				if res.Status != http.StatusUnprocessableEntity {
+					t.Fatalf("invalid input: status %d, want 422: %s", res.Status, body(res))
+				}
+				if !strings.Contains(string(res.Body), `role="alert"`) {
+					t.Errorf("invalid input: no error message shown: %s", body(res))
+				}
+				if fc.badShows != "" && !strings.Contains(string(res.Body), fc.badShows) {
+					t.Errorf("invalid input: the form lost %q", fc.badShows)
+				}
+				unchanged("with invalid input")
+			}
+
+			want := fc.goodCode
+			if want == 0 {
+				want = http.StatusSeeOther
+			}
+			user.mustPost(want, path, fc.good(f))
+			if !fc.done(t, e, f) {
+				t.Errorf("the change was not made")
+			}
+
+			// The change is in the audit log, by this user.
+			log, _ := e.app.accounts.Audit(context.Background(), 0, 10)
+			if len(log) == 0 || log[0].Actor != "user "+user.user.Email || !strings.HasPrefix(log[0].Action, "console: POST") {
+				t.Errorf("audit log = %+v, want the change by %s first", log, user.user.Email)
+			}
+		})
+	}
+}
+
+func TestConsoleScreensRender(t *testing.T) {
+	e := newTestEnv(t)
+	f := newConsoleFixture(t, e)
+	admin := e.newStaff(accounts.Admin)
+	responder := e.newStaff(accounts.Responder)
+	screens := []struct {
+		path, want string
+		admin      bool
+	}{
+		{"/console", "Open incidents", false},
+		{"/console/incidents", "Elevated errors", false},
+		{"/console/incidents/new", "Post incident", false},
+		{"/console/incidents/new?template=" + f.template.ID, "Slow API responses", false},
+		{"/console/incidents/" + f.incident.ID, "Post an update", false},
+		{"/console/incidents/" + f.maintenance.ID, "Reschedule", false},
+		{"/console/incidents/" + f.resolved.ID, "Postmortem", false},
+		{"/console/maintenance", "Database upgrade", false},
+		{"/console/maintenance/new", "Schedule maintenance", false},
+		{"/console/components", "Website", false},
+		{"/console/templates", "Slow API", false},
+		{"/console/components/" + f.api, "Uptime counted from", true},
+		{"/console/subscribers", "reader@example.com", true},
+		{"/console/subscribers?type=email&state=active&q=reader", "reader@example.com", true},
+		{"/console/keys", "deploy", true},
+		{"/console/users", "responder-fixture@example.com", true},
+		{"/console/settings", "Time zone", true},
+		{"/console/audit", "Audit log", true},
+	}
+	for _, s := range screens {
+		res := admin.get(s.path)
+		if res.Status != 200 || !strings.Contains(string(res.Body), s.want) {
+			t.Errorf("GET %s: status %d, want 200 with %q: %s", s.path, res.Status, s.want, body(res))
+		}
+		if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
+			t.Errorf("GET %s: Cache-Control %q, want no-store", s.path, cc)
+		}
+		if s.admin {
+			if res := responder.get(s.path); res.Status != http.StatusForbidden {
+				t.Errorf("GET %s as a responder: status %d, want 403", s.path, res.Status)
+			}
+		}
+		if res := e.do("GET", s.path, nil); res.Status != http.StatusSeeOther {
+			t.Errorf("GET %s signed out: status %d, want 303", s.path, res.Status)
+		}
+	}
+	if res := admin.get("/console/incidents/nope"); res.Status != 404 || !strings.Contains(string(res.Body), "Not found") {
+		t.Errorf("unknown incident: %d %s", res.Status, body(res))
+	}
+	if res := admin.get("/console/subscribers?state=bogus"); res.Status != 400 {
+		t.Errorf("bad filter: status %d, want 400", res.Status)
+	}
+	// Responders do not see admin links.
+	if res := responder.get("/console"); strings.Contains(string(res.Body), "/console/users") {
+		t.Error("a responder's menu links to Users")
+	}
+}
+
+// signInForm fetches the sign-in page and returns its CSRF cookie and token.
+func signInToken(t *testing.T, e *testEnv) (cookie, token string) {
+	t.Helper()
+	res := e.do("GET", "/console/signin", nil)
+	for _, c := range (&http.Response{Header: res.Header}).Cookies() {
+		if c.Name == csrfCookie {
+			cookie = c.Value
+		}
+	}
+	m := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindSubmatch(res.Body)
+	if cookie == "" || m == nil || string(m[1]) != cookie {
+		t.Fatalf("sign-in page: cookie %q, token %q", cookie, m)
+	}
+	return cookie, string(m[1])
+}
+
+func TestConsoleSignIn(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := context.Background()
+	u, _ := e.app.accounts.CreateUser(ctx, "oncall@example.com", accounts.Responder)
+	e.app.accounts.SetPassword(ctx, u.ID, staffPassword)
+	cookie, token := signInToken(t, e)
+	post := func(form url.Values, withCookie bool) response {
+		h := []string{"Content-Type", "application/x-www-form-urlencoded"}
+		if withCookie {
+			h = append(h, "Cookie", csrfCookie+"="+cookie)
+		}
+		return e.do("POST", "/console/signin", form.Encode(), h...)
+	}
+
+	if res := post(url.Values{"email": {u.Email}, "password": {staffPassword}}, true); res.Status != http.StatusForbidden {
+		t.Errorf("no CSRF token: status %d, want 403", res.Status)
+	}
+	if res := post(url.Values{"email": {u.Email}, "password": {staffPassword}, "_csrf": {token}}, false); res.Status != http.StatusForbidden {
+		t.Errorf("token without its cookie: status %d, want 403", res.Status)
+	}
+	res := post(url.Values{"email": {u.Email}, "password": {"wrong password"}, "_csrf": {token}}, true)
+	if res.Status != http.StatusUnauthorized || !strings.Contains(string(res.Body), "do not match") || !strings.Contains(string(res.Body), u.Email) {
+		t.Errorf("wrong password: status %d: %s", res.Status, body(res))
+	}
+	// Off-site next is ignored.
+	res = post(url.Values{"email": {u.Email}, "password": {staffPassword}, "_csrf": {token}, "next": {"//evil.example/x"}}, true)
+	if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/console" {
+		t.Fatalf("sign in: status %d to %q", res.Status, res.Header.Get("Location"))
+	}
+	var session *http.Cookie
+	for _, c := range (&http.Response{Header: res.Header}).Cookies() {
+		if c.Name == sessionCookie {
+			session = c
+		}
+	}
+	if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.Path != "/console" {
+		t.Fatalf("session cookie = %+v", session)
+	}
+	if res := e.do("GET", "/console", nil, "Cookie", sessionCookie+"="+session.Value); res.Status != 200 {
+		t.Errorf("dashboard with the new session: %d", res.Status)
+	}
+	// Signing out ends the session on the server.
+	sess, _ := e.app.accounts.Session(ctx, session.Value)
+	out := e.do("POST", "/console/signout", url.Values{"_csrf": {sess.CSRFToken}}.Encode(),
+		"Cookie", sessionCookie+"="+session.Value, "Content-Type", "application/x-www-form-urlencoded")
+	if out.Status != http.StatusSeeOther {
+		t.Errorf("sign out: %d", out.Status)
+	}
+	if res := e.do("GET", "/console", nil, "Cookie", sessionCookie+"="+session.Value); res.Status != http.StatusSeeOther {
+		t.Errorf("after sign-out: status %d, want 303 to sign in", res.Status)
+	}
+
+	// Five failures lock the address: 429 with Retry-After, even with the
+	// right password.
+	for range 5 {
+		post(url.Values{"email": {u.Email}, "password": {"guess guess"}, "_csrf": {token}}, true)
+	}
+	res = post(url.Values{"email": {u.Email}, "password": {staffPassword}, "_csrf": {token}}, true)
+	if res.Status != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
+		t.Errorf("after five failures: status %d, Retry-After %q", res.Status, res.Header.Get("Retry-After"))
+	}
+}
+
+func TestConsoleFirstRunAndPasswordLinks(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := context.Background()
+	link, ok, err := e.app.accounts.FirstRunLink(ctx)
+	if err != nil || !ok {
+		t.Fatalf("first-run link: %v %v", ok, err)
+	}
+	res := e.do("GET", "/console/password?token="+link, nil)
+	if res.Status != 200 || !strings.Contains(string(res.Body), "Create the first admin") {
+		t.Fatalf("first-run page: %d %s", res.Status, body(res))
+	}
+	cookie, token := signInToken(t, e)
+	post := func(form url.Values) response {
+		form.Set("_csrf", token)
+		return e.do("POST", "/console/password", form.Encode(), "Content-Type", "application/x-www-form-urlencoded", "Cookie", csrfCookie+"="+cookie)
+	}
+	res = post(url.Values{"token": {link}, "email": {"boss@example.com"}, "password": {staffPassword}, "confirm": {"different"}})
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(string(res.Body), "boss@example.com") {
+		t.Errorf("mismatched passwords: %d %s", res.Status, body(res))
+	}
+	res = post(url.Values{"token": {link}, "email": {"boss@example.com"}, "password": {"short"}, "confirm": {"short"}})
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(string(res.Body), "at least 10") {
+		t.Errorf("short password: %d %s", res.Status, body(res))
+	}
+	res = post(url.Values{"token": {link}, "email": {"boss@example.com"}, "password": {staffPassword}, "confirm": {staffPassword}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("first admin: %d %s", res.Status, body(res))
+	}
+	users, _ := e.app.accounts.Users(ctx)
+	if len(users) != 1 || users[0].Role != accounts.Admin {
+		t.Fatalf("users = %+v", users)
+	}
+	if res := e.do("GET", "/console/password?token="+link, nil); res.Status != http.StatusGone {
+		t.Errorf("used link: status %d, want 410", res.Status)
+	}
+
+	// An admin adds a responder, whose link sets their password.
+	admin := &staff{e: e, user: users[0]}
+	tok, sess, _ := e.app.accounts.SignIn(ctx, "boss@example.com", staffPassword, "192.0.2.1", "")
+	admin.session, admin.csrf = tok, sess.CSRFToken
+	res = admin.mustPost(http.StatusCreated, "/console/users", url.Values{"email": {"resp@example.com"}, "role": {"responder"}})
+	m := regexp.MustCompile(`/console/password\?token=([A-Za-z0-9_-]+)`).FindSubmatch(res.Body)
+	if m == nil {
+		t.Fatalf("no set-password link shown: %s", body(res))
+	}
+	res = post(url.Values{"token": {string(m[1])}, "password": {staffPassword}, "confirm": {staffPassword}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("responder sets password: %d %s", res.Status, body(res))
+	}
+	if _, _, err := e.app.accounts.SignIn(ctx, "resp@example.com", staffPassword, "192.0.2.1", ""); err != nil {
+		t.Errorf("responder signs in: %v", err)
+	}
+}
+
+func TestConsoleIncidentShowsDeliveries(t *testing.T) {
+	// Email is configured (to a port nothing listens on; no worker runs
+	// here), so the fan-out makes email deliveries.
+	e := newTestEnv(t, func(c *Config) {
+		c.SMTP.Host, c.SMTP.Port, c.SMTP.From, c.SMTP.TLS = "127.0.0.1", 1, "status@example.com", "none"
+	})
+	f := newConsoleFixture(t, e)
+	user := e.newStaff(accounts.Responder)
+	user.mustPost(http.StatusSeeOther, "/console/incidents/"+f.incident.ID+"/updates", url.Values{"status": {"identified"}, "body": {"Found it."},
+		"deliver_notifications": {"1"}})
+	// Fan out (no senders run here): the email delivery waits as pending.
+	for more := true; more; {
+		var err error
+		if _, more, err = e.app.dispatcher.FanOutOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := user.get("/console/incidents/" + f.incident.ID)
+	if !strings.Contains(string(res.Body), "email: 0 sent, 1 pending, 0 failed") || !strings.Contains(string(res.Body), `data-busy="true"`) {
+		t.Errorf("incident page does not show the pending delivery: %s", body(res))
+	}
+	res = e.do("GET", "/console/incidents/"+f.incident.ID+"/deliveries", nil, "Cookie", user.cookie(), "X-Requested-With", "fetch")
+	var got struct {
+		Busy    bool `json:"busy"`
+		Updates map[string]struct {
+			Channels []struct {
+				Channel string `json:"channel"`
+				Pending int    `json:"pending"`
+			} `json:"channels"`
+		} `json:"updates"`
+	}
+	res.JSON(t, &got)
+	in, _ := e.app.incidents.Get(context.Background(), f.incident.ID)
+	if u := got.Updates[in.Updates[0].ID]; !got.Busy || len(u.Channels) != 1 || u.Channels[0].Pending != 1 {
+		t.Errorf("deliveries = %+v", got)
+	}
+	// Signed out, the JSON endpoint answers 401 rather than a redirect.
+	if res := e.do("GET", "/console/incidents/"+f.incident.ID+"/deliveries", nil, "X-Requested-With", "fetch"); res.Status != 401 {
+		t.Errorf("signed out: %d", res.Status)
+	}
+}
+
+func TestConsoleImportSubscribers(t *testing.T) {
+	e := newTestEnv(t)
+	admin := e.newStaff(accounts.Admin)
+	send := func(csv string, csrf string) response {
+		var buf bytes.Buffer
+		w := multipart.NewWriter(&buf)
+		w.WriteField(csrfField, csrf)
+		fw, _ := w.CreateFormFile("file", "subs.csv")
+		fw.Write([]byte(csv))
+		w.Close()
+		return e.do("POST", "/console/subscribers/import", buf.String(), "Cookie", admin.cookie(), "Content-Type", w.FormDataContentType())
+	}
+	if res := send("mode,address\nemail,a@example.com\n", ""); res.Status != http.StatusForbidden {
+		t.Errorf("without CSRF: %d", res.Status)
+	}
+	if res := send("mode,address\nemail,not an address\n", admin.csrf); res.Status != http.StatusUnprocessableEntity || !strings.Contains(string(res.Body), "line 2") {
+		t.Errorf("bad CSV: %d %s", res.Status, body(res))
+	}
+	if n, _ := e.app.subscribers.Count(context.Background(), subscribers.Filter{}); n != 0 {
+		t.Fatalf("a bad file left %d subscribers", n)
+	}
+	res := send("mode,address\nemail,a@example.com\nemail,b@example.com\n", admin.csrf)
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("import: %d %s", res.Status, body(res))
+	}
+	exp := admin.get("/console/subscribers/export.csv")
+	if exp.Status != 200 || !strings.Contains(string(exp.Body), "b@example.com") {
+		t.Errorf("export: %d %s", exp.Status, exp.Body)
+	}
+}
+
+func TestIncidentTemplatesAPI(t *testing.T) {
+	e := newTestEnv(t)
+	comp := e.mustAPI(201, "POST", "/components", map[string]any{"component": map[string]any{"name": "API"}})
+	var c struct{ ID string }
+	comp.JSON(t, &c)
+	res := e.api("POST", "/incident_templates", map[string]any{"template": map[string]any{"name": "Slow", "title": ""}})
+	if res.Status != 422 || !strings.Contains(string(res.Body), `"field":"title"`) {
+		t.Errorf("blank title: %d %s", res.Status, res.Body)
+	}
+	res = e.mustAPI(201, "POST", "/incident_templates", map[string]any{"template": map[string]any{
+		"name": "Slow", "title": "Slow API", "body": "Looking.", "update_status": "identified",
+		"should_send_notifications": false, "component_ids": []string{c.ID}}})
+	var tpl struct {
+		ID                      string           `json:"id"`
+		UpdateStatus            string           `json:"update_status"`
+		ShouldSendNotifications bool             `json:"should_send_notifications"`
+		GroupID                 *string          `json:"group_id"`
+		Components              []map[string]any `json:"components"`
+	}
+	res.JSON(t, &tpl)
+	if tpl.UpdateStatus != "identified" || tpl.ShouldSendNotifications || tpl.GroupID != nil || len(tpl.Components) != 1 || tpl.Components[0]["id"] != c.ID {
+		t.Errorf("created = %s", res.Body)
+	}
+	e.mustAPI(200, "PATCH", "/incident_templates/"+tpl.ID, map[string]any{"template": map[string]any{"title": "Very slow API"}})
+	res = e.mustAPI(200, "GET", "/incident_templates", nil)
+	if !strings.Contains(string(res.Body), "Very slow API") {
+		t.Errorf("list = %s", res.Body)
+	}
+	e.mustAPI(200, "DELETE", "/incident_templates/"+tpl.ID, nil)
+	e.mustAPI(404, "GET", "/incident_templates/"+tpl.ID, nil)
+
+	// API changes are audited with the key's name.
+	log, _ := e.app.accounts.Audit(context.Background(), 0, 10)
+	if len(log) < 3 || log[0].Actor != "API key test" || log[0].Action != "api: DELETE incident_templates/:id" || log[0].Target != tpl.ID {
+		t.Errorf("audit log = %+v", log)
+	}
+}
