@@ -147,7 +147,7 @@ type formCase struct {
 	path      func(f consoleFixture) string
 	admin     bool // admins only
 	good      func(f consoleFixture) url.Values
-	goodCode  int  // 303 unless set
+	goodCode  int // 303 unless set
 	bad       func(f consoleFixture) url.Values
 	badShows  string // text the re-rendered form must still hold
 	done      func(t *testing.T, e *testEnv, f consoleFixture) bool
@@ -178,7 +178,9 @@ func consoleForms() []formCase {
 			good: func(f consoleFixture) url.Values {
 				return url.Values{"status": {"monitoring"}, "body": {"A fix is out."}, "component_" + f.api: {"operational"}}
 			},
-			bad:      func(consoleFixture) url.Values { return url.Values{"status": {"exploded"}, "body": {"Kept update text"}} },
+			bad: func(consoleFixture) url.Values {
+				return url.Values{"status": {"exploded"}, "body": {"Kept update text"}}
+			},
 			badShows: "Kept update text",
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
 				in, _ := e.app.incidents.Get(context.Background(), f.incident.ID)
@@ -188,8 +190,10 @@ func consoleForms() []formCase {
 		},
 		{
 			name: "resolve", path: func(f consoleFixture) string { return "/console/incidents/" + f.incident.ID + "/resolve" },
-			good: func(consoleFixture) url.Values { return url.Values{"body": {"All good now."}, "deliver_notifications": {"1"}} },
-			bad:  func(consoleFixture) url.Values { return url.Values{"body": {long}} },
+			good: func(consoleFixture) url.Values {
+				return url.Values{"body": {"All good now."}, "deliver_notifications": {"1"}}
+			},
+			bad: func(consoleFixture) url.Values { return url.Values{"body": {long}} },
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
 				in, _ := e.app.incidents.Get(context.Background(), f.incident.ID)
 				return in.Status == incidents.Resolved
@@ -266,7 +270,9 @@ func consoleForms() []formCase {
 			good: func(consoleFixture) url.Values {
 				return url.Values{"kind": {"component"}, "name": {"Search"}, "showcase": {"1"}}
 			},
-			bad:      func(consoleFixture) url.Values { return url.Values{"kind": {"component"}, "name": {""}, "description": {"Kept description"}} },
+			bad: func(consoleFixture) url.Values {
+				return url.Values{"kind": {"component"}, "name": {""}, "description": {"Kept description"}}
+			},
 			badShows: "Kept description",
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
 				n, _ := e.app.components.Count(context.Background())
@@ -275,8 +281,8 @@ func consoleForms() []formCase {
 		},
 		{
 			name: "edit component", admin: true, path: func(f consoleFixture) string { return "/console/components/" + f.web },
-			good: func(consoleFixture) url.Values { return url.Values{"name": {"Web app"}, "position": {"1"}} },
-			bad:  func(consoleFixture) url.Values { return url.Values{"name": {"Kept name"}, "start_date": {"yesterday"}} },
+			good:     func(consoleFixture) url.Values { return url.Values{"name": {"Web app"}, "position": {"1"}} },
+			bad:      func(consoleFixture) url.Values { return url.Values{"name": {"Kept name"}, "start_date": {"yesterday"}} },
 			badShows: "Kept name",
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
 				c, _ := e.app.components.Get(context.Background(), f.web)
@@ -296,7 +302,9 @@ func consoleForms() []formCase {
 			good: func(f consoleFixture) url.Values {
 				return url.Values{"name": {"DB down"}, "title": {"Database unavailable"}, "status": {"identified"}, "component_ids": {f.api}}
 			},
-			bad:      func(consoleFixture) url.Values { return url.Values{"name": {"Kept template"}, "title": {""}, "status": {"identified"}} },
+			bad: func(consoleFixture) url.Values {
+				return url.Values{"name": {"Kept template"}, "title": {""}, "status": {"identified"}}
+			},
 			badShows: "Kept template",
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
 				list, _ := e.app.incidents.Templates(context.Background())
@@ -335,7 +343,9 @@ func consoleForms() []formCase {
 		},
 		{
 			name: "new user", admin: true, path: func(consoleFixture) string { return "/console/users" }, goodCode: http.StatusCreated,
-			good:     func(consoleFixture) url.Values { return url.Values{"email": {"new@example.com"}, "role": {"responder"}} },
+			good: func(consoleFixture) url.Values {
+				return url.Values{"email": {"new@example.com"}, "role": {"responder"}}
+			},
 			bad:      func(consoleFixture) url.Values { return url.Values{"email": {"not-an-address"}, "role": {"responder"}} },
 			badShows: "not-an-address",
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
@@ -362,7 +372,9 @@ func consoleForms() []formCase {
 			good: func(consoleFixture) url.Values {
 				return url.Values{"name": {"Acme"}, "time_zone": {"Europe/Berlin"}, "accent_color": {"#336699"}}
 			},
-			bad:      func(consoleFixture) url.Values { return url.Values{"name": {"Kept page name"}, "time_zone": {"Mars/Olympus"}} },
+			bad: func(consoleFixture) url.Values {
+				return url.Values{"name": {"Kept page name"}, "time_zone": {"Mars/Olympus"}}
+			},
 			badShows: "Kept page name",
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
 				p, _ := e.app.components.Page(context.Background())
