@@ -81,6 +81,12 @@ func (s *Service) getTx(ctx context.Context, q components.Queryer, id string) (I
 
 // List returns the incidents matching f with their timelines.
 func (s *Service) List(ctx context.Context, f Filter) ([]Incident, error) {
+	tail, args := f.tail()
+	return s.query(ctx, s.db.Read, tail, args, !f.Brief)
+}
+
+// tail is the WHERE, ORDER BY and LIMIT clauses of f, and their arguments.
+func (f Filter) tail() (string, []any) {
 	where, args := f.where()
 	limit := f.Limit
 	if limit <= 0 {
@@ -90,8 +96,7 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Incident, error) {
 	if f.Upcoming {
 		order = ` ORDER BY scheduled_for, id`
 	}
-	args = append(args, limit, max(f.Offset, 0))
-	return s.query(ctx, s.db.Read, where+order+` LIMIT ? OFFSET ?`, args, !f.Brief)
+	return where + order + ` LIMIT ? OFFSET ?`, append(args, limit, max(f.Offset, 0))
 }
 
 // Count returns how many incidents match f, ignoring its paging.
@@ -140,8 +145,126 @@ func (f Filter) where() (string, []any) {
 	return ` WHERE ` + strings.Join(conds, ` AND `), args
 }
 
+// ListMany is List for several filters at once, as they were at one
+// moment: each filter's matches are found by id, and then the incidents of
+// all the lists are loaded together, so an incident that is in several
+// lists is read once and a page built from the lists needs a handful of
+// queries whatever their number.
+func (s *Service) ListMany(ctx context.Context, filters ...Filter) ([][]Incident, error) {
+	tx, err := s.db.Read.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("incidents: list: %w", err)
+	}
+	defer tx.Rollback()
+	idLists := make([][]string, len(filters))
+	var all []string
+	seen := map[string]bool{}
+	withUpdates := false
+	for i, f := range filters {
+		tail, args := f.tail()
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM incidents`+tail, args...)
+		if err != nil {
+			return nil, fmt.Errorf("incidents: list: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("incidents: list: %w", err)
+			}
+			idLists[i] = append(idLists[i], id)
+			if !seen[id] {
+				seen[id] = true
+				all = append(all, id)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("incidents: list: %w", err)
+		}
+		withUpdates = withUpdates || !f.Brief
+	}
+	loaded := []Incident{}
+	if len(all) > 0 {
+		ids, err := json.Marshal(all)
+		if err != nil {
+			return nil, fmt.Errorf("incidents: list: %w", err)
+		}
+		if loaded, err = s.query(ctx, tx, ` WHERE id IN (SELECT value FROM json_each(?))`, []any{string(ids)}, withUpdates); err != nil {
+			return nil, err
+		}
+	}
+	byID := make(map[string]*Incident, len(loaded))
+	for i := range loaded {
+		byID[loaded[i].ID] = &loaded[i]
+	}
+	out := make([][]Incident, len(filters))
+	for i, ids := range idLists {
+		out[i] = make([]Incident, 0, len(ids))
+		for _, id := range ids {
+			in := *byID[id]
+			if filters[i].Brief {
+				in.Updates = []Update{}
+			}
+			out[i] = append(out[i], in)
+		}
+	}
+	return out, nil
+}
+
+// Span is an incident or maintenance as the page's daily bars need it:
+// when it was open and which components it affected.
+type Span struct {
+	ID           string
+	Name         string
+	Kind         Kind
+	Status       Status
+	StartedAt    time.Time
+	ResolvedAt   *time.Time // nil while open
+	ComponentIDs []string   // in no particular order
+}
+
+// Spans returns, newest first, up to limit incidents and maintenances that
+// affected components and were open at some time since from, leaving out
+// maintenance that has not begun. It reads only what the bars show, in one
+// query.
+func (s *Service) Spans(ctx context.Context, from time.Time, limit int) ([]Span, error) {
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT i.id, i.name, i.kind, i.status, i.started_at, i.resolved_at, ic.component_id
+		FROM incidents i JOIN incident_components ic ON ic.incident_id = i.id
+		WHERE (i.resolved_at IS NULL OR i.resolved_at >= ?)
+		AND NOT (i.kind = 'maintenance' AND i.status = 'scheduled' AND i.scheduled_for IS NOT NULL)
+		ORDER BY i.created_at DESC, i.id`, sqlite.FormatTime(from))
+	if err != nil {
+		return nil, fmt.Errorf("incidents: spans: %w", err)
+	}
+	defer rows.Close()
+	out := []Span{}
+	for rows.Next() {
+		var sp Span
+		var comp string
+		if err := rows.Scan(&sp.ID, &sp.Name, &sp.Kind, &sp.Status, sqlite.Time(&sp.StartedAt), sqlite.OptTime(&sp.ResolvedAt), &comp); err != nil {
+			return nil, fmt.Errorf("incidents: spans: %w", err)
+		}
+		// An incident's rows are adjacent in this order.
+		if n := len(out); n > 0 && out[n-1].ID == sp.ID {
+			out[n-1].ComponentIDs = append(out[n-1].ComponentIDs, comp)
+			continue
+		}
+		if limit > 0 && len(out) == limit {
+			break
+		}
+		sp.ComponentIDs = []string{comp}
+		out = append(out, sp)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("incidents: spans: %w", err)
+	}
+	return out, nil
+}
+
 // query loads incidents and then, in one query each, the components and
-// (when withUpdates) the updates of all of them.
+// (when withUpdates) the updates of all of them. The ids go in as one JSON
+// array, so the follow-up statements are the same text every time.
 func (s *Service) query(ctx context.Context, q components.Queryer, tail string, args []any, withUpdates bool) ([]Incident, error) {
 	rows, err := q.QueryContext(ctx, selectIncidents+tail, args...)
 	if err != nil {
@@ -167,15 +290,18 @@ func (s *Service) query(ctx context.Context, q components.Queryer, tail string, 
 	if len(list) == 0 {
 		return list, nil
 	}
-	idArgs := make([]any, 0, len(list))
-	for _, in := range list {
-		idArgs = append(idArgs, in.ID)
+	idList := make([]string, len(list))
+	for i, in := range list {
+		idList[i] = in.ID
 	}
-	marks := `(?` + strings.Repeat(`, ?`, len(list)-1) + `)`
+	ids, err := json.Marshal(idList)
+	if err != nil {
+		return nil, fmt.Errorf("incidents: list: %w", err)
+	}
 
 	crows, err := q.QueryContext(ctx, `SELECT ic.incident_id, ic.component_id FROM incident_components ic
 		JOIN components c ON c.id = ic.component_id
-		WHERE ic.incident_id IN `+marks+` ORDER BY c.position, c.id`, idArgs...)
+		WHERE ic.incident_id IN (SELECT value FROM json_each(?)) ORDER BY c.position, c.id`, string(ids))
 	if err != nil {
 		return nil, fmt.Errorf("incidents: list components: %w", err)
 	}
@@ -198,7 +324,7 @@ func (s *Service) query(ctx context.Context, q components.Queryer, tail string, 
 	}
 	urows, err := q.QueryContext(ctx, `SELECT id, incident_id, status, body, affected_components, deliver_notifications,
 		display_at, created_at, updated_at FROM incident_updates
-		WHERE incident_id IN `+marks+` ORDER BY display_at DESC, seq DESC`, idArgs...)
+		WHERE incident_id IN (SELECT value FROM json_each(?)) ORDER BY display_at DESC, seq DESC`, string(ids))
 	if err != nil {
 		return nil, fmt.Errorf("incidents: list updates: %w", err)
 	}
