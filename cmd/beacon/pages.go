@@ -80,14 +80,6 @@ type incidentView struct {
 	Started      stamp
 }
 
-type barView struct {
-	Class     string
-	Date      string
-	Text      string
-	Incidents []string
-	Focus     bool
-}
-
 type componentView struct {
 	ID          string
 	Name        string
@@ -260,58 +252,103 @@ func barClass(d components.Day) string {
 	return "critical"
 }
 
-func (v *pageRender) bars(c components.Component, u components.Uptime, related map[string]map[string][]string) []barView {
-	out := make([]barView, 0, len(u.Days))
-	for _, d := range u.Days {
-		date, _ := time.ParseInLocation(time.DateOnly, d.Date, v.loc)
-		b := barView{Class: barClass(d), Date: date.Format("Jan 2, 2006")}
-		var parts []string
+// barDays are the days of the uptime bars, shared by every component.
+type barDays struct {
+	starts []time.Time // midnight in the page's zone
+	labels []string    // "Jan 2, 2006"
+}
+
+func newBarDays(days []components.Day, loc *time.Location) barDays {
+	bd := barDays{starts: make([]time.Time, len(days)), labels: make([]string, len(days))}
+	for i, d := range days {
+		bd.starts[i], _ = time.ParseInLocation(time.DateOnly, d.Date, loc)
+		bd.labels[i] = bd.starts[i].Format("Jan 2, 2006")
+	}
+	return bd
+}
+
+// relatedByDay lists, per component and bar day, the names of the
+// incidents and maintenances that touched that day, newest first: every
+// calendar day from the midnight of the day one started until it ended (one
+// that crosses midnight after less than a day belongs to both days).
+func (bd barDays) relatedByDay(spans []incidents.Span, loc *time.Location, now time.Time) map[string][][]string {
+	related := map[string][][]string{}
+	for _, in := range spans {
+		end := now
+		if in.ResolvedAt != nil {
+			end = *in.ResolvedAt
+		}
+		st := in.StartedAt.In(loc)
+		first := time.Date(st.Year(), st.Month(), st.Day(), 0, 0, 0, 0, loc)
+		i, _ := slices.BinarySearchFunc(bd.starts, first, time.Time.Compare)
+		for ; i < len(bd.starts) && (bd.starts[i].Equal(first) || bd.starts[i].Before(end)); i++ {
+			for _, id := range in.ComponentIDs {
+				days := related[id]
+				if days == nil {
+					days = make([][]string, len(bd.starts))
+					related[id] = days
+				}
+				days[i] = append(days[i], in.Name)
+			}
+		}
+	}
+	return related
+}
+
+// barsHTML writes a component's bars as an ordered list: each day a
+// coloured item whose tooltip is plain text (read by screen readers, shown
+// on hover and focus without script); days worth a look can take the
+// focus. 90 bars per component are most of the page, so they are written
+// here rather than by the template engine, whose reflection would make them
+// most of the rebuild time.
+func (bd barDays) barsHTML(b *strings.Builder, name string, u components.Uptime, related [][]string) {
+	esc := html.EscapeString
+	b.WriteString(`<ol class="bars" aria-label="`)
+	b.WriteString(esc(name))
+	b.WriteString(`: uptime over the last `)
+	b.WriteString(strconv.Itoa(len(u.Days)))
+	b.WriteString(" days\">\n")
+	for i, d := range u.Days {
+		class := barClass(d)
+		var names []string
+		if i < len(related) {
+			names = related[i]
+		}
+		b.WriteString(`<li class="`)
+		b.WriteString(class)
+		b.WriteString(`"`)
+		if class != "ok" && class != "nodata" || len(names) > 0 {
+			b.WriteString(` tabindex="0"`)
+		}
+		b.WriteString(`><span class="tip"><b>`)
+		if i < len(bd.labels) {
+			b.WriteString(bd.labels[i])
+		}
+		b.WriteString(`</b> `)
 		switch {
 		case d.NoData:
-			parts = append(parts, "No data")
+			b.WriteString("No data")
 		case d.MajorOutage == 0 && d.PartialOut == 0 && d.Degraded == 0 && d.Maintenance == 0:
-			parts = append(parts, "No downtime recorded")
+			b.WriteString("No downtime recorded")
 		default:
-			for _, p := range []struct {
+			sep := ""
+			for _, p := range [...]struct {
 				name string
 				d    time.Duration
 			}{{"Major outage", d.MajorOutage}, {"Partial outage", d.PartialOut}, {"Degraded performance", d.Degraded}, {"Maintenance", d.Maintenance}} {
 				if p.d > 0 {
-					parts = append(parts, p.name+" "+duration(p.d))
+					b.WriteString(sep)
+					b.WriteString(p.name)
+					b.WriteString(" ")
+					b.WriteString(duration(p.d))
+					sep = ", "
 				}
 			}
 		}
-		b.Text = strings.Join(parts, ", ")
-		b.Incidents = related[c.ID][d.Date]
-		b.Focus = b.Class != "ok" && b.Class != "nodata" || len(b.Incidents) > 0
-		out = append(out, b)
-	}
-	return out
-}
-
-// barsHTML writes the bars as an ordered list: each day a coloured item
-// whose tooltip is plain text (read by screen readers, shown on hover and
-// focus without script); days worth a look can take the focus.
-func barsHTML(name string, bars []barView) template.HTML {
-	var b strings.Builder
-	b.Grow(len(bars) * 110)
-	esc := html.EscapeString
-	fmt.Fprintf(&b, `<ol class="bars" aria-label="%s: uptime over the last %d days">`+"\n", esc(name), len(bars))
-	for _, bar := range bars {
-		b.WriteString(`<li class="`)
-		b.WriteString(bar.Class)
-		b.WriteString(`"`)
-		if bar.Focus {
-			b.WriteString(` tabindex="0"`)
-		}
-		b.WriteString(`><span class="tip"><b>`)
-		b.WriteString(esc(bar.Date))
-		b.WriteString(`</b> `)
-		b.WriteString(esc(bar.Text))
-		if len(bar.Incidents) > 0 {
+		if len(names) > 0 {
 			b.WriteString(`<span class="rel"> Related: `)
-			for i, n := range bar.Incidents {
-				if i > 0 {
+			for j, n := range names {
+				if j > 0 {
 					b.WriteString(`; `)
 				}
 				b.WriteString(esc(n))
@@ -321,7 +358,6 @@ func barsHTML(name string, bars []barView) template.HTML {
 		b.WriteString("</span></li>\n")
 	}
 	b.WriteString(`</ol>`)
-	return template.HTML(b.String())
 }
 
 func (v *pageRender) index(ctx context.Context) (*resource, error) {
@@ -335,34 +371,16 @@ func (v *pageRender) index(ctx context.Context) (*resource, error) {
 		view.Maintenance = append(view.Maintenance, v.incident(in, false))
 	}
 
-	// Incidents per component per day, for the bars' tooltips.
-	related := map[string]map[string][]string{}
-	for _, in := range s.recent {
-		end := now
-		if in.ResolvedAt != nil {
-			end = *in.ResolvedAt
-		}
-		if in.Kind == incidents.KindMaintenance && in.ScheduledFor != nil && !in.Status.Closed() && in.Status == incidents.Scheduled {
-			continue // not happened yet
-		}
-		for _, id := range in.ComponentIDs {
-			if related[id] == nil {
-				related[id] = map[string][]string{}
-			}
-			// Every calendar day the incident touches, from the midnight
-			// of the day it started: one that crosses midnight after
-			// less than a day belongs to both days.
-			st := in.StartedAt.In(v.loc)
-			first := time.Date(st.Year(), st.Month(), st.Day(), 0, 0, 0, 0, v.loc)
-			for d := first; d.Equal(first) || d.Before(end); d = d.AddDate(0, 0, 1) {
-				key := d.Format(time.DateOnly)
-				related[id][key] = append(related[id][key], in.Name)
-				if len(related[id]) > uptimeDays+1 {
-					break
-				}
-			}
-		}
+	// The bars: every component's written into one builder, each row's
+	// Bars a substring of it (the builder never changes what it wrote).
+	var bd barDays
+	for _, u := range s.uptime {
+		bd = newBarDays(u.Days, v.loc)
+		break
 	}
+	related := bd.relatedByDay(s.recent, v.loc, now)
+	var bars strings.Builder
+	bars.Grow(len(s.uptime) * len(bd.labels) * 110)
 
 	var rows []componentView
 	var group *componentView
@@ -370,7 +388,9 @@ func (v *pageRender) index(ctx context.Context) (*resource, error) {
 		row := componentView{ID: c.ID, Name: c.Name, Description: c.Description, Status: string(c.Status), StatusLabel: c.Status.Label(), Group: c.Group}
 		if !c.Group && c.Showcase {
 			if u, ok := s.uptime[c.ID]; ok {
-				row.Bars = barsHTML(c.Name, v.bars(c, u, related))
+				from := bars.Len()
+				bd.barsHTML(&bars, c.Name, u, related[c.ID])
+				row.Bars = template.HTML(bars.String()[from:])
 				row.Uptime = strconv.FormatFloat(u.Percent(), 'f', 2, 64) + " % uptime"
 				view.HasBars = true
 			}

@@ -41,8 +41,8 @@ type snapshot struct {
 	upcoming   []incidents.Incident
 	active     []incidents.Incident
 	// recent holds the incidents and maintenances of the last 90 days (and
-	// those still open), for the page's bars and past incidents.
-	recent    []incidents.Incident
+	// those still open) that affected components, for the page's bars.
+	recent    []incidents.Span
 	lastDays  []incidents.Incident // with their updates
 	uptime    map[string]components.Uptime
 	updatedAt time.Time
@@ -129,24 +129,22 @@ func (c *publicCache) build(ctx context.Context) (*snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	list := func(f incidents.Filter) []incidents.Incident {
-		if err != nil {
-			return nil
-		}
-		var out []incidents.Incident
-		out, err = a.incidents.List(ctx, f)
-		return out
-	}
-	unresolved := list(incidents.Filter{Kind: incidents.KindIncident, Statuses: []incidents.Status{incidents.Investigating, incidents.Identified, incidents.Monitoring}, Limit: 1000})
-	recent := list(incidents.Filter{Kind: incidents.KindIncident, Limit: recentLimit})
-	upcoming := list(incidents.Filter{Kind: incidents.KindMaintenance, Statuses: []incidents.Status{incidents.Scheduled}, Upcoming: true, Limit: 1000})
-	active := list(incidents.Filter{Kind: incidents.KindMaintenance, Statuses: []incidents.Status{incidents.InProgress, incidents.Verifying}, Upcoming: true, Limit: 1000})
-	recentMaint := list(incidents.Filter{Kind: incidents.KindMaintenance, Limit: recentLimit})
 	now := a.now()
-	// The bars' tooltips need only names and times; the past days list
-	// shows whole timelines.
-	recent90 := list(incidents.Filter{From: now.AddDate(0, 0, -uptimeDays-1), Brief: true, Limit: 5000})
-	lastDays := list(incidents.Filter{From: now.AddDate(0, 0, -pastDays-1), Limit: 1000})
+	lists, err := a.incidents.ListMany(ctx,
+		incidents.Filter{Kind: incidents.KindIncident, Statuses: []incidents.Status{incidents.Investigating, incidents.Identified, incidents.Monitoring}, Limit: 1000},
+		incidents.Filter{Kind: incidents.KindIncident, Limit: recentLimit},
+		incidents.Filter{Kind: incidents.KindMaintenance, Statuses: []incidents.Status{incidents.Scheduled}, Upcoming: true, Limit: 1000},
+		incidents.Filter{Kind: incidents.KindMaintenance, Statuses: []incidents.Status{incidents.InProgress, incidents.Verifying}, Upcoming: true, Limit: 1000},
+		incidents.Filter{Kind: incidents.KindMaintenance, Limit: recentLimit},
+		// The past days list shows whole timelines.
+		incidents.Filter{From: now.AddDate(0, 0, -pastDays-1), Limit: 1000},
+	)
+	if err != nil {
+		return nil, err
+	}
+	unresolved, recent, upcoming, active, recentMaint, lastDays := lists[0], lists[1], lists[2], lists[3], lists[4], lists[5]
+	// The bars' tooltips need only names, times and components.
+	recent90, err := a.incidents.Spans(ctx, now.AddDate(0, 0, -uptimeDays-1), 5000)
 	if err != nil {
 		return nil, err
 	}
