@@ -669,7 +669,13 @@ func TestBrowserHTMLValidate(t *testing.T) {
 		}
 		files = append(files, file)
 	}
+	htmlValidate(t, tools, dir, files)
+}
 
+// htmlValidate checks files (in dir) with html-validate and fails the test
+// on every error it reports.
+func htmlValidate(t *testing.T, tools browserTools, dir string, files []string) {
+	t.Helper()
 	config, err := filepath.Abs("testdata/browser/htmlvalidate.mjs")
 	if err != nil {
 		t.Fatal(err)
