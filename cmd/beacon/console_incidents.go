@@ -610,6 +610,29 @@ func (a *app) postReschedule(c *fiber.Ctx) error {
 	return a.seeOther(c, "/console/incidents/"+id, "Maintenance rescheduled.")
 }
 
+// postCancelMaintenance ends a maintenance that will not happen (or will
+// not finish as planned) with a completion saying so.
+func (a *app) postCancelMaintenance(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	in, err := a.incidents.Get(ctx, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if in.Kind != incidents.KindMaintenance || in.Status.Closed() {
+		return a.consoleMessage(c, fiber.StatusConflict, "Nothing to cancel", "Only a maintenance that has not completed can be cancelled.")
+	}
+	body := strings.TrimSpace(c.FormValue("body"))
+	if body == "" {
+		body = "This scheduled maintenance has been cancelled."
+	}
+	notify := formBool(c, "deliver_notifications")
+	status := incidents.Completed
+	if _, err := a.incidents.Update(ctx, in.ID, incidents.Change{Status: &status, Body: &body, DeliverNotifications: &notify}); err != nil {
+		return err
+	}
+	return a.seeOther(c, "/console/incidents/"+in.ID, "Maintenance cancelled."+notifyNote(notify))
+}
+
 // postDeleteIncident removes an incident and its history from the page.
 func (a *app) postDeleteIncident(c *fiber.Ctx) error {
 	in, err := a.incidents.Delete(c.UserContext(), c.Params("id"))

@@ -249,6 +249,14 @@ func consoleForms() []formCase {
 			},
 		},
 		{
+			name: "cancel maintenance", path: func(f consoleFixture) string { return "/console/incidents/" + f.maintenance.ID + "/cancel" },
+			good: func(consoleFixture) url.Values { return url.Values{"deliver_notifications": {"1"}} },
+			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
+				in, _ := e.app.incidents.Get(context.Background(), f.maintenance.ID)
+				return in.Status == incidents.Completed && in.Updates[0].Body == "This scheduled maintenance has been cancelled."
+			},
+		},
+		{
 			name: "delete incident", path: func(f consoleFixture) string { return "/console/incidents/" + f.resolved.ID + "/delete" },
 			good: func(consoleFixture) url.Values { return url.Values{} },
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {

@@ -149,6 +149,7 @@ func (a *app) consoleRoutes(app *fiber.App) {
 	s.Post("/incidents/:id/updates/:update_id", a.postEditUpdate)
 	s.Post("/incidents/:id/postmortem", a.postPostmortem)
 	s.Post("/incidents/:id/reschedule", a.postReschedule)
+	s.Post("/incidents/:id/cancel", a.postCancelMaintenance)
 	s.Post("/incidents/:id/delete", a.postDeleteIncident)
 
 	s.Get("/components", a.getComponents)
