@@ -174,6 +174,23 @@ func consoleForms() []formCase {
 			},
 		},
 		{
+			name: "backfill", path: func(consoleFixture) string { return "/console/incidents" },
+			good: func(f consoleFixture) url.Values {
+				return url.Values{"name": {"Old DNS outage"}, "status": {"investigating"}, "body": {"DNS failed for an hour."},
+					"component_" + f.web: {"major_outage"}, "backfill": {"1"}, "backfill_date": {"2026-01-05T08:30"}}
+			},
+			bad: func(consoleFixture) url.Values {
+				return url.Values{"name": {"Old DNS outage"}, "status": {"investigating"}, "backfill": {"1"}, "backfill_date": {"last winter"}}
+			},
+			badShows: "last winter",
+			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
+				list, _ := e.app.incidents.List(context.Background(), incidents.Filter{Query: "Old DNS outage"})
+				web, _ := e.app.components.Get(context.Background(), f.web)
+				return len(list) == 1 && list[0].Backfilled && list[0].Status == incidents.Resolved &&
+					list[0].StartedAt.Equal(time.Date(2026, 1, 5, 8, 30, 0, 0, time.UTC)) && web.Status == components.Operational
+			},
+		},
+		{
 			name: "post update", path: func(f consoleFixture) string { return "/console/incidents/" + f.incident.ID + "/updates" },
 			good: func(f consoleFixture) url.Values {
 				return url.Values{"status": {"monitoring"}, "body": {"A fix is out."}, "component_" + f.api: {"operational"}}
