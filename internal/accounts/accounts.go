@@ -281,14 +281,7 @@ func (s *Store) SetRole(ctx context.Context, id string, role Role) error {
 				return ErrLastAdmin
 			}
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE users SET role = ?, updated_at = ? WHERE id = ?`, role, sqlite.FormatTime(s.now()), id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
-		}
-		return nil
+		return execOne(ctx, tx, `UPDATE users SET role = ?, updated_at = ? WHERE id = ?`, role, sqlite.FormatTime(s.now()), id)
 	})
 	if err != nil {
 		return fmt.Errorf("accounts: set role of %s: %w", id, err)
@@ -306,14 +299,7 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 		if !ok {
 			return ErrLastAdmin
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
-		}
-		return nil
+		return execOne(ctx, tx, `DELETE FROM users WHERE id = ?`, id)
 	})
 	if err != nil {
 		return fmt.Errorf("accounts: delete user %s: %w", id, err)
@@ -338,15 +324,23 @@ func (s *Store) SetPassword(ctx context.Context, id, password string) error {
 }
 
 func (s *Store) setPasswordTx(ctx context.Context, tx *sql.Tx, id string, h []byte) error {
-	res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, string(h), sqlite.FormatTime(s.now()), id)
+	if err := execOne(ctx, tx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, string(h), sqlite.FormatTime(s.now()), id); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, id)
+	return err
+}
+
+// execOne runs a statement that must change one user, or gives ErrNotFound.
+func execOne(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
+	res, err := tx.ExecContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return ErrNotFound
 	}
-	_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, id)
-	return err
+	return nil
 }
 
 // PasswordLink returns a one-time token with which the user sets a new
