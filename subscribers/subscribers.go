@@ -18,6 +18,7 @@ import (
 	"net/mail"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/nyaruka/phonenumbers"
@@ -167,6 +168,9 @@ type Service struct {
 	now        func() time.Time
 	cfg        Config
 	tokens     *tokens
+	// smsCountries starts as Config.SMSCountries; staff may change it
+	// while the server runs (SetSMSCountries).
+	smsCountries atomic.Pointer[[]string]
 }
 
 // NewService returns a service on db. Zero limits take DefaultLimits.
@@ -179,8 +183,19 @@ func NewService(ctx context.Context, db *sqlite.DB, comps *components.Service, o
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: db, components: comps, outbox: outbox, now: now, cfg: cfg, tokens: t}, nil
+	s := &Service{db: db, components: comps, outbox: outbox, now: now, cfg: cfg, tokens: t}
+	s.SetSMSCountries(cfg.SMSCountries)
+	return s, nil
 }
+
+// SetSMSCountries changes the ISO regions SMS sign-ups are accepted from.
+func (s *Service) SetSMSCountries(regions []string) {
+	list := slices.Clone(regions)
+	s.smsCountries.Store(&list)
+}
+
+// SMSCountries returns the ISO regions SMS sign-ups are accepted from.
+func (s *Service) SMSCountries() []string { return slices.Clone(*s.smsCountries.Load()) }
 
 // Link returns a signed token letting the holder of a message act for
 // subscriber id.
@@ -246,7 +261,7 @@ func (s *Service) normalise(ctx context.Context, su *Signup) error {
 			return invalid("phone_number", "must be a mobile number that can receive SMS")
 		}
 		region = phonenumbers.GetRegionCodeForNumber(num)
-		if !slices.Contains(s.cfg.SMSCountries, region) {
+		if !slices.Contains(*s.smsCountries.Load(), region) {
 			return invalid("phone_number", "SMS notifications are not available for numbers in %s", region)
 		}
 		su.Address = phonenumbers.Format(num, phonenumbers.E164)

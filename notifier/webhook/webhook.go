@@ -19,6 +19,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/beacon-status/beacon/notifier"
@@ -62,10 +64,13 @@ type Config struct {
 // Sender posts webhook notifications. It is safe for concurrent use and
 // reuses connections across sends.
 type Sender struct {
-	client    *http.Client
-	timeout   time.Duration
-	userAgent string
-	now       func() time.Time
+	// allowPrivate starts as Config.AllowPrivate; SetAllowPrivate changes
+	// it for the connections made from then on.
+	allowPrivate atomic.Bool
+	client       *http.Client
+	timeout      time.Duration
+	userAgent    string
+	now          func() time.Time
 }
 
 var _ notifier.Sender = (*Sender)(nil)
@@ -78,10 +83,15 @@ func New(cfg Config) *Sender {
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = DefaultUserAgent
 	}
-	dialer := &net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second}
-	if !cfg.AllowPrivate {
-		dialer.Control = control
-	}
+	s := &Sender{timeout: cfg.Timeout, userAgent: cfg.UserAgent, now: time.Now}
+	s.allowPrivate.Store(cfg.AllowPrivate)
+	dialer := &net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second,
+		Control: func(network, address string, c syscall.RawConn) error {
+			if s.allowPrivate.Load() {
+				return nil
+			}
+			return control(network, address, c)
+		}}
 	transport := &http.Transport{
 		// No proxy: the address check must see the receiver's address,
 		// and a proxy would connect on our behalf to anything.
@@ -96,17 +106,21 @@ func New(cfg Config) *Sender {
 		// compressed.
 		DisableCompression: true,
 	}
-	return &Sender{
-		client: &http.Client{
-			Transport: transport,
-			// A redirect is a failure (Statuspage's rule), and following
-			// one would let a public endpoint point us elsewhere.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
-		timeout:   cfg.Timeout,
-		userAgent: cfg.UserAgent,
-		now:       time.Now,
+	s.client = &http.Client{
+		Transport: transport,
+		// A redirect is a failure (Statuspage's rule), and following one
+		// would let a public endpoint point us elsewhere.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
+	return s
+}
+
+// SetAllowPrivate lets (or stops) webhooks reaching loopback, private and
+// link-local addresses from the next connection on; idle connections are
+// closed so that none made under the old rule is reused.
+func (s *Sender) SetAllowPrivate(allow bool) {
+	s.allowPrivate.Store(allow)
+	s.client.CloseIdleConnections()
 }
 
 // Send posts m.Body to the URL m.To, signed with m.Secret, and returns ""

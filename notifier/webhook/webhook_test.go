@@ -539,3 +539,29 @@ func TestDrainIsBounded(t *testing.T) {
 		t.Errorf("drain read %d bytes, want %d", r.n, maxResponseBody)
 	}
 }
+
+// TestSetAllowPrivate changes the rule on a running sender: a loopback
+// receiver refused, then allowed, then refused again without reusing the
+// connection opened while it was allowed.
+func TestSetAllowPrivate(t *testing.T) {
+	srv := newCountingServer(t)
+	s := New(Config{})
+	send := func() error {
+		_, err := s.Send(context.Background(), notifier.Message{To: srv.URL, Body: []byte("{}")})
+		return err
+	}
+	if err := send(); !errors.Is(err, ErrForbiddenAddress) {
+		t.Fatalf("before: %v, want ErrForbiddenAddress", err)
+	}
+	s.SetAllowPrivate(true)
+	if err := send(); err != nil {
+		t.Fatalf("allowed: %v", err)
+	}
+	s.SetAllowPrivate(false)
+	if err := send(); !errors.Is(err, ErrForbiddenAddress) {
+		t.Fatalf("after: %v, want ErrForbiddenAddress", err)
+	}
+	if n := srv.requests.Load(); n != 1 {
+		t.Errorf("server got %d requests, want 1", n)
+	}
+}
