@@ -134,7 +134,7 @@ func (a *app) build(ctx context.Context) error {
 		return err
 	}
 	channels := map[notifier.Channel]notifier.ChannelConfig{
-		notifier.Email:   {Workers: cfg.SMTP.Pool, Batch: 50, Rate: cfg.channel("email").Rate, Burst: max(1, int(cfg.channel("email").Rate)), MaxAttempts: cfg.MaxAttempts},
+		notifier.Email:   {Workers: cfg.SMTP.Pool, Batch: 200, Rate: cfg.channel("email").Rate, Burst: max(1, int(cfg.channel("email").Rate)), MaxAttempts: cfg.MaxAttempts},
 		notifier.SMS:     {Workers: cfg.channel("sms").Workers, Batch: 10, Rate: cfg.channel("sms").Rate, Burst: 1, MaxAttempts: cfg.MaxAttempts},
 		notifier.Webhook: {Workers: cfg.channel("webhook").Workers, Batch: 20, Rate: cfg.channel("webhook").Rate, Burst: max(1, int(cfg.channel("webhook").Rate)), MaxAttempts: cfg.MaxAttempts},
 	}

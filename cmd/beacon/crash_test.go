@@ -37,8 +37,8 @@ import (
 
 const (
 	crashSubscribers = 5000
-	crashWorkers     = 4  // BEACON_SMTP_POOL: email workers and connections
-	crashBatch       = 50 // the email channel's claim batch (app.go build)
+	crashWorkers     = 4   // BEACON_SMTP_POOL: email workers and connections
+	crashBatch       = 200 // the email channel's claim batch (app.go build)
 	// crashInFlight is how many deliveries can be sent but unacknowledged
 	// at any moment, so the most a SIGKILL can duplicate.
 	crashInFlight = crashWorkers * crashBatch
