@@ -28,7 +28,7 @@ func (v *pageRender) feeds(list []incidents.Incident) (atom, rss *resource, err 
 		for i, u := range in.Updates {
 			fmt.Fprintf(&body, "<p><small>%s</small><br><strong>%s</strong></p>%s",
 				template.HTMLEscapeString(v.stamp(u.DisplayAt).Text), template.HTMLEscapeString(updateLabel(in, i)),
-				v.a.templates.Markdown(u.Body))
+				v.markdown(u.Body))
 		}
 		link := base + "/incidents/" + in.ID
 		updated := in.UpdatedAt

@@ -146,6 +146,50 @@ func newPageRender(a *app, s *snapshot) *pageRender {
 	return r
 }
 
+// markdown renders staff-written Markdown through the cache kept across
+// snapshots.
+func (v *pageRender) markdown(src string) template.HTML {
+	return v.a.public.markdown.render(src, v.a.templates.Markdown)
+}
+
+// markdownCache keeps rendered Markdown from one snapshot to the next: a
+// change alters one incident, and the page's other update bodies need not
+// be parsed and sanitised again. It holds what the last two snapshots used.
+type markdownCache struct {
+	mu        sync.Mutex
+	prev, cur map[string]template.HTML
+}
+
+func (m *markdownCache) render(src string, render func(string) template.HTML) template.HTML {
+	m.mu.Lock()
+	out, ok := m.cur[src]
+	if !ok {
+		if out, ok = m.prev[src]; ok {
+			m.cur[src] = out
+		}
+	}
+	m.mu.Unlock()
+	if ok {
+		return out
+	}
+	out = render(src)
+	m.mu.Lock()
+	if m.cur == nil {
+		m.cur = map[string]template.HTML{}
+	}
+	m.cur[src] = out
+	m.mu.Unlock()
+	return out
+}
+
+// rotate starts a new generation: entries the next snapshot does not use
+// are dropped the time after.
+func (m *markdownCache) rotate() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.prev, m.cur = m.cur, make(map[string]template.HTML, len(m.cur))
+}
+
 func (v *pageRender) head(title string, wide bool) head {
 	p := v.s.page
 	return head{Title: title, PageName: p.Name, LogoURL: p.LogoURL, AccentColor: p.AccentColor, SupportURL: p.SupportURL,
@@ -198,7 +242,7 @@ func (v *pageRender) incident(in incidents.Incident, full bool) incidentView {
 	}
 	out.Affected = names(affected)
 	for i, u := range in.Updates {
-		uv := updateView{Label: updateLabel(in, i), Body: v.a.templates.Markdown(u.Body), At: v.stamp(u.DisplayAt)}
+		uv := updateView{Label: updateLabel(in, i), Body: v.markdown(u.Body), At: v.stamp(u.DisplayAt)}
 		if i == 0 {
 			out.Latest = &uv
 		}
@@ -208,7 +252,7 @@ func (v *pageRender) incident(in incidents.Incident, full bool) incidentView {
 		out.Updates = append(out.Updates, uv)
 	}
 	if full && in.Postmortem.PublishedAt != nil {
-		out.Postmortem = v.a.templates.Markdown(in.Postmortem.Body)
+		out.Postmortem = v.markdown(in.Postmortem.Body)
 		at := v.stamp(*in.Postmortem.PublishedAt)
 		out.PostmortemAt = &at
 	}
@@ -430,11 +474,14 @@ func (v *pageRender) index(ctx context.Context) (*resource, error) {
 		}
 		view.Past = append(view.Past, pd)
 	}
-	return v.html("index", view)
+	// The bars are most of the page: size the buffer once for them.
+	return v.html("index", view, bars.Len()+64<<10)
 }
 
-func (v *pageRender) html(name string, data any) (*resource, error) {
+// html renders the page template name; size is a guess at its length.
+func (v *pageRender) html(name string, data any, size int) (*resource, error) {
 	var buf bytes.Buffer
+	buf.Grow(size)
 	if err := v.a.templates.HTML(&buf, "pages/"+name+".html", data); err != nil {
 		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
@@ -443,7 +490,7 @@ func (v *pageRender) html(name string, data any) (*resource, error) {
 
 func (v *pageRender) incidentPage(in incidents.Incident) (*resource, error) {
 	iv := v.incident(in, true)
-	return v.html("incident", incidentPageView{head: v.head(in.Name, false), Incident: iv})
+	return v.html("incident", incidentPageView{head: v.head(in.Name, false), Incident: iv}, 0)
 }
 
 // historyPage renders page n (from 1) of the history: historyMonths months
@@ -478,7 +525,7 @@ func (v *pageRender) historyPage(ctx context.Context, n int) (*resource, error) 
 	if older > 0 {
 		view.Older = "/history?page=" + strconv.Itoa(n+1)
 	}
-	return v.html("history", view)
+	return v.html("history", view, 0)
 }
 
 // pageCache holds the lazily rendered pages of one snapshot.

@@ -29,6 +29,8 @@ type publicCache struct {
 	dirty atomic.Bool
 	mu    sync.Mutex // serialises rebuilds
 	cur   atomic.Pointer[snapshot]
+	// markdown keeps rendered update bodies from one snapshot to the next.
+	markdown markdownCache
 }
 
 // snapshot is the page's public state at one moment, with the rendered
@@ -121,6 +123,7 @@ const recentLimit = 50
 
 func (c *publicCache) build(ctx context.Context) (*snapshot, error) {
 	a := c.a
+	c.markdown.rotate()
 	page, err := a.components.Page(ctx)
 	if err != nil {
 		return nil, err
