@@ -1,21 +1,22 @@
 // Command beacon-bench measures how fast Beacon serves /api/v2/summary.json
-// against a minimal Fiber server that returns the same bytes from memory,
-// both loaded by wrk in the same run on loopback.
+// and the status page "/" against a minimal Fiber server that returns the
+// same bytes from memory, both loaded by wrk in the same run on loopback.
 //
 // It builds cmd/beacon, starts it on a temporary data directory, seeds 50
 // components (some in groups) and 20 incidents through the management API,
-// captures the summary body (plain and gzip), starts the reference server
-// (this program's "ref" mode, in its own process) with those bytes, checks
-// both answer byte for byte the same, then alternates wrk runs against the
-// two and prints requests/s, the ratio beacon/reference per round and the
-// median ratio as a Markdown table for docs/BENCHMARKS.md. It also reads
+// captures the summary and page bodies (plain and gzip), starts the
+// reference server (this program's "ref" mode, in its own process) with
+// those bytes, checks both answer byte for byte the same, then alternates
+// wrk runs against the two and prints requests/s, the ratio
+// beacon/reference per round and the median ratio as a Markdown table for
+// docs/BENCHMARKS.md. It also reads
 // each server's CPU time around every run: CPU per request is far steadier
 // than requests/s on a shared machine where wrk and the server compete for
 // the same cores.
 //
 // Usage:
 //
-//	go run ./cmd/beacon-bench [-d 10s] [-warmup 3s] [-rounds 5] [-t 2] [-c 64]
+//	go run ./cmd/beacon-bench [-d 10s] [-warmup 3s] [-rounds 5] [-t 2] [-c 64] [-variants plain,gzip,page]
 //
 // wrk must be installed (apt-get install wrk); the program installs nothing.
 // Speed is reported, never asserted: the exit status says only whether the
@@ -25,6 +26,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -38,8 +40,11 @@ import (
 	"time"
 )
 
-// summaryPath is the one endpoint measured.
-const summaryPath = "/api/v2/summary.json"
+// The endpoints measured.
+const (
+	summaryPath = "/api/v2/summary.json"
+	pagePath    = "/"
+)
 
 type options struct {
 	duration  time.Duration
@@ -70,7 +75,7 @@ func main() {
 	fs.IntVar(&o.conns, "c", 64, "wrk connections")
 	fs.StringVar(&o.beaconBin, "beacon", "", "use this beacon binary instead of building ./cmd/beacon")
 	fs.StringVar(&o.wrkBin, "wrk", "wrk", "wrk executable")
-	fs.StringVar(&o.variants, "variants", "plain,gzip", "comma-separated variants to measure: plain, gzip")
+	fs.StringVar(&o.variants, "variants", defaultVariants, "comma-separated variants to measure: plain, gzip (summary.json without and with Accept-Encoding: gzip), page, page-plain (/ with and without it)")
 	fs.BoolVar(&o.hold, "hold", false, "after seeding, print both servers' addresses and wait for Ctrl-C instead of measuring (for profiling by hand)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: go run ./cmd/beacon-bench [flags]\n\nFlags:")
@@ -106,23 +111,31 @@ func (o options) check() ([]variant, error) {
 	}
 	var vs []variant
 	for _, name := range strings.Split(o.variants, ",") {
-		switch strings.TrimSpace(name) {
-		case "plain":
-			vs = append(vs, variant{name: "plain"})
-		case "gzip":
-			vs = append(vs, variant{name: "gzip", gzip: true})
-		default:
-			return nil, fmt.Errorf("unknown variant %q (want plain or gzip)", name)
+		v, ok := knownVariants[strings.TrimSpace(name)]
+		if !ok {
+			return nil, fmt.Errorf("unknown variant %q (want plain, gzip, page or page-plain)", name)
 		}
+		vs = append(vs, v)
 	}
 	return vs, nil
 }
 
-// variant is one way of asking for the summary: without or with
+// variant is one request measured: an endpoint, without or with
 // Accept-Encoding: gzip.
 type variant struct {
-	name string
-	gzip bool
+	name  string // as -variants names it
+	label string // as the report names it
+	path  string
+	gzip  bool
+}
+
+const defaultVariants = "plain,gzip,page"
+
+var knownVariants = map[string]variant{
+	"plain":      {name: "plain", label: "summary.json plain", path: summaryPath},
+	"gzip":       {name: "gzip", label: "summary.json gzip", path: summaryPath, gzip: true},
+	"page":       {name: "page", label: "/ gzip", path: pagePath, gzip: true},
+	"page-plain": {name: "page-plain", label: "/ plain", path: pagePath},
 }
 
 func (v variant) headers() []string {
@@ -196,13 +209,37 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		return err
 	}
 	logf("summary.json: %d bytes plain, %d bytes gzip, Content-Type %q", len(want.plain.body), len(want.gzip.body), want.plain.contentType)
-
-	// The reference server, in its own process, with the same bytes.
-	plainFile, gzFile := filepath.Join(tmp, "summary.json"), filepath.Join(tmp, "summary.json.gz")
-	if err := os.WriteFile(plainFile, want.plain.body, 0o600); err != nil {
+	wantPage, err := fetchBoth(ctx, beaconURL+pagePath)
+	if err != nil {
+		return fmt.Errorf("beacon page: %w", err)
+	}
+	if err := checkPage(wantPage.plain, st); err != nil {
 		return err
 	}
-	if err := os.WriteFile(gzFile, want.gzip.body, 0o600); err != nil {
+	logf("/: %d bytes plain, %d bytes gzip, Content-Type %q", len(wantPage.plain.body), len(wantPage.gzip.body), wantPage.plain.contentType)
+
+	// The reference server, in its own process, with the same bytes.
+	var routes []refRoute
+	for i, doc := range []struct {
+		path string
+		r    responses
+	}{{summaryPath, want}, {pagePath, wantPage}} {
+		rt := refRoute{Path: doc.path, ContentType: doc.r.plain.contentType,
+			Body: filepath.Join(tmp, fmt.Sprintf("body%d", i)), Gzip: filepath.Join(tmp, fmt.Sprintf("body%d.gz", i))}
+		if err := os.WriteFile(rt.Body, doc.r.plain.body, 0o600); err != nil {
+			return err
+		}
+		if err := os.WriteFile(rt.Gzip, doc.r.gzip.body, 0o600); err != nil {
+			return err
+		}
+		routes = append(routes, rt)
+	}
+	manifest, err := json.Marshal(routes)
+	if err != nil {
+		return err
+	}
+	routesFile := filepath.Join(tmp, "routes.json")
+	if err := os.WriteFile(routesFile, manifest, 0o600); err != nil {
 		return err
 	}
 	refAddr, err := freeAddr()
@@ -213,8 +250,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ref, err := procs.start(ctx, "ref", self, []string{"ref", "-addr", refAddr, "-path", summaryPath,
-		"-body", plainFile, "-gzip", gzFile, "-content-type", want.plain.contentType}, os.Environ())
+	ref, err := procs.start(ctx, "ref", self, []string{"ref", "-addr", refAddr, "-routes", routesFile}, os.Environ())
 	if err != nil {
 		return err
 	}
@@ -222,29 +258,36 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err := waitReady(ctx, ref, refURL+summaryPath); err != nil {
 		return err
 	}
-	got, err := fetchBoth(ctx, refURL+summaryPath)
-	if err != nil {
-		return fmt.Errorf("reference summary: %w", err)
-	}
-	if err := sameResponses(want, got); err != nil {
-		return fmt.Errorf("reference server does not answer as Beacon does: %w", err)
+	for _, doc := range []struct {
+		path string
+		r    responses
+	}{{summaryPath, want}, {pagePath, wantPage}} {
+		got, err := fetchBoth(ctx, refURL+doc.path)
+		if err != nil {
+			return fmt.Errorf("reference %s: %w", doc.path, err)
+		}
+		if err := sameResponses(doc.r, got); err != nil {
+			return fmt.Errorf("reference server does not answer %s as Beacon does: %w", doc.path, err)
+		}
 	}
 	logf("reference pid %d on %s answers the same bytes", ref.cmd.Process.Pid, refURL)
 
 	if o.hold {
-		logf("holding: beacon %s%s, reference %s%s; Ctrl-C to stop", beaconURL, summaryPath, refURL, summaryPath)
+		logf("holding: beacon %s, reference %s (paths %s and %s); Ctrl-C to stop", beaconURL, refURL, summaryPath, pagePath)
 		<-ctx.Done()
 		return nil
 	}
 
 	m := machineInfo(wrkPath)
-	targets := []target{{name: "ref", url: refURL + summaryPath, proc: ref}, {name: "beacon", url: beaconURL + summaryPath, proc: beacon}}
+	targets := []target{{name: "ref", base: refURL, proc: ref}, {name: "beacon", base: beaconURL, proc: beacon}}
 	res, err := measure(ctx, o, wrkPath, variants, targets, logf)
 	if err != nil {
 		return err
 	}
 
-	// The body must not have changed under load (no rebuild, same bytes).
+	// The summary must not have changed under load (no rebuild, same
+	// bytes). The page may have: its snapshot is rebuilt once a minute, and
+	// today's bar of a component in an open incident grows with the clock.
 	after, err := fetchBoth(ctx, beaconURL+summaryPath)
 	if err != nil {
 		return fmt.Errorf("beacon summary after the load: %w", err)
@@ -252,8 +295,20 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err := sameResponses(want, after); err != nil {
 		return fmt.Errorf("beacon's summary changed during the run: %w", err)
 	}
+	afterPage, err := fetchBoth(ctx, beaconURL+pagePath)
+	if err != nil {
+		return fmt.Errorf("beacon page after the load: %w", err)
+	}
+	pageNote := "the same bytes after the run"
+	if err := sameResponses(wantPage, afterPage); err != nil {
+		pageNote = fmt.Sprintf("rebuilt during the run as the clock moved (%d bytes gzip after it)", len(afterPage.gzip.body))
+		if err := checkPage(afterPage.plain, st); err != nil {
+			return fmt.Errorf("beacon page after the load: %w", err)
+		}
+	}
+	logf("/: %s", pageNote)
 
-	report(stdout, o, m, revision, st, want, res)
+	report(stdout, o, m, revision, st, want, wantPage, pageNote, res)
 	return nil
 }
 

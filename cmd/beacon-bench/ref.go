@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,36 +20,45 @@ import (
 )
 
 // runRef is the reference server: the least a Fiber program can do to serve
-// the summary from memory. One route, default settings, no middleware; the
-// gzip body to clients that accept gzip, the plain body to the others.
+// fixed bodies from memory. One route per body, default settings, no
+// middleware; the gzip body to clients that accept gzip, the plain body to
+// the others.
 func runRef(args []string) error {
 	fs := flag.NewFlagSet("ref", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8081", "listen address")
-	path := fs.String("path", summaryPath, "the one route")
-	bodyFile := fs.String("body", "", "file holding the plain body")
-	gzFile := fs.String("gzip", "", "file holding the gzip body")
-	contentType := fs.String("content-type", fiber.MIMEApplicationJSONCharsetUTF8, "Content-Type of both bodies")
+	routesFile := fs.String("routes", "", "JSON file listing the routes: [{path, content_type, body, gzip}], body and gzip naming files")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	body, err := os.ReadFile(*bodyFile)
+	manifest, err := os.ReadFile(*routesFile)
 	if err != nil {
 		return err
 	}
-	gz, err := os.ReadFile(*gzFile)
-	if err != nil {
-		return err
+	var routes []refRoute
+	if err := json.Unmarshal(manifest, &routes); err != nil {
+		return fmt.Errorf("%s: %w", *routesFile, err)
 	}
 
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
-	app.Get(*path, func(c *fiber.Ctx) error {
-		c.Set(fiber.HeaderContentType, *contentType)
-		if strings.Contains(c.Get(fiber.HeaderAcceptEncoding), "gzip") {
-			c.Set(fiber.HeaderContentEncoding, "gzip")
-			return c.Send(gz)
+	for _, rt := range routes {
+		body, err := os.ReadFile(rt.Body)
+		if err != nil {
+			return err
 		}
-		return c.Send(body)
-	})
+		gz, err := os.ReadFile(rt.Gzip)
+		if err != nil {
+			return err
+		}
+		contentType := rt.ContentType
+		app.Get(rt.Path, func(c *fiber.Ctx) error {
+			c.Set(fiber.HeaderContentType, contentType)
+			if strings.Contains(c.Get(fiber.HeaderAcceptEncoding), "gzip") {
+				c.Set(fiber.HeaderContentEncoding, "gzip")
+				return c.Send(gz)
+			}
+			return c.Send(body)
+		})
+	}
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
@@ -57,6 +67,14 @@ func runRef(args []string) error {
 		_ = app.ShutdownWithTimeout(5 * time.Second)
 	}()
 	return app.Listen(*addr)
+}
+
+// refRoute is one route of the reference server.
+type refRoute struct {
+	Path        string `json:"path"`
+	ContentType string `json:"content_type"`
+	Body        string `json:"body"` // file holding the plain body
+	Gzip        string `json:"gzip"` // file holding the gzip body
 }
 
 // response is what a client sees of one answer.

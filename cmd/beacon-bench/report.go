@@ -82,7 +82,7 @@ func procField(file, key string) string {
 }
 
 // report prints the Markdown section for docs/BENCHMARKS.md.
-func report(w io.Writer, o options, m machine, revision string, st seedStats, body responses, res []variantResult) {
+func report(w io.Writer, o options, m machine, revision string, st seedStats, summary, page responses, pageNote string, res []variantResult) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
 	p("### Run of %s", m.date)
 	p("")
@@ -91,8 +91,9 @@ func report(w io.Writer, o options, m machine, revision string, st seedStats, bo
 	p("- Toolchain: %s; load generator %s on the same machine", m.goVersion, m.wrk)
 	p("- Beacon: %s", revision)
 	p("- Command: `%s`", strings.Join(append([]string{"go run ./cmd/beacon-bench"}, flagsOf(o)...), " "))
-	p("- Page: %d components (%d of them in %d groups), %d incidents (%d unresolved, %d updates in all); summary.json %d bytes plain, %d bytes gzip",
-		st.components, st.groups*seedPerGroup, st.groups, st.incidents, st.unresolved, st.updates, len(body.plain.body), len(body.gzip.body))
+	p("- Page: %d components (%d of them in %d groups), %d incidents (%d unresolved, %d updates in all); summary.json %d bytes plain, %d bytes gzip; / %d bytes plain, %d bytes gzip, %s",
+		st.components, st.groups*seedPerGroup, st.groups, st.incidents, st.unresolved, st.updates, len(summary.plain.body), len(summary.gzip.body),
+		len(page.plain.body), len(page.gzip.body), pageNote)
 	p("- Load: wrk -t %d -c %d, %s warm-up per server and variant, then %d rounds of %s per server, reference first in odd rounds and Beacon first in even ones",
 		o.threads, o.conns, o.warmup, o.rounds, o.duration)
 	p("")
@@ -100,7 +101,7 @@ func report(w io.Writer, o options, m machine, revision string, st seedStats, bo
 	p("|---|---:|---:|---:|---:|---:|---:|")
 	for _, v := range res {
 		for i, r := range v.rounds {
-			p("| %s | %d | %.0f | %.0f | %.3f | %s | %s |", v.variant.name, i+1,
+			p("| %s | %d | %.0f | %.0f | %.3f | %s | %s |", v.variant.label, i+1,
 				r.ref.reqPerSec, r.beacon.reqPerSec, r.ratio(), micros(r.ref.cpuPerReq), micros(r.beacon.cpuPerReq))
 		}
 	}
@@ -117,7 +118,7 @@ func report(w io.Writer, o options, m machine, revision string, st seedStats, bo
 		if !math.IsNaN(cpu) {
 			cpuText = fmt.Sprintf("%.3f", cpu)
 		}
-		p("| %s | %.0f | %.0f | **%.3f** (%s) | %s |", v.variant.name, ref, beacon, ratio, verdict, cpuText)
+		p("| %s | %.0f | %.0f | **%.3f** (%s) | %s |", v.variant.label, ref, beacon, ratio, verdict, cpuText)
 	}
 }
 
@@ -147,7 +148,7 @@ func flagsOf(o options) []string {
 	if o.conns != 64 {
 		f = append(f, fmt.Sprintf("-c %d", o.conns))
 	}
-	if o.variants != "plain,gzip" {
+	if o.variants != defaultVariants {
 		f = append(f, "-variants "+o.variants)
 	}
 	return f

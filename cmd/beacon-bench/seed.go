@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -211,6 +212,25 @@ func checkSummary(body []byte, st seedStats) error {
 	if len(s.Components)-groups != st.components || groups != st.groups || len(s.Incidents) != st.unresolved {
 		return fmt.Errorf("summary.json has %d components, %d groups, %d incidents; want %d, %d, %d",
 			len(s.Components)-groups, groups, len(s.Incidents), st.components, st.groups, st.unresolved)
+	}
+	return nil
+}
+
+// checkPage makes sure the page measured is the page seeded: an HTML
+// document naming every component and the unresolved incidents.
+func checkPage(r response, st seedStats) error {
+	if !strings.HasPrefix(r.contentType, "text/html") {
+		return fmt.Errorf("/: Content-Type %q, want text/html", r.contentType)
+	}
+	body := string(r.body)
+	if n := strings.Count(body, `<li class="component">`); n != st.components {
+		return fmt.Errorf("/ lists %d components, want %d", n, st.components)
+	}
+	if n := strings.Count(body, `<ol class="bars"`); n != st.components {
+		return fmt.Errorf("/ draws bars for %d components, want %d", n, st.components)
+	}
+	if n := strings.Count(body, `<article class="card`); n != st.unresolved {
+		return fmt.Errorf("/ shows %d active incidents, want %d", n, st.unresolved)
 	}
 	return nil
 }

@@ -15,7 +15,7 @@ import (
 // target is one server under load.
 type target struct {
 	name string // "ref" or "beacon"
-	url  string
+	base string // http://host:port
 	proc *proc
 }
 
@@ -89,7 +89,7 @@ func measure(ctx context.Context, o options, wrkPath string, variants []variant,
 		vr := variantResult{variant: v}
 		if o.warmup > 0 {
 			for _, t := range targets {
-				logf("%s: warm-up %s for %s", v.name, t.name, o.warmup)
+				logf("%s: warm-up %s for %s", v.label, t.name, o.warmup)
 				if _, err := runWrk(ctx, wrkPath, o, o.warmup, v, t); err != nil {
 					return nil, err
 				}
@@ -110,14 +110,14 @@ func measure(ctx context.Context, o options, wrkPath string, variants []variant,
 				if err != nil {
 					return nil, err
 				}
-				logf("%s round %d: %-6s %10.0f req/s  p50 %s  p99 %s  CPU %s/req %s", v.name, i+1, t.name, res.reqPerSec, res.p50, res.p99, res.cpuPerReq, res.socketErrors)
+				logf("%s round %d: %-6s %10.0f req/s  p50 %s  p99 %s  CPU %s/req %s", v.label, i+1, t.name, res.reqPerSec, res.p50, res.p99, res.cpuPerReq, res.socketErrors)
 				if t.name == "ref" {
 					rd.ref = res
 				} else {
 					rd.beacon = res
 				}
 			}
-			logf("%s round %d: ratio beacon/ref %.3f, CPU-per-request ratio ref/beacon %.3f", v.name, i+1, rd.ratio(), rd.cpuRatio())
+			logf("%s round %d: ratio beacon/ref %.3f, CPU-per-request ratio ref/beacon %.3f", v.label, i+1, rd.ratio(), rd.cpuRatio())
 			vr.rounds = append(vr.rounds, rd)
 		}
 		out = append(out, vr)
@@ -141,7 +141,7 @@ func runWrk(ctx context.Context, wrkPath string, o options, d time.Duration, v v
 	}
 	ctx, cancel := context.WithTimeout(ctx, d+30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, wrkPath, wrkArgs(o, d, v, t.url)...)
+	cmd := exec.CommandContext(ctx, wrkPath, wrkArgs(o, d, v, t.base+v.path)...)
 	cmd.SysProcAttr = loadProcAttr()
 	cpu0, cpuErr := cpuTime(t.proc.cmd.Process.Pid)
 	out, err := cmd.CombinedOutput()

@@ -80,8 +80,19 @@ func TestWrkArgsBounded(t *testing.T) {
 func TestOptionsCheck(t *testing.T) {
 	good := options{duration: 10 * time.Second, warmup: 3 * time.Second, rounds: 3, threads: 2, conns: 64, variants: "plain,gzip"}
 	vs, err := good.check()
-	if err != nil || len(vs) != 2 || vs[0].gzip || !vs[1].gzip {
+	if err != nil || len(vs) != 2 || vs[0].gzip || !vs[1].gzip || vs[0].path != summaryPath {
 		t.Fatalf("check() = %v, %v", vs, err)
+	}
+	pages := good
+	pages.variants = "page, page-plain"
+	vs, err = pages.check()
+	if err != nil || len(vs) != 2 || !vs[0].gzip || vs[1].gzip || vs[0].path != "/" || vs[1].path != "/" {
+		t.Fatalf("check() of the page variants = %v, %v", vs, err)
+	}
+	def := good
+	def.variants = defaultVariants
+	if vs, err := def.check(); err != nil || len(vs) != 3 || vs[2].name != "page" {
+		t.Fatalf("check() of the default variants = %v, %v", vs, err)
 	}
 	for _, bad := range []func(o *options){
 		func(o *options) { o.duration = 0 },
