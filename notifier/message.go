@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 )
 
@@ -29,6 +31,12 @@ type Message struct {
 	Subject string
 	Text    string
 	HTML    string
+	// TextLayout and HTMLLayout, when set, stand for Text and HTML: an
+	// email's parts shared by every recipient of an event, with Values in
+	// their holes. TextBody and HTMLBody read a message's parts whichever
+	// way they are given.
+	TextLayout, HTMLLayout *Layout
+	Values                 []string
 	// Headers are extra email headers (Message-ID, In-Reply-To, References,
 	// List-Unsubscribe, List-Unsubscribe-Post).
 	Headers map[string]string
@@ -37,6 +45,64 @@ type Message struct {
 	Secret string
 	// StatusCallback, for SMS, is where the provider reports delivery.
 	StatusCallback string
+}
+
+// TextBody returns the text part: Text, or TextLayout filled with Values.
+func (m Message) TextBody() string {
+	if m.TextLayout != nil {
+		return m.TextLayout.Fill(m.Values)
+	}
+	return m.Text
+}
+
+// HTMLBody returns the HTML part: HTML, or HTMLLayout filled with Values.
+func (m Message) HTMLBody() string {
+	if m.HTMLLayout != nil {
+		return m.HTMLLayout.Fill(m.Values)
+	}
+	return m.HTML
+}
+
+// Layout is text shared by many messages with holes for what differs
+// between them, such as a subscriber's links: Pieces[0], the value for
+// Holes[0], Pieces[1], … Pieces[len(Holes)]. A renderer makes one per
+// event so that a sender can prepare the shared text once (Derived)
+// instead of once per recipient. It must not change once a message uses
+// it.
+type Layout struct {
+	Pieces []string
+	Holes  []int // indexes into a message's Values
+
+	derived sync.Map
+}
+
+// Fill returns the text with values in the holes.
+func (l *Layout) Fill(values []string) string {
+	n := 0
+	for _, p := range l.Pieces {
+		n += len(p)
+	}
+	for _, h := range l.Holes {
+		n += len(values[h])
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i, h := range l.Holes {
+		b.WriteString(l.Pieces[i])
+		b.WriteString(values[h])
+	}
+	b.WriteString(l.Pieces[len(l.Pieces)-1])
+	return b.String()
+}
+
+// Derived returns what derive makes of l for key, made once and kept with
+// l for as long as l lives.
+func (l *Layout) Derived(key any, derive func(*Layout) any) any {
+	if v, ok := l.derived.Load(key); ok {
+		return v
+	}
+	v, _ := l.derived.LoadOrStore(key, derive(l))
+	return v
 }
 
 // Sender sends messages on one channel. It returns the provider's id for

@@ -347,18 +347,11 @@ const (
 // mailLayout is an event's email rendered once, with holes where each
 // recipient's manage and unsubscribe tokens go: executing the templates
 // (Markdown included) for every recipient was the largest cost of a
-// fan-out after MIME encoding.
+// fan-out after MIME encoding. The email sender also encodes the shared
+// lines once.
 type mailLayout struct {
 	subject    string
-	text, html layoutPart
-}
-
-// layoutPart is rendered text cut at the holes: pieces[0], the value of
-// holes[0], pieces[1], … pieces[len(holes)].
-type layoutPart struct {
-	pieces []string
-	holes  []int // 0: manage token, 1: unsubscribe token
-	size   int   // bytes in pieces
+	text, html *notifier.Layout
 }
 
 // layout renders the email template name for v with markers in place of
@@ -380,7 +373,7 @@ func (m messages) layout(v mailView, name string) *mailLayout {
 	var ok1, ok2 bool
 	l.text, ok1 = cutLayout(msg.Text, marker)
 	l.html, ok2 = cutLayout(msg.HTML, marker)
-	if !ok1 || !ok2 || len(l.text.holes) == 0 {
+	if !ok1 || !ok2 || len(l.text.Holes) == 0 {
 		return nil
 	}
 	// The same email rendered whole must come out identical.
@@ -392,16 +385,16 @@ func (m messages) layout(v mailView, name string) *mailLayout {
 	if err != nil {
 		return nil
 	}
-	if got := l.fill(tryManage, tryUnsub); got.Text != want.Text || got.HTML != want.HTML || got.Subject != want.Subject {
+	if got := l.fill(tryManage, tryUnsub); got.TextBody() != want.Text || got.HTMLBody() != want.HTML || got.Subject != want.Subject {
 		return nil
 	}
 	return l
 }
 
-// cutLayout splits s at marker+"m" and marker+"u"; false when a marker is
-// followed by anything else.
-func cutLayout(s, marker string) (layoutPart, bool) {
-	var p layoutPart
+// cutLayout splits s at marker+"m" (hole 0) and marker+"u" (hole 1);
+// false when a marker is followed by anything else.
+func cutLayout(s, marker string) (*notifier.Layout, bool) {
+	l := &notifier.Layout{}
 	for {
 		i := strings.Index(s, marker)
 		if i < 0 {
@@ -409,21 +402,18 @@ func cutLayout(s, marker string) (layoutPart, bool) {
 		}
 		rest := s[i+len(marker):]
 		if rest == "" || (rest[0] != 'm' && rest[0] != 'u') {
-			return p, false
+			return nil, false
 		}
-		p.pieces = append(p.pieces, s[:i])
+		l.Pieces = append(l.Pieces, s[:i])
 		hole := 0
 		if rest[0] == 'u' {
 			hole = 1
 		}
-		p.holes = append(p.holes, hole)
+		l.Holes = append(l.Holes, hole)
 		s = rest[1:]
 	}
-	p.pieces = append(p.pieces, s)
-	for _, piece := range p.pieces {
-		p.size += len(piece)
-	}
-	return p, true
+	l.Pieces = append(l.Pieces, s)
+	return l, true
 }
 
 // fits reports whether tokens can fill the holes as they are: their
@@ -445,22 +435,7 @@ func (l *mailLayout) fits(tokens ...string) bool {
 
 // fill returns the email with the tokens in its holes.
 func (l *mailLayout) fill(manage, unsub string) notifier.Message {
-	return notifier.Message{Subject: l.subject, Text: l.text.fill(manage, unsub), HTML: l.html.fill(manage, unsub)}
-}
-
-func (p *layoutPart) fill(values ...string) string {
-	n := p.size
-	for _, h := range p.holes {
-		n += len(values[h])
-	}
-	var b strings.Builder
-	b.Grow(n)
-	for i, h := range p.holes {
-		b.WriteString(p.pieces[i])
-		b.WriteString(values[h])
-	}
-	b.WriteString(p.pieces[len(p.pieces)-1])
-	return b.String()
+	return notifier.Message{Subject: l.subject, TextLayout: l.text, HTMLLayout: l.html, Values: []string{manage, unsub}}
 }
 
 // smsSegments is the most an SMS may take; bodies are shortened to fit.

@@ -48,11 +48,11 @@ func TestEmailLayoutMatchesFullRendering(t *testing.T) {
 				continue
 			}
 			got := l.fill(tok[0], tok[1])
-			if got.Text != want.Text || got.HTML != want.HTML || got.Subject != want.Subject {
-				t.Errorf("base %s, tokens %q: layout differs from the full rendering:\n--- got\n%s\n--- want\n%s", base, tok, got.HTML, want.HTML)
+			if got.TextBody() != want.Text || got.HTMLBody() != want.HTML || got.Subject != want.Subject {
+				t.Errorf("base %s, tokens %q: layout differs from the full rendering:\n--- got\n%s\n--- want\n%s", base, tok, got.HTMLBody(), want.HTML)
 			}
 			for _, link := range []string{full.ManageURL, full.UnsubscribeURL} {
-				if !strings.Contains(got.Text, link) {
+				if !strings.Contains(got.TextBody(), link) {
 					t.Errorf("text lacks %s", link)
 				}
 			}

@@ -103,9 +103,9 @@ func (s *Sender) compose(buf []byte, m notifier.Message, now time.Time) ([]byte,
 	}
 	buf = append(buf, "MIME-Version: 1.0\r\n"...)
 
-	if m.HTML == "" {
+	if m.HTML == "" && m.HTMLLayout == nil {
 		buf = appendPartHeader(buf, "text/plain")
-		buf = appendQP(buf, m.Text)
+		buf = appendBody(buf, m.Text, m.TextLayout, m.Values)
 		return dotSafe(buf), env, nil
 	}
 	var rnd [16]byte
@@ -118,16 +118,114 @@ func (s *Sender) compose(buf []byte, m notifier.Message, now time.Time) ([]byte,
 	buf = append(buf, boundary[:]...)
 	buf = append(buf, "\r\n"...)
 	buf = appendPartHeader(buf, "text/plain")
-	buf = appendQP(buf, m.Text)
+	buf = appendBody(buf, m.Text, m.TextLayout, m.Values)
 	buf = append(buf, "\r\n--"...)
 	buf = append(buf, boundary[:]...)
 	buf = append(buf, "\r\n"...)
 	buf = appendPartHeader(buf, "text/html")
-	buf = appendQP(buf, m.HTML)
+	buf = appendBody(buf, m.HTML, m.HTMLLayout, m.Values)
 	buf = append(buf, "\r\n--"...)
 	buf = append(buf, boundary[:]...)
 	buf = append(buf, "--\r\n"...)
 	return dotSafe(buf), env, nil
+}
+
+// appendBody appends a part's text quoted-printable: text, or l filled
+// with values. A layout's lines without holes are encoded once, the first
+// time a message uses it; only the lines holding values are encoded for
+// each message. Quoted-printable starts afresh on every line, so the
+// result is the same as encoding the filled text whole.
+func appendBody(buf []byte, text string, l *notifier.Layout, values []string) []byte {
+	if l == nil {
+		return appendQP(buf, text)
+	}
+	for _, v := range values {
+		if v == "" || strings.ContainsAny(v, "\r\n") {
+			// A line break in a value, or an empty value between a CR
+			// and a LF, would change where lines end.
+			return appendQP(buf, l.Fill(values))
+		}
+	}
+	enc := l.Derived(encodedLayoutKey{}, encodeLayout).(*encodedLayout)
+	var line []byte
+	for _, c := range enc.chunks {
+		if c.holes == nil {
+			buf = append(buf, c.encoded...)
+			continue
+		}
+		line = line[:0]
+		for i, h := range c.holes {
+			line = append(line, c.pieces[i]...)
+			line = append(line, values[h]...)
+		}
+		line = append(line, c.pieces[len(c.pieces)-1]...)
+		buf = appendQP(buf, string(line))
+	}
+	return buf
+}
+
+// encodedLayoutKey names the email sender's form of a notifier.Layout.
+type encodedLayoutKey struct{}
+
+// encodedLayout is a layout as quoted-printable: runs of whole lines
+// without holes encoded once, and the lines with holes as they are.
+type encodedLayout struct {
+	chunks []layoutChunk
+}
+
+type layoutChunk struct {
+	encoded []byte   // lines without holes, encoded
+	pieces  []string // or one line: pieces[0], value of holes[0], pieces[1], …
+	holes   []int
+}
+
+func encodeLayout(l *notifier.Layout) any {
+	enc := &encodedLayout{}
+	var static []byte // encoded lines not yet in a chunk
+	var pieces []string
+	var holes []int
+	var lit strings.Builder // the literal text of the current line since its last hole
+	endLine := func() {
+		if holes == nil {
+			static = appendQP(static, lit.String())
+		} else {
+			if len(static) > 0 {
+				enc.chunks = append(enc.chunks, layoutChunk{encoded: static})
+				static = nil
+			}
+			enc.chunks = append(enc.chunks, layoutChunk{pieces: append(pieces, lit.String()), holes: holes})
+		}
+		pieces, holes = nil, nil
+		lit.Reset()
+	}
+	for i, piece := range l.Pieces {
+		for piece != "" {
+			k := strings.IndexAny(piece, "\r\n")
+			if k < 0 {
+				lit.WriteString(piece)
+				break
+			}
+			end := k + 1
+			if piece[k] == '\r' && end < len(piece) && piece[end] == '\n' {
+				end++
+			}
+			lit.WriteString(piece[:end])
+			endLine()
+			piece = piece[end:]
+		}
+		if i < len(l.Holes) {
+			pieces = append(pieces, lit.String())
+			holes = append(holes, l.Holes[i])
+			lit.Reset()
+		}
+	}
+	if lit.Len() > 0 || holes != nil {
+		endLine()
+	}
+	if len(static) > 0 {
+		enc.chunks = append(enc.chunks, layoutChunk{encoded: static})
+	}
+	return enc
 }
 
 // appendPartHeader writes the headers of a UTF-8, quoted-printable text

@@ -7,6 +7,8 @@ import (
 	"mime/quotedprintable"
 	"strings"
 	"testing"
+
+	"github.com/beacon-status/beacon/notifier"
 )
 
 // TestAppendQP checks the quoted-printable encoder against the standard
@@ -94,5 +96,50 @@ func TestAppendHeaderFolds(t *testing.T) {
 	}
 	if unfolded := strings.ReplaceAll(got, "\r\n ", " "); unfolded != "List-Unsubscribe: "+strings.TrimSpace(value)+"\r\n" {
 		t.Errorf("unfolded %q", unfolded)
+	}
+}
+
+// TestAppendBodyLayout checks that a layout encoded line by line, once,
+// gives the bytes of its filled text encoded whole.
+func TestAppendBodyLayout(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	alphabet := []byte("ab .=\t\r\n\xc3\xa9-")
+	randText := func(max int) string {
+		b := make([]byte, rng.IntN(max))
+		for j := range b {
+			b[j] = alphabet[rng.IntN(len(alphabet))]
+		}
+		return string(b)
+	}
+	layouts := []*notifier.Layout{
+		{Pieces: []string{"Manage: https://x/m?token=", "\nUnsubscribe: https://x/u/", "\n"}, Holes: []int{0, 1}},
+		{Pieces: []string{`<a href="https://x/m?token=`, `" style="color:#57606a;">Manage</a> · <a href="https://x/u/`, `">Unsubscribe</a>`}, Holes: []int{0, 1}},
+		{Pieces: []string{"", ""}, Holes: []int{1}},
+		{Pieces: []string{strings.Repeat("long line ", 20), strings.Repeat("=", 80) + "\r", "\n.", " \n"}, Holes: []int{0, 1, 0}},
+	}
+	for range 300 {
+		n := rng.IntN(4)
+		l := &notifier.Layout{Pieces: []string{randText(200)}}
+		for range n {
+			l.Holes = append(l.Holes, rng.IntN(2))
+			l.Pieces = append(l.Pieces, randText(200))
+		}
+		layouts = append(layouts, l)
+	}
+	valueSets := [][]string{
+		{"manage.abc.0.XyZ-_~%2F", "unsubscribe.abc.0.q"},
+		{strings.Repeat("v", 90), "."},
+		{"", "x"},     // falls back to encoding the filled text
+		{"a\nb", "c"}, // likewise
+	}
+	for i, l := range layouts {
+		for _, values := range valueSets {
+			want := appendQP(nil, l.Fill(values))
+			for round := range 2 { // the second from the cached encoding
+				if got := appendBody(nil, "", l, values); !bytes.Equal(got, want) {
+					t.Fatalf("layout %d %q, values %q, round %d:\ngot  %q\nwant %q", i, l.Pieces, values, round, got, want)
+				}
+			}
+		}
 	}
 }
