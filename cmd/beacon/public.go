@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -124,38 +125,52 @@ const recentLimit = 50
 func (c *publicCache) build(ctx context.Context) (*snapshot, error) {
 	a := c.a
 	c.markdown.rotate()
-	page, err := a.components.Page(ctx)
-	if err != nil {
-		return nil, err
-	}
-	all, err := a.components.List(ctx)
-	if err != nil {
-		return nil, err
-	}
 	now := a.now()
-	lists, err := a.incidents.ListMany(ctx,
-		incidents.Filter{Kind: incidents.KindIncident, Statuses: []incidents.Status{incidents.Investigating, incidents.Identified, incidents.Monitoring}, Limit: 1000},
-		incidents.Filter{Kind: incidents.KindIncident, Limit: recentLimit},
-		incidents.Filter{Kind: incidents.KindMaintenance, Statuses: []incidents.Status{incidents.Scheduled}, Upcoming: true, Limit: 1000},
-		incidents.Filter{Kind: incidents.KindMaintenance, Statuses: []incidents.Status{incidents.InProgress, incidents.Verifying}, Upcoming: true, Limit: 1000},
-		incidents.Filter{Kind: incidents.KindMaintenance, Limit: recentLimit},
-		// The past days list shows whole timelines.
-		incidents.Filter{From: now.AddDate(0, 0, -pastDays-1), Limit: 1000},
+	// The reads are independent: they run side by side on the read pool.
+	var (
+		page     components.Page
+		all      []components.Component
+		uptime   map[string]components.Uptime
+		lists    [][]incidents.Incident
+		recent90 []incidents.Span
+	)
+	err := parallel(
+		func() error {
+			var err error
+			if page, err = a.components.Page(ctx); err != nil {
+				return err
+			}
+			if all, err = a.components.List(ctx); err != nil {
+				return err
+			}
+			loc := page.Location()
+			uptime, err = a.components.UptimeMany(ctx, all, now.In(loc).AddDate(0, 0, -(uptimeDays-1)), now.In(loc), loc, now)
+			return err
+		},
+		func() error {
+			var err error
+			lists, err = a.incidents.ListMany(ctx,
+				incidents.Filter{Kind: incidents.KindIncident, Statuses: []incidents.Status{incidents.Investigating, incidents.Identified, incidents.Monitoring}, Limit: 1000},
+				incidents.Filter{Kind: incidents.KindIncident, Limit: recentLimit},
+				incidents.Filter{Kind: incidents.KindMaintenance, Statuses: []incidents.Status{incidents.Scheduled}, Upcoming: true, Limit: 1000},
+				incidents.Filter{Kind: incidents.KindMaintenance, Statuses: []incidents.Status{incidents.InProgress, incidents.Verifying}, Upcoming: true, Limit: 1000},
+				incidents.Filter{Kind: incidents.KindMaintenance, Limit: recentLimit},
+				// The past days list shows whole timelines.
+				incidents.Filter{From: now.AddDate(0, 0, -pastDays-1), Limit: 1000},
+			)
+			return err
+		},
+		func() error {
+			// The bars' tooltips need only names, times and components.
+			var err error
+			recent90, err = a.incidents.Spans(ctx, now.AddDate(0, 0, -uptimeDays-1), 5000)
+			return err
+		},
 	)
 	if err != nil {
 		return nil, err
 	}
 	unresolved, recent, upcoming, active, recentMaint, lastDays := lists[0], lists[1], lists[2], lists[3], lists[4], lists[5]
-	// The bars' tooltips need only names, times and components.
-	recent90, err := a.incidents.Spans(ctx, now.AddDate(0, 0, -uptimeDays-1), 5000)
-	if err != nil {
-		return nil, err
-	}
-	loc := page.Location()
-	uptime, err := a.components.UptimeMany(ctx, all, now.In(loc).AddDate(0, 0, -(uptimeDays-1)), now.In(loc), loc, now)
-	if err != nil {
-		return nil, err
-	}
 
 	s := &snapshot{page: page, components: all, unresolved: unresolved, upcoming: upcoming, active: active,
 		recent: recent90, lastDays: lastDays, uptime: uptime, updatedAt: page.UpdatedAt, expires: now.Add(snapshotTTL)}
@@ -199,24 +214,47 @@ func (c *publicCache) build(ctx context.Context) (*snapshot, error) {
 		"scheduled-maintenances/upcoming.json": maintenancesBody{p, r.maintenances(upcoming)},
 		"scheduled-maintenances/active.json":   maintenancesBody{p, r.maintenances(active)},
 	}
-	s.api = make(map[string]*resource, len(bodies))
-	for path, v := range bodies {
-		b, err := json.Marshal(v)
-		if err != nil {
-			return nil, fmt.Errorf("render %s: %w", path, err)
-		}
-		s.api[path] = newResource(b)
-	}
+	// The bodies do not depend on one another: they too are made side by
+	// side. Each function sets its own fields of s.
 	pr := newPageRender(a, s)
-	if s.index, err = pr.index(ctx); err != nil {
-		return nil, err
+	apiBodies := func() error {
+		api := make(map[string]*resource, len(bodies))
+		for path, v := range bodies {
+			b, err := json.Marshal(v)
+			if err != nil {
+				return fmt.Errorf("render %s: %w", path, err)
+			}
+			api[path] = newResource(b)
+		}
+		s.api = api
+		return nil
 	}
-	feed := mergeNewest(recent, recentMaint, recentLimit)
-	if s.atom, s.rss, err = pr.feeds(feed); err != nil {
+	index := func() error {
+		var err error
+		s.index, err = pr.index(ctx)
+		return err
+	}
+	feeds := func() error {
+		var err error
+		s.atom, s.rss, err = pr.feeds(mergeNewest(recent, recentMaint, recentLimit))
+		return err
+	}
+	if err := parallel(index, apiBodies, feeds); err != nil {
 		return nil, err
 	}
 	s.badge = newResource(badge(s.status))
 	return s, nil
+}
+
+// parallel runs fns at the same time and returns the first error.
+func parallel(fns ...func() error) error {
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Go(func() { errs[i] = fn() })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // mergeNewest merges two newest-first lists into the n newest.

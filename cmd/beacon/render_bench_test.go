@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"testing"
@@ -76,4 +77,45 @@ func seedRebuild(b *testing.B) *app {
 		}
 	}
 	return a
+}
+
+// BenchmarkRebuildAfterChange is BenchmarkRebuild after a real change each
+// time: an update to an open incident that moves its component's status,
+// so the rebuild also reads that component's history again and renders the
+// new update's Markdown. The change itself is not timed.
+//
+//	go test ./cmd/beacon -run '^$' -bench RebuildAfterChange -benchtime 20x
+func BenchmarkRebuildAfterChange(b *testing.B) {
+	a := seedRebuild(b)
+	ctx := context.Background()
+	open, err := a.incidents.List(ctx, incidents.Filter{Kind: incidents.KindIncident, Statuses: []incidents.Status{incidents.Investigating}, Limit: 1})
+	if err != nil || len(open) != 1 || len(open[0].ComponentIDs) != 1 {
+		b.Fatalf("no open incident with one component: %v, %v", open, err)
+	}
+	in, comp := open[0], open[0].ComponentIDs[0]
+	if _, err := a.public.get(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		i++
+		status := components.MajorOutage
+		if i%2 == 0 {
+			status = components.PartialOutage
+		}
+		body := fmt.Sprintf("Update %d: still **%s**.", i, status)
+		if _, err := a.incidents.Update(ctx, in.ID, incidents.Change{Body: &body, Components: map[string]components.Status{comp: status}}); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		s, err := a.public.get(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if !bytes.Contains(s.index.body, []byte(fmt.Sprintf("Update %d:", i))) {
+			b.Fatal("the change is not on the page")
+		}
+	}
 }
