@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -121,10 +122,18 @@ type Dispatcher struct {
 	log      *slog.Logger
 	observer Observer
 	wake     *signal
+	// smsKeyOnly starts as Config.SMSKeyMomentsOnly; staff may change it
+	// while the server runs (SetSMSKeyMomentsOnly).
+	smsKeyOnly atomic.Bool
 
 	mu     sync.Mutex
 	events map[int64]Event // events are immutable: cached while in use
 }
+
+// SetSMSKeyMomentsOnly changes whether SMS go out only at the key moments
+// (creation, resolution, maintenance start and end) for events fanned out
+// from now on.
+func (d *Dispatcher) SetSMSKeyMomentsOnly(on bool) { d.smsKeyOnly.Store(on) }
 
 // NewDispatcher returns a dispatcher for the channels that have a sender;
 // channels without one get no deliveries.
@@ -144,6 +153,7 @@ func NewDispatcher(db *sqlite.DB, audience Audience, renderer Renderer, senders 
 	}
 	d := &Dispatcher{db: db, audience: audience, renderer: renderer, senders: senders, cfg: cfg, now: now, log: log,
 		observer: observer, wake: newSignal(), limiters: map[Channel]*rate.Limiter{}, events: map[int64]Event{}}
+	d.smsKeyOnly.Store(cfg.SMSKeyMomentsOnly)
 	for ch := range senders {
 		cc := d.channel(ch)
 		if cc.Rate > 0 {
@@ -189,7 +199,7 @@ func (d *Dispatcher) channelsFor(e Event) []Channel {
 		want = []Channel{Email, SMS, Webhook}
 	default:
 		want = []Channel{Email, Webhook}
-		if !d.cfg.SMSKeyMomentsOnly && e.Kind != PostmortemPublished {
+		if !d.smsKeyOnly.Load() && e.Kind != PostmortemPublished {
 			want = append(want, SMS)
 		}
 	}
