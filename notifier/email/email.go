@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	netmail "net/mail"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/beacon-status/beacon/notifier"
@@ -36,14 +37,34 @@ type Sender struct {
 	cfg   Config
 	log   *slog.Logger
 	slots chan *conn // idle slots; a Send holds one while it sends
-	from  string     // the From header
-	bufs  sync.Pool  // of *[]byte, for composing messages
+	from  atomic.Pointer[sender]
+	bufs  sync.Pool // of *[]byte, for composing messages
 
 	done      chan struct{} // closed by Close
 	closeOnce sync.Once
 }
 
 var _ notifier.Sender = (*Sender)(nil)
+
+// sender is who messages come from: the envelope's bare address and the
+// From header with the display name.
+type sender struct{ addr, header string }
+
+func newIdentity(addr, name string) *sender {
+	return &sender{addr: addr, header: (&netmail.Address{Name: name, Address: addr}).String()}
+}
+
+// SetFrom changes the sender of the messages composed from now on; addr
+// must be a bare address and name one line, as in Config.
+func (s *Sender) SetFrom(addr, name string) error {
+	c := s.cfg
+	c.From, c.FromName = addr, name
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("email: set sender: %w", err)
+	}
+	s.from.Store(newIdentity(addr, name))
+	return nil
+}
 
 // New returns a Sender for cfg. It does not connect: each pooled connection
 // is dialled when first needed. log may be nil.
@@ -73,9 +94,9 @@ func newSender(cfg Config, log *slog.Logger, tlsConfig *tls.Config, maxIdle time
 		cfg:   cfg,
 		log:   log.With("smtp_host", cfg.Host, "smtp_port", cfg.Port),
 		slots: make(chan *conn, cfg.Pool),
-		from:  (&netmail.Address{Name: cfg.FromName, Address: cfg.From}).String(),
 		done:  make(chan struct{}),
 	}
+	s.from.Store(newIdentity(cfg.From, cfg.FromName))
 	s.bufs.New = func() any { b := make([]byte, 0, 8<<10); return &b }
 	for range cfg.Pool {
 		c, err := newConn(cfg, tlsConfig, maxIdle)

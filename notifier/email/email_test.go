@@ -734,3 +734,34 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// TestSetFrom changes the sender of a running Sender: the envelope, the
+// From header and generated Message-IDs follow; an invalid sender is
+// refused and the old one stays.
+func TestSetFrom(t *testing.T) {
+	srv := startTestServer(t)
+	s := testSender(t, srv, nil)
+	m := testMessage(1)
+	m.Headers = nil
+	if err := s.SetFrom("not an address", "x"); err == nil {
+		t.Error("SetFrom accepted an invalid address")
+	}
+	if err := s.SetFrom("alerts@status.example.org", "Example Alerts"); err != nil {
+		t.Fatal(err)
+	}
+	id, err := s.Send(t.Context(), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := srv.received()[0]
+	msg, err := netmail.ReadMessage(bytes.NewReader(r.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := msg.Header.Get("From"); got != `"Example Alerts" <alerts@status.example.org>` {
+		t.Errorf("From = %q", got)
+	}
+	if r.From != "alerts@status.example.org" || !strings.HasSuffix(id, "@status.example.org>") {
+		t.Errorf("envelope from %q, Message-ID %q", r.From, id)
+	}
+}

@@ -57,7 +57,8 @@ type envelope struct {
 // recipient, which made MIME encoding the largest single cost of a
 // fan-out to many subscribers.
 func (s *Sender) compose(buf []byte, m notifier.Message, now time.Time) ([]byte, envelope, error) {
-	env := envelope{from: s.cfg.From}
+	from := s.from.Load()
+	env := envelope{from: from.addr}
 	to, err := netmail.ParseAddress(m.To)
 	if err != nil || to.Name != "" || strings.ContainsAny(to.Address, "\r\n<>") {
 		return buf, env, errors.New("invalid recipient address")
@@ -87,13 +88,13 @@ func (s *Sender) compose(buf []byte, m notifier.Message, now time.Time) ([]byte,
 		extra = append(extra, header{name, value})
 	}
 	if env.msgID == "" {
-		env.msgID = newMessageID(s.cfg.From)
+		env.msgID = newMessageID(from.addr)
 		extra = append(extra, header{"Message-ID", env.msgID})
 	}
 	slices.SortFunc(extra, func(a, b header) int { return strings.Compare(a.name, b.name) })
 
 	buf = appendHeader(buf, "Date", now.Format(time.RFC1123Z))
-	buf = appendHeader(buf, "From", s.from)
+	buf = appendHeader(buf, "From", from.header)
 	buf = appendHeader(buf, "To", "<"+env.to+">")
 	buf = appendHeader(buf, "Subject", encodeWord(m.Subject))
 	for _, h := range extra {
