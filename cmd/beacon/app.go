@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -16,6 +17,7 @@ import (
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/apikeys"
+	"github.com/beacon-status/beacon/internal/settings"
 	"github.com/beacon-status/beacon/internal/sqlite"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/notifier/email"
@@ -36,6 +38,9 @@ type app struct {
 	incidents  *incidents.Service
 	keys       *apikeys.Store
 	accounts   *accounts.Store
+	settings   *settings.Store
+	// notify holds the notification settings in force (notify_settings.go).
+	notify atomic.Pointer[notifySettings]
 	public     *publicCache
 	metrics    *metrics
 	limiter    *keyLimiter
@@ -69,6 +74,7 @@ func openDB(ctx context.Context, cfg Config) (*sqlite.DB, error) {
 	err = db.Migrate(ctx,
 		apikeys.Migrations(),
 		accounts.Migrations(),
+		settings.Migrations(),
 		notifier.Migrations(),
 		components.Migrations(),
 		subscribers.Migrations(),
@@ -109,6 +115,11 @@ func (a *app) build(ctx context.Context) error {
 	a.incidents = incidents.NewService(db, a.components, a.outbox, now, a.changed)
 	a.keys = apikeys.NewStore(db, now)
 	a.accounts = accounts.NewStore(db, now, accounts.Config{BcryptCost: cfg.BcryptCost})
+	a.settings = settings.NewStore(db, now)
+	if err := a.loadNotify(ctx); err != nil {
+		return err
+	}
+	notify := a.notifyNow()
 	a.metrics = newMetrics(db)
 	a.limiter = newKeyLimiter(cfg.APIRate, cfg.APIBurst, now)
 	page, err := a.components.EnsurePage(ctx, components.PageInput{
@@ -120,11 +131,11 @@ func (a *app) build(ctx context.Context) error {
 	}
 	a.pageID = page.ID
 	a.pageCache = []byte(cfg.PageCache)
-	a.webhooks = webhook.Config{AllowPrivate: cfg.WebhookAllowPrivate}
+	a.webhooks = webhook.Config{AllowPrivate: notify.WebhookAllowPrivate}
 	a.subscribers, err = subscribers.NewService(ctx, db, a.components, a.outbox, now, subscribers.Config{
-		SMSCountries: cfg.SMSCountries,
+		SMSCountries: notify.SMSCountries,
 		ValidateURL: func(ctx context.Context, raw string) error {
-			return webhook.ValidateURL(ctx, raw, cfg.WebhookAllowPrivate)
+			return webhook.ValidateURL(ctx, raw, a.notifyNow().WebhookAllowPrivate)
 		},
 	})
 	if err != nil {
@@ -139,7 +150,7 @@ func (a *app) build(ctx context.Context) error {
 		notifier.Webhook: {Workers: cfg.channel("webhook").Workers, Batch: 20, Rate: cfg.channel("webhook").Rate, Burst: max(1, int(cfg.channel("webhook").Rate)), MaxAttempts: cfg.MaxAttempts},
 	}
 	a.dispatcher = notifier.NewDispatcher(db, a.subscribers, messages{a}, a.senders, notifier.Config{
-		Channels: channels, SMSKeyMomentsOnly: !cfg.SMSAllUpdates, BackoffBase: cfg.RetryBase, Poll: time.Second,
+		Channels: channels, SMSKeyMomentsOnly: !notify.SMSAllUpdates, BackoffBase: cfg.RetryBase, Poll: time.Second,
 	}, now, a.log, a.metrics)
 	return nil
 }
@@ -149,12 +160,10 @@ func (a *app) buildSenders(page components.Page) error {
 	cfg := a.cfg
 	a.senders = map[notifier.Channel]notifier.Sender{notifier.Webhook: webhook.New(a.webhooks)}
 	if cfg.SMTP.Host != "" {
-		from := cfg.SMTP.FromName
-		if from == "" {
-			from = page.Name
-		}
+		notify := a.notifyNow()
 		s, err := email.New(email.Config{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username,
-			Password: cfg.SMTP.Password, TLS: cfg.SMTP.TLS, From: cfg.SMTP.From, FromName: from, Pool: cfg.SMTP.Pool}, a.log)
+			Password: cfg.SMTP.Password, TLS: cfg.SMTP.TLS, From: notify.EmailFrom, FromName: notify.fromName(page.Name),
+			Pool: cfg.SMTP.Pool}, a.log)
 		if err != nil {
 			return fmt.Errorf("email: %w", err)
 		}

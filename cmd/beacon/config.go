@@ -62,7 +62,7 @@ type setting struct {
 	parse                func(c *Config, v string) error
 }
 
-var settings = []setting{
+var envSettings = []setting{
 	{"BEACON_ADDR", "addr", ":8080", "listen address", func(c *Config, v string) error { c.Addr = v; return nil }},
 	{"BEACON_DATA_DIR", "data-dir", "./data", "directory holding the SQLite database", func(c *Config, v string) error { c.DataDir = v; return nil }},
 	{"BEACON_BASE_URL", "base-url", "http://localhost:8080", "public URL of the page, used in links", func(c *Config, v string) error {
@@ -229,7 +229,7 @@ func positiveInt(dst *int, v string) error {
 // every invalid value at once. It returns the arguments left after flags.
 func loadConfig(name string, args []string, getenv func(string) string, stderr io.Writer, extra func(*flag.FlagSet)) (Config, []string, error) {
 	values := map[string]string{}
-	all := append(append([]setting{}, settings...), notificationSettings...)
+	all := append(append([]setting{}, envSettings...), notificationSettings...)
 	for _, s := range all {
 		values[s.env] = s.def
 		if v := getenv(s.env); v != "" {
@@ -238,7 +238,7 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	for _, s := range settings {
+	for _, s := range envSettings {
 		if s.flag == "" {
 			continue
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/accounts"
+	"github.com/beacon-status/beacon/internal/settings"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
 )
@@ -604,34 +605,88 @@ func (a *app) postDeleteUser(c *fiber.Ctx) error {
 	return a.seeOther(c, "/console/users", "User removed and signed out.")
 }
 
-// settingsForm is the page settings form's data; the notification
-// settings are shown as configured at start-up.
+// settingsForm is the settings screen's data: the page's settings and
+// the notification settings in force (Notify), as typed when a form is
+// shown again.
 type settingsForm struct {
 	Name, URL, TimeZone, SupportURL, LogoURL, AccentColor string
-	SMTPFrom, SMTPFromName, SMSPolicy, SMSCountries       string
-	WebhookAllowPrivate                                   bool
+	Notify                                                notifyForm
+}
+
+// notifyForm is the notification settings form.
+type notifyForm struct {
+	EmailConfigured                           bool
+	EmailFrom, EmailFromName, SMSCountries    string
+	SMSAllUpdates, WebhookAllowPrivate, Saved bool
+	EnvFrom, EnvFromName, EnvCountries        string
+}
+
+func (a *app) notifyForm() notifyForm {
+	n, cfg := a.notifyNow(), a.cfg
+	return notifyForm{EmailConfigured: cfg.SMTP.Host != "", EmailFrom: n.EmailFrom, EmailFromName: n.EmailFromName,
+		SMSCountries: strings.Join(n.SMSCountries, ", "), SMSAllUpdates: n.SMSAllUpdates, WebhookAllowPrivate: n.WebhookAllowPrivate,
+		Saved: n.Saved != (settings.Notifications{}), EnvFrom: cfg.SMTP.From, EnvFromName: cfg.SMTP.FromName,
+		EnvCountries: strings.Join(cfg.SMSCountries, ", ")}
 }
 
 func (a *app) settingsScreen(c *fiber.Ctx, status int, f settingsForm, view consoleView) error {
-	cfg := a.cfg
-	f.SMTPFrom, f.SMTPFromName = cfg.SMTP.From, cfg.SMTP.FromName
-	f.SMSPolicy = "Key moments only (created, resolved, maintenance start and end)"
-	if cfg.SMSAllUpdates {
-		f.SMSPolicy = "Every update"
+	if f.Notify == (notifyForm{}) {
+		f.Notify = a.notifyForm()
 	}
-	f.SMSCountries = strings.Join(cfg.SMSCountries, ", ")
-	f.WebhookAllowPrivate = cfg.WebhookAllowPrivate
 	view.Title, view.Section, view.Data = "Settings", "settings", f
 	return a.renderConsole(c, status, "settings", view)
 }
 
-func (a *app) getSettings(c *fiber.Ctx) error {
+func (a *app) pageSettings(c *fiber.Ctx) (settingsForm, error) {
 	p, err := a.components.Page(c.UserContext())
+	if err != nil {
+		return settingsForm{}, err
+	}
+	return settingsForm{Name: p.Name, URL: p.URL, TimeZone: p.TimeZone, SupportURL: p.SupportURL,
+		LogoURL: p.LogoURL, AccentColor: p.AccentColor}, nil
+}
+
+// postNotifySettings saves the notification settings and puts them in
+// force at once; reset goes back to the environment's.
+func (a *app) postNotifySettings(c *fiber.Ctx) error {
+	var saved settings.Notifications
+	f := a.notifyForm()
+	if c.FormValue("action") != "reset" {
+		f.EmailFrom, f.EmailFromName = strings.TrimSpace(c.FormValue("email_from")), strings.TrimSpace(c.FormValue("email_from_name"))
+		f.SMSAllUpdates, f.WebhookAllowPrivate = c.FormValue("sms_events") == "all", formBool(c, "webhook_allow_private")
+		f.SMSCountries = c.FormValue("sms_countries")
+		countries := []string{}
+		for _, cc := range strings.Split(f.SMSCountries, ",") {
+			if cc = strings.ToUpper(strings.TrimSpace(cc)); cc != "" {
+				countries = append(countries, cc)
+			}
+		}
+		saved = settings.Notifications{EmailFromName: &f.EmailFromName, SMSAllUpdates: &f.SMSAllUpdates,
+			SMSCountries: &countries, WebhookAllowPrivate: &f.WebhookAllowPrivate}
+		if f.EmailFrom != "" {
+			saved.EmailFrom = &f.EmailFrom
+		}
+	}
+	if err := a.saveNotify(c.UserContext(), saved); err != nil {
+		page, perr := a.pageSettings(c)
+		if perr != nil {
+			return perr
+		}
+		page.Notify = f
+		return a.formError(c, "settings", consoleView{Title: "Settings", Section: "settings", Data: page}, err)
+	}
+	if saved == (settings.Notifications{}) {
+		return a.seeOther(c, "/console/settings", "Notification settings are the environment's again.")
+	}
+	return a.seeOther(c, "/console/settings", "Notification settings saved; they apply from now on.")
+}
+
+func (a *app) getSettings(c *fiber.Ctx) error {
+	f, err := a.pageSettings(c)
 	if err != nil {
 		return err
 	}
-	return a.settingsScreen(c, fiber.StatusOK, settingsForm{Name: p.Name, URL: p.URL, TimeZone: p.TimeZone, SupportURL: p.SupportURL,
-		LogoURL: p.LogoURL, AccentColor: p.AccentColor}, consoleView{})
+	return a.settingsScreen(c, fiber.StatusOK, f, consoleView{})
 }
 
 func (a *app) postSettings(c *fiber.Ctx) error {
@@ -646,6 +701,10 @@ func (a *app) postSettings(c *fiber.Ctx) error {
 		}
 		return a.settingsScreen(c, fiber.StatusUnprocessableEntity, f, consoleView{Errors: map[string]string{field: msg},
 			Error: "The settings were not saved: " + field + " " + msg})
+	}
+	// The page's name is the default sender name of notification emails.
+	if err := a.applyNotify(c.UserContext()); err != nil {
+		return err
 	}
 	return a.seeOther(c, "/console/settings", "Settings saved. The public page shows them now.")
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/accounts"
+	"github.com/beacon-status/beacon/internal/settings"
 	"github.com/beacon-status/beacon/subscribers"
 )
 
@@ -390,6 +392,18 @@ func consoleForms() []formCase {
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
 				u, _ := e.app.accounts.User(context.Background(), f.responderID)
 				return u.Role == accounts.Admin
+			},
+		},
+		{
+			name: "notification settings", admin: true, path: func(consoleFixture) string { return "/console/settings/notifications" },
+			good: func(consoleFixture) url.Values {
+				return url.Values{"action": {"save"}, "sms_events": {"all"}, "sms_countries": {"de, FR"}, "webhook_allow_private": {"1"}}
+			},
+			bad:      func(consoleFixture) url.Values { return url.Values{"action": {"save"}, "sms_countries": {"Germany"}} },
+			badShows: "Germany",
+			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
+				n := e.app.notifyNow()
+				return n.SMSAllUpdates && n.WebhookAllowPrivate && slices.Equal(e.app.subscribers.SMSCountries(), []string{"DE", "FR"})
 			},
 		},
 		{
@@ -791,5 +805,41 @@ func TestIncidentTemplatesAPI(t *testing.T) {
 	log, _ := e.app.accounts.Audit(context.Background(), 0, 10)
 	if len(log) < 3 || log[0].Actor != "API key test" || log[0].Action != "api: DELETE incident_templates/:id" || log[0].Target != tpl.ID {
 		t.Errorf("audit log = %+v", log)
+	}
+}
+
+// TestConsoleNotificationSettingsApply changes the sender from the console
+// and sees the next email come from it, SMS sign-ups follow the new
+// countries at once, and the settings survive a restart until reset.
+func TestConsoleNotificationSettingsApply(t *testing.T) {
+	n := ntNew(t)
+	admin := n.newStaff(accounts.Admin)
+	n.subscriber(map[string]any{"email": "reader@example.com"})
+	admin.mustPost(http.StatusSeeOther, "/console/settings/notifications", url.Values{"action": {"save"},
+		"email_from": {"alerts@status.example.org"}, "email_from_name": {"Example Alerts"}, "sms_events": {"key"}, "sms_countries": {"FR"}})
+
+	n.incident(map[string]any{"name": "Outage", "status": "investigating", "body": "Looking."})
+	n.drain()
+	mails := n.mail.received(0)
+	if len(mails) != 1 {
+		t.Fatalf("received %d emails, want 1", len(mails))
+	}
+	if mails[0].From != "alerts@status.example.org" || !strings.Contains(string(mails[0].Data), "From: \"Example Alerts\" <alerts@status.example.org>") {
+		t.Errorf("envelope from %q; message:\n%s", mails[0].From, mails[0].Data)
+	}
+	res := n.do("POST", "/subscribe", `{"mode":"sms","phone_number":"+14155552671","phone_country":"US"}`, "Content-Type", "application/json")
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(string(res.Body), "not available") {
+		t.Errorf("US number after allowing only FR: %d %s", res.Status, res.Body)
+	}
+
+	// A restart keeps the saved settings.
+	again := openTestEnv(t, n.app.cfg, n.clock)
+	if got := again.app.notifyNow(); got.EmailFrom != "alerts@status.example.org" || !slices.Equal(got.SMSCountries, []string{"FR"}) {
+		t.Errorf("after a restart: %+v", got)
+	}
+	// Reset: the environment's values again.
+	admin.mustPost(http.StatusSeeOther, "/console/settings/notifications", url.Values{"action": {"reset"}})
+	if got := n.app.notifyNow(); got.EmailFrom != ntFrom || got.Saved != (settings.Notifications{}) {
+		t.Errorf("after reset: %+v", got)
 	}
 }

@@ -179,6 +179,7 @@ func (a *app) consoleRoutes(app *fiber.App) {
 	s.Post("/users/:id/delete", admin, a.postDeleteUser)
 	s.Get("/settings", admin, a.getSettings)
 	s.Post("/settings", admin, a.postSettings)
+	s.Post("/settings/notifications", admin, a.postNotifySettings)
 	s.Get("/audit", admin, a.getAudit)
 
 	s.Use(func(c *fiber.Ctx) error {
