@@ -40,12 +40,12 @@ type app struct {
 	accounts   *accounts.Store
 	settings   *settings.Store
 	// notify holds the notification settings in force (notify_settings.go).
-	notify atomic.Pointer[notifySettings]
-	public     *publicCache
-	metrics    *metrics
-	limiter    *keyLimiter
-	templates  *templates.Set
-	pageID     string
+	notify    atomic.Pointer[notifySettings]
+	public    *publicCache
+	metrics   *metrics
+	limiter   *keyLimiter
+	templates *templates.Set
+	pageID    string
 	// pageCache is the Cache-Control value of public responses, as bytes
 	// once rather than converted on every request.
 	pageCache   []byte
