@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"net/url"
+	"os/user"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -15,6 +17,17 @@ func (a *app) audit(c *fiber.Ctx, actor, action, target string) {
 	err := a.accounts.Record(c.UserContext(), accounts.Entry{Actor: actor, Action: action, Target: target, IP: c.IP()})
 	if err != nil {
 		a.log.Error("audit", "action", action, "err", err)
+	}
+}
+
+// auditCLI records a change made with a command on the server itself.
+func (a *app) auditCLI(ctx context.Context, command, target string) {
+	actor := "command line"
+	if u, err := user.Current(); err == nil {
+		actor += " (" + u.Username + ")"
+	}
+	if err := a.accounts.Record(ctx, accounts.Entry{Actor: actor, Action: "cli: " + command, Target: target, IP: "local"}); err != nil {
+		a.log.Error("audit", "action", command, "err", err)
 	}
 }
 

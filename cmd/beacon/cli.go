@@ -53,10 +53,11 @@ func runAPIKey(ctx context.Context, args []string, getenv func(string) string, s
 				if name == "" {
 					return errors.New("apikey create: --name is required")
 				}
-				_, secret, err := a.keys.Create(ctx, name)
+				k, secret, err := a.keys.Create(ctx, name)
 				if err != nil {
 					return err
 				}
+				a.auditCLI(ctx, "apikey create", k.ID)
 				// The key alone on stdout, so scripts can capture it.
 				fmt.Fprintln(stdout, secret)
 				return nil
@@ -86,6 +87,7 @@ func runAPIKey(ctx context.Context, args []string, getenv func(string) string, s
 			if err := a.keys.Revoke(ctx, rest[0]); err != nil {
 				return err
 			}
+			a.auditCLI(ctx, "apikey revoke", rest[0])
 			fmt.Fprintf(stdout, "revoked %s\n", rest[0])
 			return nil
 		})
@@ -195,15 +197,12 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 						return fmt.Errorf("user create: %w", err)
 					}
 				}
-				u, err := a.accounts.CreateUser(ctx, email, accounts.Role(role))
+				u, err := a.accounts.CreateUser(ctx, email, accounts.Role(role), password)
 				if err != nil {
 					return fmt.Errorf("user create: %w", err)
 				}
+				a.auditCLI(ctx, "user create", u.ID)
 				if fromStdin {
-					if err := a.accounts.SetPassword(ctx, u.ID, password); err != nil {
-						a.accounts.DeleteUser(ctx, u.ID) // nothing half-made
-						return fmt.Errorf("user create: %w", err)
-					}
 					fmt.Fprintf(stdout, "created %s (%s) with the password given\n", u.Email, u.Role)
 					return nil
 				}

@@ -51,7 +51,7 @@ func newConsoleSite(t *testing.T) *consoleSite {
 			"email": addr, "skip_confirmation_notification": true}})
 	}
 	ctx := context.Background()
-	u, err := s.env.app.accounts.CreateUser(ctx, consoleAdmin, accounts.Admin)
+	u, err := s.env.app.accounts.CreateUser(ctx, consoleAdmin, accounts.Admin, "")
 	if err != nil {
 		t.Fatal(err)
 	}

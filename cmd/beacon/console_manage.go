@@ -554,7 +554,7 @@ func (a *app) passwordURL(token string) string {
 func (a *app) postNewUser(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	s := usersScreen{Email: c.FormValue("email"), Role: c.FormValue("role")}
-	u, err := a.accounts.CreateUser(ctx, s.Email, accounts.Role(s.Role))
+	u, err := a.accounts.CreateUser(ctx, s.Email, accounts.Role(s.Role), "")
 	if err != nil {
 		field, msg, ok := a.fieldError(err)
 		if !ok {

@@ -35,7 +35,7 @@ func (e *testEnv) newStaff(role accounts.Role) *staff {
 	e.t.Helper()
 	ctx := context.Background()
 	n, _ := e.app.accounts.Count(ctx)
-	u, err := e.app.accounts.CreateUser(ctx, fmt.Sprintf("%s%d@example.com", role, n), role)
+	u, err := e.app.accounts.CreateUser(ctx, fmt.Sprintf("%s%d@example.com", role, n), role, "")
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func newConsoleFixture(t *testing.T, e *testEnv) consoleFixture {
 	f.subscriber = res.Subscriber.ID
 	k, _, _ := a.keys.Create(ctx, "deploy")
 	f.keyID = k.ID
-	u, _ := a.accounts.CreateUser(ctx, "responder-fixture@example.com", accounts.Responder)
+	u, _ := a.accounts.CreateUser(ctx, "responder-fixture@example.com", accounts.Responder, "")
 	f.responderID = u.ID
 	return f
 }
@@ -583,7 +583,7 @@ func signInToken(t *testing.T, e *testEnv) (cookie, token string) {
 func TestConsoleSignIn(t *testing.T) {
 	e := newTestEnv(t)
 	ctx := context.Background()
-	u, _ := e.app.accounts.CreateUser(ctx, "oncall@example.com", accounts.Responder)
+	u, _ := e.app.accounts.CreateUser(ctx, "oncall@example.com", accounts.Responder, "")
 	e.app.accounts.SetPassword(ctx, u.ID, staffPassword)
 	cookie, token := signInToken(t, e)
 	post := func(form url.Values, withCookie bool) response {

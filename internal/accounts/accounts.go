@@ -190,9 +190,9 @@ func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	return u, err
 }
 
-// CreateUser adds a user with no password; SetPassword or a link from
-// PasswordLink gives them one.
-func (s *Store) CreateUser(ctx context.Context, email string, role Role) (User, error) {
+// CreateUser adds a user. With password "" the user has none until
+// SetPassword or a link from PasswordLink gives them one.
+func (s *Store) CreateUser(ctx context.Context, email string, role Role, password string) (User, error) {
 	email, err := normalEmail(email)
 	if err != nil {
 		return User{}, err
@@ -200,7 +200,16 @@ func (s *Store) CreateUser(ctx context.Context, email string, role Role) (User, 
 	if !role.Valid() {
 		return User{}, &ValidationError{Field: "role", Msg: "Choose a role: admin or responder."}
 	}
-	u := User{ID: ids.New(), Email: email, Role: role, CreatedAt: s.now()}
+	var pwHash []byte
+	if password != "" {
+		if err := CheckPassword(password); err != nil {
+			return User{}, err
+		}
+		if pwHash, err = bcrypt.GenerateFromPassword([]byte(password), s.cfg.BcryptCost); err != nil {
+			return User{}, fmt.Errorf("accounts: hash password: %w", err)
+		}
+	}
+	u := User{ID: ids.New(), Email: email, Role: role, HasPassword: password != "", CreatedAt: s.now()}
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE email = ?`, email).Scan(&n); err != nil {
@@ -210,8 +219,8 @@ func (s *Store) CreateUser(ctx context.Context, email string, role Role) (User, 
 			return ErrExists
 		}
 		at := sqlite.FormatTime(u.CreatedAt)
-		_, err := tx.ExecContext(ctx, `INSERT INTO users (id, email, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
-			u.ID, u.Email, u.Role, at, at)
+		_, err := tx.ExecContext(ctx, `INSERT INTO users (id, email, role, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			u.ID, u.Email, u.Role, string(pwHash), at, at)
 		return err
 	})
 	if err != nil {

@@ -79,11 +79,11 @@ func TestFirstRunLinkCreatesTheFirstAdminOnce(t *testing.T) {
 func TestPasswordLinkExpires(t *testing.T) {
 	s, c := newStore(t)
 	ctx := context.Background()
-	u, err := s.CreateUser(ctx, "oncall@example.com", accounts.Responder)
+	u, err := s.CreateUser(ctx, "oncall@example.com", accounts.Responder, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateUser(ctx, "ONCALL@example.com", accounts.Admin); !errors.Is(err, accounts.ErrExists) {
+	if _, err := s.CreateUser(ctx, "ONCALL@example.com", accounts.Admin, ""); !errors.Is(err, accounts.ErrExists) {
 		t.Errorf("same address twice: %v, want ErrExists", err)
 	}
 	token, err := s.PasswordLink(ctx, u.ID)
@@ -103,7 +103,7 @@ func TestPasswordLinkExpires(t *testing.T) {
 func TestSignInSessionsAndExpiry(t *testing.T) {
 	s, c := newStore(t)
 	ctx := context.Background()
-	u, _ := s.CreateUser(ctx, "oncall@example.com", accounts.Responder)
+	u, _ := s.CreateUser(ctx, "oncall@example.com", accounts.Responder, "")
 	if _, _, err := s.SignIn(ctx, u.Email, "anything at all", "192.0.2.1", "test"); !errors.Is(err, accounts.ErrCredentials) {
 		t.Fatalf("sign in without a password: %v", err)
 	}
@@ -162,7 +162,7 @@ func TestSignInSessionsAndExpiry(t *testing.T) {
 func TestSignInThrottle(t *testing.T) {
 	s, c := newStore(t)
 	ctx := context.Background()
-	u, _ := s.CreateUser(ctx, "oncall@example.com", accounts.Admin)
+	u, _ := s.CreateUser(ctx, "oncall@example.com", accounts.Admin, "")
 	s.SetPassword(ctx, u.ID, goodPassword)
 
 	for i := range 5 {
@@ -198,14 +198,14 @@ func TestSignInThrottle(t *testing.T) {
 func TestLastAdminStays(t *testing.T) {
 	s, _ := newStore(t)
 	ctx := context.Background()
-	admin, _ := s.CreateUser(ctx, "admin@example.com", accounts.Admin)
+	admin, _ := s.CreateUser(ctx, "admin@example.com", accounts.Admin, "")
 	if err := s.SetRole(ctx, admin.ID, accounts.Responder); !errors.Is(err, accounts.ErrLastAdmin) {
 		t.Errorf("demoting the last admin: %v", err)
 	}
 	if err := s.DeleteUser(ctx, admin.ID); !errors.Is(err, accounts.ErrLastAdmin) {
 		t.Errorf("deleting the last admin: %v", err)
 	}
-	other, _ := s.CreateUser(ctx, "second@example.com", accounts.Admin)
+	other, _ := s.CreateUser(ctx, "second@example.com", accounts.Admin, "")
 	if err := s.SetRole(ctx, admin.ID, accounts.Responder); err != nil {
 		t.Fatal(err)
 	}
@@ -234,5 +234,23 @@ func TestAuditLogPages(t *testing.T) {
 	rest, _ := s.Audit(ctx, first[2].ID, 3)
 	if len(rest) != 2 || rest[1].Target != "a" {
 		t.Errorf("second page = %+v", rest)
+	}
+}
+
+func TestCreateUserWithPassword(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	if _, err := s.CreateUser(ctx, "ops@example.com", accounts.Admin, "short"); err == nil {
+		t.Fatal("a short password was accepted")
+	}
+	if n, _ := s.Count(ctx); n != 0 {
+		t.Fatalf("a refused user was created (%d users)", n)
+	}
+	u, err := s.CreateUser(ctx, "ops@example.com", accounts.Admin, goodPassword)
+	if err != nil || !u.HasPassword {
+		t.Fatalf("CreateUser = %+v, %v", u, err)
+	}
+	if _, _, err := s.SignIn(ctx, "ops@example.com", goodPassword, "192.0.2.1", ""); err != nil {
+		t.Errorf("sign in with the password given: %v", err)
 	}
 }
