@@ -141,26 +141,31 @@ func appendBody(buf []byte, text string, l *notifier.Layout, values []string) []
 		return appendQP(buf, text)
 	}
 	for _, v := range values {
-		if v == "" || strings.ContainsAny(v, "\r\n") {
+		if v == "" || strings.IndexByte(v, '\n') >= 0 || strings.IndexByte(v, '\r') >= 0 {
 			// A line break in a value, or an empty value between a CR
 			// and a LF, would change where lines end.
 			return appendQP(buf, l.Fill(values))
 		}
 	}
 	enc := l.Derived(encodedLayoutKey{}, encodeLayout).(*encodedLayout)
-	var line []byte
 	for _, c := range enc.chunks {
 		if c.holes == nil {
 			buf = append(buf, c.encoded...)
 			continue
 		}
-		line = line[:0]
+		// The filled line goes at the end of buf, to be encoded from
+		// there in place of itself: no allocation per message.
+		start := len(buf)
 		for i, h := range c.holes {
-			line = append(line, c.pieces[i]...)
-			line = append(line, values[h]...)
+			buf = append(buf, c.pieces[i]...)
+			buf = append(buf, values[h]...)
 		}
-		line = append(line, c.pieces[len(c.pieces)-1]...)
-		buf = appendQP(buf, string(line))
+		buf = append(buf, c.pieces[len(c.pieces)-1]...)
+		line := buf[start:]
+		buf = appendQP(buf, line)
+		// Move the encoded line over the filled one.
+		n := copy(buf[start:], buf[start+len(line):])
+		buf = buf[:start+n]
 	}
 	return buf
 }
@@ -275,7 +280,7 @@ const upperHex = "0123456789ABCDEF"
 // line break written as CRLF and lines of at most maxLine characters. A
 // dot that would start a line is encoded, so that the result needs no
 // dot-stuffing for SMTP.
-func appendQP(buf []byte, s string) []byte {
+func appendQP[T string | []byte](buf []byte, s T) []byte {
 	n := 0 // characters on the current line
 	for i := 0; i < len(s); {
 		c := s[i]
