@@ -26,5 +26,8 @@ check:
 test: deps check
 	$(GO) test -race -count=1 ./...
 
+# bench measures the public side (docs/BENCHMARKS.md): the page's rebuild
+# after a change, then summary.json and / against a minimal Fiber server.
 bench:
+	$(GO) test ./cmd/beacon -run '^$$' -bench Rebuild -benchtime 20x -count 3
 	$(GO) run ./cmd/beacon-bench
