@@ -149,7 +149,7 @@ func (a *app) build(ctx context.Context) error {
 		notifier.SMS:     {Workers: cfg.channel("sms").Workers, Batch: 10, Rate: cfg.channel("sms").Rate, Burst: 1, MaxAttempts: cfg.MaxAttempts},
 		notifier.Webhook: {Workers: cfg.channel("webhook").Workers, Batch: 20, Rate: cfg.channel("webhook").Rate, Burst: max(1, int(cfg.channel("webhook").Rate)), MaxAttempts: cfg.MaxAttempts},
 	}
-	a.dispatcher = notifier.NewDispatcher(db, a.subscribers, messages{a}, a.senders, notifier.Config{
+	a.dispatcher = notifier.NewDispatcher(db, a.subscribers, messages{a: a, views: &viewCache{}}, a.senders, notifier.Config{
 		Channels: channels, SMSKeyMomentsOnly: !notify.SMSAllUpdates, BackoffBase: cfg.RetryBase, Poll: time.Second,
 	}, now, a.log, a.metrics)
 	return nil

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
@@ -22,7 +23,46 @@ import (
 // notifier's Renderer. It lives here, beside the API's JSON shapes, because
 // a webhook carries exactly those shapes.
 type messages struct {
-	a *app
+	a     *app
+	views *viewCache // nil: each batch builds its own event views
+}
+
+// viewCache keeps the event views made from one public snapshot from batch
+// to batch, so that an event's incident is loaded and its email rendered
+// once per fan-out rather than once per batch. Any change to the page, its
+// components or an incident makes a new snapshot (app.changed), which
+// empties the cache.
+type viewCache struct {
+	mu    sync.Mutex
+	snap  *snapshot
+	views map[int64]*eventView // nil for an event whose incident is gone
+}
+
+// get returns the view of event id made from snap, if any.
+func (c *viewCache) get(snap *snapshot, id int64) (*eventView, bool) {
+	if c == nil {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.snap != snap {
+		return nil, false
+	}
+	ev, ok := c.views[id]
+	return ev, ok
+}
+
+// put keeps ev as the view of event id made from snap.
+func (c *viewCache) put(snap *snapshot, id int64, ev *eventView) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.snap != snap {
+		c.snap, c.views = snap, map[int64]*eventView{}
+	}
+	c.views[id] = ev
 }
 
 var _ notifier.Renderer = messages{}
@@ -60,11 +100,11 @@ type eventView struct {
 	webhook  map[string]json.RawMessage // "incident" or "component_update" + "component"
 	host     string                     // for Message-IDs
 	// email is the email rendered once for every recipient, with holes
-	// for their links; nil until the first email recipient, or when the
+	// for their links, made for the first email recipient; nil when the
 	// holes could not be made to match a full rendering (each email is
 	// then rendered whole).
 	email     *mailLayout
-	emailDone bool
+	emailOnce sync.Once
 }
 
 // Render implements notifier.Renderer.
@@ -104,13 +144,17 @@ func (m messages) Render(ctx context.Context, ds []notifier.Delivery) []notifier
 			}
 			ev, ok := views[d.EventID]
 			if !ok {
+				ev, ok = m.views.get(snap, d.EventID)
+			}
+			if !ok {
 				ev, err = m.eventView(ctx, snap, d.Event)
 				if err != nil {
 					out[i].Err = err
 					continue
 				}
-				views[d.EventID] = ev
+				m.views.put(snap, d.EventID, ev)
 			}
+			views[d.EventID] = ev
 			if ev == nil {
 				out[i].Err = notifier.ErrSkip // the incident was deleted
 				continue
@@ -220,9 +264,7 @@ func (m messages) eventMessage(snap *snapshot, d notifier.Delivery, sub subscrib
 	unsub := a.cfg.BaseURL + unsubscribeLinkPath + unsubToken
 	switch d.Channel {
 	case notifier.Email:
-		if !ev.emailDone {
-			ev.email, ev.emailDone = m.layout(ev.view, "email/incident"), true
-		}
+		ev.emailOnce.Do(func() { ev.email = m.layout(ev.view, "email/incident") })
 		var msg notifier.Message
 		if ev.email != nil && ev.email.fits(manageToken, unsubToken) {
 			msg = ev.email.fill(manageToken, unsubToken)

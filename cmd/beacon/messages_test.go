@@ -59,3 +59,30 @@ func TestEmailLayoutMatchesFullRendering(t *testing.T) {
 		}
 	}
 }
+
+// TestViewCacheFollowsSnapshot checks that event views are kept for one
+// snapshot only: a change (a new snapshot) empties the cache.
+func TestViewCacheFollowsSnapshot(t *testing.T) {
+	var c *viewCache
+	if _, ok := c.get(&snapshot{}, 1); ok {
+		t.Error("a nil cache returned a view")
+	}
+	c = &viewCache{}
+	s1, s2 := &snapshot{}, &snapshot{}
+	ev := &eventView{}
+	c.put(s1, 1, ev)
+	c.put(s1, 2, nil) // the incident is gone
+	if got, ok := c.get(s1, 1); !ok || got != ev {
+		t.Errorf("get(s1, 1) = %p, %v; want %p, true", got, ok, ev)
+	}
+	if got, ok := c.get(s1, 2); !ok || got != nil {
+		t.Errorf("get(s1, 2) = %p, %v; want nil, true", got, ok)
+	}
+	if _, ok := c.get(s2, 1); ok {
+		t.Error("a view made from another snapshot was returned")
+	}
+	c.put(s2, 3, ev)
+	if _, ok := c.get(s1, 1); ok {
+		t.Error("views of the old snapshot survived a new one")
+	}
+}
