@@ -355,11 +355,27 @@ func (d *Dispatcher) work(ctx context.Context, ch Channel) (bool, error) {
 		return false, err
 	}
 	for len(ds) > 0 {
-		if ds, err = d.process(ctx, ch, ds, ctx.Err() == nil); err != nil {
+		if ctx.Err() != nil {
+			// Stopped while the last acknowledgement claimed this batch:
+			// hand it back unrendered (rendering with a cancelled context
+			// would fail it).
+			return true, d.release(context.WithoutCancel(ctx), ch, ds)
+		}
+		if ds, err = d.process(ctx, ch, ds, true); err != nil {
 			return true, err
 		}
 	}
 	return true, nil
+}
+
+// release hands claimed deliveries back for the next run.
+func (d *Dispatcher) release(ctx context.Context, ch Channel, ds []Delivery) error {
+	results := make([]result, len(ds))
+	for i := range ds {
+		results[i] = result{d: ds[i], released: true}
+	}
+	_, err := d.ack(ctx, results, "", d.channel(ch))
+	return err
 }
 
 // process sends a claimed batch and records the outcomes; with claimNext,

@@ -2,6 +2,7 @@ package notifier_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"log/slog"
 	"net/mail"
@@ -405,4 +406,63 @@ func mailFor(t *testing.T, f *fixture, id string) *mail.Message {
 		t.Fatal(err)
 	}
 	return msg
+}
+
+// cancellingAudience cancels a context when told of its nth delivered
+// message, which happens inside the acknowledgement that also claims the
+// worker's next batch.
+type cancellingAudience struct {
+	notifier.Audience
+	mu     sync.Mutex
+	n      int
+	cancel context.CancelFunc
+}
+
+func (a *cancellingAudience) DeliveredTx(ctx context.Context, tx *sql.Tx, d notifier.Delivery) error {
+	a.mu.Lock()
+	a.n--
+	if a.n == 0 {
+		a.cancel()
+	}
+	a.mu.Unlock()
+	return a.Audience.DeliveredTx(ctx, tx, d)
+}
+
+// TestRunStopsBetweenBatches stops Run while an acknowledgement claims the
+// next batch: that batch is handed back as it was, neither failed (its
+// rendering would fail with the cancelled context) nor sent.
+func TestRunStopsBetweenBatches(t *testing.T) {
+	f := newFixture(t)
+	f.emailSubscribers(t, 10)
+	cfg := testConfig()
+	cfg.Channels[notifier.Email] = notifier.ChannelConfig{Workers: 1, Batch: 2, MaxAttempts: 5, Lease: time.Hour}
+	f.addEvent(t, incidentEvent(notifier.IncidentCreated, "inc1"))
+	fanOutAll(t, f.dispatcher(cfg, nil))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	audience := &cancellingAudience{Audience: f.subs, n: 2, cancel: cancel}
+	d := notifier.NewDispatcher(f.db, audience, f.renderer, map[notifier.Channel]notifier.Sender{notifier.Email: f.senders[notifier.Email]},
+		cfg, f.clock.Now, slog.New(slog.DiscardHandler), nil)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		d.Run(ctx)
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run did not return after its context was cancelled")
+	}
+	got := f.states(t)
+	if got["sent"] != 2 || got["pending"] != 8 || len(got) != 2 {
+		t.Errorf("got states %v, want 2 sent and 8 pending", got)
+	}
+	var claimed int
+	if err := f.db.Read.QueryRow(`SELECT COUNT(*) FROM deliveries WHERE claimed_at IS NOT NULL`).Scan(&claimed); err != nil {
+		t.Fatal(err)
+	}
+	if claimed != 0 {
+		t.Errorf("%d deliveries left claimed, want 0", claimed)
+	}
 }
