@@ -410,6 +410,11 @@ func (d *Dispatcher) process(ctx context.Context, ch Channel, ds []Delivery, cla
 		case errors.Is(rd.Err, ErrSkip):
 			r.outcome = OutcomeCancelled
 			continue
+		case rd.Err != nil && ctx.Err() != nil:
+			// Most likely the renderer's queries, cut short by the
+			// shutdown: nothing wrong with the delivery.
+			r.released, stopped = true, true
+			continue
 		case rd.Err != nil:
 			r.outcome = OutcomeFailed
 			r.err = Permanent("", rd.Err)

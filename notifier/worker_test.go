@@ -466,3 +466,29 @@ func TestRunStopsBetweenBatches(t *testing.T) {
 		t.Errorf("%d deliveries left claimed, want 0", claimed)
 	}
 }
+
+// TestRunOnceReleasesWhatShutdownCutShort: deliveries whose rendering
+// failed because the context ended are handed back, not failed.
+func TestRunOnceReleasesWhatShutdownCutShort(t *testing.T) {
+	f := newFixture(t)
+	f.emailSubscribers(t, 3)
+	cfg := testConfig()
+	cfg.Channels[notifier.Email] = notifier.ChannelConfig{Workers: 1, Batch: 10, MaxAttempts: 5, Lease: time.Hour}
+	f.addEvent(t, incidentEvent(notifier.IncidentCreated, "inc1"))
+	d := f.dispatcher(cfg, nil)
+	fanOutAll(t, d)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f.renderer.fail = func(notifier.Delivery) error {
+		cancel()
+		return context.Canceled
+	}
+	n, err := d.RunOnce(ctx, notifier.Email)
+	if err != nil || n != 3 {
+		t.Fatalf("RunOnce: got %d, %v; want 3, nil", n, err)
+	}
+	if got := f.states(t); got["pending"] != 3 || len(got) != 1 {
+		t.Errorf("got states %v, want 3 pending", got)
+	}
+}
