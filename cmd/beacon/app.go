@@ -38,6 +38,7 @@ type app struct {
 	incidents  *incidents.Service
 	keys       *apikeys.Store
 	accounts   *accounts.Store
+	auditLog   *auditWriter
 	settings   *settings.Store
 	// notify holds the notification settings in force (notify_settings.go).
 	notify    atomic.Pointer[notifySettings]
@@ -115,6 +116,7 @@ func (a *app) build(ctx context.Context) error {
 	a.incidents = incidents.NewService(db, a.components, a.outbox, now, a.changed)
 	a.keys = apikeys.NewStore(db, now)
 	a.accounts = accounts.NewStore(db, now, accounts.Config{BcryptCost: cfg.BcryptCost})
+	a.auditLog = &auditWriter{store: a.accounts, log: a.log}
 	a.settings = settings.NewStore(db, now)
 	if err := a.loadNotify(ctx); err != nil {
 		return err
@@ -217,6 +219,8 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var workers sync.WaitGroup
+	a.auditLog.start()
+	workers.Go(func() { a.auditLog.run(workCtx) })
 	workers.Go(func() { a.incidents.Run(workCtx, a.log) })
 	workers.Go(func() { a.dispatcher.Run(workCtx) })
 	workers.Go(func() { a.watch(workCtx, time.Second) })

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"net/url"
 	"os/user"
 	"strings"
@@ -11,12 +12,85 @@ import (
 	"github.com/beacon-status/beacon/internal/accounts"
 )
 
-// audit appends an entry to the audit log. A failure to record is logged,
-// not returned: the change it describes has already been made.
+// audit appends an entry to the audit log, dated now. A failure to record
+// is logged, not returned: the change it describes has already been made.
 func (a *app) audit(c *fiber.Ctx, actor, action, target string) {
-	err := a.accounts.Record(c.UserContext(), accounts.Entry{Actor: actor, Action: action, Target: target, IP: c.IP()})
-	if err != nil {
-		a.log.Error("audit", "action", action, "err", err)
+	a.auditLog.record(c.UserContext(), accounts.Entry{At: a.now(), Actor: actor, Action: action, Target: target, IP: c.IP()})
+}
+
+// auditWriter writes audit entries. While the server runs, a request hands
+// its entry over and returns: the row is written a moment later, with
+// others, rather than the request queueing for the single SQLite writer
+// behind a fan-out's transactions. (An entry in the hand-over when the
+// process is killed is lost; a graceful stop writes them all.) Otherwise —
+// commands, tests — each entry is written at once.
+type auditWriter struct {
+	store *accounts.Store
+	log   *slog.Logger
+	queue chan accounts.Entry // nil while no writer runs
+}
+
+// auditQueue is how many entries may wait; a request finding it full
+// writes its own.
+const auditQueue = 1024
+
+func (w *auditWriter) record(ctx context.Context, e accounts.Entry) {
+	if w.queue != nil {
+		select {
+		case w.queue <- e:
+			return
+		default:
+		}
+	}
+	w.write(ctx, []accounts.Entry{e})
+}
+
+func (w *auditWriter) write(ctx context.Context, batch []accounts.Entry) {
+	if err := w.store.Record(context.WithoutCancel(ctx), batch...); err != nil {
+		w.log.Error("audit", "entries", len(batch), "err", err)
+	}
+}
+
+// start makes requests hand entries over; call it before serving.
+func (w *auditWriter) start() { w.queue = make(chan accounts.Entry, auditQueue) }
+
+// run writes handed-over entries in batches until ctx is done, then writes
+// what is left. The HTTP server must have stopped by then.
+func (w *auditWriter) run(ctx context.Context) {
+	for {
+		var e accounts.Entry
+		select {
+		case e = <-w.queue:
+		case <-ctx.Done():
+			w.drain()
+			return
+		}
+		batch := []accounts.Entry{e}
+	more:
+		for len(batch) < 200 {
+			select {
+			case e := <-w.queue:
+				batch = append(batch, e)
+			default:
+				break more
+			}
+		}
+		w.write(ctx, batch)
+	}
+}
+
+func (w *auditWriter) drain() {
+	var batch []accounts.Entry
+	for {
+		select {
+		case e := <-w.queue:
+			batch = append(batch, e)
+		default:
+			if len(batch) > 0 {
+				w.write(context.Background(), batch)
+			}
+			return
+		}
 	}
 }
 

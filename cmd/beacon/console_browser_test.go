@@ -150,7 +150,7 @@ func TestBrowserConsole(t *testing.T) {
 	// Visitors see it at once, on the page and in the API.
 	_, page := browserFetch(t, site.base, http.MethodGet, "/", nil, "", "")
 	if !strings.Contains(string(page), name) {
-		t.Error("the public page does not show the new incident")
+		t.Errorf("the public page does not show the new incident:\n%s", page)
 	}
 	_, raw := browserFetch(t, site.base, http.MethodGet, "/api/v2/summary.json", nil, "", "")
 	var summary struct {

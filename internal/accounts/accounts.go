@@ -622,13 +622,21 @@ type Entry struct {
 	IP     string
 }
 
-// Record appends an entry to the audit log.
-func (s *Store) Record(ctx context.Context, e Entry) error {
-	if e.At.IsZero() {
-		e.At = s.now()
-	}
-	_, err := s.db.Write.ExecContext(ctx, `INSERT INTO audit_log (at, actor, action, target, ip) VALUES (?, ?, ?, ?, ?)`,
-		sqlite.FormatTime(e.At), e.Actor, e.Action, e.Target, e.IP)
+// Record appends entries to the audit log, in one transaction. An entry
+// without a time is dated now.
+func (s *Store) Record(ctx context.Context, entries ...Entry) error {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		for _, e := range entries {
+			if e.At.IsZero() {
+				e.At = s.now()
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor, action, target, ip) VALUES (?, ?, ?, ?, ?)`,
+				sqlite.FormatTime(e.At), e.Actor, e.Action, e.Target, e.IP); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("accounts: audit: %w", err)
 	}
