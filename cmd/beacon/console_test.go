@@ -340,6 +340,38 @@ func consoleForms() []formCase {
 			},
 		},
 		{
+			name: "delete template", admin: true, path: func(f consoleFixture) string { return "/console/templates/" + f.template.ID + "/delete" },
+			good: func(consoleFixture) url.Values { return url.Values{} },
+			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
+				_, err := e.app.incidents.Template(context.Background(), f.template.ID)
+				return err != nil
+			},
+		},
+		{
+			name: "delete component", admin: true, path: func(f consoleFixture) string { return "/console/components/" + f.web + "/delete" },
+			good: func(consoleFixture) url.Values { return url.Values{} },
+			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
+				_, err := e.app.components.Get(context.Background(), f.web)
+				return err != nil
+			},
+		},
+		{
+			name: "new password link", admin: true, path: func(f consoleFixture) string { return "/console/users/" + f.responderID + "/link" },
+			good: func(consoleFixture) url.Values { return url.Values{} }, goodCode: http.StatusOK,
+			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
+				log, _ := e.app.accounts.Audit(context.Background(), 0, 1)
+				return len(log) == 1 && strings.HasSuffix(log[0].Action, "users/:id/link")
+			},
+		},
+		{
+			name: "delete user", admin: true, path: func(f consoleFixture) string { return "/console/users/" + f.responderID + "/delete" },
+			good: func(consoleFixture) url.Values { return url.Values{} },
+			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
+				_, err := e.app.accounts.User(context.Background(), f.responderID)
+				return err != nil
+			},
+		},
+		{
 			name: "remove subscriber", admin: true, path: func(f consoleFixture) string { return "/console/subscribers/" + f.subscriber + "/remove" },
 			good: func(consoleFixture) url.Values { return url.Values{} },
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
