@@ -46,8 +46,10 @@ type Audience interface {
 	// follow a component of e (or every component), in subscriber id order,
 	// starting after the id after.
 	RecipientsTx(ctx context.Context, tx *sql.Tx, e Event, channels []Channel, after string, limit int) ([]Recipient, error)
-	// DeliveredTx is told of each delivered message.
-	DeliveredTx(ctx context.Context, tx *sql.Tx, d Delivery) error
+	// DeliveredManyTx is told of delivered messages, a batch at a time, in
+	// the order they were sent; failures are reported in order around
+	// these batches.
+	DeliveredManyTx(ctx context.Context, tx *sql.Tx, ds []Delivery) error
 	// FailedTx is told of each failed attempt; final is true when no retry
 	// will follow.
 	FailedTx(ctx context.Context, tx *sql.Tx, d Delivery, e *SendError, final bool) error
@@ -458,20 +460,27 @@ func (d *Dispatcher) process(ctx context.Context, ch Channel, ds []Delivery, cla
 	return d.ack(context.WithoutCancel(ctx), results, next, cc)
 }
 
+// maxSentPerStatement bounds the sent deliveries recorded by one
+// statement: two host parameters each, under SQLite's smallest limit (999).
+const maxSentPerStatement = 400
+
 // ack records a batch's outcomes in one transaction and, when next is set,
-// claims that channel's next batch in the same transaction.
+// claims that channel's next batch in the same transaction. Sent
+// deliveries, most of a batch, are recorded together (recordSent); the
+// rest one by one.
 func (d *Dispatcher) ack(ctx context.Context, results []result, next Channel, cc ChannelConfig) ([]Delivery, error) {
 	var claimed []Delivery
 	err := d.db.Tx(ctx, func(tx *sql.Tx) error {
 		now := d.now()
 		stamp := sqlite.FormatTime(now)
-		// Prepared once per batch: most results are sent messages.
-		var sentStmt *sql.Stmt
-		defer func() {
-			if sentStmt != nil {
-				sentStmt.Close()
-			}
-		}()
+		// Sent results not yet recorded: flushed before the audience hears
+		// of a failure, so that it sees the outcomes in their order.
+		var sent []result
+		flush := func() error {
+			err := d.recordSent(ctx, tx, sent, stamp)
+			sent = sent[:0]
+			return err
+		}
 		for _, r := range results {
 			var err error
 			switch {
@@ -479,16 +488,7 @@ func (d *Dispatcher) ack(ctx context.Context, results []result, next Channel, cc
 				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET attempts = attempts - 1, next_attempt_at = ?, claimed_at = NULL, updated_at = ? WHERE id = ?`,
 					stamp, stamp, r.d.ID)
 			case r.outcome == OutcomeSent:
-				if sentStmt == nil {
-					sentStmt, err = tx.PrepareContext(ctx, `UPDATE deliveries SET state = 'sent', sent_at = ?, provider_id = ?, claimed_at = NULL, data = '',
-						error_code = '', last_error = '', updated_at = ? WHERE id = ?`)
-				}
-				if err == nil {
-					_, err = sentStmt.ExecContext(ctx, stamp, sqlite.NullString(r.providerID), stamp, r.d.ID)
-				}
-				if err == nil {
-					err = d.audience.DeliveredTx(ctx, tx, r.d)
-				}
+				sent = append(sent, r)
 			case r.outcome == OutcomeCancelled:
 				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET state = 'cancelled', claimed_at = NULL, data = '', updated_at = ? WHERE id = ?`, stamp, r.d.ID)
 			case r.outcome == OutcomeRetry:
@@ -496,18 +496,26 @@ func (d *Dispatcher) ack(ctx context.Context, results []result, next Channel, cc
 				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = ?, claimed_at = NULL, error_code = ?, last_error = ?, updated_at = ? WHERE id = ?`,
 					sqlite.FormatTime(next), r.err.Code, truncate(r.err.Error(), 500), stamp, r.d.ID)
 				if err == nil {
+					err = flush()
+				}
+				if err == nil {
 					err = d.audience.FailedTx(ctx, tx, r.d, r.err, false)
 				}
 			case r.outcome == OutcomeFailed:
 				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET state = 'failed', claimed_at = NULL, data = '', error_code = ?, last_error = ?, updated_at = ? WHERE id = ?`,
 					r.err.Code, truncate(r.err.Error(), 500), stamp, r.d.ID)
 				if err == nil && !r.unsent {
-					err = d.audience.FailedTx(ctx, tx, r.d, r.err, true)
+					if err = flush(); err == nil {
+						err = d.audience.FailedTx(ctx, tx, r.d, r.err, true)
+					}
 				}
 			}
 			if err != nil {
 				return fmt.Errorf("notifier: record delivery %d: %w", r.d.ID, err)
 			}
+		}
+		if err := flush(); err != nil {
+			return err
 		}
 		if next != "" {
 			var err error
@@ -520,6 +528,35 @@ func (d *Dispatcher) ack(ctx context.Context, results []result, next Channel, cc
 		return nil, err
 	}
 	return claimed, nil
+}
+
+// recordSent marks sent deliveries as sent, each with its provider's id,
+// in one UPDATE per maxSentPerStatement, and tells the audience.
+func (d *Dispatcher) recordSent(ctx context.Context, tx *sql.Tx, sent []result, stamp string) error {
+	if len(sent) == 0 {
+		return nil
+	}
+	for chunk := range slices.Chunk(sent, maxSentPerStatement) {
+		args := make([]any, 0, 2+2*len(chunk))
+		args = append(args, stamp, stamp)
+		for _, r := range chunk {
+			args = append(args, r.d.ID, sqlite.NullString(r.providerID))
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'sent', sent_at = ?, provider_id = v.column2, claimed_at = NULL, data = '',
+			error_code = '', last_error = '', updated_at = ?
+			FROM (VALUES (?, ?)`+strings.Repeat(`, (?, ?)`, len(chunk)-1)+`) AS v WHERE deliveries.id = v.column1`, args...)
+		if err != nil {
+			return fmt.Errorf("notifier: record %d sent deliveries from %d: %w", len(chunk), chunk[0].d.ID, err)
+		}
+	}
+	ds := make([]Delivery, len(sent))
+	for i, r := range sent {
+		ds[i] = r.d
+	}
+	if err := d.audience.DeliveredManyTx(ctx, tx, ds); err != nil {
+		return fmt.Errorf("notifier: record %d sent deliveries from %d: %w", len(sent), sent[0].d.ID, err)
+	}
+	return nil
 }
 
 // backoff is exponential from BackoffBase, capped at BackoffMax, with

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/mail"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -89,6 +90,83 @@ func TestRunOnceSendsAndAcks(t *testing.T) {
 	// The pool reuses its connections.
 	if got := f.smtp.connections(); got > 2 {
 		t.Errorf("got %d SMTP connections for 8 messages through a pool of 2, want at most 2", got)
+	}
+}
+
+// TestAckRecordsEachSentDelivery: more than one statement's worth of sent
+// deliveries are recorded each with its own provider id, and the last of
+// the batch, which failed, is left to retry.
+func TestAckRecordsEachSentDelivery(t *testing.T) {
+	f := newFixture(t)
+	ids, _ := f.emailSubscribers(t, 402)
+	retried := slices.Max(ids) // fanned out, and so sent, last
+	cfg := testConfig()
+	cfg.Channels[notifier.Email] = notifier.ChannelConfig{Batch: 500, MaxAttempts: 5, Lease: time.Minute}
+	d := f.dispatcher(cfg, f.withSender(notifier.Email, senderFunc(func(_ context.Context, m notifier.Message) (string, error) {
+		if strings.HasSuffix(m.Subject, " "+retried) {
+			return "", notifier.Temporary("451", errors.New("try later"))
+		}
+		return "<" + m.Subject + ">", nil
+	})))
+	f.addEvent(t, incidentEvent(notifier.IncidentCreated, "inc1"))
+	fanOutAll(t, d)
+	f.clock.Advance(time.Second)
+	if got := runOnce(t, d, notifier.Email); got != 402 {
+		t.Fatalf("claimed %d, want 402", got)
+	}
+	for _, dl := range f.deliveries(t, "") {
+		if dl.SubscriberID == retried {
+			if dl.State != "pending" || dl.ProviderID != "" || dl.SentAt != nil || dl.ErrorCode != "451" {
+				t.Errorf("got %+v, want pending for a retry, no provider id, error 451", dl)
+			}
+			continue
+		}
+		if want := "<" + subjectFor(dl.EventID, dl.SubscriberID) + ">"; dl.State != "sent" || dl.ProviderID != want {
+			t.Errorf("delivery %d: got state %s, provider id %q; want sent, %q", dl.ID, dl.State, dl.ProviderID, want)
+		}
+		if dl.ClaimedAt != nil || dl.SentAt == nil || !dl.SentAt.Equal(f.clock.Now()) {
+			t.Errorf("delivery %d: got claimed_at %v, sent_at %v; want none, %s", dl.ID, dl.ClaimedAt, dl.SentAt, f.clock.Now())
+		}
+	}
+}
+
+// TestAckKeepsOutcomeOrder: the audience hears of a batch's outcomes in
+// the order they happened. A subscriber with two permanent failures whose
+// first message of a batch is delivered and second bounces has one failure
+// afterwards, not three (which would quarantine them).
+func TestAckKeepsOutcomeOrder(t *testing.T) {
+	f := newFixture(t)
+	ids, _ := f.emailSubscribers(t, 1)
+	cfg := testConfig()
+	cfg.Channels[notifier.Email] = notifier.ChannelConfig{Batch: 10, MaxAttempts: 5, Lease: time.Minute}
+	first := f.addEvent(t, incidentEvent(notifier.IncidentCreated, "inc1"))
+	f.addEvent(t, incidentEvent(notifier.IncidentCreated, "inc2"))
+	d := f.dispatcher(cfg, f.withSender(notifier.Email, senderFunc(func(_ context.Context, m notifier.Message) (string, error) {
+		if m.Subject == subjectFor(first, ids[0]) {
+			return "<sent>", nil
+		}
+		return "", notifier.Permanent("550", errors.New("no such user"))
+	})))
+	fanOutAll(t, d)
+	if _, err := f.db.Write.Exec(`UPDATE subscribers SET permanent_failures = 2`); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(time.Second)
+	if got := runOnce(t, d, notifier.Email); got != 2 {
+		t.Fatalf("claimed %d, want 2", got)
+	}
+	if got := f.states(t); got["sent"] != 1 || got["failed"] != 1 {
+		t.Errorf("got states %v, want 1 sent and 1 failed", got)
+	}
+	var n int
+	if err := f.db.Read.QueryRow(`SELECT permanent_failures FROM subscribers WHERE id = ?`, ids[0]).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Errorf("got %d permanent failures, want 1", n)
+	}
+	if got := f.state(t, ids[0]); got != "active" {
+		t.Errorf("got subscriber state %s, want active", got)
 	}
 }
 
@@ -408,9 +486,9 @@ func mailFor(t *testing.T, f *fixture, id string) *mail.Message {
 	return msg
 }
 
-// cancellingAudience cancels a context when told of its nth delivered
-// message, which happens inside the acknowledgement that also claims the
-// worker's next batch.
+// cancellingAudience cancels a context once told of n delivered messages,
+// which happens inside the acknowledgement that also claims the worker's
+// next batch.
 type cancellingAudience struct {
 	notifier.Audience
 	mu     sync.Mutex
@@ -418,14 +496,15 @@ type cancellingAudience struct {
 	cancel context.CancelFunc
 }
 
-func (a *cancellingAudience) DeliveredTx(ctx context.Context, tx *sql.Tx, d notifier.Delivery) error {
+func (a *cancellingAudience) DeliveredManyTx(ctx context.Context, tx *sql.Tx, ds []notifier.Delivery) error {
 	a.mu.Lock()
-	a.n--
-	if a.n == 0 {
+	before := a.n
+	a.n -= len(ds)
+	if before > 0 && a.n <= 0 {
 		a.cancel()
 	}
 	a.mu.Unlock()
-	return a.Audience.DeliveredTx(ctx, tx, d)
+	return a.Audience.DeliveredManyTx(ctx, tx, ds)
 }
 
 // TestRunStopsBetweenBatches stops Run while an acknowledgement claims the

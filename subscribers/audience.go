@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -62,19 +63,37 @@ func (s *Service) RecipientsTx(ctx context.Context, tx *sql.Tx, e notifier.Event
 	return out, rows.Err()
 }
 
-// DeliveredTx implements notifier.Audience: a delivery resets the count of
-// permanent failures, and a webhook's successful test delivery confirms it.
-func (s *Service) DeliveredTx(ctx context.Context, tx *sql.Tx, d notifier.Delivery) error {
-	if d.Channel == notifier.Webhook && d.Purpose == notifier.PurposeConfirm {
-		now := sqlite.FormatTime(s.now())
-		_, err := tx.ExecContext(ctx, `UPDATE subscribers SET state = 'active', confirmed_at = COALESCE(confirmed_at, ?), updated_at = ?
-			WHERE id = ? AND state = 'unconfirmed'`, now, now, d.SubscriberID)
-		if err != nil {
-			return fmt.Errorf("subscribers: confirm webhook %s: %w", d.SubscriberID, err)
+// maxIDsPerStatement bounds the ids bound to one statement, under
+// SQLite's smallest limit on host parameters (999).
+const maxIDsPerStatement = 500
+
+// DeliveredManyTx implements notifier.Audience: a delivery resets the
+// count of permanent failures, and a webhook's successful test delivery
+// confirms it. One UPDATE covers a batch's subscribers: only those with
+// failures to reset are written.
+func (s *Service) DeliveredManyTx(ctx context.Context, tx *sql.Tx, ds []notifier.Delivery) error {
+	for _, d := range ds {
+		if d.Channel == notifier.Webhook && d.Purpose == notifier.PurposeConfirm {
+			now := sqlite.FormatTime(s.now())
+			_, err := tx.ExecContext(ctx, `UPDATE subscribers SET state = 'active', confirmed_at = COALESCE(confirmed_at, ?), updated_at = ?
+				WHERE id = ? AND state = 'unconfirmed'`, now, now, d.SubscriberID)
+			if err != nil {
+				return fmt.Errorf("subscribers: confirm webhook %s: %w", d.SubscriberID, err)
+			}
 		}
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE subscribers SET permanent_failures = 0 WHERE id = ? AND permanent_failures > 0`, d.SubscriberID)
-	return err
+	for chunk := range slices.Chunk(ds, maxIDsPerStatement) {
+		args := make([]any, len(chunk))
+		for i, d := range chunk {
+			args[i] = d.SubscriberID
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE subscribers SET permanent_failures = 0
+			WHERE id IN (?`+strings.Repeat(`, ?`, len(chunk)-1)+`) AND permanent_failures > 0`, args...)
+		if err != nil {
+			return fmt.Errorf("subscribers: reset failures of %d subscribers: %w", len(chunk), err)
+		}
+	}
+	return nil
 }
 
 // FailedTx implements notifier.Audience. A recipient who told the provider

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"testing"
@@ -29,7 +30,7 @@ func fail(t *testing.T, f *fixture, id string, ch notifier.Channel, e *notifier.
 func deliver(t *testing.T, f *fixture, id string, ch notifier.Channel, purpose notifier.Purpose) {
 	t.Helper()
 	f.inTx(t, func(tx *sql.Tx) error {
-		return f.svc.DeliveredTx(context.Background(), tx, notifier.Delivery{ID: 1, SubscriberID: id, Channel: ch, Purpose: purpose, Attempts: 1})
+		return f.svc.DeliveredManyTx(context.Background(), tx, []notifier.Delivery{{ID: 1, SubscriberID: id, Channel: ch, Purpose: purpose, Attempts: 1}})
 	})
 }
 
@@ -147,7 +148,7 @@ func TestRecipientsTx(t *testing.T) {
 	})
 }
 
-func TestDeliveredTx(t *testing.T) {
+func TestDeliveredManyTx(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name    string
@@ -184,6 +185,39 @@ func TestDeliveredTx(t *testing.T) {
 				t.Errorf("ConfirmedAt = %v, want %v", got.ConfirmedAt, f.clock.Now())
 			}
 		})
+	}
+}
+
+// TestDeliveredManyTxResetsFailures: one call resets the permanent
+// failures of every subscriber in it, more than one statement's worth,
+// including a subscriber listed twice, and of nobody else.
+func TestDeliveredManyTxResetsFailures(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, roomy)
+	var ds []notifier.Delivery
+	for i := range 501 {
+		id := f.active(t, notifier.Email, fmt.Sprintf("u%04d@example.com", i)).ID
+		ds = append(ds, notifier.Delivery{ID: int64(i + 1), SubscriberID: id, Channel: notifier.Email, Purpose: notifier.PurposeEvent, Attempts: 1})
+	}
+	ds = append(ds, ds[0])
+	other := f.active(t, notifier.Email, "other@example.com").ID
+	f.inTx(t, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE subscribers SET permanent_failures = 2`)
+		return err
+	})
+	f.inTx(t, func(tx *sql.Tx) error { return f.svc.DeliveredManyTx(ctx, tx, ds) })
+
+	var reset, kept int
+	if err := f.db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FILTER (WHERE permanent_failures = 0), COUNT(*) FILTER (WHERE permanent_failures = 2)
+		FROM subscribers`).Scan(&reset, &kept); err != nil {
+		t.Fatal(err)
+	}
+	if reset != 501 || kept != 1 {
+		t.Errorf("got %d subscribers reset and %d kept, want 501 and 1", reset, kept)
+	}
+	fail(t, f, other, notifier.Email, &notifier.SendError{Permanent: true, Code: "550", Err: errors.New("no such user")})
+	if got := f.state(t, other); got != subscribers.Quarantined {
+		t.Errorf("subscriber outside the batch: state = %s after a third failure, want %s", got, subscribers.Quarantined)
 	}
 }
 
