@@ -151,18 +151,9 @@ var notificationSettings = []setting{
 		return nil
 	}},
 	{"BEACON_SMS_COUNTRIES", "", "US,CA,GB", "ISO country codes SMS sign-ups are accepted from (empty: none)", func(c *Config, v string) error {
-		c.SMSCountries = nil
-		for _, cc := range strings.Split(v, ",") {
-			cc = strings.ToUpper(strings.TrimSpace(cc))
-			if cc == "" {
-				continue
-			}
-			if len(cc) != 2 {
-				return fmt.Errorf("%q is not a two-letter country code", cc)
-			}
-			c.SMSCountries = append(c.SMSCountries, cc)
-		}
-		return nil
+		var err error
+		c.SMSCountries, err = parseCountries(v)
+		return err
 	}},
 	{"BEACON_SMS_EVENTS", "", "key", "key (create, resolve, maintenance start and end) or all updates", func(c *Config, v string) error {
 		if v != "key" && v != "all" {
@@ -264,4 +255,21 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 		return Config{}, nil, fmt.Errorf("invalid configuration:\n%w", err)
 	}
 	return c, fs.Args(), nil
+}
+
+// parseCountries reads a comma-separated list of two-letter ISO country
+// codes, in any case, into upper case; blanks are skipped.
+func parseCountries(v string) ([]string, error) {
+	out := []string{}
+	for _, cc := range strings.Split(v, ",") {
+		cc = strings.ToUpper(strings.TrimSpace(cc))
+		if cc == "" {
+			continue
+		}
+		if len(cc) != 2 || strings.Trim(cc, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+			return nil, fmt.Errorf("%q is not a two-letter country code", cc)
+		}
+		out = append(out, cc)
+	}
+	return out, nil
 }

@@ -655,11 +655,9 @@ func (a *app) postNotifySettings(c *fiber.Ctx) error {
 		f.EmailFrom, f.EmailFromName = strings.TrimSpace(c.FormValue("email_from")), strings.TrimSpace(c.FormValue("email_from_name"))
 		f.SMSAllUpdates, f.WebhookAllowPrivate = c.FormValue("sms_events") == "all", formBool(c, "webhook_allow_private")
 		f.SMSCountries = c.FormValue("sms_countries")
-		countries := []string{}
-		for _, cc := range strings.Split(f.SMSCountries, ",") {
-			if cc = strings.ToUpper(strings.TrimSpace(cc)); cc != "" {
-				countries = append(countries, cc)
-			}
+		countries, err := parseCountries(f.SMSCountries)
+		if err != nil {
+			return a.notifySettingsError(c, f, unprocessable("sms_countries", "%s", err.Error()))
 		}
 		saved = settings.Notifications{EmailFromName: &f.EmailFromName, SMSAllUpdates: &f.SMSAllUpdates,
 			SMSCountries: &countries, WebhookAllowPrivate: &f.WebhookAllowPrivate}
@@ -668,17 +666,23 @@ func (a *app) postNotifySettings(c *fiber.Ctx) error {
 		}
 	}
 	if err := a.saveNotify(c.UserContext(), saved); err != nil {
-		page, perr := a.pageSettings(c)
-		if perr != nil {
-			return perr
-		}
-		page.Notify = f
-		return a.formError(c, "settings", consoleView{Title: "Settings", Section: "settings", Data: page}, err)
+		return a.notifySettingsError(c, f, err)
 	}
 	if saved == (settings.Notifications{}) {
 		return a.seeOther(c, "/console/settings", "Notification settings are the environment's again.")
 	}
 	return a.seeOther(c, "/console/settings", "Notification settings saved; they apply from now on.")
+}
+
+// notifySettingsError shows the settings again with the notification form
+// as typed and err beside its field.
+func (a *app) notifySettingsError(c *fiber.Ctx, f notifyForm, err error) error {
+	page, perr := a.pageSettings(c)
+	if perr != nil {
+		return perr
+	}
+	page.Notify = f
+	return a.formError(c, "settings", consoleView{Title: "Settings", Section: "settings", Data: page}, err)
 }
 
 func (a *app) getSettings(c *fiber.Ctx) error {

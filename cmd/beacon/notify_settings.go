@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"net/mail"
 	"slices"
-	"strings"
 
 	"github.com/beacon-status/beacon/internal/settings"
 	"github.com/beacon-status/beacon/notifier"
@@ -60,23 +58,14 @@ func (a *app) loadNotify(ctx context.Context) error {
 // notifyNow returns the notification settings in force.
 func (a *app) notifyNow() notifySettings { return *a.notify.Load() }
 
-// checkNotify validates settings an admin typed, reporting the first
-// problem as a field error.
+// checkNotify validates the email sender an admin typed, reporting the
+// first problem as a field error.
 func checkNotify(n settings.Notifications) error {
-	if n.EmailFrom != nil && *n.EmailFrom != "" {
-		if a, err := mail.ParseAddress(*n.EmailFrom); err != nil || a.Address != *n.EmailFrom || a.Name != "" {
-			return unprocessable("email_from", "must be a bare address such as status@example.com")
-		}
+	if n.EmailFrom != nil && *n.EmailFrom != "" && !email.ValidFrom(*n.EmailFrom) {
+		return unprocessable("email_from", "must be a bare address such as status@example.com")
 	}
-	if n.EmailFromName != nil && (strings.ContainsAny(*n.EmailFromName, "\r\n") || len(*n.EmailFromName) > 100) {
+	if n.EmailFromName != nil && (!email.ValidFromName(*n.EmailFromName) || len(*n.EmailFromName) > 100) {
 		return unprocessable("email_from_name", "must be one line of at most 100 characters")
-	}
-	if n.SMSCountries != nil {
-		for _, cc := range *n.SMSCountries {
-			if len(cc) != 2 || strings.ToUpper(cc) != cc || strings.Trim(cc, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
-				return unprocessable("sms_countries", "%q is not a two-letter country code", cc)
-			}
-		}
 	}
 	return nil
 }

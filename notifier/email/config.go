@@ -76,10 +76,10 @@ func (c Config) Validate() error {
 
 	if c.From == "" {
 		add("BEACON_SMTP_FROM is required")
-	} else if a, err := mail.ParseAddress(c.From); err != nil || a.Address != c.From || a.Name != "" {
+	} else if !ValidFrom(c.From) {
 		add("BEACON_SMTP_FROM must be a bare address like status@example.com, got %q", c.From)
 	}
-	if strings.ContainsAny(c.FromName, "\r\n") {
+	if !ValidFromName(c.FromName) {
 		add("BEACON_SMTP_FROM_NAME must be a single line")
 	}
 
@@ -132,3 +132,14 @@ func (c Config) withDefaults() Config {
 func isLocalhost(host string) bool {
 	return host == "localhost" || host == "127.0.0.1" || host == "::1"
 }
+
+// ValidFrom reports whether addr can be the sender address: a bare address
+// such as status@example.com, with no display name.
+func ValidFrom(addr string) bool {
+	a, err := mail.ParseAddress(addr)
+	return err == nil && a.Address == addr && a.Name == ""
+}
+
+// ValidFromName reports whether name can be the sender's display name: one
+// line.
+func ValidFromName(name string) bool { return !strings.ContainsAny(name, "\r\n") }
