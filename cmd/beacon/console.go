@@ -12,6 +12,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/internal/accounts"
 )
 
@@ -166,9 +167,7 @@ func (a *app) renderConsole(c *fiber.Ctx, status int, name string, v consoleView
 		v.Flash, _ = url.QueryUnescape(f)
 		a.clearCookie(c, flashCookie)
 	}
-	if page, err := a.components.Page(c.UserContext()); err == nil {
-		v.PageName = page.Name
-	}
+	v.PageName = a.consolePage(c).Name
 	var buf bytes.Buffer
 	if err := a.templates.HTML(&buf, "console/"+name+".html", v); err != nil {
 		return err
@@ -179,6 +178,22 @@ func (a *app) renderConsole(c *fiber.Ctx, status int, name string, v consoleView
 	c.Set("Referrer-Policy", "same-origin")
 	c.Type("html", "utf-8")
 	return c.Status(status).Send(buf.Bytes())
+}
+
+// consolePage returns the page's settings, read once per request: the
+// frame shows its name and times are shown in its zone. If it cannot be
+// read, a page named "Beacon" in UTC stands in and the error is logged.
+func (a *app) consolePage(c *fiber.Ctx) components.Page {
+	if p, ok := c.Locals("page").(components.Page); ok {
+		return p
+	}
+	p, err := a.components.Page(c.UserContext())
+	if err != nil {
+		a.log.Error("console: read the page", "err", err)
+		p = components.Page{Name: "Beacon", TimeZone: "UTC"}
+	}
+	c.Locals("page", p)
+	return p
 }
 
 // consoleMessage renders a page that only says something.

@@ -69,6 +69,15 @@ func componentRows(all []components.Component, set map[string]components.Status,
 	return rows
 }
 
+// componentsByID indexes components by id.
+func componentsByID(all []components.Component) map[string]components.Component {
+	m := make(map[string]components.Component, len(all))
+	for _, c := range all {
+		m[c.ID] = c
+	}
+	return m
+}
+
 // formStatuses reads the component_<id> selects of a form.
 func formStatuses(c *fiber.Ctx, all []components.Component) map[string]components.Status {
 	out := map[string]components.Status{}
@@ -101,13 +110,8 @@ func formBool(c *fiber.Ctx, name string) bool {
 // zone.
 const localTime = "2006-01-02T15:04"
 
-func (a *app) pageLocation(ctx context.Context) *time.Location {
-	p, err := a.components.Page(ctx)
-	if err != nil {
-		return time.UTC
-	}
-	return p.Location()
-}
+// pageLocation is the page's time zone, for a console request.
+func (a *app) pageLocation(c *fiber.Ctx) *time.Location { return a.consolePage(c).Location() }
 
 func parseLocal(field, v string, loc *time.Location) (*time.Time, error) {
 	v = strings.TrimSpace(v)
@@ -149,33 +153,44 @@ func impactOptions(cur components.Impact) []option {
 	return out
 }
 
-func (a *app) newIncidentForm(ctx context.Context, maintenance bool) (incidentForm, error) {
+// newIncidentForm is the empty new-incident or new-maintenance form, and
+// the components it lists.
+func (a *app) newIncidentForm(c *fiber.Ctx, maintenance bool) (incidentForm, []components.Component, error) {
+	ctx := c.UserContext()
 	all, err := a.components.List(ctx)
 	if err != nil {
-		return incidentForm{}, err
+		return incidentForm{}, nil, err
 	}
 	tpls, err := a.incidents.Templates(ctx)
 	if err != nil {
-		return incidentForm{}, err
+		return incidentForm{}, nil, err
 	}
 	f := incidentForm{Maintenance: maintenance, Notify: true, Templates: tpls, Impacts: impactOptions(""),
-		Components: componentRows(all, nil, nil), Zone: a.pageLocation(ctx).String(),
+		Zone: a.pageLocation(c).String(),
 		Automation: incidents.Automation{RemindPrior: true, AutoInProgress: true, AutoCompleted: true, ToMaintenanceState: true,
 			ToOperationalState: true, NotifyAtStart: true, NotifyAtEnd: true}}
 	if maintenance {
 		f.Statuses = statusOptions(maintenanceStatuses, incidents.Scheduled)
-		for i := range f.Components {
-			f.Components[i].Options = nil
-		}
+		f.Components = checkRows(all, nil)
 	} else {
 		f.Statuses = statusOptions(incidentStatuses, incidents.Investigating)
+		f.Components = componentRows(all, nil, nil)
 	}
-	return f, nil
+	return f, all, nil
+}
+
+// checkRows lists the components as checkboxes, those in checked ticked.
+func checkRows(all []components.Component, checked []string) []componentRow {
+	rows := componentRows(all, nil, checked)
+	for i := range rows {
+		rows[i].Options = nil
+	}
+	return rows
 }
 
 func (a *app) getNewIncident(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	f, err := a.newIncidentForm(ctx, false)
+	f, all, err := a.newIncidentForm(c, false)
 	if err != nil {
 		return err
 	}
@@ -186,7 +201,6 @@ func (a *app) getNewIncident(c *fiber.Ctx) error {
 		}
 		f.TemplateID, f.Name, f.Body, f.Notify = tpl.ID, tpl.Title, tpl.Body, tpl.DeliverNotifications
 		f.Statuses = statusOptions(incidentStatuses, tpl.Status)
-		all, _ := a.components.List(ctx)
 		set := map[string]components.Status{}
 		for _, id := range tpl.ComponentIDs {
 			set[id] = components.DegradedPerformance
@@ -198,11 +212,10 @@ func (a *app) getNewIncident(c *fiber.Ctx) error {
 
 func (a *app) postNewIncident(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	f, err := a.newIncidentForm(ctx, false)
+	f, all, err := a.newIncidentForm(c, false)
 	if err != nil {
 		return err
 	}
-	all, _ := a.components.List(ctx)
 	set := formStatuses(c, all)
 	status := incidents.Status(c.FormValue("status"))
 	impact := components.Impact(c.FormValue("impact_override"))
@@ -220,7 +233,7 @@ func (a *app) postNewIncident(c *fiber.Ctx) error {
 	n := incidents.NewIncident{Name: f.Name, Status: status, Body: f.Body, ImpactOverride: impact, Components: set,
 		DeliverNotifications: &f.Notify}
 	if f.Backfill {
-		at, err := parseLocal("backfill_date", f.BackfillDate, a.pageLocation(ctx))
+		at, err := parseLocal("backfill_date", f.BackfillDate, a.pageLocation(c))
 		if err != nil {
 			return a.formError(c, "incident_new", view, err)
 		}
@@ -255,11 +268,11 @@ func notifyNote(notify bool) string {
 }
 
 func (a *app) getNewMaintenance(c *fiber.Ctx) error {
-	f, err := a.newIncidentForm(c.UserContext(), true)
+	f, _, err := a.newIncidentForm(c, true)
 	if err != nil {
 		return err
 	}
-	loc := a.pageLocation(c.UserContext())
+	loc := a.pageLocation(c)
 	start := a.now().In(loc).Add(24 * time.Hour).Truncate(time.Hour)
 	f.ScheduledFor, f.ScheduledUntil = start.Format(localTime), start.Add(2*time.Hour).Format(localTime)
 	return a.renderConsole(c, fiber.StatusOK, "maintenance_new", consoleView{Title: "Schedule maintenance", Section: "maintenance", Data: f})
@@ -279,22 +292,18 @@ func formAutomation(c *fiber.Ctx) (incidents.Automation, incidents.AutomationInp
 
 func (a *app) postNewMaintenance(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	f, err := a.newIncidentForm(ctx, true)
+	f, all, err := a.newIncidentForm(c, true)
 	if err != nil {
 		return err
 	}
-	all, _ := a.components.List(ctx)
 	checked := formChecked(c, "component_ids")
 	f.Name, f.Body, f.Notify = c.FormValue("name"), c.FormValue("body"), formBool(c, "deliver_notifications")
 	f.ScheduledFor, f.ScheduledUntil = c.FormValue("scheduled_for"), c.FormValue("scheduled_until")
-	f.Components = componentRows(all, nil, checked)
-	for i := range f.Components {
-		f.Components[i].Options = nil
-	}
+	f.Components = checkRows(all, checked)
 	var auto incidents.AutomationInput
 	f.Automation, auto = formAutomation(c)
 	view := consoleView{Title: "Schedule maintenance", Section: "maintenance", Data: f}
-	loc := a.pageLocation(ctx)
+	loc := a.pageLocation(c)
 	from, err := parseLocal("scheduled_for", f.ScheduledFor, loc)
 	if err == nil && from == nil {
 		err = unprocessable("scheduled_for", "is needed")
@@ -407,17 +416,16 @@ func (a *app) renderIncident(c *fiber.Ctx, status int, view consoleView) error {
 	if err != nil {
 		return err
 	}
-	loc := a.pageLocation(ctx)
+	loc := a.pageLocation(c)
 	s, _ := view.Data.(incidentScreen)
 	s.Incident, s.Maintenance, s.Closed, s.Busy = in, in.Kind == incidents.KindMaintenance, in.Status.Closed(), busy
 	s.Impact = string(in.Impact)
 	s.Postmortem, s.Published = in.Postmortem.Body, in.Postmortem.PublishedAt != nil
+	byID := componentsByID(all)
 	var names []string
 	for _, id := range in.ComponentIDs {
-		for _, comp := range all {
-			if comp.ID == id {
-				names = append(names, comp.Name+" ("+comp.Status.Label()+")")
-			}
+		if comp, ok := byID[id]; ok {
+			names = append(names, comp.Name+" ("+comp.Status.Label()+")")
 		}
 	}
 	s.Affected = strings.Join(names, ", ")
@@ -480,7 +488,10 @@ func (a *app) postIncidentUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	all, _ := a.components.List(ctx)
+	all, err := a.components.List(ctx)
+	if err != nil {
+		return err
+	}
 	status := incidents.Status(c.FormValue("status"))
 	body := c.FormValue("body")
 	notify := formBool(c, "deliver_notifications")
@@ -586,7 +597,7 @@ func (a *app) postPostmortem(c *fiber.Ctx) error {
 func (a *app) postReschedule(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	id := c.Params("id")
-	loc := a.pageLocation(ctx)
+	loc := a.pageLocation(c)
 	var s incidentScreen
 	s.Reschedule.From, s.Reschedule.Until, s.Reschedule.Name = c.FormValue("scheduled_for"), c.FormValue("scheduled_until"), c.FormValue("name")
 	fail := func(err error) error {
@@ -660,7 +671,7 @@ type incidentItem struct {
 
 func (a *app) listScreen(c *fiber.Ctx, kind incidents.Kind) error {
 	ctx := c.UserContext()
-	loc := a.pageLocation(ctx)
+	loc := a.pageLocation(c)
 	list, err := a.incidents.List(ctx, incidents.Filter{Kind: kind, Brief: true, Limit: 100})
 	if err != nil {
 		return err

@@ -196,7 +196,10 @@ func (a *app) postEditComponent(c *fiber.Ctx) error {
 		_, err = a.components.Update(ctx, comp.ID, f.input())
 	}
 	if err != nil {
-		f.Groups, _ = a.components.Groups(ctx)
+		var gerr error
+		if f.Groups, gerr = a.components.Groups(ctx); gerr != nil {
+			return gerr
+		}
 		return a.formError(c, "component_edit", consoleView{Title: "Edit " + comp.Name, Section: "components", Data: f}, err)
 	}
 	return a.seeOther(c, "/console/components", f.Name+" saved.")
@@ -378,16 +381,15 @@ func (a *app) subscribersScreen(c *fiber.Ctx, status int, view consoleView) erro
 	if err != nil {
 		return err
 	}
-	loc := a.pageLocation(ctx)
+	loc := a.pageLocation(c)
+	byID := componentsByID(all)
 	for _, sub := range list {
 		comps := "All components"
 		if !sub.AllComponents {
 			var names []string
 			for _, id := range sub.ComponentIDs {
-				for _, comp := range all {
-					if comp.ID == id {
-						names = append(names, comp.Name)
-					}
+				if comp, ok := byID[id]; ok {
+					names = append(names, comp.Name)
 				}
 			}
 			comps = strings.Join(names, ", ")
@@ -487,7 +489,7 @@ func (a *app) keysScreen(c *fiber.Ctx, status int, s keysScreen, view consoleVie
 	if err != nil {
 		return err
 	}
-	loc := a.pageLocation(c.UserContext())
+	loc := a.pageLocation(c)
 	for _, k := range keys {
 		r := keyRow{ID: k.ID, Name: k.Name, Prefix: k.Prefix, Created: k.CreatedAt.In(loc).Format("2006-01-02 15:04"), Revoked: k.RevokedAt != nil}
 		if k.LastUsedAt != nil {
@@ -731,7 +733,7 @@ func (a *app) getAudit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	loc := a.pageLocation(c.UserContext())
+	loc := a.pageLocation(c)
 	var s auditScreen
 	for _, e := range entries {
 		s.Entries = append(s.Entries, auditRow{At: e.At.In(loc).Format("2006-01-02 15:04:05 MST"), Actor: e.Actor, Action: e.Action,
