@@ -38,7 +38,7 @@ func TestSMTPTemporaryFailureIsRetried(t *testing.T) {
 			d := f.dispatcher(cfg, nil)
 			ev := f.addEvent(t, incidentEvent(notifier.IncidentCreated, "inc1"))
 			fanOutAll(t, d)
-			f.smtp.failNext(1, stage, 451)
+			f.smtp.FailNext(1, stage, 451)
 
 			runOnce(t, d, notifier.Email)
 			dl := f.only(t, "")
@@ -50,7 +50,7 @@ func TestSMTPTemporaryFailureIsRetried(t *testing.T) {
 				t.Errorf("last_error %q holds the recipient's address", dl.LastError)
 			}
 			checkBackoff(t, dl, f.clock.Now(), cfg.BackoffBase, cfg.BackoffMax)
-			if got := len(f.smtp.received()); got != 0 {
+			if got := len(f.smtp.Received(0)); got != 0 {
 				t.Fatalf("server accepted %d messages, want 0", got)
 			}
 
@@ -80,7 +80,7 @@ func TestSMTPPermanentFailureIsNotRetried(t *testing.T) {
 	d := f.dispatcher(testConfig(), nil)
 	f.addEvent(t, incidentEvent(notifier.IncidentCreated, "inc1"))
 	fanOutAll(t, d)
-	f.smtp.failNext(1, "rcpt", 550)
+	f.smtp.FailNext(1, "rcpt", 550)
 
 	if got := runOnce(t, d, notifier.Email); got != 2 {
 		t.Fatalf("claimed %d, want 2", got)
@@ -96,7 +96,7 @@ func TestSMTPPermanentFailureIsNotRetried(t *testing.T) {
 	if got := runOnce(t, d, notifier.Email); got != 0 {
 		t.Errorf("a day later: claimed %d, want 0 (no retry)", got)
 	}
-	if got := len(f.smtp.received()); got != 1 {
+	if got := len(f.smtp.Received(0)); got != 1 {
 		t.Errorf("server accepted %d messages, want 1", got)
 	}
 	// One bounce is not enough to quarantine.
@@ -119,7 +119,7 @@ func TestRepeatedBouncesQuarantine(t *testing.T) {
 		t.Helper()
 		f.addEvent(t, incidentEvent(notifier.IncidentCreated, incident))
 		fanOutAll(t, d)
-		f.smtp.failNext(1, "rcpt", 550)
+		f.smtp.FailNext(1, "rcpt", 550)
 		if got := runOnce(t, d, notifier.Email); got != 1 {
 			t.Fatalf("claimed %d, want 1", got)
 		}
@@ -167,7 +167,7 @@ func TestQuarantineCancelsQueuedDeliveries(t *testing.T) {
 		f.addEvent(t, incidentEvent(notifier.IncidentCreated, inc))
 	}
 	fanOutAll(t, d)
-	f.smtp.failNext(3, "rcpt", 550)
+	f.smtp.FailNext(3, "rcpt", 550)
 	runUntilIdle(t, d, notifier.Email)
 	if got := f.state(t, ids[0]); got != subscribers.Quarantined {
 		t.Errorf("got %s, want quarantined", got)
@@ -175,7 +175,7 @@ func TestQuarantineCancelsQueuedDeliveries(t *testing.T) {
 	if got := f.states(t); got["failed"] != 3 || got["cancelled"] != 1 {
 		t.Errorf("got states %v, want 3 failed and 1 cancelled", got)
 	}
-	if got := len(f.smtp.received()); got != 0 {
+	if got := len(f.smtp.Received(0)); got != 0 {
 		t.Errorf("server accepted %d messages, want 0", got)
 	}
 }
@@ -187,11 +187,11 @@ func TestSMTPDropMidDataRedials(t *testing.T) {
 	ev := f.addEvent(t, incidentEvent(notifier.IncidentCreated, "inc1"))
 	fanOutAll(t, d)
 	runOnce(t, d, notifier.Email) // warm the connection
-	conns := f.smtp.connections()
+	conns := f.smtp.Connections()
 
 	ev2 := f.addEvent(t, incidentEvent(notifier.IncidentUpdated, "inc1"))
 	fanOutAll(t, d)
-	f.smtp.dropNext()
+	f.smtp.DropNext(1)
 	if got := runOnce(t, d, notifier.Email); got != 3 {
 		t.Fatalf("claimed %d, want 3", got)
 	}
@@ -200,13 +200,13 @@ func TestSMTPDropMidDataRedials(t *testing.T) {
 			t.Errorf("got %+v, want sent on the first attempt", dl)
 		}
 	}
-	if got := f.smtp.connections(); got <= conns {
+	if got := f.smtp.Connections(); got <= conns {
 		t.Errorf("got %d connections after the drop, want a new one (had %d)", got, conns)
 	}
 	// Each subscriber has exactly one message per event.
 	perEvent := map[string]int{}
-	for _, m := range f.smtp.received() {
-		if sm := subjectPattern.FindStringSubmatch(m.Data); sm != nil {
+	for _, m := range f.smtp.Received(0) {
+		if sm := subjectPattern.FindStringSubmatch(string(m.Data)); sm != nil {
 			perEvent[sm[1]+"/"+sm[2]]++
 		}
 	}
@@ -230,7 +230,7 @@ func TestMaxAttemptsWithTemporaryFailures(t *testing.T) {
 	d := f.dispatcher(cfg, nil)
 	f.addEvent(t, incidentEvent(notifier.IncidentCreated, "inc1"))
 	fanOutAll(t, d)
-	f.smtp.failNext(10, "data", 452)
+	f.smtp.FailNext(10, "data", 452)
 
 	for attempt := 1; attempt <= 3; attempt++ {
 		if got := runOnce(t, d, notifier.Email); got != 1 {

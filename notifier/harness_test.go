@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/internal/smtptest"
 	"github.com/beacon-status/beacon/internal/sqlite"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/notifier/email"
@@ -56,7 +57,7 @@ type fixture struct {
 	outbox   *notifier.Outbox
 	comps    *components.Service
 	subs     *subscribers.Service
-	smtp     *smtpServer
+	smtp     *smtptest.Server
 	hooks    *hookServer
 	twilio   *twilioStandIn
 	renderer *testRenderer
@@ -91,7 +92,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f.renderer = &testRenderer{subs: f.subs}
 
-	f.smtp = startSMTPServer(t)
+	f.smtp = smtptest.Start(t)
 	mailer, err := email.New(email.Config{Host: f.smtp.Host, Port: f.smtp.Port, TLS: email.TLSNone,
 		From: "status@example.com", FromName: "Example Status", Pool: 2, Timeout: 10 * time.Second}, nil)
 	if err != nil {

@@ -152,8 +152,8 @@ func TestStats(t *testing.T) {
 	fanOutAll(t, d)
 	// First event: one email refused for good, one deferred, two sent;
 	// the webhook sent.
-	f.smtp.failNext(1, "rcpt", 550)
-	f.smtp.failNext(1, "rcpt", 451)
+	f.smtp.FailNext(1, "rcpt", 550)
+	f.smtp.FailNext(1, "rcpt", 451)
 	if got := runOnce(t, d, notifier.Email); got != 4 {
 		t.Fatalf("claimed %d, want 4", got)
 	}

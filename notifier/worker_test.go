@@ -21,12 +21,12 @@ import (
 func checkMail(t *testing.T, f *fixture, ev int64, ids []string, addrs map[string]string) {
 	t.Helper()
 	got := map[string]int{}
-	for _, m := range f.smtp.received() {
+	for _, m := range f.smtp.Received(0) {
 		if len(m.To) != 1 {
 			t.Errorf("got a message to %v, want one recipient", m.To)
 			continue
 		}
-		sm := subjectPattern.FindStringSubmatch(m.Data)
+		sm := subjectPattern.FindStringSubmatch(string(m.Data))
 		if sm == nil {
 			t.Errorf("got a message without the test subject: %q", m.Data)
 			continue
@@ -65,7 +65,7 @@ func TestRunOnceSendsAndAcks(t *testing.T) {
 		if got := runOnce(t, d, notifier.Email); got != want {
 			t.Fatalf("step %d: claimed %d, want %d", i, got, want)
 		}
-		if got := len(f.smtp.received()); got != min(8, 3*(i+1)) {
+		if got := len(f.smtp.Received(0)); got != min(8, 3*(i+1)) {
 			t.Fatalf("step %d: server has %d messages, want %d", i, got, min(8, 3*(i+1)))
 		}
 	}
@@ -88,7 +88,7 @@ func TestRunOnceSendsAndAcks(t *testing.T) {
 		t.Errorf("observer saw %d sent, want 8", got)
 	}
 	// The pool reuses its connections.
-	if got := f.smtp.connections(); got > 2 {
+	if got := f.smtp.Connections(); got > 2 {
 		t.Errorf("got %d SMTP connections for 8 messages through a pool of 2, want at most 2", got)
 	}
 }
@@ -344,7 +344,7 @@ func TestShutdownReleasesTheRest(t *testing.T) {
 	if calls != 1 {
 		t.Errorf("got %d sends, want 1", calls)
 	}
-	if got := len(f.smtp.received()); got != 1 {
+	if got := len(f.smtp.Received(0)); got != 1 {
 		t.Fatalf("server got %d messages, want 1", got)
 	}
 	if sent := f.deliveries(t, "state = 'sent'"); len(sent) != 1 || sent[0].Attempts != 1 {
@@ -393,7 +393,7 @@ func TestRateLimiterIsWired(t *testing.T) {
 	if got := f.states(t); got["sent"] != 1 || got["pending"] != 1 {
 		t.Errorf("got states %v, want 1 sent and 1 pending", got)
 	}
-	if got := len(f.smtp.received()); got != 1 {
+	if got := len(f.smtp.Received(0)); got != 1 {
 		t.Errorf("server got %d messages, want 1", got)
 	}
 	// Lease: 2 messages at 0.001/s, times 3 = 6000 s.
@@ -422,9 +422,7 @@ func TestRun(t *testing.T) {
 	// Run is stopped once every message has arrived; it returns only
 	// after its workers recorded what they sent.
 	arrived := make(chan struct{}, 64)
-	f.smtp.mu.Lock()
-	f.smtp.onReceive = func(int) { arrived <- struct{}{} }
-	f.smtp.mu.Unlock()
+	f.smtp.OnReceive(func(int) { arrived <- struct{}{} })
 	f.hooks.mu.Lock()
 	f.hooks.onRequest = func() { arrived <- struct{}{} }
 	f.hooks.mu.Unlock()
@@ -471,9 +469,9 @@ func TestRun(t *testing.T) {
 func mailFor(t *testing.T, f *fixture, id string) *mail.Message {
 	t.Helper()
 	var found []string
-	for _, m := range f.smtp.received() {
-		if sm := subjectPattern.FindStringSubmatch(m.Data); sm != nil && sm[2] == id {
-			found = append(found, m.Data)
+	for _, m := range f.smtp.Received(0) {
+		if sm := subjectPattern.FindStringSubmatch(string(m.Data)); sm != nil && sm[2] == id {
+			found = append(found, string(m.Data))
 		}
 	}
 	if len(found) != 1 {

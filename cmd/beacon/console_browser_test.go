@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/beacon-status/beacon/internal/accounts"
+	"github.com/beacon-status/beacon/internal/smtptest"
 	"github.com/beacon-status/beacon/notifier"
 )
 
@@ -22,7 +23,7 @@ import (
 // serving HTTP on loopback.
 type consoleSite struct {
 	env  *testEnv
-	mail *ntSMTP
+	mail *smtptest.Server
 	base string
 	api  string // a component id
 	subs int
@@ -32,7 +33,7 @@ const consoleAdmin = "oncall@example.com"
 
 func newConsoleSite(t *testing.T) *consoleSite {
 	t.Helper()
-	s := &consoleSite{mail: ntStartSMTP(t), subs: 3}
+	s := &consoleSite{mail: smtptest.Start(t), subs: 3}
 	s.env = newTestEnv(t, func(c *Config) {
 		c.PageName = "Acme"
 		c.SMTP.Host, c.SMTP.Port, c.SMTP.TLS, c.SMTP.From, c.SMTP.Pool = s.mail.Host, s.mail.Port, "none", "status@example.com", 1
@@ -194,7 +195,7 @@ func TestBrowserConsole(t *testing.T) {
 	b.step(t, "phone width", chromedp.EmulateViewport(375, 800))
 	b.screenshot(t, "console-incident-375")
 	b.step(t, "desktop width", chromedp.EmulateViewport(1280, 900))
-	if n := site.mail.count(); n != 3*site.subs {
+	if n := site.mail.Count(); n != 3*site.subs {
 		t.Errorf("the SMTP server received %d messages, want %d (3 updates × %d subscribers)", n, 3*site.subs, site.subs)
 	}
 	queue, err := site.env.app.outbox.Queue(context.Background(), time.Now().Add(-time.Hour))

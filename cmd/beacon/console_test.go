@@ -853,7 +853,7 @@ func TestConsoleNotificationSettingsApply(t *testing.T) {
 
 	n.incident(map[string]any{"name": "Outage", "status": "investigating", "body": "Looking."})
 	n.drain()
-	mails := n.mail.received(0)
+	mails := n.mail.Received(0)
 	if len(mails) != 1 {
 		t.Fatalf("received %d emails, want 1", len(mails))
 	}

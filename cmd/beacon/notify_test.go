@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"log"
 	"maps"
 	"mime"
 	"mime/multipart"
@@ -35,8 +34,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
-
+	"github.com/beacon-status/beacon/internal/smtptest"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/notifier/sms"
 	"github.com/beacon-status/beacon/notifier/webhook"
@@ -66,168 +64,6 @@ const (
 
 // ---------------------------------------------------------------------
 // SMTP server
-
-// ntMail is one message the SMTP server accepted.
-type ntMail struct {
-	From string
-	To   []string
-	Data []byte
-}
-
-// ntFault is what the SMTP server does to one message: answer code at
-// stage ("mail", "rcpt" or "data"), or hang up in the middle of DATA.
-type ntFault struct {
-	stage string
-	code  int
-	drop  bool
-}
-
-// ntSMTP is a real SMTP server on 127.0.0.1 that records what it accepts
-// and misbehaves on demand.
-type ntSMTP struct {
-	Host string
-	Port int
-
-	mu       sync.Mutex
-	mails    []ntMail
-	attempts map[string]int // MAIL transactions that reached RCPT, by recipient
-	faults   []ntFault
-}
-
-func ntStartSMTP(t testing.TB) *ntSMTP {
-	t.Helper()
-	s := &ntSMTP{attempts: map[string]int{}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	host, port, _ := net.SplitHostPort(ln.Addr().String())
-	s.Host = host
-	s.Port, _ = strconv.Atoi(port)
-	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
-		return &ntSession{s: s, conn: c}, nil
-	}))
-	srv.Domain = "localhost"
-	srv.ErrorLog = log.New(io.Discard, "", 0)
-	srv.AllowInsecureAuth = true
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = srv.Serve(ln)
-	}()
-	t.Cleanup(func() {
-		_ = srv.Close()
-		_ = ln.Close()
-		<-done
-	})
-	return s
-}
-
-// failNext makes the next n messages fail with code at stage.
-func (s *ntSMTP) failNext(n int, stage string, code int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for range n {
-		s.faults = append(s.faults, ntFault{stage: stage, code: code})
-	}
-}
-
-// dropNext makes the server hang up in the middle of the next n messages.
-func (s *ntSMTP) dropNext(n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for range n {
-		s.faults = append(s.faults, ntFault{drop: true})
-	}
-}
-
-func (s *ntSMTP) nextFault() ntFault {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.faults) == 0 {
-		return ntFault{}
-	}
-	f := s.faults[0]
-	s.faults = s.faults[1:]
-	return f
-}
-
-// received returns the accepted messages from index from on.
-func (s *ntSMTP) received(from int) []ntMail {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if from > len(s.mails) {
-		return nil
-	}
-	return slices.Clone(s.mails[from:])
-}
-
-func (s *ntSMTP) count() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.mails)
-}
-
-// tries returns how many transactions named rcpt as a recipient.
-func (s *ntSMTP) tries(rcpt string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.attempts[rcpt]
-}
-
-type ntSession struct {
-	s     *ntSMTP
-	conn  *smtp.Conn
-	from  string
-	to    []string
-	fault ntFault
-}
-
-func ntReply(code int) error {
-	return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{code / 100, 0, 0}, Message: "test server says " + strconv.Itoa(code)}
-}
-
-func (ss *ntSession) Mail(from string, _ *smtp.MailOptions) error {
-	ss.fault = ss.s.nextFault()
-	if ss.fault.stage == "mail" {
-		return ntReply(ss.fault.code)
-	}
-	ss.from = from
-	return nil
-}
-
-func (ss *ntSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	ss.s.mu.Lock()
-	ss.s.attempts[to]++
-	ss.s.mu.Unlock()
-	if ss.fault.stage == "rcpt" {
-		return ntReply(ss.fault.code)
-	}
-	ss.to = append(ss.to, to)
-	return nil
-}
-
-func (ss *ntSession) Data(r io.Reader) error {
-	if ss.fault.drop {
-		_, _ = io.ReadFull(r, make([]byte, 64))
-		ss.conn.Conn().Close()
-		return errors.New("dropped")
-	}
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	if ss.fault.stage == "data" {
-		return ntReply(ss.fault.code)
-	}
-	ss.s.mu.Lock()
-	ss.s.mails = append(ss.s.mails, ntMail{From: ss.from, To: ss.to, Data: data})
-	ss.s.mu.Unlock()
-	return nil
-}
-
-func (ss *ntSession) Reset()        { ss.from, ss.to, ss.fault = "", nil, ntFault{} }
-func (ss *ntSession) Logout() error { return nil }
 
 // ---------------------------------------------------------------------
 // Twilio stand-in
@@ -454,7 +290,7 @@ func (h *ntHooks) count() int {
 // ntEnv is a test app wired to the three stand-ins.
 type ntEnv struct {
 	*testEnv
-	mail  *ntSMTP
+	mail  *smtptest.Server
 	tw    *ntTwilio
 	hooks *ntHooks
 	// marks are where the last round of received messages ended.
@@ -466,7 +302,7 @@ type ntEnv struct {
 // limits on the channels.
 func ntNew(t testing.TB, mutate ...func(*Config)) *ntEnv {
 	t.Helper()
-	n := &ntEnv{mail: ntStartSMTP(t), tw: ntStartTwilio(t), hooks: ntStartHooks(t)}
+	n := &ntEnv{mail: smtptest.Start(t), tw: ntStartTwilio(t), hooks: ntStartHooks(t)}
 	n.testEnv = newTestEnv(t, append([]func(*Config){func(c *Config) {
 		c.BaseURL, c.PageName, c.TimeZone = ntBaseURL, ntPageName, "Europe/Paris"
 		c.SMTP.Host, c.SMTP.Port, c.SMTP.TLS, c.SMTP.From, c.SMTP.Pool = n.mail.Host, n.mail.Port, "none", ntFrom, 2
@@ -525,7 +361,7 @@ func (n *ntEnv) round() map[string]int {
 	n.t.Helper()
 	n.drain()
 	got := map[string]int{}
-	for _, m := range n.mail.received(n.mark[0]) {
+	for _, m := range n.mail.Received(n.mark[0]) {
 		for _, to := range m.To {
 			got["email:"+to]++
 		}
@@ -538,7 +374,7 @@ func (n *ntEnv) round() map[string]int {
 	for _, r := range n.hooks.received(n.mark[2]) {
 		got["webhook:"+r.Path]++
 	}
-	n.mark = [3]int{n.mail.count(), n.tw.count(), n.hooks.count()}
+	n.mark = [3]int{n.mail.Count(), n.tw.count(), n.hooks.count()}
 	return got
 }
 
@@ -657,7 +493,7 @@ func ntNo500(t testing.TB, res response) {
 
 // ntEmail is a received message taken apart.
 type ntEmail struct {
-	Envelope    ntMail
+	Envelope    smtptest.Mail
 	Header      mail.Header
 	Subject     string
 	ContentType string
@@ -665,7 +501,7 @@ type ntEmail struct {
 	Raw         string
 }
 
-func ntParseEmail(t testing.TB, m ntMail) ntEmail {
+func ntParseEmail(t testing.TB, m smtptest.Mail) ntEmail {
 	t.Helper()
 	msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
 	if err != nil {
@@ -779,7 +615,7 @@ func TestNotifyEmailEndToEnd(t *testing.T) {
 		t.Errorf("POST /subscribe: Content-Type %q, want HTML", ct)
 	}
 	ntWant(t, "after a public sign-up", n.round(), map[string]int{"email:bob@example.com": 1})
-	confirm := ntParseEmail(t, n.mail.received(0)[0])
+	confirm := ntParseEmail(t, n.mail.Received(0)[0])
 	if want := "Confirm your subscription to " + ntPageName; confirm.Subject != want {
 		t.Errorf("confirmation subject %q, want %q", confirm.Subject, want)
 	}
@@ -827,7 +663,7 @@ func TestNotifyEmailEndToEnd(t *testing.T) {
 	other := n.incident(map[string]any{"name": "Slow pages", "body": "Looking", "component_ids": []string{web}})
 	ntWant(t, "incident on another component", n.round(), map[string]int{"email:alice@example.com": 1})
 
-	mails := n.mail.received(1) // after Bob's confirmation
+	mails := n.mail.Received(1) // after Bob's confirmation
 	if len(mails) != 7 {
 		t.Fatalf("%d emails after the confirmation, want 7", len(mails))
 	}
@@ -854,7 +690,7 @@ func TestNotifyEmailEndToEnd(t *testing.T) {
 		}
 		seenIDs[mid] = true
 	}
-	if e := ntParseEmail(t, n.mail.received(0)[len(n.mail.received(0))-1]); seenIDs[e.Header.Get("Message-Id")] {
+	if e := ntParseEmail(t, n.mail.Received(0)[len(n.mail.Received(0))-1]); seenIDs[e.Header.Get("Message-Id")] {
 		t.Errorf("the email about %s repeats a Message-ID", other)
 	}
 
@@ -977,12 +813,12 @@ func TestNotifyEmailEndToEnd(t *testing.T) {
 
 	// Bob signs up again: he is sent a link to manage his subscription,
 	// and nothing changes until he uses it.
-	mark := n.mail.count()
+	mark := n.mail.Count()
 	if res := n.form("/subscribe", url.Values{"email": {"bob@example.com"}, "component_ids": {web}}); res.Status != 202 {
 		t.Fatalf("second sign-up: status %d", res.Status)
 	}
 	ntWant(t, "second sign-up", n.round(), map[string]int{"email:bob@example.com": 1})
-	manageMail := ntParseEmail(t, n.mail.received(mark)[0])
+	manageMail := ntParseEmail(t, n.mail.Received(mark)[0])
 	if want := "Manage your subscription to " + ntPageName; manageMail.Subject != want {
 		t.Errorf("second sign-up sent %q, want %q", manageMail.Subject, want)
 	}
@@ -1023,7 +859,7 @@ func TestNotifyEmailHostileContent(t *testing.T) {
 	body := "<script>alert(1)</script>\n\n[click](javascript:alert(2)) <a href=\"javascript:alert(3)\">x</a> <iframe src=\"https://evil.example\"></iframe>"
 	n.incident(map[string]any{"name": name, "body": body})
 	ntWant(t, "incident", n.round(), map[string]int{"email:alice@example.com": 1})
-	e := ntParseEmail(t, n.mail.received(0)[0])
+	e := ntParseEmail(t, n.mail.Received(0)[0])
 	if want := "[Acme Status] Investigating: " + name; e.Subject != want {
 		t.Errorf("Subject %q, want %q", e.Subject, want)
 	}
@@ -1044,7 +880,7 @@ func TestNotifyEmailHostileContent(t *testing.T) {
 	res := n.api("POST", "/incidents", map[string]any{"incident": map[string]any{"name": "Outage\r\nBcc: victim@example.com", "body": "x"}})
 	if res.Status == 201 {
 		ntWant(t, "incident with CR LF in its name", n.round(), map[string]int{"email:alice@example.com": 1})
-		if got := n.mail.received(1); len(got) == 1 {
+		if got := n.mail.Received(1); len(got) == 1 {
 			e := ntParseEmail(t, got[0])
 			if len(e.Header["Bcc"]) > 0 || !slices.Equal(got[0].To, []string{"alice@example.com"}) || !strings.HasSuffix(e.Subject, "Outage\r\nBcc: victim@example.com") {
 				t.Errorf("a CR LF in the name injected a header or a recipient: to %v, Subject %q, Bcc %q", got[0].To, e.Subject, e.Header["Bcc"])
@@ -1821,7 +1657,7 @@ func TestNotifyWebhooks(t *testing.T) {
 		cfg := n.app.cfg
 		cfg.WebhookAllowPrivate = false
 		strict := &ntEnv{testEnv: openTestEnv(t, cfg, n.clock), mail: n.mail, tw: n.tw, hooks: n.hooks}
-		strict.mark = [3]int{n.mail.count(), n.tw.count(), n.hooks.count()}
+		strict.mark = [3]int{n.mail.Count(), n.tw.count(), n.hooks.count()}
 		id := strict.incident(map[string]any{"name": "After the switch", "body": "x"})
 		if got := strict.round(); got["webhook:/was-allowed"] != 0 {
 			t.Fatalf("the webhook reached %v", got)
@@ -1868,8 +1704,8 @@ func TestNotifyEmailFaults(t *testing.T) {
 
 	for _, stage := range []string{"rcpt", "data"} {
 		t.Run("451 at "+stage+" then success", func(t *testing.T) {
-			n.mail.failNext(1, stage, 451)
-			tries := n.mail.tries(rcpt)
+			n.mail.FailNext(1, stage, 451)
+			tries := n.mail.Tries(rcpt)
 			id := n.incident(map[string]any{"name": "Temp " + stage, "body": "x"})
 			ntWant(t, "first attempt", n.round(), nil)
 			counts, fails := n.channelStats(id, 0, notifier.Email)
@@ -1880,7 +1716,7 @@ func TestNotifyEmailFaults(t *testing.T) {
 			ntWant(t, "retry", n.round(), map[string]int{"email:" + rcpt: 1})
 			n.clock.Advance(2 * time.Hour)
 			ntWant(t, "later", n.round(), nil)
-			if got := n.mail.tries(rcpt) - tries; got != 2 {
+			if got := n.mail.Tries(rcpt) - tries; got != 2 {
 				t.Errorf("%d transactions for the message, want 2", got)
 			}
 			if counts, _ := n.channelStats(id, 0, notifier.Email); counts.Sent != 1 || counts.Pending != 0 || counts.Failed != 0 {
@@ -1890,13 +1726,13 @@ func TestNotifyEmailFaults(t *testing.T) {
 	}
 
 	t.Run("550 fails at once and is not retried", func(t *testing.T) {
-		n.mail.failNext(1, "rcpt", 550)
-		tries := n.mail.tries(rcpt)
+		n.mail.FailNext(1, "rcpt", 550)
+		tries := n.mail.Tries(rcpt)
 		id := n.incident(map[string]any{"name": "Perm", "body": "x"})
 		ntWant(t, "attempt", n.round(), nil)
 		n.clock.Advance(3 * time.Hour)
 		ntWant(t, "later", n.round(), nil)
-		if got := n.mail.tries(rcpt) - tries; got != 1 {
+		if got := n.mail.Tries(rcpt) - tries; got != 1 {
 			t.Errorf("%d transactions, want 1", got)
 		}
 		counts, fails := n.channelStats(id, 0, notifier.Email)
@@ -1916,7 +1752,7 @@ func TestNotifyEmailFaults(t *testing.T) {
 	})
 
 	t.Run("connection dropped mid-send", func(t *testing.T) {
-		n.mail.dropNext(1)
+		n.mail.DropNext(1)
 		id := n.incident(map[string]any{"name": "Drop", "body": "x"})
 		ntWant(t, "send", n.round(), map[string]int{"email:" + rcpt: 1})
 		if counts, _ := n.channelStats(id, 0, notifier.Email); counts.Sent != 1 {
@@ -1933,7 +1769,7 @@ func TestNotifyEmailFaults(t *testing.T) {
 			if got := n.state(subID); got != "active" {
 				t.Fatalf("state after %d bounces: %s, want active", i, got)
 			}
-			n.mail.failNext(1, "rcpt", 550)
+			n.mail.FailNext(1, "rcpt", 550)
 			n.incident(map[string]any{"name": fmt.Sprintf("Bounce %d", i), "body": "x"})
 			ntWant(t, "bounce", n.round(), nil)
 		}
@@ -2116,7 +1952,7 @@ func TestNotifyPublicHostileInput(t *testing.T) {
 		t.Fatalf("sign-up: status %d", res.Status)
 	}
 	n.round()
-	confirmLink := strings.TrimPrefix(ntLink(t, ntParseEmail(t, n.mail.received(0)[0]).Text, ntBaseURL+"/subscriptions/confirm?token="), ntBaseURL)
+	confirmLink := strings.TrimPrefix(ntLink(t, ntParseEmail(t, n.mail.Received(0)[0]).Text, ntBaseURL+"/subscriptions/confirm?token="), ntBaseURL)
 	confirmTok, _ := url.QueryUnescape(strings.TrimPrefix(confirmLink, "/subscriptions/confirm?token="))
 	carol := n.subscriber(map[string]any{"email": "carol@example.com"})
 	carolID := carol["id"].(string)
