@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -131,14 +132,19 @@ type Store struct {
 	now func() time.Time
 	cfg Config
 	// dummy is a hash compared against when the address is unknown, so that
-	// a wrong address takes as long as a wrong password.
-	dummy []byte
+	// a wrong address takes as long as a wrong password. It is made on the
+	// first such sign-in, not at start-up: hashing costs tens of
+	// milliseconds, and every command and test opens a store.
+	dummy func() []byte
 }
 
 // NewStore returns a store on db.
 func NewStore(db *sqlite.DB, now func() time.Time, cfg Config) *Store {
 	cfg = cfg.withDefaults()
-	dummy, _ := bcrypt.GenerateFromPassword([]byte("not a real password"), cfg.BcryptCost)
+	dummy := sync.OnceValue(func() []byte {
+		h, _ := bcrypt.GenerateFromPassword([]byte("not a real password"), cfg.BcryptCost)
+		return h
+	})
 	return &Store{db: db, now: now, cfg: cfg, dummy: dummy}
 }
 
@@ -501,7 +507,7 @@ func (s *Store) SignIn(ctx context.Context, email, password, ip, userAgent strin
 		return "", Session{}, fmt.Errorf("accounts: sign in: %w", err)
 	}
 	if err != nil || pwHash == "" {
-		bcrypt.CompareHashAndPassword(s.dummy, []byte(password))
+		bcrypt.CompareHashAndPassword(s.dummy(), []byte(password))
 		return "", Session{}, s.fail(ctx, email, ip)
 	}
 	if bcrypt.CompareHashAndPassword([]byte(pwHash), []byte(password)) != nil {
