@@ -383,12 +383,10 @@ func (d *Dispatcher) release(ctx context.Context, ch Channel, ds []Delivery) err
 // process sends a claimed batch and records the outcomes; with claimNext,
 // the same transaction claims and returns the next batch.
 func (d *Dispatcher) process(ctx context.Context, ch Channel, ds []Delivery, claimNext bool) ([]Delivery, error) {
-	sender := d.senders[ch]
 	cc := d.channel(ch)
 	if err := d.loadEvents(ctx, ds); err != nil {
 		return nil, err // the claims lapse with their lease
 	}
-	var err error
 	results := make([]result, len(ds))
 	var toRender []int
 	for i, dl := range ds {
@@ -403,43 +401,69 @@ func (d *Dispatcher) process(ctx context.Context, ch Channel, ds []Delivery, cla
 		toRender = append(toRender, i)
 	}
 	rendered := d.renderer.Render(ctx, pick(ds, toRender))
-	limiter := d.limiters[ch]
 	stopped := false
+	var msgs []Message
+	var sendable []int // results index of each of msgs
 	for k, i := range toRender {
 		r := &results[i]
 		rd := rendered[k]
 		switch {
 		case errors.Is(rd.Err, ErrSkip):
 			r.outcome = OutcomeCancelled
-			continue
 		case rd.Err != nil && ctx.Err() != nil:
 			// Most likely the renderer's queries, cut short by the
 			// shutdown: nothing wrong with the delivery.
 			r.released, stopped = true, true
-			continue
 		case rd.Err != nil:
 			r.outcome = OutcomeFailed
 			r.err = Permanent("", rd.Err)
 			r.unsent = true
-			continue
+		default:
+			msgs = append(msgs, rd.Message)
+			sendable = append(sendable, i)
 		}
-		if stopped || ctx.Err() != nil {
-			r.released, stopped = true, true
-			continue
+	}
+	if len(sendable) > 0 && d.send(ctx, ch, cc, msgs, sendable, results) {
+		stopped = true
+	}
+	next := Channel("")
+	if claimNext && !stopped && ctx.Err() == nil {
+		next = ch
+	}
+	return d.ack(context.WithoutCancel(ctx), results, next, cc)
+}
+
+// send sends msgs, the messages of results[sendable[j]], and records each
+// outcome in its result. Once ctx is done no further message starts; a
+// message already started is finished, since cutting it off would risk a
+// message that arrives but is recorded as unsent. Messages never started
+// are released; send reports whether there were any.
+func (d *Dispatcher) send(ctx context.Context, ch Channel, cc ChannelConfig, msgs []Message, sendable []int, results []result) (stopped bool) {
+	limiter := d.limiters[ch]
+	starts := make([]time.Time, len(msgs))
+	reported := make([]bool, len(msgs))
+	next := func(j int, wait bool) error {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-		if limiter != nil {
+		switch {
+		case limiter == nil:
+		case !wait:
+			if !limiter.Allow() {
+				return ErrWouldWait
+			}
+		default:
 			if err := limiter.Wait(ctx); err != nil {
-				r.released, stopped = true, true
-				continue
+				return err
 			}
 		}
-		// A send in progress is finished even during shutdown: cutting it
-		// off would risk a message that arrives but is recorded as unsent.
-		sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-		start := time.Now()
-		r.providerID, err = sender.Send(sendCtx, rd.Message)
-		took := time.Since(start)
-		cancel()
+		starts[j] = time.Now()
+		return nil
+	}
+	done := func(j int, providerID string, err error) {
+		r := &results[sendable[j]]
+		reported[j] = true
+		r.providerID = providerID
 		if err == nil {
 			r.outcome = OutcomeSent
 		} else {
@@ -450,14 +474,16 @@ func (d *Dispatcher) process(ctx context.Context, ch Channel, ds []Delivery, cla
 			}
 		}
 		if d.observer != nil {
-			d.observer.Observe(ch, r.outcome, took)
+			d.observer.Observe(ch, r.outcome, time.Since(starts[j]))
 		}
 	}
-	next := Channel("")
-	if claimNext && !stopped && ctx.Err() == nil {
-		next = ch
+	sendBatch(context.WithoutCancel(ctx), d.senders[ch], msgs, next, done)
+	for j, ok := range reported {
+		if !ok {
+			results[sendable[j]].released, stopped = true, true
+		}
 	}
-	return d.ack(context.WithoutCancel(ctx), results, next, cc)
+	return stopped
 }
 
 // maxSentPerStatement bounds the sent deliveries recorded by one

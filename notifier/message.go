@@ -112,6 +112,46 @@ type Sender interface {
 	Send(ctx context.Context, m Message) (providerID string, err error)
 }
 
+// A BatchSender is a Sender that can send several messages together,
+// overlapping them where its protocol allows: SMTP's PIPELINING lets one
+// message's end and the next message's commands share a round trip.
+type BatchSender interface {
+	Sender
+	// SendBatch sends ms in order. Before message i goes out it calls
+	// next(i, false), which answers ErrWouldWait rather than block (a rate
+	// limit); the sender then finishes what it has on the wire and calls
+	// next(i, true), which may block. Any other error from next stops the
+	// batch: message i and those after it are neither sent nor reported.
+	// done(i, providerID, err) reports, exactly once, each message that
+	// next let go, with Send's results; it may come after next(i+1, …).
+	SendBatch(ctx context.Context, ms []Message, next func(i int, wait bool) error, done func(i int, providerID string, err error))
+}
+
+// ErrWouldWait is what a BatchSender's next answers when the message may
+// go only after a wait.
+var ErrWouldWait = errors.New("notifier: the next message must wait")
+
+// sendBatchTimeout bounds each message of a sender without SendBatch.
+const sendBatchTimeout = 2 * time.Minute
+
+// sendBatch sends ms through s: in one SendBatch when s has it, otherwise
+// one Send at a time, each bounded by sendBatchTimeout.
+func sendBatch(ctx context.Context, s Sender, ms []Message, next func(int, bool) error, done func(int, string, error)) {
+	if bs, ok := s.(BatchSender); ok {
+		bs.SendBatch(ctx, ms, next, done)
+		return
+	}
+	for i, m := range ms {
+		if err := next(i, true); err != nil {
+			return
+		}
+		mctx, cancel := context.WithTimeout(ctx, sendBatchTimeout)
+		id, err := s.Send(mctx, m)
+		cancel()
+		done(i, id, err)
+	}
+}
+
 // SendError classifies a failed send, which decides what happens next: a
 // temporary failure is retried with backoff, a permanent one is not and
 // counts towards quarantining the subscriber.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/mail"
 	"slices"
@@ -364,42 +365,98 @@ func TestShutdownReleasesTheRest(t *testing.T) {
 	checkMail(t, f, ev, ids, addrs)
 }
 
+// With the real email sender, which sends a batch with SMTP pipelining,
+// SIGTERM during the first message finishes what is on the wire by then:
+// the first message and the second, whose commands went out with the
+// first one's end. The rest are released.
+func TestShutdownFinishesThePipeline(t *testing.T) {
+	f := newFixture(t)
+	ids, addrs := f.emailSubscribers(t, 5)
+	cfg := testConfig()
+	cfg.Channels[notifier.Email] = notifier.ChannelConfig{Batch: 5, MaxAttempts: 5, Lease: time.Minute}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f.smtp.OnReceive(func(n int) {
+		if n == 1 {
+			cancel()
+		}
+	})
+	d := f.dispatcher(cfg, nil)
+	ev := f.addEvent(t, incidentEvent(notifier.IncidentCreated, "inc1"))
+	fanOutAll(t, d)
+	f.clock.Advance(time.Second)
+
+	n, err := d.RunOnce(ctx, notifier.Email)
+	if err != nil || n != 5 {
+		t.Fatalf("RunOnce: got %d, %v; want 5 claimed, nil", n, err)
+	}
+	if got := len(f.smtp.Received(0)); got != 2 {
+		t.Fatalf("server got %d messages, want 2", got)
+	}
+	if got := f.states(t); got["sent"] != 2 || got["pending"] != 3 {
+		t.Errorf("got states %v, want 2 sent and 3 pending", got)
+	}
+	for _, dl := range f.deliveries(t, "state <> 'sent'") {
+		if dl.Attempts != 0 || dl.ClaimedAt != nil || dl.LastError != "" {
+			t.Errorf("got %+v, want released: 0 attempts, unclaimed, no error", dl)
+		}
+	}
+	f.smtp.OnReceive(nil)
+	if got := runUntilIdle(t, f.dispatcher(cfg, nil), notifier.Email); got != 3 {
+		t.Errorf("next run claimed %d, want 3", got)
+	}
+	checkMail(t, f, ev, ids, addrs)
+}
+
 // With a rate of one message per 1000 s and a bucket of one, the second
 // message of a batch cannot be sent before a one-minute deadline: the
 // limiter refuses at once, and the message is released, not sent. Without
 // the limiter both would go out. The lease covers the batch at that rate.
 func TestRateLimiterIsWired(t *testing.T) {
-	f := newFixture(t)
-	f.emailSubscribers(t, 2)
-	cfg := testConfig()
-	cfg.Channels[notifier.Email] = notifier.ChannelConfig{Workers: 1, Batch: 2, Rate: 0.001, Burst: 1, MaxAttempts: 5}
-	mailer := f.senders[notifier.Email]
-	var leases []time.Time
-	d := f.dispatcher(cfg, f.withSender(notifier.Email, senderFunc(func(ctx context.Context, m notifier.Message) (string, error) {
-		for _, dl := range f.deliveries(t, "claimed_at IS NOT NULL") {
-			leases = append(leases, dl.NextAttemptAt)
-		}
-		return mailer.Send(ctx, m)
-	})))
-	f.addEvent(t, incidentEvent(notifier.IncidentCreated, "inc1"))
-	fanOutAll(t, d)
+	// Both ways a sender can be driven: one Send at a time, and the email
+	// sender's own SendBatch.
+	for _, batch := range []bool{false, true} {
+		t.Run(fmt.Sprintf("batch %v", batch), func(t *testing.T) {
+			f := newFixture(t)
+			f.emailSubscribers(t, 2)
+			cfg := testConfig()
+			cfg.Channels[notifier.Email] = notifier.ChannelConfig{Workers: 1, Batch: 2, Rate: 0.001, Burst: 1, MaxAttempts: 5}
+			var leases []time.Time
+			senders := f.senders
+			if !batch {
+				mailer := f.senders[notifier.Email]
+				senders = f.withSender(notifier.Email, senderFunc(func(ctx context.Context, m notifier.Message) (string, error) {
+					for _, dl := range f.deliveries(t, "claimed_at IS NOT NULL") {
+						leases = append(leases, dl.NextAttemptAt)
+					}
+					return mailer.Send(ctx, m)
+				}))
+			}
+			d := f.dispatcher(cfg, senders)
+			f.addEvent(t, incidentEvent(notifier.IncidentCreated, "inc1"))
+			fanOutAll(t, d)
 
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	n, err := d.RunOnce(ctx, notifier.Email)
-	if err != nil || n != 2 {
-		t.Fatalf("RunOnce: got %d, %v; want 2, nil", n, err)
-	}
-	if got := f.states(t); got["sent"] != 1 || got["pending"] != 1 {
-		t.Errorf("got states %v, want 1 sent and 1 pending", got)
-	}
-	if got := len(f.smtp.Received(0)); got != 1 {
-		t.Errorf("server got %d messages, want 1", got)
-	}
-	// Lease: 2 messages at 0.001/s, times 3 = 6000 s.
-	want := start.Add(6000 * time.Second)
-	if len(leases) != 2 || !leases[0].Equal(want) || !leases[1].Equal(want) {
-		t.Errorf("got leases %v, want both until %s", leases, want)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			n, err := d.RunOnce(ctx, notifier.Email)
+			if err != nil || n != 2 {
+				t.Fatalf("RunOnce: got %d, %v; want 2, nil", n, err)
+			}
+			if got := f.states(t); got["sent"] != 1 || got["pending"] != 1 {
+				t.Errorf("got states %v, want 1 sent and 1 pending", got)
+			}
+			if got := len(f.smtp.Received(0)); got != 1 {
+				t.Errorf("server got %d messages, want 1", got)
+			}
+			if batch {
+				return
+			}
+			// Lease: 2 messages at 0.001/s, times 3 = 6000 s.
+			want := start.Add(6000 * time.Second)
+			if len(leases) != 2 || !leases[0].Equal(want) || !leases[1].Equal(want) {
+				t.Errorf("got leases %v, want both until %s", leases, want)
+			}
+		})
 	}
 }
 

@@ -155,6 +155,10 @@ type session struct {
 	from  string
 	to    []string
 	fault fault
+	// dropped is set once the session hung up: commands the client had
+	// pipelined behind the cut, still in the server's buffer, count for
+	// nothing.
+	dropped bool
 }
 
 func reply(code int) error {
@@ -162,6 +166,9 @@ func reply(code int) error {
 }
 
 func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
+	if ss.dropped {
+		return errDrop
+	}
 	ss.fault = ss.s.nextFault()
 	if ss.fault.stage == "mail" {
 		return reply(ss.fault.code)
@@ -171,6 +178,9 @@ func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if ss.dropped {
+		return errDrop
+	}
 	ss.s.mu.Lock()
 	ss.s.attempts[to]++
 	ss.s.mu.Unlock()
@@ -190,6 +200,7 @@ func (ss *session) Data(r io.Reader) error {
 		// connection vanish before the final reply.
 		_, _ = io.ReadFull(r, make([]byte, 64))
 		ss.conn.Conn().Close()
+		ss.dropped = true
 		return errDrop
 	}
 	data, err := io.ReadAll(r)

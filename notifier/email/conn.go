@@ -95,25 +95,11 @@ func newConn(cfg Config, tlsConfig *tls.Config, maxIdle time.Duration) (*conn, e
 // needed. A connection-level failure drops the connection; a refusal
 // resets the transaction so the connection can carry the next message.
 func (c *conn) send(ctx context.Context, env envelope, data []byte) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	stop := c.watchContext(ctx)
 	defer stop()
-
-	if c.client != nil && time.Since(c.lastUsed) > c.maxIdle {
-		// Servers close idle connections; find out now rather than
-		// spending the message's one retry on it.
-		if err := c.ping(); err != nil {
-			c.drop()
-		}
+	if err := c.ready(ctx); err != nil {
+		return err
 	}
-	if c.client == nil {
-		if err := c.dial(ctx); err != nil {
-			return err
-		}
-	}
-
 	err := c.transact(env, data)
 	c.lastUsed = time.Now()
 	if err == nil {
@@ -125,10 +111,35 @@ func (c *conn) send(ctx context.Context, env envelope, data []byte) error {
 	}
 	// A refused MAIL, RCPT or DATA leaves a transaction open on some
 	// servers; reset in every case.
-	if rerr := c.client.Reset(); rerr != nil {
+	c.reset()
+	return err
+}
+
+// ready makes sure the slot has a connection: an idle one is checked
+// with NOOP first, a missing or dead one dialled.
+func (c *conn) ready(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if c.client != nil && time.Since(c.lastUsed) > c.maxIdle {
+		// Servers close idle connections; find out now rather than
+		// spending the message's one retry on it.
+		if err := c.ping(); err != nil {
+			c.drop()
+		}
+	}
+	if c.client == nil {
+		return c.dial(ctx)
+	}
+	return nil
+}
+
+// reset ends a refused transaction with RSET, or drops the connection if
+// even that fails.
+func (c *conn) reset() {
+	if err := c.client.Reset(); err != nil {
 		c.drop()
 	}
-	return err
 }
 
 // transact runs one SMTP mail transaction: MAIL, RCPT and DATA, then the
@@ -142,89 +153,115 @@ func (c *conn) transact(env envelope, data []byte) error {
 	if err := c.client.UpdateDeadline(c.timeout); err != nil {
 		return err
 	}
-	t := c.client.Text
-	w := t.W
-	params := ""
-	if c.utf8 && (!isASCII(env.from) || !isASCII(env.to)) {
-		params = " SMTPUTF8"
-	}
-	cmds := [...]struct {
-		line   string
-		stage  string
-		expect int
-	}{
-		{"MAIL FROM:<" + env.from + ">" + params + "\r\n", "mail", 250},
-		{"RCPT TO:<" + env.to + ">\r\n", "rcpt", 25},
-		{"DATA\r\n", "data", 354},
-	}
-	var refused error // the first refusal
-	dataOpen := false
 	if c.pipelining {
-		for _, cmd := range cmds {
-			_, _ = w.WriteString(cmd.line)
-		}
-		if err := w.Flush(); err != nil {
+		if err := c.write(c.appendCommands(nil, env)); err != nil {
 			return err
 		}
-		for i, cmd := range cmds {
-			_, _, err := t.ReadResponse(cmd.expect)
-			if err != nil {
-				if !isReply(err) {
-					return err
-				}
-				if refused == nil {
-					refused = &refusal{stage: cmd.stage, err: err}
-				}
-				continue
-			}
-			dataOpen = i == len(cmds)-1
+		if err := c.readCommandReplies(); err != nil {
+			return err
 		}
 	} else {
-		for _, cmd := range cmds {
-			_, _ = w.WriteString(cmd.line)
-			if err := w.Flush(); err != nil {
+		lines := c.appendCommands(nil, env)
+		for _, step := range steps {
+			n := bytes.Index(lines, []byte("\r\n")) + 2
+			if err := c.write(lines[:n]); err != nil {
 				return err
 			}
-			if _, _, err := t.ReadResponse(cmd.expect); err != nil {
+			lines = lines[n:]
+			if _, _, err := c.client.Text.ReadResponse(step.expect); err != nil {
 				if !isReply(err) {
 					return err
 				}
-				refused = &refusal{stage: cmd.stage, err: err}
-				break
+				return &refusal{stage: step.stage, err: err}
 			}
 		}
-		dataOpen = refused == nil
 	}
-	if refused != nil && dataOpen {
-		// A server that accepted DATA although it refused the sender
-		// or the recipient gets an empty message, which it must refuse
-		// too (RFC 2920, section 3.1).
-		_, _ = w.WriteString(".\r\n")
-		if err := w.Flush(); err != nil {
-			return err
-		}
-		if _, _, err := t.ReadResponse(250); err != nil && !isReply(err) {
-			return err
-		}
-	}
-	if refused != nil {
-		return refused
-	}
-	_, _ = w.Write(data)
-	if !bytes.HasSuffix(data, []byte("\r\n")) {
-		_, _ = w.WriteString("\r\n")
-	}
-	_, _ = w.WriteString(".\r\n")
-	if err := w.Flush(); err != nil {
+	if err := c.write(appendEnd(data)); err != nil {
 		return err
 	}
-	if _, _, err := t.ReadResponse(250); err != nil {
+	return c.readEndReply()
+}
+
+// steps are the commands that open a mail transaction, in order, with
+// the reply each wants.
+var steps = [3]struct {
+	stage  string
+	expect int
+}{{"mail", 250}, {"rcpt", 25}, {"data", 354}}
+
+// appendCommands appends the MAIL, RCPT and DATA lines for env to buf.
+func (c *conn) appendCommands(buf []byte, env envelope) []byte {
+	buf = append(buf, "MAIL FROM:<"...)
+	buf = append(buf, env.from...)
+	buf = append(buf, '>')
+	if c.utf8 && (!isASCII(env.from) || !isASCII(env.to)) {
+		buf = append(buf, " SMTPUTF8"...)
+	}
+	buf = append(buf, "\r\nRCPT TO:<"...)
+	buf = append(buf, env.to...)
+	buf = append(buf, ">\r\nDATA\r\n"...)
+	return buf
+}
+
+// readCommandReplies reads the replies to a pipelined MAIL, RCPT and DATA.
+// It returns the first refusal, if any, or a failure of the connection. A
+// server that accepted DATA although it refused the sender or the
+// recipient gets an empty message, which it must refuse too (RFC 2920,
+// section 3.1).
+func (c *conn) readCommandReplies() error {
+	t := c.client.Text
+	var refused error
+	for _, step := range steps {
+		_, _, err := t.ReadResponse(step.expect)
+		if err == nil {
+			if step.stage == "data" && refused != nil {
+				if err := c.write([]byte(".\r\n")); err != nil {
+					return err
+				}
+				if _, _, err := t.ReadResponse(250); err != nil && !isReply(err) {
+					return err
+				}
+			}
+			continue
+		}
+		if !isReply(err) {
+			return err
+		}
+		if refused == nil {
+			refused = &refusal{stage: step.stage, err: err}
+		}
+	}
+	return refused
+}
+
+// readEndReply reads the reply to a message's final dot.
+func (c *conn) readEndReply() error {
+	if _, _, err := c.client.Text.ReadResponse(250); err != nil {
 		if !isReply(err) {
 			return err
 		}
 		return &refusal{stage: "message", err: err}
 	}
 	return nil
+}
+
+// write sends p at once: one write call, as long as nothing else waits in
+// the connection's buffer.
+func (c *conn) write(p []byte) error {
+	w := c.client.Text.W
+	if _, err := w.Write(p); err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
+// appendEnd ends a composed message for DATA: a line break if the message
+// lacks its last one, then the lone dot.
+func appendEnd(data []byte) []byte {
+	if !bytes.HasSuffix(data, []byte("\r\n")) {
+		data = append(data, "\r\n"...)
+	}
+	return append(data, ".\r\n"...)
 }
 
 // isReply reports whether err is an SMTP reply rather than a failure of

@@ -128,24 +128,37 @@ func (s *Sender) Send(ctx context.Context, m notifier.Message) (string, error) {
 	}
 	defer s.release(c)
 
-	err = c.send(ctx, env, data)
-	if err != nil && ctx.Err() == nil {
-		if f, _ := classify(err); f == failConn {
-			// A connection gone stale or cut mid-message: one more try
-			// on a fresh connection. After a cut that came after the
-			// server took the message, this can deliver it twice, which
-			// beats losing it.
-			s.log.Warn("email: connection failed, redialling", "to", mask(m.To), "err", redact(err.Error(), m.To))
-			err = c.send(ctx, env, data)
+	if err := c.send(ctx, env, data); err != nil {
+		if connFailed(err) {
+			err = s.resend(ctx, c, m.To, env, data, err)
 		}
-	}
-	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
-			err = fmt.Errorf("%w: %w", ctxErr, err)
+		if err != nil {
+			return "", sendFailure(ctx, err, m.To)
 		}
-		return "", sendError(err, m.To)
 	}
 	return env.msgID, nil
+}
+
+// resend tries a message once more, on a fresh connection, after its
+// connection failed under it: gone stale, or cut mid-message. After a cut
+// that came after the server took the message, this can deliver it twice,
+// which beats losing it. Nothing is tried once ctx is done.
+func (s *Sender) resend(ctx context.Context, c *conn, to string, env envelope, data []byte, cause error) error {
+	if ctx.Err() != nil {
+		return cause
+	}
+	s.log.Warn("email: connection failed, redialling", "to", mask(to), "err", redact(cause.Error(), to))
+	c.drop()
+	return c.send(ctx, env, data)
+}
+
+// sendFailure is a failed send's error for the notifier, saying so when ctx
+// ended it.
+func sendFailure(ctx context.Context, err error, to string) error {
+	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
+		err = fmt.Errorf("%w: %w", ctxErr, err)
+	}
+	return sendError(err, to)
 }
 
 // acquire waits for a free slot.

@@ -70,6 +70,12 @@ func classify(err error) (failure, int) {
 	return failConn, 0
 }
 
+// connFailed reports whether err means the connection is unusable.
+func connFailed(err error) bool {
+	f, _ := classify(err)
+	return f == failConn
+}
+
 // sendError turns err into the notifier's classification, with the
 // recipient's address masked in its text.
 func sendError(err error, to string) *notifier.SendError {

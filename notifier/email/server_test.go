@@ -232,6 +232,10 @@ type session struct {
 	from   string
 	to     []string
 	fault  fault
+	// dropped is set once the session hung up: commands the client had
+	// pipelined behind the cut, still in the server's buffer, count for
+	// nothing.
+	dropped bool
 }
 
 func (ss *session) AuthMechanisms() []string {
@@ -262,6 +266,9 @@ func (ss *session) Auth(mech string) (sasl.Server, error) {
 }
 
 func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
+	if ss.dropped {
+		return errDropped
+	}
 	if ss.s.user != "" && !ss.authed {
 		return smtp.ErrAuthRequired
 	}
@@ -274,6 +281,9 @@ func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if ss.dropped {
+		return errDropped
+	}
 	if ss.fault.stage == "rcpt" {
 		return replyError(ss.fault.code)
 	}
@@ -287,7 +297,8 @@ func (ss *session) Data(r io.Reader) error {
 	case f.drop:
 		_, _ = io.ReadFull(r, make([]byte, 64))
 		ss.conn.Conn().Close()
-		return errors.New("dropped")
+		ss.dropped = true
+		return errDropped
 	case f.stall != nil:
 		close(f.stalled)
 		<-f.stall
@@ -308,6 +319,9 @@ func (ss *session) Data(r io.Reader) error {
 	ss.s.mu.Unlock()
 	return nil
 }
+
+// errDropped is never seen by the client: the connection is closed first.
+var errDropped = errors.New("dropped")
 
 func (ss *session) Reset() {
 	ss.from, ss.to, ss.fault = "", nil, fault{}

@@ -1,0 +1,465 @@
+package email
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/textproto"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/beacon-status/beacon/notifier"
+)
+
+// outcome is what SendBatch reported for one message.
+type outcome struct {
+	id  string
+	err error
+}
+
+// batchRun records one SendBatch: every call of next and done, in order.
+type batchRun struct {
+	calls    []string        // "next 3", "wait 3", "done 2"
+	outcomes map[int]outcome // by index
+}
+
+// sendBatch runs SendBatch over ms with next answering gate(i, wait).
+func sendBatch(t *testing.T, ctx context.Context, s *Sender, ms []notifier.Message, gate func(i int, wait bool) error) *batchRun {
+	t.Helper()
+	run := &batchRun{outcomes: map[int]outcome{}}
+	next := func(i int, wait bool) error {
+		verb := "next"
+		if wait {
+			verb = "wait"
+		}
+		run.calls = append(run.calls, fmt.Sprintf("%s %d", verb, i))
+		if gate == nil {
+			return nil
+		}
+		return gate(i, wait)
+	}
+	done := func(i int, id string, err error) {
+		run.calls = append(run.calls, fmt.Sprintf("done %d", i))
+		if _, ok := run.outcomes[i]; ok {
+			t.Errorf("message %d reported twice", i)
+		}
+		run.outcomes[i] = outcome{id, err}
+	}
+	s.SendBatch(ctx, ms, next, done)
+	return run
+}
+
+// messages returns n test messages to distinct recipients.
+func messages(n int) []notifier.Message {
+	ms := make([]notifier.Message, n)
+	for i := range ms {
+		ms[i] = testMessage(i)
+		ms[i].To = fmt.Sprintf("user%d@example.org", i)
+	}
+	return ms
+}
+
+// checkSent asserts that the messages at indexes want were reported sent
+// with their own Message-ID and arrived at srv, in order, once each.
+func checkSent(t *testing.T, run *batchRun, ms []notifier.Message, srv *testServer, want ...int) {
+	t.Helper()
+	got := srv.received()
+	if len(got) != len(want) {
+		t.Fatalf("server got %d messages, want %d", len(got), len(want))
+	}
+	for k, i := range want {
+		o, ok := run.outcomes[i]
+		if !ok || o.err != nil {
+			t.Errorf("message %d: got %+v, want reported sent", i, o)
+			continue
+		}
+		if o.id != ms[i].Headers["Message-ID"] {
+			t.Errorf("message %d: got id %q, want %q", i, o.id, ms[i].Headers["Message-ID"])
+		}
+		if len(got[k].To) != 1 || got[k].To[0] != ms[i].To {
+			t.Errorf("server's message %d went to %v, want %s", k, got[k].To, ms[i].To)
+		}
+		if !bytes.Contains(got[k].Data, []byte("Message-ID: "+ms[i].Headers["Message-ID"])) {
+			t.Errorf("server's message %d does not carry message %d's Message-ID", k, i)
+		}
+	}
+}
+
+// failedWith asserts message i was reported failed, permanently or not,
+// with the server's code.
+func failedWith(t *testing.T, run *batchRun, i int, permanent bool, code string) {
+	t.Helper()
+	o, ok := run.outcomes[i]
+	if !ok || o.err == nil {
+		t.Fatalf("message %d: got %+v, want a failure", i, o)
+	}
+	se := asSendError(t, o.err)
+	if se.Permanent != permanent || se.Code != code {
+		t.Errorf("message %d: got Permanent %v Code %q, want %v %q (%v)", i, se.Permanent, se.Code, permanent, code, o.err)
+	}
+}
+
+func TestSendBatchDeliversInOrderOverOneConnection(t *testing.T) {
+	srv := startTestServer(t)
+	s := testSender(t, srv, func(c *Config) { c.Pool = 1 })
+	ms := messages(30)
+
+	run := sendBatch(t, t.Context(), s, ms, nil)
+	checkSent(t, run, ms, srv, seq(0, 30)...)
+	if n := srv.connections(); n != 1 {
+		t.Errorf("got %d connections, want 1", n)
+	}
+	// next(i) always precedes done(i); with pipelining, done(i) follows
+	// next(i+1), whose commands shared its round trip.
+	want := []string{"next 0", "next 1", "done 0"}
+	for i := 2; i < 30; i++ {
+		want = append(want, fmt.Sprintf("next %d", i), fmt.Sprintf("done %d", i-1))
+	}
+	want = append(want, "done 29")
+	if got := strings.Join(run.calls, ", "); got != strings.Join(want, ", ") {
+		t.Errorf("got calls\n%s\nwant\n%s", got, strings.Join(want, ", "))
+	}
+
+	// The connection is left ready for Send and for the next batch.
+	if _, err := s.Send(t.Context(), testMessage(99)); err != nil {
+		t.Fatal(err)
+	}
+	run = sendBatch(t, t.Context(), s, ms[:3], nil)
+	if len(run.outcomes) != 3 || srv.receivedCount() != 34 || srv.connections() != 1 {
+		t.Errorf("after the batch: got %d outcomes, %d messages, %d connections; want 3, 34, 1",
+			len(run.outcomes), srv.receivedCount(), srv.connections())
+	}
+}
+
+func seq(from, to int) []int {
+	var out []int
+	for i := from; i < to; i++ {
+		out = append(out, i)
+	}
+	return out
+}
+
+// A server that answers a message's final dot only once the next
+// message's MAIL has arrived (or 300 ms have passed) proves that the two
+// travel together: a client that waited for the reply first would leave
+// every message but the last unchained.
+func TestSendBatchPipelinesAcrossMessages(t *testing.T) {
+	srv := startChainServer(t)
+	s := testSender(t, &testServer{Host: srv.Host, Port: srv.Port}, func(c *Config) { c.Pool = 1 })
+
+	run := sendBatch(t, t.Context(), s, messages(10), nil)
+	for i := range 10 {
+		if o := run.outcomes[i]; o.err != nil {
+			t.Errorf("message %d: %v", i, o.err)
+		}
+	}
+	chained, alone := srv.counts()
+	if chained != 9 || alone != 1 {
+		t.Errorf("got %d messages whose dot came with the next MAIL and %d alone, want 9 and 1 (the last)", chained, alone)
+	}
+}
+
+func TestSendBatchRefusals(t *testing.T) {
+	srv := startTestServer(t)
+	s := testSender(t, srv, func(c *Config) { c.Pool = 1 })
+	srv.mu.Lock()
+	srv.faults = []fault{
+		{},
+		{stage: "rcpt", code: 550}, // 1: unknown user
+		{},
+		{stage: "data", code: 451}, // 3: refused after its content
+		{stage: "mail", code: 451}, // 4: refused at MAIL
+		{},
+		{stage: "data", code: 554}, // 6: the batch's last message
+	}
+	srv.mu.Unlock()
+	ms := messages(7)
+
+	run := sendBatch(t, t.Context(), s, ms, nil)
+	checkSent(t, run, ms, srv, 0, 2, 5)
+	failedWith(t, run, 1, true, "550")
+	failedWith(t, run, 3, false, "451")
+	failedWith(t, run, 4, false, "451")
+	failedWith(t, run, 6, true, "554")
+	if n := srv.connections(); n != 1 {
+		t.Errorf("got %d connections, want 1: refusals should not cost the connection", n)
+	}
+	for i, o := range run.outcomes {
+		if o.err != nil && strings.Contains(o.err.Error(), ms[i].To) {
+			t.Errorf("error %q names the full recipient address", o.err)
+		}
+	}
+}
+
+// Without PIPELINING each message goes as Send sends it, one command at a
+// time: a refused DATA command is reset and the connection carries on.
+func TestSendBatchNoPipelining(t *testing.T) {
+	srv := startDataRefuser(t, 1) // offers no extensions at all
+	s := testSender(t, &testServer{Host: srv.Host, Port: srv.Port}, func(c *Config) { c.Pool = 1 })
+
+	run := sendBatch(t, t.Context(), s, messages(4), nil)
+	failedWith(t, run, 0, true, "554")
+	for i := 1; i < 4; i++ {
+		if o := run.outcomes[i]; o.err != nil {
+			t.Errorf("message %d: %v", i, o.err)
+		}
+	}
+	if conns, delivered := srv.counts(); conns != 1 || delivered != 3 {
+		t.Errorf("got %d connections and %d messages, want 1 and 3", conns, delivered)
+	}
+}
+
+func TestSendBatchRedialsAfterDrop(t *testing.T) {
+	tests := []struct {
+		name      string
+		drops     int
+		wantConns int
+		wantSent  []int
+	}{
+		// Message 2's connection is cut mid-DATA: it is sent again on a
+		// new connection, and the batch carries on there.
+		{"once", 1, 2, []int{0, 1, 2, 3, 4}},
+		// Cut again on the new connection: message 2 fails for now, and
+		// the batch carries on over a third connection.
+		{"twice", 2, 3, []int{0, 1, 3, 4}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startTestServer(t)
+			logs := &syncBuffer{}
+			s := testSenderLog(t, srv, slog.New(slog.NewTextHandler(logs, nil)), defaultMaxIdle, func(c *Config) { c.Pool = 1 })
+			srv.mu.Lock()
+			srv.faults = []fault{{}, {}}
+			for range tt.drops {
+				srv.faults = append(srv.faults, fault{drop: true})
+			}
+			srv.mu.Unlock()
+			ms := messages(5)
+
+			run := sendBatch(t, t.Context(), s, ms, nil)
+			checkSent(t, run, ms, srv, tt.wantSent...)
+			if tt.drops == 2 {
+				failedWith(t, run, 2, false, "")
+			}
+			if n := srv.connections(); n != tt.wantConns {
+				t.Errorf("got %d connections, want %d", n, tt.wantConns)
+			}
+			if out := logs.String(); !strings.Contains(out, "redialling") || !strings.Contains(out, "u***@example.org") {
+				t.Errorf("got logs %q, want a redial warning naming u***@example.org", out)
+			}
+		})
+	}
+}
+
+// A message that must wait (a rate limit) never holds the previous one's
+// final dot: the previous message is finished and reported before next
+// is asked to wait.
+func TestSendBatchWaitsWithNothingOnTheWire(t *testing.T) {
+	srv := startTestServer(t)
+	s := testSender(t, srv, func(c *Config) { c.Pool = 1 })
+	ms := messages(3)
+
+	run := sendBatch(t, t.Context(), s, ms, func(i int, wait bool) error {
+		if i > 0 && !wait {
+			return notifier.ErrWouldWait
+		}
+		return nil
+	})
+	checkSent(t, run, ms, srv, 0, 1, 2)
+	want := "next 0, next 1, done 0, wait 1, next 2, done 1, wait 2, done 2"
+	if got := strings.Join(run.calls, ", "); got != want {
+		t.Errorf("got calls\n%s\nwant\n%s", got, want)
+	}
+}
+
+// When next stops the batch, what is on the wire is finished and nothing
+// after is sent or reported; the connection carries on.
+func TestSendBatchStops(t *testing.T) {
+	srv := startTestServer(t)
+	s := testSender(t, srv, func(c *Config) { c.Pool = 1 })
+	ms := messages(6)
+	stop := errors.New("stop")
+
+	run := sendBatch(t, t.Context(), s, ms, func(i int, _ bool) error {
+		if i == 3 {
+			return stop
+		}
+		return nil
+	})
+	checkSent(t, run, ms, srv, 0, 1, 2)
+	if len(run.outcomes) != 3 {
+		t.Errorf("got %d outcomes, want 3", len(run.outcomes))
+	}
+	if _, err := s.Send(t.Context(), ms[5]); err != nil || srv.connections() != 1 {
+		t.Errorf("next message: %v over %d connections, want sent over the same one", err, srv.connections())
+	}
+}
+
+// A message that cannot be composed fails alone.
+func TestSendBatchUnsendableMessage(t *testing.T) {
+	srv := startTestServer(t)
+	s := testSender(t, srv, func(c *Config) { c.Pool = 1 })
+	ms := messages(4)
+	ms[1].To = "not an address"
+	ms[2].Headers = map[string]string{"Subject": "twice"}
+
+	run := sendBatch(t, t.Context(), s, ms, nil)
+	checkSent(t, run, ms, srv, 0, 3)
+	failedWith(t, run, 1, true, "")
+	failedWith(t, run, 2, true, "")
+}
+
+// A context that ends mid-batch aborts the message held by a stalled
+// server at once; what next still lets go fails with the context's error.
+func TestSendBatchContextCanceled(t *testing.T) {
+	srv := startTestServer(t)
+	s := testSender(t, srv, func(c *Config) { c.Pool = 1; c.Timeout = time.Minute })
+	srv.mu.Lock()
+	srv.faults = []fault{{}, {}}
+	srv.mu.Unlock()
+	srv.stallNext() // message 2
+	ms := messages(6)
+
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	run := sendBatch(t, ctx, s, ms, func(int, bool) error { return ctx.Err() })
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("SendBatch took %s after its context ended, want it to stop at once", took)
+	}
+	checkSent(t, run, ms, srv, 0, 1)
+	for _, i := range []int{2, 3} {
+		o := run.outcomes[i]
+		if !errors.Is(o.err, context.DeadlineExceeded) || asSendError(t, o.err).Permanent {
+			t.Errorf("message %d: got %v, want a temporary failure for the context's deadline", i, o.err)
+		}
+	}
+	if len(run.outcomes) != 4 {
+		t.Errorf("got %d outcomes, want 4 (none after next refused)", len(run.outcomes))
+	}
+	if n := srv.connections(); n != 1 {
+		t.Errorf("got %d connections, want 1 (no retry after the context ended)", n)
+	}
+}
+
+func TestSendBatchServerDown(t *testing.T) {
+	srv := startTestServer(t)
+	s := testSender(t, srv, nil)
+	srv.stopListening()
+
+	run := sendBatch(t, t.Context(), s, messages(3), nil)
+	for i := range 3 {
+		failedWith(t, run, i, false, "")
+	}
+}
+
+func TestSendBatchAfterClose(t *testing.T) {
+	srv := startTestServer(t)
+	s := testSender(t, srv, nil)
+	s.Close()
+
+	run := sendBatch(t, t.Context(), s, messages(2), nil)
+	for i := range 2 {
+		if o := run.outcomes[i]; !errors.Is(o.err, ErrClosed) {
+			t.Errorf("message %d: got %v, want ErrClosed", i, o.err)
+		}
+	}
+}
+
+// chainServer is a minimal SMTP server offering PIPELINING that, after a
+// message's final dot, waits up to 300 ms for the next command before
+// answering, and counts whether it came.
+type chainServer struct {
+	Host string
+	Port int
+
+	mu             sync.Mutex
+	chained, alone int
+}
+
+func startChainServer(t *testing.T) *chainServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &chainServer{}
+	host, port, _ := net.SplitHostPort(ln.Addr().String())
+	s.Host = host
+	s.Port, _ = strconv.Atoi(port)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() { s.serve(c) })
+		}
+	})
+	t.Cleanup(func() {
+		ln.Close()
+		wg.Wait()
+	})
+	return s
+}
+
+func (s *chainServer) serve(c net.Conn) {
+	defer c.Close()
+	text := textproto.NewConn(c)
+	_ = text.PrintfLine("220 localhost ready")
+	var pending string // a line read while waiting after a dot
+	for {
+		line := pending
+		pending = ""
+		if line == "" {
+			var err error
+			if line, err = text.ReadLine(); err != nil {
+				return
+			}
+		}
+		verb, _, _ := strings.Cut(strings.ToUpper(line), " ")
+		switch verb {
+		case "EHLO":
+			_ = text.PrintfLine("250-localhost\r\n250 PIPELINING")
+		case "DATA":
+			_ = text.PrintfLine("354 go ahead")
+			if _, err := text.ReadDotBytes(); err != nil {
+				return
+			}
+			_ = c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+			next, err := text.ReadLine()
+			_ = c.SetReadDeadline(time.Time{})
+			s.mu.Lock()
+			if err == nil {
+				s.chained++
+				pending = next
+			} else {
+				s.alone++
+			}
+			s.mu.Unlock()
+			var ne net.Error
+			if err != nil && !(errors.As(err, &ne) && ne.Timeout()) {
+				return
+			}
+			_ = text.PrintfLine("250 ok")
+		case "QUIT":
+			_ = text.PrintfLine("221 bye")
+			return
+		default:
+			_ = text.PrintfLine("250 ok")
+		}
+	}
+}
+
+func (s *chainServer) counts() (chained, alone int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.chained, s.alone
+}
