@@ -741,7 +741,7 @@ func (d *Dispatcher) RecordProviderStatus(ctx context.Context, providerID, statu
 	found := false
 	err := d.db.Tx(ctx, func(tx *sql.Tx) error {
 		var dl Delivery
-		err := tx.QueryRowContext(ctx, `SELECT id, COALESCE(event_id, 0), subscriber_id, channel, purpose, attempts FROM deliveries WHERE provider_id = ?`, providerID).
+		err := tx.QueryRowContext(ctx, `SELECT id, COALESCE(event_id, 0), subscriber_id, channel, purpose, attempts FROM deliveries WHERE channel = 'sms' AND provider_id = ?`, providerID).
 			Scan(&dl.ID, &dl.EventID, &dl.SubscriberID, &dl.Channel, &dl.Purpose, &dl.Attempts)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil

@@ -64,7 +64,7 @@ type fixture struct {
 	senders  map[notifier.Channel]notifier.Sender
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "beacon.db"))
@@ -147,7 +147,7 @@ func (f *fixture) component(t *testing.T, name string) string {
 
 // subscribe makes an active subscriber of mode at address, following
 // componentIDs (all when none).
-func (f *fixture) subscribe(t *testing.T, mode notifier.Channel, address string, componentIDs ...string) string {
+func (f *fixture) subscribe(t testing.TB, mode notifier.Channel, address string, componentIDs ...string) string {
 	t.Helper()
 	res, err := f.subs.Subscribe(context.Background(), subscribers.Signup{Mode: mode, Address: address,
 		ComponentIDs: componentIDs, SkipConfirmation: true})
@@ -162,7 +162,7 @@ func (f *fixture) subscribe(t *testing.T, mode notifier.Channel, address string,
 
 // emailSubscribers makes n active email subscribers and returns their ids
 // and addresses, in id order.
-func (f *fixture) emailSubscribers(t *testing.T, n int) (ids []string, addrs map[string]string) {
+func (f *fixture) emailSubscribers(t testing.TB, n int) (ids []string, addrs map[string]string) {
 	t.Helper()
 	addrs = map[string]string{}
 	for i := range n {
@@ -177,7 +177,7 @@ func (f *fixture) emailSubscribers(t *testing.T, n int) (ids []string, addrs map
 
 // addEvent writes e to the outbox in its own transaction and returns its
 // id.
-func (f *fixture) addEvent(t *testing.T, e notifier.Event) int64 {
+func (f *fixture) addEvent(t testing.TB, e notifier.Event) int64 {
 	t.Helper()
 	ctx := context.Background()
 	if e.CreatedAt.IsZero() {
@@ -414,7 +414,7 @@ type hookReply struct {
 	retryAfter string
 }
 
-func startHookServer(t *testing.T) *hookServer {
+func startHookServer(t testing.TB) *hookServer {
 	t.Helper()
 	h := &hookServer{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -497,7 +497,7 @@ type twilioMessage struct {
 
 var twilioPath = regexp.MustCompile(`^/2010-04-01/Accounts/(AC[0-9a-f]{32})/Messages\.json$`)
 
-func startTwilioStandIn(t *testing.T) *twilioStandIn {
+func startTwilioStandIn(t testing.TB) *twilioStandIn {
 	t.Helper()
 	s := &twilioStandIn{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
