@@ -3,12 +3,15 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -66,29 +69,73 @@ func (db *DB) migrateSet(ctx context.Context, set Migrations) error {
 	slices.SortFunc(files, func(a, b file) int { return a.version - b.version })
 
 	for _, f := range files {
-		err := db.Tx(ctx, func(tx *sql.Tx) error {
-			var n int
-			err := tx.QueryRowContext(ctx,
-				`SELECT COUNT(*) FROM schema_migrations WHERE package = ? AND version = ?`,
-				set.Package, f.version).Scan(&n)
-			if err != nil || n > 0 {
-				return err
-			}
-			body, err := fs.ReadFile(set.FS, path.Clean(f.name))
-			if err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-				return err
-			}
-			_, err = tx.ExecContext(ctx,
-				`INSERT INTO schema_migrations (package, version, name, applied_at) VALUES (?, ?, ?, ?)`,
-				set.Package, f.version, f.name, FormatTime(time.Now()))
-			return err
-		})
+		body, err := fs.ReadFile(set.FS, path.Clean(f.name))
+		if err == nil {
+			err = db.apply(ctx, set.Package, f.version, f.name, string(body))
+		}
 		if err != nil {
 			return fmt.Errorf("sqlite: migrate %s/%s: %w", set.Package, f.name, err)
 		}
 	}
 	return nil
+}
+
+// foreignKeysOff, as a migration's first line, runs it with foreign key
+// enforcement off: SQLite's procedure for redefining a table that others
+// refer to (https://sqlite.org/lang_altertable.html#otheralter), where
+// dropping the old table with enforcement on would cascade to the rows
+// that refer to it. The migration must leave no violation behind.
+const foreignKeysOff = "-- sqlite: foreign_keys off\n"
+
+// apply runs one migration, unless it is recorded already, in a
+// transaction together with its record.
+func (db *DB) apply(ctx context.Context, pkg string, version int, name, body string) (err error) {
+	conn, err := db.Write.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	fkOff := strings.HasPrefix(body, foreignKeysOff)
+	if fkOff {
+		// The pragma does nothing inside a transaction.
+		if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+			return err
+		}
+		defer func() {
+			if _, onErr := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys = ON"); onErr != nil {
+				// Never hand back a writer that ignores foreign keys.
+				_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+				err = errors.Join(err, fmt.Errorf("turn foreign keys back on: %w", onErr))
+			}
+		}()
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var n int
+	err = tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE package = ? AND version = ?`, pkg, version).Scan(&n)
+	if err != nil || n > 0 {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, body); err != nil {
+		return err
+	}
+	if fkOff {
+		var table string
+		err := tx.QueryRowContext(ctx, `SELECT "table" FROM pragma_foreign_key_check`).Scan(&table)
+		if err == nil {
+			return fmt.Errorf("leaves rows of %s with a broken foreign key", table)
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (package, version, name, applied_at) VALUES (?, ?, ?, ?)`,
+		pkg, version, name, FormatTime(time.Now()))
+	if err != nil {
+		return err
+	}
+	return tx.Commit()
 }

@@ -1,0 +1,85 @@
+package sqlite_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/beacon-status/beacon/internal/sqlite"
+)
+
+// A migration run with foreign keys off must leave no broken reference: one
+// that does fails whole, and the writer enforces foreign keys afterwards
+// either way.
+func TestMigrateForeignKeysOff(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "beacon.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	set := func(files ...string) sqlite.Migrations {
+		fsys := fstest.MapFS{}
+		for i := 0; i < len(files); i += 2 {
+			fsys[files[i]] = &fstest.MapFile{Data: []byte(files[i+1])}
+		}
+		return sqlite.Migrations{Package: "test", FS: fsys}
+	}
+	base := []string{
+		"0001_create_tables.sql", `CREATE TABLE parents (id TEXT PRIMARY KEY) STRICT;
+			CREATE TABLE children (parent_id TEXT NOT NULL REFERENCES parents (id) ON DELETE CASCADE) STRICT;
+			INSERT INTO parents VALUES ('p');
+			INSERT INTO children VALUES ('p');`,
+	}
+	if err := db.Migrate(ctx, set(base...)); err != nil {
+		t.Fatal(err)
+	}
+	count := func(query string) int {
+		t.Helper()
+		var n int
+		if err := db.Write.QueryRowContext(ctx, query).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	// Rebuilding parents without its row breaks the child's reference.
+	broken := append(base, "0002_rebuild_parents.sql", `-- sqlite: foreign_keys off
+		CREATE TABLE parents_new (id TEXT PRIMARY KEY) STRICT, WITHOUT ROWID;
+		DROP TABLE parents;
+		ALTER TABLE parents_new RENAME TO parents;`)
+	err = db.Migrate(ctx, set(broken...))
+	if err == nil || !strings.Contains(err.Error(), "children") {
+		t.Fatalf("got %v, want an error naming the table left with a broken reference", err)
+	}
+	if n := count(`SELECT COUNT(*) FROM parents`); n != 1 {
+		t.Errorf("got %d parents after the failed migration, want its 1 row untouched", n)
+	}
+	if n := count(`SELECT COUNT(*) FROM schema_migrations WHERE package = 'test'`); n != 1 {
+		t.Errorf("got %d migrations recorded, want only the first", n)
+	}
+	if n := count(`PRAGMA foreign_keys`); n != 1 {
+		t.Error("foreign keys are off after the failed migration")
+	}
+
+	// Done right, the child keeps its row and its parent.
+	fixed := append(base, "0002_rebuild_parents.sql", `-- sqlite: foreign_keys off
+		CREATE TABLE parents_new (id TEXT PRIMARY KEY) STRICT, WITHOUT ROWID;
+		INSERT INTO parents_new SELECT id FROM parents;
+		DROP TABLE parents;
+		ALTER TABLE parents_new RENAME TO parents;`)
+	if err := db.Migrate(ctx, set(fixed...)); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(`SELECT COUNT(*) FROM children`); n != 1 {
+		t.Errorf("got %d children, want 1: the rebuild must not cascade", n)
+	}
+	if n := count(`PRAGMA foreign_keys`); n != 1 {
+		t.Error("foreign keys are off after the migration")
+	}
+	if _, err := db.Write.ExecContext(ctx, `INSERT INTO children VALUES ('nobody')`); err == nil {
+		t.Error("a child of no parent was accepted")
+	}
+}
