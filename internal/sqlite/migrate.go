@@ -84,8 +84,16 @@ func (db *DB) migrateSet(ctx context.Context, set Migrations) error {
 // enforcement off: SQLite's procedure for redefining a table that others
 // refer to (https://sqlite.org/lang_altertable.html#otheralter), where
 // dropping the old table with enforcement on would cascade to the rows
-// that refer to it. The migration must leave no violation behind.
-const foreignKeysOff = "-- sqlite: foreign_keys off\n"
+// that refer to it. The migration must leave no broken reference behind
+// that was not there before it.
+const foreignKeysOff = "-- sqlite: foreign_keys off"
+
+// wantsForeignKeysOff reports whether body starts with the foreignKeysOff
+// line, whatever its line ending, spacing or case.
+func wantsForeignKeysOff(body string) bool {
+	first, _, _ := strings.Cut(strings.TrimPrefix(body, "\uFEFF"), "\n")
+	return strings.EqualFold(strings.Join(strings.Fields(first), " "), foreignKeysOff)
+}
 
 // apply runs one migration, unless it is recorded already, in a
 // transaction together with its record.
@@ -95,7 +103,7 @@ func (db *DB) apply(ctx context.Context, pkg string, version int, name, body str
 		return err
 	}
 	defer conn.Close()
-	fkOff := strings.HasPrefix(body, foreignKeysOff)
+	fkOff := wantsForeignKeysOff(body)
 	if fkOff {
 		// The pragma does nothing inside a transaction.
 		if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
@@ -119,17 +127,25 @@ func (db *DB) apply(ctx context.Context, pkg string, version int, name, body str
 	if err != nil || n > 0 {
 		return err
 	}
+	var broken map[string]bool // references broken before the migration
+	if fkOff {
+		if broken, err = brokenReferences(ctx, tx); err != nil {
+			return err
+		}
+	}
 	if _, err := tx.ExecContext(ctx, body); err != nil {
 		return err
 	}
 	if fkOff {
-		var table string
-		err := tx.QueryRowContext(ctx, `SELECT "table" FROM pragma_foreign_key_check`).Scan(&table)
-		if err == nil {
-			return fmt.Errorf("leaves rows of %s with a broken foreign key", table)
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
+		after, err := brokenReferences(ctx, tx)
+		if err != nil {
 			return err
+		}
+		for ref := range after {
+			if !broken[ref] {
+				table, _, _ := strings.Cut(ref, "|")
+				return fmt.Errorf("leaves rows of %s with a broken foreign key", table)
+			}
 		}
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (package, version, name, applied_at) VALUES (?, ?, ?, ?)`,
@@ -138,4 +154,23 @@ func (db *DB) apply(ctx context.Context, pkg string, version int, name, body str
 		return err
 	}
 	return tx.Commit()
+}
+
+// brokenReferences lists the rows whose foreign key points at nothing, as
+// "table|rowid|parent|key".
+func brokenReferences(ctx context.Context, tx *sql.Tx) (map[string]bool, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT "table", COALESCE(rowid, ''), parent, fkid FROM pragma_foreign_key_check`)
+	if err != nil {
+		return nil, fmt.Errorf("check foreign keys: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var table, rowid, parent, fkid string
+		if err := rows.Scan(&table, &rowid, &parent, &fkid); err != nil {
+			return nil, fmt.Errorf("check foreign keys: %w", err)
+		}
+		out[table+"|"+rowid+"|"+parent+"|"+fkid] = true
+	}
+	return out, rows.Err()
 }

@@ -64,17 +64,27 @@ func TestMigrateForeignKeysOff(t *testing.T) {
 		t.Error("foreign keys are off after the failed migration")
 	}
 
-	// Done right, the child keeps its row and its parent.
-	fixed := append(base, "0002_rebuild_parents.sql", `-- sqlite: foreign_keys off
+	// A reference broken before the migration (rows deleted by hand
+	// with foreign keys off) is not the migration's doing.
+	for _, q := range []string{`PRAGMA foreign_keys = OFF`, `INSERT INTO children VALUES ('gone')`, `PRAGMA foreign_keys = ON`} {
+		if _, err := db.Write.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Done right, the child keeps its row and its parent. The first line
+	// is recognised whatever its case, spacing and line ending: missed,
+	// the drop would cascade.
+	fixed := append(base, "0002_rebuild_parents.sql", strings.ReplaceAll(`--  SQLite: FOREIGN_KEYS off
 		CREATE TABLE parents_new (id TEXT PRIMARY KEY) STRICT, WITHOUT ROWID;
 		INSERT INTO parents_new SELECT id FROM parents;
 		DROP TABLE parents;
-		ALTER TABLE parents_new RENAME TO parents;`)
+		ALTER TABLE parents_new RENAME TO parents;`, "\n", "\r\n"))
 	if err := db.Migrate(ctx, set(fixed...)); err != nil {
 		t.Fatal(err)
 	}
-	if n := count(`SELECT COUNT(*) FROM children`); n != 1 {
-		t.Errorf("got %d children, want 1: the rebuild must not cascade", n)
+	if n := count(`SELECT COUNT(*) FROM children`); n != 2 {
+		t.Errorf("got %d children, want 2: the rebuild must not cascade", n)
 	}
 	if n := count(`PRAGMA foreign_keys`); n != 1 {
 		t.Error("foreign keys are off after the migration")
