@@ -477,7 +477,11 @@ func (d *Dispatcher) send(ctx context.Context, ch Channel, cc ChannelConfig, msg
 			d.observer.Observe(ch, r.outcome, time.Since(starts[j]))
 		}
 	}
-	sendBatch(context.WithoutCancel(ctx), d.senders[ch], msgs, next, done)
+	// The shutdown does not cut a batch short (next stops it between
+	// messages); a bound as generous as one message's still applies.
+	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Duration(len(msgs))*sendBatchTimeout)
+	defer cancel()
+	sendBatch(bctx, d.senders[ch], msgs, next, done)
 	for j, ok := range reported {
 		if !ok {
 			results[sendable[j]].released, stopped = true, true

@@ -460,6 +460,30 @@ func TestRateLimiterIsWired(t *testing.T) {
 	}
 }
 
+// Under a rate limit the email sender's batch waits for each message's
+// turn and sends it: every message of the batch goes in one run.
+func TestRateLimitedBatchWaitsItsTurn(t *testing.T) {
+	f := newFixture(t)
+	ids, addrs := f.emailSubscribers(t, 3)
+	cfg := testConfig()
+	cfg.Channels[notifier.Email] = notifier.ChannelConfig{Workers: 1, Batch: 3, Rate: 50, Burst: 1, MaxAttempts: 5}
+	obs := &observer{}
+	d := notifier.NewDispatcher(f.db, f.subs, f.renderer, f.senders, cfg, f.clock.Now, slog.New(slog.DiscardHandler), obs)
+	ev := f.addEvent(t, incidentEvent(notifier.IncidentCreated, "inc1"))
+	fanOutAll(t, d)
+
+	if n := runOnce(t, d, notifier.Email); n != 3 {
+		t.Fatalf("claimed %d, want 3", n)
+	}
+	if got := f.states(t); got["sent"] != 3 {
+		t.Errorf("got states %v, want all 3 sent in one run", got)
+	}
+	if got := obs.count(notifier.Email, notifier.OutcomeSent); got != 3 {
+		t.Errorf("observed %d sent, want 3", got)
+	}
+	checkMail(t, f, ev, ids, addrs)
+}
+
 // Run fans out and sends on every channel until stopped, and at start
 // releases what a previous process left claimed.
 func TestRun(t *testing.T) {

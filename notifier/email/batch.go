@@ -117,7 +117,7 @@ func (b *batch) compose(i int, m notifier.Message, slot int) *outgoing {
 func (b *batch) start(o *outgoing) *outgoing {
 	c := b.c
 	if err := c.ready(b.ctx); err != nil {
-		b.report(o, err)
+		b.alone(o, err) // one more dial, as Send makes
 		return nil
 	}
 	if !c.pipelining {

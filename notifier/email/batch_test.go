@@ -5,12 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/textproto"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -255,6 +257,102 @@ func TestSendBatchRedialsAfterDrop(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A connection cut under the batch's last message, or a 421 ("closing
+// the channel") in the middle of a batch, costs the message one more try
+// on a fresh connection; the batch carries on there.
+func TestSendBatchConnectionLostMidBatch(t *testing.T) {
+	tests := []struct {
+		name   string
+		faults []fault
+	}{
+		{"cut under the last message", []fault{{}, {}, {drop: true}}},
+		{"421 to RCPT", []fault{{}, {stage: "rcpt", code: 421}, {}}},
+		{"421 after the content", []fault{{}, {stage: "data", code: 421}, {}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startTestServer(t)
+			s := testSender(t, srv, func(c *Config) { c.Pool = 1 })
+			srv.mu.Lock()
+			srv.faults = tt.faults
+			srv.mu.Unlock()
+			ms := messages(3)
+
+			run := sendBatch(t, t.Context(), s, ms, nil)
+			checkSent(t, run, ms, srv, 0, 1, 2)
+			if n := srv.connections(); n != 2 {
+				t.Errorf("got %d connections, want 2", n)
+			}
+		})
+	}
+}
+
+// A connection that fails while it is being set up is dialled once more,
+// as Send does.
+func TestSendBatchRedialsFailedConnect(t *testing.T) {
+	srv := startTestServer(t)
+	front := startHangUpFirst(t, srv)
+	s := testSender(t, &testServer{Host: front.Host, Port: front.Port}, func(c *Config) { c.Pool = 1 })
+	ms := messages(2)
+
+	run := sendBatch(t, t.Context(), s, ms, nil)
+	checkSent(t, run, ms, srv, 0, 1)
+	if n := front.accepted.Load(); n != 2 {
+		t.Errorf("got %d connections, want 2 (the first hung up before the greeting)", n)
+	}
+}
+
+// hangUpFirst listens on loopback, hangs up on the first connection at
+// once and relays the others to a server.
+type hangUpFirst struct {
+	Host     string
+	Port     int
+	accepted atomic.Int32
+}
+
+func startHangUpFirst(t *testing.T, to *testServer) *hangUpFirst {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &hangUpFirst{}
+	host, port, _ := net.SplitHostPort(ln.Addr().String())
+	h.Host = host
+	h.Port, _ = strconv.Atoi(port)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			if h.accepted.Add(1) == 1 {
+				c.Close()
+				continue
+			}
+			wg.Go(func() {
+				defer c.Close()
+				up, err := net.Dial("tcp", net.JoinHostPort(to.Host, strconv.Itoa(to.Port)))
+				if err != nil {
+					return
+				}
+				defer up.Close()
+				go func() {
+					_, _ = io.Copy(up, c)
+					up.Close()
+				}()
+				_, _ = io.Copy(c, up)
+			})
+		}
+	})
+	t.Cleanup(func() {
+		ln.Close()
+		wg.Wait()
+	})
+	return h
 }
 
 // A message that must wait (a rate limit) never holds the previous one's
