@@ -314,43 +314,22 @@ type hangUpFirst struct {
 
 func startHangUpFirst(t *testing.T, to *testServer) *hangUpFirst {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	h := &hangUpFirst{}
-	host, port, _ := net.SplitHostPort(ln.Addr().String())
-	h.Host = host
-	h.Port, _ = strconv.Atoi(port)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			if h.accepted.Add(1) == 1 {
-				c.Close()
-				continue
-			}
-			wg.Go(func() {
-				defer c.Close()
-				up, err := net.Dial("tcp", net.JoinHostPort(to.Host, strconv.Itoa(to.Port)))
-				if err != nil {
-					return
-				}
-				defer up.Close()
-				go func() {
-					_, _ = io.Copy(up, c)
-					up.Close()
-				}()
-				_, _ = io.Copy(c, up)
-			})
+	h.Host, h.Port = listenLoopback(t, func(c net.Conn) {
+		defer c.Close()
+		if h.accepted.Add(1) == 1 {
+			return
 		}
-	})
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
+		up, err := net.Dial("tcp", net.JoinHostPort(to.Host, strconv.Itoa(to.Port)))
+		if err != nil {
+			return
+		}
+		defer up.Close()
+		go func() {
+			_, _ = io.Copy(up, c)
+			up.Close()
+		}()
+		_, _ = io.Copy(c, up)
 	})
 	return h
 }
@@ -483,28 +462,8 @@ type chainServer struct {
 
 func startChainServer(t *testing.T) *chainServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	s := &chainServer{}
-	host, port, _ := net.SplitHostPort(ln.Addr().String())
-	s.Host = host
-	s.Port, _ = strconv.Atoi(port)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() { s.serve(c) })
-		}
-	})
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
+	s.Host, s.Port = listenLoopback(t, s.serve)
 	return s
 }
 

@@ -423,14 +423,24 @@ type dataRefuser struct {
 
 func startDataRefuser(t *testing.T, refuse int) *dataRefuser {
 	t.Helper()
+	d := &dataRefuser{refuse: refuse}
+	d.Host, d.Port = listenLoopback(t, func(c net.Conn) {
+		d.mu.Lock()
+		d.conns++
+		d.mu.Unlock()
+		d.serve(c)
+	})
+	return d
+}
+
+// listenLoopback accepts connections on 127.0.0.1 and serves each on its
+// own goroutine until the test ends.
+func listenLoopback(t *testing.T, serve func(net.Conn)) (host string, port int) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &dataRefuser{refuse: refuse}
-	host, port, _ := net.SplitHostPort(ln.Addr().String())
-	d.Host = host
-	d.Port, _ = strconv.Atoi(port)
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for {
@@ -438,17 +448,16 @@ func startDataRefuser(t *testing.T, refuse int) *dataRefuser {
 			if err != nil {
 				return
 			}
-			d.mu.Lock()
-			d.conns++
-			d.mu.Unlock()
-			wg.Go(func() { d.serve(c) })
+			wg.Go(func() { serve(c) })
 		}
 	})
 	t.Cleanup(func() {
 		ln.Close()
 		wg.Wait()
 	})
-	return d
+	host, p, _ := net.SplitHostPort(ln.Addr().String())
+	port, _ = strconv.Atoi(p)
+	return host, port
 }
 
 func (d *dataRefuser) serve(c net.Conn) {
