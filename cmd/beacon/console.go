@@ -221,12 +221,10 @@ func (a *app) formError(c *fiber.Ctx, name string, v consoleView, err error) err
 	return a.renderConsole(c, fiber.StatusUnprocessableEntity, name, v)
 }
 
-// fieldError turns a domain validation error into a field and a message.
+// fieldError turns a client's error (invalid input, a conflict) into a
+// field and a message to show beside the form; anything else is not for
+// the form to show.
 func (a *app) fieldError(err error) (field, msg string, ok bool) {
-	var accV *accounts.ValidationError
-	if errors.As(err, &accV) {
-		return accV.Field, accV.Msg, true
-	}
 	var req *requestError
 	if errors.As(err, &req) && req.status < 500 {
 		return req.field, req.Error(), true
@@ -234,11 +232,6 @@ func (a *app) fieldError(err error) (field, msg string, ok bool) {
 	status, body := a.classify(err)
 	if status == fiber.StatusUnprocessableEntity || status == fiber.StatusConflict {
 		return body.Field, body.Message, true
-	}
-	for _, e := range []error{accounts.ErrExists, accounts.ErrLastAdmin} {
-		if errors.Is(err, e) {
-			return "", e.Error(), true
-		}
 	}
 	return "", "", false
 }

@@ -360,7 +360,9 @@ func consoleForms() []formCase {
 			good: func(consoleFixture) url.Values { return url.Values{} }, goodCode: http.StatusOK,
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
 				log, _ := e.app.accounts.Audit(context.Background(), 0, 1)
-				return len(log) == 1 && strings.HasSuffix(log[0].Action, "users/:id/link")
+				var links int
+				err := e.app.db.Read.QueryRow(`SELECT COUNT(*) FROM password_tokens WHERE user_id = ? AND used_at IS NULL`, f.responderID).Scan(&links)
+				return err == nil && links == 1 && len(log) == 1 && strings.HasSuffix(log[0].Action, "users/:id/link")
 			},
 		},
 		{
@@ -587,6 +589,13 @@ func TestConsoleScreensRender(t *testing.T) {
 	}
 	if res := admin.get("/console/incidents/nope"); res.Status != 404 || !strings.Contains(string(res.Body), "Not found") {
 		t.Errorf("unknown incident: %d %s", res.Status, body(res))
+	}
+	// A user gone (another admin deleted them) is not found, not a
+	// server error.
+	for _, action := range []string{"link", "delete", "role"} {
+		if res := admin.post("/console/users/zzzzzzzzzzzz/"+action, url.Values{"role": {"admin"}}); res.Status != 404 {
+			t.Errorf("POST to an unknown user's %s: status %d, want 404: %s", action, res.Status, body(res))
+		}
 	}
 	if res := admin.get("/console/subscribers?state=bogus"); res.Status != 400 {
 		t.Errorf("bad filter: status %d, want 400", res.Status)
@@ -883,6 +892,12 @@ func TestAuditWriterHandsOver(t *testing.T) {
 	e := newTestEnv(t)
 	w := e.app.auditLog
 	w.start()
+	// Once started, entries wait for the writer instead of being written
+	// by the request.
+	w.record(context.Background(), accounts.Entry{At: e.clock.Now(), Actor: "test", Action: "x", Target: "first"})
+	if log, err := e.app.accounts.Audit(context.Background(), 0, 10); err != nil || len(log) != 0 {
+		t.Fatalf("before the writer ran the audit log has %d entries (%v), want 0", len(log), err)
+	}
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { w.run(ctx); close(done) }()
@@ -898,7 +913,7 @@ func TestAuditWriterHandsOver(t *testing.T) {
 	stop()
 	<-done
 	log, err := e.app.accounts.Audit(context.Background(), 0, 1000)
-	if err != nil || len(log) != 400 {
-		t.Fatalf("audit log has %d entries (%v), want 400", len(log), err)
+	if err != nil || len(log) != 401 {
+		t.Fatalf("audit log has %d entries (%v), want 401", len(log), err)
 	}
 }

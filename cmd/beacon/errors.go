@@ -8,6 +8,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/apikeys"
 	"github.com/beacon-status/beacon/subscribers"
 )
@@ -47,6 +48,7 @@ func (a *app) classify(err error) (int, errorJSON) {
 		compV *components.ValidationError
 		incV  *incidents.ValidationError
 		subV  *subscribers.ValidationError
+		accV  *accounts.ValidationError
 		fe    *fiber.Error
 	)
 	switch {
@@ -58,11 +60,12 @@ func (a *app) classify(err error) (int, errorJSON) {
 		return fiber.StatusUnprocessableEntity, errorJSON{Message: incV.Error(), Field: incV.Field}
 	case errors.As(err, &subV):
 		return fiber.StatusUnprocessableEntity, errorJSON{Message: subV.Error(), Field: subV.Field}
-	case errors.Is(err, subscribers.ErrNotFound):
+	case errors.As(err, &accV):
+		return fiber.StatusUnprocessableEntity, errorJSON{Message: accV.Msg, Field: accV.Field}
+	case errors.Is(err, subscribers.ErrNotFound), errors.Is(err, components.ErrNotFound), errors.Is(err, incidents.ErrNotFound),
+		errors.Is(err, apikeys.ErrNotFound), errors.Is(err, accounts.ErrNotFound):
 		return fiber.StatusNotFound, errorJSON{Message: "The requested resource could not be found."}
-	case errors.Is(err, components.ErrNotFound), errors.Is(err, incidents.ErrNotFound), errors.Is(err, apikeys.ErrNotFound):
-		return fiber.StatusNotFound, errorJSON{Message: "The requested resource could not be found."}
-	case errors.Is(err, incidents.ErrConflict):
+	case errors.Is(err, incidents.ErrConflict), errors.Is(err, accounts.ErrExists), errors.Is(err, accounts.ErrLastAdmin):
 		return fiber.StatusConflict, errorJSON{Message: err.Error()}
 	case errors.As(err, &fe):
 		return fe.Code, errorJSON{Message: fe.Message}
