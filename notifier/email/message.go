@@ -1,7 +1,6 @@
 package email
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/hex"
@@ -107,7 +106,7 @@ func (s *Sender) compose(buf []byte, m notifier.Message, now time.Time) ([]byte,
 	if m.HTML == "" && m.HTMLLayout == nil {
 		buf = appendPartHeader(buf, "text/plain")
 		buf = appendBody(buf, m.Text, m.TextLayout, m.Values)
-		return dotSafe(buf), env, nil
+		return buf, env, nil
 	}
 	var rnd [16]byte
 	_, _ = rand.Read(rnd[:]) // crypto/rand.Read never fails
@@ -128,7 +127,7 @@ func (s *Sender) compose(buf []byte, m notifier.Message, now time.Time) ([]byte,
 	buf = append(buf, "\r\n--"...)
 	buf = append(buf, boundary[:]...)
 	buf = append(buf, "--\r\n"...)
-	return dotSafe(buf), env, nil
+	return buf, env, nil
 }
 
 // appendBody appends a part's text quoted-printable: text, or l filled
@@ -335,29 +334,11 @@ func appendQP[T string | []byte](buf []byte, s T) []byte {
 	return buf
 }
 
-// dotSafe dot-stuffs msg for SMTP DATA (RFC 5321 4.5.2) in the rare case
-// that a line starts with a dot: only a header can, since the parts are
-// written without one.
-func dotSafe(msg []byte) []byte {
-	if !bytes.Contains(msg, []byte("\n.")) && !bytes.HasPrefix(msg, []byte(".")) {
-		return msg
-	}
-	out := make([]byte, 0, len(msg)+16)
-	atStart := true
-	for _, c := range msg {
-		if atStart && c == '.' {
-			out = append(out, '.')
-		}
-		out = append(out, c)
-		atStart = c == '\n'
-	}
-	return out
-}
-
 // validHeaderName reports whether name is a field name per RFC 5322: printable
-// ASCII other than colon and space.
+// ASCII other than colon and space. One starting with a dot is refused too:
+// the message goes to DATA as composed, with no line starting with a dot.
 func validHeaderName(name string) bool {
-	if name == "" {
+	if name == "" || name[0] == '.' {
 		return false
 	}
 	for i := 0; i < len(name); i++ {

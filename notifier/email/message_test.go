@@ -7,6 +7,7 @@ import (
 	"mime/quotedprintable"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/beacon-status/beacon/notifier"
 )
@@ -67,15 +68,29 @@ func TestAppendQP(t *testing.T) {
 	}
 }
 
-func TestDotSafe(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"a\r\nb\r\n", "a\r\nb\r\n"},
-		{".a\r\n..b\r\nc.\r\n", "..a\r\n...b\r\nc.\r\n"},
+// A composed message goes to DATA as it is: no line may start with a dot,
+// whatever the subject, headers and parts hold; a header name that would
+// start one is refused.
+func TestComposeNoLineStartsWithDot(t *testing.T) {
+	s := &Sender{}
+	s.from.Store(newIdentity("status@example.com", ".Example"))
+	m := notifier.Message{
+		To:      "a@example.com",
+		Subject: ". leading dot " + strings.Repeat(".word ", 30),
+		Text:    ".\n..two\n.",
+		HTML:    "<p>\n.</p>\n.",
+		Headers: map[string]string{"X-Note": ". " + strings.Repeat(".x ", 40)},
 	}
-	for _, tt := range tests {
-		if got := string(dotSafe([]byte(tt.in))); got != tt.want {
-			t.Errorf("dotSafe(%q) = %q, want %q", tt.in, got, tt.want)
-		}
+	data, _, err := s.compose(nil, m, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.HasPrefix(data, []byte(".")) || bytes.Contains(data, []byte("\n.")) {
+		t.Errorf("a line starts with a dot:\n%s", data)
+	}
+	m.Headers = map[string]string{".X-Dot": "v"}
+	if _, _, err := s.compose(nil, m, time.Now()); err == nil {
+		t.Error("a header name starting with a dot was accepted")
 	}
 }
 
