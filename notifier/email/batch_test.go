@@ -199,6 +199,91 @@ func TestSendBatchRefusals(t *testing.T) {
 	}
 }
 
+// A server that opens DATA although it refused the recipient (RFC 2920
+// 3.1) gets an empty message, which it refuses; the batch carries on over
+// the same connection.
+func TestSendBatchDataOpenedAfterRefusal(t *testing.T) {
+	srv := &laxServer{}
+	srv.Host, srv.Port = listenLoopback(t, srv.serve)
+	s := testSender(t, &testServer{Host: srv.Host, Port: srv.Port}, func(c *Config) { c.Pool = 1 })
+	ms := messages(3)
+	ms[1].To = "refused@example.org"
+
+	run := sendBatch(t, t.Context(), s, ms, nil)
+	failedWith(t, run, 1, true, "550")
+	for _, i := range []int{0, 2} {
+		if o := run.outcomes[i]; o.err != nil {
+			t.Errorf("message %d: %v", i, o.err)
+		}
+	}
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	if srv.conns != 1 || srv.delivered != 2 || srv.empty != 1 {
+		t.Errorf("got %d connections, %d messages and %d empty ones, want 1, 2 and 1", srv.conns, srv.delivered, srv.empty)
+	}
+}
+
+// laxServer offers PIPELINING, refuses recipients named "refused@…" and
+// answers DATA with 354 whatever happened before.
+type laxServer struct {
+	Host string
+	Port int
+
+	mu                      sync.Mutex
+	conns, delivered, empty int
+}
+
+func (l *laxServer) serve(c net.Conn) {
+	defer c.Close()
+	l.mu.Lock()
+	l.conns++
+	l.mu.Unlock()
+	text := textproto.NewConn(c)
+	_ = text.PrintfLine("220 localhost ready")
+	rcpts := 0
+	for {
+		line, err := text.ReadLine()
+		if err != nil {
+			return
+		}
+		verb, _, _ := strings.Cut(strings.ToUpper(line), " ")
+		reply := "250 ok"
+		switch verb {
+		case "EHLO":
+			reply = "250-localhost\r\n250 PIPELINING"
+		case "RCPT":
+			if strings.Contains(line, "refused@") {
+				reply = "550 5.1.1 no such user"
+			} else {
+				rcpts++
+			}
+		case "DATA":
+			_ = text.PrintfLine("354 go ahead")
+			data, err := text.ReadDotBytes()
+			if err != nil {
+				return
+			}
+			l.mu.Lock()
+			if rcpts == 0 && len(data) == 0 {
+				l.empty++
+				reply = "554 5.5.1 no valid recipients"
+			} else {
+				l.delivered++
+			}
+			l.mu.Unlock()
+			rcpts = 0
+		case "RSET":
+			rcpts = 0
+		case "QUIT":
+			_ = text.PrintfLine("221 bye")
+			return
+		}
+		if err := text.PrintfLine("%s", reply); err != nil {
+			return
+		}
+	}
+}
+
 // Without PIPELINING each message goes as Send sends it, one command at a
 // time: a refused DATA command is reset and the connection carries on.
 func TestSendBatchNoPipelining(t *testing.T) {

@@ -57,10 +57,11 @@ func newIdentity(addr, name string) *sender {
 // SetFrom changes the sender of the messages composed from now on; addr
 // must be a bare address and name one line, as in Config.
 func (s *Sender) SetFrom(addr, name string) error {
-	c := s.cfg
-	c.From, c.FromName = addr, name
-	if err := c.Validate(); err != nil {
-		return fmt.Errorf("email: set sender: %w", err)
+	switch {
+	case !ValidFrom(addr):
+		return fmt.Errorf("email: set sender: %q is not a bare address like status@example.com", addr)
+	case !ValidFromName(name):
+		return errors.New("email: set sender: the name must be a single line")
 	}
 	s.from.Store(newIdentity(addr, name))
 	return nil
