@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command beacon-notify-bench measures Beacon's notification fan-out, as
 // issue 3 asks, on loopback:
 //
@@ -33,7 +35,8 @@
 // nothing. Every child process is stopped on exit, and every step is
 // bounded in time. Speed is reported, never asserted: the exit status says
 // only whether the measurement ran. docs/BENCHMARKS.md ("Notification
-// fan-out") records results.
+// fan-out") records results. It runs on Linux only: it reads /proc and
+// ties its children's lives to its own with a parent-death signal.
 package main
 
 import (
