@@ -73,7 +73,7 @@ func findPostfix(dir string) (postfix, error) {
 const postfixHelp = `smtp-sink and smtp-source (Debian package postfix) are needed; this program
 installs nothing. They run straight from the unpacked package:
 
-    apt-get update
+    sudo apt-get update
     mkdir -p /tmp/postfix && cd /tmp/postfix
     apt-get download postfix && dpkg -x postfix_*.deb root
 
