@@ -109,8 +109,27 @@ func (c *publicCache) get(ctx context.Context) (*snapshot, error) {
 		c.dirty.Store(true)
 		return nil, err
 	}
+	if prev := c.cur.Load(); prev != nil {
+		s.reuse(prev)
+	}
 	c.cur.Store(s)
 	return s, nil
+}
+
+// reuse takes over prev's resources whose bytes did not change, with the
+// gzip form they may have made already: a rebuild changes few bodies, and
+// one made only because a minute passed often none but the page's own.
+func (s *snapshot) reuse(prev *snapshot) {
+	same := func(r, old *resource) *resource {
+		if old != nil && r != nil && r.etag == old.etag {
+			return old
+		}
+		return r
+	}
+	s.index, s.atom, s.rss, s.badge = same(s.index, prev.index), same(s.atom, prev.atom), same(s.rss, prev.rss), same(s.badge, prev.badge)
+	for path, r := range s.api {
+		s.api[path] = same(r, prev.api[path])
+	}
 }
 
 // snapshotTTL bounds how long a snapshot is served without a change, so
