@@ -221,6 +221,35 @@ func (a *app) formError(c *fiber.Ctx, name string, v consoleView, err error) err
 	return a.renderConsole(c, fiber.StatusUnprocessableEntity, name, v)
 }
 
+// refuse shows a form again after err when err is the user's to correct
+// (see fieldError): the message beside the field named key(field), when
+// key is set, and above the form after lead. Any other error goes to the
+// error handler.
+func (a *app) refuse(err error, v consoleView, key func(field string) string, lead string, show func(consoleView) error) error {
+	field, msg, ok := a.fieldError(err)
+	if !ok {
+		return err
+	}
+	if key != nil {
+		if v.Errors == nil {
+			v.Errors = map[string]string{}
+		}
+		v.Errors[key(field)] = msg
+	}
+	v.Error = lead + msg
+	return show(v)
+}
+
+// prefixed names a form's field by the field at fault, after prefix.
+func prefixed(prefix string) func(string) string {
+	return func(field string) string { return prefix + field }
+}
+
+// always names the same form field whatever the field at fault.
+func always(name string) func(string) string {
+	return func(string) string { return name }
+}
+
 // fieldError turns a client's error (invalid input, a conflict) into a
 // field and a message to show beside the form; anything else is not for
 // the form to show.

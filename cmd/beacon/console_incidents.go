@@ -400,8 +400,15 @@ func (a *app) getConsoleIncident(c *fiber.Ctx) error {
 	return a.renderIncident(c, fiber.StatusOK, consoleView{})
 }
 
+// incidentRefused shows the incident's screen again, with status 422, for
+// refuse.
+func (a *app) incidentRefused(c *fiber.Ctx) func(consoleView) error {
+	return func(v consoleView) error { return a.renderIncident(c, fiber.StatusUnprocessableEntity, v) }
+}
+
 // renderIncident shows an incident; view carries a failed form's values
 // and errors.
+
 func (a *app) renderIncident(c *fiber.Ctx, status int, view consoleView) error {
 	ctx := c.UserContext()
 	in, err := a.incidents.Get(ctx, c.Params("id"))
@@ -505,12 +512,7 @@ func (a *app) postIncidentUpdate(c *fiber.Ctx) error {
 			s.Statuses = statusOptions(incidentStatuses, status)
 		}
 		s.Components = componentRows(all, set, nil)
-		field, msg, ok := a.fieldError(err)
-		if !ok {
-			return err
-		}
-		return a.renderIncident(c, fiber.StatusUnprocessableEntity, consoleView{Data: s,
-			Errors: map[string]string{"update_" + field: msg}, Error: "The update was not posted: " + msg})
+		return a.refuse(err, consoleView{Data: s}, prefixed("update_"), "The update was not posted: ", a.incidentRefused(c))
 	}
 	if !status.Valid() {
 		return fail(unprocessable("status", "choose a status"))
@@ -541,11 +543,7 @@ func (a *app) postResolve(c *fiber.Ctx) error {
 	body := c.FormValue("body")
 	notify := formBool(c, "deliver_notifications")
 	if _, err := a.incidents.Update(ctx, in.ID, incidents.Change{Status: &status, Body: &body, DeliverNotifications: &notify}); err != nil {
-		field, msg, ok := a.fieldError(err)
-		if !ok {
-			return err
-		}
-		return a.renderIncident(c, fiber.StatusUnprocessableEntity, consoleView{Errors: map[string]string{"resolve_" + field: msg}, Error: msg})
+		return a.refuse(err, consoleView{}, prefixed("resolve_"), "", a.incidentRefused(c))
 	}
 	return a.seeOther(c, "/console/incidents/"+in.ID, status.Label()+"."+notifyNote(notify))
 }
@@ -554,11 +552,7 @@ func (a *app) postResolve(c *fiber.Ctx) error {
 func (a *app) postEditUpdate(c *fiber.Ctx) error {
 	body := c.FormValue("body")
 	if _, err := a.incidents.EditUpdate(c.UserContext(), c.Params("id"), c.Params("update_id"), incidents.UpdateEdit{Body: &body}); err != nil {
-		field, msg, ok := a.fieldError(err)
-		if !ok {
-			return err
-		}
-		return a.renderIncident(c, fiber.StatusUnprocessableEntity, consoleView{Errors: map[string]string{"edit_" + field: msg}, Error: "The update was not changed: " + msg})
+		return a.refuse(err, consoleView{}, prefixed("edit_"), "The update was not changed: ", a.incidentRefused(c))
 	}
 	c.Locals("audit_target", c.Params("update_id"))
 	return a.seeOther(c, "/console/incidents/"+c.Params("id"), "Update text changed. No one was notified again.")
@@ -583,12 +577,7 @@ func (a *app) postPostmortem(c *fiber.Ctx) error {
 		_, err = a.incidents.SetPostmortem(ctx, id, c.FormValue("body"))
 	}
 	if err != nil {
-		field, m, ok := a.fieldError(err)
-		if !ok {
-			return err
-		}
-		return a.renderIncident(c, fiber.StatusUnprocessableEntity, consoleView{Errors: map[string]string{"postmortem_body": field + " " + m},
-			Error: "The postmortem was not saved: " + field + " " + m})
+		return a.refuse(err, consoleView{}, always("postmortem_body"), "The postmortem was not saved: ", a.incidentRefused(c))
 	}
 	return a.seeOther(c, "/console/incidents/"+id, msg)
 }
@@ -601,11 +590,7 @@ func (a *app) postReschedule(c *fiber.Ctx) error {
 	var s incidentScreen
 	s.Reschedule.From, s.Reschedule.Until, s.Reschedule.Name = c.FormValue("scheduled_for"), c.FormValue("scheduled_until"), c.FormValue("name")
 	fail := func(err error) error {
-		field, msg, ok := a.fieldError(err)
-		if !ok {
-			return err
-		}
-		return a.renderIncident(c, fiber.StatusUnprocessableEntity, consoleView{Data: s, Errors: map[string]string{"reschedule_" + field: msg}, Error: msg})
+		return a.refuse(err, consoleView{Data: s}, prefixed("reschedule_"), "", a.incidentRefused(c))
 	}
 	from, err := parseLocal("scheduled_for", s.Reschedule.From, loc)
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"strconv"
 	"strings"
@@ -117,11 +118,9 @@ func (a *app) postComponentStatus(c *fiber.Ctx) error {
 	st := components.Status(c.FormValue("status"))
 	comp, err := a.components.Update(c.UserContext(), c.Params("id"), components.Input{Status: &st})
 	if err != nil {
-		field, msg, ok := a.fieldError(err)
-		if !ok {
-			return err
-		}
-		return a.componentsScreen(c, fiber.StatusUnprocessableEntity, consoleView{Errors: map[string]string{"status_" + c.Params("id"): msg}, Error: field + " " + msg})
+		return a.refuse(err, consoleView{}, always("status_"+c.Params("id")), "", func(v consoleView) error {
+			return a.componentsScreen(c, fiber.StatusUnprocessableEntity, v)
+		})
 	}
 	return a.seeOther(c, "/console/components", comp.Name+" is now "+strings.ToLower(comp.Status.Label())+".")
 }
@@ -152,12 +151,9 @@ func (a *app) postNewComponent(c *fiber.Ctx) error {
 		comp, err = a.components.Create(c.UserContext(), f.input())
 	}
 	if err != nil {
-		field, msg, ok := a.fieldError(err)
-		if !ok {
-			return err
-		}
-		return a.componentsScreen(c, fiber.StatusUnprocessableEntity, consoleView{Data: componentsScreen{New: f},
-			Errors: map[string]string{field: msg}, Error: "The component was not added: " + field + " " + msg})
+		return a.refuse(err, consoleView{Data: componentsScreen{New: f}}, prefixed(""), "The component was not added: ", func(v consoleView) error {
+			return a.componentsScreen(c, fiber.StatusUnprocessableEntity, v)
+		})
 	}
 	c.Locals("audit_target", comp.ID)
 	return a.seeOther(c, "/console/components", comp.Name+" added.")
@@ -317,12 +313,9 @@ func (a *app) postTemplate(c *fiber.Ctx) error {
 		if ferr != nil {
 			return ferr
 		}
-		field, msg, ok := a.fieldError(err)
-		if !ok {
-			return err
-		}
-		return a.templatesScreen(c, fiber.StatusUnprocessableEntity, &f, consoleView{Errors: map[string]string{field: msg},
-			Error: "The template was not saved: " + field + " " + msg})
+		return a.refuse(err, consoleView{}, prefixed(""), "The template was not saved: ", func(v consoleView) error {
+			return a.templatesScreen(c, fiber.StatusUnprocessableEntity, &f, v)
+		})
 	}
 	c.Locals("audit_target", saved.ID)
 	return a.seeOther(c, "/console/templates", "Template “"+saved.Name+"” saved.")
@@ -510,9 +503,9 @@ func (a *app) postNewKey(c *fiber.Ctx) error {
 	name := c.FormValue("name")
 	k, secret, err := a.keys.Create(c.UserContext(), name)
 	if err != nil {
-		msg := strings.TrimPrefix(err.Error(), "apikeys: ")
-		return a.keysScreen(c, fiber.StatusUnprocessableEntity, keysScreen{Name: name},
-			consoleView{Errors: map[string]string{"name": msg}, Error: "The key was not created: " + msg})
+		return a.refuse(err, consoleView{}, prefixed(""), "The key was not created: ", func(v consoleView) error {
+			return a.keysScreen(c, fiber.StatusUnprocessableEntity, keysScreen{Name: name}, v)
+		})
 	}
 	c.Locals("audit_target", k.ID)
 	// The secret is shown on this response only, never stored or redirected.
@@ -558,14 +551,10 @@ func (a *app) postNewUser(c *fiber.Ctx) error {
 	s := usersScreen{Email: c.FormValue("email"), Role: c.FormValue("role")}
 	u, err := a.accounts.CreateUser(ctx, s.Email, accounts.Role(s.Role), "")
 	if err != nil {
-		field, msg, ok := a.fieldError(err)
-		if !ok {
-			return err
-		}
-		if field == "" {
-			field = "email"
-		}
-		return a.usersScreen(c, fiber.StatusUnprocessableEntity, s, consoleView{Errors: map[string]string{field: msg}, Error: msg})
+		key := func(field string) string { return cmp.Or(field, "email") }
+		return a.refuse(err, consoleView{}, key, "", func(v consoleView) error {
+			return a.usersScreen(c, fiber.StatusUnprocessableEntity, s, v)
+		})
 	}
 	token, err := a.accounts.PasswordLink(ctx, u.ID)
 	if err != nil {
@@ -578,11 +567,9 @@ func (a *app) postNewUser(c *fiber.Ctx) error {
 
 func (a *app) postUserRole(c *fiber.Ctx) error {
 	if err := a.accounts.SetRole(c.UserContext(), c.Params("id"), accounts.Role(c.FormValue("role"))); err != nil {
-		_, msg, ok := a.fieldError(err)
-		if !ok {
-			return err
-		}
-		return a.usersScreen(c, fiber.StatusUnprocessableEntity, usersScreen{}, consoleView{Error: msg})
+		return a.refuse(err, consoleView{}, nil, "", func(v consoleView) error {
+			return a.usersScreen(c, fiber.StatusUnprocessableEntity, usersScreen{}, v)
+		})
 	}
 	return a.seeOther(c, "/console/users", "Role changed.")
 }
@@ -598,11 +585,9 @@ func (a *app) postUserLink(c *fiber.Ctx) error {
 
 func (a *app) postDeleteUser(c *fiber.Ctx) error {
 	if err := a.accounts.DeleteUser(c.UserContext(), c.Params("id")); err != nil {
-		_, msg, ok := a.fieldError(err)
-		if !ok {
-			return err
-		}
-		return a.usersScreen(c, fiber.StatusUnprocessableEntity, usersScreen{}, consoleView{Error: msg})
+		return a.refuse(err, consoleView{}, nil, "", func(v consoleView) error {
+			return a.usersScreen(c, fiber.StatusUnprocessableEntity, usersScreen{}, v)
+		})
 	}
 	return a.seeOther(c, "/console/users", "User removed and signed out.")
 }
@@ -701,12 +686,9 @@ func (a *app) postSettings(c *fiber.Ctx) error {
 	_, err := a.components.UpdatePage(c.UserContext(), components.PageInput{Name: &f.Name, URL: &f.URL, TimeZone: &f.TimeZone,
 		SupportURL: &f.SupportURL, LogoURL: &f.LogoURL, AccentColor: &f.AccentColor})
 	if err != nil {
-		field, msg, ok := a.fieldError(err)
-		if !ok {
-			return err
-		}
-		return a.settingsScreen(c, fiber.StatusUnprocessableEntity, f, consoleView{Errors: map[string]string{field: msg},
-			Error: "The settings were not saved: " + field + " " + msg})
+		return a.refuse(err, consoleView{}, prefixed(""), "The settings were not saved: ", func(v consoleView) error {
+			return a.settingsScreen(c, fiber.StatusUnprocessableEntity, f, v)
+		})
 	}
 	// The page's name is the default sender name of notification emails.
 	if err := a.applyNotify(c.UserContext()); err != nil {

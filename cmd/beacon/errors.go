@@ -60,6 +60,8 @@ func (a *app) classify(err error) (int, errorJSON) {
 		return fiber.StatusUnprocessableEntity, errorJSON{Message: incV.Error(), Field: incV.Field}
 	case errors.As(err, &subV):
 		return fiber.StatusUnprocessableEntity, errorJSON{Message: subV.Error(), Field: subV.Field}
+	case errors.Is(err, apikeys.ErrBadName):
+		return fiber.StatusUnprocessableEntity, errorJSON{Message: err.Error(), Field: "name"}
 	case errors.As(err, &accV):
 		return fiber.StatusUnprocessableEntity, errorJSON{Message: accV.Msg, Field: accV.Field}
 	case errors.Is(err, subscribers.ErrNotFound), errors.Is(err, components.ErrNotFound), errors.Is(err, incidents.ErrNotFound),

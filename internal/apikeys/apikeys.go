@@ -34,6 +34,8 @@ func Migrations() sqlite.Migrations {
 var (
 	ErrNotFound = errors.New("not found")
 	ErrInvalid  = errors.New("invalid API key")
+	// ErrBadName refuses a key without a usable name.
+	ErrBadName = errors.New("a key needs a name of 1 to 100 characters")
 )
 
 // Key describes a stored key; the secret itself is never kept.
@@ -67,7 +69,7 @@ func hash(secret string) string {
 func (s *Store) Create(ctx context.Context, name string) (Key, string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || utf8.RuneCountInString(name) > 100 {
-		return Key{}, "", fmt.Errorf("apikeys: a key needs a name of 1 to 100 characters")
+		return Key{}, "", ErrBadName
 	}
 	var raw [20]byte
 	rand.Read(raw[:])
