@@ -683,16 +683,12 @@ func (a *app) getSettings(c *fiber.Ctx) error {
 func (a *app) postSettings(c *fiber.Ctx) error {
 	f := settingsForm{Name: c.FormValue("name"), URL: c.FormValue("url"), TimeZone: c.FormValue("time_zone"),
 		SupportURL: c.FormValue("support_url"), LogoURL: c.FormValue("logo_url"), AccentColor: c.FormValue("accent_color")}
-	_, err := a.components.UpdatePage(c.UserContext(), components.PageInput{Name: &f.Name, URL: &f.URL, TimeZone: &f.TimeZone,
+	_, err := a.savePage(c.UserContext(), components.PageInput{Name: &f.Name, URL: &f.URL, TimeZone: &f.TimeZone,
 		SupportURL: &f.SupportURL, LogoURL: &f.LogoURL, AccentColor: &f.AccentColor})
 	if err != nil {
 		return a.refuse(err, consoleView{}, prefixed(""), "The settings were not saved: ", func(v consoleView) error {
 			return a.settingsScreen(c, fiber.StatusUnprocessableEntity, f, v)
 		})
-	}
-	// The page's name is the default sender name of notification emails.
-	if err := a.applyNotify(c.UserContext()); err != nil {
-		return err
 	}
 	return a.seeOther(c, "/console/settings", "Settings saved. The public page shows them now.")
 }

@@ -874,6 +874,17 @@ func TestConsoleNotificationSettingsApply(t *testing.T) {
 		t.Errorf("US number after allowing only FR: %d %s", res.Status, res.Body)
 	}
 
+	// The sender's name is the page's unless one is saved: renaming the
+	// page through the API renames the sender at once.
+	admin.mustPost(http.StatusSeeOther, "/console/settings/notifications", url.Values{"action": {"save"},
+		"email_from": {"alerts@status.example.org"}, "email_from_name": {""}, "sms_events": {"key"}, "sms_countries": {"FR"}})
+	n.mustAPI(200, "PATCH", "", map[string]any{"page": map[string]any{"name": "Renamed Status"}})
+	n.incident(map[string]any{"name": "Second outage", "status": "investigating", "body": "Looking."})
+	n.drain()
+	if mails := n.mail.Received(1); len(mails) != 1 || !strings.Contains(string(mails[0].Data), "From: \"Renamed Status\" <alerts@status.example.org>") {
+		t.Errorf("after renaming the page through the API, got %d emails; want one from \"Renamed Status\"", len(mails))
+	}
+
 	// A restart keeps the saved settings.
 	again := openTestEnv(t, n.app.cfg, n.clock)
 	if got := again.app.notifyNow(); got.EmailFrom != "alerts@status.example.org" || !slices.Equal(got.SMSCountries, []string{"FR"}) {

@@ -81,7 +81,7 @@ func (a *app) updatePage(c *fiber.Ctx) error {
 	if err := decodeBody(c, "page", &req); err != nil {
 		return err
 	}
-	page, err := a.components.UpdatePage(c.UserContext(), components.PageInput{
+	page, err := a.savePage(c.UserContext(), components.PageInput{
 		Name: req.Name.ptr(), URL: req.URL.ptr(), TimeZone: req.TimeZone.ptr(), SupportURL: clearable(req.SupportURL),
 		LogoURL: clearable(req.LogoURL), AccentColor: clearable(req.AccentColor),
 	})

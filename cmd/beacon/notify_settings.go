@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/beacon-status/beacon/components"
 	"slices"
 
 	"github.com/beacon-status/beacon/internal/settings"
@@ -90,6 +91,17 @@ func (a *app) saveNotify(ctx context.Context, saved settings.Notifications) erro
 	n := effectiveNotify(a.cfg, saved)
 	a.notify.Store(&n)
 	return a.applyNotify(ctx)
+}
+
+// savePage changes the page's settings, through the API or the console.
+// The page's name is the default sender name of notification emails, which
+// follows at once.
+func (a *app) savePage(ctx context.Context, in components.PageInput) (components.Page, error) {
+	page, err := a.components.UpdatePage(ctx, in)
+	if err != nil {
+		return page, err
+	}
+	return page, a.applyNotify(ctx)
 }
 
 // applyNotify hands the settings in force to the running services; the
