@@ -356,13 +356,15 @@ func (a *app) getSubscribers(c *fiber.Ctx) error {
 
 func (a *app) subscribersScreen(c *fiber.Ctx, status int, view consoleView) error {
 	ctx := c.UserContext()
-	s := subscribersScreen{Query: strings.TrimSpace(c.Query("q")), Mode: c.Query("type"), State: c.Query("state")}
-	s.Page = max(1, c.QueryInt("page", 1))
-	f := subscribers.Filter{Query: s.Query, Mode: notifier.Channel(s.Mode), State: subscribers.State(s.State),
-		Descending: true, Limit: subscribersPerPage, Offset: (s.Page - 1) * subscribersPerPage}
-	if len(s.Query) > 200 || (f.Mode != "" && !f.Mode.Valid()) || (f.State != "" && !f.State.Valid()) {
+	f, err := subscriberFilter(c)
+	if err == nil {
+		f.Offset, f.Limit, err = paging(c, subscribersPerPage)
+	}
+	if err != nil {
 		return a.consoleMessage(c, fiber.StatusBadRequest, "Unknown filter", "Choose a type and a state from the lists.")
 	}
+	f.Query, f.Descending = strings.TrimSpace(f.Query), true
+	s := subscribersScreen{Query: f.Query, Mode: c.Query("type"), State: c.Query("state"), Page: f.Offset/f.Limit + 1}
 	list, err := a.subscribers.List(ctx, f)
 	if err != nil {
 		return err
@@ -390,7 +392,7 @@ func (a *app) subscribersScreen(c *fiber.Ctx, status int, view consoleView) erro
 		s.List = append(s.List, subscriberRow{ID: sub.ID, Mode: string(sub.Mode), Address: sub.Address, State: string(sub.State),
 			Components: comps, Created: sub.CreatedAt.In(loc).Format("2006-01-02")})
 	}
-	s.Pages = max(1, (s.Total+subscribersPerPage-1)/subscribersPerPage)
+	s.Pages = max(1, (s.Total+f.Limit-1)/f.Limit)
 	link := func(page int) string {
 		return "/console/subscribers?q=" + urlQuery(s.Query) + "&type=" + urlQuery(s.Mode) + "&state=" + urlQuery(s.State) + "&page=" + strconv.Itoa(page)
 	}
