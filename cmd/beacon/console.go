@@ -2,9 +2,7 @@ package main
 
 import (
 	"bytes"
-	"crypto/rand"
 	"crypto/subtle"
-	"encoding/base64"
 	"errors"
 	"net/url"
 	"strings"
@@ -131,16 +129,9 @@ func (a *app) preSessionCSRF(c *fiber.Ctx) string {
 	if t := c.Cookies(csrfCookie); len(t) >= 32 && len(t) <= 64 {
 		return t
 	}
-	t := newToken()
+	t := accounts.NewToken()
 	a.setCookie(c, csrfCookie, t, 24*time.Hour)
 	return t
-}
-
-// newToken returns 32 random bytes, URL-safe encoded.
-func newToken() string {
-	var b [32]byte
-	rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
 // flash sets a message shown once on the next console page.

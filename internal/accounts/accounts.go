@@ -151,8 +151,9 @@ func NewStore(db *sqlite.DB, now func() time.Time, cfg Config) *Store {
 // Config returns the store's settings with defaults filled in.
 func (s *Store) Config() Config { return s.cfg }
 
-// randomToken returns 32 random bytes, URL-safe encoded.
-func randomToken() string {
+// NewToken returns 32 random bytes, URL-safe encoded: the secret of a link,
+// a session or a CSRF token.
+func NewToken() string {
 	var b [32]byte
 	rand.Read(b[:])
 	return base64.RawURLEncoding.EncodeToString(b[:])
@@ -379,7 +380,7 @@ func (s *Store) FirstRunLink(ctx context.Context) (token string, ok bool, err er
 }
 
 func (s *Store) newLink(ctx context.Context, userID string) (string, error) {
-	token := randomToken()
+	token := NewToken()
 	now := s.now()
 	_, err := s.db.Write.ExecContext(ctx, `INSERT INTO password_tokens (hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
 		hash(token), sqlite.NullString(userID), sqlite.FormatTime(now), sqlite.FormatTime(now.Add(s.cfg.LinkTTL)))
@@ -515,8 +516,8 @@ func (s *Store) SignIn(ctx context.Context, email, password, ip, userAgent strin
 	}
 	u.HasPassword = true
 	now := s.now()
-	token := randomToken()
-	sess := Session{User: u, CSRFToken: randomToken(), CreatedAt: now, LastSeenAt: now}
+	token := NewToken()
+	sess := Session{User: u, CSRFToken: NewToken(), CreatedAt: now, LastSeenAt: now}
 	if len(userAgent) > 300 {
 		userAgent = userAgent[:300]
 	}
