@@ -295,12 +295,7 @@ func (r *rangeHistory) uptime(c Component, now time.Time) Uptime {
 	u.sum()
 
 	// Days that ended before now will not change until the history does.
-	over, _ := slices.BinarySearchFunc(r.days, now, func(d dayBounds, t time.Time) int {
-		if d.end.After(t) {
-			return 1
-		}
-		return -1
-	})
+	over := firstEndingAfter(r.days, now)
 	if over > len(done) {
 		h.mu.Lock()
 		h.done, h.dataStart = slices.Clone(u.Days[:over]), ds
@@ -371,12 +366,7 @@ func computeDays(out []Day, days []dayBounds, intervals []Interval, dataStart, n
 		}
 		// Days that end by the interval's start, or start at or after its
 		// end, cannot overlap it.
-		i, _ := slices.BinarySearchFunc(days, iv.Start, func(d dayBounds, t time.Time) int {
-			if d.end.After(t) {
-				return 1
-			}
-			return -1
-		})
+		i := firstEndingAfter(days, iv.Start)
 		for ; i < len(days) && days[i].start.Before(ivEnd); i++ {
 			if out[i].NoData {
 				continue
@@ -448,4 +438,16 @@ func Combine(id string, parts ...Uptime) Uptime {
 		}
 	}
 	return out
+}
+
+// firstEndingAfter returns the index of the first of days (in order) that
+// ends after t, or len(days).
+func firstEndingAfter(days []dayBounds, t time.Time) int {
+	i, _ := slices.BinarySearchFunc(days, t, func(d dayBounds, t time.Time) int {
+		if d.end.After(t) {
+			return 1
+		}
+		return -1
+	})
+	return i
 }
