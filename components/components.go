@@ -441,7 +441,7 @@ func (s *Service) checkGroupTx(ctx context.Context, tx *sql.Tx, id, field string
 	var isGroup bool
 	err := tx.QueryRowContext(ctx, `SELECT is_group FROM components WHERE id = ?`, id).Scan(&isGroup)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && !isGroup {
-		return invalid(field, "%q is not a component group", id)
+		return invalid(field, "%s is not a component group", ids.Quote(id))
 	}
 	if err != nil {
 		return fmt.Errorf("components: check group %s: %w", id, err)
@@ -538,13 +538,13 @@ func (s *Service) setMembersTx(ctx context.Context, tx *sql.Tx, groupID string, 
 	seen := map[string]bool{}
 	for _, m := range members {
 		if seen[m] {
-			return invalid("components", "lists %q twice", m)
+			return invalid("components", "lists %s twice", ids.Quote(m))
 		}
 		seen[m] = true
 		var isGroup bool
 		err := tx.QueryRowContext(ctx, `SELECT is_group FROM components WHERE id = ?`, m).Scan(&isGroup)
 		if errors.Is(err, sql.ErrNoRows) {
-			return invalid("components", "%q is not a component", m)
+			return invalid("components", "%s is not a component", ids.Quote(m))
 		}
 		if err != nil {
 			return fmt.Errorf("components: set members of %s: %w", groupID, err)

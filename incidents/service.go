@@ -167,10 +167,10 @@ func (s *Service) checkComponentsTx(ctx context.Context, tx *sql.Tx, idList []st
 	for _, id := range idList {
 		c, err := s.components.GetTx(ctx, tx, id)
 		if err != nil {
-			return invalid("component_ids", "%q is not a component", id)
+			return invalid("component_ids", "%s is not a component", ids.Quote(id))
 		}
 		if c.Group {
-			return invalid("component_ids", "%q is a group; name its components", id)
+			return invalid("component_ids", "%s is a group; name its components", ids.Quote(id))
 		}
 	}
 	return nil

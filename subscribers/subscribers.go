@@ -286,12 +286,9 @@ func (s *Service) resolveComponents(ctx context.Context, q components.Queryer, i
 	}
 	var out []string
 	for _, id := range idList {
-		if len(id) > 64 {
-			return nil, invalid("component_ids", "names something that is not a component")
-		}
 		c, err := s.components.GetTx(ctx, q, id)
 		if err != nil {
-			return nil, invalid("component_ids", "%q is not a component", id)
+			return nil, invalid("component_ids", "%s is not a component", ids.Quote(id))
 		}
 		if c.Group {
 			out = append(out, c.Members...)

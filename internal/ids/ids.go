@@ -1,7 +1,11 @@
 // Package ids makes the short random identifiers Beacon gives its records.
 package ids
 
-import "crypto/rand"
+import (
+	"crypto/rand"
+	"strconv"
+	"strings"
+)
 
 // alphabet is lowercase Crockford base32: URL-safe, no i, l, o or u.
 const alphabet = "0123456789abcdefghjkmnpqrstvwxyz"
@@ -32,4 +36,14 @@ func Valid(s string) bool {
 		}
 	}
 	return true
+}
+
+// Quote returns s quoted for a message about an id a caller sent: whole
+// when it is short, otherwise cut after twice an id's length, so that a
+// hostile caller cannot make an error echo kilobytes of its own input.
+func Quote(s string) string {
+	if len(s) > 2*Length {
+		s = strings.ToValidUTF8(s[:2*Length], "") + "…"
+	}
+	return strconv.Quote(s)
 }

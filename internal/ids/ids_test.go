@@ -1,0 +1,17 @@
+package ids
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestQuote(t *testing.T) {
+	if got := Quote("abcdefghjkmn"); got != `"abcdefghjkmn"` {
+		t.Errorf("Quote of an id = %s", got)
+	}
+	long := strings.Repeat("é", 5000)
+	got := Quote(long)
+	if len(got) > 4*Length+8 || !strings.HasSuffix(got, `…"`) || !strings.HasPrefix(got, `"é`) {
+		t.Errorf("Quote of 10,000 bytes = %s (%d bytes), want it cut short", got, len(got))
+	}
+}
