@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -228,7 +227,7 @@ func (uc *uptimeCache) load(ctx context.Context, db *sql.DB, comps []Component, 
 	} else {
 		next.days = newDays(first, end, loc)
 	}
-	var stale []any
+	var stale []string
 	for _, c := range comps {
 		if c.Group {
 			continue
@@ -244,24 +243,20 @@ func (uc *uptimeCache) load(ctx context.Context, db *sql.DB, comps []Component, 
 		stale = append(stale, c.ID)
 	}
 	uc.loaded = len(stale)
-	// In chunks, to stay below SQLite's limit on parameters.
-	for len(stale) > 0 {
-		n := min(len(stale), 500)
-		if err := next.read(ctx, tx, stale[:n]); err != nil {
+	if len(stale) > 0 {
+		if err := next.read(ctx, tx, stale); err != nil {
 			return nil, err
 		}
-		stale = stale[n:]
 	}
 	uc.cur = next
 	return next, nil
 }
 
 // read loads the intervals of components ids over the range.
-func (r *rangeHistory) read(ctx context.Context, tx *sql.Tx, ids []any) error {
-	args := append([]any{sqlite.FormatTime(r.end), sqlite.FormatTime(r.first)}, ids...)
+func (r *rangeHistory) read(ctx context.Context, tx *sql.Tx, ids []string) error {
 	rows, err := tx.QueryContext(ctx, `SELECT component_id, status, started_at, ended_at FROM component_status_intervals
-		WHERE started_at < ? AND (ended_at IS NULL OR ended_at > ?) AND component_id IN (?`+strings.Repeat(`, ?`, len(ids)-1)+`)
-		ORDER BY component_id, started_at, id`, args...)
+		WHERE started_at < ? AND (ended_at IS NULL OR ended_at > ?) AND component_id IN (SELECT value FROM json_each(?))
+		ORDER BY component_id, started_at, id`, sqlite.FormatTime(r.end), sqlite.FormatTime(r.first), sqlite.IDList(ids))
 	if err != nil {
 		return err
 	}

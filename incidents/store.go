@@ -186,11 +186,8 @@ func (s *Service) ListMany(ctx context.Context, filters ...Filter) ([][]Incident
 	}
 	loaded := []Incident{}
 	if len(all) > 0 {
-		ids, err := json.Marshal(all)
-		if err != nil {
-			return nil, fmt.Errorf("incidents: list: %w", err)
-		}
-		if loaded, err = s.query(ctx, tx, ` WHERE id IN (SELECT value FROM json_each(?))`, []any{string(ids)}, withUpdates); err != nil {
+		var err error
+		if loaded, err = s.query(ctx, tx, ` WHERE id IN (SELECT value FROM json_each(?))`, []any{sqlite.IDList(all)}, withUpdates); err != nil {
 			return nil, err
 		}
 	}
@@ -294,14 +291,11 @@ func (s *Service) query(ctx context.Context, q components.Queryer, tail string, 
 	for i, in := range list {
 		idList[i] = in.ID
 	}
-	ids, err := json.Marshal(idList)
-	if err != nil {
-		return nil, fmt.Errorf("incidents: list: %w", err)
-	}
+	ids := sqlite.IDList(idList)
 
 	crows, err := q.QueryContext(ctx, `SELECT ic.incident_id, ic.component_id FROM incident_components ic
 		JOIN components c ON c.id = ic.component_id
-		WHERE ic.incident_id IN (SELECT value FROM json_each(?)) ORDER BY c.position, c.id`, string(ids))
+		WHERE ic.incident_id IN (SELECT value FROM json_each(?)) ORDER BY c.position, c.id`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("incidents: list components: %w", err)
 	}
@@ -324,7 +318,7 @@ func (s *Service) query(ctx context.Context, q components.Queryer, tail string, 
 	}
 	urows, err := q.QueryContext(ctx, `SELECT id, incident_id, status, body, affected_components, deliver_notifications,
 		display_at, created_at, updated_at FROM incident_updates
-		WHERE incident_id IN (SELECT value FROM json_each(?)) ORDER BY display_at DESC, seq DESC`, string(ids))
+		WHERE incident_id IN (SELECT value FROM json_each(?)) ORDER BY display_at DESC, seq DESC`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("incidents: list updates: %w", err)
 	}

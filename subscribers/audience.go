@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -63,10 +62,6 @@ func (s *Service) RecipientsTx(ctx context.Context, tx *sql.Tx, e notifier.Event
 	return out, rows.Err()
 }
 
-// maxIDsPerStatement bounds the ids bound to one statement, under
-// SQLite's smallest limit on host parameters (999).
-const maxIDsPerStatement = 500
-
 // DeliveredManyTx implements notifier.Audience: a delivery resets the
 // count of permanent failures, and a webhook's successful test delivery
 // confirms it. One UPDATE covers a batch's subscribers: only those with
@@ -82,16 +77,14 @@ func (s *Service) DeliveredManyTx(ctx context.Context, tx *sql.Tx, ds []notifier
 			}
 		}
 	}
-	for chunk := range slices.Chunk(ds, maxIDsPerStatement) {
-		args := make([]any, len(chunk))
-		for i, d := range chunk {
-			args[i] = d.SubscriberID
-		}
-		_, err := tx.ExecContext(ctx, `UPDATE subscribers SET permanent_failures = 0
-			WHERE id IN (?`+strings.Repeat(`, ?`, len(chunk)-1)+`) AND permanent_failures > 0`, args...)
-		if err != nil {
-			return fmt.Errorf("subscribers: reset failures of %d subscribers: %w", len(chunk), err)
-		}
+	idList := make([]string, len(ds))
+	for i, d := range ds {
+		idList[i] = d.SubscriberID
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE subscribers SET permanent_failures = 0
+		WHERE id IN (SELECT value FROM json_each(?)) AND permanent_failures > 0`, sqlite.IDList(idList))
+	if err != nil {
+		return fmt.Errorf("subscribers: reset failures of %d subscribers: %w", len(ds), err)
 	}
 	return nil
 }

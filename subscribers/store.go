@@ -52,21 +52,15 @@ func (s *Service) byAddressTx(ctx context.Context, q components.Queryer, mode no
 // ids are absent from the map.
 func (s *Service) GetMany(ctx context.Context, idList []string) (map[string]Subscriber, error) {
 	out := make(map[string]Subscriber, len(idList))
-	for len(idList) > 0 {
-		n := min(len(idList), 500)
-		chunk := idList[:n]
-		idList = idList[n:]
-		args := make([]any, len(chunk))
-		for i, id := range chunk {
-			args[i] = id
-		}
-		list, err := s.query(ctx, s.db.Read, ` WHERE id IN (?`+strings.Repeat(`, ?`, len(chunk)-1)+`)`, args...)
-		if err != nil {
-			return nil, err
-		}
-		for _, sub := range list {
-			out[sub.ID] = sub
-		}
+	if len(idList) == 0 {
+		return out, nil
+	}
+	list, err := s.query(ctx, s.db.Read, ` WHERE id IN (SELECT value FROM json_each(?))`, sqlite.IDList(idList))
+	if err != nil {
+		return nil, err
+	}
+	for _, sub := range list {
+		out[sub.ID] = sub
 	}
 	return out, nil
 }
@@ -180,33 +174,30 @@ func (s *Service) query(ctx context.Context, q components.Queryer, tail string, 
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("subscribers: list: %w", err)
 	}
-	var partial []any
+	var partial []string
 	for _, sub := range list {
 		if !sub.AllComponents {
 			partial = append(partial, sub.ID)
 		}
 	}
-	for len(partial) > 0 {
-		n := min(len(partial), 500)
-		chunk := partial[:n]
-		partial = partial[n:]
-		crows, err := q.QueryContext(ctx, `SELECT subscriber_id, component_id FROM subscriber_components
-			WHERE subscriber_id IN (?`+strings.Repeat(`, ?`, len(chunk)-1)+`) ORDER BY component_id`, chunk...)
-		if err != nil {
+	if len(partial) == 0 {
+		return list, nil
+	}
+	crows, err := q.QueryContext(ctx, `SELECT subscriber_id, component_id FROM subscriber_components
+		WHERE subscriber_id IN (SELECT value FROM json_each(?)) ORDER BY component_id`, sqlite.IDList(partial))
+	if err != nil {
+		return nil, fmt.Errorf("subscribers: list components: %w", err)
+	}
+	defer crows.Close()
+	for crows.Next() {
+		var sid, cid string
+		if err := crows.Scan(&sid, &cid); err != nil {
 			return nil, fmt.Errorf("subscribers: list components: %w", err)
 		}
-		for crows.Next() {
-			var sid, cid string
-			if err := crows.Scan(&sid, &cid); err != nil {
-				crows.Close()
-				return nil, fmt.Errorf("subscribers: list components: %w", err)
-			}
-			list[index[sid]].ComponentIDs = append(list[index[sid]].ComponentIDs, cid)
-		}
-		crows.Close()
-		if err := crows.Err(); err != nil {
-			return nil, fmt.Errorf("subscribers: list components: %w", err)
-		}
+		list[index[sid]].ComponentIDs = append(list[index[sid]].ComponentIDs, cid)
+	}
+	if err := crows.Err(); err != nil {
+		return nil, fmt.Errorf("subscribers: list components: %w", err)
 	}
 	return list, nil
 }

@@ -6,6 +6,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -102,6 +103,15 @@ func (db *DB) Backup(ctx context.Context, dest string) error {
 		return fmt.Errorf("sqlite: backup to %s: %w", dest, err)
 	}
 	return nil
+}
+
+// IDList encodes ids as a JSON array for a query's
+// `IN (SELECT value FROM json_each(?))`: one parameter and one statement
+// text however many ids there are, so no limit on host parameters to
+// chunk around and one cached statement.
+func IDList(ids []string) string {
+	b, _ := json.Marshal(ids) // a []string always encodes
+	return string(b)
 }
 
 // dsn builds a go-sqlite3 data source name for path with the options every
