@@ -27,15 +27,15 @@ type messages struct {
 	views *viewCache // nil: each batch builds its own event views
 }
 
-// viewCache keeps the event views made from one public snapshot from batch
+// viewCache keeps the event views made from the public snapshot from batch
 // to batch, so that an event's incident is loaded and its email rendered
 // once per fan-out rather than once per batch. Any change to the page, its
-// components or an incident makes a new snapshot (app.changed), which
-// empties the cache.
+// components or an incident (app.changed) makes a snapshot of a new version,
+// which empties the cache; one rebuilt because a minute passed does not.
 type viewCache struct {
-	mu    sync.Mutex
-	snap  *snapshot
-	views map[int64]*eventView // nil for an event whose incident is gone
+	mu      sync.Mutex
+	version uint64
+	views   map[int64]*eventView // nil for an event whose incident is gone
 }
 
 // get returns the view of event id made from snap, if any.
@@ -45,7 +45,7 @@ func (c *viewCache) get(snap *snapshot, id int64) (*eventView, bool) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.snap != snap {
+	if c.views == nil || c.version != snap.version {
 		return nil, false
 	}
 	ev, ok := c.views[id]
@@ -59,8 +59,8 @@ func (c *viewCache) put(snap *snapshot, id int64, ev *eventView) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.snap != snap {
-		c.snap, c.views = snap, map[int64]*eventView{}
+	if c.views == nil || c.version != snap.version {
+		c.version, c.views = snap.version, map[int64]*eventView{}
 	}
 	c.views[id] = ev
 }
@@ -129,7 +129,7 @@ func (m messages) Render(ctx context.Context, ds []notifier.Delivery) []notifier
 		}
 		return out
 	}
-	views := map[int64]*eventView{}
+	views := map[int64]*eventView{} // this batch's, without the cache's lock
 	for i, d := range ds {
 		sub, ok := subs[d.SubscriberID]
 		if !ok {

@@ -61,14 +61,15 @@ func TestEmailLayoutMatchesFullRendering(t *testing.T) {
 }
 
 // TestViewCacheFollowsSnapshot checks that event views are kept for one
-// snapshot only: a change (a new snapshot) empties the cache.
+// snapshot version only: a change (a new version) empties the cache, a
+// snapshot rebuilt because it expired (the same version) does not.
 func TestViewCacheFollowsSnapshot(t *testing.T) {
 	var c *viewCache
 	if _, ok := c.get(&snapshot{}, 1); ok {
 		t.Error("a nil cache returned a view")
 	}
 	c = &viewCache{}
-	s1, s2 := &snapshot{}, &snapshot{}
+	s1, s2 := &snapshot{version: 1}, &snapshot{version: 2}
 	ev := &eventView{}
 	c.put(s1, 1, ev)
 	c.put(s1, 2, nil) // the incident is gone
@@ -77,6 +78,9 @@ func TestViewCacheFollowsSnapshot(t *testing.T) {
 	}
 	if got, ok := c.get(s1, 2); !ok || got != nil {
 		t.Errorf("get(s1, 2) = %p, %v; want nil, true", got, ok)
+	}
+	if got, ok := c.get(&snapshot{version: 1}, 1); !ok || got != ev {
+		t.Error("a snapshot rebuilt without a change lost the views")
 	}
 	if _, ok := c.get(s2, 1); ok {
 		t.Error("a view made from another snapshot was returned")

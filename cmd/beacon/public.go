@@ -28,8 +28,11 @@ import (
 type publicCache struct {
 	a     *app
 	dirty atomic.Bool
-	mu    sync.Mutex // serialises rebuilds
-	cur   atomic.Pointer[snapshot]
+	// changes counts invalidations: snapshots built between the same two
+	// changes show the same data, whatever the clock did.
+	changes atomic.Uint64
+	mu      sync.Mutex // serialises rebuilds
+	cur     atomic.Pointer[snapshot]
 	// markdown keeps rendered update bodies from one snapshot to the next.
 	markdown markdownCache
 }
@@ -49,7 +52,10 @@ type snapshot struct {
 	lastDays  []incidents.Incident // with their updates
 	uptime    map[string]components.Uptime
 	updatedAt time.Time
-	api       map[string]*resource
+	// version is the count of changes the snapshot includes: a snapshot
+	// rebuilt only because it expired has its predecessor's.
+	version uint64
+	api     map[string]*resource
 	// expires is when the snapshot goes stale without any change: today's
 	// bar, the uptime figures and the list of past days follow the clock.
 	expires time.Time
@@ -89,7 +95,10 @@ func newPublicCache(a *app) *publicCache {
 }
 
 // invalidate marks the cache stale; it is called after every commit.
-func (c *publicCache) invalidate() { c.dirty.Store(true) }
+func (c *publicCache) invalidate() {
+	c.changes.Add(1)
+	c.dirty.Store(true)
+}
 
 // get returns the current snapshot, rebuilding it first if it is stale.
 func (c *publicCache) get(ctx context.Context) (*snapshot, error) {
@@ -104,11 +113,13 @@ func (c *publicCache) get(ctx context.Context) (*snapshot, error) {
 	// Clear the flag before reading, so a change committed during the
 	// rebuild marks the new snapshot stale again.
 	c.dirty.Store(false)
+	version := c.changes.Load()
 	s, err := c.build(ctx)
 	if err != nil {
 		c.dirty.Store(true)
 		return nil, err
 	}
+	s.version = version
 	if prev := c.cur.Load(); prev != nil {
 		s.reuse(prev)
 	}
