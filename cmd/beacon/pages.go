@@ -406,7 +406,7 @@ func (bd barDays) barsHTML(b *strings.Builder, name string, u components.Uptime,
 
 func (v *pageRender) index(ctx context.Context) (*resource, error) {
 	s := v.s
-	now := v.a.now()
+	now := s.at
 	view := indexView{head: v.head(s.page.Name+" Status", true), Status: s.status, UpdatedAt: v.stamp(s.updatedAt)}
 	for _, in := range s.unresolved {
 		view.Active = append(view.Active, v.incident(in, false))
@@ -496,7 +496,7 @@ func (v *pageRender) incidentPage(in incidents.Incident) (*resource, error) {
 // historyPage renders page n (from 1) of the history: historyMonths months
 // per page, newest first.
 func (v *pageRender) historyPage(ctx context.Context, n int) (*resource, error) {
-	now := v.a.now().In(v.loc)
+	now := v.s.at.In(v.loc)
 	top := time.Date(now.Year(), now.Month()-time.Month((n-1)*historyMonths), 1, 0, 0, 0, 0, v.loc)
 	view := historyView{head: v.head("Incident history", false), Page: n}
 	from := top.AddDate(0, -(historyMonths - 1), 0)

@@ -52,6 +52,8 @@ type snapshot struct {
 	lastDays  []incidents.Incident // with their updates
 	uptime    map[string]components.Uptime
 	updatedAt time.Time
+	// at is the moment the snapshot shows: the clock when it was built.
+	at time.Time
 	// version is the count of changes the snapshot includes: a snapshot
 	// rebuilt only because it expired has its predecessor's.
 	version uint64
@@ -203,7 +205,7 @@ func (c *publicCache) build(ctx context.Context) (*snapshot, error) {
 	unresolved, recent, upcoming, active, recentMaint, lastDays := lists[0], lists[1], lists[2], lists[3], lists[4], lists[5]
 
 	s := &snapshot{page: page, components: all, unresolved: unresolved, upcoming: upcoming, active: active,
-		recent: recent90, lastDays: lastDays, uptime: uptime, updatedAt: page.UpdatedAt, expires: now.Add(snapshotTTL)}
+		recent: recent90, lastDays: lastDays, uptime: uptime, updatedAt: page.UpdatedAt, at: now, expires: now.Add(snapshotTTL)}
 	worst := components.ImpactNone
 	for _, in := range append(append([]incidents.Incident{}, unresolved...), active...) {
 		if in.Impact.Worse(worst) {
