@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beacon-status/beacon/internal/smtptest"
 	"github.com/beacon-status/beacon/notifier"
 )
 
@@ -69,9 +70,9 @@ func messages(n int) []notifier.Message {
 
 // checkSent asserts that the messages at indexes want were reported sent
 // with their own Message-ID and arrived at srv, in order, once each.
-func checkSent(t *testing.T, run *batchRun, ms []notifier.Message, srv *testServer, want ...int) {
+func checkSent(t *testing.T, run *batchRun, ms []notifier.Message, srv *smtptest.Server, want ...int) {
 	t.Helper()
-	got := srv.received()
+	got := srv.Received(0)
 	if len(got) != len(want) {
 		t.Fatalf("server got %d messages, want %d", len(got), len(want))
 	}
@@ -108,13 +109,13 @@ func failedWith(t *testing.T, run *batchRun, i int, permanent bool, code string)
 }
 
 func TestSendBatchDeliversInOrderOverOneConnection(t *testing.T) {
-	srv := startTestServer(t)
+	srv := smtptest.Start(t)
 	s := testSender(t, srv, func(c *Config) { c.Pool = 1 })
 	ms := messages(30)
 
 	run := sendBatch(t, t.Context(), s, ms, nil)
 	checkSent(t, run, ms, srv, seq(0, 30)...)
-	if n := srv.connections(); n != 1 {
+	if n := srv.Connections(); n != 1 {
 		t.Errorf("got %d connections, want 1", n)
 	}
 	// next(i) always precedes done(i); with pipelining, done(i) follows
@@ -133,9 +134,9 @@ func TestSendBatchDeliversInOrderOverOneConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	run = sendBatch(t, t.Context(), s, ms[:3], nil)
-	if len(run.outcomes) != 3 || srv.receivedCount() != 34 || srv.connections() != 1 {
+	if len(run.outcomes) != 3 || srv.Count() != 34 || srv.Connections() != 1 {
 		t.Errorf("after the batch: got %d outcomes, %d messages, %d connections; want 3, 34, 1",
-			len(run.outcomes), srv.receivedCount(), srv.connections())
+			len(run.outcomes), srv.Count(), srv.Connections())
 	}
 }
 
@@ -153,7 +154,7 @@ func seq(from, to int) []int {
 // every message but the last unchained.
 func TestSendBatchPipelinesAcrossMessages(t *testing.T) {
 	srv := startChainServer(t)
-	s := testSender(t, &testServer{Host: srv.Host, Port: srv.Port}, func(c *Config) { c.Pool = 1 })
+	s := testSender(t, &smtptest.Server{Host: srv.Host, Port: srv.Port}, func(c *Config) { c.Pool = 1 })
 
 	run := sendBatch(t, t.Context(), s, messages(10), nil)
 	for i := range 10 {
@@ -168,19 +169,15 @@ func TestSendBatchPipelinesAcrossMessages(t *testing.T) {
 }
 
 func TestSendBatchRefusals(t *testing.T) {
-	srv := startTestServer(t)
+	srv := smtptest.Start(t)
 	s := testSender(t, srv, func(c *Config) { c.Pool = 1 })
-	srv.mu.Lock()
-	srv.faults = []fault{
-		{},
-		{stage: "rcpt", code: 550}, // 1: unknown user
-		{},
-		{stage: "data", code: 451}, // 3: refused after its content
-		{stage: "mail", code: 451}, // 4: refused at MAIL
-		{},
-		{stage: "data", code: 554}, // 6: the batch's last message
-	}
-	srv.mu.Unlock()
+	srv.PassNext(1)
+	srv.FailNext(1, "rcpt", 550) // 1: unknown user
+	srv.PassNext(1)
+	srv.FailNext(1, "data", 451) // 3: refused after its content
+	srv.FailNext(1, "mail", 451) // 4: refused at MAIL
+	srv.PassNext(1)
+	srv.FailNext(1, "data", 554) // 6: the batch's last message
 	ms := messages(7)
 
 	run := sendBatch(t, t.Context(), s, ms, nil)
@@ -189,7 +186,7 @@ func TestSendBatchRefusals(t *testing.T) {
 	failedWith(t, run, 3, false, "451")
 	failedWith(t, run, 4, false, "451")
 	failedWith(t, run, 6, true, "554")
-	if n := srv.connections(); n != 1 {
+	if n := srv.Connections(); n != 1 {
 		t.Errorf("got %d connections, want 1: refusals should not cost the connection", n)
 	}
 	for i, o := range run.outcomes {
@@ -205,7 +202,7 @@ func TestSendBatchRefusals(t *testing.T) {
 func TestSendBatchDataOpenedAfterRefusal(t *testing.T) {
 	srv := &laxServer{}
 	srv.Host, srv.Port = listenLoopback(t, srv.serve)
-	s := testSender(t, &testServer{Host: srv.Host, Port: srv.Port}, func(c *Config) { c.Pool = 1 })
+	s := testSender(t, &smtptest.Server{Host: srv.Host, Port: srv.Port}, func(c *Config) { c.Pool = 1 })
 	ms := messages(3)
 	ms[1].To = "refused@example.org"
 
@@ -288,7 +285,7 @@ func (l *laxServer) serve(c net.Conn) {
 // time: a refused DATA command is reset and the connection carries on.
 func TestSendBatchNoPipelining(t *testing.T) {
 	srv := startDataRefuser(t, 1) // offers no extensions at all
-	s := testSender(t, &testServer{Host: srv.Host, Port: srv.Port}, func(c *Config) { c.Pool = 1 })
+	s := testSender(t, &smtptest.Server{Host: srv.Host, Port: srv.Port}, func(c *Config) { c.Pool = 1 })
 
 	run := sendBatch(t, t.Context(), s, messages(4), nil)
 	failedWith(t, run, 0, true, "554")
@@ -318,15 +315,11 @@ func TestSendBatchRedialsAfterDrop(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := startTestServer(t)
+			srv := smtptest.Start(t)
 			logs := &syncBuffer{}
 			s := testSenderLog(t, srv, slog.New(slog.NewTextHandler(logs, nil)), defaultMaxIdle, func(c *Config) { c.Pool = 1 })
-			srv.mu.Lock()
-			srv.faults = []fault{{}, {}}
-			for range tt.drops {
-				srv.faults = append(srv.faults, fault{drop: true})
-			}
-			srv.mu.Unlock()
+			srv.PassNext(2)
+			srv.DropNext(tt.drops)
 			ms := messages(5)
 
 			run := sendBatch(t, t.Context(), s, ms, nil)
@@ -334,7 +327,7 @@ func TestSendBatchRedialsAfterDrop(t *testing.T) {
 			if tt.drops == 2 {
 				failedWith(t, run, 2, false, "")
 			}
-			if n := srv.connections(); n != tt.wantConns {
+			if n := srv.Connections(); n != tt.wantConns {
 				t.Errorf("got %d connections, want %d", n, tt.wantConns)
 			}
 			if out := logs.String(); !strings.Contains(out, "redialling") || !strings.Contains(out, "u***@example.org") {
@@ -349,25 +342,23 @@ func TestSendBatchRedialsAfterDrop(t *testing.T) {
 // on a fresh connection; the batch carries on there.
 func TestSendBatchConnectionLostMidBatch(t *testing.T) {
 	tests := []struct {
-		name   string
-		faults []fault
+		name string
+		plan func(srv *smtptest.Server) // for messages 0 to 2
 	}{
-		{"cut under the last message", []fault{{}, {}, {drop: true}}},
-		{"421 to RCPT", []fault{{}, {stage: "rcpt", code: 421}, {}}},
-		{"421 after the content", []fault{{}, {stage: "data", code: 421}, {}}},
+		{"cut under the last message", func(srv *smtptest.Server) { srv.PassNext(2); srv.DropNext(1) }},
+		{"421 to RCPT", func(srv *smtptest.Server) { srv.PassNext(1); srv.FailNext(1, "rcpt", 421) }},
+		{"421 after the content", func(srv *smtptest.Server) { srv.PassNext(1); srv.FailNext(1, "data", 421) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := startTestServer(t)
+			srv := smtptest.Start(t)
 			s := testSender(t, srv, func(c *Config) { c.Pool = 1 })
-			srv.mu.Lock()
-			srv.faults = tt.faults
-			srv.mu.Unlock()
+			tt.plan(srv)
 			ms := messages(3)
 
 			run := sendBatch(t, t.Context(), s, ms, nil)
 			checkSent(t, run, ms, srv, 0, 1, 2)
-			if n := srv.connections(); n != 2 {
+			if n := srv.Connections(); n != 2 {
 				t.Errorf("got %d connections, want 2", n)
 			}
 		})
@@ -377,9 +368,9 @@ func TestSendBatchConnectionLostMidBatch(t *testing.T) {
 // A connection that fails while it is being set up is dialled once more,
 // as Send does.
 func TestSendBatchRedialsFailedConnect(t *testing.T) {
-	srv := startTestServer(t)
+	srv := smtptest.Start(t)
 	front := startHangUpFirst(t, srv)
-	s := testSender(t, &testServer{Host: front.Host, Port: front.Port}, func(c *Config) { c.Pool = 1 })
+	s := testSender(t, &smtptest.Server{Host: front.Host, Port: front.Port}, func(c *Config) { c.Pool = 1 })
 	ms := messages(2)
 
 	run := sendBatch(t, t.Context(), s, ms, nil)
@@ -397,7 +388,7 @@ type hangUpFirst struct {
 	accepted atomic.Int32
 }
 
-func startHangUpFirst(t *testing.T, to *testServer) *hangUpFirst {
+func startHangUpFirst(t *testing.T, to *smtptest.Server) *hangUpFirst {
 	t.Helper()
 	h := &hangUpFirst{}
 	h.Host, h.Port = listenLoopback(t, func(c net.Conn) {
@@ -423,7 +414,7 @@ func startHangUpFirst(t *testing.T, to *testServer) *hangUpFirst {
 // final dot: the previous message is finished and reported before next
 // is asked to wait.
 func TestSendBatchWaitsWithNothingOnTheWire(t *testing.T) {
-	srv := startTestServer(t)
+	srv := smtptest.Start(t)
 	s := testSender(t, srv, func(c *Config) { c.Pool = 1 })
 	ms := messages(3)
 
@@ -443,7 +434,7 @@ func TestSendBatchWaitsWithNothingOnTheWire(t *testing.T) {
 // When next stops the batch, what is on the wire is finished and nothing
 // after is sent or reported; the connection carries on.
 func TestSendBatchStops(t *testing.T) {
-	srv := startTestServer(t)
+	srv := smtptest.Start(t)
 	s := testSender(t, srv, func(c *Config) { c.Pool = 1 })
 	ms := messages(6)
 	stop := errors.New("stop")
@@ -458,14 +449,14 @@ func TestSendBatchStops(t *testing.T) {
 	if len(run.outcomes) != 3 {
 		t.Errorf("got %d outcomes, want 3", len(run.outcomes))
 	}
-	if _, err := s.Send(t.Context(), ms[5]); err != nil || srv.connections() != 1 {
-		t.Errorf("next message: %v over %d connections, want sent over the same one", err, srv.connections())
+	if _, err := s.Send(t.Context(), ms[5]); err != nil || srv.Connections() != 1 {
+		t.Errorf("next message: %v over %d connections, want sent over the same one", err, srv.Connections())
 	}
 }
 
 // A message that cannot be composed fails alone.
 func TestSendBatchUnsendableMessage(t *testing.T) {
-	srv := startTestServer(t)
+	srv := smtptest.Start(t)
 	s := testSender(t, srv, func(c *Config) { c.Pool = 1 })
 	ms := messages(4)
 	ms[1].To = "not an address"
@@ -480,12 +471,10 @@ func TestSendBatchUnsendableMessage(t *testing.T) {
 // A context that ends mid-batch aborts the message held by a stalled
 // server at once; what next still lets go fails with the context's error.
 func TestSendBatchContextCanceled(t *testing.T) {
-	srv := startTestServer(t)
+	srv := smtptest.Start(t)
 	s := testSender(t, srv, func(c *Config) { c.Pool = 1; c.Timeout = time.Minute })
-	srv.mu.Lock()
-	srv.faults = []fault{{}, {}}
-	srv.mu.Unlock()
-	srv.stallNext() // message 2
+	srv.PassNext(2)
+	srv.StallNext() // message 2
 	ms := messages(6)
 
 	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
@@ -505,15 +494,15 @@ func TestSendBatchContextCanceled(t *testing.T) {
 	if len(run.outcomes) != 4 {
 		t.Errorf("got %d outcomes, want 4 (none after next refused)", len(run.outcomes))
 	}
-	if n := srv.connections(); n != 1 {
+	if n := srv.Connections(); n != 1 {
 		t.Errorf("got %d connections, want 1 (no retry after the context ended)", n)
 	}
 }
 
 func TestSendBatchServerDown(t *testing.T) {
-	srv := startTestServer(t)
+	srv := smtptest.Start(t)
 	s := testSender(t, srv, nil)
-	srv.stopListening()
+	srv.StopListening()
 
 	run := sendBatch(t, t.Context(), s, messages(3), nil)
 	for i := range 3 {
@@ -522,7 +511,7 @@ func TestSendBatchServerDown(t *testing.T) {
 }
 
 func TestSendBatchAfterClose(t *testing.T) {
-	srv := startTestServer(t)
+	srv := smtptest.Start(t)
 	s := testSender(t, srv, nil)
 	s.Close()
 

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/wneessen/go-mail"
+
+	"github.com/beacon-status/beacon/internal/smtptest"
 )
 
 // BenchmarkSend measures messages through the loopback test server, which
@@ -97,14 +99,12 @@ func BenchmarkCompose(b *testing.B) {
 	b.SetBytes(int64(len(buf)))
 }
 
-func benchServer(b *testing.B) *testServer {
-	srv := newTestServer(b)
-	srv.discard = true
-	srv.start(b)
+func benchServer(b *testing.B) *smtptest.Server {
+	srv := smtptest.StartWith(b, smtptest.Options{Discard: true})
 	return srv
 }
 
-func reportRate(b *testing.B, srv *testServer) {
-	b.ReportMetric(float64(srv.receivedCount())/b.Elapsed().Seconds(), "msg/s")
-	b.ReportMetric(float64(srv.connections()), "conns")
+func reportRate(b *testing.B, srv *smtptest.Server) {
+	b.ReportMetric(float64(srv.Count())/b.Elapsed().Seconds(), "msg/s")
+	b.ReportMetric(float64(srv.Connections()), "conns")
 }

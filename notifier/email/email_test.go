@@ -3,6 +3,7 @@ package email
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beacon-status/beacon/internal/smtptest"
 	"github.com/beacon-status/beacon/notifier"
 )
 
@@ -28,12 +30,12 @@ const (
 
 // testSender returns a Sender for srv, closed when the test ends; adjust
 // the config with mod.
-func testSender(t testing.TB, srv *testServer, mod func(*Config)) *Sender {
+func testSender(t testing.TB, srv *smtptest.Server, mod func(*Config)) *Sender {
 	t.Helper()
 	return testSenderLog(t, srv, nil, defaultMaxIdle, mod)
 }
 
-func testSenderLog(t testing.TB, srv *testServer, log *slog.Logger, maxIdle time.Duration, mod func(*Config)) *Sender {
+func testSenderLog(t testing.TB, srv *smtptest.Server, log *slog.Logger, maxIdle time.Duration, mod func(*Config)) *Sender {
 	t.Helper()
 	cfg := Config{
 		Host:     srv.Host,
@@ -45,17 +47,17 @@ func testSenderLog(t testing.TB, srv *testServer, log *slog.Logger, maxIdle time
 		Timeout:  5 * time.Second,
 	}
 	switch {
-	case srv.implicitTLS:
+	case srv.Opts.ImplicitTLS:
 		cfg.TLS = TLSImplicit
-	case srv.startTLS:
+	case srv.Opts.StartTLS:
 		cfg.TLS = TLSStartTLS
 	}
 	if mod != nil {
 		mod(&cfg)
 	}
-	var clientTLS = srv.tlsConfig
-	if clientTLS != nil {
-		clientTLS = srv.clientTLS()
+	var clientTLS *tls.Config
+	if srv.TLS != nil {
+		clientTLS = srv.ClientTLS()
 	}
 	s, err := newSender(cfg, log, clientTLS, maxIdle)
 	if err != nil {
@@ -93,7 +95,7 @@ func asSendError(t *testing.T, err error) *notifier.SendError {
 }
 
 func TestSendDeliversMultipartMessage(t *testing.T) {
-	srv := startTestServer(t)
+	srv := smtptest.Start(t)
 	s := testSender(t, srv, nil)
 	m := testMessage(1)
 
@@ -105,7 +107,7 @@ func TestSendDeliversMultipartMessage(t *testing.T) {
 		t.Errorf("got id %q, want %q", id, want)
 	}
 
-	got := srv.received()
+	got := srv.Received(0)
 	if len(got) != 1 {
 		t.Fatalf("got %d messages, want 1", len(got))
 	}
@@ -173,7 +175,7 @@ func TestSendDeliversMultipartMessage(t *testing.T) {
 }
 
 func TestSendTextOnly(t *testing.T) {
-	srv := startTestServer(t)
+	srv := smtptest.Start(t)
 	s := testSender(t, srv, nil)
 	m := testMessage(1)
 	m.HTML = ""
@@ -181,7 +183,7 @@ func TestSendTextOnly(t *testing.T) {
 	if _, err := s.Send(t.Context(), m); err != nil {
 		t.Fatal(err)
 	}
-	msg, err := netmail.ReadMessage(bytes.NewReader(srv.received()[0].Data))
+	msg, err := netmail.ReadMessage(bytes.NewReader(srv.Received(0)[0].Data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +193,7 @@ func TestSendTextOnly(t *testing.T) {
 }
 
 func TestSendGeneratesMessageID(t *testing.T) {
-	srv := startTestServer(t)
+	srv := smtptest.Start(t)
 	s := testSender(t, srv, nil)
 	m := testMessage(1)
 	m.Headers = nil
@@ -211,7 +213,7 @@ func TestSendGeneratesMessageID(t *testing.T) {
 	if ids[0] == ids[1] {
 		t.Errorf("got the same Message-ID %q twice", ids[0])
 	}
-	for i, r := range srv.received() {
+	for i, r := range srv.Received(0) {
 		msg, err := netmail.ReadMessage(bytes.NewReader(r.Data))
 		if err != nil {
 			t.Fatal(err)
@@ -223,7 +225,7 @@ func TestSendGeneratesMessageID(t *testing.T) {
 }
 
 func TestSendHeaderNamesAnyCase(t *testing.T) {
-	srv := startTestServer(t)
+	srv := smtptest.Start(t)
 	s := testSender(t, srv, nil)
 	m := testMessage(1)
 	m.Headers = map[string]string{"message-id": "<lower@example.com>", "X-Beacon-Event": "42"}
@@ -235,7 +237,7 @@ func TestSendHeaderNamesAnyCase(t *testing.T) {
 	if id != "<lower@example.com>" {
 		t.Errorf("got id %q, want <lower@example.com>", id)
 	}
-	msg, err := netmail.ReadMessage(bytes.NewReader(srv.received()[0].Data))
+	msg, err := netmail.ReadMessage(bytes.NewReader(srv.Received(0)[0].Data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +259,7 @@ func TestSendRejectsUnsendableMessage(t *testing.T) {
 		{"reserved header", func(m *notifier.Message) { m.Headers["Subject"] = "other" }},
 		{"bad header name", func(m *notifier.Message) { m.Headers["Bad Name"] = "x" }},
 	}
-	srv := startTestServer(t)
+	srv := smtptest.Start(t)
 	s := testSender(t, srv, nil)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -269,16 +271,16 @@ func TestSendRejectsUnsendableMessage(t *testing.T) {
 			}
 		})
 	}
-	if n := srv.receivedCount(); n != 0 {
+	if n := srv.Count(); n != 0 {
 		t.Errorf("server received %d messages, want 0", n)
 	}
-	if n := srv.connections(); n != 0 {
+	if n := srv.Connections(); n != 0 {
 		t.Errorf("got %d connections, want 0", n)
 	}
 }
 
 func TestSendReusesConnections(t *testing.T) {
-	srv := startTestServer(t)
+	srv := smtptest.Start(t)
 	s := testSender(t, srv, func(c *Config) { c.Pool = 2 })
 
 	const workers, each = 4, 25
@@ -298,10 +300,10 @@ func TestSendReusesConnections(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	if got := srv.receivedCount(); got != workers*each {
+	if got := srv.Count(); got != workers*each {
 		t.Errorf("got %d messages, want %d", got, workers*each)
 	}
-	if got := srv.connections(); got > 2 {
+	if got := srv.Connections(); got > 2 {
 		t.Errorf("got %d connections for %d messages, want at most 2", got, workers*each)
 	}
 }
@@ -324,9 +326,9 @@ func TestSendClassifiesReplies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s %d", tt.stage, tt.code), func(t *testing.T) {
-			srv := startTestServer(t)
+			srv := smtptest.Start(t)
 			s := testSender(t, srv, func(c *Config) { c.Pool = 1 })
-			srv.failNext(1, tt.stage, tt.code)
+			srv.FailNext(1, tt.stage, tt.code)
 
 			_, err := s.Send(t.Context(), testMessage(1))
 			se := asSendError(t, err)
@@ -343,7 +345,7 @@ func TestSendClassifiesReplies(t *testing.T) {
 			if !errors.As(err, &te) || te.Code != tt.code {
 				t.Errorf("error %v does not wrap the server's reply %d", err, tt.code)
 			}
-			if got := srv.receivedCount(); got != 0 {
+			if got := srv.Count(); got != 0 {
 				t.Errorf("refused message delivered %d times, want 0", got)
 			}
 
@@ -351,10 +353,10 @@ func TestSendClassifiesReplies(t *testing.T) {
 			if _, err := s.Send(t.Context(), testMessage(2)); err != nil {
 				t.Fatalf("next message: %v", err)
 			}
-			if got := srv.receivedCount(); got != 1 {
+			if got := srv.Count(); got != 1 {
 				t.Errorf("got %d messages, want 1", got)
 			}
-			if got := srv.connections(); got != 1 {
+			if got := srv.Connections(); got != 1 {
 				t.Errorf("got %d connections, want 1 (the refusal should not cost the connection)", got)
 			}
 		})
@@ -363,7 +365,7 @@ func TestSendClassifiesReplies(t *testing.T) {
 
 func TestSendResetsAfterRefusedData(t *testing.T) {
 	srv := startDataRefuser(t, 1)
-	s := testSender(t, &testServer{Host: srv.Host, Port: srv.Port}, func(c *Config) { c.Pool = 1 })
+	s := testSender(t, &smtptest.Server{Host: srv.Host, Port: srv.Port}, func(c *Config) { c.Pool = 1 })
 
 	_, err := s.Send(t.Context(), testMessage(1))
 	if se := asSendError(t, err); !se.Permanent || se.Code != "554" {
@@ -380,20 +382,20 @@ func TestSendResetsAfterRefusedData(t *testing.T) {
 }
 
 func TestSendRedialsAfterDropMidData(t *testing.T) {
-	srv := startTestServer(t)
+	srv := smtptest.Start(t)
 	logs := &syncBuffer{}
 	s := testSenderLog(t, srv, slog.New(slog.NewTextHandler(logs, nil)), defaultMaxIdle, func(c *Config) { c.Pool = 1 })
 
 	if _, err := s.Send(t.Context(), testMessage(1)); err != nil {
 		t.Fatal(err)
 	}
-	srv.dropNext(1)
+	srv.DropNext(1)
 	m := testMessage(2)
 	id, err := s.Send(t.Context(), m)
 	if err != nil {
 		t.Fatalf("got %v, want the message delivered on a new connection", err)
 	}
-	got := srv.received()
+	got := srv.Received(0)
 	if len(got) != 2 {
 		t.Fatalf("got %d messages, want 2", len(got))
 	}
@@ -404,7 +406,7 @@ func TestSendRedialsAfterDropMidData(t *testing.T) {
 	if msg.Header.Get("Message-Id") != id || id != m.Headers["Message-ID"] {
 		t.Errorf("got Message-ID %q, returned %q, want %q", msg.Header.Get("Message-Id"), id, m.Headers["Message-ID"])
 	}
-	if n := srv.connections(); n != 2 {
+	if n := srv.Connections(); n != 2 {
 		t.Errorf("got %d connections, want 2 (one redial)", n)
 	}
 	out := logs.String()
@@ -417,21 +419,21 @@ func TestSendRedialsAfterDropMidData(t *testing.T) {
 }
 
 func TestSendDroppedTwiceIsTemporary(t *testing.T) {
-	srv := startTestServer(t)
+	srv := smtptest.Start(t)
 	s := testSender(t, srv, func(c *Config) { c.Pool = 1 })
-	srv.dropNext(2)
+	srv.DropNext(2)
 
 	_, err := s.Send(t.Context(), testMessage(1))
 	if se := asSendError(t, err); se.Permanent || se.Code != "" {
 		t.Errorf("got Permanent %v Code %q, want temporary without code (%v)", se.Permanent, se.Code, err)
 	}
-	if n := srv.connections(); n != 2 {
+	if n := srv.Connections(); n != 2 {
 		t.Errorf("got %d connections, want 2 (one try and one retry)", n)
 	}
 	if _, err := s.Send(t.Context(), testMessage(2)); err != nil {
 		t.Fatalf("next message: %v", err)
 	}
-	if n := srv.receivedCount(); n != 1 {
+	if n := srv.Count(); n != 1 {
 		t.Errorf("got %d messages, want 1", n)
 	}
 }
@@ -450,20 +452,20 @@ func TestSendRedialsStaleConnection(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := startTestServer(t)
+			srv := smtptest.Start(t)
 			logs := &syncBuffer{}
 			s := testSenderLog(t, srv, slog.New(slog.NewTextHandler(logs, nil)), tt.maxIdle, func(c *Config) { c.Pool = 1 })
 			if _, err := s.Send(t.Context(), testMessage(1)); err != nil {
 				t.Fatal(err)
 			}
-			srv.hangUpAll()
+			srv.HangUpAll()
 			if _, err := s.Send(t.Context(), testMessage(2)); err != nil {
 				t.Fatalf("got %v, want the message delivered on a new connection", err)
 			}
-			if n := srv.receivedCount(); n != 2 {
+			if n := srv.Count(); n != 2 {
 				t.Errorf("got %d messages, want 2", n)
 			}
-			if n := srv.connections(); n != 2 {
+			if n := srv.Connections(); n != 2 {
 				t.Errorf("got %d connections, want 2", n)
 			}
 			if got := strings.Contains(logs.String(), "redialling"); got != tt.wantWarning {
@@ -474,9 +476,9 @@ func TestSendRedialsStaleConnection(t *testing.T) {
 }
 
 func TestSendServerDown(t *testing.T) {
-	srv := startTestServer(t)
+	srv := smtptest.Start(t)
 	s := testSender(t, srv, nil)
-	srv.stopListening()
+	srv.StopListening()
 
 	_, err := s.Send(t.Context(), testMessage(1))
 	if se := asSendError(t, err); se.Permanent {
@@ -485,9 +487,9 @@ func TestSendServerDown(t *testing.T) {
 }
 
 func TestSendContextCanceledMidMessage(t *testing.T) {
-	srv := startTestServer(t)
+	srv := smtptest.Start(t)
 	s := testSender(t, srv, func(c *Config) { c.Pool = 1; c.Timeout = time.Minute })
-	srv.stallNext()
+	srv.StallNext()
 
 	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 	defer cancel()
@@ -502,7 +504,7 @@ func TestSendContextCanceledMidMessage(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("got %v, want context.DeadlineExceeded", err)
 	}
-	if n := srv.connections(); n != 1 {
+	if n := srv.Connections(); n != 1 {
 		t.Errorf("got %d connections, want 1 (no retry after the context ended)", n)
 	}
 
@@ -512,9 +514,9 @@ func TestSendContextCanceledMidMessage(t *testing.T) {
 }
 
 func TestSendWaitsForFreeConnection(t *testing.T) {
-	srv := startTestServer(t)
+	srv := smtptest.Start(t)
 	s := testSender(t, srv, func(c *Config) { c.Pool = 1; c.Timeout = time.Minute })
-	stalled := srv.stallNext()
+	stalled := srv.StallNext()
 
 	sendCtx, cancelSend := context.WithCancel(t.Context())
 	done := make(chan error)
@@ -535,7 +537,7 @@ func TestSendWaitsForFreeConnection(t *testing.T) {
 }
 
 func TestSendConcurrent(t *testing.T) {
-	srv := startTestServer(t)
+	srv := smtptest.Start(t)
 	s := testSender(t, srv, func(c *Config) { c.Pool = 4 })
 
 	const workers, each = 8, 20
@@ -559,13 +561,13 @@ func TestSendConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if got := srv.receivedCount(); got != workers*each {
+	if got := srv.Count(); got != workers*each {
 		t.Errorf("got %d messages, want %d", got, workers*each)
 	}
 	if len(ids) != workers*each {
 		t.Errorf("got %d distinct Message-IDs, want %d", len(ids), workers*each)
 	}
-	if got := srv.connections(); got > 4 {
+	if got := srv.Connections(); got > 4 {
 		t.Errorf("got %d connections, want at most 4", got)
 	}
 }
@@ -585,10 +587,8 @@ func TestSendTLSAndAuth(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := newTestServer(t)
-			srv.implicitTLS, srv.startTLS = tt.implicit, tt.startTLS
-			srv.user, srv.pass, srv.mechs = "beacon", "s3cret", tt.mechs
-			srv.start(t)
+			srv := smtptest.StartWith(t, smtptest.Options{ImplicitTLS: tt.implicit, StartTLS: tt.startTLS,
+				User: "beacon", Pass: "s3cret", Mechs: tt.mechs})
 			logs := &syncBuffer{}
 			s := testSenderLog(t, srv, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), defaultMaxIdle, func(c *Config) {
 				c.Username, c.Password, c.Pool = "beacon", "s3cret", 1
@@ -598,10 +598,10 @@ func TestSendTLSAndAuth(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if n := srv.receivedCount(); n != 3 {
+			if n := srv.Count(); n != 3 {
 				t.Errorf("got %d messages, want 3", n)
 			}
-			if n := srv.connections(); n != 1 {
+			if n := srv.Connections(); n != 1 {
 				t.Errorf("got %d connections, want 1", n)
 			}
 			if strings.Contains(logs.String(), "s3cret") {
@@ -612,10 +612,7 @@ func TestSendTLSAndAuth(t *testing.T) {
 }
 
 func TestSendBadCredentialsIsTemporary(t *testing.T) {
-	srv := newTestServer(t)
-	srv.startTLS = true
-	srv.user, srv.pass = "beacon", "s3cret"
-	srv.start(t)
+	srv := smtptest.StartWith(t, smtptest.Options{StartTLS: true, User: "beacon", Pass: "s3cret"})
 	s := testSender(t, srv, func(c *Config) { c.Username, c.Password = "beacon", "wrong" })
 
 	_, err := s.Send(t.Context(), testMessage(1))
@@ -629,22 +626,20 @@ func TestSendBadCredentialsIsTemporary(t *testing.T) {
 }
 
 func TestSendStartTLSMandatory(t *testing.T) {
-	srv := startTestServer(t) // offers no STARTTLS
+	srv := smtptest.Start(t) // offers no STARTTLS
 	s := testSender(t, srv, func(c *Config) { c.TLS = TLSStartTLS })
 
 	_, err := s.Send(t.Context(), testMessage(1))
 	if se := asSendError(t, err); se.Permanent {
 		t.Errorf("got permanent %v, want temporary", err)
 	}
-	if n := srv.receivedCount(); n != 0 {
+	if n := srv.Count(); n != 0 {
 		t.Errorf("got %d messages sent without TLS, want 0", n)
 	}
 }
 
 func TestSendUntrustedCertificate(t *testing.T) {
-	srv := newTestServer(t)
-	srv.implicitTLS = true
-	srv.start(t)
+	srv := smtptest.StartWith(t, smtptest.Options{ImplicitTLS: true})
 	cfg := Config{Host: srv.Host, Port: srv.Port, TLS: TLSImplicit, From: testFrom, Pool: 1}
 	s, err := New(cfg, nil) // system roots: the test certificate is not trusted
 	if err != nil {
@@ -656,13 +651,13 @@ func TestSendUntrustedCertificate(t *testing.T) {
 	if se := asSendError(t, err); se.Permanent {
 		t.Errorf("got permanent %v, want temporary", err)
 	}
-	if n := srv.receivedCount(); n != 0 {
+	if n := srv.Count(); n != 0 {
 		t.Errorf("got %d messages, want 0", n)
 	}
 }
 
 func TestClose(t *testing.T) {
-	srv := startTestServer(t)
+	srv := smtptest.Start(t)
 	s := testSender(t, srv, nil)
 	if _, err := s.Send(t.Context(), testMessage(1)); err != nil {
 		t.Fatal(err)
@@ -683,7 +678,7 @@ func TestClose(t *testing.T) {
 }
 
 func TestCloseConcurrentWithSend(t *testing.T) {
-	srv := startTestServer(t)
+	srv := smtptest.Start(t)
 	s := testSender(t, srv, func(c *Config) { c.Pool = 2 })
 
 	var wg sync.WaitGroup
@@ -739,7 +734,7 @@ func (b *syncBuffer) String() string {
 // From header and generated Message-IDs follow; an invalid sender is
 // refused and the old one stays.
 func TestSetFrom(t *testing.T) {
-	srv := startTestServer(t)
+	srv := smtptest.Start(t)
 	s := testSender(t, srv, nil)
 	m := testMessage(1)
 	m.Headers = nil
@@ -753,7 +748,7 @@ func TestSetFrom(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := srv.received()[0]
+	r := srv.Received(0)[0]
 	msg, err := netmail.ReadMessage(bytes.NewReader(r.Data))
 	if err != nil {
 		t.Fatal(err)
