@@ -315,10 +315,9 @@ func (m messages) eventMessage(snap *snapshot, d notifier.Delivery, sub subscrib
 func (m messages) directMessage(snap *snapshot, d notifier.Delivery, sub subscribers.Subscriber) (notifier.Message, error) {
 	a := m.a
 	v := mailView{PageName: snap.page.Name, PageURL: a.cfg.BaseURL, Code: d.Data}
-	byID := newRenderer(snap.page, a.cfg.BaseURL, snap.components).byID
 	names := make([]string, 0, len(sub.ComponentIDs))
 	for _, id := range sub.ComponentIDs {
-		if c, ok := byID[id]; ok {
+		if c, ok := snap.byID[id]; ok {
 			names = append(names, c.Name)
 		}
 	}

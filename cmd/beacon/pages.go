@@ -139,11 +139,7 @@ type pageRender struct {
 }
 
 func newPageRender(a *app, s *snapshot) *pageRender {
-	r := &pageRender{a: a, s: s, loc: s.page.Location(), byID: map[string]components.Component{}}
-	for _, c := range s.components {
-		r.byID[c.ID] = c
-	}
-	return r
+	return &pageRender{a: a, s: s, loc: s.page.Location(), byID: s.byID}
 }
 
 // markdown renders staff-written Markdown through the cache kept across

@@ -43,6 +43,7 @@ type snapshot struct {
 	page       components.Page
 	status     components.PageStatus
 	components []components.Component
+	byID       map[string]components.Component // the components by id
 	unresolved []incidents.Incident
 	upcoming   []incidents.Incident
 	active     []incidents.Incident
@@ -204,7 +205,7 @@ func (c *publicCache) build(ctx context.Context) (*snapshot, error) {
 	}
 	unresolved, recent, upcoming, active, recentMaint, lastDays := lists[0], lists[1], lists[2], lists[3], lists[4], lists[5]
 
-	s := &snapshot{page: page, components: all, unresolved: unresolved, upcoming: upcoming, active: active,
+	s := &snapshot{page: page, components: all, byID: componentsByID(all), unresolved: unresolved, upcoming: upcoming, active: active,
 		recent: recent90, lastDays: lastDays, uptime: uptime, updatedAt: page.UpdatedAt, at: now, expires: now.Add(snapshotTTL)}
 	worst := components.ImpactNone
 	for _, in := range append(append([]incidents.Incident{}, unresolved...), active...) {
