@@ -24,7 +24,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -38,6 +37,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/beacon-status/beacon/internal/benchproc"
 )
 
 // The endpoints measured.
@@ -161,8 +162,8 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	procs := &procGroup{log: logf}
-	defer procs.stopAll()
+	procs := &benchproc.Group{Log: logf}
+	defer procs.StopAll()
 
 	bin, revision := o.beaconBin, "binary "+o.beaconBin
 	if bin == "" {
@@ -175,7 +176,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 
 	// Beacon, seeded.
 	dataDir := filepath.Join(tmp, "data")
-	beaconAddr, err := freeAddr()
+	beaconAddr, err := benchproc.FreeAddr()
 	if err != nil {
 		return err
 	}
@@ -184,7 +185,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	beacon, err := procs.start(ctx, "beacon", bin, []string{"serve"}, env)
+	beacon, err := procs.Start(ctx, "beacon", serverCmd(stderr, bin, env, "serve"))
 	if err != nil {
 		return err
 	}
@@ -192,7 +193,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err := waitReady(ctx, beacon, beaconURL+"/healthz"); err != nil {
 		return err
 	}
-	logf("beacon pid %d on %s; seeding", beacon.cmd.Process.Pid, beaconURL)
+	logf("beacon pid %d on %s; seeding", beacon.Pid(), beaconURL)
 	seedStart := time.Now()
 	st, err := seed(ctx, beaconURL, key)
 	if err != nil {
@@ -242,7 +243,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err := os.WriteFile(routesFile, manifest, 0o600); err != nil {
 		return err
 	}
-	refAddr, err := freeAddr()
+	refAddr, err := benchproc.FreeAddr()
 	if err != nil {
 		return err
 	}
@@ -250,7 +251,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ref, err := procs.start(ctx, "ref", self, []string{"ref", "-addr", refAddr, "-routes", routesFile}, os.Environ())
+	ref, err := procs.Start(ctx, "ref", serverCmd(stderr, self, os.Environ(), "ref", "-addr", refAddr, "-routes", routesFile))
 	if err != nil {
 		return err
 	}
@@ -270,7 +271,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 			return fmt.Errorf("reference server does not answer %s as Beacon does: %w", doc.path, err)
 		}
 	}
-	logf("reference pid %d on %s answers the same bytes", ref.cmd.Process.Pid, refURL)
+	logf("reference pid %d on %s answers the same bytes", ref.Pid(), refURL)
 
 	if o.hold {
 		logf("holding: beacon %s, reference %s (paths %s and %s); Ctrl-C to stop", beaconURL, refURL, summaryPath, pagePath)
@@ -278,7 +279,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		return nil
 	}
 
-	m := machineInfo(wrkPath)
+	m := machineInfo(ctx, wrkPath)
 	targets := []target{{name: "ref", base: refURL, proc: ref}, {name: "beacon", base: beaconURL, proc: beacon}}
 	res, err := measure(ctx, o, wrkPath, variants, targets, logf)
 	if err != nil {
@@ -315,44 +316,21 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 // buildBeacon builds ./cmd/beacon of the module this program belongs to
 // and says which revision it built.
 func buildBeacon(ctx context.Context, out string, stderr io.Writer) (string, error) {
-	root, err := moduleRoot(ctx)
+	root, err := benchproc.ModuleRoot(ctx)
 	if err != nil {
 		return "", err
 	}
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./cmd/beacon")
-	cmd.Dir = root
-	cmd.Stdout, cmd.Stderr = stderr, stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/beacon: %w", err)
+	if err := benchproc.BuildBeacon(ctx, root, out, stderr); err != nil {
+		return "", err
 	}
-	return gitRevision(ctx, root), nil
-}
-
-// gitRevision is the commit of the work tree at root, marked when the tree
-// has uncommitted changes, or "unknown" outside git.
-func gitRevision(ctx context.Context, root string) string {
-	out, err := exec.CommandContext(ctx, "git", "-C", root, "rev-parse", "--short=12", "HEAD").Output()
-	if err != nil {
-		return "unknown"
+	commit, dirty := benchproc.GitRevision(ctx, root)
+	switch {
+	case commit == "":
+		return "unknown", nil
+	case dirty:
+		return "commit " + commit + " with uncommitted changes", nil
 	}
-	rev := "commit " + strings.TrimSpace(string(out))
-	status, err := exec.CommandContext(ctx, "git", "-C", root, "status", "--porcelain", "--untracked-files=no").Output()
-	if err == nil && len(bytes.TrimSpace(status)) > 0 {
-		rev += " with uncommitted changes"
-	}
-	return rev
-}
-
-func moduleRoot(ctx context.Context) (string, error) {
-	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	mod := strings.TrimSpace(string(out))
-	if mod == "" || mod == os.DevNull {
-		return "", errors.New("run beacon-bench from inside the beacon module (or pass -beacon BINARY)")
-	}
-	return filepath.Dir(mod), nil
+	return "commit " + commit, nil
 }
 
 // beaconEnv is the environment of every beacon process: the parent's minus

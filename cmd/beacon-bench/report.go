@@ -1,16 +1,17 @@
 package main
 
 import (
-	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/beacon-status/beacon/internal/benchproc"
 )
 
 // machine is what the report says about where it ran.
@@ -18,29 +19,20 @@ type machine struct {
 	date, cpus, cpuModel, memory, kernel, goVersion, wrk, load, loadAfter string
 }
 
-func machineInfo(wrkPath string) machine {
+func machineInfo(ctx context.Context, wrkPath string) machine {
 	m := machine{
 		date:      time.Now().UTC().Format("2006-01-02 15:04 MST"),
 		cpus:      strconv.Itoa(runtime.NumCPU()),
-		cpuModel:  "unknown",
+		cpuModel:  orUnknown(benchproc.CPUModel()),
 		memory:    "unknown",
-		kernel:    "unknown",
-		goVersion: runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH,
+		kernel:    orUnknown(benchproc.Kernel()),
+		goVersion: benchproc.GoVersion(ctx),
 		wrk:       "unknown",
-		load:      "unknown",
+		load:      orUnknown(benchproc.LoadAverage()),
 	}
-	if v := procField("/proc/cpuinfo", "model name"); v != "" {
-		m.cpuModel = v
+	if gib := benchproc.MemoryGiB(); gib > 0 {
+		m.memory = fmt.Sprintf("%.1f GiB", gib)
 	}
-	if v := procField("/proc/meminfo", "MemTotal"); v != "" {
-		if kb, err := strconv.ParseFloat(strings.TrimSuffix(v, " kB"), 64); err == nil {
-			m.memory = fmt.Sprintf("%.1f GiB", kb/(1<<20))
-		}
-	}
-	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
-		m.kernel = strings.TrimSpace(string(b))
-	}
-	m.load = loadAverage()
 	// wrk -v prints its version and usage, and exits non-zero.
 	out, _ := exec.Command(wrkPath, "-v").CombinedOutput()
 	if line, _, _ := strings.Cut(string(out), "\n"); strings.HasPrefix(line, "wrk ") {
@@ -49,36 +41,12 @@ func machineInfo(wrkPath string) machine {
 	return m
 }
 
-// loadAverage is the 1, 5 and 15 minute load average: how busy the
-// machine was besides the benchmark.
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
+// orUnknown is s, or "unknown" if it is empty.
+func orUnknown(s string) string {
+	if s == "" {
 		return "unknown"
 	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}
-
-// procField returns the value of the first "key : value" line of a /proc
-// file.
-func procField(file, key string) string {
-	f, err := os.Open(file)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if ok && strings.TrimSpace(k) == key {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
+	return s
 }
 
 // report prints the Markdown section for docs/BENCHMARKS.md.
@@ -87,7 +55,7 @@ func report(w io.Writer, o options, m machine, revision string, st seedStats, su
 	p("### Run of %s", m.date)
 	p("")
 	p("- Machine: %s CPUs, %s, %s RAM, Linux %s", m.cpus, m.cpuModel, m.memory, m.kernel)
-	p("- Load average (1, 5, 15 min) before the measurement %s, after it %s", m.load, loadAverage())
+	p("- Load average (1, 5, 15 min) before the measurement %s, after it %s", m.load, orUnknown(benchproc.LoadAverage()))
 	p("- Toolchain: %s; load generator %s on the same machine", m.goVersion, m.wrk)
 	p("- Beacon: %s", revision)
 	p("- Command: `%s`", strings.Join(append([]string{"go run ./cmd/beacon-bench"}, flagsOf(o)...), " "))

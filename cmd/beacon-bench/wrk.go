@@ -5,18 +5,19 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/beacon-status/beacon/internal/benchproc"
 )
 
 // target is one server under load.
 type target struct {
 	name string // "ref" or "beacon"
 	base string // http://host:port
-	proc *proc
+	proc *benchproc.Proc
 }
 
 // wrkResult is what one wrk run measured.
@@ -136,23 +137,22 @@ func wrkArgs(o options, d time.Duration, v variant, url string) []string {
 }
 
 func runWrk(ctx context.Context, wrkPath string, o options, d time.Duration, v variant, t target) (wrkResult, error) {
-	if err := t.proc.exited(); err != nil {
+	if err := t.proc.Exited(); err != nil {
 		return wrkResult{}, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, d+30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, wrkPath, wrkArgs(o, d, v, t.base+v.path)...)
-	cmd.SysProcAttr = loadProcAttr()
-	cpu0, cpuErr := cpuTime(t.proc.cmd.Process.Pid)
+	cmd := benchproc.Command(ctx, wrkPath, wrkArgs(o, d, v, t.base+v.path)...)
+	cpu0, cpuErr := benchproc.CPUTime(t.proc.Pid())
 	out, err := cmd.CombinedOutput()
-	cpu1, cpuErr1 := cpuTime(t.proc.cmd.Process.Pid)
+	cpu1, cpuErr1 := benchproc.CPUTime(t.proc.Pid())
 	if ctx.Err() != nil {
 		return wrkResult{}, fmt.Errorf("wrk against %s: %w", t.name, context.Cause(ctx))
 	}
 	if err != nil {
 		return wrkResult{}, fmt.Errorf("wrk against %s: %w\n%s", t.name, err, out)
 	}
-	if err := t.proc.exited(); err != nil {
+	if err := t.proc.Exited(); err != nil {
 		return wrkResult{}, err
 	}
 	res, err := parseWrk(string(out))

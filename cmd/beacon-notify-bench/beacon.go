@@ -12,43 +12,23 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
-)
 
-// moduleRoot is the directory holding go.mod, from the working directory up.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("go.mod not found: run from inside the beacon module")
-		}
-		dir = parent
-	}
-}
+	"github.com/beacon-status/beacon/internal/benchproc"
+)
 
 // buildBeacon compiles ./cmd/beacon into dir.
 func buildBeacon(ctx context.Context, dir string) (string, error) {
-	root, err := moduleRoot()
+	root, err := benchproc.ModuleRoot(ctx)
 	if err != nil {
 		return "", err
 	}
 	bin := filepath.Join(dir, "beacon")
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-	defer cancel()
-	if _, err := run(ctx, root, os.Environ(), "go", "build", "-o", bin, "./cmd/beacon"); err != nil {
-		return "", err
-	}
-	return bin, nil
+	return bin, benchproc.BuildBeacon(ctx, root, bin, os.Stderr)
 }
 
 // beacon is one Beacon server with its own data directory.
@@ -59,7 +39,7 @@ type beacon struct {
 	base string // http://127.0.0.1:PORT
 	key  string
 	page string
-	p    *proc
+	p    *benchproc.Proc
 	log  *syncWriter
 	http *http.Client
 }
@@ -67,7 +47,7 @@ type beacon struct {
 // newBeacon returns a server (not yet started) on dataDir with the
 // BEACON_… settings in vars.
 func newBeacon(bin, dataDir string, vars map[string]string) (*beacon, error) {
-	port, err := freePort()
+	addr, err := benchproc.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +55,7 @@ func newBeacon(bin, dataDir string, vars map[string]string) (*beacon, error) {
 		return nil, err
 	}
 	all := map[string]string{
-		"BEACON_ADDR":           fmt.Sprintf("127.0.0.1:%d", port),
+		"BEACON_ADDR":           addr,
 		"BEACON_DATA_DIR":       dataDir,
 		"BEACON_API_RATE_LIMIT": "1000",
 		"BEACON_API_BURST":      "1000",
@@ -88,7 +68,7 @@ func newBeacon(bin, dataDir string, vars map[string]string) (*beacon, error) {
 	for k, v := range all {
 		env = append(env, k+"="+v)
 	}
-	return &beacon{bin: bin, env: env, dir: dataDir, base: "http://127.0.0.1:" + strconv.Itoa(port), log: &syncWriter{},
+	return &beacon{bin: bin, env: env, dir: dataDir, base: "http://" + addr, log: &syncWriter{},
 		http: &http.Client{Timeout: 30 * time.Second}}, nil
 }
 
@@ -140,8 +120,11 @@ func copyDir(src, dst string) error {
 }
 
 // serve starts the server and waits until it answers.
-func (b *beacon) serve(ctx context.Context, g *procs) error {
-	p, err := g.start("beacon", b.bin, []string{"serve"}, b.env, b.log, b.log, nil)
+func (b *beacon) serve(ctx context.Context, g *benchproc.Group) error {
+	cmd := exec.Command(b.bin, "serve")
+	cmd.Env = b.env
+	cmd.Stdout, cmd.Stderr = b.log, b.log
+	p, err := g.Start(ctx, "beacon", cmd)
 	if err != nil {
 		return err
 	}
@@ -161,8 +144,8 @@ func (b *beacon) serve(ctx context.Context, g *procs) error {
 		if err == nil {
 			err = errors.New("no page id in status.json")
 		}
-		if p.running() != nil || time.Now().After(deadline) || ctx.Err() != nil {
-			return fmt.Errorf("beacon did not start: %v (%v); its log: %s", err, p.running(), b.logTail())
+		if p.Exited() != nil || time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("beacon did not start: %v (%v); its log: %s", err, p.Exited(), b.logTail())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

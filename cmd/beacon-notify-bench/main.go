@@ -53,6 +53,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/beacon-status/beacon/internal/benchproc"
 )
 
 type options struct {
@@ -172,8 +174,8 @@ func runBench(ctx context.Context, o options, out io.Writer) (err error) {
 	} else {
 		defer os.RemoveAll(tmp)
 	}
-	g := &procs{}
-	defer g.stopAll()
+	g := &benchproc.Group{Log: logf}
+	defer g.StopAll()
 
 	rep := &report{o: o, machine: describeMachine(ctx)}
 	bin := o.beaconBin
@@ -218,7 +220,7 @@ func runBench(ctx context.Context, o options, out io.Writer) (err error) {
 
 // runRefs runs smtp-source with its default message, then with one of
 // about Beacon's size.
-func runRefs(ctx context.Context, g *procs, pf postfix, o options) (refSlot, error) {
+func runRefs(ctx context.Context, g *benchproc.Group, pf postfix, o options) (refSlot, error) {
 	var slot refSlot
 	var err error
 	logf("reference: smtp-source -s %d -m %d -d", o.sessions, o.subscribers)
@@ -287,13 +289,13 @@ type emailResult struct {
 	DeliveryLines []string
 }
 
-func runEmail(ctx context.Context, g *procs, pf postfix, seed *emailSeed, dir string, o options, round int) (*emailResult, error) {
+func runEmail(ctx context.Context, g *benchproc.Group, pf postfix, seed *emailSeed, dir string, o options, round int) (*emailResult, error) {
 	res := &emailResult{Round: round, Subscribers: o.subscribers, ImportTook: seed.importTook}
 	sk, err := startSink(ctx, g, pf, "smtp-sink (beacon)")
 	if err != nil {
 		return nil, err
 	}
-	defer sk.p.stop(5 * time.Second)
+	defer sk.p.Stop(5 * time.Second)
 	_, port, _ := strings.Cut(sk.addr, ":")
 	if err := copyDir(seed.dir, dir); err != nil {
 		return nil, err
@@ -311,7 +313,7 @@ func runEmail(ctx context.Context, g *procs, pf postfix, seed *emailSeed, dir st
 		return nil, err
 	}
 	defer func() {
-		b.p.stop(15 * time.Second)
+		b.p.Stop(15 * time.Second)
 		if tail := b.logTail(); tail != "" {
 			logf("beacon's log (warnings and errors):\n%s", tail)
 		}
@@ -323,27 +325,28 @@ func runEmail(ctx context.Context, g *procs, pf postfix, seed *emailSeed, dir st
 	}
 	time.Sleep(time.Second)
 
-	var perfProc *proc
+	var perfProc *benchproc.Proc
 	if o.perf != "" && round == 1 {
-		perfProc, err = g.start("perf", "perf", []string{"record", "-F", "499", "-g", "-p", fmt.Sprint(b.p.pid()), "-o", o.perf},
-			os.Environ(), io.Discard, io.Discard, nil)
+		perfProc, err = g.Start(ctx, "perf", exec.Command("perf", "record", "-F", "499", "-g", "-p", fmt.Sprint(b.p.Pid()), "-o", o.perf))
 		if err != nil {
 			return nil, err
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	var attached *proc
+	var attached *benchproc.Proc
 	if o.attach != "" && round == 1 {
-		args := strings.Fields(strings.ReplaceAll(o.attach, "{pid}", fmt.Sprint(b.p.pid())))
-		attached, err = g.start("attached "+args[0], args[0], args[1:], os.Environ(), os.Stderr, os.Stderr, nil)
+		args := strings.Fields(strings.ReplaceAll(o.attach, "{pid}", fmt.Sprint(b.p.Pid())))
+		cmd := exec.Command(args[0], args[1:]...)
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		attached, err = g.Start(ctx, "attached "+args[0], cmd)
 		if err != nil {
 			return nil, err
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	rss := sampleRSS(b.p.pid())
-	cpu0, _ := cpuTime(b.p.pid())
-	sinkCPU0, _ := cpuTime(sk.p.pid())
+	rss := sampleRSS(b.p.Pid())
+	cpu0, _ := benchproc.CPUTime(b.p.Pid())
+	sinkCPU0, _ := benchproc.CPUTime(sk.p.Pid())
 	bytes0 := sk.bytesRead()
 	sk.expect(o.subscribers)
 
@@ -359,7 +362,7 @@ func runEmail(ctx context.Context, g *procs, pf postfix, seed *emailSeed, dir st
 	defer cancel()
 	lastCount, lastChange := 0, time.Now()
 	end, err := sk.wait(wctx, func(n int) error {
-		if err := b.p.running(); err != nil {
+		if err := b.p.Exited(); err != nil {
 			return err
 		}
 		logf("beacon: %d messages at the sink (%.0f/s so far)", n, float64(n)/time.Since(posted).Seconds())
@@ -375,13 +378,13 @@ func runEmail(ctx context.Context, g *procs, pf postfix, seed *emailSeed, dir st
 		c, evs, perr := b.progress(ctx, incident, "email")
 		return nil, fmt.Errorf("beacon: %w; deliveries %+v %+v %v", err, c, evs, perr)
 	}
-	cpu1, _ := cpuTime(b.p.pid())
-	sinkCPU1, _ := cpuTime(sk.p.pid())
+	cpu1, _ := benchproc.CPUTime(b.p.Pid())
+	sinkCPU1, _ := benchproc.CPUTime(sk.p.Pid())
 	if perfProc != nil {
-		perfProc.stop(30 * time.Second) // SIGTERM: perf writes its file and exits
+		perfProc.Stop(30 * time.Second) // SIGTERM: perf writes its file and exits
 	}
 	if attached != nil {
-		attached.stopWith(syscall.SIGINT, 30*time.Second)
+		attached.StopWith(syscall.SIGINT, 30*time.Second)
 	}
 	_, first := sk.received()
 	res.FirstMessage = first.Sub(posted)
@@ -426,7 +429,7 @@ type smsRun struct {
 	Final        counts
 }
 
-func runSMS(ctx context.Context, g *procs, bin, dir string, o options) (*smsRun, error) {
+func runSMS(ctx context.Context, g *benchproc.Group, bin, dir string, o options) (*smsRun, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -458,7 +461,7 @@ func runSMS(ctx context.Context, g *procs, bin, dir string, o options) (*smsRun,
 		return nil, err
 	}
 	defer func() {
-		b.p.stop(15 * time.Second)
+		b.p.Stop(15 * time.Second)
 		if tail := b.logTail(); tail != "" {
 			logf("beacon's log (warnings and errors):\n%s", tail)
 		}
@@ -484,7 +487,7 @@ wait:
 			r := st.result(posted)
 			return nil, fmt.Errorf("sms: %d of %d messages arrived (%d 429s, %d bad: %s): %w", r.Messages, o.sms, r.Rejected, r.Bad, r.BadWhy, wctx.Err())
 		case <-tick.C:
-			if err := b.p.running(); err != nil {
+			if err := b.p.Exited(); err != nil {
 				return nil, err
 			}
 			r := st.result(posted)
@@ -554,33 +557,12 @@ type machine struct {
 }
 
 func describeMachine(ctx context.Context) machine {
-	m := machine{CPUs: runtime.NumCPU(), Go: runtime.Version(), Date: time.Now().UTC().Format("2006-01-02 15:04 UTC")}
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for line := range strings.SplitSeq(string(b), "\n") {
-			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-				m.Model = strings.TrimSpace(v)
-				break
-			}
-		}
-	}
-	if kb, err := procStatusKBFile("/proc/meminfo", "MemTotal"); err == nil {
-		m.MemGB = float64(kb) / (1 << 20)
-	}
-	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
-		if f := strings.Fields(string(b)); len(f) >= 3 {
-			m.Load = strings.Join(f[:3], " ")
-		}
-	}
-	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
-		m.Kernel = strings.TrimSpace(string(b))
-	}
-	if out, err := run(ctx, "", os.Environ(), "go", "version"); err == nil {
-		m.Go = strings.TrimPrefix(strings.TrimSpace(out), "go version ")
-	}
-	if root, err := moduleRoot(); err == nil {
-		if out, err := run(ctx, root, os.Environ(), "git", "rev-parse", "--short", "HEAD"); err == nil {
-			m.Commit = strings.TrimSpace(out)
-			if out, err := run(ctx, root, os.Environ(), "git", "status", "--porcelain", "--untracked-files=no"); err == nil && strings.TrimSpace(out) != "" {
+	m := machine{CPUs: runtime.NumCPU(), Model: benchproc.CPUModel(), MemGB: benchproc.MemoryGiB(), Go: benchproc.GoVersion(ctx),
+		Kernel: benchproc.Kernel(), Date: time.Now().UTC().Format("2006-01-02 15:04 UTC"), Load: benchproc.LoadAverage()}
+	if root, err := benchproc.ModuleRoot(ctx); err == nil {
+		if commit, dirty := benchproc.GitRevision(ctx, root); commit != "" {
+			m.Commit = commit
+			if dirty {
 				m.Commit += " (with uncommitted changes)"
 			}
 		}

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/beacon-status/beacon/internal/benchproc"
 )
 
 // write prints the results as Markdown for docs/BENCHMARKS.md.
@@ -19,11 +21,9 @@ func (r *report) write(w io.Writer) {
 	if r.o.beaconBin != "" {
 		built = "a prebuilt Beacon binary (" + r.o.beaconBin + "; the tree is at " + m.Commit + ")"
 	}
-	end := "?"
-	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
-		if f := strings.Fields(string(b)); len(f) >= 3 {
-			end = strings.Join(f[:3], " ")
-		}
+	end := benchproc.LoadAverage()
+	if end == "" {
+		end = "?"
 	}
 	fmt.Fprintf(w, "\nMachine: %d CPUs (%s), %.1f GiB memory, Linux %s, %s; load average %s at the start, %s at the end (other work shares the machine); %s; %s.\n",
 		m.CPUs, m.Model, m.MemGB, m.Kernel, m.Go, m.Load, end, built, m.Date)

@@ -19,6 +19,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/beacon-status/beacon/internal/benchproc"
 )
 
 // postfix locates smtp-sink and smtp-source and the environment they run in.
@@ -94,7 +96,7 @@ func isDir(p string) bool {
 // rewrites (with a carriage return) after every message and session, and
 // notes when the count of messages reached a target.
 type sink struct {
-	p    *proc
+	p    *benchproc.Proc
 	addr string
 
 	mu      sync.Mutex
@@ -112,7 +114,7 @@ type sink struct {
 // program even if this program is killed); where nobody cannot run it (the
 // unpacked package is not readable by nobody), it is started as root with
 // -u nobody instead.
-func startSink(ctx context.Context, g *procs, pf postfix, name string) (*sink, error) {
+func startSink(ctx context.Context, g *benchproc.Group, pf postfix, name string) (*sink, error) {
 	if os.Geteuid() != 0 {
 		return startSinkAs(ctx, g, pf, name, nil)
 	}
@@ -127,19 +129,28 @@ func startSink(ctx context.Context, g *procs, pf postfix, name string) (*sink, e
 	return startSinkAs(ctx, g, pf, name, nil)
 }
 
-func startSinkAs(ctx context.Context, g *procs, pf postfix, name string, cred *syscall.Credential) (*sink, error) {
-	port, err := freePort()
+func startSinkAs(ctx context.Context, g *benchproc.Group, pf postfix, name string, cred *syscall.Credential) (*sink, error) {
+	addr, err := benchproc.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	args := []string{"-c", addr, "1024"}
 	if os.Geteuid() == 0 && cred == nil {
 		args = append([]string{"-u", "nobody"}, args...)
 	}
-	stderr := &syncWriter{}
-	p, out, err := g.startPipe(name, pf.sink, args, pf.env, stderr, cred)
+	out, w, err := os.Pipe()
 	if err != nil {
+		return nil, err
+	}
+	stderr := &syncWriter{}
+	cmd := exec.Command(pf.sink, args...)
+	cmd.Env = pf.env
+	cmd.Stdout, cmd.Stderr = w, stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	p, err := g.Start(ctx, name, cmd)
+	w.Close() // the child holds its own copy
+	if err != nil {
+		out.Close()
 		return nil, err
 	}
 	s := &sink{p: p, addr: addr, hit: make(chan struct{}), eof: make(chan struct{})}
@@ -148,8 +159,8 @@ func startSinkAs(ctx context.Context, g *procs, pf postfix, name string, cred *s
 	for {
 		if err := smtpHello(addr); err == nil {
 			return s, nil
-		} else if time.Now().After(deadline) || p.running() != nil || ctx.Err() != nil {
-			p.stop(time.Second)
+		} else if time.Now().After(deadline) || p.Exited() != nil || ctx.Err() != nil {
+			p.Stop(time.Second)
 			return nil, fmt.Errorf("%s on %s did not answer: %v; its stderr: %s", name, addr, err, strings.TrimSpace(stderr.String()))
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -262,7 +273,7 @@ func (s *sink) wait(ctx context.Context, progress func(count int) error) (time.T
 			defer s.mu.Unlock()
 			return s.reached, nil
 		case <-s.eof:
-			return time.Time{}, fmt.Errorf("smtp-sink stopped: %v", s.p.running())
+			return time.Time{}, fmt.Errorf("smtp-sink stopped: %v", s.p.Exited())
 		case <-ctx.Done():
 			n, _ := s.received()
 			return time.Time{}, fmt.Errorf("%d of %d messages arrived: %w", n, s.target, ctx.Err())
@@ -279,7 +290,7 @@ func (s *sink) wait(ctx context.Context, progress func(count int) error) (time.T
 
 // bytesRead is how much the sink has read from its clients.
 func (s *sink) bytesRead() int64 {
-	n, err := readChars(s.p.pid())
+	n, err := readChars(s.p.Pid())
 	if err != nil {
 		return -1
 	}
@@ -299,14 +310,14 @@ type sourceResult struct {
 
 // runSource sends n messages over sessions parallel sessions, each kept
 // open for the next message (-d), to a fresh sink.
-func runSource(ctx context.Context, g *procs, pf postfix, n, sessions, payload int, timeout time.Duration) (sourceResult, error) {
+func runSource(ctx context.Context, g *benchproc.Group, pf postfix, n, sessions, payload int, timeout time.Duration) (sourceResult, error) {
 	sk, err := startSink(ctx, g, pf, "smtp-sink (reference)")
 	if err != nil {
 		return sourceResult{}, err
 	}
-	defer sk.p.stop(5 * time.Second)
+	defer sk.p.Stop(5 * time.Second)
 	before := sk.bytesRead()
-	sinkCPU0, _ := cpuTime(sk.p.pid())
+	sinkCPU0, _ := benchproc.CPUTime(sk.p.Pid())
 	sk.expect(n)
 	args := []string{"-s", strconv.Itoa(sessions), "-m", strconv.Itoa(n), "-d"}
 	if payload > 0 {
@@ -317,29 +328,32 @@ func runSource(ctx context.Context, g *procs, pf postfix, n, sessions, payload i
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	start := time.Now()
-	src, err := g.start("smtp-source", pf.source, args, pf.env, io.Discard, stderr, nil)
+	cmd := exec.Command(pf.source, args...)
+	cmd.Env = pf.env
+	cmd.Stderr = stderr
+	src, err := g.Start(ctx, "smtp-source", cmd)
 	if err != nil {
 		return sourceResult{}, err
 	}
-	defer src.stop(2 * time.Second)
+	defer src.Stop(2 * time.Second)
 	end, err := sk.wait(ctx, func(int) error { return nil })
 	if err != nil {
 		return sourceResult{}, fmt.Errorf("smtp-source: %w; its stderr: %s", err, strings.TrimSpace(stderr.String()))
 	}
 	select {
-	case <-src.done:
-		if src.err != nil {
-			return sourceResult{}, fmt.Errorf("smtp-source: %v: %s", src.err, strings.TrimSpace(stderr.String()))
+	case <-src.Done():
+		if err := src.Err(); err != nil {
+			return sourceResult{}, fmt.Errorf("smtp-source: %v: %s", err, strings.TrimSpace(stderr.String()))
 		}
 	case <-ctx.Done():
 		return sourceResult{}, fmt.Errorf("smtp-source did not exit: %w", ctx.Err())
 	}
 	r := sourceResult{Messages: n, Payload: payload, Elapsed: end.Sub(start)}
 	r.Rate = float64(n) / r.Elapsed.Seconds()
-	if ps := src.cmd.ProcessState; ps != nil {
+	if ps := cmd.ProcessState; ps != nil {
 		r.CPU = ps.UserTime() + ps.SystemTime()
 	}
-	if sinkCPU1, err := cpuTime(sk.p.pid()); err == nil {
+	if sinkCPU1, err := benchproc.CPUTime(sk.p.Pid()); err == nil {
 		r.SinkCPU = sinkCPU1 - sinkCPU0
 	}
 	if after := sk.bytesRead(); before >= 0 && after >= 0 {
@@ -364,13 +378,4 @@ func (s *syncWriter) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.String()
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

@@ -1,19 +1,23 @@
-package main
+package benchproc
 
 import (
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
+
+// dieWithParent has the kernel kill the child if this program dies first.
+func dieWithParent(a *syscall.SysProcAttr) { a.Pdeathsig = syscall.SIGKILL }
 
 // clockTick is USER_HZ, the unit of /proc/PID/stat's times: 100 on every
 // Linux architecture Go supports.
 const clockTick = 10 * time.Millisecond
 
-// cpuTime is the user plus system CPU time of every thread of process pid.
-func cpuTime(pid int) (time.Duration, error) {
+// CPUTime is the user plus system CPU time of every thread of process pid.
+func CPUTime(pid int) (time.Duration, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0, err
