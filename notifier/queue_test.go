@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -150,35 +151,29 @@ func TestSMSFailures(t *testing.T) {
 		}
 	})
 
-	t.Run("21610 unsubscribes", func(t *testing.T) {
-		f := newFixture(t)
-		sub := f.subscribe(t, notifier.SMS, "+14155550123")
-		d := f.dispatcher(testConfig(), nil)
-		f.addEvent(t, incidentEvent(notifier.IncidentCreated, "inc1"))
-		fanOutAll(t, d)
-		f.twilio.failNext(http.StatusBadRequest, 21610, "")
-		runOnce(t, d, notifier.SMS)
-		if dl := f.only(t, ""); dl.State != "failed" || dl.ErrorCode != "21610" {
-			t.Errorf("got %+v, want failed with 21610", dl)
-		}
-		if got := f.state(t, sub); got != subscribers.Unsubscribed {
-			t.Errorf("got %s, want unsubscribed", got)
-		}
-	})
-
-	t.Run("21211 quarantines", func(t *testing.T) {
-		f := newFixture(t)
-		sub := f.subscribe(t, notifier.SMS, "+14155550123")
-		d := f.dispatcher(testConfig(), nil)
-		f.addEvent(t, incidentEvent(notifier.IncidentCreated, "inc1"))
-		fanOutAll(t, d)
-		f.twilio.failNext(http.StatusBadRequest, 21211, "")
-		runOnce(t, d, notifier.SMS)
-		if dl := f.only(t, ""); dl.State != "failed" || dl.ErrorCode != "21211" {
-			t.Errorf("got %+v, want failed with 21211", dl)
-		}
-		if got := f.state(t, sub); got != subscribers.Quarantined {
-			t.Errorf("got %s, want quarantined", got)
-		}
-	})
+	// A permanent refusal fails the delivery; what happens to the
+	// subscriber depends on Twilio's code.
+	for _, tt := range []struct {
+		code int
+		want subscribers.State
+	}{
+		{21610, subscribers.Unsubscribed}, // the number replied STOP
+		{21211, subscribers.Quarantined},  // not a valid number
+	} {
+		t.Run(fmt.Sprintf("%d makes the subscriber %s", tt.code, tt.want), func(t *testing.T) {
+			f := newFixture(t)
+			sub := f.subscribe(t, notifier.SMS, "+14155550123")
+			d := f.dispatcher(testConfig(), nil)
+			f.addEvent(t, incidentEvent(notifier.IncidentCreated, "inc1"))
+			fanOutAll(t, d)
+			f.twilio.failNext(http.StatusBadRequest, tt.code, "")
+			runOnce(t, d, notifier.SMS)
+			if dl := f.only(t, ""); dl.State != "failed" || dl.ErrorCode != fmt.Sprint(tt.code) {
+				t.Errorf("got %+v, want failed with %d", dl, tt.code)
+			}
+			if got := f.state(t, sub); got != tt.want {
+				t.Errorf("got %s, want %s", got, tt.want)
+			}
+		})
+	}
 }
