@@ -4,9 +4,10 @@
 // redirects are not followed and count as failures, as with Statuspage.
 //
 // Because a subscriber picks the URL, every connection is checked as it is
-// made: unless Config.AllowPrivate, Beacon refuses to connect to loopback,
-// private, link-local and similar addresses, whatever the name resolved to
-// when the subscriber signed up.
+// made: unless Config.AllowPrivate, Beacon connects only to global unicast
+// addresses outside every block of IANA's special-purpose address
+// registries (see ErrForbiddenAddress), whatever the name resolved to when
+// the subscriber signed up.
 package webhook
 
 import (
@@ -50,10 +51,14 @@ const (
 
 // Config configures a Sender.
 type Config struct {
-	// AllowPrivate lets webhooks reach loopback, private and link-local
-	// addresses: for tests and for deployments whose subscribers are all
-	// on the same private network.
+	// AllowPrivate lets webhooks reach addresses outside global unicast
+	// (loopback, private, link-local, shared, documentation and the other
+	// special-purpose blocks): for tests and for deployments whose
+	// subscribers are all on the same private network.
 	AllowPrivate bool
+	// Resolver looks up webhook hosts as they are dialled;
+	// net.DefaultResolver when nil.
+	Resolver Resolver
 	// Timeout bounds a whole delivery, from connecting to reading the
 	// answer; DefaultTimeout when zero.
 	Timeout time.Duration
@@ -77,6 +82,13 @@ var _ notifier.Sender = (*Sender)(nil)
 
 // New returns a Sender for cfg.
 func New(cfg Config) *Sender {
+	return newWithDial(cfg, nil)
+}
+
+// newWithDial is New with the function that opens connections: nil for a
+// net.Dialer, or a test's recorder. Either way it is handed only addresses
+// already judged (guardedDial).
+func newWithDial(cfg Config, dial dialFunc) *Sender {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
@@ -85,18 +97,23 @@ func New(cfg Config) *Sender {
 	}
 	s := &Sender{timeout: cfg.Timeout, userAgent: cfg.UserAgent, now: time.Now}
 	s.allowPrivate.Store(cfg.AllowPrivate)
-	dialer := &net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second,
-		Control: func(network, address string, c syscall.RawConn) error {
-			if s.allowPrivate.Load() {
-				return nil
-			}
-			return control(network, address, c)
-		}}
+	if dial == nil {
+		dialer := &net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second,
+			// The last check, on each address the dialer tries.
+			Control: func(network, address string, c syscall.RawConn) error {
+				if s.allowPrivate.Load() {
+					return nil
+				}
+				return control(network, address, c)
+			}}
+		dial = dialer.DialContext
+	}
 	transport := &http.Transport{
-		// No proxy: the address check must see the receiver's address,
-		// and a proxy would connect on our behalf to anything.
+		// No proxy, and deliberately not http.ProxyFromEnvironment: the
+		// address check must see the receiver's address, and a proxy
+		// named by HTTP_PROXY would connect on our behalf to anything.
 		Proxy:                  nil,
-		DialContext:            dialer.DialContext,
+		DialContext:            guardedDial(s.allowPrivate.Load, cfg.Resolver, dial),
 		ForceAttemptHTTP2:      true,
 		TLSHandshakeTimeout:    10 * time.Second,
 		MaxIdleConns:           100,
@@ -115,8 +132,9 @@ func New(cfg Config) *Sender {
 	return s
 }
 
-// SetAllowPrivate lets (or stops) webhooks reaching loopback, private and
-// link-local addresses from the next connection on; idle connections are
+// SetAllowPrivate lets (or stops) webhooks reaching addresses outside
+// global unicast (loopback, private, link-local and the other
+// special-purpose blocks) from the next connection on; idle connections are
 // closed so that none made under the old rule is reused.
 func (s *Sender) SetAllowPrivate(allow bool) {
 	s.allowPrivate.Store(allow)

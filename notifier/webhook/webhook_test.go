@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -424,59 +423,6 @@ func TestValidateURL(t *testing.T) {
 				t.Errorf("ValidateURL(%q) = %v, want nil", tt.url, err)
 			case tt.wantErr != nil && !errors.Is(err, tt.wantErr):
 				t.Errorf("ValidateURL(%q) = %v, want an error wrapping %v", tt.url, err, tt.wantErr)
-			}
-		})
-	}
-}
-
-func TestForbidden(t *testing.T) {
-	tests := []struct {
-		addr string
-		want string // "" means allowed
-	}{
-		{"93.184.216.34", ""},
-		{"8.8.8.8", ""},
-		{"2606:4700:4700::1111", ""},
-		{"::ffff:93.184.216.34", ""},
-		{"172.15.255.255", ""},
-		{"172.32.0.0", ""},
-		{"100.63.255.255", ""},
-		{"100.128.0.0", ""},
-		{"169.253.255.255", ""},
-		{"127.0.0.1", "loopback"},
-		{"127.255.255.254", "loopback"},
-		{"::1", "loopback"},
-		{"::ffff:127.0.0.1", "loopback"},
-		{"10.0.0.1", "private"},
-		{"172.16.0.1", "private"},
-		{"172.31.255.255", "private"},
-		{"192.168.0.1", "private"},
-		{"fc00::1", "private"},
-		{"fdff:ffff::1", "private"},
-		{"::ffff:192.168.0.1", "private"},
-		{"169.254.169.254", "link-local"},
-		{"fe80::1", "link-local"},
-		{"fe80::1%eth0", "link-local"},
-		{"::ffff:169.254.169.254", "link-local"},
-		{"0.0.0.0", "unspecified"},
-		{"::", "unspecified"},
-		{"::ffff:0.0.0.0", "unspecified"},
-		{"224.0.0.1", "multicast"},
-		{"239.255.255.250", "multicast"},
-		{"ff02::1", "multicast"},
-		{"100.64.0.1", "carrier-grade NAT"},
-		{"100.127.255.255", "carrier-grade NAT"},
-		{"::ffff:100.64.0.1", "carrier-grade NAT"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.addr, func(t *testing.T) {
-			if got := forbidden(netip.MustParseAddr(tt.addr)); got != tt.want {
-				t.Errorf("forbidden(%s) = %q, want %q", tt.addr, got, tt.want)
-			}
-			// The dialer's hook sees the same address as "host:port".
-			err := control("tcp", net.JoinHostPort(tt.addr, "443"), nil)
-			if got := err != nil; got != (tt.want != "") {
-				t.Errorf("control(%s) = %v, want refused %v", tt.addr, err, tt.want != "")
 			}
 		})
 	}
