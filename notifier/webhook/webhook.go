@@ -56,8 +56,10 @@ type Config struct {
 	// special-purpose blocks): for tests and for deployments whose
 	// subscribers are all on the same private network.
 	AllowPrivate bool
-	// Resolver looks up webhook hosts as they are dialled;
-	// net.DefaultResolver when nil.
+	// Resolver looks up webhook hosts as they are dialled, so that the
+	// addresses judged are the ones connected to; net.DefaultResolver when
+	// nil. While private addresses are allowed nothing is judged and the
+	// dialer resolves names itself.
 	Resolver Resolver
 	// Timeout bounds a whole delivery, from connecting to reading the
 	// answer; DefaultTimeout when zero.
