@@ -11,8 +11,9 @@
 // that win over the host's (inside a shadow root's :host, !important beats
 // the outer page's !important); the style sheet is constructed, not an
 // inline <style> or style attribute, and there is no eval, so a host with a
-// strict Content-Security-Policy that allows this script can run it; any
-// failure shows nothing and logs nothing.
+// strict Content-Security-Policy that allows this script can run it; sizes
+// are in px, since rem would follow the host's root font size; any failure
+// shows nothing and logs nothing.
 (function (cfg) {
   "use strict";
   var me = document.currentScript;
@@ -49,18 +50,18 @@
       corner[0] + ":16px!important;" + corner[1] + ":16px!important;z-index:2147483647!important;" +
       "visibility:visible!important;opacity:1!important;transform:none!important;" +
       "width:auto!important;height:auto!important;max-width:calc(100vw - 32px)!important}" +
-      ".box{box-sizing:border-box;position:relative;width:22rem;max-width:100%;margin:0;" +
-      "padding:.75rem 2.75rem .75rem 1rem;border-radius:.5rem;box-shadow:0 .25rem 1rem rgba(0,0,0,.3);" +
+      ".box{box-sizing:border-box;position:relative;width:352px;max-width:100%;margin:0;" +
+      "padding:12px 44px 12px 16px;border-radius:8px;box-shadow:0 4px 16px rgba(0,0,0,.3);" +
       "font:400 14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;text-align:left;" +
       "overflow-wrap:anywhere;animation:in .2s ease-out}" +
-      "p{margin:0}.b{margin-top:.25rem}" +
+      "p{margin:0}.b{margin-top:4px}" +
       "a{color:inherit;font-weight:600;text-decoration:underline}" +
-      "button{all:unset;position:absolute;top:.375rem;right:.375rem;width:1.75rem;height:1.75rem;" +
-      "border-radius:.25rem;text-align:center;font:20px/1.75rem sans-serif;color:inherit;cursor:pointer}" +
+      "button{all:unset;position:absolute;top:6px;right:6px;width:28px;height:28px;" +
+      "border-radius:4px;text-align:center;font:20px/28px sans-serif;color:inherit;cursor:pointer}" +
       "button:hover{background:rgba(0,0,0,.2)}" +
       "a:focus-visible,button:focus-visible{outline:2px solid currentColor;outline-offset:2px}" +
       box("incident") + box("maintenance") +
-      "@keyframes in{from{opacity:0;transform:translateY(.5rem)}}" +
+      "@keyframes in{from{opacity:0;transform:translateY(8px)}}" +
       "@media (prefers-reduced-motion:reduce){.box{animation:none}}";
   }
 
@@ -85,6 +86,13 @@
     load();
   }
 
+  // entries keeps the well-formed entries of a list the summary holds.
+  function entries(v) {
+    return Array.isArray(v) ? v.filter(function (x) {
+      return x && typeof x.id === "string" && typeof x.name === "string";
+    }) : [];
+  }
+
   // newest is the entry of list updated last.
   function newest(list) {
     var best = null;
@@ -97,9 +105,9 @@
   // pick chooses what to show: the incident updated last, else the
   // maintenance in progress updated last.
   function pick(s) {
-    var inc = newest(s.incidents || []);
+    var inc = newest(entries(s && s.incidents));
     if (inc) return { kind: "incident", item: inc };
-    var going = (s.scheduled_maintenances || []).filter(function (m) {
+    var going = entries(s && s.scheduled_maintenances).filter(function (m) {
       return m.status === "in_progress" || m.status === "verifying";
     });
     var m = newest(going);
@@ -120,7 +128,7 @@
   function render(p) {
     var state = "none", key = "", last = {};
     if (p) {
-      last = (p.item.incident_updates || [])[0] || {};
+      last = (Array.isArray(p.item.incident_updates) && p.item.incident_updates[0]) || {};
       // A new update makes a dismissed notice come back.
       key = p.item.id + " " + (last.id || p.item.updated_at);
       state = key === dismissed() ? "dismissed" : p.kind;
@@ -135,7 +143,7 @@
     showing = key;
     var box = el("div", "box " + p.kind);
     var title = el("p", "t");
-    var link = el("a", "", String(p.item.name || ""));
+    var link = el("a", "", p.item.name);
     link.href = base + "incidents/" + encodeURIComponent(p.item.id);
     link.target = "_blank";
     link.rel = "noopener";
