@@ -184,6 +184,9 @@ func TestEmbedScriptServed(t *testing.T) {
 	}
 
 	etag := res.Header.Get("ETag")
+	if head := env.do("HEAD", "/embed/script.js", nil); head.Status != 200 || head.Header.Get("ETag") != etag || len(head.Body) != 0 {
+		t.Errorf("HEAD: status %d, ETag %q, %d body bytes; want 200, %q and no body", head.Status, head.Header.Get("ETag"), len(head.Body), etag)
+	}
 	if res := env.do("GET", "/embed/script.js", nil, "If-None-Match", etag); res.Status != 304 {
 		t.Errorf("with If-None-Match of the current ETag: status %d, want 304", res.Status)
 	}
