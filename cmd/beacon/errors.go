@@ -10,6 +10,7 @@ import (
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/apikeys"
+	"github.com/beacon-status/beacon/internal/settings"
 	"github.com/beacon-status/beacon/subscribers"
 )
 
@@ -49,6 +50,7 @@ func (a *app) classify(err error) (int, errorJSON) {
 		incV  *incidents.ValidationError
 		subV  *subscribers.ValidationError
 		accV  *accounts.ValidationError
+		setV  *settings.ValidationError
 		fe    *fiber.Error
 	)
 	switch {
@@ -60,6 +62,8 @@ func (a *app) classify(err error) (int, errorJSON) {
 		return fiber.StatusUnprocessableEntity, errorJSON{Message: incV.Error(), Field: incV.Field}
 	case errors.As(err, &subV):
 		return fiber.StatusUnprocessableEntity, errorJSON{Message: subV.Error(), Field: subV.Field}
+	case errors.As(err, &setV):
+		return fiber.StatusUnprocessableEntity, errorJSON{Message: setV.Error(), Field: setV.Field}
 	case errors.Is(err, apikeys.ErrBadName):
 		return fiber.StatusUnprocessableEntity, errorJSON{Message: err.Error(), Field: "name"}
 	case errors.As(err, &accV):

@@ -40,6 +40,7 @@ func (a *app) routes() *fiber.App {
 	app.Get("/history.atom", a.atomFeed)
 	app.Get("/history.rss", a.rssFeed)
 	app.Get("/badge.svg", a.badgeSVG)
+	app.Get("/embed/script.js", a.embedScript) // the status embed other sites include
 
 	// Subscribing, confirming and leaving: public HTML forms and JSON.
 	app.Get("/subscribe", a.getSubscribe)
@@ -97,6 +98,10 @@ func (a *app) routes() *fiber.App {
 	p.Put("/incidents/:id/postmortem/revert", a.revertPostmortem)
 
 	p.Get("/incidents/:id/notifications", a.incidentNotifications)
+
+	p.Get("/status_embed_config", a.getEmbedConfig)
+	p.Patch("/status_embed_config", a.updateEmbedConfig)
+	p.Put("/status_embed_config", a.updateEmbedConfig)
 
 	p.Get("/incident_templates", a.listTemplates)
 	p.Post("/incident_templates", a.createTemplate)
