@@ -427,7 +427,7 @@ func (a *app) renderIncident(c *fiber.Ctx, status int, view consoleView) error {
 	s, _ := view.Data.(incidentScreen)
 	s.Incident, s.Maintenance, s.Closed, s.Busy = in, in.Kind == incidents.KindMaintenance, in.Status.Closed(), busy
 	s.Impact = string(in.Impact)
-	s.Postmortem, s.Published = in.Postmortem.Body, in.Postmortem.PublishedAt != nil
+	s.Postmortem, s.Published = in.Postmortem.Draft, in.Postmortem.PublishedAt != nil
 	byID := componentsByID(all)
 	var names []string
 	for _, id := range in.ComponentIDs {
@@ -567,7 +567,7 @@ func (a *app) postPostmortem(c *fiber.Ctx) error {
 	switch c.FormValue("action") {
 	case "publish":
 		if _, err = a.incidents.SetPostmortem(ctx, id, c.FormValue("body")); err == nil {
-			_, err = a.incidents.PublishPostmortem(ctx, id, formBool(c, "notify"))
+			_, err = a.incidents.PublishPostmortem(ctx, id, incidents.Publication{NotifySubscribers: formBool(c, "notify")})
 		}
 		msg = "Postmortem published."
 	case "revert":
