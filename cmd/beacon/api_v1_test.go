@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/notifier"
 )
 
@@ -1087,6 +1088,12 @@ func TestPostmortemPreview(t *testing.T) {
 		{"the key", "?preview_key=" + url.QueryEscape(key), "Draft words", "Published words", "private, no-store"},
 		{"a wrong key", "?preview_key=" + flip(key[0]) + key[1:], "Published words", "Draft words", ""},
 	}
+	t.Run("the console links to the preview", func(t *testing.T) {
+		page := env.newStaff(accounts.Responder).get("/console/incidents/" + f.R)
+		if want := `href="/incidents/` + f.R + `?preview_key=` + key + `"`; !strings.Contains(string(page.Body), want) {
+			t.Errorf("console incident page lacks %s", want)
+		}
+	})
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			res := env.do("GET", "/incidents/"+f.R+tc.query, nil)
