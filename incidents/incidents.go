@@ -4,6 +4,7 @@
 package incidents
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -140,6 +141,10 @@ type Incident struct {
 	RemindedAt     *time.Time
 
 	Postmortem PostmortemInfo
+
+	// Metadata is the JSON object staff attached (compact JSON); nil when
+	// none.
+	Metadata json.RawMessage
 }
 
 // Automation holds a maintenance's flags, named as in Statuspage's API.
@@ -153,12 +158,35 @@ type Automation struct {
 	NotifyAtEnd        bool // auto_transition_deliver_notifications_at_end
 }
 
-// PostmortemInfo is the write-up attached after resolution.
+// PostmortemInfo is the write-up attached after resolution, as
+// Statuspage's postmortem object: staff edit a draft, and publishing copies
+// it into the published body, so editing a published postmortem changes
+// nothing visitors see until it is published again.
 type PostmortemInfo struct {
-	Body                string
+	// Body is the published text: "" until first published.
+	Body          string
+	BodyUpdatedAt *time.Time
+	// Draft is the text being edited.
+	Draft          string
+	DraftUpdatedAt *time.Time
+	// PreviewKey, given as ?preview_key= on the public incident page, shows
+	// the draft there to whoever has it.
+	PreviewKey string
+	// PublishedAt is nil while the postmortem is not published.
 	PublishedAt         *time.Time
 	NotifiedSubscribers bool
+	// NotifyTwitter and CustomTweet are recorded as sent by clients;
+	// Beacon posts nothing to Twitter.
+	NotifyTwitter bool
+	CustomTweet   string
+	// CreatedAt is nil when the incident has no postmortem.
+	CreatedAt *time.Time
+	UpdatedAt *time.Time
 }
+
+// Exists reports whether the incident has a postmortem, drafted or
+// published.
+func (p PostmortemInfo) Exists() bool { return p.CreatedAt != nil }
 
 // Update is one entry of an incident's timeline.
 type Update struct {

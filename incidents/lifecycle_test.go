@@ -803,12 +803,13 @@ func TestPostmortem(t *testing.T) {
 	p := newPage(e)
 	in := e.create(incidents.NewIncident{Name: "Outage", Components: map[string]components.Status{p.api: major}})
 	maint := e.create(incidents.NewIncident{Name: "Upgrade", ScheduledFor: ptr(t0.Add(time.Hour)), ScheduledUntil: ptr(t0.Add(2 * time.Hour))})
+	notify := incidents.Publication{NotifySubscribers: true}
 
 	// Before resolution: a draft may be saved but not published.
 	if _, err := e.svc.SetPostmortem(e.ctx, in.ID, "Draft."); err != nil {
 		t.Fatalf("set postmortem: %v", err)
 	}
-	if _, err := e.svc.PublishPostmortem(e.ctx, in.ID, true); validationField(err) != "status" {
+	if _, err := e.svc.PublishPostmortem(e.ctx, in.ID, notify); validationField(err) != "status" {
 		t.Errorf("publish before resolution: got %v, want a status ValidationError", err)
 	}
 	e.clock.Advance(time.Hour)
@@ -819,7 +820,8 @@ func TestPostmortem(t *testing.T) {
 		do            func() (incidents.Incident, error)
 		wantField     string // "" for success
 		wantStatus    incidents.Status
-		wantBody      string
+		wantBody      string // the published text
+		wantDraft     string
 		wantPublished bool
 		wantEvent     bool
 		wantDeliver   bool
@@ -830,9 +832,9 @@ func TestPostmortem(t *testing.T) {
 				if _, err := e.svc.SetPostmortem(e.ctx, in.ID, " "); err != nil {
 					return incidents.Incident{}, err
 				}
-				return e.svc.PublishPostmortem(e.ctx, in.ID, true)
+				return e.svc.PublishPostmortem(e.ctx, in.ID, notify)
 			},
-			wantField: "postmortem_body",
+			wantField: "body_draft",
 		},
 		{
 			name: "too long a draft",
@@ -844,17 +846,24 @@ func TestPostmortem(t *testing.T) {
 		{
 			name:       "save a draft",
 			do:         func() (incidents.Incident, error) { return e.svc.SetPostmortem(e.ctx, in.ID, "# What happened") },
-			wantStatus: incidents.Resolved, wantBody: "# What happened",
+			wantStatus: incidents.Resolved, wantDraft: "# What happened",
 		},
 		{
 			name:       "publish and notify",
-			do:         func() (incidents.Incident, error) { return e.svc.PublishPostmortem(e.ctx, in.ID, true) },
-			wantStatus: incidents.Postmortem, wantBody: "# What happened", wantPublished: true, wantEvent: true, wantDeliver: true,
+			do:         func() (incidents.Incident, error) { return e.svc.PublishPostmortem(e.ctx, in.ID, notify) },
+			wantStatus: incidents.Postmortem, wantBody: "# What happened", wantDraft: "# What happened", wantPublished: true, wantEvent: true, wantDeliver: true,
+		},
+		{
+			name: "editing the draft leaves the published text",
+			do: func() (incidents.Incident, error) {
+				return e.svc.SetPostmortem(e.ctx, in.ID, "# What happened, revised")
+			},
+			wantStatus: incidents.Postmortem, wantBody: "# What happened", wantDraft: "# What happened, revised", wantPublished: true, wantDeliver: true,
 		},
 		{
 			name:       "revert",
 			do:         func() (incidents.Incident, error) { return e.svc.RevertPostmortem(e.ctx, in.ID) },
-			wantStatus: incidents.Resolved, wantBody: "# What happened",
+			wantStatus: incidents.Resolved, wantBody: "# What happened", wantDraft: "# What happened, revised",
 		},
 		{
 			name:      "revert an unpublished postmortem",
@@ -862,9 +871,11 @@ func TestPostmortem(t *testing.T) {
 			wantField: "postmortem",
 		},
 		{
-			name:       "publish without notifying",
-			do:         func() (incidents.Incident, error) { return e.svc.PublishPostmortem(e.ctx, in.ID, false) },
-			wantStatus: incidents.Postmortem, wantBody: "# What happened", wantPublished: true, wantEvent: true, wantDeliver: false,
+			name: "publish without notifying",
+			do: func() (incidents.Incident, error) {
+				return e.svc.PublishPostmortem(e.ctx, in.ID, incidents.Publication{})
+			},
+			wantStatus: incidents.Postmortem, wantBody: "# What happened, revised", wantDraft: "# What happened, revised", wantPublished: true, wantEvent: true, wantDeliver: false,
 		},
 		{
 			name: "a maintenance has no postmortem",
@@ -872,7 +883,7 @@ func TestPostmortem(t *testing.T) {
 				if _, err := e.svc.SetPostmortem(e.ctx, maint.ID, "Notes"); err != nil {
 					return incidents.Incident{}, err
 				}
-				return e.svc.PublishPostmortem(e.ctx, maint.ID, true)
+				return e.svc.PublishPostmortem(e.ctx, maint.ID, notify)
 			},
 			wantField: "status",
 		},
@@ -901,9 +912,12 @@ func TestPostmortem(t *testing.T) {
 			if got.Postmortem.Body != step.wantBody {
 				t.Errorf("postmortem body: got %q, want %q", got.Postmortem.Body, step.wantBody)
 			}
+			if got.Postmortem.Draft != step.wantDraft {
+				t.Errorf("postmortem draft: got %q, want %q", got.Postmortem.Draft, step.wantDraft)
+			}
 			if published := got.Postmortem.PublishedAt != nil; published != step.wantPublished {
 				t.Errorf("published: got %v, want %v", published, step.wantPublished)
-			} else if published && !got.Postmortem.PublishedAt.Equal(e.clock.Now()) {
+			} else if published && step.wantEvent && !got.Postmortem.PublishedAt.Equal(e.clock.Now()) {
 				t.Errorf("published_at: got %s, want %s", got.Postmortem.PublishedAt, e.clock.Now())
 			}
 			if step.wantPublished && got.Postmortem.NotifiedSubscribers != step.wantDeliver {
@@ -984,7 +998,7 @@ func TestBackfilled(t *testing.T) {
 	if _, err := e.svc.SetPostmortem(e.ctx, in.ID, "Notes"); err != nil {
 		t.Fatalf("set postmortem: %v", err)
 	}
-	if _, err := e.svc.PublishPostmortem(e.ctx, in.ID, true); err != nil {
+	if _, err := e.svc.PublishPostmortem(e.ctx, in.ID, incidents.Publication{NotifySubscribers: true}); err != nil {
 		t.Fatalf("publish postmortem: %v", err)
 	}
 	if n := len(e.events()); n != 0 {

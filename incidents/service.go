@@ -3,6 +3,7 @@ package incidents
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -91,6 +92,8 @@ type NewIncident struct {
 	// one and changes no component; BackfillDate is when it happened.
 	Backfilled   bool
 	BackfillDate *time.Time
+	// Metadata is a JSON object to keep with the incident; nil for none.
+	Metadata json.RawMessage
 }
 
 // Change is a PATCH of an incident: field edits, and an update appended to
@@ -106,6 +109,9 @@ type Change struct {
 	ScheduledFor         *time.Time
 	ScheduledUntil       *time.Time
 	Automation           AutomationInput
+	// Metadata, when not nil, replaces the incident's metadata; an empty
+	// object or null removes it.
+	Metadata json.RawMessage
 }
 
 func validateName(name *string) error {
@@ -195,9 +201,13 @@ func (s *Service) Create(ctx context.Context, n NewIncident) (Incident, error) {
 	if n.Status != "" && !n.Status.Valid() {
 		return Incident{}, invalid("status", "must be one of investigating, identified, monitoring, resolved, scheduled, in_progress, verifying, completed")
 	}
+	metadata, err := normalizeMetadata(n.Metadata)
+	if err != nil {
+		return Incident{}, err
+	}
 	now := s.now()
 	in := Incident{ID: ids.New(), Kind: KindIncident, Name: n.Name, Status: n.Status, ImpactOverride: n.ImpactOverride,
-		CreatedAt: now, UpdatedAt: now, StartedAt: now}
+		CreatedAt: now, UpdatedAt: now, StartedAt: now, Metadata: metadata}
 	deliver := n.DeliverNotifications == nil || *n.DeliverNotifications
 	displayAt := now
 
@@ -314,12 +324,19 @@ func (s *Service) Update(ctx context.Context, id string, c Change) (Incident, er
 	if c.Status != nil && !c.Status.Valid() {
 		return Incident{}, invalid("status", "must be one of investigating, identified, monitoring, resolved, scheduled, in_progress, verifying, completed")
 	}
+	metadata, err := normalizeMetadata(c.Metadata)
+	if err != nil {
+		return Incident{}, err
+	}
 	var in Incident
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		var err error
 		in, err = s.getTx(ctx, tx, id)
 		if err != nil {
 			return err
+		}
+		if c.Metadata != nil {
+			in.Metadata = metadata
 		}
 		now := s.now()
 		prev := in.Status
@@ -653,24 +670,31 @@ func (s *Service) SetPostmortem(ctx context.Context, id, body string) (Incident,
 		return Incident{}, err
 	}
 	return s.editPostmortem(ctx, id, func(in *Incident) (*notifier.Event, error) {
-		in.Postmortem.Body = body
+		s.draftPostmortem(&in.Postmortem, body)
 		return nil, nil
 	})
 }
 
 // PublishPostmortem publishes the drafted postmortem of a resolved incident,
-// moving it to the postmortem status, and notifies subscribers if notify.
-func (s *Service) PublishPostmortem(ctx context.Context, id string, notify bool) (Incident, error) {
+// moving it to the postmortem status, and notifies subscribers if
+// p.NotifySubscribers.
+func (s *Service) PublishPostmortem(ctx context.Context, id string, p Publication) (Incident, error) {
+	if err := p.validate(); err != nil {
+		return Incident{}, err
+	}
+	notify := p.NotifySubscribers
 	return s.editPostmortem(ctx, id, func(in *Incident) (*notifier.Event, error) {
+		if !in.Postmortem.Exists() {
+			return nil, fmt.Errorf("incidents: postmortem of %s: %w", id, ErrNotFound)
+		}
 		if in.Kind != KindIncident || !in.Status.Closed() {
 			return nil, invalid("status", "a postmortem is published once the incident is resolved")
 		}
-		if strings.TrimSpace(in.Postmortem.Body) == "" {
-			return nil, invalid("postmortem_body", "can't be blank")
+		if strings.TrimSpace(in.Postmortem.Draft) == "" {
+			return nil, invalid("body_draft", "can't be blank")
 		}
 		now := s.now()
-		in.Postmortem.PublishedAt = &now
-		in.Postmortem.NotifiedSubscribers = notify
+		s.publish(&in.Postmortem, p, now)
 		in.Status = Postmortem
 		if in.Backfilled {
 			return nil, nil
@@ -680,13 +704,18 @@ func (s *Service) PublishPostmortem(ctx context.Context, id string, notify bool)
 	})
 }
 
-// RevertPostmortem unpublishes the postmortem, keeping its text as a draft.
+// RevertPostmortem unpublishes the postmortem: the incident goes back to
+// resolved and the page stops showing it; its draft stays as it is.
 func (s *Service) RevertPostmortem(ctx context.Context, id string) (Incident, error) {
 	return s.editPostmortem(ctx, id, func(in *Incident) (*notifier.Event, error) {
+		if !in.Postmortem.Exists() {
+			return nil, fmt.Errorf("incidents: postmortem of %s: %w", id, ErrNotFound)
+		}
 		if in.Postmortem.PublishedAt == nil {
 			return nil, invalid("postmortem", "is not published")
 		}
 		in.Postmortem.PublishedAt = nil
+		in.Postmortem.UpdatedAt = timePtr(s.now())
 		in.Status = Resolved
 		return nil, nil
 	})

@@ -27,19 +27,29 @@ const selectIncidents = `SELECT id, kind, name, status, impact, COALESCE(impact_
 	started_at, monitoring_at, resolved_at, scheduled_for, scheduled_until,
 	scheduled_remind_prior, scheduled_reminded_at, scheduled_auto_in_progress, scheduled_auto_completed,
 	to_maintenance_state, to_operational_state, notify_at_start, notify_at_end,
-	postmortem_body, postmortem_published_at, postmortem_notified, created_at, updated_at
+	postmortem_body, postmortem_published_at, postmortem_notified, created_at, updated_at,
+	postmortem_body_updated_at, postmortem_draft, postmortem_draft_updated_at, postmortem_preview_key,
+	postmortem_notify_twitter, postmortem_custom_tweet, postmortem_created_at, postmortem_updated_at, metadata
 	FROM incidents`
 
 func scanIncident(row interface{ Scan(...any) error }) (Incident, error) {
 	var in Incident
 	a := &in.Automation
+	pm := &in.Postmortem
+	var previewKey, customTweet, metadata sql.NullString
 	err := row.Scan(&in.ID, &in.Kind, &in.Name, &in.Status, &in.Impact, &in.ImpactOverride, &in.Backfilled,
 		sqlite.Time(&in.StartedAt), sqlite.OptTime(&in.MonitoringAt), sqlite.OptTime(&in.ResolvedAt),
 		sqlite.OptTime(&in.ScheduledFor), sqlite.OptTime(&in.ScheduledUntil),
 		&a.RemindPrior, sqlite.OptTime(&in.RemindedAt), &a.AutoInProgress, &a.AutoCompleted,
 		&a.ToMaintenanceState, &a.ToOperationalState, &a.NotifyAtStart, &a.NotifyAtEnd,
 		&in.Postmortem.Body, sqlite.OptTime(&in.Postmortem.PublishedAt), &in.Postmortem.NotifiedSubscribers,
-		sqlite.Time(&in.CreatedAt), sqlite.Time(&in.UpdatedAt))
+		sqlite.Time(&in.CreatedAt), sqlite.Time(&in.UpdatedAt),
+		sqlite.OptTime(&pm.BodyUpdatedAt), &pm.Draft, sqlite.OptTime(&pm.DraftUpdatedAt), &previewKey,
+		&pm.NotifyTwitter, &customTweet, sqlite.OptTime(&pm.CreatedAt), sqlite.OptTime(&pm.UpdatedAt), &metadata)
+	pm.PreviewKey, pm.CustomTweet = previewKey.String, customTweet.String
+	if metadata.Valid {
+		in.Metadata = json.RawMessage(metadata.String)
+	}
 	return in, err
 }
 
@@ -397,11 +407,15 @@ func (s *Service) insertUpdateTx(ctx context.Context, tx *sql.Tx, u Update) erro
 // saveTx writes every mutable column of in.
 func (s *Service) saveTx(ctx context.Context, tx *sql.Tx, in Incident) error {
 	a := in.Automation
+	pm := in.Postmortem
 	_, err := tx.ExecContext(ctx, `UPDATE incidents SET name = ?, status = ?, impact = ?, impact_override = ?,
 		started_at = ?, monitoring_at = ?, resolved_at = ?, scheduled_for = ?, scheduled_until = ?,
 		scheduled_remind_prior = ?, scheduled_reminded_at = ?, scheduled_auto_in_progress = ?, scheduled_auto_completed = ?,
 		to_maintenance_state = ?, to_operational_state = ?, notify_at_start = ?, notify_at_end = ?,
-		postmortem_body = ?, postmortem_published_at = ?, postmortem_notified = ?, updated_at = ?
+		postmortem_body = ?, postmortem_published_at = ?, postmortem_notified = ?, updated_at = ?,
+		postmortem_body_updated_at = ?, postmortem_draft = ?, postmortem_draft_updated_at = ?, postmortem_preview_key = ?,
+		postmortem_notify_twitter = ?, postmortem_custom_tweet = ?, postmortem_created_at = ?, postmortem_updated_at = ?,
+		metadata = ?
 		WHERE id = ?`,
 		in.Name, in.Status, in.Impact, sqlite.NullString(string(in.ImpactOverride)),
 		sqlite.FormatTime(in.StartedAt), sqlite.NullTime(in.MonitoringAt), sqlite.NullTime(in.ResolvedAt),
@@ -409,7 +423,11 @@ func (s *Service) saveTx(ctx context.Context, tx *sql.Tx, in Incident) error {
 		a.RemindPrior, sqlite.NullTime(in.RemindedAt), a.AutoInProgress, a.AutoCompleted,
 		a.ToMaintenanceState, a.ToOperationalState, a.NotifyAtStart, a.NotifyAtEnd,
 		in.Postmortem.Body, sqlite.NullTime(in.Postmortem.PublishedAt), in.Postmortem.NotifiedSubscribers,
-		sqlite.FormatTime(in.UpdatedAt), in.ID)
+		sqlite.FormatTime(in.UpdatedAt),
+		sqlite.NullTime(pm.BodyUpdatedAt), pm.Draft, sqlite.NullTime(pm.DraftUpdatedAt), sqlite.NullString(pm.PreviewKey),
+		pm.NotifyTwitter, sqlite.NullString(pm.CustomTweet), sqlite.NullTime(pm.CreatedAt), sqlite.NullTime(pm.UpdatedAt),
+		sqlite.NullString(string(in.Metadata)),
+		in.ID)
 	if err != nil {
 		return fmt.Errorf("incidents: save %s: %w", in.ID, err)
 	}

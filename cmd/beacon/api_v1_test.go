@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/notifier"
 )
 
@@ -450,6 +451,12 @@ func TestAPIV1NotFound(t *testing.T) {
 		{"postmortem", "PUT", "/incidents/" + apiMissingID + "/postmortem", `{"postmortem":{"body_draft":"x"}}`},
 		{"publish postmortem", "PUT", "/incidents/" + apiMissingID + "/postmortem/publish", ""},
 		{"revert postmortem", "PUT", "/incidents/" + apiMissingID + "/postmortem/revert", ""},
+		{"get postmortem", "GET", "/incidents/" + apiMissingID + "/postmortem", ""},
+		{"delete postmortem", "DELETE", "/incidents/" + apiMissingID + "/postmortem", ""},
+		{"get absent postmortem", "GET", "/incidents/{R}/postmortem", ""},
+		{"publish absent postmortem", "PUT", "/incidents/{R}/postmortem/publish", `{"postmortem":{"notify_subscribers":true}}`},
+		{"revert absent postmortem", "PUT", "/incidents/{R}/postmortem/revert", ""},
+		{"delete absent postmortem", "DELETE", "/incidents/{R}/postmortem", ""},
 		{"unknown route", "GET", "/no-such-thing", ""},
 	}
 	for _, tc := range tests {
@@ -537,8 +544,10 @@ func TestAPIV1ValidationErrors(t *testing.T) {
 		{"maintenance to incident status", "PATCH", "/incidents/{M}", `{"incident":{"status":"resolved"}}`, "status"},
 		{"window on an incident", "PATCH", "/incidents/{I}", `{"incident":{"scheduled_for":"2026-03-11T00:00:00Z"}}`, "scheduled_for"},
 		{"blank update body", "PATCH", "/incidents/{I}/incident_updates/{U}", `{"incident_update":{"body":"   "}}`, "body"},
-		{"publish without draft", "PUT", "/incidents/{R}/postmortem/publish", `{}`, "postmortem_body"},
-		{"revert unpublished", "PUT", "/incidents/{R}/postmortem/revert", `{}`, "postmortem"},
+		{"metadata a list", "POST", "/incidents", `{"incident":{"name":"x","metadata":["jira"]}}`, "metadata"},
+		{"metadata a string", "PATCH", "/incidents/{I}", `{"incident":{"metadata":"jira"}}`, "metadata"},
+		{"metadata too large", "PATCH", "/incidents/{I}", `{"incident":{"metadata":{"a":"` + long(17000) + `"}}}`, "metadata"},
+		{"custom tweet too long", "PUT", "/incidents/{R}/postmortem/publish", `{"postmortem":{"custom_tweet":"` + long(281) + `"}}`, "custom_tweet"},
 		{"uptime end before start", "GET", "/components/{A}/uptime?start=2026-03-10&end=2026-03-01", "", "end"},
 		{"uptime bad start", "GET", "/components/{A}/uptime?start=yesterday", "", "start"},
 		{"uptime bad end", "GET", "/components/{A}/uptime?end=2026-13-45", "", "end"},
@@ -967,23 +976,138 @@ func TestAPIV1EditIncidentUpdate(t *testing.T) {
 func TestAPIV1Postmortem(t *testing.T) {
 	env := newTestEnv(t)
 	f := apiSeed(t, env)
-	drafted := apiObject(t, env.mustAPI(200, "PUT", "/incidents/"+f.R+"/postmortem", map[string]any{"postmortem": map[string]any{"body_draft": "A cable was cut."}}))
-	if drafted["postmortem_body"] != "A cable was cut." || drafted["postmortem_published_at"] != nil || drafted["status"] != "resolved" {
-		t.Errorf("draft: body=%v published_at=%v status=%v", drafted["postmortem_body"], drafted["postmortem_published_at"], drafted["status"])
+	pmPath := "/incidents/" + f.R + "/postmortem"
+	// Each step's answer is the postmortem object; want lists the fields
+	// checked, with the incident's status after the step.
+	steps := []struct {
+		name       string
+		method     string
+		path       string
+		body       any
+		advance    time.Duration
+		want       map[string]any
+		wantStatus string
+		wantEvents int
+	}{
+		{
+			name: "draft", method: "PUT", path: pmPath, body: map[string]any{"postmortem": map[string]any{"body_draft": "A cable was cut."}},
+			want: map[string]any{"body": nil, "body_draft": "A cable was cut.", "body_draft_updated_at": "2026-03-10T12:00:00.000Z",
+				"published_at": nil, "created_at": "2026-03-10T12:00:00.000Z"},
+			wantStatus: "resolved",
+		},
+		{
+			name: "old clients send body", method: "PUT", path: pmPath, body: map[string]any{"postmortem": map[string]any{"body": "A cable was cut twice."}},
+			advance: time.Minute,
+			want: map[string]any{"body": nil, "body_draft": "A cable was cut twice.", "body_draft_updated_at": "2026-03-10T12:01:00.000Z",
+				"created_at": "2026-03-10T12:00:00.000Z"},
+			wantStatus: "resolved",
+		},
+		{
+			name: "read", method: "GET", path: pmPath,
+			want:       map[string]any{"body_draft": "A cable was cut twice.", "published_at": nil},
+			wantStatus: "resolved",
+		},
+		{
+			name: "publish", method: "PUT", path: pmPath + "/publish", advance: time.Hour,
+			body: map[string]any{"postmortem": map[string]any{"notify_subscribers": true, "notify_twitter": true, "custom_tweet": "Our postmortem"}},
+			want: map[string]any{"body": "A cable was cut twice.", "body_updated_at": "2026-03-10T13:01:00.000Z", "published_at": "2026-03-10T13:01:00.000Z",
+				"notify_subscribers": true, "notify_twitter": true, "custom_tweet": "Our postmortem", "updated_at": "2026-03-10T13:01:00.000Z"},
+			wantStatus: "postmortem", wantEvents: 1,
+		},
+		{
+			name: "a new draft leaves the published text", method: "PUT", path: pmPath, advance: time.Minute,
+			body:       map[string]any{"postmortem": map[string]any{"body_draft": "Two cables were cut."}},
+			want:       map[string]any{"body": "A cable was cut twice.", "body_draft": "Two cables were cut.", "published_at": "2026-03-10T13:01:00.000Z"},
+			wantStatus: "postmortem",
+		},
+		{
+			name: "revert", method: "PUT", path: pmPath + "/revert",
+			want:       map[string]any{"published_at": nil, "body_draft": "Two cables were cut."},
+			wantStatus: "resolved",
+		},
+		{
+			name: "delete", method: "DELETE", path: pmPath,
+			want:       map[string]any{"body_draft": "Two cables were cut."},
+			wantStatus: "resolved",
+		},
 	}
-	before := len(apiEvents(t, env))
-	env.clock.Advance(time.Hour)
-	published := apiObject(t, env.mustAPI(200, "PUT", "/incidents/"+f.R+"/postmortem/publish", map[string]any{"postmortem": map[string]any{"notify_subscribers": true}}))
-	if published["status"] != "postmortem" || published["postmortem_published_at"] != "2026-03-10T13:00:00.000Z" || published["postmortem_notified_subscribers"] != true {
-		t.Errorf("published: status=%v published_at=%v notified=%v", published["status"], published["postmortem_published_at"], published["postmortem_notified_subscribers"])
+	for _, step := range steps {
+		env.clock.Advance(step.advance)
+		before := len(apiEvents(t, env))
+		got := apiObject(t, env.mustAPI(200, step.method, step.path, step.body))
+		if keys, want := apiKeys(got), apiSorted(v1PostmortemKeys...); !slices.Equal(keys, want) {
+			t.Errorf("%s: keys %v, want %v", step.name, keys, want)
+		}
+		for k, want := range step.want {
+			if got[k] != want {
+				t.Errorf("%s: %s = %v, want %v", step.name, k, got[k], want)
+			}
+		}
+		if key, _ := got["preview_key"].(string); len(key) < 20 {
+			t.Errorf("%s: preview_key %q, want a long random key", step.name, key)
+		}
+		if status := apiString(t, env.mustAPI(200, "GET", "/incidents/"+f.R, nil), "status"); status != step.wantStatus {
+			t.Errorf("%s: incident status %q, want %q", step.name, status, step.wantStatus)
+		}
+		events := apiEvents(t, env)[before:]
+		if len(events) != step.wantEvents {
+			t.Errorf("%s: %d events, want %d", step.name, len(events), step.wantEvents)
+		}
+		for _, ev := range events {
+			if ev.Kind != notifier.PostmortemPublished || ev.IncidentID != f.R {
+				t.Errorf("%s: event %+v, want postmortem_published for %s", step.name, ev, f.R)
+			}
+		}
 	}
-	events := apiEvents(t, env)
-	if len(events) != before+1 || events[len(events)-1].Kind != notifier.PostmortemPublished || events[len(events)-1].IncidentID != f.R {
-		t.Errorf("events after publishing: %+v, want one postmortem_published for %s", events[before:], f.R)
+	apiWantError(t, env.api("GET", pmPath, nil), 404, "")
+
+	env.mustAPI(200, "PUT", pmPath, map[string]any{"postmortem": map[string]any{"body_draft": "  "}})
+	apiWantError(t, env.api("PUT", pmPath+"/publish", nil), 422, "body_draft")
+	env.mustAPI(200, "PUT", pmPath, map[string]any{"postmortem": map[string]any{"body_draft": "Draft"}})
+	apiWantError(t, env.api("PUT", pmPath+"/revert", nil), 422, "postmortem")
+}
+
+// TestPostmortemPreview checks that the public incident page shows the
+// postmortem's draft to whoever has its preview key, and only the
+// published text to anyone else.
+func TestPostmortemPreview(t *testing.T) {
+	env := newTestEnv(t)
+	f := apiSeed(t, env)
+	pmPath := "/incidents/" + f.R + "/postmortem"
+	env.mustAPI(200, "PUT", pmPath, map[string]any{"postmortem": map[string]any{"body_draft": "Published words"}})
+	env.mustAPI(200, "PUT", pmPath+"/publish", nil)
+	key := apiString(t, env.mustAPI(200, "PUT", pmPath, map[string]any{"postmortem": map[string]any{"body_draft": "Draft words"}}), "preview_key")
+
+	tests := []struct {
+		name              string
+		query             string
+		wantIn, wantNotIn string
+		wantCache         string
+	}{
+		{"no key", "", "Published words", "Draft words", ""},
+		{"the key", "?preview_key=" + url.QueryEscape(key), "Draft words", "Published words", "private, no-store"},
+		{"a wrong key", "?preview_key=" + flip(key[0]) + key[1:], "Published words", "Draft words", ""},
 	}
-	reverted := apiObject(t, env.mustAPI(200, "PUT", "/incidents/"+f.R+"/postmortem/revert", nil))
-	if reverted["status"] != "resolved" || reverted["postmortem_published_at"] != nil || reverted["postmortem_body"] != "A cable was cut." {
-		t.Errorf("reverted: status=%v published_at=%v body=%v", reverted["status"], reverted["postmortem_published_at"], reverted["postmortem_body"])
+	t.Run("the console links to the preview", func(t *testing.T) {
+		page := env.newStaff(accounts.Responder).get("/console/incidents/" + f.R)
+		if want := `href="/incidents/` + f.R + `?preview_key=` + key + `"`; !strings.Contains(string(page.Body), want) {
+			t.Errorf("console incident page lacks %s", want)
+		}
+	})
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res := env.do("GET", "/incidents/"+f.R+tc.query, nil)
+			if res.Status != 200 {
+				t.Fatalf("status %d, want 200", res.Status)
+			}
+			body := string(res.Body)
+			if !strings.Contains(body, tc.wantIn) || strings.Contains(body, tc.wantNotIn) {
+				t.Errorf("page: want %q and not %q in\n%s", tc.wantIn, tc.wantNotIn, body)
+			}
+			if got := res.Header.Get("Cache-Control"); tc.wantCache != "" && got != tc.wantCache {
+				t.Errorf("Cache-Control %q, want %q", got, tc.wantCache)
+			}
+		})
 	}
 }
 

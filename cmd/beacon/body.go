@@ -232,9 +232,15 @@ func setPath(node map[string]any, path []string, value string) error {
 	return nil
 }
 
-// paging reads page (from 1) and per_page (or limit) query parameters.
+// maxPage bounds the page number, so that page × per_page stays far from
+// overflowing (10⁹ at most).
+const maxPage = 1_000_000
+
+// paging reads page and per_page (or limit) query parameters. Statuspage
+// counts pages from 1 on most lists and from 0 on others, and clients send
+// either: page 0 and page 1 are both the first page.
 func paging(c *fiber.Ctx, defaultPer int) (offset, limit int, err error) {
-	page, err := queryInt(c, "page", 1, 1, 1_000_000)
+	page, err := queryInt(c, "page", 1, 0, maxPage)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -247,7 +253,7 @@ func paging(c *fiber.Ctx, defaultPer int) (offset, limit int, err error) {
 			return 0, 0, err
 		}
 	}
-	return (page - 1) * per, per, nil
+	return max(page-1, 0) * per, per, nil
 }
 
 func queryInt(c *fiber.Ctx, name string, def, lo, hi int) (int, error) {

@@ -363,6 +363,9 @@ type incidentScreen struct {
 	Reschedule  struct{ From, Until, Name string }
 	Postmortem  string
 	Published   bool
+	// PreviewKey opens the draft on the public incident page; "" before
+	// the first draft.
+	PreviewKey string
 }
 
 // deliveries maps each update of an incident to its notification counts.
@@ -427,7 +430,7 @@ func (a *app) renderIncident(c *fiber.Ctx, status int, view consoleView) error {
 	s, _ := view.Data.(incidentScreen)
 	s.Incident, s.Maintenance, s.Closed, s.Busy = in, in.Kind == incidents.KindMaintenance, in.Status.Closed(), busy
 	s.Impact = string(in.Impact)
-	s.Postmortem, s.Published = in.Postmortem.Body, in.Postmortem.PublishedAt != nil
+	s.Postmortem, s.Published, s.PreviewKey = in.Postmortem.Draft, in.Postmortem.PublishedAt != nil, in.Postmortem.PreviewKey
 	byID := componentsByID(all)
 	var names []string
 	for _, id := range in.ComponentIDs {
@@ -567,7 +570,7 @@ func (a *app) postPostmortem(c *fiber.Ctx) error {
 	switch c.FormValue("action") {
 	case "publish":
 		if _, err = a.incidents.SetPostmortem(ctx, id, c.FormValue("body")); err == nil {
-			_, err = a.incidents.PublishPostmortem(ctx, id, formBool(c, "notify"))
+			_, err = a.incidents.PublishPostmortem(ctx, id, incidents.Publication{NotifySubscribers: formBool(c, "notify")})
 		}
 		msg = "Postmortem published."
 	case "revert":

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"strconv"
 	"time"
 
@@ -33,6 +34,21 @@ type incidentRequest struct {
 	NotifyAtEnd                      opt[bool]     `json:"auto_transition_deliver_notifications_at_end"`
 	Backfilled                       opt[bool]     `json:"backfilled"`
 	BackfillDate                     opt[flexTime] `json:"backfill_date"`
+	// Metadata is kept as given; the incidents package checks that it is
+	// a JSON object.
+	Metadata opt[json.RawMessage] `json:"metadata"`
+}
+
+// metadata is the request's metadata for the incidents package: nil when
+// absent, null when sent as null or "" (which clears it).
+func (req incidentRequest) metadata() json.RawMessage {
+	switch {
+	case !req.Metadata.Set:
+		return nil
+	case req.Metadata.Null:
+		return json.RawMessage("null")
+	}
+	return req.Metadata.V
 }
 
 func (req incidentRequest) automation() incidents.AutomationInput {
@@ -82,6 +98,7 @@ func (a *app) createIncident(c *fiber.Ctx) error {
 		Components: req.statuses(), DeliverNotifications: req.DeliverNotifications.ptr(),
 		ScheduledFor: timeOf(req.ScheduledFor), ScheduledUntil: timeOf(req.ScheduledUntil),
 		Automation: req.automation(), Backfilled: req.Backfilled.V, BackfillDate: timeOf(req.BackfillDate),
+		Metadata: req.metadata(),
 	}
 	in, err := a.incidents.Create(c.UserContext(), n)
 	if err != nil {
@@ -99,7 +116,7 @@ func (a *app) updateIncident(c *fiber.Ctx) error {
 		Name: req.Name.ptr(), Body: req.Body.ptr(), Components: req.statuses(),
 		DeliverNotifications: req.DeliverNotifications.ptr(),
 		ScheduledFor:         timeOf(req.ScheduledFor), ScheduledUntil: timeOf(req.ScheduledUntil),
-		Automation: req.automation(),
+		Automation: req.automation(), Metadata: req.metadata(),
 	}
 	if st := req.Status.ptr(); st != nil {
 		s := incidents.Status(*st)
@@ -216,9 +233,51 @@ func (a *app) editIncidentUpdate(c *fiber.Ctx) error {
 }
 
 type postmortemRequest struct {
-	BodyDraft         opt[string] `json:"body_draft"`
+	BodyDraft opt[string] `json:"body_draft"`
+	// Body is what Beacon took before it kept drafts apart; still
+	// accepted as the draft.
 	Body              opt[string] `json:"body"`
 	NotifySubscribers opt[bool]   `json:"notify_subscribers"`
+	NotifyTwitter     opt[bool]   `json:"notify_twitter"`
+	CustomTweet       opt[string] `json:"custom_tweet"`
+}
+
+// postmortemJSON is Statuspage's postmortem object.
+type postmortemJSON struct {
+	PreviewKey         string  `json:"preview_key"`
+	Body               *string `json:"body"`
+	BodyUpdatedAt      *string `json:"body_updated_at"`
+	BodyDraft          *string `json:"body_draft"`
+	BodyDraftUpdatedAt *string `json:"body_draft_updated_at"`
+	PublishedAt        *string `json:"published_at"`
+	NotifySubscribers  bool    `json:"notify_subscribers"`
+	NotifyTwitter      bool    `json:"notify_twitter"`
+	CustomTweet        *string `json:"custom_tweet"`
+	CreatedAt          *string `json:"created_at"`
+	UpdatedAt          *string `json:"updated_at"`
+}
+
+func (r *renderer) postmortem(p incidents.PostmortemInfo) postmortemJSON {
+	return postmortemJSON{PreviewKey: p.PreviewKey, Body: optString(p.Body), BodyUpdatedAt: r.optTime(p.BodyUpdatedAt),
+		BodyDraft: optString(p.Draft), BodyDraftUpdatedAt: r.optTime(p.DraftUpdatedAt), PublishedAt: r.optTime(p.PublishedAt),
+		NotifySubscribers: p.NotifiedSubscribers, NotifyTwitter: p.NotifyTwitter, CustomTweet: optString(p.CustomTweet),
+		CreatedAt: r.optTime(p.CreatedAt), UpdatedAt: r.optTime(p.UpdatedAt)}
+}
+
+func (a *app) sendPostmortem(c *fiber.Ctx, p incidents.PostmortemInfo) error {
+	r, err := a.renderer(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(r.postmortem(p))
+}
+
+func (a *app) getPostmortem(c *fiber.Ctx) error {
+	p, err := a.incidents.Postmortem(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return a.sendPostmortem(c, p)
 }
 
 func (a *app) setPostmortem(c *fiber.Ctx) error {
@@ -234,7 +293,7 @@ func (a *app) setPostmortem(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return a.sendIncident(c, in)
+	return a.sendPostmortem(c, in.Postmortem)
 }
 
 func (a *app) publishPostmortem(c *fiber.Ctx) error {
@@ -242,11 +301,12 @@ func (a *app) publishPostmortem(c *fiber.Ctx) error {
 	if err := decodeBody(c, "postmortem", &req); err != nil {
 		return err
 	}
-	in, err := a.incidents.PublishPostmortem(c.UserContext(), c.Params("id"), req.NotifySubscribers.V)
+	in, err := a.incidents.PublishPostmortem(c.UserContext(), c.Params("id"), incidents.Publication{
+		NotifySubscribers: req.NotifySubscribers.V, NotifyTwitter: req.NotifyTwitter.V, CustomTweet: req.CustomTweet.V})
 	if err != nil {
 		return err
 	}
-	return a.sendIncident(c, in)
+	return a.sendPostmortem(c, in.Postmortem)
 }
 
 func (a *app) revertPostmortem(c *fiber.Ctx) error {
@@ -254,5 +314,16 @@ func (a *app) revertPostmortem(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return a.sendIncident(c, in)
+	return a.sendPostmortem(c, in.Postmortem)
+}
+
+// deletePostmortem removes the postmortem and answers it as it was, as
+// Statuspage's DELETE answers 200 with the object for everything but
+// components.
+func (a *app) deletePostmortem(c *fiber.Ctx) error {
+	p, err := a.incidents.DeletePostmortem(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return a.sendPostmortem(c, p)
 }

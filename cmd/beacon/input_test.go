@@ -135,8 +135,8 @@ func TestInputWrappedResources(t *testing.T) {
 		{"page unwrapped", "PATCH", "", `{"name":"Acme"}`, "name", "Acme"},
 		{"incident patch wrapped", "PATCH", "/incidents/{I}", `{"incident":{"status":"identified"}}`, "status", "identified"},
 		{"incident patch unwrapped", "PATCH", "/incidents/{I}", `{"status":"identified"}`, "status", "identified"},
-		{"postmortem wrapped", "PUT", "/incidents/{R}/postmortem", `{"postmortem":{"body_draft":"Why"}}`, "postmortem_body", "Why"},
-		{"postmortem unwrapped", "PUT", "/incidents/{R}/postmortem", `{"body_draft":"Why"}`, "postmortem_body", "Why"},
+		{"postmortem wrapped", "PUT", "/incidents/{R}/postmortem", `{"postmortem":{"body_draft":"Why"}}`, "body_draft", "Why"},
+		{"postmortem unwrapped", "PUT", "/incidents/{R}/postmortem", `{"body_draft":"Why"}`, "body_draft", "Why"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -597,7 +597,7 @@ func TestInputPagingOutOfRange(t *testing.T) {
 		query string
 		field string // "" means accepted
 	}{
-		{"page=0", "page"},
+		{"page=0", ""}, // the first page, as page=1
 		{"page=-1", "page"},
 		{"page=abc", "page"},
 		{"page=1.5", "page"},

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/subtle"
 	"fmt"
 	"html"
 	"html/template"
@@ -77,7 +78,10 @@ type incidentView struct {
 	Affected     string // "A, B, and C"
 	Postmortem   template.HTML
 	PostmortemAt *stamp
-	Started      stamp
+	// PostmortemDraft marks Postmortem as an unpublished draft, shown to
+	// staff who opened the page with the postmortem's preview key.
+	PostmortemDraft bool
+	Started         stamp
 }
 
 type componentView struct {
@@ -489,6 +493,14 @@ func (v *pageRender) incidentPage(in incidents.Incident) (*resource, error) {
 	return v.html("incident", incidentPageView{head: v.head(in.Name, false), Incident: iv}, 0)
 }
 
+// incidentPreview is the incident page with the postmortem's draft in
+// place of what is published.
+func (v *pageRender) incidentPreview(in incidents.Incident) (*resource, error) {
+	iv := v.incident(in, true)
+	iv.Postmortem, iv.PostmortemAt, iv.PostmortemDraft = v.markdown(in.Postmortem.Draft), nil, true
+	return v.html("incident", incidentPageView{head: v.head(in.Name, false), Incident: iv}, 0)
+}
+
 // historyPage renders page n (from 1) of the history: historyMonths months
 // per page, newest first.
 func (v *pageRender) historyPage(ctx context.Context, n int) (*resource, error) {
@@ -569,6 +581,16 @@ func (a *app) incidentPage(c *fiber.Ctx) error {
 		return err
 	}
 	id := c.Params("id")
+	if key := c.Query("preview_key"); key != "" {
+		r, ok, err := a.incidentPreview(ctx, s, id, key)
+		if err != nil {
+			return a.notFoundPage(c, err)
+		}
+		if ok {
+			c.Set("X-Robots-Tag", "noindex")
+			return r.send(c, htmlType, []byte("private, no-store"))
+		}
+	}
 	r, err := s.lazy("incident:"+id, func() (*resource, error) {
 		in, err := a.incidents.Get(ctx, id)
 		if err != nil {
@@ -580,6 +602,23 @@ func (a *app) incidentPage(c *fiber.Ctx) error {
 		return a.notFoundPage(c, err)
 	}
 	return r.send(c, htmlType, a.pageCache)
+}
+
+// incidentPreview renders the incident page with the postmortem's draft
+// for whoever has its preview key; ok is false when the key does not match
+// (the visitor gets the ordinary page). Previews are rendered for each
+// request and never cached.
+func (a *app) incidentPreview(ctx context.Context, s *snapshot, id, key string) (r *resource, ok bool, err error) {
+	in, err := a.incidents.Get(ctx, id)
+	if err != nil {
+		return nil, false, err
+	}
+	pm := in.Postmortem
+	if !pm.Exists() || subtle.ConstantTimeCompare([]byte(key), []byte(pm.PreviewKey)) != 1 {
+		return nil, false, nil
+	}
+	r, err = newPageRender(a, s).incidentPreview(in)
+	return r, err == nil, err
 }
 
 func (a *app) historyPage(c *fiber.Ctx) error {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/cors"
@@ -58,6 +59,7 @@ func (a *app) routes() *fiber.App {
 	a.consoleRoutes(app)
 
 	// Management API v1, authenticated by API key; changes are audited.
+	app.Use("/api/v1", stripJSONSuffix)
 	v1 := app.Group("/api/v1", a.auditChanges)
 	v1.Get("/pages", a.requireKey, a.listPages)
 	p := v1.Group("/pages/:page_id", a.requireKey)
@@ -93,7 +95,9 @@ func (a *app) routes() *fiber.App {
 	p.Delete("/incidents/:id", a.deleteIncident)
 	p.Patch("/incidents/:id/incident_updates/:update_id", a.editIncidentUpdate)
 	p.Put("/incidents/:id/incident_updates/:update_id", a.editIncidentUpdate)
+	p.Get("/incidents/:id/postmortem", a.getPostmortem)
 	p.Put("/incidents/:id/postmortem", a.setPostmortem)
+	p.Delete("/incidents/:id/postmortem", a.deletePostmortem)
 	p.Put("/incidents/:id/postmortem/publish", a.publishPostmortem)
 	p.Put("/incidents/:id/postmortem/revert", a.revertPostmortem)
 
@@ -190,6 +194,17 @@ func (a *app) consoleRoutes(app *fiber.App) {
 	s.Use(func(c *fiber.Ctx) error {
 		return a.consoleMessage(c, fiber.StatusNotFound, "Not found", "There is no such console page.")
 	})
+}
+
+// stripJSONSuffix lets every management API path also answer with a .json
+// suffix (/incidents.json, /incidents/{id}.json), as Statuspage's does and
+// older clients send, by routing it as the path without one. Ids never end
+// in ".json" (they are lowercase base32), so no path is taken for another.
+func stripJSONSuffix(c *fiber.Ctx) error {
+	if p := c.Path(); strings.HasSuffix(p, ".json") {
+		c.Path(strings.TrimSuffix(p, ".json"))
+	}
+	return c.Next()
 }
 
 func (a *app) ready(c *fiber.Ctx) error {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/beacon-status/beacon/components"
@@ -111,7 +112,10 @@ type managedIncidentJSON struct {
 	PostmortemBody                            *string `json:"postmortem_body"`
 	PostmortemPublishedAt                     *string `json:"postmortem_published_at"`
 	PostmortemNotifiedSubscribers             bool    `json:"postmortem_notified_subscribers"`
+	PostmortemNotifiedTwitter                 bool    `json:"postmortem_notified_twitter"`
 	PostmortemIgnored                         bool    `json:"postmortem_ignored"`
+	// Metadata is the object staff attached, {} when none.
+	Metadata json.RawMessage `json:"metadata"`
 }
 
 type statusJSON = components.PageStatus
@@ -270,6 +274,11 @@ func (r *renderer) managedIncident(in incidents.Incident) managedIncidentJSON {
 		PostmortemBody:                            optString(in.Postmortem.Body),
 		PostmortemPublishedAt:                     r.optTime(in.Postmortem.PublishedAt),
 		PostmortemNotifiedSubscribers:             in.Postmortem.NotifiedSubscribers,
+		PostmortemNotifiedTwitter:                 in.Postmortem.PublishedAt != nil && in.Postmortem.NotifyTwitter,
+		Metadata:                                  in.Metadata,
+	}
+	if out.Metadata == nil {
+		out.Metadata = json.RawMessage("{}")
 	}
 	return out
 }

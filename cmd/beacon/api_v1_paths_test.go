@@ -1,0 +1,144 @@
+package main
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// TestAPIV1PageNumbers checks that page 0 and page 1 are both the first
+// page, and that page numbers out of range are refused, not overflowed.
+func TestAPIV1PageNumbers(t *testing.T) {
+	env := newTestEnv(t)
+	for _, name := range []string{"One", "Two", "Three"} {
+		env.mustAPI(201, "POST", "/incidents", map[string]any{"incident": map[string]any{"name": name}})
+	}
+	tests := []struct {
+		query     string
+		wantCount int // -1: refused with 422 on page
+	}{
+		{"per_page=2&page=0", 2},
+		{"per_page=2&page=1", 2},
+		{"per_page=2&page=2", 1},
+		{"per_page=1000&page=1000000", 0},
+		{"page=-1", -1},
+		{"page=1000001", -1},
+		{"page=99999999999999999999", -1},
+		{"page=two", -1},
+	}
+	for _, path := range []string{"/incidents", "/components", "/subscribers"} {
+		for _, tc := range tests {
+			t.Run(path+"?"+tc.query, func(t *testing.T) {
+				res := env.api("GET", path+"?"+tc.query, nil)
+				if tc.wantCount < 0 {
+					apiWantError(t, res, 422, "page")
+					return
+				}
+				if res.Status != 200 {
+					t.Fatalf("status %d, want 200; body %s", res.Status, res.Body)
+				}
+				if path == "/incidents" {
+					if got := len(apiArray(t, res)); got != tc.wantCount {
+						t.Errorf("%d incidents, want %d", got, tc.wantCount)
+					}
+				}
+			})
+		}
+	}
+	first := env.mustAPI(200, "GET", "/incidents?per_page=2&page=0", nil)
+	one := env.mustAPI(200, "GET", "/incidents?per_page=2&page=1", nil)
+	if string(first.Body) != string(one.Body) {
+		t.Errorf("page=0 answered %s, page=1 %s; want the same first page", first.Body, one.Body)
+	}
+}
+
+// TestAPIV1JSONSuffix checks a sample of v1 paths with and without .json:
+// the same status and the same body. (The conformance test calls every
+// operation both ways.)
+func TestAPIV1JSONSuffix(t *testing.T) {
+	env := newTestEnv(t)
+	f := apiSeed(t, env)
+	paths := []string{
+		"", "/incidents", "/incidents/{I}", "/incidents/unresolved", "/components", "/components/{A}/uptime",
+		"/component-groups/{G}", "/incidents/{I}/notifications", "/incidents/" + apiMissingID,
+	}
+	for _, p := range paths {
+		t.Run(p, func(t *testing.T) {
+			plain := env.api("GET", f.sub(p), nil)
+			suffixed := env.api("GET", f.sub(p)+".json", nil)
+			if plain.Status != suffixed.Status || string(plain.Body) != string(suffixed.Body) {
+				t.Errorf("with .json: %d %s; without: %d %s", suffixed.Status, suffixed.Body, plain.Status, plain.Body)
+			}
+		})
+	}
+	t.Run("pages list", func(t *testing.T) {
+		res := env.do("GET", "/api/v1/pages.json", nil, "Authorization", "OAuth "+env.key)
+		if res.Status != 200 || len(apiArray(t, res)) != 1 {
+			t.Errorf("GET /api/v1/pages.json: %d %s, want 200 and one page", res.Status, res.Body)
+		}
+	})
+	t.Run("write", func(t *testing.T) {
+		res := env.api("PATCH", "/incidents/"+f.I+".json", map[string]any{"incident": map[string]any{"name": "Renamed"}})
+		if res.Status != 200 || apiString(t, res, "name") != "Renamed" {
+			t.Errorf("PATCH …/incidents/{id}.json: %d %s, want 200 and the new name", res.Status, res.Body)
+		}
+	})
+	t.Run("public pages keep their paths", func(t *testing.T) {
+		if res := env.do("GET", "/incidents/"+f.I+".json", nil); res.Status != 404 {
+			t.Errorf("GET /incidents/{id}.json on the public page: %d, want 404", res.Status)
+		}
+	})
+}
+
+// TestAPIV1IncidentMetadata checks that metadata is kept as given on create
+// and PATCH, answered in the v1 incident and absent from API v2.
+func TestAPIV1IncidentMetadata(t *testing.T) {
+	env := newTestEnv(t)
+	meta := map[string]any{"jira": map[string]any{"issue_id": "OPS-7", "links": []any{"a", map[string]any{"b": 1.5}}}}
+	created := apiObject(t, env.mustAPI(201, "POST", "/incidents", map[string]any{"incident": map[string]any{"name": "Slow", "metadata": meta}}))
+	id := created["id"].(string)
+	if got, want := jsonText(t, created["metadata"]), jsonText(t, meta); got != want {
+		t.Errorf("created metadata %s, want %s", got, want)
+	}
+	tests := []struct {
+		name string
+		body any
+		want string
+	}{
+		{"a PATCH without metadata keeps it", map[string]any{"incident": map[string]any{"name": "Slower"}}, jsonText(t, meta)},
+		{"a PATCH replaces it", map[string]any{"incident": map[string]any{"metadata": map[string]any{"pagerduty": "P1"}}}, `{"pagerduty":"P1"}`},
+		{"form-encoded", "incident[metadata][jira][issue_id]=OPS-8", `{"jira":{"issue_id":"OPS-8"}}`},
+		{"null removes it", map[string]any{"incident": map[string]any{"metadata": nil}}, `{}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var res response
+			if form, ok := tc.body.(string); ok {
+				res = env.api("PATCH", "/incidents/"+id, form, "Content-Type", "application/x-www-form-urlencoded")
+			} else {
+				res = env.api("PATCH", "/incidents/"+id, tc.body)
+			}
+			if res.Status != 200 {
+				t.Fatalf("status %d; body %s", res.Status, res.Body)
+			}
+			got := jsonText(t, apiObject(t, env.mustAPI(200, "GET", "/incidents/"+id, nil))["metadata"])
+			if got != tc.want {
+				t.Errorf("metadata %s, want %s", got, tc.want)
+			}
+		})
+	}
+	for _, in := range env.v2("incidents.json")["incidents"].([]any) {
+		if _, ok := in.(map[string]any)["metadata"]; ok {
+			t.Errorf("API v2 incident carries metadata: %v", in)
+		}
+	}
+}
+
+// jsonText is v encoded as compact JSON.
+func jsonText(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

@@ -1,0 +1,525 @@
+package main
+
+import (
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The management API v1 conformance test: every v1 operation Beacon serves
+// (read from the app's own route table, so a new route cannot be missed) is
+// called with a valid request on a real app and SQLite file, with and
+// without a .json suffix, and its status code and the field names of its
+// answer are checked against Statuspage's (reference/statuspage.md §1(f)–(g))
+// and the v1 object shapes Beacon uses.
+
+// v1Shape is the JSON object a v1 operation answers: exactly Keys, plus any
+// of Optional, with the objects (or lists of objects) under Nested keys of
+// their own shapes.
+type v1Shape struct {
+	Name     string
+	Keys     []string
+	Optional []string
+	Nested   map[string]*v1Shape
+}
+
+// The v1 objects. Where Statuspage's object has fields Beacon does not keep,
+// they are named in a comment: the check is exact on what Beacon answers.
+var (
+	v1AffectedShape = &v1Shape{Name: "affected component", Keys: []string{"code", "name", "old_status", "new_status"}}
+
+	// v1ComponentShape is the component of reference §1(a), which the v1
+	// API shares; groups in the list carry their members' ids.
+	v1ComponentShape = &v1Shape{Name: "component",
+		Keys: []string{"id", "name", "status", "created_at", "updated_at", "position", "description", "showcase",
+			"start_date", "group_id", "page_id", "group", "only_show_if_degraded"},
+		Optional: []string{"components"}}
+
+	v1GroupShape = &v1Shape{Name: "component group",
+		Keys: []string{"id", "page_id", "name", "description", "components", "position", "created_at", "updated_at"}}
+
+	v1UpdateShape = &v1Shape{Name: "incident update",
+		Keys: []string{"id", "status", "body", "incident_id", "created_at", "updated_at", "display_at",
+			"affected_components", "deliver_notifications", "custom_tweet", "tweet_id"},
+		Nested: map[string]*v1Shape{"affected_components": v1AffectedShape}}
+
+	// v1IncidentShape is the v2 incident plus the fields the management
+	// API still returns (§1(a)), the create body's automation flags and
+	// metadata (§1(f)).
+	v1IncidentShape = &v1Shape{Name: "incident",
+		Keys: []string{
+			// v2 (§1(a))
+			"id", "name", "status", "created_at", "updated_at", "monitoring_at", "resolved_at", "impact",
+			"shortlink", "started_at", "page_id", "incident_updates", "components",
+			// management only (§1(a))
+			"postmortem_body", "postmortem_ignored", "postmortem_published_at", "postmortem_notified_subscribers",
+			"postmortem_notified_twitter", "backfilled", "scheduled_for", "scheduled_until", "scheduled_remind_prior",
+			"scheduled_reminded_at", "impact_override", "scheduled_auto_in_progress", "scheduled_auto_completed",
+			// the create body's fields (§1(f))
+			"auto_transition_to_maintenance_state", "auto_transition_to_operational_state",
+			"auto_transition_deliver_notifications_at_start", "auto_transition_deliver_notifications_at_end",
+			"metadata",
+		},
+		Nested: map[string]*v1Shape{"incident_updates": v1UpdateShape, "components": v1ComponentShape}}
+
+	// v1TemplateShape: §1(f)'s template fields plus id and times.
+	v1TemplateShape = &v1Shape{Name: "incident template",
+		Keys: []string{"id", "name", "title", "body", "group_id", "update_status", "should_tweet",
+			"should_send_notifications", "components", "created_at", "updated_at"},
+		Nested: map[string]*v1Shape{"components": v1ComponentShape}}
+
+	// v1SubscriberShape is Beacon's subscriber: Statuspage's (§1(c)) with
+	// Beacon's state, without the Slack and audience-specific fields
+	// obfuscated_channel_name, workspace_name and page_access_user_id
+	// (Beacon has neither Slack subscribers nor private pages). A webhook
+	// subscriber's creation also shows its signing secret, once.
+	v1SubscriberShape = &v1Shape{Name: "subscriber",
+		Keys: []string{"id", "mode", "email", "endpoint", "phone_number", "phone_country", "display_phone_number",
+			"state", "quarantined_at", "purge_at", "components", "created_at", "skip_confirmation_notification"},
+		Optional: []string{"signing_secret"}}
+
+	// v1PageShape is the subset of Statuspage's page (§1(f)) Beacon keeps,
+	// plus its logo_url and accent_color. Not kept: page_description,
+	// headline, branding, subdomain, domain, hidden_from_search, the allow_*
+	// flags, notifications_from_email, notifications_email_footer,
+	// activity_score, twitter_username, viewers_must_be_team_members,
+	// ip_restrictions, city, state, country, the css_* colours and the logos.
+	v1PageShape = &v1Shape{Name: "page",
+		Keys: []string{"id", "created_at", "updated_at", "name", "url", "time_zone", "support_url", "logo_url", "accent_color"}}
+
+	v1PostmortemShape = &v1Shape{Name: "postmortem", Keys: v1PostmortemKeys}
+
+	v1UptimeShape = &v1Shape{Name: "uptime",
+		Keys: []string{"range_start", "range_end", "uptime_percentage", "major_outage", "partial_outage",
+			"warnings", "id", "name", "related_events"},
+		Nested: map[string]*v1Shape{"related_events": {Name: "related event", Keys: []string{"id", "name"}}}}
+
+	// v1NotificationsShape is Beacon's own delivery report of an incident
+	// (no Statuspage counterpart).
+	v1NotificationsShape = &v1Shape{Name: "notification stats",
+		Keys:     []string{"event_id", "kind", "fanned_out", "channels", "recent_failures"},
+		Optional: []string{"update_id"}}
+
+	// v1ImportShape is Beacon's own CSV import answer.
+	v1ImportShape = &v1Shape{Name: "import", Keys: []string{"created", "existing"}}
+
+	// v1CountShape and v1HistogramShape: §1(g), per subscriber type.
+	v1CountShape     = &v1Shape{Name: "subscriber count", Keys: v1SubscriberTypes}
+	v1HistogramShape = &v1Shape{Name: "subscriber histogram", Keys: v1SubscriberTypes, Nested: perType(
+		// Beacon also counts those who left.
+		&v1Shape{Name: "histogram entry", Keys: []string{"active", "unconfirmed", "quarantined", "total"}, Optional: []string{"unsubscribed"}})}
+
+	v1EmbedConfigShape = &v1Shape{Name: "status embed config",
+		Keys: []string{"page_id", "position", "incident_background_color", "incident_text_color",
+			"maintenance_background_color", "maintenance_text_color"}}
+)
+
+// v1PostmortemKeys are the fields of Statuspage's postmortem object (§1(g)).
+var v1PostmortemKeys = []string{"preview_key", "body", "body_updated_at", "body_draft", "body_draft_updated_at",
+	"published_at", "notify_subscribers", "notify_twitter", "custom_tweet", "created_at", "updated_at"}
+
+// v1SubscriberTypes are the subscriber types Statuspage counts (§1(g)).
+var v1SubscriberTypes = []string{"email", "sms", "webhook", "integration_partner", "slack", "teams"}
+
+// perType maps every subscriber type to s.
+func perType(s *v1Shape) map[string]*v1Shape {
+	out := map[string]*v1Shape{}
+	for _, typ := range v1SubscriberTypes {
+		out[typ] = s
+	}
+	return out
+}
+
+// checkV1Shape reports every missing and unexpected key of v (a JSON
+// object, or with list a JSON array of them) and of its nested objects.
+func checkV1Shape(t *testing.T, where string, v any, s *v1Shape, list bool) {
+	t.Helper()
+	if list {
+		items, ok := v.([]any)
+		if !ok {
+			t.Errorf("%s: got %T, want a list of %s", where, v, s.Name)
+			return
+		}
+		for i, item := range items {
+			checkV1Shape(t, where+"["+strconv.Itoa(i)+"]", item, s, false)
+		}
+		return
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		t.Errorf("%s: got %T, want a %s object", where, v, s.Name)
+		return
+	}
+	var missing, extra []string
+	for _, k := range s.Keys {
+		if _, ok := m[k]; !ok {
+			missing = append(missing, k)
+		}
+	}
+	for k := range m {
+		if !slices.Contains(s.Keys, k) && !slices.Contains(s.Optional, k) {
+			extra = append(extra, k)
+		}
+	}
+	sort.Strings(extra)
+	if len(missing) > 0 || len(extra) > 0 {
+		t.Errorf("%s: %s keys missing %v, unexpected %v", where, s.Name, missing, extra)
+	}
+	for k, ns := range s.Nested {
+		switch nv := m[k].(type) {
+		case nil:
+		case []any:
+			checkV1Shape(t, where+"."+k, nv, ns, true)
+		default:
+			checkV1Shape(t, where+"."+k, nv, ns, false)
+		}
+	}
+}
+
+// v1Fixture is apiSeed's page plus a subscriber S and an incident template
+// T; {P} is the page id, and IS a subscriber of incident I when a case's
+// prep makes one.
+type v1Fixture struct {
+	apiFixture
+	P, S, T, IS string
+}
+
+func v1Seed(t *testing.T, env *testEnv) v1Fixture {
+	t.Helper()
+	f := v1Fixture{apiFixture: apiSeed(t, env), P: env.pageID}
+	f.S = apiString(t, env.mustAPI(201, "POST", "/subscribers", map[string]any{"subscriber": map[string]any{
+		"email": "ops@example.com", "skip_confirmation_notification": true}}), "id")
+	f.T = apiString(t, env.mustAPI(201, "POST", "/incident_templates", map[string]any{"template": map[string]any{
+		"name": "Slow", "title": "Slow API", "body": "We are looking into it."}}), "id")
+	return f
+}
+
+func (f v1Fixture) sub(s string) string {
+	return strings.NewReplacer("{P}", f.P, "{S}", f.S, "{T}", f.T, "{IS}", f.IS).Replace(f.apiFixture.sub(s))
+}
+
+// Concurrent work whose routes or answers the cases marked with it wait
+// for; on a branch without it those cases fail (or, for routes not served
+// yet, are skipped).
+const (
+	pendingSubscribers         = "subscribers: bulk 201, PATCH /subscribers/{id}, unsubscribed, count and histogram per type"
+	pendingIncidentSubscribers = "incident subscribers"
+	pendingEmbed               = "status embed config"
+)
+
+// v1Case is one operation: the route as registered (method and path below
+// /api/v1) and a valid request to it.
+type v1Case struct {
+	route string
+	path  string // the request's path below /api/v1, with fixture placeholders
+	body  string // with fixture placeholders; "" sends none
+	prep  func(t *testing.T, env *testEnv, f *v1Fixture)
+	want  int
+	shape *v1Shape // nil: any JSON (or, with csv, no JSON at all)
+	list  bool     // a JSON list of shape
+	csv   bool
+	// missing is the same request naming an unknown id: it must answer 404.
+	missing string
+	// malformed sends a body that is not JSON: it must answer 400.
+	malformed bool
+	// invalid is a JSON body with a bad field, which must answer 422 naming
+	// invalidField.
+	invalid, invalidField string
+	// pending names the concurrent work the case waits for.
+	pending string
+}
+
+const v1Missing = "zzzzzzzzzzzz"
+
+// v1Cases lists every v1 operation.
+func v1Cases() []v1Case {
+	pm := func(t *testing.T, env *testEnv, f *v1Fixture) {
+		env.mustAPI(200, "PUT", "/incidents/"+f.R+"/postmortem", map[string]any{"postmortem": map[string]any{"body_draft": "A cable was cut."}})
+	}
+	published := func(t *testing.T, env *testEnv, f *v1Fixture) {
+		pm(t, env, f)
+		env.mustAPI(200, "PUT", "/incidents/"+f.R+"/postmortem/publish", nil)
+	}
+	incidentSubscriber := func(t *testing.T, env *testEnv, f *v1Fixture) {
+		f.IS = apiString(t, env.mustAPI(201, "POST", "/incidents/"+f.I+"/subscribers", map[string]any{"subscriber": map[string]any{
+			"email": "follow@example.com", "skip_confirmation_notification": true}}), "id")
+	}
+	activeMaintenance := func(t *testing.T, env *testEnv, f *v1Fixture) {
+		now := env.clock.Now()
+		env.mustAPI(201, "POST", "/incidents", map[string]any{"incident": map[string]any{"name": "Failover", "status": "in_progress",
+			"scheduled_for": now.Add(-time.Hour).Format(time.RFC3339), "scheduled_until": now.Add(time.Hour).Format(time.RFC3339)}})
+	}
+	unsubscribed := func(t *testing.T, env *testEnv, f *v1Fixture) {
+		env.mustAPI(200, "DELETE", "/subscribers/"+f.S, nil)
+	}
+	return []v1Case{
+		{route: "GET /pages", path: "/pages", want: 200, shape: v1PageShape, list: true},
+		{route: "GET /pages/:page_id", path: "/pages/{P}", want: 200, shape: v1PageShape},
+		{route: "PATCH /pages/:page_id", path: "/pages/{P}", body: `{"page":{"name":"Acme"}}`, want: 200, shape: v1PageShape,
+			malformed: true, invalid: `{"page":{"time_zone":"Mars/Olympus_Mons"}}`, invalidField: "time_zone"},
+		{route: "PUT /pages/:page_id", path: "/pages/{P}", body: `{"page":{"name":"Acme"}}`, want: 200, shape: v1PageShape, malformed: true},
+
+		{route: "GET /pages/:page_id/components", path: "/pages/{P}/components", want: 200, shape: v1ComponentShape, list: true},
+		{route: "POST /pages/:page_id/components", path: "/pages/{P}/components", body: `{"component":{"name":"CDN"}}`, want: 201, shape: v1ComponentShape,
+			malformed: true, invalid: `{"component":{"name":"x","status":"on_fire"}}`, invalidField: "status"},
+		{route: "GET /pages/:page_id/components/:id", path: "/pages/{P}/components/{A}", want: 200, shape: v1ComponentShape,
+			missing: "/pages/{P}/components/" + v1Missing},
+		{route: "PATCH /pages/:page_id/components/:id", path: "/pages/{P}/components/{A}", body: `{"component":{"status":"major_outage"}}`, want: 200,
+			shape: v1ComponentShape, missing: "/pages/{P}/components/" + v1Missing, malformed: true},
+		{route: "PUT /pages/:page_id/components/:id", path: "/pages/{P}/components/{A}", body: `{"component":{"name":"API v2"}}`, want: 200,
+			shape: v1ComponentShape, missing: "/pages/{P}/components/" + v1Missing, malformed: true},
+		{route: "DELETE /pages/:page_id/components/:id", path: "/pages/{P}/components/{A}", want: 204,
+			missing: "/pages/{P}/components/" + v1Missing},
+		{route: "GET /pages/:page_id/components/:id/uptime", path: "/pages/{P}/components/{A}/uptime", want: 200, shape: v1UptimeShape,
+			missing: "/pages/{P}/components/" + v1Missing + "/uptime"},
+
+		{route: "GET /pages/:page_id/component-groups", path: "/pages/{P}/component-groups", want: 200, shape: v1GroupShape, list: true},
+		{route: "POST /pages/:page_id/component-groups", path: "/pages/{P}/component-groups", body: `{"component_group":{"name":"Backend","components":["{A}"]}}`,
+			want: 201, shape: v1GroupShape, malformed: true, invalid: `{"component_group":{"name":"x","components":["{G}"]}}`, invalidField: "components"},
+		{route: "GET /pages/:page_id/component-groups/:id", path: "/pages/{P}/component-groups/{G}", want: 200, shape: v1GroupShape,
+			missing: "/pages/{P}/component-groups/" + v1Missing},
+		{route: "PATCH /pages/:page_id/component-groups/:id", path: "/pages/{P}/component-groups/{G}", body: `{"component_group":{"name":"Web tier"}}`,
+			want: 200, shape: v1GroupShape, missing: "/pages/{P}/component-groups/" + v1Missing, malformed: true},
+		{route: "PUT /pages/:page_id/component-groups/:id", path: "/pages/{P}/component-groups/{G}", body: `{"component_group":{"name":"Web tier"}}`,
+			want: 200, shape: v1GroupShape, missing: "/pages/{P}/component-groups/" + v1Missing, malformed: true},
+		{route: "DELETE /pages/:page_id/component-groups/:id", path: "/pages/{P}/component-groups/{G}", want: 200, shape: v1GroupShape,
+			missing: "/pages/{P}/component-groups/" + v1Missing},
+		{route: "GET /pages/:page_id/component-groups/:id/uptime", path: "/pages/{P}/component-groups/{G}/uptime", want: 200, shape: v1UptimeShape,
+			missing: "/pages/{P}/component-groups/" + v1Missing + "/uptime"},
+
+		{route: "GET /pages/:page_id/incidents", path: "/pages/{P}/incidents?page=0&per_page=2", want: 200, shape: v1IncidentShape, list: true},
+		{route: "POST /pages/:page_id/incidents", path: "/pages/{P}/incidents",
+			body: `{"incident":{"name":"Slow","components":{"{A}":"degraded_performance"},"metadata":{"jira":{"issue_id":"OPS-1"}}}}`,
+			want: 201, shape: v1IncidentShape, malformed: true, invalid: `{"incident":{"name":"x","metadata":[1]}}`, invalidField: "metadata"},
+		{route: "GET /pages/:page_id/incidents/unresolved", path: "/pages/{P}/incidents/unresolved", want: 200, shape: v1IncidentShape, list: true},
+		{route: "GET /pages/:page_id/incidents/upcoming", path: "/pages/{P}/incidents/upcoming", want: 200, shape: v1IncidentShape, list: true},
+		{route: "GET /pages/:page_id/incidents/scheduled", path: "/pages/{P}/incidents/scheduled", want: 200, shape: v1IncidentShape, list: true},
+		{route: "GET /pages/:page_id/incidents/active_maintenance", path: "/pages/{P}/incidents/active_maintenance", prep: activeMaintenance, want: 200, shape: v1IncidentShape, list: true},
+		{route: "GET /pages/:page_id/incidents/:id", path: "/pages/{P}/incidents/{I}", want: 200, shape: v1IncidentShape,
+			missing: "/pages/{P}/incidents/" + v1Missing},
+		{route: "PATCH /pages/:page_id/incidents/:id", path: "/pages/{P}/incidents/{I}", body: `{"incident":{"status":"identified","metadata":{"a":1}}}`,
+			want: 200, shape: v1IncidentShape, missing: "/pages/{P}/incidents/" + v1Missing, malformed: true,
+			invalid: `{"incident":{"status":"exploded"}}`, invalidField: "status"},
+		{route: "PUT /pages/:page_id/incidents/:id", path: "/pages/{P}/incidents/{I}", body: `{"incident":{"status":"identified"}}`,
+			want: 200, shape: v1IncidentShape, missing: "/pages/{P}/incidents/" + v1Missing, malformed: true},
+		{route: "DELETE /pages/:page_id/incidents/:id", path: "/pages/{P}/incidents/{I}", want: 200, shape: v1IncidentShape,
+			missing: "/pages/{P}/incidents/" + v1Missing},
+		{route: "PATCH /pages/:page_id/incidents/:id/incident_updates/:update_id", path: "/pages/{P}/incidents/{I}/incident_updates/{U}",
+			body: `{"incident_update":{"body":"Fixed text"}}`, want: 200, shape: v1UpdateShape,
+			missing: "/pages/{P}/incidents/{I}/incident_updates/" + v1Missing, malformed: true,
+			invalid: `{"incident_update":{"body":"  "}}`, invalidField: "body"},
+		{route: "PUT /pages/:page_id/incidents/:id/incident_updates/:update_id", path: "/pages/{P}/incidents/{I}/incident_updates/{U}",
+			body: `{"incident_update":{"body":"Fixed text"}}`, want: 200, shape: v1UpdateShape,
+			missing: "/pages/{P}/incidents/" + v1Missing + "/incident_updates/{U}", malformed: true},
+		{route: "GET /pages/:page_id/incidents/:id/postmortem", path: "/pages/{P}/incidents/{R}/postmortem", prep: pm, want: 200,
+			shape: v1PostmortemShape, missing: "/pages/{P}/incidents/{I}/postmortem"},
+		{route: "PUT /pages/:page_id/incidents/:id/postmortem", path: "/pages/{P}/incidents/{R}/postmortem",
+			body: `{"postmortem":{"body_draft":"Root cause"}}`, want: 200, shape: v1PostmortemShape,
+			missing: "/pages/{P}/incidents/" + v1Missing + "/postmortem", malformed: true},
+		{route: "DELETE /pages/:page_id/incidents/:id/postmortem", path: "/pages/{P}/incidents/{R}/postmortem", prep: published, want: 200,
+			shape: v1PostmortemShape, missing: "/pages/{P}/incidents/{I}/postmortem"},
+		{route: "PUT /pages/:page_id/incidents/:id/postmortem/publish", path: "/pages/{P}/incidents/{R}/postmortem/publish", prep: pm,
+			body: `{"postmortem":{"notify_subscribers":false,"notify_twitter":false,"custom_tweet":""}}`, want: 200, shape: v1PostmortemShape,
+			missing: "/pages/{P}/incidents/{I}/postmortem/publish", malformed: true},
+		{route: "PUT /pages/:page_id/incidents/:id/postmortem/revert", path: "/pages/{P}/incidents/{R}/postmortem/revert", prep: published,
+			want: 200, shape: v1PostmortemShape, missing: "/pages/{P}/incidents/" + v1Missing + "/postmortem/revert"},
+		{route: "GET /pages/:page_id/incidents/:id/notifications", path: "/pages/{P}/incidents/{I}/notifications", want: 200,
+			shape: v1NotificationsShape, list: true, missing: "/pages/{P}/incidents/" + v1Missing + "/notifications"},
+
+		{route: "GET /pages/:page_id/incident_templates", path: "/pages/{P}/incident_templates", want: 200, shape: v1TemplateShape, list: true},
+		{route: "POST /pages/:page_id/incident_templates", path: "/pages/{P}/incident_templates",
+			body: `{"template":{"name":"Down","title":"API down","component_ids":["{A}"]}}`, want: 201, shape: v1TemplateShape, malformed: true},
+		{route: "GET /pages/:page_id/incident_templates/:id", path: "/pages/{P}/incident_templates/{T}", want: 200, shape: v1TemplateShape,
+			missing: "/pages/{P}/incident_templates/" + v1Missing},
+		{route: "PATCH /pages/:page_id/incident_templates/:id", path: "/pages/{P}/incident_templates/{T}", body: `{"template":{"title":"Very slow"}}`,
+			want: 200, shape: v1TemplateShape, missing: "/pages/{P}/incident_templates/" + v1Missing, malformed: true},
+		{route: "PUT /pages/:page_id/incident_templates/:id", path: "/pages/{P}/incident_templates/{T}", body: `{"template":{"title":"Very slow"}}`,
+			want: 200, shape: v1TemplateShape, missing: "/pages/{P}/incident_templates/" + v1Missing, malformed: true},
+		{route: "DELETE /pages/:page_id/incident_templates/:id", path: "/pages/{P}/incident_templates/{T}", want: 200, shape: v1TemplateShape,
+			missing: "/pages/{P}/incident_templates/" + v1Missing},
+
+		{route: "GET /pages/:page_id/subscribers", path: "/pages/{P}/subscribers?page=0", want: 200, shape: v1SubscriberShape, list: true},
+		{route: "POST /pages/:page_id/subscribers", path: "/pages/{P}/subscribers", body: `{"subscriber":{"email":"new@example.com"}}`,
+			want: 201, shape: v1SubscriberShape, malformed: true},
+		{route: "GET /pages/:page_id/subscribers/:id", path: "/pages/{P}/subscribers/{S}", want: 200, shape: v1SubscriberShape,
+			missing: "/pages/{P}/subscribers/" + v1Missing},
+		{route: "DELETE /pages/:page_id/subscribers/:id", path: "/pages/{P}/subscribers/{S}", want: 200, shape: v1SubscriberShape,
+			missing: "/pages/{P}/subscribers/" + v1Missing},
+		{route: "GET /pages/:page_id/subscribers/export", path: "/pages/{P}/subscribers/export", want: 200, csv: true},
+		{route: "POST /pages/:page_id/subscribers/import", path: "/pages/{P}/subscribers/import",
+			body: "mode,address\nemail,imported@example.com\n", want: 201, shape: v1ImportShape},
+		{route: "GET /pages/:page_id/subscribers/count", path: "/pages/{P}/subscribers/count", want: 200, shape: v1CountShape,
+			pending: pendingSubscribers},
+		{route: "GET /pages/:page_id/subscribers/histogram_by_state", path: "/pages/{P}/subscribers/histogram_by_state", want: 200,
+			shape: v1HistogramShape, pending: pendingSubscribers},
+		{route: "POST /pages/:page_id/subscribers/unsubscribe", path: "/pages/{P}/subscribers/unsubscribe",
+			body: `{"subscribers":["{S}"],"skip_unsubscription_notification":true}`, want: 201, malformed: true, pending: pendingSubscribers},
+		{route: "POST /pages/:page_id/subscribers/reactivate", path: "/pages/{P}/subscribers/reactivate",
+			body: `{"subscribers":"{S}"}`, want: 201, malformed: true, pending: pendingSubscribers},
+		{route: "POST /pages/:page_id/subscribers/resend_confirmation", path: "/pages/{P}/subscribers/resend_confirmation",
+			body: `{"subscribers":"all","type":"email"}`, want: 201, malformed: true, pending: pendingSubscribers},
+		{route: "PATCH /pages/:page_id/subscribers/:id", path: "/pages/{P}/subscribers/{S}", body: `{"component_ids":["{A}"]}`, want: 200,
+			shape: v1SubscriberShape, missing: "/pages/{P}/subscribers/" + v1Missing, malformed: true, pending: pendingSubscribers},
+		{route: "POST /pages/:page_id/subscribers/:id/resend_confirmation", path: "/pages/{P}/subscribers/{S}/resend_confirmation", want: 201,
+			missing: "/pages/{P}/subscribers/" + v1Missing + "/resend_confirmation", pending: pendingSubscribers},
+		{route: "GET /pages/:page_id/subscribers/unsubscribed", path: "/pages/{P}/subscribers/unsubscribed?page=0", prep: unsubscribed, want: 200,
+			shape: v1SubscriberShape, list: true, pending: pendingSubscribers},
+
+		{route: "GET /pages/:page_id/incidents/:id/subscribers", path: "/pages/{P}/incidents/{I}/subscribers", prep: incidentSubscriber, want: 200,
+			shape: v1SubscriberShape, list: true, missing: "/pages/{P}/incidents/" + v1Missing + "/subscribers", pending: pendingIncidentSubscribers},
+		{route: "POST /pages/:page_id/incidents/:id/subscribers", path: "/pages/{P}/incidents/{I}/subscribers",
+			body: `{"subscriber":{"email":"follow@example.com","skip_confirmation_notification":true}}`, want: 201, shape: v1SubscriberShape,
+			missing: "/pages/{P}/incidents/" + v1Missing + "/subscribers", malformed: true, pending: pendingIncidentSubscribers},
+		{route: "GET /pages/:page_id/incidents/:id/subscribers/:subscriber_id", path: "/pages/{P}/incidents/{I}/subscribers/{IS}", prep: incidentSubscriber,
+			want: 200, shape: v1SubscriberShape, missing: "/pages/{P}/incidents/{I}/subscribers/" + v1Missing, pending: pendingIncidentSubscribers},
+		{route: "DELETE /pages/:page_id/incidents/:id/subscribers/:subscriber_id", path: "/pages/{P}/incidents/{I}/subscribers/{IS}", prep: incidentSubscriber,
+			want: 200, shape: v1SubscriberShape, missing: "/pages/{P}/incidents/{I}/subscribers/" + v1Missing, pending: pendingIncidentSubscribers},
+		{route: "POST /pages/:page_id/incidents/:id/subscribers/:subscriber_id/resend_confirmation", prep: incidentSubscriber,
+			path: "/pages/{P}/incidents/{I}/subscribers/{IS}/resend_confirmation", want: 201,
+			missing: "/pages/{P}/incidents/{I}/subscribers/" + v1Missing + "/resend_confirmation", pending: pendingIncidentSubscribers},
+
+		{route: "GET /pages/:page_id/status_embed_config", path: "/pages/{P}/status_embed_config", want: 200, shape: v1EmbedConfigShape,
+			pending: pendingEmbed},
+		{route: "PATCH /pages/:page_id/status_embed_config", path: "/pages/{P}/status_embed_config",
+			body: `{"status_embed_config":{"position":"bottom-left","incident_background_color":"#aa0000"}}`, want: 200, shape: v1EmbedConfigShape,
+			malformed: true, invalid: `{"status_embed_config":{"position":"middle"}}`, invalidField: "position", pending: pendingEmbed},
+		{route: "PUT /pages/:page_id/status_embed_config", path: "/pages/{P}/status_embed_config",
+			body: `{"status_embed_config":{"position":"top-right"}}`, want: 200, shape: v1EmbedConfigShape, malformed: true, pending: pendingEmbed},
+	}
+}
+
+// v1Routes returns the v1 operations the app serves, as "METHOD path"
+// below /api/v1 (HEAD, which Fiber adds to every GET, left out).
+func v1Routes(env *testEnv) map[string]bool {
+	out := map[string]bool{}
+	for _, r := range env.fiber.GetRoutes(true) {
+		if r.Method == "HEAD" || !strings.HasPrefix(r.Path, "/api/v1/") {
+			continue
+		}
+		out[r.Method+" "+strings.TrimPrefix(r.Path, "/api/v1")] = true
+	}
+	return out
+}
+
+// TestV1ConformanceCoversEveryRoute fails when a served v1 route has no
+// case, or a case (not waiting for concurrent work) names a route that is
+// not served.
+func TestV1ConformanceCoversEveryRoute(t *testing.T) {
+	served := v1Routes(newTestEnv(t))
+	cased := map[string]bool{}
+	for _, tc := range v1Cases() {
+		if cased[tc.route] {
+			t.Errorf("two cases for %s", tc.route)
+		}
+		cased[tc.route] = true
+		if !served[tc.route] && tc.pending == "" {
+			t.Errorf("case %s names a route the app does not serve", tc.route)
+		}
+	}
+	var uncovered []string
+	for r := range served {
+		if !cased[r] {
+			uncovered = append(uncovered, r)
+		}
+	}
+	sort.Strings(uncovered)
+	for _, r := range uncovered {
+		t.Errorf("v1 route %s has no case in v1Cases", r)
+	}
+}
+
+// TestV1Conformance calls every operation as its case says, once as is and
+// once with a .json suffix, each on a fresh page.
+func TestV1Conformance(t *testing.T) {
+	served := v1Routes(newTestEnv(t))
+	for _, tc := range v1Cases() {
+		t.Run(tc.route, func(t *testing.T) {
+			if !served[tc.route] {
+				t.Skipf("not served on this branch yet (waits for %s)", tc.pending)
+			}
+			t.Parallel()
+			for _, suffix := range []string{"", ".json"} {
+				t.Run("suffix="+suffix, func(t *testing.T) {
+					env := newTestEnv(t)
+					f := v1Seed(t, env)
+					if tc.prep != nil {
+						tc.prep(t, env, &f)
+					}
+					method, _, _ := strings.Cut(tc.route, " ")
+					if suffix == "" {
+						v1CheckErrors(t, env, f, tc, method)
+					}
+					v1CheckCall(t, env, f, tc, method, suffix)
+				})
+			}
+		})
+	}
+}
+
+// v1Request sends an authenticated request to path below /api/v1, with
+// suffix added to its path (before any query).
+func v1Request(env *testEnv, method, path, suffix, body string) response {
+	env.t.Helper()
+	p, q, hasQuery := strings.Cut(path, "?")
+	target := "/api/v1" + p + suffix
+	if hasQuery {
+		target += "?" + q
+	}
+	var b any
+	if body != "" {
+		b = body
+	}
+	return env.do(method, target, b, "Authorization", "OAuth "+env.key, "Content-Type", "application/json")
+}
+
+// v1CheckErrors checks the case's unknown-id, malformed and invalid
+// requests; each must change nothing, so they run before the valid one.
+func v1CheckErrors(t *testing.T, env *testEnv, f v1Fixture, tc v1Case, method string) {
+	t.Helper()
+	if tc.missing != "" {
+		apiWantError(t, v1Request(env, method, f.sub(tc.missing), "", f.sub(tc.body)), 404, "")
+	}
+	if tc.malformed {
+		apiWantError(t, v1Request(env, method, f.sub(tc.path), "", `{"oops":`), 400, "")
+	}
+	if tc.invalid != "" {
+		apiWantError(t, v1Request(env, method, f.sub(tc.path), "", f.sub(tc.invalid)), 422, tc.invalidField)
+	}
+}
+
+// v1CheckCall sends the case's valid request and checks the answer.
+func v1CheckCall(t *testing.T, env *testEnv, f v1Fixture, tc v1Case, method, suffix string) {
+	t.Helper()
+	res := v1Request(env, method, f.sub(tc.path), suffix, f.sub(tc.body))
+	if res.Status != tc.want {
+		t.Fatalf("%s %s%s: status %d, want %d; body %s", method, tc.path, suffix, res.Status, tc.want, res.Body)
+	}
+	ct := res.Header.Get("Content-Type")
+	switch {
+	case tc.want == 204:
+		if len(res.Body) != 0 {
+			t.Errorf("204 with body %q, want none", res.Body)
+		}
+	case tc.csv:
+		if !strings.HasPrefix(ct, "text/csv") {
+			t.Errorf("Content-Type %q, want text/csv", ct)
+		}
+	default:
+		if !strings.HasPrefix(ct, "application/json") {
+			t.Errorf("Content-Type %q, want application/json", ct)
+		}
+		var v any
+		res.JSON(t, &v)
+		if tc.shape != nil {
+			checkV1Shape(t, tc.route+suffix, v, tc.shape, tc.list)
+		}
+		if tc.list {
+			if items, _ := v.([]any); len(items) == 0 {
+				t.Errorf("empty list: the fixture should give every list an item to check")
+			}
+		}
+	}
+}
