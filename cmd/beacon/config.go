@@ -40,7 +40,7 @@ type Config struct {
 		AccountSID, AuthToken, From, MessagingServiceSID, APIURL, MaxPrice string
 	}
 	SMSCountries        []string // BEACON_SMS_COUNTRIES
-	SMSAllUpdates       bool     // BEACON_SMS_EVENTS=all
+	SMSAllUpdates       bool     // BEACON_SMS_EVENTS: all (the default) or key
 	WebhookAllowPrivate bool     // BEACON_WEBHOOK_ALLOW_PRIVATE
 	Delivery            map[string]*channelSettings
 	MaxAttempts         int           // BEACON_DELIVERY_MAX_ATTEMPTS
@@ -155,7 +155,10 @@ var notificationSettings = []setting{
 		c.SMSCountries, err = parseCountries(v)
 		return err
 	}},
-	{"BEACON_SMS_EVENTS", "", "key", "key (create, resolve, maintenance start and end) or all updates", func(c *Config, v string) error {
+	// Every incident change reaches SMS subscribers unless the owner
+	// chooses key moments only to save cost: Beacon exists to tell
+	// subscribers about every change.
+	{"BEACON_SMS_EVENTS", "", "all", "all (every incident change) or key (create, resolve, maintenance start and end: cheaper)", func(c *Config, v string) error {
 		if v != "key" && v != "all" {
 			return errors.New("must be key or all")
 		}
