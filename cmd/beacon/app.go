@@ -50,6 +50,7 @@ type app struct {
 	// pageCache is the Cache-Control value of public responses, as bytes
 	// once rather than converted on every request.
 	pageCache   []byte
+	secHeaders  securityHeaders
 	subscribers *subscribers.Service
 	dispatcher  *notifier.Dispatcher
 	// senders are the configured channels; a channel without settings has
@@ -133,6 +134,7 @@ func (a *app) build(ctx context.Context) error {
 	}
 	a.pageID = page.ID
 	a.pageCache = []byte(cfg.PageCache)
+	a.secHeaders = newSecurityHeaders(cfg.FrameAncestors)
 	a.webhooks = webhook.Config{AllowPrivate: notify.WebhookAllowPrivate}
 	a.subscribers, err = subscribers.NewService(ctx, db, a.components, a.outbox, now, subscribers.Config{
 		SMSCountries: notify.SMSCountries,

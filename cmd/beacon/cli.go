@@ -32,11 +32,27 @@ func withApp(ctx context.Context, name string, args []string, getenv func(string
 	return fn(a, rest)
 }
 
+// runMigrate holds the data directory's lock while it migrates, like a
+// server: migrating is the step of an upgrade, and a schema changed under a
+// server of another version still running is the mistake it refuses.
 func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	return withApp(ctx, "migrate", args, getenv, stderr, nil, func(a *app, _ []string) error {
-		fmt.Fprintf(stdout, "database %s is up to date\n", a.db.Path())
-		return nil
-	})
+	cfg, _, err := loadConfig("migrate", args, getenv, stderr, nil)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	release, err := lockDataDir(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer release()
+	a, err := newApp(ctx, cfg, log, time.Now)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	fmt.Fprintf(stdout, "database %s is up to date\n", a.db.Path())
+	return nil
 }
 
 func runAPIKey(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

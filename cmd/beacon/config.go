@@ -31,6 +31,7 @@ type Config struct {
 	BodyLimit       int           // BEACON_BODY_LIMIT
 	ShutdownTimeout time.Duration // BEACON_SHUTDOWN_TIMEOUT
 	ProxyHeader     string        // BEACON_PROXY_HEADER
+	FrameAncestors  string        // BEACON_FRAME_ANCESTORS
 
 	SMTP struct {
 		Host, Username, Password, TLS, From, FromName string
@@ -40,7 +41,7 @@ type Config struct {
 		AccountSID, AuthToken, From, MessagingServiceSID, APIURL, MaxPrice string
 	}
 	SMSCountries        []string // BEACON_SMS_COUNTRIES
-	SMSAllUpdates       bool     // BEACON_SMS_EVENTS=all
+	SMSAllUpdates       bool     // BEACON_SMS_EVENTS: all (the default) or key
 	WebhookAllowPrivate bool     // BEACON_WEBHOOK_ALLOW_PRIVATE
 	Delivery            map[string]*channelSettings
 	MaxAttempts         int           // BEACON_DELIVERY_MAX_ATTEMPTS
@@ -117,6 +118,9 @@ var envSettings = []setting{
 		c.ShutdownTimeout = d
 		return nil
 	}},
+	{"BEACON_FRAME_ANCESTORS", "", "'self'", "CSP frame-ancestors of the public pages: who may embed them in a frame", func(c *Config, v string) error {
+		return parseFrameAncestors(&c.FrameAncestors, v)
+	}},
 }
 
 // notificationSettings configure email, SMS, webhooks and delivery.
@@ -155,7 +159,10 @@ var notificationSettings = []setting{
 		c.SMSCountries, err = parseCountries(v)
 		return err
 	}},
-	{"BEACON_SMS_EVENTS", "", "key", "key (create, resolve, maintenance start and end) or all updates", func(c *Config, v string) error {
+	// Every incident change reaches SMS subscribers unless the owner
+	// chooses key moments only to save cost: Beacon exists to tell
+	// subscribers about every change.
+	{"BEACON_SMS_EVENTS", "", "all", "all (every incident change) or key (create, resolve, maintenance start and end: cheaper)", func(c *Config, v string) error {
 		if v != "key" && v != "all" {
 			return errors.New("must be key or all")
 		}
@@ -272,4 +279,32 @@ func parseCountries(v string) ([]string, error) {
 		out = append(out, cc)
 	}
 	return out, nil
+}
+
+// parseFrameAncestors checks a CSP frame-ancestors source list: source
+// expressions separated by spaces, such as 'self' https://intranet.example.com.
+// It goes into a response header as it is, so anything that would end the
+// directive (;), start another policy (,) or the header (control
+// characters) is refused, and so are quoted words other than 'self' and a
+// lone 'none'.
+func parseFrameAncestors(dst *string, v string) error {
+	if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f || r > 0x7e }) {
+		return errors.New("control and non-ASCII characters are not allowed (write host names in punycode)")
+	}
+	sources := strings.Fields(v)
+	if len(sources) == 0 {
+		return errors.New("must name at least one source, such as 'self' or 'none'")
+	}
+	for _, src := range sources {
+		switch {
+		case strings.ContainsAny(src, ";,"):
+			return fmt.Errorf("%q: sources are separated by spaces; ; and , are not allowed", src)
+		case src == "'none'" && len(sources) > 1:
+			return errors.New("'none' must be alone")
+		case strings.Contains(src, "'") && src != "'self'" && src != "'none'":
+			return fmt.Errorf("%q: the only quoted sources frame-ancestors takes are 'self' and 'none'", src)
+		}
+	}
+	*dst = strings.Join(sources, " ")
+	return nil
 }

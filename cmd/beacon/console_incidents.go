@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"html/template"
 	"slices"
 	"strings"
@@ -229,6 +230,20 @@ func (a *app) postNewIncident(c *fiber.Ctx) error {
 	}
 	if impact != "" && !slices.Contains(impacts, impact) {
 		return a.formError(c, "incident_new", view, unprocessable("impact_override", "choose an impact"))
+	}
+	if f.TemplateID != "" {
+		if _, err := a.incidents.Template(ctx, f.TemplateID); errors.Is(err, incidents.ErrNotFound) {
+			// The form shown again carries no template, so that posting it
+			// as corrected is not refused for the same reason.
+			f.TemplateID = ""
+			view.Data = f
+			return a.refuse(unprocessable("template_id", "names no template (it may have been deleted)"), view, nil,
+				"The incident was not posted: ", func(v consoleView) error {
+					return a.renderConsole(c, fiber.StatusUnprocessableEntity, "incident_new", v)
+				})
+		} else if err != nil {
+			return err
+		}
 	}
 	n := incidents.NewIncident{Name: f.Name, Status: status, Body: f.Body, ImpactOverride: impact, Components: set,
 		DeliverNotifications: &f.Notify}

@@ -14,6 +14,8 @@ import (
 	"runtime/debug"
 	"syscall"
 	"time"
+
+	"github.com/beacon-status/beacon/internal/datadir"
 )
 
 // gcPercent is the garbage collector's target unless GOGC sets one: the
@@ -104,6 +106,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	release, err := lockDataDir(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer release()
 	a, err := newApp(ctx, cfg, log, time.Now)
 	if err != nil {
 		return err
@@ -119,6 +126,28 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			"url", a.passwordURL(token))
 	}
 	return a.serve(ctx, ready)
+}
+
+// lockDataDir takes the data directory's lock before anything touches the
+// database: a second server would migrate under the first and, releasing
+// its delivery claims as leftovers of a crash, send them again. Only serve
+// and migrate take it; the other commands share the database with a
+// running server by design. The release function is for a clean exit; the
+// kernel drops the lock however the process ends.
+func lockDataDir(cfg Config, log *slog.Logger) (release func(), err error) {
+	l, err := datadir.Acquire(cfg.DataDir)
+	if errors.Is(err, datadir.ErrUnsupported) {
+		log.Warn("this system cannot lock the data directory: run only one beacon server on it", "data_dir", cfg.DataDir)
+		return func() {}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return func() {
+		if err := l.Release(); err != nil {
+			log.Error("release the data directory lock", "err", err)
+		}
+	}, nil
 }
 
 func listen(addr string) (net.Listener, error) {

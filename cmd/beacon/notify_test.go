@@ -894,16 +894,41 @@ func TestNotifyEmailHostileContent(t *testing.T) {
 // ---------------------------------------------------------------------
 // 2. Who hears what
 
+// TestNotifyWhoHearsWhat runs the same scenario under each value of
+// BEACON_SMS_EVENTS, read through the real configuration loader: unset, it
+// must send SMS for every incident change, as email does.
 func TestNotifyWhoHearsWhat(t *testing.T) {
-	for _, all := range []bool{false, true} {
-		t.Run(fmt.Sprintf("SMSAllUpdates=%v", all), func(t *testing.T) {
-			ntWhoHearsWhat(t, all)
+	for _, tt := range []struct {
+		name, smsEvents string
+		wantAll         bool
+	}{
+		{name: "default", smsEvents: "", wantAll: true},
+		{name: "all", smsEvents: "all", wantAll: true},
+		{name: "key", smsEvents: "key", wantAll: false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, _, err := loadConfig("test", nil, func(k string) string {
+				if k == "BEACON_SMS_EVENTS" {
+					return tt.smsEvents
+				}
+				return ""
+			}, io.Discard, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.SMSAllUpdates != tt.wantAll {
+				t.Fatalf("BEACON_SMS_EVENTS=%q: SMSAllUpdates %v, want %v", tt.smsEvents, cfg.SMSAllUpdates, tt.wantAll)
+			}
+			ntWhoHearsWhat(t, cfg.SMSAllUpdates)
 		})
 	}
 }
 
 func ntWhoHearsWhat(t *testing.T, smsAll bool) {
 	n := ntNew(t, func(c *Config) { c.SMSAllUpdates = smsAll })
+	if got := n.app.notifyNow().SMSAllUpdates; got != smsAll {
+		t.Fatalf("SMS for every update in force: %v, want %v", got, smsAll)
+	}
 	a := n.component("API")
 	b := n.component("Website")
 	grp := ntString(t, n.mustAPI(201, "POST", "/component-groups", map[string]any{"component_group": map[string]any{"name": "Frontend", "components": []string{b}}}), "id")

@@ -15,7 +15,7 @@ import (
 // routes is the one route table.
 func (a *app) routes() *fiber.App {
 	app := a.newFiber()
-	app.Use(a.instrument, recover.New())
+	app.Use(a.instrument, a.secure, recover.New())
 
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	app.Get("/readyz", a.ready)
@@ -54,6 +54,7 @@ func (a *app) routes() *fiber.App {
 	app.Post("/unsubscribe/:token", a.postUnsubscribe)
 	app.Post(twilioStatusPath, a.twilioStatus)
 	app.Post(twilioInboundPath, a.twilioInbound)
+	app.Get("/static/accent/:hex.css", accentCSS)
 	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(public.FS), MaxAge: 3600}))
 
 	a.consoleRoutes(app)
