@@ -169,7 +169,7 @@ var notificationSettings = []setting{
 		c.SMSAllUpdates = v == "all"
 		return nil
 	}},
-	{"BEACON_WEBHOOK_ALLOW_PRIVATE", "", "false", "allow webhooks to loopback, private and link-local addresses", func(c *Config, v string) error { return parseBool(&c.WebhookAllowPrivate, v) }},
+	{"BEACON_WEBHOOK_ALLOW_PRIVATE", "", "false", "allow webhooks to addresses outside global unicast (loopback, private, link-local and the other special-purpose blocks)", func(c *Config, v string) error { return parseBool(&c.WebhookAllowPrivate, v) }},
 	{"BEACON_EMAIL_RATE", "", "100", "emails per second", func(c *Config, v string) error { return c.channel("email").rate(v) }},
 	{"BEACON_SMS_RATE", "", "1", "SMS per second (Twilio: about 1 per long code, 3 per toll-free number, 100 per short code)", func(c *Config, v string) error { return c.channel("sms").rate(v) }},
 	{"BEACON_SMS_WORKERS", "", "1", "concurrent SMS senders", func(c *Config, v string) error { return positiveInt(&c.channel("sms").Workers, v) }},
