@@ -196,4 +196,3 @@ func TestFrameAncestorsSetting(t *testing.T) {
 		})
 	}
 }
-
