@@ -16,6 +16,8 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
+
+	"github.com/beacon-status/beacon/internal/chars"
 )
 
 //go:embed email sms pages console
@@ -65,8 +67,12 @@ func Load() (*Set, error) {
 	return s, nil
 }
 
-// Markdown renders staff-written Markdown to safe HTML.
+// Markdown renders staff-written Markdown to safe HTML. Control
+// characters are removed first (bodies are cleaned on input, but an older
+// row may hold them): goldmark and bluemonday pass them through, and HTML
+// parses them as errors.
 func (s *Set) Markdown(src string) htmltemplate.HTML {
+	src = chars.Clean(src)
 	var buf bytes.Buffer
 	if err := s.markdown.Convert([]byte(src), &buf); err != nil {
 		return htmltemplate.HTML(htmltemplate.HTMLEscapeString(src))
