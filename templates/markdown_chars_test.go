@@ -19,7 +19,7 @@ func TestMarkdownDropsControlCharacters(t *testing.T) {
 	tests := []struct {
 		name, src, want string
 	}{
-		{"raw C0", "a\u0001b\u001b[31mc\u0000d", "<p>ab[31mc\ufffdd</p>\n"},
+		{"raw C0", "a\u0001b\u001b[31mc\u0000d", "<p>ab[31mcd</p>\n"},
 		{"raw DEL and C1", "a\u007fb\u0085c", "<p>abc</p>\n"},
 		{"raw noncharacter", "a\ufffeb", "<p>ab</p>\n"},
 		{"invalid UTF-8", "a\xffb", "<p>ab</p>\n"},

@@ -68,14 +68,15 @@ func Load() (*Set, error) {
 }
 
 // Markdown renders staff-written Markdown to safe HTML. Control
-// characters are removed from the result (internal/chars): goldmark and
-// bluemonday pass them through, whether written as they are (in a row
-// older than the cleaning of bodies on input) or as character references
-// such as "&#1;", and HTML parses them as errors.
+// characters are removed (internal/chars) from the source, which a row
+// older than the cleaning of bodies on input may hold, and from the
+// result: goldmark turns character references such as "&#1;" into the
+// characters, and HTML parses them as errors.
 func (s *Set) Markdown(src string) htmltemplate.HTML {
+	src = chars.Clean(src)
 	var buf bytes.Buffer
 	if err := s.markdown.Convert([]byte(src), &buf); err != nil {
-		return htmltemplate.HTML(htmltemplate.HTMLEscapeString(chars.Clean(src)))
+		return htmltemplate.HTML(htmltemplate.HTMLEscapeString(src))
 	}
 	return htmltemplate.HTML(chars.CleanBytes(s.policy.SanitizeBytes(buf.Bytes())))
 }
