@@ -163,7 +163,7 @@ func (e *testEnv) hostileState() string {
 // TestHostileTextConsoleRefusesNames posts the console's forms with a
 // control character in a name: 422, the field marked, nothing written.
 func TestHostileTextConsoleRefusesNames(t *testing.T) {
-	e := newTestEnv(t)
+	e := ntNew(t).testEnv // email configured, for the sender name's field
 	f := newConsoleFixture(t, e)
 	admin := e.newStaff(accounts.Admin)
 	tests := []struct {
@@ -178,6 +178,7 @@ func TestHostileTextConsoleRefusesNames(t *testing.T) {
 		{"invalid UTF-8 name", "/console/components/" + f.web, "name", url.Values{"name": {"Web \xff"}}},
 		{"page settings", "/console/settings", "name", url.Values{"name": {"Acme\u007f"}, "url": {"https://status.example.com"},
 			"time_zone": {"Etc/UTC"}}},
+		{"email sender name", "/console/settings/notifications", "email_from_name", url.Values{"email_from_name": {"Acme\u001b[0m"}}},
 	}
 	before := e.hostileState()
 	for _, tc := range tests {
@@ -197,6 +198,9 @@ func TestHostileTextConsoleRefusesNames(t *testing.T) {
 	}
 	if after := e.hostileState(); after != before {
 		t.Errorf("refused forms changed the data")
+	}
+	if saved, err := e.app.settings.Notifications(context.Background()); err != nil || saved.EmailFromName != nil {
+		t.Errorf("notification settings after a refused form: %+v, %v; want none saved", saved, err)
 	}
 }
 
