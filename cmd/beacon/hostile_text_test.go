@@ -382,4 +382,14 @@ func TestHostileTextOldRows(t *testing.T) {
 	if strings.ContainsAny(sms[0].Body, "\u202e") {
 		t.Errorf("the SMS holds the bidi override of the name: %q", sms[0].Body)
 	}
+
+	// The HELP reply names the page: TwiML, valid, without the characters.
+	const path = "/webhooks/twilio/inbound"
+	p := url.Values{"From": {ntPhone1}, "To": {ntTwilioFrom}, "Body": {"HELP"}, "MessageSid": {"SM" + strings.Repeat("1", 32)}, "AccountSid": {ntTwilioSID}}
+	help := n.twilio(path, p, ntTwilioSign(ntTwilioTok, ntBaseURL+path, p))
+	strictXML(t, "the HELP reply", help.Body)
+	cleanOutput(t, "the HELP reply", string(help.Body))
+	if !strings.Contains(string(help.Body), "<Message>Acme Status status alerts") {
+		t.Errorf("HELP reply: got %s, want the page's name cleaned", help.Body)
+	}
 }
