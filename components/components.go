@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/beacon-status/beacon/internal/chars"
 	"github.com/beacon-status/beacon/internal/ids"
 	"github.com/beacon-status/beacon/internal/sqlite"
 	"github.com/beacon-status/beacon/notifier"
@@ -216,8 +217,9 @@ func (s *Service) DisplayNameTx(ctx context.Context, q Queryer, c Component) (st
 }
 
 // validateCommon checks the fields components and groups share, replacing
-// *name with a trimmed copy (never writing through the caller's pointer).
-func validateCommon(name **string, description *string, position *int) error {
+// *name with a trimmed copy and *description with one whose line breaks are
+// LF (never writing through the caller's pointers).
+func validateCommon(name **string, description **string, position *int) error {
 	if *name != nil {
 		n := strings.TrimSpace(**name)
 		if n == "" {
@@ -226,10 +228,20 @@ func validateCommon(name **string, description *string, position *int) error {
 		if utf8.RuneCountInString(n) > 255 {
 			return invalid("name", "is too long (maximum is 255 characters)")
 		}
+		if err := chars.CheckLine(n); err != nil {
+			return invalid("name", "%v", err)
+		}
 		*name = &n
 	}
-	if description != nil && utf8.RuneCountInString(*description) > 2000 {
-		return invalid("description", "is too long (maximum is 2000 characters)")
+	if *description != nil {
+		if utf8.RuneCountInString(**description) > 2000 {
+			return invalid("description", "is too long (maximum is 2000 characters)")
+		}
+		if err := chars.CheckText(**description); err != nil {
+			return invalid("description", "%v", err)
+		}
+		d := chars.Clean(**description) // CRLF from a browser's textarea
+		*description = &d
 	}
 	if position != nil && (*position < 0 || *position > 1_000_000) {
 		return invalid("position", "must be between 0 and 1000000")
@@ -238,7 +250,7 @@ func validateCommon(name **string, description *string, position *int) error {
 }
 
 func validateInput(in *Input) error {
-	if err := validateCommon(&in.Name, in.Description, in.Position); err != nil {
+	if err := validateCommon(&in.Name, &in.Description, in.Position); err != nil {
 		return err
 	}
 	if in.Status != nil && !in.Status.Valid() {
@@ -467,7 +479,7 @@ func (s *Service) CreateGroup(ctx context.Context, in GroupInput) (Component, er
 	if in.Name == nil {
 		return Component{}, invalid("name", "can't be blank")
 	}
-	if err := validateCommon(&in.Name, in.Description, in.Position); err != nil {
+	if err := validateCommon(&in.Name, &in.Description, in.Position); err != nil {
 		return Component{}, err
 	}
 	id := ids.New()
@@ -498,7 +510,7 @@ func (s *Service) CreateGroup(ctx context.Context, in GroupInput) (Component, er
 
 // UpdateGroup changes a group's fields or membership.
 func (s *Service) UpdateGroup(ctx context.Context, id string, in GroupInput) (Component, error) {
-	if err := validateCommon(&in.Name, in.Description, in.Position); err != nil {
+	if err := validateCommon(&in.Name, &in.Description, in.Position); err != nil {
 		return Component{}, err
 	}
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {

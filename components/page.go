@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/beacon-status/beacon/internal/chars"
 	"github.com/beacon-status/beacon/internal/ids"
 	"github.com/beacon-status/beacon/internal/sqlite"
 )
@@ -53,6 +54,19 @@ var hexColor = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 
 // Validate checks every set field.
 func (in *PageInput) Validate() error {
+	// The name is stored trimmed and checked below; the others as given.
+	for _, f := range []struct {
+		name  string
+		value *string
+	}{{"url", in.URL}, {"time_zone", in.TimeZone}, {"support_url", in.SupportURL},
+		{"logo_url", in.LogoURL}, {"accent_color", in.AccentColor}} {
+		if f.value == nil {
+			continue
+		}
+		if err := chars.CheckLine(*f.value); err != nil {
+			return invalid(f.name, "%v", err)
+		}
+	}
 	if in.Name != nil {
 		n := strings.TrimSpace(*in.Name)
 		if n == "" {
@@ -60,6 +74,9 @@ func (in *PageInput) Validate() error {
 		}
 		if utf8.RuneCountInString(n) > 255 {
 			return invalid("name", "is too long (maximum is 255 characters)")
+		}
+		if err := chars.CheckLine(n); err != nil {
+			return invalid("name", "%v", err)
 		}
 		in.Name = &n
 	}

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/internal/chars"
 	"github.com/beacon-status/beacon/internal/ids"
 	"github.com/beacon-status/beacon/internal/sqlite"
 	"github.com/beacon-status/beacon/notifier"
@@ -122,15 +123,22 @@ func validateName(name *string) error {
 	if utf8.RuneCountInString(n) > maxName {
 		return invalid("name", "is too long (maximum is %d characters)", maxName)
 	}
+	if err := chars.CheckLine(n); err != nil {
+		return invalid("name", "%v", err)
+	}
 	*name = n
 	return nil
 }
 
-func validateBody(body string) error {
+// validateBody returns body with the characters no page, feed or message
+// may carry removed (terminal colour codes pasted from a log, NULs), and
+// line breaks as LF: Markdown is cleaned rather than refused.
+func validateBody(body string) (string, error) {
+	body = chars.Clean(body)
 	if utf8.RuneCountInString(body) > maxBody {
-		return invalid("body", "is too long (maximum is %d characters)", maxBody)
+		return "", invalid("body", "is too long (maximum is %d characters)", maxBody)
 	}
-	return nil
+	return body, nil
 }
 
 func validateStatuses(m map[string]components.Status) error {
@@ -189,7 +197,8 @@ func (s *Service) Create(ctx context.Context, n NewIncident) (Incident, error) {
 	if err := validateName(&n.Name); err != nil {
 		return Incident{}, err
 	}
-	if err := validateBody(n.Body); err != nil {
+	var err error
+	if n.Body, err = validateBody(n.Body); err != nil {
 		return Incident{}, err
 	}
 	if err := validateStatuses(n.Components); err != nil {
@@ -311,9 +320,11 @@ func (s *Service) Update(ctx context.Context, id string, c Change) (Incident, er
 		}
 	}
 	if c.Body != nil {
-		if err := validateBody(*c.Body); err != nil {
+		body, err := validateBody(*c.Body)
+		if err != nil {
 			return Incident{}, err
 		}
+		c.Body = &body
 	}
 	if err := validateStatuses(c.Components); err != nil {
 		return Incident{}, err
@@ -592,12 +603,14 @@ type UpdateEdit struct {
 // EditUpdate applies e to update updateID of incident incidentID.
 func (s *Service) EditUpdate(ctx context.Context, incidentID, updateID string, e UpdateEdit) (Update, error) {
 	if e.Body != nil {
-		if strings.TrimSpace(*e.Body) == "" {
-			return Update{}, invalid("body", "can't be blank")
-		}
-		if err := validateBody(*e.Body); err != nil {
+		body, err := validateBody(*e.Body)
+		if err != nil {
 			return Update{}, err
 		}
+		if strings.TrimSpace(body) == "" {
+			return Update{}, invalid("body", "can't be blank")
+		}
+		e.Body = &body
 	}
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		in, err := s.getTx(ctx, tx, incidentID)
@@ -666,7 +679,8 @@ func (s *Service) Delete(ctx context.Context, id string) (Incident, error) {
 
 // SetPostmortem saves the postmortem's text as a draft.
 func (s *Service) SetPostmortem(ctx context.Context, id, body string) (Incident, error) {
-	if err := validateBody(body); err != nil {
+	body, err := validateBody(body)
+	if err != nil {
 		return Incident{}, err
 	}
 	return s.editPostmortem(ctx, id, func(in *Incident) (*notifier.Event, error) {

@@ -55,10 +55,11 @@ func (in TemplateInput) applyTo(t *Template) error {
 		t.Title = *in.Title
 	}
 	if in.Body != nil {
-		if err := validateBody(*in.Body); err != nil {
+		body, err := validateBody(*in.Body)
+		if err != nil {
 			return err
 		}
-		t.Body = strings.TrimSpace(*in.Body)
+		t.Body = strings.TrimSpace(body)
 	}
 	if in.Status != nil {
 		if !in.Status.Valid() {

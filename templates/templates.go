@@ -16,6 +16,8 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
+
+	"github.com/beacon-status/beacon/internal/chars"
 )
 
 //go:embed email sms pages console
@@ -65,13 +67,18 @@ func Load() (*Set, error) {
 	return s, nil
 }
 
-// Markdown renders staff-written Markdown to safe HTML.
+// Markdown renders staff-written Markdown to safe HTML. Control
+// characters are removed (internal/chars) from the source, which a row
+// older than the cleaning of bodies on input may hold, and from the
+// result: goldmark turns character references such as "&#1;" into the
+// characters, and HTML parses them as errors.
 func (s *Set) Markdown(src string) htmltemplate.HTML {
+	src = chars.Clean(src)
 	var buf bytes.Buffer
 	if err := s.markdown.Convert([]byte(src), &buf); err != nil {
 		return htmltemplate.HTML(htmltemplate.HTMLEscapeString(src))
 	}
-	return htmltemplate.HTML(s.policy.SanitizeBytes(buf.Bytes()))
+	return htmltemplate.HTML(chars.CleanBytes(s.policy.SanitizeBytes(buf.Bytes())))
 }
 
 // HTML executes the HTML template name.

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 )
@@ -131,8 +132,12 @@ func decodeBody(c *fiber.Ctx, resource string, dst any) error {
 		}
 		return badRequest("the body must be a JSON object")
 	}
+	whole := raw
 	if inner, ok := top[resource]; ok && len(inner) > 0 && inner[0] == '{' {
 		raw = inner
+	}
+	if err := checkJSONText(whole, raw); err != nil {
+		return err
 	}
 	if err := json.Unmarshal(raw, dst); err != nil {
 		var typ *json.UnmarshalTypeError
@@ -186,12 +191,28 @@ func formToJSON(c *fiber.Ctx) ([]byte, error) {
 		if err != nil {
 			return
 		}
-		err = setPath(root, parseFormKey(string(k)), string(v))
+		path := parseFormKey(string(k))
+		if !utf8.Valid(k) || !utf8.Valid(v) {
+			// json.Marshal would replace the bytes with U+FFFD unseen.
+			err = unprocessable(formField(path), "must be valid UTF-8 text")
+			return
+		}
+		err = setPath(root, path, string(v))
 	})
 	if err != nil {
 		return nil, err
 	}
 	return json.Marshal(root)
+}
+
+// formField names the field of a form key's path for errors: the first
+// part in brackets (incident[components][id] is "components") or the key
+// itself.
+func formField(path []string) string {
+	if len(path) > 1 && path[1] != "" {
+		return path[1]
+	}
+	return path[0]
 }
 
 // parseFormKey splits "a[b][]" into ["a", "b", ""].

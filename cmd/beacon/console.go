@@ -12,6 +12,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/internal/accounts"
+	"github.com/beacon-status/beacon/internal/chars"
 )
 
 // The staff console's cookies. The session cookie holds the session's
@@ -168,7 +169,9 @@ func (a *app) renderConsole(c *fiber.Ctx, status int, name string, v consoleView
 	c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' https: data:; style-src 'self'; frame-ancestors 'none'; form-action 'self'")
 	c.Set("Referrer-Policy", "same-origin")
 	c.Type("html", "utf-8")
-	return c.Status(status).Send(buf.Bytes())
+	// A name stored before control characters were refused is shown
+	// without them, so saving the form again stores it clean.
+	return c.Status(status).Send(chars.CleanBytes(buf.Bytes()))
 }
 
 // consolePage returns the page's settings, read once per request: the

@@ -10,16 +10,24 @@ import (
 	"github.com/gorilla/feeds"
 
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/chars"
 )
 
 // feeds renders the history as Atom and RSS: one entry per incident or
 // maintenance, its content the whole timeline.
+//
+// Every text is cleaned (internal/chars) whatever the database holds:
+// encoding/xml writes a character XML forbids as U+FFFD in text but as it
+// is inside CDATA (RSS's content:encoded), which made the whole feed
+// unreadable to a strict parser. A "]]>" in CDATA is split by encoding/xml
+// itself.
 func (v *pageRender) feeds(list []incidents.Incident) (atom, rss *resource, err error) {
 	base := v.a.cfg.BaseURL
+	page := chars.CleanLine(v.s.page.Name)
 	f := &feeds.Feed{
-		Title:       v.s.page.Name + " Status - Incident History",
+		Title:       page + " Status - Incident History",
 		Link:        &feeds.Link{Href: base + "/"},
-		Description: "Incidents and scheduled maintenance of " + v.s.page.Name,
+		Description: "Incidents and scheduled maintenance of " + page,
 		Id:          base + "/history",
 		Updated:     v.s.updatedAt,
 	}
@@ -32,9 +40,10 @@ func (v *pageRender) feeds(list []incidents.Incident) (atom, rss *resource, err 
 		}
 		link := base + "/incidents/" + in.ID
 		updated := in.UpdatedAt
+		content := chars.Clean(strings.TrimSpace(body.String()))
 		f.Items = append(f.Items, &feeds.Item{
-			Id: link, Title: in.Name, Link: &feeds.Link{Href: link},
-			Description: strings.TrimSpace(body.String()), Content: strings.TrimSpace(body.String()),
+			Id: link, Title: chars.CleanLine(in.Name), Link: &feeds.Link{Href: link},
+			Description: content, Content: content,
 			Created: in.CreatedAt, Updated: updated,
 		})
 	}

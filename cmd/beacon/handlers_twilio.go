@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/beacon-status/beacon/internal/chars"
 )
 
 // Twilio calls these with form-encoded POSTs signed by X-Twilio-Signature:
@@ -60,7 +62,7 @@ func (a *app) twilioInbound(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		reply.Message = s.page.Name + " status alerts: " + a.cfg.BaseURL + " . Reply STOP to unsubscribe, START to resubscribe."
+		reply.Message = chars.CleanLine(s.page.Name) + " status alerts: " + a.cfg.BaseURL + " . Reply STOP to unsubscribe, START to resubscribe."
 	} else if _, err := a.subscribers.HandleReply(c.UserContext(), p["From"], kw); err != nil {
 		return err
 	}

@@ -488,14 +488,15 @@ func TestInputHostileStrings(t *testing.T) {
 		{"255 emoji", strings.Repeat("🚀", 255), 201},
 		{"256 accented", strings.Repeat("é", 256), 422},
 		{"10000 characters", strings.Repeat("n", 10000), 422},
-		{"unicode", "Ünïcødé ✓ 日本語 🚀 مرحبا \u202egnp.exe", 201},
+		{"unicode", "Ünïcødé ✓ 日本語 🚀 مرحبا \u200fgnp.exe", 201},
+		{"right-to-left override", "Ünïcødé \u202egnp.exe", 422},
 		{"combining marks", "Zalgo z\u0301\u0302\u0303a\u0304\u0305", 201},
 		{"SQL injection", `Robert'); DROP TABLE components;--`, 201},
 		{"SQL comment and quotes", `x' OR '1'='1' /* "`, 201},
 		{"LIKE wildcards", `100% _done_ \escaped\`, 201},
 		{"HTML", `<script>alert("x")</script><img src=x onerror=alert(1)>`, 201},
 		{"template syntax", `{{.Secret}} ${HOME} %s %d`, 201},
-		{"newlines and tabs", "line one\nline two\tend", 201},
+		{"newlines and tabs", "line one\nline two\tend", 422},
 		{"path traversal", `../../etc/passwd`, 201},
 	}
 	for _, tc := range tests {

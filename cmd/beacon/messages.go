@@ -14,6 +14,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/chars"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/notifier/sms"
 	"github.com/beacon-status/beacon/subscribers"
@@ -210,8 +211,11 @@ func (m messages) eventView(ctx context.Context, snap *snapshot, e *notifier.Eve
 		}
 	}
 	loc := r.loc
+	// Every text is cleaned whatever the database holds (internal/chars):
+	// a control character must not reach a subject line, an HTML part or
+	// an SMS. The webhook carries the stored values: JSON escapes them.
 	v := mailView{
-		PageName: snap.page.Name, PageURL: a.cfg.BaseURL, IncidentName: in.Name,
+		PageName: chars.CleanLine(snap.page.Name), PageURL: a.cfg.BaseURL, IncidentName: chars.CleanLine(in.Name),
 		IncidentURL: a.cfg.BaseURL + "/incidents/" + in.ID, Maintenance: in.Kind == incidents.KindMaintenance,
 		Headline: headline(e.Kind), Color: impactColor(in.Impact),
 	}
@@ -226,25 +230,25 @@ func (m messages) eventView(ctx context.Context, snap *snapshot, e *notifier.Eve
 			v.StatusLabel = "Update"
 		}
 		v.Time = ev.update.DisplayAt.In(loc).Format("Jan 2, 2006 - 15:04 MST")
-		v.Body = ev.update.Body
+		v.Body = chars.Clean(ev.update.Body)
 		for _, ch := range ev.update.AffectedComponents {
-			v.Components = append(v.Components, componentLine{ch.Name, ch.NewStatus.Label()})
+			v.Components = append(v.Components, componentLine{chars.CleanLine(ch.Name), ch.NewStatus.Label()})
 		}
 	case e.Kind == notifier.PostmortemPublished:
 		v.StatusLabel = "Postmortem"
 		v.Time = e.CreatedAt.In(loc).Format("Jan 2, 2006 - 15:04 MST")
-		v.Body = in.Postmortem.Body
+		v.Body = chars.Clean(in.Postmortem.Body)
 	default:
 		return nil, nil // the update was removed with its incident
 	}
 	if len(v.Components) == 0 {
 		for _, id := range in.ComponentIDs {
 			if c, ok := r.byID[id]; ok {
-				v.Components = append(v.Components, componentLine{Name: c.Name})
+				v.Components = append(v.Components, componentLine{Name: chars.CleanLine(c.Name)})
 			}
 		}
 	}
-	v.Subject = fmt.Sprintf("[%s] %s: %s", snap.page.Name, v.StatusLabel, in.Name)
+	v.Subject = fmt.Sprintf("[%s] %s: %s", v.PageName, v.StatusLabel, v.IncidentName)
 	ev.view = v
 	ev.host = mailHost(a.cfg.BaseURL)
 	var payload any = r.incident(in)
@@ -314,21 +318,21 @@ func (m messages) eventMessage(snap *snapshot, d notifier.Delivery, sub subscrib
 // directMessage renders a confirmation or manage-link message.
 func (m messages) directMessage(snap *snapshot, d notifier.Delivery, sub subscribers.Subscriber) (notifier.Message, error) {
 	a := m.a
-	v := mailView{PageName: snap.page.Name, PageURL: a.cfg.BaseURL, Code: d.Data}
+	v := mailView{PageName: chars.CleanLine(snap.page.Name), PageURL: a.cfg.BaseURL, Code: d.Data}
 	names := make([]string, 0, len(sub.ComponentIDs))
 	for _, id := range sub.ComponentIDs {
 		if c, ok := snap.byID[id]; ok {
-			names = append(names, c.Name)
+			names = append(names, chars.CleanLine(c.Name))
 		}
 	}
 	switch d.Channel {
 	case notifier.Email:
 		name := "email/confirm"
-		v.Subject = "Confirm your subscription to " + snap.page.Name
+		v.Subject = "Confirm your subscription to " + v.PageName
 		v.ActionURL = a.cfg.BaseURL + "/subscriptions/confirm?token=" + url.QueryEscape(a.subscribers.Link(subscribers.PurposeConfirm, sub.ID))
 		if d.Purpose == notifier.PurposeManage {
 			name = "email/manage"
-			v.Subject = "Manage your subscription to " + snap.page.Name
+			v.Subject = "Manage your subscription to " + v.PageName
 			v.ActionURL = a.cfg.BaseURL + "/subscriptions/manage?token=" + url.QueryEscape(a.subscribers.Link(subscribers.PurposeManage, sub.ID))
 		}
 		msg, err := m.emailWithComponents(v, name, names)

@@ -5,6 +5,7 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"slices"
 
+	"github.com/beacon-status/beacon/internal/chars"
 	"github.com/beacon-status/beacon/internal/settings"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/notifier/email"
@@ -67,6 +68,11 @@ func checkNotify(n settings.Notifications) error {
 	}
 	if n.EmailFromName != nil && (!email.ValidFromName(*n.EmailFromName) || len(*n.EmailFromName) > 100) {
 		return unprocessable("email_from_name", "must be one line of at most 100 characters")
+	}
+	if n.EmailFromName != nil {
+		if err := chars.CheckLine(*n.EmailFromName); err != nil {
+			return unprocessable("email_from_name", "%v", err)
+		}
 	}
 	return nil
 }

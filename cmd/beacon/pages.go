@@ -17,6 +17,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/chars"
 )
 
 // The public pages are rendered from the cached snapshot: "/", the feeds
@@ -485,7 +486,10 @@ func (v *pageRender) html(name string, data any, size int) (*resource, error) {
 	if err := v.a.templates.HTML(&buf, "pages/"+name+".html", data); err != nil {
 		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
-	return newResource(buf.Bytes()), nil
+	// html/template escapes markup but passes control characters, which
+	// HTML parses as errors; a row written before names were checked may
+	// hold them.
+	return newResource(chars.CleanBytes(buf.Bytes())), nil
 }
 
 func (v *pageRender) incidentPage(in incidents.Incident) (*resource, error) {

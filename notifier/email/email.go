@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/beacon-status/beacon/internal/chars"
 	"github.com/beacon-status/beacon/notifier"
 )
 
@@ -51,7 +52,9 @@ var _ notifier.Sender = (*Sender)(nil)
 type sender struct{ addr, header string }
 
 func newIdentity(addr, name string) *sender {
-	return &sender{addr: addr, header: (&netmail.Address{Name: name, Address: addr}).String()}
+	// The name is usually the page's, which a database from before names
+	// were checked may hold with control characters.
+	return &sender{addr: addr, header: (&netmail.Address{Name: chars.CleanLine(name), Address: addr}).String()}
 }
 
 // SetFrom changes the sender of the messages composed from now on; addr

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/beacon-status/beacon/internal/chars"
 	"github.com/beacon-status/beacon/notifier"
 )
 
@@ -95,7 +96,10 @@ func (s *Sender) compose(buf []byte, m notifier.Message, now time.Time) ([]byte,
 	buf = appendHeader(buf, "Date", now.Format(time.RFC1123Z))
 	buf = appendHeader(buf, "From", from.header)
 	buf = appendHeader(buf, "To", "<"+env.to+">")
-	buf = appendHeader(buf, "Subject", encodeWord(m.Subject))
+	// A control character in a subject cannot split the header (encodeWord
+	// encodes CR and LF too) but would reach the reader's screen: it is
+	// removed, and a line break becomes a space.
+	buf = appendHeader(buf, "Subject", encodeWord(chars.CleanLine(m.Subject)))
 	for _, h := range extra {
 		// Values are left as they are when ASCII; only words that need
 		// it are encoded (RFC 2047).
