@@ -132,7 +132,7 @@ func TestBodiesAreCleaned(t *testing.T) {
 	for _, tc := range []struct{ what, got, want string }{
 		{"create body (edited)", bodies[first.ID], "edited " + want},
 		{"update body", bodies[second.ID], want},
-		{"postmortem", got.Postmortem.Body, want},
+		{"postmortem draft", got.Postmortem.Draft, want},
 		{"template body", tpl.Body, want},
 	} {
 		if tc.got != tc.want {
