@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"strconv"
 	"strings"
@@ -183,58 +182,70 @@ func (a *app) deleteSubscriber(c *fiber.Ctx) error {
 	return a.getSubscriber(c)
 }
 
-func (a *app) bulk(action func(ctx context.Context, id string) error, allowAll bool) fiber.Handler {
+// resendConfirmation answers POST /subscribers/{id}/resend_confirmation:
+// 201 and the subscriber, or 422 when it is not unconfirmed.
+func (a *app) resendConfirmation(c *fiber.Ctx) error {
+	if err := a.subscribers.ResendConfirmation(c.UserContext(), c.Params("id")); err != nil {
+		return err
+	}
+	a.dispatcher.Wake()
+	s, err := a.subscribers.Get(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	r, err := a.renderer(c)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(r.subscriber(s))
+}
+
+// bulkRequest is the body of the three bulk subscriber endpoints.
+type bulkRequest struct {
+	// Subscribers is "all", one id, or a list of ids.
+	Subscribers                    any         `json:"subscribers"`
+	Type                           opt[string] `json:"type"`
+	State                          opt[string] `json:"state"`
+	SkipUnsubscriptionNotification opt[bool]   `json:"skip_unsubscription_notification"`
+}
+
+// bulk answers POST /subscribers/unsubscribe, reactivate and
+// resend_confirmation: one transaction touching exactly the subscribers
+// the body names, and 201 with how many changed.
+func (a *app) bulk(action subscribers.BulkAction) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		var raw struct {
-			Subscribers any `json:"subscribers"`
-		}
-		if err := decodeBody(c, "subscriber", &raw); err != nil {
+		var req bulkRequest
+		if err := decodeBody(c, "subscriber", &req); err != nil {
 			return err
 		}
-		var ids []string
-		switch v := raw.Subscribers.(type) {
+		b := subscribers.Bulk{Action: action, Type: req.Type.V, State: req.State.V,
+			SkipUnsubscriptionNotification: req.SkipUnsubscriptionNotification.V}
+		switch v := req.Subscribers.(type) {
 		case string:
-			if v != "all" || !allowAll {
-				return unprocessable("subscribers", "must be a list of subscriber ids")
-			}
-			all, err := a.subscribers.List(c.UserContext(), subscribers.Filter{State: subscribers.Active, Limit: 1_000_000})
-			if err != nil {
-				return err
-			}
-			for _, s := range all {
-				ids = append(ids, s.ID)
+			if v == "all" {
+				b.All = true
+			} else {
+				b.IDs = []string{v}
 			}
 		case []any:
-			if len(v) == 0 || len(v) > 100 {
-				return unprocessable("subscribers", "must list 1 to 100 subscriber ids")
-			}
 			for _, x := range v {
 				id, ok := x.(string)
 				if !ok {
-					return unprocessable("subscribers", "must be a list of subscriber ids")
+					return unprocessable("subscribers", "must be \"all\", a subscriber id or a list of ids")
 				}
-				ids = append(ids, id)
+				b.IDs = append(b.IDs, id)
 			}
 		default:
-			return unprocessable("subscribers", "must be a list of subscriber ids")
+			return unprocessable("subscribers", "must be \"all\", a subscriber id or a list of ids")
 		}
-		done := 0
-		var missing []string
-		for _, id := range ids {
-			err := action(c.UserContext(), id)
-			if errors.Is(err, subscribers.ErrNotFound) {
-				missing = append(missing, id)
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			done++
+		res, err := a.subscribers.BulkApply(c.UserContext(), b)
+		if err != nil {
+			return err
 		}
-		if missing == nil {
-			missing = []string{}
+		if action == subscribers.BulkResendConfirmation && res.Changed > 0 {
+			a.dispatcher.Wake()
 		}
-		return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"processed": done, "not_found": missing})
+		return c.Status(fiber.StatusCreated).JSON(fiber.Map{"processed": res.Changed, "not_found": res.NotFound, "skipped": res.Skipped})
 	}
 }
 

@@ -1779,7 +1779,7 @@ func TestNotifyEmailFaults(t *testing.T) {
 		n.incident(map[string]any{"name": "After quarantine", "body": "x"})
 		ntWant(t, "after quarantine", n.round(), nil)
 		// Reactivating resumes delivery.
-		n.mustAPI(202, "POST", "/subscribers/reactivate", map[string]any{"subscribers": []string{subID}})
+		n.mustAPI(201, "POST", "/subscribers/reactivate", map[string]any{"subscribers": []string{subID}})
 		n.incident(map[string]any{"name": "Back", "body": "x"})
 		ntWant(t, "after reactivation", n.round(), map[string]int{"email:" + rcpt: 1})
 	})
@@ -2530,29 +2530,34 @@ func TestNotifySubscribersAPI(t *testing.T) {
 		type bulkResult struct {
 			Processed int      `json:"processed"`
 			NotFound  []string `json:"not_found"`
+			Skipped   []string `json:"skipped"`
 		}
-		bulk := func(action string, subs any, want bulkResult) {
+		bulk := func(action string, body map[string]any, want bulkResult) {
 			t.Helper()
-			res := n.api("POST", "/subscribers/"+action, map[string]any{"subscribers": subs})
+			res := n.api("POST", "/subscribers/"+action, body)
 			ntNo500(t, res)
 			var got bulkResult
 			res.JSON(t, &got)
-			if res.Status != 202 || got.Processed != want.Processed || !slices.Equal(got.NotFound, want.NotFound) {
-				t.Errorf("%s %v: status %d %+v, want 202 %+v", action, subs, res.Status, got, want)
+			if res.Status != 201 || got.Processed != want.Processed || !slices.Equal(got.NotFound, want.NotFound) || !slices.Equal(got.Skipped, want.Skipped) {
+				t.Errorf("%s %v: status %d %+v, want 201 %+v", action, body, res.Status, got, want)
 			}
 		}
-		bulk("unsubscribe", []string{alice.ID, "zzzzzzzzzzzz"}, bulkResult{1, []string{"zzzzzzzzzzzz"}})
+		bulk("unsubscribe", map[string]any{"subscribers": []string{alice.ID, "zzzzzzzzzzzz"}}, bulkResult{1, []string{"zzzzzzzzzzzz"}, []string{}})
 		if s := n.state(alice.ID); s != "unsubscribed" {
 			t.Errorf("alice after bulk unsubscribe: %s", s)
 		}
-		bulk("reactivate", []string{alice.ID, carol.ID}, bulkResult{2, []string{}})
+		// carol left by DELETE; dave is active: reactivate names him but
+		// leaves him alone.
+		bulk("reactivate", map[string]any{"subscribers": []string{alice.ID, carol.ID, dave.ID}}, bulkResult{2, []string{}, []string{dave.ID}})
 		for _, id := range []string{alice.ID, carol.ID} {
 			if s := n.state(id); s != "active" {
 				t.Errorf("%s after reactivate: %s", id, s)
 			}
 		}
-		bulk("resend_confirmation", []string{bob.ID}, bulkResult{1, []string{}})
+		// One id as a string is a list of one.
+		bulk("resend_confirmation", map[string]any{"subscribers": bob.ID}, bulkResult{1, []string{}, []string{}})
 		ntWant(t, "resend_confirmation", n.round(), map[string]int{"email:bob@example.com": 1})
+		bulk("unsubscribe", map[string]any{"subscribers": "everyone"}, bulkResult{0, []string{"everyone"}, []string{}})
 
 		ids := make([]string, 101)
 		for i := range ids {
@@ -2560,31 +2565,40 @@ func TestNotifySubscribersAPI(t *testing.T) {
 		}
 		for _, tc := range []struct {
 			action string
-			subs   any
+			body   map[string]any
+			field  string
 		}{
-			{"unsubscribe", ids},
-			{"unsubscribe", []string{}},
-			{"unsubscribe", []int{1, 2}},
-			{"unsubscribe", "everyone"},
-			{"unsubscribe", nil},
-			{"reactivate", "all"},
-			{"resend_confirmation", "all"},
+			{"unsubscribe", map[string]any{"subscribers": ids}, "subscribers"},
+			{"unsubscribe", map[string]any{"subscribers": []string{}}, "subscribers"},
+			{"unsubscribe", map[string]any{"subscribers": []int{1, 2}}, "subscribers"},
+			{"unsubscribe", map[string]any{"subscribers": nil}, "subscribers"},
+			{"unsubscribe", map[string]any{"subscribers": "all", "type": "fax"}, "type"},
+			{"unsubscribe", map[string]any{"subscribers": "all", "state": "unsubscribed"}, "state"},
+			{"reactivate", map[string]any{"subscribers": "all", "state": "active"}, "state"},
+			{"resend_confirmation", map[string]any{"subscribers": "all", "state": "active"}, "state"},
 		} {
-			res := n.api("POST", "/subscribers/"+tc.action, map[string]any{"subscribers": tc.subs})
+			res := n.api("POST", "/subscribers/"+tc.action, tc.body)
 			var e errorJSON
 			res.JSON(t, &e)
-			if res.Status != 422 || e.Field != "subscribers" {
-				t.Errorf("%s %.40v: status %d %+v, want 422 on subscribers", tc.action, tc.subs, res.Status, e)
+			if res.Status != 422 || e.Field != tc.field {
+				t.Errorf("%s %.60v: status %d %+v, want 422 on %s", tc.action, tc.body, res.Status, e, tc.field)
 			}
 		}
 		if s := n.state(alice.ID); s != "active" {
 			t.Errorf("alice after refused bulk requests: %s", s)
 		}
 
+		// "all" is allowed on reactivate and resend_confirmation too: with
+		// nobody quarantined, reactivate touches nobody; resend reaches the
+		// two unconfirmed email subscribers (bob, and new2 of the import).
+		bulk("reactivate", map[string]any{"subscribers": "all"}, bulkResult{0, []string{}, []string{}})
+		bulk("resend_confirmation", map[string]any{"subscribers": "all", "type": "email"}, bulkResult{2, []string{}, []string{}})
+		ntWant(t, "resend_confirmation to all", n.round(), map[string]int{"email:bob@example.com": 1, "email:new2@example.com": 1})
+
 		// "all" unsubscribes every active subscriber, and nothing is sent
 		// after.
 		active := n.count("?state=active")
-		bulk("unsubscribe", "all", bulkResult{active, []string{}})
+		bulk("unsubscribe", map[string]any{"subscribers": "all", "skip_unsubscription_notification": true}, bulkResult{active, []string{}, []string{}})
 		if got := n.count("?state=active"); got != 0 {
 			t.Errorf("%d active after unsubscribing all", got)
 		}
@@ -2596,8 +2610,18 @@ func TestNotifySubscribersAPI(t *testing.T) {
 	})
 
 	t.Run("resend_confirmation to a confirmed subscriber", func(t *testing.T) {
-		n.mustAPI(202, "POST", "/subscribers/reactivate", map[string]any{"subscribers": []string{alice.ID}})
-		res := n.api("POST", "/subscribers/resend_confirmation", map[string]any{"subscribers": []string{alice.ID}})
+		n.mustAPI(201, "POST", "/subscribers/reactivate", map[string]any{"subscribers": []string{alice.ID}})
+		// In bulk, an active subscriber named is skipped, and nothing sent.
+		var skipped struct {
+			Processed int      `json:"processed"`
+			Skipped   []string `json:"skipped"`
+		}
+		n.mustAPI(201, "POST", "/subscribers/resend_confirmation", map[string]any{"subscribers": []string{alice.ID}}).JSON(t, &skipped)
+		if skipped.Processed != 0 || !slices.Equal(skipped.Skipped, []string{alice.ID}) {
+			t.Errorf("bulk resend to active alice: %+v, want her skipped", skipped)
+		}
+		// Alone, by her id, it is refused naming her state.
+		res := n.api("POST", "/subscribers/"+alice.ID+"/resend_confirmation", nil)
 		if res.Status != 500 {
 			var e errorJSON
 			res.JSON(t, &e)
