@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"net/mail"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -232,17 +231,11 @@ func (s *Service) normalise(ctx context.Context, su *Signup) error {
 	su.Address = strings.TrimSpace(su.Address)
 	switch su.Mode {
 	case notifier.Email:
-		if su.Address == "" {
-			return invalid("email", "can't be blank")
+		addr, err := NormaliseEmail(su.Address)
+		if err != nil {
+			return err
 		}
-		if len(su.Address) > 254 {
-			return invalid("email", "is too long")
-		}
-		a, err := mail.ParseAddress(su.Address)
-		if err != nil || a.Name != "" || a.Address != su.Address || !strings.Contains(a.Address[strings.LastIndex(a.Address, "@")+1:], ".") {
-			return invalid("email", "is not a valid email address")
-		}
-		su.Address = strings.ToLower(a.Address)
+		su.Address = addr
 	case notifier.SMS:
 		if su.Address == "" {
 			return invalid("phone_number", "can't be blank")

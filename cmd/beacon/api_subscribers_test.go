@@ -1,7 +1,17 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"html"
+	"mime/multipart"
+	"net/url"
+	"strings"
 	"testing"
+
+	"github.com/beacon-status/beacon/internal/accounts"
+	"github.com/beacon-status/beacon/subscribers"
 )
 
 // subEnv is an app whose webhook subscribers may point at loopback, so
@@ -57,5 +67,54 @@ func TestAPIBulkUnsubscribeByType(t *testing.T) {
 	env.mustAPI(201, "POST", "/subscribers/unsubscribe", map[string]any{"subscribers": "all", "type": "slack"})
 	if st := subState(t, env, mail); st != "active" {
 		t.Errorf("after type=slack the email subscriber is %s, want active", st)
+	}
+}
+
+// TestEmailRefusedAlikeEverywhere checks that an address with a domain
+// literal or an invalid host name is refused by the API, the public form
+// (JSON and HTML), a CSV import through the API and through the console,
+// each time with the same message, and that nothing is written.
+func TestEmailRefusedAlikeEverywhere(t *testing.T) {
+	n := ntNew(t)
+	admin := n.newStaff(accounts.Admin)
+	for _, tc := range []struct{ addr, msg string }{
+		{"a@[127.0.0.1]", "email must name a domain after the @, not an IP address"},
+		{"a@127.0.0.1", "email must name a domain after the @, not an IP address"},
+		{"a@-b.com", "email has an invalid domain name after the @"},
+		{"a@b_c.example.com", "email has an invalid domain name after the @"},
+		{"a@localhost", "email must have a domain with a dot after the @, such as example.com"},
+	} {
+		t.Run(tc.addr, func(t *testing.T) {
+			check := func(where string, res response, wantStatus int, wantMsg string) {
+				t.Helper()
+				var e errorJSON
+				_ = json.Unmarshal(res.Body, &e)
+				if res.Status != wantStatus || e.Message != wantMsg || e.Field != "email" {
+					t.Errorf("%s: status %d %s, want %d {%q, field email}", where, res.Status, res.Body, wantStatus, wantMsg)
+				}
+			}
+			check("API", n.api("POST", "/subscribers", map[string]any{"subscriber": map[string]any{"email": tc.addr}}), 422, tc.msg)
+			check("public JSON", n.do("POST", "/subscribe", map[string]any{"email": tc.addr}, "Content-Type", "application/json"), 422, tc.msg)
+			form := n.do("POST", "/subscribe", "mode=email&email="+url.QueryEscape(tc.addr), "Content-Type", "application/x-www-form-urlencoded")
+			if form.Status != 422 || !strings.Contains(html.UnescapeString(string(form.Body)), tc.msg) {
+				t.Errorf("public form: status %d, want 422 showing %q", form.Status, tc.msg)
+			}
+			csvBody := "mode,address\nemail,ok@example.com\nemail," + tc.addr + "\n"
+			check("API import", n.api("POST", "/subscribers/import", csvBody, "Content-Type", "text/csv"), 422, "line 3: "+tc.msg)
+
+			var buf bytes.Buffer
+			w := multipart.NewWriter(&buf)
+			w.WriteField(csrfField, admin.csrf)
+			fw, _ := w.CreateFormFile("file", "subs.csv")
+			fw.Write([]byte(csvBody))
+			w.Close()
+			con := n.do("POST", "/console/subscribers/import", buf.String(), "Cookie", admin.cookie(), "Content-Type", w.FormDataContentType())
+			if con.Status != 422 || !strings.Contains(html.UnescapeString(string(con.Body)), "line 3: "+tc.msg) {
+				t.Errorf("console import: status %d, want 422 showing %q", con.Status, "line 3: "+tc.msg)
+			}
+			if got, _ := n.app.subscribers.Count(context.Background(), subscribers.Filter{}); got != 0 {
+				t.Errorf("%d subscribers after refusals, want 0", got)
+			}
+		})
 	}
 }
