@@ -11,13 +11,13 @@ import (
 )
 
 const selectSubscribers = `SELECT id, mode, address, phone_country, state, all_components, secret,
-	created_at, updated_at, confirmed_at, quarantined_at, unsubscribed_at FROM subscribers`
+	created_at, updated_at, confirmed_at, quarantined_at, unsubscribed_at, contact_email FROM subscribers`
 
 func scanSubscriber(row interface{ Scan(...any) error }) (Subscriber, error) {
 	var s Subscriber
 	err := row.Scan(&s.ID, &s.Mode, &s.Address, &s.PhoneCountry, &s.State, &s.AllComponents, &s.Secret,
 		sqlite.Time(&s.CreatedAt), sqlite.Time(&s.UpdatedAt), sqlite.OptTime(&s.ConfirmedAt),
-		sqlite.OptTime(&s.QuarantinedAt), sqlite.OptTime(&s.UnsubscribedAt))
+		sqlite.OptTime(&s.QuarantinedAt), sqlite.OptTime(&s.UnsubscribedAt), &s.ContactEmail)
 	return s, err
 }
 

@@ -73,6 +73,10 @@ type Subscriber struct {
 	QuarantinedAt *time.Time
 	// UnsubscribedAt is when the subscriber left.
 	UnsubscribedAt *time.Time
+	// ContactEmail is the address of a webhook's owner (Statuspage's
+	// email of a webhook subscriber); "" when none was given and for
+	// other channels. Nothing is sent to it.
+	ContactEmail string
 }
 
 // Errors returned by this package.
@@ -213,6 +217,9 @@ type Signup struct {
 	IP string
 	// SkipConfirmation makes the subscriber active at once (staff only).
 	SkipConfirmation bool
+	// ContactEmail is the owner's address for a webhook; it is refused
+	// for other channels.
+	ContactEmail string
 }
 
 // SignupResult tells the caller what to show. The public form shows the
@@ -266,9 +273,21 @@ func (s *Service) normalise(ctx context.Context, su *Signup) error {
 		if err := s.cfg.ValidateURL(ctx, su.Address); err != nil {
 			return invalid("endpoint", "%v", err)
 		}
+		if strings.TrimSpace(su.ContactEmail) != "" {
+			addr, err := NormaliseEmail(su.ContactEmail)
+			if err != nil {
+				return err
+			}
+			su.ContactEmail = addr
+		}
+		return nil
 	default:
 		return invalid("mode", "must be email, sms or webhook")
 	}
+	if strings.TrimSpace(su.ContactEmail) != "" {
+		return invalid("contact_email", "is only for webhook subscribers")
+	}
+	su.ContactEmail = ""
 	return nil
 }
 
@@ -326,10 +345,17 @@ func (s *Service) Subscribe(ctx context.Context, su Signup) (SignupResult, error
 		if !existed {
 			sub = Subscriber{ID: ids.New(), Mode: su.Mode, Address: su.Address, PhoneCountry: su.PhoneCountry,
 				State: Unconfirmed, Secret: newSecret(), CreatedAt: now}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO subscribers (id, mode, address, phone_country, state, secret, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, sub.ID, sub.Mode, sub.Address, sub.PhoneCountry, sub.State, sub.Secret,
-				sqlite.FormatTime(now), sqlite.FormatTime(now)); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO subscribers (id, mode, address, phone_country, state, secret, created_at, updated_at, contact_email)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, sub.ID, sub.Mode, sub.Address, sub.PhoneCountry, sub.State, sub.Secret,
+				sqlite.FormatTime(now), sqlite.FormatTime(now), su.ContactEmail); err != nil {
 				return fmt.Errorf("subscribers: create: %w", err)
+			}
+		} else if su.ContactEmail != "" && (su.IP == "" || sub.State != Active) {
+			// Staff may change a webhook's contact; the public form only
+			// with a sign-up that re-arms it, so that knowing a URL is not
+			// enough to change who answers for it.
+			if _, err := tx.ExecContext(ctx, `UPDATE subscribers SET contact_email = ? WHERE id = ?`, su.ContactEmail, sub.ID); err != nil {
+				return fmt.Errorf("subscribers: set contact email: %w", err)
 			}
 		}
 

@@ -118,3 +118,44 @@ func TestEmailRefusedAlikeEverywhere(t *testing.T) {
 		})
 	}
 }
+
+// TestAPIWebhookWithContactEmail is the reported defect: a subscriber
+// created with endpoint and email became an email subscriber. It is a
+// webhook whose JSON shows the email as its contact, in the list, the
+// console and the export too.
+func TestAPIWebhookWithContactEmail(t *testing.T) {
+	env := subEnv(t)
+	var created subscriberJSON
+	env.mustAPI(201, "POST", "/subscribers", map[string]any{"subscriber": map[string]any{
+		"endpoint": "http://127.0.0.1:9/hook", "email": "Ops@Example.com", "skip_confirmation_notification": true}}).JSON(t, &created)
+	if created.Mode != "webhook" || created.Endpoint == nil || *created.Endpoint != "http://127.0.0.1:9/hook" ||
+		created.Email == nil || *created.Email != "ops@example.com" {
+		t.Errorf("created %+v, want a webhook with email ops@example.com", created)
+	}
+	var got subscriberJSON
+	env.mustAPI(200, "GET", "/subscribers/"+created.ID, nil).JSON(t, &got)
+	if got.Mode != "webhook" || got.Email == nil || *got.Email != "ops@example.com" {
+		t.Errorf("GET: %+v", got)
+	}
+	// Without an email, a webhook's email is null; an email subscriber's
+	// is its address.
+	plain := subCreate(t, env, map[string]any{"endpoint": "http://127.0.0.1:9/plain"})
+	var p map[string]any
+	env.mustAPI(200, "GET", "/subscribers/"+plain, nil).JSON(t, &p)
+	if v, ok := p["email"]; !ok || v != nil {
+		t.Errorf("webhook without contact: email %v (present %v), want null", v, ok)
+	}
+	res := env.api("POST", "/subscribers", map[string]any{"subscriber": map[string]any{"endpoint": "http://127.0.0.1:9/bad", "email": "a@[127.0.0.1]"}})
+	if res.Status != 422 || !strings.Contains(string(res.Body), `"field":"email"`) {
+		t.Errorf("invalid contact: %d %s, want 422 on email", res.Status, res.Body)
+	}
+	exp := env.mustAPI(200, "GET", "/subscribers/export", nil)
+	if !strings.Contains(string(exp.Body), "http://127.0.0.1:9/hook,") || !strings.Contains(string(exp.Body), ",ops@example.com\n") {
+		t.Errorf("export lacks the contact:\n%s", exp.Body)
+	}
+	admin := env.newStaff(accounts.Admin)
+	page := admin.get("/console/subscribers?type=webhook")
+	if !strings.Contains(string(page.Body), "contact: ops@example.com") {
+		t.Errorf("the console does not show the contact")
+	}
+}

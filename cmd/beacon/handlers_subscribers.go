@@ -38,7 +38,8 @@ func (r *renderer) subscriber(s subscribers.Subscriber) subscriberJSON {
 	case notifier.SMS:
 		out.PhoneNumber, out.PhoneCountry, out.DisplayPhoneNumber = optString(s.Address), optString(s.PhoneCountry), optString(s.Address)
 	case notifier.Webhook:
-		out.Endpoint = optString(s.Address)
+		// Statuspage's email of a webhook subscriber is its contact.
+		out.Endpoint, out.Email = optString(s.Address), optString(s.ContactEmail)
 	}
 	return out
 }
@@ -59,12 +60,14 @@ func (a *app) createSubscriber(c *fiber.Ctx) error {
 	}
 	su := subscribers.Signup{ComponentIDs: req.ComponentIDs.V, SkipConfirmation: req.SkipConfirmationNotification.V, PhoneCountry: req.PhoneCountry.V}
 	switch {
+	case req.Endpoint.V != "":
+		// With an endpoint, email is the webhook owner's contact, as
+		// Statuspage documents it.
+		su.Mode, su.Address, su.ContactEmail = notifier.Webhook, req.Endpoint.V, req.Email.V
 	case req.Email.V != "":
 		su.Mode, su.Address = notifier.Email, req.Email.V
 	case req.PhoneNumber.V != "":
 		su.Mode, su.Address = notifier.SMS, req.PhoneNumber.V
-	case req.Endpoint.V != "":
-		su.Mode, su.Address = notifier.Webhook, req.Endpoint.V
 	default:
 		return unprocessable("email", "or phone_number or endpoint is required")
 	}
