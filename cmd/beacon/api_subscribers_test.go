@@ -7,8 +7,10 @@ import (
 	"html"
 	"mime/multipart"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/subscribers"
@@ -157,5 +159,56 @@ func TestAPIWebhookWithContactEmail(t *testing.T) {
 	page := admin.get("/console/subscribers?type=webhook")
 	if !strings.Contains(string(page.Body), "contact: ops@example.com") {
 		t.Errorf("the console does not show the contact")
+	}
+}
+
+// TestAPISubscriberSorting checks sort_direction (asc or desc in any case;
+// anything else was taken as ascending and is now 422) and every
+// sort_field Statuspage lists.
+func TestAPISubscriberSorting(t *testing.T) {
+	env := subEnv(t)
+	for _, addr := range []string{"b@example.com", "a@example.com", "c@example.org"} {
+		env.clock.Advance(time.Minute)
+		subCreate(t, env, map[string]any{"email": addr})
+	}
+	list := func(query string) []string {
+		t.Helper()
+		var got []subscriberJSON
+		env.mustAPI(200, "GET", "/subscribers"+query, nil).JSON(t, &got)
+		return ntAddresses(got)
+	}
+	for _, tc := range []struct {
+		query string
+		want  []string
+	}{
+		{"", []string{"b@example.com", "a@example.com", "c@example.org"}},
+		{"?sort_direction=asc", []string{"b@example.com", "a@example.com", "c@example.org"}},
+		{"?sort_direction=DESC", []string{"c@example.org", "a@example.com", "b@example.com"}},
+		{"?sort_field=created_at&sort_direction=Desc", []string{"c@example.org", "a@example.com", "b@example.com"}},
+		{"?sort_field=primary", []string{"a@example.com", "b@example.com", "c@example.org"}},
+		{"?sort_field=primary&sort_direction=desc", []string{"c@example.org", "b@example.com", "a@example.com"}},
+		{"?sort_field=quarantined_at", []string{"b@example.com", "a@example.com", "c@example.org"}},
+		{"?sort_field=relevance&q=a@example", []string{"a@example.com"}},
+		{"?sort_field=relevance&q=example.com", []string{"a@example.com", "b@example.com"}},
+	} {
+		if got := list(tc.query); !slices.Equal(got, tc.want) {
+			t.Errorf("GET /subscribers%s: %v, want %v", tc.query, got, tc.want)
+		}
+	}
+	for _, tc := range []struct{ query, field string }{
+		{"?sort_direction=sideways", "sort_direction"},
+		{"?sort_direction=ascending", "sort_direction"},
+		{"?sort_direction=desc%00", "sort_direction"},
+		{"?sort_field=relevance", "sort_field"},
+		{"?sort_field=secret", "sort_field"},
+	} {
+		for _, path := range []string{"/subscribers", "/subscribers/count"} {
+			res := env.api("GET", path+tc.query, nil)
+			var e errorJSON
+			res.JSON(t, &e)
+			if res.Status != 422 || e.Field != tc.field {
+				t.Errorf("GET %s%s: status %d %+v, want 422 on %s", path, tc.query, res.Status, e, tc.field)
+			}
+		}
 	}
 }

@@ -358,7 +358,7 @@ func (a *app) getSubscribers(c *fiber.Ctx) error {
 
 func (a *app) subscribersScreen(c *fiber.Ctx, status int, view consoleView) error {
 	ctx := c.UserContext()
-	f, err := subscriberFilter(c)
+	f, err := subscriberFilter(c, "")
 	if err == nil {
 		f.Offset, f.Limit, err = paging(c, subscribersPerPage)
 	}

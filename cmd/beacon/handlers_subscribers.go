@@ -93,9 +93,13 @@ func (a *app) createSubscriber(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(body)
 }
 
-func subscriberFilter(c *fiber.Ctx) (subscribers.Filter, error) {
-	f := subscribers.Filter{Mode: notifier.Channel(c.Query("type")), State: subscribers.State(c.Query("state")), Query: c.Query("q"),
-		SortField: c.Query("sort_field"), Descending: strings.EqualFold(c.Query("sort_direction"), "desc")}
+// subscriberFilter reads the list and count query: type, state (default
+// defaultState; "all" for every state), q, sort_field (Statuspage's
+// primary, created_at, quarantined_at and relevance, and Beacon's address)
+// and sort_direction (asc or desc, any case).
+func subscriberFilter(c *fiber.Ctx, defaultState subscribers.State) (subscribers.Filter, error) {
+	f := subscribers.Filter{Mode: notifier.Channel(c.Query("type")), State: subscribers.State(c.Query("state", string(defaultState))), Query: c.Query("q"),
+		SortField: c.Query("sort_field")}
 	if f.Mode != "" && !f.Mode.Valid() {
 		return f, unprocessable("type", "must be email, sms or webhook")
 	}
@@ -105,11 +109,23 @@ func subscriberFilter(c *fiber.Ctx) (subscribers.Filter, error) {
 	if f.State != "" && !f.State.Valid() {
 		return f, unprocessable("state", "must be active, unconfirmed, quarantined, unsubscribed or all")
 	}
-	if f.SortField != "" && f.SortField != "created_at" && f.SortField != "address" && f.SortField != "primary" {
-		return f, unprocessable("sort_field", "must be created_at or address")
+	switch dir := c.Query("sort_direction"); {
+	case dir == "" || strings.EqualFold(dir, "asc"):
+	case strings.EqualFold(dir, "desc"):
+		f.Descending = true
+	default:
+		return f, unprocessable("sort_direction", "must be asc or desc")
 	}
-	if f.SortField == "primary" {
+	switch f.SortField {
+	case "primary":
 		f.SortField = "address"
+	case "", "created_at", "address", "quarantined_at":
+	case "relevance":
+		if strings.TrimSpace(f.Query) == "" {
+			return f, unprocessable("sort_field", "relevance needs a search text (q)")
+		}
+	default:
+		return f, unprocessable("sort_field", "must be primary, created_at, quarantined_at, relevance or address")
 	}
 	if len(f.Query) > 200 {
 		return f, unprocessable("q", "is too long (maximum is 200 characters)")
@@ -118,7 +134,7 @@ func subscriberFilter(c *fiber.Ctx) (subscribers.Filter, error) {
 }
 
 func (a *app) listSubscribers(c *fiber.Ctx) error {
-	f, err := subscriberFilter(c)
+	f, err := subscriberFilter(c, "")
 	if err != nil {
 		return err
 	}
@@ -146,7 +162,7 @@ func (a *app) listSubscribers(c *fiber.Ctx) error {
 }
 
 func (a *app) countSubscribers(c *fiber.Ctx) error {
-	f, err := subscriberFilter(c)
+	f, err := subscriberFilter(c, "")
 	if err != nil {
 		return err
 	}
