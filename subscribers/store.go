@@ -150,6 +150,27 @@ func (s *Service) Count(ctx context.Context, f Filter) (int, error) {
 	return n, nil
 }
 
+// CountByMode returns how many subscribers match f on each channel; a
+// channel with none is absent.
+func (s *Service) CountByMode(ctx context.Context, f Filter) (map[notifier.Channel]int, error) {
+	where, args := f.where()
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT mode, COUNT(*) FROM subscribers`+where+` GROUP BY mode`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("subscribers: count by type: %w", err)
+	}
+	defer rows.Close()
+	out := map[notifier.Channel]int{}
+	for rows.Next() {
+		var m notifier.Channel
+		var n int
+		if err := rows.Scan(&m, &n); err != nil {
+			return nil, fmt.Errorf("subscribers: count by type: %w", err)
+		}
+		out[m] = n
+	}
+	return out, rows.Err()
+}
+
 // Histogram counts subscribers by channel and state.
 func (s *Service) Histogram(ctx context.Context) (map[notifier.Channel]map[State]int, error) {
 	rows, err := s.db.Read.QueryContext(ctx, `SELECT mode, state, COUNT(*) FROM subscribers GROUP BY mode, state`)

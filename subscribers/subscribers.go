@@ -623,6 +623,30 @@ func (s *Service) SetPreferences(ctx context.Context, token string, componentIDs
 	return s.Get(ctx, sub.ID)
 }
 
+// SetComponents replaces the components subscriber id follows (staff
+// only); none means all, and groups stand for their members.
+func (s *Service) SetComponents(ctx context.Context, id string, componentIDs []string) (Subscriber, error) {
+	var sub Subscriber
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.getTx(ctx, tx, id); err != nil {
+			return err
+		}
+		comps, err := s.resolveComponents(ctx, tx, componentIDs)
+		if err != nil {
+			return err
+		}
+		if err := s.setComponentsTx(ctx, tx, id, comps); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE subscribers SET updated_at = ? WHERE id = ?`, sqlite.FormatTime(s.now()), id); err != nil {
+			return fmt.Errorf("subscribers: set components of %s: %w", id, err)
+		}
+		sub, err = s.getTx(ctx, tx, id)
+		return err
+	})
+	return sub, err
+}
+
 // UnsubscribeByToken unsubscribes the subscriber an unsubscribe (or
 // manage) link names.
 func (s *Service) UnsubscribeByToken(ctx context.Context, token string) (Subscriber, error) {

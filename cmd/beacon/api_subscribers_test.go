@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"html"
+	"maps"
 	"mime/multipart"
 	"net/url"
 	"slices"
@@ -211,4 +212,159 @@ func TestAPISubscriberSorting(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestAPISubscriberV1Endpoints covers the v1 subscriber operations Beacon
+// lacked or answered differently from Statuspage's spec.
+func TestAPISubscriberV1Endpoints(t *testing.T) {
+	env := subEnv(t)
+	var comp struct{ ID string }
+	env.mustAPI(201, "POST", "/components", map[string]any{"component": map[string]any{"name": "API"}}).JSON(t, &comp)
+	var comp2 struct{ ID string }
+	env.mustAPI(201, "POST", "/components", map[string]any{"component": map[string]any{"name": "Web"}}).JSON(t, &comp2)
+	alice := subCreate(t, env, map[string]any{"email": "alice@example.com"})
+	gone := subCreate(t, env, map[string]any{"email": "gone@example.com"})
+	env.mustAPI(200, "DELETE", "/subscribers/"+gone, nil)
+	var pending subscriberJSON
+	env.mustAPI(201, "POST", "/subscribers", map[string]any{"subscriber": map[string]any{"phone_number": "+14155550123"}}).JSON(t, &pending)
+	if pending.State != "unconfirmed" {
+		t.Fatalf("SMS subscriber without skip_confirmation_notification: %+v, want unconfirmed", pending)
+	}
+
+	t.Run("PATCH components", func(t *testing.T) {
+		for _, tc := range []struct {
+			name string
+			body any
+			want []string
+		}{
+			{"wrapped", map[string]any{"subscriber": map[string]any{"component_ids": []string{comp.ID}}}, []string{comp.ID}},
+			{"unwrapped", map[string]any{"component_ids": []string{comp2.ID, comp.ID}}, sortedIDs(comp.ID, comp2.ID)},
+			{"left out: every component", map[string]any{}, []string{}},
+			{"null: every component", map[string]any{"component_ids": nil}, []string{}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				var got subscriberJSON
+				env.mustAPI(200, "PATCH", "/subscribers/"+alice, tc.body).JSON(t, &got)
+				if got.ID != alice || !slices.Equal(got.Components, tc.want) {
+					t.Errorf("PATCH: %+v, want components %v", got, tc.want)
+				}
+				env.mustAPI(200, "GET", "/subscribers/"+alice, nil).JSON(t, &got)
+				if !slices.Equal(got.Components, tc.want) {
+					t.Errorf("GET after PATCH: components %v, want %v", got.Components, tc.want)
+				}
+			})
+		}
+		for _, tc := range []struct {
+			name, path string
+			body       any
+			status     int
+			field      string
+		}{
+			{"empty list", "/subscribers/" + alice, map[string]any{"component_ids": []string{}}, 422, "component_ids"},
+			{"unknown component", "/subscribers/" + alice, map[string]any{"component_ids": []string{"zzzzzzzzzzzz"}}, 422, "component_ids"},
+			{"not a list", "/subscribers/" + alice, map[string]any{"component_ids": 7}, 422, "component_ids"},
+			{"unknown subscriber", "/subscribers/zzzzzzzzzzzz", map[string]any{"component_ids": []string{comp.ID}}, 404, ""},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				res := env.api("PATCH", tc.path, tc.body)
+				var e errorJSON
+				res.JSON(t, &e)
+				if res.Status != tc.status || e.Field != tc.field {
+					t.Errorf("status %d %+v, want %d on %q", res.Status, e, tc.status, tc.field)
+				}
+			})
+		}
+		var got subscriberJSON
+		env.mustAPI(200, "GET", "/subscribers/"+alice, nil).JSON(t, &got)
+		if len(got.Components) != 0 {
+			t.Errorf("refused PATCHes changed the components to %v", got.Components)
+		}
+	})
+
+	t.Run("unsubscribed list", func(t *testing.T) {
+		var got []subscriberJSON
+		res := env.mustAPI(200, "GET", "/subscribers/unsubscribed", nil)
+		res.JSON(t, &got)
+		if len(got) != 1 || got[0].ID != gone || got[0].State != "unsubscribed" || res.Header.Get("X-Total-Count") != "1" {
+			t.Errorf("GET /subscribers/unsubscribed: %s (total %s), want gone@example.com alone", res.Body, res.Header.Get("X-Total-Count"))
+		}
+		env.mustAPI(200, "GET", "/subscribers/unsubscribed?type=sms", nil).JSON(t, &got)
+		if len(got) != 0 {
+			t.Errorf("unsubscribed SMS subscribers: %+v, want none", got)
+		}
+		if res := env.api("GET", "/subscribers/unsubscribed?state=active", nil); res.Status != 422 {
+			t.Errorf("unsubscribed with state=active: %d, want 422", res.Status)
+		}
+	})
+
+	t.Run("state defaults to active", func(t *testing.T) {
+		var got []subscriberJSON
+		env.mustAPI(200, "GET", "/subscribers", nil).JSON(t, &got)
+		if ids := ntAddresses(got); !slices.Equal(ids, []string{"alice@example.com"}) {
+			t.Errorf("GET /subscribers: %v, want the active alice alone", ids)
+		}
+		env.mustAPI(200, "GET", "/subscribers?state=all", nil).JSON(t, &got)
+		if len(got) < 2 {
+			t.Errorf("GET /subscribers?state=all: %d, want every state", len(got))
+		}
+	})
+
+	t.Run("count by type", func(t *testing.T) {
+		for _, tc := range []struct {
+			query string
+			want  map[string]int
+		}{
+			{"", map[string]int{"email": 1, "sms": 0, "webhook": 0, "integration_partner": 0, "slack": 0, "teams": 0}},
+			{"?state=unsubscribed", map[string]int{"email": 1, "sms": 0, "webhook": 0, "integration_partner": 0, "slack": 0, "teams": 0}},
+			{"?type=webhook&state=all", map[string]int{"email": 0, "sms": 0, "webhook": 0, "integration_partner": 0, "slack": 0, "teams": 0}},
+			{"?type=email&state=all", map[string]int{"email": 2, "sms": 0, "webhook": 0, "integration_partner": 0, "slack": 0, "teams": 0}},
+			{"?type=teams", map[string]int{"email": 0, "sms": 0, "webhook": 0, "integration_partner": 0, "slack": 0, "teams": 0}},
+		} {
+			var got map[string]int
+			env.mustAPI(200, "GET", "/subscribers/count"+tc.query, nil).JSON(t, &got)
+			if !maps.Equal(got, tc.want) {
+				t.Errorf("GET /subscribers/count%s: %v, want %v", tc.query, got, tc.want)
+			}
+		}
+		if res := env.api("GET", "/subscribers/count?type=fax", nil); res.Status != 422 {
+			t.Errorf("count of type fax: %d, want 422", res.Status)
+		}
+	})
+
+	t.Run("histogram has total", func(t *testing.T) {
+		var got map[string]map[string]int
+		env.mustAPI(200, "GET", "/subscribers/histogram_by_state", nil).JSON(t, &got)
+		for _, typ := range []string{"email", "sms", "webhook", "integration_partner", "slack", "teams"} {
+			row, ok := got[typ]
+			if !ok {
+				t.Errorf("histogram lacks %s: %v", typ, got)
+				continue
+			}
+			if row["total"] != row["active"]+row["unconfirmed"]+row["quarantined"] {
+				t.Errorf("%s: %v, want total = active + unconfirmed + quarantined", typ, row)
+			}
+		}
+		if got["email"]["active"] != 1 || got["email"]["unsubscribed"] != 1 || got["email"]["total"] != 1 {
+			t.Errorf("email row %v, want 1 active, 1 unsubscribed, total 1", got["email"])
+		}
+	})
+
+	t.Run("resend_confirmation by id", func(t *testing.T) {
+		var fresh subscriberJSON
+		env.mustAPI(201, "POST", "/subscribers", map[string]any{"subscriber": map[string]any{"email": "new@example.com"}}).JSON(t, &fresh)
+		var got subscriberJSON
+		env.mustAPI(201, "POST", "/subscribers/"+fresh.ID+"/resend_confirmation", nil).JSON(t, &got)
+		if got.ID != fresh.ID || got.State != "unconfirmed" {
+			t.Errorf("resend: %+v", got)
+		}
+		if res := env.api("POST", "/subscribers/zzzzzzzzzzzz/resend_confirmation", nil); res.Status != 404 {
+			t.Errorf("resend to an unknown id: %d, want 404", res.Status)
+		}
+	})
+}
+
+// sortedIDs returns ids sorted, as the API lists components.
+func sortedIDs(ids ...string) []string {
+	slices.Sort(ids)
+	return ids
 }

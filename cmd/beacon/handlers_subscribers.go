@@ -100,8 +100,10 @@ func (a *app) createSubscriber(c *fiber.Ctx) error {
 func subscriberFilter(c *fiber.Ctx, defaultState subscribers.State) (subscribers.Filter, error) {
 	f := subscribers.Filter{Mode: notifier.Channel(c.Query("type")), State: subscribers.State(c.Query("state", string(defaultState))), Query: c.Query("q"),
 		SortField: c.Query("sort_field")}
-	if f.Mode != "" && !f.Mode.Valid() {
-		return f, unprocessable("type", "must be email, sms or webhook")
+	// Statuspage's other types (slack, teams, integration_partner) are
+	// accepted and match nobody: Beacon has none of them.
+	if f.Mode != "" && !subscribers.ValidType(string(f.Mode)) {
+		return f, unprocessable("type", "must be one of %s", strings.Join(subscribers.Types, ", "))
 	}
 	if f.State == "all" {
 		f.State = ""
@@ -133,8 +135,24 @@ func subscriberFilter(c *fiber.Ctx, defaultState subscribers.State) (subscribers
 	return f, nil
 }
 
+// listSubscribers answers GET /subscribers: state defaults to active, as
+// Statuspage's does (state=all for every state).
 func (a *app) listSubscribers(c *fiber.Ctx) error {
-	f, err := subscriberFilter(c, "")
+	return a.listSubscribersIn(c, subscribers.Active)
+}
+
+// listUnsubscribed answers GET /subscribers/unsubscribed: the same list,
+// paging and sorting, of those who left; a state other than unsubscribed
+// is refused.
+func (a *app) listUnsubscribed(c *fiber.Ctx) error {
+	if st := c.Query("state"); st != "" && st != string(subscribers.Unsubscribed) {
+		return unprocessable("state", "must be unsubscribed here (or left out)")
+	}
+	return a.listSubscribersIn(c, subscribers.Unsubscribed)
+}
+
+func (a *app) listSubscribersIn(c *fiber.Ctx, defaultState subscribers.State) error {
+	f, err := subscriberFilter(c, defaultState)
 	if err != nil {
 		return err
 	}
@@ -161,28 +179,75 @@ func (a *app) listSubscribers(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
+// countSubscribers answers GET /subscribers/count with Statuspage's
+// SubscriberCountByType: every type's key, each counting the subscribers
+// of that type matching type and state (default active; state=all for
+// every state), so a type filter leaves the other keys at 0.
 func (a *app) countSubscribers(c *fiber.Ctx) error {
-	f, err := subscriberFilter(c, "")
+	f, err := subscriberFilter(c, subscribers.Active)
 	if err != nil {
 		return err
 	}
-	n, err := a.subscribers.Count(c.UserContext(), f)
+	n, err := a.subscribers.CountByMode(c.UserContext(), f)
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"count": n})
+	out := make(map[string]int, len(subscribers.Types))
+	for _, t := range subscribers.Types {
+		out[t] = n[notifier.Channel(t)]
+	}
+	return c.JSON(out)
 }
 
+// subscriberHistogram answers GET /subscribers/histogram_by_state: every
+// type's key → its active, unconfirmed and quarantined counts and their
+// total (Statuspage's SubscriberCountByState), plus Beacon's unsubscribed
+// count, which is not in the total: those are no longer subscribers.
 func (a *app) subscriberHistogram(c *fiber.Ctx) error {
 	h, err := a.subscribers.Histogram(c.UserContext())
 	if err != nil {
 		return err
 	}
-	return c.JSON(h)
+	out := make(map[string]map[string]int, len(subscribers.Types))
+	for _, t := range subscribers.Types {
+		byState := h[notifier.Channel(t)]
+		row := map[string]int{
+			"active": byState[subscribers.Active], "unconfirmed": byState[subscribers.Unconfirmed],
+			"quarantined": byState[subscribers.Quarantined], "unsubscribed": byState[subscribers.Unsubscribed],
+		}
+		row["total"] = row["active"] + row["unconfirmed"] + row["quarantined"]
+		out[t] = row
+	}
+	return c.JSON(out)
 }
 
 func (a *app) getSubscriber(c *fiber.Ctx) error {
 	s, err := a.subscribers.Get(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	r, err := a.renderer(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(r.subscriber(s))
+}
+
+// updateSubscriber answers PATCH /subscribers/{id}: component_ids (wrapped
+// in "subscriber" or not) replaces the components it follows; left out or
+// null, it follows every component; an empty list is refused, as
+// Statuspage's spec asks for at least one.
+func (a *app) updateSubscriber(c *fiber.Ctx) error {
+	var req struct {
+		ComponentIDs opt[[]string] `json:"component_ids"`
+	}
+	if err := decodeBody(c, "subscriber", &req); err != nil {
+		return err
+	}
+	if req.ComponentIDs.Set && !req.ComponentIDs.Null && len(req.ComponentIDs.V) == 0 {
+		return unprocessable("component_ids", "must list at least one component (leave it out to follow every component)")
+	}
+	s, err := a.subscribers.SetComponents(c.UserContext(), c.Params("id"), req.ComponentIDs.V)
 	if err != nil {
 		return err
 	}

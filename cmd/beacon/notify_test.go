@@ -626,7 +626,7 @@ func TestNotifyEmailEndToEnd(t *testing.T) {
 	if !strings.Contains(confirm.HTML, link) && !strings.Contains(confirm.HTML, strings.ReplaceAll(link, "&", "&amp;")) {
 		t.Errorf("the HTML part lacks the confirmation link %s", link)
 	}
-	list := n.mustAPI(200, "GET", "/subscribers?q=bob", nil)
+	list := n.mustAPI(200, "GET", "/subscribers?q=bob&state=unconfirmed", nil)
 	var bobs []subscriberJSON
 	list.JSON(t, &bobs)
 	if len(bobs) != 1 || bobs[0].State != "unconfirmed" || !slices.Equal(bobs[0].Components, []string{api}) {
@@ -1181,7 +1181,7 @@ func TestNotifySMS(t *testing.T) {
 			t.Errorf("wrong code: status %d body %s, want 422 on field code", res.Status, res.Body)
 		}
 		var subs []subscriberJSON
-		n.mustAPI(200, "GET", "/subscribers?type=sms&q="+url.QueryEscape(strings.TrimPrefix(ntPhone2, "+")), nil).JSON(t, &subs)
+		n.mustAPI(200, "GET", "/subscribers?type=sms&state=all&q="+url.QueryEscape(strings.TrimPrefix(ntPhone2, "+")), nil).JSON(t, &subs)
 		if len(subs) != 1 || subs[0].State != "unconfirmed" {
 			t.Fatalf("after a wrong code: %+v, want one unconfirmed subscriber", subs)
 		}
@@ -2079,7 +2079,7 @@ func TestNotifyPublicHostileInput(t *testing.T) {
 			t.Errorf("right code after 5 wrong ones: status %d, want 422 (the code is dead)", res.Status)
 		}
 		var subs []subscriberJSON
-		n.mustAPI(200, "GET", "/subscribers?type=sms", nil).JSON(t, &subs)
+		n.mustAPI(200, "GET", "/subscribers?type=sms&state=all", nil).JSON(t, &subs)
 		if len(subs) != 1 || subs[0].State != "unconfirmed" {
 			t.Errorf("after a guessing attempt: %+v, want one unconfirmed", subs)
 		}
@@ -2242,12 +2242,20 @@ func ntAddresses(list []subscriberJSON) []string {
 	return out
 }
 
-// count returns GET /subscribers/count with query.
+// count returns GET /subscribers/count with query, summed over the types.
 func (n *ntEnv) count(query string) int {
 	n.t.Helper()
-	var c struct{ Count int }
+	var c map[string]int
 	n.mustAPI(200, "GET", "/subscribers/count"+query, nil).JSON(n.t, &c)
-	return c.Count
+	total := 0
+	for _, k := range []string{"email", "sms", "webhook", "integration_partner", "slack", "teams"} {
+		v, ok := c[k]
+		if !ok {
+			n.t.Fatalf("GET /subscribers/count%s: %v has no %q", query, c, k)
+		}
+		total += v
+	}
+	return total
 }
 
 func TestNotifySubscribersAPI(t *testing.T) {
@@ -2308,24 +2316,27 @@ func TestNotifySubscribersAPI(t *testing.T) {
 			want  []string
 			total int
 		}{
-			{"", []string{"alice@example.com", "bob@example.com", "carol@example.org", ntPhone1, hook}, 5},
-			{"?type=email", []string{"alice@example.com", "bob@example.com", "carol@example.org"}, 3},
+			// state defaults to active, as Statuspage's does.
+			{"", []string{"alice@example.com", "carol@example.org", ntPhone1, hook}, 4},
+			{"?type=email", []string{"alice@example.com", "carol@example.org"}, 2},
+			{"?type=email&state=all", []string{"alice@example.com", "bob@example.com", "carol@example.org"}, 3},
+			{"?type=slack", []string{}, 0},
 			{"?type=sms", []string{ntPhone1}, 1},
 			{"?type=webhook", []string{hook}, 1},
 			{"?state=unconfirmed", []string{"bob@example.com"}, 1},
 			{"?state=active&type=email", []string{"alice@example.com", "carol@example.org"}, 2},
 			{"?state=all", []string{"alice@example.com", "bob@example.com", "carol@example.org", ntPhone1, hook}, 5},
 			{"?q=CAROL", []string{"carol@example.org"}, 1},
-			{"?q=example.com", []string{"alice@example.com", "bob@example.com"}, 2},
+			{"?q=example.com&state=all", []string{"alice@example.com", "bob@example.com"}, 2},
 			{"?q=" + url.QueryEscape("%"), []string{}, 0},
 			{"?q=" + url.QueryEscape("_"), []string{}, 0},
 			{"?q=nobody", []string{}, 0},
-			{"?per_page=2", []string{"alice@example.com", "bob@example.com"}, 5},
-			{"?per_page=2&page=2", []string{"carol@example.org", ntPhone1}, 5},
-			{"?per_page=2&page=3", []string{hook}, 5},
-			{"?per_page=2&page=4", []string{}, 5},
-			{"?limit=1&page=2&type=email", []string{"bob@example.com"}, 3},
-			{"?sort_direction=desc&type=email", []string{"carol@example.org", "bob@example.com", "alice@example.com"}, 3},
+			{"?per_page=2&state=all", []string{"alice@example.com", "bob@example.com"}, 5},
+			{"?per_page=2&page=2&state=all", []string{"carol@example.org", ntPhone1}, 5},
+			{"?per_page=2&page=3&state=all", []string{hook}, 5},
+			{"?per_page=2&page=4&state=all", []string{}, 5},
+			{"?limit=1&page=2&type=email&state=all", []string{"bob@example.com"}, 3},
+			{"?sort_direction=desc&type=email&state=all", []string{"carol@example.org", "bob@example.com", "alice@example.com"}, 3},
 			{"?sort_field=primary&sort_direction=desc&state=active", []string{hook, "carol@example.org", "alice@example.com", ntPhone1}, 4},
 		} {
 			list, total := n.list(tc.query)
@@ -2344,17 +2355,24 @@ func TestNotifySubscribersAPI(t *testing.T) {
 	})
 
 	t.Run("count and histogram", func(t *testing.T) {
-		for q, want := range map[string]int{"": 5, "?type=email": 3, "?state=active": 4, "?state=unconfirmed": 1, "?q=example.org": 1} {
+		for q, want := range map[string]int{"": 4, "?state=all": 5, "?type=email": 2, "?type=email&state=all": 3, "?state=active": 4, "?state=unconfirmed": 1, "?q=example.org": 1} {
 			if got := n.count(q); got != want {
 				t.Errorf("count%s: %d, want %d", q, got, want)
 			}
 		}
+		var byType map[string]int
+		n.mustAPI(200, "GET", "/subscribers/count?state=all", nil).JSON(t, &byType)
+		if want := map[string]int{"email": 3, "sms": 1, "webhook": 1, "integration_partner": 0, "slack": 0, "teams": 0}; !maps.Equal(byType, want) {
+			t.Errorf("count by type %v, want %v", byType, want)
+		}
 		var h map[string]map[string]int
 		n.mustAPI(200, "GET", "/subscribers/histogram_by_state", nil).JSON(t, &h)
+		none := map[string]int{"active": 0, "unconfirmed": 0, "quarantined": 0, "unsubscribed": 0, "total": 0}
 		want := map[string]map[string]int{
-			"email":   {"active": 2, "unconfirmed": 1, "quarantined": 0, "unsubscribed": 0},
-			"sms":     {"active": 1, "unconfirmed": 0, "quarantined": 0, "unsubscribed": 0},
-			"webhook": {"active": 1, "unconfirmed": 0, "quarantined": 0, "unsubscribed": 0},
+			"email":               {"active": 2, "unconfirmed": 1, "quarantined": 0, "unsubscribed": 0, "total": 3},
+			"sms":                 {"active": 1, "unconfirmed": 0, "quarantined": 0, "unsubscribed": 0, "total": 1},
+			"webhook":             {"active": 1, "unconfirmed": 0, "quarantined": 0, "unsubscribed": 0, "total": 1},
+			"integration_partner": none, "slack": none, "teams": none,
 		}
 		if fmt.Sprint(h) != fmt.Sprint(want) {
 			t.Errorf("histogram %v, want %v", h, want)
@@ -2429,7 +2447,7 @@ func TestNotifySubscribersAPI(t *testing.T) {
 		csvPost := func(query, body string) response {
 			return n.api("POST", "/subscribers/import"+query, body, "Content-Type", "text/csv")
 		}
-		before := n.count("")
+		before := n.count("?state=all")
 		for _, tc := range []struct {
 			name, body, line, field string
 		}{
@@ -2451,7 +2469,7 @@ func TestNotifySubscribersAPI(t *testing.T) {
 				if res.Status != 422 || !strings.Contains(e.Message, tc.line) || (tc.field != "" && e.Field != tc.field) {
 					t.Errorf("status %d %+v, want 422 naming %s (field %q)", res.Status, e, tc.line, tc.field)
 				}
-				if got := n.count(""); got != before {
+				if got := n.count("?state=all"); got != before {
 					t.Errorf("%d subscribers after a refused import, want %d", got, before)
 				}
 			})
@@ -2481,7 +2499,7 @@ func TestNotifySubscribersAPI(t *testing.T) {
 		if res.Status != 201 {
 			t.Fatalf("import with confirmation: status %d body %s", res.Status, res.Body)
 		}
-		if list, _ := n.list("?q=new2"); len(list) != 1 || list[0].State != "unconfirmed" {
+		if list, _ := n.list("?q=new2&state=all"); len(list) != 1 || list[0].State != "unconfirmed" {
 			t.Errorf("imported with confirmation: %+v, want unconfirmed", list)
 		}
 		ntWant(t, "after an import with confirmation", n.round(), map[string]int{"email:new2@example.com": 1})
@@ -2490,7 +2508,7 @@ func TestNotifySubscribersAPI(t *testing.T) {
 		export := n.mustAPI(200, "GET", "/subscribers/export", nil)
 		res = csvPost("", string(export.Body))
 		res.JSON(t, &got)
-		if res.Status != 201 || got.Created != 0 || got.Existing != n.count("") {
+		if res.Status != 201 || got.Created != 0 || got.Existing != n.count("?state=all") {
 			t.Errorf("re-import of the export: status %d %+v, want every row existing", res.Status, got)
 		}
 	})

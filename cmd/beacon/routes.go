@@ -114,7 +114,9 @@ func (a *app) routes() *fiber.App {
 	p.Post("/subscribers/unsubscribe", a.bulk("unsubscribe"))
 	p.Post("/subscribers/reactivate", a.bulk("reactivate"))
 	p.Post("/subscribers/resend_confirmation", a.bulk("resend_confirmation"))
+	p.Get("/subscribers/unsubscribed", a.listUnsubscribed)
 	p.Get("/subscribers/:id", a.getSubscriber)
+	p.Patch("/subscribers/:id", a.updateSubscriber)
 	p.Delete("/subscribers/:id", a.deleteSubscriber)
 	p.Post("/subscribers/:id/resend_confirmation", a.resendConfirmation)
 
