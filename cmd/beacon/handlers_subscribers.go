@@ -156,7 +156,7 @@ func (a *app) listSubscribersIn(c *fiber.Ctx, defaultState subscribers.State) er
 	if err != nil {
 		return err
 	}
-	if f.Offset, f.Limit, err = paging(c, 100); err != nil {
+	if f.Offset, f.Limit, err = subscriberPaging(c); err != nil {
 		return err
 	}
 	list, err := a.subscribers.List(c.UserContext(), f)
@@ -177,6 +177,25 @@ func (a *app) listSubscribersIn(c *fiber.Ctx, defaultState subscribers.State) er
 	}
 	c.Set("X-Total-Count", strconv.Itoa(total))
 	return c.JSON(out)
+}
+
+// subscriberPaging reads page and per_page (or limit, default 100) for the
+// API's subscriber lists, whose pages start at 0 as Statuspage's spec
+// says: page=0 (the default) is the first page, page=1 the second.
+func subscriberPaging(c *fiber.Ctx) (offset, limit int, err error) {
+	page, err := queryInt(c, "page", 0, 0, 1_000_000)
+	if err != nil {
+		return 0, 0, err
+	}
+	name := "per_page"
+	if c.Query(name) == "" {
+		name = "limit"
+	}
+	per, err := queryInt(c, name, 100, 1, 1000)
+	if err != nil {
+		return 0, 0, err
+	}
+	return page * per, per, nil
 }
 
 // countSubscribers answers GET /subscribers/count with Statuspage's

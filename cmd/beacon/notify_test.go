@@ -2331,11 +2331,13 @@ func TestNotifySubscribersAPI(t *testing.T) {
 			{"?q=" + url.QueryEscape("%"), []string{}, 0},
 			{"?q=" + url.QueryEscape("_"), []string{}, 0},
 			{"?q=nobody", []string{}, 0},
+			// Subscriber pages start at 0, as Statuspage's spec says.
 			{"?per_page=2&state=all", []string{"alice@example.com", "bob@example.com"}, 5},
-			{"?per_page=2&page=2&state=all", []string{"carol@example.org", ntPhone1}, 5},
-			{"?per_page=2&page=3&state=all", []string{hook}, 5},
-			{"?per_page=2&page=4&state=all", []string{}, 5},
-			{"?limit=1&page=2&type=email&state=all", []string{"bob@example.com"}, 3},
+			{"?per_page=2&page=0&state=all", []string{"alice@example.com", "bob@example.com"}, 5},
+			{"?per_page=2&page=1&state=all", []string{"carol@example.org", ntPhone1}, 5},
+			{"?per_page=2&page=2&state=all", []string{hook}, 5},
+			{"?per_page=2&page=3&state=all", []string{}, 5},
+			{"?limit=1&page=1&type=email&state=all", []string{"bob@example.com"}, 3},
 			{"?sort_direction=desc&type=email&state=all", []string{"carol@example.org", "bob@example.com", "alice@example.com"}, 3},
 			{"?sort_field=primary&sort_direction=desc&state=active", []string{hook, "carol@example.org", "alice@example.com", ntPhone1}, 4},
 		} {
@@ -2344,7 +2346,7 @@ func TestNotifySubscribersAPI(t *testing.T) {
 				t.Errorf("GET /subscribers%s: %v (X-Total-Count %d), want %v (%d)", tc.query, got, total, tc.want, tc.total)
 			}
 		}
-		for _, q := range []string{"?type=fax", "?state=happy", "?sort_field=secret", "?per_page=0", "?page=-1", "?per_page=abc", "?q=" + strings.Repeat("x", 201)} {
+		for _, q := range []string{"?type=fax", "?state=happy", "?sort_field=secret", "?per_page=0", "?page=-1", "?per_page=abc", "?limit=0", "?page=abc", "?sort_direction=sideways", "?q=" + strings.Repeat("x", 201)} {
 			res := n.api("GET", "/subscribers"+q, nil)
 			var e errorJSON
 			res.JSON(t, &e)
