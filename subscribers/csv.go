@@ -17,8 +17,9 @@ import (
 )
 
 // csvHeader is the column set of exported files; imports need mode and
-// address and read the others when present.
-var csvHeader = []string{"id", "mode", "address", "phone_country", "state", "components", "created_at"}
+// address and read the others when present. contact_email (a webhook's
+// owner) came last, so files exported before it still import.
+var csvHeader = []string{"id", "mode", "address", "phone_country", "state", "components", "created_at", "contact_email"}
 
 // maxImportRows bounds one import.
 const maxImportRows = 200_000
@@ -37,7 +38,7 @@ func (s *Service) Export(ctx context.Context, w io.Writer) error {
 		}
 		for _, sub := range list {
 			rec := []string{sub.ID, string(sub.Mode), sub.Address, sub.PhoneCountry, string(sub.State),
-				strings.Join(sub.ComponentIDs, " "), sub.CreatedAt.UTC().Format(time.RFC3339)}
+				strings.Join(sub.ComponentIDs, " "), sub.CreatedAt.UTC().Format(time.RFC3339), sub.ContactEmail}
 			if err := cw.Write(rec); err != nil {
 				return err
 			}
@@ -67,7 +68,8 @@ func (e *ImportError) Error() string { return fmt.Sprintf("line %d: %v", e.Line,
 func (e *ImportError) Unwrap() error { return e.Err }
 
 // Import reads subscribers from CSV with a header row naming at least mode
-// and address (phone_country, components and state are optional; rows whose
+// and address (phone_country, components, state and a webhook's
+// contact_email are optional; rows whose
 // state is unsubscribed or quarantined keep it, so an export imported
 // elsewhere never writes again to people who left). The file is
 // checked whole and written in one transaction: one bad line rejects it
@@ -131,7 +133,8 @@ func (s *Service) Import(ctx context.Context, r io.Reader, sendConfirmation bool
 		if len(rows) >= maxImportRows {
 			return ImportResult{}, &ImportError{Line: line, Err: fmt.Errorf("an import holds at most %d subscribers", maxImportRows)}
 		}
-		su := Signup{Mode: notifier.Channel(strings.ToLower(field(rec, "mode"))), Address: field(rec, "address"), PhoneCountry: field(rec, "phone_country")}
+		su := Signup{Mode: notifier.Channel(strings.ToLower(field(rec, "mode"))), Address: field(rec, "address"), PhoneCountry: field(rec, "phone_country"),
+			ContactEmail: field(rec, "contact_email")}
 		if err := s.normalise(ctx, &su); err != nil {
 			return ImportResult{}, &ImportError{Line: line, Err: err}
 		}
@@ -166,9 +169,9 @@ func (s *Service) Import(ctx context.Context, r io.Reader, sendConfirmation bool
 				return err
 			}
 			sub := Subscriber{ID: ids.New(), Mode: r.su.Mode, Address: r.su.Address, PhoneCountry: r.su.PhoneCountry}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO subscribers (id, mode, address, phone_country, state, secret, created_at, updated_at)
-				VALUES (?, ?, ?, ?, 'unconfirmed', ?, ?, ?)`, sub.ID, sub.Mode, sub.Address, sub.PhoneCountry, newSecret(),
-				sqlite.FormatTime(now), sqlite.FormatTime(now)); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO subscribers (id, mode, address, phone_country, state, secret, created_at, updated_at, contact_email)
+				VALUES (?, ?, ?, ?, 'unconfirmed', ?, ?, ?, ?)`, sub.ID, sub.Mode, sub.Address, sub.PhoneCountry, newSecret(),
+				sqlite.FormatTime(now), sqlite.FormatTime(now), r.su.ContactEmail); err != nil {
 				return fmt.Errorf("subscribers: import line %d: %w", r.line, err)
 			}
 			if err := s.setComponentsTx(ctx, tx, sub.ID, comps); err != nil {

@@ -59,7 +59,14 @@ func TestListCountHistogram(t *testing.T) {
 		{"everyone newest first", subscribers.Filter{Descending: true}, reversed(byCreation), 8},
 		{"by address", subscribers.Filter{SortField: "address"}, []string{"+14155550123", "+447400123456", "50%_off@deals.example", "5000off@deals.example",
 			"alice@example.com", "bob@example.org", "carol@example.com", "https://hooks.example.com/Beacon"}, 8},
-		{"by address descending, unknown sort field ignored", subscribers.Filter{SortField: "address; DROP TABLE subscribers", Descending: true}, reversed(byCreation), 8},
+		{"by address descending", subscribers.Filter{SortField: "address", Descending: true}, []string{"https://hooks.example.com/Beacon", "carol@example.com", "bob@example.org", "alice@example.com",
+			"5000off@deals.example", "50%_off@deals.example", "+447400123456", "+14155550123"}, 8},
+		{"quarantined first", subscribers.Filter{SortField: "quarantined_at", State: subscribers.Active}, []string{"carol@example.com", "50%_off@deals.example", "+14155550123", "https://hooks.example.com/Beacon", "5000off@deals.example"}, 5},
+		{"by quarantine, the never quarantined last", subscribers.Filter{SortField: "quarantined_at", Mode: notifier.SMS}, []string{"+447400123456", "+14155550123"}, 2},
+		{"by quarantine descending, the never quarantined still last", subscribers.Filter{SortField: "quarantined_at", Mode: notifier.SMS, Descending: true}, []string{"+447400123456", "+14155550123"}, 2},
+		{"relevance: earliest then shortest match", subscribers.Filter{SortField: "relevance", Query: "example.com"}, []string{"alice@example.com", "carol@example.com", "https://hooks.example.com/Beacon"}, 3},
+		{"relevance: exact match first", subscribers.Filter{SortField: "relevance", Query: "CAROL@example.com"}, []string{"carol@example.com"}, 1},
+		{"relevance: match at the start first", subscribers.Filter{SortField: "relevance", Query: "5"}, []string{"50%_off@deals.example", "5000off@deals.example", "+14155550123", "+447400123456"}, 4},
 		{"email", subscribers.Filter{Mode: notifier.Email}, []string{"carol@example.com", "alice@example.com", "50%_off@deals.example", "bob@example.org", "5000off@deals.example"}, 5},
 		{"sms", subscribers.Filter{Mode: notifier.SMS}, []string{"+14155550123", "+447400123456"}, 2},
 		{"active", subscribers.Filter{State: subscribers.Active}, []string{"carol@example.com", "50%_off@deals.example", "+14155550123", "https://hooks.example.com/Beacon", "5000off@deals.example"}, 5},
@@ -107,6 +114,18 @@ func TestListCountHistogram(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("refused sort fields", func(t *testing.T) {
+		for _, f2 := range []subscribers.Filter{
+			{SortField: "address; DROP TABLE subscribers"},
+			{SortField: "relevance"},
+			{SortField: "secret"},
+		} {
+			if _, err := f.svc.List(ctx, f2); validationField(err) != "sort_field" {
+				t.Errorf("List(%+v): %v, want a ValidationError on sort_field", f2, err)
+			}
+		}
+	})
 
 	t.Run("histogram", func(t *testing.T) {
 		got, err := f.svc.Histogram(ctx)

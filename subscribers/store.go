@@ -11,13 +11,13 @@ import (
 )
 
 const selectSubscribers = `SELECT id, mode, address, phone_country, state, all_components, secret,
-	created_at, updated_at, confirmed_at, quarantined_at, unsubscribed_at FROM subscribers`
+	created_at, updated_at, confirmed_at, quarantined_at, unsubscribed_at, contact_email FROM subscribers`
 
 func scanSubscriber(row interface{ Scan(...any) error }) (Subscriber, error) {
 	var s Subscriber
 	err := row.Scan(&s.ID, &s.Mode, &s.Address, &s.PhoneCountry, &s.State, &s.AllComponents, &s.Secret,
 		sqlite.Time(&s.CreatedAt), sqlite.Time(&s.UpdatedAt), sqlite.OptTime(&s.ConfirmedAt),
-		sqlite.OptTime(&s.QuarantinedAt), sqlite.OptTime(&s.UnsubscribedAt))
+		sqlite.OptTime(&s.QuarantinedAt), sqlite.OptTime(&s.UnsubscribedAt), &s.ContactEmail)
 	return s, err
 }
 
@@ -71,8 +71,12 @@ type Filter struct {
 	State State            // "" for every state
 	// Query is a case-insensitive substring of the address.
 	Query string
-	// SortField is "created_at" (default) or "address"; Descending
-	// reverses it.
+	// SortField is one of SortFields: "created_at" (the default),
+	// "address" (Statuspage's "primary", the identifying field),
+	// "quarantined_at" (never-quarantined subscribers last either way) or
+	// "relevance" (needs Query: an exact match first, then the earliest
+	// and shortest match; always most relevant first). Descending
+	// reverses the first three.
 	SortField  string
 	Descending bool
 	Limit      int // 0 means 100
@@ -100,23 +104,40 @@ func (f Filter) where() (string, []any) {
 	return ` WHERE ` + strings.Join(conds, ` AND `), args
 }
 
+// SortFields are the values Filter.SortField takes ("" is created_at).
+var SortFields = []string{"created_at", "address", "quarantined_at", "relevance"}
+
 // List returns the subscribers matching f.
 func (s *Service) List(ctx context.Context, f Filter) ([]Subscriber, error) {
 	where, args := f.where()
-	order := `created_at`
-	if f.SortField == "address" {
-		order = `address`
-	}
 	dir := ` ASC`
 	if f.Descending {
 		dir = ` DESC`
+	}
+	var order string
+	switch f.SortField {
+	case "", "created_at":
+		order = `created_at` + dir + `, id`
+	case "address":
+		order = `address` + dir + `, id`
+	case "quarantined_at":
+		order = `quarantined_at IS NULL, quarantined_at` + dir + `, created_at, id`
+	case "relevance":
+		if f.Query == "" {
+			return nil, invalid("sort_field", "relevance needs a search text (q)")
+		}
+		q := strings.ToLower(f.Query)
+		order = `lower(address) = ? DESC, instr(lower(address), ?), length(address), address, id`
+		args = append(args, q, q)
+	default:
+		return nil, invalid("sort_field", "must be one of %s", strings.Join(SortFields, ", "))
 	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 100
 	}
 	args = append(args, limit, max(f.Offset, 0))
-	return s.query(ctx, s.db.Read, where+` ORDER BY `+order+dir+`, id LIMIT ? OFFSET ?`, args...)
+	return s.query(ctx, s.db.Read, where+` ORDER BY `+order+` LIMIT ? OFFSET ?`, args...)
 }
 
 // Count returns how many subscribers match f, ignoring paging.
@@ -127,6 +148,27 @@ func (s *Service) Count(ctx context.Context, f Filter) (int, error) {
 		return 0, fmt.Errorf("subscribers: count: %w", err)
 	}
 	return n, nil
+}
+
+// CountByMode returns how many subscribers match f on each channel; a
+// channel with none is absent.
+func (s *Service) CountByMode(ctx context.Context, f Filter) (map[notifier.Channel]int, error) {
+	where, args := f.where()
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT mode, COUNT(*) FROM subscribers`+where+` GROUP BY mode`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("subscribers: count by type: %w", err)
+	}
+	defer rows.Close()
+	out := map[notifier.Channel]int{}
+	for rows.Next() {
+		var m notifier.Channel
+		var n int
+		if err := rows.Scan(&m, &n); err != nil {
+			return nil, fmt.Errorf("subscribers: count by type: %w", err)
+		}
+		out[m] = n
+	}
+	return out, rows.Err()
 }
 
 // Histogram counts subscribers by channel and state.

@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"net/mail"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -74,6 +73,10 @@ type Subscriber struct {
 	QuarantinedAt *time.Time
 	// UnsubscribedAt is when the subscriber left.
 	UnsubscribedAt *time.Time
+	// ContactEmail is the address of a webhook's owner (Statuspage's
+	// email of a webhook subscriber); "" when none was given and for
+	// other channels. Nothing is sent to it.
+	ContactEmail string
 }
 
 // Errors returned by this package.
@@ -214,6 +217,9 @@ type Signup struct {
 	IP string
 	// SkipConfirmation makes the subscriber active at once (staff only).
 	SkipConfirmation bool
+	// ContactEmail is the owner's address for a webhook; it is refused
+	// for other channels.
+	ContactEmail string
 }
 
 // SignupResult tells the caller what to show. The public form shows the
@@ -232,17 +238,11 @@ func (s *Service) normalise(ctx context.Context, su *Signup) error {
 	su.Address = strings.TrimSpace(su.Address)
 	switch su.Mode {
 	case notifier.Email:
-		if su.Address == "" {
-			return invalid("email", "can't be blank")
+		addr, err := NormaliseEmail(su.Address)
+		if err != nil {
+			return err
 		}
-		if len(su.Address) > 254 {
-			return invalid("email", "is too long")
-		}
-		a, err := mail.ParseAddress(su.Address)
-		if err != nil || a.Name != "" || a.Address != su.Address || !strings.Contains(a.Address[strings.LastIndex(a.Address, "@")+1:], ".") {
-			return invalid("email", "is not a valid email address")
-		}
-		su.Address = strings.ToLower(a.Address)
+		su.Address = addr
 	case notifier.SMS:
 		if su.Address == "" {
 			return invalid("phone_number", "can't be blank")
@@ -273,9 +273,21 @@ func (s *Service) normalise(ctx context.Context, su *Signup) error {
 		if err := s.cfg.ValidateURL(ctx, su.Address); err != nil {
 			return invalid("endpoint", "%v", err)
 		}
+		if strings.TrimSpace(su.ContactEmail) != "" {
+			addr, err := NormaliseEmail(su.ContactEmail)
+			if err != nil {
+				return err
+			}
+			su.ContactEmail = addr
+		}
+		return nil
 	default:
 		return invalid("mode", "must be email, sms or webhook")
 	}
+	if strings.TrimSpace(su.ContactEmail) != "" {
+		return invalid("contact_email", "is only for webhook subscribers")
+	}
+	su.ContactEmail = ""
 	return nil
 }
 
@@ -333,10 +345,17 @@ func (s *Service) Subscribe(ctx context.Context, su Signup) (SignupResult, error
 		if !existed {
 			sub = Subscriber{ID: ids.New(), Mode: su.Mode, Address: su.Address, PhoneCountry: su.PhoneCountry,
 				State: Unconfirmed, Secret: newSecret(), CreatedAt: now}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO subscribers (id, mode, address, phone_country, state, secret, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, sub.ID, sub.Mode, sub.Address, sub.PhoneCountry, sub.State, sub.Secret,
-				sqlite.FormatTime(now), sqlite.FormatTime(now)); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO subscribers (id, mode, address, phone_country, state, secret, created_at, updated_at, contact_email)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, sub.ID, sub.Mode, sub.Address, sub.PhoneCountry, sub.State, sub.Secret,
+				sqlite.FormatTime(now), sqlite.FormatTime(now), su.ContactEmail); err != nil {
 				return fmt.Errorf("subscribers: create: %w", err)
+			}
+		} else if su.ContactEmail != "" && (su.IP == "" || sub.State != Active) {
+			// Staff may change a webhook's contact; the public form only
+			// with a sign-up that re-arms it, so that knowing a URL is not
+			// enough to change who answers for it.
+			if _, err := tx.ExecContext(ctx, `UPDATE subscribers SET contact_email = ? WHERE id = ?`, su.ContactEmail, sub.ID); err != nil {
+				return fmt.Errorf("subscribers: set contact email: %w", err)
 			}
 		}
 
@@ -602,6 +621,30 @@ func (s *Service) SetPreferences(ctx context.Context, token string, componentIDs
 		return Subscriber{}, err
 	}
 	return s.Get(ctx, sub.ID)
+}
+
+// SetComponents replaces the components subscriber id follows (staff
+// only); none means all, and groups stand for their members.
+func (s *Service) SetComponents(ctx context.Context, id string, componentIDs []string) (Subscriber, error) {
+	var sub Subscriber
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.getTx(ctx, tx, id); err != nil {
+			return err
+		}
+		comps, err := s.resolveComponents(ctx, tx, componentIDs)
+		if err != nil {
+			return err
+		}
+		if err := s.setComponentsTx(ctx, tx, id, comps); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE subscribers SET updated_at = ? WHERE id = ?`, sqlite.FormatTime(s.now()), id); err != nil {
+			return fmt.Errorf("subscribers: set components of %s: %w", id, err)
+		}
+		sub, err = s.getTx(ctx, tx, id)
+		return err
+	})
+	return sub, err
 }
 
 // UnsubscribeByToken unsubscribes the subscriber an unsubscribe (or

@@ -341,6 +341,8 @@ type subscribersScreen struct {
 
 type subscriberRow struct {
 	ID, Mode, Address, State, Components, Created string
+	// Contact is a webhook owner's email address, if given.
+	Contact string
 }
 
 type countRow struct {
@@ -356,7 +358,7 @@ func (a *app) getSubscribers(c *fiber.Ctx) error {
 
 func (a *app) subscribersScreen(c *fiber.Ctx, status int, view consoleView) error {
 	ctx := c.UserContext()
-	f, err := subscriberFilter(c)
+	f, err := subscriberFilter(c, "")
 	if err == nil {
 		f.Offset, f.Limit, err = paging(c, subscribersPerPage)
 	}
@@ -390,7 +392,7 @@ func (a *app) subscribersScreen(c *fiber.Ctx, status int, view consoleView) erro
 			comps = strings.Join(names, ", ")
 		}
 		s.List = append(s.List, subscriberRow{ID: sub.ID, Mode: string(sub.Mode), Address: sub.Address, State: string(sub.State),
-			Components: comps, Created: sub.CreatedAt.In(loc).Format("2006-01-02")})
+			Components: comps, Created: sub.CreatedAt.In(loc).Format("2006-01-02"), Contact: sub.ContactEmail})
 	}
 	s.Pages = max(1, (s.Total+f.Limit-1)/f.Limit)
 	link := func(page int) string {

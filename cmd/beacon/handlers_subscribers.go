@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"strconv"
 	"strings"
@@ -39,7 +38,8 @@ func (r *renderer) subscriber(s subscribers.Subscriber) subscriberJSON {
 	case notifier.SMS:
 		out.PhoneNumber, out.PhoneCountry, out.DisplayPhoneNumber = optString(s.Address), optString(s.PhoneCountry), optString(s.Address)
 	case notifier.Webhook:
-		out.Endpoint = optString(s.Address)
+		// Statuspage's email of a webhook subscriber is its contact.
+		out.Endpoint, out.Email = optString(s.Address), optString(s.ContactEmail)
 	}
 	return out
 }
@@ -60,12 +60,14 @@ func (a *app) createSubscriber(c *fiber.Ctx) error {
 	}
 	su := subscribers.Signup{ComponentIDs: req.ComponentIDs.V, SkipConfirmation: req.SkipConfirmationNotification.V, PhoneCountry: req.PhoneCountry.V}
 	switch {
+	case req.Endpoint.V != "":
+		// With an endpoint, email is the webhook owner's contact, as
+		// Statuspage documents it.
+		su.Mode, su.Address, su.ContactEmail = notifier.Webhook, req.Endpoint.V, req.Email.V
 	case req.Email.V != "":
 		su.Mode, su.Address = notifier.Email, req.Email.V
 	case req.PhoneNumber.V != "":
 		su.Mode, su.Address = notifier.SMS, req.PhoneNumber.V
-	case req.Endpoint.V != "":
-		su.Mode, su.Address = notifier.Webhook, req.Endpoint.V
 	default:
 		return unprocessable("email", "or phone_number or endpoint is required")
 	}
@@ -91,11 +93,17 @@ func (a *app) createSubscriber(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(body)
 }
 
-func subscriberFilter(c *fiber.Ctx) (subscribers.Filter, error) {
-	f := subscribers.Filter{Mode: notifier.Channel(c.Query("type")), State: subscribers.State(c.Query("state")), Query: c.Query("q"),
-		SortField: c.Query("sort_field"), Descending: strings.EqualFold(c.Query("sort_direction"), "desc")}
-	if f.Mode != "" && !f.Mode.Valid() {
-		return f, unprocessable("type", "must be email, sms or webhook")
+// subscriberFilter reads the list and count query: type, state (default
+// defaultState; "all" for every state), q, sort_field (Statuspage's
+// primary, created_at, quarantined_at and relevance, and Beacon's address)
+// and sort_direction (asc or desc, any case).
+func subscriberFilter(c *fiber.Ctx, defaultState subscribers.State) (subscribers.Filter, error) {
+	f := subscribers.Filter{Mode: notifier.Channel(c.Query("type")), State: subscribers.State(c.Query("state", string(defaultState))), Query: c.Query("q"),
+		SortField: c.Query("sort_field")}
+	// Statuspage's other types (slack, teams, integration_partner) are
+	// accepted and match nobody: Beacon has none of them.
+	if f.Mode != "" && !subscribers.ValidType(string(f.Mode)) {
+		return f, unprocessable("type", "must be one of %s", strings.Join(subscribers.Types, ", "))
 	}
 	if f.State == "all" {
 		f.State = ""
@@ -103,11 +111,23 @@ func subscriberFilter(c *fiber.Ctx) (subscribers.Filter, error) {
 	if f.State != "" && !f.State.Valid() {
 		return f, unprocessable("state", "must be active, unconfirmed, quarantined, unsubscribed or all")
 	}
-	if f.SortField != "" && f.SortField != "created_at" && f.SortField != "address" && f.SortField != "primary" {
-		return f, unprocessable("sort_field", "must be created_at or address")
+	switch dir := c.Query("sort_direction"); {
+	case dir == "" || strings.EqualFold(dir, "asc"):
+	case strings.EqualFold(dir, "desc"):
+		f.Descending = true
+	default:
+		return f, unprocessable("sort_direction", "must be asc or desc")
 	}
-	if f.SortField == "primary" {
+	switch f.SortField {
+	case "primary":
 		f.SortField = "address"
+	case "", "created_at", "address", "quarantined_at":
+	case "relevance":
+		if strings.TrimSpace(f.Query) == "" {
+			return f, unprocessable("sort_field", "relevance needs a search text (q)")
+		}
+	default:
+		return f, unprocessable("sort_field", "must be primary, created_at, quarantined_at, relevance or address")
 	}
 	if len(f.Query) > 200 {
 		return f, unprocessable("q", "is too long (maximum is 200 characters)")
@@ -115,12 +135,28 @@ func subscriberFilter(c *fiber.Ctx) (subscribers.Filter, error) {
 	return f, nil
 }
 
+// listSubscribers answers GET /subscribers: state defaults to active, as
+// Statuspage's does (state=all for every state).
 func (a *app) listSubscribers(c *fiber.Ctx) error {
-	f, err := subscriberFilter(c)
+	return a.listSubscribersIn(c, subscribers.Active)
+}
+
+// listUnsubscribed answers GET /subscribers/unsubscribed: the same list,
+// paging and sorting, of those who left; a state other than unsubscribed
+// is refused.
+func (a *app) listUnsubscribed(c *fiber.Ctx) error {
+	if st := c.Query("state"); st != "" && st != string(subscribers.Unsubscribed) {
+		return unprocessable("state", "must be unsubscribed here (or left out)")
+	}
+	return a.listSubscribersIn(c, subscribers.Unsubscribed)
+}
+
+func (a *app) listSubscribersIn(c *fiber.Ctx, defaultState subscribers.State) error {
+	f, err := subscriberFilter(c, defaultState)
 	if err != nil {
 		return err
 	}
-	if f.Offset, f.Limit, err = paging(c, 100); err != nil {
+	if f.Offset, f.Limit, err = subscriberPaging(c); err != nil {
 		return err
 	}
 	list, err := a.subscribers.List(c.UserContext(), f)
@@ -143,28 +179,94 @@ func (a *app) listSubscribers(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (a *app) countSubscribers(c *fiber.Ctx) error {
-	f, err := subscriberFilter(c)
+// subscriberPaging reads page and per_page (or limit, default 100) for the
+// API's subscriber lists, whose pages start at 0 as Statuspage's spec
+// says: page=0 (the default) is the first page, page=1 the second.
+func subscriberPaging(c *fiber.Ctx) (offset, limit int, err error) {
+	page, err := queryInt(c, "page", 0, 0, 1_000_000)
 	if err != nil {
-		return err
+		return 0, 0, err
 	}
-	n, err := a.subscribers.Count(c.UserContext(), f)
+	name := "per_page"
+	if c.Query(name) == "" {
+		name = "limit"
+	}
+	per, err := queryInt(c, name, 100, 1, 1000)
 	if err != nil {
-		return err
+		return 0, 0, err
 	}
-	return c.JSON(fiber.Map{"count": n})
+	return page * per, per, nil
 }
 
+// countSubscribers answers GET /subscribers/count with Statuspage's
+// SubscriberCountByType: every type's key, each counting the subscribers
+// of that type matching type and state (default active; state=all for
+// every state), so a type filter leaves the other keys at 0.
+func (a *app) countSubscribers(c *fiber.Ctx) error {
+	f, err := subscriberFilter(c, subscribers.Active)
+	if err != nil {
+		return err
+	}
+	n, err := a.subscribers.CountByMode(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	out := make(map[string]int, len(subscribers.Types))
+	for _, t := range subscribers.Types {
+		out[t] = n[notifier.Channel(t)]
+	}
+	return c.JSON(out)
+}
+
+// subscriberHistogram answers GET /subscribers/histogram_by_state: every
+// type's key → its active, unconfirmed and quarantined counts and their
+// total (Statuspage's SubscriberCountByState), plus Beacon's unsubscribed
+// count, which is not in the total: those are no longer subscribers.
 func (a *app) subscriberHistogram(c *fiber.Ctx) error {
 	h, err := a.subscribers.Histogram(c.UserContext())
 	if err != nil {
 		return err
 	}
-	return c.JSON(h)
+	out := make(map[string]map[string]int, len(subscribers.Types))
+	for _, t := range subscribers.Types {
+		byState := h[notifier.Channel(t)]
+		row := map[string]int{
+			"active": byState[subscribers.Active], "unconfirmed": byState[subscribers.Unconfirmed],
+			"quarantined": byState[subscribers.Quarantined], "unsubscribed": byState[subscribers.Unsubscribed],
+		}
+		row["total"] = row["active"] + row["unconfirmed"] + row["quarantined"]
+		out[t] = row
+	}
+	return c.JSON(out)
 }
 
 func (a *app) getSubscriber(c *fiber.Ctx) error {
 	s, err := a.subscribers.Get(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	r, err := a.renderer(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(r.subscriber(s))
+}
+
+// updateSubscriber answers PATCH /subscribers/{id}: component_ids (wrapped
+// in "subscriber" or not) replaces the components it follows; left out or
+// null, it follows every component; an empty list is refused, as
+// Statuspage's spec asks for at least one.
+func (a *app) updateSubscriber(c *fiber.Ctx) error {
+	var req struct {
+		ComponentIDs opt[[]string] `json:"component_ids"`
+	}
+	if err := decodeBody(c, "subscriber", &req); err != nil {
+		return err
+	}
+	if req.ComponentIDs.Set && !req.ComponentIDs.Null && len(req.ComponentIDs.V) == 0 {
+		return unprocessable("component_ids", "must list at least one component (leave it out to follow every component)")
+	}
+	s, err := a.subscribers.SetComponents(c.UserContext(), c.Params("id"), req.ComponentIDs.V)
 	if err != nil {
 		return err
 	}
@@ -183,58 +285,70 @@ func (a *app) deleteSubscriber(c *fiber.Ctx) error {
 	return a.getSubscriber(c)
 }
 
-func (a *app) bulk(action func(ctx context.Context, id string) error, allowAll bool) fiber.Handler {
+// resendConfirmation answers POST /subscribers/{id}/resend_confirmation:
+// 201 and the subscriber, or 422 when it is not unconfirmed.
+func (a *app) resendConfirmation(c *fiber.Ctx) error {
+	if err := a.subscribers.ResendConfirmation(c.UserContext(), c.Params("id")); err != nil {
+		return err
+	}
+	a.dispatcher.Wake()
+	s, err := a.subscribers.Get(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	r, err := a.renderer(c)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(r.subscriber(s))
+}
+
+// bulkRequest is the body of the three bulk subscriber endpoints.
+type bulkRequest struct {
+	// Subscribers is "all", one id, or a list of ids.
+	Subscribers                    any         `json:"subscribers"`
+	Type                           opt[string] `json:"type"`
+	State                          opt[string] `json:"state"`
+	SkipUnsubscriptionNotification opt[bool]   `json:"skip_unsubscription_notification"`
+}
+
+// bulk answers POST /subscribers/unsubscribe, reactivate and
+// resend_confirmation: one transaction touching exactly the subscribers
+// the body names, and 201 with how many changed.
+func (a *app) bulk(action subscribers.BulkAction) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		var raw struct {
-			Subscribers any `json:"subscribers"`
-		}
-		if err := decodeBody(c, "subscriber", &raw); err != nil {
+		var req bulkRequest
+		if err := decodeBody(c, "subscriber", &req); err != nil {
 			return err
 		}
-		var ids []string
-		switch v := raw.Subscribers.(type) {
+		b := subscribers.Bulk{Action: action, Type: req.Type.V, State: req.State.V,
+			SkipUnsubscriptionNotification: req.SkipUnsubscriptionNotification.V}
+		switch v := req.Subscribers.(type) {
 		case string:
-			if v != "all" || !allowAll {
-				return unprocessable("subscribers", "must be a list of subscriber ids")
-			}
-			all, err := a.subscribers.List(c.UserContext(), subscribers.Filter{State: subscribers.Active, Limit: 1_000_000})
-			if err != nil {
-				return err
-			}
-			for _, s := range all {
-				ids = append(ids, s.ID)
+			if v == "all" {
+				b.All = true
+			} else {
+				b.IDs = []string{v}
 			}
 		case []any:
-			if len(v) == 0 || len(v) > 100 {
-				return unprocessable("subscribers", "must list 1 to 100 subscriber ids")
-			}
 			for _, x := range v {
 				id, ok := x.(string)
 				if !ok {
-					return unprocessable("subscribers", "must be a list of subscriber ids")
+					return unprocessable("subscribers", "must be \"all\", a subscriber id or a list of ids")
 				}
-				ids = append(ids, id)
+				b.IDs = append(b.IDs, id)
 			}
 		default:
-			return unprocessable("subscribers", "must be a list of subscriber ids")
+			return unprocessable("subscribers", "must be \"all\", a subscriber id or a list of ids")
 		}
-		done := 0
-		var missing []string
-		for _, id := range ids {
-			err := action(c.UserContext(), id)
-			if errors.Is(err, subscribers.ErrNotFound) {
-				missing = append(missing, id)
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			done++
+		res, err := a.subscribers.BulkApply(c.UserContext(), b)
+		if err != nil {
+			return err
 		}
-		if missing == nil {
-			missing = []string{}
+		if action == subscribers.BulkResendConfirmation && res.Changed > 0 {
+			a.dispatcher.Wake()
 		}
-		return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"processed": done, "not_found": missing})
+		return c.Status(fiber.StatusCreated).JSON(fiber.Map{"processed": res.Changed, "not_found": res.NotFound, "skipped": res.Skipped})
 	}
 }
 

@@ -626,7 +626,7 @@ func TestNotifyEmailEndToEnd(t *testing.T) {
 	if !strings.Contains(confirm.HTML, link) && !strings.Contains(confirm.HTML, strings.ReplaceAll(link, "&", "&amp;")) {
 		t.Errorf("the HTML part lacks the confirmation link %s", link)
 	}
-	list := n.mustAPI(200, "GET", "/subscribers?q=bob", nil)
+	list := n.mustAPI(200, "GET", "/subscribers?q=bob&state=unconfirmed", nil)
 	var bobs []subscriberJSON
 	list.JSON(t, &bobs)
 	if len(bobs) != 1 || bobs[0].State != "unconfirmed" || !slices.Equal(bobs[0].Components, []string{api}) {
@@ -1206,7 +1206,7 @@ func TestNotifySMS(t *testing.T) {
 			t.Errorf("wrong code: status %d body %s, want 422 on field code", res.Status, res.Body)
 		}
 		var subs []subscriberJSON
-		n.mustAPI(200, "GET", "/subscribers?type=sms&q="+url.QueryEscape(strings.TrimPrefix(ntPhone2, "+")), nil).JSON(t, &subs)
+		n.mustAPI(200, "GET", "/subscribers?type=sms&state=all&q="+url.QueryEscape(strings.TrimPrefix(ntPhone2, "+")), nil).JSON(t, &subs)
 		if len(subs) != 1 || subs[0].State != "unconfirmed" {
 			t.Fatalf("after a wrong code: %+v, want one unconfirmed subscriber", subs)
 		}
@@ -1804,7 +1804,7 @@ func TestNotifyEmailFaults(t *testing.T) {
 		n.incident(map[string]any{"name": "After quarantine", "body": "x"})
 		ntWant(t, "after quarantine", n.round(), nil)
 		// Reactivating resumes delivery.
-		n.mustAPI(202, "POST", "/subscribers/reactivate", map[string]any{"subscribers": []string{subID}})
+		n.mustAPI(201, "POST", "/subscribers/reactivate", map[string]any{"subscribers": []string{subID}})
 		n.incident(map[string]any{"name": "Back", "body": "x"})
 		ntWant(t, "after reactivation", n.round(), map[string]int{"email:" + rcpt: 1})
 	})
@@ -2104,7 +2104,7 @@ func TestNotifyPublicHostileInput(t *testing.T) {
 			t.Errorf("right code after 5 wrong ones: status %d, want 422 (the code is dead)", res.Status)
 		}
 		var subs []subscriberJSON
-		n.mustAPI(200, "GET", "/subscribers?type=sms", nil).JSON(t, &subs)
+		n.mustAPI(200, "GET", "/subscribers?type=sms&state=all", nil).JSON(t, &subs)
 		if len(subs) != 1 || subs[0].State != "unconfirmed" {
 			t.Errorf("after a guessing attempt: %+v, want one unconfirmed", subs)
 		}
@@ -2267,12 +2267,20 @@ func ntAddresses(list []subscriberJSON) []string {
 	return out
 }
 
-// count returns GET /subscribers/count with query.
+// count returns GET /subscribers/count with query, summed over the types.
 func (n *ntEnv) count(query string) int {
 	n.t.Helper()
-	var c struct{ Count int }
+	var c map[string]int
 	n.mustAPI(200, "GET", "/subscribers/count"+query, nil).JSON(n.t, &c)
-	return c.Count
+	total := 0
+	for _, k := range []string{"email", "sms", "webhook", "integration_partner", "slack", "teams"} {
+		v, ok := c[k]
+		if !ok {
+			n.t.Fatalf("GET /subscribers/count%s: %v has no %q", query, c, k)
+		}
+		total += v
+	}
+	return total
 }
 
 func TestNotifySubscribersAPI(t *testing.T) {
@@ -2333,24 +2341,29 @@ func TestNotifySubscribersAPI(t *testing.T) {
 			want  []string
 			total int
 		}{
-			{"", []string{"alice@example.com", "bob@example.com", "carol@example.org", ntPhone1, hook}, 5},
-			{"?type=email", []string{"alice@example.com", "bob@example.com", "carol@example.org"}, 3},
+			// state defaults to active, as Statuspage's does.
+			{"", []string{"alice@example.com", "carol@example.org", ntPhone1, hook}, 4},
+			{"?type=email", []string{"alice@example.com", "carol@example.org"}, 2},
+			{"?type=email&state=all", []string{"alice@example.com", "bob@example.com", "carol@example.org"}, 3},
+			{"?type=slack", []string{}, 0},
 			{"?type=sms", []string{ntPhone1}, 1},
 			{"?type=webhook", []string{hook}, 1},
 			{"?state=unconfirmed", []string{"bob@example.com"}, 1},
 			{"?state=active&type=email", []string{"alice@example.com", "carol@example.org"}, 2},
 			{"?state=all", []string{"alice@example.com", "bob@example.com", "carol@example.org", ntPhone1, hook}, 5},
 			{"?q=CAROL", []string{"carol@example.org"}, 1},
-			{"?q=example.com", []string{"alice@example.com", "bob@example.com"}, 2},
+			{"?q=example.com&state=all", []string{"alice@example.com", "bob@example.com"}, 2},
 			{"?q=" + url.QueryEscape("%"), []string{}, 0},
 			{"?q=" + url.QueryEscape("_"), []string{}, 0},
 			{"?q=nobody", []string{}, 0},
-			{"?per_page=2", []string{"alice@example.com", "bob@example.com"}, 5},
-			{"?per_page=2&page=2", []string{"carol@example.org", ntPhone1}, 5},
-			{"?per_page=2&page=3", []string{hook}, 5},
-			{"?per_page=2&page=4", []string{}, 5},
-			{"?limit=1&page=2&type=email", []string{"bob@example.com"}, 3},
-			{"?sort_direction=desc&type=email", []string{"carol@example.org", "bob@example.com", "alice@example.com"}, 3},
+			// Subscriber pages start at 0, as Statuspage's spec says.
+			{"?per_page=2&state=all", []string{"alice@example.com", "bob@example.com"}, 5},
+			{"?per_page=2&page=0&state=all", []string{"alice@example.com", "bob@example.com"}, 5},
+			{"?per_page=2&page=1&state=all", []string{"carol@example.org", ntPhone1}, 5},
+			{"?per_page=2&page=2&state=all", []string{hook}, 5},
+			{"?per_page=2&page=3&state=all", []string{}, 5},
+			{"?limit=1&page=1&type=email&state=all", []string{"bob@example.com"}, 3},
+			{"?sort_direction=desc&type=email&state=all", []string{"carol@example.org", "bob@example.com", "alice@example.com"}, 3},
 			{"?sort_field=primary&sort_direction=desc&state=active", []string{hook, "carol@example.org", "alice@example.com", ntPhone1}, 4},
 		} {
 			list, total := n.list(tc.query)
@@ -2358,7 +2371,7 @@ func TestNotifySubscribersAPI(t *testing.T) {
 				t.Errorf("GET /subscribers%s: %v (X-Total-Count %d), want %v (%d)", tc.query, got, total, tc.want, tc.total)
 			}
 		}
-		for _, q := range []string{"?type=fax", "?state=happy", "?sort_field=secret", "?per_page=0", "?page=-1", "?per_page=abc", "?q=" + strings.Repeat("x", 201)} {
+		for _, q := range []string{"?type=fax", "?state=happy", "?sort_field=secret", "?per_page=0", "?page=-1", "?per_page=abc", "?limit=0", "?page=abc", "?sort_direction=sideways", "?q=" + strings.Repeat("x", 201)} {
 			res := n.api("GET", "/subscribers"+q, nil)
 			var e errorJSON
 			res.JSON(t, &e)
@@ -2369,17 +2382,24 @@ func TestNotifySubscribersAPI(t *testing.T) {
 	})
 
 	t.Run("count and histogram", func(t *testing.T) {
-		for q, want := range map[string]int{"": 5, "?type=email": 3, "?state=active": 4, "?state=unconfirmed": 1, "?q=example.org": 1} {
+		for q, want := range map[string]int{"": 4, "?state=all": 5, "?type=email": 2, "?type=email&state=all": 3, "?state=active": 4, "?state=unconfirmed": 1, "?q=example.org": 1} {
 			if got := n.count(q); got != want {
 				t.Errorf("count%s: %d, want %d", q, got, want)
 			}
 		}
+		var byType map[string]int
+		n.mustAPI(200, "GET", "/subscribers/count?state=all", nil).JSON(t, &byType)
+		if want := map[string]int{"email": 3, "sms": 1, "webhook": 1, "integration_partner": 0, "slack": 0, "teams": 0}; !maps.Equal(byType, want) {
+			t.Errorf("count by type %v, want %v", byType, want)
+		}
 		var h map[string]map[string]int
 		n.mustAPI(200, "GET", "/subscribers/histogram_by_state", nil).JSON(t, &h)
+		none := map[string]int{"active": 0, "unconfirmed": 0, "quarantined": 0, "unsubscribed": 0, "total": 0}
 		want := map[string]map[string]int{
-			"email":   {"active": 2, "unconfirmed": 1, "quarantined": 0, "unsubscribed": 0},
-			"sms":     {"active": 1, "unconfirmed": 0, "quarantined": 0, "unsubscribed": 0},
-			"webhook": {"active": 1, "unconfirmed": 0, "quarantined": 0, "unsubscribed": 0},
+			"email":               {"active": 2, "unconfirmed": 1, "quarantined": 0, "unsubscribed": 0, "total": 3},
+			"sms":                 {"active": 1, "unconfirmed": 0, "quarantined": 0, "unsubscribed": 0, "total": 1},
+			"webhook":             {"active": 1, "unconfirmed": 0, "quarantined": 0, "unsubscribed": 0, "total": 1},
+			"integration_partner": none, "slack": none, "teams": none,
 		}
 		if fmt.Sprint(h) != fmt.Sprint(want) {
 			t.Errorf("histogram %v, want %v", h, want)
@@ -2454,7 +2474,7 @@ func TestNotifySubscribersAPI(t *testing.T) {
 		csvPost := func(query, body string) response {
 			return n.api("POST", "/subscribers/import"+query, body, "Content-Type", "text/csv")
 		}
-		before := n.count("")
+		before := n.count("?state=all")
 		for _, tc := range []struct {
 			name, body, line, field string
 		}{
@@ -2476,7 +2496,7 @@ func TestNotifySubscribersAPI(t *testing.T) {
 				if res.Status != 422 || !strings.Contains(e.Message, tc.line) || (tc.field != "" && e.Field != tc.field) {
 					t.Errorf("status %d %+v, want 422 naming %s (field %q)", res.Status, e, tc.line, tc.field)
 				}
-				if got := n.count(""); got != before {
+				if got := n.count("?state=all"); got != before {
 					t.Errorf("%d subscribers after a refused import, want %d", got, before)
 				}
 			})
@@ -2506,7 +2526,7 @@ func TestNotifySubscribersAPI(t *testing.T) {
 		if res.Status != 201 {
 			t.Fatalf("import with confirmation: status %d body %s", res.Status, res.Body)
 		}
-		if list, _ := n.list("?q=new2"); len(list) != 1 || list[0].State != "unconfirmed" {
+		if list, _ := n.list("?q=new2&state=all"); len(list) != 1 || list[0].State != "unconfirmed" {
 			t.Errorf("imported with confirmation: %+v, want unconfirmed", list)
 		}
 		ntWant(t, "after an import with confirmation", n.round(), map[string]int{"email:new2@example.com": 1})
@@ -2515,7 +2535,7 @@ func TestNotifySubscribersAPI(t *testing.T) {
 		export := n.mustAPI(200, "GET", "/subscribers/export", nil)
 		res = csvPost("", string(export.Body))
 		res.JSON(t, &got)
-		if res.Status != 201 || got.Created != 0 || got.Existing != n.count("") {
+		if res.Status != 201 || got.Created != 0 || got.Existing != n.count("?state=all") {
 			t.Errorf("re-import of the export: status %d %+v, want every row existing", res.Status, got)
 		}
 	})
@@ -2555,29 +2575,34 @@ func TestNotifySubscribersAPI(t *testing.T) {
 		type bulkResult struct {
 			Processed int      `json:"processed"`
 			NotFound  []string `json:"not_found"`
+			Skipped   []string `json:"skipped"`
 		}
-		bulk := func(action string, subs any, want bulkResult) {
+		bulk := func(action string, body map[string]any, want bulkResult) {
 			t.Helper()
-			res := n.api("POST", "/subscribers/"+action, map[string]any{"subscribers": subs})
+			res := n.api("POST", "/subscribers/"+action, body)
 			ntNo500(t, res)
 			var got bulkResult
 			res.JSON(t, &got)
-			if res.Status != 202 || got.Processed != want.Processed || !slices.Equal(got.NotFound, want.NotFound) {
-				t.Errorf("%s %v: status %d %+v, want 202 %+v", action, subs, res.Status, got, want)
+			if res.Status != 201 || got.Processed != want.Processed || !slices.Equal(got.NotFound, want.NotFound) || !slices.Equal(got.Skipped, want.Skipped) {
+				t.Errorf("%s %v: status %d %+v, want 201 %+v", action, body, res.Status, got, want)
 			}
 		}
-		bulk("unsubscribe", []string{alice.ID, "zzzzzzzzzzzz"}, bulkResult{1, []string{"zzzzzzzzzzzz"}})
+		bulk("unsubscribe", map[string]any{"subscribers": []string{alice.ID, "zzzzzzzzzzzz"}}, bulkResult{1, []string{"zzzzzzzzzzzz"}, []string{}})
 		if s := n.state(alice.ID); s != "unsubscribed" {
 			t.Errorf("alice after bulk unsubscribe: %s", s)
 		}
-		bulk("reactivate", []string{alice.ID, carol.ID}, bulkResult{2, []string{}})
+		// carol left by DELETE; dave is active: reactivate names him but
+		// leaves him alone.
+		bulk("reactivate", map[string]any{"subscribers": []string{alice.ID, carol.ID, dave.ID}}, bulkResult{2, []string{}, []string{dave.ID}})
 		for _, id := range []string{alice.ID, carol.ID} {
 			if s := n.state(id); s != "active" {
 				t.Errorf("%s after reactivate: %s", id, s)
 			}
 		}
-		bulk("resend_confirmation", []string{bob.ID}, bulkResult{1, []string{}})
+		// One id as a string is a list of one.
+		bulk("resend_confirmation", map[string]any{"subscribers": bob.ID}, bulkResult{1, []string{}, []string{}})
 		ntWant(t, "resend_confirmation", n.round(), map[string]int{"email:bob@example.com": 1})
+		bulk("unsubscribe", map[string]any{"subscribers": "everyone"}, bulkResult{0, []string{"everyone"}, []string{}})
 
 		ids := make([]string, 101)
 		for i := range ids {
@@ -2585,31 +2610,40 @@ func TestNotifySubscribersAPI(t *testing.T) {
 		}
 		for _, tc := range []struct {
 			action string
-			subs   any
+			body   map[string]any
+			field  string
 		}{
-			{"unsubscribe", ids},
-			{"unsubscribe", []string{}},
-			{"unsubscribe", []int{1, 2}},
-			{"unsubscribe", "everyone"},
-			{"unsubscribe", nil},
-			{"reactivate", "all"},
-			{"resend_confirmation", "all"},
+			{"unsubscribe", map[string]any{"subscribers": ids}, "subscribers"},
+			{"unsubscribe", map[string]any{"subscribers": []string{}}, "subscribers"},
+			{"unsubscribe", map[string]any{"subscribers": []int{1, 2}}, "subscribers"},
+			{"unsubscribe", map[string]any{"subscribers": nil}, "subscribers"},
+			{"unsubscribe", map[string]any{"subscribers": "all", "type": "fax"}, "type"},
+			{"unsubscribe", map[string]any{"subscribers": "all", "state": "unsubscribed"}, "state"},
+			{"reactivate", map[string]any{"subscribers": "all", "state": "active"}, "state"},
+			{"resend_confirmation", map[string]any{"subscribers": "all", "state": "active"}, "state"},
 		} {
-			res := n.api("POST", "/subscribers/"+tc.action, map[string]any{"subscribers": tc.subs})
+			res := n.api("POST", "/subscribers/"+tc.action, tc.body)
 			var e errorJSON
 			res.JSON(t, &e)
-			if res.Status != 422 || e.Field != "subscribers" {
-				t.Errorf("%s %.40v: status %d %+v, want 422 on subscribers", tc.action, tc.subs, res.Status, e)
+			if res.Status != 422 || e.Field != tc.field {
+				t.Errorf("%s %.60v: status %d %+v, want 422 on %s", tc.action, tc.body, res.Status, e, tc.field)
 			}
 		}
 		if s := n.state(alice.ID); s != "active" {
 			t.Errorf("alice after refused bulk requests: %s", s)
 		}
 
+		// "all" is allowed on reactivate and resend_confirmation too: with
+		// nobody quarantined, reactivate touches nobody; resend reaches the
+		// two unconfirmed email subscribers (bob, and new2 of the import).
+		bulk("reactivate", map[string]any{"subscribers": "all"}, bulkResult{0, []string{}, []string{}})
+		bulk("resend_confirmation", map[string]any{"subscribers": "all", "type": "email"}, bulkResult{2, []string{}, []string{}})
+		ntWant(t, "resend_confirmation to all", n.round(), map[string]int{"email:bob@example.com": 1, "email:new2@example.com": 1})
+
 		// "all" unsubscribes every active subscriber, and nothing is sent
 		// after.
 		active := n.count("?state=active")
-		bulk("unsubscribe", "all", bulkResult{active, []string{}})
+		bulk("unsubscribe", map[string]any{"subscribers": "all", "skip_unsubscription_notification": true}, bulkResult{active, []string{}, []string{}})
 		if got := n.count("?state=active"); got != 0 {
 			t.Errorf("%d active after unsubscribing all", got)
 		}
@@ -2621,8 +2655,18 @@ func TestNotifySubscribersAPI(t *testing.T) {
 	})
 
 	t.Run("resend_confirmation to a confirmed subscriber", func(t *testing.T) {
-		n.mustAPI(202, "POST", "/subscribers/reactivate", map[string]any{"subscribers": []string{alice.ID}})
-		res := n.api("POST", "/subscribers/resend_confirmation", map[string]any{"subscribers": []string{alice.ID}})
+		n.mustAPI(201, "POST", "/subscribers/reactivate", map[string]any{"subscribers": []string{alice.ID}})
+		// In bulk, an active subscriber named is skipped, and nothing sent.
+		var skipped struct {
+			Processed int      `json:"processed"`
+			Skipped   []string `json:"skipped"`
+		}
+		n.mustAPI(201, "POST", "/subscribers/resend_confirmation", map[string]any{"subscribers": []string{alice.ID}}).JSON(t, &skipped)
+		if skipped.Processed != 0 || !slices.Equal(skipped.Skipped, []string{alice.ID}) {
+			t.Errorf("bulk resend to active alice: %+v, want her skipped", skipped)
+		}
+		// Alone, by her id, it is refused naming her state.
+		res := n.api("POST", "/subscribers/"+alice.ID+"/resend_confirmation", nil)
 		if res.Status != 500 {
 			var e errorJSON
 			res.JSON(t, &e)

@@ -121,11 +121,14 @@ func (a *app) routes() *fiber.App {
 	p.Get("/subscribers/histogram_by_state", a.subscriberHistogram)
 	p.Get("/subscribers/export", a.exportSubscribers)
 	p.Post("/subscribers/import", a.importSubscribers)
-	p.Post("/subscribers/unsubscribe", a.bulk(a.subscribers.Unsubscribe, true))
-	p.Post("/subscribers/reactivate", a.bulk(a.subscribers.Reactivate, false))
-	p.Post("/subscribers/resend_confirmation", a.bulk(a.subscribers.ResendConfirmation, false))
+	p.Post("/subscribers/unsubscribe", a.bulk("unsubscribe"))
+	p.Post("/subscribers/reactivate", a.bulk("reactivate"))
+	p.Post("/subscribers/resend_confirmation", a.bulk("resend_confirmation"))
+	p.Get("/subscribers/unsubscribed", a.listUnsubscribed)
 	p.Get("/subscribers/:id", a.getSubscriber)
+	p.Patch("/subscribers/:id", a.updateSubscriber)
 	p.Delete("/subscribers/:id", a.deleteSubscriber)
+	p.Post("/subscribers/:id/resend_confirmation", a.resendConfirmation)
 
 	// Anything else under the API answers in JSON too.
 	app.Use("/api", func(c *fiber.Ctx) error { return fiber.ErrNotFound })
