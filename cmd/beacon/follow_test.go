@@ -79,6 +79,25 @@ func TestFollowIncidentEndToEnd(t *testing.T) {
 	if res := n.do("GET", "/subscriptions/follow?token=forged", nil); res.Status != 400 {
 		t.Errorf("forged follow link: status %d, want 400", res.Status)
 	}
+
+	// A follower who signs up for the whole page is sent the page's own
+	// confirmation, and is one of its subscribers once it is followed.
+	mark := n.mail.Count()
+	if res := n.form("/subscribe", url.Values{"mode": {"email"}, "email": {"carol@example.com"}}); res.Status != 202 {
+		t.Fatalf("POST /subscribe: status %d, body %s", res.Status, res.Body)
+	}
+	ntWant(t, "a follower's page sign-up", n.round(), map[string]int{"email:carol@example.com": 1})
+	pageLink := ntLink(t, ntParseEmail(t, n.mail.Received(mark)[0]).Text, ntBaseURL+"/subscriptions/confirm?token=")
+	if res := n.do("GET", strings.TrimPrefix(pageLink, ntBaseURL), nil); res.Status != 200 {
+		t.Fatalf("GET page confirmation link: status %d, body %s", res.Status, res.Body)
+	}
+	var carol []subscriberJSON
+	n.mustAPI(200, "GET", "/subscribers?q=carol", nil).JSON(t, &carol)
+	if len(carol) != 1 || carol[0].State != "active" {
+		t.Errorf("page subscribers named carol: %+v, want one, active", carol)
+	}
+	n.incident(map[string]any{"name": "Everything is slow", "body": "Looking."})
+	ntWant(t, "an incident on no component", n.round(), map[string]int{"email:alice@example.com": 1, "email:carol@example.com": 1})
 }
 
 // TestFollowIncidentBySMS follows by SMS: the code arrives at the Twilio
