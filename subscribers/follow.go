@@ -328,3 +328,26 @@ func (s *Service) ResendFollowConfirmation(ctx context.Context, incidentID, subs
 		return err
 	})
 }
+
+// joinPageTx gives an address that only follows incidents the page-wide
+// subscription, for a staff import: at once, or once it confirms when
+// confirm (ConfirmEmail and VerifySMS set PageWide then).
+func (s *Service) joinPageTx(ctx context.Context, tx *sql.Tx, sub Subscriber, comps []string, confirm bool, now time.Time) error {
+	if err := s.setComponentsTx(ctx, tx, sub.ID, comps); err != nil {
+		return err
+	}
+	if !confirm {
+		if err := s.setStateTx(ctx, tx, sub.ID, Active, now); err != nil {
+			return err
+		}
+		return s.setPageWideTx(ctx, tx, sub.ID)
+	}
+	data := ""
+	if sub.Mode == notifier.SMS {
+		var err error
+		if data, err = s.newCodeTx(ctx, tx, sub.ID, comps, now); err != nil {
+			return err
+		}
+	}
+	return s.queueConfirmationTx(ctx, tx, sub, notifier.PurposeConfirm, data, now, false)
+}

@@ -391,3 +391,42 @@ func TestFollowRefusals(t *testing.T) {
 		t.Errorf("unfollow twice: %v, want ErrNotFound naming the incident", err)
 	}
 }
+
+func TestImportMakesAFollowerAPageSubscriber(t *testing.T) {
+	ctx := context.Background()
+	f := newFollowFixture(t, roomy)
+	a := f.component(t, "A")
+	tests := []struct {
+		name         string
+		confirm      bool
+		wantPageWide bool // right after the import
+	}{
+		{"vouched for", false, true},
+		{"sent a confirmation", true, false},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr := []string{"one@example.com", "two@example.com"}[i]
+			id := f.follow(t, "inc1", notifier.Email, addr).Subscriber.ID
+			res, err := f.svc.Import(ctx, strings.NewReader("mode,address,components\nemail,"+addr+","+a.ID+"\n"), tt.confirm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Created != 1 || res.Existing != 0 {
+				t.Errorf("import: created %d, existing %d; want 1, 0", res.Created, res.Existing)
+			}
+			got := f.get(t, id)
+			if got.PageWide != tt.wantPageWide || !slices.Equal(got.ComponentIDs, []string{a.ID}) || got.State != subscribers.Active {
+				t.Errorf("after import: PageWide %t, components %v, state %s; want %t, [A], active", got.PageWide, got.ComponentIDs, got.State, tt.wantPageWide)
+			}
+			if tt.confirm {
+				if _, err := f.svc.ConfirmEmail(ctx, f.svc.Link(subscribers.PurposeConfirm, id)); err != nil {
+					t.Fatal(err)
+				}
+				if !f.get(t, id).PageWide {
+					t.Error("confirmed: PageWide false, want true")
+				}
+			}
+		})
+	}
+}
