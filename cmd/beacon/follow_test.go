@@ -49,6 +49,16 @@ func TestFollowIncidentEndToEnd(t *testing.T) {
 	}
 	n.round() // the two confirmations
 
+	// The update's manage link tells a follower what it follows, instead
+	// of offering component choices that would not apply to it.
+	n.patch(id, map[string]any{"body": "Still looking."})
+	ntWant(t, "an update after confirming", n.round(), map[string]int{"email:carol@example.com": 1})
+	update := ntParseEmail(t, n.mail.Received(n.mail.Count() - 1)[0])
+	manage := string(n.do("GET", strings.TrimPrefix(ntLink(t, update.Text, ntBaseURL+"/subscriptions/manage?token="), ntBaseURL), nil).Body)
+	if !strings.Contains(manage, "single incidents only") || strings.Contains(manage, "Save preferences") {
+		t.Errorf("a follower's manage page does not say what it follows:\n%s", manage)
+	}
+
 	steps := []struct {
 		name string
 		do   func()
