@@ -542,7 +542,22 @@ func (s *Service) commitUpdateTx(ctx context.Context, tx *sql.Tx, in *Incident, 
 	return s.outbox.AddTx(ctx, tx, notifier.Event{
 		Kind: kind, IncidentID: in.ID, UpdateID: u.ID, ComponentIDs: in.ComponentIDs,
 		DeliverNotifications: u.DeliverNotifications, CreatedAt: u.CreatedAt,
+		ToFollowers: !closedBefore(in.Updates, u.ID),
 	})
+}
+
+// closedBefore reports whether an update other than the one with id
+// closed the incident. Its followers hear every update up to and including
+// the one that first resolves (or completes) it and nothing after, even if
+// it is reopened: they asked about this outage, and it ended. The
+// timeline is append-only, so this never changes for a past update.
+func closedBefore(updates []Update, id string) bool {
+	for _, u := range updates {
+		if u.ID != id && u.Status.Closed() {
+			return true
+		}
+	}
+	return false
 }
 
 // eventKind names the event for an update moving from prev ("" on create)

@@ -43,8 +43,8 @@ type Recipient struct {
 // dispatcher's transactions.
 type Audience interface {
 	// RecipientsTx returns up to limit active subscribers on channels who
-	// follow a component of e (or every component), in subscriber id order,
-	// starting after the id after.
+	// follow a component of e (or every component), or its incident when
+	// e.ToFollowers, in subscriber id order, starting after the id after.
 	RecipientsTx(ctx context.Context, tx *sql.Tx, e Event, channels []Channel, after string, limit int) ([]Recipient, error)
 	// DeliveredManyTx is told of delivered messages, a batch at a time, in
 	// the order they were sent; failures are reported in order around
@@ -224,10 +224,10 @@ func (d *Dispatcher) FanOutOnce(ctx context.Context) (created int, more bool, er
 		var e Event
 		var idsJSON, cursor string
 		err := tx.QueryRowContext(ctx, `SELECT id, kind, COALESCE(incident_id, ''), COALESCE(update_id, ''), COALESCE(component_id, ''),
-			COALESCE(old_status, ''), COALESCE(new_status, ''), component_ids, deliver_notifications, created_at, fanout_cursor
+			COALESCE(old_status, ''), COALESCE(new_status, ''), component_ids, deliver_notifications, to_followers, created_at, fanout_cursor
 			FROM notification_events WHERE fanned_out_at IS NULL ORDER BY id LIMIT 1`).
 			Scan(&e.ID, &e.Kind, &e.IncidentID, &e.UpdateID, &e.ComponentID, &e.OldStatus, &e.NewStatus, &idsJSON,
-				&e.DeliverNotifications, sqlite.Time(&e.CreatedAt), &cursor)
+				&e.DeliverNotifications, &e.ToFollowers, sqlite.Time(&e.CreatedAt), &cursor)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}

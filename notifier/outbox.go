@@ -69,9 +69,14 @@ type Event struct {
 	// subscribers hear of it; none means every subscriber.
 	ComponentIDs []string `json:"component_ids"`
 	// DeliverNotifications is false when staff chose not to notify.
-	DeliverNotifications bool       `json:"deliver_notifications"`
-	CreatedAt            time.Time  `json:"created_at"`
-	FannedOutAt          *time.Time `json:"fanned_out_at"`
+	DeliverNotifications bool `json:"deliver_notifications"`
+	// ToFollowers says the event also goes to the subscribers who follow
+	// IncidentID alone (incident subscribers), whatever its components:
+	// set by the incidents package for each update of an incident up to
+	// the one that closes it, and never after.
+	ToFollowers bool       `json:"to_followers"`
+	CreatedAt   time.Time  `json:"created_at"`
+	FannedOutAt *time.Time `json:"fanned_out_at"`
 }
 
 // Outbox stores events.
@@ -96,11 +101,11 @@ func (o *Outbox) AddTx(ctx context.Context, tx *sql.Tx, e Event) error {
 		return fmt.Errorf("notifier: add event: %w", err)
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO notification_events
-		(kind, incident_id, update_id, component_id, old_status, new_status, component_ids, deliver_notifications, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		(kind, incident_id, update_id, component_id, old_status, new_status, component_ids, deliver_notifications, to_followers, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.Kind, sqlite.NullString(e.IncidentID), sqlite.NullString(e.UpdateID), sqlite.NullString(e.ComponentID),
 		sqlite.NullString(e.OldStatus), sqlite.NullString(e.NewStatus), string(idsJSON), e.DeliverNotifications,
-		sqlite.FormatTime(e.CreatedAt))
+		e.ToFollowers, sqlite.FormatTime(e.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("notifier: add %s event: %w", e.Kind, err)
 	}
@@ -120,7 +125,7 @@ func (o *Outbox) Events(ctx context.Context, f EventFilter) ([]Event, error) {
 		f.Limit = 1000
 	}
 	q := `SELECT id, kind, COALESCE(incident_id, ''), COALESCE(update_id, ''), COALESCE(component_id, ''),
-		COALESCE(old_status, ''), COALESCE(new_status, ''), component_ids, deliver_notifications,
+		COALESCE(old_status, ''), COALESCE(new_status, ''), component_ids, deliver_notifications, to_followers,
 		created_at, fanned_out_at
 		FROM notification_events WHERE id > ?`
 	args := []any{f.AfterID}
@@ -141,7 +146,7 @@ func (o *Outbox) Events(ctx context.Context, f EventFilter) ([]Event, error) {
 		var e Event
 		var idsJSON string
 		if err := rows.Scan(&e.ID, &e.Kind, &e.IncidentID, &e.UpdateID, &e.ComponentID,
-			&e.OldStatus, &e.NewStatus, &idsJSON, &e.DeliverNotifications,
+			&e.OldStatus, &e.NewStatus, &idsJSON, &e.DeliverNotifications, &e.ToFollowers,
 			sqlite.Time(&e.CreatedAt), sqlite.OptTime(&e.FannedOutAt)); err != nil {
 			return nil, fmt.Errorf("notifier: list events: %w", err)
 		}

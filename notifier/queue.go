@@ -22,6 +22,10 @@ const (
 	// PurposeManage sends an existing email subscriber a link to manage
 	// their subscription.
 	PurposeManage Purpose = "manage"
+	// PurposeFollow asks a subscriber to confirm following one incident (an
+	// incident subscriber): a link by email, a code by SMS. Data names the
+	// incident, or holds the SMS code.
+	PurposeFollow Purpose = "follow"
 )
 
 // Direct is a message to one subscriber that no event caused.

@@ -35,16 +35,26 @@ func (s *Service) RecipientsTx(ctx context.Context, tx *sql.Tx, e notifier.Event
 	for _, ch := range channels {
 		args = append(args, ch)
 	}
+	// The page's subscribers (page_wide) hear of the event by its
+	// components; those who follow its incident alone hear of it when
+	// e.ToFollowers says the incident had not closed before. A page
+	// subscriber who also follows the incident is one row: one message.
+	audience := `s.page_wide = 1`
 	if len(e.ComponentIDs) > 0 {
 		// Subscribers of every component, and those following one the
 		// event touches.
-		q += ` AND (s.all_components = 1 OR EXISTS (SELECT 1 FROM subscriber_components sc
+		audience += ` AND (s.all_components = 1 OR EXISTS (SELECT 1 FROM subscriber_components sc
 			WHERE sc.subscriber_id = s.id AND sc.component_id IN (?` + strings.Repeat(`, ?`, len(e.ComponentIDs)-1) + `)))`
 		for _, id := range e.ComponentIDs {
 			args = append(args, id)
 		}
 	}
-	q += ` ORDER BY s.id LIMIT ?`
+	if e.ToFollowers && e.IncidentID != "" {
+		audience += ` OR EXISTS (SELECT 1 FROM incident_subscriptions f
+			WHERE f.incident_id = ? AND f.subscriber_id = s.id AND f.confirmed_at IS NOT NULL)`
+		args = append(args, e.IncidentID)
+	}
+	q += ` AND (` + audience + `) ORDER BY s.id LIMIT ?`
 	args = append(args, limit)
 	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {

@@ -144,8 +144,10 @@ func (s *Service) BulkApply(ctx context.Context, b Bulk) (BulkResult, error) {
 	}
 	// sel is the condition naming exactly the rows the action touches;
 	// its arguments are the states, the type and the ids (or "all").
+	// "all" is the page's subscribers: those who only follow an incident
+	// are reached through that incident, or by naming them.
 	const sel = `state IN (SELECT value FROM json_each(?)) AND (? = '' OR mode = ?)
-		AND (? OR id IN (SELECT value FROM json_each(?)))`
+		AND ((? AND page_wide = 1) OR id IN (SELECT value FROM json_each(?)))`
 	args := []any{sqlite.IDList(stateNames), b.Type, b.Type, b.All, sqlite.IDList(b.IDs)}
 
 	res := BulkResult{NotFound: []string{}, Skipped: []string{}}

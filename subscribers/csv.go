@@ -162,8 +162,17 @@ func (s *Service) Import(ctx context.Context, r io.Reader, sendConfirmation bool
 			if err != nil {
 				return &ImportError{Line: r.line, Err: err}
 			}
-			if _, err := s.byAddressTx(ctx, tx, r.su.Mode, r.su.Address); err == nil {
-				res.Existing++
+			if cur, err := s.byAddressTx(ctx, tx, r.su.Mode, r.su.Address); err == nil {
+				if cur.PageWide || r.left != "" {
+					res.Existing++
+					continue
+				}
+				// It only follows incidents: it joins the page as a new
+				// address would, and counts as created.
+				if err := s.joinPageTx(ctx, tx, cur, comps, sendConfirmation, now); err != nil {
+					return err
+				}
+				res.Created++
 				continue
 			} else if !errors.Is(err, ErrNotFound) {
 				return err

@@ -11,13 +11,13 @@ import (
 )
 
 const selectSubscribers = `SELECT id, mode, address, phone_country, state, all_components, secret,
-	created_at, updated_at, confirmed_at, quarantined_at, unsubscribed_at, contact_email FROM subscribers`
+	created_at, updated_at, confirmed_at, quarantined_at, unsubscribed_at, contact_email, page_wide FROM subscribers`
 
 func scanSubscriber(row interface{ Scan(...any) error }) (Subscriber, error) {
 	var s Subscriber
 	err := row.Scan(&s.ID, &s.Mode, &s.Address, &s.PhoneCountry, &s.State, &s.AllComponents, &s.Secret,
 		sqlite.Time(&s.CreatedAt), sqlite.Time(&s.UpdatedAt), sqlite.OptTime(&s.ConfirmedAt),
-		sqlite.OptTime(&s.QuarantinedAt), sqlite.OptTime(&s.UnsubscribedAt), &s.ContactEmail)
+		sqlite.OptTime(&s.QuarantinedAt), sqlite.OptTime(&s.UnsubscribedAt), &s.ContactEmail, &s.PageWide)
 	return s, err
 }
 
@@ -84,7 +84,9 @@ type Filter struct {
 }
 
 func (f Filter) where() (string, []any) {
-	var conds []string
+	// The page's subscribers only: incident subscribers are listed per
+	// incident (Followers), as Statuspage keeps them apart.
+	conds := []string{`page_wide = 1`}
 	var args []any
 	if f.Mode != "" {
 		conds = append(conds, `mode = ?`)
@@ -97,9 +99,6 @@ func (f Filter) where() (string, []any) {
 	if f.Query != "" {
 		conds = append(conds, `address LIKE ? ESCAPE '\'`)
 		args = append(args, "%"+strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(f.Query))+"%")
-	}
-	if len(conds) == 0 {
-		return "", nil
 	}
 	return ` WHERE ` + strings.Join(conds, ` AND `), args
 }
@@ -171,9 +170,9 @@ func (s *Service) CountByMode(ctx context.Context, f Filter) (map[notifier.Chann
 	return out, rows.Err()
 }
 
-// Histogram counts subscribers by channel and state.
+// Histogram counts the page's subscribers by channel and state.
 func (s *Service) Histogram(ctx context.Context) (map[notifier.Channel]map[State]int, error) {
-	rows, err := s.db.Read.QueryContext(ctx, `SELECT mode, state, COUNT(*) FROM subscribers GROUP BY mode, state`)
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT mode, state, COUNT(*) FROM subscribers WHERE page_wide = 1 GROUP BY mode, state`)
 	if err != nil {
 		return nil, fmt.Errorf("subscribers: histogram: %w", err)
 	}

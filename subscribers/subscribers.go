@@ -65,6 +65,10 @@ type Subscriber struct {
 	// component; otherwise ComponentIDs lists those it follows.
 	AllComponents bool
 	ComponentIDs  []string
+	// PageWide is false for an address that only follows incidents
+	// (incident subscribers): it hears nothing page-wide and is left out of
+	// the page's subscriber lists and counts.
+	PageWide bool
 	// Secret signs webhook payloads for this subscriber.
 	Secret        string
 	CreatedAt     time.Time
@@ -369,7 +373,10 @@ func (s *Service) Subscribe(ctx context.Context, su Signup) (SignupResult, error
 			if err := s.setStateTx(ctx, tx, sub.ID, Active, now); err != nil {
 				return err
 			}
-		case existed && sub.State == Active && su.Mode != notifier.SMS:
+			if err := s.setPageWideTx(ctx, tx, sub.ID); err != nil {
+				return err
+			}
+		case existed && sub.State == Active && sub.PageWide && su.Mode != notifier.SMS:
 			// Preferences change only through the manage link, so that
 			// knowing an address is not enough to change what it hears.
 			if su.Mode == notifier.Email {
@@ -378,10 +385,14 @@ func (s *Service) Subscribe(ctx context.Context, su Signup) (SignupResult, error
 				}
 			}
 		default:
-			if sub.State != Active {
+			if sub.State != Active || !sub.PageWide {
 				if err := s.setComponentsTx(ctx, tx, sub.ID, comps); err != nil {
 					return err
 				}
+			}
+			// An active follower of an incident stays active (its follows
+			// go on) until it confirms the page-wide sign-up.
+			if sub.State != Active {
 				if err := s.setStateTx(ctx, tx, sub.ID, Unconfirmed, now); err != nil {
 					return err
 				}
@@ -477,7 +488,7 @@ func (s *Service) newCodeTx(ctx context.Context, tx *sql.Tx, id string, comps []
 		compsJSON = []byte("[]")
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO sms_codes (subscriber_id, code_hash, expires_at, attempts, components) VALUES (?, ?, ?, 0, ?)
-		ON CONFLICT (subscriber_id) DO UPDATE SET code_hash = excluded.code_hash, expires_at = excluded.expires_at, attempts = 0, components = excluded.components`,
+		ON CONFLICT (subscriber_id) DO UPDATE SET code_hash = excluded.code_hash, expires_at = excluded.expires_at, attempts = 0, components = excluded.components, incident_id = ''`,
 		id, hashCode(id, code), sqlite.FormatTime(now.Add(s.cfg.Limits.CodeTTL)), string(compsJSON))
 	if err != nil {
 		return "", fmt.Errorf("subscribers: store code: %w", err)
@@ -514,11 +525,11 @@ func (s *Service) VerifySMS(ctx context.Context, token, code, ip string) (Subscr
 				return err
 			}
 		}
-		var hash, comps string
+		var hash, comps, incidentID string
 		var expires time.Time
 		var attempts int
-		err := tx.QueryRowContext(ctx, `SELECT code_hash, expires_at, attempts, components FROM sms_codes WHERE subscriber_id = ?`, id).
-			Scan(&hash, sqlite.Time(&expires), &attempts, &comps)
+		err := tx.QueryRowContext(ctx, `SELECT code_hash, expires_at, attempts, components, incident_id FROM sms_codes WHERE subscriber_id = ?`, id).
+			Scan(&hash, sqlite.Time(&expires), &attempts, &comps, &incidentID)
 		if errors.Is(err, sql.ErrNoRows) {
 			codeErr = ErrBadCode
 			return nil
@@ -543,10 +554,20 @@ func (s *Service) VerifySMS(ctx context.Context, token, code, ip string) (Subscr
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sms_codes WHERE subscriber_id = ?`, id); err != nil {
 			return fmt.Errorf("subscribers: verify code: %w", err)
 		}
+		if incidentID != "" {
+			if err := s.confirmFollowTx(ctx, tx, incidentID, id, now); err != nil {
+				return err
+			}
+			sub, err = s.getTx(ctx, tx, id)
+			return err
+		}
 		if err := s.setComponentsTx(ctx, tx, id, list); err != nil {
 			return err
 		}
 		if err := s.setStateTx(ctx, tx, id, Active, now); err != nil {
+			return err
+		}
+		if err := s.setPageWideTx(ctx, tx, id); err != nil {
 			return err
 		}
 		sub, err = s.getTx(ctx, tx, id)
@@ -574,9 +595,14 @@ func (s *Service) ConfirmEmail(ctx context.Context, token string) (Subscriber, e
 			return ErrBadToken
 		}
 		// Confirming again is harmless; a link never revives an address
-		// that left or was quarantined after it was sent.
-		if cur.State == Unconfirmed {
+		// that left or was quarantined after it was sent. An active
+		// follower of an incident who signed up for the page too gains the
+		// page-wide subscription here.
+		if cur.State == Unconfirmed || (cur.State == Active && !cur.PageWide) {
 			if err := s.setStateTx(ctx, tx, id, Active, s.now()); err != nil {
+				return err
+			}
+			if err := s.setPageWideTx(ctx, tx, id); err != nil {
 				return err
 			}
 		}

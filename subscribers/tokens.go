@@ -26,12 +26,14 @@ const (
 	PurposeManage      Purpose = "manage"      // change component preferences
 	PurposeUnsubscribe Purpose = "unsubscribe" // leave with one click
 	PurposeVerifySMS   Purpose = "sms"         // enter the code sent by SMS
+	PurposeFollow      Purpose = "follow"      // confirm following one incident
 )
 
 // How long each kind of link works. Unsubscribe links never expire: RFC
 // 8058 one-click unsubscribe must work from any old message.
 var tokenTTL = map[Purpose]time.Duration{
 	PurposeConfirm:   90 * 24 * time.Hour, // as Statuspage
+	PurposeFollow:    90 * 24 * time.Hour,
 	PurposeManage:    30 * 24 * time.Hour,
 	PurposeVerifySMS: time.Hour,
 }

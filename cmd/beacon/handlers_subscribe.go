@@ -276,8 +276,11 @@ type managePage struct {
 	Components       []choice
 	Token            string
 	UnsubscribeToken string
-	Saved            bool
-	Error            string
+	// FollowsOnly is true for an address that only follows incidents:
+	// component choices mean nothing to it (public_follow.go).
+	FollowsOnly bool
+	Saved       bool
+	Error       string
 }
 
 func (a *app) manageView(c *fiber.Ctx, sub subscribers.Subscriber, token string) (managePage, error) {
@@ -287,7 +290,7 @@ func (a *app) manageView(c *fiber.Ctx, sub subscribers.Subscriber, token string)
 	}
 	return managePage{pageView: pageHead(s, "Manage subscription"), Address: sub.Address, ModeLabel: modeLabel(sub.Mode),
 		Components: a.choices(s.components, sub.ComponentIDs), Token: token,
-		UnsubscribeToken: a.subscribers.Link(subscribers.PurposeUnsubscribe, sub.ID)}, nil
+		UnsubscribeToken: a.subscribers.Link(subscribers.PurposeUnsubscribe, sub.ID), FollowsOnly: !sub.PageWide}, nil
 }
 
 func modeLabel(m notifier.Channel) string {

@@ -166,11 +166,16 @@ func (m messages) Render(ctx context.Context, ds []notifier.Delivery) []notifier
 			if d.Purpose == notifier.PurposeManage {
 				want = subscribers.Active
 			}
-			if sub.State != want {
+			// An active follower of an incident confirms a page sign-up
+			// too (subscribers.ConfirmEmail).
+			followerSigningUp := d.Purpose == notifier.PurposeConfirm && sub.State == subscribers.Active && !sub.PageWide
+			if sub.State != want && !followerSigningUp {
 				out[i].Err = notifier.ErrSkip
 				continue
 			}
 			out[i].Message, out[i].Err = m.directMessage(snap, d, sub)
+		case notifier.PurposeFollow:
+			out[i].Message, out[i].Err = m.followMessage(ctx, snap, d, sub)
 		default:
 			out[i].Err = fmt.Errorf("unknown delivery purpose %q", d.Purpose)
 		}

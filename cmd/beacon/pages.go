@@ -120,6 +120,9 @@ type indexView struct {
 type incidentPageView struct {
 	head
 	Incident incidentView
+	// Follow is the "Get updates on this incident" form; nil when the
+	// incident is over or no channel is configured (public_follow.go).
+	Follow *followForm
 }
 
 type monthView struct {
@@ -494,7 +497,7 @@ func (v *pageRender) html(name string, data any, size int) (*resource, error) {
 
 func (v *pageRender) incidentPage(in incidents.Incident) (*resource, error) {
 	iv := v.incident(in, true)
-	return v.html("incident", incidentPageView{head: v.head(in.Name, false), Incident: iv}, 0)
+	return v.html("incident", incidentPageView{head: v.head(in.Name, false), Incident: iv, Follow: v.a.followForm(in)}, 0)
 }
 
 // incidentPreview is the incident page with the postmortem's draft in

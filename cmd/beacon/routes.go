@@ -48,6 +48,8 @@ func (a *app) routes() *fiber.App {
 	app.Post("/subscribe", a.postSubscribe)
 	app.Post("/subscriptions/verify", a.postVerify)
 	app.Get("/subscriptions/confirm", a.getConfirm)
+	app.Post("/incidents/:id/subscribe", a.postFollow)
+	app.Get("/subscriptions/follow", a.getConfirmFollow)
 	app.Get("/subscriptions/manage", a.getManage)
 	app.Post("/subscriptions/manage", a.postManage)
 	app.Get("/unsubscribe/:token", a.getUnsubscribe)
@@ -103,6 +105,11 @@ func (a *app) routes() *fiber.App {
 	p.Put("/incidents/:id/postmortem/revert", a.revertPostmortem)
 
 	p.Get("/incidents/:id/notifications", a.incidentNotifications)
+	p.Get("/incidents/:id/subscribers", a.listIncidentSubscribers)
+	p.Post("/incidents/:id/subscribers", a.createIncidentSubscriber)
+	p.Get("/incidents/:id/subscribers/:sid", a.getIncidentSubscriber)
+	p.Delete("/incidents/:id/subscribers/:sid", a.deleteIncidentSubscriber)
+	p.Post("/incidents/:id/subscribers/:sid/resend_confirmation", a.resendIncidentSubscriberConfirmation)
 
 	p.Get("/status_embed_config", a.getEmbedConfig)
 	p.Patch("/status_embed_config", a.updateEmbedConfig)

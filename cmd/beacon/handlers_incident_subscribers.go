@@ -1,0 +1,131 @@
+package main
+
+import (
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/beacon-status/beacon/notifier"
+	"github.com/beacon-status/beacon/subscribers"
+)
+
+// Incident subscribers (Statuspage's /incidents/{id}/subscribers): people
+// who follow one incident. Each handler looks the incident up first, so an
+// unknown incident answers 404 whatever else the request says; the
+// subscribers package does not know incidents.
+
+// incidentSubscriberRequest is Statuspage's body: email, or phone_number
+// with phone_country. There is no webhook follower.
+type incidentSubscriberRequest struct {
+	Email                        opt[string] `json:"email"`
+	PhoneNumber                  opt[string] `json:"phone_number"`
+	PhoneCountry                 opt[string] `json:"phone_country"`
+	SkipConfirmationNotification opt[bool]   `json:"skip_confirmation_notification"`
+}
+
+func (a *app) createIncidentSubscriber(c *fiber.Ctx) error {
+	in, err := a.incidents.Get(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	var req incidentSubscriberRequest
+	if err := decodeBody(c, "subscriber", &req); err != nil {
+		return err
+	}
+	fr := subscribers.FollowRequest{IncidentID: in.ID, PhoneCountry: req.PhoneCountry.V, SkipConfirmation: req.SkipConfirmationNotification.V}
+	switch {
+	case req.Email.V != "":
+		fr.Mode, fr.Address = notifier.Email, req.Email.V
+	case req.PhoneNumber.V != "":
+		fr.Mode, fr.Address = notifier.SMS, req.PhoneNumber.V
+	default:
+		return unprocessable("email", "or phone_number is required")
+	}
+	res, err := a.subscribers.FollowIncident(c.UserContext(), fr)
+	if err != nil {
+		return err
+	}
+	a.dispatcher.Wake()
+	return a.sendFollow(c, fiber.StatusCreated, res.Follow)
+}
+
+func (a *app) listIncidentSubscribers(c *fiber.Ctx) error {
+	in, err := a.incidents.Get(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	offset, limit, err := paging(c, 100)
+	if err != nil {
+		return err
+	}
+	list, total, err := a.subscribers.Followers(c.UserContext(), in.ID, limit, offset)
+	if err != nil {
+		return err
+	}
+	r, err := a.renderer(c)
+	if err != nil {
+		return err
+	}
+	out := make([]subscriberJSON, 0, len(list))
+	for _, f := range list {
+		out = append(out, r.follow(f))
+	}
+	c.Set("X-Total-Count", strconv.Itoa(total))
+	return c.JSON(out)
+}
+
+func (a *app) getIncidentSubscriber(c *fiber.Ctx) error {
+	in, err := a.incidents.Get(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	f, err := a.subscribers.Follower(c.UserContext(), in.ID, c.Params("sid"))
+	if err != nil {
+		return err
+	}
+	return a.sendFollow(c, fiber.StatusOK, f)
+}
+
+// deleteIncidentSubscriber stops a follow and answers the subscriber as it
+// is after (unsubscribed if it follows nothing else and is no page
+// subscriber).
+func (a *app) deleteIncidentSubscriber(c *fiber.Ctx) error {
+	in, err := a.incidents.Get(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	f, err := a.subscribers.Unfollow(c.UserContext(), in.ID, c.Params("sid"))
+	if err != nil {
+		return err
+	}
+	return a.sendFollow(c, fiber.StatusOK, f)
+}
+
+func (a *app) resendIncidentSubscriberConfirmation(c *fiber.Ctx) error {
+	in, err := a.incidents.Get(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if err := a.subscribers.ResendFollowConfirmation(c.UserContext(), in.ID, c.Params("sid")); err != nil {
+		return err
+	}
+	a.dispatcher.Wake()
+	return c.SendStatus(fiber.StatusCreated)
+}
+
+func (a *app) sendFollow(c *fiber.Ctx, status int, f subscribers.Follow) error {
+	r, err := a.renderer(c)
+	if err != nil {
+		return err
+	}
+	return c.Status(status).JSON(r.follow(f))
+}
+
+// follow is an incident subscriber as Statuspage's Subscriber object: it
+// hears of one incident, so it names no components.
+func (r *renderer) follow(f subscribers.Follow) subscriberJSON {
+	out := r.subscriber(f.Subscriber)
+	out.Components = []string{}
+	out.CreatedAt = r.time(f.CreatedAt)
+	return out
+}
