@@ -148,7 +148,7 @@ func TestFollowersHearTheirIncidentUntilItResolves(t *testing.T) {
 			if _, err := f.inc.SetPostmortem(ctx, x.ID, "What happened."); err != nil {
 				return err
 			}
-			_, err := f.inc.PublishPostmortem(ctx, x.ID, true)
+			_, err := f.inc.PublishPostmortem(ctx, x.ID, incidents.Publication{NotifySubscribers: true})
 			return err
 		}, []string{pageAll.ID}},
 		{"another incident on A", func() error {
