@@ -79,7 +79,7 @@ func (a *app) getIncidentSubscriber(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f, err := a.subscribers.Follower(c.UserContext(), in.ID, c.Params("sid"))
+	f, err := a.subscribers.Follower(c.UserContext(), in.ID, c.Params("subscriber_id"))
 	if err != nil {
 		return err
 	}
@@ -94,7 +94,7 @@ func (a *app) deleteIncidentSubscriber(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f, err := a.subscribers.Unfollow(c.UserContext(), in.ID, c.Params("sid"))
+	f, err := a.subscribers.Unfollow(c.UserContext(), in.ID, c.Params("subscriber_id"))
 	if err != nil {
 		return err
 	}
@@ -106,11 +106,15 @@ func (a *app) resendIncidentSubscriberConfirmation(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := a.subscribers.ResendFollowConfirmation(c.UserContext(), in.ID, c.Params("sid")); err != nil {
+	if err := a.subscribers.ResendFollowConfirmation(c.UserContext(), in.ID, c.Params("subscriber_id")); err != nil {
 		return err
 	}
 	a.dispatcher.Wake()
-	return c.SendStatus(fiber.StatusCreated)
+	f, err := a.subscribers.Follower(c.UserContext(), in.ID, c.Params("subscriber_id"))
+	if err != nil {
+		return err
+	}
+	return a.sendFollow(c, fiber.StatusCreated, f)
 }
 
 func (a *app) sendFollow(c *fiber.Ctx, status int, f subscribers.Follow) error {

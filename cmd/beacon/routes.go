@@ -107,9 +107,9 @@ func (a *app) routes() *fiber.App {
 	p.Get("/incidents/:id/notifications", a.incidentNotifications)
 	p.Get("/incidents/:id/subscribers", a.listIncidentSubscribers)
 	p.Post("/incidents/:id/subscribers", a.createIncidentSubscriber)
-	p.Get("/incidents/:id/subscribers/:sid", a.getIncidentSubscriber)
-	p.Delete("/incidents/:id/subscribers/:sid", a.deleteIncidentSubscriber)
-	p.Post("/incidents/:id/subscribers/:sid/resend_confirmation", a.resendIncidentSubscriberConfirmation)
+	p.Get("/incidents/:id/subscribers/:subscriber_id", a.getIncidentSubscriber)
+	p.Delete("/incidents/:id/subscribers/:subscriber_id", a.deleteIncidentSubscriber)
+	p.Post("/incidents/:id/subscribers/:subscriber_id/resend_confirmation", a.resendIncidentSubscriberConfirmation)
 
 	p.Get("/status_embed_config", a.getEmbedConfig)
 	p.Patch("/status_embed_config", a.updateEmbedConfig)
