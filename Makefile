@@ -1,7 +1,7 @@
 # The few commands a contributor needs. `make test` is what CI runs.
 GO ?= go
 
-.PHONY: run test check bench deps
+.PHONY: run test check bench deps fuzz
 
 run:
 	$(GO) run ./cmd/beacon
@@ -31,3 +31,30 @@ test: deps check
 bench:
 	$(GO) test ./cmd/beacon -run '^$$' -bench Rebuild -benchtime 20x -count 3
 	$(GO) run ./cmd/beacon-bench
+
+# fuzz runs each fuzz target for FUZZTIME, one after another (docs/FUZZING.md).
+# Their seeds (f.Add and testdata/fuzz/) already run in every `go test`; a
+# finding is written to the package's testdata/fuzz/; the loop goes on and
+# fails at the end, naming the targets that found something.
+FUZZTIME ?= 60s
+# Go minimises every new input it finds for up to a minute by default,
+# counting no executions meanwhile: a 60 s run could spend most of its time
+# there. Findings are still written, just less minimised.
+FUZZMINIMIZETIME ?= 5s
+FUZZ_TARGETS = \
+	./cmd/beacon:FuzzDecodeBody \
+	./cmd/beacon:FuzzTwilioCallbacks \
+	./subscribers:FuzzImport \
+	./subscribers:FuzzSubscribeAddress \
+	./templates:FuzzMarkdown \
+	./templates:FuzzPolicy \
+	./notifier/webhook:FuzzValidateURLParse \
+	./notifier/webhook:FuzzValidateURLAddress
+
+fuzz:
+	@failed=; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name ($$pkg, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) $$pkg || failed="$$failed $$name"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: findings in:$$failed"; exit 1; fi

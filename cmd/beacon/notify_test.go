@@ -443,6 +443,19 @@ func (n *ntEnv) stats(id string) []notifier.EventStats {
 	return out
 }
 
+// mailAt returns the i-th email the SMTP server received, failing the test
+// (rather than panicking on an index out of range) when it never came:
+// the ntWant before it only reports a missing message, so that later
+// checks still run.
+func (n *ntEnv) mailAt(i int) smtptest.Mail {
+	n.t.Helper()
+	got := n.mail.Received(0)
+	if i >= len(got) {
+		n.t.Fatalf("email %d was never received (%d in all)", i+1, len(got))
+	}
+	return got[i]
+}
+
 // form posts a form-encoded body to a public endpoint.
 func (n *ntEnv) form(path string, v url.Values, headers ...string) response {
 	n.t.Helper()
@@ -615,7 +628,7 @@ func TestNotifyEmailEndToEnd(t *testing.T) {
 		t.Errorf("POST /subscribe: Content-Type %q, want HTML", ct)
 	}
 	ntWant(t, "after a public sign-up", n.round(), map[string]int{"email:bob@example.com": 1})
-	confirm := ntParseEmail(t, n.mail.Received(0)[0])
+	confirm := ntParseEmail(t, n.mailAt(0))
 	if want := "Confirm your subscription to " + ntPageName; confirm.Subject != want {
 		t.Errorf("confirmation subject %q, want %q", confirm.Subject, want)
 	}
@@ -818,7 +831,7 @@ func TestNotifyEmailEndToEnd(t *testing.T) {
 		t.Fatalf("second sign-up: status %d", res.Status)
 	}
 	ntWant(t, "second sign-up", n.round(), map[string]int{"email:bob@example.com": 1})
-	manageMail := ntParseEmail(t, n.mail.Received(mark)[0])
+	manageMail := ntParseEmail(t, n.mailAt(mark))
 	if want := "Manage your subscription to " + ntPageName; manageMail.Subject != want {
 		t.Errorf("second sign-up sent %q, want %q", manageMail.Subject, want)
 	}
@@ -859,7 +872,7 @@ func TestNotifyEmailHostileContent(t *testing.T) {
 	body := "<script>alert(1)</script>\n\n[click](javascript:alert(2)) <a href=\"javascript:alert(3)\">x</a> <iframe src=\"https://evil.example\"></iframe>"
 	n.incident(map[string]any{"name": name, "body": body})
 	ntWant(t, "incident", n.round(), map[string]int{"email:alice@example.com": 1})
-	e := ntParseEmail(t, n.mail.Received(0)[0])
+	e := ntParseEmail(t, n.mailAt(0))
 	if want := "[Acme Status] Investigating: " + name; e.Subject != want {
 		t.Errorf("Subject %q, want %q", e.Subject, want)
 	}
@@ -1977,7 +1990,7 @@ func TestNotifyPublicHostileInput(t *testing.T) {
 		t.Fatalf("sign-up: status %d", res.Status)
 	}
 	n.round()
-	confirmLink := strings.TrimPrefix(ntLink(t, ntParseEmail(t, n.mail.Received(0)[0]).Text, ntBaseURL+"/subscriptions/confirm?token="), ntBaseURL)
+	confirmLink := strings.TrimPrefix(ntLink(t, ntParseEmail(t, n.mailAt(0)).Text, ntBaseURL+"/subscriptions/confirm?token="), ntBaseURL)
 	confirmTok, _ := url.QueryUnescape(strings.TrimPrefix(confirmLink, "/subscriptions/confirm?token="))
 	carol := n.subscriber(map[string]any{"email": "carol@example.com"})
 	carolID := carol["id"].(string)
