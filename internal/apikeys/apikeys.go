@@ -18,6 +18,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/beacon-status/beacon/internal/chars"
 	"github.com/beacon-status/beacon/internal/ids"
 	"github.com/beacon-status/beacon/internal/sqlite"
 )
@@ -35,7 +36,7 @@ var (
 	ErrNotFound = errors.New("not found")
 	ErrInvalid  = errors.New("invalid API key")
 	// ErrBadName refuses a key without a usable name.
-	ErrBadName = errors.New("a key needs a name of 1 to 100 characters")
+	ErrBadName = errors.New("a key needs a name of 1 to 100 characters, with no control characters")
 )
 
 // Key describes a stored key; the secret itself is never kept.
@@ -68,7 +69,7 @@ func hash(secret string) string {
 // shown this once.
 func (s *Store) Create(ctx context.Context, name string) (Key, string, error) {
 	name = strings.TrimSpace(name)
-	if name == "" || utf8.RuneCountInString(name) > 100 {
+	if name == "" || utf8.RuneCountInString(name) > 100 || chars.CheckLine(name) != nil {
 		return Key{}, "", ErrBadName
 	}
 	var raw [20]byte

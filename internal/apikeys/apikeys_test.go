@@ -162,6 +162,8 @@ func TestBadNames(t *testing.T) {
 		{"101 runes", strings.Repeat("é", 101), false},
 		{"100 runes of two bytes", strings.Repeat("é", 100), true},
 		{"one character", "x", true},
+		{"control character", "ci\x1b[31m", false},
+		{"bidi override", "ci\u202ekey", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, err := s.Create(ctx, tt.in)
