@@ -1,5 +1,7 @@
 # The few commands a contributor needs. `make test` is what CI runs.
 GO ?= go
+# staticcheck's release, fetched through the module proxy by `make check`.
+STATICCHECK_VERSION ?= v0.8.2
 
 .PHONY: run test check bench deps fuzz
 
@@ -22,6 +24,7 @@ check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
 test: deps check
 	$(GO) test -race -count=1 ./...

@@ -139,13 +139,6 @@ func (e *env) status(id string) components.Status {
 	return c.Status
 }
 
-func (e *env) setStatus(id string, st components.Status) {
-	e.t.Helper()
-	if _, err := e.comps.Update(e.ctx, id, components.Input{Status: &st}); err != nil {
-		e.t.Fatalf("set status of %s: %v", id, err)
-	}
-}
-
 func (e *env) history(id string) []components.Interval {
 	e.t.Helper()
 	h, err := e.comps.History(e.ctx, id, t0.AddDate(-1, 0, 0), t0.AddDate(1, 0, 0))

@@ -16,7 +16,7 @@ import (
 
 // machine is what the report says about where it ran.
 type machine struct {
-	date, cpus, cpuModel, memory, kernel, goVersion, wrk, load, loadAfter string
+	date, cpus, cpuModel, memory, kernel, goVersion, wrk, load string
 }
 
 func machineInfo(ctx context.Context, wrkPath string) machine {

@@ -47,19 +47,6 @@ var (
 	v2MaintenanceKeys = append(slices.Clone(v2IncidentKeys), "scheduled_for", "scheduled_until")
 )
 
-// v2Raw fetches a public endpoint and decodes its top level, keeping each
-// value's JSON text.
-func v2Raw(t testing.TB, env *testEnv, path string) map[string]json.RawMessage {
-	t.Helper()
-	res := env.do("GET", "/api/v2/"+path, nil)
-	if res.Status != 200 {
-		t.Fatalf("GET /api/v2/%s: status %d: %s", path, res.Status, res.Body)
-	}
-	var m map[string]json.RawMessage
-	res.JSON(t, &m)
-	return m
-}
-
 // v2List returns the list under key of a decoded v2 body as objects.
 func v2List(t testing.TB, body map[string]any, key string) []map[string]any {
 	t.Helper()

@@ -92,15 +92,14 @@ func body(r response) string {
 // consoleFixture is a page with something of everything for the forms to
 // act on.
 type consoleFixture struct {
-	api, web     string // component ids
-	incident     incidents.Incident
-	resolved     incidents.Incident
-	maintenance  incidents.Incident
-	template     incidents.Template
-	subscriber   string
-	keyID        string
-	responderID  string
-	subscriberTo string
+	api, web    string // component ids
+	incident    incidents.Incident
+	resolved    incidents.Incident
+	maintenance incidents.Incident
+	template    incidents.Template
+	subscriber  string
+	keyID       string
+	responderID string
 }
 
 func newConsoleFixture(t *testing.T, e *testEnv) consoleFixture {
@@ -146,15 +145,14 @@ func ptr[T any](v T) *T { return &v }
 // formCase is one console form: how to fill it well and badly, who may
 // use it, and how to see that it worked.
 type formCase struct {
-	name      string
-	path      func(f consoleFixture) string
-	admin     bool // admins only
-	good      func(f consoleFixture) url.Values
-	goodCode  int // 303 unless set
-	bad       func(f consoleFixture) url.Values
-	badShows  string // text the re-rendered form must still hold
-	done      func(t *testing.T, e *testEnv, f consoleFixture) bool
-	noSession bool // the form works without signing in (sign-in itself)
+	name     string
+	path     func(f consoleFixture) string
+	admin    bool // admins only
+	good     func(f consoleFixture) url.Values
+	goodCode int // 303 unless set
+	bad      func(f consoleFixture) url.Values
+	badShows string // text the re-rendered form must still hold
+	done     func(t *testing.T, e *testEnv, f consoleFixture) bool
 }
 
 func consoleForms() []formCase {

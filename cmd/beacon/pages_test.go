@@ -93,12 +93,6 @@ func (s *pgScene) group(name string, position int, members ...string) string {
 	return s.remember(name, g.ID)
 }
 
-// setStatus sets a component's status at the current clock time.
-func (s *pgScene) setStatus(name, status string) {
-	s.env.t.Helper()
-	s.env.mustAPI(200, "PATCH", "/components/"+s.id(name), map[string]any{"component": map[string]any{"status": status}})
-}
-
 // incident creates an incident or maintenance; fields use Statuspage's
 // names, with components given by name: "component_ids" as a list and
 // "components" as name → status.
