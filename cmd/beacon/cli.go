@@ -40,17 +40,11 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, stderr)
-	release, err := lockDataDir(cfg, log)
+	a, done, err := ownApp(ctx, cfg, newLogger(cfg, stderr))
 	if err != nil {
 		return err
 	}
-	defer release()
-	a, err := newApp(ctx, cfg, log, time.Now)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
+	defer done()
 	fmt.Fprintf(stdout, "database %s is up to date\n", a.db.Path())
 	return nil
 }

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"strconv"
-
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/beacon-status/beacon/notifier"
@@ -62,16 +60,7 @@ func (a *app) listIncidentSubscribers(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	r, err := a.renderer(c)
-	if err != nil {
-		return err
-	}
-	out := make([]subscriberJSON, 0, len(list))
-	for _, f := range list {
-		out = append(out, r.follow(f))
-	}
-	c.Set("X-Total-Count", strconv.Itoa(total))
-	return c.JSON(out)
+	return sendSubscriberList(a, c, list, total, (*renderer).follow)
 }
 
 func (a *app) getIncidentSubscriber(c *fiber.Ctx) error {

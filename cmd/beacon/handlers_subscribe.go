@@ -198,15 +198,22 @@ func (a *app) postSubscribe(c *fiber.Ctx) error {
 		"If this address can receive our messages, an email is on its way: follow its link to confirm your subscription.")
 }
 
-// subscribeError answers a refused sign-up: the form again with the
-// problem beside its field, or JSON.
-func (a *app) subscribeError(c *fiber.Ctx, req subscribeRequest, err error) error {
+// signupRefusal is the status and body of a refused sign-up or follow: a
+// limit is 429 with Retry-After, the rest as the one error mapping says.
+func (a *app) signupRefusal(c *fiber.Ctx, err error) (int, errorJSON) {
 	status, body := a.classify(err)
 	var lim *subscribers.LimitError
 	if errors.As(err, &lim) {
 		status, body = fiber.StatusTooManyRequests, errorJSON{Message: lim.Msg}
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(lim.RetryAfter.Seconds()))))
 	}
+	return status, body
+}
+
+// subscribeError answers a refused sign-up: the form again with the
+// problem beside its field, or JSON.
+func (a *app) subscribeError(c *fiber.Ctx, req subscribeRequest, err error) error {
+	status, body := a.signupRefusal(c, err)
 	if status >= 500 {
 		return err
 	}

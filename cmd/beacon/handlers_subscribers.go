@@ -167,13 +167,19 @@ func (a *app) listSubscribersIn(c *fiber.Ctx, defaultState subscribers.State) er
 	if err != nil {
 		return err
 	}
+	return sendSubscriberList(a, c, list, total, (*renderer).subscriber)
+}
+
+// sendSubscriberList answers one page of a subscriber list, as the page's
+// subscribers or an incident's followers, with the total in X-Total-Count.
+func sendSubscriberList[T any](a *app, c *fiber.Ctx, list []T, total int, render func(*renderer, T) subscriberJSON) error {
 	r, err := a.renderer(c)
 	if err != nil {
 		return err
 	}
 	out := make([]subscriberJSON, 0, len(list))
-	for _, s := range list {
-		out = append(out, r.subscriber(s))
+	for _, x := range list {
+		out = append(out, render(r, x))
 	}
 	c.Set("X-Total-Count", strconv.Itoa(total))
 	return c.JSON(out)

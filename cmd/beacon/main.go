@@ -106,16 +106,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	log := newLogger(cfg, stderr)
-	release, err := lockDataDir(cfg, log)
+	a, done, err := ownApp(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer release()
-	a, err := newApp(ctx, cfg, log, time.Now)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
+	defer done()
 	if n, err := a.components.Count(ctx); err == nil && n == 0 {
 		log.Info("the page has no components yet: run `beacon demo` for an example, or create them through the API (see README)")
 	}
@@ -147,6 +142,24 @@ func lockDataDir(cfg Config, log *slog.Logger) (release func(), err error) {
 		if err := l.Release(); err != nil {
 			log.Error("release the data directory lock", "err", err)
 		}
+	}, nil
+}
+
+// ownApp takes the data directory's lock, then builds the app on it: the
+// commands that own the data directory (serve, migrate) start this way.
+// done closes the app, then releases the lock.
+func ownApp(ctx context.Context, cfg Config, log *slog.Logger) (a *app, done func(), err error) {
+	release, err := lockDataDir(cfg, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	if a, err = newApp(ctx, cfg, log, time.Now); err != nil {
+		release()
+		return nil, nil, err
+	}
+	return a, func() {
+		a.Close()
+		release()
 	}, nil
 }
 

@@ -320,6 +320,15 @@ func (m messages) eventMessage(snap *snapshot, d notifier.Delivery, sub subscrib
 	return notifier.Message{}, fmt.Errorf("unknown channel %q", d.Channel)
 }
 
+// smsConfirmation is the SMS carrying a sign-up's or a follow's code.
+func (m messages) smsConfirmation(to string, v mailView) (notifier.Message, error) {
+	var buf bytes.Buffer
+	if err := m.a.templates.Text(&buf, "sms/confirm.txt", v); err != nil {
+		return notifier.Message{}, err
+	}
+	return notifier.Message{To: to, Text: strings.TrimSpace(buf.String()), StatusCallback: m.a.cfg.BaseURL + twilioStatusPath}, nil
+}
+
 // directMessage renders a confirmation or manage-link message.
 func (m messages) directMessage(snap *snapshot, d notifier.Delivery, sub subscribers.Subscriber) (notifier.Message, error) {
 	a := m.a
@@ -344,11 +353,7 @@ func (m messages) directMessage(snap *snapshot, d notifier.Delivery, sub subscri
 		msg.To = sub.Address
 		return msg, err
 	case notifier.SMS:
-		var buf bytes.Buffer
-		if err := a.templates.Text(&buf, "sms/confirm.txt", v); err != nil {
-			return notifier.Message{}, err
-		}
-		return notifier.Message{To: sub.Address, Text: strings.TrimSpace(buf.String()), StatusCallback: a.cfg.BaseURL + twilioStatusPath}, nil
+		return m.smsConfirmation(sub.Address, v)
 	case notifier.Webhook:
 		// The test delivery: Statuspage's envelope without an incident,
 		// which receivers that branch on the payload's keys ignore.

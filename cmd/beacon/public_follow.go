@@ -1,18 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"net/url"
-	"strconv"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/chars"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
 )
@@ -107,12 +104,7 @@ func (a *app) postFollow(c *fiber.Ctx) error {
 // followError answers a refused follow with a short page (or JSON): the
 // form lives on the cached incident page, which cannot show it.
 func (a *app) followError(c *fiber.Ctx, err error) error {
-	status, body := a.classify(err)
-	var lim *subscribers.LimitError
-	if errors.As(err, &lim) {
-		status, body = fiber.StatusTooManyRequests, errorJSON{Message: lim.Msg}
-		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(lim.RetryAfter.Seconds()))))
-	}
+	status, body := a.signupRefusal(c, err)
 	if status >= 500 {
 		return err
 	}
@@ -138,7 +130,7 @@ func (a *app) getConfirmFollow(c *fiber.Ctx) error {
 // naming the incident (whose id is the delivery's data), by SMS the code.
 func (m messages) followMessage(ctx context.Context, snap *snapshot, d notifier.Delivery, sub subscribers.Subscriber) (notifier.Message, error) {
 	a := m.a
-	v := mailView{PageName: snap.page.Name, PageURL: a.cfg.BaseURL, Code: d.Data}
+	v := mailView{PageName: chars.CleanLine(snap.page.Name), PageURL: a.cfg.BaseURL, Code: d.Data}
 	switch d.Channel {
 	case notifier.Email:
 		in, err := a.incidents.Get(ctx, d.Data)
@@ -148,18 +140,14 @@ func (m messages) followMessage(ctx context.Context, snap *snapshot, d notifier.
 		if err != nil {
 			return notifier.Message{}, err
 		}
-		v.IncidentName, v.IncidentURL, v.Maintenance = in.Name, a.cfg.BaseURL+"/incidents/"+in.ID, in.Kind == incidents.KindMaintenance
-		v.Subject = "Confirm updates on " + in.Name + " from " + snap.page.Name
+		v.IncidentName, v.IncidentURL, v.Maintenance = chars.CleanLine(in.Name), a.cfg.BaseURL+"/incidents/"+in.ID, in.Kind == incidents.KindMaintenance
+		v.Subject = "Confirm updates on " + v.IncidentName + " from " + v.PageName
 		v.ActionURL = a.cfg.BaseURL + "/subscriptions/follow?token=" + url.QueryEscape(a.subscribers.FollowLink(sub.ID, in.ID))
 		msg, err := m.email(v, "email/follow")
 		msg.To = sub.Address
 		return msg, err
 	case notifier.SMS:
-		var buf bytes.Buffer
-		if err := a.templates.Text(&buf, "sms/confirm.txt", v); err != nil {
-			return notifier.Message{}, err
-		}
-		return notifier.Message{To: sub.Address, Text: strings.TrimSpace(buf.String()), StatusCallback: a.cfg.BaseURL + twilioStatusPath}, nil
+		return m.smsConfirmation(sub.Address, v)
 	}
 	return notifier.Message{}, fmt.Errorf("no follow confirmation on channel %q", d.Channel)
 }
