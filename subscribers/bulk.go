@@ -143,12 +143,24 @@ func (s *Service) BulkApply(ctx context.Context, b Bulk) (BulkResult, error) {
 		stateNames[i] = string(st)
 	}
 	// sel is the condition naming exactly the rows the action touches;
-	// its arguments are the states, the type and the ids (or "all").
+	// its arguments are the states, the type and the ids (unless "all").
 	// "all" is the page's subscribers: those who only follow an incident
-	// are reached through that incident, or by naming them.
-	const sel = `state IN (SELECT value FROM json_each(?)) AND (? = '' OR mode = ?)
-		AND ((? AND page_wide = 1) OR id IN (SELECT value FROM json_each(?)))`
-	args := []any{sqlite.IDList(stateNames), b.Type, b.Type, b.All, sqlite.IDList(b.IDs)}
+	// are reached through that incident, or by naming them. The two forms
+	// are chosen here rather than in SQL so that a list of ids is looked
+	// up by primary key instead of scanning the table.
+	sel := `state IN (SELECT value FROM json_each(?)) AND (? = '' OR mode = ?) AND `
+	args := []any{sqlite.IDList(stateNames), b.Type, b.Type}
+	if b.All {
+		sel += `page_wide = 1`
+	} else {
+		sel += `id IN (SELECT value FROM json_each(?))`
+		args = append(args, sqlite.IDList(b.IDs))
+	}
+	if b.Action == BulkResendConfirmation {
+		// A follower's confirmation is its incident's (resent there); a
+		// page confirmation would sign it up for the whole page.
+		sel += ` AND page_wide = 1`
+	}
 
 	res := BulkResult{NotFound: []string{}, Skipped: []string{}}
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {

@@ -163,7 +163,9 @@ func (s *Service) Import(ctx context.Context, r io.Reader, sendConfirmation bool
 				return &ImportError{Line: r.line, Err: err}
 			}
 			if cur, err := s.byAddressTx(ctx, tx, r.su.Mode, r.su.Address); err == nil {
-				if cur.PageWide || r.left != "" {
+				// One who left (or bounced) is never written to again by an
+				// import, whether they were a page subscriber or a follower.
+				if cur.PageWide || r.left != "" || cur.State == Unsubscribed || cur.State == Quarantined {
 					res.Existing++
 					continue
 				}

@@ -185,6 +185,12 @@ func (s *Service) confirmFollowTx(ctx context.Context, tx *sql.Tx, incidentID, s
 	if _, err := tx.ExecContext(ctx, `UPDATE subscribers SET page_wide = 0 WHERE id = ?`, subID); err != nil {
 		return fmt.Errorf("subscribers: confirm follow: %w", err)
 	}
+	// The address comes back for this incident only: follows it confirmed
+	// before it left stay left, or its return would revive them too.
+	if _, err := tx.ExecContext(ctx, `UPDATE incident_subscriptions SET confirmed_at = NULL
+		WHERE subscriber_id = ? AND incident_id <> ?`, subID, incidentID); err != nil {
+		return fmt.Errorf("subscribers: confirm follow: %w", err)
+	}
 	return nil
 }
 

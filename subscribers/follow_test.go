@@ -430,3 +430,69 @@ func TestImportMakesAFollowerAPageSubscriber(t *testing.T) {
 		})
 	}
 }
+
+// TestFollowersWhoLeftStayLeft: an address that left (by its unsubscribe
+// link, or by bouncing) is not brought back by an import, and confirming a
+// new follow brings it back for that incident only, not for the follows
+// it confirmed before it left.
+func TestFollowersWhoLeftStayLeft(t *testing.T) {
+	ctx := context.Background()
+	f := newFollowFixture(t, roomy)
+
+	gone := f.follow(t, "inc1", notifier.Email, "gone@example.com").Subscriber.ID
+	if _, err := f.svc.UnsubscribeByToken(ctx, f.svc.Link(subscribers.PurposeUnsubscribe, gone)); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.svc.Import(ctx, strings.NewReader("mode,address\nemail,gone@example.com\n"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Created != 0 || res.Existing != 1 {
+		t.Errorf("import of an address that left: created %d, existing %d; want 0, 1", res.Created, res.Existing)
+	}
+	if got := f.get(t, gone); got.State != subscribers.Unsubscribed || got.PageWide {
+		t.Errorf("after import: state %s, PageWide %t; want unsubscribed, false", got.State, got.PageWide)
+	}
+
+	// It follows another incident: inc2 is confirmed, inc1 stays left.
+	f.follow(t, "inc2", notifier.Email, "gone@example.com")
+	for _, tc := range []struct {
+		incident  string
+		confirmed bool
+	}{{"inc1", false}, {"inc2", true}} {
+		fl, err := f.svc.Follower(ctx, tc.incident, gone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fl.ConfirmedAt != nil; got != tc.confirmed {
+			t.Errorf("follow of %s confirmed %t, want %t", tc.incident, got, tc.confirmed)
+		}
+	}
+}
+
+// TestResendToAFollowerIsItsIncidents: a page confirmation would sign a
+// follower up for the whole page, so resending one by id is refused and a
+// bulk resend leaves followers alone.
+func TestResendToAFollowerIsItsIncidents(t *testing.T) {
+	ctx := context.Background()
+	f := newFollowFixture(t, roomy)
+	res, err := f.svc.FollowIncident(ctx, subscribers.FollowRequest{IncidentID: "inc1", Mode: notifier.Email, Address: "w@example.com", IP: "192.0.2.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res.Follow.Subscriber.ID
+	before := len(f.deliveries(t, id))
+	if err := f.svc.ResendConfirmation(ctx, id); err == nil {
+		t.Error("ResendConfirmation of a follower succeeded, want a refusal")
+	}
+	br, err := f.svc.BulkApply(ctx, subscribers.Bulk{Action: subscribers.BulkResendConfirmation, IDs: []string{id}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if br.Changed != 0 || !slices.Equal(br.Skipped, []string{id}) {
+		t.Errorf("bulk resend to a follower: changed %d, skipped %v; want 0, [%s]", br.Changed, br.Skipped, id)
+	}
+	if got := len(f.deliveries(t, id)); got != before {
+		t.Errorf("%d confirmations queued, want none", got-before)
+	}
+}

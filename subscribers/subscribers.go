@@ -722,6 +722,9 @@ func (s *Service) ResendConfirmation(ctx context.Context, id string) error {
 		if sub.State != Unconfirmed {
 			return invalid("state", "is %s; only unconfirmed subscribers are sent confirmations", sub.State)
 		}
+		if !sub.PageWide {
+			return invalid("subscriber", "follows an incident only; resend its confirmation through that incident")
+		}
 		now := s.now()
 		data := ""
 		if sub.Mode == notifier.SMS {
