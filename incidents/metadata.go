@@ -9,6 +9,11 @@ import (
 // is for a few references to other systems, not for documents.
 const maxMetadata = 16 << 10
 
+// maxMetadataDepth bounds how deeply metadata nests. Go reads any depth,
+// but other clients of the API do not (Ruby's JSON stops at 100 levels),
+// and one key holder must not be able to break every other client.
+const maxMetadataDepth = 32
+
 // normalizeMetadata checks that raw is a JSON object of bounded size and
 // returns it compacted; an empty object, null or nothing mean no metadata
 // (nil).
@@ -31,5 +36,29 @@ func normalizeMetadata(raw json.RawMessage) (json.RawMessage, error) {
 	if buf.Len() > maxMetadata {
 		return nil, invalid("metadata", "is too large (maximum is %d bytes of JSON)", maxMetadata)
 	}
+	if jsonDepth(buf.Bytes()) > maxMetadataDepth {
+		return nil, invalid("metadata", "is nested too deeply (maximum is %d levels)", maxMetadataDepth)
+	}
 	return json.RawMessage(buf.Bytes()), nil
+}
+
+// jsonDepth returns how deeply the objects and arrays of valid compact JSON
+// nest, skipping brackets inside strings.
+func jsonDepth(b []byte) int {
+	depth, deepest, inString := 0, 0, false
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case inString && c == '\\':
+			i++ // the escaped character cannot end the string
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '{' || c == '[':
+			depth++
+			deepest = max(deepest, depth)
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return deepest
 }

@@ -104,6 +104,11 @@ func TestIncidentMetadata(t *testing.T) {
 		{name: "string refused", create: `"jira"`, wantField: "metadata"},
 		{name: "number refused on patch", create: `{"a":1}`, patch: `7`, wantField: "metadata"},
 		{name: "too large", create: `{"a":"` + strings.Repeat("x", 16<<10) + `"}`, wantField: "metadata"},
+		{name: "32 levels", create: `{"a":` + strings.Repeat("[", 31) + strings.Repeat("]", 31) + `}`,
+			want: `{"a":` + strings.Repeat("[", 31) + strings.Repeat("]", 31) + `}`},
+		{name: "33 levels refused", create: `{"a":` + strings.Repeat("[", 32) + strings.Repeat("]", 32) + `}`, wantField: "metadata"},
+		{name: "brackets in strings are text", create: `{"a":"` + strings.Repeat("[{", 40) + `\"]"}`,
+			want: `{"a":"` + strings.Repeat("[{", 40) + `\"]"}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
