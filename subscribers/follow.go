@@ -182,7 +182,7 @@ func (s *Service) confirmFollowTx(ctx context.Context, tx *sql.Tx, incidentID, s
 	if err := s.setStateTx(ctx, tx, subID, Active, now); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE subscribers SET page_wide = 0 WHERE id = ?`, subID); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE subscribers SET page_wide = 0, page_pending = 0 WHERE id = ?`, subID); err != nil {
 		return fmt.Errorf("subscribers: confirm follow: %w", err)
 	}
 	// The address comes back for this incident only: follows it confirmed
@@ -197,7 +197,7 @@ func (s *Service) confirmFollowTx(ctx context.Context, tx *sql.Tx, incidentID, s
 // setPageWideTx gives subscriber id the page-wide subscription, once its
 // address confirmed a page sign-up (or staff vouched for it).
 func (s *Service) setPageWideTx(ctx context.Context, tx *sql.Tx, id string) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE subscribers SET page_wide = 1 WHERE id = ?`, id); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE subscribers SET page_wide = 1, page_pending = 0 WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("subscribers: set page-wide %s: %w", id, err)
 	}
 	return nil
@@ -347,6 +347,9 @@ func (s *Service) joinPageTx(ctx context.Context, tx *sql.Tx, sub Subscriber, co
 			return err
 		}
 		return s.setPageWideTx(ctx, tx, sub.ID)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE subscribers SET page_pending = 1 WHERE id = ?`, sub.ID); err != nil {
+		return fmt.Errorf("subscribers: mark page sign-up pending: %w", err)
 	}
 	data := ""
 	if sub.Mode == notifier.SMS {

@@ -496,3 +496,36 @@ func TestResendToAFollowerIsItsIncidents(t *testing.T) {
 		t.Errorf("%d confirmations queued, want none", got-before)
 	}
 }
+
+// TestOldConfirmationLinkDoesNotReviveAPageSubscriber: an address that
+// left the page and came back only to follow an incident is not put back
+// on the page by the confirmation link of its first sign-up; a new page
+// sign-up's link still promotes it.
+func TestOldConfirmationLinkDoesNotReviveAPageSubscriber(t *testing.T) {
+	ctx := context.Background()
+	f := newFollowFixture(t, roomy)
+	id := f.subscribe(t, subscribers.Signup{Mode: notifier.Email, Address: "back@example.com", IP: "192.0.2.1"}).Subscriber.ID
+	oldLink := f.svc.Link(subscribers.PurposeConfirm, id)
+	if _, err := f.svc.ConfirmEmail(ctx, oldLink); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.UnsubscribeByToken(ctx, f.svc.Link(subscribers.PurposeUnsubscribe, id)); err != nil {
+		t.Fatal(err)
+	}
+	f.follow(t, "inc1", notifier.Email, "back@example.com")
+
+	if _, err := f.svc.ConfirmEmail(ctx, oldLink); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.get(t, id); got.PageWide {
+		t.Error("the old page link made the follower a page subscriber again")
+	}
+
+	f.subscribe(t, subscribers.Signup{Mode: notifier.Email, Address: "back@example.com", IP: "192.0.2.1"})
+	if _, err := f.svc.ConfirmEmail(ctx, f.svc.Link(subscribers.PurposeConfirm, id)); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.get(t, id); !got.PageWide || got.State != subscribers.Active {
+		t.Errorf("after a new page sign-up's link: PageWide %t, state %s; want true, active", got.PageWide, got.State)
+	}
+}

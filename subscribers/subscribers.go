@@ -391,11 +391,14 @@ func (s *Service) Subscribe(ctx context.Context, su Signup) (SignupResult, error
 				}
 			}
 			// An active follower of an incident stays active (its follows
-			// go on) until it confirms the page-wide sign-up.
+			// go on) until it confirms the page-wide sign-up, which is
+			// marked pending so that only this sign-up's link promotes it.
 			if sub.State != Active {
 				if err := s.setStateTx(ctx, tx, sub.ID, Unconfirmed, now); err != nil {
 					return err
 				}
+			} else if _, err := tx.ExecContext(ctx, `UPDATE subscribers SET page_pending = 1 WHERE id = ?`, sub.ID); err != nil {
+				return fmt.Errorf("subscribers: mark page sign-up pending: %w", err)
 			}
 			data := ""
 			if su.Mode == notifier.SMS {
@@ -596,9 +599,15 @@ func (s *Service) ConfirmEmail(ctx context.Context, token string) (Subscriber, e
 		}
 		// Confirming again is harmless; a link never revives an address
 		// that left or was quarantined after it was sent. An active
-		// follower of an incident who signed up for the page too gains the
-		// page-wide subscription here.
-		if cur.State == Unconfirmed || (cur.State == Active && !cur.PageWide) {
+		// follower of an incident who signed up for the page too (and
+		// only then: page_pending) gains the page-wide subscription here.
+		pending := false
+		if cur.State == Active && !cur.PageWide {
+			if err := tx.QueryRowContext(ctx, `SELECT page_pending FROM subscribers WHERE id = ?`, id).Scan(&pending); err != nil {
+				return fmt.Errorf("subscribers: confirm %s: %w", id, err)
+			}
+		}
+		if cur.State == Unconfirmed || pending {
 			if err := s.setStateTx(ctx, tx, id, Active, s.now()); err != nil {
 				return err
 			}
