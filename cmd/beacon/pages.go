@@ -547,6 +547,10 @@ func (v *pageRender) historyPage(ctx context.Context, n int) (*resource, error) 
 type pageCache struct {
 	mu    sync.Mutex
 	pages map[string]*resource
+	// previewKeys holds each rendered incident's postmortem preview key,
+	// recorded as its page renders, so that a guessed ?preview_key= is
+	// refused from memory instead of costing a database read.
+	previewKeys map[string]string
 }
 
 // lazy returns the page cached under key, rendering it with render the
@@ -566,6 +570,7 @@ func (s *snapshot) lazy(key string, render func() (*resource, error)) (*resource
 	}
 	if len(s.lazyPages.pages) > 2000 {
 		clear(s.lazyPages.pages)
+		clear(s.lazyPages.previewKeys)
 	}
 	s.lazyPages.pages[key] = r
 	return r, nil
@@ -588,7 +593,23 @@ func (a *app) incidentPage(c *fiber.Ctx) error {
 		return err
 	}
 	id := c.Params("id")
-	if key := c.Query("preview_key"); key != "" {
+	r, err := s.lazy("incident:"+id, func() (*resource, error) {
+		in, err := a.incidents.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if in.Postmortem.Exists() {
+			if s.lazyPages.previewKeys == nil {
+				s.lazyPages.previewKeys = map[string]string{}
+			}
+			s.lazyPages.previewKeys[id] = in.Postmortem.PreviewKey
+		}
+		return newPageRender(a, s).incidentPage(in)
+	})
+	if err != nil {
+		return a.notFoundPage(c, err)
+	}
+	if key := c.Query("preview_key"); key != "" && s.previewKeyMatches(id, key) {
 		r, ok, err := a.incidentPreview(ctx, s, id, key)
 		if err != nil {
 			return a.notFoundPage(c, err)
@@ -598,17 +619,16 @@ func (a *app) incidentPage(c *fiber.Ctx) error {
 			return r.send(c, htmlType, []byte("private, no-store"))
 		}
 	}
-	r, err := s.lazy("incident:"+id, func() (*resource, error) {
-		in, err := a.incidents.Get(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		return newPageRender(a, s).incidentPage(in)
-	})
-	if err != nil {
-		return a.notFoundPage(c, err)
-	}
 	return r.send(c, htmlType, a.pageCache)
+}
+
+// previewKeyMatches reports whether key is the preview key recorded when
+// incident id's page was rendered.
+func (s *snapshot) previewKeyMatches(id, key string) bool {
+	s.lazyPages.mu.Lock()
+	want, ok := s.lazyPages.previewKeys[id]
+	s.lazyPages.mu.Unlock()
+	return ok && want != "" && subtle.ConstantTimeCompare([]byte(key), []byte(want)) == 1
 }
 
 // incidentPreview renders the incident page with the postmortem's draft
