@@ -309,14 +309,14 @@ type dialFunc func(ctx context.Context, network, address string) (net.Conn, erro
 const minAttempt = 2 * time.Second
 
 // guardedDial returns the DialContext of the webhook transport. Unless
-// allowPrivate() it resolves the host itself with r, judges every address,
+// allowPrivate it resolves the host itself with r, judges every address,
 // and hands dial only IP literals it has judged, one after another until
 // one connects: what is dialled is exactly what was judged, with no second
 // lookup in between for a rebinding name to change its answer. dial is
 // expected to judge the address again (control) as a last line.
-func guardedDial(allowPrivate func() bool, r Resolver, dial dialFunc) dialFunc {
+func guardedDial(allowPrivate bool, r Resolver, dial dialFunc) dialFunc {
 	return func(ctx context.Context, network, address string) (net.Conn, error) {
-		if allowPrivate() {
+		if allowPrivate {
 			return dial(ctx, network, address)
 		}
 		host, port, err := net.SplitHostPort(address)

@@ -447,8 +447,8 @@ func TestSendIgnoresProxyEnvironment(t *testing.T) {
 	t.Setenv("no_proxy", "")
 	rec := &recorder{}
 	s := newWithDial(Config{Resolver: newStub()}, rec.dial)
-	if tr, ok := s.client.Transport.(*http.Transport); !ok || tr.Proxy != nil {
-		t.Fatalf("transport %T with a Proxy func, want an *http.Transport without one", s.client.Transport)
+	if tr, ok := s.strict.Transport.(*http.Transport); !ok || tr.Proxy != nil {
+		t.Fatalf("transport %T with a Proxy func, want an *http.Transport without one", s.strict.Transport)
 	}
 	for _, tt := range []struct {
 		url  string
@@ -488,7 +488,7 @@ func TestDialShareLeavesTimeForTheNext(t *testing.T) {
 		}
 		return nil, errNotConnecting
 	}
-	d := guardedDial(func() bool { return false }, stub, dial)
+	d := guardedDial(false, stub, dial)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*minAttempt+time.Second)
 	defer cancel()
 	_, err := d(ctx, "tcp", "two.example.com:443")

@@ -21,7 +21,6 @@ import (
 	"net/url"
 	"strconv"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/beacon-status/beacon/notifier"
@@ -72,9 +71,11 @@ type Config struct {
 // reuses connections across sends.
 type Sender struct {
 	// allowPrivate starts as Config.AllowPrivate; SetAllowPrivate changes
-	// it for the connections made from then on.
+	// it for the deliveries made from then on, which pick strict or
+	// permissive by it.
 	allowPrivate atomic.Bool
-	client       *http.Client
+	strict       *http.Client // judges every address
+	permissive   *http.Client // judges none
 	timeout      time.Duration
 	userAgent    string
 	now          func() time.Time
@@ -99,15 +100,23 @@ func newWithDial(cfg Config, dial dialFunc) *Sender {
 	}
 	s := &Sender{timeout: cfg.Timeout, userAgent: cfg.UserAgent, now: time.Now}
 	s.allowPrivate.Store(cfg.AllowPrivate)
+	s.strict = newClient(false, cfg, dial)
+	s.permissive = newClient(true, cfg, dial)
+	return s
+}
+
+// newClient returns the HTTP client of one address policy. The two
+// policies keep separate connection pools: a connection opened while
+// private addresses were allowed can then never carry a delivery made
+// after they were forbidden, whatever it was doing at the moment the
+// setting changed.
+func newClient(allowPrivate bool, cfg Config, dial dialFunc) *http.Client {
 	if dial == nil {
-		dialer := &net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second,
+		dialer := &net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second}
+		if !allowPrivate {
 			// The last check, on each address the dialer tries.
-			Control: func(network, address string, c syscall.RawConn) error {
-				if s.allowPrivate.Load() {
-					return nil
-				}
-				return control(network, address, c)
-			}}
+			dialer.Control = control
+		}
 		dial = dialer.DialContext
 	}
 	transport := &http.Transport{
@@ -115,7 +124,7 @@ func newWithDial(cfg Config, dial dialFunc) *Sender {
 		// address check must see the receiver's address, and a proxy
 		// named by HTTP_PROXY would connect on our behalf to anything.
 		Proxy:                  nil,
-		DialContext:            guardedDial(s.allowPrivate.Load, cfg.Resolver, dial),
+		DialContext:            guardedDial(allowPrivate, cfg.Resolver, dial),
 		ForceAttemptHTTP2:      true,
 		TLSHandshakeTimeout:    10 * time.Second,
 		MaxIdleConns:           100,
@@ -125,22 +134,30 @@ func newWithDial(cfg Config, dial dialFunc) *Sender {
 		// compressed.
 		DisableCompression: true,
 	}
-	s.client = &http.Client{
+	return &http.Client{
 		Transport: transport,
 		// A redirect is a failure (Statuspage's rule), and following one
 		// would let a public endpoint point us elsewhere.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	return s
 }
 
 // SetAllowPrivate lets (or stops) webhooks reaching addresses outside
 // global unicast (loopback, private, link-local and the other
-// special-purpose blocks) from the next connection on; idle connections are
-// closed so that none made under the old rule is reused.
+// special-purpose blocks) from the next delivery on. Deliveries then go
+// through the other policy's client, so no connection made under the old
+// rule is reused; the old client's idle connections are closed.
 func (s *Sender) SetAllowPrivate(allow bool) {
 	s.allowPrivate.Store(allow)
-	s.client.CloseIdleConnections()
+	s.client(!allow).CloseIdleConnections()
+}
+
+// client returns the client of the given policy.
+func (s *Sender) client(allowPrivate bool) *http.Client {
+	if allowPrivate {
+		return s.permissive
+	}
+	return s.strict
 }
 
 // Send posts m.Body to the URL m.To, signed with m.Secret, and returns ""
@@ -170,7 +187,7 @@ func (s *Sender) Send(ctx context.Context, m notifier.Message) (string, error) {
 	req.Header.Set(TimestampHeader, strconv.FormatInt(ts, 10))
 	req.Header.Set(SignatureHeader, Sign(m.Secret, ts, m.Body))
 
-	resp, err := s.client.Do(req)
+	resp, err := s.client(s.allowPrivate.Load()).Do(req)
 	if err != nil {
 		return "", requestError(err, context.Cause(ctx), errTimeout)
 	}

@@ -511,3 +511,42 @@ func TestSetAllowPrivate(t *testing.T) {
 		t.Errorf("server got %d requests, want 1", n)
 	}
 }
+
+// TestSetAllowPrivateMidDelivery forbids private addresses while a
+// delivery to a loopback receiver is on the wire: the connection it used
+// goes back to a pool when it ends, and must not carry the next delivery.
+func TestSetAllowPrivateMidDelivery(t *testing.T) {
+	arrived, release := make(chan struct{}), make(chan struct{})
+	var requests atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if requests.Add(1) == 1 {
+			close(arrived)
+			<-release
+		}
+	}))
+	t.Cleanup(srv.Close)
+	s := New(Config{AllowPrivate: true})
+	send := func() error {
+		_, err := s.Send(context.Background(), notifier.Message{To: srv.URL, Body: []byte("{}")})
+		return err
+	}
+	first := make(chan error, 1)
+	go func() { first <- send() }()
+	<-arrived
+	s.SetAllowPrivate(false)
+	// Another delivery starts meanwhile (and is refused): in one pool, it
+	// would let the first one's connection back in as idle.
+	if err := send(); !errors.Is(err, ErrForbiddenAddress) {
+		t.Fatalf("delivery during the change: %v, want ErrForbiddenAddress", err)
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatalf("delivery on the wire while the rule changed: %v", err)
+	}
+	if err := send(); !errors.Is(err, ErrForbiddenAddress) {
+		t.Fatalf("next delivery: %v, want ErrForbiddenAddress", err)
+	}
+	if n := requests.Load(); n != 1 {
+		t.Errorf("receiver got %d requests, want 1", n)
+	}
+}
