@@ -64,16 +64,10 @@ type app struct {
 // dbFile is the database's name inside the data directory.
 const dbFile = "beacon.db"
 
-// openDB opens and migrates the database in cfg.DataDir.
-func openDB(ctx context.Context, cfg Config) (*sqlite.DB, error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("create data directory: %w", err)
-	}
-	db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, dbFile))
-	if err != nil {
-		return nil, err
-	}
-	err = db.Migrate(ctx,
+// migrationSets are every package's migrations, in the order their
+// foreign keys need.
+func migrationSets() []sqlite.Migrations {
+	return []sqlite.Migrations{
 		apikeys.Migrations(),
 		accounts.Migrations(),
 		settings.Migrations(),
@@ -81,7 +75,29 @@ func openDB(ctx context.Context, cfg Config) (*sqlite.DB, error) {
 		components.Migrations(),
 		subscribers.Migrations(),
 		incidents.Migrations(),
-	)
+	}
+}
+
+// openDB opens the database in cfg.DataDir. With migrate it brings the
+// schema up to date; without, it changes nothing and refuses a schema
+// this binary would have to migrate first.
+func openDB(ctx context.Context, cfg Config, migrate bool) (*sqlite.DB, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, dbFile))
+	if err != nil {
+		return nil, err
+	}
+	if migrate {
+		err = db.Migrate(ctx, migrationSets()...)
+	} else {
+		var pending []string
+		if pending, err = db.Pending(ctx, migrationSets()...); err == nil && len(pending) > 0 {
+			err = fmt.Errorf("the database's schema is older than this beacon's (%d migrations pending, first %s) and a server is using it: "+
+				"stop the server, run `beacon migrate`, then start this version", len(pending), pending[0])
+		}
+	}
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -89,10 +105,15 @@ func openDB(ctx context.Context, cfg Config) (*sqlite.DB, error) {
 	return db, nil
 }
 
-// newApp opens the database and builds the services. now is the clock
-// (time.Now outside tests).
+// newApp opens (and migrates) the database and builds the services. now is
+// the clock (time.Now outside tests).
 func newApp(ctx context.Context, cfg Config, log *slog.Logger, now func() time.Time) (*app, error) {
-	db, err := openDB(ctx, cfg)
+	return buildApp(ctx, cfg, log, now, true)
+}
+
+// buildApp is newApp, migrating the database only when migrate.
+func buildApp(ctx context.Context, cfg Config, log *slog.Logger, now func() time.Time, migrate bool) (*app, error) {
+	db, err := openDB(ctx, cfg, migrate)
 	if err != nil {
 		return nil, err
 	}

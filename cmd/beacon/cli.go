@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/beacon-status/beacon/internal/accounts"
+	"github.com/beacon-status/beacon/internal/datadir"
 	"github.com/beacon-status/beacon/internal/sqlite"
 )
 
@@ -24,12 +26,36 @@ func withApp(ctx context.Context, name string, args []string, getenv func(string
 	if err != nil {
 		return err
 	}
-	a, err := newApp(ctx, cfg, newLogger(cfg, stderr), time.Now)
+	a, err := commandApp(ctx, cfg, newLogger(cfg, stderr), time.Now)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
 	return fn(a, rest)
+}
+
+// commandApp builds the app for a one-shot command, which may run beside a
+// server on the same data directory. With no server there, it migrates the
+// database while holding the directory's lock, as `beacon migrate` does.
+// Beside a server it changes no schema (the server's version owns it) and
+// refuses to run when this binary would need a newer one.
+func commandApp(ctx context.Context, cfg Config, log *slog.Logger, now func() time.Time) (*app, error) {
+	lock, err := datadir.Acquire(cfg.DataDir)
+	var inUse *datadir.InUseError
+	switch {
+	case errors.As(err, &inUse):
+		return buildApp(ctx, cfg, log, now, false)
+	case errors.Is(err, datadir.ErrUnsupported):
+		return buildApp(ctx, cfg, log, now, true)
+	case err != nil:
+		return nil, err
+	}
+	defer func() {
+		if err := lock.Release(); err != nil {
+			log.Error("release the data directory lock", "err", err)
+		}
+	}()
+	return buildApp(ctx, cfg, log, now, true)
 }
 
 // runMigrate holds the data directory's lock while it migrates, like a

@@ -38,7 +38,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	clock := &demoClock{t: time.Now()}
-	a, err := newApp(ctx, cfg, newLogger(cfg, stderr), clock.Now)
+	a, err := commandApp(ctx, cfg, newLogger(cfg, stderr), clock.Now)
 	if err != nil {
 		return err
 	}

@@ -49,25 +49,10 @@ func (db *DB) Migrate(ctx context.Context, sets ...Migrations) error {
 }
 
 func (db *DB) migrateSet(ctx context.Context, set Migrations) error {
-	entries, err := fs.ReadDir(set.FS, ".")
+	files, err := set.files()
 	if err != nil {
-		return fmt.Errorf("sqlite: read %s migrations: %w", set.Package, err)
+		return err
 	}
-	type file struct {
-		version int
-		name    string
-	}
-	var files []file
-	for _, e := range entries {
-		m := migrationName.FindStringSubmatch(e.Name())
-		if e.IsDir() || m == nil {
-			continue
-		}
-		v, _ := strconv.Atoi(m[1])
-		files = append(files, file{v, e.Name()})
-	}
-	slices.SortFunc(files, func(a, b file) int { return a.version - b.version })
-
 	for _, f := range files {
 		body, err := fs.ReadFile(set.FS, path.Clean(f.name))
 		if err == nil {
@@ -78,6 +63,72 @@ func (db *DB) migrateSet(ctx context.Context, set Migrations) error {
 		}
 	}
 	return nil
+}
+
+// migrationFile is one migration of a set.
+type migrationFile struct {
+	version int
+	name    string
+}
+
+// files lists the set's migrations in version order.
+func (set Migrations) files() ([]migrationFile, error) {
+	entries, err := fs.ReadDir(set.FS, ".")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: read %s migrations: %w", set.Package, err)
+	}
+	var files []migrationFile
+	for _, e := range entries {
+		m := migrationName.FindStringSubmatch(e.Name())
+		if e.IsDir() || m == nil {
+			continue
+		}
+		v, _ := strconv.Atoi(m[1])
+		files = append(files, migrationFile{v, e.Name()})
+	}
+	slices.SortFunc(files, func(a, b migrationFile) int { return a.version - b.version })
+	return files, nil
+}
+
+// Pending returns the migrations of sets that Migrate would apply, as
+// "package/file", changing nothing: a command sharing the database with a
+// running server uses it to tell whether the schema is the one it knows.
+func (db *DB) Pending(ctx context.Context, sets ...Migrations) ([]string, error) {
+	applied := map[string]bool{}
+	rows, err := db.Read.QueryContext(ctx, `SELECT package, version FROM schema_migrations`)
+	if err != nil {
+		// A database never migrated has no table yet: everything is pending.
+		var exists int
+		if qerr := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_schema WHERE name = 'schema_migrations'`).Scan(&exists); qerr != nil || exists > 0 {
+			return nil, fmt.Errorf("sqlite: read schema_migrations: %w", err)
+		}
+	} else {
+		defer rows.Close()
+		for rows.Next() {
+			var pkg string
+			var v int
+			if err := rows.Scan(&pkg, &v); err != nil {
+				return nil, fmt.Errorf("sqlite: read schema_migrations: %w", err)
+			}
+			applied[pkg+"/"+strconv.Itoa(v)] = true
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("sqlite: read schema_migrations: %w", err)
+		}
+	}
+	var pending []string
+	for _, set := range sets {
+		files, err := set.files()
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			if !applied[set.Package+"/"+strconv.Itoa(f.version)] {
+				pending = append(pending, set.Package+"/"+f.name)
+			}
+		}
+	}
+	return pending, nil
 }
 
 // foreignKeysOff, as a migration's first line, runs it with foreign key
