@@ -112,30 +112,22 @@ func check(s string, multiLine bool) error {
 // character CheckText refuses removed (control characters but tab and LF,
 // noncharacters, bytes that are not UTF-8) and every CRLF or lone CR turned
 // into LF. Text that needs no change is returned as it is, without a copy.
-func Clean(s string) string {
-	i := firstChange(s, false)
-	if i < 0 {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	b.WriteString(s[:i])
-	appendClean(&b, s[i:], false)
-	return b.String()
-}
+func Clean(s string) string { return clean(s, false) }
 
 // CleanLine returns s made fit for one line of output, such as an email
 // subject or a feed entry's title: what CheckLine refuses is removed, and
 // tabs, line breaks and line separators become spaces.
-func CleanLine(s string) string {
-	i := firstChange(s, true)
+func CleanLine(s string) string { return clean(s, true) }
+
+func clean(s string, line bool) string {
+	i := firstChange(s, line)
 	if i < 0 {
 		return s
 	}
 	var b strings.Builder
 	b.Grow(len(s))
 	b.WriteString(s[:i])
-	appendClean(&b, s[i:], true)
+	appendClean(&b, s[i:], line)
 	return b.String()
 }
 
