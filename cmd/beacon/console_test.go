@@ -441,6 +441,25 @@ func consoleForms() []formCase {
 			},
 		},
 		{
+			name: "status embed", admin: true, path: func(consoleFixture) string { return "/console/settings/embed" },
+			good: func(consoleFixture) url.Values {
+				return url.Values{"position": {"top-right"}, "incident_background_color": {"#5A1E82"}, "incident_text_color": {"#ffffff"},
+					"maintenance_background_color": {""}, "maintenance_text_color": {"#fefefe"}}
+			},
+			bad: func(consoleFixture) url.Values {
+				return url.Values{"position": {"top-right"}, "incident_background_color": {"#12345g"}}
+			},
+			badShows: "#12345g",
+			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
+				got, _ := e.app.settings.Embed(context.Background())
+				want := settings.DefaultEmbed()
+				want.Position, want.IncidentBackgroundColor, want.MaintenanceTextColor = settings.TopRight, "#5a1e82", "#fefefe"
+				// The script other sites load has it at once.
+				script := e.do("GET", "/embed/script.js", nil)
+				return got == want && strings.Contains(string(script.Body), `"position":"top-right","incident_background_color":"#5a1e82"`)
+			},
+		},
+		{
 			name: "settings", admin: true, path: func(consoleFixture) string { return "/console/settings" },
 			good: func(consoleFixture) url.Values {
 				return url.Values{"name": {"Acme"}, "time_zone": {"Europe/Berlin"}, "accent_color": {"#336699"}}

@@ -200,6 +200,7 @@ func (a *app) consoleRoutes(app *fiber.App) {
 	s.Get("/settings", admin, a.getSettings)
 	s.Post("/settings", admin, a.postSettings)
 	s.Post("/settings/notifications", admin, a.postNotifySettings)
+	s.Post("/settings/embed", admin, a.postEmbedSettings)
 	s.Get("/audit", admin, a.getAudit)
 
 	s.Use(func(c *fiber.Ctx) error {
