@@ -171,6 +171,7 @@ func (a *app) consoleRoutes(app *fiber.App) {
 	s.Post("/incidents/:id/reschedule", a.postReschedule)
 	s.Post("/incidents/:id/cancel", a.postCancelMaintenance)
 	s.Post("/incidents/:id/delete", a.postDeleteIncident)
+	s.Post("/incidents/:id/followers/:subscriber_id/remove", admin, a.postRemoveFollower)
 
 	s.Get("/components", a.getComponents)
 	s.Post("/components/:id/status", a.postComponentStatus)
