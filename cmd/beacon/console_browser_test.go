@@ -238,6 +238,12 @@ func consoleAuditSite(t *testing.T) (*consoleSite, string, *staff) {
 	var in struct{ ID string }
 	site.env.mustAPI(201, "POST", "/incidents", map[string]any{"incident": map[string]any{"name": "Queue stuck", "status": "investigating",
 		"body": "Jobs are **not** running.", "components": map[string]string{site.api: "partial_outage"}}}).JSON(t, &in)
+	// Followers, so that the incident screen shows its table: one
+	// confirmed, one waiting.
+	site.env.mustAPI(201, "POST", "/incidents/"+in.ID+"/subscribers", map[string]any{"subscriber": map[string]any{
+		"email": "follower@example.com", "skip_confirmation_notification": true}})
+	site.env.mustAPI(201, "POST", "/incidents/"+in.ID+"/subscribers", map[string]any{"subscriber": map[string]any{
+		"email": "waiting@example.com"}})
 	return site, in.ID, site.env.newStaff(accounts.Admin)
 }
 
@@ -301,5 +307,7 @@ func TestBrowserConsoleHTMLValidate(t *testing.T) {
 	write("console-new-incident-invalid", admin.post("/console/incidents", map[string][]string{"name": {""}, "status": {"investigating"}}), 422)
 	write("console-incident-invalid", admin.post("/console/incidents/"+id+"/updates", map[string][]string{"status": {"nope"}, "body": {"x"}}), 422)
 	write("console-key-created", admin.post("/console/keys", map[string][]string{"name": {"ci"}}), 201)
+	write("console-embed-invalid", admin.post("/console/settings/embed", map[string][]string{"position": {"top-left"},
+		"incident_text_color": {"white"}}), 422)
 	htmlValidate(t, tools, dir, files)
 }
