@@ -99,7 +99,7 @@ type consoleFixture struct {
 	maintenance incidents.Incident
 	template    incidents.Template
 	subscriber  string
-	follower    string // follows incident, by email, confirmed
+	follower    string // follows resolved (not incident, whose updates would reach it), by email, confirmed
 	keyID       string
 	responderID string
 }
@@ -135,7 +135,7 @@ func newConsoleFixture(t *testing.T, e *testEnv) consoleFixture {
 		t.Fatal(err)
 	}
 	f.subscriber = res.Subscriber.ID
-	fr, err := a.subscribers.FollowIncident(ctx, subscribers.FollowRequest{IncidentID: f.incident.ID, Mode: notifier.Email,
+	fr, err := a.subscribers.FollowIncident(ctx, subscribers.FollowRequest{IncidentID: f.resolved.ID, Mode: notifier.Email,
 		Address: "follower@example.com", SkipConfirmation: true})
 	if err != nil {
 		t.Fatal(err)
@@ -469,11 +469,11 @@ func consoleForms() []formCase {
 		},
 		{
 			name: "remove follower", admin: true, path: func(f consoleFixture) string {
-				return "/console/incidents/" + f.incident.ID + "/followers/" + f.follower + "/remove"
+				return "/console/incidents/" + f.resolved.ID + "/followers/" + f.follower + "/remove"
 			},
 			good: func(consoleFixture) url.Values { return url.Values{} },
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
-				_, n, err := e.app.subscribers.Followers(context.Background(), f.incident.ID, 10, 0)
+				_, n, err := e.app.subscribers.Followers(context.Background(), f.resolved.ID, 10, 0)
 				return err == nil && n == 0
 			},
 		},
@@ -1018,12 +1018,12 @@ func TestConsoleIncidentFollowers(t *testing.T) {
 	f := newConsoleFixture(t, e)
 	ctx := context.Background()
 	// A second follower, by SMS and not confirmed.
-	if _, err := e.app.subscribers.FollowIncident(ctx, subscribers.FollowRequest{IncidentID: f.incident.ID, Mode: notifier.SMS,
+	if _, err := e.app.subscribers.FollowIncident(ctx, subscribers.FollowRequest{IncidentID: f.resolved.ID, Mode: notifier.SMS,
 		Address: "+14155550123"}); err != nil {
 		t.Fatal(err)
 	}
 	admin, responder := e.newStaff(accounts.Admin), e.newStaff(accounts.Responder)
-	path := "/console/incidents/" + f.incident.ID
+	path := "/console/incidents/" + f.resolved.ID
 	removeURL := path + "/followers/" + f.follower + "/remove"
 
 	page := string(admin.get(path).Body)
@@ -1059,7 +1059,7 @@ func TestConsoleIncidentFollowers(t *testing.T) {
 		t.Errorf("audit log = %+v", log)
 	}
 	// Removing again, or from another incident, is not found.
-	for _, p := range []string{removeURL, "/console/incidents/" + f.resolved.ID + "/followers/" + f.follower + "/remove"} {
+	for _, p := range []string{removeURL, "/console/incidents/" + f.incident.ID + "/followers/" + f.follower + "/remove"} {
 		if res := admin.post(p, url.Values{}); res.Status != http.StatusNotFound {
 			t.Errorf("POST %s: status %d, want 404", p, res.Status)
 		}
