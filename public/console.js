@@ -31,3 +31,15 @@ document.addEventListener("submit", (e) => {
   };
   setTimeout(tick, 1000);
 })();
+
+// 3. Each colour typed as #rrggbb gets a colour picker beside it, kept in
+//    step both ways; the text field is what the form sends.
+for (const pick of document.querySelectorAll("input[type=color][data-color-for]")) {
+  const text = document.getElementById(pick.dataset.colorFor);
+  if (!text) continue;
+  const sync = () => { if (/^#[0-9a-fA-F]{6}$/.test(text.value)) pick.value = text.value.toLowerCase(); };
+  sync();
+  text.addEventListener("input", sync);
+  pick.addEventListener("input", () => { text.value = pick.value; });
+  pick.hidden = false;
+}

@@ -237,6 +237,32 @@ func (s *Service) Followers(ctx context.Context, incidentID string, limit, offse
 	return list, n, nil
 }
 
+// FollowerStates counts incidentID's followers by the state each shows in
+// Followers: unconfirmed while the follow awaits confirmation, else the
+// address's own state (a confirmed follower who left is unsubscribed).
+func (s *Service) FollowerStates(ctx context.Context, incidentID string) (map[State]int, error) {
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT CASE WHEN f.confirmed_at IS NULL THEN ? ELSE s.state END, COUNT(*)
+		FROM incident_subscriptions f JOIN subscribers s ON s.id = f.subscriber_id
+		WHERE f.incident_id = ? GROUP BY 1`, string(Unconfirmed), incidentID)
+	if err != nil {
+		return nil, fmt.Errorf("subscribers: count followers: %w", err)
+	}
+	defer rows.Close()
+	out := map[State]int{}
+	for rows.Next() {
+		var st State
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, fmt.Errorf("subscribers: count followers: %w", err)
+		}
+		out[st] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("subscribers: count followers: %w", err)
+	}
+	return out, nil
+}
+
 // follows loads follows and their subscribers.
 func (s *Service) follows(ctx context.Context, q components.Queryer, tail string, args ...any) ([]Follow, error) {
 	rows, err := q.QueryContext(ctx, `SELECT incident_id, subscriber_id, created_at, confirmed_at FROM incident_subscriptions`+tail, args...)

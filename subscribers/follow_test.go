@@ -3,6 +3,7 @@ package subscribers_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -527,5 +528,37 @@ func TestOldConfirmationLinkDoesNotReviveAPageSubscriber(t *testing.T) {
 	}
 	if got := f.get(t, id); !got.PageWide || got.State != subscribers.Active {
 		t.Errorf("after a new page sign-up's link: PageWide %t, state %s; want true, active", got.PageWide, got.State)
+	}
+}
+
+// TestFollowerStates counts an incident's followers as Followers shows
+// them: waiting while unconfirmed, else the address's own state.
+func TestFollowerStates(t *testing.T) {
+	ctx := context.Background()
+	f := newFollowFixture(t, roomy)
+	f.follow(t, "inc1", notifier.Email, "one@example.com")
+	left := f.follow(t, "inc1", notifier.Email, "left@example.com").Subscriber.ID
+	if _, err := f.svc.FollowIncident(ctx, subscribers.FollowRequest{IncidentID: "inc1", Mode: notifier.Email, Address: "lazy@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	f.follow(t, "inc2", notifier.Email, "other@example.com")
+	if err := f.svc.Unsubscribe(ctx, left); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.svc.FollowerStates(ctx, "inc1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[subscribers.State]int{subscribers.Active: 1, subscribers.Unconfirmed: 1, subscribers.Unsubscribed: 1}
+	if !maps.Equal(got, want) {
+		t.Errorf("FollowerStates = %v, want %v", got, want)
+	}
+	// They add up to Followers' total.
+	_, total, err := f.svc.Followers(ctx, "inc1", 10, 0)
+	if err != nil || total != 3 {
+		t.Errorf("Followers total %d (%v), want 3", total, err)
+	}
+	if got, err := f.svc.FollowerStates(ctx, "nosuch"); err != nil || len(got) != 0 {
+		t.Errorf("FollowerStates of an incident without followers = %v, %v; want none", got, err)
 	}
 }

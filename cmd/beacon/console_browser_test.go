@@ -238,6 +238,12 @@ func consoleAuditSite(t *testing.T) (*consoleSite, string, *staff) {
 	var in struct{ ID string }
 	site.env.mustAPI(201, "POST", "/incidents", map[string]any{"incident": map[string]any{"name": "Queue stuck", "status": "investigating",
 		"body": "Jobs are **not** running.", "components": map[string]string{site.api: "partial_outage"}}}).JSON(t, &in)
+	// Followers, so that the incident screen shows its table: one
+	// confirmed, one waiting.
+	site.env.mustAPI(201, "POST", "/incidents/"+in.ID+"/subscribers", map[string]any{"subscriber": map[string]any{
+		"email": "follower@example.com", "skip_confirmation_notification": true}})
+	site.env.mustAPI(201, "POST", "/incidents/"+in.ID+"/subscribers", map[string]any{"subscriber": map[string]any{
+		"email": "waiting@example.com"}})
 	return site, in.ID, site.env.newStaff(accounts.Admin)
 }
 
@@ -301,5 +307,41 @@ func TestBrowserConsoleHTMLValidate(t *testing.T) {
 	write("console-new-incident-invalid", admin.post("/console/incidents", map[string][]string{"name": {""}, "status": {"investigating"}}), 422)
 	write("console-incident-invalid", admin.post("/console/incidents/"+id+"/updates", map[string][]string{"status": {"nope"}, "body": {"x"}}), 422)
 	write("console-key-created", admin.post("/console/keys", map[string][]string{"name": {"ci"}}), 201)
+	write("console-embed-invalid", admin.post("/console/settings/embed", map[string][]string{"position": {"top-left"},
+		"incident_text_color": {"white"}}), 422)
 	htmlValidate(t, tools, dir, files)
+}
+
+// TestBrowserConsoleEmbedColours: once the console's script runs, each
+// embed colour has a picker beside its text field, the two follow each
+// other, and saving sends what they show.
+func TestBrowserConsoleEmbedColours(t *testing.T) {
+	t.Parallel()
+	tools := needBrowserTools(t, true)
+	site := newConsoleSite(t)
+	admin := site.env.newStaff(accounts.Admin)
+	b := newBrowser(t, tools)
+	b.step(t, "sign in", chromedp.Navigate(site.base+"/healthz"),
+		chromedp.Evaluate[chromedp.Void](`document.cookie = "`+sessionCookie+`=`+admin.session+`; path=/console"`))
+	b.step(t, "open the settings", chromedp.Navigate(site.base+"/console/settings"))
+	picker := `document.querySelector("[data-color-for=embed_incident_background_color]")`
+	if got, want := browserEval[string](t, b, "picker", `(p => p.hidden + " " + p.value)(`+picker+`)`), "false #c0392b"; got != want {
+		t.Errorf("incident background picker: hidden and value %q, want %q", got, want)
+	}
+	// Picking fills the text field.
+	if got := browserEval[string](t, b, "pick", `(p => { p.value = "#123456"; p.dispatchEvent(new Event("input"));
+		return document.getElementById("embed_incident_background_color").value })(`+picker+`)`); got != "#123456" {
+		t.Errorf("after picking #123456 the text field holds %q", got)
+	}
+	// Typing moves the picker.
+	browserEval[string](t, b, "clear", `document.getElementById("embed_maintenance_text_color").value = ""`)
+	b.step(t, "type a colour", chromedp.SendKeys(chromedp.CSS("#embed_maintenance_text_color"), "#00FF00"))
+	if got := browserEval[string](t, b, "typed", `document.querySelector("[data-color-for=embed_maintenance_text_color]").value`); got != "#00ff00" {
+		t.Errorf("after typing #00FF00 the picker shows %q", got)
+	}
+	b.submit(t, "save the embed", "form[action='/console/settings/embed'] button[type=submit]", 200)
+	got, err := site.env.app.settings.Embed(context.Background())
+	if err != nil || got.IncidentBackgroundColor != "#123456" || got.MaintenanceTextColor != "#00ff00" {
+		t.Errorf("saved %+v (%v), want #123456 and #00ff00", got, err)
+	}
 }

@@ -7,12 +7,14 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/notifier"
+	"github.com/beacon-status/beacon/subscribers"
 )
 
 // Console screens for incidents and maintenance.
@@ -381,6 +383,58 @@ type incidentScreen struct {
 	// PreviewKey opens the draft on the public incident page; "" before
 	// the first draft.
 	PreviewKey string
+	Followers  followersBox
+}
+
+// followersBox is who follows the incident alone: counts by state, and
+// the first followersShown of them.
+type followersBox struct {
+	Total, Confirmed, Waiting, Left int
+	Rows                            []followerRow
+	More                            int // followers beyond the rows
+}
+
+// followerRow is one follower; Address is masked, for the screen is
+// responders' too.
+type followerRow struct {
+	ID, Address, Channel, State, Since string
+	Confirmed                          bool
+}
+
+const followersShown = 50
+
+// followers reads the incident's followers for its screen.
+func (a *app) followers(ctx context.Context, incidentID string, loc *time.Location) (followersBox, error) {
+	list, total, err := a.subscribers.Followers(ctx, incidentID, followersShown, 0)
+	if err != nil {
+		return followersBox{}, err
+	}
+	states, err := a.subscribers.FollowerStates(ctx, incidentID)
+	if err != nil {
+		return followersBox{}, err
+	}
+	box := followersBox{Total: total, Confirmed: states[subscribers.Active], Waiting: states[subscribers.Unconfirmed],
+		More: total - len(list)}
+	box.Left = total - box.Confirmed - box.Waiting
+	for _, f := range list {
+		box.Rows = append(box.Rows, followerRow{ID: f.Subscriber.ID, Address: maskAddress(f.Subscriber.Address),
+			Channel: string(f.Subscriber.Mode), State: string(f.Subscriber.State), Confirmed: f.ConfirmedAt != nil,
+			Since: f.CreatedAt.In(loc).Format("Jan 2, 15:04 MST")})
+	}
+	return box, nil
+}
+
+// maskAddress hides most of an email address or phone number, keeping
+// enough to tell followers apart: "j***@example.com", "+14*******23".
+func maskAddress(addr string) string {
+	if at := strings.LastIndexByte(addr, '@'); at > 0 {
+		first, _ := utf8.DecodeRuneInString(addr)
+		return string(first) + "***" + addr[at:]
+	}
+	if n := utf8.RuneCountInString(addr); n > 5 && n == len(addr) {
+		return addr[:3] + strings.Repeat("*", n-5) + addr[n-2:]
+	}
+	return "***"
 }
 
 // deliveries maps each update of an incident to its notification counts.
@@ -474,6 +528,9 @@ func (a *app) renderIncident(c *fiber.Ctx, status int, view consoleView) error {
 		s.Updates = append(s.Updates, updateRow{ID: u.ID, Label: updateLabel(in, i), Body: a.templates.Markdown(u.Body), Raw: u.Body,
 			At: u.DisplayAt.In(loc).Format("Jan 2, 2006 15:04 MST"), Notified: u.DeliverNotifications,
 			Preparing: preparing[u.ID], Counts: counts[u.ID]})
+	}
+	if s.Followers, err = a.followers(ctx, in.ID, loc); err != nil {
+		return err
 	}
 	view.Title, view.Section, view.Data = in.Name, "incidents", s
 	if s.Maintenance {
@@ -658,6 +715,20 @@ func (a *app) postDeleteIncident(c *fiber.Ctx) error {
 		to = "/console/maintenance"
 	}
 	return a.seeOther(c, to, "“"+in.Name+"” deleted.")
+}
+
+// postRemoveFollower stops one follower hearing of the incident; one who
+// follows nothing else and has no page subscription is unsubscribed.
+func (a *app) postRemoveFollower(c *fiber.Ctx) error {
+	in, err := a.incidents.Get(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	f, err := a.subscribers.Unfollow(c.UserContext(), in.ID, c.Params("subscriber_id"))
+	if err != nil {
+		return err
+	}
+	return a.seeOther(c, "/console/incidents/"+in.ID, maskAddress(f.Subscriber.Address)+" no longer follows this incident.")
 }
 
 // incidentList is the incidents and maintenance lists' data.

@@ -602,6 +602,39 @@ func (a *app) postDeleteUser(c *fiber.Ctx) error {
 type settingsForm struct {
 	Name, URL, TimeZone, SupportURL, LogoURL, AccentColor string
 	Notify                                                notifyForm
+	Embed                                                 embedForm
+}
+
+// embedForm is the status embed's form: its corner and colours, and the
+// line other sites paste to show it.
+type embedForm struct {
+	Positions []option
+	Colors    []colorField
+	Snippet   string
+}
+
+// colorField is one of the embed's colours as typed, named as in the API.
+type colorField struct {
+	Name, Label, Value, Default string
+}
+
+// embedForm shows e: the settings saved, or as typed.
+func (a *app) embedForm(e settings.Embed) embedForm {
+	d := settings.DefaultEmbed()
+	f := embedForm{Snippet: `<script src="` + a.cfg.BaseURL + `/embed/script.js" async></script>`}
+	for _, p := range []struct {
+		v     settings.Position
+		label string
+	}{{settings.BottomLeft, "Bottom left"}, {settings.BottomRight, "Bottom right"}, {settings.TopLeft, "Top left"}, {settings.TopRight, "Top right"}} {
+		f.Positions = append(f.Positions, option{string(p.v), p.label, p.v == e.Position})
+	}
+	f.Colors = []colorField{
+		{"incident_background_color", "Incident background", e.IncidentBackgroundColor, d.IncidentBackgroundColor},
+		{"incident_text_color", "Incident text", e.IncidentTextColor, d.IncidentTextColor},
+		{"maintenance_background_color", "Maintenance background", e.MaintenanceBackgroundColor, d.MaintenanceBackgroundColor},
+		{"maintenance_text_color", "Maintenance text", e.MaintenanceTextColor, d.MaintenanceTextColor},
+	}
+	return f
 }
 
 // notifyForm is the notification settings form.
@@ -623,6 +656,13 @@ func (a *app) notifyForm() notifyForm {
 func (a *app) settingsScreen(c *fiber.Ctx, status int, f settingsForm, view consoleView) error {
 	if f.Notify == (notifyForm{}) {
 		f.Notify = a.notifyForm()
+	}
+	if f.Embed.Snippet == "" {
+		e, err := a.settings.Embed(c.UserContext())
+		if err != nil {
+			return err
+		}
+		f.Embed = a.embedForm(e)
 	}
 	view.Title, view.Section, view.Data = "Settings", "settings", f
 	return a.renderConsole(c, status, "settings", view)
@@ -674,6 +714,35 @@ func (a *app) notifySettingsError(c *fiber.Ctx, f notifyForm, err error) error {
 	}
 	page.Notify = f
 	return a.formError(c, "settings", consoleView{Title: "Settings", Section: "settings", Data: page}, err)
+}
+
+// postEmbedSettings saves the status embed's corner and colours; a blank
+// colour returns to its default, as "" does in the API. The script other
+// sites load has them from the next request on.
+func (a *app) postEmbedSettings(c *fiber.Ctx) error {
+	form := func(name string) *string {
+		v := strings.TrimSpace(c.FormValue(name))
+		return &v
+	}
+	in := settings.EmbedInput{Position: form("position"), IncidentBackgroundColor: form("incident_background_color"),
+		IncidentTextColor: form("incident_text_color"), MaintenanceBackgroundColor: form("maintenance_background_color"),
+		MaintenanceTextColor: form("maintenance_text_color")}
+	if _, err := a.saveEmbed(c.UserContext(), in); err != nil {
+		page, perr := a.pageSettings(c)
+		if perr != nil {
+			return perr
+		}
+		// The form as typed, over what is saved.
+		typed := a.embedForm(settings.Embed{Position: settings.Position(*in.Position), IncidentBackgroundColor: *in.IncidentBackgroundColor,
+			IncidentTextColor: *in.IncidentTextColor, MaintenanceBackgroundColor: *in.MaintenanceBackgroundColor,
+			MaintenanceTextColor: *in.MaintenanceTextColor})
+		page.Embed = typed
+		return a.refuse(err, consoleView{}, prefixed("embed_"), "The embed settings were not saved: ", func(v consoleView) error {
+			return a.settingsScreen(c, fiber.StatusUnprocessableEntity, page, v)
+		})
+	}
+	c.Locals("audit_target", a.pageID)
+	return a.seeOther(c, "/console/settings", "Status embed saved. Sites that include the script show the new look on their next page view.")
 }
 
 func (a *app) getSettings(c *fiber.Ctx) error {

@@ -18,6 +18,7 @@ import (
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/settings"
+	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
 )
 
@@ -98,6 +99,7 @@ type consoleFixture struct {
 	maintenance incidents.Incident
 	template    incidents.Template
 	subscriber  string
+	follower    string // follows resolved (not incident, whose updates would reach it), by email, confirmed
 	keyID       string
 	responderID string
 }
@@ -133,6 +135,12 @@ func newConsoleFixture(t *testing.T, e *testEnv) consoleFixture {
 		t.Fatal(err)
 	}
 	f.subscriber = res.Subscriber.ID
+	fr, err := a.subscribers.FollowIncident(ctx, subscribers.FollowRequest{IncidentID: f.resolved.ID, Mode: notifier.Email,
+		Address: "follower@example.com", SkipConfirmation: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.follower = fr.Follow.Subscriber.ID
 	k, _, _ := a.keys.Create(ctx, "deploy")
 	f.keyID = k.ID
 	u, _ := a.accounts.CreateUser(ctx, "responder-fixture@example.com", accounts.Responder, "")
@@ -438,6 +446,35 @@ func consoleForms() []formCase {
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
 				n := e.app.notifyNow()
 				return !n.SMSAllUpdates && n.WebhookAllowPrivate && slices.Equal(e.app.subscribers.SMSCountries(), []string{"DE", "FR"})
+			},
+		},
+		{
+			name: "status embed", admin: true, path: func(consoleFixture) string { return "/console/settings/embed" },
+			good: func(consoleFixture) url.Values {
+				return url.Values{"position": {"top-right"}, "incident_background_color": {"#5A1E82"}, "incident_text_color": {"#ffffff"},
+					"maintenance_background_color": {""}, "maintenance_text_color": {"#fefefe"}}
+			},
+			bad: func(consoleFixture) url.Values {
+				return url.Values{"position": {"top-right"}, "incident_background_color": {"#12345g"}}
+			},
+			badShows: "#12345g",
+			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
+				got, _ := e.app.settings.Embed(context.Background())
+				want := settings.DefaultEmbed()
+				want.Position, want.IncidentBackgroundColor, want.MaintenanceTextColor = settings.TopRight, "#5a1e82", "#fefefe"
+				// The script other sites load has it at once.
+				script := e.do("GET", "/embed/script.js", nil)
+				return got == want && strings.Contains(string(script.Body), `"position":"top-right","incident_background_color":"#5a1e82"`)
+			},
+		},
+		{
+			name: "remove follower", admin: true, path: func(f consoleFixture) string {
+				return "/console/incidents/" + f.resolved.ID + "/followers/" + f.follower + "/remove"
+			},
+			good: func(consoleFixture) url.Values { return url.Values{} },
+			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
+				_, n, err := e.app.subscribers.Followers(context.Background(), f.resolved.ID, 10, 0)
+				return err == nil && n == 0
 			},
 		},
 		{
@@ -925,5 +962,120 @@ func TestAuditWriterHandsOver(t *testing.T) {
 	log, err := e.app.accounts.Audit(context.Background(), 0, 1000)
 	if err != nil || len(log) != 401 {
 		t.Fatalf("audit log has %d entries (%v), want 401", len(log), err)
+	}
+}
+
+// TestConsoleEmbedRefused: a bad colour shows the message beside its
+// field, keeps what was typed, and changes neither the settings nor the
+// script.
+func TestConsoleEmbedRefused(t *testing.T) {
+	e := newTestEnv(t)
+	admin := e.newStaff(accounts.Admin)
+	before := e.do("GET", "/embed/script.js", nil)
+	tests := []struct {
+		name      string
+		form      url.Values
+		field     string // the id of the field blamed
+		wantShown string
+	}{
+		{"colour not #rrggbb", url.Values{"position": {"top-left"}, "maintenance_text_color": {"white"}}, "embed_maintenance_text_color", `value="white"`},
+		{"unknown corner", url.Values{"position": {"middle"}}, "embed_position", "must be bottom-left"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := admin.post("/console/settings/embed", tt.form)
+			page := string(res.Body)
+			if res.Status != http.StatusUnprocessableEntity {
+				t.Fatalf("status %d, want 422: %s", res.Status, body(res))
+			}
+			// The message follows the field it is about.
+			i := strings.Index(page, `id="`+tt.field+`"`)
+			if i < 0 || !strings.Contains(page[i:], `aria-invalid="true"`) || !strings.Contains(page[i:min(len(page), i+700)], `class="field-error"`) {
+				t.Errorf("no error beside %s: %s", tt.field, body(res))
+			}
+			if !strings.Contains(page, tt.wantShown) {
+				t.Errorf("the page lacks %q: %s", tt.wantShown, body(res))
+			}
+			if got, _ := e.app.settings.Embed(context.Background()); got != settings.DefaultEmbed() {
+				t.Errorf("settings after a refused form: %+v, want the defaults", got)
+			}
+			if after := e.do("GET", "/embed/script.js", nil); !bytes.Equal(after.Body, before.Body) {
+				t.Errorf("the script changed after a refused form")
+			}
+		})
+	}
+	// The screen shows the line to paste, with this server's address.
+	res := admin.get("/console/settings")
+	if want := `&lt;script src=&#34;` + e.app.cfg.BaseURL + `/embed/script.js&#34; async&gt;&lt;/script&gt;`; !strings.Contains(string(res.Body), want) {
+		t.Errorf("settings screen lacks the snippet %s: %s", want, body(res))
+	}
+}
+
+// TestConsoleIncidentFollowers: the incident screen counts and lists the
+// incident's followers, masked; admins remove one, responders only see.
+func TestConsoleIncidentFollowers(t *testing.T) {
+	e := newTestEnv(t)
+	f := newConsoleFixture(t, e)
+	ctx := context.Background()
+	// A second follower, by SMS and not confirmed.
+	if _, err := e.app.subscribers.FollowIncident(ctx, subscribers.FollowRequest{IncidentID: f.resolved.ID, Mode: notifier.SMS,
+		Address: "+14155550123"}); err != nil {
+		t.Fatal(err)
+	}
+	admin, responder := e.newStaff(accounts.Admin), e.newStaff(accounts.Responder)
+	path := "/console/incidents/" + f.resolved.ID
+	removeURL := path + "/followers/" + f.follower + "/remove"
+
+	page := string(admin.get(path).Body)
+	for _, want := range []string{"2 following this incident alone: 1 confirmed, 1 waiting to confirm", "f***@example.com", "&#43;14*******23",
+		"Waiting", removeURL} {
+		if !strings.Contains(page, want) {
+			t.Errorf("admin's incident screen lacks %q", want)
+		}
+	}
+	for _, unmasked := range []string{"follower@example.com", "4155550123"} {
+		if strings.Contains(page, unmasked) {
+			t.Errorf("the incident screen shows %s unmasked", unmasked)
+		}
+	}
+	if page := string(responder.get(path).Body); !strings.Contains(page, "f***@example.com") || strings.Contains(page, "/followers/") {
+		t.Errorf("a responder should see the followers without Remove buttons")
+	}
+
+	res := admin.mustPost(http.StatusSeeOther, removeURL, url.Values{})
+	if loc := res.Header.Get("Location"); loc != path {
+		t.Errorf("after removing: redirected to %q, want %q", loc, path)
+	}
+	page = string(admin.get(path).Body)
+	if !strings.Contains(page, "1 following this incident alone: 0 confirmed, 1 waiting") || strings.Contains(page, "f***@example.com") {
+		t.Errorf("after removing, the screen says: %s", body(admin.get(path)))
+	}
+	// It followed nothing else and was no page subscriber: unsubscribed.
+	if sub, _ := e.app.subscribers.Get(ctx, f.follower); sub.State != subscribers.Unsubscribed {
+		t.Errorf("removed follower is %s, want unsubscribed", sub.State)
+	}
+	log, _ := e.app.accounts.Audit(ctx, 0, 1)
+	if len(log) != 1 || log[0].Action != "console: POST incidents/:id/followers/:subscriber_id/remove" || log[0].Actor != "user "+admin.user.Email {
+		t.Errorf("audit log = %+v", log)
+	}
+	// Removing again, or from another incident, is not found.
+	for _, p := range []string{removeURL, "/console/incidents/" + f.incident.ID + "/followers/" + f.follower + "/remove"} {
+		if res := admin.post(p, url.Values{}); res.Status != http.StatusNotFound {
+			t.Errorf("POST %s: status %d, want 404", p, res.Status)
+		}
+	}
+}
+
+func TestMaskAddress(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"john@example.com", "j***@example.com"},
+		{"éva@example.com", "é***@example.com"},
+		{"+14155550123", "+14*******23"},
+		{"12345", "***"},
+		{"", "***"},
+	} {
+		if got := maskAddress(tt.in); got != tt.want {
+			t.Errorf("maskAddress(%q) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }

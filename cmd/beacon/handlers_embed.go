@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -44,7 +45,7 @@ func (a *app) updateEmbedConfig(c *fiber.Ctx) error {
 	if err := decodeBody(c, "status_embed_config", &req); err != nil {
 		return err
 	}
-	e, err := a.settings.UpdateEmbed(c.UserContext(), settings.EmbedInput{
+	e, err := a.saveEmbed(c.UserContext(), settings.EmbedInput{
 		Position: clearable(req.Position), IncidentBackgroundColor: clearable(req.IncidentBackgroundColor),
 		IncidentTextColor: clearable(req.IncidentTextColor), MaintenanceBackgroundColor: clearable(req.MaintenanceBackgroundColor),
 		MaintenanceTextColor: clearable(req.MaintenanceTextColor),
@@ -52,10 +53,20 @@ func (a *app) updateEmbedConfig(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	// The script other sites load carries the config: render it again.
-	a.public.invalidate()
 	c.Locals("audit_target", a.pageID)
 	return c.JSON(embedConfigJSON{PageID: a.pageID, Embed: e})
+}
+
+// saveEmbed changes the embed's settings, through the API or the console.
+// The script other sites load carries the config: it is rendered again
+// from the next request on.
+func (a *app) saveEmbed(ctx context.Context, in settings.EmbedInput) (settings.Embed, error) {
+	e, err := a.settings.UpdateEmbed(ctx, in)
+	if err != nil {
+		return settings.Embed{}, err
+	}
+	a.public.invalidate()
+	return e, nil
 }
 
 // --- the embed script (public) ---

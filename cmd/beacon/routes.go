@@ -171,6 +171,7 @@ func (a *app) consoleRoutes(app *fiber.App) {
 	s.Post("/incidents/:id/reschedule", a.postReschedule)
 	s.Post("/incidents/:id/cancel", a.postCancelMaintenance)
 	s.Post("/incidents/:id/delete", a.postDeleteIncident)
+	s.Post("/incidents/:id/followers/:subscriber_id/remove", admin, a.postRemoveFollower)
 
 	s.Get("/components", a.getComponents)
 	s.Post("/components/:id/status", a.postComponentStatus)
@@ -200,6 +201,7 @@ func (a *app) consoleRoutes(app *fiber.App) {
 	s.Get("/settings", admin, a.getSettings)
 	s.Post("/settings", admin, a.postSettings)
 	s.Post("/settings/notifications", admin, a.postNotifySettings)
+	s.Post("/settings/embed", admin, a.postEmbedSettings)
 	s.Get("/audit", admin, a.getAudit)
 
 	s.Use(func(c *fiber.Ctx) error {
