@@ -107,11 +107,7 @@ func (a *app) resendIncidentSubscriberConfirmation(c *fiber.Ctx) error {
 }
 
 func (a *app) sendFollow(c *fiber.Ctx, status int, f subscribers.Follow) error {
-	r, err := a.renderer(c)
-	if err != nil {
-		return err
-	}
-	return c.Status(status).JSON(r.follow(f))
+	return sendSubscriber(a, c, status, f, (*renderer).follow)
 }
 
 // follow is an incident subscriber as Statuspage's Subscriber object: it

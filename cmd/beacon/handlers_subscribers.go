@@ -170,6 +170,15 @@ func (a *app) listSubscribersIn(c *fiber.Ctx, defaultState subscribers.State) er
 	return sendSubscriberList(a, c, list, total, (*renderer).subscriber)
 }
 
+// sendSubscriber answers one subscriber (or follower) rendered by render.
+func sendSubscriber[T any](a *app, c *fiber.Ctx, status int, x T, render func(*renderer, T) subscriberJSON) error {
+	r, err := a.renderer(c)
+	if err != nil {
+		return err
+	}
+	return c.Status(status).JSON(render(r, x))
+}
+
 // sendSubscriberList answers one page of a subscriber list, as the page's
 // subscribers or an incident's followers, with the total in X-Total-Count.
 func sendSubscriberList[T any](a *app, c *fiber.Ctx, list []T, total int, render func(*renderer, T) subscriberJSON) error {
@@ -251,11 +260,7 @@ func (a *app) getSubscriber(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	r, err := a.renderer(c)
-	if err != nil {
-		return err
-	}
-	return c.JSON(r.subscriber(s))
+	return sendSubscriber(a, c, fiber.StatusOK, s, (*renderer).subscriber)
 }
 
 // updateSubscriber answers PATCH /subscribers/{id}: component_ids (wrapped
@@ -276,11 +281,7 @@ func (a *app) updateSubscriber(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	r, err := a.renderer(c)
-	if err != nil {
-		return err
-	}
-	return c.JSON(r.subscriber(s))
+	return sendSubscriber(a, c, fiber.StatusOK, s, (*renderer).subscriber)
 }
 
 // deleteSubscriber unsubscribes one subscriber, as Statuspage's DELETE does.
@@ -302,11 +303,7 @@ func (a *app) resendConfirmation(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	r, err := a.renderer(c)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(r.subscriber(s))
+	return sendSubscriber(a, c, fiber.StatusCreated, s, (*renderer).subscriber)
 }
 
 // bulkRequest is the body of the three bulk subscriber endpoints.
