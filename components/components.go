@@ -96,10 +96,7 @@ func NewService(db *sqlite.DB, outbox *notifier.Outbox, now func() time.Time, ch
 
 // Queryer is satisfied by *sql.DB and *sql.Tx, so reads can run inside or
 // outside a transaction.
-type Queryer interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
+type Queryer = sqlite.Queryer
 
 const selectComponents = `SELECT id, name, COALESCE(description, ''), position, COALESCE(group_id, ''),
 	is_group, showcase, only_show_if_degraded, COALESCE(start_date, ''), status, created_at, updated_at

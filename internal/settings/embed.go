@@ -127,14 +127,9 @@ func (s *Store) Embed(ctx context.Context) (Embed, error) {
 	return e, nil
 }
 
-// queryer is a connection pool or a transaction.
-type queryer interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // embed reads the saved settings over the defaults, so that a field added
 // later starts at its default.
-func (s *Store) embed(ctx context.Context, q queryer) (Embed, error) {
+func (s *Store) embed(ctx context.Context, q sqlite.Queryer) (Embed, error) {
 	e := DefaultEmbed()
 	var raw string
 	err := q.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, embedKey).Scan(&raw)

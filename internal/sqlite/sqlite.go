@@ -16,6 +16,13 @@ import (
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
 )
 
+// Queryer is satisfied by *sql.DB and *sql.Tx, so reads can run inside or
+// outside a transaction.
+type Queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
 // DB is a SQLite database opened as one writer connection and a pool of
 // read-only connections. SQLite allows one writer at a time; funnelling all
 // writes through one connection turns lock contention into a queue in Go
