@@ -202,6 +202,14 @@ func ipv6Blocks() []block {
 	}
 }
 
+// The tables refusal reads, built once: it runs for every address a
+// delivery may dial. They are never changed after.
+var (
+	ipv4Table     = ipv4Blocks()
+	ipv6Table     = ipv6Blocks()
+	globalUnicast = netip.MustParsePrefix("2000::/3")
+)
+
 // refusal returns why ip must not be reached, or "" when it may. An address
 // is reachable only when it is global unicast and in none of the blocks of
 // ipv4Blocks and ipv6Blocks (IPv4 spellings judged by the IPv4 address).
@@ -214,14 +222,14 @@ func refusal(ip netip.Addr) string {
 		// nothing a public receiver needs.
 		return fmt.Sprintf("scoped to zone %q", ip.Zone())
 	case ip.Is4():
-		for _, b := range ipv4Blocks() {
+		for _, b := range ipv4Table {
 			if b.prefix.Contains(ip) {
 				return fmt.Sprintf("%s %s", b.name, b.prefix)
 			}
 		}
 		return ""
 	}
-	for _, b := range ipv6Blocks() {
+	for _, b := range ipv6Table {
 		if !b.prefix.Contains(ip) {
 			continue
 		}
@@ -240,8 +248,8 @@ func refusal(ip netip.Addr) string {
 	}
 	// IPv6's global unicast space (IPv6 Address Space registry): nothing
 	// outside it is reached but the IPv4 spellings above.
-	if global := netip.MustParsePrefix("2000::/3"); !global.Contains(ip) {
-		return "outside Global Unicast " + global.String()
+	if !globalUnicast.Contains(ip) {
+		return "outside Global Unicast " + globalUnicast.String()
 	}
 	return ""
 }
