@@ -168,19 +168,21 @@ func TestFollowersHearTheirIncidentUntilItResolves(t *testing.T) {
 		}
 		events := f.eventsSince(t, seen)
 		seen += len(events)
-		if len(events) == 0 {
-			t.Fatalf("%s: wrote no event", step.name)
-		}
+		checked := 0
 		for _, e := range events {
 			if e.Kind == notifier.ComponentStatusChanged {
 				continue // webhooks' business, not this test's
 			}
+			checked++
 			for _, limit := range []int{1, 100} { // one per page walks the cursor past each row
 				got := recipients(t, f.fixture, e, everything, limit)
 				if !slices.Equal(got, step.want) {
 					t.Errorf("%s (%s, pages of %d): recipients %v, want %v", step.name, e.Kind, limit, got, step.want)
 				}
 			}
+		}
+		if checked == 0 {
+			t.Fatalf("%s: wrote no incident event to check", step.name)
 		}
 	}
 }

@@ -238,7 +238,7 @@ func TestAPISubscriberV1Endpoints(t *testing.T) {
 			want []string
 		}{
 			{"wrapped", map[string]any{"subscriber": map[string]any{"component_ids": []string{comp.ID}}}, []string{comp.ID}},
-			{"unwrapped", map[string]any{"component_ids": []string{comp2.ID, comp.ID}}, sortedIDs(comp.ID, comp2.ID)},
+			{"unwrapped", map[string]any{"component_ids": []string{comp2.ID, comp.ID}}, apiSorted(comp.ID, comp2.ID)},
 			{"left out: every component", map[string]any{}, []string{}},
 			{"null: every component", map[string]any{"component_ids": nil}, []string{}},
 		} {
@@ -361,10 +361,4 @@ func TestAPISubscriberV1Endpoints(t *testing.T) {
 			t.Errorf("resend to an unknown id: %d, want 404", res.Status)
 		}
 	})
-}
-
-// sortedIDs returns ids sorted, as the API lists components.
-func sortedIDs(ids ...string) []string {
-	slices.Sort(ids)
-	return ids
 }

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -65,6 +65,13 @@ func TestAPIV1JSONSuffix(t *testing.T) {
 		t.Run(p, func(t *testing.T) {
 			plain := env.api("GET", f.sub(p), nil)
 			suffixed := env.api("GET", f.sub(p)+".json", nil)
+			want := 200
+			if strings.Contains(p, apiMissingID) {
+				want = 404
+			}
+			if plain.Status != want {
+				t.Errorf("without .json: %d %s, want %d", plain.Status, plain.Body, want)
+			}
 			if plain.Status != suffixed.Status || string(plain.Body) != string(suffixed.Body) {
 				t.Errorf("with .json: %d %s; without: %d %s", suffixed.Status, suffixed.Body, plain.Status, plain.Body)
 			}
@@ -96,7 +103,7 @@ func TestAPIV1IncidentMetadata(t *testing.T) {
 	meta := map[string]any{"jira": map[string]any{"issue_id": "OPS-7", "links": []any{"a", map[string]any{"b": 1.5}}}}
 	created := apiObject(t, env.mustAPI(201, "POST", "/incidents", map[string]any{"incident": map[string]any{"name": "Slow", "metadata": meta}}))
 	id := created["id"].(string)
-	if got, want := jsonText(t, created["metadata"]), jsonText(t, meta); got != want {
+	if got, want := inputJSON(t, created["metadata"]), inputJSON(t, meta); got != want {
 		t.Errorf("created metadata %s, want %s", got, want)
 	}
 	tests := []struct {
@@ -104,7 +111,7 @@ func TestAPIV1IncidentMetadata(t *testing.T) {
 		body any
 		want string
 	}{
-		{"a PATCH without metadata keeps it", map[string]any{"incident": map[string]any{"name": "Slower"}}, jsonText(t, meta)},
+		{"a PATCH without metadata keeps it", map[string]any{"incident": map[string]any{"name": "Slower"}}, inputJSON(t, meta)},
 		{"a PATCH replaces it", map[string]any{"incident": map[string]any{"metadata": map[string]any{"pagerduty": "P1"}}}, `{"pagerduty":"P1"}`},
 		{"form-encoded", "incident[metadata][jira][issue_id]=OPS-8", `{"jira":{"issue_id":"OPS-8"}}`},
 		{"null removes it", map[string]any{"incident": map[string]any{"metadata": nil}}, `{}`},
@@ -120,7 +127,7 @@ func TestAPIV1IncidentMetadata(t *testing.T) {
 			if res.Status != 200 {
 				t.Fatalf("status %d; body %s", res.Status, res.Body)
 			}
-			got := jsonText(t, apiObject(t, env.mustAPI(200, "GET", "/incidents/"+id, nil))["metadata"])
+			got := inputJSON(t, apiObject(t, env.mustAPI(200, "GET", "/incidents/"+id, nil))["metadata"])
 			if got != tc.want {
 				t.Errorf("metadata %s, want %s", got, tc.want)
 			}
@@ -131,14 +138,4 @@ func TestAPIV1IncidentMetadata(t *testing.T) {
 			t.Errorf("API v2 incident carries metadata: %v", in)
 		}
 	}
-}
-
-// jsonText is v encoded as compact JSON.
-func jsonText(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }

@@ -30,15 +30,15 @@ func TestCommandBesideServerKeepsItsSchema(t *testing.T) {
 		t.Fatalf("apikey create on a new data directory: %v", err)
 	}
 
-	// An older server's schema: it has not applied incidents' newest
-	// migration (its record is gone; its column stays, as it would not
-	// in a real older schema, which the refusal must not care about).
+	// An older server's schema: it has not applied incidents' metadata
+	// migration (its record is gone; its column stays for now, as it would
+	// not in a real older schema, which the refusal must not care about).
 	raw, err := sql.Open("sqlite3", filepath.Join(dir, dbFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer raw.Close()
-	if _, err := raw.Exec(`DELETE FROM schema_migrations WHERE package = 'incidents' AND version = (SELECT MAX(version) FROM schema_migrations WHERE package = 'incidents')`); err != nil {
+	if _, err := raw.Exec(`DELETE FROM schema_migrations WHERE package = 'incidents' AND name = '0005_add_incident_metadata.sql'`); err != nil {
 		t.Fatal(err)
 	}
 	records := func() int {
@@ -75,5 +75,21 @@ func TestCommandBesideServerKeepsItsSchema(t *testing.T) {
 	}
 	if err := server.Release(); err != nil {
 		t.Fatal(err)
+	}
+
+	// With the server gone, the same command migrates first. The record's
+	// migration re-runs on a column it already added, so give the column
+	// back to the migration: the older schema without it, as it really was.
+	if _, err := raw.Exec(`ALTER TABLE incidents DROP COLUMN metadata`); err != nil {
+		t.Fatal(err)
+	}
+	if err := apikey(); err != nil {
+		t.Fatalf("apikey create with no server: %v", err)
+	}
+	if got := records(); got != beforeRecords+1 {
+		t.Errorf("schema_migrations has %d records with no server, want %d: the command did not migrate", got, beforeRecords+1)
+	}
+	if got := keys(); got != beforeKeys+1 {
+		t.Errorf("%d API keys with no server, want %d", got, beforeKeys+1)
 	}
 }

@@ -30,7 +30,7 @@ func TestFollowIncidentEndToEnd(t *testing.T) {
 		t.Fatalf("POST follow form: status %d, want 202; body %s", res.Status, res.Body)
 	}
 	ntWant(t, "after the follow form", n.round(), map[string]int{"email:carol@example.com": 1})
-	confirm := ntParseEmail(t, n.mail.Received(0)[0])
+	confirm := ntParseEmail(t, n.mailAt(0))
 	if !strings.Contains(confirm.Subject, "Elevated API errors") {
 		t.Errorf("confirmation subject %q does not name the incident", confirm.Subject)
 	}
@@ -54,7 +54,7 @@ func TestFollowIncidentEndToEnd(t *testing.T) {
 	// of offering component choices that would not apply to it.
 	n.patch(id, map[string]any{"body": "Still looking."})
 	ntWant(t, "an update after confirming", n.round(), map[string]int{"email:carol@example.com": 1})
-	update := ntParseEmail(t, n.mail.Received(n.mail.Count() - 1)[0])
+	update := ntParseEmail(t, n.mailAt(n.mail.Count()-1))
 	manage := string(n.do("GET", strings.TrimPrefix(ntLink(t, update.Text, ntBaseURL+"/subscriptions/manage?token="), ntBaseURL), nil).Body)
 	if !strings.Contains(manage, "single incidents only") || strings.Contains(manage, "Save preferences") {
 		t.Errorf("a follower's manage page does not say what it follows:\n%s", manage)
@@ -98,7 +98,7 @@ func TestFollowIncidentEndToEnd(t *testing.T) {
 		t.Fatalf("POST /subscribe: status %d, body %s", res.Status, res.Body)
 	}
 	ntWant(t, "a follower's page sign-up", n.round(), map[string]int{"email:carol@example.com": 1})
-	pageLink := ntLink(t, ntParseEmail(t, n.mail.Received(mark)[0]).Text, ntBaseURL+"/subscriptions/confirm?token=")
+	pageLink := ntLink(t, ntParseEmail(t, n.mailAt(mark)).Text, ntBaseURL+"/subscriptions/confirm?token=")
 	if res := n.do("GET", strings.TrimPrefix(pageLink, ntBaseURL), nil); res.Status != 200 {
 		t.Fatalf("GET page confirmation link: status %d, body %s", res.Status, res.Body)
 	}
