@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/beacon-status/beacon/internal/accounts"
+	"github.com/beacon-status/beacon/internal/statuspage"
 	"github.com/beacon-status/beacon/subscribers"
 )
 
@@ -128,14 +129,14 @@ func TestEmailRefusedAlikeEverywhere(t *testing.T) {
 // console and the export too.
 func TestAPIWebhookWithContactEmail(t *testing.T) {
 	env := subEnv(t)
-	var created subscriberJSON
+	var created statuspage.Subscriber
 	env.mustAPI(201, "POST", "/subscribers", map[string]any{"subscriber": map[string]any{
 		"endpoint": "http://127.0.0.1:9/hook", "email": "Ops@Example.com", "skip_confirmation_notification": true}}).JSON(t, &created)
 	if created.Mode != "webhook" || created.Endpoint == nil || *created.Endpoint != "http://127.0.0.1:9/hook" ||
 		created.Email == nil || *created.Email != "ops@example.com" {
 		t.Errorf("created %+v, want a webhook with email ops@example.com", created)
 	}
-	var got subscriberJSON
+	var got statuspage.Subscriber
 	env.mustAPI(200, "GET", "/subscribers/"+created.ID, nil).JSON(t, &got)
 	if got.Mode != "webhook" || got.Email == nil || *got.Email != "ops@example.com" {
 		t.Errorf("GET: %+v", got)
@@ -174,7 +175,7 @@ func TestAPISubscriberSorting(t *testing.T) {
 	}
 	list := func(query string) []string {
 		t.Helper()
-		var got []subscriberJSON
+		var got []statuspage.Subscriber
 		env.mustAPI(200, "GET", "/subscribers"+query, nil).JSON(t, &got)
 		return ntAddresses(got)
 	}
@@ -225,7 +226,7 @@ func TestAPISubscriberV1Endpoints(t *testing.T) {
 	alice := subCreate(t, env, map[string]any{"email": "alice@example.com"})
 	gone := subCreate(t, env, map[string]any{"email": "gone@example.com"})
 	env.mustAPI(200, "DELETE", "/subscribers/"+gone, nil)
-	var pending subscriberJSON
+	var pending statuspage.Subscriber
 	env.mustAPI(201, "POST", "/subscribers", map[string]any{"subscriber": map[string]any{"phone_number": "+14155550123"}}).JSON(t, &pending)
 	if pending.State != "unconfirmed" {
 		t.Fatalf("SMS subscriber without skip_confirmation_notification: %+v, want unconfirmed", pending)
@@ -243,7 +244,7 @@ func TestAPISubscriberV1Endpoints(t *testing.T) {
 			{"null: every component", map[string]any{"component_ids": nil}, []string{}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				var got subscriberJSON
+				var got statuspage.Subscriber
 				env.mustAPI(200, "PATCH", "/subscribers/"+alice, tc.body).JSON(t, &got)
 				if got.ID != alice || !slices.Equal(got.Components, tc.want) {
 					t.Errorf("PATCH: %+v, want components %v", got, tc.want)
@@ -274,7 +275,7 @@ func TestAPISubscriberV1Endpoints(t *testing.T) {
 				}
 			})
 		}
-		var got subscriberJSON
+		var got statuspage.Subscriber
 		env.mustAPI(200, "GET", "/subscribers/"+alice, nil).JSON(t, &got)
 		if len(got.Components) != 0 {
 			t.Errorf("refused PATCHes changed the components to %v", got.Components)
@@ -282,7 +283,7 @@ func TestAPISubscriberV1Endpoints(t *testing.T) {
 	})
 
 	t.Run("unsubscribed list", func(t *testing.T) {
-		var got []subscriberJSON
+		var got []statuspage.Subscriber
 		res := env.mustAPI(200, "GET", "/subscribers/unsubscribed", nil)
 		res.JSON(t, &got)
 		if len(got) != 1 || got[0].ID != gone || got[0].State != "unsubscribed" || res.Header.Get("X-Total-Count") != "1" {
@@ -298,7 +299,7 @@ func TestAPISubscriberV1Endpoints(t *testing.T) {
 	})
 
 	t.Run("state defaults to active", func(t *testing.T) {
-		var got []subscriberJSON
+		var got []statuspage.Subscriber
 		env.mustAPI(200, "GET", "/subscribers", nil).JSON(t, &got)
 		if ids := ntAddresses(got); !slices.Equal(ids, []string{"alice@example.com"}) {
 			t.Errorf("GET /subscribers: %v, want the active alice alone", ids)
@@ -350,9 +351,9 @@ func TestAPISubscriberV1Endpoints(t *testing.T) {
 	})
 
 	t.Run("resend_confirmation by id", func(t *testing.T) {
-		var fresh subscriberJSON
+		var fresh statuspage.Subscriber
 		env.mustAPI(201, "POST", "/subscribers", map[string]any{"subscriber": map[string]any{"email": "new@example.com"}}).JSON(t, &fresh)
-		var got subscriberJSON
+		var got statuspage.Subscriber
 		env.mustAPI(201, "POST", "/subscribers/"+fresh.ID+"/resend_confirmation", nil).JSON(t, &got)
 		if got.ID != fresh.ID || got.State != "unconfirmed" {
 			t.Errorf("resend: %+v", got)

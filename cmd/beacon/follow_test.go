@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/beacon-status/beacon/internal/statuspage"
 )
 
 // TestFollowIncidentEndToEnd follows an incident from its public page: the
@@ -102,7 +104,7 @@ func TestFollowIncidentEndToEnd(t *testing.T) {
 	if res := n.do("GET", strings.TrimPrefix(pageLink, ntBaseURL), nil); res.Status != 200 {
 		t.Fatalf("GET page confirmation link: status %d, body %s", res.Status, res.Body)
 	}
-	var carol []subscriberJSON
+	var carol []statuspage.Subscriber
 	n.mustAPI(200, "GET", "/subscribers?q=carol", nil).JSON(t, &carol)
 	if len(carol) != 1 || carol[0].State != "active" {
 		t.Errorf("page subscribers named carol: %+v, want one, active", carol)
@@ -152,12 +154,12 @@ func TestIncidentSubscribersAPI(t *testing.T) {
 	e.mustAPI(201, "POST", "/incidents", map[string]any{"incident": map[string]any{"name": "X"}}).JSON(t, &in)
 	base := "/incidents/" + in.ID + "/subscribers"
 
-	var created subscriberJSON
+	var created statuspage.Subscriber
 	e.mustAPI(201, "POST", base, map[string]any{"subscriber": map[string]any{"email": "f@example.com", "skip_confirmation_notification": true}}).JSON(t, &created)
 	if created.Email == nil || *created.Email != "f@example.com" || created.State != "active" || created.Mode != "email" {
 		t.Fatalf("created %+v, want an active email subscriber", created)
 	}
-	var pending subscriberJSON
+	var pending statuspage.Subscriber
 	e.mustAPI(201, "POST", base, map[string]any{"subscriber": map[string]any{"phone_number": "4155550123", "phone_country": "US"}}).JSON(t, &pending)
 	if pending.State != "unconfirmed" || pending.PhoneNumber == nil || *pending.PhoneNumber != "+14155550123" {
 		t.Fatalf("created by phone %+v, want unconfirmed +14155550123", pending)
@@ -203,19 +205,19 @@ func TestIncidentSubscribersAPI(t *testing.T) {
 
 	// The list pages with X-Total-Count; the deleted follower (who followed
 	// nothing else and was no page subscriber) is unsubscribed.
-	var list []subscriberJSON
+	var list []statuspage.Subscriber
 	res := e.mustAPI(200, "GET", base+"?per_page=10", nil)
 	res.JSON(t, &list)
 	if len(list) != 1 || list[0].ID != pending.ID || res.Header.Get("X-Total-Count") != "1" {
 		t.Errorf("list after delete: %s (total %s), want the SMS follower alone", res.Body, res.Header.Get("X-Total-Count"))
 	}
-	var gone subscriberJSON
+	var gone statuspage.Subscriber
 	e.mustAPI(200, "GET", "/subscribers/"+created.ID, nil).JSON(t, &gone)
 	if gone.State != "unsubscribed" {
 		t.Errorf("follower after delete: %s, want unsubscribed", gone.State)
 	}
 	// Followers are not the page's subscribers.
-	var page []subscriberJSON
+	var page []statuspage.Subscriber
 	e.mustAPI(200, "GET", "/subscribers?state=all", nil).JSON(t, &page)
 	if len(page) != 0 {
 		t.Errorf("page subscribers %d, want 0", len(page))

@@ -3,6 +3,8 @@ package main
 import (
 	"testing"
 	"time"
+
+	"github.com/beacon-status/beacon/internal/statuspage"
 )
 
 // TestGroupUptime checks component-groups/{id}/uptime: the members' outage
@@ -25,7 +27,7 @@ func TestGroupUptime(t *testing.T) {
 	env.mustAPI(200, "PATCH", "/components/"+b.ID, map[string]any{"component": map[string]any{"status": "operational"}})
 	env.clock.Set(time.Date(2026, 3, 12, 0, 0, 0, 0, time.UTC))
 
-	var got uptimeJSON
+	var got statuspage.Uptime
 	env.mustAPI(200, "GET", "/component-groups/"+g.ID+"/uptime?start=2026-03-11&end=2026-03-11", nil).JSON(t, &got)
 	if got.ID != g.ID || got.Name != "G" {
 		t.Errorf("got id %q name %q, want the group's", got.ID, got.Name)

@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/beacon-status/beacon/internal/statuspage"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
 )
@@ -60,7 +61,7 @@ func (a *app) listIncidentSubscribers(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return sendSubscriberList(a, c, list, total, (*renderer).follow)
+	return sendSubscriberList(a, c, list, total, (*statuspage.Renderer).Follow)
 }
 
 func (a *app) getIncidentSubscriber(c *fiber.Ctx) error {
@@ -107,14 +108,5 @@ func (a *app) resendIncidentSubscriberConfirmation(c *fiber.Ctx) error {
 }
 
 func (a *app) sendFollow(c *fiber.Ctx, status int, f subscribers.Follow) error {
-	return sendSubscriber(a, c, status, f, (*renderer).follow)
-}
-
-// follow is an incident subscriber as Statuspage's Subscriber object: it
-// hears of one incident, so it names no components.
-func (r *renderer) follow(f subscribers.Follow) subscriberJSON {
-	out := r.subscriber(f.Subscriber)
-	out.Components = []string{}
-	out.CreatedAt = r.time(f.CreatedAt)
-	return out
+	return sendSubscriber(a, c, status, f, (*statuspage.Renderer).Follow)
 }

@@ -145,7 +145,7 @@ func (a *app) sendIncident(c *fiber.Ctx, in incidents.Incident) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(r.managedIncident(in))
+	return c.JSON(r.ManagedIncident(in))
 }
 
 func (a *app) getIncident(c *fiber.Ctx) error {
@@ -207,7 +207,7 @@ func (a *app) sendIncidentList(c *fiber.Ctx, f incidents.Filter) error {
 		return err
 	}
 	c.Set("X-Total-Count", strconv.Itoa(total))
-	return c.JSON(r.managedIncidents(list))
+	return c.JSON(r.ManagedIncidents(list))
 }
 
 type updateEditRequest struct {
@@ -229,7 +229,7 @@ func (a *app) editIncidentUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(r.update(u))
+	return c.JSON(r.Update(u))
 }
 
 type postmortemRequest struct {
@@ -242,34 +242,12 @@ type postmortemRequest struct {
 	CustomTweet       opt[string] `json:"custom_tweet"`
 }
 
-// postmortemJSON is Statuspage's postmortem object.
-type postmortemJSON struct {
-	PreviewKey         string  `json:"preview_key"`
-	Body               *string `json:"body"`
-	BodyUpdatedAt      *string `json:"body_updated_at"`
-	BodyDraft          *string `json:"body_draft"`
-	BodyDraftUpdatedAt *string `json:"body_draft_updated_at"`
-	PublishedAt        *string `json:"published_at"`
-	NotifySubscribers  bool    `json:"notify_subscribers"`
-	NotifyTwitter      bool    `json:"notify_twitter"`
-	CustomTweet        *string `json:"custom_tweet"`
-	CreatedAt          *string `json:"created_at"`
-	UpdatedAt          *string `json:"updated_at"`
-}
-
-func (r *renderer) postmortem(p incidents.PostmortemInfo) postmortemJSON {
-	return postmortemJSON{PreviewKey: p.PreviewKey, Body: optString(p.Body), BodyUpdatedAt: r.optTime(p.BodyUpdatedAt),
-		BodyDraft: optString(p.Draft), BodyDraftUpdatedAt: r.optTime(p.DraftUpdatedAt), PublishedAt: r.optTime(p.PublishedAt),
-		NotifySubscribers: p.NotifiedSubscribers, NotifyTwitter: p.NotifyTwitter, CustomTweet: optString(p.CustomTweet),
-		CreatedAt: r.optTime(p.CreatedAt), UpdatedAt: r.optTime(p.UpdatedAt)}
-}
-
 func (a *app) sendPostmortem(c *fiber.Ctx, p incidents.PostmortemInfo) error {
 	r, err := a.renderer(c)
 	if err != nil {
 		return err
 	}
-	return c.JSON(r.postmortem(p))
+	return c.JSON(r.Postmortem(p))
 }
 
 func (a *app) getPostmortem(c *fiber.Ctx) error {

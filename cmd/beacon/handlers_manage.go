@@ -9,13 +9,14 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/statuspage"
 )
 
 // renderer returns a renderer for the current page and components.
 // It reads the page and components directly: rebuilding the public
 // snapshot for every management response would make a run of API changes
 // render every page once per change.
-func (a *app) renderer(c *fiber.Ctx) (*renderer, error) {
+func (a *app) renderer(c *fiber.Ctx) (*statuspage.Renderer, error) {
 	ctx := c.UserContext()
 	page, err := a.components.Page(ctx)
 	if err != nil {
@@ -25,7 +26,7 @@ func (a *app) renderer(c *fiber.Ctx) (*renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newRenderer(page, a.cfg.BaseURL, all), nil
+	return statuspage.NewRenderer(page, a.cfg.BaseURL, all), nil
 }
 
 // --- page ---
@@ -39,33 +40,13 @@ type pageRequest struct {
 	AccentColor opt[string] `json:"accent_color"`
 }
 
-// managedPageJSON is the management API's page object (the subset Beacon
-// keeps).
-type managedPageJSON struct {
-	ID          string  `json:"id"`
-	CreatedAt   string  `json:"created_at"`
-	UpdatedAt   string  `json:"updated_at"`
-	Name        string  `json:"name"`
-	URL         string  `json:"url"`
-	TimeZone    string  `json:"time_zone"`
-	SupportURL  *string `json:"support_url"`
-	LogoURL     *string `json:"logo_url"`
-	AccentColor *string `json:"accent_color"`
-}
-
-func (r *renderer) managedPage(p components.Page) managedPageJSON {
-	return managedPageJSON{ID: p.ID, CreatedAt: r.time(p.CreatedAt), UpdatedAt: r.time(p.UpdatedAt),
-		Name: p.Name, URL: p.URL, TimeZone: p.TimeZone, SupportURL: optString(p.SupportURL),
-		LogoURL: optString(p.LogoURL), AccentColor: optString(p.AccentColor)}
-}
-
 func (a *app) listPages(c *fiber.Ctx) error {
 	page, err := a.components.Page(c.UserContext())
 	if err != nil {
 		return err
 	}
-	r := newRenderer(page, a.cfg.BaseURL, nil)
-	return c.JSON([]managedPageJSON{r.managedPage(page)})
+	r := statuspage.NewRenderer(page, a.cfg.BaseURL, nil)
+	return c.JSON([]statuspage.ManagedPage{r.ManagedPage(page)})
 }
 
 func (a *app) getPage(c *fiber.Ctx) error {
@@ -73,7 +54,7 @@ func (a *app) getPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(newRenderer(page, a.cfg.BaseURL, nil).managedPage(page))
+	return c.JSON(statuspage.NewRenderer(page, a.cfg.BaseURL, nil).ManagedPage(page))
 }
 
 func (a *app) updatePage(c *fiber.Ctx) error {
@@ -88,7 +69,7 @@ func (a *app) updatePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(newRenderer(page, a.cfg.BaseURL, nil).managedPage(page))
+	return c.JSON(statuspage.NewRenderer(page, a.cfg.BaseURL, nil).ManagedPage(page))
 }
 
 // --- components ---
@@ -131,7 +112,7 @@ func (a *app) listComponents(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set("X-Total-Count", strconv.Itoa(len(all)))
-	return c.JSON(r.components(window(all, offset, limit)))
+	return c.JSON(r.Components(window(all, offset, limit)))
 }
 
 func window[T any](list []T, offset, limit int) []T {
@@ -162,7 +143,7 @@ func (a *app) sendComponent(c *fiber.Ctx, id string) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(r.component(comp))
+	return c.JSON(r.Component(comp))
 }
 
 func (a *app) getComponent(c *fiber.Ctx) error {
@@ -206,12 +187,12 @@ func (a *app) componentUptime(c *fiber.Ctx) error {
 	if comp.Group != strings.Contains(c.Route().Path, "component-groups") {
 		return fiber.ErrNotFound
 	}
-	now := a.now().In(r.loc)
-	end, err := queryDate(c, "end", now, r.loc)
+	now := a.now().In(r.Location())
+	end, err := queryDate(c, "end", now, r.Location())
 	if err != nil {
 		return err
 	}
-	start, err := queryDate(c, "start", end.AddDate(0, 0, -89), r.loc)
+	start, err := queryDate(c, "start", end.AddDate(0, 0, -89), r.Location())
 	if err != nil {
 		return err
 	}
@@ -223,21 +204,21 @@ func (a *app) componentUptime(c *fiber.Ctx) error {
 		// A group's uptime adds up its members'.
 		parts := make([]components.Uptime, 0, len(comp.Members))
 		for _, id := range comp.Members {
-			p, err := a.components.Uptime(ctx, id, start, end, r.loc, a.now())
+			p, err := a.components.Uptime(ctx, id, start, end, r.Location(), a.now())
 			if err != nil {
 				return err
 			}
 			parts = append(parts, p)
 		}
 		u = components.Combine(comp.ID, parts...)
-	} else if u, err = a.components.Uptime(ctx, comp.ID, start, end, r.loc, a.now()); err != nil {
+	} else if u, err = a.components.Uptime(ctx, comp.ID, start, end, r.Location(), a.now()); err != nil {
 		return err
 	}
 	warnings := []string{}
 	if len(u.Days) > 0 && u.Days[0].NoData {
 		warnings = append(warnings, "The range starts before the component's history: days without data are left out of the percentage.")
 	}
-	events := []eventJSON{}
+	events := []statuspage.Event{}
 	seen := map[string]bool{}
 	for _, id := range append([]string{comp.ID}, comp.Members...) {
 		related, err := a.incidents.List(ctx, incidents.Filter{ComponentID: id, From: start, To: end.AddDate(0, 0, 1), Limit: 1000})
@@ -247,11 +228,11 @@ func (a *app) componentUptime(c *fiber.Ctx) error {
 		for _, in := range related {
 			if !seen[in.ID] {
 				seen[in.ID] = true
-				events = append(events, eventJSON{ID: in.ID, Name: in.Name})
+				events = append(events, statuspage.Event{ID: in.ID, Name: in.Name})
 			}
 		}
 	}
-	return c.JSON(uptimeJSON{
+	return c.JSON(statuspage.Uptime{
 		RangeStart: start.Format(time.DateOnly), RangeEnd: end.Format(time.DateOnly),
 		UptimePercentage: u.Percent(), MajorOutage: int64(u.MajorOutage.Seconds()), PartialOutage: int64(u.PartialOut.Seconds()),
 		Warnings: warnings, ID: comp.ID, Name: comp.Name, RelatedEvents: events,
@@ -307,9 +288,9 @@ func (a *app) listGroups(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := []groupJSON{}
+	out := []statuspage.Group{}
 	for _, g := range window(groups, offset, limit) {
-		out = append(out, r.group(g))
+		out = append(out, r.Group(g))
 	}
 	c.Set("X-Total-Count", strconv.Itoa(len(groups)))
 	return c.JSON(out)
@@ -320,7 +301,7 @@ func (a *app) sendGroup(c *fiber.Ctx, g components.Component) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(r.group(g))
+	return c.JSON(r.Group(g))
 }
 
 func (a *app) createGroup(c *fiber.Ctx) error {

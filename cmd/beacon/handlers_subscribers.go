@@ -8,41 +8,10 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/beacon-status/beacon/internal/statuspage"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
 )
-
-// subscriberJSON is Statuspage's subscriber object, plus Beacon's state.
-type subscriberJSON struct {
-	ID                           string   `json:"id"`
-	Mode                         string   `json:"mode"`
-	Email                        *string  `json:"email"`
-	Endpoint                     *string  `json:"endpoint"`
-	PhoneNumber                  *string  `json:"phone_number"`
-	PhoneCountry                 *string  `json:"phone_country"`
-	DisplayPhoneNumber           *string  `json:"display_phone_number"`
-	State                        string   `json:"state"`
-	QuarantinedAt                *string  `json:"quarantined_at"`
-	PurgeAt                      *string  `json:"purge_at"`
-	Components                   []string `json:"components"`
-	CreatedAt                    string   `json:"created_at"`
-	SkipConfirmationNotification bool     `json:"skip_confirmation_notification"`
-}
-
-func (r *renderer) subscriber(s subscribers.Subscriber) subscriberJSON {
-	out := subscriberJSON{ID: s.ID, Mode: string(s.Mode), State: string(s.State), QuarantinedAt: r.optTime(s.QuarantinedAt),
-		Components: append([]string{}, s.ComponentIDs...), CreatedAt: r.time(s.CreatedAt)}
-	switch s.Mode {
-	case notifier.Email:
-		out.Email = optString(s.Address)
-	case notifier.SMS:
-		out.PhoneNumber, out.PhoneCountry, out.DisplayPhoneNumber = optString(s.Address), optString(s.PhoneCountry), optString(s.Address)
-	case notifier.Webhook:
-		// Statuspage's email of a webhook subscriber is its contact.
-		out.Endpoint, out.Email = optString(s.Address), optString(s.ContactEmail)
-	}
-	return out
-}
 
 type subscriberRequest struct {
 	Email                        opt[string]   `json:"email"`
@@ -80,13 +49,13 @@ func (a *app) createSubscriber(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := r.subscriber(res.Subscriber)
+	out := r.Subscriber(res.Subscriber)
 	out.SkipConfirmationNotification = su.SkipConfirmation
 	body := struct {
-		subscriberJSON
+		statuspage.Subscriber
 		// The webhook signing key, shown to staff who add a webhook.
 		SigningSecret *string `json:"signing_secret,omitempty"`
-	}{subscriberJSON: out}
+	}{Subscriber: out}
 	if su.Mode == notifier.Webhook {
 		body.SigningSecret = &res.Secret
 	}
@@ -167,11 +136,11 @@ func (a *app) listSubscribersIn(c *fiber.Ctx, defaultState subscribers.State) er
 	if err != nil {
 		return err
 	}
-	return sendSubscriberList(a, c, list, total, (*renderer).subscriber)
+	return sendSubscriberList(a, c, list, total, (*statuspage.Renderer).Subscriber)
 }
 
 // sendSubscriber answers one subscriber (or follower) rendered by render.
-func sendSubscriber[T any](a *app, c *fiber.Ctx, status int, x T, render func(*renderer, T) subscriberJSON) error {
+func sendSubscriber[T any](a *app, c *fiber.Ctx, status int, x T, render func(*statuspage.Renderer, T) statuspage.Subscriber) error {
 	r, err := a.renderer(c)
 	if err != nil {
 		return err
@@ -181,12 +150,12 @@ func sendSubscriber[T any](a *app, c *fiber.Ctx, status int, x T, render func(*r
 
 // sendSubscriberList answers one page of a subscriber list, as the page's
 // subscribers or an incident's followers, with the total in X-Total-Count.
-func sendSubscriberList[T any](a *app, c *fiber.Ctx, list []T, total int, render func(*renderer, T) subscriberJSON) error {
+func sendSubscriberList[T any](a *app, c *fiber.Ctx, list []T, total int, render func(*statuspage.Renderer, T) statuspage.Subscriber) error {
 	r, err := a.renderer(c)
 	if err != nil {
 		return err
 	}
-	out := make([]subscriberJSON, 0, len(list))
+	out := make([]statuspage.Subscriber, 0, len(list))
 	for _, x := range list {
 		out = append(out, render(r, x))
 	}
@@ -260,7 +229,7 @@ func (a *app) getSubscriber(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return sendSubscriber(a, c, fiber.StatusOK, s, (*renderer).subscriber)
+	return sendSubscriber(a, c, fiber.StatusOK, s, (*statuspage.Renderer).Subscriber)
 }
 
 // updateSubscriber answers PATCH /subscribers/{id}: component_ids (wrapped
@@ -281,7 +250,7 @@ func (a *app) updateSubscriber(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return sendSubscriber(a, c, fiber.StatusOK, s, (*renderer).subscriber)
+	return sendSubscriber(a, c, fiber.StatusOK, s, (*statuspage.Renderer).Subscriber)
 }
 
 // deleteSubscriber unsubscribes one subscriber, as Statuspage's DELETE does.
@@ -303,7 +272,7 @@ func (a *app) resendConfirmation(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return sendSubscriber(a, c, fiber.StatusCreated, s, (*renderer).subscriber)
+	return sendSubscriber(a, c, fiber.StatusCreated, s, (*statuspage.Renderer).Subscriber)
 }
 
 // bulkRequest is the body of the three bulk subscriber endpoints.

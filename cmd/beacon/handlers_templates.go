@@ -4,37 +4,10 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/statuspage"
 )
 
 // Management API incident_templates, shaped as Statuspage's.
-
-// templateJSON is an incident template; group_id and should_tweet are
-// Statuspage fields Beacon has no use for, always null and false.
-type templateJSON struct {
-	ID                      string          `json:"id"`
-	Name                    string          `json:"name"`
-	Title                   string          `json:"title"`
-	Body                    string          `json:"body"`
-	GroupID                 *string         `json:"group_id"`
-	UpdateStatus            string          `json:"update_status"`
-	ShouldTweet             bool            `json:"should_tweet"`
-	ShouldSendNotifications bool            `json:"should_send_notifications"`
-	Components              []componentJSON `json:"components"`
-	CreatedAt               string          `json:"created_at"`
-	UpdatedAt               string          `json:"updated_at"`
-}
-
-func (r *renderer) template(t incidents.Template) templateJSON {
-	out := templateJSON{ID: t.ID, Name: t.Name, Title: t.Title, Body: t.Body, UpdateStatus: string(t.Status),
-		ShouldSendNotifications: t.DeliverNotifications, Components: []componentJSON{},
-		CreatedAt: r.time(t.CreatedAt), UpdatedAt: r.time(t.UpdatedAt)}
-	for _, id := range t.ComponentIDs {
-		if c, ok := r.byID[id]; ok {
-			out.Components = append(out.Components, r.component(c))
-		}
-	}
-	return out
-}
 
 // templateRequest is the body of a create or update; component_ids (or
 // components, as ids) lists the components.
@@ -78,9 +51,9 @@ func (a *app) listTemplates(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := make([]templateJSON, 0, len(list))
+	out := make([]statuspage.Template, 0, len(list))
 	for _, t := range list {
-		out = append(out, r.template(t))
+		out = append(out, r.Template(t))
 	}
 	return c.JSON(out)
 }
@@ -90,7 +63,7 @@ func (a *app) sendTemplate(c *fiber.Ctx, status int, t incidents.Template) error
 	if err != nil {
 		return err
 	}
-	return c.Status(status).JSON(r.template(t))
+	return c.Status(status).JSON(r.Template(t))
 }
 
 func (a *app) getTemplate(c *fiber.Ctx) error {

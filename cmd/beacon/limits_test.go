@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/beacon-status/beacon/internal/statuspage"
 )
 
 // TestSubscribeDefaultLimitPerIP signs up through the public form of an app
@@ -30,12 +32,12 @@ func TestSubscribeDefaultLimitPerIP(t *testing.T) {
 	if got, want := res.Header.Get("Retry-After"), strconv.Itoa(int((41 * time.Minute).Seconds())); got != want {
 		t.Errorf("Retry-After = %q, want %q seconds", got, want)
 	}
-	var found []subscriberJSON
+	var found []statuspage.Subscriber
 	n.mustAPI(http.StatusOK, "GET", "/subscribers?q="+url.QueryEscape(address(20)), nil).JSON(t, &found)
 	if len(found) != 0 {
 		t.Errorf("the refused sign-up left subscribers %+v", found)
 	}
-	var all []subscriberJSON
+	var all []statuspage.Subscriber
 	n.mustAPI(http.StatusOK, "GET", "/subscribers?state=unconfirmed&per_page=100", nil).JSON(t, &all)
 	if len(all) != 20 {
 		t.Errorf("%d unconfirmed subscribers, want the 20 sign-ups allowed", len(all))

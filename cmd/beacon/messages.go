@@ -15,6 +15,7 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/chars"
+	"github.com/beacon-status/beacon/internal/statuspage"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/notifier/sms"
 	"github.com/beacon-status/beacon/subscribers"
@@ -187,18 +188,18 @@ func (m messages) Render(ctx context.Context, ds []notifier.Delivery) []notifier
 // gone.
 func (m messages) eventView(ctx context.Context, snap *snapshot, e *notifier.Event) (*eventView, error) {
 	a := m.a
-	r := newRenderer(snap.page, a.cfg.BaseURL, snap.components)
+	r := statuspage.NewRenderer(snap.page, a.cfg.BaseURL, snap.components)
 	ev := &eventView{webhook: map[string]json.RawMessage{}}
 	if e.Kind == notifier.ComponentStatusChanged {
-		c, ok := r.byID[e.ComponentID]
+		c, ok := r.ComponentByID(e.ComponentID)
 		if !ok {
 			return nil, nil
 		}
 		cu, _ := json.Marshal(map[string]string{
-			"created_at": r.time(e.CreatedAt), "new_status": e.NewStatus, "old_status": e.OldStatus,
+			"created_at": r.Time(e.CreatedAt), "new_status": e.NewStatus, "old_status": e.OldStatus,
 			"id": fmt.Sprintf("%s-%d", c.ID, e.ID), "component_id": c.ID,
 		})
-		comp, _ := json.Marshal(r.component(c))
+		comp, _ := json.Marshal(r.Component(c))
 		ev.webhook["component_update"], ev.webhook["component"] = cu, comp
 		return ev, nil
 	}
@@ -215,7 +216,7 @@ func (m messages) eventView(ctx context.Context, snap *snapshot, e *notifier.Eve
 			sameStatus = i+1 < len(in.Updates) && in.Updates[i+1].Status == in.Updates[i].Status
 		}
 	}
-	loc := r.loc
+	loc := r.Location()
 	// Every text is cleaned whatever the database holds (internal/chars):
 	// a control character must not reach a subject line, an HTML part or
 	// an SMS. The webhook carries the stored values: JSON escapes them.
@@ -248,7 +249,7 @@ func (m messages) eventView(ctx context.Context, snap *snapshot, e *notifier.Eve
 	}
 	if len(v.Components) == 0 {
 		for _, id := range in.ComponentIDs {
-			if c, ok := r.byID[id]; ok {
+			if c, ok := r.ComponentByID(id); ok {
 				v.Components = append(v.Components, componentLine{Name: chars.CleanLine(c.Name)})
 			}
 		}
@@ -256,9 +257,9 @@ func (m messages) eventView(ctx context.Context, snap *snapshot, e *notifier.Eve
 	v.Subject = fmt.Sprintf("[%s] %s: %s", v.PageName, v.StatusLabel, v.IncidentName)
 	ev.view = v
 	ev.host = mailHost(a.cfg.BaseURL)
-	var payload any = r.incident(in)
+	var payload any = r.Incident(in)
 	if in.Kind == incidents.KindMaintenance {
-		payload = r.maintenances([]incidents.Incident{in})[0]
+		payload = r.Maintenances([]incidents.Incident{in})[0]
 	}
 	ev.webhook["incident"], err = json.Marshal(payload)
 	return ev, err

@@ -2,8 +2,9 @@ package main
 
 import (
 	"context"
-	"github.com/beacon-status/beacon/components"
 	"slices"
+
+	"github.com/beacon-status/beacon/components"
 
 	"github.com/beacon-status/beacon/internal/chars"
 	"github.com/beacon-status/beacon/internal/settings"

@@ -35,6 +35,7 @@ import (
 	"time"
 
 	"github.com/beacon-status/beacon/internal/smtptest"
+	"github.com/beacon-status/beacon/internal/statuspage"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/notifier/sms"
 	"github.com/beacon-status/beacon/notifier/webhook"
@@ -640,7 +641,7 @@ func TestNotifyEmailEndToEnd(t *testing.T) {
 		t.Errorf("the HTML part lacks the confirmation link %s", link)
 	}
 	list := n.mustAPI(200, "GET", "/subscribers?q=bob&state=unconfirmed", nil)
-	var bobs []subscriberJSON
+	var bobs []statuspage.Subscriber
 	list.JSON(t, &bobs)
 	if len(bobs) != 1 || bobs[0].State != "unconfirmed" || !slices.Equal(bobs[0].Components, []string{api}) {
 		t.Fatalf("bob before confirming: %s", list.Body)
@@ -1218,7 +1219,7 @@ func TestNotifySMS(t *testing.T) {
 		if res.Status != 422 || ntString(t, res, "field") != "code" {
 			t.Errorf("wrong code: status %d body %s, want 422 on field code", res.Status, res.Body)
 		}
-		var subs []subscriberJSON
+		var subs []statuspage.Subscriber
 		n.mustAPI(200, "GET", "/subscribers?type=sms&state=all&q="+url.QueryEscape(strings.TrimPrefix(ntPhone2, "+")), nil).JSON(t, &subs)
 		if len(subs) != 1 || subs[0].State != "unconfirmed" {
 			t.Fatalf("after a wrong code: %+v, want one unconfirmed subscriber", subs)
@@ -1584,7 +1585,7 @@ func TestNotifyWebhooks(t *testing.T) {
 			secrets[path] = ntString(t, res, "signing_secret")
 		}
 		ids := map[string]string{}
-		var subs []subscriberJSON
+		var subs []statuspage.Subscriber
 		n.mustAPI(200, "GET", "/subscribers?type=webhook&state=unconfirmed", nil).JSON(t, &subs)
 		for _, s := range subs {
 			ids[strings.TrimPrefix(*s.Endpoint, n.hooks.URL)] = s.ID
@@ -2116,7 +2117,7 @@ func TestNotifyPublicHostileInput(t *testing.T) {
 		if res := n.do("POST", "/subscriptions/verify", map[string]any{"token": token, "code": code}); res.Status != 422 {
 			t.Errorf("right code after 5 wrong ones: status %d, want 422 (the code is dead)", res.Status)
 		}
-		var subs []subscriberJSON
+		var subs []statuspage.Subscriber
 		n.mustAPI(200, "GET", "/subscribers?type=sms&state=all", nil).JSON(t, &subs)
 		if len(subs) != 1 || subs[0].State != "unconfirmed" {
 			t.Errorf("after a guessing attempt: %+v, want one unconfirmed", subs)
@@ -2252,10 +2253,10 @@ func ntServe(t testing.TB, env *testEnv) string {
 // 7. Management API: subscribers
 
 // list fetches a subscriber list and its X-Total-Count.
-func (n *ntEnv) list(query string) ([]subscriberJSON, int) {
+func (n *ntEnv) list(query string) ([]statuspage.Subscriber, int) {
 	n.t.Helper()
 	res := n.mustAPI(200, "GET", "/subscribers"+query, nil)
-	var out []subscriberJSON
+	var out []statuspage.Subscriber
 	res.JSON(n.t, &out)
 	if out == nil {
 		n.t.Fatalf("GET /subscribers%s: body %s is not a list", query, res.Body)
@@ -2268,7 +2269,7 @@ func (n *ntEnv) list(query string) ([]subscriberJSON, int) {
 }
 
 // ntAddresses returns the addresses of list, in order.
-func ntAddresses(list []subscriberJSON) []string {
+func ntAddresses(list []statuspage.Subscriber) []string {
 	out := make([]string, 0, len(list))
 	for _, s := range list {
 		for _, p := range []*string{s.Email, s.PhoneNumber, s.Endpoint} {
@@ -2302,11 +2303,11 @@ func TestNotifySubscribersAPI(t *testing.T) {
 	hook := n.hooks.URL + "/ops"
 
 	// Created a minute apart, so created_at orders them.
-	create := func(fields map[string]any) subscriberJSON {
+	create := func(fields map[string]any) statuspage.Subscriber {
 		t.Helper()
 		n.clock.Advance(time.Minute)
 		res := n.mustAPI(201, "POST", "/subscribers", map[string]any{"subscriber": fields})
-		var s subscriberJSON
+		var s statuspage.Subscriber
 		res.JSON(t, &s)
 		return s
 	}
@@ -2316,7 +2317,7 @@ func TestNotifySubscribersAPI(t *testing.T) {
 	dave := create(map[string]any{"phone_number": ntPhone1, "skip_confirmation_notification": true})
 	eve := create(map[string]any{"endpoint": hook, "skip_confirmation_notification": true})
 	for _, tc := range []struct {
-		got        subscriberJSON
+		got        statuspage.Subscriber
 		mode       string
 		address    *string
 		want       string
@@ -2341,7 +2342,7 @@ func TestNotifySubscribersAPI(t *testing.T) {
 	ntWant(t, "after creation", n.round(), map[string]int{"email:bob@example.com": 1})
 
 	t.Run("get", func(t *testing.T) {
-		var got subscriberJSON
+		var got statuspage.Subscriber
 		n.mustAPI(200, "GET", "/subscribers/"+carol.ID, nil).JSON(t, &got)
 		if got.ID != carol.ID || *got.Email != "carol@example.org" || !slices.Equal(got.Components, []string{api}) {
 			t.Errorf("GET: %+v", got)
@@ -2555,7 +2556,7 @@ func TestNotifySubscribersAPI(t *testing.T) {
 
 	t.Run("delete", func(t *testing.T) {
 		res := n.mustAPI(200, "DELETE", "/subscribers/"+carol.ID, nil)
-		var got subscriberJSON
+		var got statuspage.Subscriber
 		res.JSON(t, &got)
 		if got.ID != carol.ID || got.State != "unsubscribed" {
 			t.Errorf("DELETE: %+v, want carol unsubscribed", got)

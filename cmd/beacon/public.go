@@ -19,6 +19,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/statuspage"
 )
 
 // publicCache keeps every public API body rendered in memory. A committed
@@ -223,29 +224,29 @@ func (c *publicCache) build(ctx context.Context) (*snapshot, error) {
 		}
 	}
 
-	r := newRenderer(page, a.cfg.BaseURL, all)
-	p := r.pageJSON(s.updatedAt)
+	r := statuspage.NewRenderer(page, a.cfg.BaseURL, all)
+	p := r.Page(s.updatedAt)
 	bodies := map[string]any{
 		"summary.json": struct {
-			Page                  pageJSON          `json:"page"`
-			Components            []componentJSON   `json:"components"`
-			Incidents             []incidentJSON    `json:"incidents"`
-			ScheduledMaintenances []maintenanceJSON `json:"scheduled_maintenances"`
-			Status                statusJSON        `json:"status"`
-		}{p, r.components(all), r.incidents(unresolved), r.maintenances(append(append([]incidents.Incident{}, active...), upcoming...)), s.status},
+			Page                  statuspage.Page          `json:"page"`
+			Components            []statuspage.Component   `json:"components"`
+			Incidents             []statuspage.Incident    `json:"incidents"`
+			ScheduledMaintenances []statuspage.Maintenance `json:"scheduled_maintenances"`
+			Status                statuspage.Status        `json:"status"`
+		}{p, r.Components(all), r.Incidents(unresolved), r.Maintenances(append(append([]incidents.Incident{}, active...), upcoming...)), s.status},
 		"status.json": struct {
-			Page   pageJSON   `json:"page"`
-			Status statusJSON `json:"status"`
+			Page   statuspage.Page   `json:"page"`
+			Status statuspage.Status `json:"status"`
 		}{p, s.status},
 		"components.json": struct {
-			Page       pageJSON        `json:"page"`
-			Components []componentJSON `json:"components"`
-		}{p, r.components(all)},
-		"incidents.json":                       incidentsBody{p, r.incidents(recent)},
-		"incidents/unresolved.json":            incidentsBody{p, r.incidents(unresolved)},
-		"scheduled-maintenances.json":          maintenancesBody{p, r.maintenances(recentMaint)},
-		"scheduled-maintenances/upcoming.json": maintenancesBody{p, r.maintenances(upcoming)},
-		"scheduled-maintenances/active.json":   maintenancesBody{p, r.maintenances(active)},
+			Page       statuspage.Page        `json:"page"`
+			Components []statuspage.Component `json:"components"`
+		}{p, r.Components(all)},
+		"incidents.json":                       incidentsBody{p, r.Incidents(recent)},
+		"incidents/unresolved.json":            incidentsBody{p, r.Incidents(unresolved)},
+		"scheduled-maintenances.json":          maintenancesBody{p, r.Maintenances(recentMaint)},
+		"scheduled-maintenances/upcoming.json": maintenancesBody{p, r.Maintenances(upcoming)},
+		"scheduled-maintenances/active.json":   maintenancesBody{p, r.Maintenances(active)},
 	}
 	// The bodies do not depend on one another: they too are made side by
 	// side. Each function sets its own fields of s.
@@ -298,13 +299,13 @@ func mergeNewest(a, b []incidents.Incident, n int) []incidents.Incident {
 }
 
 type incidentsBody struct {
-	Page      pageJSON       `json:"page"`
-	Incidents []incidentJSON `json:"incidents"`
+	Page      statuspage.Page       `json:"page"`
+	Incidents []statuspage.Incident `json:"incidents"`
 }
 
 type maintenancesBody struct {
-	Page                  pageJSON          `json:"page"`
-	ScheduledMaintenances []maintenanceJSON `json:"scheduled_maintenances"`
+	Page                  statuspage.Page          `json:"page"`
+	ScheduledMaintenances []statuspage.Maintenance `json:"scheduled_maintenances"`
 }
 
 func newResource(body []byte) *resource {
