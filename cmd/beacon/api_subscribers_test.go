@@ -15,6 +15,7 @@ import (
 
 	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/statuspage"
+	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/subscribers"
 )
 
@@ -91,7 +92,7 @@ func TestEmailRefusedAlikeEverywhere(t *testing.T) {
 		t.Run(tc.addr, func(t *testing.T) {
 			check := func(where string, res response, wantStatus int, wantMsg string) {
 				t.Helper()
-				var e errorJSON
+				var e web.ErrorBody
 				_ = json.Unmarshal(res.Body, &e)
 				if res.Status != wantStatus || e.Message != wantMsg || e.Field != "email" {
 					t.Errorf("%s: status %d %s, want %d {%q, field email}", where, res.Status, res.Body, wantStatus, wantMsg)
@@ -206,7 +207,7 @@ func TestAPISubscriberSorting(t *testing.T) {
 	} {
 		for _, path := range []string{"/subscribers", "/subscribers/count"} {
 			res := env.api("GET", path+tc.query, nil)
-			var e errorJSON
+			var e web.ErrorBody
 			res.JSON(t, &e)
 			if res.Status != 422 || e.Field != tc.field {
 				t.Errorf("GET %s%s: status %d %+v, want 422 on %s", path, tc.query, res.Status, e, tc.field)
@@ -268,7 +269,7 @@ func TestAPISubscriberV1Endpoints(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				res := env.api("PATCH", tc.path, tc.body)
-				var e errorJSON
+				var e web.ErrorBody
 				res.JSON(t, &e)
 				if res.Status != tc.status || e.Field != tc.field {
 					t.Errorf("status %d %+v, want %d on %q", res.Status, e, tc.status, tc.field)

@@ -19,6 +19,7 @@ import (
 	"github.com/beacon-status/beacon/internal/apikeys"
 	"github.com/beacon-status/beacon/internal/settings"
 	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/notifier/email"
 	"github.com/beacon-status/beacon/notifier/sms"
@@ -38,19 +39,19 @@ type app struct {
 	incidents  *incidents.Service
 	keys       *apikeys.Store
 	accounts   *accounts.Store
-	auditLog   *auditWriter
+	auditLog   *web.Audit
 	settings   *settings.Store
 	// notify holds the notification settings in force (notify_settings.go).
 	notify    atomic.Pointer[notifySettings]
 	public    *publicCache
-	metrics   *metrics
-	limiter   *keyLimiter
+	metrics   *web.Metrics
+	limiter   *web.KeyLimiter
 	templates *templates.Set
 	pageID    string
 	// pageCache is the Cache-Control value of public responses, as bytes
 	// once rather than converted on every request.
 	pageCache   []byte
-	secHeaders  securityHeaders
+	secHeaders  web.SecurityHeaders
 	subscribers *subscribers.Service
 	dispatcher  *notifier.Dispatcher
 	// senders are the configured channels; a channel without settings has
@@ -138,14 +139,14 @@ func (a *app) build(ctx context.Context) error {
 	a.incidents = incidents.NewService(db, a.components, a.outbox, now, a.changed)
 	a.keys = apikeys.NewStore(db, now)
 	a.accounts = accounts.NewStore(db, now, accounts.Config{BcryptCost: cfg.BcryptCost})
-	a.auditLog = &auditWriter{store: a.accounts, log: a.log}
+	a.auditLog = web.NewAudit(a.accounts, a.log, now)
 	a.settings = settings.NewStore(db, now)
 	if err := a.loadNotify(ctx); err != nil {
 		return err
 	}
 	notify := a.notifyNow()
-	a.metrics = newMetrics(db)
-	a.limiter = newKeyLimiter(cfg.APIRate, cfg.APIBurst, now)
+	a.metrics = web.NewMetrics(db)
+	a.limiter = web.NewKeyLimiter(cfg.APIRate, cfg.APIBurst, now)
 	page, err := a.components.EnsurePage(ctx, components.PageInput{
 		Name: &cfg.PageName, URL: &cfg.BaseURL, TimeZone: &cfg.TimeZone, SupportURL: &cfg.SupportURL,
 		LogoURL: &cfg.LogoURL, AccentColor: &cfg.AccentColor,
@@ -155,7 +156,7 @@ func (a *app) build(ctx context.Context) error {
 	}
 	a.pageID = page.ID
 	a.pageCache = []byte(cfg.PageCache)
-	a.secHeaders = newSecurityHeaders(cfg.FrameAncestors)
+	a.secHeaders = web.NewSecurityHeaders(cfg.FrameAncestors)
 	a.webhooks = webhook.Config{AllowPrivate: notify.WebhookAllowPrivate}
 	a.subscribers, err = subscribers.NewService(ctx, db, a.components, a.outbox, now, subscribers.Config{
 		SMSCountries: notify.SMSCountries,
@@ -242,8 +243,8 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var workers sync.WaitGroup
-	a.auditLog.start()
-	workers.Go(func() { a.auditLog.run(workCtx) })
+	a.auditLog.Start()
+	workers.Go(func() { a.auditLog.Run(workCtx) })
 	workers.Go(func() { a.incidents.Run(workCtx, a.log) })
 	workers.Go(func() { a.dispatcher.Run(workCtx) })
 	workers.Go(func() { a.watch(workCtx, time.Second) })
@@ -305,7 +306,7 @@ func (a *app) newFiber() *fiber.App {
 		Immutable:             true,
 		BodyLimit:             a.cfg.BodyLimit,
 		ProxyHeader:           a.cfg.ProxyHeader,
-		ErrorHandler:          a.handleError,
+		ErrorHandler:          web.ErrorHandler(a.log),
 		DisableStartupMessage: true,
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          30 * time.Second,

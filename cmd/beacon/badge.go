@@ -65,5 +65,5 @@ func (a *app) badgeSVG(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.badge.send(c, "image/svg+xml; charset=utf-8", a.pageCache)
+	return s.badge.Send(c, "image/svg+xml; charset=utf-8", a.pageCache)
 }

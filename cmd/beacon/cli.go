@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -269,4 +270,15 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		})
 	}
 	return fmt.Errorf("user: unknown subcommand %q", sub)
+}
+
+// auditCLI records a change made with a command on the server itself.
+func (a *app) auditCLI(ctx context.Context, command, target string) {
+	actor := "command line"
+	if u, err := user.Current(); err == nil {
+		actor += " (" + u.Username + ")"
+	}
+	if err := a.accounts.Record(ctx, accounts.Entry{Actor: actor, Action: "cli: " + command, Target: target, IP: "local"}); err != nil {
+		a.log.Error("audit", "action", command, "err", err)
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/chars"
+	"github.com/beacon-status/beacon/internal/web"
 )
 
 // The staff console's cookies. The session cookie holds the session's
@@ -80,7 +81,7 @@ func (a *app) requireSession(c *fiber.Ctx) error {
 			next = "?next=" + url.QueryEscape(c.OriginalURL())
 		}
 		if c.Get("X-Requested-With") != "" || c.Accepts("text/html", "application/json") == "application/json" {
-			return c.Status(fiber.StatusUnauthorized).JSON(errorJSON{Message: "Your session has ended: sign in again."})
+			return c.Status(fiber.StatusUnauthorized).JSON(web.ErrorBody{Message: "Your session has ended: sign in again."})
 		}
 		return c.Redirect("/console/signin"+next, fiber.StatusSeeOther)
 	}
@@ -88,7 +89,7 @@ func (a *app) requireSession(c *fiber.Ctx) error {
 		return err
 	}
 	c.Locals("session", sess)
-	c.Locals("actor", "user "+sess.User.Email)
+	web.SetActor(c, "user "+sess.User.Email)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Next()
 }
@@ -190,6 +191,21 @@ func (a *app) consolePage(c *fiber.Ctx) components.Page {
 	return p
 }
 
+// consoleError is the console's web.ErrorPage: an error shown as a
+// console page that says what to do next.
+func (a *app) consoleError(c *fiber.Ctx, status int, body web.ErrorBody) error {
+	title := "Something went wrong"
+	switch {
+	case status == fiber.StatusNotFound:
+		title, body.Message = "Not found", "It may have been deleted. Go back to the list and try again."
+	case status < 500:
+		title = "That did not work"
+	default:
+		body.Message = "The server could not do this. Try again; if it keeps failing, the server's log says why."
+	}
+	return a.consoleMessage(c, status, title, body.Message)
+}
+
 // consoleMessage renders a page that only says something.
 func (a *app) consoleMessage(c *fiber.Ctx, status int, title, msg string) error {
 	return a.renderConsole(c, status, "message", consoleView{Title: title, Error: msg})
@@ -248,11 +264,11 @@ func always(name string) func(string) string {
 // field and a message to show beside the form; anything else is not for
 // the form to show.
 func (a *app) fieldError(err error) (field, msg string, ok bool) {
-	var req *requestError
-	if errors.As(err, &req) && req.status < 500 {
-		return req.field, req.Error(), true
+	var req *web.Error
+	if errors.As(err, &req) && req.Status() < 500 {
+		return req.Field(), req.Error(), true
 	}
-	status, body := a.classify(err)
+	status, body := web.Classify(err)
 	if status == fiber.StatusUnprocessableEntity || status == fiber.StatusConflict {
 		return body.Field, body.Message, true
 	}

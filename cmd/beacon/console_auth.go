@@ -51,7 +51,7 @@ func (a *app) postSignIn(c *fiber.Ctx) error {
 	}
 	a.setCookie(c, sessionCookie, token, a.accounts.Config().MaxAge)
 	a.clearCookie(c, csrfCookie)
-	a.audit(c, "user "+sess.User.Email, "session.sign_in", sess.User.ID)
+	a.auditLog.Record(c, "user "+sess.User.Email, "session.sign_in", sess.User.ID)
 	return c.Redirect(form.Next, fiber.StatusSeeOther)
 }
 
@@ -114,6 +114,6 @@ func (a *app) postPassword(c *fiber.Ctx) error {
 	if err != nil {
 		return a.formError(c, "password", view, err)
 	}
-	a.audit(c, "user "+u.Email, "user.set_password", u.ID)
+	a.auditLog.Record(c, "user "+u.Email, "user.set_password", u.ID)
 	return a.seeOther(c, "/console/signin?next=/console", "Your password is set. Sign in with it now.")
 }

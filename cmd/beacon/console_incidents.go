@@ -13,6 +13,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
 )
@@ -124,7 +125,7 @@ func parseLocal(field, v string, loc *time.Location) (*time.Time, error) {
 	t, err := time.ParseInLocation(localTime, v, loc)
 	if err != nil {
 		if t, err = time.ParseInLocation(localTime+":05", v, loc); err != nil {
-			return nil, unprocessable(field, "must be a date and time such as 2026-05-01T14:30")
+			return nil, web.Unprocessable(field, "must be a date and time such as 2026-05-01T14:30")
 		}
 	}
 	return &t, nil
@@ -228,10 +229,10 @@ func (a *app) postNewIncident(c *fiber.Ctx) error {
 	view := consoleView{Title: "New incident", Section: "incidents", Data: f}
 
 	if !slices.Contains(incidentStatuses, status) {
-		return a.formError(c, "incident_new", view, unprocessable("status", "choose a status"))
+		return a.formError(c, "incident_new", view, web.Unprocessable("status", "choose a status"))
 	}
 	if impact != "" && !slices.Contains(impacts, impact) {
-		return a.formError(c, "incident_new", view, unprocessable("impact_override", "choose an impact"))
+		return a.formError(c, "incident_new", view, web.Unprocessable("impact_override", "choose an impact"))
 	}
 	if f.TemplateID != "" {
 		if _, err := a.incidents.Template(ctx, f.TemplateID); errors.Is(err, incidents.ErrNotFound) {
@@ -239,7 +240,7 @@ func (a *app) postNewIncident(c *fiber.Ctx) error {
 			// as corrected is not refused for the same reason.
 			f.TemplateID = ""
 			view.Data = f
-			return a.refuse(unprocessable("template_id", "names no template (it may have been deleted)"), view, nil,
+			return a.refuse(web.Unprocessable("template_id", "names no template (it may have been deleted)"), view, nil,
 				"The incident was not posted: ", func(v consoleView) error {
 					return a.renderConsole(c, fiber.StatusUnprocessableEntity, "incident_new", v)
 				})
@@ -255,7 +256,7 @@ func (a *app) postNewIncident(c *fiber.Ctx) error {
 			return a.formError(c, "incident_new", view, err)
 		}
 		if at == nil {
-			return a.formError(c, "incident_new", view, unprocessable("backfill_date", "is needed for a past incident"))
+			return a.formError(c, "incident_new", view, web.Unprocessable("backfill_date", "is needed for a past incident"))
 		}
 		n = incidents.NewIncident{Name: f.Name, Body: f.Body, ImpactOverride: impact, Backfilled: true, BackfillDate: at,
 			ComponentIDs: keys(set)}
@@ -264,7 +265,7 @@ func (a *app) postNewIncident(c *fiber.Ctx) error {
 	if err != nil {
 		return a.formError(c, "incident_new", view, err)
 	}
-	c.Locals("audit_target", in.ID)
+	web.SetAuditTarget(c, in.ID)
 	return a.seeOther(c, "/console/incidents/"+in.ID, "Incident posted."+notifyNote(f.Notify && !f.Backfill))
 }
 
@@ -323,14 +324,14 @@ func (a *app) postNewMaintenance(c *fiber.Ctx) error {
 	loc := a.pageLocation(c)
 	from, err := parseLocal("scheduled_for", f.ScheduledFor, loc)
 	if err == nil && from == nil {
-		err = unprocessable("scheduled_for", "is needed")
+		err = web.Unprocessable("scheduled_for", "is needed")
 	}
 	if err != nil {
 		return a.formError(c, "maintenance_new", view, err)
 	}
 	until, err := parseLocal("scheduled_until", f.ScheduledUntil, loc)
 	if err == nil && until == nil {
-		err = unprocessable("scheduled_until", "is needed")
+		err = web.Unprocessable("scheduled_until", "is needed")
 	}
 	if err != nil {
 		return a.formError(c, "maintenance_new", view, err)
@@ -340,7 +341,7 @@ func (a *app) postNewMaintenance(c *fiber.Ctx) error {
 	if err != nil {
 		return a.formError(c, "maintenance_new", view, err)
 	}
-	c.Locals("audit_target", in.ID)
+	web.SetAuditTarget(c, in.ID)
 	return a.seeOther(c, "/console/incidents/"+in.ID, "Maintenance scheduled."+notifyNote(f.Notify))
 }
 
@@ -590,7 +591,7 @@ func (a *app) postIncidentUpdate(c *fiber.Ctx) error {
 		return a.refuse(err, consoleView{Data: s}, prefixed("update_"), "The update was not posted: ", a.incidentRefused(c))
 	}
 	if !status.Valid() {
-		return fail(unprocessable("status", "choose a status"))
+		return fail(web.Unprocessable("status", "choose a status"))
 	}
 	ch := incidents.Change{Status: &status, Body: &body, Components: set, DeliverNotifications: &notify}
 	if _, err := a.incidents.Update(ctx, in.ID, ch); err != nil {
@@ -629,7 +630,7 @@ func (a *app) postEditUpdate(c *fiber.Ctx) error {
 	if _, err := a.incidents.EditUpdate(c.UserContext(), c.Params("id"), c.Params("update_id"), incidents.UpdateEdit{Body: &body}); err != nil {
 		return a.refuse(err, consoleView{}, prefixed("edit_"), "The update was not changed: ", a.incidentRefused(c))
 	}
-	c.Locals("audit_target", c.Params("update_id"))
+	web.SetAuditTarget(c, c.Params("update_id"))
 	return a.seeOther(c, "/console/incidents/"+c.Params("id"), "Update text changed. No one was notified again.")
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"errors"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/settings"
+	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
 )
@@ -155,7 +157,7 @@ func (a *app) postNewComponent(c *fiber.Ctx) error {
 			return a.componentsScreen(c, fiber.StatusUnprocessableEntity, v)
 		})
 	}
-	c.Locals("audit_target", comp.ID)
+	web.SetAuditTarget(c, comp.ID)
 	return a.seeOther(c, "/console/components", comp.Name+" added.")
 }
 
@@ -317,7 +319,7 @@ func (a *app) postTemplate(c *fiber.Ctx) error {
 			return a.templatesScreen(c, fiber.StatusUnprocessableEntity, &f, v)
 		})
 	}
-	c.Locals("audit_target", saved.ID)
+	web.SetAuditTarget(c, saved.ID)
 	return a.seeOther(c, "/console/templates", "Template “"+saved.Name+"” saved.")
 }
 
@@ -360,7 +362,7 @@ func (a *app) subscribersScreen(c *fiber.Ctx, status int, view consoleView) erro
 	ctx := c.UserContext()
 	f, err := subscriberFilter(c, "")
 	if err == nil {
-		f.Offset, f.Limit, err = paging(c, subscribersPerPage)
+		f.Offset, f.Limit, err = web.Paging(c, subscribersPerPage)
 	}
 	if err != nil {
 		return a.consoleMessage(c, fiber.StatusBadRequest, "Unknown filter", "Choose a type and a state from the lists.")
@@ -396,7 +398,7 @@ func (a *app) subscribersScreen(c *fiber.Ctx, status int, view consoleView) erro
 	}
 	s.Pages = max(1, (s.Total+f.Limit-1)/f.Limit)
 	link := func(page int) string {
-		return "/console/subscribers?q=" + urlQuery(s.Query) + "&type=" + urlQuery(s.Mode) + "&state=" + urlQuery(s.State) + "&page=" + strconv.Itoa(page)
+		return "/console/subscribers?q=" + url.QueryEscape(s.Query) + "&type=" + url.QueryEscape(s.Mode) + "&state=" + url.QueryEscape(s.State) + "&page=" + strconv.Itoa(page)
 	}
 	if s.Page > 1 {
 		s.PrevURL = link(s.Page - 1)
@@ -511,7 +513,7 @@ func (a *app) postNewKey(c *fiber.Ctx) error {
 			return a.keysScreen(c, fiber.StatusUnprocessableEntity, keysScreen{Name: name}, v)
 		})
 	}
-	c.Locals("audit_target", k.ID)
+	web.SetAuditTarget(c, k.ID)
 	// The secret is shown on this response only, never stored or redirected.
 	return a.keysScreen(c, fiber.StatusCreated, keysScreen{Created: secret}, consoleView{Flash: "Key “" + k.Name + "” created."})
 }
@@ -564,7 +566,7 @@ func (a *app) postNewUser(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Locals("audit_target", u.ID)
+	web.SetAuditTarget(c, u.ID)
 	return a.usersScreen(c, fiber.StatusCreated, usersScreen{Link: a.passwordURL(token)},
 		consoleView{Flash: u.Email + " added. Send them this one-time link to set a password; it works for 72 hours."})
 }
@@ -688,7 +690,7 @@ func (a *app) postNotifySettings(c *fiber.Ctx) error {
 		f.SMSCountries = c.FormValue("sms_countries")
 		countries, err := parseCountries(f.SMSCountries)
 		if err != nil {
-			return a.notifySettingsError(c, f, unprocessable("sms_countries", "%s", err.Error()))
+			return a.notifySettingsError(c, f, web.Unprocessable("sms_countries", "%s", err.Error()))
 		}
 		saved = settings.Notifications{EmailFromName: &f.EmailFromName, SMSAllUpdates: &f.SMSAllUpdates,
 			SMSCountries: &countries, WebhookAllowPrivate: &f.WebhookAllowPrivate}
@@ -741,7 +743,7 @@ func (a *app) postEmbedSettings(c *fiber.Ctx) error {
 			return a.settingsScreen(c, fiber.StatusUnprocessableEntity, page, v)
 		})
 	}
-	c.Locals("audit_target", a.pageID)
+	web.SetAuditTarget(c, a.pageID)
 	return a.seeOther(c, "/console/settings", "Status embed saved. Sites that include the script show the new look on their next page view.")
 }
 

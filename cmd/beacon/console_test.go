@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -930,38 +929,6 @@ func TestConsoleNotificationSettingsApply(t *testing.T) {
 	admin.mustPost(http.StatusSeeOther, "/console/settings/notifications", url.Values{"action": {"reset"}})
 	if got := n.app.notifyNow(); got.EmailFrom != ntFrom || got.Saved != (settings.Notifications{}) {
 		t.Errorf("after reset: %+v", got)
-	}
-}
-
-// TestAuditWriterHandsOver: while the server runs, entries are handed to
-// the writer and all written, in batches, by the time it stops.
-func TestAuditWriterHandsOver(t *testing.T) {
-	e := newTestEnv(t)
-	w := e.app.auditLog
-	w.start()
-	// Once started, entries wait for the writer instead of being written
-	// by the request.
-	w.record(context.Background(), accounts.Entry{At: e.clock.Now(), Actor: "test", Action: "x", Target: "first"})
-	if log, err := e.app.accounts.Audit(context.Background(), 0, 10); err != nil || len(log) != 0 {
-		t.Fatalf("before the writer ran the audit log has %d entries (%v), want 0", len(log), err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { w.run(ctx); close(done) }()
-	var wg sync.WaitGroup
-	for i := range 8 {
-		wg.Go(func() {
-			for j := range 50 {
-				w.record(context.Background(), accounts.Entry{At: e.clock.Now(), Actor: "test", Action: "x", Target: fmt.Sprint(i, "-", j)})
-			}
-		})
-	}
-	wg.Wait()
-	stop()
-	<-done
-	log, err := e.app.accounts.Audit(context.Background(), 0, 1000)
-	if err != nil || len(log) != 401 {
-		t.Fatalf("audit log has %d entries (%v), want 401", len(log), err)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/beacon-status/beacon/internal/settings"
+	"github.com/beacon-status/beacon/internal/web"
 )
 
 // embedFields are the StatusEmbedConfig object's fields in Statuspage's
@@ -133,7 +134,7 @@ func TestEmbedConfigRefused(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			env := newTestEnv(t)
 			res := env.api("PATCH", "/status_embed_config", tc.body)
-			var e errorJSON
+			var e web.ErrorBody
 			res.JSON(t, &e)
 			if res.Status != 422 || e.Field != tc.field {
 				t.Errorf("status %d field %q, want 422 field %q; body %s", res.Status, e.Field, tc.field, res.Body)

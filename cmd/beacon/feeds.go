@@ -11,6 +11,7 @@ import (
 
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/chars"
+	"github.com/beacon-status/beacon/internal/web"
 )
 
 // feeds renders the history as Atom and RSS: one entry per incident or
@@ -21,7 +22,7 @@ import (
 // is inside CDATA (RSS's content:encoded), which made the whole feed
 // unreadable to a strict parser. A "]]>" in CDATA is split by encoding/xml
 // itself.
-func (v *pageRender) feeds(list []incidents.Incident) (atom, rss *resource, err error) {
+func (v *pageRender) feeds(list []incidents.Incident) (atom, rss *web.Resource, err error) {
 	base := v.a.cfg.BaseURL
 	page := chars.CleanLine(v.s.page.Name)
 	f := &feeds.Feed{
@@ -55,7 +56,7 @@ func (v *pageRender) feeds(list []incidents.Incident) (atom, rss *resource, err 
 	if err != nil {
 		return nil, nil, fmt.Errorf("render rss feed: %w", err)
 	}
-	return newResource([]byte(a)), newResource([]byte(r)), nil
+	return web.NewResource([]byte(a)), web.NewResource([]byte(r)), nil
 }
 
 func (a *app) atomFeed(c *fiber.Ctx) error {
@@ -63,7 +64,7 @@ func (a *app) atomFeed(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.atom.send(c, "application/atom+xml; charset=utf-8", a.pageCache)
+	return s.atom.Send(c, "application/atom+xml; charset=utf-8", a.pageCache)
 }
 
 func (a *app) rssFeed(c *fiber.Ctx) error {
@@ -71,5 +72,5 @@ func (a *app) rssFeed(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.rss.send(c, "application/rss+xml; charset=utf-8", a.pageCache)
+	return s.rss.Send(c, "application/rss+xml; charset=utf-8", a.pageCache)
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/beacon-status/beacon/internal/statuspage"
+	"github.com/beacon-status/beacon/internal/web"
 )
 
 // TestFollowIncidentEndToEnd follows an incident from its public page: the
@@ -194,7 +195,7 @@ func TestIncidentSubscribersAPI(t *testing.T) {
 				t.Fatalf("status %d, want %d; body %s", res.Status, tt.want, res.Body)
 			}
 			if tt.wantField != "" {
-				var body errorJSON
+				var body web.ErrorBody
 				res.JSON(t, &body)
 				if body.Field != tt.wantField {
 					t.Errorf("field %q, want %q (%s)", body.Field, tt.wantField, res.Body)

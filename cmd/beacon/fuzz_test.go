@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/beacon-status/beacon/internal/web"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -70,12 +71,11 @@ func viewBody(view map[string]string) []byte {
 // decodeApp is a Fiber app with Beacon's error handler and one route per
 // request type, each answering the view of what decodeBody read.
 func decodeApp() *fiber.App {
-	a := &app{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	app := fiber.New(fiber.Config{ErrorHandler: a.handleError})
+	app := fiber.New(fiber.Config{ErrorHandler: web.ErrorHandler(slog.New(slog.NewTextHandler(io.Discard, nil)))})
 	route := func(path, resource string, fresh func() any) {
 		app.Post(path, func(c *fiber.Ctx) error {
 			dst := fresh()
-			if err := decodeBody(c, resource, dst); err != nil {
+			if err := web.DecodeBody(c, resource, dst); err != nil {
 				return err
 			}
 			return c.JSON(optView(dst))
@@ -142,7 +142,7 @@ func FuzzDecodeBody(f *testing.F) {
 		switch status {
 		case http.StatusOK:
 		case http.StatusBadRequest, http.StatusUnprocessableEntity:
-			var e errorJSON
+			var e web.ErrorBody
 			if err := json.Unmarshal(out, &e); err != nil || e.Message == "" {
 				t.Fatalf("body %q: status %d with %q, want a JSON error with a message", body, status, out)
 			}

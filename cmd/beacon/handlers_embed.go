@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/beacon-status/beacon/internal/settings"
+	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/public"
 )
 
@@ -23,11 +24,11 @@ type embedConfigJSON struct {
 // embedConfigRequest is a change to the config; null or "" returns a
 // field to its default.
 type embedConfigRequest struct {
-	Position                   opt[string] `json:"position"`
-	IncidentBackgroundColor    opt[string] `json:"incident_background_color"`
-	IncidentTextColor          opt[string] `json:"incident_text_color"`
-	MaintenanceBackgroundColor opt[string] `json:"maintenance_background_color"`
-	MaintenanceTextColor       opt[string] `json:"maintenance_text_color"`
+	Position                   web.Opt[string] `json:"position"`
+	IncidentBackgroundColor    web.Opt[string] `json:"incident_background_color"`
+	IncidentTextColor          web.Opt[string] `json:"incident_text_color"`
+	MaintenanceBackgroundColor web.Opt[string] `json:"maintenance_background_color"`
+	MaintenanceTextColor       web.Opt[string] `json:"maintenance_text_color"`
 }
 
 func (a *app) getEmbedConfig(c *fiber.Ctx) error {
@@ -42,18 +43,18 @@ func (a *app) getEmbedConfig(c *fiber.Ctx) error {
 // fields given change, the others stay.
 func (a *app) updateEmbedConfig(c *fiber.Ctx) error {
 	var req embedConfigRequest
-	if err := decodeBody(c, "status_embed_config", &req); err != nil {
+	if err := web.DecodeBody(c, "status_embed_config", &req); err != nil {
 		return err
 	}
 	e, err := a.saveEmbed(c.UserContext(), settings.EmbedInput{
-		Position: clearable(req.Position), IncidentBackgroundColor: clearable(req.IncidentBackgroundColor),
-		IncidentTextColor: clearable(req.IncidentTextColor), MaintenanceBackgroundColor: clearable(req.MaintenanceBackgroundColor),
-		MaintenanceTextColor: clearable(req.MaintenanceTextColor),
+		Position: web.Clearable(req.Position), IncidentBackgroundColor: web.Clearable(req.IncidentBackgroundColor),
+		IncidentTextColor: web.Clearable(req.IncidentTextColor), MaintenanceBackgroundColor: web.Clearable(req.MaintenanceBackgroundColor),
+		MaintenanceTextColor: web.Clearable(req.MaintenanceTextColor),
 	})
 	if err != nil {
 		return err
 	}
-	c.Locals("audit_target", a.pageID)
+	web.SetAuditTarget(c, a.pageID)
 	return c.JSON(embedConfigJSON{PageID: a.pageID, Embed: e})
 }
 
@@ -85,7 +86,7 @@ func (a *app) embedScript(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.lazy("embed/script.js", func() (*resource, error) {
+	r, err := s.lazy("embed/script.js", func() (*web.Resource, error) {
 		e, err := a.settings.Embed(ctx)
 		if err != nil {
 			return nil, err
@@ -94,18 +95,18 @@ func (a *app) embedScript(c *fiber.Ctx) error {
 		if err != nil {
 			return nil, err
 		}
-		return newResource(body), nil
+		return web.NewResource(body), nil
 	})
 	if err != nil {
 		return err
 	}
 	h := &c.Response().Header
-	h.SetCanonical(hdrACAO, valStar)
+	web.AllowAnyOrigin(c)
 	h.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	// Hosts that isolate themselves (Cross-Origin-Embedder-Policy) load
 	// only scripts that say they may be embedded anywhere.
 	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
-	return r.send(c, embedScriptType, a.pageCache)
+	return r.Send(c, embedScriptType, a.pageCache)
 }
 
 // embedConfigMark is the placeholder at the end of the script that the

@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/beacon-status/beacon/internal/statuspage"
+	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
 )
@@ -16,10 +17,10 @@ import (
 // incidentSubscriberRequest is Statuspage's body: email, or phone_number
 // with phone_country. There is no webhook follower.
 type incidentSubscriberRequest struct {
-	Email                        opt[string] `json:"email"`
-	PhoneNumber                  opt[string] `json:"phone_number"`
-	PhoneCountry                 opt[string] `json:"phone_country"`
-	SkipConfirmationNotification opt[bool]   `json:"skip_confirmation_notification"`
+	Email                        web.Opt[string] `json:"email"`
+	PhoneNumber                  web.Opt[string] `json:"phone_number"`
+	PhoneCountry                 web.Opt[string] `json:"phone_country"`
+	SkipConfirmationNotification web.Opt[bool]   `json:"skip_confirmation_notification"`
 }
 
 func (a *app) createIncidentSubscriber(c *fiber.Ctx) error {
@@ -28,7 +29,7 @@ func (a *app) createIncidentSubscriber(c *fiber.Ctx) error {
 		return err
 	}
 	var req incidentSubscriberRequest
-	if err := decodeBody(c, "subscriber", &req); err != nil {
+	if err := web.DecodeBody(c, "subscriber", &req); err != nil {
 		return err
 	}
 	fr := subscribers.FollowRequest{IncidentID: in.ID, PhoneCountry: req.PhoneCountry.V, SkipConfirmation: req.SkipConfirmationNotification.V}
@@ -38,7 +39,7 @@ func (a *app) createIncidentSubscriber(c *fiber.Ctx) error {
 	case req.PhoneNumber.V != "":
 		fr.Mode, fr.Address = notifier.SMS, req.PhoneNumber.V
 	default:
-		return unprocessable("email", "or phone_number is required")
+		return web.Unprocessable("email", "or phone_number is required")
 	}
 	res, err := a.subscribers.FollowIncident(c.UserContext(), fr)
 	if err != nil {
@@ -53,7 +54,7 @@ func (a *app) listIncidentSubscribers(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	offset, limit, err := paging(c, 100)
+	offset, limit, err := web.Paging(c, 100)
 	if err != nil {
 		return err
 	}

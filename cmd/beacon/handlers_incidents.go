@@ -9,34 +9,35 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/web"
 )
 
 // incidentRequest is the body of POST and PATCH on incidents, with
 // Statuspage's field names.
 type incidentRequest struct {
-	Name                    opt[string]            `json:"name"`
-	Status                  opt[string]            `json:"status"`
-	ImpactOverride          opt[string]            `json:"impact_override"`
-	Body                    opt[string]            `json:"body"`
-	ComponentIDs            opt[[]string]          `json:"component_ids"`
-	Components              opt[map[string]string] `json:"components"`
-	DeliverNotifications    opt[bool]              `json:"deliver_notifications"`
-	ScheduledFor            opt[flexTime]          `json:"scheduled_for"`
-	ScheduledUntil          opt[flexTime]          `json:"scheduled_until"`
-	ScheduledRemindPrior    opt[bool]              `json:"scheduled_remind_prior"`
-	ScheduledAutoInProgress opt[bool]              `json:"scheduled_auto_in_progress"`
-	ScheduledAutoCompleted  opt[bool]              `json:"scheduled_auto_completed"`
+	Name                    web.Opt[string]            `json:"name"`
+	Status                  web.Opt[string]            `json:"status"`
+	ImpactOverride          web.Opt[string]            `json:"impact_override"`
+	Body                    web.Opt[string]            `json:"body"`
+	ComponentIDs            web.Opt[[]string]          `json:"component_ids"`
+	Components              web.Opt[map[string]string] `json:"components"`
+	DeliverNotifications    web.Opt[bool]              `json:"deliver_notifications"`
+	ScheduledFor            web.Opt[web.FlexTime]      `json:"scheduled_for"`
+	ScheduledUntil          web.Opt[web.FlexTime]      `json:"scheduled_until"`
+	ScheduledRemindPrior    web.Opt[bool]              `json:"scheduled_remind_prior"`
+	ScheduledAutoInProgress web.Opt[bool]              `json:"scheduled_auto_in_progress"`
+	ScheduledAutoCompleted  web.Opt[bool]              `json:"scheduled_auto_completed"`
 	// ScheduledAutoTransition sets both automatic edges at once.
-	ScheduledAutoTransition          opt[bool]     `json:"scheduled_auto_transition"`
-	AutoTransitionToMaintenanceState opt[bool]     `json:"auto_transition_to_maintenance_state"`
-	AutoTransitionToOperationalState opt[bool]     `json:"auto_transition_to_operational_state"`
-	NotifyAtStart                    opt[bool]     `json:"auto_transition_deliver_notifications_at_start"`
-	NotifyAtEnd                      opt[bool]     `json:"auto_transition_deliver_notifications_at_end"`
-	Backfilled                       opt[bool]     `json:"backfilled"`
-	BackfillDate                     opt[flexTime] `json:"backfill_date"`
+	ScheduledAutoTransition          web.Opt[bool]         `json:"scheduled_auto_transition"`
+	AutoTransitionToMaintenanceState web.Opt[bool]         `json:"auto_transition_to_maintenance_state"`
+	AutoTransitionToOperationalState web.Opt[bool]         `json:"auto_transition_to_operational_state"`
+	NotifyAtStart                    web.Opt[bool]         `json:"auto_transition_deliver_notifications_at_start"`
+	NotifyAtEnd                      web.Opt[bool]         `json:"auto_transition_deliver_notifications_at_end"`
+	Backfilled                       web.Opt[bool]         `json:"backfilled"`
+	BackfillDate                     web.Opt[web.FlexTime] `json:"backfill_date"`
 	// Metadata is kept as given; the incidents package checks that it is
 	// a JSON object.
-	Metadata opt[json.RawMessage] `json:"metadata"`
+	Metadata web.Opt[json.RawMessage] `json:"metadata"`
 }
 
 // metadata is the request's metadata for the incidents package: nil when
@@ -53,12 +54,12 @@ func (req incidentRequest) metadata() json.RawMessage {
 
 func (req incidentRequest) automation() incidents.AutomationInput {
 	a := incidents.AutomationInput{
-		RemindPrior: req.ScheduledRemindPrior.ptr(), AutoInProgress: req.ScheduledAutoInProgress.ptr(),
-		AutoCompleted: req.ScheduledAutoCompleted.ptr(), ToMaintenanceState: req.AutoTransitionToMaintenanceState.ptr(),
-		ToOperationalState: req.AutoTransitionToOperationalState.ptr(), NotifyAtStart: req.NotifyAtStart.ptr(),
-		NotifyAtEnd: req.NotifyAtEnd.ptr(),
+		RemindPrior: req.ScheduledRemindPrior.Ptr(), AutoInProgress: req.ScheduledAutoInProgress.Ptr(),
+		AutoCompleted: req.ScheduledAutoCompleted.Ptr(), ToMaintenanceState: req.AutoTransitionToMaintenanceState.Ptr(),
+		ToOperationalState: req.AutoTransitionToOperationalState.Ptr(), NotifyAtStart: req.NotifyAtStart.Ptr(),
+		NotifyAtEnd: req.NotifyAtEnd.Ptr(),
 	}
-	if both := req.ScheduledAutoTransition.ptr(); both != nil {
+	if both := req.ScheduledAutoTransition.Ptr(); both != nil {
 		if a.AutoInProgress == nil {
 			a.AutoInProgress = both
 		}
@@ -80,8 +81,8 @@ func (req incidentRequest) statuses() map[string]components.Status {
 	return m
 }
 
-func timeOf(o opt[flexTime]) *time.Time {
-	if p := o.ptr(); p != nil {
+func timeOf(o web.Opt[web.FlexTime]) *time.Time {
+	if p := o.Ptr(); p != nil {
 		return &p.Time
 	}
 	return nil
@@ -89,13 +90,13 @@ func timeOf(o opt[flexTime]) *time.Time {
 
 func (a *app) createIncident(c *fiber.Ctx) error {
 	var req incidentRequest
-	if err := decodeBody(c, "incident", &req); err != nil {
+	if err := web.DecodeBody(c, "incident", &req); err != nil {
 		return err
 	}
 	n := incidents.NewIncident{
 		Name: req.Name.V, Status: incidents.Status(req.Status.V), Body: req.Body.V,
 		ImpactOverride: components.Impact(req.ImpactOverride.V), ComponentIDs: req.ComponentIDs.V,
-		Components: req.statuses(), DeliverNotifications: req.DeliverNotifications.ptr(),
+		Components: req.statuses(), DeliverNotifications: req.DeliverNotifications.Ptr(),
 		ScheduledFor: timeOf(req.ScheduledFor), ScheduledUntil: timeOf(req.ScheduledUntil),
 		Automation: req.automation(), Backfilled: req.Backfilled.V, BackfillDate: timeOf(req.BackfillDate),
 		Metadata: req.metadata(),
@@ -109,16 +110,16 @@ func (a *app) createIncident(c *fiber.Ctx) error {
 
 func (a *app) updateIncident(c *fiber.Ctx) error {
 	var req incidentRequest
-	if err := decodeBody(c, "incident", &req); err != nil {
+	if err := web.DecodeBody(c, "incident", &req); err != nil {
 		return err
 	}
 	ch := incidents.Change{
-		Name: req.Name.ptr(), Body: req.Body.ptr(), Components: req.statuses(),
-		DeliverNotifications: req.DeliverNotifications.ptr(),
+		Name: req.Name.Ptr(), Body: req.Body.Ptr(), Components: req.statuses(),
+		DeliverNotifications: req.DeliverNotifications.Ptr(),
 		ScheduledFor:         timeOf(req.ScheduledFor), ScheduledUntil: timeOf(req.ScheduledUntil),
 		Automation: req.automation(), Metadata: req.metadata(),
 	}
-	if st := req.Status.ptr(); st != nil {
+	if st := req.Status.Ptr(); st != nil {
 		s := incidents.Status(*st)
 		ch.Status = &s
 	}
@@ -168,7 +169,7 @@ func (a *app) deleteIncident(c *fiber.Ctx) error {
 // searching names.
 func (a *app) listIncidents(c *fiber.Ctx) error {
 	if len(c.Query("q")) > 200 {
-		return unprocessable("q", "is too long (maximum is 200 characters)")
+		return web.Unprocessable("q", "is too long (maximum is 200 characters)")
 	}
 	return a.sendIncidentList(c, incidents.Filter{Query: c.Query("q")})
 }
@@ -189,7 +190,7 @@ func (a *app) listIncidentsIn(f incidents.Filter) fiber.Handler {
 }
 
 func (a *app) sendIncidentList(c *fiber.Ctx, f incidents.Filter) error {
-	offset, limit, err := paging(c, 100)
+	offset, limit, err := web.Paging(c, 100)
 	if err != nil {
 		return err
 	}
@@ -211,17 +212,17 @@ func (a *app) sendIncidentList(c *fiber.Ctx, f incidents.Filter) error {
 }
 
 type updateEditRequest struct {
-	Body      opt[string]   `json:"body"`
-	DisplayAt opt[flexTime] `json:"display_at"`
+	Body      web.Opt[string]       `json:"body"`
+	DisplayAt web.Opt[web.FlexTime] `json:"display_at"`
 }
 
 func (a *app) editIncidentUpdate(c *fiber.Ctx) error {
 	var req updateEditRequest
-	if err := decodeBody(c, "incident_update", &req); err != nil {
+	if err := web.DecodeBody(c, "incident_update", &req); err != nil {
 		return err
 	}
 	u, err := a.incidents.EditUpdate(c.UserContext(), c.Params("id"), c.Params("update_id"),
-		incidents.UpdateEdit{Body: req.Body.ptr(), DisplayAt: timeOf(req.DisplayAt)})
+		incidents.UpdateEdit{Body: req.Body.Ptr(), DisplayAt: timeOf(req.DisplayAt)})
 	if err != nil {
 		return err
 	}
@@ -233,13 +234,13 @@ func (a *app) editIncidentUpdate(c *fiber.Ctx) error {
 }
 
 type postmortemRequest struct {
-	BodyDraft opt[string] `json:"body_draft"`
+	BodyDraft web.Opt[string] `json:"body_draft"`
 	// Body is what Beacon took before it kept drafts apart; still
 	// accepted as the draft.
-	Body              opt[string] `json:"body"`
-	NotifySubscribers opt[bool]   `json:"notify_subscribers"`
-	NotifyTwitter     opt[bool]   `json:"notify_twitter"`
-	CustomTweet       opt[string] `json:"custom_tweet"`
+	Body              web.Opt[string] `json:"body"`
+	NotifySubscribers web.Opt[bool]   `json:"notify_subscribers"`
+	NotifyTwitter     web.Opt[bool]   `json:"notify_twitter"`
+	CustomTweet       web.Opt[string] `json:"custom_tweet"`
 }
 
 func (a *app) sendPostmortem(c *fiber.Ctx, p incidents.PostmortemInfo) error {
@@ -260,7 +261,7 @@ func (a *app) getPostmortem(c *fiber.Ctx) error {
 
 func (a *app) setPostmortem(c *fiber.Ctx) error {
 	var req postmortemRequest
-	if err := decodeBody(c, "postmortem", &req); err != nil {
+	if err := web.DecodeBody(c, "postmortem", &req); err != nil {
 		return err
 	}
 	body := req.BodyDraft.V
@@ -276,7 +277,7 @@ func (a *app) setPostmortem(c *fiber.Ctx) error {
 
 func (a *app) publishPostmortem(c *fiber.Ctx) error {
 	var req postmortemRequest
-	if err := decodeBody(c, "postmortem", &req); err != nil {
+	if err := web.DecodeBody(c, "postmortem", &req); err != nil {
 		return err
 	}
 	in, err := a.incidents.PublishPostmortem(c.UserContext(), c.Params("id"), incidents.Publication{

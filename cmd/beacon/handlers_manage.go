@@ -10,6 +10,7 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/statuspage"
+	"github.com/beacon-status/beacon/internal/web"
 )
 
 // renderer returns a renderer for the current page and components.
@@ -32,12 +33,12 @@ func (a *app) renderer(c *fiber.Ctx) (*statuspage.Renderer, error) {
 // --- page ---
 
 type pageRequest struct {
-	Name        opt[string] `json:"name"`
-	URL         opt[string] `json:"url"`
-	TimeZone    opt[string] `json:"time_zone"`
-	SupportURL  opt[string] `json:"support_url"`
-	LogoURL     opt[string] `json:"logo_url"`
-	AccentColor opt[string] `json:"accent_color"`
+	Name        web.Opt[string] `json:"name"`
+	URL         web.Opt[string] `json:"url"`
+	TimeZone    web.Opt[string] `json:"time_zone"`
+	SupportURL  web.Opt[string] `json:"support_url"`
+	LogoURL     web.Opt[string] `json:"logo_url"`
+	AccentColor web.Opt[string] `json:"accent_color"`
 }
 
 func (a *app) listPages(c *fiber.Ctx) error {
@@ -59,12 +60,12 @@ func (a *app) getPage(c *fiber.Ctx) error {
 
 func (a *app) updatePage(c *fiber.Ctx) error {
 	var req pageRequest
-	if err := decodeBody(c, "page", &req); err != nil {
+	if err := web.DecodeBody(c, "page", &req); err != nil {
 		return err
 	}
 	page, err := a.savePage(c.UserContext(), components.PageInput{
-		Name: req.Name.ptr(), URL: req.URL.ptr(), TimeZone: req.TimeZone.ptr(), SupportURL: clearable(req.SupportURL),
-		LogoURL: clearable(req.LogoURL), AccentColor: clearable(req.AccentColor),
+		Name: req.Name.Ptr(), URL: req.URL.Ptr(), TimeZone: req.TimeZone.Ptr(), SupportURL: web.Clearable(req.SupportURL),
+		LogoURL: web.Clearable(req.LogoURL), AccentColor: web.Clearable(req.AccentColor),
 	})
 	if err != nil {
 		return err
@@ -75,23 +76,23 @@ func (a *app) updatePage(c *fiber.Ctx) error {
 // --- components ---
 
 type componentRequest struct {
-	Name               opt[string] `json:"name"`
-	Description        opt[string] `json:"description"`
-	Status             opt[string] `json:"status"`
-	GroupID            opt[string] `json:"group_id"`
-	Position           opt[int]    `json:"position"`
-	Showcase           opt[bool]   `json:"showcase"`
-	OnlyShowIfDegraded opt[bool]   `json:"only_show_if_degraded"`
-	StartDate          opt[string] `json:"start_date"`
+	Name               web.Opt[string] `json:"name"`
+	Description        web.Opt[string] `json:"description"`
+	Status             web.Opt[string] `json:"status"`
+	GroupID            web.Opt[string] `json:"group_id"`
+	Position           web.Opt[int]    `json:"position"`
+	Showcase           web.Opt[bool]   `json:"showcase"`
+	OnlyShowIfDegraded web.Opt[bool]   `json:"only_show_if_degraded"`
+	StartDate          web.Opt[string] `json:"start_date"`
 }
 
 func (req componentRequest) input() components.Input {
 	in := components.Input{
-		Name: req.Name.ptr(), Description: clearable(req.Description), GroupID: clearable(req.GroupID),
-		Position: req.Position.ptr(), Showcase: req.Showcase.ptr(), OnlyShowIfDegraded: req.OnlyShowIfDegraded.ptr(),
-		StartDate: clearable(req.StartDate),
+		Name: req.Name.Ptr(), Description: web.Clearable(req.Description), GroupID: web.Clearable(req.GroupID),
+		Position: req.Position.Ptr(), Showcase: req.Showcase.Ptr(), OnlyShowIfDegraded: req.OnlyShowIfDegraded.Ptr(),
+		StartDate: web.Clearable(req.StartDate),
 	}
-	if st := req.Status.ptr(); st != nil {
+	if st := req.Status.Ptr(); st != nil {
 		s := components.Status(*st)
 		in.Status = &s
 	}
@@ -99,7 +100,7 @@ func (req componentRequest) input() components.Input {
 }
 
 func (a *app) listComponents(c *fiber.Ctx) error {
-	offset, limit, err := paging(c, 100)
+	offset, limit, err := web.Paging(c, 100)
 	if err != nil {
 		return err
 	}
@@ -124,7 +125,7 @@ func window[T any](list []T, offset, limit int) []T {
 
 func (a *app) createComponent(c *fiber.Ctx) error {
 	var req componentRequest
-	if err := decodeBody(c, "component", &req); err != nil {
+	if err := web.DecodeBody(c, "component", &req); err != nil {
 		return err
 	}
 	comp, err := a.components.Create(c.UserContext(), req.input())
@@ -152,7 +153,7 @@ func (a *app) getComponent(c *fiber.Ctx) error {
 
 func (a *app) updateComponent(c *fiber.Ctx) error {
 	var req componentRequest
-	if err := decodeBody(c, "component", &req); err != nil {
+	if err := web.DecodeBody(c, "component", &req); err != nil {
 		return err
 	}
 	comp, err := a.components.Update(c.UserContext(), c.Params("id"), req.input())
@@ -197,7 +198,7 @@ func (a *app) componentUptime(c *fiber.Ctx) error {
 		return err
 	}
 	if end.Before(start) {
-		return unprocessable("end", "must not be before start")
+		return web.Unprocessable("end", "must not be before start")
 	}
 	var u components.Uptime
 	if comp.Group {
@@ -249,7 +250,7 @@ func queryDate(c *fiber.Ctx, name string, def time.Time, loc *time.Location) (ti
 	}
 	d, err := time.ParseInLocation(time.DateOnly, s, loc)
 	if err != nil {
-		return time.Time{}, unprocessable(name, "must be a date formatted YYYY-MM-DD")
+		return time.Time{}, web.Unprocessable(name, "must be a date formatted YYYY-MM-DD")
 	}
 	return d, nil
 }
@@ -257,14 +258,14 @@ func queryDate(c *fiber.Ctx, name string, def time.Time, loc *time.Location) (ti
 // --- component groups ---
 
 type groupRequest struct {
-	Name        opt[string]   `json:"name"`
-	Description opt[string]   `json:"description"`
-	Position    opt[int]      `json:"position"`
-	Components  opt[[]string] `json:"components"`
+	Name        web.Opt[string]   `json:"name"`
+	Description web.Opt[string]   `json:"description"`
+	Position    web.Opt[int]      `json:"position"`
+	Components  web.Opt[[]string] `json:"components"`
 }
 
 func (req groupRequest) input() components.GroupInput {
-	in := components.GroupInput{Name: req.Name.ptr(), Description: clearable(req.Description), Position: req.Position.ptr()}
+	in := components.GroupInput{Name: req.Name.Ptr(), Description: web.Clearable(req.Description), Position: req.Position.Ptr()}
 	if req.Components.Set {
 		members := req.Components.V
 		if members == nil {
@@ -276,7 +277,7 @@ func (req groupRequest) input() components.GroupInput {
 }
 
 func (a *app) listGroups(c *fiber.Ctx) error {
-	offset, limit, err := paging(c, 100)
+	offset, limit, err := web.Paging(c, 100)
 	if err != nil {
 		return err
 	}
@@ -306,7 +307,7 @@ func (a *app) sendGroup(c *fiber.Ctx, g components.Component) error {
 
 func (a *app) createGroup(c *fiber.Ctx) error {
 	var req groupRequest
-	if err := decodeBody(c, "component_group", &req); err != nil {
+	if err := web.DecodeBody(c, "component_group", &req); err != nil {
 		return err
 	}
 	g, err := a.components.CreateGroup(c.UserContext(), req.input())
@@ -329,7 +330,7 @@ func (a *app) getGroup(c *fiber.Ctx) error {
 
 func (a *app) updateGroup(c *fiber.Ctx) error {
 	var req groupRequest
-	if err := decodeBody(c, "component_group", &req); err != nil {
+	if err := web.DecodeBody(c, "component_group", &req); err != nil {
 		return err
 	}
 	g, err := a.components.UpdateGroup(c.UserContext(), c.Params("id"), req.input())

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
 )
@@ -73,7 +74,7 @@ type messagePage struct {
 // message answers with a short page (or {"message"} for JSON callers).
 func (a *app) message(c *fiber.Ctx, status int, title, msg string) error {
 	if wantsJSON(c) {
-		return c.Status(status).JSON(errorJSON{Message: msg})
+		return c.Status(status).JSON(web.ErrorBody{Message: msg})
 	}
 	s, err := a.public.get(c.UserContext())
 	if err != nil {
@@ -143,14 +144,14 @@ func (a *app) getSubscribe(c *fiber.Ctx) error {
 func (a *app) postSubscribe(c *fiber.Ctx) error {
 	var req subscribeRequest
 	if wantsJSON(c) {
-		if err := decodeBody(c, "subscriber", &req); err != nil {
+		if err := web.DecodeBody(c, "subscriber", &req); err != nil {
 			return err
 		}
 	} else if err := c.BodyParser(&req); err != nil {
 		return a.subscribeForm(c, fiber.StatusBadRequest, nil, nil, "The form could not be read. Please try again.", "")
 	}
 	if len(req.ComponentIDs) > 500 {
-		return a.subscribeError(c, req, unprocessable("component_ids", "may name at most 500 components"))
+		return a.subscribeError(c, req, web.Unprocessable("component_ids", "may name at most 500 components"))
 	}
 	mode := notifier.Channel(req.Mode)
 	if mode == "" {
@@ -164,7 +165,7 @@ func (a *app) postSubscribe(c *fiber.Ctx) error {
 		}
 	}
 	if _, ok := a.senders[mode]; !ok || !mode.Valid() {
-		return a.subscribeError(c, req, unprocessable("mode", "%s notifications are not available on this page", mode))
+		return a.subscribeError(c, req, web.Unprocessable("mode", "%s notifications are not available on this page", mode))
 	}
 	address := map[notifier.Channel]string{notifier.Email: req.Email, notifier.SMS: req.PhoneNumber, notifier.Webhook: req.Endpoint}[mode]
 	res, err := a.subscribers.Subscribe(c.UserContext(), subscribers.Signup{Mode: mode, Address: address,
@@ -200,11 +201,11 @@ func (a *app) postSubscribe(c *fiber.Ctx) error {
 
 // signupRefusal is the status and body of a refused sign-up or follow: a
 // limit is 429 with Retry-After, the rest as the one error mapping says.
-func (a *app) signupRefusal(c *fiber.Ctx, err error) (int, errorJSON) {
-	status, body := a.classify(err)
+func (a *app) signupRefusal(c *fiber.Ctx, err error) (int, web.ErrorBody) {
+	status, body := web.Classify(err)
 	var lim *subscribers.LimitError
 	if errors.As(err, &lim) {
-		status, body = fiber.StatusTooManyRequests, errorJSON{Message: lim.Msg}
+		status, body = fiber.StatusTooManyRequests, web.ErrorBody{Message: lim.Msg}
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(lim.RetryAfter.Seconds()))))
 	}
 	return status, body
@@ -235,7 +236,7 @@ func (a *app) postVerify(c *fiber.Ctx) error {
 		Code  string `json:"code" form:"code"`
 	}
 	if wantsJSON(c) {
-		if err := decodeBody(c, "verification", &req); err != nil {
+		if err := web.DecodeBody(c, "verification", &req); err != nil {
 			return err
 		}
 	} else if err := c.BodyParser(&req); err != nil {
@@ -251,7 +252,7 @@ func (a *app) postVerify(c *fiber.Ctx) error {
 		return a.message(c, fiber.StatusBadRequest, "Link expired", "This sign-up has expired. Please subscribe again.")
 	case errors.Is(err, subscribers.ErrBadCode):
 		if wantsJSON(c) {
-			return c.Status(fiber.StatusUnprocessableEntity).JSON(errorJSON{Message: err.Error(), Field: "code"})
+			return c.Status(fiber.StatusUnprocessableEntity).JSON(web.ErrorBody{Message: err.Error(), Field: "code"})
 		}
 		s, err2 := a.public.get(c.UserContext())
 		if err2 != nil {
@@ -335,7 +336,7 @@ func (a *app) postManage(c *fiber.Ctx) error {
 		ComponentIDs []string `json:"component_ids" form:"component_ids"`
 	}
 	if wantsJSON(c) {
-		if err := decodeBody(c, "subscription", &req); err != nil {
+		if err := web.DecodeBody(c, "subscription", &req); err != nil {
 			return err
 		}
 	} else if err := c.BodyParser(&req); err != nil {

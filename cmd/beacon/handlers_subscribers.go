@@ -9,22 +9,23 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/beacon-status/beacon/internal/statuspage"
+	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
 )
 
 type subscriberRequest struct {
-	Email                        opt[string]   `json:"email"`
-	Endpoint                     opt[string]   `json:"endpoint"`
-	PhoneNumber                  opt[string]   `json:"phone_number"`
-	PhoneCountry                 opt[string]   `json:"phone_country"`
-	ComponentIDs                 opt[[]string] `json:"component_ids"`
-	SkipConfirmationNotification opt[bool]     `json:"skip_confirmation_notification"`
+	Email                        web.Opt[string]   `json:"email"`
+	Endpoint                     web.Opt[string]   `json:"endpoint"`
+	PhoneNumber                  web.Opt[string]   `json:"phone_number"`
+	PhoneCountry                 web.Opt[string]   `json:"phone_country"`
+	ComponentIDs                 web.Opt[[]string] `json:"component_ids"`
+	SkipConfirmationNotification web.Opt[bool]     `json:"skip_confirmation_notification"`
 }
 
 func (a *app) createSubscriber(c *fiber.Ctx) error {
 	var req subscriberRequest
-	if err := decodeBody(c, "subscriber", &req); err != nil {
+	if err := web.DecodeBody(c, "subscriber", &req); err != nil {
 		return err
 	}
 	su := subscribers.Signup{ComponentIDs: req.ComponentIDs.V, SkipConfirmation: req.SkipConfirmationNotification.V, PhoneCountry: req.PhoneCountry.V}
@@ -38,7 +39,7 @@ func (a *app) createSubscriber(c *fiber.Ctx) error {
 	case req.PhoneNumber.V != "":
 		su.Mode, su.Address = notifier.SMS, req.PhoneNumber.V
 	default:
-		return unprocessable("email", "or phone_number or endpoint is required")
+		return web.Unprocessable("email", "or phone_number or endpoint is required")
 	}
 	res, err := a.subscribers.Subscribe(c.UserContext(), su)
 	if err != nil {
@@ -72,20 +73,20 @@ func subscriberFilter(c *fiber.Ctx, defaultState subscribers.State) (subscribers
 	// Statuspage's other types (slack, teams, integration_partner) are
 	// accepted and match nobody: Beacon has none of them.
 	if f.Mode != "" && !subscribers.ValidType(string(f.Mode)) {
-		return f, unprocessable("type", "must be one of %s", strings.Join(subscribers.Types, ", "))
+		return f, web.Unprocessable("type", "must be one of %s", strings.Join(subscribers.Types, ", "))
 	}
 	if f.State == "all" {
 		f.State = ""
 	}
 	if f.State != "" && !f.State.Valid() {
-		return f, unprocessable("state", "must be active, unconfirmed, quarantined, unsubscribed or all")
+		return f, web.Unprocessable("state", "must be active, unconfirmed, quarantined, unsubscribed or all")
 	}
 	switch dir := c.Query("sort_direction"); {
 	case dir == "" || strings.EqualFold(dir, "asc"):
 	case strings.EqualFold(dir, "desc"):
 		f.Descending = true
 	default:
-		return f, unprocessable("sort_direction", "must be asc or desc")
+		return f, web.Unprocessable("sort_direction", "must be asc or desc")
 	}
 	switch f.SortField {
 	case "primary":
@@ -93,13 +94,13 @@ func subscriberFilter(c *fiber.Ctx, defaultState subscribers.State) (subscribers
 	case "", "created_at", "address", "quarantined_at":
 	case "relevance":
 		if strings.TrimSpace(f.Query) == "" {
-			return f, unprocessable("sort_field", "relevance needs a search text (q)")
+			return f, web.Unprocessable("sort_field", "relevance needs a search text (q)")
 		}
 	default:
-		return f, unprocessable("sort_field", "must be primary, created_at, quarantined_at, relevance or address")
+		return f, web.Unprocessable("sort_field", "must be primary, created_at, quarantined_at, relevance or address")
 	}
 	if len(f.Query) > 200 {
-		return f, unprocessable("q", "is too long (maximum is 200 characters)")
+		return f, web.Unprocessable("q", "is too long (maximum is 200 characters)")
 	}
 	return f, nil
 }
@@ -115,7 +116,7 @@ func (a *app) listSubscribers(c *fiber.Ctx) error {
 // is refused.
 func (a *app) listUnsubscribed(c *fiber.Ctx) error {
 	if st := c.Query("state"); st != "" && st != string(subscribers.Unsubscribed) {
-		return unprocessable("state", "must be unsubscribed here (or left out)")
+		return web.Unprocessable("state", "must be unsubscribed here (or left out)")
 	}
 	return a.listSubscribersIn(c, subscribers.Unsubscribed)
 }
@@ -167,7 +168,7 @@ func sendSubscriberList[T any](a *app, c *fiber.Ctx, list []T, total int, render
 // API's subscriber lists, whose pages start at 0 as Statuspage's spec
 // says: page=0 (the default) is the first page, page=1 the second.
 func subscriberPaging(c *fiber.Ctx) (offset, limit int, err error) {
-	page, err := queryInt(c, "page", 0, 0, 1_000_000)
+	page, err := web.QueryInt(c, "page", 0, 0, 1_000_000)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -175,7 +176,7 @@ func subscriberPaging(c *fiber.Ctx) (offset, limit int, err error) {
 	if c.Query(name) == "" {
 		name = "limit"
 	}
-	per, err := queryInt(c, name, 100, 1, 1000)
+	per, err := web.QueryInt(c, name, 100, 1, 1000)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -238,13 +239,13 @@ func (a *app) getSubscriber(c *fiber.Ctx) error {
 // Statuspage's spec asks for at least one.
 func (a *app) updateSubscriber(c *fiber.Ctx) error {
 	var req struct {
-		ComponentIDs opt[[]string] `json:"component_ids"`
+		ComponentIDs web.Opt[[]string] `json:"component_ids"`
 	}
-	if err := decodeBody(c, "subscriber", &req); err != nil {
+	if err := web.DecodeBody(c, "subscriber", &req); err != nil {
 		return err
 	}
 	if req.ComponentIDs.Set && !req.ComponentIDs.Null && len(req.ComponentIDs.V) == 0 {
-		return unprocessable("component_ids", "must list at least one component (leave it out to follow every component)")
+		return web.Unprocessable("component_ids", "must list at least one component (leave it out to follow every component)")
 	}
 	s, err := a.subscribers.SetComponents(c.UserContext(), c.Params("id"), req.ComponentIDs.V)
 	if err != nil {
@@ -278,10 +279,10 @@ func (a *app) resendConfirmation(c *fiber.Ctx) error {
 // bulkRequest is the body of the three bulk subscriber endpoints.
 type bulkRequest struct {
 	// Subscribers is "all", one id, or a list of ids.
-	Subscribers                    any         `json:"subscribers"`
-	Type                           opt[string] `json:"type"`
-	State                          opt[string] `json:"state"`
-	SkipUnsubscriptionNotification opt[bool]   `json:"skip_unsubscription_notification"`
+	Subscribers                    any             `json:"subscribers"`
+	Type                           web.Opt[string] `json:"type"`
+	State                          web.Opt[string] `json:"state"`
+	SkipUnsubscriptionNotification web.Opt[bool]   `json:"skip_unsubscription_notification"`
 }
 
 // bulk answers POST /subscribers/unsubscribe, reactivate and
@@ -290,7 +291,7 @@ type bulkRequest struct {
 func (a *app) bulk(action subscribers.BulkAction) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		var req bulkRequest
-		if err := decodeBody(c, "subscriber", &req); err != nil {
+		if err := web.DecodeBody(c, "subscriber", &req); err != nil {
 			return err
 		}
 		b := subscribers.Bulk{Action: action, Type: req.Type.V, State: req.State.V,
@@ -306,12 +307,12 @@ func (a *app) bulk(action subscribers.BulkAction) fiber.Handler {
 			for _, x := range v {
 				id, ok := x.(string)
 				if !ok {
-					return unprocessable("subscribers", "must be \"all\", a subscriber id or a list of ids")
+					return web.Unprocessable("subscribers", "must be \"all\", a subscriber id or a list of ids")
 				}
 				b.IDs = append(b.IDs, id)
 			}
 		default:
-			return unprocessable("subscribers", "must be \"all\", a subscriber id or a list of ids")
+			return web.Unprocessable("subscribers", "must be \"all\", a subscriber id or a list of ids")
 		}
 		res, err := a.subscribers.BulkApply(c.UserContext(), b)
 		if err != nil {
@@ -343,7 +344,7 @@ func (a *app) importSubscribers(c *fiber.Ctx) error {
 		if errors.As(ierr.Err, &verr) {
 			field = verr.Field
 		}
-		return c.Status(fiber.StatusUnprocessableEntity).JSON(errorJSON{Message: ierr.Error(), Field: field})
+		return c.Status(fiber.StatusUnprocessableEntity).JSON(web.ErrorBody{Message: ierr.Error(), Field: field})
 	}
 	if err != nil {
 		return err

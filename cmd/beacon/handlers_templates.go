@@ -5,6 +5,7 @@ import (
 
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/statuspage"
+	"github.com/beacon-status/beacon/internal/web"
 )
 
 // Management API incident_templates, shaped as Statuspage's.
@@ -12,25 +13,25 @@ import (
 // templateRequest is the body of a create or update; component_ids (or
 // components, as ids) lists the components.
 type templateRequest struct {
-	Name                    opt[string]   `json:"name"`
-	Title                   opt[string]   `json:"title"`
-	Body                    opt[string]   `json:"body"`
-	UpdateStatus            opt[string]   `json:"update_status"`
-	ShouldSendNotifications opt[bool]     `json:"should_send_notifications"`
-	ComponentIDs            opt[[]string] `json:"component_ids"`
-	Components              opt[[]string] `json:"components"`
-	GroupID                 opt[string]   `json:"group_id"`
-	ShouldTweet             opt[bool]     `json:"should_tweet"`
+	Name                    web.Opt[string]   `json:"name"`
+	Title                   web.Opt[string]   `json:"title"`
+	Body                    web.Opt[string]   `json:"body"`
+	UpdateStatus            web.Opt[string]   `json:"update_status"`
+	ShouldSendNotifications web.Opt[bool]     `json:"should_send_notifications"`
+	ComponentIDs            web.Opt[[]string] `json:"component_ids"`
+	Components              web.Opt[[]string] `json:"components"`
+	GroupID                 web.Opt[string]   `json:"group_id"`
+	ShouldTweet             web.Opt[bool]     `json:"should_tweet"`
 }
 
 func (req templateRequest) input() incidents.TemplateInput {
-	in := incidents.TemplateInput{Name: req.Name.ptr(), Title: req.Title.ptr(), Body: clearable(req.Body),
-		DeliverNotifications: req.ShouldSendNotifications.ptr()}
-	if s := req.UpdateStatus.ptr(); s != nil {
+	in := incidents.TemplateInput{Name: req.Name.Ptr(), Title: req.Title.Ptr(), Body: web.Clearable(req.Body),
+		DeliverNotifications: req.ShouldSendNotifications.Ptr()}
+	if s := req.UpdateStatus.Ptr(); s != nil {
 		st := incidents.Status(*s)
 		in.Status = &st
 	}
-	for _, list := range []opt[[]string]{req.Components, req.ComponentIDs} {
+	for _, list := range []web.Opt[[]string]{req.Components, req.ComponentIDs} {
 		if list.Set {
 			v := list.V
 			if v == nil {
@@ -76,20 +77,20 @@ func (a *app) getTemplate(c *fiber.Ctx) error {
 
 func (a *app) createTemplate(c *fiber.Ctx) error {
 	var req templateRequest
-	if err := decodeBody(c, "template", &req); err != nil {
+	if err := web.DecodeBody(c, "template", &req); err != nil {
 		return err
 	}
 	t, err := a.incidents.CreateTemplate(c.UserContext(), req.input())
 	if err != nil {
 		return err
 	}
-	c.Locals("audit_target", t.ID)
+	web.SetAuditTarget(c, t.ID)
 	return a.sendTemplate(c, fiber.StatusCreated, t)
 }
 
 func (a *app) updateTemplate(c *fiber.Ctx) error {
 	var req templateRequest
-	if err := decodeBody(c, "template", &req); err != nil {
+	if err := web.DecodeBody(c, "template", &req); err != nil {
 		return err
 	}
 	t, err := a.incidents.UpdateTemplate(c.UserContext(), c.Params("id"), req.input())

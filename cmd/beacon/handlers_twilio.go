@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/beacon-status/beacon/internal/chars"
+	"github.com/beacon-status/beacon/internal/web"
 )
 
 // Twilio calls these with form-encoded POSTs signed by X-Twilio-Signature:
@@ -31,10 +32,10 @@ func (a *app) twilioParams(c *fiber.Ctx, path string) (map[string]string, bool) 
 func (a *app) twilioStatus(c *fiber.Ctx) error {
 	p, ok := a.twilioParams(c, twilioStatusPath)
 	if !ok {
-		return c.Status(fiber.StatusForbidden).JSON(errorJSON{Message: "Invalid Twilio signature."})
+		return c.Status(fiber.StatusForbidden).JSON(web.ErrorBody{Message: "Invalid Twilio signature."})
 	}
 	if p["MessageSid"] == "" {
-		return c.Status(fiber.StatusBadRequest).JSON(errorJSON{Message: "MessageSid is required."})
+		return c.Status(fiber.StatusBadRequest).JSON(web.ErrorBody{Message: "MessageSid is required."})
 	}
 	if _, err := a.dispatcher.RecordProviderStatus(c.UserContext(), p["MessageSid"], p["MessageStatus"], p["ErrorCode"]); err != nil {
 		return err
@@ -53,7 +54,7 @@ type twiml struct {
 func (a *app) twilioInbound(c *fiber.Ctx) error {
 	p, ok := a.twilioParams(c, twilioInboundPath)
 	if !ok {
-		return c.Status(fiber.StatusForbidden).JSON(errorJSON{Message: "Invalid Twilio signature."})
+		return c.Status(fiber.StatusForbidden).JSON(web.ErrorBody{Message: "Invalid Twilio signature."})
 	}
 	var reply twiml
 	kw := strings.ToUpper(strings.TrimSpace(p["Body"]))

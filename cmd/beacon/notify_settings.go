@@ -8,6 +8,7 @@ import (
 
 	"github.com/beacon-status/beacon/internal/chars"
 	"github.com/beacon-status/beacon/internal/settings"
+	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/notifier/email"
 	"github.com/beacon-status/beacon/notifier/webhook"
@@ -65,14 +66,14 @@ func (a *app) notifyNow() notifySettings { return *a.notify.Load() }
 // first problem as a field error.
 func checkNotify(n settings.Notifications) error {
 	if n.EmailFrom != nil && *n.EmailFrom != "" && !email.ValidFrom(*n.EmailFrom) {
-		return unprocessable("email_from", "must be a bare address such as status@example.com")
+		return web.Unprocessable("email_from", "must be a bare address such as status@example.com")
 	}
 	if n.EmailFromName != nil && (!email.ValidFromName(*n.EmailFromName) || len(*n.EmailFromName) > 100) {
-		return unprocessable("email_from_name", "must be one line of at most 100 characters")
+		return web.Unprocessable("email_from_name", "must be one line of at most 100 characters")
 	}
 	if n.EmailFromName != nil {
 		if err := chars.CheckLine(*n.EmailFromName); err != nil {
-			return unprocessable("email_from_name", "%v", err)
+			return web.Unprocessable("email_from_name", "%v", err)
 		}
 	}
 	return nil

@@ -36,6 +36,7 @@ import (
 
 	"github.com/beacon-status/beacon/internal/smtptest"
 	"github.com/beacon-status/beacon/internal/statuspage"
+	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/notifier/sms"
 	"github.com/beacon-status/beacon/notifier/webhook"
@@ -1928,7 +1929,7 @@ func TestNotifyPublicHostileInput(t *testing.T) {
 			}
 			res := n.do("POST", "/subscribe", body)
 			ntNo500(t, res)
-			var e errorJSON
+			var e web.ErrorBody
 			res.JSON(t, &e)
 			if res.Status != 422 || e.Field != tc.field || e.Message == "" {
 				t.Errorf("status %d %+v, want 422 on %s with a message", res.Status, e, tc.field)
@@ -2069,7 +2070,7 @@ func TestNotifyPublicHostileInput(t *testing.T) {
 					}
 					jres = n.do(tc.method, tc.path, body)
 				}
-				var e errorJSON
+				var e web.ErrorBody
 				jres.JSON(t, &e)
 				if jres.Status != 400 || e.Message == "" {
 					t.Errorf("JSON: status %d %+v, want 400 with a message", jres.Status, e)
@@ -2180,7 +2181,7 @@ func TestNotifyPublicHostileInput(t *testing.T) {
 				t.Fatalf("sign-up %d: status %d, body %s", i+1, last.Status, last.Body)
 			}
 		}
-		var e errorJSON
+		var e web.ErrorBody
 		last.JSON(t, &e)
 		if last.Status != 429 || !strings.Contains(e.Message, "Too many") {
 			t.Fatalf("11th SMS sign-up: status %d %+v, want 429 with a clear message", last.Status, e)
@@ -2387,7 +2388,7 @@ func TestNotifySubscribersAPI(t *testing.T) {
 		}
 		for _, q := range []string{"?type=fax", "?state=happy", "?sort_field=secret", "?per_page=0", "?page=-1", "?per_page=abc", "?limit=0", "?page=abc", "?sort_direction=sideways", "?q=" + strings.Repeat("x", 201)} {
 			res := n.api("GET", "/subscribers"+q, nil)
-			var e errorJSON
+			var e web.ErrorBody
 			res.JSON(t, &e)
 			if res.Status != 422 || e.Message == "" || e.Field == "" {
 				t.Errorf("GET /subscribers%.40s: status %d %+v, want 422 naming the field", q, res.Status, e)
@@ -2438,7 +2439,7 @@ func TestNotifySubscribersAPI(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				res := n.api("POST", "/subscribers", map[string]any{"subscriber": tc.body})
 				ntNo500(t, res)
-				var e errorJSON
+				var e web.ErrorBody
 				res.JSON(t, &e)
 				if res.Status != 422 || e.Field != tc.field {
 					t.Errorf("status %d %+v, want 422 on %s", res.Status, e, tc.field)
@@ -2505,7 +2506,7 @@ func TestNotifySubscribersAPI(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				res := csvPost("", tc.body)
 				ntNo500(t, res)
-				var e errorJSON
+				var e web.ErrorBody
 				res.JSON(t, &e)
 				if res.Status != 422 || !strings.Contains(e.Message, tc.line) || (tc.field != "" && e.Field != tc.field) {
 					t.Errorf("status %d %+v, want 422 naming %s (field %q)", res.Status, e, tc.line, tc.field)
@@ -2637,7 +2638,7 @@ func TestNotifySubscribersAPI(t *testing.T) {
 			{"resend_confirmation", map[string]any{"subscribers": "all", "state": "active"}, "state"},
 		} {
 			res := n.api("POST", "/subscribers/"+tc.action, tc.body)
-			var e errorJSON
+			var e web.ErrorBody
 			res.JSON(t, &e)
 			if res.Status != 422 || e.Field != tc.field {
 				t.Errorf("%s %.60v: status %d %+v, want 422 on %s", tc.action, tc.body, res.Status, e, tc.field)
@@ -2682,7 +2683,7 @@ func TestNotifySubscribersAPI(t *testing.T) {
 		// Alone, by her id, it is refused naming her state.
 		res := n.api("POST", "/subscribers/"+alice.ID+"/resend_confirmation", nil)
 		if res.Status != 500 {
-			var e errorJSON
+			var e web.ErrorBody
 			res.JSON(t, &e)
 			if res.Status != 422 || e.Field != "state" {
 				t.Errorf("status %d %+v, want 422 on state", res.Status, e)

@@ -18,6 +18,7 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/chars"
+	"github.com/beacon-status/beacon/internal/web"
 )
 
 // The public pages are rendered from the cached snapshot: "/", the feeds
@@ -408,7 +409,7 @@ func (bd barDays) barsHTML(b *strings.Builder, name string, u components.Uptime,
 	b.WriteString(`</ol>`)
 }
 
-func (v *pageRender) index(ctx context.Context) (*resource, error) {
+func (v *pageRender) index(ctx context.Context) (*web.Resource, error) {
 	s := v.s
 	now := s.at
 	view := indexView{head: v.head(s.page.Name+" Status", true), Status: s.status, UpdatedAt: v.stamp(s.updatedAt)}
@@ -483,7 +484,7 @@ func (v *pageRender) index(ctx context.Context) (*resource, error) {
 }
 
 // html renders the page template name; size is a guess at its length.
-func (v *pageRender) html(name string, data any, size int) (*resource, error) {
+func (v *pageRender) html(name string, data any, size int) (*web.Resource, error) {
 	var buf bytes.Buffer
 	buf.Grow(size)
 	if err := v.a.templates.HTML(&buf, "pages/"+name+".html", data); err != nil {
@@ -492,17 +493,17 @@ func (v *pageRender) html(name string, data any, size int) (*resource, error) {
 	// html/template escapes markup but passes control characters, which
 	// HTML parses as errors; a row written before names were checked may
 	// hold them.
-	return newResource(chars.CleanBytes(buf.Bytes())), nil
+	return web.NewResource(chars.CleanBytes(buf.Bytes())), nil
 }
 
-func (v *pageRender) incidentPage(in incidents.Incident) (*resource, error) {
+func (v *pageRender) incidentPage(in incidents.Incident) (*web.Resource, error) {
 	iv := v.incident(in, true)
 	return v.html("incident", incidentPageView{head: v.head(in.Name, false), Incident: iv, Follow: v.a.followForm(in)}, 0)
 }
 
 // incidentPreview is the incident page with the postmortem's draft in
 // place of what is published.
-func (v *pageRender) incidentPreview(in incidents.Incident) (*resource, error) {
+func (v *pageRender) incidentPreview(in incidents.Incident) (*web.Resource, error) {
 	iv := v.incident(in, true)
 	iv.Postmortem, iv.PostmortemAt, iv.PostmortemDraft = v.markdown(in.Postmortem.Draft), nil, true
 	return v.html("incident", incidentPageView{head: v.head(in.Name, false), Incident: iv}, 0)
@@ -510,7 +511,7 @@ func (v *pageRender) incidentPreview(in incidents.Incident) (*resource, error) {
 
 // historyPage renders page n (from 1) of the history: historyMonths months
 // per page, newest first.
-func (v *pageRender) historyPage(ctx context.Context, n int) (*resource, error) {
+func (v *pageRender) historyPage(ctx context.Context, n int) (*web.Resource, error) {
 	now := v.s.at.In(v.loc)
 	top := time.Date(now.Year(), now.Month()-time.Month((n-1)*historyMonths), 1, 0, 0, 0, 0, v.loc)
 	view := historyView{head: v.head("Incident history", false), Page: n}
@@ -546,7 +547,7 @@ func (v *pageRender) historyPage(ctx context.Context, n int) (*resource, error) 
 // pageCache holds the lazily rendered pages of one snapshot.
 type pageCache struct {
 	mu    sync.Mutex
-	pages map[string]*resource
+	pages map[string]*web.Resource
 	// previewKeys holds each rendered incident's postmortem preview key,
 	// recorded as its page renders, so that a guessed ?preview_key= is
 	// refused from memory instead of costing a database read.
@@ -555,7 +556,7 @@ type pageCache struct {
 
 // lazy returns the page cached under key, rendering it with render the
 // first time.
-func (s *snapshot) lazy(key string, render func() (*resource, error)) (*resource, error) {
+func (s *snapshot) lazy(key string, render func() (*web.Resource, error)) (*web.Resource, error) {
 	s.lazyPages.mu.Lock()
 	defer s.lazyPages.mu.Unlock()
 	if r, ok := s.lazyPages.pages[key]; ok {
@@ -566,7 +567,7 @@ func (s *snapshot) lazy(key string, render func() (*resource, error)) (*resource
 		return nil, err
 	}
 	if s.lazyPages.pages == nil {
-		s.lazyPages.pages = map[string]*resource{}
+		s.lazyPages.pages = map[string]*web.Resource{}
 	}
 	if len(s.lazyPages.pages) > 2000 {
 		clear(s.lazyPages.pages)
@@ -583,7 +584,7 @@ func (a *app) indexPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.index.send(c, htmlType, a.pageCache)
+	return s.index.Send(c, htmlType, a.pageCache)
 }
 
 func (a *app) incidentPage(c *fiber.Ctx) error {
@@ -593,7 +594,7 @@ func (a *app) incidentPage(c *fiber.Ctx) error {
 		return err
 	}
 	id := c.Params("id")
-	r, err := s.lazy("incident:"+id, func() (*resource, error) {
+	r, err := s.lazy("incident:"+id, func() (*web.Resource, error) {
 		in, err := a.incidents.Get(ctx, id)
 		if err != nil {
 			return nil, err
@@ -616,10 +617,10 @@ func (a *app) incidentPage(c *fiber.Ctx) error {
 		}
 		if ok {
 			c.Set("X-Robots-Tag", "noindex")
-			return r.send(c, htmlType, []byte("private, no-store"))
+			return r.Send(c, htmlType, []byte("private, no-store"))
 		}
 	}
-	return r.send(c, htmlType, a.pageCache)
+	return r.Send(c, htmlType, a.pageCache)
 }
 
 // previewKeyMatches reports whether key is the preview key recorded when
@@ -635,7 +636,7 @@ func (s *snapshot) previewKeyMatches(id, key string) bool {
 // for whoever has its preview key; ok is false when the key does not match
 // (the visitor gets the ordinary page). Previews are rendered for each
 // request and never cached.
-func (a *app) incidentPreview(ctx context.Context, s *snapshot, id, key string) (r *resource, ok bool, err error) {
+func (a *app) incidentPreview(ctx context.Context, s *snapshot, id, key string) (r *web.Resource, ok bool, err error) {
 	in, err := a.incidents.Get(ctx, id)
 	if err != nil {
 		return nil, false, err
@@ -650,7 +651,7 @@ func (a *app) incidentPreview(ctx context.Context, s *snapshot, id, key string) 
 
 func (a *app) historyPage(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	n, err := queryInt(c, "page", 1, 1, 1000)
+	n, err := web.QueryInt(c, "page", 1, 1, 1000)
 	if err != nil {
 		return a.notFoundPage(c, err)
 	}
@@ -658,19 +659,19 @@ func (a *app) historyPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.lazy("history:"+strconv.Itoa(n), func() (*resource, error) {
+	r, err := s.lazy("history:"+strconv.Itoa(n), func() (*web.Resource, error) {
 		return newPageRender(a, s).historyPage(ctx, n)
 	})
 	if err != nil {
 		return err
 	}
-	return r.send(c, htmlType, a.pageCache)
+	return r.Send(c, htmlType, a.pageCache)
 }
 
 // notFoundPage answers 404 with a page for visitors (err says why, for
 // errors that are not "not found").
 func (a *app) notFoundPage(c *fiber.Ctx, err error) error {
-	if status, _ := a.classify(err); status >= 500 {
+	if status, _ := web.Classify(err); status >= 500 {
 		return err
 	}
 	return a.message(c, fiber.StatusNotFound, "Not found", "There is nothing at this address. It may have been removed.")

@@ -1,16 +1,11 @@
 package main
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,6 +15,7 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/statuspage"
+	"github.com/beacon-status/beacon/internal/web"
 )
 
 // publicCache keeps every public API body rendered in memory. A committed
@@ -59,37 +55,13 @@ type snapshot struct {
 	// version is the count of changes the snapshot includes: a snapshot
 	// rebuilt only because it expired has its predecessor's.
 	version uint64
-	api     map[string]*resource
+	api     map[string]*web.Resource
 	// expires is when the snapshot goes stale without any change: today's
 	// bar, the uptime figures and the list of past days follow the clock.
 	expires time.Time
 	// The pages rendered with the snapshot, and those rendered on demand.
-	index, atom, rss, badge *resource
+	index, atom, rss, badge *web.Resource
 	lazyPages               pageCache
-}
-
-// resource is one rendered body, with its gzip form and entity tag.
-type resource struct {
-	body      []byte
-	etag      string
-	etagBytes []byte
-	// The gzip form is made by the first request that accepts it: most
-	// bodies are never asked for between two changes, and a change should
-	// not pay for compressing them.
-	gzOnce sync.Once
-	gzBody []byte
-}
-
-// gz returns the gzip form of the body.
-func (r *resource) gz() []byte {
-	r.gzOnce.Do(func() {
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		zw.Write(r.body)
-		zw.Close()
-		r.gzBody = buf.Bytes()
-	})
-	return r.gzBody
 }
 
 func newPublicCache(a *app) *publicCache {
@@ -135,8 +107,8 @@ func (c *publicCache) get(ctx context.Context) (*snapshot, error) {
 // gzip form they may have made already: a rebuild changes few bodies, and
 // one made only because a minute passed often none but the page's own.
 func (s *snapshot) reuse(prev *snapshot) {
-	same := func(r, old *resource) *resource {
-		if old != nil && r != nil && r.etag == old.etag {
+	same := func(r, old *web.Resource) *web.Resource {
+		if old != nil && r != nil && r.ETag() == old.ETag() {
 			return old
 		}
 		return r
@@ -252,13 +224,13 @@ func (c *publicCache) build(ctx context.Context) (*snapshot, error) {
 	// side. Each function sets its own fields of s.
 	pr := newPageRender(a, s)
 	apiBodies := func() error {
-		api := make(map[string]*resource, len(bodies))
+		api := make(map[string]*web.Resource, len(bodies))
 		for path, v := range bodies {
 			b, err := json.Marshal(v)
 			if err != nil {
 				return fmt.Errorf("render %s: %w", path, err)
 			}
-			api[path] = newResource(b)
+			api[path] = web.NewResource(b)
 		}
 		s.api = api
 		return nil
@@ -276,7 +248,7 @@ func (c *publicCache) build(ctx context.Context) (*snapshot, error) {
 	if err := parallel(index, apiBodies, feeds); err != nil {
 		return nil, err
 	}
-	s.badge = newResource(badge(s.status))
+	s.badge = web.NewResource(badge(s.status))
 	return s, nil
 }
 
@@ -308,55 +280,6 @@ type maintenancesBody struct {
 	ScheduledMaintenances []statuspage.Maintenance `json:"scheduled_maintenances"`
 }
 
-func newResource(body []byte) *resource {
-	sum := sha256.Sum256(body)
-	etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`
-	return &resource{body: body, etag: etag, etagBytes: []byte(etag)}
-}
-
-// Header names in fasthttp's canonical form, and fixed values, as bytes:
-// SetCanonical skips the normalising copy c.Set makes on every call, which
-// shows on the hot path of a page under a traffic spike.
-var (
-	hdrETag         = []byte("Etag")
-	hdrCacheControl = []byte("Cache-Control")
-	hdrVary         = []byte("Vary")
-	hdrACAO         = []byte("Access-Control-Allow-Origin")
-	valAcceptEnc    = []byte("Accept-Encoding")
-	valStar         = []byte("*")
-	valGzip         = []byte("gzip")
-)
-
-// send writes r with its validators, answering 304 to a matching
-// If-None-Match and sending the gzip form to clients that accept it.
-func (r *resource) send(c *fiber.Ctx, contentType string, cacheControl []byte) error {
-	h := &c.Response().Header
-	h.SetContentType(contentType)
-	h.SetCanonical(hdrETag, r.etagBytes)
-	h.SetCanonical(hdrCacheControl, cacheControl)
-	h.SetCanonical(hdrVary, valAcceptEnc)
-	// Peek, not c.Get: with Immutable, c.Get copies every value.
-	req := &c.Request().Header
-	if inm := req.Peek(fiber.HeaderIfNoneMatch); len(inm) > 0 && etagMatches(string(inm), r.etag) {
-		return c.SendStatus(fiber.StatusNotModified)
-	}
-	if bytes.Contains(req.Peek(fiber.HeaderAcceptEncoding), valGzip) {
-		h.SetContentEncodingBytes(valGzip)
-		return c.Send(r.gz())
-	}
-	return c.Send(r.body)
-}
-
-func etagMatches(header, etag string) bool {
-	for _, t := range strings.Split(header, ",") {
-		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
-		if t == etag || t == "*" {
-			return true
-		}
-	}
-	return false
-}
-
 func later(a, b time.Time) time.Time {
 	if b.After(a) {
 		return b
@@ -371,7 +294,7 @@ func (a *app) apiV2(path string) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		c.Response().Header.SetCanonical(hdrACAO, valStar) // also without Origin, so shared caches serve it to widgets
-		return s.api[path].send(c, fiber.MIMEApplicationJSONCharsetUTF8, a.pageCache)
+		web.AllowAnyOrigin(c)
+		return s.api[path].Send(c, fiber.MIMEApplicationJSONCharsetUTF8, a.pageCache)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/chars"
+	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
 )
@@ -64,7 +65,7 @@ func (a *app) postFollow(c *fiber.Ctx) error {
 	}
 	var req followRequest
 	if wantsJSON(c) {
-		if err := decodeBody(c, "subscriber", &req); err != nil {
+		if err := web.DecodeBody(c, "subscriber", &req); err != nil {
 			return err
 		}
 	} else if err := c.BodyParser(&req); err != nil {
@@ -79,7 +80,7 @@ func (a *app) postFollow(c *fiber.Ctx) error {
 		mode, address = notifier.SMS, req.PhoneNumber
 	}
 	if (mode == notifier.Email && !form.Email) || (mode == notifier.SMS && !form.SMS) {
-		return a.followError(c, unprocessable("mode", "%s notifications are not available on this page", mode))
+		return a.followError(c, web.Unprocessable("mode", "%s notifications are not available on this page", mode))
 	}
 	res, err := a.subscribers.FollowIncident(ctx, subscribers.FollowRequest{IncidentID: in.ID, Mode: mode, Address: address,
 		PhoneCountry: req.PhoneCountry, IP: c.IP()})

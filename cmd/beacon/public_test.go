@@ -18,7 +18,7 @@ func TestSnapshotReusesUnchangedBodies(t *testing.T) {
 		t.Fatal(err)
 	}
 	summary := first.api["summary.json"]
-	gz := summary.gz()
+	gz := summary.Gzip()
 
 	env.clock.Advance(snapshotTTL + time.Second)
 	second, err := env.app.public.get(ctx)
@@ -28,7 +28,7 @@ func TestSnapshotReusesUnchangedBodies(t *testing.T) {
 	if second == first {
 		t.Fatal("the snapshot was not rebuilt after it expired")
 	}
-	if got := second.api["summary.json"]; got != summary || &got.gz()[0] != &gz[0] {
+	if got := second.api["summary.json"]; got != summary || &got.Gzip()[0] != &gz[0] {
 		t.Error("an unchanged summary.json was rendered and compressed again")
 	}
 
@@ -37,7 +37,7 @@ func TestSnapshotReusesUnchangedBodies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := third.api["summary.json"]; got == summary || got.etag == summary.etag {
+	if got := third.api["summary.json"]; got == summary || got.ETag() == summary.ETag() {
 		t.Error("summary.json kept its old body after a component changed")
 	}
 }

@@ -31,7 +31,7 @@ func BenchmarkRebuild(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if len(s.index.body) == 0 {
+		if len(s.index.Body()) == 0 {
 			b.Fatal("empty page")
 		}
 	}
@@ -114,7 +114,7 @@ func BenchmarkRebuildAfterChange(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if !bytes.Contains(s.index.body, []byte(fmt.Sprintf("Update %d:", i))) {
+		if !bytes.Contains(s.index.Body(), []byte(fmt.Sprintf("Update %d:", i))) {
 			b.Fatal("the change is not on the page")
 		}
 	}

@@ -9,17 +9,19 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
+	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/public"
 )
 
 // routes is the one route table.
 func (a *app) routes() *fiber.App {
 	app := a.newFiber()
-	app.Use(a.instrument, a.secure, recover.New())
+	errs := web.ErrorHandler(a.log)
+	app.Use(web.Instrument(a.metrics, a.log, errs), web.Secure(a.secHeaders, errs), recover.New())
 
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	app.Get("/readyz", a.ready)
-	app.Get("/metrics", a.metrics.handler())
+	app.Get("/metrics", a.metrics.Handler())
 
 	// Public API v2: open to any origin, served from memory.
 	v2 := app.Group("/api/v2")
@@ -63,9 +65,10 @@ func (a *app) routes() *fiber.App {
 
 	// Management API v1, authenticated by API key; changes are audited.
 	app.Use("/api/v1", stripJSONSuffix)
-	v1 := app.Group("/api/v1", a.auditChanges)
-	v1.Get("/pages", a.requireKey, a.listPages)
-	p := v1.Group("/pages/:page_id", a.requireKey)
+	v1 := app.Group("/api/v1", a.auditLog.Changes)
+	requireKey := web.RequireKey(a.keys, a.limiter, a.pageID)
+	v1.Get("/pages", requireKey, a.listPages)
+	p := v1.Group("/pages/:page_id", requireKey)
 	p.Get("", a.getPage)
 	p.Patch("", a.updatePage)
 	p.Put("", a.updatePage)
@@ -145,7 +148,7 @@ func (a *app) routes() *fiber.App {
 // consoleRoutes adds the staff console: signed-out forms first, then the
 // screens that need a session, with admin-only ones marked.
 func (a *app) consoleRoutes(app *fiber.App) {
-	con := app.Group("/console", a.auditChanges)
+	con := app.Group("/console", web.UseErrorPage(a.consoleError), a.auditLog.Changes)
 	con.Get("/signin", a.getSignIn)
 	con.Post("/signin", a.checkCSRF, a.postSignIn)
 	con.Get("/password", a.getPassword)

@@ -1,32 +1,26 @@
-package main
+package web
 
 import (
 	"context"
 	"log/slog"
-	"net/url"
-	"os/user"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/beacon-status/beacon/internal/accounts"
 )
 
-// audit appends an entry to the audit log, dated now. A failure to record
-// is logged, not returned: the change it describes has already been made.
-func (a *app) audit(c *fiber.Ctx, actor, action, target string) {
-	a.auditLog.record(c.UserContext(), accounts.Entry{At: a.now(), Actor: actor, Action: action, Target: target, IP: c.IP()})
-}
-
-// auditWriter writes audit entries. While the server runs, a request hands
+// Audit writes the audit log. While the server runs, a request hands
 // its entry over and returns: the row is written a moment later, with
 // others, rather than the request queueing for the single SQLite writer
 // behind a fan-out's transactions. (An entry in the hand-over when the
 // process is killed is lost; a graceful stop writes them all.) Otherwise —
 // commands, tests — each entry is written at once.
-type auditWriter struct {
+type Audit struct {
 	store *accounts.Store
 	log   *slog.Logger
+	now   func() time.Time
 	queue chan accounts.Entry // nil while no writer runs
 }
 
@@ -34,7 +28,7 @@ type auditWriter struct {
 // writes its own.
 const auditQueue = 1024
 
-func (w *auditWriter) record(ctx context.Context, e accounts.Entry) {
+func (w *Audit) record(ctx context.Context, e accounts.Entry) {
 	if w.queue != nil {
 		select {
 		case w.queue <- e:
@@ -45,18 +39,18 @@ func (w *auditWriter) record(ctx context.Context, e accounts.Entry) {
 	w.write(ctx, []accounts.Entry{e})
 }
 
-func (w *auditWriter) write(ctx context.Context, batch []accounts.Entry) {
+func (w *Audit) write(ctx context.Context, batch []accounts.Entry) {
 	if err := w.store.Record(context.WithoutCancel(ctx), batch...); err != nil {
 		w.log.Error("audit", "entries", len(batch), "err", err)
 	}
 }
 
-// start makes requests hand entries over; call it before serving.
-func (w *auditWriter) start() { w.queue = make(chan accounts.Entry, auditQueue) }
+// Start makes requests hand entries over; call it before serving.
+func (w *Audit) Start() { w.queue = make(chan accounts.Entry, auditQueue) }
 
-// run writes handed-over entries in batches until ctx is done, then writes
+// Run writes handed-over entries in batches until ctx is done, then writes
 // what is left. The HTTP server must have stopped by then.
-func (w *auditWriter) run(ctx context.Context) {
+func (w *Audit) Run(ctx context.Context) {
 	for {
 		var e accounts.Entry
 		select {
@@ -79,7 +73,7 @@ func (w *auditWriter) run(ctx context.Context) {
 	}
 }
 
-func (w *auditWriter) drain() {
+func (w *Audit) drain() {
 	var batch []accounts.Entry
 	for {
 		select {
@@ -94,36 +88,36 @@ func (w *auditWriter) drain() {
 	}
 }
 
-// auditCLI records a change made with a command on the server itself.
-func (a *app) auditCLI(ctx context.Context, command, target string) {
-	actor := "command line"
-	if u, err := user.Current(); err == nil {
-		actor += " (" + u.Username + ")"
-	}
-	if err := a.accounts.Record(ctx, accounts.Entry{Actor: actor, Action: "cli: " + command, Target: target, IP: "local"}); err != nil {
-		a.log.Error("audit", "action", command, "err", err)
-	}
+// NewAudit writes entries to store, dated by now.
+func NewAudit(store *accounts.Store, log *slog.Logger, now func() time.Time) *Audit {
+	return &Audit{store: store, log: log, now: now}
 }
 
-// auditChanges records every change that succeeds through the console or
+// Record appends an entry to the audit log, dated now. A failure to record
+// is logged, not returned: the change it describes has already been made.
+func (w *Audit) Record(c *fiber.Ctx, actor, action, target string) {
+	w.record(c.UserContext(), accounts.Entry{At: w.now(), Actor: actor, Action: action, Target: target, IP: c.IP()})
+}
+
+// Changes records every change that succeeds through the console or
 // the management API: who (the actor the authentication set), what (the
 // method and route), to what (the id in the path, or the id a handler
 // created) and from where.
-func (a *app) auditChanges(c *fiber.Ctx) error {
+func (w *Audit) Changes(c *fiber.Ctx) error {
 	err := c.Next()
 	switch c.Method() {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
 		return err
 	}
-	actor, _ := c.Locals("actor").(string)
+	actor := Actor(c)
 	if err != nil || actor == "" || c.Response().StatusCode() >= 400 {
 		return err
 	}
-	target, _ := c.Locals("audit_target").(string)
+	target, _ := c.Locals(auditTargetKey{}).(string)
 	if target == "" {
 		target = c.Params("update_id", c.Params("id"))
 	}
-	a.audit(c, actor, routeAction(c), target)
+	w.Record(c, actor, routeAction(c), target)
 	return nil
 }
 
@@ -149,5 +143,22 @@ func routeAction(c *fiber.Ctx) string {
 	return surface + ": " + c.Method() + " " + path
 }
 
-// urlQuery escapes a query parameter's value.
-func urlQuery(s string) string { return url.QueryEscape(s) }
+// actorKey and auditTargetKey are Locals keys.
+type (
+	actorKey       struct{}
+	auditTargetKey struct{}
+)
+
+// SetActor names who is making a request's change: the authentication
+// that let it through sets it, and the audit log records it.
+func SetActor(c *fiber.Ctx, actor string) { c.Locals(actorKey{}, actor) }
+
+// Actor is who is making a request's change, "" for nobody known.
+func Actor(c *fiber.Ctx) string {
+	a, _ := c.Locals(actorKey{}).(string)
+	return a
+}
+
+// SetAuditTarget names what a request changed when its path holds no id,
+// such as the id of something it created.
+func SetAuditTarget(c *fiber.Ctx, id string) { c.Locals(auditTargetKey{}, id) }

@@ -1,4 +1,4 @@
-package main
+package web
 
 import (
 	"bytes"
@@ -14,18 +14,18 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// opt is a request field that tells "absent" from "null or empty". Clients
+// Opt is a request field that tells "absent" from "null or empty". Clients
 // of Statuspage's API send "" and null for unset fields, and form-encoded
 // bodies send every value as a string, so numbers and booleans are also
 // accepted in quotes.
-type opt[T any] struct {
+type Opt[T any] struct {
 	Set  bool // the field was present
 	Null bool // it was null or ""
 	V    T
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
-func (o *opt[T]) UnmarshalJSON(b []byte) error {
+func (o *Opt[T]) UnmarshalJSON(b []byte) error {
 	o.Set = true
 	if s := string(b); s == "null" || s == `""` {
 		o.Null = true
@@ -44,8 +44,8 @@ func (o *opt[T]) UnmarshalJSON(b []byte) error {
 	return err
 }
 
-// ptr returns the value for a set, non-null field, and nil otherwise.
-func (o opt[T]) ptr() *T {
+// Ptr returns the value for a set, non-null field, and nil otherwise.
+func (o Opt[T]) Ptr() *T {
 	if !o.Set || o.Null {
 		return nil
 	}
@@ -53,10 +53,10 @@ func (o opt[T]) ptr() *T {
 	return &v
 }
 
-// clearable returns a pointer for a present optional text field, with null
-// and "" meaning "clear it". Required fields use ptr, for which null and ""
+// Clearable returns a pointer for a present optional text field, with null
+// and "" meaning "clear it". Required fields use Ptr, for which null and ""
 // mean "leave it as it is".
-func clearable(o opt[string]) *string {
+func Clearable(o Opt[string]) *string {
 	if !o.Set {
 		return nil
 	}
@@ -64,11 +64,11 @@ func clearable(o opt[string]) *string {
 	return &v
 }
 
-// flexTime accepts RFC 3339 timestamps and plain YYYY-MM-DD dates (UTC).
-type flexTime struct{ time.Time }
+// FlexTime accepts RFC 3339 timestamps and plain YYYY-MM-DD dates (UTC).
+type FlexTime struct{ time.Time }
 
 // UnmarshalJSON implements json.Unmarshaler.
-func (t *flexTime) UnmarshalJSON(b []byte) error {
+func (t *FlexTime) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		return errors.New("must be a timestamp such as 2026-05-07T03:00:00Z")
@@ -82,34 +82,42 @@ func (t *flexTime) UnmarshalJSON(b []byte) error {
 	return errors.New("must be a timestamp such as 2026-05-07T03:00:00Z")
 }
 
-// requestError is a client mistake: a 400 for a body that cannot be read,
+// Error is a client mistake: a 400 for a body that cannot be read,
 // a 422 for a field of the wrong type.
-type requestError struct {
+type Error struct {
 	status int
 	field  string
 	msg    string
 }
 
-func (e *requestError) Error() string {
+func (e *Error) Error() string {
 	if e.field != "" {
 		return e.field + " " + e.msg
 	}
 	return e.msg
 }
 
-func badRequest(format string, args ...any) error {
-	return &requestError{status: fiber.StatusBadRequest, msg: fmt.Sprintf(format, args...)}
+// Status is the HTTP status the mistake is answered with.
+func (e *Error) Status() int { return e.status }
+
+// Field is the request field to blame, "" for the whole request.
+func (e *Error) Field() string { return e.field }
+
+// BadRequest is a 400: a body that cannot be read.
+func BadRequest(format string, args ...any) error {
+	return &Error{status: fiber.StatusBadRequest, msg: fmt.Sprintf(format, args...)}
 }
 
-func unprocessable(field, format string, args ...any) error {
-	return &requestError{status: fiber.StatusUnprocessableEntity, field: field, msg: fmt.Sprintf(format, args...)}
+// Unprocessable is a 422 blaming field.
+func Unprocessable(field, format string, args ...any) error {
+	return &Error{status: fiber.StatusUnprocessableEntity, field: field, msg: fmt.Sprintf(format, args...)}
 }
 
-// decodeBody reads a management API request body into dst. It takes JSON
+// DecodeBody reads a management API request body into dst. It takes JSON
 // whatever the Content-Type says (clients often send none), or a
 // form-encoded body with Rails-style keys (incident[name]=…), and unwraps
 // the resource name ({"incident": {…}}) when present.
-func decodeBody(c *fiber.Ctx, resource string, dst any) error {
+func DecodeBody(c *fiber.Ctx, resource string, dst any) error {
 	raw := c.Body()
 	// curl -d labels a JSON body as a form; a body that opens like a JSON
 	// object is read as one whatever the label.
@@ -128,9 +136,9 @@ func decodeBody(c *fiber.Ctx, resource string, dst any) error {
 	if err := json.Unmarshal(raw, &top); err != nil {
 		var syn *json.SyntaxError
 		if errors.As(err, &syn) {
-			return badRequest("malformed JSON body: %v", err)
+			return BadRequest("malformed JSON body: %v", err)
 		}
-		return badRequest("the body must be a JSON object")
+		return BadRequest("the body must be a JSON object")
 	}
 	whole := raw
 	if inner, ok := top[resource]; ok && len(inner) > 0 && inner[0] == '{' {
@@ -142,9 +150,9 @@ func decodeBody(c *fiber.Ctx, resource string, dst any) error {
 	if err := json.Unmarshal(raw, dst); err != nil {
 		var typ *json.UnmarshalTypeError
 		if errors.As(err, &typ) {
-			return unprocessable(typ.Field, "must be %s", describeType(typ.Type.String()))
+			return Unprocessable(typ.Field, "must be %s", describeType(typ.Type.String()))
 		}
-		return unprocessable(badField(raw, dst), "%v", err)
+		return Unprocessable(badField(raw, dst), "%v", err)
 	}
 	return nil
 }
@@ -194,7 +202,7 @@ func formToJSON(c *fiber.Ctx) ([]byte, error) {
 		path := parseFormKey(string(k))
 		if !utf8.Valid(k) || !utf8.Valid(v) {
 			// json.Marshal would replace the bytes with U+FFFD unseen.
-			err = unprocessable(formField(path), "must be valid UTF-8 text")
+			err = Unprocessable(formField(path), "must be valid UTF-8 text")
 			return
 		}
 		err = setPath(root, path, string(v))
@@ -230,7 +238,7 @@ func parseFormKey(k string) []string {
 
 func setPath(node map[string]any, path []string, value string) error {
 	if len(path) > 5 {
-		return badRequest("form field nested too deeply")
+		return BadRequest("form field nested too deeply")
 	}
 	key := path[0]
 	switch {
@@ -239,7 +247,7 @@ func setPath(node map[string]any, path []string, value string) error {
 	case len(path) == 2 && path[1] == "":
 		list, _ := node[key].([]any)
 		if len(list) >= 1000 {
-			return badRequest("form list %s is too long", key)
+			return BadRequest("form list %s is too long", key)
 		}
 		node[key] = append(list, value)
 	default:
@@ -257,34 +265,36 @@ func setPath(node map[string]any, path []string, value string) error {
 // overflowing (10⁹ at most).
 const maxPage = 1_000_000
 
-// paging reads page and per_page (or limit) query parameters. Statuspage
+// Paging reads page and per_page (or limit) query parameters. Statuspage
 // counts pages from 1 on most lists and from 0 on others, and clients send
 // either: page 0 and page 1 are both the first page.
-func paging(c *fiber.Ctx, defaultPer int) (offset, limit int, err error) {
-	page, err := queryInt(c, "page", 1, 0, maxPage)
+func Paging(c *fiber.Ctx, defaultPer int) (offset, limit int, err error) {
+	page, err := QueryInt(c, "page", 1, 0, maxPage)
 	if err != nil {
 		return 0, 0, err
 	}
-	per, err := queryInt(c, "per_page", defaultPer, 1, 1000)
+	per, err := QueryInt(c, "per_page", defaultPer, 1, 1000)
 	if err != nil {
 		return 0, 0, err
 	}
 	if c.Query("per_page") == "" {
-		if per, err = queryInt(c, "limit", defaultPer, 1, 1000); err != nil {
+		if per, err = QueryInt(c, "limit", defaultPer, 1, 1000); err != nil {
 			return 0, 0, err
 		}
 	}
 	return max(page-1, 0) * per, per, nil
 }
 
-func queryInt(c *fiber.Ctx, name string, def, lo, hi int) (int, error) {
+// QueryInt reads the whole-number query parameter name, def when absent,
+// refusing one outside lo..hi.
+func QueryInt(c *fiber.Ctx, name string, def, lo, hi int) (int, error) {
 	s := c.Query(name)
 	if s == "" {
 		return def, nil
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < lo || n > hi {
-		return 0, unprocessable(name, "must be a whole number from %d to %d", lo, hi)
+		return 0, Unprocessable(name, "must be a whole number from %d to %d", lo, hi)
 	}
 	return n, nil
 }

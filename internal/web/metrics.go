@@ -1,4 +1,4 @@
-package main
+package web
 
 import (
 	"context"
@@ -16,9 +16,9 @@ import (
 	"github.com/beacon-status/beacon/notifier"
 )
 
-// metrics is Beacon's Prometheus registry: its own, not the global one, so
+// Metrics is Beacon's Prometheus registry: its own, not the global one, so
 // tests can build many apps in one process.
-type metrics struct {
+type Metrics struct {
 	registry   *prometheus.Registry
 	requests   *prometheus.HistogramVec
 	deliveries *prometheus.CounterVec
@@ -34,10 +34,11 @@ type observerKey struct {
 	code          int
 }
 
-var _ notifier.Observer = (*metrics)(nil)
+var _ notifier.Observer = (*Metrics)(nil)
 
-func newMetrics(db *sqlite.DB) *metrics {
-	m := &metrics{
+// NewMetrics makes the registry, with the delivery queue depth read from db.
+func NewMetrics(db *sqlite.DB) *Metrics {
+	m := &Metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "beacon_http_request_duration_seconds",
@@ -80,7 +81,7 @@ func newMetrics(db *sqlite.DB) *metrics {
 // observe records a finished request's latency under its route pattern
 // (never the raw path, which would let callers create unbounded label
 // values).
-func (m *metrics) observe(route, method string, code int, took time.Duration) {
+func (m *Metrics) observe(route, method string, code int, took time.Duration) {
 	k := observerKey{route, method, code}
 	o, ok := m.observers.Load(k)
 	if !ok {
@@ -90,7 +91,7 @@ func (m *metrics) observe(route, method string, code int, took time.Duration) {
 }
 
 // Observe implements notifier.Observer.
-func (m *metrics) Observe(ch notifier.Channel, outcome notifier.Outcome, took time.Duration) {
+func (m *Metrics) Observe(ch notifier.Channel, outcome notifier.Outcome, took time.Duration) {
 	m.deliveries.WithLabelValues(string(ch), string(outcome)).Inc()
 	m.sendTime.WithLabelValues(string(ch)).Observe(took.Seconds())
 }
@@ -123,6 +124,7 @@ func (q queueDepth) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-func (m *metrics) handler() fiber.Handler {
+// Handler serves the registry in Prometheus's text format.
+func (m *Metrics) Handler() fiber.Handler {
 	return adaptor.HTTPHandler(promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
 }

@@ -1,4 +1,4 @@
-package main
+package web
 
 import (
 	"encoding/json"
@@ -18,11 +18,11 @@ func checkJSONText(raw, obj []byte) error {
 	if json.Unmarshal(obj, &fields) == nil {
 		for name, value := range fields {
 			if !utf8.Valid(value) || loneSurrogate(value) {
-				return unprocessable(name, "must be valid UTF-8 text without unpaired surrogate escapes")
+				return Unprocessable(name, "must be valid UTF-8 text without unpaired surrogate escapes")
 			}
 		}
 	}
-	return badRequest("the body must be valid UTF-8 text without unpaired surrogate escapes")
+	return BadRequest("the body must be valid UTF-8 text without unpaired surrogate escapes")
 }
 
 // loneSurrogate reports whether JSON text b holds a \u escape of a
