@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -41,8 +40,8 @@ type app struct {
 	accounts   *accounts.Store
 	auditLog   *web.Audit
 	settings   *settings.Store
-	// notify holds the notification settings in force (notify_settings.go).
-	notify    atomic.Pointer[notifySettings]
+	// inForce answers which setting is in force and changes them.
+	inForce   *settings.InForce
 	public    *publicCache
 	metrics   *web.Metrics
 	limiter   *web.KeyLimiter
@@ -141,10 +140,12 @@ func (a *app) build(ctx context.Context) error {
 	a.accounts = accounts.NewStore(db, now, accounts.Config{BcryptCost: cfg.BcryptCost})
 	a.auditLog = web.NewAudit(a.accounts, a.log, now)
 	a.settings = settings.NewStore(db, now)
-	if err := a.loadNotify(ctx); err != nil {
+	env := settings.Notify{EmailFrom: cfg.SMTP.From, EmailFromName: cfg.SMTP.FromName, SMSAllUpdates: cfg.SMSAllUpdates,
+		SMSCountries: cfg.SMSCountries, WebhookAllowPrivate: cfg.WebhookAllowPrivate}
+	if a.inForce, err = settings.NewInForce(ctx, a.settings, a.components, env); err != nil {
 		return err
 	}
-	notify := a.notifyNow()
+	notify := a.inForce.Notify()
 	a.metrics = web.NewMetrics(db)
 	a.limiter = web.NewKeyLimiter(cfg.APIRate, cfg.APIBurst, now)
 	page, err := a.components.EnsurePage(ctx, components.PageInput{
@@ -161,12 +162,13 @@ func (a *app) build(ctx context.Context) error {
 	a.subscribers, err = subscribers.NewService(ctx, db, a.components, a.outbox, now, subscribers.Config{
 		SMSCountries: notify.SMSCountries,
 		ValidateURL: func(ctx context.Context, raw string) error {
-			return webhook.ValidateURL(ctx, raw, a.notifyNow().WebhookAllowPrivate)
+			return webhook.ValidateURL(ctx, raw, a.inForce.Notify().WebhookAllowPrivate)
 		},
 	})
 	if err != nil {
 		return err
 	}
+	a.inForce.Attach(a.applyNotify, a.changed)
 	if err := a.buildSenders(page); err != nil {
 		return err
 	}
@@ -186,9 +188,9 @@ func (a *app) buildSenders(page components.Page) error {
 	cfg := a.cfg
 	a.senders = map[notifier.Channel]notifier.Sender{notifier.Webhook: webhook.New(a.webhooks)}
 	if cfg.SMTP.Host != "" {
-		notify := a.notifyNow()
+		notify := a.inForce.Notify()
 		s, err := email.New(email.Config{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username,
-			Password: cfg.SMTP.Password, TLS: cfg.SMTP.TLS, From: notify.EmailFrom, FromName: notify.fromName(page.Name),
+			Password: cfg.SMTP.Password, TLS: cfg.SMTP.TLS, From: notify.EmailFrom, FromName: notify.FromName(page.Name),
 			Pool: cfg.SMTP.Pool}, a.log)
 		if err != nil {
 			return fmt.Errorf("email: %w", err)
@@ -313,4 +315,18 @@ func (a *app) newFiber() *fiber.App {
 		IdleTimeout:           2 * time.Minute,
 		AppName:               "beacon",
 	})
+}
+
+// applyNotify hands the notification settings in force to the running
+// services; the page's name counts too, as the default sender name.
+func (a *app) applyNotify(ctx context.Context, n settings.Notify, page components.Page) error {
+	a.subscribers.SetSMSCountries(n.SMSCountries)
+	a.dispatcher.SetSMSKeyMomentsOnly(!n.SMSAllUpdates)
+	if w, ok := a.senders[notifier.Webhook].(*webhook.Sender); ok {
+		w.SetAllowPrivate(n.WebhookAllowPrivate)
+	}
+	if e, ok := a.senders[notifier.Email].(*email.Sender); ok && n.EmailFrom != "" {
+		return e.SetFrom(n.EmailFrom, n.FromName(page.Name))
+	}
+	return nil
 }

@@ -648,7 +648,7 @@ type notifyForm struct {
 }
 
 func (a *app) notifyForm() notifyForm {
-	n, cfg := a.notifyNow(), a.cfg
+	n, cfg := a.inForce.Notify(), a.cfg
 	return notifyForm{EmailConfigured: cfg.SMTP.Host != "", EmailFrom: n.EmailFrom, EmailFromName: n.EmailFromName,
 		SMSCountries: strings.Join(n.SMSCountries, ", "), SMSAllUpdates: n.SMSAllUpdates, WebhookAllowPrivate: n.WebhookAllowPrivate,
 		Saved: n.Saved != (settings.Notifications{}), EnvFrom: cfg.SMTP.From, EnvFromName: cfg.SMTP.FromName,
@@ -698,7 +698,7 @@ func (a *app) postNotifySettings(c *fiber.Ctx) error {
 			saved.EmailFrom = &f.EmailFrom
 		}
 	}
-	if err := a.saveNotify(c.UserContext(), saved); err != nil {
+	if err := a.inForce.SaveNotify(c.UserContext(), saved); err != nil {
 		return a.notifySettingsError(c, f, err)
 	}
 	if saved == (settings.Notifications{}) {
@@ -729,7 +729,7 @@ func (a *app) postEmbedSettings(c *fiber.Ctx) error {
 	in := settings.EmbedInput{Position: form("position"), IncidentBackgroundColor: form("incident_background_color"),
 		IncidentTextColor: form("incident_text_color"), MaintenanceBackgroundColor: form("maintenance_background_color"),
 		MaintenanceTextColor: form("maintenance_text_color")}
-	if _, err := a.saveEmbed(c.UserContext(), in); err != nil {
+	if _, err := a.inForce.SaveEmbed(c.UserContext(), in); err != nil {
 		page, perr := a.pageSettings(c)
 		if perr != nil {
 			return perr
@@ -758,7 +758,7 @@ func (a *app) getSettings(c *fiber.Ctx) error {
 func (a *app) postSettings(c *fiber.Ctx) error {
 	f := settingsForm{Name: c.FormValue("name"), URL: c.FormValue("url"), TimeZone: c.FormValue("time_zone"),
 		SupportURL: c.FormValue("support_url"), LogoURL: c.FormValue("logo_url"), AccentColor: c.FormValue("accent_color")}
-	_, err := a.savePage(c.UserContext(), components.PageInput{Name: &f.Name, URL: &f.URL, TimeZone: &f.TimeZone,
+	_, err := a.inForce.SavePage(c.UserContext(), components.PageInput{Name: &f.Name, URL: &f.URL, TimeZone: &f.TimeZone,
 		SupportURL: &f.SupportURL, LogoURL: &f.LogoURL, AccentColor: &f.AccentColor})
 	if err != nil {
 		return a.refuse(err, consoleView{}, prefixed(""), "The settings were not saved: ", func(v consoleView) error {

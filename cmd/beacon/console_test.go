@@ -443,7 +443,7 @@ func consoleForms() []formCase {
 			bad:      func(consoleFixture) url.Values { return url.Values{"action": {"save"}, "sms_countries": {"Germany"}} },
 			badShows: "Germany",
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
-				n := e.app.notifyNow()
+				n := e.app.inForce.Notify()
 				return !n.SMSAllUpdates && n.WebhookAllowPrivate && slices.Equal(e.app.subscribers.SMSCountries(), []string{"DE", "FR"})
 			},
 		},
@@ -922,12 +922,12 @@ func TestConsoleNotificationSettingsApply(t *testing.T) {
 
 	// A restart keeps the saved settings.
 	again := openTestEnv(t, n.app.cfg, n.clock)
-	if got := again.app.notifyNow(); got.EmailFrom != "alerts@status.example.org" || !slices.Equal(got.SMSCountries, []string{"FR"}) {
+	if got := again.app.inForce.Notify(); got.EmailFrom != "alerts@status.example.org" || !slices.Equal(got.SMSCountries, []string{"FR"}) {
 		t.Errorf("after a restart: %+v", got)
 	}
 	// Reset: the environment's values again.
 	admin.mustPost(http.StatusSeeOther, "/console/settings/notifications", url.Values{"action": {"reset"}})
-	if got := n.app.notifyNow(); got.EmailFrom != ntFrom || got.Saved != (settings.Notifications{}) {
+	if got := n.app.inForce.Notify(); got.EmailFrom != ntFrom || got.Saved != (settings.Notifications{}) {
 		t.Errorf("after reset: %+v", got)
 	}
 }

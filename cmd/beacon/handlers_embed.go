@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -46,7 +45,7 @@ func (a *app) updateEmbedConfig(c *fiber.Ctx) error {
 	if err := web.DecodeBody(c, "status_embed_config", &req); err != nil {
 		return err
 	}
-	e, err := a.saveEmbed(c.UserContext(), settings.EmbedInput{
+	e, err := a.inForce.SaveEmbed(c.UserContext(), settings.EmbedInput{
 		Position: web.Clearable(req.Position), IncidentBackgroundColor: web.Clearable(req.IncidentBackgroundColor),
 		IncidentTextColor: web.Clearable(req.IncidentTextColor), MaintenanceBackgroundColor: web.Clearable(req.MaintenanceBackgroundColor),
 		MaintenanceTextColor: web.Clearable(req.MaintenanceTextColor),
@@ -56,18 +55,6 @@ func (a *app) updateEmbedConfig(c *fiber.Ctx) error {
 	}
 	web.SetAuditTarget(c, a.pageID)
 	return c.JSON(embedConfigJSON{PageID: a.pageID, Embed: e})
-}
-
-// saveEmbed changes the embed's settings, through the API or the console.
-// The script other sites load carries the config: it is rendered again
-// from the next request on.
-func (a *app) saveEmbed(ctx context.Context, in settings.EmbedInput) (settings.Embed, error) {
-	e, err := a.settings.UpdateEmbed(ctx, in)
-	if err != nil {
-		return settings.Embed{}, err
-	}
-	a.public.invalidate()
-	return e, nil
 }
 
 // --- the embed script (public) ---

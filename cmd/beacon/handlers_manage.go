@@ -63,7 +63,7 @@ func (a *app) updatePage(c *fiber.Ctx) error {
 	if err := web.DecodeBody(c, "page", &req); err != nil {
 		return err
 	}
-	page, err := a.savePage(c.UserContext(), components.PageInput{
+	page, err := a.inForce.SavePage(c.UserContext(), components.PageInput{
 		Name: req.Name.Ptr(), URL: req.URL.Ptr(), TimeZone: req.TimeZone.Ptr(), SupportURL: web.Clearable(req.SupportURL),
 		LogoURL: web.Clearable(req.LogoURL), AccentColor: web.Clearable(req.AccentColor),
 	})

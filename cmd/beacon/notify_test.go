@@ -941,7 +941,7 @@ func TestNotifyWhoHearsWhat(t *testing.T) {
 
 func ntWhoHearsWhat(t *testing.T, smsAll bool) {
 	n := ntNew(t, func(c *Config) { c.SMSAllUpdates = smsAll })
-	if got := n.app.notifyNow().SMSAllUpdates; got != smsAll {
+	if got := n.app.inForce.Notify().SMSAllUpdates; got != smsAll {
 		t.Fatalf("SMS for every update in force: %v, want %v", got, smsAll)
 	}
 	a := n.component("API")
