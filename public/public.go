@@ -1,11 +1,147 @@
-// Package public holds the static assets of the public pages — style
-// sheet, scripts, icons — embedded in the binary so that the page depends
-// on nothing outside the process.
+// Package public is everything a visitor reaches without signing in: the
+// status page, incident pages and history, the feeds and the badge, API v2,
+// the status embed script, the subscribe, confirm, follow, manage and
+// unsubscribe flows, the SMS provider's callbacks, and the static assets
+// (public/static/) those pages and the console load.
+//
+// The pages and API v2 are rendered once per change into an in-memory
+// snapshot (snapshot.go) and served from it with ETag/304 and gzip: a
+// traffic spike during an outage costs no database work.
 package public
 
-import "embed"
+import (
+	"context"
+	"net/http"
+	"time"
 
-// FS holds the assets, served under /static/.
-//
-//go:embed *.css *.js
-var FS embed.FS
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/cors"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+
+	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/settings"
+	"github.com/beacon-status/beacon/notifier"
+	"github.com/beacon-status/beacon/notifier/sms"
+	"github.com/beacon-status/beacon/subscribers"
+	"github.com/beacon-status/beacon/templates"
+)
+
+// Deps are the services the public site uses.
+type Deps struct {
+	// BaseURL is the page's public address, without a trailing slash: the
+	// links in feeds and API v2, and the URL Twilio signs its callbacks for.
+	BaseURL string
+	// Now is the clock.
+	Now func() time.Time
+	// CacheControl is the Cache-Control value of the cached public
+	// responses (pages, feeds, badge, API v2, the embed script).
+	CacheControl string
+	Templates    *templates.Set
+	Components   *components.Service
+	Incidents    *incidents.Service
+	Subscribers  *subscribers.Service
+	// Settings gives the status embed's settings in force.
+	Settings *settings.InForce
+	// Notifier is woken after a sign-up, so that its confirmation goes out
+	// at once, and records the SMS provider's delivery reports.
+	Notifier Notifier
+	// SMS checks the signatures of Twilio's callbacks; nil when SMS is not
+	// configured, and every callback is refused.
+	SMS *sms.Sender
+	// Channels are the configured notification channels: the forms offer
+	// only these.
+	Channels []notifier.Channel
+}
+
+// Notifier is what the public site asks of the notification dispatcher
+// (*notifier.Dispatcher).
+type Notifier interface {
+	// Wake makes the dispatcher look for new work now.
+	Wake()
+	// RecordProviderStatus records a delivery report for the message the
+	// provider knows as providerID, reporting whether it was found.
+	RecordProviderStatus(ctx context.Context, providerID, status, code string) (bool, error)
+}
+
+// Site is the public site: its snapshot and its handlers.
+type Site struct {
+	cache  *cache
+	pages  *pages
+	signup *signup
+	follow *follow
+	twilio *twilio
+	embed  *embedScript
+}
+
+// New returns the public site; its snapshot is built on the first request.
+func New(d Deps) *Site {
+	ch := channelSet(d.Channels)
+	c := newCache(d, ch)
+	reply := replies{cache: c, templates: d.Templates}
+	cacheControl := []byte(d.CacheControl)
+	return &Site{
+		cache:  c,
+		pages:  &pages{cache: c, incidents: d.Incidents, cacheControl: cacheControl, reply: reply},
+		signup: &signup{cache: c, subscribers: d.Subscribers, notifier: d.Notifier, channels: ch, reply: reply},
+		follow: &follow{incidents: d.Incidents, subscribers: d.Subscribers, notifier: d.Notifier, channels: ch, reply: reply},
+		twilio: &twilio{cache: c, sms: d.SMS, baseURL: d.BaseURL, notifier: d.Notifier, subscribers: d.Subscribers},
+		embed:  &embedScript{cache: c, settings: d.Settings, cacheControl: cacheControl},
+	}
+}
+
+// Changed marks the snapshot stale: the next request renders the site
+// again. It is called after every committed change.
+func (s *Site) Changed() { s.cache.invalidate() }
+
+// Routes adds every public route to app.
+func (s *Site) Routes(app fiber.Router) {
+	// Public API v2: open to any origin, served from memory.
+	v2 := app.Group("/api/v2")
+	// GETs carry Access-Control-Allow-Origin: * from apiV2; the CORS
+	// middleware only answers preflights.
+	v2.Options("/*", cors.New(cors.Config{AllowOrigins: "*", AllowMethods: "GET,HEAD,OPTIONS"}))
+	for _, path := range []string{
+		"summary.json", "status.json", "components.json",
+		"incidents.json", "incidents/unresolved.json",
+		"scheduled-maintenances.json", "scheduled-maintenances/upcoming.json", "scheduled-maintenances/active.json",
+	} {
+		v2.Get("/"+path, s.pages.apiV2(path))
+	}
+
+	// The public page, rendered once per change and served from memory.
+	app.Get("/", s.pages.index)
+	app.Get("/incidents/:id", s.pages.incident)
+	app.Get("/history", s.pages.history)
+	app.Get("/history.atom", s.pages.atomFeed)
+	app.Get("/history.rss", s.pages.rssFeed)
+	app.Get("/badge.svg", s.pages.badgeSVG)
+	app.Get("/embed/script.js", s.embed.script) // the status embed other sites include
+
+	// Subscribing, confirming and leaving: public HTML forms and JSON.
+	app.Get("/subscribe", s.signup.getSubscribe)
+	app.Post("/subscribe", s.signup.postSubscribe)
+	app.Post("/subscriptions/verify", s.signup.postVerify)
+	app.Get("/subscriptions/confirm", s.signup.getConfirm)
+	app.Post("/incidents/:id/subscribe", s.follow.postFollow)
+	app.Get("/subscriptions/follow", s.follow.getConfirmFollow)
+	app.Get("/subscriptions/manage", s.signup.getManage)
+	app.Post("/subscriptions/manage", s.signup.postManage)
+	app.Get("/unsubscribe/:token", s.signup.getUnsubscribe)
+	app.Post("/unsubscribe/:token", s.signup.postUnsubscribe)
+	app.Post(TwilioStatusPath, s.twilio.status)
+	app.Post(TwilioInboundPath, s.twilio.inbound)
+	app.Get("/static/accent/:hex.css", accentCSS)
+	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(static), PathPrefix: "static", MaxAge: 3600}))
+}
+
+// channels is the set of configured notification channels.
+type channels map[notifier.Channel]bool
+
+func channelSet(list []notifier.Channel) channels {
+	ch := channels{}
+	for _, c := range list {
+		ch[c] = true
+	}
+	return ch
+}

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -23,6 +25,7 @@ import (
 	"github.com/beacon-status/beacon/notifier/email"
 	"github.com/beacon-status/beacon/notifier/sms"
 	"github.com/beacon-status/beacon/notifier/webhook"
+	"github.com/beacon-status/beacon/public"
 	"github.com/beacon-status/beacon/subscribers"
 	"github.com/beacon-status/beacon/templates"
 )
@@ -41,15 +44,12 @@ type app struct {
 	auditLog   *web.Audit
 	settings   *settings.Store
 	// inForce answers which setting is in force and changes them.
-	inForce   *settings.InForce
-	public    *publicCache
-	metrics   *web.Metrics
-	limiter   *web.KeyLimiter
-	templates *templates.Set
-	pageID    string
-	// pageCache is the Cache-Control value of public responses, as bytes
-	// once rather than converted on every request.
-	pageCache   []byte
+	inForce     *settings.InForce
+	public      publicSite
+	metrics     *web.Metrics
+	limiter     *web.KeyLimiter
+	templates   *templates.Set
+	pageID      string
 	secHeaders  web.SecurityHeaders
 	subscribers *subscribers.Service
 	dispatcher  *notifier.Dispatcher
@@ -132,7 +132,6 @@ func (a *app) build(ctx context.Context) error {
 	if a.templates, err = templates.Load(); err != nil {
 		return fmt.Errorf("load templates: %w", err)
 	}
-	a.public = newPublicCache(a)
 	a.outbox = notifier.NewOutbox(db)
 	a.components = components.NewService(db, a.outbox, now, a.changed)
 	a.incidents = incidents.NewService(db, a.components, a.outbox, now, a.changed)
@@ -156,7 +155,6 @@ func (a *app) build(ctx context.Context) error {
 		return fmt.Errorf("initialise page: %w", err)
 	}
 	a.pageID = page.ID
-	a.pageCache = []byte(cfg.PageCache)
 	a.secHeaders = web.NewSecurityHeaders(cfg.FrameAncestors)
 	a.webhooks = webhook.Config{AllowPrivate: notify.WebhookAllowPrivate}
 	a.subscribers, err = subscribers.NewService(ctx, db, a.components, a.outbox, now, subscribers.Config{
@@ -180,6 +178,9 @@ func (a *app) build(ctx context.Context) error {
 	a.dispatcher = notifier.NewDispatcher(db, a.subscribers, messages{a: a, views: &viewCache{}}, a.senders, notifier.Config{
 		Channels: channels, SMSKeyMomentsOnly: !notify.SMSAllUpdates, BackoffBase: cfg.RetryBase, Poll: time.Second,
 	}, now, a.log, a.metrics)
+	a.public = publicSite{public.New(public.Deps{BaseURL: cfg.BaseURL, Now: now, CacheControl: cfg.PageCache, Templates: a.templates,
+		Components: a.components, Incidents: a.incidents, Subscribers: a.subscribers, Settings: a.inForce,
+		Notifier: a.dispatcher, SMS: a.sms, Channels: slices.Collect(maps.Keys(a.senders))})}
 	return nil
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"github.com/beacon-status/beacon/public"
 	"github.com/beacon-status/beacon/subscribers"
 )
 
@@ -504,8 +505,8 @@ func TestBrowserStatusPage(t *testing.T) {
 				}
 				// API and Dashboard are on their own; Database and Email
 				// delivery in the group, open since one of them is degraded.
-				if got.Bars != 4*uptimeDays || got.Tips != got.Bars {
-					t.Errorf("%d bars with %d tooltips, want %d of each", got.Bars, got.Tips, 4*uptimeDays)
+				if got.Bars != 4*public.UptimeDays || got.Tips != got.Bars {
+					t.Errorf("%d bars with %d tooltips, want %d of each", got.Bars, got.Tips, 4*public.UptimeDays)
 				}
 				if got.Related != 1 || !strings.Contains(got.TipText, "Major outage") {
 					t.Errorf("%d tooltips name %q (%q), want 1 with its major outage", got.Related, browserResolved, got.TipText)

@@ -1,16 +1,12 @@
 package main
 
 import (
-	"net/http"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/cors"
-	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"github.com/beacon-status/beacon/internal/web"
-	"github.com/beacon-status/beacon/public"
 )
 
 // routes is the one route table.
@@ -23,43 +19,7 @@ func (a *app) routes() *fiber.App {
 	app.Get("/readyz", a.ready)
 	app.Get("/metrics", a.metrics.Handler())
 
-	// Public API v2: open to any origin, served from memory.
-	v2 := app.Group("/api/v2")
-	// GETs carry Access-Control-Allow-Origin: * from apiV2; the CORS
-	// middleware only answers preflights.
-	v2.Options("/*", cors.New(cors.Config{AllowOrigins: "*", AllowMethods: "GET,HEAD,OPTIONS"}))
-	for _, path := range []string{
-		"summary.json", "status.json", "components.json",
-		"incidents.json", "incidents/unresolved.json",
-		"scheduled-maintenances.json", "scheduled-maintenances/upcoming.json", "scheduled-maintenances/active.json",
-	} {
-		v2.Get("/"+path, a.apiV2(path))
-	}
-
-	// The public page, rendered once per change and served from memory.
-	app.Get("/", a.indexPage)
-	app.Get("/incidents/:id", a.incidentPage)
-	app.Get("/history", a.historyPage)
-	app.Get("/history.atom", a.atomFeed)
-	app.Get("/history.rss", a.rssFeed)
-	app.Get("/badge.svg", a.badgeSVG)
-	app.Get("/embed/script.js", a.embedScript) // the status embed other sites include
-
-	// Subscribing, confirming and leaving: public HTML forms and JSON.
-	app.Get("/subscribe", a.getSubscribe)
-	app.Post("/subscribe", a.postSubscribe)
-	app.Post("/subscriptions/verify", a.postVerify)
-	app.Get("/subscriptions/confirm", a.getConfirm)
-	app.Post("/incidents/:id/subscribe", a.postFollow)
-	app.Get("/subscriptions/follow", a.getConfirmFollow)
-	app.Get("/subscriptions/manage", a.getManage)
-	app.Post("/subscriptions/manage", a.postManage)
-	app.Get("/unsubscribe/:token", a.getUnsubscribe)
-	app.Post("/unsubscribe/:token", a.postUnsubscribe)
-	app.Post(twilioStatusPath, a.twilioStatus)
-	app.Post(twilioInboundPath, a.twilioInbound)
-	app.Get("/static/accent/:hex.css", accentCSS)
-	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(public.FS), MaxAge: 3600}))
+	a.public.Routes(app)
 
 	a.consoleRoutes(app)
 

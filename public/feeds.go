@@ -1,4 +1,4 @@
-package main
+package public
 
 import (
 	"bytes"
@@ -23,7 +23,7 @@ import (
 // unreadable to a strict parser. A "]]>" in CDATA is split by encoding/xml
 // itself.
 func (v *pageRender) feeds(list []incidents.Incident) (atom, rss *web.Resource, err error) {
-	base := v.a.cfg.BaseURL
+	base := v.c.baseURL
 	page := chars.CleanLine(v.s.page.Name)
 	f := &feeds.Feed{
 		Title:       page + " Status - Incident History",
@@ -36,7 +36,7 @@ func (v *pageRender) feeds(list []incidents.Incident) (atom, rss *web.Resource, 
 		var body bytes.Buffer
 		for i, u := range in.Updates {
 			fmt.Fprintf(&body, "<p><small>%s</small><br><strong>%s</strong></p>%s",
-				template.HTMLEscapeString(v.stamp(u.DisplayAt).Text), template.HTMLEscapeString(updateLabel(in, i)),
+				template.HTMLEscapeString(v.stamp(u.DisplayAt).Text), template.HTMLEscapeString(UpdateLabel(in, i)),
 				v.markdown(u.Body))
 		}
 		link := base + "/incidents/" + in.ID
@@ -59,18 +59,18 @@ func (v *pageRender) feeds(list []incidents.Incident) (atom, rss *web.Resource, 
 	return web.NewResource([]byte(a)), web.NewResource([]byte(r)), nil
 }
 
-func (a *app) atomFeed(c *fiber.Ctx) error {
-	s, err := a.public.get(c.UserContext())
+func (p *pages) atomFeed(c *fiber.Ctx) error {
+	s, err := p.cache.get(c.UserContext())
 	if err != nil {
 		return err
 	}
-	return s.atom.Send(c, "application/atom+xml; charset=utf-8", a.pageCache)
+	return s.atom.Send(c, "application/atom+xml; charset=utf-8", p.cacheControl)
 }
 
-func (a *app) rssFeed(c *fiber.Ctx) error {
-	s, err := a.public.get(c.UserContext())
+func (p *pages) rssFeed(c *fiber.Ctx) error {
+	s, err := p.cache.get(c.UserContext())
 	if err != nil {
 		return err
 	}
-	return s.rss.Send(c, "application/rss+xml; charset=utf-8", a.pageCache)
+	return s.rss.Send(c, "application/rss+xml; charset=utf-8", p.cacheControl)
 }

@@ -1,4 +1,4 @@
-package main
+package public
 
 import (
 	"fmt"
@@ -60,10 +60,10 @@ func badge(st components.PageStatus) []byte {
 		lw+mw, lw, esc(label), esc(msg), mw, color, lw/2, lw+mw/2))
 }
 
-func (a *app) badgeSVG(c *fiber.Ctx) error {
-	s, err := a.public.get(c.UserContext())
+func (p *pages) badgeSVG(c *fiber.Ctx) error {
+	s, err := p.cache.get(c.UserContext())
 	if err != nil {
 		return err
 	}
-	return s.badge.Send(c, "image/svg+xml; charset=utf-8", a.pageCache)
+	return s.badge.Send(c, "image/svg+xml; charset=utf-8", p.cacheControl)
 }

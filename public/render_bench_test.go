@@ -1,4 +1,4 @@
-package main
+package public
 
 import (
 	"bytes"
@@ -17,17 +17,17 @@ import (
 // is under 20 ms; the figure is recorded in docs/BENCHMARKS.md, never
 // asserted.
 //
-//	go test ./cmd/beacon -run '^$' -bench Rebuild -benchtime 20x
+//	go test ./public -run '^$' -bench Rebuild -benchtime 20x
 func BenchmarkRebuild(b *testing.B) {
-	a := seedRebuild(b)
+	env := seedRebuild(b)
 	ctx := context.Background()
-	if _, err := a.public.get(ctx); err != nil {
+	if _, err := env.site.cache.get(ctx); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		a.public.invalidate()
-		s, err := a.public.get(ctx)
+		env.site.Changed()
+		s, err := env.site.cache.get(ctx)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -40,16 +40,15 @@ func BenchmarkRebuild(b *testing.B) {
 // seedRebuild returns an app with 100 components and 1,000 incidents over
 // the last 120 days, each with three updates and a component outage, the
 // last few still open.
-func seedRebuild(b *testing.B) *app {
+func seedRebuild(b *testing.B) *testEnv {
 	env := newTestEnv(b)
 	ctx := context.Background()
-	a := env.app
 	start := env.clock.Now().AddDate(0, 0, -120)
 	env.clock.Set(start)
 	var ids []string
 	for i := range 100 {
 		name := fmt.Sprintf("Component %03d", i)
-		c, err := a.components.Create(ctx, components.Input{Name: &name})
+		c, err := env.components.Create(ctx, components.Input{Name: &name})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -60,7 +59,7 @@ func seedRebuild(b *testing.B) *app {
 	for i := range 1000 {
 		env.clock.Set(start.Add(time.Duration(i) * 170 * time.Minute))
 		id := ids[i%len(ids)]
-		in, err := a.incidents.Create(ctx, incidents.NewIncident{Name: fmt.Sprintf("Incident %d", i),
+		in, err := env.incidents.Create(ctx, incidents.NewIncident{Name: fmt.Sprintf("Incident %d", i),
 			Body: "We are looking into **errors**.", Components: map[string]components.Status{id: components.PartialOutage}})
 		if err != nil {
 			b.Fatal(err)
@@ -71,12 +70,12 @@ func seedRebuild(b *testing.B) *app {
 		for _, st := range []incidents.Status{incidents.Identified, incidents.Resolved} {
 			env.clock.Advance(20 * time.Minute)
 			status, body := st, "Progress on the fix."
-			if _, err := a.incidents.Update(ctx, in.ID, incidents.Change{Status: &status, Body: &body}); err != nil {
+			if _, err := env.incidents.Update(ctx, in.ID, incidents.Change{Status: &status, Body: &body}); err != nil {
 				b.Fatal(err)
 			}
 		}
 	}
-	return a
+	return env
 }
 
 // BenchmarkRebuildAfterChange is BenchmarkRebuild after a real change each
@@ -84,16 +83,16 @@ func seedRebuild(b *testing.B) *app {
 // so the rebuild also reads that component's history again and renders the
 // new update's Markdown. The change itself is not timed.
 //
-//	go test ./cmd/beacon -run '^$' -bench RebuildAfterChange -benchtime 20x
+//	go test ./public -run '^$' -bench RebuildAfterChange -benchtime 20x
 func BenchmarkRebuildAfterChange(b *testing.B) {
-	a := seedRebuild(b)
+	env := seedRebuild(b)
 	ctx := context.Background()
-	open, err := a.incidents.List(ctx, incidents.Filter{Kind: incidents.KindIncident, Statuses: []incidents.Status{incidents.Investigating}, Limit: 1})
+	open, err := env.incidents.List(ctx, incidents.Filter{Kind: incidents.KindIncident, Statuses: []incidents.Status{incidents.Investigating}, Limit: 1})
 	if err != nil || len(open) != 1 || len(open[0].ComponentIDs) != 1 {
 		b.Fatalf("no open incident with one component: %v, %v", open, err)
 	}
 	in, comp := open[0], open[0].ComponentIDs[0]
-	if _, err := a.public.get(ctx); err != nil {
+	if _, err := env.site.cache.get(ctx); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
@@ -106,11 +105,11 @@ func BenchmarkRebuildAfterChange(b *testing.B) {
 			status = components.PartialOutage
 		}
 		body := fmt.Sprintf("Update %d: still **%s**.", i, status)
-		if _, err := a.incidents.Update(ctx, in.ID, incidents.Change{Body: &body, Components: map[string]components.Status{comp: status}}); err != nil {
+		if _, err := env.incidents.Update(ctx, in.ID, incidents.Change{Body: &body, Components: map[string]components.Status{comp: status}}); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		s, err := a.public.get(ctx)
+		s, err := env.site.cache.get(ctx)
 		if err != nil {
 			b.Fatal(err)
 		}

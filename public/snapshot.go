@@ -1,4 +1,4 @@
-package main
+package public
 
 import (
 	"context"
@@ -16,15 +16,22 @@ import (
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/statuspage"
 	"github.com/beacon-status/beacon/internal/web"
+	"github.com/beacon-status/beacon/templates"
 )
 
-// publicCache keeps every public API body rendered in memory. A committed
-// change marks it dirty; the next request rebuilds it once while concurrent
-// requests wait for that one rebuild, so a traffic spike during an outage
-// costs no database work.
-type publicCache struct {
-	a     *app
-	dirty atomic.Bool
+// cache keeps the public site's snapshot: every page and API body rendered
+// in memory. A committed change marks it dirty; the next request rebuilds
+// it once while concurrent requests wait for that one rebuild, so a traffic
+// spike during an outage costs no database work.
+type cache struct {
+	baseURL    string
+	now        func() time.Time
+	components *components.Service
+	incidents  *incidents.Service
+	templates  *templates.Set
+	// channels decide whether incident pages offer the follow form.
+	channels channels
+	dirty    atomic.Bool
 	// changes counts invalidations: snapshots built between the same two
 	// changes show the same data, whatever the clock did.
 	changes atomic.Uint64
@@ -64,26 +71,26 @@ type snapshot struct {
 	lazyPages               pageCache
 }
 
-func newPublicCache(a *app) *publicCache {
-	c := &publicCache{a: a}
+func newCache(d Deps, ch channels) *cache {
+	c := &cache{baseURL: d.BaseURL, now: d.Now, components: d.Components, incidents: d.Incidents, templates: d.Templates, channels: ch}
 	c.dirty.Store(true)
 	return c
 }
 
 // invalidate marks the cache stale; it is called after every commit.
-func (c *publicCache) invalidate() {
+func (c *cache) invalidate() {
 	c.changes.Add(1)
 	c.dirty.Store(true)
 }
 
 // get returns the current snapshot, rebuilding it first if it is stale.
-func (c *publicCache) get(ctx context.Context) (*snapshot, error) {
-	if s := c.cur.Load(); s != nil && !c.dirty.Load() && c.a.now().Before(s.expires) {
+func (c *cache) get(ctx context.Context) (*snapshot, error) {
+	if s := c.cur.Load(); s != nil && !c.dirty.Load() && c.now().Before(s.expires) {
 		return s, nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if s := c.cur.Load(); s != nil && !c.dirty.Load() && c.a.now().Before(s.expires) {
+	if s := c.cur.Load(); s != nil && !c.dirty.Load() && c.now().Before(s.expires) {
 		return s, nil
 	}
 	// Clear the flag before reading, so a change committed during the
@@ -128,10 +135,9 @@ const snapshotTTL = time.Minute
 // return, as Statuspage does.
 const recentLimit = 50
 
-func (c *publicCache) build(ctx context.Context) (*snapshot, error) {
-	a := c.a
+func (c *cache) build(ctx context.Context) (*snapshot, error) {
 	c.markdown.rotate()
-	now := a.now()
+	now := c.now()
 	// The reads are independent: they run side by side on the read pool.
 	var (
 		page     components.Page
@@ -143,19 +149,19 @@ func (c *publicCache) build(ctx context.Context) (*snapshot, error) {
 	err := parallel(
 		func() error {
 			var err error
-			if page, err = a.components.Page(ctx); err != nil {
+			if page, err = c.components.Page(ctx); err != nil {
 				return err
 			}
-			if all, err = a.components.List(ctx); err != nil {
+			if all, err = c.components.List(ctx); err != nil {
 				return err
 			}
 			loc := page.Location()
-			uptime, err = a.components.UptimeMany(ctx, all, now.In(loc).AddDate(0, 0, -(uptimeDays-1)), now.In(loc), loc, now)
+			uptime, err = c.components.UptimeMany(ctx, all, now.In(loc).AddDate(0, 0, -(UptimeDays-1)), now.In(loc), loc, now)
 			return err
 		},
 		func() error {
 			var err error
-			lists, err = a.incidents.ListMany(ctx,
+			lists, err = c.incidents.ListMany(ctx,
 				incidents.Filter{Kind: incidents.KindIncident, Statuses: []incidents.Status{incidents.Investigating, incidents.Identified, incidents.Monitoring}, Limit: 1000},
 				incidents.Filter{Kind: incidents.KindIncident, Limit: recentLimit},
 				incidents.Filter{Kind: incidents.KindMaintenance, Statuses: []incidents.Status{incidents.Scheduled}, Upcoming: true, Limit: 1000},
@@ -169,7 +175,7 @@ func (c *publicCache) build(ctx context.Context) (*snapshot, error) {
 		func() error {
 			// The bars' tooltips need only names, times and components.
 			var err error
-			recent90, err = a.incidents.Spans(ctx, now.AddDate(0, 0, -uptimeDays-1), 5000)
+			recent90, err = c.incidents.Spans(ctx, now.AddDate(0, 0, -UptimeDays-1), 5000)
 			return err
 		},
 	)
@@ -196,7 +202,7 @@ func (c *publicCache) build(ctx context.Context) (*snapshot, error) {
 		}
 	}
 
-	r := statuspage.NewRenderer(page, a.cfg.BaseURL, all)
+	r := statuspage.NewRenderer(page, c.baseURL, all)
 	p := r.Page(s.updatedAt)
 	bodies := map[string]any{
 		"summary.json": struct {
@@ -222,7 +228,7 @@ func (c *publicCache) build(ctx context.Context) (*snapshot, error) {
 	}
 	// The bodies do not depend on one another: they too are made side by
 	// side. Each function sets its own fields of s.
-	pr := newPageRender(a, s)
+	pr := newPageRender(c, s)
 	apiBodies := func() error {
 		api := make(map[string]*web.Resource, len(bodies))
 		for path, v := range bodies {
@@ -280,6 +286,15 @@ type maintenancesBody struct {
 	ScheduledMaintenances []statuspage.Maintenance `json:"scheduled_maintenances"`
 }
 
+// componentsByID indexes components by id.
+func componentsByID(all []components.Component) map[string]components.Component {
+	m := make(map[string]components.Component, len(all))
+	for _, c := range all {
+		m[c.ID] = c
+	}
+	return m
+}
+
 func later(a, b time.Time) time.Time {
 	if b.After(a) {
 		return b
@@ -288,13 +303,42 @@ func later(a, b time.Time) time.Time {
 }
 
 // apiV2 serves one cached v2 body.
-func (a *app) apiV2(path string) fiber.Handler {
+func (p *pages) apiV2(path string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		s, err := a.public.get(c.UserContext())
+		s, err := p.cache.get(c.UserContext())
 		if err != nil {
 			return err
 		}
 		web.AllowAnyOrigin(c)
-		return s.api[path].Send(c, fiber.MIMEApplicationJSONCharsetUTF8, a.pageCache)
+		return s.api[path].Send(c, fiber.MIMEApplicationJSONCharsetUTF8, p.cacheControl)
 	}
+}
+
+// View is what the snapshot shows, for the parts of Beacon outside this
+// package that still read it (message composition and the console's
+// dashboard) until they read the domain services themselves. Its slices
+// and map are shared: read them, never change them.
+type View struct {
+	// Version counts the changes the snapshot includes: views of one
+	// version show the same data, whatever the clock did.
+	Version    uint64
+	Page       components.Page
+	Status     components.PageStatus
+	Components []components.Component
+	// ByID holds the components by id.
+	ByID       map[string]components.Component
+	Unresolved []incidents.Incident
+	Upcoming   []incidents.Incident
+	Active     []incidents.Incident
+}
+
+// View returns what the current snapshot shows, rebuilding it first if it
+// is stale.
+func (s *Site) View(ctx context.Context) (View, error) {
+	snap, err := s.cache.get(ctx)
+	if err != nil {
+		return View{}, err
+	}
+	return View{Version: snap.version, Page: snap.page, Status: snap.status, Components: snap.components, ByID: snap.byID,
+		Unresolved: snap.unresolved, Upcoming: snap.upcoming, Active: snap.active}, nil
 }

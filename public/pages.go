@@ -1,4 +1,4 @@
-package main
+package public
 
 import (
 	"bytes"
@@ -26,8 +26,8 @@ import (
 // first request, and all of them kept (with gzip and an ETag) until the
 // next change.
 
-// uptimeDays is how many daily bars the page shows.
-const uptimeDays = 90
+// UptimeDays is how many daily bars the page shows.
+const UptimeDays = 90
 
 // pastDays is how many days of past incidents "/" lists.
 const pastDays = 7
@@ -141,20 +141,20 @@ type historyView struct {
 
 // pageRender renders pages for one snapshot.
 type pageRender struct {
-	a    *app
+	c    *cache
 	s    *snapshot
 	loc  *time.Location
 	byID map[string]components.Component
 }
 
-func newPageRender(a *app, s *snapshot) *pageRender {
-	return &pageRender{a: a, s: s, loc: s.page.Location(), byID: s.byID}
+func newPageRender(c *cache, s *snapshot) *pageRender {
+	return &pageRender{c: c, s: s, loc: s.page.Location(), byID: s.byID}
 }
 
 // markdown renders staff-written Markdown through the cache kept across
 // snapshots.
 func (v *pageRender) markdown(src string) template.HTML {
-	return v.a.public.markdown.render(src, v.a.templates.Markdown)
+	return v.c.markdown.render(src, v.c.templates.Markdown)
 }
 
 // markdownCache keeps rendered Markdown from one snapshot to the next: a
@@ -201,9 +201,9 @@ func (v *pageRender) head(title string, wide bool) head {
 		Description: fmt.Sprintf("%s status: %s", p.Name, v.s.status.Description), Wide: wide}
 }
 
-// updateLabel is the status label of update i of in (newest first), or
+// UpdateLabel is the status label of update i of in (newest first), or
 // "Update" when it did not change the status, as Statuspage shows it.
-func updateLabel(in incidents.Incident, i int) string {
+func UpdateLabel(in incidents.Incident, i int) string {
 	if i+1 < len(in.Updates) && in.Updates[i+1].Status == in.Updates[i].Status {
 		return "Update"
 	}
@@ -247,7 +247,7 @@ func (v *pageRender) incident(in incidents.Incident, full bool) incidentView {
 	}
 	out.Affected = names(affected)
 	for i, u := range in.Updates {
-		uv := updateView{Label: updateLabel(in, i), Body: v.markdown(u.Body), At: v.stamp(u.DisplayAt)}
+		uv := updateView{Label: UpdateLabel(in, i), Body: v.markdown(u.Body), At: v.stamp(u.DisplayAt)}
 		if i == 0 {
 			out.Latest = &uv
 		}
@@ -487,7 +487,7 @@ func (v *pageRender) index(ctx context.Context) (*web.Resource, error) {
 func (v *pageRender) html(name string, data any, size int) (*web.Resource, error) {
 	var buf bytes.Buffer
 	buf.Grow(size)
-	if err := v.a.templates.HTML(&buf, "pages/"+name+".html", data); err != nil {
+	if err := v.c.templates.HTML(&buf, "pages/"+name+".html", data); err != nil {
 		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
 	// html/template escapes markup but passes control characters, which
@@ -498,7 +498,7 @@ func (v *pageRender) html(name string, data any, size int) (*web.Resource, error
 
 func (v *pageRender) incidentPage(in incidents.Incident) (*web.Resource, error) {
 	iv := v.incident(in, true)
-	return v.html("incident", incidentPageView{head: v.head(in.Name, false), Incident: iv, Follow: v.a.followForm(in)}, 0)
+	return v.html("incident", incidentPageView{head: v.head(in.Name, false), Incident: iv, Follow: v.c.channels.followForm(in)}, 0)
 }
 
 // incidentPreview is the incident page with the postmortem's draft in
@@ -516,7 +516,7 @@ func (v *pageRender) historyPage(ctx context.Context, n int) (*web.Resource, err
 	top := time.Date(now.Year(), now.Month()-time.Month((n-1)*historyMonths), 1, 0, 0, 0, 0, v.loc)
 	view := historyView{head: v.head("Incident history", false), Page: n}
 	from := top.AddDate(0, -(historyMonths - 1), 0)
-	list, err := v.a.incidents.List(ctx, incidents.Filter{From: from, To: top.AddDate(0, 1, 0), Limit: 10000})
+	list, err := v.c.incidents.List(ctx, incidents.Filter{From: from, To: top.AddDate(0, 1, 0), Limit: 10000})
 	if err != nil {
 		return nil, err
 	}
@@ -534,7 +534,7 @@ func (v *pageRender) historyPage(ctx context.Context, n int) (*web.Resource, err
 	if n > 1 {
 		view.Newer = "/history?page=" + strconv.Itoa(n-1)
 	}
-	older, err := v.a.incidents.Count(ctx, incidents.Filter{To: from})
+	older, err := v.c.incidents.Count(ctx, incidents.Filter{To: from})
 	if err != nil {
 		return nil, err
 	}
@@ -579,23 +579,34 @@ func (s *snapshot) lazy(key string, render func() (*web.Resource, error)) (*web.
 
 const htmlType = fiber.MIMETextHTMLCharsetUTF8
 
-func (a *app) indexPage(c *fiber.Ctx) error {
-	s, err := a.public.get(c.UserContext())
+// pages serves what the snapshot holds or renders on demand: the status
+// page, incident pages, history, feeds, badge and API v2.
+type pages struct {
+	cache     *cache
+	incidents *incidents.Service
+	// cacheControl is the Cache-Control value of the cached responses, as
+	// bytes once rather than converted on every request.
+	cacheControl []byte
+	reply        replies
+}
+
+func (p *pages) index(c *fiber.Ctx) error {
+	s, err := p.cache.get(c.UserContext())
 	if err != nil {
 		return err
 	}
-	return s.index.Send(c, htmlType, a.pageCache)
+	return s.index.Send(c, htmlType, p.cacheControl)
 }
 
-func (a *app) incidentPage(c *fiber.Ctx) error {
+func (p *pages) incident(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	s, err := a.public.get(ctx)
+	s, err := p.cache.get(ctx)
 	if err != nil {
 		return err
 	}
 	id := c.Params("id")
 	r, err := s.lazy("incident:"+id, func() (*web.Resource, error) {
-		in, err := a.incidents.Get(ctx, id)
+		in, err := p.incidents.Get(ctx, id)
 		if err != nil {
 			return nil, err
 		}
@@ -605,22 +616,22 @@ func (a *app) incidentPage(c *fiber.Ctx) error {
 			}
 			s.lazyPages.previewKeys[id] = in.Postmortem.PreviewKey
 		}
-		return newPageRender(a, s).incidentPage(in)
+		return newPageRender(p.cache, s).incidentPage(in)
 	})
 	if err != nil {
-		return a.notFoundPage(c, err)
+		return p.reply.notFound(c, err)
 	}
 	if key := c.Query("preview_key"); key != "" && s.previewKeyMatches(id, key) {
-		r, ok, err := a.incidentPreview(ctx, s, id, key)
+		r, ok, err := p.incidentPreview(ctx, s, id, key)
 		if err != nil {
-			return a.notFoundPage(c, err)
+			return p.reply.notFound(c, err)
 		}
 		if ok {
 			c.Set("X-Robots-Tag", "noindex")
 			return r.Send(c, htmlType, []byte("private, no-store"))
 		}
 	}
-	return r.Send(c, htmlType, a.pageCache)
+	return r.Send(c, htmlType, p.cacheControl)
 }
 
 // previewKeyMatches reports whether key is the preview key recorded when
@@ -636,8 +647,8 @@ func (s *snapshot) previewKeyMatches(id, key string) bool {
 // for whoever has its preview key; ok is false when the key does not match
 // (the visitor gets the ordinary page). Previews are rendered for each
 // request and never cached.
-func (a *app) incidentPreview(ctx context.Context, s *snapshot, id, key string) (r *web.Resource, ok bool, err error) {
-	in, err := a.incidents.Get(ctx, id)
+func (p *pages) incidentPreview(ctx context.Context, s *snapshot, id, key string) (r *web.Resource, ok bool, err error) {
+	in, err := p.incidents.Get(ctx, id)
 	if err != nil {
 		return nil, false, err
 	}
@@ -645,34 +656,25 @@ func (a *app) incidentPreview(ctx context.Context, s *snapshot, id, key string) 
 	if !pm.Exists() || subtle.ConstantTimeCompare([]byte(key), []byte(pm.PreviewKey)) != 1 {
 		return nil, false, nil
 	}
-	r, err = newPageRender(a, s).incidentPreview(in)
+	r, err = newPageRender(p.cache, s).incidentPreview(in)
 	return r, err == nil, err
 }
 
-func (a *app) historyPage(c *fiber.Ctx) error {
+func (p *pages) history(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	n, err := web.QueryInt(c, "page", 1, 1, 1000)
 	if err != nil {
-		return a.notFoundPage(c, err)
+		return p.reply.notFound(c, err)
 	}
-	s, err := a.public.get(ctx)
+	s, err := p.cache.get(ctx)
 	if err != nil {
 		return err
 	}
 	r, err := s.lazy("history:"+strconv.Itoa(n), func() (*web.Resource, error) {
-		return newPageRender(a, s).historyPage(ctx, n)
+		return newPageRender(p.cache, s).historyPage(ctx, n)
 	})
 	if err != nil {
 		return err
 	}
-	return r.Send(c, htmlType, a.pageCache)
-}
-
-// notFoundPage answers 404 with a page for visitors (err says why, for
-// errors that are not "not found").
-func (a *app) notFoundPage(c *fiber.Ctx, err error) error {
-	if status, _ := web.Classify(err); status >= 500 {
-		return err
-	}
-	return a.message(c, fiber.StatusNotFound, "Not found", "There is nothing at this address. It may have been removed.")
+	return r.Send(c, htmlType, p.cacheControl)
 }

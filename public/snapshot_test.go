@@ -1,9 +1,11 @@
-package main
+package public
 
 import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/beacon-status/beacon/components"
 )
 
 // A snapshot rebuilt because a minute passed keeps the bodies that did not
@@ -11,9 +13,13 @@ import (
 func TestSnapshotReusesUnchangedBodies(t *testing.T) {
 	env := newTestEnv(t)
 	ctx := context.Background()
-	id := apiString(t, env.mustAPI(201, "POST", "/components", map[string]any{"component": map[string]any{"name": "API"}}), "id")
+	name := "API"
+	comp, err := env.components.Create(ctx, components.Input{Name: &name})
+	if err != nil {
+		t.Fatal(err)
+	}
 
-	first, err := env.app.public.get(ctx)
+	first, err := env.site.cache.get(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,7 +27,7 @@ func TestSnapshotReusesUnchangedBodies(t *testing.T) {
 	gz := summary.Gzip()
 
 	env.clock.Advance(snapshotTTL + time.Second)
-	second, err := env.app.public.get(ctx)
+	second, err := env.site.cache.get(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,8 +38,11 @@ func TestSnapshotReusesUnchangedBodies(t *testing.T) {
 		t.Error("an unchanged summary.json was rendered and compressed again")
 	}
 
-	env.mustAPI(200, "PATCH", "/components/"+id, map[string]any{"component": map[string]any{"status": "major_outage"}})
-	third, err := env.app.public.get(ctx)
+	status := components.MajorOutage
+	if _, err := env.components.Update(ctx, comp.ID, components.Input{Status: &status}); err != nil {
+		t.Fatal(err)
+	}
+	third, err := env.site.cache.get(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,155 @@
+package public
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/settings"
+	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/web"
+	"github.com/beacon-status/beacon/notifier"
+	"github.com/beacon-status/beacon/notifier/sms"
+	"github.com/beacon-status/beacon/notifier/webhook"
+	"github.com/beacon-status/beacon/subscribers"
+	"github.com/beacon-status/beacon/templates"
+)
+
+// testClock is a clock tests move by hand.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func (c *testClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// Twilio's test account: the site checks callbacks' signatures with its
+// token; nothing is ever sent.
+const (
+	testBaseURL     = "https://status.example.com"
+	testTwilioToken = "f00dfeedf00dfeedf00dfeedf00dfeed"
+)
+
+// testEnv is the public site on a real SQLite file in a temporary
+// directory, with the services it reads, driven through its routes.
+type testEnv struct {
+	t          testing.TB
+	site       *Site
+	fiber      *fiber.App
+	clock      *testClock
+	components *components.Service
+	incidents  *incidents.Service
+}
+
+// newTestEnv builds the site at 2026-03-10 12:00 UTC unless the clock is
+// moved, with every channel configured.
+func newTestEnv(tb testing.TB) *testEnv {
+	tb.Helper()
+	ctx := context.Background()
+	clock := &testClock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
+	now := clock.Now
+	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "beacon.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx, settings.Migrations(), notifier.Migrations(), components.Migrations(), subscribers.Migrations(),
+		incidents.Migrations()); err != nil {
+		tb.Fatal(err)
+	}
+	tmpl, err := templates.Load()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	// The services' change hooks run before the site exists.
+	var site *Site
+	changed := func() {
+		if site != nil {
+			site.Changed()
+		}
+	}
+	outbox := notifier.NewOutbox(db)
+	comps := components.NewService(db, outbox, now, changed)
+	incs := incidents.NewService(db, comps, outbox, now, changed)
+	name := "Example"
+	if _, err := comps.EnsurePage(ctx, components.PageInput{Name: &name}); err != nil {
+		tb.Fatal(err)
+	}
+	inForce, err := settings.NewInForce(ctx, settings.NewStore(db, now), comps, settings.Notify{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	subs, err := subscribers.NewService(ctx, db, comps, outbox, now, subscribers.Config{
+		ValidateURL: func(ctx context.Context, raw string) error { return webhook.ValidateURL(ctx, raw, false) },
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	// The SMS sender only checks signatures: its API address is never
+	// called, and points at a closed loopback port should it be.
+	smsSender, err := sms.New(sms.Config{AccountSID: "AC0123456789abcdef0123456789abcdef", AuthToken: testTwilioToken,
+		From: "+15005550006", APIURL: "http://127.0.0.1:1"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	dispatcher := notifier.NewDispatcher(db, subs, nil, nil, notifier.Config{}, now, log, nil)
+	site = New(Deps{BaseURL: testBaseURL, Now: now, CacheControl: "public, max-age=0, must-revalidate", Templates: tmpl,
+		Components: comps, Incidents: incs, Subscribers: subs, Settings: inForce, Notifier: dispatcher, SMS: smsSender,
+		Channels: []notifier.Channel{notifier.Email, notifier.SMS, notifier.Webhook}})
+	app := fiber.New(fiber.Config{Immutable: true, ErrorHandler: web.ErrorHandler(log), DisableStartupMessage: true})
+	site.Routes(app)
+	return &testEnv{t: tb, site: site, fiber: app, clock: clock, components: comps, incidents: incs}
+}
+
+// response is a finished request.
+type response struct {
+	Status int
+	Body   []byte
+}
+
+// do sends a request with a string body through the site's routes.
+// headers are name, value pairs.
+func (e *testEnv) do(method, target, body string, headers ...string) response {
+	e.t.Helper()
+	req := httptest.NewRequest(method, target, strings.NewReader(body))
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := e.fiber.Test(req, -1)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", method, target, err)
+	}
+	defer res.Body.Close()
+	out, err := io.ReadAll(res.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return response{Status: res.StatusCode, Body: out}
+}
