@@ -32,7 +32,7 @@ test: deps check
 # bench measures the public side (docs/BENCHMARKS.md): the page's rebuild
 # after a change, then summary.json and / against a minimal Fiber server.
 bench:
-	$(GO) test ./cmd/beacon -run '^$$' -bench Rebuild -benchtime 20x -count 3
+	$(GO) test ./public -run '^$$' -bench Rebuild -benchtime 20x -count 3
 	$(GO) run ./cmd/beacon-bench
 
 # fuzz runs each fuzz target for FUZZTIME, one after another (docs/FUZZING.md).
@@ -46,7 +46,7 @@ FUZZTIME ?= 60s
 FUZZMINIMIZETIME ?= 5s
 FUZZ_TARGETS = \
 	./cmd/beacon:FuzzDecodeBody \
-	./cmd/beacon:FuzzTwilioCallbacks \
+	./public:FuzzTwilioCallbacks \
 	./subscribers:FuzzImport \
 	./subscribers:FuzzSubscribeAddress \
 	./templates:FuzzMarkdown \
