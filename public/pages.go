@@ -122,7 +122,7 @@ type incidentPageView struct {
 	head
 	Incident incidentView
 	// Follow is the "Get updates on this incident" form; nil when the
-	// incident is over or no channel is configured (public_follow.go).
+	// incident is over or no channel is configured (follow.go).
 	Follow *followForm
 }
 

@@ -248,7 +248,7 @@ type managePage struct {
 	Token            string
 	UnsubscribeToken string
 	// FollowsOnly is true for an address that only follows incidents:
-	// component choices mean nothing to it (public_follow.go).
+	// component choices mean nothing to it (follow.go).
 	FollowsOnly bool
 	Saved       bool
 	Error       string
