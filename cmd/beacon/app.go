@@ -16,6 +16,7 @@ import (
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/apikeys"
+	"github.com/beacon-status/beacon/internal/messages"
 	"github.com/beacon-status/beacon/internal/settings"
 	"github.com/beacon-status/beacon/internal/sqlite"
 	"github.com/beacon-status/beacon/internal/web"
@@ -53,6 +54,8 @@ type app struct {
 	secHeaders  web.SecurityHeaders
 	subscribers *subscribers.Service
 	dispatcher  *notifier.Dispatcher
+	// messages composes every notification (the dispatcher's renderer).
+	messages *messages.Renderer
 	// senders are the configured channels; a channel without settings has
 	// none, and nothing pretends to send on it.
 	senders  map[notifier.Channel]notifier.Sender
@@ -177,7 +180,9 @@ func (a *app) build(ctx context.Context) error {
 		notifier.SMS:     {Workers: cfg.channel("sms").Workers, Batch: 10, Rate: cfg.channel("sms").Rate, Burst: 1, MaxAttempts: cfg.MaxAttempts},
 		notifier.Webhook: {Workers: cfg.channel("webhook").Workers, Batch: 20, Rate: cfg.channel("webhook").Rate, Burst: max(1, int(cfg.channel("webhook").Rate)), MaxAttempts: cfg.MaxAttempts},
 	}
-	a.dispatcher = notifier.NewDispatcher(db, a.subscribers, messages{a: a, views: &viewCache{}}, a.senders, notifier.Config{
+	a.messages = messages.NewRenderer(messages.Config{BaseURL: cfg.BaseURL, SMSStatusPath: twilioStatusPath}, a.templates,
+		a.components, a.incidents, a.subscribers)
+	a.dispatcher = notifier.NewDispatcher(db, a.subscribers, a.messages, a.senders, notifier.Config{
 		Channels: channels, SMSKeyMomentsOnly: !notify.SMSAllUpdates, BackoffBase: cfg.RetryBase, Poll: time.Second,
 	}, now, a.log, a.metrics)
 	return nil
@@ -210,10 +215,13 @@ func (a *app) buildSenders(page components.Page) error {
 	return nil
 }
 
-// changed is called after every committed change: cached pages go stale
-// and the dispatcher looks for new events.
+// changed is called after every committed change: cached pages and
+// messages go stale and the dispatcher looks for new events.
 func (a *app) changed() {
 	a.public.invalidate()
+	if a.messages != nil {
+		a.messages.Changed()
+	}
 	if a.dispatcher != nil {
 		a.dispatcher.Wake()
 	}
