@@ -7,7 +7,6 @@ import (
 	"errors"
 	"maps"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,7 +14,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
 	"github.com/beacon-status/beacon/templates"
@@ -38,14 +37,7 @@ type fixture struct {
 func newFixture(tb testing.TB, base string) *fixture {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "beacon.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx, notifier.Migrations(), components.Migrations(), subscribers.Migrations(), incidents.Migrations()); err != nil {
-		tb.Fatal(err)
-	}
+	db := testutil.OpenDB(tb, notifier.Migrations(), components.Migrations(), subscribers.Migrations(), incidents.Migrations())
 	set, err := templates.Load()
 	if err != nil {
 		tb.Fatal(err)
