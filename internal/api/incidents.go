@@ -181,20 +181,30 @@ func (h incidentAPI) list(c *fiber.Ctx) error {
 	return h.sendList(c, incidents.Filter{Query: c.Query("q")})
 }
 
-// The filters of the named incident lists.
-var (
-	unresolvedFilter = incidents.Filter{Kind: incidents.KindIncident,
-		Statuses: []incidents.Status{incidents.Investigating, incidents.Identified, incidents.Monitoring}}
-	upcomingFilter = incidents.Filter{Kind: incidents.KindMaintenance,
-		Statuses: []incidents.Status{incidents.Scheduled}, Upcoming: true}
-	scheduledFilter         = incidents.Filter{Kind: incidents.KindMaintenance}
-	activeMaintenanceFilter = incidents.Filter{Kind: incidents.KindMaintenance,
-		Statuses: []incidents.Status{incidents.InProgress, incidents.Verifying}, Upcoming: true}
-)
+// unresolved answers the incidents not yet resolved (maintenances are
+// not incidents here), newest first.
+func (h incidentAPI) unresolved(c *fiber.Ctx) error {
+	return h.sendList(c, incidents.Filter{Kind: incidents.KindIncident,
+		Statuses: []incidents.Status{incidents.Investigating, incidents.Identified, incidents.Monitoring}})
+}
 
-// listIn answers a named list: the incidents f selects.
-func (h incidentAPI) listIn(f incidents.Filter) fiber.Handler {
-	return func(c *fiber.Ctx) error { return h.sendList(c, f) }
+// upcoming answers the maintenances not yet started, soonest first.
+func (h incidentAPI) upcoming(c *fiber.Ctx) error {
+	return h.sendList(c, incidents.Filter{Kind: incidents.KindMaintenance,
+		Statuses: []incidents.Status{incidents.Scheduled}, Upcoming: true})
+}
+
+// scheduled answers every maintenance, whatever its status, newest
+// first.
+func (h incidentAPI) scheduled(c *fiber.Ctx) error {
+	return h.sendList(c, incidents.Filter{Kind: incidents.KindMaintenance})
+}
+
+// activeMaintenance answers the maintenances in progress or verifying,
+// soonest started first.
+func (h incidentAPI) activeMaintenance(c *fiber.Ctx) error {
+	return h.sendList(c, incidents.Filter{Kind: incidents.KindMaintenance,
+		Statuses: []incidents.Status{incidents.InProgress, incidents.Verifying}, Upcoming: true})
 }
 
 func (h incidentAPI) sendList(c *fiber.Ctx, f incidents.Filter) error {
