@@ -15,6 +15,7 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/accounts"
+	"github.com/beacon-status/beacon/internal/api"
 	"github.com/beacon-status/beacon/internal/apikeys"
 	"github.com/beacon-status/beacon/internal/messages"
 	"github.com/beacon-status/beacon/internal/settings"
@@ -62,6 +63,8 @@ type app struct {
 	sms      *sms.Sender
 	closers  []func() error
 	webhooks webhook.Config
+	// api is the management API v1.
+	api *api.V1
 }
 
 // dbFile is the database's name inside the data directory.
@@ -185,6 +188,9 @@ func (a *app) build(ctx context.Context) error {
 	a.dispatcher = notifier.NewDispatcher(db, a.subscribers, a.messages, a.senders, notifier.Config{
 		Channels: channels, SMSKeyMomentsOnly: !notify.SMSAllUpdates, BackoffBase: cfg.RetryBase, Poll: time.Second,
 	}, now, a.log, a.metrics)
+	a.api = api.New(api.Deps{BaseURL: cfg.BaseURL, PageID: a.pageID, Now: now, Components: a.components,
+		Incidents: a.incidents, Subscribers: a.subscribers, Outbox: a.outbox, Dispatcher: a.dispatcher,
+		InForce: a.inForce, Keys: a.keys, Limiter: a.limiter, Audit: a.auditLog})
 	return nil
 }
 

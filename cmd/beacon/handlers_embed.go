@@ -12,51 +12,6 @@ import (
 	"github.com/beacon-status/beacon/public"
 )
 
-// --- status embed config (management API) ---
-
-// embedConfigJSON is Statuspage's StatusEmbedConfig object.
-type embedConfigJSON struct {
-	PageID string `json:"page_id"`
-	settings.Embed
-}
-
-// embedConfigRequest is a change to the config; null or "" returns a
-// field to its default.
-type embedConfigRequest struct {
-	Position                   web.Opt[string] `json:"position"`
-	IncidentBackgroundColor    web.Opt[string] `json:"incident_background_color"`
-	IncidentTextColor          web.Opt[string] `json:"incident_text_color"`
-	MaintenanceBackgroundColor web.Opt[string] `json:"maintenance_background_color"`
-	MaintenanceTextColor       web.Opt[string] `json:"maintenance_text_color"`
-}
-
-func (a *app) getEmbedConfig(c *fiber.Ctx) error {
-	e, err := a.settings.Embed(c.UserContext())
-	if err != nil {
-		return err
-	}
-	return c.JSON(embedConfigJSON{PageID: a.pageID, Embed: e})
-}
-
-// updateEmbedConfig answers PATCH and PUT alike, as Statuspage does: the
-// fields given change, the others stay.
-func (a *app) updateEmbedConfig(c *fiber.Ctx) error {
-	var req embedConfigRequest
-	if err := web.DecodeBody(c, "status_embed_config", &req); err != nil {
-		return err
-	}
-	e, err := a.inForce.SaveEmbed(c.UserContext(), settings.EmbedInput{
-		Position: web.Clearable(req.Position), IncidentBackgroundColor: web.Clearable(req.IncidentBackgroundColor),
-		IncidentTextColor: web.Clearable(req.IncidentTextColor), MaintenanceBackgroundColor: web.Clearable(req.MaintenanceBackgroundColor),
-		MaintenanceTextColor: web.Clearable(req.MaintenanceTextColor),
-	})
-	if err != nil {
-		return err
-	}
-	web.SetAuditTarget(c, a.pageID)
-	return c.JSON(embedConfigJSON{PageID: a.pageID, Embed: e})
-}
-
 // --- the embed script (public) ---
 
 // embedScriptType is JavaScript's media type (RFC 9239).
