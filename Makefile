@@ -45,7 +45,7 @@ FUZZTIME ?= 60s
 # there. Findings are still written, just less minimised.
 FUZZMINIMIZETIME ?= 5s
 FUZZ_TARGETS = \
-	./cmd/beacon:FuzzDecodeBody \
+	./internal/api:FuzzDecodeBody \
 	./public:FuzzTwilioCallbacks \
 	./subscribers:FuzzImport \
 	./subscribers:FuzzSubscribeAddress \

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -15,37 +14,9 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/internal/ids"
 	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/beacon-status/beacon/notifier"
 )
-
-// fakeClock is the service's clock in tests: time moves only when a test
-// moves it.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-// Now returns the current fake time.
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward by d.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-// Set moves the clock to t. Tests move it backwards only before the first
-// write, to place a fresh fixture at another date.
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
 
 // fixture is a service on a fresh database with a controlled clock and a
 // record of the changed callback.
@@ -53,7 +24,7 @@ type fixture struct {
 	db     *sqlite.DB
 	svc    *components.Service
 	outbox *notifier.Outbox
-	clock  *fakeClock
+	clock  *testutil.Clock
 
 	mu      sync.Mutex
 	changes int
@@ -76,20 +47,8 @@ var start = time.Date(2025, time.June, 1, 0, 0, 0, 0, time.UTC)
 // service on it whose clock starts at start.
 func mustOpen(tb testing.TB) *fixture {
 	tb.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "beacon.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			tb.Error(err)
-		}
-	})
-	if err := db.Migrate(ctx, notifier.Migrations(), components.Migrations()); err != nil {
-		tb.Fatal(err)
-	}
-	f := &fixture{db: db, outbox: notifier.NewOutbox(db), clock: &fakeClock{now: start}}
+	db := testutil.OpenDB(tb, notifier.Migrations(), components.Migrations())
+	f := &fixture{db: db, outbox: notifier.NewOutbox(db), clock: testutil.NewClock(start)}
 	f.svc = components.NewService(db, notifier.NewOutbox(db), f.clock.Now, func() {
 		f.mu.Lock()
 		f.changes++

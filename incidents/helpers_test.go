@@ -5,7 +5,6 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,45 +12,19 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/beacon-status/beacon/notifier"
 )
 
 // t0 is the fake clock's start: a Monday morning, whole seconds, UTC.
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 
-// clock is a fake time source the tests move by hand.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock(t time.Time) *clock { return &clock{now: t} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
-func (c *clock) Advance(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	return c.now
-}
-
 // env is one Beacon database with the services built on it.
 type env struct {
 	t       testing.TB
 	ctx     context.Context
 	path    string
-	clock   *clock
+	clock   *testutil.Clock
 	db      *sqlite.DB
 	outbox  *notifier.Outbox
 	comps   *components.Service
@@ -66,7 +39,7 @@ func newEnv(t testing.TB) *env {
 		t:       t,
 		ctx:     context.Background(),
 		path:    filepath.Join(t.TempDir(), "beacon.db"),
-		clock:   newClock(t0),
+		clock:   testutil.NewClock(t0),
 		changed: new(atomic.Int64),
 	}
 	e.open()

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"sync"
@@ -19,6 +18,7 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/internal/smtptest"
 	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/notifier/email"
 	"github.com/beacon-status/beacon/notifier/sms"
@@ -29,31 +29,12 @@ import (
 // start is where the fake clock starts.
 var start = time.Date(2025, time.June, 1, 12, 0, 0, 0, time.UTC)
 
-// fakeClock is the dispatcher's and the subscribers' clock: time moves only
-// when a test moves it.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // fixture is a migrated database with real components and subscribers
 // services, a real SMTP server, webhook receiver and Twilio stand-in, and
 // real senders pointed at them.
 type fixture struct {
 	db       *sqlite.DB
-	clock    *fakeClock
+	clock    *testutil.Clock
 	outbox   *notifier.Outbox
 	comps    *components.Service
 	subs     *subscribers.Service
@@ -66,22 +47,11 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "beacon.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	if err := db.Migrate(ctx, notifier.Migrations(), components.Migrations(), subscribers.Migrations()); err != nil {
-		t.Fatal(err)
-	}
-	f := &fixture{db: db, clock: &fakeClock{now: start}, outbox: notifier.NewOutbox(db)}
+	db := testutil.OpenDB(t, notifier.Migrations(), components.Migrations(), subscribers.Migrations())
+	f := &fixture{db: db, clock: testutil.NewClock(start), outbox: notifier.NewOutbox(db)}
 	f.comps = components.NewService(db, f.outbox, f.clock.Now, nil)
-	f.subs, err = subscribers.NewService(ctx, db, f.comps, f.outbox, f.clock.Now, subscribers.Config{
+	var err error
+	f.subs, err = subscribers.NewService(context.Background(), db, f.comps, f.outbox, f.clock.Now, subscribers.Config{
 		SMSCountries: []string{"US"},
 		ValidateURL: func(ctx context.Context, raw string) error {
 			return webhook.ValidateURL(ctx, raw, true)

@@ -5,9 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,7 +14,7 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/settings"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/notifier/sms"
@@ -25,34 +23,10 @@ import (
 	"github.com/beacon-status/beacon/templates"
 )
 
-// testClock is a clock tests move by hand.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-// Twilio's test account: the site checks callbacks' signatures with its
-// token; nothing is ever sent.
 const (
-	testBaseURL     = "https://status.example.com"
+	// testBaseURL is the page's address: Twilio signs the URL it calls.
+	testBaseURL = "https://status.example.com"
+	// testTwilioToken is the auth token callbacks are signed with.
 	testTwilioToken = "f00dfeedf00dfeedf00dfeedf00dfeed"
 )
 
@@ -62,7 +36,7 @@ type testEnv struct {
 	t          testing.TB
 	site       *Site
 	fiber      *fiber.App
-	clock      *testClock
+	clock      *testutil.Clock
 	components *components.Service
 	incidents  *incidents.Service
 }
@@ -72,17 +46,10 @@ type testEnv struct {
 func newTestEnv(tb testing.TB) *testEnv {
 	tb.Helper()
 	ctx := context.Background()
-	clock := &testClock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
+	clock := testutil.NewClock(time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC))
 	now := clock.Now
-	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "beacon.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx, settings.Migrations(), notifier.Migrations(), components.Migrations(), subscribers.Migrations(),
-		incidents.Migrations()); err != nil {
-		tb.Fatal(err)
-	}
+	db := testutil.OpenDB(tb, settings.Migrations(), notifier.Migrations(), components.Migrations(), subscribers.Migrations(),
+		incidents.Migrations())
 	tmpl, err := templates.Load()
 	if err != nil {
 		tb.Fatal(err)

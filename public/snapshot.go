@@ -314,19 +314,13 @@ func (p *pages) apiV2(path string) fiber.Handler {
 	}
 }
 
-// View is what the snapshot shows, for the parts of Beacon outside this
-// package that still read it (message composition and the console's
-// dashboard) until they read the domain services themselves. Its slices
-// and map are shared: read them, never change them.
+// View is what the snapshot shows, for the console's dashboard until it
+// reads the domain services itself. Its slices are shared: read them,
+// never change them.
 type View struct {
-	// Version counts the changes the snapshot includes: views of one
-	// version show the same data, whatever the clock did.
-	Version    uint64
 	Page       components.Page
 	Status     components.PageStatus
 	Components []components.Component
-	// ByID holds the components by id.
-	ByID       map[string]components.Component
 	Unresolved []incidents.Incident
 	Upcoming   []incidents.Incident
 	Active     []incidents.Incident
@@ -339,6 +333,6 @@ func (s *Site) View(ctx context.Context) (View, error) {
 	if err != nil {
 		return View{}, err
 	}
-	return View{Version: snap.version, Page: snap.page, Status: snap.status, Components: snap.components, ByID: snap.byID,
-		Unresolved: snap.unresolved, Upcoming: snap.upcoming, Active: snap.active}, nil
+	return View{Page: snap.page, Status: snap.status, Components: snap.components, Unresolved: snap.unresolved,
+		Upcoming: snap.upcoming, Active: snap.active}, nil
 }

@@ -6,38 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
 )
-
-// fakeClock is the services' clock in tests: time moves only when a test
-// moves it.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-// Now returns the current fake time.
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward by d.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // start is where the fake clock starts: a whole second, as stored
 // timestamps keep microseconds only.
@@ -75,27 +53,15 @@ type fixture struct {
 	comps  *components.Service
 	outbox *notifier.Outbox
 	svc    *subscribers.Service
-	clock  *fakeClock
+	clock  *testutil.Clock
 	cfg    subscribers.Config
 }
 
 // newFixture opens a database in a temporary directory with limits l.
 func newFixture(tb testing.TB, l subscribers.Limits) *fixture {
 	tb.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "beacon.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			tb.Error(err)
-		}
-	})
-	if err := db.Migrate(ctx, notifier.Migrations(), components.Migrations(), subscribers.Migrations()); err != nil {
-		tb.Fatal(err)
-	}
-	f := &fixture{db: db, outbox: notifier.NewOutbox(db), clock: &fakeClock{now: start},
+	db := testutil.OpenDB(tb, notifier.Migrations(), components.Migrations(), subscribers.Migrations())
+	f := &fixture{db: db, outbox: notifier.NewOutbox(db), clock: testutil.NewClock(start),
 		cfg: subscribers.Config{SMSCountries: []string{"US", "GB"}, ValidateURL: validateURL, Limits: l}}
 	f.comps = components.NewService(db, f.outbox, f.clock.Now, nil)
 	f.restart(tb)

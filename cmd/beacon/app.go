@@ -17,7 +17,9 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/accounts"
+	"github.com/beacon-status/beacon/internal/api"
 	"github.com/beacon-status/beacon/internal/apikeys"
+	"github.com/beacon-status/beacon/internal/messages"
 	"github.com/beacon-status/beacon/internal/settings"
 	"github.com/beacon-status/beacon/internal/sqlite"
 	"github.com/beacon-status/beacon/internal/web"
@@ -53,12 +55,16 @@ type app struct {
 	secHeaders  web.SecurityHeaders
 	subscribers *subscribers.Service
 	dispatcher  *notifier.Dispatcher
+	// messages composes every notification (the dispatcher's renderer).
+	messages *messages.Renderer
 	// senders are the configured channels; a channel without settings has
 	// none, and nothing pretends to send on it.
 	senders  map[notifier.Channel]notifier.Sender
 	sms      *sms.Sender
 	closers  []func() error
 	webhooks webhook.Config
+	// api is the management API v1.
+	api *api.V1
 }
 
 // dbFile is the database's name inside the data directory.
@@ -175,12 +181,17 @@ func (a *app) build(ctx context.Context) error {
 		notifier.SMS:     {Workers: cfg.channel("sms").Workers, Batch: 10, Rate: cfg.channel("sms").Rate, Burst: 1, MaxAttempts: cfg.MaxAttempts},
 		notifier.Webhook: {Workers: cfg.channel("webhook").Workers, Batch: 20, Rate: cfg.channel("webhook").Rate, Burst: max(1, int(cfg.channel("webhook").Rate)), MaxAttempts: cfg.MaxAttempts},
 	}
-	a.dispatcher = notifier.NewDispatcher(db, a.subscribers, messages{a: a, views: &viewCache{}}, a.senders, notifier.Config{
+	a.messages = messages.NewRenderer(messages.Config{BaseURL: cfg.BaseURL, SMSStatusPath: public.TwilioStatusPath}, a.templates,
+		a.components, a.incidents, a.subscribers)
+	a.dispatcher = notifier.NewDispatcher(db, a.subscribers, a.messages, a.senders, notifier.Config{
 		Channels: channels, SMSKeyMomentsOnly: !notify.SMSAllUpdates, BackoffBase: cfg.RetryBase, Poll: time.Second,
 	}, now, a.log, a.metrics)
 	a.public = publicSite{public.New(public.Deps{BaseURL: cfg.BaseURL, Now: now, CacheControl: cfg.PageCache, Templates: a.templates,
 		Components: a.components, Incidents: a.incidents, Subscribers: a.subscribers, Settings: a.inForce,
 		Notifier: a.dispatcher, SMS: a.sms, Channels: slices.Collect(maps.Keys(a.senders))})}
+	a.api = api.New(api.Deps{BaseURL: cfg.BaseURL, PageID: a.pageID, Now: now, Components: a.components,
+		Incidents: a.incidents, Subscribers: a.subscribers, Outbox: a.outbox, Dispatcher: a.dispatcher,
+		InForce: a.inForce, Keys: a.keys, Limiter: a.limiter, Audit: a.auditLog})
 	return nil
 }
 
@@ -211,10 +222,13 @@ func (a *app) buildSenders(page components.Page) error {
 	return nil
 }
 
-// changed is called after every committed change: cached pages go stale
-// and the dispatcher looks for new events.
+// changed is called after every committed change: cached pages and
+// messages go stale and the dispatcher looks for new events.
 func (a *app) changed() {
 	a.public.invalidate()
+	if a.messages != nil {
+		a.messages.Changed()
+	}
 	if a.dispatcher != nil {
 		a.dispatcher.Wake()
 	}

@@ -360,7 +360,7 @@ func (a *app) getSubscribers(c *fiber.Ctx) error {
 
 func (a *app) subscribersScreen(c *fiber.Ctx, status int, view consoleView) error {
 	ctx := c.UserContext()
-	f, err := subscriberFilter(c, "")
+	f, err := web.SubscriberFilter(c, "")
 	if err == nil {
 		f.Offset, f.Limit, err = web.Paging(c, subscribersPerPage)
 	}

@@ -3,42 +3,20 @@ package accounts_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/beacon-status/beacon/internal/accounts"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/testutil"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-func newStore(t *testing.T) (*accounts.Store, *clock) {
+func newStore(t *testing.T) (*accounts.Store, *testutil.Clock) {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "beacon.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx, accounts.Migrations()); err != nil {
-		t.Fatal(err)
-	}
-	c := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	return accounts.NewStore(db, c.now, accounts.Config{BcryptCost: bcrypt.MinCost}), c
+	db := testutil.OpenDB(t, accounts.Migrations())
+	c := testutil.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	return accounts.NewStore(db, c.Now, accounts.Config{BcryptCost: bcrypt.MinCost}), c
 }
 
 const goodPassword = "correct horse battery"
@@ -94,7 +72,7 @@ func TestPasswordLinkExpires(t *testing.T) {
 	if err != nil || link.User.Email != u.Email {
 		t.Fatalf("LinkFor = %+v, %v", link, err)
 	}
-	c.add(73 * time.Hour)
+	c.Advance(73 * time.Hour)
 	if _, err := s.UseLink(ctx, token, "", goodPassword); !errors.Is(err, accounts.ErrExpired) {
 		t.Errorf("after 73 h: %v, want ErrExpired", err)
 	}
@@ -127,18 +105,18 @@ func TestSignInSessionsAndExpiry(t *testing.T) {
 
 	// Idle expiry: used every 11 hours it lives on, until the absolute limit.
 	for range 15 {
-		c.add(11 * time.Hour)
+		c.Advance(11 * time.Hour)
 		if _, err := s.Session(ctx, token); err != nil {
-			t.Fatalf("session after %v: %v", c.now().Sub(sess.CreatedAt), err)
+			t.Fatalf("session after %v: %v", c.Now().Sub(sess.CreatedAt), err)
 		}
 	}
-	c.add(11 * time.Hour) // 176 h > 7 days
+	c.Advance(11 * time.Hour) // 176 h > 7 days
 	if _, err := s.Session(ctx, token); !errors.Is(err, accounts.ErrExpired) {
 		t.Errorf("after the absolute limit: %v, want ErrExpired", err)
 	}
 
 	token, _, _ = s.SignIn(ctx, u.Email, goodPassword, "192.0.2.1", "test")
-	c.add(13 * time.Hour)
+	c.Advance(13 * time.Hour)
 	if _, err := s.Session(ctx, token); !errors.Is(err, accounts.ErrExpired) {
 		t.Errorf("after 13 idle hours: %v, want ErrExpired", err)
 	}
@@ -178,7 +156,7 @@ func TestSignInThrottle(t *testing.T) {
 	if lim.RetryAfter <= 0 || lim.RetryAfter > 15*time.Minute {
 		t.Errorf("RetryAfter = %v", lim.RetryAfter)
 	}
-	c.add(16 * time.Minute)
+	c.Advance(16 * time.Minute)
 	if _, _, err := s.SignIn(ctx, u.Email, goodPassword, "192.0.2.1", ""); err != nil {
 		t.Fatalf("after the window: %v", err)
 	}
@@ -222,7 +200,7 @@ func TestAuditLogPages(t *testing.T) {
 	s, c := newStore(t)
 	ctx := context.Background()
 	for i := range 5 {
-		c.add(time.Minute)
+		c.Advance(time.Minute)
 		if err := s.Record(ctx, accounts.Entry{Actor: "user a@example.com", Action: "incident.update", Target: string(rune('a' + i)), IP: "192.0.2.1"}); err != nil {
 			t.Fatal(err)
 		}

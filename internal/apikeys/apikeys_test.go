@@ -14,32 +14,15 @@ import (
 
 	"github.com/beacon-status/beacon/internal/apikeys"
 	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/testutil"
 )
 
-// clock is a time source tests move by hand, so "newest first" has
-// distinct times to sort by.
-type clock struct{ t time.Time }
-
-func (c *clock) now() time.Time { return c.t }
-
 // newStore returns a store on a fresh, migrated database file.
-func newStore(t *testing.T) (*apikeys.Store, *sqlite.DB, *clock) {
+func newStore(t *testing.T) (*apikeys.Store, *sqlite.DB, *testutil.Clock) {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "beacon.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	if err := db.Migrate(ctx, apikeys.Migrations()); err != nil {
-		t.Fatal(err)
-	}
-	c := &clock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
-	return apikeys.NewStore(db, c.now), db, c
+	db := testutil.OpenDB(t, apikeys.Migrations())
+	c := testutil.NewClock(time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC))
+	return apikeys.NewStore(db, c.Now), db, c
 }
 
 func TestCreateAndVerify(t *testing.T) {
@@ -201,7 +184,7 @@ func TestRevokeAndList(t *testing.T) {
 			t.Fatal(err)
 		}
 		all = append(all, made{k, secret})
-		c.t = c.t.Add(time.Minute)
+		c.Advance(time.Minute)
 	}
 
 	// By id, then by prefix, as the CLI and console allow.
@@ -253,8 +236,8 @@ func TestRevokeAndList(t *testing.T) {
 		if got := k.RevokedAt != nil; got != revoked {
 			t.Errorf("%s: revoked = %v, want %v", k.Name, got, revoked)
 		}
-		if revoked && !k.RevokedAt.Equal(c.t) {
-			t.Errorf("%s: RevokedAt = %v, want the clock's %v", k.Name, k.RevokedAt, c.t)
+		if revoked && !k.RevokedAt.Equal(c.Now()) {
+			t.Errorf("%s: RevokedAt = %v, want the clock's %v", k.Name, k.RevokedAt, c.Now())
 		}
 	}
 }

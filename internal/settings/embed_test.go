@@ -4,26 +4,17 @@ import (
 	"context"
 	"errors"
 	"math"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/testutil"
 )
 
 // openStore returns a store on a fresh, migrated SQLite file.
 func openStore(t *testing.T) *Store {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "settings.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx, Migrations()); err != nil {
-		t.Fatal(err)
-	}
+	db := testutil.OpenDB(t, Migrations())
 	return NewStore(db, func() time.Time { return time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC) })
 }
 

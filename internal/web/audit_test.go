@@ -5,27 +5,18 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/beacon-status/beacon/internal/accounts"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/testutil"
 )
 
 // openAccounts is an accounts store on a real SQLite file.
 func openAccounts(t *testing.T) *accounts.Store {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "beacon.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx, accounts.Migrations()); err != nil {
-		t.Fatal(err)
-	}
+	db := testutil.OpenDB(t, accounts.Migrations())
 	return accounts.NewStore(db, time.Now, accounts.Config{})
 }
 

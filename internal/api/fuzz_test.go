@@ -1,4 +1,4 @@
-package main
+package api
 
 import (
 	"encoding/json"
@@ -12,8 +12,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/beacon-status/beacon/internal/web"
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/beacon-status/beacon/internal/web"
 )
 
 // optView describes each opt field of the struct v points to, by its JSON
@@ -68,7 +69,7 @@ func viewBody(view map[string]string) []byte {
 }
 
 // decodeApp is a Fiber app with Beacon's error handler and one route per
-// request type, each answering the view of what decodeBody read.
+// request type, each answering the view of what web.DecodeBody read.
 func decodeApp() *fiber.App {
 	app := fiber.New(fiber.Config{ErrorHandler: web.ErrorHandler(slog.New(slog.NewTextHandler(io.Discard, nil)))})
 	route := func(path, resource string, fresh func() any) {
@@ -86,7 +87,7 @@ func decodeApp() *fiber.App {
 }
 
 // FuzzDecodeBody sends arbitrary bodies, JSON or form-encoded, through
-// decodeBody in a Fiber app with Beacon's error handler. A body is either
+// web.DecodeBody in a Fiber app with Beacon's error handler. A body is either
 // read (200) or refused as the client's mistake (400 or 422 with a
 // message), never a 500 or a panic; and what was read, sent again as
 // plain JSON, reads back the same.

@@ -1,4 +1,4 @@
-package main
+package api
 
 import (
 	"encoding/json"
@@ -88,7 +88,14 @@ func timeOf(o web.Opt[web.FlexTime]) *time.Time {
 	return nil
 }
 
-func (a *app) createIncident(c *fiber.Ctx) error {
+// incidentAPI answers /incidents (incidents and scheduled maintenance)
+// and /incidents/{id}/incident_updates/{update_id}.
+type incidentAPI struct {
+	incidents *incidents.Service
+	render    rendering
+}
+
+func (h incidentAPI) create(c *fiber.Ctx) error {
 	var req incidentRequest
 	if err := web.DecodeBody(c, "incident", &req); err != nil {
 		return err
@@ -101,14 +108,14 @@ func (a *app) createIncident(c *fiber.Ctx) error {
 		Automation: req.automation(), Backfilled: req.Backfilled.V, BackfillDate: timeOf(req.BackfillDate),
 		Metadata: req.metadata(),
 	}
-	in, err := a.incidents.Create(c.UserContext(), n)
+	in, err := h.incidents.Create(c.UserContext(), n)
 	if err != nil {
 		return err
 	}
-	return a.sendIncident(c.Status(fiber.StatusCreated), in)
+	return h.send(c.Status(fiber.StatusCreated), in)
 }
 
-func (a *app) updateIncident(c *fiber.Ctx) error {
+func (h incidentAPI) update(c *fiber.Ctx) error {
 	var req incidentRequest
 	if err := web.DecodeBody(c, "incident", &req); err != nil {
 		return err
@@ -134,76 +141,87 @@ func (a *app) updateIncident(c *fiber.Ctx) error {
 		}
 		ch.ComponentIDs = &list
 	}
-	in, err := a.incidents.Update(c.UserContext(), c.Params("id"), ch)
+	in, err := h.incidents.Update(c.UserContext(), c.Params("id"), ch)
 	if err != nil {
 		return err
 	}
-	return a.sendIncident(c, in)
+	return h.send(c, in)
 }
 
-func (a *app) sendIncident(c *fiber.Ctx, in incidents.Incident) error {
-	r, err := a.renderer(c)
+func (h incidentAPI) send(c *fiber.Ctx, in incidents.Incident) error {
+	r, err := h.render.renderer(c.UserContext())
 	if err != nil {
 		return err
 	}
 	return c.JSON(r.ManagedIncident(in))
 }
 
-func (a *app) getIncident(c *fiber.Ctx) error {
-	in, err := a.incidents.Get(c.UserContext(), c.Params("id"))
+func (h incidentAPI) get(c *fiber.Ctx) error {
+	in, err := h.incidents.Get(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
 	}
-	return a.sendIncident(c, in)
+	return h.send(c, in)
 }
 
-func (a *app) deleteIncident(c *fiber.Ctx) error {
-	in, err := a.incidents.Delete(c.UserContext(), c.Params("id"))
+func (h incidentAPI) delete(c *fiber.Ctx) error {
+	in, err := h.incidents.Delete(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
 	}
-	return a.sendIncident(c, in)
+	return h.send(c, in)
 }
 
-// listIncidents lists incidents and maintenances, newest first, with q
+// list lists incidents and maintenances, newest first, with q
 // searching names.
-func (a *app) listIncidents(c *fiber.Ctx) error {
+func (h incidentAPI) list(c *fiber.Ctx) error {
 	if len(c.Query("q")) > 200 {
 		return web.Unprocessable("q", "is too long (maximum is 200 characters)")
 	}
-	return a.sendIncidentList(c, incidents.Filter{Query: c.Query("q")})
+	return h.sendList(c, incidents.Filter{Query: c.Query("q")})
 }
 
-// The filters of the named incident lists.
-var (
-	unresolvedFilter = incidents.Filter{Kind: incidents.KindIncident,
-		Statuses: []incidents.Status{incidents.Investigating, incidents.Identified, incidents.Monitoring}}
-	upcomingFilter = incidents.Filter{Kind: incidents.KindMaintenance,
-		Statuses: []incidents.Status{incidents.Scheduled}, Upcoming: true}
-	scheduledFilter         = incidents.Filter{Kind: incidents.KindMaintenance}
-	activeMaintenanceFilter = incidents.Filter{Kind: incidents.KindMaintenance,
-		Statuses: []incidents.Status{incidents.InProgress, incidents.Verifying}, Upcoming: true}
-)
-
-func (a *app) listIncidentsIn(f incidents.Filter) fiber.Handler {
-	return func(c *fiber.Ctx) error { return a.sendIncidentList(c, f) }
+// unresolved answers the incidents not yet resolved (maintenances are
+// not incidents here), newest first.
+func (h incidentAPI) unresolved(c *fiber.Ctx) error {
+	return h.sendList(c, incidents.Filter{Kind: incidents.KindIncident,
+		Statuses: []incidents.Status{incidents.Investigating, incidents.Identified, incidents.Monitoring}})
 }
 
-func (a *app) sendIncidentList(c *fiber.Ctx, f incidents.Filter) error {
+// upcoming answers the maintenances not yet started, soonest first.
+func (h incidentAPI) upcoming(c *fiber.Ctx) error {
+	return h.sendList(c, incidents.Filter{Kind: incidents.KindMaintenance,
+		Statuses: []incidents.Status{incidents.Scheduled}, Upcoming: true})
+}
+
+// scheduled answers every maintenance, whatever its status, newest
+// first.
+func (h incidentAPI) scheduled(c *fiber.Ctx) error {
+	return h.sendList(c, incidents.Filter{Kind: incidents.KindMaintenance})
+}
+
+// activeMaintenance answers the maintenances in progress or verifying,
+// soonest started first.
+func (h incidentAPI) activeMaintenance(c *fiber.Ctx) error {
+	return h.sendList(c, incidents.Filter{Kind: incidents.KindMaintenance,
+		Statuses: []incidents.Status{incidents.InProgress, incidents.Verifying}, Upcoming: true})
+}
+
+func (h incidentAPI) sendList(c *fiber.Ctx, f incidents.Filter) error {
 	offset, limit, err := web.Paging(c, 100)
 	if err != nil {
 		return err
 	}
 	f.Offset, f.Limit = offset, limit
-	list, err := a.incidents.List(c.UserContext(), f)
+	list, err := h.incidents.List(c.UserContext(), f)
 	if err != nil {
 		return err
 	}
-	total, err := a.incidents.Count(c.UserContext(), f)
+	total, err := h.incidents.Count(c.UserContext(), f)
 	if err != nil {
 		return err
 	}
-	r, err := a.renderer(c)
+	r, err := h.render.renderer(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -216,93 +234,19 @@ type updateEditRequest struct {
 	DisplayAt web.Opt[web.FlexTime] `json:"display_at"`
 }
 
-func (a *app) editIncidentUpdate(c *fiber.Ctx) error {
+func (h incidentAPI) editUpdate(c *fiber.Ctx) error {
 	var req updateEditRequest
 	if err := web.DecodeBody(c, "incident_update", &req); err != nil {
 		return err
 	}
-	u, err := a.incidents.EditUpdate(c.UserContext(), c.Params("id"), c.Params("update_id"),
+	u, err := h.incidents.EditUpdate(c.UserContext(), c.Params("id"), c.Params("update_id"),
 		incidents.UpdateEdit{Body: req.Body.Ptr(), DisplayAt: timeOf(req.DisplayAt)})
 	if err != nil {
 		return err
 	}
-	r, err := a.renderer(c)
+	r, err := h.render.renderer(c.UserContext())
 	if err != nil {
 		return err
 	}
 	return c.JSON(r.Update(u))
-}
-
-type postmortemRequest struct {
-	BodyDraft web.Opt[string] `json:"body_draft"`
-	// Body is what Beacon took before it kept drafts apart; still
-	// accepted as the draft.
-	Body              web.Opt[string] `json:"body"`
-	NotifySubscribers web.Opt[bool]   `json:"notify_subscribers"`
-	NotifyTwitter     web.Opt[bool]   `json:"notify_twitter"`
-	CustomTweet       web.Opt[string] `json:"custom_tweet"`
-}
-
-func (a *app) sendPostmortem(c *fiber.Ctx, p incidents.PostmortemInfo) error {
-	r, err := a.renderer(c)
-	if err != nil {
-		return err
-	}
-	return c.JSON(r.Postmortem(p))
-}
-
-func (a *app) getPostmortem(c *fiber.Ctx) error {
-	p, err := a.incidents.Postmortem(c.UserContext(), c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return a.sendPostmortem(c, p)
-}
-
-func (a *app) setPostmortem(c *fiber.Ctx) error {
-	var req postmortemRequest
-	if err := web.DecodeBody(c, "postmortem", &req); err != nil {
-		return err
-	}
-	body := req.BodyDraft.V
-	if !req.BodyDraft.Set {
-		body = req.Body.V
-	}
-	in, err := a.incidents.SetPostmortem(c.UserContext(), c.Params("id"), body)
-	if err != nil {
-		return err
-	}
-	return a.sendPostmortem(c, in.Postmortem)
-}
-
-func (a *app) publishPostmortem(c *fiber.Ctx) error {
-	var req postmortemRequest
-	if err := web.DecodeBody(c, "postmortem", &req); err != nil {
-		return err
-	}
-	in, err := a.incidents.PublishPostmortem(c.UserContext(), c.Params("id"), incidents.Publication{
-		NotifySubscribers: req.NotifySubscribers.V, NotifyTwitter: req.NotifyTwitter.V, CustomTweet: req.CustomTweet.V})
-	if err != nil {
-		return err
-	}
-	return a.sendPostmortem(c, in.Postmortem)
-}
-
-func (a *app) revertPostmortem(c *fiber.Ctx) error {
-	in, err := a.incidents.RevertPostmortem(c.UserContext(), c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return a.sendPostmortem(c, in.Postmortem)
-}
-
-// deletePostmortem removes the postmortem and answers it as it was, as
-// Statuspage's DELETE answers 200 with the object for everything but
-// components.
-func (a *app) deletePostmortem(c *fiber.Ctx) error {
-	p, err := a.incidents.DeletePostmortem(c.UserContext(), c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return a.sendPostmortem(c, p)
 }

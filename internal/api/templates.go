@@ -1,4 +1,4 @@
-package main
+package api
 
 import (
 	"github.com/gofiber/fiber/v2"
@@ -8,7 +8,11 @@ import (
 	"github.com/beacon-status/beacon/internal/web"
 )
 
-// Management API incident_templates, shaped as Statuspage's.
+// templateAPI answers /incident_templates, shaped as Statuspage's.
+type templateAPI struct {
+	incidents *incidents.Service
+	render    rendering
+}
 
 // templateRequest is the body of a create or update; component_ids (or
 // components, as ids) lists the components.
@@ -43,12 +47,12 @@ func (req templateRequest) input() incidents.TemplateInput {
 	return in
 }
 
-func (a *app) listTemplates(c *fiber.Ctx) error {
-	r, err := a.renderer(c)
+func (h templateAPI) list(c *fiber.Ctx) error {
+	r, err := h.render.renderer(c.UserContext())
 	if err != nil {
 		return err
 	}
-	list, err := a.incidents.Templates(c.UserContext())
+	list, err := h.incidents.Templates(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -59,54 +63,54 @@ func (a *app) listTemplates(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (a *app) sendTemplate(c *fiber.Ctx, status int, t incidents.Template) error {
-	r, err := a.renderer(c)
+func (h templateAPI) send(c *fiber.Ctx, status int, t incidents.Template) error {
+	r, err := h.render.renderer(c.UserContext())
 	if err != nil {
 		return err
 	}
 	return c.Status(status).JSON(r.Template(t))
 }
 
-func (a *app) getTemplate(c *fiber.Ctx) error {
-	t, err := a.incidents.Template(c.UserContext(), c.Params("id"))
+func (h templateAPI) get(c *fiber.Ctx) error {
+	t, err := h.incidents.Template(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
 	}
-	return a.sendTemplate(c, fiber.StatusOK, t)
+	return h.send(c, fiber.StatusOK, t)
 }
 
-func (a *app) createTemplate(c *fiber.Ctx) error {
+func (h templateAPI) create(c *fiber.Ctx) error {
 	var req templateRequest
 	if err := web.DecodeBody(c, "template", &req); err != nil {
 		return err
 	}
-	t, err := a.incidents.CreateTemplate(c.UserContext(), req.input())
+	t, err := h.incidents.CreateTemplate(c.UserContext(), req.input())
 	if err != nil {
 		return err
 	}
 	web.SetAuditTarget(c, t.ID)
-	return a.sendTemplate(c, fiber.StatusCreated, t)
+	return h.send(c, fiber.StatusCreated, t)
 }
 
-func (a *app) updateTemplate(c *fiber.Ctx) error {
+func (h templateAPI) update(c *fiber.Ctx) error {
 	var req templateRequest
 	if err := web.DecodeBody(c, "template", &req); err != nil {
 		return err
 	}
-	t, err := a.incidents.UpdateTemplate(c.UserContext(), c.Params("id"), req.input())
+	t, err := h.incidents.UpdateTemplate(c.UserContext(), c.Params("id"), req.input())
 	if err != nil {
 		return err
 	}
-	return a.sendTemplate(c, fiber.StatusOK, t)
+	return h.send(c, fiber.StatusOK, t)
 }
 
-func (a *app) deleteTemplate(c *fiber.Ctx) error {
-	t, err := a.incidents.Template(c.UserContext(), c.Params("id"))
+func (h templateAPI) delete(c *fiber.Ctx) error {
+	t, err := h.incidents.Template(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
 	}
-	if err := a.incidents.DeleteTemplate(c.UserContext(), t.ID); err != nil {
+	if err := h.incidents.DeleteTemplate(c.UserContext(), t.ID); err != nil {
 		return err
 	}
-	return a.sendTemplate(c, fiber.StatusOK, t)
+	return h.send(c, fiber.StatusOK, t)
 }

@@ -1,8 +1,9 @@
-package main
+package api
 
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/statuspage"
 	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/notifier"
@@ -14,6 +15,14 @@ import (
 // unknown incident answers 404 whatever else the request says; the
 // subscribers package does not know incidents.
 
+// followerAPI answers /incidents/{id}/subscribers.
+type followerAPI struct {
+	incidents   *incidents.Service
+	subscribers *subscribers.Service
+	dispatcher  *notifier.Dispatcher
+	render      rendering
+}
+
 // incidentSubscriberRequest is Statuspage's body: email, or phone_number
 // with phone_country. There is no webhook follower.
 type incidentSubscriberRequest struct {
@@ -23,8 +32,8 @@ type incidentSubscriberRequest struct {
 	SkipConfirmationNotification web.Opt[bool]   `json:"skip_confirmation_notification"`
 }
 
-func (a *app) createIncidentSubscriber(c *fiber.Ctx) error {
-	in, err := a.incidents.Get(c.UserContext(), c.Params("id"))
+func (h followerAPI) create(c *fiber.Ctx) error {
+	in, err := h.incidents.Get(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
 	}
@@ -41,16 +50,16 @@ func (a *app) createIncidentSubscriber(c *fiber.Ctx) error {
 	default:
 		return web.Unprocessable("email", "or phone_number is required")
 	}
-	res, err := a.subscribers.FollowIncident(c.UserContext(), fr)
+	res, err := h.subscribers.FollowIncident(c.UserContext(), fr)
 	if err != nil {
 		return err
 	}
-	a.dispatcher.Wake()
-	return a.sendFollow(c, fiber.StatusCreated, res.Follow)
+	h.dispatcher.Wake()
+	return h.send(c, fiber.StatusCreated, res.Follow)
 }
 
-func (a *app) listIncidentSubscribers(c *fiber.Ctx) error {
-	in, err := a.incidents.Get(c.UserContext(), c.Params("id"))
+func (h followerAPI) list(c *fiber.Ctx) error {
+	in, err := h.incidents.Get(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
 	}
@@ -58,56 +67,56 @@ func (a *app) listIncidentSubscribers(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	list, total, err := a.subscribers.Followers(c.UserContext(), in.ID, limit, offset)
+	list, total, err := h.subscribers.Followers(c.UserContext(), in.ID, limit, offset)
 	if err != nil {
 		return err
 	}
-	return sendSubscriberList(a, c, list, total, (*statuspage.Renderer).Follow)
+	return sendSubscriberList(h.render, c, list, total, (*statuspage.Renderer).Follow)
 }
 
-func (a *app) getIncidentSubscriber(c *fiber.Ctx) error {
-	in, err := a.incidents.Get(c.UserContext(), c.Params("id"))
+func (h followerAPI) get(c *fiber.Ctx) error {
+	in, err := h.incidents.Get(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
 	}
-	f, err := a.subscribers.Follower(c.UserContext(), in.ID, c.Params("subscriber_id"))
+	f, err := h.subscribers.Follower(c.UserContext(), in.ID, c.Params("subscriber_id"))
 	if err != nil {
 		return err
 	}
-	return a.sendFollow(c, fiber.StatusOK, f)
+	return h.send(c, fiber.StatusOK, f)
 }
 
-// deleteIncidentSubscriber stops a follow and answers the subscriber as it
+// delete stops a follow and answers the subscriber as it
 // is after (unsubscribed if it follows nothing else and is no page
 // subscriber).
-func (a *app) deleteIncidentSubscriber(c *fiber.Ctx) error {
-	in, err := a.incidents.Get(c.UserContext(), c.Params("id"))
+func (h followerAPI) delete(c *fiber.Ctx) error {
+	in, err := h.incidents.Get(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
 	}
-	f, err := a.subscribers.Unfollow(c.UserContext(), in.ID, c.Params("subscriber_id"))
+	f, err := h.subscribers.Unfollow(c.UserContext(), in.ID, c.Params("subscriber_id"))
 	if err != nil {
 		return err
 	}
-	return a.sendFollow(c, fiber.StatusOK, f)
+	return h.send(c, fiber.StatusOK, f)
 }
 
-func (a *app) resendIncidentSubscriberConfirmation(c *fiber.Ctx) error {
-	in, err := a.incidents.Get(c.UserContext(), c.Params("id"))
+func (h followerAPI) resendConfirmation(c *fiber.Ctx) error {
+	in, err := h.incidents.Get(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
 	}
-	if err := a.subscribers.ResendFollowConfirmation(c.UserContext(), in.ID, c.Params("subscriber_id")); err != nil {
+	if err := h.subscribers.ResendFollowConfirmation(c.UserContext(), in.ID, c.Params("subscriber_id")); err != nil {
 		return err
 	}
-	a.dispatcher.Wake()
-	f, err := a.subscribers.Follower(c.UserContext(), in.ID, c.Params("subscriber_id"))
+	h.dispatcher.Wake()
+	f, err := h.subscribers.Follower(c.UserContext(), in.ID, c.Params("subscriber_id"))
 	if err != nil {
 		return err
 	}
-	return a.sendFollow(c, fiber.StatusCreated, f)
+	return h.send(c, fiber.StatusCreated, f)
 }
 
-func (a *app) sendFollow(c *fiber.Ctx, status int, f subscribers.Follow) error {
-	return sendSubscriber(a, c, status, f, (*statuspage.Renderer).Follow)
+func (h followerAPI) send(c *fiber.Ctx, status int, f subscribers.Follow) error {
+	return sendSubscriber(h.render, c, status, f, (*statuspage.Renderer).Follow)
 }

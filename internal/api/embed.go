@@ -1,4 +1,4 @@
-package main
+package api
 
 import (
 	"github.com/gofiber/fiber/v2"
@@ -7,7 +7,12 @@ import (
 	"github.com/beacon-status/beacon/internal/web"
 )
 
-// --- status embed config (management API) ---
+// embedAPI answers /status_embed_config: how the status embed other
+// sites include looks.
+type embedAPI struct {
+	inForce *settings.InForce
+	pageID  string
+}
 
 // embedConfigJSON is Statuspage's StatusEmbedConfig object.
 type embedConfigJSON struct {
@@ -25,22 +30,22 @@ type embedConfigRequest struct {
 	MaintenanceTextColor       web.Opt[string] `json:"maintenance_text_color"`
 }
 
-func (a *app) getEmbedConfig(c *fiber.Ctx) error {
-	e, err := a.settings.Embed(c.UserContext())
+func (h embedAPI) get(c *fiber.Ctx) error {
+	e, err := h.inForce.Embed(c.UserContext())
 	if err != nil {
 		return err
 	}
-	return c.JSON(embedConfigJSON{PageID: a.pageID, Embed: e})
+	return c.JSON(embedConfigJSON{PageID: h.pageID, Embed: e})
 }
 
-// updateEmbedConfig answers PATCH and PUT alike, as Statuspage does: the
-// fields given change, the others stay.
-func (a *app) updateEmbedConfig(c *fiber.Ctx) error {
+// update answers PATCH and PUT alike, as Statuspage does: the fields
+// given change, the others stay.
+func (h embedAPI) update(c *fiber.Ctx) error {
 	var req embedConfigRequest
 	if err := web.DecodeBody(c, "status_embed_config", &req); err != nil {
 		return err
 	}
-	e, err := a.inForce.SaveEmbed(c.UserContext(), settings.EmbedInput{
+	e, err := h.inForce.SaveEmbed(c.UserContext(), settings.EmbedInput{
 		Position: web.Clearable(req.Position), IncidentBackgroundColor: web.Clearable(req.IncidentBackgroundColor),
 		IncidentTextColor: web.Clearable(req.IncidentTextColor), MaintenanceBackgroundColor: web.Clearable(req.MaintenanceBackgroundColor),
 		MaintenanceTextColor: web.Clearable(req.MaintenanceTextColor),
@@ -48,6 +53,6 @@ func (a *app) updateEmbedConfig(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	web.SetAuditTarget(c, a.pageID)
-	return c.JSON(embedConfigJSON{PageID: a.pageID, Embed: e})
+	web.SetAuditTarget(c, h.pageID)
+	return c.JSON(embedConfigJSON{PageID: h.pageID, Embed: e})
 }

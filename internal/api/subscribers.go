@@ -1,10 +1,9 @@
-package main
+package api
 
 import (
 	"bytes"
 	"errors"
 	"strconv"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -13,6 +12,14 @@ import (
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
 )
+
+// subscriberAPI answers /subscribers: the page's subscribers, one at a
+// time and in bulk.
+type subscriberAPI struct {
+	subscribers *subscribers.Service
+	dispatcher  *notifier.Dispatcher
+	render      rendering
+}
 
 type subscriberRequest struct {
 	Email                        web.Opt[string]   `json:"email"`
@@ -23,7 +30,7 @@ type subscriberRequest struct {
 	SkipConfirmationNotification web.Opt[bool]     `json:"skip_confirmation_notification"`
 }
 
-func (a *app) createSubscriber(c *fiber.Ctx) error {
+func (h subscriberAPI) create(c *fiber.Ctx) error {
 	var req subscriberRequest
 	if err := web.DecodeBody(c, "subscriber", &req); err != nil {
 		return err
@@ -41,12 +48,12 @@ func (a *app) createSubscriber(c *fiber.Ctx) error {
 	default:
 		return web.Unprocessable("email", "or phone_number or endpoint is required")
 	}
-	res, err := a.subscribers.Subscribe(c.UserContext(), su)
+	res, err := h.subscribers.Subscribe(c.UserContext(), su)
 	if err != nil {
 		return err
 	}
-	a.dispatcher.Wake()
-	r, err := a.renderer(c)
+	h.dispatcher.Wake()
+	r, err := h.render.renderer(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -63,86 +70,44 @@ func (a *app) createSubscriber(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(body)
 }
 
-// subscriberFilter reads the list and count query: type, state (default
-// defaultState; "all" for every state), q, sort_field (Statuspage's
-// primary, created_at, quarantined_at and relevance, and Beacon's address)
-// and sort_direction (asc or desc, any case).
-func subscriberFilter(c *fiber.Ctx, defaultState subscribers.State) (subscribers.Filter, error) {
-	f := subscribers.Filter{Mode: notifier.Channel(c.Query("type")), State: subscribers.State(c.Query("state", string(defaultState))), Query: c.Query("q"),
-		SortField: c.Query("sort_field")}
-	// Statuspage's other types (slack, teams, integration_partner) are
-	// accepted and match nobody: Beacon has none of them.
-	if f.Mode != "" && !subscribers.ValidType(string(f.Mode)) {
-		return f, web.Unprocessable("type", "must be one of %s", strings.Join(subscribers.Types, ", "))
-	}
-	if f.State == "all" {
-		f.State = ""
-	}
-	if f.State != "" && !f.State.Valid() {
-		return f, web.Unprocessable("state", "must be active, unconfirmed, quarantined, unsubscribed or all")
-	}
-	switch dir := c.Query("sort_direction"); {
-	case dir == "" || strings.EqualFold(dir, "asc"):
-	case strings.EqualFold(dir, "desc"):
-		f.Descending = true
-	default:
-		return f, web.Unprocessable("sort_direction", "must be asc or desc")
-	}
-	switch f.SortField {
-	case "primary":
-		f.SortField = "address"
-	case "", "created_at", "address", "quarantined_at":
-	case "relevance":
-		if strings.TrimSpace(f.Query) == "" {
-			return f, web.Unprocessable("sort_field", "relevance needs a search text (q)")
-		}
-	default:
-		return f, web.Unprocessable("sort_field", "must be primary, created_at, quarantined_at, relevance or address")
-	}
-	if len(f.Query) > 200 {
-		return f, web.Unprocessable("q", "is too long (maximum is 200 characters)")
-	}
-	return f, nil
-}
-
-// listSubscribers answers GET /subscribers: state defaults to active, as
+// list answers GET /subscribers: state defaults to active, as
 // Statuspage's does (state=all for every state).
-func (a *app) listSubscribers(c *fiber.Ctx) error {
-	return a.listSubscribersIn(c, subscribers.Active)
+func (h subscriberAPI) list(c *fiber.Ctx) error {
+	return h.listIn(c, subscribers.Active)
 }
 
 // listUnsubscribed answers GET /subscribers/unsubscribed: the same list,
 // paging and sorting, of those who left; a state other than unsubscribed
 // is refused.
-func (a *app) listUnsubscribed(c *fiber.Ctx) error {
+func (h subscriberAPI) listUnsubscribed(c *fiber.Ctx) error {
 	if st := c.Query("state"); st != "" && st != string(subscribers.Unsubscribed) {
 		return web.Unprocessable("state", "must be unsubscribed here (or left out)")
 	}
-	return a.listSubscribersIn(c, subscribers.Unsubscribed)
+	return h.listIn(c, subscribers.Unsubscribed)
 }
 
-func (a *app) listSubscribersIn(c *fiber.Ctx, defaultState subscribers.State) error {
-	f, err := subscriberFilter(c, defaultState)
+func (h subscriberAPI) listIn(c *fiber.Ctx, defaultState subscribers.State) error {
+	f, err := web.SubscriberFilter(c, defaultState)
 	if err != nil {
 		return err
 	}
 	if f.Offset, f.Limit, err = subscriberPaging(c); err != nil {
 		return err
 	}
-	list, err := a.subscribers.List(c.UserContext(), f)
+	list, err := h.subscribers.List(c.UserContext(), f)
 	if err != nil {
 		return err
 	}
-	total, err := a.subscribers.Count(c.UserContext(), f)
+	total, err := h.subscribers.Count(c.UserContext(), f)
 	if err != nil {
 		return err
 	}
-	return sendSubscriberList(a, c, list, total, (*statuspage.Renderer).Subscriber)
+	return sendSubscriberList(h.render, c, list, total, (*statuspage.Renderer).Subscriber)
 }
 
 // sendSubscriber answers one subscriber (or follower) rendered by render.
-func sendSubscriber[T any](a *app, c *fiber.Ctx, status int, x T, render func(*statuspage.Renderer, T) statuspage.Subscriber) error {
-	r, err := a.renderer(c)
+func sendSubscriber[T any](rd rendering, c *fiber.Ctx, status int, x T, render func(*statuspage.Renderer, T) statuspage.Subscriber) error {
+	r, err := rd.renderer(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -151,8 +116,8 @@ func sendSubscriber[T any](a *app, c *fiber.Ctx, status int, x T, render func(*s
 
 // sendSubscriberList answers one page of a subscriber list, as the page's
 // subscribers or an incident's followers, with the total in X-Total-Count.
-func sendSubscriberList[T any](a *app, c *fiber.Ctx, list []T, total int, render func(*statuspage.Renderer, T) statuspage.Subscriber) error {
-	r, err := a.renderer(c)
+func sendSubscriberList[T any](rd rendering, c *fiber.Ctx, list []T, total int, render func(*statuspage.Renderer, T) statuspage.Subscriber) error {
+	r, err := rd.renderer(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -183,16 +148,16 @@ func subscriberPaging(c *fiber.Ctx) (offset, limit int, err error) {
 	return page * per, per, nil
 }
 
-// countSubscribers answers GET /subscribers/count with Statuspage's
+// count answers GET /subscribers/count with Statuspage's
 // SubscriberCountByType: every type's key, each counting the subscribers
 // of that type matching type and state (default active; state=all for
 // every state), so a type filter leaves the other keys at 0.
-func (a *app) countSubscribers(c *fiber.Ctx) error {
-	f, err := subscriberFilter(c, subscribers.Active)
+func (h subscriberAPI) count(c *fiber.Ctx) error {
+	f, err := web.SubscriberFilter(c, subscribers.Active)
 	if err != nil {
 		return err
 	}
-	n, err := a.subscribers.CountByMode(c.UserContext(), f)
+	n, err := h.subscribers.CountByMode(c.UserContext(), f)
 	if err != nil {
 		return err
 	}
@@ -203,18 +168,18 @@ func (a *app) countSubscribers(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-// subscriberHistogram answers GET /subscribers/histogram_by_state: every
+// histogram answers GET /subscribers/histogram_by_state: every
 // type's key → its active, unconfirmed and quarantined counts and their
 // total (Statuspage's SubscriberCountByState), plus Beacon's unsubscribed
 // count, which is not in the total: those are no longer subscribers.
-func (a *app) subscriberHistogram(c *fiber.Ctx) error {
-	h, err := a.subscribers.Histogram(c.UserContext())
+func (h subscriberAPI) histogram(c *fiber.Ctx) error {
+	hist, err := h.subscribers.Histogram(c.UserContext())
 	if err != nil {
 		return err
 	}
 	out := make(map[string]map[string]int, len(subscribers.Types))
 	for _, t := range subscribers.Types {
-		byState := h[notifier.Channel(t)]
+		byState := hist[notifier.Channel(t)]
 		row := map[string]int{
 			"active": byState[subscribers.Active], "unconfirmed": byState[subscribers.Unconfirmed],
 			"quarantined": byState[subscribers.Quarantined], "unsubscribed": byState[subscribers.Unsubscribed],
@@ -225,19 +190,19 @@ func (a *app) subscriberHistogram(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (a *app) getSubscriber(c *fiber.Ctx) error {
-	s, err := a.subscribers.Get(c.UserContext(), c.Params("id"))
+func (h subscriberAPI) get(c *fiber.Ctx) error {
+	s, err := h.subscribers.Get(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
 	}
-	return sendSubscriber(a, c, fiber.StatusOK, s, (*statuspage.Renderer).Subscriber)
+	return sendSubscriber(h.render, c, fiber.StatusOK, s, (*statuspage.Renderer).Subscriber)
 }
 
-// updateSubscriber answers PATCH /subscribers/{id}: component_ids (wrapped
+// update answers PATCH /subscribers/{id}: component_ids (wrapped
 // in "subscriber" or not) replaces the components it follows; left out or
 // null, it follows every component; an empty list is refused, as
 // Statuspage's spec asks for at least one.
-func (a *app) updateSubscriber(c *fiber.Ctx) error {
+func (h subscriberAPI) update(c *fiber.Ctx) error {
 	var req struct {
 		ComponentIDs web.Opt[[]string] `json:"component_ids"`
 	}
@@ -247,33 +212,33 @@ func (a *app) updateSubscriber(c *fiber.Ctx) error {
 	if req.ComponentIDs.Set && !req.ComponentIDs.Null && len(req.ComponentIDs.V) == 0 {
 		return web.Unprocessable("component_ids", "must list at least one component (leave it out to follow every component)")
 	}
-	s, err := a.subscribers.SetComponents(c.UserContext(), c.Params("id"), req.ComponentIDs.V)
+	s, err := h.subscribers.SetComponents(c.UserContext(), c.Params("id"), req.ComponentIDs.V)
 	if err != nil {
 		return err
 	}
-	return sendSubscriber(a, c, fiber.StatusOK, s, (*statuspage.Renderer).Subscriber)
+	return sendSubscriber(h.render, c, fiber.StatusOK, s, (*statuspage.Renderer).Subscriber)
 }
 
-// deleteSubscriber unsubscribes one subscriber, as Statuspage's DELETE does.
-func (a *app) deleteSubscriber(c *fiber.Ctx) error {
-	if err := a.subscribers.Unsubscribe(c.UserContext(), c.Params("id")); err != nil {
+// delete unsubscribes one subscriber, as Statuspage's DELETE does.
+func (h subscriberAPI) delete(c *fiber.Ctx) error {
+	if err := h.subscribers.Unsubscribe(c.UserContext(), c.Params("id")); err != nil {
 		return err
 	}
-	return a.getSubscriber(c)
+	return h.get(c)
 }
 
 // resendConfirmation answers POST /subscribers/{id}/resend_confirmation:
 // 201 and the subscriber, or 422 when it is not unconfirmed.
-func (a *app) resendConfirmation(c *fiber.Ctx) error {
-	if err := a.subscribers.ResendConfirmation(c.UserContext(), c.Params("id")); err != nil {
+func (h subscriberAPI) resendConfirmation(c *fiber.Ctx) error {
+	if err := h.subscribers.ResendConfirmation(c.UserContext(), c.Params("id")); err != nil {
 		return err
 	}
-	a.dispatcher.Wake()
-	s, err := a.subscribers.Get(c.UserContext(), c.Params("id"))
+	h.dispatcher.Wake()
+	s, err := h.subscribers.Get(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
 	}
-	return sendSubscriber(a, c, fiber.StatusCreated, s, (*statuspage.Renderer).Subscriber)
+	return sendSubscriber(h.render, c, fiber.StatusCreated, s, (*statuspage.Renderer).Subscriber)
 }
 
 // bulkRequest is the body of the three bulk subscriber endpoints.
@@ -288,7 +253,7 @@ type bulkRequest struct {
 // bulk answers POST /subscribers/unsubscribe, reactivate and
 // resend_confirmation: one transaction touching exactly the subscribers
 // the body names, and 201 with how many changed.
-func (a *app) bulk(action subscribers.BulkAction) fiber.Handler {
+func (h subscriberAPI) bulk(action subscribers.BulkAction) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		var req bulkRequest
 		if err := web.DecodeBody(c, "subscriber", &req); err != nil {
@@ -314,20 +279,21 @@ func (a *app) bulk(action subscribers.BulkAction) fiber.Handler {
 		default:
 			return web.Unprocessable("subscribers", "must be \"all\", a subscriber id or a list of ids")
 		}
-		res, err := a.subscribers.BulkApply(c.UserContext(), b)
+		res, err := h.subscribers.BulkApply(c.UserContext(), b)
 		if err != nil {
 			return err
 		}
 		if action == subscribers.BulkResendConfirmation && res.Changed > 0 {
-			a.dispatcher.Wake()
+			h.dispatcher.Wake()
 		}
 		return c.Status(fiber.StatusCreated).JSON(fiber.Map{"processed": res.Changed, "not_found": res.NotFound, "skipped": res.Skipped})
 	}
 }
 
-func (a *app) exportSubscribers(c *fiber.Ctx) error {
+// export answers GET /subscribers/export: every subscriber as CSV.
+func (h subscriberAPI) export(c *fiber.Ctx) error {
 	var buf bytes.Buffer
-	if err := a.subscribers.Export(c.UserContext(), &buf); err != nil {
+	if err := h.subscribers.Export(c.UserContext(), &buf); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
@@ -335,8 +301,10 @@ func (a *app) exportSubscribers(c *fiber.Ctx) error {
 	return c.Send(buf.Bytes())
 }
 
-func (a *app) importSubscribers(c *fiber.Ctx) error {
-	res, err := a.subscribers.Import(c.UserContext(), bytes.NewReader(c.Body()), c.QueryBool("send_confirmation"))
+// importCSV answers POST /subscribers/import: 201 with how many were
+// created and how many existed, or 422 naming the record refused.
+func (h subscriberAPI) importCSV(c *fiber.Ctx) error {
+	res, err := h.subscribers.Import(c.UserContext(), bytes.NewReader(c.Body()), c.QueryBool("send_confirmation"))
 	var ierr *subscribers.ImportError
 	if errors.As(err, &ierr) {
 		var verr *subscribers.ValidationError
@@ -349,20 +317,6 @@ func (a *app) importSubscribers(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	a.dispatcher.Wake()
+	h.dispatcher.Wake()
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"created": res.Created, "existing": res.Existing})
-}
-
-// incidentNotifications reports, per event of an incident, how many
-// deliveries are pending, sending, sent and failed on each channel.
-func (a *app) incidentNotifications(c *fiber.Ctx) error {
-	in, err := a.incidents.Get(c.UserContext(), c.Params("id"))
-	if err != nil {
-		return err
-	}
-	stats, err := a.outbox.Stats(c.UserContext(), in.ID)
-	if err != nil {
-		return err
-	}
-	return c.JSON(stats)
 }

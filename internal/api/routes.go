@@ -1,0 +1,101 @@
+package api
+
+import (
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/beacon-status/beacon/internal/web"
+)
+
+// Routes adds the management API under /api/v1: every path also answers
+// with a .json suffix, every change is audited, and everything but the
+// audit needs an API key for the page.
+func (v *V1) Routes(app fiber.Router) {
+	app.Use("/api/v1", stripJSONSuffix)
+	v1 := app.Group("/api/v1", v.audit.Changes)
+	requireKey := web.RequireKey(v.keys, v.limiter, v.pageID)
+	v1.Get("/pages", requireKey, v.pages.list)
+	p := v1.Group("/pages/:page_id", requireKey)
+	p.Get("", v.pages.get)
+	p.Patch("", v.pages.update)
+	p.Put("", v.pages.update)
+
+	p.Get("/components", v.components.list)
+	p.Post("/components", v.components.create)
+	p.Get("/components/:id", v.components.get)
+	p.Patch("/components/:id", v.components.update)
+	p.Put("/components/:id", v.components.update)
+	p.Delete("/components/:id", v.components.delete)
+	p.Get("/components/:id/uptime", v.uptime.get)
+
+	p.Get("/component-groups", v.groups.list)
+	p.Post("/component-groups", v.groups.create)
+	p.Get("/component-groups/:id", v.groups.get)
+	p.Patch("/component-groups/:id", v.groups.update)
+	p.Put("/component-groups/:id", v.groups.update)
+	p.Delete("/component-groups/:id", v.groups.delete)
+	p.Get("/component-groups/:id/uptime", v.uptime.get)
+
+	p.Get("/incidents", v.incidents.list)
+	p.Post("/incidents", v.incidents.create)
+	p.Get("/incidents/unresolved", v.incidents.unresolved)
+	p.Get("/incidents/upcoming", v.incidents.upcoming)
+	p.Get("/incidents/scheduled", v.incidents.scheduled)
+	p.Get("/incidents/active_maintenance", v.incidents.activeMaintenance)
+	p.Get("/incidents/:id", v.incidents.get)
+	p.Patch("/incidents/:id", v.incidents.update)
+	p.Put("/incidents/:id", v.incidents.update)
+	p.Delete("/incidents/:id", v.incidents.delete)
+	p.Patch("/incidents/:id/incident_updates/:update_id", v.incidents.editUpdate)
+	p.Put("/incidents/:id/incident_updates/:update_id", v.incidents.editUpdate)
+	p.Get("/incidents/:id/postmortem", v.postmortems.get)
+	p.Put("/incidents/:id/postmortem", v.postmortems.set)
+	p.Delete("/incidents/:id/postmortem", v.postmortems.delete)
+	p.Put("/incidents/:id/postmortem/publish", v.postmortems.publish)
+	p.Put("/incidents/:id/postmortem/revert", v.postmortems.revert)
+
+	p.Get("/incidents/:id/notifications", v.notifications.counts)
+	p.Get("/incidents/:id/subscribers", v.followers.list)
+	p.Post("/incidents/:id/subscribers", v.followers.create)
+	p.Get("/incidents/:id/subscribers/:subscriber_id", v.followers.get)
+	p.Delete("/incidents/:id/subscribers/:subscriber_id", v.followers.delete)
+	p.Post("/incidents/:id/subscribers/:subscriber_id/resend_confirmation", v.followers.resendConfirmation)
+
+	p.Get("/status_embed_config", v.embed.get)
+	p.Patch("/status_embed_config", v.embed.update)
+	p.Put("/status_embed_config", v.embed.update)
+
+	p.Get("/incident_templates", v.templates.list)
+	p.Post("/incident_templates", v.templates.create)
+	p.Get("/incident_templates/:id", v.templates.get)
+	p.Patch("/incident_templates/:id", v.templates.update)
+	p.Put("/incident_templates/:id", v.templates.update)
+	p.Delete("/incident_templates/:id", v.templates.delete)
+
+	p.Get("/subscribers", v.subscribers.list)
+	p.Post("/subscribers", v.subscribers.create)
+	p.Get("/subscribers/count", v.subscribers.count)
+	p.Get("/subscribers/histogram_by_state", v.subscribers.histogram)
+	p.Get("/subscribers/export", v.subscribers.export)
+	p.Post("/subscribers/import", v.subscribers.importCSV)
+	p.Post("/subscribers/unsubscribe", v.subscribers.bulk("unsubscribe"))
+	p.Post("/subscribers/reactivate", v.subscribers.bulk("reactivate"))
+	p.Post("/subscribers/resend_confirmation", v.subscribers.bulk("resend_confirmation"))
+	p.Get("/subscribers/unsubscribed", v.subscribers.listUnsubscribed)
+	p.Get("/subscribers/:id", v.subscribers.get)
+	p.Patch("/subscribers/:id", v.subscribers.update)
+	p.Delete("/subscribers/:id", v.subscribers.delete)
+	p.Post("/subscribers/:id/resend_confirmation", v.subscribers.resendConfirmation)
+}
+
+// stripJSONSuffix lets every management API path also answer with a .json
+// suffix (/incidents.json, /incidents/{id}.json), as Statuspage's does and
+// older clients send, by routing it as the path without one. Ids never end
+// in ".json" (they are lowercase base32), so no path is taken for another.
+func stripJSONSuffix(c *fiber.Ctx) error {
+	if p := c.Path(); strings.HasSuffix(p, ".json") {
+		c.Path(strings.TrimSuffix(p, ".json"))
+	}
+	return c.Next()
+}

@@ -1,0 +1,163 @@
+package messages
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"strings"
+
+	"github.com/beacon-status/beacon/notifier"
+)
+
+// mailView is what the email and SMS templates see.
+type mailView struct {
+	Subject        string
+	PageName       string
+	PageURL        string
+	Headline       string
+	Color          string
+	IncidentName   string
+	IncidentURL    string
+	Maintenance    bool
+	Window         string
+	StatusLabel    string
+	Time           string
+	Body           string
+	Components     []componentLine
+	ManageURL      string
+	UnsubscribeURL string
+	// For confirmations.
+	ActionURL string
+	Code      string
+}
+
+// componentLine is a component named in an email, with its new status's
+// label when the update changed it.
+type componentLine struct{ Name, Status string }
+
+// emailWithComponents renders a confirmation or manage email, which names
+// the components chosen.
+func (r *Renderer) emailWithComponents(v mailView, name string, names []string) (notifier.Message, error) {
+	type confirmView struct {
+		mailView
+		Components string
+	}
+	return r.render(v.Subject, name, confirmView{mailView: v, Components: strings.Join(names, ", ")})
+}
+
+// email renders the email template name for v.
+func (r *Renderer) email(v mailView, name string) (notifier.Message, error) {
+	return r.render(v.Subject, name, v)
+}
+
+// render executes the HTML and text templates name.html and name.txt.
+func (r *Renderer) render(subject, name string, data any) (notifier.Message, error) {
+	var html, text bytes.Buffer
+	if err := r.templates.HTML(&html, name+".html", data); err != nil {
+		return notifier.Message{}, err
+	}
+	if err := r.templates.Text(&text, name+".txt", data); err != nil {
+		return notifier.Message{}, err
+	}
+	return notifier.Message{Subject: subject, HTML: html.String(), Text: text.String()}, nil
+}
+
+// The paths of the links in every email, before the subscriber's token.
+const (
+	manageLinkPath      = "/subscriptions/manage?token="
+	unsubscribeLinkPath = "/unsubscribe/"
+)
+
+// mailLayout is an event's email rendered once, with holes where each
+// recipient's manage and unsubscribe tokens go: executing the templates
+// (Markdown included) for every recipient was the largest cost of a
+// fan-out after MIME encoding. The email sender also encodes the shared
+// lines once.
+type mailLayout struct {
+	subject    string
+	text, html *notifier.Layout
+}
+
+// layout renders the email template name for v with markers in place of
+// the tokens and cuts it at the markers. It checks the result against a
+// full rendering with real-looking tokens and returns nil on any
+// difference, or when the markers do not survive rendering intact.
+func (r *Renderer) layout(v mailView, name string) *mailLayout {
+	var rnd [8]byte
+	_, _ = rand.Read(rnd[:])
+	marker := "bcnhole" + hex.EncodeToString(rnd[:])
+	base := v
+	base.ManageURL = r.cfg.BaseURL + manageLinkPath + marker + "m"
+	base.UnsubscribeURL = r.cfg.BaseURL + unsubscribeLinkPath + marker + "u"
+	msg, err := r.email(base, name)
+	if err != nil {
+		return nil
+	}
+	l := &mailLayout{subject: msg.Subject}
+	var ok1, ok2 bool
+	l.text, ok1 = cutLayout(msg.Text, marker)
+	l.html, ok2 = cutLayout(msg.HTML, marker)
+	if !ok1 || !ok2 || len(l.text.Holes) == 0 {
+		return nil
+	}
+	// The same email rendered whole must come out identical.
+	const tryManage, tryUnsub = "manage.s0me-id_1.0.AbC~9%2F", "unsubscribe.s0me-id_1.0.XyZ-8"
+	check := v
+	check.ManageURL = r.cfg.BaseURL + manageLinkPath + tryManage
+	check.UnsubscribeURL = r.cfg.BaseURL + unsubscribeLinkPath + tryUnsub
+	want, err := r.email(check, name)
+	if err != nil {
+		return nil
+	}
+	if got := l.fill(tryManage, tryUnsub); got.TextBody() != want.Text || got.HTMLBody() != want.HTML || got.Subject != want.Subject {
+		return nil
+	}
+	return l
+}
+
+// cutLayout splits s at marker+"m" (hole 0) and marker+"u" (hole 1);
+// false when a marker is followed by anything else.
+func cutLayout(s, marker string) (*notifier.Layout, bool) {
+	l := &notifier.Layout{}
+	for {
+		i := strings.Index(s, marker)
+		if i < 0 {
+			break
+		}
+		rest := s[i+len(marker):]
+		if rest == "" || (rest[0] != 'm' && rest[0] != 'u') {
+			return nil, false
+		}
+		l.Pieces = append(l.Pieces, s[:i])
+		hole := 0
+		if rest[0] == 'u' {
+			hole = 1
+		}
+		l.Holes = append(l.Holes, hole)
+		s = rest[1:]
+	}
+	l.Pieces = append(l.Pieces, s)
+	return l, true
+}
+
+// fits reports whether tokens can fill the holes as they are: their
+// characters are left alone by every escaper of text/template and
+// html/template (text, attribute and URL contexts), so the result is what
+// rendering the templates with them would give. url.QueryEscape and
+// url.PathEscape of Beacon's tokens always fit.
+func (l *mailLayout) fits(tokens ...string) bool {
+	for _, t := range tokens {
+		for i := 0; i < len(t); i++ {
+			c := t[i]
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' || c == '%') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// fill returns the email with the tokens in its holes.
+func (l *mailLayout) fill(manage, unsub string) notifier.Message {
+	return notifier.Message{Subject: l.subject, TextLayout: l.text, HTMLLayout: l.html, Values: []string{manage, unsub}}
+}

@@ -1,0 +1,224 @@
+package messages
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strconv"
+	"sync"
+
+	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/chars"
+	"github.com/beacon-status/beacon/internal/statuspage"
+	"github.com/beacon-status/beacon/notifier"
+	"github.com/beacon-status/beacon/subscribers"
+)
+
+// eventView is the part of a message shared by every recipient of one
+// event, built once per fan-out.
+type eventView struct {
+	incident incidents.Incident
+	update   *incidents.Update
+	view     mailView
+	// webhook holds the event's encoded objects: an incident, or a
+	// component and its component_update.
+	webhook statuspage.Webhook
+	host    string // for Message-IDs
+	// email is the email rendered once for every recipient, with holes
+	// for their links, made for the first email recipient; nil when the
+	// holes could not be made to match a full rendering (each email is
+	// then rendered whole).
+	email     *mailLayout
+	emailOnce sync.Once
+}
+
+// eventView loads what an event's messages share; nil when its incident is
+// gone.
+func (r *Renderer) eventView(ctx context.Context, st *state, e *notifier.Event) (*eventView, error) {
+	sp := st.sp
+	ev := &eventView{}
+	if e.Kind == notifier.ComponentStatusChanged {
+		c, ok := sp.ComponentByID(e.ComponentID)
+		if !ok {
+			return nil, nil
+		}
+		cu, _ := json.Marshal(statuspage.ComponentUpdate{
+			CreatedAt: sp.Time(e.CreatedAt), NewStatus: e.NewStatus, OldStatus: e.OldStatus,
+			ID: fmt.Sprintf("%s-%d", c.ID, e.ID), ComponentID: c.ID,
+		})
+		comp, _ := json.Marshal(sp.Component(c))
+		ev.webhook.ComponentUpdate, ev.webhook.Component = cu, comp
+		return ev, nil
+	}
+	in, err := r.incidents.Get(ctx, e.IncidentID)
+	if err != nil {
+		return nil, nil
+	}
+	ev.incident = in
+	sameStatus := false
+	for i := range in.Updates {
+		if in.Updates[i].ID == e.UpdateID {
+			ev.update = &in.Updates[i]
+			// Updates are newest first: the one before is at i+1.
+			sameStatus = i+1 < len(in.Updates) && in.Updates[i+1].Status == in.Updates[i].Status
+		}
+	}
+	loc := sp.Location()
+	base := r.cfg.BaseURL
+	// Every text is cleaned whatever the database holds (internal/chars):
+	// a control character must not reach a subject line, an HTML part or
+	// an SMS. The webhook carries the stored values: JSON escapes them.
+	v := mailView{
+		PageName: chars.CleanLine(st.page.Name), PageURL: base, IncidentName: chars.CleanLine(in.Name),
+		IncidentURL: base + "/incidents/" + in.ID, Maintenance: in.Kind == incidents.KindMaintenance,
+		Headline: headline(e.Kind), Color: impactColor(in.Impact),
+	}
+	if in.ScheduledFor != nil {
+		v.Window = in.ScheduledFor.In(loc).Format("Jan 2, 2006 15:04") + " – " + in.ScheduledUntil.In(loc).Format("Jan 2, 15:04 MST")
+	}
+	switch {
+	case ev.update != nil:
+		v.StatusLabel = ev.update.Status.Label()
+		if sameStatus && (e.Kind == notifier.IncidentUpdated || e.Kind == notifier.MaintenanceUpdated) {
+			// As Statuspage labels an update that did not change status.
+			v.StatusLabel = "Update"
+		}
+		v.Time = ev.update.DisplayAt.In(loc).Format("Jan 2, 2006 - 15:04 MST")
+		v.Body = chars.Clean(ev.update.Body)
+		for _, ch := range ev.update.AffectedComponents {
+			v.Components = append(v.Components, componentLine{chars.CleanLine(ch.Name), ch.NewStatus.Label()})
+		}
+	case e.Kind == notifier.PostmortemPublished:
+		v.StatusLabel = "Postmortem"
+		v.Time = e.CreatedAt.In(loc).Format("Jan 2, 2006 - 15:04 MST")
+		v.Body = chars.Clean(in.Postmortem.Body)
+	default:
+		return nil, nil // the update was removed with its incident
+	}
+	if len(v.Components) == 0 {
+		for _, id := range in.ComponentIDs {
+			if c, ok := sp.ComponentByID(id); ok {
+				v.Components = append(v.Components, componentLine{Name: chars.CleanLine(c.Name)})
+			}
+		}
+	}
+	v.Subject = fmt.Sprintf("[%s] %s: %s", v.PageName, v.StatusLabel, v.IncidentName)
+	ev.view = v
+	ev.host = r.host
+	var payload any = sp.Incident(in)
+	if in.Kind == incidents.KindMaintenance {
+		payload = sp.Maintenances([]incidents.Incident{in})[0]
+	}
+	ev.webhook.Incident, err = json.Marshal(payload)
+	return ev, err
+}
+
+// eventMessage renders one subscriber's copy of an event.
+func (r *Renderer) eventMessage(st *state, d notifier.Delivery, sub subscribers.Subscriber, ev *eventView) (notifier.Message, error) {
+	base := r.cfg.BaseURL
+	manageToken := url.QueryEscape(r.subscribers.Link(subscribers.PurposeManage, sub.ID))
+	unsubToken := url.PathEscape(r.subscribers.Link(subscribers.PurposeUnsubscribe, sub.ID))
+	manage := base + manageLinkPath + manageToken
+	unsub := base + unsubscribeLinkPath + unsubToken
+	switch d.Channel {
+	case notifier.Email:
+		ev.emailOnce.Do(func() { ev.email = r.layout(ev.view, "email/incident") })
+		var msg notifier.Message
+		if ev.email != nil && ev.email.fits(manageToken, unsubToken) {
+			msg = ev.email.fill(manageToken, unsubToken)
+		} else {
+			v := ev.view
+			v.ManageURL, v.UnsubscribeURL = manage, unsub
+			var err error
+			if msg, err = r.email(v, "email/incident"); err != nil {
+				return msg, err
+			}
+		}
+		thread := "<incident-" + ev.incident.ID + "." + sub.ID + "@" + ev.host + ">"
+		msg.Headers = map[string]string{
+			"List-Unsubscribe":      "<" + unsub + ">",
+			"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+		}
+		if d.Event.Kind == notifier.IncidentCreated || d.Event.Kind == notifier.MaintenanceScheduled {
+			// The first message of an incident is the thread's root.
+			msg.Headers["Message-ID"] = thread
+		} else {
+			msg.Headers["Message-ID"] = "<event-" + strconv.FormatInt(d.EventID, 10) + "." + sub.ID + "@" + ev.host + ">"
+			msg.Headers["In-Reply-To"] = thread
+			msg.Headers["References"] = thread
+		}
+		msg.To = sub.Address
+		return msg, nil
+	case notifier.SMS:
+		text, err := r.smsText(ev.view)
+		if err != nil {
+			return notifier.Message{}, err
+		}
+		return notifier.Message{To: sub.Address, Text: text, StatusCallback: r.smsStatusURL()}, nil
+	case notifier.Webhook:
+		body := ev.webhook
+		body.Meta, body.Page = r.webhookMeta(unsub), webhookPage(st)
+		b, err := json.Marshal(body)
+		return notifier.Message{To: sub.Address, Body: b, Secret: sub.Secret}, err
+	}
+	return notifier.Message{}, fmt.Errorf("unknown channel %q", d.Channel)
+}
+
+// webhookMeta is a webhook's links, with the recipient's unsubscribe link.
+func (r *Renderer) webhookMeta(unsubscribe string) statuspage.WebhookMeta {
+	return statuspage.WebhookMeta{Unsubscribe: unsubscribe, Documentation: r.cfg.BaseURL + "/api/v2/summary.json"}
+}
+
+// webhookPage is the page and its status in a webhook.
+func webhookPage(st *state) statuspage.WebhookPage {
+	return statuspage.WebhookPage{ID: st.page.ID, StatusIndicator: string(st.status.Indicator), StatusDescription: st.status.Description}
+}
+
+// headline names what happened, above the incident's name.
+func headline(k notifier.EventKind) string {
+	switch k {
+	case notifier.IncidentCreated:
+		return "New incident"
+	case notifier.IncidentResolved:
+		return "Resolved"
+	case notifier.MaintenanceScheduled:
+		return "Scheduled maintenance"
+	case notifier.MaintenanceReminder:
+		return "Maintenance reminder"
+	case notifier.MaintenanceStarted:
+		return "Maintenance in progress"
+	case notifier.MaintenanceUpdated:
+		return "Maintenance update"
+	case notifier.MaintenanceCompleted:
+		return "Maintenance completed"
+	case notifier.PostmortemPublished:
+		return "Postmortem"
+	}
+	return "Incident update"
+}
+
+// impactColor is Statuspage's palette for an impact.
+func impactColor(i components.Impact) string {
+	switch i {
+	case components.ImpactCritical:
+		return "#d1242f"
+	case components.ImpactMajor:
+		return "#e16f24"
+	case components.ImpactMinor:
+		return "#b88700"
+	case components.ImpactMaintenance:
+		return "#0969da"
+	}
+	return "#57606a"
+}
+
+// mailHost is the host used on the right of Message-IDs.
+func mailHost(base string) string {
+	u, err := url.Parse(base)
+	if err != nil || u.Hostname() == "" {
+		return "beacon.invalid"
+	}
+	return u.Hostname()
+}

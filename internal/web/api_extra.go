@@ -1,0 +1,53 @@
+package web
+
+import (
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/beacon-status/beacon/notifier"
+	"github.com/beacon-status/beacon/subscribers"
+)
+
+// SubscriberFilter reads a subscriber list or count query, as the
+// management API and the console send it: type, state (default
+// defaultState; "all" for every state), q, sort_field (Statuspage's
+// primary, created_at, quarantined_at and relevance, and Beacon's address)
+// and sort_direction (asc or desc, any case).
+func SubscriberFilter(c *fiber.Ctx, defaultState subscribers.State) (subscribers.Filter, error) {
+	f := subscribers.Filter{Mode: notifier.Channel(c.Query("type")), State: subscribers.State(c.Query("state", string(defaultState))), Query: c.Query("q"),
+		SortField: c.Query("sort_field")}
+	// Statuspage's other types (slack, teams, integration_partner) are
+	// accepted and match nobody: Beacon has none of them.
+	if f.Mode != "" && !subscribers.ValidType(string(f.Mode)) {
+		return f, Unprocessable("type", "must be one of %s", strings.Join(subscribers.Types, ", "))
+	}
+	if f.State == "all" {
+		f.State = ""
+	}
+	if f.State != "" && !f.State.Valid() {
+		return f, Unprocessable("state", "must be active, unconfirmed, quarantined, unsubscribed or all")
+	}
+	switch dir := c.Query("sort_direction"); {
+	case dir == "" || strings.EqualFold(dir, "asc"):
+	case strings.EqualFold(dir, "desc"):
+		f.Descending = true
+	default:
+		return f, Unprocessable("sort_direction", "must be asc or desc")
+	}
+	switch f.SortField {
+	case "primary":
+		f.SortField = "address"
+	case "", "created_at", "address", "quarantined_at":
+	case "relevance":
+		if strings.TrimSpace(f.Query) == "" {
+			return f, Unprocessable("sort_field", "relevance needs a search text (q)")
+		}
+	default:
+		return f, Unprocessable("sort_field", "must be primary, created_at, quarantined_at, relevance or address")
+	}
+	if len(f.Query) > 200 {
+		return f, Unprocessable("q", "is too long (maximum is 200 characters)")
+	}
+	return f, nil
+}
