@@ -36,7 +36,7 @@ func (v *pageRender) feeds(list []incidents.Incident) (atom, rss *web.Resource, 
 		var body bytes.Buffer
 		for i, u := range in.Updates {
 			fmt.Fprintf(&body, "<p><small>%s</small><br><strong>%s</strong></p>%s",
-				template.HTMLEscapeString(v.stamp(u.DisplayAt).Text), template.HTMLEscapeString(UpdateLabel(in, i)),
+				template.HTMLEscapeString(v.stamp(u.DisplayAt).Text), template.HTMLEscapeString(incidents.UpdateLabel(in, i)),
 				v.markdown(u.Body))
 		}
 		link := base + "/incidents/" + in.ID

@@ -201,15 +201,6 @@ func (v *pageRender) head(title string, wide bool) head {
 		Description: fmt.Sprintf("%s status: %s", p.Name, v.s.status.Description), Wide: wide}
 }
 
-// UpdateLabel is the status label of update i of in (newest first), or
-// "Update" when it did not change the status, as Statuspage shows it.
-func UpdateLabel(in incidents.Incident, i int) string {
-	if i+1 < len(in.Updates) && in.Updates[i+1].Status == in.Updates[i].Status {
-		return "Update"
-	}
-	return in.Updates[i].Status.Label()
-}
-
 // names lists names as "A", "A and B" or "A, B, and C".
 func names(list []string) string {
 	switch len(list) {
@@ -247,7 +238,7 @@ func (v *pageRender) incident(in incidents.Incident, full bool) incidentView {
 	}
 	out.Affected = names(affected)
 	for i, u := range in.Updates {
-		uv := updateView{Label: UpdateLabel(in, i), Body: v.markdown(u.Body), At: v.stamp(u.DisplayAt)}
+		uv := updateView{Label: incidents.UpdateLabel(in, i), Body: v.markdown(u.Body), At: v.stamp(u.DisplayAt)}
 		if i == 0 {
 			out.Latest = &uv
 		}

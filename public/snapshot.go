@@ -162,10 +162,10 @@ func (c *cache) build(ctx context.Context) (*snapshot, error) {
 		func() error {
 			var err error
 			lists, err = c.incidents.ListMany(ctx,
-				incidents.Filter{Kind: incidents.KindIncident, Statuses: []incidents.Status{incidents.Investigating, incidents.Identified, incidents.Monitoring}, Limit: 1000},
+				incidents.UnresolvedFilter(),
 				incidents.Filter{Kind: incidents.KindIncident, Limit: recentLimit},
-				incidents.Filter{Kind: incidents.KindMaintenance, Statuses: []incidents.Status{incidents.Scheduled}, Upcoming: true, Limit: 1000},
-				incidents.Filter{Kind: incidents.KindMaintenance, Statuses: []incidents.Status{incidents.InProgress, incidents.Verifying}, Upcoming: true, Limit: 1000},
+				incidents.UpcomingFilter(),
+				incidents.ActiveMaintenanceFilter(),
 				incidents.Filter{Kind: incidents.KindMaintenance, Limit: recentLimit},
 				// The past days list shows whole timelines.
 				incidents.Filter{From: now.AddDate(0, 0, -pastDays-1), Limit: 1000},
@@ -186,13 +186,7 @@ func (c *cache) build(ctx context.Context) (*snapshot, error) {
 
 	s := &snapshot{page: page, components: all, byID: componentsByID(all), unresolved: unresolved, upcoming: upcoming, active: active,
 		recent: recent90, lastDays: lastDays, uptime: uptime, updatedAt: page.UpdatedAt, at: now, expires: now.Add(snapshotTTL)}
-	worst := components.ImpactNone
-	for _, in := range append(append([]incidents.Incident{}, unresolved...), active...) {
-		if in.Impact.Worse(worst) {
-			worst = in.Impact
-		}
-	}
-	s.status = components.Rollup(components.Leaves(all), worst)
+	s.status = incidents.PageStatus(all, unresolved, active)
 	for _, comp := range all {
 		s.updatedAt = later(s.updatedAt, comp.UpdatedAt)
 	}

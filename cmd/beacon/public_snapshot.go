@@ -46,4 +46,4 @@ func (p publicSite) invalidate() {
 }
 
 // updateLabel is public.UpdateLabel, for the console's incident screen.
-func updateLabel(in incidents.Incident, i int) string { return public.UpdateLabel(in, i) }
+func updateLabel(in incidents.Incident, i int) string { return incidents.UpdateLabel(in, i) }

@@ -184,14 +184,12 @@ func (h incidentAPI) list(c *fiber.Ctx) error {
 // unresolved answers the incidents not yet resolved (maintenances are
 // not incidents here), newest first.
 func (h incidentAPI) unresolved(c *fiber.Ctx) error {
-	return h.sendList(c, incidents.Filter{Kind: incidents.KindIncident,
-		Statuses: []incidents.Status{incidents.Investigating, incidents.Identified, incidents.Monitoring}})
+	return h.sendList(c, incidents.UnresolvedFilter())
 }
 
 // upcoming answers the maintenances not yet started, soonest first.
 func (h incidentAPI) upcoming(c *fiber.Ctx) error {
-	return h.sendList(c, incidents.Filter{Kind: incidents.KindMaintenance,
-		Statuses: []incidents.Status{incidents.Scheduled}, Upcoming: true})
+	return h.sendList(c, incidents.UpcomingFilter())
 }
 
 // scheduled answers every maintenance, whatever its status, newest
@@ -203,8 +201,7 @@ func (h incidentAPI) scheduled(c *fiber.Ctx) error {
 // activeMaintenance answers the maintenances in progress or verifying,
 // soonest started first.
 func (h incidentAPI) activeMaintenance(c *fiber.Ctx) error {
-	return h.sendList(c, incidents.Filter{Kind: incidents.KindMaintenance,
-		Statuses: []incidents.Status{incidents.InProgress, incidents.Verifying}, Upcoming: true})
+	return h.sendList(c, incidents.ActiveMaintenanceFilter())
 }
 
 func (h incidentAPI) sendList(c *fiber.Ctx, f incidents.Filter) error {

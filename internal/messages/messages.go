@@ -116,22 +116,13 @@ func (r *Renderer) current(ctx context.Context) (*state, error) {
 	}
 	// The page's status is raised to the impact of the worst unresolved
 	// incident or maintenance in progress, as the public page's is.
-	lists, err := r.incidents.ListMany(ctx,
-		incidents.Filter{Kind: incidents.KindIncident, Statuses: []incidents.Status{incidents.Investigating, incidents.Identified, incidents.Monitoring}, Brief: true, Limit: 1000},
-		incidents.Filter{Kind: incidents.KindMaintenance, Statuses: []incidents.Status{incidents.InProgress, incidents.Verifying}, Upcoming: true, Brief: true, Limit: 1000},
-	)
+	unresolved, active := incidents.UnresolvedFilter(), incidents.ActiveMaintenanceFilter()
+	unresolved.Brief, active.Brief = true, true
+	lists, err := r.incidents.ListMany(ctx, unresolved, active)
 	if err != nil {
 		return nil, err
 	}
-	worst := components.ImpactNone
-	for _, list := range lists {
-		for _, in := range list {
-			if in.Impact.Worse(worst) {
-				worst = in.Impact
-			}
-		}
-	}
-	st := &state{version: version, page: page, status: components.Rollup(components.Leaves(all), worst),
+	st := &state{version: version, page: page, status: incidents.PageStatus(all, lists...),
 		sp: statuspage.NewRenderer(page, r.cfg.BaseURL, all), views: map[int64]*eventView{}}
 	r.mu.Lock()
 	r.cur = st
