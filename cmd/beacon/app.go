@@ -19,6 +19,7 @@ import (
 	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/api"
 	"github.com/beacon-status/beacon/internal/apikeys"
+	"github.com/beacon-status/beacon/internal/console"
 	"github.com/beacon-status/beacon/internal/messages"
 	"github.com/beacon-status/beacon/internal/settings"
 	"github.com/beacon-status/beacon/internal/sqlite"
@@ -65,6 +66,8 @@ type app struct {
 	webhooks webhook.Config
 	// api is the management API v1.
 	api *api.V1
+	// console is the staff console.
+	console *console.Screens
 }
 
 // dbFile is the database's name inside the data directory.
@@ -192,6 +195,9 @@ func (a *app) build(ctx context.Context) error {
 	a.api = api.New(api.Deps{BaseURL: cfg.BaseURL, PageID: a.pageID, Now: now, Components: a.components,
 		Incidents: a.incidents, Subscribers: a.subscribers, Outbox: a.outbox, Dispatcher: a.dispatcher,
 		InForce: a.inForce, Keys: a.keys, Limiter: a.limiter, Audit: a.auditLog})
+	a.console = console.New(console.Deps{Log: a.log, BaseURL: cfg.BaseURL, Now: now, PageID: a.pageID, EmailConfigured: cfg.SMTP.Host != "",
+		Templates: a.templates, Components: a.components, Incidents: a.incidents, Subscribers: a.subscribers, Outbox: a.outbox,
+		Dispatcher: a.dispatcher, Accounts: a.accounts, Keys: a.keys, Audit: a.auditLog, InForce: a.inForce})
 	return nil
 }
 
