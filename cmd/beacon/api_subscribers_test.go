@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/beacon-status/beacon/internal/accounts"
+	"github.com/beacon-status/beacon/internal/console"
 	"github.com/beacon-status/beacon/internal/statuspage"
 	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/subscribers"
@@ -109,7 +110,7 @@ func TestEmailRefusedAlikeEverywhere(t *testing.T) {
 
 			var buf bytes.Buffer
 			w := multipart.NewWriter(&buf)
-			w.WriteField(csrfField, admin.csrf)
+			w.WriteField(console.CSRFField, admin.csrf)
 			fw, _ := w.CreateFormFile("file", "subs.csv")
 			fw.Write([]byte(csvBody))
 			w.Close()

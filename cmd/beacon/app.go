@@ -19,6 +19,7 @@ import (
 	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/api"
 	"github.com/beacon-status/beacon/internal/apikeys"
+	"github.com/beacon-status/beacon/internal/console"
 	"github.com/beacon-status/beacon/internal/messages"
 	"github.com/beacon-status/beacon/internal/settings"
 	"github.com/beacon-status/beacon/internal/sqlite"
@@ -47,7 +48,7 @@ type app struct {
 	settings   *settings.Store
 	// inForce answers which setting is in force and changes them.
 	inForce     *settings.InForce
-	public      publicSite
+	public      *public.Site
 	metrics     *web.Metrics
 	limiter     *web.KeyLimiter
 	templates   *templates.Set
@@ -65,6 +66,8 @@ type app struct {
 	webhooks webhook.Config
 	// api is the management API v1.
 	api *api.V1
+	// console is the staff console.
+	console *console.Screens
 }
 
 // dbFile is the database's name inside the data directory.
@@ -186,12 +189,15 @@ func (a *app) build(ctx context.Context) error {
 	a.dispatcher = notifier.NewDispatcher(db, a.subscribers, a.messages, a.senders, notifier.Config{
 		Channels: channels, SMSKeyMomentsOnly: !notify.SMSAllUpdates, BackoffBase: cfg.RetryBase, Poll: time.Second,
 	}, now, a.log, a.metrics)
-	a.public = publicSite{public.New(public.Deps{BaseURL: cfg.BaseURL, Now: now, CacheControl: cfg.PageCache, Templates: a.templates,
+	a.public = public.New(public.Deps{BaseURL: cfg.BaseURL, Now: now, CacheControl: cfg.PageCache, Templates: a.templates,
 		Components: a.components, Incidents: a.incidents, Subscribers: a.subscribers, Settings: a.inForce,
-		Notifier: a.dispatcher, SMS: a.sms, Channels: slices.Collect(maps.Keys(a.senders))})}
+		Notifier: a.dispatcher, SMS: a.sms, Channels: slices.Collect(maps.Keys(a.senders))})
 	a.api = api.New(api.Deps{BaseURL: cfg.BaseURL, PageID: a.pageID, Now: now, Components: a.components,
 		Incidents: a.incidents, Subscribers: a.subscribers, Outbox: a.outbox, Dispatcher: a.dispatcher,
 		InForce: a.inForce, Keys: a.keys, Limiter: a.limiter, Audit: a.auditLog})
+	a.console = console.New(console.Deps{Log: a.log, BaseURL: cfg.BaseURL, Now: now, PageID: a.pageID, EmailConfigured: cfg.SMTP.Host != "",
+		Templates: a.templates, Components: a.components, Incidents: a.incidents, Subscribers: a.subscribers, Outbox: a.outbox,
+		Dispatcher: a.dispatcher, Accounts: a.accounts, Keys: a.keys, Audit: a.auditLog, InForce: a.inForce})
 	return nil
 }
 
@@ -225,7 +231,11 @@ func (a *app) buildSenders(page components.Page) error {
 // changed is called after every committed change: cached pages and
 // messages go stale and the dispatcher looks for new events.
 func (a *app) changed() {
-	a.public.invalidate()
+	// The services are built before the parts that cache what they hold,
+	// and tell changes from the start.
+	if a.public != nil {
+		a.public.Changed()
+	}
 	if a.messages != nil {
 		a.messages.Changed()
 	}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/beacon-status/beacon/internal/settings"
 )
 
 // Config is every setting, read from BEACON_… environment variables and, for
@@ -156,7 +158,7 @@ var notificationSettings = []setting{
 	}},
 	{"BEACON_SMS_COUNTRIES", "", "US,CA,GB", "ISO country codes SMS sign-ups are accepted from (empty: none)", func(c *Config, v string) error {
 		var err error
-		c.SMSCountries, err = parseCountries(v)
+		c.SMSCountries, err = settings.ParseCountries(v)
 		return err
 	}},
 	// Every incident change reaches SMS subscribers unless the owner
@@ -262,23 +264,6 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 		return Config{}, nil, fmt.Errorf("invalid configuration:\n%w", err)
 	}
 	return c, fs.Args(), nil
-}
-
-// parseCountries reads a comma-separated list of two-letter ISO country
-// codes, in any case, into upper case; blanks are skipped.
-func parseCountries(v string) ([]string, error) {
-	out := []string{}
-	for _, cc := range strings.Split(v, ",") {
-		cc = strings.ToUpper(strings.TrimSpace(cc))
-		if cc == "" {
-			continue
-		}
-		if len(cc) != 2 || strings.Trim(cc, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
-			return nil, fmt.Errorf("%q is not a two-letter country code", cc)
-		}
-		out = append(out, cc)
-	}
-	return out, nil
 }
 
 // parseFrameAncestors checks a CSP frame-ancestors source list: source

@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/beacon-status/beacon/internal/accounts"
+	"github.com/beacon-status/beacon/internal/console"
 	"github.com/beacon-status/beacon/internal/smtptest"
 	"github.com/beacon-status/beacon/notifier"
 )
@@ -259,16 +260,16 @@ func TestBrowserConsoleAccessibility(t *testing.T) {
 	b.step(t, "viewport", chromedp.EmulateViewport(1280, 900))
 	// The session cookie, set as the browser would keep it after sign-in.
 	b.step(t, "sign in", chromedp.Navigate(site.base+"/healthz"),
-		chromedp.Evaluate[chromedp.Void](`document.cookie = "`+sessionCookie+`=`+admin.session+`; path=/console"`))
+		chromedp.Evaluate[chromedp.Void](`document.cookie = "`+console.SessionCookie+`=`+admin.session+`; path=/console"`))
 	pages := append([]browserPage{{name: "console-signin", path: "/console/signin?next=/console/x", status: 200, title: "Sign in"}},
 		consolePages(id)...)
 	for i, p := range pages {
 		t.Run(p.name, func(t *testing.T) {
 			if i == 0 { // signed out for the sign-in page, then back in
 				b.step(t, "sign out", chromedp.Navigate(site.base+"/healthz"),
-					chromedp.Evaluate[chromedp.Void](`document.cookie = "`+sessionCookie+`=; path=/console; max-age=0"`))
+					chromedp.Evaluate[chromedp.Void](`document.cookie = "`+console.SessionCookie+`=; path=/console; max-age=0"`))
 				defer b.step(t, "sign in again", chromedp.Navigate(site.base+"/healthz"),
-					chromedp.Evaluate[chromedp.Void](`document.cookie = "`+sessionCookie+`=`+admin.session+`; path=/console"`))
+					chromedp.Evaluate[chromedp.Void](`document.cookie = "`+console.SessionCookie+`=`+admin.session+`; path=/console"`))
 			}
 			b.scheme(t, "light")
 			b.open(t, site.base, p)
@@ -322,7 +323,7 @@ func TestBrowserConsoleEmbedColours(t *testing.T) {
 	admin := site.env.newStaff(accounts.Admin)
 	b := newBrowser(t, tools)
 	b.step(t, "sign in", chromedp.Navigate(site.base+"/healthz"),
-		chromedp.Evaluate[chromedp.Void](`document.cookie = "`+sessionCookie+`=`+admin.session+`; path=/console"`))
+		chromedp.Evaluate[chromedp.Void](`document.cookie = "`+console.SessionCookie+`=`+admin.session+`; path=/console"`))
 	b.step(t, "open the settings", chromedp.Navigate(site.base+"/console/settings"))
 	picker := `document.querySelector("[data-color-for=embed_incident_background_color]")`
 	if got, want := browserEval[string](t, b, "picker", `(p => p.hidden + " " + p.value)(`+picker+`)`), "false #c0392b"; got != want {

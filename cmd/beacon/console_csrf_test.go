@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/beacon-status/beacon/internal/accounts"
+	"github.com/beacon-status/beacon/internal/console"
 )
 
 // TestConsoleEveryPostNeedsCSRF walks every POST route registered under
@@ -55,7 +56,7 @@ func TestConsoleEveryPostNeedsCSRF(t *testing.T) {
 			} {
 				body := "name=x"
 				if tt.name == "empty form field" {
-					body = csrfField + "=&name=x"
+					body = console.CSRFField + "=&name=x"
 				}
 				h := append([]string{"Cookie", admin.cookie(), "Content-Type", "application/x-www-form-urlencoded"}, tt.headers...)
 				if res := e.do("POST", path, body, h...); res.Status != http.StatusForbidden {

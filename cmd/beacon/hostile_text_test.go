@@ -307,7 +307,7 @@ func TestHostileTextOldRows(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	n.app.public.invalidate()
+	n.app.public.Changed()
 	const cleanName = "Outage[31m Bcc: victim@example.com"
 
 	items := checkFeeds(t, n.testEnv)

@@ -670,7 +670,7 @@ func TestInputRollback(t *testing.T) {
 			apiWantError(t, res, 422, tc.field)
 
 			// Read the database, not a cached page: drop the public cache.
-			env.app.public.invalidate()
+			env.app.public.Changed()
 			if after := env.mustAPI(200, "GET", "/component-groups", nil); !bytes.Equal(after.Body, groups.Body) {
 				t.Errorf("component groups changed:\nbefore %s\nafter  %s", groups.Body, after.Body)
 			}

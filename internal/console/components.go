@@ -1,0 +1,188 @@
+package console
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/internal/web"
+)
+
+// componentPages are the components screen: every component with its
+// status, and adding, editing, moving and deleting components and groups.
+type componentPages struct {
+	*frame
+	components *components.Service
+}
+
+// componentsScreen lists components with a status select each, and the
+// forms to add components and groups.
+type componentsScreen struct {
+	Rows   []componentRow
+	Groups []components.Component
+	New    componentForm
+}
+
+// componentForm is the create and edit forms' data.
+type componentForm struct {
+	ID, Name, Description, GroupID, StartDate string
+	Position                                  int
+	Group, Showcase, OnlyShowIfDegraded       bool
+	Groups                                    []components.Component
+}
+
+func (h *componentPages) screen(c *fiber.Ctx, status int, v view) error {
+	ctx := c.UserContext()
+	all, err := h.components.List(ctx)
+	if err != nil {
+		return err
+	}
+	s, _ := v.Data.(componentsScreen)
+	for _, comp := range all {
+		s.Rows = append(s.Rows, componentRow{ID: comp.ID, Name: comp.Name, Group: comp.Group, InGroup: comp.GroupID != "",
+			Current: comp.Status, Options: componentStatusOptions(comp.Status, "")[1:]})
+		if comp.Group {
+			s.Groups = append(s.Groups, comp)
+		}
+	}
+	if s.New.Name == "" && !s.New.Showcase {
+		s.New.Showcase = true
+	}
+	s.New.Groups = s.Groups
+	v.Title, v.Section, v.Data = "Components", "components", s
+	return h.render(c, status, "components", v)
+}
+
+// refused shows the components screen again, with status 422, for refuse.
+func (h *componentPages) refused(c *fiber.Ctx) func(view) error {
+	return func(v view) error { return h.screen(c, fiber.StatusUnprocessableEntity, v) }
+}
+
+func (h *componentPages) getComponents(c *fiber.Ctx) error {
+	return h.screen(c, fiber.StatusOK, view{})
+}
+
+// postStatus sets one component's status in one action.
+func (h *componentPages) postStatus(c *fiber.Ctx) error {
+	st := components.Status(c.FormValue("status"))
+	comp, err := h.components.Update(c.UserContext(), c.Params("id"), components.Input{Status: &st})
+	if err != nil {
+		return refuse(err, view{}, always("status_"+c.Params("id")), "", h.refused(c))
+	}
+	return h.seeOther(c, "/console/components", comp.Name+" is now "+strings.ToLower(comp.Status.Label())+".")
+}
+
+func readComponentForm(c *fiber.Ctx) componentForm {
+	pos, _ := strconv.Atoi(c.FormValue("position"))
+	return componentForm{ID: c.Params("id"), Name: c.FormValue("name"), Description: c.FormValue("description"),
+		GroupID: c.FormValue("group_id"), StartDate: c.FormValue("start_date"), Position: pos,
+		Group: c.FormValue("kind") == "group", Showcase: formBool(c, "showcase"), OnlyShowIfDegraded: formBool(c, "only_show_if_degraded")}
+}
+
+func (f componentForm) input() components.Input {
+	in := components.Input{Name: &f.Name, Description: &f.Description, GroupID: &f.GroupID, Showcase: &f.Showcase,
+		OnlyShowIfDegraded: &f.OnlyShowIfDegraded, StartDate: &f.StartDate}
+	if f.Position > 0 {
+		in.Position = &f.Position
+	}
+	return in
+}
+
+func (h *componentPages) postNew(c *fiber.Ctx) error {
+	f := readComponentForm(c)
+	var err error
+	var comp components.Component
+	if f.Group {
+		comp, err = h.components.CreateGroup(c.UserContext(), components.GroupInput{Name: &f.Name, Description: &f.Description})
+	} else {
+		comp, err = h.components.Create(c.UserContext(), f.input())
+	}
+	if err != nil {
+		return refuse(err, view{Data: componentsScreen{New: f}}, prefixed(""), "The component was not added: ", h.refused(c))
+	}
+	web.SetAuditTarget(c, comp.ID)
+	return h.seeOther(c, "/console/components", comp.Name+" added.")
+}
+
+func (h *componentPages) getEdit(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	comp, err := h.components.Get(ctx, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	groups, err := h.components.Groups(ctx)
+	if err != nil {
+		return err
+	}
+	f := componentForm{ID: comp.ID, Name: comp.Name, Description: comp.Description, GroupID: comp.GroupID, StartDate: comp.StartDate,
+		Position: comp.Position, Group: comp.Group, Showcase: comp.Showcase, OnlyShowIfDegraded: comp.OnlyShowIfDegraded, Groups: groups}
+	return h.render(c, fiber.StatusOK, "component_edit", view{Title: "Edit " + comp.Name, Section: "components", Data: f})
+}
+
+func (h *componentPages) postEdit(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	comp, err := h.components.Get(ctx, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	f := readComponentForm(c)
+	f.Group = comp.Group
+	if comp.Group {
+		in := components.GroupInput{Name: &f.Name, Description: &f.Description}
+		if f.Position > 0 {
+			in.Position = &f.Position
+		}
+		_, err = h.components.UpdateGroup(ctx, comp.ID, in)
+	} else {
+		_, err = h.components.Update(ctx, comp.ID, f.input())
+	}
+	if err != nil {
+		var gerr error
+		if f.Groups, gerr = h.components.Groups(ctx); gerr != nil {
+			return gerr
+		}
+		return h.formError(c, "component_edit", view{Title: "Edit " + comp.Name, Section: "components", Data: f}, err)
+	}
+	return h.seeOther(c, "/console/components", f.Name+" saved.")
+}
+
+// postMove moves a component one place up or down.
+func (h *componentPages) postMove(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	comp, err := h.components.Get(ctx, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	pos := comp.Position + 1
+	if c.FormValue("direction") == "up" {
+		pos = max(1, comp.Position-1)
+	}
+	if comp.Group {
+		_, err = h.components.UpdateGroup(ctx, comp.ID, components.GroupInput{Position: &pos})
+	} else {
+		_, err = h.components.Update(ctx, comp.ID, components.Input{Position: &pos})
+	}
+	if err != nil {
+		return err
+	}
+	return h.seeOther(c, "/console/components", comp.Name+" moved.")
+}
+
+func (h *componentPages) postDelete(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	comp, err := h.components.Get(ctx, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if comp.Group {
+		err = h.components.DeleteGroup(ctx, comp.ID)
+	} else {
+		err = h.components.Delete(ctx, comp.ID)
+	}
+	if err != nil {
+		return err
+	}
+	return h.seeOther(c, "/console/components", comp.Name+" deleted.")
+}

@@ -1,0 +1,100 @@
+package console
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/notifier"
+)
+
+// dashboardPages is the console's home screen.
+type dashboardPages struct {
+	*frame
+	components *components.Service
+	incidents  *incidents.Service
+	outbox     *notifier.Outbox
+	now        func() time.Time
+}
+
+// dashboard is the console's home: the page as visitors see it, what is
+// open, and the notification queue.
+type dashboard struct {
+	Indicator   string
+	Description string
+	Open        []incidentItem
+	Active      []incidentItem
+	Upcoming    []incidentItem
+	Queue       []deliveryCounts
+	Degraded    []componentRow
+}
+
+// The lists the dashboard shows, as the public page has them: unresolved
+// incidents, maintenance in progress and upcoming maintenance.
+var (
+	unresolvedFilter = incidents.Filter{Kind: incidents.KindIncident, Brief: true, Limit: 1000,
+		Statuses: []incidents.Status{incidents.Investigating, incidents.Identified, incidents.Monitoring}}
+	activeFilter = incidents.Filter{Kind: incidents.KindMaintenance, Upcoming: true, Brief: true, Limit: 1000,
+		Statuses: []incidents.Status{incidents.InProgress, incidents.Verifying}}
+	upcomingFilter = incidents.Filter{Kind: incidents.KindMaintenance, Upcoming: true, Brief: true, Limit: 1000,
+		Statuses: []incidents.Status{incidents.Scheduled}}
+)
+
+func (h *dashboardPages) getDashboard(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	all, err := h.components.List(ctx)
+	if err != nil {
+		return err
+	}
+	lists, err := h.incidents.ListMany(ctx, unresolvedFilter, activeFilter, upcomingFilter)
+	if err != nil {
+		return err
+	}
+	unresolved, active, upcoming := lists[0], lists[1], lists[2]
+	loc := h.location(c)
+	item := func(in incidents.Incident, at time.Time) incidentItem {
+		return incidentItem{ID: in.ID, Name: in.Name, Status: in.Status.Label(), Impact: string(in.Impact),
+			When: at.In(loc).Format("Jan 2, 15:04 MST")}
+	}
+	status := pageStatus(all, unresolved, active)
+	d := dashboard{Indicator: string(status.Indicator), Description: status.Description}
+	for _, in := range unresolved {
+		d.Open = append(d.Open, item(in, in.StartedAt))
+	}
+	for _, in := range active {
+		d.Active = append(d.Active, item(in, *in.ScheduledUntil))
+	}
+	for _, in := range upcoming {
+		d.Upcoming = append(d.Upcoming, item(in, *in.ScheduledFor))
+	}
+	for _, comp := range all {
+		if !comp.Group && comp.Status != components.Operational {
+			d.Degraded = append(d.Degraded, componentRow{ID: comp.ID, Name: comp.Name, Current: comp.Status})
+		}
+	}
+	queue, err := h.outbox.Queue(ctx, h.now().Add(-24*time.Hour))
+	if err != nil {
+		return err
+	}
+	for _, ch := range channels {
+		d.Queue = append(d.Queue, deliveryCounts{Channel: ch, Counts: queue[ch]})
+	}
+	return h.render(c, fiber.StatusOK, "dashboard", view{Title: "Dashboard", Section: "dashboard", Data: d})
+}
+
+// pageStatus is the page's summary indicator as visitors see it: the leaf
+// components' statuses, raised to the impact of the worst unresolved
+// incident or maintenance in progress.
+func pageStatus(all []components.Component, unresolved, active []incidents.Incident) components.PageStatus {
+	worst := components.ImpactNone
+	for _, list := range [][]incidents.Incident{unresolved, active} {
+		for _, in := range list {
+			if in.Impact.Worse(worst) {
+				worst = in.Impact
+			}
+		}
+	}
+	return components.Rollup(components.Leaves(all), worst)
+}

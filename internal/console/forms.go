@@ -1,0 +1,152 @@
+package console
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/web"
+	"github.com/beacon-status/beacon/notifier"
+)
+
+// What several screens' forms share: selects, component rows, and reading
+// ticked boxes, flags and local times.
+
+// option is one entry of a select.
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+func statusOptions(list []incidents.Status, cur incidents.Status) []option {
+	out := make([]option, 0, len(list))
+	for _, s := range list {
+		out = append(out, option{Value: string(s), Label: s.Label(), Selected: s == cur})
+	}
+	return out
+}
+
+// The choices the forms offer, in the order they show them.
+var (
+	incidentStatuses    = []incidents.Status{incidents.Investigating, incidents.Identified, incidents.Monitoring, incidents.Resolved}
+	maintenanceStatuses = []incidents.Status{incidents.Scheduled, incidents.InProgress, incidents.Verifying, incidents.Completed}
+	componentStatuses   = []components.Status{components.Operational, components.DegradedPerformance, components.PartialOutage,
+		components.MajorOutage, components.UnderMaintenance}
+	impacts = []components.Impact{components.ImpactNone, components.ImpactMinor, components.ImpactMajor, components.ImpactCritical, components.ImpactMaintenance}
+)
+
+// channels are the notification channels, in the order screens list them.
+var channels = []notifier.Channel{notifier.Email, notifier.SMS, notifier.Webhook}
+
+// componentRow is one component in a form: its current status and the one
+// the form would give it ("" for no change / not affected).
+type componentRow struct {
+	ID, Name string
+	Group    bool
+	InGroup  bool
+	Current  components.Status
+	Set      components.Status
+	Checked  bool
+	Options  []option
+}
+
+func componentStatusOptions(cur components.Status, blank string) []option {
+	out := []option{{Value: "", Label: blank, Selected: cur == ""}}
+	for _, s := range componentStatuses {
+		out = append(out, option{Value: string(s), Label: s.Label(), Selected: s == cur})
+	}
+	return out
+}
+
+// componentRows lists the components for a form, with set holding the
+// statuses chosen and checked the components ticked.
+func componentRows(all []components.Component, set map[string]components.Status, checked []string) []componentRow {
+	rows := make([]componentRow, 0, len(all))
+	for _, c := range all {
+		rows = append(rows, componentRow{ID: c.ID, Name: c.Name, Group: c.Group, InGroup: c.GroupID != "", Current: c.Status,
+			Set: set[c.ID], Checked: slices.Contains(checked, c.ID), Options: componentStatusOptions(set[c.ID], "No change")})
+	}
+	return rows
+}
+
+// checkRows lists the components as checkboxes, those in checked ticked.
+func checkRows(all []components.Component, checked []string) []componentRow {
+	rows := componentRows(all, nil, checked)
+	for i := range rows {
+		rows[i].Options = nil
+	}
+	return rows
+}
+
+// componentsByID indexes components by id.
+func componentsByID(all []components.Component) map[string]components.Component {
+	m := make(map[string]components.Component, len(all))
+	for _, c := range all {
+		m[c.ID] = c
+	}
+	return m
+}
+
+// formStatuses reads the component_<id> selects of a form.
+func formStatuses(c *fiber.Ctx, all []components.Component) map[string]components.Status {
+	out := map[string]components.Status{}
+	for _, comp := range all {
+		if v := c.FormValue("component_" + comp.ID); v != "" && !comp.Group {
+			out[comp.ID] = components.Status(v)
+		}
+	}
+	return out
+}
+
+// formChecked reads a list of ticked checkboxes named name.
+func formChecked(c *fiber.Ctx, name string) []string {
+	var out []string
+	for _, v := range c.Request().PostArgs().PeekMulti(name) {
+		out = append(out, string(v))
+	}
+	if form, err := c.MultipartForm(); err == nil {
+		out = append(out, form.Value[name]...)
+	}
+	return out
+}
+
+func formBool(c *fiber.Ctx, name string) bool {
+	v := c.FormValue(name)
+	return v == "1" || v == "on" || v == "true"
+}
+
+// localTime is a datetime-local value ("2006-01-02T15:04") in the page's
+// zone.
+const localTime = "2006-01-02T15:04"
+
+func parseLocal(field, v string, loc *time.Location) (*time.Time, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil, nil
+	}
+	t, err := time.ParseInLocation(localTime, v, loc)
+	if err != nil {
+		if t, err = time.ParseInLocation(localTime+":05", v, loc); err != nil {
+			return nil, web.Unprocessable(field, "must be a date and time such as 2026-05-01T14:30")
+		}
+	}
+	return &t, nil
+}
+
+// deliveryCounts are one update's notifications on one channel.
+type deliveryCounts struct {
+	Channel notifier.Channel `json:"channel"`
+	notifier.Counts
+}
+
+// Total is every delivery of the channel.
+func (d deliveryCounts) Total() int { return d.Pending + d.Sending + d.Sent + d.Failed + d.Cancelled }
+
+// incidentItem is one incident or maintenance in a list.
+type incidentItem struct {
+	ID, Name, Status, Impact, When string
+}

@@ -1,0 +1,165 @@
+package console
+
+import (
+	"bytes"
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/internal/web"
+	"github.com/beacon-status/beacon/notifier"
+	"github.com/beacon-status/beacon/subscribers"
+)
+
+// subscriberPages are the subscribers screen: search with counts, import
+// and export as CSV, and removing one.
+type subscriberPages struct {
+	*frame
+	components  *components.Service
+	subscribers *subscribers.Service
+	dispatcher  *notifier.Dispatcher
+}
+
+// subscribersScreen is the subscriber search with counts.
+type subscribersScreen struct {
+	Query, Mode, State string
+	List               []subscriberRow
+	Total              int
+	Page, Pages        int
+	PrevURL, NextURL   string
+	Counts             []countRow
+	Modes, States      []option
+}
+
+type subscriberRow struct {
+	ID, Mode, Address, State, Components, Created string
+	// Contact is a webhook owner's email address, if given.
+	Contact string
+}
+
+type countRow struct {
+	Mode                                           string
+	Active, Unconfirmed, Quarantined, Unsubscribed int
+}
+
+const subscribersPerPage = 50
+
+func (h *subscriberPages) getSubscribers(c *fiber.Ctx) error {
+	return h.screen(c, fiber.StatusOK, view{})
+}
+
+func (h *subscriberPages) screen(c *fiber.Ctx, status int, v view) error {
+	ctx := c.UserContext()
+	f, err := web.SubscriberFilter(c, "")
+	if err == nil {
+		f.Offset, f.Limit, err = web.Paging(c, subscribersPerPage)
+	}
+	if err != nil {
+		return h.message(c, fiber.StatusBadRequest, "Unknown filter", "Choose a type and a state from the lists.")
+	}
+	f.Query, f.Descending = strings.TrimSpace(f.Query), true
+	s := subscribersScreen{Query: f.Query, Mode: c.Query("type"), State: c.Query("state"), Page: f.Offset/f.Limit + 1}
+	list, err := h.subscribers.List(ctx, f)
+	if err != nil {
+		return err
+	}
+	if s.Total, err = h.subscribers.Count(ctx, f); err != nil {
+		return err
+	}
+	all, err := h.components.List(ctx)
+	if err != nil {
+		return err
+	}
+	loc := h.location(c)
+	byID := componentsByID(all)
+	for _, sub := range list {
+		comps := "All components"
+		if !sub.AllComponents {
+			var names []string
+			for _, id := range sub.ComponentIDs {
+				if comp, ok := byID[id]; ok {
+					names = append(names, comp.Name)
+				}
+			}
+			comps = strings.Join(names, ", ")
+		}
+		s.List = append(s.List, subscriberRow{ID: sub.ID, Mode: string(sub.Mode), Address: sub.Address, State: string(sub.State),
+			Components: comps, Created: sub.CreatedAt.In(loc).Format("2006-01-02"), Contact: sub.ContactEmail})
+	}
+	s.Pages = max(1, (s.Total+f.Limit-1)/f.Limit)
+	link := func(page int) string {
+		return "/console/subscribers?q=" + url.QueryEscape(s.Query) + "&type=" + url.QueryEscape(s.Mode) + "&state=" + url.QueryEscape(s.State) + "&page=" + strconv.Itoa(page)
+	}
+	if s.Page > 1 {
+		s.PrevURL = link(s.Page - 1)
+	}
+	if s.Page < s.Pages {
+		s.NextURL = link(s.Page + 1)
+	}
+	hist, err := h.subscribers.Histogram(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range channels {
+		n := hist[m]
+		s.Counts = append(s.Counts, countRow{Mode: string(m), Active: n[subscribers.Active], Unconfirmed: n[subscribers.Unconfirmed],
+			Quarantined: n[subscribers.Quarantined], Unsubscribed: n[subscribers.Unsubscribed]})
+	}
+	s.Modes = []option{{"", "Any type", s.Mode == ""}, {"email", "Email", s.Mode == "email"}, {"sms", "SMS", s.Mode == "sms"}, {"webhook", "Webhook", s.Mode == "webhook"}}
+	s.States = []option{{"", "Any state", s.State == ""}}
+	for _, st := range []subscribers.State{subscribers.Active, subscribers.Unconfirmed, subscribers.Quarantined, subscribers.Unsubscribed} {
+		s.States = append(s.States, option{string(st), strings.ToUpper(string(st[:1])) + string(st[1:]), s.State == string(st)})
+	}
+	v.Title, v.Section, v.Data = "Subscribers", "subscribers", s
+	return h.render(c, status, "subscribers", v)
+}
+
+func (h *subscriberPages) postRemove(c *fiber.Ctx) error {
+	sub, err := h.subscribers.Get(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if err := h.subscribers.Unsubscribe(c.UserContext(), sub.ID); err != nil {
+		return err
+	}
+	return h.seeOther(c, "/console/subscribers", sub.Address+" removed: no more notifications go to it.")
+}
+
+func (h *subscriberPages) postImport(c *fiber.Ctx) error {
+	fh, err := c.FormFile("file")
+	if err != nil {
+		return h.screen(c, fiber.StatusUnprocessableEntity, view{Errors: map[string]string{"file": "Choose a CSV file."},
+			Error: "Choose a CSV file to import."})
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	res, err := h.subscribers.Import(c.UserContext(), f, formBool(c, "send_confirmation"))
+	var ierr *subscribers.ImportError
+	if errors.As(err, &ierr) {
+		return h.screen(c, fiber.StatusUnprocessableEntity, view{Errors: map[string]string{"file": ierr.Error()},
+			Error: "Nothing was imported: " + ierr.Error()})
+	}
+	if err != nil {
+		return err
+	}
+	h.dispatcher.Wake()
+	return h.seeOther(c, "/console/subscribers", strconv.Itoa(res.Created)+" subscribers imported; "+strconv.Itoa(res.Existing)+" were already subscribed.")
+}
+
+func (h *subscriberPages) getExport(c *fiber.Ctx) error {
+	var buf bytes.Buffer
+	if err := h.subscribers.Export(c.UserContext(), &buf); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="subscribers.csv"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(buf.Bytes())
+}
