@@ -634,6 +634,15 @@ func (s *Service) Groups(ctx context.Context) ([]Component, error) {
 	return slices.DeleteFunc(all, func(c Component) bool { return !c.Group }), nil
 }
 
+// ByID indexes all by id.
+func ByID(all []Component) map[string]Component {
+	m := make(map[string]Component, len(all))
+	for _, c := range all {
+		m[c.ID] = c
+	}
+	return m
+}
+
 // Leaves returns the statuses of every component that is not a group.
 func Leaves(all []Component) []Status {
 	out := make([]Status, 0, len(all))

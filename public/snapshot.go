@@ -184,7 +184,7 @@ func (c *cache) build(ctx context.Context) (*snapshot, error) {
 	}
 	unresolved, recent, upcoming, active, recentMaint, lastDays := lists[0], lists[1], lists[2], lists[3], lists[4], lists[5]
 
-	s := &snapshot{page: page, components: all, byID: componentsByID(all), unresolved: unresolved, upcoming: upcoming, active: active,
+	s := &snapshot{page: page, components: all, byID: components.ByID(all), unresolved: unresolved, upcoming: upcoming, active: active,
 		recent: recent90, lastDays: lastDays, uptime: uptime, updatedAt: page.UpdatedAt, at: now, expires: now.Add(snapshotTTL)}
 	s.status = incidents.PageStatus(all, unresolved, active)
 	for _, comp := range all {
@@ -280,15 +280,6 @@ type maintenancesBody struct {
 	ScheduledMaintenances []statuspage.Maintenance `json:"scheduled_maintenances"`
 }
 
-// componentsByID indexes components by id.
-func componentsByID(all []components.Component) map[string]components.Component {
-	m := make(map[string]components.Component, len(all))
-	for _, c := range all {
-		m[c.ID] = c
-	}
-	return m
-}
-
 func later(a, b time.Time) time.Time {
 	if b.After(a) {
 		return b
@@ -306,27 +297,4 @@ func (p *pages) apiV2(path string) fiber.Handler {
 		web.AllowAnyOrigin(c)
 		return s.api[path].Send(c, fiber.MIMEApplicationJSONCharsetUTF8, p.cacheControl)
 	}
-}
-
-// View is what the snapshot shows, for the console's dashboard until it
-// reads the domain services itself. Its slices are shared: read them,
-// never change them.
-type View struct {
-	Page       components.Page
-	Status     components.PageStatus
-	Components []components.Component
-	Unresolved []incidents.Incident
-	Upcoming   []incidents.Incident
-	Active     []incidents.Incident
-}
-
-// View returns what the current snapshot shows, rebuilding it first if it
-// is stale.
-func (s *Site) View(ctx context.Context) (View, error) {
-	snap, err := s.cache.get(ctx)
-	if err != nil {
-		return View{}, err
-	}
-	return View{Page: snap.page, Status: snap.status, Components: snap.components, Unresolved: snap.unresolved,
-		Upcoming: snap.upcoming, Active: snap.active}, nil
 }

@@ -31,24 +31,19 @@ type dashboard struct {
 	Degraded    []componentRow
 }
 
-// The lists the dashboard shows, as the public page has them: unresolved
-// incidents, maintenance in progress and upcoming maintenance.
-var (
-	unresolvedFilter = incidents.Filter{Kind: incidents.KindIncident, Brief: true, Limit: 1000,
-		Statuses: []incidents.Status{incidents.Investigating, incidents.Identified, incidents.Monitoring}}
-	activeFilter = incidents.Filter{Kind: incidents.KindMaintenance, Upcoming: true, Brief: true, Limit: 1000,
-		Statuses: []incidents.Status{incidents.InProgress, incidents.Verifying}}
-	upcomingFilter = incidents.Filter{Kind: incidents.KindMaintenance, Upcoming: true, Brief: true, Limit: 1000,
-		Statuses: []incidents.Status{incidents.Scheduled}}
-)
-
 func (h *dashboardPages) getDashboard(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	all, err := h.components.List(ctx)
 	if err != nil {
 		return err
 	}
-	lists, err := h.incidents.ListMany(ctx, unresolvedFilter, activeFilter, upcomingFilter)
+	// The lists the public page shows: unresolved incidents, maintenance in
+	// progress and upcoming maintenance.
+	filters := []incidents.Filter{incidents.UnresolvedFilter(), incidents.ActiveMaintenanceFilter(), incidents.UpcomingFilter()}
+	for i := range filters {
+		filters[i].Brief = true
+	}
+	lists, err := h.incidents.ListMany(ctx, filters...)
 	if err != nil {
 		return err
 	}
@@ -58,7 +53,7 @@ func (h *dashboardPages) getDashboard(c *fiber.Ctx) error {
 		return incidentItem{ID: in.ID, Name: in.Name, Status: in.Status.Label(), Impact: string(in.Impact),
 			When: at.In(loc).Format("Jan 2, 15:04 MST")}
 	}
-	status := pageStatus(all, unresolved, active)
+	status := incidents.PageStatus(all, unresolved, active)
 	d := dashboard{Indicator: string(status.Indicator), Description: status.Description}
 	for _, in := range unresolved {
 		d.Open = append(d.Open, item(in, in.StartedAt))
@@ -82,19 +77,4 @@ func (h *dashboardPages) getDashboard(c *fiber.Ctx) error {
 		d.Queue = append(d.Queue, deliveryCounts{Channel: ch, Counts: queue[ch]})
 	}
 	return h.render(c, fiber.StatusOK, "dashboard", view{Title: "Dashboard", Section: "dashboard", Data: d})
-}
-
-// pageStatus is the page's summary indicator as visitors see it: the leaf
-// components' statuses, raised to the impact of the worst unresolved
-// incident or maintenance in progress.
-func pageStatus(all []components.Component, unresolved, active []incidents.Incident) components.PageStatus {
-	worst := components.ImpactNone
-	for _, list := range [][]incidents.Incident{unresolved, active} {
-		for _, in := range list {
-			if in.Impact.Worse(worst) {
-				worst = in.Impact
-			}
-		}
-	}
-	return components.Rollup(components.Leaves(all), worst)
 }

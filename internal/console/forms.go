@@ -82,15 +82,6 @@ func checkRows(all []components.Component, checked []string) []componentRow {
 	return rows
 }
 
-// componentsByID indexes components by id.
-func componentsByID(all []components.Component) map[string]components.Component {
-	m := make(map[string]components.Component, len(all))
-	for _, c := range all {
-		m[c.ID] = c
-	}
-	return m
-}
-
 // formStatuses reads the component_<id> selects of a form.
 func formStatuses(c *fiber.Ctx, all []components.Component) map[string]components.Status {
 	out := map[string]components.Status{}

@@ -363,7 +363,7 @@ func (h *incidentPages) renderIncident(c *fiber.Ctx, status int, v view) error {
 	s.Incident, s.Maintenance, s.Closed, s.Busy = in, in.Kind == incidents.KindMaintenance, in.Status.Closed(), busy
 	s.Impact = string(in.Impact)
 	s.Postmortem, s.Published, s.PreviewKey = in.Postmortem.Draft, in.Postmortem.PublishedAt != nil, in.Postmortem.PreviewKey
-	byID := componentsByID(all)
+	byID := components.ByID(all)
 	var names []string
 	for _, id := range in.ComponentIDs {
 		if comp, ok := byID[id]; ok {
@@ -388,7 +388,7 @@ func (h *incidentPages) renderIncident(c *fiber.Ctx, status int, v view) error {
 		}
 	}
 	for i, u := range in.Updates {
-		s.Updates = append(s.Updates, updateRow{ID: u.ID, Label: updateLabel(in, i), Body: h.templates.Markdown(u.Body), Raw: u.Body,
+		s.Updates = append(s.Updates, updateRow{ID: u.ID, Label: incidents.UpdateLabel(in, i), Body: h.templates.Markdown(u.Body), Raw: u.Body,
 			At: u.DisplayAt.In(loc).Format("Jan 2, 2006 15:04 MST"), Notified: u.DeliverNotifications,
 			Preparing: preparing[u.ID], Counts: counts[u.ID]})
 	}
@@ -545,14 +545,4 @@ func (h *incidentPages) postRemoveFollower(c *fiber.Ctx) error {
 		return err
 	}
 	return h.seeOther(c, "/console/incidents/"+in.ID, maskAddress(f.Subscriber.Address)+" no longer follows this incident.")
-}
-
-// updateLabel is the status label of update i of in (newest first), or
-// "Update" when it did not change the status, as Statuspage shows it (and
-// the public incident page).
-func updateLabel(in incidents.Incident, i int) string {
-	if i+1 < len(in.Updates) && in.Updates[i+1].Status == in.Updates[i].Status {
-		return "Update"
-	}
-	return in.Updates[i].Status.Label()
 }

@@ -75,7 +75,7 @@ func (h *subscriberPages) screen(c *fiber.Ctx, status int, v view) error {
 		return err
 	}
 	loc := h.location(c)
-	byID := componentsByID(all)
+	byID := components.ByID(all)
 	for _, sub := range list {
 		comps := "All components"
 		if !sub.AllComponents {

@@ -158,11 +158,7 @@ type Renderer struct {
 // NewRenderer returns a renderer for page, whose links start at baseURL and whose
 // incidents and templates name components from all.
 func NewRenderer(page components.Page, baseURL string, all []components.Component) *Renderer {
-	r := &Renderer{page: page, loc: page.Location(), baseURL: baseURL, byID: make(map[string]components.Component, len(all))}
-	for _, c := range all {
-		r.byID[c.ID] = c
-	}
-	return r
+	return &Renderer{page: page, loc: page.Location(), baseURL: baseURL, byID: components.ByID(all)}
 }
 
 // TimeLayout is RFC 3339 with milliseconds, as Statuspage emits, in the
