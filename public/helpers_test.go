@@ -4,8 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -95,28 +93,9 @@ func newTestEnv(tb testing.TB) *testEnv {
 	return &testEnv{t: tb, site: site, fiber: app, clock: clock, components: comps, incidents: incs}
 }
 
-// response is a finished request.
-type response struct {
-	Status int
-	Body   []byte
-}
-
 // do sends a request with a string body through the site's routes.
 // headers are name, value pairs.
-func (e *testEnv) do(method, target, body string, headers ...string) response {
+func (e *testEnv) do(method, target, body string, headers ...string) testutil.Response {
 	e.t.Helper()
-	req := httptest.NewRequest(method, target, strings.NewReader(body))
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	res, err := e.fiber.Test(req, -1)
-	if err != nil {
-		e.t.Fatalf("%s %s: %v", method, target, err)
-	}
-	defer res.Body.Close()
-	out, err := io.ReadAll(res.Body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return response{Status: res.StatusCode, Body: out}
+	return testutil.Do(e.t, e.fiber, method, target, body, headers...)
 }

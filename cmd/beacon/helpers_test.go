@@ -1,45 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/gofiber/fiber/v2"
 	"golang.org/x/crypto/bcrypt"
 )
-
-// testClock is a clock tests move by hand.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
 
 // testEnv is a Beacon app on a real SQLite file in a temporary directory,
 // driven through its Fiber routes, with one API key.
@@ -47,7 +18,7 @@ type testEnv struct {
 	t      testing.TB
 	app    *app
 	fiber  *fiber.App
-	clock  *testClock
+	clock  *testutil.Clock
 	key    string
 	pageID string
 }
@@ -74,13 +45,13 @@ func newTestEnv(tb testing.TB, mutate ...func(*Config)) *testEnv {
 	for _, m := range mutate {
 		m(&cfg)
 	}
-	clock := &testClock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
+	clock := testutil.NewClock(time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC))
 	return openTestEnv(tb, cfg, clock)
 }
 
 // openTestEnv opens an app on cfg (use it again on the same DataDir to
 // simulate a restart).
-func openTestEnv(tb testing.TB, cfg Config, clock *testClock) *testEnv {
+func openTestEnv(tb testing.TB, cfg Config, clock *testutil.Clock) *testEnv {
 	tb.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a, err := newApp(context.Background(), cfg, log, clock.Now)
@@ -100,55 +71,12 @@ func openTestEnv(tb testing.TB, cfg Config, clock *testClock) *testEnv {
 }
 
 // response is a finished request.
-type response struct {
-	Status int
-	Header http.Header
-	Body   []byte
-}
+type response = testutil.Response
 
-// JSON decodes the body into v, failing the test if it is not JSON.
-func (r response) JSON(tb testing.TB, v any) {
-	tb.Helper()
-	if err := json.Unmarshal(r.Body, v); err != nil {
-		tb.Fatalf("decode %s: %v", r.Body, err)
-	}
-}
-
-// do sends a request through the app. body may be nil, a string (sent
-// as is) or any value (sent as JSON). headers are name, value pairs.
+// do sends a request through the app (testutil.Do).
 func (e *testEnv) do(method, target string, body any, headers ...string) response {
 	e.t.Helper()
-	var r io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		r = strings.NewReader(b)
-	case []byte:
-		r = bytes.NewReader(b)
-	default:
-		buf, err := json.Marshal(b)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		r = bytes.NewReader(buf)
-	}
-	req := httptest.NewRequest(method, target, r)
-	if _, ok := body.(string); !ok && body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	res, err := e.fiber.Test(req, -1)
-	if err != nil {
-		e.t.Fatalf("%s %s: %v", method, target, err)
-	}
-	defer res.Body.Close()
-	out, err := io.ReadAll(res.Body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return response{Status: res.StatusCode, Header: res.Header, Body: out}
+	return testutil.Do(e.t, e.fiber, method, target, body, headers...)
 }
 
 // api sends an authenticated management API request to path below
