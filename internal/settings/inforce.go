@@ -128,7 +128,7 @@ func (s *InForce) SaveNotify(ctx context.Context, saved Notifications) error {
 	}
 	n := s.env.over(saved)
 	s.cur.Store(&n)
-	return s.Apply(ctx)
+	return s.applyNow(ctx)
 }
 
 // SavePage changes the page's settings. The page's name is the default
@@ -155,8 +155,8 @@ func (s *InForce) SaveEmbed(ctx context.Context, in EmbedInput) (Embed, error) {
 // Embed returns the status embed's settings.
 func (s *InForce) Embed(ctx context.Context) (Embed, error) { return s.store.Embed(ctx) }
 
-// Apply hands the settings in force to the running services again.
-func (s *InForce) Apply(ctx context.Context) error {
+// applyNow hands the settings in force to the running services.
+func (s *InForce) applyNow(ctx context.Context) error {
 	page, err := s.pages.Page(ctx)
 	if err != nil {
 		return err
