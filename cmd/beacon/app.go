@@ -154,7 +154,7 @@ func (a *app) build(ctx context.Context) error {
 		return err
 	}
 	notify := a.inForce.Notify()
-	a.metrics = web.NewMetrics(db)
+	a.metrics = web.NewMetrics(a.outbox)
 	a.limiter = web.NewKeyLimiter(cfg.APIRate, cfg.APIBurst, now)
 	page, err := a.components.EnsurePage(ctx, components.PageInput{
 		Name: &cfg.PageName, URL: &cfg.BaseURL, TimeZone: &cfg.TimeZone, SupportURL: &cfg.SupportURL,

@@ -12,7 +12,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/beacon-status/beacon/internal/sqlite"
 	"github.com/beacon-status/beacon/notifier"
 )
 
@@ -36,8 +35,14 @@ type observerKey struct {
 
 var _ notifier.Observer = (*Metrics)(nil)
 
-// NewMetrics makes the registry, with the delivery queue depth read from db.
-func NewMetrics(db *sqlite.DB) *Metrics {
+// Backlog reports what waits to be sent (*notifier.Outbox).
+type Backlog interface {
+	Backlog(ctx context.Context) (events int, deliveries map[notifier.Channel]int, err error)
+}
+
+// NewMetrics makes the registry, with the notification backlog read from
+// backlog when scraped.
+func NewMetrics(backlog Backlog) *Metrics {
 	m := &Metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -59,21 +64,9 @@ func NewMetrics(db *sqlite.DB) *Metrics {
 		m.requests,
 		m.deliveries,
 		m.sendTime,
-		queueDepth{db},
+		queueDepth{backlog},
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "beacon_outbox_pending_events",
-			Help: "Notification events written but not yet fanned out to deliveries.",
-		}, func() float64 {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			var n int
-			if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM notification_events WHERE fanned_out_at IS NULL`).Scan(&n); err != nil {
-				return -1
-			}
-			return float64(n)
-		}),
 	)
 	return m
 }
@@ -96,31 +89,36 @@ func (m *Metrics) Observe(ch notifier.Channel, outcome notifier.Outcome, took ti
 	m.sendTime.WithLabelValues(string(ch)).Observe(took.Seconds())
 }
 
-// queueDepth reports pending deliveries per channel when scraped.
-type queueDepth struct{ db *sqlite.DB }
+// queueDepth reports the backlog when scraped: pending events, and
+// pending deliveries per channel. A count it cannot read is -1 (events) or
+// left out (deliveries), rather than a zero that would look healthy.
+type queueDepth struct{ backlog Backlog }
 
-var queueDepthDesc = prometheus.NewDesc("beacon_delivery_queue_depth",
-	"Deliveries waiting to be sent (including those backing off or in flight), by channel.", []string{"channel"}, nil)
+var (
+	pendingEventsDesc = prometheus.NewDesc("beacon_outbox_pending_events",
+		"Notification events written but not yet fanned out to deliveries.", nil, nil)
+	queueDepthDesc = prometheus.NewDesc("beacon_delivery_queue_depth",
+		"Deliveries waiting to be sent (including those backing off or in flight), by channel.", []string{"channel"}, nil)
+)
 
-func (q queueDepth) Describe(ch chan<- *prometheus.Desc) { ch <- queueDepthDesc }
+// Describe implements prometheus.Collector.
+func (q queueDepth) Describe(ch chan<- *prometheus.Desc) {
+	ch <- pendingEventsDesc
+	ch <- queueDepthDesc
+}
 
+// Collect implements prometheus.Collector.
 func (q queueDepth) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	counts := map[string]float64{"email": 0, "sms": 0, "webhook": 0}
-	rows, err := q.db.Read.QueryContext(ctx, `SELECT channel, COUNT(*) FROM deliveries WHERE state = 'pending' GROUP BY channel`)
-	if err == nil {
-		for rows.Next() {
-			var c string
-			var n float64
-			if rows.Scan(&c, &n) == nil {
-				counts[c] = n
-			}
-		}
-		rows.Close()
+	events, deliveries, err := q.backlog.Backlog(ctx)
+	if err != nil {
+		ch <- prometheus.MustNewConstMetric(pendingEventsDesc, prometheus.GaugeValue, -1)
+		return
 	}
-	for c, n := range counts {
-		ch <- prometheus.MustNewConstMetric(queueDepthDesc, prometheus.GaugeValue, n, c)
+	ch <- prometheus.MustNewConstMetric(pendingEventsDesc, prometheus.GaugeValue, float64(events))
+	for c, n := range deliveries {
+		ch <- prometheus.MustNewConstMetric(queueDepthDesc, prometheus.GaugeValue, float64(n), string(c))
 	}
 }
 
