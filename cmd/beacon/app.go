@@ -35,39 +35,42 @@ import (
 
 // app is Beacon wired together: the one place that builds every part.
 type app struct {
-	cfg        Config
-	log        *slog.Logger
-	now        func() time.Time
-	db         *sqlite.DB
-	outbox     *notifier.Outbox
-	components *components.Service
-	incidents  *incidents.Service
-	keys       *apikeys.Store
-	accounts   *accounts.Store
-	auditLog   *web.Audit
-	settings   *settings.Store
-	// inForce answers which setting is in force and changes them.
-	inForce     *settings.InForce
-	public      *public.Site
-	metrics     *web.Metrics
-	limiter     *web.KeyLimiter
-	templates   *templates.Set
-	pageID      string
-	secHeaders  web.SecurityHeaders
+	cfg Config
+	log *slog.Logger
+	now func() time.Time
+	db  *sqlite.DB
+
+	// The domain and its stores.
+	outbox      *notifier.Outbox
+	components  *components.Service
+	incidents   *incidents.Service
 	subscribers *subscribers.Service
-	dispatcher  *notifier.Dispatcher
-	// messages composes every notification (the dispatcher's renderer).
-	messages *messages.Renderer
-	// senders are the configured channels; a channel without settings has
-	// none, and nothing pretends to send on it.
-	senders  map[notifier.Channel]notifier.Sender
-	sms      *sms.Sender
-	closers  []func() error
-	webhooks webhook.Config
-	// api is the management API v1.
-	api *api.V1
-	// console is the staff console.
-	console *console.Screens
+	keys        *apikeys.Store
+	accounts    *accounts.Store
+	settings    *settings.Store
+	// inForce answers which setting is in force and changes them.
+	inForce   *settings.InForce
+	templates *templates.Set
+	pageID    string
+
+	// Notifications: the dispatcher, what it says (messages) and the
+	// configured channels' senders; a channel without settings has none,
+	// and nothing pretends to send on it.
+	dispatcher *notifier.Dispatcher
+	messages   *messages.Renderer
+	senders    map[notifier.Channel]notifier.Sender
+	sms        *sms.Sender
+	webhooks   webhook.Config
+	closers    []func() error
+
+	// The HTTP side: the three surfaces and what they share.
+	public     *public.Site
+	api        *api.V1
+	console    *console.Screens
+	auditLog   *web.Audit
+	metrics    *web.Metrics
+	limiter    *web.KeyLimiter
+	secHeaders web.SecurityHeaders
 }
 
 // dbFile is the database's name inside the data directory.

@@ -7,7 +7,10 @@ import (
 	"github.com/beacon-status/beacon/internal/web"
 )
 
-// routes is the one route table.
+// routes mounts the three surfaces behind the middleware every answer
+// passes through. Order matters: the public routes (API v2 among them)
+// first, then the console, then the management API, then JSON 404s for
+// the rest of /api.
 func (a *app) routes() *fiber.App {
 	app := a.newFiber()
 	errs := web.ErrorHandler(a.log)
@@ -18,10 +21,7 @@ func (a *app) routes() *fiber.App {
 	app.Get("/metrics", a.metrics.Handler())
 
 	a.public.Routes(app)
-
 	a.console.Routes(app)
-
-	// Management API v1, authenticated by API key; changes are audited.
 	a.api.Routes(app)
 
 	// Anything else under /api, v1 or v2, answers in JSON too.
