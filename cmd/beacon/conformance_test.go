@@ -223,36 +223,53 @@ type v1Case struct {
 
 const v1Missing = "zzzzzzzzzzzz"
 
+// The preps some v1 cases need beyond v1Seed.
+
+// v1PrepDraft gives the resolved incident R a draft postmortem.
+func v1PrepDraft(t *testing.T, env *testEnv, f *v1Fixture) {
+	env.mustAPI(200, "PUT", "/incidents/"+f.R+"/postmortem", map[string]any{"postmortem": map[string]any{"body_draft": "A cable was cut."}})
+}
+
+// v1PrepPublished gives the resolved incident R a published postmortem.
+func v1PrepPublished(t *testing.T, env *testEnv, f *v1Fixture) {
+	v1PrepDraft(t, env, f)
+	env.mustAPI(200, "PUT", "/incidents/"+f.R+"/postmortem/publish", nil)
+}
+
+// v1PrepFollower makes IS a confirmed follower of incident I.
+func v1PrepFollower(t *testing.T, env *testEnv, f *v1Fixture) {
+	f.IS = apiString(t, env.mustAPI(201, "POST", "/incidents/"+f.I+"/subscribers", map[string]any{"subscriber": map[string]any{
+		"email": "follow@example.com", "skip_confirmation_notification": true}}), "id")
+}
+
+// v1PrepUnconfirmed makes S a subscriber still waiting for a confirmation,
+// as the resend cases need.
+func v1PrepUnconfirmed(t *testing.T, env *testEnv, f *v1Fixture) {
+	f.S = apiString(t, env.mustAPI(201, "POST", "/subscribers", map[string]any{"subscriber": map[string]any{
+		"email": "waiting@example.com"}}), "id")
+}
+
+// v1PrepUnconfirmedFollower makes IS a follower of incident I still
+// waiting for a confirmation.
+func v1PrepUnconfirmedFollower(t *testing.T, env *testEnv, f *v1Fixture) {
+	f.IS = apiString(t, env.mustAPI(201, "POST", "/incidents/"+f.I+"/subscribers", map[string]any{"subscriber": map[string]any{
+		"email": "follow@example.com"}}), "id")
+}
+
+// v1PrepActiveMaintenance starts a maintenance that is in progress now.
+func v1PrepActiveMaintenance(t *testing.T, env *testEnv, f *v1Fixture) {
+	now := env.clock.Now()
+	env.mustAPI(201, "POST", "/incidents", map[string]any{"incident": map[string]any{"name": "Failover", "status": "in_progress",
+		"scheduled_for": now.Add(-time.Hour).Format(time.RFC3339), "scheduled_until": now.Add(time.Hour).Format(time.RFC3339)}})
+}
+
+// v1PrepUnsubscribed unsubscribes S.
+func v1PrepUnsubscribed(t *testing.T, env *testEnv, f *v1Fixture) {
+	env.mustAPI(200, "DELETE", "/subscribers/"+f.S, nil)
+}
+
 // v1Cases lists every v1 operation.
 func v1Cases() []v1Case {
-	pm := func(t *testing.T, env *testEnv, f *v1Fixture) {
-		env.mustAPI(200, "PUT", "/incidents/"+f.R+"/postmortem", map[string]any{"postmortem": map[string]any{"body_draft": "A cable was cut."}})
-	}
-	published := func(t *testing.T, env *testEnv, f *v1Fixture) {
-		pm(t, env, f)
-		env.mustAPI(200, "PUT", "/incidents/"+f.R+"/postmortem/publish", nil)
-	}
-	incidentSubscriber := func(t *testing.T, env *testEnv, f *v1Fixture) {
-		f.IS = apiString(t, env.mustAPI(201, "POST", "/incidents/"+f.I+"/subscribers", map[string]any{"subscriber": map[string]any{
-			"email": "follow@example.com", "skip_confirmation_notification": true}}), "id")
-	}
-	// The resend cases need someone still waiting for a confirmation.
-	unconfirmed := func(t *testing.T, env *testEnv, f *v1Fixture) {
-		f.S = apiString(t, env.mustAPI(201, "POST", "/subscribers", map[string]any{"subscriber": map[string]any{
-			"email": "waiting@example.com"}}), "id")
-	}
-	unconfirmedFollower := func(t *testing.T, env *testEnv, f *v1Fixture) {
-		f.IS = apiString(t, env.mustAPI(201, "POST", "/incidents/"+f.I+"/subscribers", map[string]any{"subscriber": map[string]any{
-			"email": "follow@example.com"}}), "id")
-	}
-	activeMaintenance := func(t *testing.T, env *testEnv, f *v1Fixture) {
-		now := env.clock.Now()
-		env.mustAPI(201, "POST", "/incidents", map[string]any{"incident": map[string]any{"name": "Failover", "status": "in_progress",
-			"scheduled_for": now.Add(-time.Hour).Format(time.RFC3339), "scheduled_until": now.Add(time.Hour).Format(time.RFC3339)}})
-	}
-	unsubscribed := func(t *testing.T, env *testEnv, f *v1Fixture) {
-		env.mustAPI(200, "DELETE", "/subscribers/"+f.S, nil)
-	}
 	return []v1Case{
 		{route: "GET /pages", path: "/pages", want: 200, shape: v1PageShape, list: true},
 		{route: "GET /pages/:page_id", path: "/pages/{P}", want: 200, shape: v1PageShape},
@@ -295,7 +312,7 @@ func v1Cases() []v1Case {
 		{route: "GET /pages/:page_id/incidents/unresolved", path: "/pages/{P}/incidents/unresolved", want: 200, shape: v1IncidentShape, list: true},
 		{route: "GET /pages/:page_id/incidents/upcoming", path: "/pages/{P}/incidents/upcoming", want: 200, shape: v1IncidentShape, list: true},
 		{route: "GET /pages/:page_id/incidents/scheduled", path: "/pages/{P}/incidents/scheduled", want: 200, shape: v1IncidentShape, list: true},
-		{route: "GET /pages/:page_id/incidents/active_maintenance", path: "/pages/{P}/incidents/active_maintenance", prep: activeMaintenance, want: 200, shape: v1IncidentShape, list: true},
+		{route: "GET /pages/:page_id/incidents/active_maintenance", path: "/pages/{P}/incidents/active_maintenance", prep: v1PrepActiveMaintenance, want: 200, shape: v1IncidentShape, list: true},
 		{route: "GET /pages/:page_id/incidents/:id", path: "/pages/{P}/incidents/{I}", want: 200, shape: v1IncidentShape,
 			missing: "/pages/{P}/incidents/" + v1Missing},
 		{route: "PATCH /pages/:page_id/incidents/:id", path: "/pages/{P}/incidents/{I}", body: `{"incident":{"status":"identified","metadata":{"a":1}}}`,
@@ -312,17 +329,17 @@ func v1Cases() []v1Case {
 		{route: "PUT /pages/:page_id/incidents/:id/incident_updates/:update_id", path: "/pages/{P}/incidents/{I}/incident_updates/{U}",
 			body: `{"incident_update":{"body":"Fixed text"}}`, want: 200, shape: v1UpdateShape,
 			missing: "/pages/{P}/incidents/" + v1Missing + "/incident_updates/{U}", malformed: true},
-		{route: "GET /pages/:page_id/incidents/:id/postmortem", path: "/pages/{P}/incidents/{R}/postmortem", prep: pm, want: 200,
+		{route: "GET /pages/:page_id/incidents/:id/postmortem", path: "/pages/{P}/incidents/{R}/postmortem", prep: v1PrepDraft, want: 200,
 			shape: v1PostmortemShape, missing: "/pages/{P}/incidents/{I}/postmortem"},
 		{route: "PUT /pages/:page_id/incidents/:id/postmortem", path: "/pages/{P}/incidents/{R}/postmortem",
 			body: `{"postmortem":{"body_draft":"Root cause"}}`, want: 200, shape: v1PostmortemShape,
 			missing: "/pages/{P}/incidents/" + v1Missing + "/postmortem", malformed: true},
-		{route: "DELETE /pages/:page_id/incidents/:id/postmortem", path: "/pages/{P}/incidents/{R}/postmortem", prep: published, want: 200,
+		{route: "DELETE /pages/:page_id/incidents/:id/postmortem", path: "/pages/{P}/incidents/{R}/postmortem", prep: v1PrepPublished, want: 200,
 			shape: v1PostmortemShape, missing: "/pages/{P}/incidents/{I}/postmortem"},
-		{route: "PUT /pages/:page_id/incidents/:id/postmortem/publish", path: "/pages/{P}/incidents/{R}/postmortem/publish", prep: pm,
+		{route: "PUT /pages/:page_id/incidents/:id/postmortem/publish", path: "/pages/{P}/incidents/{R}/postmortem/publish", prep: v1PrepDraft,
 			body: `{"postmortem":{"notify_subscribers":false,"notify_twitter":false,"custom_tweet":""}}`, want: 200, shape: v1PostmortemShape,
 			missing: "/pages/{P}/incidents/{I}/postmortem/publish", malformed: true},
-		{route: "PUT /pages/:page_id/incidents/:id/postmortem/revert", path: "/pages/{P}/incidents/{R}/postmortem/revert", prep: published,
+		{route: "PUT /pages/:page_id/incidents/:id/postmortem/revert", path: "/pages/{P}/incidents/{R}/postmortem/revert", prep: v1PrepPublished,
 			want: 200, shape: v1PostmortemShape, missing: "/pages/{P}/incidents/" + v1Missing + "/postmortem/revert"},
 		{route: "GET /pages/:page_id/incidents/:id/notifications", path: "/pages/{P}/incidents/{I}/notifications", want: 200,
 			shape: v1NotificationsShape, list: true, missing: "/pages/{P}/incidents/" + v1Missing + "/notifications"},
@@ -360,21 +377,21 @@ func v1Cases() []v1Case {
 			body: `{"subscribers":"all","type":"email"}`, want: 201, malformed: true},
 		{route: "PATCH /pages/:page_id/subscribers/:id", path: "/pages/{P}/subscribers/{S}", body: `{"component_ids":["{A}"]}`, want: 200,
 			shape: v1SubscriberShape, missing: "/pages/{P}/subscribers/" + v1Missing, malformed: true},
-		{route: "POST /pages/:page_id/subscribers/:id/resend_confirmation", prep: unconfirmed, path: "/pages/{P}/subscribers/{S}/resend_confirmation", want: 201,
+		{route: "POST /pages/:page_id/subscribers/:id/resend_confirmation", prep: v1PrepUnconfirmed, path: "/pages/{P}/subscribers/{S}/resend_confirmation", want: 201,
 			missing: "/pages/{P}/subscribers/" + v1Missing + "/resend_confirmation"},
-		{route: "GET /pages/:page_id/subscribers/unsubscribed", path: "/pages/{P}/subscribers/unsubscribed?page=0", prep: unsubscribed, want: 200,
+		{route: "GET /pages/:page_id/subscribers/unsubscribed", path: "/pages/{P}/subscribers/unsubscribed?page=0", prep: v1PrepUnsubscribed, want: 200,
 			shape: v1SubscriberShape, list: true},
 
-		{route: "GET /pages/:page_id/incidents/:id/subscribers", path: "/pages/{P}/incidents/{I}/subscribers", prep: incidentSubscriber, want: 200,
+		{route: "GET /pages/:page_id/incidents/:id/subscribers", path: "/pages/{P}/incidents/{I}/subscribers", prep: v1PrepFollower, want: 200,
 			shape: v1SubscriberShape, list: true, missing: "/pages/{P}/incidents/" + v1Missing + "/subscribers"},
 		{route: "POST /pages/:page_id/incidents/:id/subscribers", path: "/pages/{P}/incidents/{I}/subscribers",
 			body: `{"subscriber":{"email":"follow@example.com","skip_confirmation_notification":true}}`, want: 201, shape: v1SubscriberShape,
 			missing: "/pages/{P}/incidents/" + v1Missing + "/subscribers", malformed: true},
-		{route: "GET /pages/:page_id/incidents/:id/subscribers/:subscriber_id", path: "/pages/{P}/incidents/{I}/subscribers/{IS}", prep: incidentSubscriber,
+		{route: "GET /pages/:page_id/incidents/:id/subscribers/:subscriber_id", path: "/pages/{P}/incidents/{I}/subscribers/{IS}", prep: v1PrepFollower,
 			want: 200, shape: v1SubscriberShape, missing: "/pages/{P}/incidents/{I}/subscribers/" + v1Missing},
-		{route: "DELETE /pages/:page_id/incidents/:id/subscribers/:subscriber_id", path: "/pages/{P}/incidents/{I}/subscribers/{IS}", prep: incidentSubscriber,
+		{route: "DELETE /pages/:page_id/incidents/:id/subscribers/:subscriber_id", path: "/pages/{P}/incidents/{I}/subscribers/{IS}", prep: v1PrepFollower,
 			want: 200, shape: v1SubscriberShape, missing: "/pages/{P}/incidents/{I}/subscribers/" + v1Missing},
-		{route: "POST /pages/:page_id/incidents/:id/subscribers/:subscriber_id/resend_confirmation", prep: unconfirmedFollower,
+		{route: "POST /pages/:page_id/incidents/:id/subscribers/:subscriber_id/resend_confirmation", prep: v1PrepUnconfirmedFollower,
 			path: "/pages/{P}/incidents/{I}/subscribers/{IS}/resend_confirmation", want: 201,
 			missing: "/pages/{P}/incidents/{I}/subscribers/" + v1Missing + "/resend_confirmation"},
 

@@ -140,62 +140,131 @@ const readEmbed = `new Promise(settled => {
 func TestEmbedInBrowser(t *testing.T) {
 	tools := needBrowserTools(t, true)
 	env := newTestEnv(t)
-	beacon := serveOnLoopback(t, env)
-	host := embedHost(t)
-	b := newBrowser(t, tools)
+	s := &embedScene{root: env, beacon: serveOnLoopback(t, env), host: embedHost(t), b: newBrowser(t, tools)}
+	s.page = s.host + "/?from=" + s.beacon
+	s.listen(t)
+	for _, step := range []struct {
+		name string
+		run  func()
+	}{
+		{"fixture", s.stepFixture},
+		{"nothing active", s.stepNothingActive},
+		{"incident", s.stepIncident},
+		{"config changed", s.stepConfigChanged},
+		{"keyboard dismissal", s.stepKeyboardDismissal},
+		{"new update", s.stepNewUpdate},
+		{"maintenance", s.stepMaintenance},
+		{"all over", s.stepAllOver},
+		{"broken summary", s.stepBrokenSummary},
+	} {
+		finished := false
+		t.Run(step.name, func(t *testing.T) {
+			s.use(t)
+			step.run()
+			finished = true
+		})
+		if !finished {
+			// The step stopped half way: the next one builds on what it
+			// left, so the test ends here.
+			return
+		}
+	}
 
-	// Anything the script logs, throws, or the page's CSP refuses fails
-	// the test (a failed request is the browser's message, not the
-	// script's: the network source is let through).
-	var mu sync.Mutex
-	var noise []string
-	if err := chromedp.Listen(b.ctx, func(ev any) {
-		mu.Lock()
-		defer mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.noise) > 0 {
+		t.Errorf("the page logged or threw:\n%s", strings.Join(s.noise, "\n"))
+	}
+}
+
+// embedScene carries the browser test's state between its steps.
+type embedScene struct {
+	t      *testing.T // the step's
+	root   *testEnv   // the test's
+	env    *testEnv   // root, failing the step's t
+	b      *browser
+	beacon string // the status page's base URL
+	host   string // the customer's site's base URL
+	page   string // the customer's page the steps load
+
+	incident, maintenance string // ids
+	closeLabel            string // the close button's label, read after the config change
+
+	mu    sync.Mutex
+	noise []string // what the page logged, threw or refused
+}
+
+// use points the scene at step t: its failures, and env's, stop t.
+func (s *embedScene) use(t *testing.T) {
+	e := *s.root
+	e.t = t
+	s.t, s.env = t, &e
+}
+
+// listen collects the noise: anything the script logs, throws, or the
+// page's CSP refuses fails the test (a failed request is the browser's
+// message, not the script's: the network source is let through).
+func (s *embedScene) listen(t *testing.T) {
+	if err := chromedp.Listen(s.b.ctx, func(ev any) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
 		switch ev := ev.(type) {
 		case *runtime.EventExceptionThrown:
-			noise = append(noise, "exception: "+ev.ExceptionDetails.Text)
+			s.noise = append(s.noise, "exception: "+ev.ExceptionDetails.Text)
 		case *runtime.EventConsoleAPICalled:
-			noise = append(noise, "console."+string(ev.Type))
+			s.noise = append(s.noise, "console."+string(ev.Type))
 		case *cdplog.EventEntryAdded:
 			if ev.Entry.Source != cdplog.EntrySourceNetwork {
-				noise = append(noise, string(ev.Entry.Source)+": "+ev.Entry.Text)
+				s.noise = append(s.noise, string(ev.Entry.Source)+": "+ev.Entry.Text)
 			}
 		}
 	}); err != nil {
 		t.Fatal(err)
 	}
-	b.step(t, "enable the log", chromedp.Func(func(ctx context.Context, tab *chromedp.Target) error {
+	s.b.step(t, "enable the log", chromedp.Func(func(ctx context.Context, tab *chromedp.Target) error {
 		_, err := cdp.Call(ctx, tab, cdplog.Enable, cdp.Empty{})
 		return err
 	}))
+}
 
-	page := host + "/?from=" + beacon
-	view := func(step string) embedView {
-		t.Helper()
-		b.step(t, step+": load the customer's page", chromedp.Navigate(page))
-		return browserEval[embedView](t, b, step+": read the notice", readEmbed)
-	}
-	near := func(got, want float64) bool { return got > want-1 && got < want+1 }
+// view loads the customer's page and reads the notice.
+func (s *embedScene) view(step string) embedView {
+	s.t.Helper()
+	s.b.step(s.t, step+": load the customer's page", chromedp.Navigate(s.page))
+	return browserEval[embedView](s.t, s.b, step+": read the notice", readEmbed)
+}
 
-	// The host page really is under a CSP without inline styles: a <style>
-	// it gains does not apply. (The embed's constructed sheet must.)
-	view("fixture")
+// embedNear reports whether got is within a pixel of want.
+func embedNear(got, want float64) bool { return got > want-1 && got < want+1 }
+
+// stepFixture checks that the host page really is under a CSP without
+// inline styles: a <style> it gains does not apply. (The embed's
+// constructed sheet must.)
+func (s *embedScene) stepFixture() {
+	t, b := s.t, s.b
+	s.view("fixture")
 	if w := browserEval[string](t, b, "inline style blocked", `(() => {
 		const s = document.createElement("style"); s.textContent = "h1 { outline: 7px solid red !important }";
 		document.head.append(s); return getComputedStyle(document.querySelector("h1")).outlineWidth; })()`); w == "7px" {
 		t.Fatal("the host page applied an inline <style>: its CSP is not in force, so the test would prove nothing")
 	}
-	mu.Lock()
-	noise = nil // the refusal just provoked
-	mu.Unlock()
+	s.mu.Lock()
+	s.noise = nil // the refusal just provoked
+	s.mu.Unlock()
+}
 
-	// Step 1: all is well, nothing shows.
-	if v := view("nothing active"); v.State != "none" || v.Boxes != 0 {
-		t.Errorf("nothing active: state %q with %d notices, want none", v.State, v.Boxes)
+// stepNothingActive is step 1: all is well, nothing shows.
+func (s *embedScene) stepNothingActive() {
+	if v := s.view("nothing active"); v.State != "none" || v.Boxes != 0 {
+		s.t.Errorf("nothing active: state %q with %d notices, want none", v.State, v.Boxes)
 	}
+}
 
-	// Step 2: an incident, with markup in its name and update.
+// stepIncident is step 2: an incident, with markup in its name and
+// update, in the default place and colours, animated unless the reader
+// prefers reduced motion.
+func (s *embedScene) stepIncident() {
+	t, b, env, beacon := s.t, s.b, s.env, s.beacon
 	const name = `Login <img src=x onerror="window.pwned=1"> failures`
 	res := env.mustAPI(201, "POST", "/incidents", map[string]any{"incident": map[string]any{
 		"name": name, "status": "investigating", "deliver_notifications": false,
@@ -203,12 +272,13 @@ func TestEmbedInBrowser(t *testing.T) {
 	}})
 	var inc struct{ ID string }
 	res.JSON(t, &inc)
+	s.incident = inc.ID
 	env.clock.Advance(time.Minute)
 	env.mustAPI(200, "PATCH", "/incidents/"+inc.ID, map[string]any{"incident": map[string]any{
 		"status": "identified", "deliver_notifications": false,
 		"body": "The **cause** is known <script>window.pwned=2</script>; see [the notes](/notes).",
 	}})
-	v := view("incident")
+	v := s.view("incident")
 	checks := []struct {
 		what      string
 		ok        bool
@@ -221,7 +291,7 @@ func TestEmbedInBrowser(t *testing.T) {
 		{"no markup from the data ran or was made", !v.Pwned && v.Markup == 0, fmt.Sprintf("pwned %v, %d foreign elements", v.Pwned, v.Markup), "neither"},
 		{"default incident background", v.Background == "rgb(192, 57, 43)", v.Background, "#c0392b"},
 		{"default incident text", v.Color == "rgb(255, 255, 255)", v.Color, "#ffffff"},
-		{"bottom-left corner", near(v.Left, 16) && near(v.Bottom, v.WindowH-16), fmt.Sprintf("left %.0f bottom %.0f of %.0f", v.Left, v.Bottom, v.WindowH), "16px from the left and bottom"},
+		{"bottom-left corner", embedNear(v.Left, 16) && embedNear(v.Bottom, v.WindowH-16), fmt.Sprintf("left %.0f bottom %.0f of %.0f", v.Left, v.Bottom, v.WindowH), "16px from the left and bottom"},
 		{"readable size", v.Width > 200 && v.Width < 400 && v.Height > 30 && v.Height < 200, fmt.Sprintf("%.0f×%.0f", v.Width, v.Height), "a small card"},
 		{"on top of the page", v.OnTop, v.OnTop, true},
 		{"a polite live region", v.Role == "status" && v.Live == "polite", v.Role + " " + v.Live, "status polite"},
@@ -239,55 +309,69 @@ func TestEmbedInBrowser(t *testing.T) {
 			Features: []*emulation.MediaFeature{{Name: "prefers-reduced-motion", Value: "reduce"}}})
 		return err
 	}))
-	if v := view("reduced motion"); v.Animation != "none" {
+	if v := s.view("reduced motion"); v.Animation != "none" {
 		t.Errorf("with prefers-reduced-motion: reduce, animation %q, want none", v.Animation)
 	}
+}
 
-	// Step 3: staff change the config; the next page view follows it.
-	env.mustAPI(200, "PATCH", "/status_embed_config", map[string]any{"status_embed_config": map[string]any{
+// stepConfigChanged is step 3: staff change the config; the next page view
+// follows it.
+func (s *embedScene) stepConfigChanged() {
+	t := s.t
+	s.env.mustAPI(200, "PATCH", "/status_embed_config", map[string]any{"status_embed_config": map[string]any{
 		"position": "top-right", "incident_background_color": "#5a1e82", "incident_text_color": "#fdfdfd"}})
-	v = view("config changed")
+	v := s.view("config changed")
+	s.closeLabel = v.CloseLabel
 	if v.Background != "rgb(90, 30, 130)" || v.Color != "rgb(253, 253, 253)" {
 		t.Errorf("config changed: colours %s on %s, want #fdfdfd on #5a1e82", v.Color, v.Background)
 	}
-	if !near(v.Top, 16) || !near(v.Right, v.WindowW-16) {
+	if !embedNear(v.Top, 16) || !embedNear(v.Right, v.WindowW-16) {
 		t.Errorf("config changed: top %.0f right %.0f of %.0f, want 16px from the top and right", v.Top, v.Right, v.WindowW)
 	}
+}
 
-	// Step 4: the keyboard reaches the close button (after the link), and
-	// Enter dismisses the notice.
+// stepKeyboardDismissal is step 4: the keyboard reaches the close button
+// (after the link), and Enter dismisses the notice.
+func (s *embedScene) stepKeyboardDismissal() {
+	t, b := s.t, s.b
 	b.step(t, "tab to the close button", chromedp.KeyEvent("\t"), chromedp.KeyEvent("\t"))
-	if got := browserEval[string](t, b, "focused element", `document.querySelector("beacon-status-embed").shadowRoot.activeElement?.getAttribute("aria-label") ?? ""`); got != v.CloseLabel {
+	if got := browserEval[string](t, b, "focused element", `document.querySelector("beacon-status-embed").shadowRoot.activeElement?.getAttribute("aria-label") ?? ""`); got != s.closeLabel {
 		t.Fatalf("after two Tabs the focus is on %q, want the close button", got)
 	}
 	b.step(t, "press Enter", chromedp.KeyEvent("\r"))
 	if got := browserEval[embedView](t, b, "after Enter", readEmbed); got.State != "dismissed" || got.Boxes != 0 {
 		t.Errorf("after Enter on the close button: state %q with %d notices, want dismissed and none", got.State, got.Boxes)
 	}
-	if v := view("dismissed, reloaded"); v.State != "dismissed" || v.Boxes != 0 {
+	if v := s.view("dismissed, reloaded"); v.State != "dismissed" || v.Boxes != 0 {
 		t.Errorf("dismissed, reloaded: state %q with %d notices, want the dismissal remembered", v.State, v.Boxes)
 	}
+}
 
-	// Step 5: a new update brings it back.
-	env.clock.Advance(time.Minute)
-	env.mustAPI(200, "PATCH", "/incidents/"+inc.ID, map[string]any{"incident": map[string]any{
+// stepNewUpdate is step 5: a new update brings it back.
+func (s *embedScene) stepNewUpdate() {
+	s.env.clock.Advance(time.Minute)
+	s.env.mustAPI(200, "PATCH", "/incidents/"+s.incident, map[string]any{"incident": map[string]any{
 		"status": "monitoring", "body": "A fix is out.", "deliver_notifications": false}})
-	if v := view("new update"); v.State != "incident" || v.Body != "A fix is out." {
-		t.Errorf("new update: state %q body %q, want the notice back with the new update", v.State, v.Body)
+	if v := s.view("new update"); v.State != "incident" || v.Body != "A fix is out." {
+		s.t.Errorf("new update: state %q body %q, want the notice back with the new update", v.State, v.Body)
 	}
+}
 
-	// Step 6: the incident resolved, a maintenance in progress shows in
-	// the maintenance colours; a mouse click closes it.
-	env.mustAPI(200, "PATCH", "/incidents/"+inc.ID, map[string]any{"incident": map[string]any{
+// stepMaintenance is step 6: the incident resolved, a maintenance in
+// progress shows in the maintenance colours; a mouse click closes it.
+func (s *embedScene) stepMaintenance() {
+	t, b, env := s.t, s.b, s.env
+	env.mustAPI(200, "PATCH", "/incidents/"+s.incident, map[string]any{"incident": map[string]any{
 		"status": "resolved", "body": "Resolved.", "deliver_notifications": false}})
 	now := env.clock.Now()
-	res = env.mustAPI(201, "POST", "/incidents", map[string]any{"incident": map[string]any{
+	res := env.mustAPI(201, "POST", "/incidents", map[string]any{"incident": map[string]any{
 		"name": "Database upgrade", "status": "in_progress", "body": "Writes pause for a minute.", "deliver_notifications": false,
 		"scheduled_for": now.Add(-10 * time.Minute).Format(time.RFC3339), "scheduled_until": now.Add(time.Hour).Format(time.RFC3339),
 	}})
 	var maint struct{ ID string }
 	res.JSON(t, &maint)
-	v = view("maintenance")
+	s.maintenance = maint.ID
+	v := s.view("maintenance")
 	if v.State != "maintenance" || v.Title != "Database upgrade" || v.Body != "Writes pause for a minute." {
 		t.Errorf("maintenance: state %q title %q body %q, want the maintenance and its update", v.State, v.Title, v.Body)
 	}
@@ -299,17 +383,23 @@ func TestEmbedInBrowser(t *testing.T) {
 	if got := browserEval[embedView](t, b, "after the click", readEmbed); got.State != "dismissed" || got.Boxes != 0 {
 		t.Errorf("after a click on the close button: state %q with %d notices, want dismissed and none", got.State, got.Boxes)
 	}
+}
 
-	// Step 7: all over, nothing shows.
-	env.mustAPI(200, "PATCH", "/incidents/"+maint.ID, map[string]any{"incident": map[string]any{
+// stepAllOver is step 7: all over, nothing shows.
+func (s *embedScene) stepAllOver() {
+	s.env.mustAPI(200, "PATCH", "/incidents/"+s.maintenance, map[string]any{"incident": map[string]any{
 		"status": "completed", "body": "Done.", "deliver_notifications": false}})
-	if v := view("all over"); v.State != "none" || v.Boxes != 0 {
-		t.Errorf("all over: state %q with %d notices, want none", v.State, v.Boxes)
+	if v := s.view("all over"); v.State != "none" || v.Boxes != 0 {
+		s.t.Errorf("all over: state %q with %d notices, want none", v.State, v.Boxes)
 	}
+}
 
-	// Step 8: a status page whose summary fails or is not what it should
-	// be: the same script, served under a path prefix by a broken server.
-	script := env.do("GET", "/embed/script.js", nil).Body
+// stepBrokenSummary is step 8: a status page whose summary fails or is not
+// what it should be: the same script, served under a path prefix by a
+// broken server.
+func (s *embedScene) stepBrokenSummary() {
+	t := s.t
+	script := s.env.do("GET", "/embed/script.js", nil).Body
 	broken := serveHTTP(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 		mode, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
@@ -330,15 +420,9 @@ func TestEmbedInBrowser(t *testing.T) {
 		}
 	}))
 	for _, tc := range []struct{ mode, state string }{{"error", "error"}, {"html", "error"}, {"odd", "none"}} {
-		page = host + "/?from=" + broken + "/" + tc.mode
-		if v := view("broken summary (" + tc.mode + ")"); v.State != tc.state || v.Boxes != 0 || v.Pwned {
+		s.page = s.host + "/?from=" + broken + "/" + tc.mode
+		if v := s.view("broken summary (" + tc.mode + ")"); v.State != tc.state || v.Boxes != 0 || v.Pwned {
 			t.Errorf("broken summary (%s): state %q with %d notices (pwned %v), want %s and nothing shown", tc.mode, v.State, v.Boxes, v.Pwned, tc.state)
 		}
-	}
-
-	mu.Lock()
-	defer mu.Unlock()
-	if len(noise) > 0 {
-		t.Errorf("the page logged or threw:\n%s", strings.Join(noise, "\n"))
 	}
 }

@@ -620,293 +620,315 @@ func pgBadge(t testing.TB, res response) pgSVG {
 	return out
 }
 
-// pgCheckIndex reads "/" of the showcase scene.
+// pgCheckIndex reads "/" of the showcase scene, one part of the page at
+// a time.
 func pgCheckIndex(t *testing.T, s *pgScene) {
 	doc := pgParse(t, s.get("/").Body)
+	t.Run("head", func(t *testing.T) { pgCheckIndexHead(t, doc) })
+	t.Run("active incident", func(t *testing.T) { pgCheckIndexActive(t, s.with(t), doc) })
+	t.Run("maintenance", func(t *testing.T) { pgCheckIndexMaintenance(t, doc) })
+	t.Run("components and groups", func(t *testing.T) { pgCheckIndexComponents(t, doc) })
+	t.Run("uptime bars", func(t *testing.T) { pgCheckIndexBars(t, doc) })
+	t.Run("tooltips", func(t *testing.T) { pgCheckIndexTooltips(t, doc) })
+	t.Run("past incidents", func(t *testing.T) { pgCheckIndexPast(t, doc) })
+}
 
-	t.Run("head", func(t *testing.T) {
-		for _, tt := range []struct{ typ, file, title string }{
-			{"application/atom+xml", "/history.atom", "Acme Status History - Atom Feed"},
-			{"application/rss+xml", "/history.rss", "Acme Status History - RSS Feed"},
-		} {
-			link := pgOne(t, doc, func(n *html.Node) bool {
-				rel, _ := pgAttr(n, "rel")
-				typ, _ := pgAttr(n, "type")
-				return n.Data == "link" && rel == "alternate" && typ == tt.typ
-			}, "alternate links of type "+tt.typ)
-			if href, _ := pgAttr(link, "href"); !strings.HasSuffix(href, tt.file) {
-				t.Errorf("%s link href %q, want one ending in %s", tt.typ, href, tt.file)
-			}
-			if title, _ := pgAttr(link, "title"); title != tt.title {
-				t.Errorf("%s link title %q, want %q", tt.typ, title, tt.title)
-			}
+// pgCheckIndexHead reads the head: the feeds' alternate links, the title
+// and the links every page carries.
+func pgCheckIndexHead(t *testing.T, doc *html.Node) {
+	for _, tt := range []struct{ typ, file, title string }{
+		{"application/atom+xml", "/history.atom", "Acme Status History - Atom Feed"},
+		{"application/rss+xml", "/history.rss", "Acme Status History - RSS Feed"},
+	} {
+		link := pgOne(t, doc, func(n *html.Node) bool {
+			rel, _ := pgAttr(n, "rel")
+			typ, _ := pgAttr(n, "type")
+			return n.Data == "link" && rel == "alternate" && typ == tt.typ
+		}, "alternate links of type "+tt.typ)
+		if href, _ := pgAttr(link, "href"); !strings.HasSuffix(href, tt.file) {
+			t.Errorf("%s link href %q, want one ending in %s", tt.typ, href, tt.file)
 		}
-		if got := pgText(pgOne(t, doc, pgSel("title"), "titles")); got != "Acme Status" {
-			t.Errorf("title %q, want %q", got, "Acme Status")
+		if title, _ := pgAttr(link, "title"); title != tt.title {
+			t.Errorf("%s link title %q, want %q", tt.typ, title, tt.title)
 		}
-		hrefs := map[string]bool{}
-		for _, a := range pgAll(doc, pgSel("a")) {
-			h, _ := pgAttr(a, "href")
-			hrefs[h] = true
+	}
+	if got := pgText(pgOne(t, doc, pgSel("title"), "titles")); got != "Acme Status" {
+		t.Errorf("title %q, want %q", got, "Acme Status")
+	}
+	hrefs := map[string]bool{}
+	for _, a := range pgAll(doc, pgSel("a")) {
+		h, _ := pgAttr(a, "href")
+		hrefs[h] = true
+	}
+	for _, want := range []string{"/subscribe", "/history", "/history.atom", "/history.rss", "https://support.example.com"} {
+		if !hrefs[want] {
+			t.Errorf("no link to %s", want)
 		}
-		for _, want := range []string{"/subscribe", "/history", "/history.atom", "/history.rss", "https://support.example.com"} {
-			if !hrefs[want] {
-				t.Errorf("no link to %s", want)
-			}
-		}
-	})
+	}
+}
 
-	t.Run("active incident", func(t *testing.T) {
-		s := s.with(t)
-		sec := pgSection(t, doc, "active-incidents")
-		card := pgOne(t, sec, pgSel("article", "card"), "active incident cards")
-		a := pgOne(t, card, pgSel("a"), "links in the card")
-		if href, _ := pgAttr(a, "href"); href != "/incidents/"+s.id("Database replication lag") {
-			t.Errorf("card links to %q, want the incident page", href)
-		}
-		if got := pgText(a); got != "Database replication lag" {
-			t.Errorf("card names %q", got)
-		}
-		if !pgHasClass(card, "impact-major") {
-			t.Errorf("card is not marked impact-major")
-		}
-		upd := pgOne(t, card, pgSel("div", "update"), "updates in the card")
-		if got, want := pgText(upd), "Identified – A slow replica was found; failing over. Posted Mar 10, 2026 - 11:00 EDT"; got != want {
-			t.Errorf("latest update reads %q, want %q", got, want)
-		}
-		if got, want := pgText(pgOne(t, card, pgSel("p", "affected"), "affected lines")), "This incident affects: Platform - Database and Billing."; got != want {
-			t.Errorf("affected line %q, want %q", got, want)
-		}
-	})
+// pgCheckIndexActive reads the card of the open incident: its link, impact,
+// latest update and affected components.
+func pgCheckIndexActive(t *testing.T, s *pgScene, doc *html.Node) {
+	sec := pgSection(t, doc, "active-incidents")
+	card := pgOne(t, sec, pgSel("article", "card"), "active incident cards")
+	a := pgOne(t, card, pgSel("a"), "links in the card")
+	if href, _ := pgAttr(a, "href"); href != "/incidents/"+s.id("Database replication lag") {
+		t.Errorf("card links to %q, want the incident page", href)
+	}
+	if got := pgText(a); got != "Database replication lag" {
+		t.Errorf("card names %q", got)
+	}
+	if !pgHasClass(card, "impact-major") {
+		t.Errorf("card is not marked impact-major")
+	}
+	upd := pgOne(t, card, pgSel("div", "update"), "updates in the card")
+	if got, want := pgText(upd), "Identified – A slow replica was found; failing over. Posted Mar 10, 2026 - 11:00 EDT"; got != want {
+		t.Errorf("latest update reads %q, want %q", got, want)
+	}
+	if got, want := pgText(pgOne(t, card, pgSel("p", "affected"), "affected lines")), "This incident affects: Platform - Database and Billing."; got != want {
+		t.Errorf("affected line %q, want %q", got, want)
+	}
+}
 
-	t.Run("maintenance", func(t *testing.T) {
-		sec := pgSection(t, doc, "maintenance")
-		cards := pgAll(sec, pgSel("article", "card"))
-		var names []string
-		for _, c := range cards {
-			names = append(names, pgText(pgAll(c, pgSel("h3"))[0]))
+// pgCheckIndexMaintenance reads the maintenance cards: their order, windows
+// and affected components.
+func pgCheckIndexMaintenance(t *testing.T, doc *html.Node) {
+	sec := pgSection(t, doc, "maintenance")
+	cards := pgAll(sec, pgSel("article", "card"))
+	var names []string
+	for _, c := range cards {
+		names = append(names, pgText(pgAll(c, pgSel("h3"))[0]))
+	}
+	if want := []string{"DNS provider migration", "Website redesign rollout"}; !slices.Equal(names, want) {
+		t.Fatalf("maintenance cards %q, want %q", names, want)
+	}
+	tests := []struct {
+		window string
+		times  []string
+	}{
+		{"In progress, scheduled until Mar 10, 2026 - 14:00 EDT", []string{"2026-03-10T18:00:00Z"}},
+		{"Scheduled for Mar 12, 2026 - 02:00 EDT – Mar 12, 2026 - 04:00 EDT", []string{"2026-03-12T06:00:00Z", "2026-03-12T08:00:00Z"}},
+	}
+	for i, tt := range tests {
+		w := pgOne(t, cards[i], pgSel("p", "window"), "windows")
+		if got := pgText(w); got != tt.window {
+			t.Errorf("%s: window %q, want %q", names[i], got, tt.window)
 		}
-		if want := []string{"DNS provider migration", "Website redesign rollout"}; !slices.Equal(names, want) {
-			t.Fatalf("maintenance cards %q, want %q", names, want)
+		var got []string
+		for _, tm := range pgAll(w, pgSel("time")) {
+			v, _ := pgAttr(tm, "datetime")
+			got = append(got, v)
 		}
-		tests := []struct {
-			window string
-			times  []string
-		}{
-			{"In progress, scheduled until Mar 10, 2026 - 14:00 EDT", []string{"2026-03-10T18:00:00Z"}},
-			{"Scheduled for Mar 12, 2026 - 02:00 EDT – Mar 12, 2026 - 04:00 EDT", []string{"2026-03-12T06:00:00Z", "2026-03-12T08:00:00Z"}},
+		if !slices.Equal(got, tt.times) {
+			t.Errorf("%s: window datetimes %q, want %q", names[i], got, tt.times)
 		}
-		for i, tt := range tests {
-			w := pgOne(t, cards[i], pgSel("p", "window"), "windows")
-			if got := pgText(w); got != tt.window {
-				t.Errorf("%s: window %q, want %q", names[i], got, tt.window)
-			}
-			var got []string
-			for _, tm := range pgAll(w, pgSel("time")) {
-				v, _ := pgAttr(tm, "datetime")
-				got = append(got, v)
-			}
-			if !slices.Equal(got, tt.times) {
-				t.Errorf("%s: window datetimes %q, want %q", names[i], got, tt.times)
-			}
-		}
-		if got, want := pgText(pgOne(t, cards[1], pgSel("p", "affected"), "affected lines")), "This scheduled maintenance affects: Edge - CDN and Website."; got != want {
-			t.Errorf("affected line %q, want %q", got, want)
-		}
-	})
+	}
+	if got, want := pgText(pgOne(t, cards[1], pgSel("p", "affected"), "affected lines")), "This scheduled maintenance affects: Edge - CDN and Website."; got != want {
+		t.Errorf("affected line %q, want %q", got, want)
+	}
+}
 
-	t.Run("components and groups", func(t *testing.T) {
-		list := pgOne(t, doc, pgSel("ul", "components"), "component lists")
-		var top []string
-		for c := list.FirstChild; c != nil; c = c.NextSibling {
-			if c.Type != html.ElementNode {
-				continue
-			}
-			top = append(top, pgText(pgAll(c, pgSel("span", "name"))[0]))
+// pgCheckIndexComponents reads the component list: the rows shown, each
+// group's members and whether it is open, and the components hidden while
+// operational.
+func pgCheckIndexComponents(t *testing.T, doc *html.Node) {
+	list := pgOne(t, doc, pgSel("ul", "components"), "component lists")
+	var top []string
+	for c := list.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html.ElementNode {
+			continue
 		}
-		if want := []string{"API", "Platform", "Edge", "Internal", "Billing", "Website"}; !slices.Equal(top, want) {
-			t.Errorf("top-level rows %q, want %q (Legacy FTP and the Archive group hidden while operational)", top, want)
+		top = append(top, pgText(pgAll(c, pgSel("span", "name"))[0]))
+	}
+	if want := []string{"API", "Platform", "Edge", "Internal", "Billing", "Website"}; !slices.Equal(top, want) {
+		t.Errorf("top-level rows %q, want %q (Legacy FTP and the Archive group hidden while operational)", top, want)
+	}
+	for _, tt := range []struct {
+		group   string
+		open    bool
+		members []string
+	}{
+		{"Platform", true, []string{"Database", "Queue"}},
+		{"Edge", true, []string{"CDN", "DNS"}},
+		{"Internal", false, []string{"Wiki", "CI"}},
+	} {
+		d := pgGroup(doc, tt.group)
+		if d == nil {
+			t.Errorf("group %s not shown", tt.group)
+			continue
 		}
-		for _, tt := range []struct {
-			group   string
-			open    bool
-			members []string
-		}{
-			{"Platform", true, []string{"Database", "Queue"}},
-			{"Edge", true, []string{"CDN", "DNS"}},
-			{"Internal", false, []string{"Wiki", "CI"}},
-		} {
-			d := pgGroup(doc, tt.group)
-			if d == nil {
-				t.Errorf("group %s not shown", tt.group)
-				continue
-			}
-			if _, open := pgAttr(d, "open"); open != tt.open {
-				t.Errorf("group %s open = %v, want %v", tt.group, open, tt.open)
-			}
-			var members []string
-			for _, li := range pgAll(d, pgSel("li", "component")) {
-				members = append(members, pgText(pgAll(li, pgSel("span", "name"))[0]))
-			}
-			if !slices.Equal(members, tt.members) {
-				t.Errorf("group %s members %q, want %q", tt.group, members, tt.members)
-			}
+		if _, open := pgAttr(d, "open"); open != tt.open {
+			t.Errorf("group %s open = %v, want %v", tt.group, open, tt.open)
 		}
-		billing := pgComponent(doc, "Billing")
-		if billing == nil {
-			t.Fatal("Billing (degraded, only shown if degraded) is hidden")
+		var members []string
+		for _, li := range pgAll(d, pgSel("li", "component")) {
+			members = append(members, pgText(pgAll(li, pgSel("span", "name"))[0]))
 		}
-		if got := pgText(pgOne(t, billing, pgSel("span", "status"), "statuses")); got != "Degraded Performance" {
-			t.Errorf("Billing status %q, want Degraded Performance", got)
+		if !slices.Equal(members, tt.members) {
+			t.Errorf("group %s members %q, want %q", tt.group, members, tt.members)
 		}
-		for _, name := range []string{"Legacy FTP", "Old Mailer"} {
-			if pgComponent(doc, name) != nil {
-				t.Errorf("%s is shown while operational with only_show_if_degraded", name)
-			}
+	}
+	billing := pgComponent(doc, "Billing")
+	if billing == nil {
+		t.Fatal("Billing (degraded, only shown if degraded) is hidden")
+	}
+	if got := pgText(pgOne(t, billing, pgSel("span", "status"), "statuses")); got != "Degraded Performance" {
+		t.Errorf("Billing status %q, want Degraded Performance", got)
+	}
+	for _, name := range []string{"Legacy FTP", "Old Mailer"} {
+		if pgComponent(doc, name) != nil {
+			t.Errorf("%s is shown while operational with only_show_if_degraded", name)
 		}
-	})
+	}
+}
 
-	t.Run("uptime bars", func(t *testing.T) {
-		first := time.Date(2025, 12, 11, 0, 0, 0, 0, time.UTC) // 90 days ending 2026-03-10
-		// Website was created on 2026-01-20: no data before.
-		websiteNoData := map[string]string{}
-		for d := first; d.Before(time.Date(2026, 1, 20, 0, 0, 0, 0, time.UTC)); d = d.AddDate(0, 0, 1) {
-			websiteNoData[d.Format(time.DateOnly)] = "nodata"
+// pgCheckIndexBars reads the 90 daily bars of each showcase component:
+// class, date and focus of every bar, and the uptime line.
+func pgCheckIndexBars(t *testing.T, doc *html.Node) {
+	first := time.Date(2025, 12, 11, 0, 0, 0, 0, time.UTC) // 90 days ending 2026-03-10
+	// Website was created on 2026-01-20: no data before.
+	websiteNoData := map[string]string{}
+	for d := first; d.Before(time.Date(2026, 1, 20, 0, 0, 0, 0, time.UTC)); d = d.AddDate(0, 0, 1) {
+		websiteNoData[d.Format(time.DateOnly)] = "nodata"
+	}
+	tests := []struct {
+		name    string
+		classes map[string]string // day → class; the others "ok"
+		uptime  string
+	}{
+		// API: 10 min + 0.3 × 4 h + 1 h + 4 h = 382 min of downtime over
+		// 89 days 11 hours (Dec 11 00:00 EST to now) = 99.70 %.
+		{"API", map[string]string{
+			"2026-01-10": "minor",    // 10 min major: 0.7 %
+			"2026-01-24": "major",    // 2 h partial: 2.5 %
+			"2026-01-25": "major",    // the same outage after midnight
+			"2026-02-03": "major",    // 1 h major: 4.2 %
+			"2026-02-15": "maint",    // 2 h maintenance
+			"2026-03-05": "critical", // 4 h major: 16.7 %
+		}, "99.70 % uptime"},
+		// Database: 0.3 × (3 h + 1.5 h) = 81 min: 99.94 %.
+		{"Database", map[string]string{"2026-02-15": "maint", "2026-02-20": "major", "2026-03-10": "major"}, "99.94 % uptime"},
+		{"DNS", map[string]string{"2026-03-10": "maint"}, "100.00 % uptime"},
+		{"Website", websiteNoData, "100.00 % uptime"},
+	}
+	for _, tt := range tests {
+		row := pgComponent(doc, tt.name)
+		if row == nil {
+			t.Errorf("%s not shown", tt.name)
+			continue
 		}
-		tests := []struct {
-			name    string
-			classes map[string]string // day → class; the others "ok"
-			uptime  string
-		}{
-			// API: 10 min + 0.3 × 4 h + 1 h + 4 h = 382 min of downtime over
-			// 89 days 11 hours (Dec 11 00:00 EST to now) = 99.70 %.
-			{"API", map[string]string{
-				"2026-01-10": "minor",    // 10 min major: 0.7 %
-				"2026-01-24": "major",    // 2 h partial: 2.5 %
-				"2026-01-25": "major",    // the same outage after midnight
-				"2026-02-03": "major",    // 1 h major: 4.2 %
-				"2026-02-15": "maint",    // 2 h maintenance
-				"2026-03-05": "critical", // 4 h major: 16.7 %
-			}, "99.70 % uptime"},
-			// Database: 0.3 × (3 h + 1.5 h) = 81 min: 99.94 %.
-			{"Database", map[string]string{"2026-02-15": "maint", "2026-02-20": "major", "2026-03-10": "major"}, "99.94 % uptime"},
-			{"DNS", map[string]string{"2026-03-10": "maint"}, "100.00 % uptime"},
-			{"Website", websiteNoData, "100.00 % uptime"},
+		bars := pgAll(row, func(n *html.Node) bool { return n.Data == "li" && n.Parent != nil && pgHasClass(n.Parent, "bars") })
+		if len(bars) != 90 {
+			t.Errorf("%s has %d bars, want 90", tt.name, len(bars))
+			continue
 		}
-		for _, tt := range tests {
-			row := pgComponent(doc, tt.name)
-			if row == nil {
-				t.Errorf("%s not shown", tt.name)
-				continue
+		for i, b := range bars {
+			day := first.AddDate(0, 0, i)
+			want := tt.classes[day.Format(time.DateOnly)]
+			if want == "" {
+				want = "ok"
 			}
-			bars := pgAll(row, func(n *html.Node) bool { return n.Data == "li" && n.Parent != nil && pgHasClass(n.Parent, "bars") })
-			if len(bars) != 90 {
-				t.Errorf("%s has %d bars, want 90", tt.name, len(bars))
-				continue
+			if cls, _ := pgAttr(b, "class"); cls != want {
+				t.Errorf("%s bar %d (%s): class %q, want %q", tt.name, i, day.Format(time.DateOnly), cls, want)
 			}
-			for i, b := range bars {
-				day := first.AddDate(0, 0, i)
-				want := tt.classes[day.Format(time.DateOnly)]
-				if want == "" {
-					want = "ok"
+			if got := pgText(pgOne(t, b, pgSel("b"), "dates in a tooltip")); got != day.Format("Jan 2, 2006") {
+				t.Errorf("%s bar %d: date %q, want %q", tt.name, i, got, day.Format("Jan 2, 2006"))
+			}
+			_, focus := pgAttr(b, "tabindex")
+			related := strings.Contains(pgText(b), "Related:")
+			if wantFocus := want != "ok" && want != "nodata" || related; focus != wantFocus {
+				t.Errorf("%s bar %s: focusable = %v, want %v", tt.name, day.Format(time.DateOnly), focus, wantFocus)
+			}
+		}
+		if got := pgText(pgOne(t, row, pgSel("p", "uptime"), "uptime lines")); got != tt.uptime {
+			t.Errorf("%s uptime %q, want %q", tt.name, got, tt.uptime)
+		}
+	}
+	for _, name := range []string{"Queue", "CDN", "Billing", "Wiki"} {
+		if row := pgComponent(doc, name); row != nil && len(pgAll(row, pgSel("ol", "bars"))) > 0 {
+			t.Errorf("%s (not showcase) has uptime bars", name)
+		}
+	}
+}
+
+// pgCheckIndexTooltips reads the tooltip of chosen bars: the day's downtime
+// and related incidents.
+func pgCheckIndexTooltips(t *testing.T, doc *html.Node) {
+	tests := []struct {
+		component, date, want string
+	}{
+		{"API", "Jan 10, 2026", "Jan 10, 2026 Major outage 10 min Related: Brief API blip"},
+		{"API", "Jan 24, 2026", "Jan 24, 2026 Partial outage 2 h Related: Overnight API slowness"},
+		{"API", "Jan 25, 2026", "Jan 25, 2026 Partial outage 2 h Related: Overnight API slowness"},
+		{"API", "Feb 3, 2026", "Feb 3, 2026 Major outage 1 h Related: Elevated API errors"},
+		{"API", "Feb 15, 2026", "Feb 15, 2026 Maintenance 2 h Related: Database upgrade"},
+		{"API", "Mar 5, 2026", "Mar 5, 2026 Major outage 4 h Related: API outage"},
+		{"API", "Mar 10, 2026", "Mar 10, 2026 No downtime recorded"},
+		{"Database", "Feb 3, 2026", "Feb 3, 2026 No downtime recorded Related: Elevated API errors"},
+		{"Database", "Mar 10, 2026", "Mar 10, 2026 Partial outage 1 h 30 min Related: Database replication lag"},
+		{"DNS", "Mar 10, 2026", "Mar 10, 2026 Maintenance 2 h Related: DNS provider migration"},
+		{"Website", "Dec 11, 2025", "Dec 11, 2025 No data"},
+		{"Website", "Mar 8, 2026", "Mar 8, 2026 Degraded performance 1 h Related: Slow dashboard"},
+		// The maintenance upcoming on Website has not happened yet.
+		{"Website", "Mar 10, 2026", "Mar 10, 2026 No downtime recorded"},
+	}
+	for _, tt := range tests {
+		row := pgComponent(doc, tt.component)
+		if row == nil {
+			t.Fatalf("%s not shown", tt.component)
+		}
+		found := false
+		for _, tip := range pgAll(row, pgSel("span", "tip")) {
+			if pgText(pgAll(tip, pgSel("b"))[0]) == tt.date {
+				found = true
+				if got := pgText(tip); got != tt.want {
+					t.Errorf("%s %s tooltip %q, want %q", tt.component, tt.date, got, tt.want)
 				}
-				if cls, _ := pgAttr(b, "class"); cls != want {
-					t.Errorf("%s bar %d (%s): class %q, want %q", tt.name, i, day.Format(time.DateOnly), cls, want)
-				}
-				if got := pgText(pgOne(t, b, pgSel("b"), "dates in a tooltip")); got != day.Format("Jan 2, 2006") {
-					t.Errorf("%s bar %d: date %q, want %q", tt.name, i, got, day.Format("Jan 2, 2006"))
-				}
-				_, focus := pgAttr(b, "tabindex")
-				related := strings.Contains(pgText(b), "Related:")
-				if wantFocus := want != "ok" && want != "nodata" || related; focus != wantFocus {
-					t.Errorf("%s bar %s: focusable = %v, want %v", tt.name, day.Format(time.DateOnly), focus, wantFocus)
-				}
-			}
-			if got := pgText(pgOne(t, row, pgSel("p", "uptime"), "uptime lines")); got != tt.uptime {
-				t.Errorf("%s uptime %q, want %q", tt.name, got, tt.uptime)
 			}
 		}
-		for _, name := range []string{"Queue", "CDN", "Billing", "Wiki"} {
-			if row := pgComponent(doc, name); row != nil && len(pgAll(row, pgSel("ol", "bars"))) > 0 {
-				t.Errorf("%s (not showcase) has uptime bars", name)
-			}
+		if !found {
+			t.Errorf("%s has no bar for %s", tt.component, tt.date)
 		}
-	})
+	}
+}
 
-	t.Run("tooltips", func(t *testing.T) {
-		tests := []struct {
-			component, date, want string
-		}{
-			{"API", "Jan 10, 2026", "Jan 10, 2026 Major outage 10 min Related: Brief API blip"},
-			{"API", "Jan 24, 2026", "Jan 24, 2026 Partial outage 2 h Related: Overnight API slowness"},
-			{"API", "Jan 25, 2026", "Jan 25, 2026 Partial outage 2 h Related: Overnight API slowness"},
-			{"API", "Feb 3, 2026", "Feb 3, 2026 Major outage 1 h Related: Elevated API errors"},
-			{"API", "Feb 15, 2026", "Feb 15, 2026 Maintenance 2 h Related: Database upgrade"},
-			{"API", "Mar 5, 2026", "Mar 5, 2026 Major outage 4 h Related: API outage"},
-			{"API", "Mar 10, 2026", "Mar 10, 2026 No downtime recorded"},
-			{"Database", "Feb 3, 2026", "Feb 3, 2026 No downtime recorded Related: Elevated API errors"},
-			{"Database", "Mar 10, 2026", "Mar 10, 2026 Partial outage 1 h 30 min Related: Database replication lag"},
-			{"DNS", "Mar 10, 2026", "Mar 10, 2026 Maintenance 2 h Related: DNS provider migration"},
-			{"Website", "Dec 11, 2025", "Dec 11, 2025 No data"},
-			{"Website", "Mar 8, 2026", "Mar 8, 2026 Degraded performance 1 h Related: Slow dashboard"},
-			// The maintenance upcoming on Website has not happened yet.
-			{"Website", "Mar 10, 2026", "Mar 10, 2026 No downtime recorded"},
+// pgCheckIndexPast reads the last seven days of past incidents, quiet days
+// included.
+func pgCheckIndexPast(t *testing.T, doc *html.Node) {
+	sec := pgSection(t, doc, "past-incidents")
+	days := pgAll(sec, pgSel("div", "day"))
+	want := []struct {
+		date      string
+		incidents []string
+	}{
+		{"Mar 10, 2026", []string{"Database replication lag", "DNS provider migration"}},
+		{"Mar 9, 2026", nil},
+		{"Mar 8, 2026", []string{"Slow dashboard"}},
+		{"Mar 7, 2026", nil},
+		{"Mar 6, 2026", nil},
+		{"Mar 5, 2026", []string{"API outage"}},
+		{"Mar 4, 2026", nil},
+	}
+	if len(days) != len(want) {
+		t.Fatalf("%d days of past incidents, want %d", len(days), len(want))
+	}
+	for i, w := range want {
+		if got := pgText(pgOne(t, days[i], pgSel("h3"), "day headings")); got != w.date {
+			t.Errorf("day %d is %q, want %q", i, got, w.date)
 		}
-		for _, tt := range tests {
-			row := pgComponent(doc, tt.component)
-			if row == nil {
-				t.Fatalf("%s not shown", tt.component)
-			}
-			found := false
-			for _, tip := range pgAll(row, pgSel("span", "tip")) {
-				if pgText(pgAll(tip, pgSel("b"))[0]) == tt.date {
-					found = true
-					if got := pgText(tip); got != tt.want {
-						t.Errorf("%s %s tooltip %q, want %q", tt.component, tt.date, got, tt.want)
-					}
-				}
-			}
-			if !found {
-				t.Errorf("%s has no bar for %s", tt.component, tt.date)
-			}
+		got := pgTexts(pgAll(days[i], pgSel("h4")))
+		if !slices.Equal(got, w.incidents) && !(len(got) == 0 && len(w.incidents) == 0) {
+			t.Errorf("%s lists %q, want %q", w.date, got, w.incidents)
 		}
-	})
-
-	t.Run("past incidents", func(t *testing.T) {
-		sec := pgSection(t, doc, "past-incidents")
-		days := pgAll(sec, pgSel("div", "day"))
-		want := []struct {
-			date      string
-			incidents []string
-		}{
-			{"Mar 10, 2026", []string{"Database replication lag", "DNS provider migration"}},
-			{"Mar 9, 2026", nil},
-			{"Mar 8, 2026", []string{"Slow dashboard"}},
-			{"Mar 7, 2026", nil},
-			{"Mar 6, 2026", nil},
-			{"Mar 5, 2026", []string{"API outage"}},
-			{"Mar 4, 2026", nil},
+		quiet := pgAll(days[i], pgSel("p", "quiet"))
+		if w.incidents == nil && (len(quiet) != 1 || pgText(quiet[0]) != "No incidents reported.") {
+			t.Errorf("%s: quiet day without \"No incidents reported.\"", w.date)
 		}
-		if len(days) != len(want) {
-			t.Fatalf("%d days of past incidents, want %d", len(days), len(want))
+		if w.incidents != nil && len(quiet) != 0 {
+			t.Errorf("%s: says it is quiet but has incidents", w.date)
 		}
-		for i, w := range want {
-			if got := pgText(pgOne(t, days[i], pgSel("h3"), "day headings")); got != w.date {
-				t.Errorf("day %d is %q, want %q", i, got, w.date)
-			}
-			got := pgTexts(pgAll(days[i], pgSel("h4")))
-			if !slices.Equal(got, w.incidents) && !(len(got) == 0 && len(w.incidents) == 0) {
-				t.Errorf("%s lists %q, want %q", w.date, got, w.incidents)
-			}
-			quiet := pgAll(days[i], pgSel("p", "quiet"))
-			if w.incidents == nil && (len(quiet) != 1 || pgText(quiet[0]) != "No incidents reported.") {
-				t.Errorf("%s: quiet day without \"No incidents reported.\"", w.date)
-			}
-			if w.incidents != nil && len(quiet) != 0 {
-				t.Errorf("%s: says it is quiet but has incidents", w.date)
-			}
-		}
-	})
+	}
 }
 
 // TestPagesGroups checks when a group is open and which members show.

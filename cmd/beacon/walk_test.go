@@ -18,11 +18,45 @@ import (
 // endpoint, the management lists, the component history and the outbox.
 func TestWalk(t *testing.T) {
 	env := newTestEnv(t)
-	w := &walker{t: t, env: env, ctx: context.Background()}
-	t0 := env.clock.Now()
+	w := &walker{ctx: context.Background(), t0: env.clock.Now()}
+	for _, step := range []struct {
+		name string
+		run  func()
+	}{
+		{"set up", w.stepSetUp},
+		{"incident created", w.stepIncidentCreated},
+		{"monitoring", w.stepMonitoring},
+		{"resolved", w.stepResolved},
+		{"maintenance scheduled", w.stepMaintenanceScheduled},
+		{"maintenance started", w.stepMaintenanceStarted},
+		{"maintenance completed", w.stepMaintenanceCompleted},
+	} {
+		finished := false
+		t.Run(step.name, func(t *testing.T) {
+			w.use(t, env, step.name)
+			step.run()
+			finished = true
+		})
+		if !finished {
+			// The step stopped half way: the next one builds on what it
+			// left, so the walk ends here.
+			return
+		}
+	}
+}
 
-	// Step 1: a group "Platform" holding API, Dashboard and Search.
-	w.step = "set up"
+// use points the walker at subtest t (and env's failures at it too), for
+// the step named step.
+func (w *walker) use(t *testing.T, env *testEnv, step string) {
+	e := *env
+	e.t = t
+	w.t, w.env, w.step = t, &e, step
+}
+
+// stepSetUp is step 1: a group "Platform" holding API, Dashboard and
+// Search.
+func (w *walker) stepSetUp() {
+	t, env := w.t, w.env
 	api := w.createComponent("API")
 	dash := w.createComponent("Dashboard")
 	search := w.createComponent("Search")
@@ -34,6 +68,7 @@ func TestWalk(t *testing.T) {
 		Components []string `json:"components"`
 	}
 	res.JSON(t, &group)
+	w.api, w.dash, w.search, w.group = api, dash, search, group.ID
 	if !slices.Equal(group.Components, []string{api, dash, search}) {
 		t.Fatalf("%s: group members %v, want %v", w.step, group.Components, []string{api, dash, search})
 	}
@@ -44,121 +79,132 @@ func TestWalk(t *testing.T) {
 		statuses: map[string]string{group.ID: "operational", api: "operational", dash: "operational", search: "operational"},
 	})
 	for _, id := range []string{api, dash, search} {
-		w.checkHistory(id, walkSpan{"operational", t0, time.Time{}})
+		w.checkHistory(id, walkSpan{"operational", w.t0, time.Time{}})
 	}
 	w.checkEvents()
+}
 
-	// Step 2: an incident degrades API and takes Dashboard down.
-	w.step = "incident created"
+// stepIncidentCreated is step 2: an incident degrades API and takes
+// Dashboard down.
+func (w *walker) stepIncidentCreated() {
+	env := w.env
 	env.clock.Advance(time.Minute)
-	t1 := env.clock.Now()
-	res = env.mustAPI(201, "POST", "/incidents", map[string]any{"incident": map[string]any{
+	w.t1 = env.clock.Now()
+	res := env.mustAPI(201, "POST", "/incidents", map[string]any{"incident": map[string]any{
 		"name": "Elevated API errors", "status": "investigating",
 		"body":          "We are investigating elevated error rates.",
-		"component_ids": []string{api, dash},
-		"components":    map[string]string{api: "degraded_performance", dash: "major_outage"},
+		"component_ids": []string{w.api, w.dash},
+		"components":    map[string]string{w.api: "degraded_performance", w.dash: "major_outage"},
 	}})
-	inc := w.decodeIncident(res)
-	w.checkIncident(inc, walkIncidentWant{
-		status: "investigating", impact: "critical", startedAt: t1, updates: 1,
-		components: []string{api, dash},
-		newest: walkUpdateWant{status: "investigating", body: "We are investigating elevated error rates.", displayAt: t1, deliver: true,
+	w.inc = w.decodeIncident(res)
+	w.checkIncident(w.inc, walkIncidentWant{
+		status: "investigating", impact: "critical", startedAt: w.t1, updates: 1,
+		components: []string{w.api, w.dash},
+		newest: walkUpdateWant{status: "investigating", body: "We are investigating elevated error rates.", displayAt: w.t1, deliver: true,
 			affected: []walkAffected{
-				{Code: api, Name: "Platform - API", OldStatus: "operational", NewStatus: "degraded_performance"},
-				{Code: dash, Name: "Platform - Dashboard", OldStatus: "operational", NewStatus: "major_outage"},
+				{Code: w.api, Name: "Platform - API", OldStatus: "operational", NewStatus: "degraded_performance"},
+				{Code: w.dash, Name: "Platform - Dashboard", OldStatus: "operational", NewStatus: "major_outage"},
 			}},
 	})
 	// The blend alone (one major outage among three) is a partial system
 	// outage; the unresolved incident's critical impact raises the page.
 	w.checkPage(walkWant{
 		indicator: "critical", description: "Major System Outage",
-		statuses:   map[string]string{group.ID: "major_outage", api: "degraded_performance", dash: "major_outage", search: "operational"},
-		unresolved: []string{inc.ID}, incidents: []string{inc.ID},
+		statuses:   map[string]string{w.group: "major_outage", w.api: "degraded_performance", w.dash: "major_outage", w.search: "operational"},
+		unresolved: []string{w.inc.ID}, incidents: []string{w.inc.ID},
 	})
-	w.checkHistory(api, walkSpan{"operational", t0, t1}, walkSpan{"degraded_performance", t1, time.Time{}})
-	w.checkHistory(dash, walkSpan{"operational", t0, t1}, walkSpan{"major_outage", t1, time.Time{}})
-	w.checkHistory(search, walkSpan{"operational", t0, time.Time{}})
+	w.checkHistory(w.api, walkSpan{"operational", w.t0, w.t1}, walkSpan{"degraded_performance", w.t1, time.Time{}})
+	w.checkHistory(w.dash, walkSpan{"operational", w.t0, w.t1}, walkSpan{"major_outage", w.t1, time.Time{}})
+	w.checkHistory(w.search, walkSpan{"operational", w.t0, time.Time{}})
 	w.checkEvents(
-		walkEvent{kind: notifier.ComponentStatusChanged, comp: api, old: "operational", new: "degraded_performance", comps: []string{api}, deliver: true, at: t1},
-		walkEvent{kind: notifier.ComponentStatusChanged, comp: dash, old: "operational", new: "major_outage", comps: []string{dash}, deliver: true, at: t1},
-		walkEvent{kind: notifier.IncidentCreated, incident: inc.ID, update: inc.IncidentUpdates[0].ID, comps: []string{api, dash}, deliver: true, at: t1},
+		walkEvent{kind: notifier.ComponentStatusChanged, comp: w.api, old: "operational", new: "degraded_performance", comps: []string{w.api}, deliver: true, at: w.t1},
+		walkEvent{kind: notifier.ComponentStatusChanged, comp: w.dash, old: "operational", new: "major_outage", comps: []string{w.dash}, deliver: true, at: w.t1},
+		walkEvent{kind: notifier.IncidentCreated, incident: w.inc.ID, update: w.inc.IncidentUpdates[0].ID, comps: []string{w.api, w.dash}, deliver: true, at: w.t1},
 	)
+}
 
-	// Step 3: a fix is in; Dashboard recovers to degraded while monitoring.
-	w.step = "monitoring"
+// stepMonitoring is step 3: a fix is in; Dashboard recovers to degraded
+// while monitoring.
+func (w *walker) stepMonitoring() {
+	env := w.env
 	env.clock.Advance(20 * time.Minute)
-	t2 := env.clock.Now()
-	res = env.mustAPI(200, "PATCH", "/incidents/"+inc.ID, map[string]any{"incident": map[string]any{
+	w.t2 = env.clock.Now()
+	res := env.mustAPI(200, "PATCH", "/incidents/"+w.inc.ID, map[string]any{"incident": map[string]any{
 		"status": "monitoring", "body": "A fix has been deployed; we are monitoring.",
-		"components": map[string]string{dash: "degraded_performance"},
+		"components": map[string]string{w.dash: "degraded_performance"},
 	}})
-	inc = w.decodeIncident(res)
-	w.checkIncident(inc, walkIncidentWant{
-		status: "monitoring", impact: "critical", startedAt: t1, monitoringAt: t2, updates: 2,
-		components: []string{api, dash},
-		newest: walkUpdateWant{status: "monitoring", body: "A fix has been deployed; we are monitoring.", displayAt: t2, deliver: true,
-			affected: []walkAffected{{Code: dash, Name: "Platform - Dashboard", OldStatus: "major_outage", NewStatus: "degraded_performance"}}},
+	w.inc = w.decodeIncident(res)
+	w.checkIncident(w.inc, walkIncidentWant{
+		status: "monitoring", impact: "critical", startedAt: w.t1, monitoringAt: w.t2, updates: 2,
+		components: []string{w.api, w.dash},
+		newest: walkUpdateWant{status: "monitoring", body: "A fix has been deployed; we are monitoring.", displayAt: w.t2, deliver: true,
+			affected: []walkAffected{{Code: w.dash, Name: "Platform - Dashboard", OldStatus: "major_outage", NewStatus: "degraded_performance"}}},
 	})
 	w.checkPage(walkWant{
 		indicator: "critical", description: "Major System Outage",
-		statuses:   map[string]string{group.ID: "degraded_performance", api: "degraded_performance", dash: "degraded_performance", search: "operational"},
-		unresolved: []string{inc.ID}, incidents: []string{inc.ID},
+		statuses:   map[string]string{w.group: "degraded_performance", w.api: "degraded_performance", w.dash: "degraded_performance", w.search: "operational"},
+		unresolved: []string{w.inc.ID}, incidents: []string{w.inc.ID},
 	})
-	w.checkHistory(api, walkSpan{"operational", t0, t1}, walkSpan{"degraded_performance", t1, time.Time{}})
-	w.checkHistory(dash, walkSpan{"operational", t0, t1}, walkSpan{"major_outage", t1, t2}, walkSpan{"degraded_performance", t2, time.Time{}})
+	w.checkHistory(w.api, walkSpan{"operational", w.t0, w.t1}, walkSpan{"degraded_performance", w.t1, time.Time{}})
+	w.checkHistory(w.dash, walkSpan{"operational", w.t0, w.t1}, walkSpan{"major_outage", w.t1, w.t2}, walkSpan{"degraded_performance", w.t2, time.Time{}})
 	w.checkEvents(
-		walkEvent{kind: notifier.ComponentStatusChanged, comp: dash, old: "major_outage", new: "degraded_performance", comps: []string{dash}, deliver: true, at: t2},
-		walkEvent{kind: notifier.IncidentUpdated, incident: inc.ID, update: inc.IncidentUpdates[0].ID, comps: []string{api, dash}, deliver: true, at: t2},
+		walkEvent{kind: notifier.ComponentStatusChanged, comp: w.dash, old: "major_outage", new: "degraded_performance", comps: []string{w.dash}, deliver: true, at: w.t2},
+		walkEvent{kind: notifier.IncidentUpdated, incident: w.inc.ID, update: w.inc.IncidentUpdates[0].ID, comps: []string{w.api, w.dash}, deliver: true, at: w.t2},
 	)
+}
 
-	// Step 4: resolved; the affected components return to operational.
-	w.step = "resolved"
+// stepResolved is step 4: resolved; the affected components return to
+// operational.
+func (w *walker) stepResolved() {
+	t, env := w.t, w.env
 	env.clock.Advance(30 * time.Minute)
-	t3 := env.clock.Now()
-	res = env.mustAPI(200, "PATCH", "/incidents/"+inc.ID, map[string]any{"incident": map[string]any{"status": "resolved"}})
-	inc = w.decodeIncident(res)
-	w.checkIncident(inc, walkIncidentWant{
-		status: "resolved", impact: "critical", startedAt: t1, monitoringAt: t2, resolvedAt: t3, updates: 3,
-		components: []string{api, dash},
-		newest: walkUpdateWant{status: "resolved", body: "This incident has been resolved.", displayAt: t3, deliver: true,
+	w.t3 = env.clock.Now()
+	res := env.mustAPI(200, "PATCH", "/incidents/"+w.inc.ID, map[string]any{"incident": map[string]any{"status": "resolved"}})
+	w.inc = w.decodeIncident(res)
+	w.checkIncident(w.inc, walkIncidentWant{
+		status: "resolved", impact: "critical", startedAt: w.t1, monitoringAt: w.t2, resolvedAt: w.t3, updates: 3,
+		components: []string{w.api, w.dash},
+		newest: walkUpdateWant{status: "resolved", body: "This incident has been resolved.", displayAt: w.t3, deliver: true,
 			affected: []walkAffected{
-				{Code: api, Name: "Platform - API", OldStatus: "degraded_performance", NewStatus: "operational"},
-				{Code: dash, Name: "Platform - Dashboard", OldStatus: "degraded_performance", NewStatus: "operational"},
+				{Code: w.api, Name: "Platform - API", OldStatus: "degraded_performance", NewStatus: "operational"},
+				{Code: w.dash, Name: "Platform - Dashboard", OldStatus: "degraded_performance", NewStatus: "operational"},
 			}},
 	})
-	allOperational := map[string]string{group.ID: "operational", api: "operational", dash: "operational", search: "operational"}
 	w.checkPage(walkWant{
 		indicator: "none", description: "All Systems Operational",
-		statuses: allOperational, incidents: []string{inc.ID},
+		statuses: w.allOperational(), incidents: []string{w.inc.ID},
 	})
-	w.checkHistory(api, walkSpan{"operational", t0, t1}, walkSpan{"degraded_performance", t1, t3}, walkSpan{"operational", t3, time.Time{}})
-	w.checkHistory(dash, walkSpan{"operational", t0, t1}, walkSpan{"major_outage", t1, t2},
-		walkSpan{"degraded_performance", t2, t3}, walkSpan{"operational", t3, time.Time{}})
+	w.checkHistory(w.api, walkSpan{"operational", w.t0, w.t1}, walkSpan{"degraded_performance", w.t1, w.t3}, walkSpan{"operational", w.t3, time.Time{}})
+	w.checkHistory(w.dash, walkSpan{"operational", w.t0, w.t1}, walkSpan{"major_outage", w.t1, w.t2},
+		walkSpan{"degraded_performance", w.t2, w.t3}, walkSpan{"operational", w.t3, time.Time{}})
 	w.checkEvents(
-		walkEvent{kind: notifier.ComponentStatusChanged, comp: api, old: "degraded_performance", new: "operational", comps: []string{api}, deliver: true, at: t3},
-		walkEvent{kind: notifier.ComponentStatusChanged, comp: dash, old: "degraded_performance", new: "operational", comps: []string{dash}, deliver: true, at: t3},
-		walkEvent{kind: notifier.IncidentResolved, incident: inc.ID, update: inc.IncidentUpdates[0].ID, comps: []string{api, dash}, deliver: true, at: t3},
+		walkEvent{kind: notifier.ComponentStatusChanged, comp: w.api, old: "degraded_performance", new: "operational", comps: []string{w.api}, deliver: true, at: w.t3},
+		walkEvent{kind: notifier.ComponentStatusChanged, comp: w.dash, old: "degraded_performance", new: "operational", comps: []string{w.dash}, deliver: true, at: w.t3},
+		walkEvent{kind: notifier.IncidentResolved, incident: w.inc.ID, update: w.inc.IncidentUpdates[0].ID, comps: []string{w.api, w.dash}, deliver: true, at: w.t3},
 	)
-	for _, id := range []string{api, dash, search} {
+	for _, id := range []string{w.api, w.dash, w.search} {
 		var c walkComponent
 		env.mustAPI(200, "GET", "/components/"+id, nil).JSON(t, &c)
 		if c.Status != "operational" {
 			t.Errorf("%s: GET component %s status %q, want operational", w.step, id, c.Status)
 		}
 	}
+}
 
-	// Step 5: a maintenance of Dashboard and Search, two minutes ahead, that
-	// runs itself: notify at the start, quietly at the end.
-	w.step = "maintenance scheduled"
+// stepMaintenanceScheduled is step 5: a maintenance of Dashboard and
+// Search, two minutes ahead, that runs itself: notify at the start, quietly
+// at the end.
+func (w *walker) stepMaintenanceScheduled() {
+	t, env := w.t, w.env
 	env.clock.Advance(5 * time.Minute)
 	t4 := env.clock.Now()
-	start, end := t4.Add(2*time.Minute), t4.Add(32*time.Minute)
-	res = env.mustAPI(201, "POST", "/incidents", map[string]any{"incident": map[string]any{
+	w.start, w.end = t4.Add(2*time.Minute), t4.Add(32*time.Minute)
+	res := env.mustAPI(201, "POST", "/incidents", map[string]any{"incident": map[string]any{
 		"name": "Database upgrade", "status": "scheduled",
 		"body":            "We will upgrade the primary database.",
-		"scheduled_for":   start.Format(time.RFC3339),
-		"scheduled_until": end.Format(time.RFC3339),
-		"component_ids":   []string{dash, search},
+		"scheduled_for":   w.start.Format(time.RFC3339),
+		"scheduled_until": w.end.Format(time.RFC3339),
+		"component_ids":   []string{w.dash, w.search},
 
 		"scheduled_remind_prior":                         false,
 		"scheduled_auto_in_progress":                     true,
@@ -181,89 +227,95 @@ func TestWalk(t *testing.T) {
 	if flags.RemindPrior || !flags.AutoStart || !flags.AutoComplete || !flags.ToMaintenance || !flags.ToOperational || !flags.NotifyStart || flags.NotifyEnd {
 		t.Errorf("%s: automation flags %+v, want all on except reminder and notify at end", w.step, flags)
 	}
-	m := w.decodeIncident(res)
-	w.checkIncident(m, walkIncidentWant{
-		status: "scheduled", impact: "maintenance", startedAt: start, updates: 1, window: [2]time.Time{start, end},
-		components: []string{dash, search},
+	w.maint = w.decodeIncident(res)
+	w.checkIncident(w.maint, walkIncidentWant{
+		status: "scheduled", impact: "maintenance", startedAt: w.start, updates: 1, window: [2]time.Time{w.start, w.end},
+		components: []string{w.dash, w.search},
 		newest:     walkUpdateWant{status: "scheduled", body: "We will upgrade the primary database.", displayAt: t4, deliver: true, affectedNull: true},
 	})
 	w.checkPage(walkWant{
 		indicator: "none", description: "All Systems Operational",
-		statuses: allOperational, incidents: []string{inc.ID},
-		upcoming: []string{m.ID}, maintenances: []string{m.ID},
+		statuses: w.allOperational(), incidents: []string{w.inc.ID},
+		upcoming: []string{w.maint.ID}, maintenances: []string{w.maint.ID},
 	})
-	w.checkHistory(dash, walkSpan{"operational", t0, t1}, walkSpan{"major_outage", t1, t2},
-		walkSpan{"degraded_performance", t2, t3}, walkSpan{"operational", t3, time.Time{}})
-	w.checkHistory(search, walkSpan{"operational", t0, time.Time{}})
+	w.checkHistory(w.dash, walkSpan{"operational", w.t0, w.t1}, walkSpan{"major_outage", w.t1, w.t2},
+		walkSpan{"degraded_performance", w.t2, w.t3}, walkSpan{"operational", w.t3, time.Time{}})
+	w.checkHistory(w.search, walkSpan{"operational", w.t0, time.Time{}})
 	w.checkEvents(
-		walkEvent{kind: notifier.MaintenanceScheduled, incident: m.ID, update: m.IncidentUpdates[0].ID, comps: []string{dash, search}, deliver: true, at: t4},
+		walkEvent{kind: notifier.MaintenanceScheduled, incident: w.maint.ID, update: w.maint.IncidentUpdates[0].ID, comps: []string{w.dash, w.search}, deliver: true, at: t4},
 	)
-	if next, ok, err := env.app.incidents.NextDue(w.ctx); err != nil || !ok || !next.Equal(start) {
-		t.Errorf("%s: NextDue = %v, %v, %v; want %v", w.step, next, ok, err, start)
+	if next, ok, err := env.app.incidents.NextDue(w.ctx); err != nil || !ok || !next.Equal(w.start) {
+		t.Errorf("%s: NextDue = %v, %v, %v; want %v", w.step, next, ok, err, w.start)
 	}
 	// A second before the start nothing is due.
-	env.clock.Set(start.Add(-time.Second))
+	env.clock.Set(w.start.Add(-time.Second))
 	w.runDue(0)
 	w.checkEvents()
+}
 
-	// Step 6: past the start, the scheduler starts it.
-	w.step = "maintenance started"
-	env.clock.Set(start.Add(5 * time.Second))
+// stepMaintenanceStarted is step 6: past the start, the scheduler starts
+// it.
+func (w *walker) stepMaintenanceStarted() {
+	env := w.env
+	env.clock.Set(w.start.Add(5 * time.Second))
 	w.runDue(1)
-	m = w.getIncident(m.ID)
-	w.checkIncident(m, walkIncidentWant{
-		status: "in_progress", impact: "maintenance", startedAt: start, updates: 2, window: [2]time.Time{start, end},
-		components: []string{dash, search},
+	w.maint = w.getIncident(w.maint.ID)
+	w.checkIncident(w.maint, walkIncidentWant{
+		status: "in_progress", impact: "maintenance", startedAt: w.start, updates: 2, window: [2]time.Time{w.start, w.end},
+		components: []string{w.dash, w.search},
 		newest: walkUpdateWant{status: "in_progress", body: "Scheduled maintenance is currently in progress. We will provide updates as necessary.",
-			displayAt: start, deliver: true,
+			displayAt: w.start, deliver: true,
 			affected: []walkAffected{
-				{Code: dash, Name: "Platform - Dashboard", OldStatus: "operational", NewStatus: "under_maintenance"},
-				{Code: search, Name: "Platform - Search", OldStatus: "operational", NewStatus: "under_maintenance"},
+				{Code: w.dash, Name: "Platform - Dashboard", OldStatus: "operational", NewStatus: "under_maintenance"},
+				{Code: w.search, Name: "Platform - Search", OldStatus: "operational", NewStatus: "under_maintenance"},
 			}},
 	})
 	w.checkPage(walkWant{
 		indicator: "maintenance", description: "Service Under Maintenance",
-		statuses:  map[string]string{group.ID: "under_maintenance", api: "operational", dash: "under_maintenance", search: "under_maintenance"},
-		incidents: []string{inc.ID}, active: []string{m.ID}, maintenances: []string{m.ID},
+		statuses:  map[string]string{w.group: "under_maintenance", w.api: "operational", w.dash: "under_maintenance", w.search: "under_maintenance"},
+		incidents: []string{w.inc.ID}, active: []string{w.maint.ID}, maintenances: []string{w.maint.ID},
 	})
-	w.checkHistory(dash, walkSpan{"operational", t0, t1}, walkSpan{"major_outage", t1, t2},
-		walkSpan{"degraded_performance", t2, t3}, walkSpan{"operational", t3, start}, walkSpan{"under_maintenance", start, time.Time{}})
-	w.checkHistory(search, walkSpan{"operational", t0, start}, walkSpan{"under_maintenance", start, time.Time{}})
-	w.checkHistory(api, walkSpan{"operational", t0, t1}, walkSpan{"degraded_performance", t1, t3}, walkSpan{"operational", t3, time.Time{}})
+	w.checkHistory(w.dash, walkSpan{"operational", w.t0, w.t1}, walkSpan{"major_outage", w.t1, w.t2},
+		walkSpan{"degraded_performance", w.t2, w.t3}, walkSpan{"operational", w.t3, w.start}, walkSpan{"under_maintenance", w.start, time.Time{}})
+	w.checkHistory(w.search, walkSpan{"operational", w.t0, w.start}, walkSpan{"under_maintenance", w.start, time.Time{}})
+	w.checkHistory(w.api, walkSpan{"operational", w.t0, w.t1}, walkSpan{"degraded_performance", w.t1, w.t3}, walkSpan{"operational", w.t3, time.Time{}})
 	w.checkEvents(
-		walkEvent{kind: notifier.ComponentStatusChanged, comp: dash, old: "operational", new: "under_maintenance", comps: []string{dash}, deliver: true, at: start},
-		walkEvent{kind: notifier.ComponentStatusChanged, comp: search, old: "operational", new: "under_maintenance", comps: []string{search}, deliver: true, at: start},
-		walkEvent{kind: notifier.MaintenanceStarted, incident: m.ID, update: m.IncidentUpdates[0].ID, comps: []string{dash, search}, deliver: true, at: start.Add(5 * time.Second)},
+		walkEvent{kind: notifier.ComponentStatusChanged, comp: w.dash, old: "operational", new: "under_maintenance", comps: []string{w.dash}, deliver: true, at: w.start},
+		walkEvent{kind: notifier.ComponentStatusChanged, comp: w.search, old: "operational", new: "under_maintenance", comps: []string{w.search}, deliver: true, at: w.start},
+		walkEvent{kind: notifier.MaintenanceStarted, incident: w.maint.ID, update: w.maint.IncidentUpdates[0].ID, comps: []string{w.dash, w.search}, deliver: true, at: w.start.Add(5 * time.Second)},
 	)
 	w.runDue(0) // exactly once
 	w.checkEvents()
+}
 
-	// Step 7: past the end, the scheduler completes it.
-	w.step = "maintenance completed"
-	env.clock.Set(end.Add(5 * time.Second))
+// stepMaintenanceCompleted is step 7: past the end, the scheduler completes
+// it.
+func (w *walker) stepMaintenanceCompleted() {
+	t, env := w.t, w.env
+	env.clock.Set(w.end.Add(5 * time.Second))
 	w.runDue(1)
-	m = w.getIncident(m.ID)
-	w.checkIncident(m, walkIncidentWant{
-		status: "completed", impact: "maintenance", startedAt: start, resolvedAt: end, updates: 3, window: [2]time.Time{start, end},
-		components: []string{dash, search},
-		newest: walkUpdateWant{status: "completed", body: "The scheduled maintenance has been completed.", displayAt: end, deliver: false,
+	w.maint = w.getIncident(w.maint.ID)
+	w.checkIncident(w.maint, walkIncidentWant{
+		status: "completed", impact: "maintenance", startedAt: w.start, resolvedAt: w.end, updates: 3, window: [2]time.Time{w.start, w.end},
+		components: []string{w.dash, w.search},
+		newest: walkUpdateWant{status: "completed", body: "The scheduled maintenance has been completed.", displayAt: w.end, deliver: false,
 			affected: []walkAffected{
-				{Code: dash, Name: "Platform - Dashboard", OldStatus: "under_maintenance", NewStatus: "operational"},
-				{Code: search, Name: "Platform - Search", OldStatus: "under_maintenance", NewStatus: "operational"},
+				{Code: w.dash, Name: "Platform - Dashboard", OldStatus: "under_maintenance", NewStatus: "operational"},
+				{Code: w.search, Name: "Platform - Search", OldStatus: "under_maintenance", NewStatus: "operational"},
 			}},
 	})
 	w.checkPage(walkWant{
 		indicator: "none", description: "All Systems Operational",
-		statuses: allOperational, incidents: []string{inc.ID}, maintenances: []string{m.ID},
+		statuses: w.allOperational(), incidents: []string{w.inc.ID}, maintenances: []string{w.maint.ID},
 	})
-	w.checkHistory(dash, walkSpan{"operational", t0, t1}, walkSpan{"major_outage", t1, t2},
-		walkSpan{"degraded_performance", t2, t3}, walkSpan{"operational", t3, start},
-		walkSpan{"under_maintenance", start, end}, walkSpan{"operational", end, time.Time{}})
-	w.checkHistory(search, walkSpan{"operational", t0, start}, walkSpan{"under_maintenance", start, end}, walkSpan{"operational", end, time.Time{}})
+	w.checkHistory(w.dash, walkSpan{"operational", w.t0, w.t1}, walkSpan{"major_outage", w.t1, w.t2},
+		walkSpan{"degraded_performance", w.t2, w.t3}, walkSpan{"operational", w.t3, w.start},
+		walkSpan{"under_maintenance", w.start, w.end}, walkSpan{"operational", w.end, time.Time{}})
+	w.checkHistory(w.search, walkSpan{"operational", w.t0, w.start}, walkSpan{"under_maintenance", w.start, w.end}, walkSpan{"operational", w.end, time.Time{}})
 	w.checkEvents(
-		walkEvent{kind: notifier.ComponentStatusChanged, comp: dash, old: "under_maintenance", new: "operational", comps: []string{dash}, deliver: false, at: end},
-		walkEvent{kind: notifier.ComponentStatusChanged, comp: search, old: "under_maintenance", new: "operational", comps: []string{search}, deliver: false, at: end},
-		walkEvent{kind: notifier.MaintenanceCompleted, incident: m.ID, update: m.IncidentUpdates[0].ID, comps: []string{dash, search}, deliver: false, at: end.Add(5 * time.Second)},
+		walkEvent{kind: notifier.ComponentStatusChanged, comp: w.dash, old: "under_maintenance", new: "operational", comps: []string{w.dash}, deliver: false, at: w.end},
+		walkEvent{kind: notifier.ComponentStatusChanged, comp: w.search, old: "under_maintenance", new: "operational", comps: []string{w.search}, deliver: false, at: w.end},
+		walkEvent{kind: notifier.MaintenanceCompleted, incident: w.maint.ID, update: w.maint.IncidentUpdates[0].ID, comps: []string{w.dash, w.search}, deliver: false, at: w.end.Add(5 * time.Second)},
 	)
 	w.runDue(0)
 	w.checkEvents()
@@ -271,7 +323,7 @@ func TestWalk(t *testing.T) {
 		t.Errorf("%s: NextDue = %v, %v, %v; want nothing due", w.step, next, ok, err)
 	}
 	// The realtime incident was left as it was.
-	if got := w.getIncident(inc.ID); got.Status != "resolved" || len(got.IncidentUpdates) != 3 {
+	if got := w.getIncident(w.inc.ID); got.Status != "resolved" || len(got.IncidentUpdates) != 3 {
 		t.Errorf("%s: incident is %s with %d updates, want resolved with 3", w.step, got.Status, len(got.IncidentUpdates))
 	}
 }
@@ -285,6 +337,18 @@ type walker struct {
 	order   []string            // every component and group id in page order
 	members map[string][]string // group id → member ids
 	seen    int64               // last outbox event already checked
+
+	// What the steps made, for the steps after them.
+	api, dash, search, group string    // component and group ids
+	t0, t1, t2, t3           time.Time // set up, incident, monitoring, resolved
+	inc                      walkIncident
+	maint                    walkIncident
+	start, end               time.Time // the maintenance window
+}
+
+// allOperational is every component and the group operational.
+func (w *walker) allOperational() map[string]string {
+	return map[string]string{w.group: "operational", w.api: "operational", w.dash: "operational", w.search: "operational"}
 }
 
 // The parts of the API's JSON the walk checks.
