@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/beacon-status/beacon/internal/statuspage"
+	"github.com/beacon-status/beacon/internal/twiliotest"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/notifier/sms"
 )
@@ -18,8 +19,8 @@ import (
 // status callbacks and inbound STOP/START/HELP.
 
 // ntSMSTo returns the requests in reqs addressed to number.
-func ntSMSTo(reqs []ntSMS, number string) []ntSMS {
-	var out []ntSMS
+func ntSMSTo(reqs []twiliotest.Request, number string) []twiliotest.Request {
+	var out []twiliotest.Request
 	for _, r := range reqs {
 		if r.To == number {
 			out = append(out, r)
@@ -43,15 +44,15 @@ func TestNotifySMS(t *testing.T) {
 
 	t.Run("message", func(t *testing.T) {
 		long := strings.Repeat("Our API returns errors for some requests in the EU region. ", 12)
-		mark := n.tw.count()
+		mark := n.tw.Count()
 		id := n.incident(map[string]any{"name": "Elevated API errors", "body": long, "component_ids": []string{api}})
 		ntWant(t, "incident", n.round(), map[string]int{"sms:" + ntPhone1: 1})
-		r := n.tw.received(mark)[0]
+		r := n.tw.Received(mark)[0]
 		if want := "/2010-04-01/Accounts/" + ntTwilioSID + "/Messages.json"; r.Path != want {
 			t.Errorf("path %s, want %s", r.Path, want)
 		}
-		if !r.hasAuth || r.User != ntTwilioSID || r.Password != ntTwilioTok {
-			t.Errorf("Basic auth %v %q:%q, want the account SID and auth token", r.hasAuth, r.User, r.Password)
+		if !r.HasAuth || r.User != ntTwilioSID || r.Password != ntTwilioTok {
+			t.Errorf("Basic auth %v %q:%q, want the account SID and auth token", r.HasAuth, r.User, r.Password)
 		}
 		if !strings.HasPrefix(r.ContentType, "application/x-www-form-urlencoded") {
 			t.Errorf("Content-Type %q, want form-encoded", r.ContentType)
@@ -90,10 +91,10 @@ func TestNotifySMS(t *testing.T) {
 	})
 
 	t.Run("short message", func(t *testing.T) {
-		mark := n.tw.count()
+		mark := n.tw.Count()
 		id := n.incident(map[string]any{"name": "Login slow", "body": "Logins take 10s.", "component_ids": []string{api}})
 		n.round()
-		r := n.tw.received(mark)[0]
+		r := n.tw.Received(mark)[0]
 		want := ntPageName + ": Login slow - Investigating. Logins take 10s. " + ntBaseURL + "/incidents/" + id
 		if r.Body != want {
 			t.Errorf("body %q, want %q", r.Body, want)
@@ -109,9 +110,9 @@ func TestNotifySMS(t *testing.T) {
 			t.Fatalf("POST /subscribe: status %d, body %s", res.Status, res.Body)
 		}
 		token := ntString(t, res, "verify_token")
-		mark := n.tw.count()
+		mark := n.tw.Count()
 		ntWant(t, "sign-up", n.round(), map[string]int{"sms:" + ntPhone2: 1})
-		r := n.tw.received(mark)[0]
+		r := n.tw.Received(mark)[0]
 		m := regexp.MustCompile(`^(\d{6}) is your ` + ntPageName + ` status updates code`).FindStringSubmatch(r.Body)
 		if m == nil {
 			t.Fatalf("code SMS %q does not start with a 6-digit code", r.Body)
@@ -152,9 +153,9 @@ func TestNotifySMS(t *testing.T) {
 			t.Fatalf("form sign-up: status %d, body %s", res.Status, res.Body)
 		}
 		ftoken := regexp.MustCompile(`name="token" value="([^"]+)"`).FindSubmatch(res.Body)
-		mark = n.tw.count()
+		mark = n.tw.Count()
 		n.round()
-		fcode := regexp.MustCompile(`^\d{6}`).FindString(ntSMSTo(n.tw.received(mark), ntPhone3)[0].Body)
+		fcode := regexp.MustCompile(`^\d{6}`).FindString(ntSMSTo(n.tw.Received(mark), ntPhone3)[0].Body)
 		res = n.form("/subscriptions/verify", url.Values{"token": {string(ftoken[1])}, "code": {"000000"}})
 		if fcode != "000000" && (res.Status != 422 || !strings.Contains(string(res.Body), `aria-invalid="true"`)) {
 			t.Errorf("form, wrong code: status %d, want 422 with the field marked", res.Status)
@@ -166,19 +167,19 @@ func TestNotifySMS(t *testing.T) {
 	})
 
 	t.Run("429 backs off, then delivers once", func(t *testing.T) {
-		n.tw.failTo(ntPhone1, ntTwilioError{status: 429, code: 20429})
-		mark := n.tw.count()
+		n.tw.FailTo(ntPhone1, twiliotest.Error{Status: 429, Code: 20429})
+		mark := n.tw.Count()
 		id := n.incident(map[string]any{"name": "Busy", "body": "x", "component_ids": []string{api}})
 		got := n.round()
-		if got["sms:"+ntPhone1] != 0 || len(ntSMSTo(n.tw.received(mark), ntPhone1)) != 1 {
-			t.Fatalf("after a 429: %v, requests %d; want one refused request", got, len(ntSMSTo(n.tw.received(mark), ntPhone1)))
+		if got["sms:"+ntPhone1] != 0 || len(ntSMSTo(n.tw.Received(mark), ntPhone1)) != 1 {
+			t.Fatalf("after a 429: %v, requests %d; want one refused request", got, len(ntSMSTo(n.tw.Received(mark), ntPhone1)))
 		}
 		counts, fails := n.channelStats(id, 0, notifier.SMS)
 		if counts.Pending != 1 || len(fails) != 1 || fails[0].Code != "20429" || fails[0].Final || fails[0].SubscriberID != oneID {
 			t.Errorf("after a 429: counts %+v failures %+v, want one pending with a temporary 20429", counts, fails)
 		}
 		// Nothing is retried before the backoff is over.
-		if got := n.round(); got["sms:"+ntPhone1] != 0 || len(ntSMSTo(n.tw.received(mark), ntPhone1)) != 1 {
+		if got := n.round(); got["sms:"+ntPhone1] != 0 || len(ntSMSTo(n.tw.Received(mark), ntPhone1)) != 1 {
 			t.Fatalf("retried at once: %v", got)
 		}
 		n.clock.Advance(time.Minute)
@@ -187,7 +188,7 @@ func TestNotifySMS(t *testing.T) {
 		}
 		n.clock.Advance(time.Hour)
 		n.round()
-		if reqs := ntSMSTo(n.tw.received(mark), ntPhone1); len(reqs) != 2 || reqs[1].SID == "" {
+		if reqs := ntSMSTo(n.tw.Received(mark), ntPhone1); len(reqs) != 2 || reqs[1].SID == "" {
 			t.Errorf("requests to %s: %d, want the refused one and one accepted", ntPhone1, len(reqs))
 		}
 		if counts, _ := n.channelStats(id, 0, notifier.SMS); counts.Sent != 3 || counts.Pending != 0 || counts.Failed != 0 {
@@ -198,15 +199,15 @@ func TestNotifySMS(t *testing.T) {
 		}
 	})
 
-	sign := func(path string, p url.Values) string { return ntTwilioSign(ntTwilioTok, ntBaseURL+path, p) }
+	sign := func(path string, p url.Values) string { return twiliotest.Sign(ntTwilioTok, ntBaseURL+path, p) }
 
 	t.Run("status callback", func(t *testing.T) {
-		mark := n.tw.count()
+		mark := n.tw.Count()
 		four := n.subscriber(map[string]any{"phone_number": "+12025550144"})
 		n.incident(map[string]any{"name": "Carrier", "body": "x"})
 		n.round()
 		var sid string
-		for _, r := range n.tw.received(mark) {
+		for _, r := range n.tw.Received(mark) {
 			if r.To == "+12025550144" {
 				sid = r.SID
 			}
@@ -223,8 +224,8 @@ func TestNotifySMS(t *testing.T) {
 			want      int
 		}{
 			{"no signature", delivered, "", 403},
-			{"signed with another token", delivered, ntTwilioSign("0000feedf00dfeedf00dfeedf00dfeed", ntBaseURL+path, delivered), 403},
-			{"signed for another URL", delivered, ntTwilioSign(ntTwilioTok, ntBaseURL+"/webhooks/twilio/inbound", delivered), 403},
+			{"signed with another token", delivered, twiliotest.Sign("0000feedf00dfeedf00dfeedf00dfeed", ntBaseURL+path, delivered), 403},
+			{"signed for another URL", delivered, twiliotest.Sign(ntTwilioTok, ntBaseURL+"/webhooks/twilio/inbound", delivered), 403},
 			{"garbage signature", delivered, "not base64 at all", 403},
 			{"valid", delivered, sign(path, delivered), 204},
 		} {
@@ -283,10 +284,10 @@ func TestNotifySMS(t *testing.T) {
 		if msg := reply(" stop ", "unsubscribed"); msg != "" {
 			t.Errorf("STOP reply %q, want none (Twilio confirms it)", msg)
 		}
-		mark := n.tw.count()
+		mark := n.tw.Count()
 		n.incident(map[string]any{"name": "After STOP", "body": "x"})
 		n.round()
-		if got := ntSMSTo(n.tw.received(mark), "+12025550145"); len(got) != 0 {
+		if got := ntSMSTo(n.tw.Received(mark), "+12025550145"); len(got) != 0 {
 			t.Errorf("%d SMS after STOP", len(got))
 		}
 		reply("START", "active")
@@ -308,8 +309,8 @@ func TestNotifySMS(t *testing.T) {
 	t.Run("21610 unsubscribes, 21211 quarantines", func(t *testing.T) {
 		six := n.subscriber(map[string]any{"phone_number": "+12025550146"})
 		seven := n.subscriber(map[string]any{"phone_number": "+12025550147"})
-		n.tw.failTo("+12025550146", ntTwilioError{status: 400, code: 21610})
-		n.tw.failTo("+12025550147", ntTwilioError{status: 400, code: 21211})
+		n.tw.FailTo("+12025550146", twiliotest.Error{Status: 400, Code: 21610})
+		n.tw.FailTo("+12025550147", twiliotest.Error{Status: 400, Code: 21211})
 		id := n.incident(map[string]any{"name": "Refusals", "body": "x"})
 		n.round()
 		if got := n.state(six["id"].(string)); got != "unsubscribed" {
@@ -330,10 +331,10 @@ func TestNotifySMS(t *testing.T) {
 		}
 		// Neither is tried again, now or later.
 		n.clock.Advance(2 * time.Hour)
-		mark := n.tw.count()
+		mark := n.tw.Count()
 		n.incident(map[string]any{"name": "Later", "body": "x"})
 		n.round()
-		for _, r := range n.tw.received(mark) {
+		for _, r := range n.tw.Received(mark) {
 			if r.To == "+12025550146" || r.To == "+12025550147" {
 				t.Errorf("SMS to %s after a permanent refusal", r.To)
 			}

@@ -283,9 +283,9 @@ func TestNotifyPublicHostileInput(t *testing.T) {
 			t.Fatalf("sign-up: status %d body %s", res.Status, res.Body)
 		}
 		token := ntString(t, res, "verify_token")
-		mark := n.tw.count()
+		mark := n.tw.Count()
 		n.round()
-		code := regexp.MustCompile(`^\d{6}`).FindString(ntSMSTo(n.tw.received(mark), ntPhone1)[0].Body)
+		code := regexp.MustCompile(`^\d{6}`).FindString(ntSMSTo(n.tw.Received(mark), ntPhone1)[0].Body)
 		wrong := fmt.Sprintf("%06d", (ntAtoi(t, code)+1)%1_000_000)
 		for i, c := range []string{wrong, "abcdef", "12345", "1234567", wrong} {
 			if res := n.do("POST", "/subscriptions/verify", map[string]any{"token": token, "code": c}); res.Status != 422 {
@@ -375,9 +375,9 @@ func TestNotifyPublicHostileInput(t *testing.T) {
 		if res := m.form("/subscribe", url.Values{"email": {"still@example.com"}}); res.Status != 202 {
 			t.Errorf("email sign-up while SMS is limited: status %d", res.Status)
 		}
-		mark := m.tw.count()
+		mark := m.tw.Count()
 		m.round()
-		if got := len(m.tw.received(mark)); got != 10 {
+		if got := len(m.tw.Received(mark)); got != 10 {
 			t.Errorf("%d code SMS sent, want 10", got)
 		}
 		m.clock.Advance(time.Duration(ra+1) * time.Second)

@@ -270,7 +270,7 @@ func TestNotifyWebhooks(t *testing.T) {
 		cfg := n.app.cfg
 		cfg.WebhookAllowPrivate = false
 		strict := &ntEnv{testEnv: openTestEnv(t, cfg, n.clock), mail: n.mail, tw: n.tw, hooks: n.hooks}
-		strict.mark = [3]int{n.mail.Count(), n.tw.count(), n.hooks.count()}
+		strict.mark = [3]int{n.mail.Count(), n.tw.Count(), n.hooks.count()}
 		id := strict.incident(map[string]any{"name": "After the switch", "body": "x"})
 		if got := strict.round(); got["webhook:/was-allowed"] != 0 {
 			t.Fatalf("the webhook reached %v", got)

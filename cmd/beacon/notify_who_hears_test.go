@@ -8,6 +8,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/beacon-status/beacon/internal/twiliotest"
 )
 
 // Who hears what: which subscribers each kind of change reaches, by
@@ -68,7 +70,7 @@ func ntWhoHearsWhat(t *testing.T, smsAll bool) {
 		t.Fatalf("public sign-up: status %d", res.Status)
 	}
 	bad := n.subscriber(map[string]any{"phone_number": ntPhone3})
-	n.tw.failTo(ntPhone3, ntTwilioError{status: 400, code: 21211})
+	n.tw.FailTo(ntPhone3, twiliotest.Error{Status: 400, Code: 21211})
 	n.incident(map[string]any{"name": "Quarantine the bad number", "body": "x", "deliver_notifications": true})
 	n.round()
 	if got := n.state(bad["id"].(string)); got != "quarantined" {

@@ -2,10 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha1"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,20 +14,19 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/beacon-status/beacon/internal/smtptest"
+	"github.com/beacon-status/beacon/internal/twiliotest"
 	"github.com/beacon-status/beacon/notifier"
-	"github.com/beacon-status/beacon/notifier/sms"
 )
 
 // Notification tests through the whole app with real parts: an SMTP server
-// on loopback (go-smtp), a Twilio stand-in speaking the Messages API's wire
-// format, and a webhook receiver. The dispatcher is stepped by hand with
+// on loopback (internal/smtptest), a Twilio stand-in speaking the Messages
+// API's wire format (internal/twiliotest), and a webhook receiver. The dispatcher is stepped by hand with
 // FanOutOnce and RunOnce; the clock moves only when a test moves it.
 //
-// This file holds the stand-ins and ntEnv, the app wired to them, with the
-// helpers the notify_*_test.go files share.
+// This file holds the webhook receiver and ntEnv, the app wired to the
+// three stand-ins, with the helpers the notify_*_test.go files share.
 
 // Settings of the notification test environment.
 const (
@@ -46,160 +41,6 @@ const (
 	ntPhone2 = "+12025550142"
 	ntPhone3 = "+12025550143"
 )
-
-// ntSMS is one request the Twilio stand-in received.
-type ntSMS struct {
-	Path, ContentType   string
-	User, Password      string
-	To, From, Body      string
-	StatusCallback      string
-	Form                url.Values
-	Status              int    // what the stand-in answered
-	SID                 string // for an accepted message
-	MessagingServiceSID string
-	hasAuth             bool
-}
-
-// ntTwilioError is a scripted error reply.
-type ntTwilioError struct {
-	status, code int
-	retryAfter   string
-}
-
-// ntTwilio is a Twilio stand-in on loopback: POST
-// /2010-04-01/Accounts/{sid}/Messages.json, form-encoded, with Basic auth;
-// 201 with a message resource, or Twilio's JSON errors.
-type ntTwilio struct {
-	URL string
-
-	mu     sync.Mutex
-	reqs   []ntSMS
-	errs   map[string][]ntTwilioError // scripted replies by To
-	serial int
-}
-
-var ntMessagesPath = regexp.MustCompile(`^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/Messages\.json$`)
-
-func ntStartTwilio(t testing.TB) *ntTwilio {
-	t.Helper()
-	tw := &ntTwilio{errs: map[string][]ntTwilioError{}}
-	srv := httptest.NewServer(http.HandlerFunc(tw.serve))
-	t.Cleanup(srv.Close)
-	tw.URL = srv.URL
-	return tw
-}
-
-// failTo makes the next replies for number the given errors, in order.
-func (tw *ntTwilio) failTo(number string, errs ...ntTwilioError) {
-	tw.mu.Lock()
-	defer tw.mu.Unlock()
-	tw.errs[number] = append(tw.errs[number], errs...)
-}
-
-func (tw *ntTwilio) serve(w http.ResponseWriter, r *http.Request) {
-	user, pass, ok := r.BasicAuth()
-	rec := ntSMS{Path: r.URL.Path, ContentType: r.Header.Get("Content-Type"), User: user, Password: pass, hasAuth: ok}
-	if err := r.ParseForm(); err == nil {
-		rec.Form = r.PostForm
-		rec.To, rec.From, rec.Body = r.PostForm.Get("To"), r.PostForm.Get("From"), r.PostForm.Get("Body")
-		rec.StatusCallback = r.PostForm.Get("StatusCallback")
-		rec.MessagingServiceSID = r.PostForm.Get("MessagingServiceSid")
-	}
-	m := ntMessagesPath.FindStringSubmatch(r.URL.Path)
-	tw.mu.Lock()
-	defer tw.mu.Unlock()
-	reply := func(status int, body any) {
-		rec.Status = status
-		tw.reqs = append(tw.reqs, rec)
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_ = json.NewEncoder(w).Encode(body)
-	}
-	twErr := func(status, code int, msg string) {
-		reply(status, map[string]any{"code": code, "message": msg,
-			"more_info": fmt.Sprintf("https://www.twilio.com/docs/errors/%d", code), "status": status})
-	}
-	switch {
-	case m == nil || r.Method != http.MethodPost:
-		twErr(http.StatusNotFound, 20404, "The requested resource "+r.URL.Path+" was not found")
-		return
-	case !ok || user != m[1] || user != ntTwilioSID || pass != ntTwilioTok:
-		twErr(http.StatusUnauthorized, 20003, "Authenticate")
-		return
-	case !strings.HasPrefix(rec.ContentType, "application/x-www-form-urlencoded"):
-		twErr(http.StatusBadRequest, 20001, "Content-Type must be form-encoded")
-		return
-	case rec.To == "" || rec.Body == "" || (rec.From == "" && rec.MessagingServiceSID == ""):
-		twErr(http.StatusBadRequest, 21604, "A 'To', 'From' and 'Body' are required")
-		return
-	}
-	if q := tw.errs[rec.To]; len(q) > 0 {
-		e := q[0]
-		tw.errs[rec.To] = q[1:]
-		if e.retryAfter != "" {
-			w.Header().Set("Retry-After", e.retryAfter)
-		}
-		msgs := map[int]string{
-			20429: "Too Many Requests",
-			21610: "Attempt to send to unsubscribed recipient",
-			21211: "The 'To' number " + rec.To + " is not a valid phone number.",
-		}
-		twErr(e.status, e.code, msgs[e.code])
-		return
-	}
-	tw.serial++
-	rec.SID = fmt.Sprintf("SM%032x", tw.serial)
-	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC).Format(time.RFC1123Z)
-	_, segments := sms.Segments(rec.Body)
-	reply(http.StatusCreated, map[string]any{
-		"account_sid": ntTwilioSID, "api_version": "2010-04-01", "body": rec.Body,
-		"date_created": now, "date_sent": nil, "date_updated": now, "direction": "outbound-api",
-		"error_code": nil, "error_message": nil, "from": rec.From, "messaging_service_sid": nil,
-		"num_media": "0", "num_segments": strconv.Itoa(segments), "price": nil, "price_unit": "USD",
-		"sid": rec.SID, "status": "queued", "to": rec.To,
-		"uri": "/2010-04-01/Accounts/" + ntTwilioSID + "/Messages/" + rec.SID + ".json",
-	})
-}
-
-// received returns the requests from index from on.
-func (tw *ntTwilio) received(from int) []ntSMS {
-	tw.mu.Lock()
-	defer tw.mu.Unlock()
-	if from > len(tw.reqs) {
-		return nil
-	}
-	return slices.Clone(tw.reqs[from:])
-}
-
-func (tw *ntTwilio) count() int {
-	tw.mu.Lock()
-	defer tw.mu.Unlock()
-	return len(tw.reqs)
-}
-
-// ntTwilioSign is X-Twilio-Signature as Twilio computes it: the base64
-// HMAC-SHA1, keyed with the auth token, of the URL followed by every
-// parameter's name and value in name order.
-func ntTwilioSign(token, fullURL string, params url.Values) string {
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	b.WriteString(fullURL)
-	for _, k := range keys {
-		vs := slices.Clone(params[k])
-		sort.Strings(vs)
-		for _, v := range vs {
-			b.WriteString(k)
-			b.WriteString(v)
-		}
-	}
-	m := hmac.New(sha1.New, []byte(token))
-	m.Write([]byte(b.String()))
-	return base64.StdEncoding.EncodeToString(m.Sum(nil))
-}
 
 // ntHookReq is one request the webhook receiver got.
 type ntHookReq struct {
@@ -264,7 +105,7 @@ func (h *ntHooks) count() int {
 type ntEnv struct {
 	*testEnv
 	mail  *smtptest.Server
-	tw    *ntTwilio
+	tw    *twiliotest.Server
 	hooks *ntHooks
 	// marks are where the last round of received messages ended.
 	mark [3]int
@@ -275,7 +116,7 @@ type ntEnv struct {
 // limits on the channels.
 func ntNew(t testing.TB, mutate ...func(*Config)) *ntEnv {
 	t.Helper()
-	n := &ntEnv{mail: smtptest.Start(t), tw: ntStartTwilio(t), hooks: ntStartHooks(t)}
+	n := &ntEnv{mail: smtptest.Start(t), tw: twiliotest.Start(t, twiliotest.Options{AccountSID: ntTwilioSID, AuthToken: ntTwilioTok}), hooks: ntStartHooks(t)}
 	n.testEnv = newTestEnv(t, append([]func(*Config){func(c *Config) {
 		c.BaseURL, c.PageName, c.TimeZone = ntBaseURL, ntPageName, "Europe/Paris"
 		c.SMTP.Host, c.SMTP.Port, c.SMTP.TLS, c.SMTP.From, c.SMTP.Pool = n.mail.Host, n.mail.Port, "none", ntFrom, 2
@@ -339,7 +180,7 @@ func (n *ntEnv) round() map[string]int {
 			got["email:"+to]++
 		}
 	}
-	for _, r := range n.tw.received(n.mark[1]) {
+	for _, r := range n.tw.Received(n.mark[1]) {
 		if r.SID != "" {
 			got["sms:"+r.To]++
 		}
@@ -347,7 +188,7 @@ func (n *ntEnv) round() map[string]int {
 	for _, r := range n.hooks.received(n.mark[2]) {
 		got["webhook:"+r.Path]++
 	}
-	n.mark = [3]int{n.mail.Count(), n.tw.count(), n.hooks.count()}
+	n.mark = [3]int{n.mail.Count(), n.tw.Count(), n.hooks.count()}
 	return got
 }
 
