@@ -129,16 +129,61 @@ func ntGolden(t testing.TB, name, got string) {
 	}
 }
 
+// TestNotifyEmailEndToEnd follows two email subscribers through sign-up,
+// an incident's life and the links in their emails. Its steps run in order
+// on one app, each reading what the steps before it left, and it stops at
+// the first step that fails.
 func TestNotifyEmailEndToEnd(t *testing.T) {
 	n := ntNew(t)
-	api := n.component("API")
-	web := n.component("Website")
+	s := &ntEmailSteps{n: n, api: n.component("API"), web: n.component("Website")}
+	for _, step := range []struct {
+		name string
+		run  func(*testing.T)
+	}{
+		{"sign-ups", s.signUps},
+		{"incident", s.incident},
+		{"one email per change and recipient", s.messageIDs},
+		{"email contents", s.contents},
+		{"golden text", s.golden},
+		{"second sign-up", s.secondSignUp},
+		{"one-click unsubscribe", s.oneClickUnsubscribe},
+	} {
+		ok := t.Run(step.name, func(t *testing.T) {
+			// The environment's helpers report to the step.
+			parent := n.t
+			n.t = t
+			defer func() { n.t = parent }()
+			step.run(t)
+		})
+		if !ok {
+			return // the later steps read what this one left
+		}
+	}
+}
 
-	// Alice is added by staff; Bob signs up on the public form for the
-	// API only and confirms by the link he is sent.
-	alice := n.subscriber(map[string]any{"email": "alice@example.com"})
-	if alice["state"] != "active" {
-		t.Fatalf("alice: state %v, want active", alice["state"])
+// ntEmailSteps is what TestNotifyEmailEndToEnd's steps share.
+type ntEmailSteps struct {
+	n        *ntEnv
+	api, web string         // components
+	alice    map[string]any // added by staff
+	bob      string         // the id of Bob, who signed up on the public form for the API
+	// id is the incident on the API, other the one on the website.
+	id, other string
+	// by holds the emails about id, by recipient.
+	by map[string]*ntIncidentEmails
+}
+
+// ntIncidentEmails are the three emails one recipient got about an
+// incident.
+type ntIncidentEmails struct{ created, updated, resolved ntEmail }
+
+// signUps adds Alice through the API and signs Bob up on the public form
+// for the API only; he confirms by the link he is sent.
+func (s *ntEmailSteps) signUps(t *testing.T) {
+	n, api := s.n, s.api
+	s.alice = n.subscriber(map[string]any{"email": "alice@example.com"})
+	if s.alice["state"] != "active" {
+		t.Fatalf("alice: state %v, want active", s.alice["state"])
 	}
 	ntWant(t, "after a sign-up by staff", n.round(), nil)
 
@@ -167,20 +212,24 @@ func TestNotifyEmailEndToEnd(t *testing.T) {
 	if len(bobs) != 1 || bobs[0].State != "unconfirmed" || !slices.Equal(bobs[0].Components, []string{api}) {
 		t.Fatalf("bob before confirming: %s", list.Body)
 	}
-	bob := bobs[0].ID
+	s.bob = bobs[0].ID
 	if res := n.do("GET", strings.TrimPrefix(link, ntBaseURL), nil); res.Status != 200 || !strings.Contains(string(res.Body), "confirmed") {
 		t.Fatalf("GET confirmation link: status %d, body %s", res.Status, res.Body)
 	}
-	if got := n.state(bob); got != "active" {
+	if got := n.state(s.bob); got != "active" {
 		t.Fatalf("bob after confirming: state %s, want active", got)
 	}
 	// Following the link again changes nothing.
 	if res := n.do("GET", strings.TrimPrefix(link, ntBaseURL), nil); res.Status != 200 {
 		t.Errorf("GET confirmation link twice: status %d", res.Status)
 	}
+}
 
-	// An incident on the API, an update and the resolution.
-	id := n.incident(map[string]any{
+// incident posts an incident on the API, an update and the resolution,
+// then an incident on the website alone, which reaches Alice, not Bob.
+func (s *ntEmailSteps) incident(t *testing.T) {
+	n, api, web := s.n, s.api, s.web
+	s.id = n.incident(map[string]any{
 		"name": "Elevated API errors", "status": "investigating",
 		"body":       "We are **investigating** elevated error rates.",
 		"components": map[string]string{api: "partial_outage"},
@@ -188,36 +237,39 @@ func TestNotifyEmailEndToEnd(t *testing.T) {
 	created := n.round()
 	ntWant(t, "incident created", created, map[string]int{"email:alice@example.com": 1, "email:bob@example.com": 1})
 	n.clock.Advance(20 * time.Minute)
-	n.patch(id, map[string]any{"status": "identified", "body": "A bad deploy. See [the changelog](https://example.com/changes) for details."})
+	n.patch(s.id, map[string]any{"status": "identified", "body": "A bad deploy. See [the changelog](https://example.com/changes) for details."})
 	ntWant(t, "incident updated", n.round(), map[string]int{"email:alice@example.com": 1, "email:bob@example.com": 1})
 	n.clock.Advance(40 * time.Minute)
-	n.patch(id, map[string]any{"status": "resolved", "body": "Rolled back; error rates are normal.", "components": map[string]string{api: "operational"}})
+	n.patch(s.id, map[string]any{"status": "resolved", "body": "Rolled back; error rates are normal.", "components": map[string]string{api: "operational"}})
 	ntWant(t, "incident resolved", n.round(), map[string]int{"email:alice@example.com": 1, "email:bob@example.com": 1})
 
-	// An incident on the website alone reaches Alice, not Bob.
-	other := n.incident(map[string]any{"name": "Slow pages", "body": "Looking", "component_ids": []string{web}})
+	s.other = n.incident(map[string]any{"name": "Slow pages", "body": "Looking", "component_ids": []string{web}})
 	ntWant(t, "incident on another component", n.round(), map[string]int{"email:alice@example.com": 1})
+}
 
+// messageIDs sorts the emails about the incident by recipient and checks
+// that every email has a Message-ID of its own.
+func (s *ntEmailSteps) messageIDs(t *testing.T) {
+	n := s.n
 	mails := n.mail.Received(1) // after Bob's confirmation
 	if len(mails) != 7 {
 		t.Fatalf("%d emails after the confirmation, want 7", len(mails))
 	}
-	type sent struct{ created, updated, resolved ntEmail }
-	by := map[string]*sent{}
+	s.by = map[string]*ntIncidentEmails{}
 	seenIDs := map[string]bool{}
 	for i, m := range mails[:6] {
 		e := ntParseEmail(t, m)
 		rcpt := m.To[0]
-		if by[rcpt] == nil {
-			by[rcpt] = &sent{}
+		if s.by[rcpt] == nil {
+			s.by[rcpt] = &ntIncidentEmails{}
 		}
 		switch i / 2 {
 		case 0:
-			by[rcpt].created = e
+			s.by[rcpt].created = e
 		case 1:
-			by[rcpt].updated = e
+			s.by[rcpt].updated = e
 		case 2:
-			by[rcpt].resolved = e
+			s.by[rcpt].resolved = e
 		}
 		mid := e.Header.Get("Message-Id")
 		if mid == "" || seenIDs[mid] {
@@ -226,128 +278,162 @@ func TestNotifyEmailEndToEnd(t *testing.T) {
 		seenIDs[mid] = true
 	}
 	if e := ntParseEmail(t, n.mail.Received(0)[len(n.mail.Received(0))-1]); seenIDs[e.Header.Get("Message-Id")] {
-		t.Errorf("the email about %s repeats a Message-ID", other)
+		t.Errorf("the email about %s repeats a Message-ID", s.other)
 	}
+}
 
-	incidentURL := ntBaseURL + "/incidents/" + id
+// contents checks each recipient's three emails about the incident, and
+// that following their links left both subscribed.
+func (s *ntEmailSteps) contents(t *testing.T) {
+	n := s.n
 	for _, rcpt := range []string{"alice@example.com", "bob@example.com"} {
-		s := by[rcpt]
-		if s == nil {
+		e := s.by[rcpt]
+		if e == nil {
 			t.Fatalf("no emails to %s", rcpt)
 		}
-		steps := []struct {
-			name, subject, status, body, html string
-			e                                 ntEmail
-		}{
-			{"created", "[Acme Status] Investigating: Elevated API errors", "Investigating", "We are **investigating** elevated error rates.",
-				"<strong>investigating</strong>", s.created},
-			{"updated", "[Acme Status] Identified: Elevated API errors", "Identified", "A bad deploy.",
-				`<a href="https://example.com/changes"`, s.updated},
-			{"resolved", "[Acme Status] Resolved: Elevated API errors", "Resolved", "Rolled back; error rates are normal.",
-				"Rolled back; error rates are normal.", s.resolved},
-		}
-		var root string
-		for _, st := range steps {
-			e := st.e
-			what := rcpt + " " + st.name
-			if e.Envelope.From != ntFrom || !slices.Equal(e.Envelope.To, []string{rcpt}) {
-				t.Errorf("%s: envelope from %s to %v", what, e.Envelope.From, e.Envelope.To)
-			}
-			if e.ContentType != "multipart/alternative" || e.Text == "" || e.HTML == "" {
-				t.Errorf("%s: Content-Type %s with text %d bytes and HTML %d bytes, want multipart/alternative with both", what, e.ContentType, len(e.Text), len(e.HTML))
-			}
-			if e.Subject != st.subject {
-				t.Errorf("%s: Subject %q, want %q", what, e.Subject, st.subject)
-			}
-			if from, err := mail.ParseAddress(e.Header.Get("From")); err != nil || from.Address != ntFrom || from.Name != ntPageName {
-				t.Errorf("%s: From %q, want %q <%s>", what, e.Header.Get("From"), ntPageName, ntFrom)
-			}
-			if to := e.Header.Get("To"); !strings.Contains(to, rcpt) || strings.Contains(to, ",") {
-				t.Errorf("%s: To %q, want only %s", what, to, rcpt)
-			}
-			for _, part := range []struct{ name, body string }{{"text", e.Text}, {"HTML", e.HTML}} {
-				for _, want := range []string{"Elevated API errors", st.status, incidentURL, "API", ntPageName} {
-					if !strings.Contains(part.body, want) {
-						t.Errorf("%s: the %s part lacks %q", what, part.name, want)
-					}
-				}
-			}
-			if !strings.Contains(e.Text, st.body) {
-				t.Errorf("%s: the text part lacks the update text %q:\n%s", what, st.body, e.Text)
-			}
-			if !strings.Contains(e.HTML, st.html) {
-				t.Errorf("%s: the HTML part lacks %q (the update's Markdown rendered)", what, st.html)
-			}
-			if strings.Contains(e.HTML, "**investigating**") {
-				t.Errorf("%s: the HTML part shows raw Markdown", what)
-			}
-			// The time is in the page's zone (Paris, CET in March).
-			if st.name == "created" && !strings.Contains(e.Text, "Mar 10, 2026 - 13:00 CET") {
-				t.Errorf("%s: the text part lacks the time in the page's zone (Mar 10, 2026 - 13:00 CET):\n%s", what, e.Text)
-			}
-			if st.name == "resolved" && !strings.Contains(e.Text, "14:00 CET") {
-				t.Errorf("%s: the text part lacks the resolution time 14:00 CET:\n%s", what, e.Text)
-			}
-			if !strings.Contains(e.Text, "Partial Outage") && st.name == "created" {
-				t.Errorf("%s: the affected component's status is missing:\n%s", what, e.Text)
-			}
-
-			// Manage and unsubscribe links, and the List-Unsubscribe headers
-			// pointing at the same one-click link.
-			manage := ntLink(t, e.Text, ntBaseURL+"/subscriptions/manage?token=")
-			unsub := ntLink(t, e.Text, ntBaseURL+"/unsubscribe/")
-			if !strings.Contains(e.HTML, unsub) || !strings.Contains(e.HTML, manage) {
-				t.Errorf("%s: the HTML part lacks the manage or unsubscribe link", what)
-			}
-			if got, want := e.Header.Get("List-Unsubscribe"), "<"+unsub+">"; got != want {
-				t.Errorf("%s: List-Unsubscribe %q, want %q", what, got, want)
-			}
-			if got := e.Header.Get("List-Unsubscribe-Post"); got != "List-Unsubscribe=One-Click" {
-				t.Errorf("%s: List-Unsubscribe-Post %q, want List-Unsubscribe=One-Click", what, got)
-			}
-			if res := n.do("GET", strings.TrimPrefix(manage, ntBaseURL), nil); res.Status != 200 || !strings.Contains(string(res.Body), rcpt) {
-				t.Errorf("%s: GET manage link: status %d", what, res.Status)
-			}
-			// GET on the unsubscribe link only asks (mail scanners follow
-			// links).
-			if res := n.do("GET", strings.TrimPrefix(unsub, ntBaseURL), nil); res.Status != 200 {
-				t.Errorf("%s: GET unsubscribe link: status %d", what, res.Status)
-			}
-
-			// Threading: the first message is the root; the others reply
-			// to it.
-			mid := e.Header.Get("Message-Id")
-			if st.name == "created" {
-				root = mid
-				if e.Header.Get("In-Reply-To") != "" || e.Header.Get("References") != "" {
-					t.Errorf("%s: the first message of the thread has In-Reply-To %q, References %q", what, e.Header.Get("In-Reply-To"), e.Header.Get("References"))
-				}
-				continue
-			}
-			if got := e.Header.Get("In-Reply-To"); got != root {
-				t.Errorf("%s: In-Reply-To %q, want the first email's Message-ID %q", what, got, root)
-			}
-			if got := e.Header.Get("References"); got != root {
-				t.Errorf("%s: References %q, want %q", what, got, root)
-			}
-		}
+		s.checkThread(t, rcpt, e)
 	}
 	for _, rcpt := range []string{"alice@example.com", "bob@example.com"} {
-		if got := n.state(map[string]string{"alice@example.com": alice["id"].(string), "bob@example.com": bob}[rcpt]); got != "active" {
+		if got := n.state(map[string]string{"alice@example.com": s.alice["id"].(string), "bob@example.com": s.bob}[rcpt]); got != "active" {
 			t.Errorf("%s after following the links: state %s, want active", rcpt, got)
 		}
 	}
+}
 
-	// The golden text of Alice's first email, with its ids and tokens
-	// replaced.
-	text := by["alice@example.com"].created.Text
-	text = strings.ReplaceAll(text, id, "{incident_id}")
+// ntEmailWant is what one email about the incident must hold: its subject,
+// the status it names, the update's text, and the update's Markdown
+// rendered in the HTML part.
+type ntEmailWant struct {
+	name, subject, status, body, html string
+	e                                 ntEmail
+}
+
+// checkThread checks rcpt's three emails about the incident, and that the
+// later ones reply to the first.
+func (s *ntEmailSteps) checkThread(t *testing.T, rcpt string, sent *ntIncidentEmails) {
+	t.Helper()
+	steps := []ntEmailWant{
+		{"created", "[Acme Status] Investigating: Elevated API errors", "Investigating", "We are **investigating** elevated error rates.",
+			"<strong>investigating</strong>", sent.created},
+		{"updated", "[Acme Status] Identified: Elevated API errors", "Identified", "A bad deploy.",
+			`<a href="https://example.com/changes"`, sent.updated},
+		{"resolved", "[Acme Status] Resolved: Elevated API errors", "Resolved", "Rolled back; error rates are normal.",
+			"Rolled back; error rates are normal.", sent.resolved},
+	}
+	var root string
+	for _, st := range steps {
+		e := st.e
+		what := rcpt + " " + st.name
+		s.checkEmail(t, rcpt, what, st)
+		s.checkLinks(t, rcpt, what, e)
+
+		// Threading: the first message is the root; the others reply
+		// to it.
+		mid := e.Header.Get("Message-Id")
+		if st.name == "created" {
+			root = mid
+			if e.Header.Get("In-Reply-To") != "" || e.Header.Get("References") != "" {
+				t.Errorf("%s: the first message of the thread has In-Reply-To %q, References %q", what, e.Header.Get("In-Reply-To"), e.Header.Get("References"))
+			}
+			continue
+		}
+		if got := e.Header.Get("In-Reply-To"); got != root {
+			t.Errorf("%s: In-Reply-To %q, want the first email's Message-ID %q", what, got, root)
+		}
+		if got := e.Header.Get("References"); got != root {
+			t.Errorf("%s: References %q, want %q", what, got, root)
+		}
+	}
+}
+
+// checkEmail checks one email's envelope, headers and both parts.
+func (s *ntEmailSteps) checkEmail(t *testing.T, rcpt, what string, st ntEmailWant) {
+	t.Helper()
+	e := st.e
+	incidentURL := ntBaseURL + "/incidents/" + s.id
+	if e.Envelope.From != ntFrom || !slices.Equal(e.Envelope.To, []string{rcpt}) {
+		t.Errorf("%s: envelope from %s to %v", what, e.Envelope.From, e.Envelope.To)
+	}
+	if e.ContentType != "multipart/alternative" || e.Text == "" || e.HTML == "" {
+		t.Errorf("%s: Content-Type %s with text %d bytes and HTML %d bytes, want multipart/alternative with both", what, e.ContentType, len(e.Text), len(e.HTML))
+	}
+	if e.Subject != st.subject {
+		t.Errorf("%s: Subject %q, want %q", what, e.Subject, st.subject)
+	}
+	if from, err := mail.ParseAddress(e.Header.Get("From")); err != nil || from.Address != ntFrom || from.Name != ntPageName {
+		t.Errorf("%s: From %q, want %q <%s>", what, e.Header.Get("From"), ntPageName, ntFrom)
+	}
+	if to := e.Header.Get("To"); !strings.Contains(to, rcpt) || strings.Contains(to, ",") {
+		t.Errorf("%s: To %q, want only %s", what, to, rcpt)
+	}
+	for _, part := range []struct{ name, body string }{{"text", e.Text}, {"HTML", e.HTML}} {
+		for _, want := range []string{"Elevated API errors", st.status, incidentURL, "API", ntPageName} {
+			if !strings.Contains(part.body, want) {
+				t.Errorf("%s: the %s part lacks %q", what, part.name, want)
+			}
+		}
+	}
+	if !strings.Contains(e.Text, st.body) {
+		t.Errorf("%s: the text part lacks the update text %q:\n%s", what, st.body, e.Text)
+	}
+	if !strings.Contains(e.HTML, st.html) {
+		t.Errorf("%s: the HTML part lacks %q (the update's Markdown rendered)", what, st.html)
+	}
+	if strings.Contains(e.HTML, "**investigating**") {
+		t.Errorf("%s: the HTML part shows raw Markdown", what)
+	}
+	// The time is in the page's zone (Paris, CET in March).
+	if st.name == "created" && !strings.Contains(e.Text, "Mar 10, 2026 - 13:00 CET") {
+		t.Errorf("%s: the text part lacks the time in the page's zone (Mar 10, 2026 - 13:00 CET):\n%s", what, e.Text)
+	}
+	if st.name == "resolved" && !strings.Contains(e.Text, "14:00 CET") {
+		t.Errorf("%s: the text part lacks the resolution time 14:00 CET:\n%s", what, e.Text)
+	}
+	if !strings.Contains(e.Text, "Partial Outage") && st.name == "created" {
+		t.Errorf("%s: the affected component's status is missing:\n%s", what, e.Text)
+	}
+}
+
+// checkLinks checks an email's manage and unsubscribe links, and the
+// List-Unsubscribe headers pointing at the same one-click link.
+func (s *ntEmailSteps) checkLinks(t *testing.T, rcpt, what string, e ntEmail) {
+	t.Helper()
+	n := s.n
+	manage := ntLink(t, e.Text, ntBaseURL+"/subscriptions/manage?token=")
+	unsub := ntLink(t, e.Text, ntBaseURL+"/unsubscribe/")
+	if !strings.Contains(e.HTML, unsub) || !strings.Contains(e.HTML, manage) {
+		t.Errorf("%s: the HTML part lacks the manage or unsubscribe link", what)
+	}
+	if got, want := e.Header.Get("List-Unsubscribe"), "<"+unsub+">"; got != want {
+		t.Errorf("%s: List-Unsubscribe %q, want %q", what, got, want)
+	}
+	if got := e.Header.Get("List-Unsubscribe-Post"); got != "List-Unsubscribe=One-Click" {
+		t.Errorf("%s: List-Unsubscribe-Post %q, want List-Unsubscribe=One-Click", what, got)
+	}
+	if res := n.do("GET", strings.TrimPrefix(manage, ntBaseURL), nil); res.Status != 200 || !strings.Contains(string(res.Body), rcpt) {
+		t.Errorf("%s: GET manage link: status %d", what, res.Status)
+	}
+	// GET on the unsubscribe link only asks (mail scanners follow
+	// links).
+	if res := n.do("GET", strings.TrimPrefix(unsub, ntBaseURL), nil); res.Status != 200 {
+		t.Errorf("%s: GET unsubscribe link: status %d", what, res.Status)
+	}
+}
+
+// golden compares the text of Alice's first email, with its ids and tokens
+// replaced, with the golden file.
+func (s *ntEmailSteps) golden(t *testing.T) {
+	text := s.by["alice@example.com"].created.Text
+	text = strings.ReplaceAll(text, s.id, "{incident_id}")
 	text = regexp.MustCompile(`manage\?token=\S+`).ReplaceAllString(text, "manage?token={manage_token}")
 	text = regexp.MustCompile(`/unsubscribe/\S+`).ReplaceAllString(text, "/unsubscribe/{unsubscribe_token}")
 	ntGolden(t, "incident_created.txt", text)
+}
 
-	// Bob signs up again: he is sent a link to manage his subscription,
-	// and nothing changes until he uses it.
+// secondSignUp signs Bob up again: he is sent a link to manage his
+// subscription, and nothing changes until he uses it.
+func (s *ntEmailSteps) secondSignUp(t *testing.T) {
+	n, api, web, bob := s.n, s.api, s.web, s.bob
 	mark := n.mail.Count()
 	if res := n.form("/subscribe", url.Values{"email": {"bob@example.com"}, "component_ids": {web}}); res.Status != 202 {
 		t.Fatalf("second sign-up: status %d", res.Status)
@@ -361,7 +447,7 @@ func TestNotifyEmailEndToEnd(t *testing.T) {
 		t.Errorf("bob after signing up again: %v, want unchanged", got)
 	}
 	manageTok, _ := url.QueryUnescape(strings.TrimPrefix(ntLink(t, manageMail.Text, ntBaseURL+"/subscriptions/manage?token="), ntBaseURL+"/subscriptions/manage?token="))
-	res = n.form("/subscriptions/manage", url.Values{"token": {manageTok}, "component_ids": {web}})
+	res := n.form("/subscriptions/manage", url.Values{"token": {manageTok}, "component_ids": {web}})
 	if res.Status != 200 {
 		t.Fatalf("save preferences: status %d body %s", res.Status, res.Body)
 	}
@@ -370,18 +456,22 @@ func TestNotifyEmailEndToEnd(t *testing.T) {
 	}
 	n.incident(map[string]any{"name": "API again", "body": "x", "component_ids": []string{api}})
 	ntWant(t, "incident on the API after bob moved to the website", n.round(), map[string]int{"email:alice@example.com": 1})
+}
 
-	// RFC 8058 one-click unsubscribe, as a mail client sends it.
-	unsub := strings.TrimPrefix(by["alice@example.com"].updated.Header.Get("List-Unsubscribe"), "<")
+// oneClickUnsubscribe posts Alice's List-Unsubscribe link as a mail
+// client does (RFC 8058): she hears nothing more.
+func (s *ntEmailSteps) oneClickUnsubscribe(t *testing.T) {
+	n := s.n
+	unsub := strings.TrimPrefix(s.by["alice@example.com"].updated.Header.Get("List-Unsubscribe"), "<")
 	unsub = strings.TrimSuffix(strings.TrimPrefix(unsub, ntBaseURL), ">")
-	res = n.do("POST", unsub, "List-Unsubscribe=One-Click", "Content-Type", "application/x-www-form-urlencoded")
+	res := n.do("POST", unsub, "List-Unsubscribe=One-Click", "Content-Type", "application/x-www-form-urlencoded")
 	if res.Status != 200 {
 		t.Fatalf("one-click unsubscribe: status %d, body %s", res.Status, res.Body)
 	}
-	if got := n.state(alice["id"].(string)); got != "unsubscribed" {
+	if got := n.state(s.alice["id"].(string)); got != "unsubscribed" {
 		t.Fatalf("alice after one-click unsubscribe: state %s", got)
 	}
-	n.patch(other, map[string]any{"status": "resolved", "body": "Fixed"})
+	n.patch(s.other, map[string]any{"status": "resolved", "body": "Fixed"})
 	ntWant(t, "after alice unsubscribed", n.round(), map[string]int{"email:bob@example.com": 1})
 }
 
