@@ -1,16 +1,11 @@
 package public
 
 import (
-	"crypto/hmac"
-	"crypto/sha1"
-	"encoding/base64"
 	"net/http"
 	"net/url"
-	"slices"
-	"sort"
-	"strings"
 	"testing"
 
+	"github.com/beacon-status/beacon/internal/twiliotest"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -58,8 +53,8 @@ func FuzzTwilioCallbacks(f *testing.F) {
 				}
 			}
 			body = one.Encode()
-			sig = twilioSign(testTwilioToken, testBaseURL+path, one)
-		} else if parseErr == nil && sig == twilioSign(testTwilioToken, testBaseURL+path, parsed) {
+			sig = twiliotest.Sign(testTwilioToken, testBaseURL+path, one)
+		} else if parseErr == nil && sig == twiliotest.Sign(testTwilioToken, testBaseURL+path, parsed) {
 			return // the fuzzer found the right signature: not a bad one
 		}
 		headers := []string{"Content-Type", fiber.MIMEApplicationForm}
@@ -74,28 +69,4 @@ func FuzzTwilioCallbacks(f *testing.F) {
 			t.Fatalf("POST %s %q correctly signed: status %d: %s", path, body, res.Status, res.Body)
 		}
 	})
-}
-
-// twilioSign signs a request to fullURL with params as Twilio does: the
-// base64 HMAC-SHA1, under the auth token, of the URL followed by each
-// parameter's name and value in name order.
-func twilioSign(token, fullURL string, params url.Values) string {
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	b.WriteString(fullURL)
-	for _, k := range keys {
-		vs := slices.Clone(params[k])
-		sort.Strings(vs)
-		for _, v := range vs {
-			b.WriteString(k)
-			b.WriteString(v)
-		}
-	}
-	m := hmac.New(sha1.New, []byte(token))
-	m.Write([]byte(b.String()))
-	return base64.StdEncoding.EncodeToString(m.Sum(nil))
 }

@@ -127,7 +127,7 @@ func TestFollowIncidentBySMS(t *testing.T) {
 	token := ntLink(t, string(res.Body), `name="token" value="`)
 	token = strings.TrimPrefix(token, `name="token" value="`)
 	n.round()
-	sms := n.tw.received(0)
+	sms := n.tw.Received(0)
 	if len(sms) != 1 {
 		t.Fatalf("%d SMS sent, want the code", len(sms))
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/chars"
+	"github.com/beacon-status/beacon/internal/twiliotest"
 )
 
 // Control characters and their kin (issue 10, defect 5): refused in names,
@@ -270,7 +271,7 @@ func TestHostileTextBodiesThroughAPI(t *testing.T) {
 			t.Errorf("the text part lacks the cleaned body:\n%s", e.Text)
 		}
 	}
-	sms := n.tw.received(0)
+	sms := n.tw.Received(0)
 	if len(sms) == 0 {
 		t.Fatal("no SMS")
 	}
@@ -374,7 +375,7 @@ func TestHostileTextOldRows(t *testing.T) {
 	if !strings.Contains(e.Text, "[31mred[0m nul del") || !strings.Contains(e.Text, "API") {
 		t.Errorf("the text part lacks the cleaned body or component:\n%s", e.Text)
 	}
-	sms := n.tw.received(0)
+	sms := n.tw.Received(0)
 	if len(sms) != 1 {
 		t.Fatalf("%d SMS, want 1", len(sms))
 	}
@@ -386,7 +387,7 @@ func TestHostileTextOldRows(t *testing.T) {
 	// The HELP reply names the page: TwiML, valid, without the characters.
 	const path = "/webhooks/twilio/inbound"
 	p := url.Values{"From": {ntPhone1}, "To": {ntTwilioFrom}, "Body": {"HELP"}, "MessageSid": {"SM" + strings.Repeat("1", 32)}, "AccountSid": {ntTwilioSID}}
-	help := n.twilio(path, p, ntTwilioSign(ntTwilioTok, ntBaseURL+path, p))
+	help := n.twilio(path, p, twiliotest.Sign(ntTwilioTok, ntBaseURL+path, p))
 	strictXML(t, "the HELP reply", help.Body)
 	cleanOutput(t, "the HELP reply", string(help.Body))
 	if !strings.Contains(string(help.Body), "<Message>Acme Status status alerts") {

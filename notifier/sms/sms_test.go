@@ -2,9 +2,6 @@ package sms_test
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha1"
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beacon-status/beacon/internal/twiliotest"
 	"github.com/beacon-status/beacon/notifier"
 )
 
@@ -32,11 +30,11 @@ func TestSendFromNumber(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	if sid != testSMSID {
-		t.Errorf("sid: got %q, want %q", sid, testSMSID)
+	if want := twiliotest.MessageSID(1); sid != want {
+		t.Errorf("sid: got %q, want %q", sid, want)
 	}
 
-	reqs := twilio.got()
+	reqs := twilio.Received(0)
 	if len(reqs) != 1 {
 		t.Fatalf("requests: got %d, want 1", len(reqs))
 	}
@@ -75,7 +73,7 @@ func TestSendFromMessagingService(t *testing.T) {
 	if _, err := s.Send(context.Background(), notifier.Message{To: testTo, Text: "Resolved"}); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	reqs := twilio.got()
+	reqs := twilio.Received(0)
 	if len(reqs) != 1 {
 		t.Fatalf("requests: got %d, want 1", len(reqs))
 	}
@@ -87,7 +85,7 @@ func TestSendFromMessagingService(t *testing.T) {
 }
 
 // checkForm fails unless r's form holds exactly want, one value each.
-func checkForm(t *testing.T, r received, want map[string]string) {
+func checkForm(t *testing.T, r twiliotest.Request, want map[string]string) {
 	t.Helper()
 	var gotKeys, wantKeys []string
 	for k := range r.Form {
@@ -234,7 +232,7 @@ func TestSendClassifiesFailures(t *testing.T) {
 			}
 			// twilio-go never retries, and neither does Send: retries are
 			// the worker's.
-			if got := len(twilio.got()); got != 1 {
+			if got := len(twilio.Received(0)); got != 1 {
 				t.Errorf("requests: got %d, want 1", got)
 			}
 		})
@@ -277,7 +275,7 @@ func TestSendHonoursContext(t *testing.T) {
 		if se := sendError(t, err); se.Permanent || !errors.Is(err, context.Canceled) {
 			t.Errorf("got %v, want a temporary failure wrapping context.Canceled", err)
 		}
-		if got := len(twilio.got()); got != 0 {
+		if got := len(twilio.Received(0)); got != 0 {
 			t.Errorf("requests: got %d, want 0", got)
 		}
 	})
@@ -335,7 +333,7 @@ func TestSendRejectsBadMessagesWithoutCallingTwilio(t *testing.T) {
 			if se := sendError(t, err); !se.Permanent {
 				t.Errorf("got %v, want a permanent failure", err)
 			}
-			if got := len(twilio.got()); got != 0 {
+			if got := len(twilio.Received(0)); got != 0 {
 				t.Errorf("requests: got %d, want 0", got)
 			}
 		})
@@ -350,25 +348,6 @@ func sendError(t *testing.T, err error) *notifier.SendError {
 		t.Fatalf("error: got %v (%T), want a *notifier.SendError", err, err)
 	}
 	return se
-}
-
-// twilioSignature signs a webhook request as Twilio documents it
-// (https://www.twilio.com/docs/usage/security#validating-requests): the
-// full URL followed by each POST parameter's name and value, sorted by
-// name, HMAC-SHA1 with the auth token, base64.
-func twilioSignature(authToken, fullURL string, params map[string]string) string {
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	data := fullURL
-	for _, k := range keys {
-		data += k + params[k]
-	}
-	mac := hmac.New(sha1.New, []byte(authToken))
-	mac.Write([]byte(data))
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }
 
 // tamper changes the first character of sig.
