@@ -352,7 +352,7 @@ func (s *ntHostileSteps) smsCodeAttempts(t *testing.T) {
 	if res.Status != 202 {
 		t.Fatalf("sign-up: status %d body %s", res.Status, res.Body)
 	}
-	token := ntString(t, res, "verify_token")
+	token := apiString(t, res, "verify_token")
 	mark := n.tw.Count()
 	n.round()
 	code := regexp.MustCompile(`^\d{6}`).FindString(ntSMSTo(n.tw.Received(mark), ntPhone1)[0].Body)

@@ -79,7 +79,7 @@ func (s *ntWebhookSteps) payload(t *testing.T) {
 	if sub["state"] != "active" || len(secret) < 32 {
 		t.Fatalf("created webhook subscriber: %v, want active with a signing_secret", sub)
 	}
-	if got := ntObject(t, n.mustAPI(200, "GET", "/subscribers/"+sub["id"].(string), nil)); got["signing_secret"] != nil {
+	if got := apiObject(t, n.mustAPI(200, "GET", "/subscribers/"+sub["id"].(string), nil)); got["signing_secret"] != nil {
 		t.Errorf("GET shows the signing secret again: %v", got)
 	}
 	ntWant(t, "after creation by staff", n.round(), nil)
@@ -183,7 +183,7 @@ func (s *ntWebhookSteps) confirmedByTestDelivery(t *testing.T) {
 		if res.Status != 202 {
 			t.Fatalf("sign-up %s: status %d, body %s", path, res.Status, res.Body)
 		}
-		secrets[path] = ntString(t, res, "signing_secret")
+		secrets[path] = apiString(t, res, "signing_secret")
 	}
 	ids := map[string]string{}
 	var subs []statuspage.Subscriber
@@ -232,7 +232,7 @@ func (s *ntWebhookSteps) knownURL(t *testing.T) {
 	if res.Status != 202 {
 		t.Fatalf("status %d, body %s", res.Status, res.Body)
 	}
-	decoy, _ := ntObject(t, res)["signing_secret"].(string)
+	decoy, _ := apiObject(t, res)["signing_secret"].(string)
 	if decoy == staff["signing_secret"] {
 		t.Fatalf("the public sign-up hands out the existing subscriber's signing_secret: anyone who knows " +
 			"the URL could forge signed payloads to it")

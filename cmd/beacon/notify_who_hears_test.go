@@ -52,7 +52,7 @@ func ntWhoHearsWhat(t *testing.T, smsAll bool) {
 	}
 	a := n.component("API")
 	b := n.component("Website")
-	grp := ntString(t, n.mustAPI(201, "POST", "/component-groups", map[string]any{"component_group": map[string]any{"name": "Frontend", "components": []string{b}}}), "id")
+	grp := apiString(t, n.mustAPI(201, "POST", "/component-groups", map[string]any{"component_group": map[string]any{"name": "Frontend", "components": []string{b}}}), "id")
 
 	n.subscriber(map[string]any{"email": "all@example.com"})
 	n.subscriber(map[string]any{"email": "a@example.com", "component_ids": []string{a}})

@@ -38,10 +38,10 @@ func TestSecurityHeadersOnEveryRoute(t *testing.T) {
 			if tt.ancestors == "" {
 				want = "frame-ancestors 'self'"
 			}
-			comp := ntString(t, e.mustAPI(201, "POST", "/components", map[string]any{"component": map[string]any{"name": "API"}}), "id")
-			inc := ntString(t, e.mustAPI(201, "POST", "/incidents", map[string]any{"incident": map[string]any{
+			comp := apiString(t, e.mustAPI(201, "POST", "/components", map[string]any{"component": map[string]any{"name": "API"}}), "id")
+			inc := apiString(t, e.mustAPI(201, "POST", "/incidents", map[string]any{"incident": map[string]any{
 				"name": "Slow", "body": "Looking", "components": map[string]string{comp: "degraded_performance"}}}), "id")
-			sub := ntString(t, e.mustAPI(201, "POST", "/subscribers", map[string]any{"subscriber": map[string]any{
+			sub := apiString(t, e.mustAPI(201, "POST", "/subscribers", map[string]any{"subscriber": map[string]any{
 				"email": "reader@example.com", "skip_confirmation_notification": true}}), "id")
 			params := map[string]string{
 				"id": inc, "page_id": e.pageID, "token": e.app.subscribers.Link(subscribers.PurposeUnsubscribe, sub),

@@ -217,7 +217,7 @@ func ntWant(t testing.TB, what string, got, want map[string]int) {
 // component creates a component and returns its id.
 func (n *ntEnv) component(name string) string {
 	n.t.Helper()
-	return ntString(n.t, n.mustAPI(201, "POST", "/components", map[string]any{"component": map[string]any{"name": name}}), "id")
+	return apiString(n.t, n.mustAPI(201, "POST", "/components", map[string]any{"component": map[string]any{"name": name}}), "id")
 }
 
 // subscriber creates a subscriber through the management API, active at
@@ -228,13 +228,13 @@ func (n *ntEnv) subscriber(fields map[string]any) map[string]any {
 	for k, v := range fields {
 		body[k] = v
 	}
-	return ntObject(n.t, n.mustAPI(201, "POST", "/subscribers", map[string]any{"subscriber": body}))
+	return apiObject(n.t, n.mustAPI(201, "POST", "/subscribers", map[string]any{"subscriber": body}))
 }
 
 // incident posts an incident and returns its id.
 func (n *ntEnv) incident(fields map[string]any) string {
 	n.t.Helper()
-	return ntString(n.t, n.mustAPI(201, "POST", "/incidents", map[string]any{"incident": fields}), "id")
+	return apiString(n.t, n.mustAPI(201, "POST", "/incidents", map[string]any{"incident": fields}), "id")
 }
 
 // patch changes an incident.
@@ -246,7 +246,7 @@ func (n *ntEnv) patch(id string, fields map[string]any) {
 // state returns a subscriber's state through the API.
 func (n *ntEnv) state(id string) string {
 	n.t.Helper()
-	return ntString(n.t, n.mustAPI(200, "GET", "/subscribers/"+id, nil), "state")
+	return apiString(n.t, n.mustAPI(200, "GET", "/subscribers/"+id, nil), "state")
 }
 
 // stats returns GET /incidents/{id}/notifications.
@@ -284,25 +284,6 @@ func (n *ntEnv) twilio(path string, params url.Values, signature string) respons
 		h = append(h, "X-Twilio-Signature", signature)
 	}
 	return n.do("POST", path, params.Encode(), h...)
-}
-
-func ntObject(t testing.TB, res response) map[string]any {
-	t.Helper()
-	var m map[string]any
-	res.JSON(t, &m)
-	if m == nil {
-		t.Fatalf("body %s is not a JSON object", res.Body)
-	}
-	return m
-}
-
-func ntString(t testing.TB, res response, key string) string {
-	t.Helper()
-	s, ok := ntObject(t, res)[key].(string)
-	if !ok {
-		t.Fatalf("%s is not a string in %s", key, res.Body)
-	}
-	return s
 }
 
 // ntNo500 stops a test whose refused request answered 500: subscriber
