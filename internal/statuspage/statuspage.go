@@ -147,7 +147,7 @@ type Event struct {
 	Name string `json:"name"`
 }
 
-// renderer turns domain values into these shapes for one page.
+// Renderer turns domain values into these shapes for one page.
 type Renderer struct {
 	page    components.Page
 	loc     *time.Location
