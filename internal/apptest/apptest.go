@@ -1,0 +1,137 @@
+// Package apptest builds Beacon's services for the handler tests of one
+// surface (public, internal/api, internal/console): every domain service
+// and store on a real, migrated SQLite file in a temporary directory, at a
+// fake clock, with the change hooks wired as cmd/beacon wires them. The
+// surface under test mounts itself on App with its own routes; tests of the
+// whole binary (middleware, route order, processes) live in cmd/beacon.
+// It is imported by tests only.
+package apptest
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/accounts"
+	"github.com/beacon-status/beacon/internal/apikeys"
+	"github.com/beacon-status/beacon/internal/settings"
+	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/testutil"
+	"github.com/beacon-status/beacon/internal/web"
+	"github.com/beacon-status/beacon/notifier"
+	"github.com/beacon-status/beacon/notifier/webhook"
+	"github.com/beacon-status/beacon/subscribers"
+	"github.com/beacon-status/beacon/templates"
+)
+
+// Start is where the clock starts unless a test moves it: 2026-03-10
+// 12:00 UTC.
+func Start() time.Time { return time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC) }
+
+// Options change what Services builds.
+type Options struct {
+	// PageName, BaseURL and TimeZone are the page's; defaults "Example",
+	// "https://status.example.com" and "UTC".
+	PageName, BaseURL, TimeZone string
+	// Notify are the environment's notification settings.
+	Notify settings.Notify
+}
+
+// Services are Beacon's services on one database, built as cmd/beacon
+// builds them, without senders: deliveries are queued, never sent.
+type Services struct {
+	DB          *sqlite.DB
+	Clock       *testutil.Clock
+	Log         *slog.Logger
+	BaseURL     string
+	PageID      string
+	Templates   *templates.Set
+	Outbox      *notifier.Outbox
+	Components  *components.Service
+	Incidents   *incidents.Service
+	Subscribers *subscribers.Service
+	Dispatcher  *notifier.Dispatcher
+	Accounts    *accounts.Store
+	Keys        *apikeys.Store
+	Settings    *settings.Store
+	InForce     *settings.InForce
+	Audit       *web.Audit
+
+	// changed are told of every committed change (OnChange).
+	changed []func()
+}
+
+// New builds the services at Start.
+func New(tb testing.TB, o Options) *Services {
+	tb.Helper()
+	ctx := context.Background()
+	if o.PageName == "" {
+		o.PageName = "Example"
+	}
+	if o.BaseURL == "" {
+		o.BaseURL = "https://status.example.com"
+	}
+	if o.TimeZone == "" {
+		o.TimeZone = "UTC"
+	}
+	s := &Services{Clock: testutil.NewClock(Start()), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: o.BaseURL}
+	now := s.Clock.Now
+	s.DB = testutil.OpenDB(tb, apikeys.Migrations(), accounts.Migrations(), settings.Migrations(), notifier.Migrations(),
+		components.Migrations(), subscribers.Migrations(), incidents.Migrations())
+	var err error
+	if s.Templates, err = templates.Load(); err != nil {
+		tb.Fatal(err)
+	}
+	changed := func() {
+		for _, f := range s.changed {
+			f()
+		}
+		if s.Dispatcher != nil {
+			s.Dispatcher.Wake()
+		}
+	}
+	s.Outbox = notifier.NewOutbox(s.DB)
+	s.Components = components.NewService(s.DB, s.Outbox, now, changed)
+	s.Incidents = incidents.NewService(s.DB, s.Components, s.Outbox, now, changed)
+	s.Keys = apikeys.NewStore(s.DB, now)
+	s.Accounts = accounts.NewStore(s.DB, now, accounts.Config{BcryptCost: bcrypt.MinCost})
+	s.Audit = web.NewAudit(s.Accounts, s.Log, now)
+	s.Settings = settings.NewStore(s.DB, now)
+	if s.InForce, err = settings.NewInForce(ctx, s.Settings, s.Components, o.Notify); err != nil {
+		tb.Fatal(err)
+	}
+	page, err := s.Components.EnsurePage(ctx, components.PageInput{Name: &o.PageName, URL: &o.BaseURL, TimeZone: &o.TimeZone})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s.PageID = page.ID
+	s.Subscribers, err = subscribers.NewService(ctx, s.DB, s.Components, s.Outbox, now, subscribers.Config{
+		SMSCountries: o.Notify.SMSCountries,
+		ValidateURL: func(ctx context.Context, raw string) error {
+			return webhook.ValidateURL(ctx, raw, s.InForce.Notify().WebhookAllowPrivate)
+		},
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s.InForce.Attach(func(context.Context, settings.Notify, components.Page) error { return nil }, changed)
+	s.Dispatcher = notifier.NewDispatcher(s.DB, s.Subscribers, nil, nil, notifier.Config{}, now, s.Log, nil)
+	return s
+}
+
+// OnChange adds f to what hears of every committed change, as a surface's
+// cache does (public.Site.Changed).
+func (s *Services) OnChange(f func()) { s.changed = append(s.changed, f) }
+
+// App returns a Fiber app with Beacon's settings and its one error
+// handler, for a surface to mount its routes on.
+func (s *Services) App() *fiber.App {
+	return fiber.New(fiber.Config{Immutable: true, ErrorHandler: web.ErrorHandler(s.Log), DisableStartupMessage: true})
+}
