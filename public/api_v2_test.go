@@ -1,4 +1,4 @@
-package main
+package public
 
 import (
 	"bytes"
@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/incidents"
 )
 
 // Public API v2 tests: Statuspage's exact shapes, CORS, HEAD, caching
@@ -73,7 +76,7 @@ func v2Names(list []map[string]any) []string {
 // v2WantKeys checks that obj has exactly keys.
 func v2WantKeys(t testing.TB, what string, obj map[string]any, keys []string) {
 	t.Helper()
-	if got, want := apiKeys(obj), apiSorted(keys...); !slices.Equal(got, want) {
+	if got, want := sortedKeys(obj), sorted(keys...); !slices.Equal(got, want) {
 		t.Errorf("%s keys %v, want %v", what, got, want)
 	}
 }
@@ -102,12 +105,12 @@ func TestAPIV2EmptyPage(t *testing.T) {
 			}
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
-				env := newTestEnv(t)
+				env := newDefaultEnv(t)
 				var headers []string
 				if origin != "" {
 					headers = []string{"Origin", origin}
 				}
-				res := env.do("GET", "/api/v2/"+ep.path, nil, headers...)
+				res := env.do("GET", "/api/v2/"+ep.path, "", headers...)
 				if res.Status != 200 {
 					t.Fatalf("status %d, want 200; body %s", res.Status, res.Body)
 				}
@@ -124,7 +127,7 @@ func TestAPIV2EmptyPage(t *testing.T) {
 					keys = append(keys, k)
 				}
 				slices.Sort(keys)
-				if want := apiSorted(ep.keys...); !slices.Equal(keys, want) {
+				if want := sorted(ep.keys...); !slices.Equal(keys, want) {
 					t.Errorf("top-level keys %v, want %v", keys, want)
 				}
 				for _, l := range ep.lists {
@@ -150,11 +153,11 @@ func TestAPIV2EmptyPage(t *testing.T) {
 }
 
 func TestAPIV2Head(t *testing.T) {
-	env := newTestEnv(t)
-	apiSeed(t, env)
+	env := newDefaultEnv(t)
+	v2Seed(t, env)
 	for _, ep := range v2Endpoints {
 		t.Run(ep.path, func(t *testing.T) {
-			res := env.do("HEAD", "/api/v2/"+ep.path, nil)
+			res := env.do("HEAD", "/api/v2/"+ep.path, "")
 			if res.Status < 200 || res.Status > 299 {
 				t.Fatalf("HEAD status %d, want 2xx", res.Status)
 			}
@@ -172,10 +175,10 @@ func TestAPIV2Head(t *testing.T) {
 }
 
 func TestAPIV2Preflight(t *testing.T) {
-	env := newTestEnv(t)
+	env := newDefaultEnv(t)
 	for _, ep := range v2Endpoints {
 		t.Run(ep.path, func(t *testing.T) {
-			res := env.do("OPTIONS", "/api/v2/"+ep.path, nil,
+			res := env.do("OPTIONS", "/api/v2/"+ep.path, "",
 				"Origin", "https://widgets.example.com", "Access-Control-Request-Method", "GET")
 			if res.Status != 204 && res.Status != 200 {
 				t.Fatalf("preflight status %d, want 204 or 200; body %s", res.Status, res.Body)
@@ -194,17 +197,14 @@ func TestAPIV2Preflight(t *testing.T) {
 }
 
 func TestAPIV2ComponentsShape(t *testing.T) {
-	env := newTestEnv(t)
-	solo := apiString(t, env.mustAPI(201, "POST", "/components", map[string]any{"component": map[string]any{
-		"name": "API", "description": "REST and GraphQL", "start_date": "2025-11-02", "status": "degraded_performance",
-	}}), "id")
-	web := apiString(t, env.mustAPI(201, "POST", "/components", map[string]any{"component": map[string]any{"name": "Web"}}), "id")
-	cdn := apiString(t, env.mustAPI(201, "POST", "/components", map[string]any{"component": map[string]any{"name": "CDN", "status": "partial_outage"}}), "id")
-	group := apiString(t, env.mustAPI(201, "POST", "/component-groups", map[string]any{"component_group": map[string]any{
-		"name": "Edge", "components": []string{web, cdn},
-	}}), "id")
+	env := newDefaultEnv(t)
+	solo := env.component(components.Input{Name: ptr("API"), Description: ptr("REST and GraphQL"), StartDate: ptr("2025-11-02"),
+		Status: ptr(components.DegradedPerformance)})
+	web := env.component(components.Input{Name: ptr("Web")})
+	cdn := env.component(components.Input{Name: ptr("CDN"), Status: ptr(components.PartialOutage)})
+	group := env.group(components.GroupInput{Name: ptr("Edge"), Members: &[]string{web, cdn}})
 
-	res := env.do("GET", "/api/v2/components.json", nil)
+	res := env.do("GET", "/api/v2/components.json", "")
 	// A strict decoder, as some clients use, must accept the body.
 	var strict struct {
 		Page struct {
@@ -316,36 +316,55 @@ func TestAPIV2ComponentsShape(t *testing.T) {
 	})
 }
 
+// v2Fixture is a page seeded through the services as the management API
+// would: component A on its own, group G holding component B, an open
+// incident I (update U) degrading A, a resolved incident R and a
+// maintenance M tomorrow.
+type v2Fixture struct {
+	A, B, G, I, U, R, M string
+}
+
+func v2Seed(t *testing.T, env *testEnv) v2Fixture {
+	t.Helper()
+	var f v2Fixture
+	f.A = env.component(components.Input{Name: ptr("API"), Description: ptr("The API")})
+	f.B = env.component(components.Input{Name: ptr("Web")})
+	f.G = env.group(components.GroupInput{Name: ptr("Frontend"), Members: &[]string{f.B}})
+	in := env.incident(incidents.NewIncident{Name: "API errors", Body: "Looking",
+		Components: map[string]components.Status{f.A: components.DegradedPerformance}})
+	f.I, f.U = in.ID, in.Updates[0].ID
+	f.R = env.incident(incidents.NewIncident{Name: "Old trouble", Status: incidents.Resolved}).ID
+	now := env.clock.Now()
+	f.M = env.incident(incidents.NewIncident{Name: "Database upgrade", ComponentIDs: []string{f.A},
+		ScheduledFor: ptr(now.Add(24 * time.Hour)), ScheduledUntil: ptr(now.Add(26 * time.Hour))}).ID
+	return f
+}
+
 // v2Page is a page with one of each kind of incident and maintenance, named
 // for what they are.
 func v2Page(t *testing.T, env *testEnv) {
 	t.Helper()
-	comp := apiString(t, env.mustAPI(201, "POST", "/components", map[string]any{"component": map[string]any{"name": "API"}}), "id")
+	comp := env.component(components.Input{Name: ptr("API")})
 	now := env.clock.Now()
-	window := func(from, to time.Duration) map[string]any {
-		return map[string]any{"scheduled_for": now.Add(from).Format(time.RFC3339), "scheduled_until": now.Add(to).Format(time.RFC3339)}
+	window := func(n incidents.NewIncident, from, to time.Duration) incidents.NewIncident {
+		n.ScheduledFor, n.ScheduledUntil = ptr(now.Add(from).Truncate(time.Second)), ptr(now.Add(to).Truncate(time.Second))
+		return n
 	}
-	create := func(in map[string]any) string {
+	create := func(n incidents.NewIncident) string {
 		env.clock.Advance(time.Minute)
-		return apiString(t, env.mustAPI(201, "POST", "/incidents", map[string]any{"incident": in}), "id")
+		return env.incident(n).ID
 	}
-	create(map[string]any{"name": "resolved incident", "status": "resolved"})
-	open := create(map[string]any{"name": "open incident", "components": map[string]string{comp: "partial_outage"}})
-	env.mustAPI(200, "PATCH", "/incidents/"+open, map[string]any{"incident": map[string]any{"status": "identified", "body": "Found"}})
-	create(map[string]any{"name": "monitoring incident", "status": "monitoring"})
-	upcoming := window(24*time.Hour, 26*time.Hour)
-	upcoming["name"] = "upcoming maintenance"
-	create(upcoming)
-	active := window(-time.Hour, time.Hour)
-	active["name"], active["status"], active["component_ids"] = "active maintenance", "in_progress", []string{comp}
-	create(active)
-	done := window(-5*time.Hour, -4*time.Hour)
-	done["name"], done["status"] = "completed maintenance", "completed"
-	create(done)
+	create(incidents.NewIncident{Name: "resolved incident", Status: incidents.Resolved})
+	open := create(incidents.NewIncident{Name: "open incident", Components: map[string]components.Status{comp: components.PartialOutage}})
+	env.change(open, incidents.Change{Status: ptr(incidents.Identified), Body: ptr("Found")})
+	create(incidents.NewIncident{Name: "monitoring incident", Status: incidents.Monitoring})
+	create(window(incidents.NewIncident{Name: "upcoming maintenance"}, 24*time.Hour, 26*time.Hour))
+	create(window(incidents.NewIncident{Name: "active maintenance", Status: incidents.InProgress, ComponentIDs: []string{comp}}, -time.Hour, time.Hour))
+	create(window(incidents.NewIncident{Name: "completed maintenance", Status: incidents.Completed}, -5*time.Hour, -4*time.Hour))
 }
 
 func TestAPIV2IncidentLists(t *testing.T) {
-	env := newTestEnv(t)
+	env := newDefaultEnv(t)
 	v2Page(t, env)
 	tests := []struct {
 		path, key string
@@ -364,7 +383,7 @@ func TestAPIV2IncidentLists(t *testing.T) {
 			body := env.v2(tc.path)
 			list := v2List(t, body, tc.key)
 			got := v2Names(list)
-			if !slices.Equal(apiSorted(got...), apiSorted(tc.want...)) {
+			if !slices.Equal(sorted(got...), sorted(tc.want...)) {
 				t.Fatalf("names %v, want %v", got, tc.want)
 			}
 			for _, in := range list {
@@ -429,13 +448,13 @@ func TestAPIV2IncidentLists(t *testing.T) {
 }
 
 func TestAPIV2IncidentsKeepsFiftyNewest(t *testing.T) {
-	env := newTestEnv(t)
+	env := newDefaultEnv(t)
 	for i := range 55 {
-		status := "resolved"
+		status := incidents.Resolved
 		if i%5 == 0 {
-			status = "investigating"
+			status = incidents.Investigating
 		}
-		env.mustAPI(201, "POST", "/incidents", map[string]any{"incident": map[string]any{"name": "incident " + string(rune('A'+i/26)) + string(rune('a'+i%26)), "status": status}})
+		env.incident(incidents.NewIncident{Name: "incident " + string(rune('A'+i/26)) + string(rune('a'+i%26)), Status: status})
 		env.clock.Advance(time.Minute)
 	}
 	list := v2List(t, env.v2("incidents.json"), "incidents")
@@ -464,65 +483,65 @@ func TestAPIV2IncidentsKeepsFiftyNewest(t *testing.T) {
 func TestAPIV2StatusIndicator(t *testing.T) {
 	tests := []struct {
 		name        string
-		statuses    []string // one component each
+		statuses    []components.Status // one component each
 		emptyGroup  bool
-		incident    map[string]any // created when set
+		incident    *incidents.NewIncident // created when set
 		indicator   string
 		description string
 	}{
 		{name: "no components", indicator: "none", description: "All Systems Operational"},
-		{name: "one operational", statuses: []string{"operational"}, indicator: "none", description: "All Systems Operational"},
-		{name: "one degraded", statuses: []string{"degraded_performance"}, indicator: "minor", description: "Partially Degraded Service"},
-		{name: "one partial outage", statuses: []string{"partial_outage"}, indicator: "major", description: "Partial System Outage"},
-		{name: "one major outage", statuses: []string{"major_outage"}, indicator: "critical", description: "Major System Outage"},
-		{name: "one under maintenance", statuses: []string{"under_maintenance"}, indicator: "maintenance", description: "Service Under Maintenance"},
-		{name: "all major outage", statuses: []string{"major_outage", "major_outage"}, indicator: "critical", description: "Major System Outage"},
-		{name: "some major outage", statuses: []string{"major_outage", "operational"}, indicator: "major", description: "Partial System Outage"},
-		{name: "all partial outage", statuses: []string{"partial_outage", "partial_outage"}, indicator: "major", description: "Partial System Outage"},
-		{name: "some partial outage", statuses: []string{"partial_outage", "operational"}, indicator: "minor", description: "Minor Service Outage"},
-		{name: "all degraded", statuses: []string{"degraded_performance", "degraded_performance"}, indicator: "minor", description: "Degraded System Service"},
-		{name: "some degraded", statuses: []string{"degraded_performance", "operational"}, indicator: "minor", description: "Partially Degraded Service"},
-		{name: "some maintenance", statuses: []string{"under_maintenance", "operational"}, indicator: "maintenance", description: "Service Under Maintenance"},
-		{name: "groups do not count", statuses: []string{"major_outage"}, emptyGroup: true, indicator: "critical", description: "Major System Outage"},
+		{name: "one operational", statuses: []components.Status{"operational"}, indicator: "none", description: "All Systems Operational"},
+		{name: "one degraded", statuses: []components.Status{"degraded_performance"}, indicator: "minor", description: "Partially Degraded Service"},
+		{name: "one partial outage", statuses: []components.Status{"partial_outage"}, indicator: "major", description: "Partial System Outage"},
+		{name: "one major outage", statuses: []components.Status{"major_outage"}, indicator: "critical", description: "Major System Outage"},
+		{name: "one under maintenance", statuses: []components.Status{"under_maintenance"}, indicator: "maintenance", description: "Service Under Maintenance"},
+		{name: "all major outage", statuses: []components.Status{"major_outage", "major_outage"}, indicator: "critical", description: "Major System Outage"},
+		{name: "some major outage", statuses: []components.Status{"major_outage", "operational"}, indicator: "major", description: "Partial System Outage"},
+		{name: "all partial outage", statuses: []components.Status{"partial_outage", "partial_outage"}, indicator: "major", description: "Partial System Outage"},
+		{name: "some partial outage", statuses: []components.Status{"partial_outage", "operational"}, indicator: "minor", description: "Minor Service Outage"},
+		{name: "all degraded", statuses: []components.Status{"degraded_performance", "degraded_performance"}, indicator: "minor", description: "Degraded System Service"},
+		{name: "some degraded", statuses: []components.Status{"degraded_performance", "operational"}, indicator: "minor", description: "Partially Degraded Service"},
+		{name: "some maintenance", statuses: []components.Status{"under_maintenance", "operational"}, indicator: "maintenance", description: "Service Under Maintenance"},
+		{name: "groups do not count", statuses: []components.Status{"major_outage"}, emptyGroup: true, indicator: "critical", description: "Major System Outage"},
 		{
-			name: "unresolved incident raises the indicator", statuses: []string{"operational"},
-			incident:  map[string]any{"name": "Bad", "impact_override": "critical"},
+			name: "unresolved incident raises the indicator", statuses: []components.Status{"operational"},
+			incident:  &incidents.NewIncident{Name: "Bad", ImpactOverride: components.ImpactCritical},
 			indicator: "critical", description: "Major System Outage",
 		},
 		{
-			name: "resolved incident does not", statuses: []string{"operational"},
-			incident:  map[string]any{"name": "Old", "status": "resolved", "impact_override": "critical"},
+			name: "resolved incident does not", statuses: []components.Status{"operational"},
+			incident:  &incidents.NewIncident{Name: "Old", Status: incidents.Resolved, ImpactOverride: components.ImpactCritical},
 			indicator: "none", description: "All Systems Operational",
 		},
 		{
-			name: "active maintenance", statuses: []string{"operational"},
-			incident: map[string]any{"name": "Work", "status": "in_progress",
-				"scheduled_for": "2026-03-10T11:00:00Z", "scheduled_until": "2026-03-10T13:00:00Z"},
+			name: "active maintenance", statuses: []components.Status{"operational"},
+			incident: &incidents.NewIncident{Name: "Work", Status: incidents.InProgress,
+				ScheduledFor: ptr(time.Date(2026, 3, 10, 11, 0, 0, 0, time.UTC)), ScheduledUntil: ptr(time.Date(2026, 3, 10, 13, 0, 0, 0, time.UTC))},
 			indicator: "maintenance", description: "Service Under Maintenance",
 		},
 		{
-			name: "upcoming maintenance does not", statuses: []string{"operational"},
-			incident:  map[string]any{"name": "Work", "scheduled_for": "2026-03-11T11:00:00Z", "scheduled_until": "2026-03-11T13:00:00Z"},
+			name: "upcoming maintenance does not", statuses: []components.Status{"operational"},
+			incident:  &incidents.NewIncident{Name: "Work", ScheduledFor: ptr(time.Date(2026, 3, 11, 11, 0, 0, 0, time.UTC)), ScheduledUntil: ptr(time.Date(2026, 3, 11, 13, 0, 0, 0, time.UTC))},
 			indicator: "none", description: "All Systems Operational",
 		},
 		{
-			name: "milder incident does not lower", statuses: []string{"major_outage"},
-			incident:  map[string]any{"name": "Meh", "impact_override": "minor"},
+			name: "milder incident does not lower", statuses: []components.Status{"major_outage"},
+			incident:  &incidents.NewIncident{Name: "Meh", ImpactOverride: components.ImpactMinor},
 			indicator: "critical", description: "Major System Outage",
 		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			env := newTestEnv(t)
+			env := newDefaultEnv(t)
 			for i, st := range tc.statuses {
-				env.mustAPI(201, "POST", "/components", map[string]any{"component": map[string]any{"name": "c" + string(rune('0'+i)), "status": st}})
+				env.component(components.Input{Name: ptr("c" + string(rune('0'+i))), Status: ptr(st)})
 			}
 			if tc.emptyGroup {
-				env.mustAPI(201, "POST", "/component-groups", map[string]any{"component_group": map[string]any{"name": "Empty"}})
+				env.group(components.GroupInput{Name: ptr("Empty")})
 			}
 			if tc.incident != nil {
-				env.mustAPI(201, "POST", "/incidents", map[string]any{"incident": tc.incident})
+				env.incident(*tc.incident)
 			}
 			for _, path := range []string{"status.json", "summary.json"} {
 				status, _ := env.v2(path)["status"].(map[string]any)
@@ -537,20 +556,22 @@ func TestAPIV2StatusIndicator(t *testing.T) {
 func TestAPIV2SeesManagementChanges(t *testing.T) {
 	tests := []struct {
 		name   string
-		change func(t *testing.T, env *testEnv, f apiFixture)
+		change func(t *testing.T, env *testEnv, f v2Fixture)
 		path   string
-		check  func(t *testing.T, body map[string]any, f apiFixture)
+		check  func(t *testing.T, body map[string]any, f v2Fixture)
 		// deletes is set for deletions, which leave no row to carry a
 		// newer updated_at: page.updated_at is not checked for them.
 		deletes bool
 	}{
 		{
 			name: "component status",
-			change: func(t *testing.T, env *testEnv, f apiFixture) {
-				env.mustAPI(200, "PATCH", "/components/"+f.B, map[string]any{"component": map[string]any{"status": "major_outage"}})
+			change: func(t *testing.T, env *testEnv, f v2Fixture) {
+				if _, err := env.components.Update(context.Background(), f.B, components.Input{Status: ptr(components.MajorOutage)}); err != nil {
+					t.Fatal(err)
+				}
 			},
 			path: "components.json",
-			check: func(t *testing.T, body map[string]any, f apiFixture) {
+			check: func(t *testing.T, body map[string]any, f v2Fixture) {
 				for _, c := range v2List(t, body, "components") {
 					if (c["id"] == f.B || c["id"] == f.G) && c["status"] != "major_outage" {
 						t.Errorf("%v status %v, want major_outage", c["name"], c["status"])
@@ -560,11 +581,11 @@ func TestAPIV2SeesManagementChanges(t *testing.T) {
 		},
 		{
 			name: "page name",
-			change: func(t *testing.T, env *testEnv, f apiFixture) {
-				env.mustAPI(200, "PATCH", "", map[string]any{"page": map[string]any{"name": "Renamed"}})
+			change: func(t *testing.T, env *testEnv, f v2Fixture) {
+				env.savePage(components.PageInput{Name: ptr("Renamed")})
 			},
 			path: "status.json",
-			check: func(t *testing.T, body map[string]any, f apiFixture) {
+			check: func(t *testing.T, body map[string]any, f v2Fixture) {
 				if name := body["page"].(map[string]any)["name"]; name != "Renamed" {
 					t.Errorf("page name %v, want Renamed", name)
 				}
@@ -572,11 +593,11 @@ func TestAPIV2SeesManagementChanges(t *testing.T) {
 		},
 		{
 			name: "incident resolved",
-			change: func(t *testing.T, env *testEnv, f apiFixture) {
-				env.mustAPI(200, "PATCH", "/incidents/"+f.I, map[string]any{"incident": map[string]any{"status": "resolved"}})
+			change: func(t *testing.T, env *testEnv, f v2Fixture) {
+				env.change(f.I, incidents.Change{Status: ptr(incidents.Resolved)})
 			},
 			path: "summary.json",
-			check: func(t *testing.T, body map[string]any, f apiFixture) {
+			check: func(t *testing.T, body map[string]any, f v2Fixture) {
 				if n := len(v2List(t, body, "incidents")); n != 0 {
 					t.Errorf("%d unresolved incidents, want 0", n)
 				}
@@ -587,12 +608,14 @@ func TestAPIV2SeesManagementChanges(t *testing.T) {
 		},
 		{
 			name: "component deleted",
-			change: func(t *testing.T, env *testEnv, f apiFixture) {
-				env.mustAPI(204, "DELETE", "/components/"+f.A, nil)
+			change: func(t *testing.T, env *testEnv, f v2Fixture) {
+				if err := env.components.Delete(context.Background(), f.A); err != nil {
+					t.Fatal(err)
+				}
 			},
 			path:    "components.json",
 			deletes: true,
-			check: func(t *testing.T, body map[string]any, f apiFixture) {
+			check: func(t *testing.T, body map[string]any, f v2Fixture) {
 				for _, c := range v2List(t, body, "components") {
 					if c["id"] == f.A {
 						t.Errorf("deleted component still listed")
@@ -602,11 +625,13 @@ func TestAPIV2SeesManagementChanges(t *testing.T) {
 		},
 		{
 			name: "group renamed",
-			change: func(t *testing.T, env *testEnv, f apiFixture) {
-				env.mustAPI(200, "PATCH", "/component-groups/"+f.G, map[string]any{"component_group": map[string]any{"name": "Edge"}})
+			change: func(t *testing.T, env *testEnv, f v2Fixture) {
+				if _, err := env.components.UpdateGroup(context.Background(), f.G, components.GroupInput{Name: ptr("Edge")}); err != nil {
+					t.Fatal(err)
+				}
 			},
 			path: "components.json",
-			check: func(t *testing.T, body map[string]any, f apiFixture) {
+			check: func(t *testing.T, body map[string]any, f v2Fixture) {
 				if !slices.Contains(v2Names(v2List(t, body, "components")), "Edge") {
 					t.Errorf("renamed group not listed as Edge")
 				}
@@ -614,11 +639,13 @@ func TestAPIV2SeesManagementChanges(t *testing.T) {
 		},
 		{
 			name: "update edited",
-			change: func(t *testing.T, env *testEnv, f apiFixture) {
-				env.mustAPI(200, "PATCH", "/incidents/"+f.I+"/incident_updates/"+f.U, map[string]any{"incident_update": map[string]any{"body": "Edited"}})
+			change: func(t *testing.T, env *testEnv, f v2Fixture) {
+				if _, err := env.incidents.EditUpdate(context.Background(), f.I, f.U, incidents.UpdateEdit{Body: ptr("Edited")}); err != nil {
+					t.Fatal(err)
+				}
 			},
 			path: "incidents/unresolved.json",
-			check: func(t *testing.T, body map[string]any, f apiFixture) {
+			check: func(t *testing.T, body map[string]any, f v2Fixture) {
 				ups := v2List(t, v2List(t, body, "incidents")[0], "incident_updates")
 				if ups[0]["body"] != "Edited" {
 					t.Errorf("update body %v, want Edited", ups[0]["body"])
@@ -627,14 +654,14 @@ func TestAPIV2SeesManagementChanges(t *testing.T) {
 		},
 		{
 			name: "scheduler starts a maintenance",
-			change: func(t *testing.T, env *testEnv, f apiFixture) {
+			change: func(t *testing.T, env *testEnv, f v2Fixture) {
 				env.clock.Advance(24 * time.Hour)
-				if n, err := env.app.incidents.RunDue(context.Background()); err != nil || n == 0 {
+				if n, err := env.incidents.RunDue(context.Background()); err != nil || n == 0 {
 					t.Fatalf("RunDue = %d, %v; want a transition", n, err)
 				}
 			},
 			path: "scheduled-maintenances/active.json",
-			check: func(t *testing.T, body map[string]any, f apiFixture) {
+			check: func(t *testing.T, body map[string]any, f v2Fixture) {
 				list := v2List(t, body, "scheduled_maintenances")
 				if len(list) != 1 || list[0]["id"] != f.M || list[0]["status"] != "in_progress" {
 					t.Errorf("active maintenances %v, want %s in progress", v2Names(list), f.M)
@@ -643,12 +670,14 @@ func TestAPIV2SeesManagementChanges(t *testing.T) {
 		},
 		{
 			name: "maintenance deleted",
-			change: func(t *testing.T, env *testEnv, f apiFixture) {
-				env.mustAPI(200, "DELETE", "/incidents/"+f.M, nil)
+			change: func(t *testing.T, env *testEnv, f v2Fixture) {
+				if _, err := env.incidents.Delete(context.Background(), f.M); err != nil {
+					t.Fatal(err)
+				}
 			},
 			path:    "scheduled-maintenances/upcoming.json",
 			deletes: true,
-			check: func(t *testing.T, body map[string]any, f apiFixture) {
+			check: func(t *testing.T, body map[string]any, f v2Fixture) {
 				if n := len(v2List(t, body, "scheduled_maintenances")); n != 0 {
 					t.Errorf("%d upcoming maintenances, want 0", n)
 				}
@@ -658,12 +687,12 @@ func TestAPIV2SeesManagementChanges(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			env := newTestEnv(t)
-			f := apiSeed(t, env)
-			before := env.do("GET", "/api/v2/"+tc.path, nil) // the cache is warm
+			env := newDefaultEnv(t)
+			f := v2Seed(t, env)
+			before := env.do("GET", "/api/v2/"+tc.path, "") // the cache is warm
 			env.clock.Advance(time.Minute)
 			tc.change(t, env, f)
-			after := env.do("GET", "/api/v2/"+tc.path, nil)
+			after := env.do("GET", "/api/v2/"+tc.path, "")
 			if bytes.Equal(before.Body, after.Body) {
 				t.Fatalf("body unchanged after the change")
 			}
@@ -682,11 +711,11 @@ func TestAPIV2SeesManagementChanges(t *testing.T) {
 }
 
 func TestAPIV2ETag(t *testing.T) {
-	env := newTestEnv(t)
-	apiSeed(t, env)
+	env := newDefaultEnv(t)
+	v2Seed(t, env)
 	for _, ep := range v2Endpoints {
 		t.Run(ep.path, func(t *testing.T) {
-			first := env.do("GET", "/api/v2/"+ep.path, nil)
+			first := env.do("GET", "/api/v2/"+ep.path, "")
 			etag := first.Header.Get("ETag")
 			if etag == "" {
 				t.Fatal("no ETag")
@@ -702,7 +731,7 @@ func TestAPIV2ETag(t *testing.T) {
 				{"other tag", `"not-it"`, 200},
 			}
 			for _, tc := range tests {
-				res := env.do("GET", "/api/v2/"+ep.path, nil, "If-None-Match", tc.inm)
+				res := env.do("GET", "/api/v2/"+ep.path, "", "If-None-Match", tc.inm)
 				if res.Status != tc.want {
 					t.Errorf("%s: status %d, want %d", tc.name, res.Status, tc.want)
 				}
@@ -721,15 +750,15 @@ func TestAPIV2ETag(t *testing.T) {
 }
 
 func TestAPIV2Gzip(t *testing.T) {
-	env := newTestEnv(t)
-	apiSeed(t, env)
+	env := newDefaultEnv(t)
+	v2Seed(t, env)
 	for _, ep := range v2Endpoints {
 		t.Run(ep.path, func(t *testing.T) {
-			plain := env.do("GET", "/api/v2/"+ep.path, nil)
+			plain := env.do("GET", "/api/v2/"+ep.path, "")
 			if enc := plain.Header.Get("Content-Encoding"); enc != "" {
 				t.Errorf("Content-Encoding %q without Accept-Encoding", enc)
 			}
-			zipped := env.do("GET", "/api/v2/"+ep.path, nil, "Accept-Encoding", "gzip, deflate, br")
+			zipped := env.do("GET", "/api/v2/"+ep.path, "", "Accept-Encoding", "gzip, deflate, br")
 			if enc := zipped.Header.Get("Content-Encoding"); enc != "gzip" {
 				t.Fatalf("Content-Encoding %q, want gzip", enc)
 			}
@@ -769,9 +798,9 @@ func TestAPIV2TimeZone(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.zone, func(t *testing.T) {
 			t.Parallel()
-			env := newTestEnv(t)
-			env.mustAPI(200, "PATCH", "", map[string]any{"page": map[string]any{"time_zone": tc.zone}})
-			apiSeed(t, env)
+			env := newDefaultEnv(t)
+			env.savePage(components.PageInput{TimeZone: ptr(tc.zone)})
+			v2Seed(t, env)
 			summary := env.v2("summary.json")
 			page := summary["page"].(map[string]any)
 			if page["time_zone"] != tc.zone {
