@@ -1,9 +1,11 @@
-package main
+package public
 
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/xml"
+	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -16,18 +18,26 @@ import (
 
 	"github.com/mmcdole/gofeed"
 	"golang.org/x/net/html"
+
+	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/testutil"
 )
 
-// Public page tests: the scenes are built through the management API with
+// Public page tests: the scenes are built through the domain services with
 // the test clock, so every time on the rendered pages is fixed; ids are
 // random and are replaced by stable placeholders before comparing with the
 // golden files under testdata/pages (refreshed with -update).
+
+// pgUpdate rewrites the golden files under testdata/pages.
+var pgUpdate = flag.Bool("update", false, "rewrite the golden files under testdata/pages")
 
 // pgZone is the page time zone of the scenes: the US switched to daylight
 // time on 2026-03-08, so the scene shows both EST and EDT.
 const pgZone = "America/New_York"
 
-// pgScene is a page built through the API, with the ids it made by name.
+// pgScene is a page built through the services, with the ids it made by
+// name.
 type pgScene struct {
 	env   *testEnv
 	ids   map[string]string // name → id
@@ -68,16 +78,11 @@ func (s *pgScene) at(year int, month time.Month, day, hour, min int) {
 	s.env.clock.Set(time.Date(year, month, day, hour, min, 0, 0, time.UTC))
 }
 
-// component creates a component from fields and remembers its id.
-func (s *pgScene) component(name string, fields map[string]any) string {
+// component creates component name from in and remembers its id.
+func (s *pgScene) component(name string, in components.Input) string {
 	s.env.t.Helper()
-	body := map[string]any{"name": name}
-	for k, v := range fields {
-		body[k] = v
-	}
-	var c struct{ ID string }
-	s.env.mustAPI(201, "POST", "/components", map[string]any{"component": body}).JSON(s.env.t, &c)
-	return s.remember(name, c.ID)
+	in.Name = &name
+	return s.remember(name, s.env.component(in))
 }
 
 // group creates a group of the named members at a top-level position.
@@ -87,52 +92,71 @@ func (s *pgScene) group(name string, position int, members ...string) string {
 	for _, m := range members {
 		list = append(list, s.id(m))
 	}
-	var g struct{ ID string }
-	s.env.mustAPI(201, "POST", "/component-groups", map[string]any{"component_group": map[string]any{
-		"name": name, "position": position, "components": list}}).JSON(s.env.t, &g)
-	return s.remember(name, g.ID)
+	return s.remember(name, s.env.group(components.GroupInput{Name: &name, Position: &position, Members: &list}))
 }
 
-// incident creates an incident or maintenance; fields use Statuspage's
-// names, with components given by name: "component_ids" as a list and
-// "components" as name → status.
-func (s *pgScene) incident(name string, fields map[string]any) string {
+// incident creates incident or maintenance name from n, whose ComponentIDs
+// and Components name components by name.
+func (s *pgScene) incident(name string, n incidents.NewIncident) string {
 	s.env.t.Helper()
-	var in struct{ ID string }
-	s.env.mustAPI(201, "POST", "/incidents", map[string]any{"incident": s.incidentBody(name, fields)}).JSON(s.env.t, &in)
-	return s.remember(name, in.ID)
+	n.Name = name
+	n.ComponentIDs, n.Components = s.named(n.ComponentIDs), s.statuses(n.Components)
+	return s.remember(name, s.env.incident(n).ID)
 }
 
 // patch changes an incident (by name) the same way.
-func (s *pgScene) patch(name string, fields map[string]any) {
+func (s *pgScene) patch(name string, c incidents.Change) {
 	s.env.t.Helper()
-	body := s.incidentBody("", fields)
-	delete(body, "name")
-	s.env.mustAPI(200, "PATCH", "/incidents/"+s.id(name), map[string]any{"incident": body})
+	if c.ComponentIDs != nil {
+		list := s.named(*c.ComponentIDs)
+		c.ComponentIDs = &list
+	}
+	c.Components = s.statuses(c.Components)
+	s.env.change(s.id(name), c)
 }
 
-func (s *pgScene) incidentBody(name string, fields map[string]any) map[string]any {
+// update changes a component (by name).
+func (s *pgScene) update(name string, in components.Input) {
 	s.env.t.Helper()
-	body := map[string]any{"name": name}
-	for k, v := range fields {
-		switch k {
-		case "component_ids":
-			var list []string
-			for _, n := range v.([]string) {
-				list = append(list, s.id(n))
-			}
-			body[k] = list
-		case "components":
-			m := map[string]string{}
-			for n, st := range v.(map[string]string) {
-				m[s.id(n)] = st
-			}
-			body[k] = m
-		default:
-			body[k] = v
-		}
+	if _, err := s.env.components.Update(context.Background(), s.id(name), in); err != nil {
+		s.env.t.Fatal(err)
 	}
-	return body
+}
+
+// postmortem sets the postmortem of an incident (by name) to draft and
+// publishes it without notifying anyone.
+func (s *pgScene) postmortem(name, draft string) {
+	s.env.t.Helper()
+	ctx := context.Background()
+	if _, err := s.env.incidents.SetPostmortem(ctx, s.id(name), draft); err != nil {
+		s.env.t.Fatal(err)
+	}
+	if _, err := s.env.incidents.PublishPostmortem(ctx, s.id(name), incidents.Publication{}); err != nil {
+		s.env.t.Fatal(err)
+	}
+}
+
+// named returns the ids of the named components.
+func (s *pgScene) named(names []string) []string {
+	s.env.t.Helper()
+	var out []string
+	for _, n := range names {
+		out = append(out, s.id(n))
+	}
+	return out
+}
+
+// statuses returns the statuses of the named components by id.
+func (s *pgScene) statuses(byName map[string]components.Status) map[string]components.Status {
+	s.env.t.Helper()
+	if byName == nil {
+		return nil
+	}
+	out := map[string]components.Status{}
+	for n, st := range byName {
+		out[s.id(n)] = st
+	}
+	return out
 }
 
 // normalise replaces every id the scene made with a placeholder naming it.
@@ -146,14 +170,14 @@ func (s *pgScene) normalise(b []byte) []byte {
 }
 
 // get fetches a public path and fails unless it answers 200.
-func (s *pgScene) get(path string, headers ...string) response {
+func (s *pgScene) get(path string, headers ...string) testutil.Response {
 	s.env.t.Helper()
 	return pgGet(s.env, path, headers...)
 }
 
-func pgGet(env *testEnv, path string, headers ...string) response {
+func pgGet(env *testEnv, path string, headers ...string) testutil.Response {
 	env.t.Helper()
-	res := env.do("GET", path, nil, headers...)
+	res := env.do("GET", path, "", headers...)
 	if res.Status != 200 {
 		env.t.Fatalf("GET %s: status %d, want 200; body %.300s", path, res.Status, res.Body)
 	}
@@ -161,13 +185,22 @@ func pgGet(env *testEnv, path string, headers ...string) response {
 }
 
 // pgNewEnv is a test environment whose page is "Acme" in pgZone.
-func pgNewEnv(t *testing.T, mutate ...func(*Config)) *testEnv {
+// cacheControl, when given, is the Cache-Control of the cached responses.
+func pgNewEnv(t *testing.T, cacheControl ...string) *testEnv {
 	t.Helper()
-	env := newTestEnv(t, mutate...)
-	env.mustAPI(200, "PATCH", "", map[string]any{"page": map[string]any{
-		"name": "Acme", "time_zone": pgZone, "support_url": "https://support.example.com"}})
+	env := newDefaultEnv(t, cacheControl...)
+	env.savePage(components.PageInput{Name: ptr("Acme"), TimeZone: ptr(pgZone), SupportURL: ptr("https://support.example.com")})
 	return env
 }
+
+// pgUTC returns a UTC time, for the services' optional times.
+func pgUTC(year int, month time.Month, day, hour, min int) *time.Time {
+	t := time.Date(year, month, day, hour, min, 0, 0, time.UTC)
+	return &t
+}
+
+// pgStatuses is a component statuses map by name, for pgScene.
+type pgStatuses = map[string]components.Status
 
 // pgShowcase builds the scene most page tests read (times UTC; the page is
 // in New York):
@@ -193,99 +226,98 @@ func pgShowcase(t *testing.T) *pgScene {
 	s := &pgScene{env: env, ids: map[string]string{}}
 
 	s.at(2025, 11, 20, 15, 0)
-	s.component("API", map[string]any{"position": 1, "showcase": true, "description": "Public REST API"})
-	s.component("Database", map[string]any{"showcase": true})
-	s.component("Queue", map[string]any{"showcase": false})
+	s.component("API", components.Input{Position: ptr(1), Showcase: ptr(true), Description: ptr("Public REST API")})
+	s.component("Database", components.Input{Showcase: ptr(true)})
+	s.component("Queue", components.Input{Showcase: ptr(false)})
 	s.group("Platform", 2, "Database", "Queue")
-	s.component("CDN", map[string]any{"showcase": false})
-	s.component("DNS", map[string]any{"showcase": true})
+	s.component("CDN", components.Input{Showcase: ptr(false)})
+	s.component("DNS", components.Input{Showcase: ptr(true)})
 	s.group("Edge", 3, "CDN", "DNS")
-	s.component("Wiki", map[string]any{"showcase": false})
-	s.component("CI", map[string]any{"showcase": false})
+	s.component("Wiki", components.Input{Showcase: ptr(false)})
+	s.component("CI", components.Input{Showcase: ptr(false)})
 	s.group("Internal", 4, "Wiki", "CI")
-	s.component("Billing", map[string]any{"position": 5, "showcase": false, "only_show_if_degraded": true})
-	s.component("Legacy FTP", map[string]any{"position": 6, "showcase": false, "only_show_if_degraded": true})
-	s.component("Old Mailer", map[string]any{"showcase": false, "only_show_if_degraded": true})
+	s.component("Billing", components.Input{Position: ptr(5), Showcase: ptr(false), OnlyShowIfDegraded: ptr(true)})
+	s.component("Legacy FTP", components.Input{Position: ptr(6), Showcase: ptr(false), OnlyShowIfDegraded: ptr(true)})
+	s.component("Old Mailer", components.Input{Showcase: ptr(false), OnlyShowIfDegraded: ptr(true)})
 	s.group("Archive", 7, "Old Mailer")
 
 	s.at(2025, 12, 28, 12, 0)
-	s.incident("Billing emails delayed", map[string]any{"backfilled": true, "backfill_date": "2025-12-20T14:00:00Z",
-		"component_ids": []string{"Billing"}, "body": "Invoices were sent late."})
+	s.incident("Billing emails delayed", incidents.NewIncident{Backfilled: true, BackfillDate: pgUTC(2025, 12, 20, 14, 0),
+		ComponentIDs: []string{"Billing"}, Body: "Invoices were sent late."})
 
 	s.at(2026, 1, 10, 15, 0)
-	s.incident("Brief API blip", map[string]any{"components": map[string]string{"API": "major_outage"}})
+	s.incident("Brief API blip", incidents.NewIncident{Components: pgStatuses{"API": components.MajorOutage}})
 	s.at(2026, 1, 10, 15, 10)
-	s.patch("Brief API blip", map[string]any{"status": "resolved"})
+	s.patch("Brief API blip", incidents.Change{Status: ptr(incidents.Resolved)})
 
 	s.at(2026, 1, 20, 15, 0)
-	s.component("Website", map[string]any{"position": 8, "showcase": true})
+	s.component("Website", components.Input{Position: ptr(8), Showcase: ptr(true)})
 
 	s.at(2026, 1, 25, 3, 0)
-	s.incident("Overnight API slowness", map[string]any{"components": map[string]string{"API": "partial_outage"},
-		"body": "Some API requests are failing."})
+	s.incident("Overnight API slowness", incidents.NewIncident{Components: pgStatuses{"API": components.PartialOutage},
+		Body: "Some API requests are failing."})
 	s.at(2026, 1, 25, 7, 0)
-	s.patch("Overnight API slowness", map[string]any{"status": "resolved"})
+	s.patch("Overnight API slowness", incidents.Change{Status: ptr(incidents.Resolved)})
 
 	s.at(2026, 2, 3, 14, 0)
-	s.incident("Elevated API errors", map[string]any{"components": map[string]string{"API": "major_outage"},
-		"component_ids": []string{"API", "Database", "CDN"},
-		"body":          "We are investigating elevated error rates on the API."})
+	s.incident("Elevated API errors", incidents.NewIncident{Components: pgStatuses{"API": components.MajorOutage},
+		ComponentIDs: []string{"API", "Database", "CDN"},
+		Body:         "We are investigating elevated error rates on the API."})
 	s.at(2026, 2, 3, 14, 30)
-	s.patch("Elevated API errors", map[string]any{"status": "identified", "body": "A bad deploy is the cause; rolling it back."})
+	s.patch("Elevated API errors", incidents.Change{Status: ptr(incidents.Identified), Body: ptr("A bad deploy is the cause; rolling it back.")})
 	s.at(2026, 2, 3, 15, 0)
-	s.patch("Elevated API errors", map[string]any{"status": "monitoring", "components": map[string]string{"API": "operational"},
-		"body": "The rollback is complete; we are **monitoring** error rates."})
+	s.patch("Elevated API errors", incidents.Change{Status: ptr(incidents.Monitoring), Components: pgStatuses{"API": components.Operational},
+		Body: ptr("The rollback is complete; we are **monitoring** error rates.")})
 	s.at(2026, 2, 3, 15, 20)
-	s.patch("Elevated API errors", map[string]any{"body": "Error rates are back to normal levels."})
+	s.patch("Elevated API errors", incidents.Change{Body: ptr("Error rates are back to normal levels.")})
 	s.at(2026, 2, 3, 16, 0)
-	s.patch("Elevated API errors", map[string]any{"status": "resolved"})
+	s.patch("Elevated API errors", incidents.Change{Status: ptr(incidents.Resolved)})
 	s.at(2026, 2, 5, 12, 0)
-	env.mustAPI(200, "PUT", "/incidents/"+s.id("Elevated API errors")+"/postmortem", map[string]any{"postmortem": map[string]any{
-		"body_draft": "## What happened\n\nA configuration change reached every API node at once.\n\n- We now deploy in stages."}})
-	env.mustAPI(200, "PUT", "/incidents/"+s.id("Elevated API errors")+"/postmortem/publish", map[string]any{"postmortem": map[string]any{"notify_subscribers": false}})
+	s.postmortem("Elevated API errors",
+		"## What happened\n\nA configuration change reached every API node at once.\n\n- We now deploy in stages.")
 
 	s.at(2026, 2, 14, 15, 0)
-	s.incident("Database upgrade", map[string]any{"scheduled_for": "2026-02-15T09:00:00Z", "scheduled_until": "2026-02-15T11:00:00Z",
-		"component_ids": []string{"API", "Database"}, "body": "We will upgrade the primary database."})
+	s.incident("Database upgrade", incidents.NewIncident{ScheduledFor: pgUTC(2026, 2, 15, 9, 0), ScheduledUntil: pgUTC(2026, 2, 15, 11, 0),
+		ComponentIDs: []string{"API", "Database"}, Body: "We will upgrade the primary database."})
 	s.at(2026, 2, 15, 9, 0)
-	s.patch("Database upgrade", map[string]any{"status": "in_progress"})
+	s.patch("Database upgrade", incidents.Change{Status: ptr(incidents.InProgress)})
 	s.at(2026, 2, 15, 10, 0)
-	s.patch("Database upgrade", map[string]any{"body": "The upgrade is halfway done."})
+	s.patch("Database upgrade", incidents.Change{Body: ptr("The upgrade is halfway done.")})
 	s.at(2026, 2, 15, 10, 30)
-	s.patch("Database upgrade", map[string]any{"status": "verifying"})
+	s.patch("Database upgrade", incidents.Change{Status: ptr(incidents.Verifying)})
 	s.at(2026, 2, 15, 11, 0)
-	s.patch("Database upgrade", map[string]any{"status": "completed"})
+	s.patch("Database upgrade", incidents.Change{Status: ptr(incidents.Completed)})
 
 	s.at(2026, 2, 20, 15, 0)
-	s.incident("Database latency", map[string]any{"components": map[string]string{"Database": "partial_outage"}})
+	s.incident("Database latency", incidents.NewIncident{Components: pgStatuses{"Database": components.PartialOutage}})
 	s.at(2026, 2, 20, 18, 0)
-	s.patch("Database latency", map[string]any{"status": "resolved"})
+	s.patch("Database latency", incidents.Change{Status: ptr(incidents.Resolved)})
 
 	s.at(2026, 3, 5, 13, 0)
-	s.incident("API outage", map[string]any{"components": map[string]string{"API": "major_outage"}})
+	s.incident("API outage", incidents.NewIncident{Components: pgStatuses{"API": components.MajorOutage}})
 	s.at(2026, 3, 5, 17, 0)
-	s.patch("API outage", map[string]any{"status": "resolved", "body": "Service is restored."})
+	s.patch("API outage", incidents.Change{Status: ptr(incidents.Resolved), Body: ptr("Service is restored.")})
 
 	s.at(2026, 3, 8, 15, 0)
-	s.incident("Slow dashboard", map[string]any{"components": map[string]string{"Website": "degraded_performance"}})
+	s.incident("Slow dashboard", incidents.NewIncident{Components: pgStatuses{"Website": components.DegradedPerformance}})
 	s.at(2026, 3, 8, 16, 0)
-	s.patch("Slow dashboard", map[string]any{"status": "resolved"})
+	s.patch("Slow dashboard", incidents.Change{Status: ptr(incidents.Resolved)})
 
 	s.at(2026, 3, 10, 13, 0)
-	s.incident("DNS provider migration", map[string]any{"scheduled_for": "2026-03-10T14:00:00Z", "scheduled_until": "2026-03-10T18:00:00Z",
-		"component_ids": []string{"DNS"}, "body": "We are moving DNS to a new provider."})
+	s.incident("DNS provider migration", incidents.NewIncident{ScheduledFor: pgUTC(2026, 3, 10, 14, 0), ScheduledUntil: pgUTC(2026, 3, 10, 18, 0),
+		ComponentIDs: []string{"DNS"}, Body: "We are moving DNS to a new provider."})
 	s.at(2026, 3, 10, 14, 0)
-	s.patch("DNS provider migration", map[string]any{"status": "in_progress"})
+	s.patch("DNS provider migration", incidents.Change{Status: ptr(incidents.InProgress)})
 	s.at(2026, 3, 10, 14, 30)
-	s.incident("Database replication lag", map[string]any{"components": map[string]string{"Database": "partial_outage", "Billing": "degraded_performance"},
-		"body": "Replication lag is delaying writes."})
+	s.incident("Database replication lag", incidents.NewIncident{Components: pgStatuses{"Database": components.PartialOutage, "Billing": components.DegradedPerformance},
+		Body: "Replication lag is delaying writes."})
 	s.at(2026, 3, 10, 15, 0)
-	s.patch("Database replication lag", map[string]any{"status": "identified", "body": "A slow replica was found; failing over."})
+	s.patch("Database replication lag", incidents.Change{Status: ptr(incidents.Identified), Body: ptr("A slow replica was found; failing over.")})
 	// The last change is made at the scene's "now", which is when the page
 	// is rendered.
 	s.at(2026, 3, 10, 16, 0)
-	s.incident("Website redesign rollout", map[string]any{"scheduled_for": "2026-03-12T06:00:00Z", "scheduled_until": "2026-03-12T08:00:00Z",
-		"component_ids": []string{"Website", "CDN"}, "body": "We will roll out the new website."})
+	s.incident("Website redesign rollout", incidents.NewIncident{ScheduledFor: pgUTC(2026, 3, 12, 6, 0), ScheduledUntil: pgUTC(2026, 3, 12, 8, 0),
+		ComponentIDs: []string{"Website", "CDN"}, Body: "We will roll out the new website."})
 	return s
 }
 
@@ -330,7 +362,7 @@ func pgCheckGolden(t *testing.T, s *pgScene) {
 // pgGolden compares got with the golden file, rewriting it under -update.
 func pgGolden(t *testing.T, file string, got []byte) {
 	t.Helper()
-	if *ntUpdate {
+	if *pgUpdate {
 		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -341,7 +373,7 @@ func pgGolden(t *testing.T, file string, got []byte) {
 	}
 	want, err := os.ReadFile(file)
 	if err != nil {
-		t.Fatalf("%v (run go test ./cmd/beacon -run TestPages -update)", err)
+		t.Fatalf("%v (run go test ./public -run TestPages -update)", err)
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("%s differs from the golden file (run with -update to accept):\n%s", file, pgDiff(string(want), string(got)))
@@ -526,12 +558,10 @@ func TestPagesBanner(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			env := pgNewEnv(t)
 			for i, st := range tt.statuses {
-				env.mustAPI(201, "POST", "/components", map[string]any{"component": map[string]any{
-					"name": "C" + strconv.Itoa(i), "status": st}})
+				env.component(components.Input{Name: ptr("C" + strconv.Itoa(i)), Status: ptr(components.Status(st))})
 			}
 			if tt.incident != "" {
-				env.mustAPI(201, "POST", "/incidents", map[string]any{"incident": map[string]any{
-					"name": "Something is wrong", "impact_override": tt.incident}})
+				env.incident(incidents.NewIncident{Name: "Something is wrong", ImpactOverride: components.Impact(tt.incident)})
 			}
 			doc := pgParse(t, pgGet(env, "/").Body)
 			banner := pgOne(t, doc, pgSel("section", "banner"), "banners")
@@ -569,7 +599,7 @@ type pgSVG struct {
 }
 
 // pgBadge parses a badge as XML, failing the test unless it is an SVG.
-func pgBadge(t testing.TB, res response) pgSVG {
+func pgBadge(t testing.TB, res testutil.Response) pgSVG {
 	t.Helper()
 	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "image/svg+xml") {
 		t.Errorf("badge Content-Type %q, want image/svg+xml", ct)
@@ -952,8 +982,8 @@ func TestPagesGroups(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			env := pgNewEnv(t)
 			s := &pgScene{env: env, ids: map[string]string{}}
-			s.component("A", map[string]any{"status": tt.a})
-			s.component("B", map[string]any{"status": tt.b, "only_show_if_degraded": tt.bHidden})
+			s.component("A", components.Input{Status: ptr(components.Status(tt.a))})
+			s.component("B", components.Input{Status: ptr(components.Status(tt.b)), OnlyShowIfDegraded: ptr(tt.bHidden)})
 			s.group("G", 1, "A", "B")
 			doc := pgParse(t, s.get("/").Body)
 			d := pgGroup(doc, "G")
@@ -975,8 +1005,8 @@ func TestPagesGroups(t *testing.T) {
 	t.Run("every member hidden", func(t *testing.T) {
 		env := pgNewEnv(t)
 		s := &pgScene{env: env, ids: map[string]string{}}
-		s.component("A", map[string]any{"only_show_if_degraded": true})
-		s.component("Visible", map[string]any{})
+		s.component("A", components.Input{OnlyShowIfDegraded: ptr(true)})
+		s.component("Visible", components.Input{})
 		s.group("G", 1, "A")
 		doc := pgParse(t, s.get("/").Body)
 		if pgGroup(doc, "G") != nil {
@@ -1076,7 +1106,7 @@ func pgCheckIncident(t *testing.T, s *pgScene) {
 	t.Run("not found", func(t *testing.T) {
 		s := s.with(t)
 		for _, path := range []string{"/incidents/zzzzzzzzzzzz", "/incidents/nope", "/incidents/" + strings.Repeat("a", 300)} {
-			res := s.env.do("GET", path, nil)
+			res := s.env.do("GET", path, "")
 			if res.Status != 404 {
 				t.Errorf("GET %s: status %d, want 404", path, res.Status)
 			}
@@ -1157,7 +1187,7 @@ func pgCheckHistory(t *testing.T, s *pgScene) {
 	t.Run("bad page numbers", func(t *testing.T) {
 		s := s.with(t)
 		for _, q := range []string{"0", "-1", "x", "1001"} {
-			if res := s.env.do("GET", "/history?page="+q, nil); res.Status != 404 {
+			if res := s.env.do("GET", "/history?page="+q, ""); res.Status != 404 {
 				t.Errorf("page=%s: status %d, want 404", q, res.Status)
 			}
 		}
@@ -1312,22 +1342,21 @@ func TestPagesUnsafeDetector(t *testing.T) {
 func TestPagesHostileContent(t *testing.T) {
 	env := pgNewEnv(t)
 	s := &pgScene{env: env, ids: map[string]string{}}
-	s.component("API", map[string]any{"showcase": true})
+	s.component("API", components.Input{Showcase: ptr(true)})
 	const name = `<script>alert("name")</script><img src=x onerror=alert(1)> Hostile`
-	s.incident(name, map[string]any{"components": map[string]string{"API": "major_outage"}, "body": pgHostile[0]})
+	s.incident(name, incidents.NewIncident{Components: pgStatuses{"API": components.MajorOutage}, Body: pgHostile[0]})
 	for _, body := range pgHostile[1:] {
 		env.clock.Advance(time.Minute)
-		s.patch(name, map[string]any{"body": body})
+		s.patch(name, incidents.Change{Body: ptr(body)})
 	}
 	env.clock.Advance(time.Minute)
-	s.patch(name, map[string]any{"status": "resolved", "body": strings.Join(pgHostile, "\n\n")})
-	env.mustAPI(200, "PUT", "/incidents/"+s.id(name)+"/postmortem", map[string]any{"postmortem": map[string]any{"body_draft": strings.Join(pgHostile, "\n\n")}})
-	env.mustAPI(200, "PUT", "/incidents/"+s.id(name)+"/postmortem/publish", map[string]any{})
+	s.patch(name, incidents.Change{Status: ptr(incidents.Resolved), Body: ptr(strings.Join(pgHostile, "\n\n"))})
+	s.postmortem(name, strings.Join(pgHostile, "\n\n"))
 	env.clock.Advance(time.Minute)
-	s.incident("Hostile maintenance", map[string]any{"scheduled_for": "2026-03-11T00:00:00Z", "scheduled_until": "2026-03-11T01:00:00Z",
-		"component_ids": []string{"API"}, "body": strings.Join(pgHostile, "\n\n")})
+	s.incident("Hostile maintenance", incidents.NewIncident{ScheduledFor: pgUTC(2026, 3, 11, 0, 0), ScheduledUntil: pgUTC(2026, 3, 11, 1, 0),
+		ComponentIDs: []string{"API"}, Body: strings.Join(pgHostile, "\n\n")})
 	env.clock.Advance(time.Minute)
-	s.incident("Hostile and open", map[string]any{"components": map[string]string{"API": "partial_outage"}, "body": strings.Join(pgHostile, "\n\n")})
+	s.incident("Hostile and open", incidents.NewIncident{Components: pgStatuses{"API": components.PartialOutage}, Body: strings.Join(pgHostile, "\n\n")})
 
 	tests := []struct {
 		path     string
@@ -1492,19 +1521,19 @@ func pgCheckFeeds(t *testing.T, s *pgScene) {
 // request.
 func TestPagesCaching(t *testing.T) {
 	tests := []struct {
-		name   string
-		mutate []func(*Config)
-		want   string
+		name         string
+		cacheControl []string // the configured Cache-Control, if any
+		want         string
 	}{
 		{"default", nil, "public, max-age=0, must-revalidate"},
-		{"configured", []func(*Config){func(c *Config) { c.PageCache = "public, max-age=30" }}, "public, max-age=30"},
+		{"configured", []string{"public, max-age=30"}, "public, max-age=30"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env := pgNewEnv(t, tt.mutate...)
+			env := pgNewEnv(t, tt.cacheControl...)
 			s := &pgScene{env: env, ids: map[string]string{}}
-			s.component("API", map[string]any{"showcase": true})
-			s.incident("Slow API", map[string]any{"components": map[string]string{"API": "degraded_performance"}})
+			s.component("API", components.Input{Showcase: ptr(true)})
+			s.incident("Slow API", incidents.NewIncident{Components: pgStatuses{"API": components.DegradedPerformance}})
 			pages := []struct{ path, contentType string }{
 				{"/", "text/html"},
 				{"/incidents/" + s.id("Slow API"), "text/html"},
@@ -1536,7 +1565,7 @@ func TestPagesCaching(t *testing.T) {
 				}
 
 				for _, inm := range []string{etag, "W/" + etag, `"nope", ` + etag, "*"} {
-					res := env.do("GET", p.path, nil, "If-None-Match", inm)
+					res := env.do("GET", p.path, "", "If-None-Match", inm)
 					if res.Status != 304 || len(res.Body) != 0 {
 						t.Errorf("%s If-None-Match %s: status %d with %d bytes, want 304 and none", p.path, inm, res.Status, len(res.Body))
 					}
@@ -1544,18 +1573,18 @@ func TestPagesCaching(t *testing.T) {
 						t.Errorf("%s: 304 ETag %q, want %q", p.path, got, etag)
 					}
 				}
-				if res := env.do("GET", p.path, nil, "If-None-Match", `"nope"`); res.Status != 200 {
+				if res := env.do("GET", p.path, "", "If-None-Match", `"nope"`); res.Status != 200 {
 					t.Errorf("%s: a stale If-None-Match answered %d, want 200", p.path, res.Status)
 				}
 
-				gz := env.do("GET", p.path, nil, "Accept-Encoding", "gzip, deflate, br")
+				gz := env.do("GET", p.path, "", "Accept-Encoding", "gzip, deflate, br")
 				if got := gz.Header.Get("Content-Encoding"); got != "gzip" {
 					t.Errorf("%s: Content-Encoding %q, want gzip", p.path, got)
 				} else if plain := pgGunzip(t, gz.Body); !bytes.Equal(plain, res.Body) {
 					t.Errorf("%s: gzip body differs from the plain one", p.path)
 				}
 
-				head := env.do("HEAD", p.path, nil)
+				head := env.do("HEAD", p.path, "")
 				if head.Status != 200 || len(head.Body) != 0 {
 					t.Errorf("%s HEAD: status %d with %d bytes, want 200 and none", p.path, head.Status, len(head.Body))
 				}
@@ -1569,9 +1598,9 @@ func TestPagesCaching(t *testing.T) {
 
 			// A change is visible on the very next request.
 			env.clock.Advance(time.Minute)
-			env.mustAPI(200, "PATCH", "/components/"+s.id("API"), map[string]any{"component": map[string]any{"status": "major_outage"}})
-			s.patch("Slow API", map[string]any{"status": "identified", "body": "Found the slow query."})
-			s.incident("Second incident", map[string]any{})
+			s.update("API", components.Input{Status: ptr(components.MajorOutage)})
+			s.patch("Slow API", incidents.Change{Status: ptr(incidents.Identified), Body: ptr("Found the slow query.")})
+			s.incident("Second incident", incidents.NewIncident{})
 			for _, c := range []struct{ path, want string }{
 				{"/", "Major System Outage"},
 				{"/", "Found the slow query."},
@@ -1581,7 +1610,7 @@ func TestPagesCaching(t *testing.T) {
 				{"/history.rss", "Found the slow query."},
 				{"/badge.svg", "Major System Outage"},
 			} {
-				res := env.do("GET", c.path, nil, "If-None-Match", etags[c.path])
+				res := env.do("GET", c.path, "", "If-None-Match", etags[c.path])
 				if res.Status != 200 {
 					t.Errorf("%s after a change: status %d for the old ETag, want 200", c.path, res.Status)
 					continue
@@ -1597,11 +1626,11 @@ func TestPagesCaching(t *testing.T) {
 			// browsers still get 304.
 			old := s.get("/history?page=2")
 			env.clock.Advance(time.Minute)
-			env.mustAPI(200, "PATCH", "/components/"+s.id("API"), map[string]any{"component": map[string]any{"description": "Public REST API"}})
+			s.update("API", components.Input{Description: ptr("Public REST API")})
 			if !bytes.Contains(s.get("/").Body, []byte("Public REST API")) {
 				t.Error("/ does not show the new description")
 			}
-			if res := env.do("GET", "/history?page=2", nil, "If-None-Match", old.Header.Get("ETag")); res.Status != 304 {
+			if res := env.do("GET", "/history?page=2", "", "If-None-Match", old.Header.Get("ETag")); res.Status != 304 {
 				t.Errorf("/history?page=2 unchanged by the edit: status %d for its ETag, want 304", res.Status)
 			}
 		})
@@ -1644,7 +1673,7 @@ func TestPagesWeight(t *testing.T) {
 	name := func(i int) string { return "Service " + strconv.Itoa(i+1) }
 	s.at(2025, 11, 1, 12, 0)
 	for i := range n {
-		s.component(name(i), map[string]any{"showcase": true, "description": "The " + strings.ToLower(name(i)) + " of the platform"})
+		s.component(name(i), components.Input{Showcase: ptr(true), Description: ptr("The " + strings.ToLower(name(i)) + " of the platform")})
 	}
 	// One incident every four days, oldest first, each with a three-update
 	// timeline and outages on two components (resolving it returns them to
@@ -1653,12 +1682,12 @@ func TestPagesWeight(t *testing.T) {
 		start := time.Date(2026, 3, 10, 13, 0, 0, 0, time.UTC).AddDate(0, 0, -4*i)
 		env.clock.Set(start)
 		in := "Errors and slowness on " + name(i)
-		s.incident(in, map[string]any{"components": map[string]string{name(i): "major_outage", name((i + 1) % n): "partial_outage"},
-			"body": "We are investigating reports of errors on " + name(i) + " and slow responses on " + name((i+1)%n) + "."})
+		s.incident(in, incidents.NewIncident{Components: pgStatuses{name(i): components.MajorOutage, name((i + 1) % n): components.PartialOutage},
+			Body: "We are investigating reports of errors on " + name(i) + " and slow responses on " + name((i+1)%n) + "."})
 		env.clock.Advance(30 * time.Minute)
-		s.patch(in, map[string]any{"status": "identified", "body": "A faulty **configuration change** was identified; we are rolling it back."})
+		s.patch(in, incidents.Change{Status: ptr(incidents.Identified), Body: ptr("A faulty **configuration change** was identified; we are rolling it back.")})
 		env.clock.Advance(90 * time.Minute)
-		s.patch(in, map[string]any{"status": "resolved", "body": "The rollback is complete and error rates are back to normal. We will publish a postmortem."})
+		s.patch(in, incidents.Change{Status: ptr(incidents.Resolved), Body: ptr("The rollback is complete and error rates are back to normal. We will publish a postmortem.")})
 	}
 
 	page := pgGet(env, "/", "Accept-Encoding", "gzip")
@@ -1686,7 +1715,7 @@ func TestPagesWeight(t *testing.T) {
 func TestPagesFollowTheClock(t *testing.T) {
 	env := pgNewEnv(t)
 	s := &pgScene{env: env, ids: map[string]string{}}
-	s.component("API", map[string]any{"showcase": true})
+	s.component("API", components.Input{Showcase: ptr(true)})
 	before := pgParse(t, s.get("/").Body)
 	stale := pgText(pgAll(pgSection(t, before, "past-incidents"), pgSel("h3"))[0])
 
