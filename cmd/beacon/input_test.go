@@ -435,6 +435,33 @@ func TestInputWrongTypes(t *testing.T) {
 	}
 }
 
+// TestInputBodyLimitConsole: a console form over the body limit, which
+// Fiber refuses before routing it, is answered with the console's page, as
+// any other console error, not with the API's JSON; a script still gets
+// JSON.
+func TestInputBodyLimitConsole(t *testing.T) {
+	env := newTestEnv(t, func(c *Config) { c.BodyLimit = 1024 })
+	form := url.Values{"name": {strings.Repeat("x", 4096)}}.Encode()
+	for _, script := range []bool{false, true} {
+		req := httptest.NewRequest("POST", "/console/components", strings.NewReader(form))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if script {
+			req.Header.Set("X-Requested-With", "fetch")
+		}
+		res := inputRaw(t, env, req)
+		if res.Status != 413 {
+			t.Fatalf("script %v: status %d, want 413; body %s", script, res.Status, res.Body)
+		}
+		ct := res.Header.Get("Content-Type")
+		switch {
+		case !script && (!strings.HasPrefix(ct, "text/html") || !strings.Contains(string(res.Body), "That did not work")):
+			t.Errorf("a person got %s: %.200s, want the console's page", ct, res.Body)
+		case script && !strings.HasPrefix(ct, "application/json"):
+			t.Errorf("a script got %s: %.200s, want JSON", ct, res.Body)
+		}
+	}
+}
+
 func TestInputBodyLimit(t *testing.T) {
 	env := newTestEnv(t, func(c *Config) { c.BodyLimit = 1024 })
 	big := strings.Repeat("x", 4096)

@@ -13,7 +13,7 @@ import (
 // the rest of /api.
 func (a *app) routes() *fiber.App {
 	app := a.newFiber()
-	errs := web.ErrorHandler(a.log)
+	errs := a.errors()
 	app.Use(web.Instrument(a.metrics, a.log, errs), web.Secure(a.secHeaders, errs), recover.New())
 
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })

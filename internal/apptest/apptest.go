@@ -44,8 +44,12 @@ type Options struct {
 	Notify settings.Notify
 }
 
-// Services are Beacon's services on one database, built as cmd/beacon
-// builds them, without senders: deliveries are queued, never sent.
+// Services are Beacon's domain services and stores on one database, built
+// as cmd/beacon builds them, but without what a surface's handler tests do
+// not need: no senders (deliveries are queued, never sent), no message
+// composition, and settings saved through InForce are not applied to
+// running services (there are none). A test that needs those is a test of
+// the whole binary, in cmd/beacon.
 type Services struct {
 	DB          *sqlite.DB
 	Clock       *testutil.Clock
@@ -127,11 +131,13 @@ func New(tb testing.TB, o Options) *Services {
 }
 
 // OnChange adds f to what hears of every committed change, as a surface's
-// cache does (public.Site.Changed).
+// cache does (public.Site.Changed). Call it while setting up, before any
+// request.
 func (s *Services) OnChange(f func()) { s.changed = append(s.changed, f) }
 
 // App returns a Fiber app with Beacon's settings and its one error
-// handler, for a surface to mount its routes on.
-func (s *Services) App() *fiber.App {
-	return fiber.New(fiber.Config{Immutable: true, ErrorHandler: web.ErrorHandler(s.Log), DisableStartupMessage: true})
+// handler (with pages, as the console's), for a surface to mount its
+// routes on.
+func (s *Services) App(pages ...web.PageFor) *fiber.App {
+	return fiber.New(fiber.Config{Immutable: true, ErrorHandler: web.ErrorHandler(s.Log, pages...), DisableStartupMessage: true})
 }

@@ -1,16 +1,21 @@
 package console
 
 import (
-	"github.com/gofiber/fiber/v2"
-
 	"github.com/beacon-status/beacon/internal/web"
+	"github.com/gofiber/fiber/v2"
 )
+
+// ErrorPage has errors under /console shown as console pages; the app's
+// error handler takes it (web.ErrorHandler).
+func (s *Screens) ErrorPage() web.PageFor {
+	return web.PageFor{Prefix: "/console", Page: s.frame.errorPage}
+}
 
 // Routes adds the staff console under /console: signed-out forms first,
 // then the screens that need a session, with admin-only ones marked.
 func (s *Screens) Routes(app fiber.Router) {
 	f := s.frame
-	con := app.Group("/console", web.UseErrorPage(f.errorPage), s.audit.Changes)
+	con := app.Group("/console", s.audit.Changes)
 	con.Get("/signin", s.auth.getSignIn)
 	con.Post("/signin", f.checkCSRF, s.auth.postSignIn)
 	con.Get("/password", s.auth.getPassword)

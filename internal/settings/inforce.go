@@ -51,9 +51,9 @@ func (n Notify) over(saved Notifications) Notify {
 	return n
 }
 
-// CheckNotifications validates the email sender an admin typed, reporting
+// checkNotifications validates the email sender an admin typed, reporting
 // the first problem as a field error.
-func CheckNotifications(n Notifications) error {
+func checkNotifications(n Notifications) error {
 	if n.EmailFrom != nil && *n.EmailFrom != "" && !email.ValidFrom(*n.EmailFrom) {
 		return &ValidationError{Field: "email_from", Msg: "must be a bare address such as status@example.com"}
 	}
@@ -120,7 +120,7 @@ func (s *InForce) Env() Notify { return s.env }
 
 // SaveNotify stores settings an admin saved and puts them in force at once.
 func (s *InForce) SaveNotify(ctx context.Context, saved Notifications) error {
-	if err := CheckNotifications(saved); err != nil {
+	if err := checkNotifications(saved); err != nil {
 		return err
 	}
 	if err := s.store.SaveNotifications(ctx, saved); err != nil {

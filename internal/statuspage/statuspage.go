@@ -161,12 +161,12 @@ func NewRenderer(page components.Page, baseURL string, all []components.Componen
 	return &Renderer{page: page, loc: page.Location(), baseURL: baseURL, byID: components.ByID(all)}
 }
 
-// TimeLayout is RFC 3339 with milliseconds, as Statuspage emits, in the
+// timeLayout is RFC 3339 with milliseconds, as Statuspage emits, in the
 // page's time zone.
-const TimeLayout = "2006-01-02T15:04:05.000Z07:00"
+const timeLayout = "2006-01-02T15:04:05.000Z07:00"
 
 // Time formats t as Statuspage does, in the page's time zone.
-func (r *Renderer) Time(t time.Time) string { return t.In(r.loc).Format(TimeLayout) }
+func (r *Renderer) Time(t time.Time) string { return t.In(r.loc).Format(timeLayout) }
 
 // OptTime is Time for an optional time: nil stays null.
 func (r *Renderer) OptTime(t *time.Time) *string {
@@ -177,8 +177,8 @@ func (r *Renderer) OptTime(t *time.Time) *string {
 	return &s
 }
 
-// OptString is s, or null when it is empty.
-func OptString(s string) *string {
+// optString is s, or null when it is empty.
+func optString(s string) *string {
 	if s == "" {
 		return nil
 	}
@@ -194,8 +194,8 @@ func (r *Renderer) Page(updatedAt time.Time) Page {
 func (r *Renderer) Component(c components.Component) Component {
 	out := Component{
 		ID: c.ID, Name: c.Name, Status: string(c.Status), CreatedAt: r.Time(c.CreatedAt), UpdatedAt: r.Time(c.UpdatedAt),
-		Position: c.Position, Description: OptString(c.Description), Showcase: c.Showcase,
-		StartDate: OptString(c.StartDate), GroupID: OptString(c.GroupID), PageID: r.page.ID, Group: c.Group,
+		Position: c.Position, Description: optString(c.Description), Showcase: c.Showcase,
+		StartDate: optString(c.StartDate), GroupID: optString(c.GroupID), PageID: r.page.ID, Group: c.Group,
 		OnlyShowIfDegraded: c.OnlyShowIfDegraded,
 	}
 	if c.Group {
@@ -216,7 +216,7 @@ func (r *Renderer) Components(list []components.Component) []Component {
 
 // Group renders a group as the component-groups resource shows it.
 func (r *Renderer) Group(g components.Component) Group {
-	return Group{ID: g.ID, PageID: r.page.ID, Name: g.Name, Description: OptString(g.Description),
+	return Group{ID: g.ID, PageID: r.page.ID, Name: g.Name, Description: optString(g.Description),
 		Components: append([]string{}, g.Members...), Position: g.Position,
 		CreatedAt: r.Time(g.CreatedAt), UpdatedAt: r.Time(g.UpdatedAt)}
 }
@@ -279,7 +279,7 @@ func (r *Renderer) ManagedIncident(in incidents.Incident) ManagedIncident {
 	a := in.Automation
 	out := ManagedIncident{
 		Incident:                                  r.Incident(in),
-		ImpactOverride:                            OptString(string(in.ImpactOverride)),
+		ImpactOverride:                            optString(string(in.ImpactOverride)),
 		Backfilled:                                in.Backfilled,
 		ScheduledFor:                              r.OptTime(in.ScheduledFor),
 		ScheduledUntil:                            r.OptTime(in.ScheduledUntil),
@@ -291,7 +291,7 @@ func (r *Renderer) ManagedIncident(in incidents.Incident) ManagedIncident {
 		AutoTransitionToOperationalState:          a.ToOperationalState,
 		AutoTransitionDeliverNotificationsAtStart: a.NotifyAtStart,
 		AutoTransitionDeliverNotificationsAtEnd:   a.NotifyAtEnd,
-		PostmortemBody:                            OptString(in.Postmortem.Body),
+		PostmortemBody:                            optString(in.Postmortem.Body),
 		PostmortemPublishedAt:                     r.OptTime(in.Postmortem.PublishedAt),
 		PostmortemNotifiedSubscribers:             in.Postmortem.NotifiedSubscribers,
 		PostmortemNotifiedTwitter:                 in.Postmortem.PublishedAt != nil && in.Postmortem.NotifyTwitter,

@@ -32,12 +32,12 @@ func (r *Renderer) Subscriber(s subscribers.Subscriber) Subscriber {
 		Components: append([]string{}, s.ComponentIDs...), CreatedAt: r.Time(s.CreatedAt)}
 	switch s.Mode {
 	case notifier.Email:
-		out.Email = OptString(s.Address)
+		out.Email = optString(s.Address)
 	case notifier.SMS:
-		out.PhoneNumber, out.PhoneCountry, out.DisplayPhoneNumber = OptString(s.Address), OptString(s.PhoneCountry), OptString(s.Address)
+		out.PhoneNumber, out.PhoneCountry, out.DisplayPhoneNumber = optString(s.Address), optString(s.PhoneCountry), optString(s.Address)
 	case notifier.Webhook:
 		// Statuspage's email of a webhook subscriber is its contact.
-		out.Endpoint, out.Email = OptString(s.Address), OptString(s.ContactEmail)
+		out.Endpoint, out.Email = optString(s.Address), optString(s.ContactEmail)
 	}
 	return out
 }
@@ -68,9 +68,9 @@ type Postmortem struct {
 
 // Postmortem renders an incident's postmortem.
 func (r *Renderer) Postmortem(p incidents.PostmortemInfo) Postmortem {
-	return Postmortem{PreviewKey: p.PreviewKey, Body: OptString(p.Body), BodyUpdatedAt: r.OptTime(p.BodyUpdatedAt),
-		BodyDraft: OptString(p.Draft), BodyDraftUpdatedAt: r.OptTime(p.DraftUpdatedAt), PublishedAt: r.OptTime(p.PublishedAt),
-		NotifySubscribers: p.NotifiedSubscribers, NotifyTwitter: p.NotifyTwitter, CustomTweet: OptString(p.CustomTweet),
+	return Postmortem{PreviewKey: p.PreviewKey, Body: optString(p.Body), BodyUpdatedAt: r.OptTime(p.BodyUpdatedAt),
+		BodyDraft: optString(p.Draft), BodyDraftUpdatedAt: r.OptTime(p.DraftUpdatedAt), PublishedAt: r.OptTime(p.PublishedAt),
+		NotifySubscribers: p.NotifiedSubscribers, NotifyTwitter: p.NotifyTwitter, CustomTweet: optString(p.CustomTweet),
 		CreatedAt: r.OptTime(p.CreatedAt), UpdatedAt: r.OptTime(p.UpdatedAt)}
 }
 
@@ -91,8 +91,8 @@ type ManagedPage struct {
 // ManagedPage renders the page for the management API.
 func (r *Renderer) ManagedPage(p components.Page) ManagedPage {
 	return ManagedPage{ID: p.ID, CreatedAt: r.Time(p.CreatedAt), UpdatedAt: r.Time(p.UpdatedAt),
-		Name: p.Name, URL: p.URL, TimeZone: p.TimeZone, SupportURL: OptString(p.SupportURL),
-		LogoURL: OptString(p.LogoURL), AccentColor: OptString(p.AccentColor)}
+		Name: p.Name, URL: p.URL, TimeZone: p.TimeZone, SupportURL: optString(p.SupportURL),
+		LogoURL: optString(p.LogoURL), AccentColor: optString(p.AccentColor)}
 }
 
 // Template is an incident template; group_id and should_tweet are

@@ -109,15 +109,15 @@ func (w *Audit) Changes(c *fiber.Ctx) error {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
 		return err
 	}
-	actor := Actor(c)
-	if err != nil || actor == "" || c.Response().StatusCode() >= 400 {
+	who := actor(c)
+	if err != nil || who == "" || c.Response().StatusCode() >= 400 {
 		return err
 	}
 	target, _ := c.Locals(auditTargetKey{}).(string)
 	if target == "" {
 		target = c.Params("update_id", c.Params("id"))
 	}
-	w.Record(c, actor, routeAction(c), target)
+	w.Record(c, who, routeAction(c), target)
 	return nil
 }
 
@@ -149,12 +149,12 @@ type (
 	auditTargetKey struct{}
 )
 
-// SetActor names who is making a request's change: the authentication
+// setActor names who is making a request's change: the authentication
 // that let it through sets it, and the audit log records it.
-func SetActor(c *fiber.Ctx, actor string) { c.Locals(actorKey{}, actor) }
+func setActor(c *fiber.Ctx, actor string) { c.Locals(actorKey{}, actor) }
 
-// Actor is who is making a request's change, "" for nobody known.
-func Actor(c *fiber.Ctx) string {
+// actor is who is making a request's change, "" for nobody known.
+func actor(c *fiber.Ctx) string {
 	a, _ := c.Locals(actorKey{}).(string)
 	return a
 }

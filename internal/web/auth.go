@@ -14,9 +14,9 @@ import (
 	"github.com/beacon-status/beacon/internal/apikeys"
 )
 
-// APIKey reads the key from "Authorization: OAuth <key>" (the scheme
+// apiKey reads the key from "Authorization: OAuth <key>" (the scheme
 // matched case-insensitively), "Bearer <key>", or ?api_key=.
-func APIKey(c *fiber.Ctx) string {
+func apiKey(c *fiber.Ctx) string {
 	if h := c.Get(fiber.HeaderAuthorization); h != "" {
 		scheme, key, ok := strings.Cut(strings.TrimSpace(h), " ")
 		if ok && (strings.EqualFold(scheme, "OAuth") || strings.EqualFold(scheme, "Bearer")) {
@@ -32,7 +32,7 @@ func APIKey(c *fiber.Ctx) string {
 // page id never changes once made).
 func RequireKey(keys *apikeys.Store, limiter *KeyLimiter, pageID string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		key, err := keys.Verify(c.UserContext(), APIKey(c))
+		key, err := keys.Verify(c.UserContext(), apiKey(c))
 		if errors.Is(err, apikeys.ErrInvalid) {
 			c.Set(fiber.HeaderWWWAuthenticate, `OAuth realm="beacon"`)
 			return c.Status(fiber.StatusUnauthorized).JSON(ErrorBody{Message: "Could not authenticate: a valid API key is required."})
@@ -44,7 +44,7 @@ func RequireKey(keys *apikeys.Store, limiter *KeyLimiter, pageID string) fiber.H
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 			return c.Status(fiber.StatusTooManyRequests).JSON(ErrorBody{Message: "Rate limit exceeded: retry after the number of seconds in Retry-After."})
 		}
-		SetActor(c, "API key "+key.Name)
+		setActor(c, "API key "+key.Name)
 		if id := c.Params("page_id"); id != "" && id != pageID {
 			return c.Status(fiber.StatusNotFound).JSON(ErrorBody{Message: "Page not found."})
 		}

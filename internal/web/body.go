@@ -103,8 +103,8 @@ func (e *Error) Status() int { return e.status }
 // Field is the request field to blame, "" for the whole request.
 func (e *Error) Field() string { return e.field }
 
-// BadRequest is a 400: a body that cannot be read.
-func BadRequest(format string, args ...any) error {
+// badRequest is a 400: a body that cannot be read.
+func badRequest(format string, args ...any) error {
 	return &Error{status: fiber.StatusBadRequest, msg: fmt.Sprintf(format, args...)}
 }
 
@@ -136,9 +136,9 @@ func DecodeBody(c *fiber.Ctx, resource string, dst any) error {
 	if err := json.Unmarshal(raw, &top); err != nil {
 		var syn *json.SyntaxError
 		if errors.As(err, &syn) {
-			return BadRequest("malformed JSON body: %v", err)
+			return badRequest("malformed JSON body: %v", err)
 		}
-		return BadRequest("the body must be a JSON object")
+		return badRequest("the body must be a JSON object")
 	}
 	whole := raw
 	if inner, ok := top[resource]; ok && len(inner) > 0 && inner[0] == '{' {
@@ -238,7 +238,7 @@ func parseFormKey(k string) []string {
 
 func setPath(node map[string]any, path []string, value string) error {
 	if len(path) > 5 {
-		return BadRequest("form field nested too deeply")
+		return badRequest("form field nested too deeply")
 	}
 	key := path[0]
 	switch {
@@ -247,7 +247,7 @@ func setPath(node map[string]any, path []string, value string) error {
 	case len(path) == 2 && path[1] == "":
 		list, _ := node[key].([]any)
 		if len(list) >= 1000 {
-			return BadRequest("form list %s is too long", key)
+			return badRequest("form list %s is too long", key)
 		}
 		node[key] = append(list, value)
 	default:

@@ -22,7 +22,7 @@ func checkJSONText(raw, obj []byte) error {
 			}
 		}
 	}
-	return BadRequest("the body must be valid UTF-8 text without unpaired surrogate escapes")
+	return badRequest("the body must be valid UTF-8 text without unpaired surrogate escapes")
 }
 
 // loneSurrogate reports whether JSON text b holds a \u escape of a

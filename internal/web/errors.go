@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"log/slog"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -24,29 +25,32 @@ type ErrorBody struct {
 // ErrorPage renders an error as a page for a person rather than as JSON.
 type ErrorPage func(c *fiber.Ctx, status int, body ErrorBody) error
 
-// errorPageKey is the Locals key of a request's ErrorPage.
-type errorPageKey struct{}
-
-// UseErrorPage makes the errors of the requests it passes render with page,
-// unless the request came from a script (X-Requested-With), which gets
-// JSON. A surface for people (the console) puts it first in its group.
-func UseErrorPage(page ErrorPage) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		c.Locals(errorPageKey{}, page)
-		return c.Next()
-	}
+// PageFor has the errors of requests whose path starts with Prefix
+// rendered by Page: a surface for people (the console) shows its errors as
+// its own pages. It goes by the path, not by a route's middleware, because
+// Fiber answers some requests before routing them (a body over the limit,
+// headers too large, a read timeout), and those must look the same.
+type PageFor struct {
+	Prefix string
+	Page   ErrorPage
 }
 
 // ErrorHandler is Fiber's one error handler: it maps domain errors to HTTP
-// statuses (Classify) and logs only what is the server's fault.
-func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
+// statuses (Classify) and logs only what is the server's fault. An error
+// under one of pages' prefixes is rendered by its page, unless the request
+// came from a script (X-Requested-With), which gets JSON as everywhere else.
+func ErrorHandler(log *slog.Logger, pages ...PageFor) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		status, body := Classify(err)
 		if status >= 500 {
 			log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 		}
-		if page, ok := c.Locals(errorPageKey{}).(ErrorPage); ok && c.Get("X-Requested-With") == "" {
-			return page(c, status, body)
+		if c.Get("X-Requested-With") == "" {
+			for _, p := range pages {
+				if strings.HasPrefix(c.Path(), p.Prefix) {
+					return p.Page(c, status, body)
+				}
+			}
 		}
 		return c.Status(status).JSON(body)
 	}

@@ -66,7 +66,7 @@ func RequireSession(store *accounts.Store, cookies Cookies, cookie, signInPath s
 			return err
 		}
 		c.Locals(sessionKey{}, sess)
-		SetActor(c, "user "+sess.User.Email)
+		setActor(c, "user "+sess.User.Email)
 		c.Set(fiber.HeaderCacheControl, "no-store")
 		return c.Next()
 	}
