@@ -15,6 +15,7 @@ import (
 	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/apptest"
 	"github.com/beacon-status/beacon/internal/console"
+	"github.com/beacon-status/beacon/internal/settings"
 	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
@@ -27,18 +28,29 @@ type testEnv struct {
 	svc   *apptest.Services
 	fiber *fiber.App
 	clock *testutil.Clock
-	// changes counts the committed changes announced to the caches
-	// (apptest's OnChange), which the public site renders from.
-	changes int
+	// embed is what the public site's embed script carries: the site
+	// renders it from the stored embed settings and keeps it until a
+	// change is announced, so this re-reads them on every announced
+	// change (apptest's OnChange), as the site's cache does.
+	embed settings.Embed
 }
 
 // newTestEnv builds the console at apptest.Start unless the clock is
-// moved, with no SMTP server configured.
+// moved, with no SMTP server configured and Beacon's default notification
+// settings: SMS from the US, Canada and Britain, on every update.
 func newTestEnv(tb testing.TB) *testEnv {
 	tb.Helper()
-	svc := apptest.New(tb, apptest.Options{})
+	svc := apptest.New(tb, apptest.Options{Notify: settings.Notify{SMSCountries: []string{"US", "CA", "GB"}, SMSAllUpdates: true}})
 	e := &testEnv{t: tb, svc: svc, clock: svc.Clock}
-	svc.OnChange(func() { e.changes++ })
+	var err error
+	if e.embed, err = svc.InForce.Embed(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	svc.OnChange(func() {
+		if e.embed, err = svc.InForce.Embed(context.Background()); err != nil {
+			tb.Error(err)
+		}
+	})
 	screens := console.New(console.Deps{Log: svc.Log, BaseURL: svc.BaseURL, Now: svc.Clock.Now, PageID: svc.PageID,
 		Templates: svc.Templates, Components: svc.Components, Incidents: svc.Incidents, Subscribers: svc.Subscribers,
 		Outbox: svc.Outbox, Dispatcher: svc.Dispatcher, Accounts: svc.Accounts, Keys: svc.Keys, Audit: svc.Audit,
