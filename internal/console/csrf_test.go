@@ -1,4 +1,4 @@
-package main
+package console_test
 
 import (
 	"net/http"

@@ -1,4 +1,4 @@
-package main
+package console_test
 
 import (
 	"context"
@@ -20,13 +20,13 @@ func TestConsoleNewIncidentTemplateID(t *testing.T) {
 	user := e.newStaff(accounts.Admin)
 	ctx := context.Background()
 	name, title := "Database slow", "Database slow"
-	tpl, err := e.app.incidents.CreateTemplate(ctx, incidents.TemplateInput{Name: &name, Title: &title})
+	tpl, err := e.svc.Incidents.CreateTemplate(ctx, incidents.TemplateInput{Name: &name, Title: &title})
 	if err != nil {
 		t.Fatal(err)
 	}
 	count := func() int {
 		t.Helper()
-		list, err := e.app.incidents.List(ctx, incidents.Filter{})
+		list, err := e.svc.Incidents.List(ctx, incidents.Filter{})
 		if err != nil {
 			t.Fatal(err)
 		}

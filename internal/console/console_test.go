@@ -1,9 +1,9 @@
-package main
+package console_test
 
 import (
 	"bytes"
 	"context"
-	"fmt"
+	"errors"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -21,134 +21,6 @@ import (
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
 )
-
-const staffPassword = "a long enough password"
-
-// staff is a signed-in console user driving the app.
-type staff struct {
-	e       *testEnv
-	user    accounts.User
-	session string // the session cookie's value
-	csrf    string
-}
-
-// newStaff creates a user with role and signs them in.
-func (e *testEnv) newStaff(role accounts.Role) *staff {
-	e.t.Helper()
-	ctx := context.Background()
-	n, _ := e.app.accounts.Count(ctx)
-	u, err := e.app.accounts.CreateUser(ctx, fmt.Sprintf("%s%d@example.com", role, n), role, "")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if err := e.app.accounts.SetPassword(ctx, u.ID, staffPassword); err != nil {
-		e.t.Fatal(err)
-	}
-	token, sess, err := e.app.accounts.SignIn(ctx, u.Email, staffPassword, "192.0.2.10", "test")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return &staff{e: e, user: u, session: token, csrf: sess.CSRFToken}
-}
-
-func (s *staff) cookie() string { return console.SessionCookie + "=" + s.session }
-
-func (s *staff) get(path string) response {
-	s.e.t.Helper()
-	return s.e.do("GET", path, nil, "Cookie", s.cookie())
-}
-
-// post sends a form with the session's CSRF token (unless the form sets
-// _csrf itself, even to nothing).
-func (s *staff) post(path string, form url.Values) response {
-	s.e.t.Helper()
-	if _, ok := form[console.CSRFField]; !ok {
-		form.Set(console.CSRFField, s.csrf)
-	}
-	return s.e.do("POST", path, form.Encode(), "Cookie", s.cookie(), "Content-Type", "application/x-www-form-urlencoded")
-}
-
-// mustPost is post that fails the test unless the status is want.
-func (s *staff) mustPost(want int, path string, form url.Values) response {
-	s.e.t.Helper()
-	res := s.post(path, form)
-	if res.Status != want {
-		s.e.t.Fatalf("POST %s: status %d, want %d: %s", path, res.Status, want, body(res))
-	}
-	return res
-}
-
-// body is the text of a page, shortened for failure messages.
-func body(r response) string {
-	b := string(r.Body)
-	if i := strings.Index(b, `<main`); i >= 0 {
-		b = b[i:]
-	}
-	if len(b) > 1500 {
-		b = b[:1500] + "…"
-	}
-	return b
-}
-
-// consoleFixture is a page with something of everything for the forms to
-// act on.
-type consoleFixture struct {
-	api, web    string // component ids
-	incident    incidents.Incident
-	resolved    incidents.Incident
-	maintenance incidents.Incident
-	template    incidents.Template
-	subscriber  string
-	follower    string // follows resolved (not incident, whose updates would reach it), by email, confirmed
-	keyID       string
-	responderID string
-}
-
-func newConsoleFixture(t *testing.T, e *testEnv) consoleFixture {
-	t.Helper()
-	ctx := context.Background()
-	a := e.app
-	var f consoleFixture
-	api, err := a.components.Create(ctx, components.Input{Name: ptr("API")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	web, _ := a.components.Create(ctx, components.Input{Name: ptr("Website")})
-	f.api, f.web = api.ID, web.ID
-	if f.incident, err = a.incidents.Create(ctx, incidents.NewIncident{Name: "Elevated errors", Body: "Looking into it.",
-		Components: map[string]components.Status{f.api: components.PartialOutage}}); err != nil {
-		t.Fatal(err)
-	}
-	if f.resolved, err = a.incidents.Create(ctx, incidents.NewIncident{Name: "Old outage", Status: incidents.Resolved, Body: "Fixed."}); err != nil {
-		t.Fatal(err)
-	}
-	from, until := e.clock.Now().Add(48*time.Hour), e.clock.Now().Add(50*time.Hour)
-	if f.maintenance, err = a.incidents.Create(ctx, incidents.NewIncident{Name: "Database upgrade", ScheduledFor: &from, ScheduledUntil: &until,
-		ComponentIDs: []string{f.web}}); err != nil {
-		t.Fatal(err)
-	}
-	if f.template, err = a.incidents.CreateTemplate(ctx, incidents.TemplateInput{Name: ptr("Slow API"), Title: ptr("Slow API responses")}); err != nil {
-		t.Fatal(err)
-	}
-	res, err := a.subscribers.Subscribe(ctx, subscribers.Signup{Mode: "email", Address: "reader@example.com", SkipConfirmation: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.subscriber = res.Subscriber.ID
-	fr, err := a.subscribers.FollowIncident(ctx, subscribers.FollowRequest{IncidentID: f.resolved.ID, Mode: notifier.Email,
-		Address: "follower@example.com", SkipConfirmation: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.follower = fr.Follow.Subscriber.ID
-	k, _, _ := a.keys.Create(ctx, "deploy")
-	f.keyID = k.ID
-	u, _ := a.accounts.CreateUser(ctx, "responder-fixture@example.com", accounts.Responder, "")
-	f.responderID = u.ID
-	return f
-}
-
-func ptr[T any](v T) *T { return &v }
 
 // formCase is one console form: how to fill it well and badly, who may
 // use it, and how to see that it worked.
@@ -177,8 +49,8 @@ func consoleForms() []formCase {
 			},
 			badShows: "Kept body text",
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
-				list, _ := e.app.incidents.List(context.Background(), incidents.Filter{Query: "Login failures"})
-				web, _ := e.app.components.Get(context.Background(), f.web)
+				list, _ := e.svc.Incidents.List(context.Background(), incidents.Filter{Query: "Login failures"})
+				web, _ := e.svc.Components.Get(context.Background(), f.web)
 				return len(list) == 1 && list[0].Status == incidents.Identified && web.Status == components.MajorOutage
 			},
 		},
@@ -193,8 +65,8 @@ func consoleForms() []formCase {
 			},
 			badShows: "last winter",
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
-				list, _ := e.app.incidents.List(context.Background(), incidents.Filter{Query: "Old DNS outage"})
-				web, _ := e.app.components.Get(context.Background(), f.web)
+				list, _ := e.svc.Incidents.List(context.Background(), incidents.Filter{Query: "Old DNS outage"})
+				web, _ := e.svc.Components.Get(context.Background(), f.web)
 				return len(list) == 1 && list[0].Backfilled && list[0].Status == incidents.Resolved &&
 					list[0].StartedAt.Equal(time.Date(2026, 1, 5, 8, 30, 0, 0, time.UTC)) && web.Status == components.Operational
 			},
@@ -209,8 +81,8 @@ func consoleForms() []formCase {
 			},
 			badShows: "Kept update text",
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
-				in, _ := e.app.incidents.Get(context.Background(), f.incident.ID)
-				api, _ := e.app.components.Get(context.Background(), f.api)
+				in, _ := e.svc.Incidents.Get(context.Background(), f.incident.ID)
+				api, _ := e.svc.Components.Get(context.Background(), f.api)
 				return in.Status == incidents.Monitoring && in.Updates[0].Body == "A fix is out." && api.Status == components.Operational
 			},
 		},
@@ -221,7 +93,7 @@ func consoleForms() []formCase {
 			},
 			bad: func(consoleFixture) url.Values { return url.Values{"body": {long}} },
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
-				in, _ := e.app.incidents.Get(context.Background(), f.incident.ID)
+				in, _ := e.svc.Incidents.Get(context.Background(), f.incident.ID)
 				return in.Status == incidents.Resolved
 			},
 		},
@@ -232,7 +104,7 @@ func consoleForms() []formCase {
 			good: func(consoleFixture) url.Values { return url.Values{"body": {"Corrected text."}} },
 			bad:  func(consoleFixture) url.Values { return url.Values{"body": {long}} },
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
-				in, _ := e.app.incidents.Get(context.Background(), f.incident.ID)
+				in, _ := e.svc.Incidents.Get(context.Background(), f.incident.ID)
 				return in.Updates[0].Body == "Corrected text." && len(in.Updates) == 1
 			},
 		},
@@ -241,7 +113,7 @@ func consoleForms() []formCase {
 			good: func(consoleFixture) url.Values { return url.Values{"action": {"publish"}, "body": {"What happened."}} },
 			bad:  func(consoleFixture) url.Values { return url.Values{"action": {"publish"}, "body": {""}} },
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
-				in, _ := e.app.incidents.Get(context.Background(), f.resolved.ID)
+				in, _ := e.svc.Incidents.Get(context.Background(), f.resolved.ID)
 				return in.Postmortem.PublishedAt != nil && in.Postmortem.Body == "What happened."
 			},
 		},
@@ -256,7 +128,7 @@ func consoleForms() []formCase {
 			},
 			badShows: "Kept maintenance name",
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
-				list, _ := e.app.incidents.List(context.Background(), incidents.Filter{Query: "Network work"})
+				list, _ := e.svc.Incidents.List(context.Background(), incidents.Filter{Query: "Network work"})
 				return len(list) == 1 && list[0].Status == incidents.Scheduled && list[0].Automation.AutoInProgress && !list[0].Automation.RemindPrior
 			},
 		},
@@ -270,7 +142,7 @@ func consoleForms() []formCase {
 			},
 			badShows: "next tuesday",
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
-				in, _ := e.app.incidents.Get(context.Background(), f.maintenance.ID)
+				in, _ := e.svc.Incidents.Get(context.Background(), f.maintenance.ID)
 				return in.ScheduledFor.Equal(time.Date(2026, 3, 21, 1, 0, 0, 0, time.UTC))
 			},
 		},
@@ -278,7 +150,7 @@ func consoleForms() []formCase {
 			name: "cancel maintenance", path: func(f consoleFixture) string { return "/console/incidents/" + f.maintenance.ID + "/cancel" },
 			good: func(consoleFixture) url.Values { return url.Values{"deliver_notifications": {"1"}} },
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
-				in, _ := e.app.incidents.Get(context.Background(), f.maintenance.ID)
+				in, _ := e.svc.Incidents.Get(context.Background(), f.maintenance.ID)
 				return in.Status == incidents.Completed && in.Updates[0].Body == "This scheduled maintenance has been cancelled."
 			},
 		},
@@ -286,7 +158,7 @@ func consoleForms() []formCase {
 			name: "delete incident", path: func(f consoleFixture) string { return "/console/incidents/" + f.resolved.ID + "/delete" },
 			good: func(consoleFixture) url.Values { return url.Values{} },
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
-				_, err := e.app.incidents.Get(context.Background(), f.resolved.ID)
+				_, err := e.svc.Incidents.Get(context.Background(), f.resolved.ID)
 				return err != nil
 			},
 		},
@@ -295,7 +167,7 @@ func consoleForms() []formCase {
 			good: func(consoleFixture) url.Values { return url.Values{"status": {"degraded_performance"}} },
 			bad:  func(consoleFixture) url.Values { return url.Values{"status": {"on_fire"}} },
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
-				c, _ := e.app.components.Get(context.Background(), f.web)
+				c, _ := e.svc.Components.Get(context.Background(), f.web)
 				return c.Status == components.DegradedPerformance
 			},
 		},
@@ -309,7 +181,7 @@ func consoleForms() []formCase {
 			},
 			badShows: "Kept description",
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
-				n, _ := e.app.components.Count(context.Background())
+				n, _ := e.svc.Components.Count(context.Background())
 				return n == 3
 			},
 		},
@@ -319,7 +191,7 @@ func consoleForms() []formCase {
 			bad:      func(consoleFixture) url.Values { return url.Values{"name": {"Kept name"}, "start_date": {"yesterday"}} },
 			badShows: "Kept name",
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
-				c, _ := e.app.components.Get(context.Background(), f.web)
+				c, _ := e.svc.Components.Get(context.Background(), f.web)
 				return c.Name == "Web app" && c.Position == 1
 			},
 		},
@@ -327,7 +199,7 @@ func consoleForms() []formCase {
 			name: "move component", admin: true, path: func(f consoleFixture) string { return "/console/components/" + f.web + "/move" },
 			good: func(consoleFixture) url.Values { return url.Values{"direction": {"up"}} },
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
-				c, _ := e.app.components.Get(context.Background(), f.web)
+				c, _ := e.svc.Components.Get(context.Background(), f.web)
 				return c.Position == 1
 			},
 		},
@@ -341,7 +213,7 @@ func consoleForms() []formCase {
 			},
 			badShows: "Kept template",
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
-				list, _ := e.app.incidents.Templates(context.Background())
+				list, _ := e.svc.Incidents.Templates(context.Background())
 				return len(list) == 2 && list[0].Name == "DB down" && len(list[0].ComponentIDs) == 1
 			},
 		},
@@ -349,7 +221,7 @@ func consoleForms() []formCase {
 			name: "delete template", admin: true, path: func(f consoleFixture) string { return "/console/templates/" + f.template.ID + "/delete" },
 			good: func(consoleFixture) url.Values { return url.Values{} },
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
-				_, err := e.app.incidents.Template(context.Background(), f.template.ID)
+				_, err := e.svc.Incidents.Template(context.Background(), f.template.ID)
 				return err != nil
 			},
 		},
@@ -357,7 +229,7 @@ func consoleForms() []formCase {
 			name: "delete component", admin: true, path: func(f consoleFixture) string { return "/console/components/" + f.web + "/delete" },
 			good: func(consoleFixture) url.Values { return url.Values{} },
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
-				_, err := e.app.components.Get(context.Background(), f.web)
+				_, err := e.svc.Components.Get(context.Background(), f.web)
 				return err != nil
 			},
 		},
@@ -365,9 +237,9 @@ func consoleForms() []formCase {
 			name: "new password link", admin: true, path: func(f consoleFixture) string { return "/console/users/" + f.responderID + "/link" },
 			good: func(consoleFixture) url.Values { return url.Values{} }, goodCode: http.StatusOK,
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
-				log, _ := e.app.accounts.Audit(context.Background(), 0, 1)
+				log, _ := e.svc.Accounts.Audit(context.Background(), 0, 1)
 				var links int
-				err := e.app.db.Read.QueryRow(`SELECT COUNT(*) FROM password_tokens WHERE user_id = ? AND used_at IS NULL`, f.responderID).Scan(&links)
+				err := e.svc.DB.Read.QueryRow(`SELECT COUNT(*) FROM password_tokens WHERE user_id = ? AND used_at IS NULL`, f.responderID).Scan(&links)
 				return err == nil && links == 1 && len(log) == 1 && strings.HasSuffix(log[0].Action, "users/:id/link")
 			},
 		},
@@ -375,7 +247,7 @@ func consoleForms() []formCase {
 			name: "delete user", admin: true, path: func(f consoleFixture) string { return "/console/users/" + f.responderID + "/delete" },
 			good: func(consoleFixture) url.Values { return url.Values{} },
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
-				_, err := e.app.accounts.User(context.Background(), f.responderID)
+				_, err := e.svc.Accounts.User(context.Background(), f.responderID)
 				return err != nil
 			},
 		},
@@ -383,7 +255,7 @@ func consoleForms() []formCase {
 			name: "remove subscriber", admin: true, path: func(f consoleFixture) string { return "/console/subscribers/" + f.subscriber + "/remove" },
 			good: func(consoleFixture) url.Values { return url.Values{} },
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
-				s, _ := e.app.subscribers.Get(context.Background(), f.subscriber)
+				s, _ := e.svc.Subscribers.Get(context.Background(), f.subscriber)
 				return s.State == subscribers.Unsubscribed
 			},
 		},
@@ -392,15 +264,16 @@ func consoleForms() []formCase {
 			good: func(consoleFixture) url.Values { return url.Values{"name": {"monitoring"}} },
 			bad:  func(consoleFixture) url.Values { return url.Values{"name": {strings.Repeat("k", 101)}} },
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
-				keys, _ := e.app.keys.List(context.Background())
-				return len(keys) == 3
+				// The fixture's key and this one.
+				keys, _ := e.svc.Keys.List(context.Background())
+				return len(keys) == 2
 			},
 		},
 		{
 			name: "revoke API key", admin: true, path: func(f consoleFixture) string { return "/console/keys/" + f.keyID + "/revoke" },
 			good: func(consoleFixture) url.Values { return url.Values{} },
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
-				keys, _ := e.app.keys.List(context.Background())
+				keys, _ := e.svc.Keys.List(context.Background())
 				for _, k := range keys {
 					if k.ID == f.keyID {
 						return k.RevokedAt != nil
@@ -417,7 +290,7 @@ func consoleForms() []formCase {
 			bad:      func(consoleFixture) url.Values { return url.Values{"email": {"not-an-address"}, "role": {"responder"}} },
 			badShows: "not-an-address",
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
-				users, _ := e.app.accounts.Users(context.Background())
+				users, _ := e.svc.Accounts.Users(context.Background())
 				for _, u := range users {
 					if u.Email == "new@example.com" {
 						return !u.HasPassword
@@ -431,7 +304,7 @@ func consoleForms() []formCase {
 			good: func(consoleFixture) url.Values { return url.Values{"role": {"admin"}} },
 			bad:  func(consoleFixture) url.Values { return url.Values{"role": {"owner"}} },
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
-				u, _ := e.app.accounts.User(context.Background(), f.responderID)
+				u, _ := e.svc.Accounts.User(context.Background(), f.responderID)
 				return u.Role == accounts.Admin
 			},
 		},
@@ -444,8 +317,10 @@ func consoleForms() []formCase {
 			bad:      func(consoleFixture) url.Values { return url.Values{"action": {"save"}, "sms_countries": {"Germany"}} },
 			badShows: "Germany",
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
-				n := e.app.inForce.Notify()
-				return !n.SMSAllUpdates && n.WebhookAllowPrivate && slices.Equal(e.app.subscribers.SMSCountries(), []string{"DE", "FR"})
+				// In force at once; that the subscribers service applies
+				// it is cmd/beacon's wiring (TestConsoleNotificationSettingsApply).
+				n := e.svc.InForce.Notify()
+				return !n.SMSAllUpdates && n.WebhookAllowPrivate && slices.Equal(n.SMSCountries, []string{"DE", "FR"})
 			},
 		},
 		{
@@ -459,12 +334,12 @@ func consoleForms() []formCase {
 			},
 			badShows: "#12345g",
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
-				got, _ := e.app.settings.Embed(context.Background())
+				got, _ := e.svc.Settings.Embed(context.Background())
 				want := settings.DefaultEmbed()
 				want.Position, want.IncidentBackgroundColor, want.MaintenanceTextColor = settings.TopRight, "#5a1e82", "#fefefe"
-				// The script other sites load has it at once.
-				script := e.do("GET", "/embed/script.js", nil)
-				return got == want && strings.Contains(string(script.Body), `"position":"top-right","incident_background_color":"#5a1e82"`)
+				// The script other sites load has it at once: the change
+				// is announced, and what is read then is the new config.
+				return got == want && e.embed == want
 			},
 		},
 		{
@@ -473,7 +348,7 @@ func consoleForms() []formCase {
 			},
 			good: func(consoleFixture) url.Values { return url.Values{} },
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
-				_, n, err := e.app.subscribers.Followers(context.Background(), f.resolved.ID, 10, 0)
+				_, n, err := e.svc.Subscribers.Followers(context.Background(), f.resolved.ID, 10, 0)
 				return err == nil && n == 0
 			},
 		},
@@ -487,7 +362,7 @@ func consoleForms() []formCase {
 			},
 			badShows: "Kept page name",
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
-				p, _ := e.app.components.Page(context.Background())
+				p, _ := e.svc.Components.Page(context.Background())
 				return p.Name == "Acme" && p.TimeZone == "Europe/Berlin" && p.AccentColor == "#336699"
 			},
 		},
@@ -570,7 +445,7 @@ func TestConsoleForms(t *testing.T) {
 			}
 
 			// The change is in the audit log, by this user.
-			log, _ := e.app.accounts.Audit(context.Background(), 0, 10)
+			log, _ := e.svc.Accounts.Audit(context.Background(), 0, 10)
 			if len(log) == 0 || log[0].Actor != "user "+user.user.Email || !strings.HasPrefix(log[0].Action, "console: POST") {
 				t.Errorf("audit log = %+v, want the change by %s first", log, user.user.Email)
 			}
@@ -661,8 +536,8 @@ func signInToken(t *testing.T, e *testEnv) (cookie, token string) {
 func TestConsoleSignIn(t *testing.T) {
 	e := newTestEnv(t)
 	ctx := context.Background()
-	u, _ := e.app.accounts.CreateUser(ctx, "oncall@example.com", accounts.Responder, "")
-	e.app.accounts.SetPassword(ctx, u.ID, staffPassword)
+	u, _ := e.svc.Accounts.CreateUser(ctx, "oncall@example.com", accounts.Responder, "")
+	e.svc.Accounts.SetPassword(ctx, u.ID, staffPassword)
 	cookie, token := signInToken(t, e)
 	post := func(form url.Values, withCookie bool) response {
 		h := []string{"Content-Type", "application/x-www-form-urlencoded"}
@@ -700,7 +575,7 @@ func TestConsoleSignIn(t *testing.T) {
 		t.Errorf("dashboard with the new session: %d", res.Status)
 	}
 	// Signing out ends the session on the server.
-	sess, _ := e.app.accounts.Session(ctx, session.Value)
+	sess, _ := e.svc.Accounts.Session(ctx, session.Value)
 	out := e.do("POST", "/console/signout", url.Values{"_csrf": {sess.CSRFToken}}.Encode(),
 		"Cookie", console.SessionCookie+"="+session.Value, "Content-Type", "application/x-www-form-urlencoded")
 	if out.Status != http.StatusSeeOther {
@@ -724,7 +599,7 @@ func TestConsoleSignIn(t *testing.T) {
 func TestConsoleFirstRunAndPasswordLinks(t *testing.T) {
 	e := newTestEnv(t)
 	ctx := context.Background()
-	link, ok, err := e.app.accounts.FirstRunLink(ctx)
+	link, ok, err := e.svc.Accounts.FirstRunLink(ctx)
 	if err != nil || !ok {
 		t.Fatalf("first-run link: %v %v", ok, err)
 	}
@@ -749,7 +624,7 @@ func TestConsoleFirstRunAndPasswordLinks(t *testing.T) {
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("first admin: %d %s", res.Status, body(res))
 	}
-	users, _ := e.app.accounts.Users(ctx)
+	users, _ := e.svc.Accounts.Users(ctx)
 	if len(users) != 1 || users[0].Role != accounts.Admin {
 		t.Fatalf("users = %+v", users)
 	}
@@ -759,7 +634,7 @@ func TestConsoleFirstRunAndPasswordLinks(t *testing.T) {
 
 	// An admin adds a responder, whose link sets their password.
 	admin := &staff{e: e, user: users[0]}
-	tok, sess, _ := e.app.accounts.SignIn(ctx, "boss@example.com", staffPassword, "192.0.2.1", "")
+	tok, sess, _ := e.svc.Accounts.SignIn(ctx, "boss@example.com", staffPassword, "192.0.2.1", "")
 	admin.session, admin.csrf = tok, sess.CSRFToken
 	res = admin.mustPost(http.StatusCreated, "/console/users", url.Values{"email": {"resp@example.com"}, "role": {"responder"}})
 	m := regexp.MustCompile(`/console/password\?token=([A-Za-z0-9_-]+)`).FindSubmatch(res.Body)
@@ -770,17 +645,17 @@ func TestConsoleFirstRunAndPasswordLinks(t *testing.T) {
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("responder sets password: %d %s", res.Status, body(res))
 	}
-	if _, _, err := e.app.accounts.SignIn(ctx, "resp@example.com", staffPassword, "192.0.2.1", ""); err != nil {
+	if _, _, err := e.svc.Accounts.SignIn(ctx, "resp@example.com", staffPassword, "192.0.2.1", ""); err != nil {
 		t.Errorf("responder signs in: %v", err)
 	}
 }
 
 func TestConsoleIncidentShowsDeliveries(t *testing.T) {
-	// Email is configured (to a port nothing listens on; no worker runs
-	// here), so the fan-out makes email deliveries.
-	e := newTestEnv(t, func(c *Config) {
-		c.SMTP.Host, c.SMTP.Port, c.SMTP.From, c.SMTP.TLS = "127.0.0.1", 1, "status@example.com", "none"
-	})
+	// Email has a sender (which never sends: no worker runs here), so the
+	// fan-out makes email deliveries.
+	e := newTestEnv(t)
+	dispatcher := notifier.NewDispatcher(e.svc.DB, e.svc.Subscribers, nil, map[notifier.Channel]notifier.Sender{notifier.Email: unsent{}},
+		notifier.Config{}, e.clock.Now, e.svc.Log, nil)
 	f := newConsoleFixture(t, e)
 	user := e.newStaff(accounts.Responder)
 	user.mustPost(http.StatusSeeOther, "/console/incidents/"+f.incident.ID+"/updates", url.Values{"status": {"identified"}, "body": {"Found it."},
@@ -788,7 +663,7 @@ func TestConsoleIncidentShowsDeliveries(t *testing.T) {
 	// Fan out (no senders run here): the email delivery waits as pending.
 	for more := true; more; {
 		var err error
-		if _, more, err = e.app.dispatcher.FanOutOnce(context.Background()); err != nil {
+		if _, more, err = dispatcher.FanOutOnce(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -807,7 +682,7 @@ func TestConsoleIncidentShowsDeliveries(t *testing.T) {
 		} `json:"updates"`
 	}
 	res.JSON(t, &got)
-	in, _ := e.app.incidents.Get(context.Background(), f.incident.ID)
+	in, _ := e.svc.Incidents.Get(context.Background(), f.incident.ID)
 	if u := got.Updates[in.Updates[0].ID]; !got.Busy || len(u.Channels) != 1 || u.Channels[0].Pending != 1 {
 		t.Errorf("deliveries = %+v", got)
 	}
@@ -835,7 +710,7 @@ func TestConsoleImportSubscribers(t *testing.T) {
 	if res := send("mode,address\nemail,not an address\n", admin.csrf); res.Status != http.StatusUnprocessableEntity || !strings.Contains(string(res.Body), "line 2") {
 		t.Errorf("bad CSV: %d %s", res.Status, body(res))
 	}
-	if n, _ := e.app.subscribers.Count(context.Background(), subscribers.Filter{}); n != 0 {
+	if n, _ := e.svc.Subscribers.Count(context.Background(), subscribers.Filter{}); n != 0 {
 		t.Fatalf("a bad file left %d subscribers", n)
 	}
 	res := send("mode,address\nemail,a@example.com\nemail,b@example.com\n", admin.csrf)
@@ -848,98 +723,13 @@ func TestConsoleImportSubscribers(t *testing.T) {
 	}
 }
 
-func TestIncidentTemplatesAPI(t *testing.T) {
-	e := newTestEnv(t)
-	comp := e.mustAPI(201, "POST", "/components", map[string]any{"component": map[string]any{"name": "API"}})
-	var c struct{ ID string }
-	comp.JSON(t, &c)
-	res := e.api("POST", "/incident_templates", map[string]any{"template": map[string]any{"name": "Slow", "title": ""}})
-	if res.Status != 422 || !strings.Contains(string(res.Body), `"field":"title"`) {
-		t.Errorf("blank title: %d %s", res.Status, res.Body)
-	}
-	res = e.mustAPI(201, "POST", "/incident_templates", map[string]any{"template": map[string]any{
-		"name": "Slow", "title": "Slow API", "body": "Looking.", "update_status": "identified",
-		"should_send_notifications": false, "component_ids": []string{c.ID}}})
-	var tpl struct {
-		ID                      string           `json:"id"`
-		UpdateStatus            string           `json:"update_status"`
-		ShouldSendNotifications bool             `json:"should_send_notifications"`
-		GroupID                 *string          `json:"group_id"`
-		Components              []map[string]any `json:"components"`
-	}
-	res.JSON(t, &tpl)
-	if tpl.UpdateStatus != "identified" || tpl.ShouldSendNotifications || tpl.GroupID != nil || len(tpl.Components) != 1 || tpl.Components[0]["id"] != c.ID {
-		t.Errorf("created = %s", res.Body)
-	}
-	e.mustAPI(200, "PATCH", "/incident_templates/"+tpl.ID, map[string]any{"template": map[string]any{"title": "Very slow API"}})
-	res = e.mustAPI(200, "GET", "/incident_templates", nil)
-	if !strings.Contains(string(res.Body), "Very slow API") {
-		t.Errorf("list = %s", res.Body)
-	}
-	e.mustAPI(200, "DELETE", "/incident_templates/"+tpl.ID, nil)
-	e.mustAPI(404, "GET", "/incident_templates/"+tpl.ID, nil)
-
-	// API changes are audited with the key's name.
-	log, _ := e.app.accounts.Audit(context.Background(), 0, 10)
-	if len(log) < 3 || log[0].Actor != "API key test" || log[0].Action != "api: DELETE incident_templates/:id" || log[0].Target != tpl.ID {
-		t.Errorf("audit log = %+v", log)
-	}
-}
-
-// TestConsoleNotificationSettingsApply changes the sender from the console
-// and sees the next email come from it, SMS sign-ups follow the new
-// countries at once, and the settings survive a restart until reset.
-func TestConsoleNotificationSettingsApply(t *testing.T) {
-	n := ntNew(t)
-	admin := n.newStaff(accounts.Admin)
-	n.subscriber(map[string]any{"email": "reader@example.com"})
-	admin.mustPost(http.StatusSeeOther, "/console/settings/notifications", url.Values{"action": {"save"},
-		"email_from": {"alerts@status.example.org"}, "email_from_name": {"Example Alerts"}, "sms_events": {"key"}, "sms_countries": {"FR"}})
-
-	n.incident(map[string]any{"name": "Outage", "status": "investigating", "body": "Looking."})
-	n.drain()
-	mails := n.mail.Received(0)
-	if len(mails) != 1 {
-		t.Fatalf("received %d emails, want 1", len(mails))
-	}
-	if mails[0].From != "alerts@status.example.org" || !strings.Contains(string(mails[0].Data), "From: \"Example Alerts\" <alerts@status.example.org>") {
-		t.Errorf("envelope from %q; message:\n%s", mails[0].From, mails[0].Data)
-	}
-	res := n.do("POST", "/subscribe", `{"mode":"sms","phone_number":"+14155552671","phone_country":"US"}`, "Content-Type", "application/json")
-	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(string(res.Body), "not available") {
-		t.Errorf("US number after allowing only FR: %d %s", res.Status, res.Body)
-	}
-
-	// The sender's name is the page's unless one is saved: renaming the
-	// page through the API renames the sender at once.
-	admin.mustPost(http.StatusSeeOther, "/console/settings/notifications", url.Values{"action": {"save"},
-		"email_from": {"alerts@status.example.org"}, "email_from_name": {""}, "sms_events": {"key"}, "sms_countries": {"FR"}})
-	n.mustAPI(200, "PATCH", "", map[string]any{"page": map[string]any{"name": "Renamed Status"}})
-	n.incident(map[string]any{"name": "Second outage", "status": "investigating", "body": "Looking."})
-	n.drain()
-	if mails := n.mail.Received(1); len(mails) != 1 || !strings.Contains(string(mails[0].Data), "From: \"Renamed Status\" <alerts@status.example.org>") {
-		t.Errorf("after renaming the page through the API, got %d emails; want one from \"Renamed Status\"", len(mails))
-	}
-
-	// A restart keeps the saved settings.
-	again := openTestEnv(t, n.app.cfg, n.clock)
-	if got := again.app.inForce.Notify(); got.EmailFrom != "alerts@status.example.org" || !slices.Equal(got.SMSCountries, []string{"FR"}) {
-		t.Errorf("after a restart: %+v", got)
-	}
-	// Reset: the environment's values again.
-	admin.mustPost(http.StatusSeeOther, "/console/settings/notifications", url.Values{"action": {"reset"}})
-	if got := n.app.inForce.Notify(); got.EmailFrom != ntFrom || got.Saved != (settings.Notifications{}) {
-		t.Errorf("after reset: %+v", got)
-	}
-}
-
 // TestConsoleEmbedRefused: a bad colour shows the message beside its
 // field, keeps what was typed, and changes neither the settings nor the
 // script.
 func TestConsoleEmbedRefused(t *testing.T) {
 	e := newTestEnv(t)
 	admin := e.newStaff(accounts.Admin)
-	before := e.do("GET", "/embed/script.js", nil)
+	before := e.embed
 	tests := []struct {
 		name      string
 		form      url.Values
@@ -964,17 +754,18 @@ func TestConsoleEmbedRefused(t *testing.T) {
 			if !strings.Contains(page, tt.wantShown) {
 				t.Errorf("the page lacks %q: %s", tt.wantShown, body(res))
 			}
-			if got, _ := e.app.settings.Embed(context.Background()); got != settings.DefaultEmbed() {
+			if got, _ := e.svc.Settings.Embed(context.Background()); got != settings.DefaultEmbed() {
 				t.Errorf("settings after a refused form: %+v, want the defaults", got)
 			}
-			if after := e.do("GET", "/embed/script.js", nil); !bytes.Equal(after.Body, before.Body) {
+			// The script is rendered from what e.embed holds.
+			if e.embed != before {
 				t.Errorf("the script changed after a refused form")
 			}
 		})
 	}
 	// The screen shows the line to paste, with this server's address.
 	res := admin.get("/console/settings")
-	if want := `&lt;script src=&#34;` + e.app.cfg.BaseURL + `/embed/script.js&#34; async&gt;&lt;/script&gt;`; !strings.Contains(string(res.Body), want) {
+	if want := `&lt;script src=&#34;` + e.svc.BaseURL + `/embed/script.js&#34; async&gt;&lt;/script&gt;`; !strings.Contains(string(res.Body), want) {
 		t.Errorf("settings screen lacks the snippet %s: %s", want, body(res))
 	}
 }
@@ -986,7 +777,7 @@ func TestConsoleIncidentFollowers(t *testing.T) {
 	f := newConsoleFixture(t, e)
 	ctx := context.Background()
 	// A second follower, by SMS and not confirmed.
-	if _, err := e.app.subscribers.FollowIncident(ctx, subscribers.FollowRequest{IncidentID: f.resolved.ID, Mode: notifier.SMS,
+	if _, err := e.svc.Subscribers.FollowIncident(ctx, subscribers.FollowRequest{IncidentID: f.resolved.ID, Mode: notifier.SMS,
 		Address: "+14155550123"}); err != nil {
 		t.Fatal(err)
 	}
@@ -1019,10 +810,10 @@ func TestConsoleIncidentFollowers(t *testing.T) {
 		t.Errorf("after removing, the screen says: %s", body(admin.get(path)))
 	}
 	// It followed nothing else and was no page subscriber: unsubscribed.
-	if sub, _ := e.app.subscribers.Get(ctx, f.follower); sub.State != subscribers.Unsubscribed {
+	if sub, _ := e.svc.Subscribers.Get(ctx, f.follower); sub.State != subscribers.Unsubscribed {
 		t.Errorf("removed follower is %s, want unsubscribed", sub.State)
 	}
-	log, _ := e.app.accounts.Audit(ctx, 0, 1)
+	log, _ := e.svc.Accounts.Audit(ctx, 0, 1)
 	if len(log) != 1 || log[0].Action != "console: POST incidents/:id/followers/:subscriber_id/remove" || log[0].Actor != "user "+admin.user.Email {
 		t.Errorf("audit log = %+v", log)
 	}
@@ -1032,4 +823,12 @@ func TestConsoleIncidentFollowers(t *testing.T) {
 			t.Errorf("POST %s: status %d, want 404", p, res.Status)
 		}
 	}
+}
+
+// unsent is an email sender that is never called: no worker runs in these
+// tests.
+type unsent struct{}
+
+func (unsent) Send(context.Context, notifier.Message) (string, error) {
+	return "", errors.New("console tests send nothing")
 }
