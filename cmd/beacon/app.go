@@ -178,7 +178,6 @@ func (a *app) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	a.inForce.Attach(a.applyNotify, a.changed)
 	if err := a.buildSenders(page); err != nil {
 		return err
 	}
@@ -201,6 +200,8 @@ func (a *app) build(ctx context.Context) error {
 	a.console = console.New(console.Deps{Log: a.log, BaseURL: cfg.BaseURL, Now: now, PageID: a.pageID, EmailConfigured: cfg.SMTP.Host != "",
 		Templates: a.templates, Components: a.components, Incidents: a.incidents, Subscribers: a.subscribers, Outbox: a.outbox,
 		Dispatcher: a.dispatcher, Accounts: a.accounts, Keys: a.keys, Audit: a.auditLog, InForce: a.inForce})
+	// Settings changed from now on reach the services just built.
+	a.inForce.Attach(a.applyNotify, a.changed)
 	return nil
 }
 
@@ -234,8 +235,8 @@ func (a *app) buildSenders(page components.Page) error {
 // changed is called after every committed change: cached pages and
 // messages go stale and the dispatcher looks for new events.
 func (a *app) changed() {
-	// The services are built before the parts that cache what they hold,
-	// and tell changes from the start.
+	// A change made while build() runs (the page it ensures) comes before
+	// the caches exist: there is nothing stale yet.
 	if a.public != nil {
 		a.public.Changed()
 	}
@@ -328,6 +329,10 @@ func (a *app) watch(ctx context.Context, every time.Duration) {
 	}
 }
 
+// errors is the app's one error handler: JSON, except under /console,
+// where errors are console pages.
+func (a *app) errors() fiber.ErrorHandler { return web.ErrorHandler(a.log, a.console.ErrorPage()) }
+
 // newFiber returns a Fiber app with Beacon's settings.
 func (a *app) newFiber() *fiber.App {
 	return fiber.New(fiber.Config{
@@ -336,7 +341,7 @@ func (a *app) newFiber() *fiber.App {
 		Immutable:             true,
 		BodyLimit:             a.cfg.BodyLimit,
 		ProxyHeader:           a.cfg.ProxyHeader,
-		ErrorHandler:          web.ErrorHandler(a.log),
+		ErrorHandler:          a.errors(),
 		DisableStartupMessage: true,
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          30 * time.Second,

@@ -55,7 +55,7 @@ func newTestEnv(tb testing.TB) *testEnv {
 		Templates: svc.Templates, Components: svc.Components, Incidents: svc.Incidents, Subscribers: svc.Subscribers,
 		Outbox: svc.Outbox, Dispatcher: svc.Dispatcher, Accounts: svc.Accounts, Keys: svc.Keys, Audit: svc.Audit,
 		InForce: svc.InForce})
-	e.fiber = svc.App()
+	e.fiber = svc.App(screens.ErrorPage())
 	screens.Routes(e.fiber)
 	return e
 }
