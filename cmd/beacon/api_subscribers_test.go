@@ -110,11 +110,11 @@ func TestEmailRefusedAlikeEverywhere(t *testing.T) {
 
 			var buf bytes.Buffer
 			w := multipart.NewWriter(&buf)
-			w.WriteField(console.CSRFField, admin.csrf)
+			w.WriteField(console.CSRFField, admin.CSRF)
 			fw, _ := w.CreateFormFile("file", "subs.csv")
 			fw.Write([]byte(csvBody))
 			w.Close()
-			con := n.do("POST", "/console/subscribers/import", buf.String(), "Cookie", admin.cookie(), "Content-Type", w.FormDataContentType())
+			con := n.do("POST", "/console/subscribers/import", buf.String(), "Cookie", admin.Cookie(), "Content-Type", w.FormDataContentType())
 			if con.Status != 422 || !strings.Contains(html.UnescapeString(string(con.Body)), "line 3: "+tc.msg) {
 				t.Errorf("console import: status %d, want 422 showing %q", con.Status, "line 3: "+tc.msg)
 			}
@@ -160,7 +160,7 @@ func TestAPIWebhookWithContactEmail(t *testing.T) {
 		t.Errorf("export lacks the contact:\n%s", exp.Body)
 	}
 	admin := env.newStaff(accounts.Admin)
-	page := admin.get("/console/subscribers?type=webhook")
+	page := admin.Get("/console/subscribers?type=webhook")
 	if !strings.Contains(string(page.Body), "contact: ops@example.com") {
 		t.Errorf("the console does not show the contact")
 	}

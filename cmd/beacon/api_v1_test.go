@@ -1057,7 +1057,7 @@ func TestPostmortemPreview(t *testing.T) {
 		{"a wrong key", "?preview_key=" + flip(key[0]) + key[1:], "Published words", "Draft words", ""},
 	}
 	t.Run("the console links to the preview", func(t *testing.T) {
-		page := env.newStaff(accounts.Responder).get("/console/incidents/" + f.R)
+		page := env.newStaff(accounts.Responder).Get("/console/incidents/" + f.R)
 		if want := `href="/incidents/` + f.R + `?preview_key=` + key + `"`; !strings.Contains(string(page.Body), want) {
 			t.Errorf("console incident page lacks %s", want)
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/console"
+	"github.com/beacon-status/beacon/internal/console/consoletest"
 	"github.com/beacon-status/beacon/internal/smtptest"
 	"github.com/beacon-status/beacon/notifier"
 )
@@ -57,7 +58,7 @@ func newConsoleSite(t *testing.T) *consoleSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.env.app.accounts.SetPassword(ctx, u.ID, staffPassword); err != nil {
+	if err := s.env.app.accounts.SetPassword(ctx, u.ID, consoletest.Password); err != nil {
 		t.Fatal(err)
 	}
 
@@ -129,7 +130,7 @@ func TestBrowserConsole(t *testing.T) {
 	}
 	b.step(t, "type the credentials",
 		chromedp.SendKeys(chromedp.CSS("#email"), consoleAdmin),
-		chromedp.SendKeys(chromedp.CSS("#password"), staffPassword))
+		chromedp.SendKeys(chromedp.CSS("#password"), consoletest.Password))
 	b.submit(t, "sign in", "form[action='/console/signin'] button[type=submit]", 200)
 	if h := b.heading(t); h != "Dashboard" {
 		t.Fatalf("after sign-in: %q, want the dashboard", h)
@@ -260,7 +261,7 @@ func TestBrowserConsoleAccessibility(t *testing.T) {
 	b.step(t, "viewport", chromedp.EmulateViewport(1280, 900))
 	// The session cookie, set as the browser would keep it after sign-in.
 	b.step(t, "sign in", chromedp.Navigate(site.base+"/healthz"),
-		chromedp.Evaluate[chromedp.Void](`document.cookie = "`+console.SessionCookie+`=`+admin.session+`; path=/console"`))
+		chromedp.Evaluate[chromedp.Void](`document.cookie = "`+console.SessionCookie+`=`+admin.Session+`; path=/console"`))
 	pages := append([]browserPage{{name: "console-signin", path: "/console/signin?next=/console/x", status: 200, title: "Sign in"}},
 		consolePages(id)...)
 	for i, p := range pages {
@@ -269,7 +270,7 @@ func TestBrowserConsoleAccessibility(t *testing.T) {
 				b.step(t, "sign out", chromedp.Navigate(site.base+"/healthz"),
 					chromedp.Evaluate[chromedp.Void](`document.cookie = "`+console.SessionCookie+`=; path=/console; max-age=0"`))
 				defer b.step(t, "sign in again", chromedp.Navigate(site.base+"/healthz"),
-					chromedp.Evaluate[chromedp.Void](`document.cookie = "`+console.SessionCookie+`=`+admin.session+`; path=/console"`))
+					chromedp.Evaluate[chromedp.Void](`document.cookie = "`+console.SessionCookie+`=`+admin.Session+`; path=/console"`))
 			}
 			b.scheme(t, "light")
 			b.open(t, site.base, p)
@@ -288,7 +289,7 @@ func TestBrowserConsoleAccessibility(t *testing.T) {
 func TestBrowserConsoleHTMLValidate(t *testing.T) {
 	t.Parallel()
 	tools := needBrowserTools(t, false)
-	_, id, admin := consoleAuditSite(t)
+	site, id, admin := consoleAuditSite(t)
 	dir := t.TempDir()
 	var files []string
 	write := func(name string, res response, want int) {
@@ -302,13 +303,13 @@ func TestBrowserConsoleHTMLValidate(t *testing.T) {
 		files = append(files, file)
 	}
 	for _, p := range consolePages(id) {
-		write(p.name, admin.get(p.path), p.status)
+		write(p.name, admin.Get(p.path), p.status)
 	}
-	write("console-signin", admin.e.do("GET", "/console/signin", nil), 200)
-	write("console-new-incident-invalid", admin.post("/console/incidents", map[string][]string{"name": {""}, "status": {"investigating"}}), 422)
-	write("console-incident-invalid", admin.post("/console/incidents/"+id+"/updates", map[string][]string{"status": {"nope"}, "body": {"x"}}), 422)
-	write("console-key-created", admin.post("/console/keys", map[string][]string{"name": {"ci"}}), 201)
-	write("console-embed-invalid", admin.post("/console/settings/embed", map[string][]string{"position": {"top-left"},
+	write("console-signin", site.env.do("GET", "/console/signin", nil), 200)
+	write("console-new-incident-invalid", admin.Post("/console/incidents", map[string][]string{"name": {""}, "status": {"investigating"}}), 422)
+	write("console-incident-invalid", admin.Post("/console/incidents/"+id+"/updates", map[string][]string{"status": {"nope"}, "body": {"x"}}), 422)
+	write("console-key-created", admin.Post("/console/keys", map[string][]string{"name": {"ci"}}), 201)
+	write("console-embed-invalid", admin.Post("/console/settings/embed", map[string][]string{"position": {"top-left"},
 		"incident_text_color": {"white"}}), 422)
 	htmlValidate(t, tools, dir, files)
 }
@@ -323,7 +324,7 @@ func TestBrowserConsoleEmbedColours(t *testing.T) {
 	admin := site.env.newStaff(accounts.Admin)
 	b := newBrowser(t, tools)
 	b.step(t, "sign in", chromedp.Navigate(site.base+"/healthz"),
-		chromedp.Evaluate[chromedp.Void](`document.cookie = "`+console.SessionCookie+`=`+admin.session+`; path=/console"`))
+		chromedp.Evaluate[chromedp.Void](`document.cookie = "`+console.SessionCookie+`=`+admin.Session+`; path=/console"`))
 	b.step(t, "open the settings", chromedp.Navigate(site.base+"/console/settings"))
 	picker := `document.querySelector("[data-color-for=embed_incident_background_color]")`
 	if got, want := browserEval[string](t, b, "picker", `(p => p.hidden + " " + p.value)(`+picker+`)`), "false #c0392b"; got != want {

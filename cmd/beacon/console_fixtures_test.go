@@ -1,151 +1,22 @@
 package main
 
 import (
-	"context"
-	"fmt"
-	"net/url"
-	"strings"
-	"testing"
-	"time"
-
-	"github.com/beacon-status/beacon/components"
-	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/accounts"
-	"github.com/beacon-status/beacon/internal/console"
-	"github.com/beacon-status/beacon/notifier"
-	"github.com/beacon-status/beacon/subscribers"
+	"github.com/beacon-status/beacon/internal/console/consoletest"
 )
 
-// The console helpers of the tests that stay in cmd/beacon because they
-// need the whole binary or more than one surface: the browser and process
-// tests, hostile text, and API tests that look at a console screen.
-// internal/console's handler tests have their own in
-// internal/console/helpers_test.go, driving the console alone.
+// Signed-in staff for the tests of the whole binary that use the console
+// (browser, process, hostile text, API tests that look at a screen); the
+// console's own tests sign in with the same consoletest.SignIn.
 
-const staffPassword = "a long enough password"
-
-// staff is a signed-in console user driving the app.
-type staff struct {
-	e       *testEnv
-	user    accounts.User
-	session string // the session cookie's value
-	csrf    string
-}
+// staff is a signed-in console user (consoletest.Staff).
+type staff = consoletest.Staff
 
 // newStaff creates a user with role and signs them in.
 func (e *testEnv) newStaff(role accounts.Role) *staff {
 	e.t.Helper()
-	ctx := context.Background()
-	n, _ := e.app.accounts.Count(ctx)
-	u, err := e.app.accounts.CreateUser(ctx, fmt.Sprintf("%s%d@example.com", role, n), role, "")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if err := e.app.accounts.SetPassword(ctx, u.ID, staffPassword); err != nil {
-		e.t.Fatal(err)
-	}
-	token, sess, err := e.app.accounts.SignIn(ctx, u.Email, staffPassword, "192.0.2.10", "test")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return &staff{e: e, user: u, session: token, csrf: sess.CSRFToken}
+	return consoletest.SignIn(e.t, e.app.accounts, role, e.do)
 }
 
-func (s *staff) cookie() string { return console.SessionCookie + "=" + s.session }
-
-func (s *staff) get(path string) response {
-	s.e.t.Helper()
-	return s.e.do("GET", path, nil, "Cookie", s.cookie())
-}
-
-// post sends a form with the session's CSRF token (unless the form sets
-// _csrf itself, even to nothing).
-func (s *staff) post(path string, form url.Values) response {
-	s.e.t.Helper()
-	if _, ok := form[console.CSRFField]; !ok {
-		form.Set(console.CSRFField, s.csrf)
-	}
-	return s.e.do("POST", path, form.Encode(), "Cookie", s.cookie(), "Content-Type", "application/x-www-form-urlencoded")
-}
-
-// mustPost is post that fails the test unless the status is want.
-func (s *staff) mustPost(want int, path string, form url.Values) response {
-	s.e.t.Helper()
-	res := s.post(path, form)
-	if res.Status != want {
-		s.e.t.Fatalf("POST %s: status %d, want %d: %s", path, res.Status, want, body(res))
-	}
-	return res
-}
-
-// body is the text of a page, shortened for failure messages.
-func body(r response) string {
-	b := string(r.Body)
-	if i := strings.Index(b, `<main`); i >= 0 {
-		b = b[i:]
-	}
-	if len(b) > 1500 {
-		b = b[:1500] + "…"
-	}
-	return b
-}
-
-// consoleFixture is a page with something of everything for the forms to
-// act on.
-type consoleFixture struct {
-	api, web    string // component ids
-	incident    incidents.Incident
-	resolved    incidents.Incident
-	maintenance incidents.Incident
-	template    incidents.Template
-	subscriber  string
-	follower    string // follows resolved (not incident, whose updates would reach it), by email, confirmed
-	keyID       string
-	responderID string
-}
-
-func newConsoleFixture(t *testing.T, e *testEnv) consoleFixture {
-	t.Helper()
-	ctx := context.Background()
-	a := e.app
-	var f consoleFixture
-	api, err := a.components.Create(ctx, components.Input{Name: ptr("API")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	web, _ := a.components.Create(ctx, components.Input{Name: ptr("Website")})
-	f.api, f.web = api.ID, web.ID
-	if f.incident, err = a.incidents.Create(ctx, incidents.NewIncident{Name: "Elevated errors", Body: "Looking into it.",
-		Components: map[string]components.Status{f.api: components.PartialOutage}}); err != nil {
-		t.Fatal(err)
-	}
-	if f.resolved, err = a.incidents.Create(ctx, incidents.NewIncident{Name: "Old outage", Status: incidents.Resolved, Body: "Fixed."}); err != nil {
-		t.Fatal(err)
-	}
-	from, until := e.clock.Now().Add(48*time.Hour), e.clock.Now().Add(50*time.Hour)
-	if f.maintenance, err = a.incidents.Create(ctx, incidents.NewIncident{Name: "Database upgrade", ScheduledFor: &from, ScheduledUntil: &until,
-		ComponentIDs: []string{f.web}}); err != nil {
-		t.Fatal(err)
-	}
-	if f.template, err = a.incidents.CreateTemplate(ctx, incidents.TemplateInput{Name: ptr("Slow API"), Title: ptr("Slow API responses")}); err != nil {
-		t.Fatal(err)
-	}
-	res, err := a.subscribers.Subscribe(ctx, subscribers.Signup{Mode: "email", Address: "reader@example.com", SkipConfirmation: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.subscriber = res.Subscriber.ID
-	fr, err := a.subscribers.FollowIncident(ctx, subscribers.FollowRequest{IncidentID: f.resolved.ID, Mode: notifier.Email,
-		Address: "follower@example.com", SkipConfirmation: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.follower = fr.Follow.Subscriber.ID
-	k, _, _ := a.keys.Create(ctx, "deploy")
-	f.keyID = k.ID
-	u, _ := a.accounts.CreateUser(ctx, "responder-fixture@example.com", accounts.Responder, "")
-	f.responderID = u.ID
-	return f
-}
-
+// ptr returns a pointer to v.
 func ptr[T any](v T) *T { return &v }

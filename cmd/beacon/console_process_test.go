@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/beacon-status/beacon/internal/console/consoletest"
 )
 
 // TestProcessConsoleUsers drives the real binary: a fresh server logs a
@@ -58,7 +60,7 @@ func TestProcessConsoleUsers(t *testing.T) {
 	if msg, code := run("short\n", "user", "create", "--email", "admin@example.com", "--role", "admin", "--password-stdin"); code == 0 || !strings.Contains(msg, "at least 10") {
 		t.Errorf("weak password: exit %d: %s", code, msg)
 	}
-	if msg, code := run(staffPassword+"\n", "user", "create", "--email", "admin@example.com", "--role", "admin", "--password-stdin"); code != 0 {
+	if msg, code := run(consoletest.Password+"\n", "user", "create", "--email", "admin@example.com", "--role", "admin", "--password-stdin"); code != 0 {
 		t.Fatalf("user create --password-stdin: exit %d: %s", code, msg)
 	}
 	list, code := run("", "user", "list")
@@ -80,7 +82,7 @@ func TestProcessConsoleUsers(t *testing.T) {
 		t.Fatalf("the console did not lead to the sign-in form: %s\n%s", res.Request.URL, page)
 	}
 	res, err = client.PostForm(s.url("/console/signin"), url.Values{"_csrf": {string(token[1])}, "next": {"/console"},
-		"email": {"admin@example.com"}, "password": {staffPassword}})
+		"email": {"admin@example.com"}, "password": {consoletest.Password}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ func TestConsoleNotificationSettingsApply(t *testing.T) {
 	n := ntNew(t)
 	admin := n.newStaff(accounts.Admin)
 	n.subscriber(map[string]any{"email": "reader@example.com"})
-	admin.mustPost(http.StatusSeeOther, "/console/settings/notifications", url.Values{"action": {"save"},
+	admin.MustPost(http.StatusSeeOther, "/console/settings/notifications", url.Values{"action": {"save"},
 		"email_from": {"alerts@status.example.org"}, "email_from_name": {"Example Alerts"}, "sms_events": {"key"}, "sms_countries": {"FR"}})
 
 	n.incident(map[string]any{"name": "Outage", "status": "investigating", "body": "Looking."})
@@ -40,7 +40,7 @@ func TestConsoleNotificationSettingsApply(t *testing.T) {
 
 	// The sender's name is the page's unless one is saved: renaming the
 	// page through the API renames the sender at once.
-	admin.mustPost(http.StatusSeeOther, "/console/settings/notifications", url.Values{"action": {"save"},
+	admin.MustPost(http.StatusSeeOther, "/console/settings/notifications", url.Values{"action": {"save"},
 		"email_from": {"alerts@status.example.org"}, "email_from_name": {""}, "sms_events": {"key"}, "sms_countries": {"FR"}})
 	n.mustAPI(200, "PATCH", "", map[string]any{"page": map[string]any{"name": "Renamed Status"}})
 	n.incident(map[string]any{"name": "Second outage", "status": "investigating", "body": "Looking."})
@@ -55,7 +55,7 @@ func TestConsoleNotificationSettingsApply(t *testing.T) {
 		t.Errorf("after a restart: %+v", got)
 	}
 	// Reset: the environment's values again.
-	admin.mustPost(http.StatusSeeOther, "/console/settings/notifications", url.Values{"action": {"reset"}})
+	admin.MustPost(http.StatusSeeOther, "/console/settings/notifications", url.Values{"action": {"reset"}})
 	if got := n.app.inForce.Notify(); got.EmailFrom != ntFrom || got.Saved != (settings.Notifications{}) {
 		t.Errorf("after reset: %+v", got)
 	}

@@ -14,8 +14,10 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
+	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/chars"
+	"github.com/beacon-status/beacon/internal/console/consoletest"
 	"github.com/beacon-status/beacon/internal/twiliotest"
 )
 
@@ -165,7 +167,10 @@ func (e *testEnv) hostileState() string {
 // control character in a name: 422, the field marked, nothing written.
 func TestHostileTextConsoleRefusesNames(t *testing.T) {
 	e := ntNew(t).testEnv // email configured, for the sender name's field
-	f := newConsoleFixture(t, e)
+	web, err := e.app.components.Create(context.Background(), components.Input{Name: ptr("Website")})
+	if err != nil {
+		t.Fatal(err)
+	}
 	admin := e.newStaff(accounts.Admin)
 	tests := []struct {
 		name, path, field string
@@ -175,8 +180,8 @@ func TestHostileTextConsoleRefusesNames(t *testing.T) {
 		{"new maintenance", "/console/maintenance", "name", url.Values{"name": {"Network\u0000work"},
 			"scheduled_for": {"2026-03-20T02:00"}, "scheduled_until": {"2026-03-20T04:00"}}},
 		{"new component", "/console/components", "new_name", url.Values{"kind": {"component"}, "name": {"Search\u0001"}}},
-		{"edit component", "/console/components/" + f.web, "name", url.Values{"name": {"Web\u0085app"}}},
-		{"invalid UTF-8 name", "/console/components/" + f.web, "name", url.Values{"name": {"Web \xff"}}},
+		{"edit component", "/console/components/" + web.ID, "name", url.Values{"name": {"Web\u0085app"}}},
+		{"invalid UTF-8 name", "/console/components/" + web.ID, "name", url.Values{"name": {"Web \xff"}}},
 		{"page settings", "/console/settings", "name", url.Values{"name": {"Acme\u007f"}, "url": {"https://status.example.com"},
 			"time_zone": {"Etc/UTC"}}},
 		{"email sender name", "/console/settings/notifications", "email_from_name", url.Values{"email_from_name": {"Acme\u001b[0m"}}},
@@ -184,15 +189,15 @@ func TestHostileTextConsoleRefusesNames(t *testing.T) {
 	before := e.hostileState()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res := admin.post(tc.path, tc.form)
+			res := admin.Post(tc.path, tc.form)
 			if res.Status != 422 {
-				t.Fatalf("status %d, want 422: %s", res.Status, body(res))
+				t.Fatalf("status %d, want 422: %s", res.Status, consoletest.Body(res))
 			}
 			if !ntFieldMarked(res.Body, tc.field) {
-				t.Errorf("field %s is not marked invalid: %s", tc.field, body(res))
+				t.Errorf("field %s is not marked invalid: %s", tc.field, consoletest.Body(res))
 			}
 			if !strings.Contains(string(res.Body), "control characters") && !strings.Contains(string(res.Body), "UTF-8") {
-				t.Errorf("the error does not say what is wrong: %s", body(res))
+				t.Errorf("the error does not say what is wrong: %s", consoletest.Body(res))
 			}
 			cleanOutput(t, "the form shown again", string(res.Body))
 		})
@@ -328,7 +333,7 @@ func TestHostileTextOldRows(t *testing.T) {
 	for _, path := range []string{"/", "/incidents/" + id, "/history", "/console/incidents/" + id} {
 		var page response
 		if strings.HasPrefix(path, "/console") {
-			page = n.newStaff(accounts.Admin).get(path)
+			page = n.newStaff(accounts.Admin).Get(path)
 		} else {
 			page = n.do("GET", path, nil)
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/console"
+	"github.com/beacon-status/beacon/internal/console/consoletest"
 	"github.com/beacon-status/beacon/internal/settings"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
@@ -392,10 +393,10 @@ func TestConsoleForms(t *testing.T) {
 			}
 
 			// No CSRF token, or a wrong one.
-			for _, token := range []string{"", admin.csrf + "x"} {
+			for _, token := range []string{"", admin.CSRF + "x"} {
 				form := fc.good(f)
 				form.Set(console.CSRFField, token)
-				if res := user.post(path, form); res.Status != http.StatusForbidden {
+				if res := user.Post(path, form); res.Status != http.StatusForbidden {
 					t.Errorf("CSRF token %q: status %d, want 403", token, res.Status)
 				}
 				unchanged("without a CSRF token")
@@ -404,7 +405,7 @@ func TestConsoleForms(t *testing.T) {
 			// The wrong role.
 			if fc.admin {
 				responder := e.newStaff(accounts.Responder)
-				if res := responder.post(path, fc.good(f)); res.Status != http.StatusForbidden {
+				if res := responder.Post(path, fc.good(f)); res.Status != http.StatusForbidden {
 					t.Errorf("responder: status %d, want 403", res.Status)
 				}
 				unchanged("by a responder")
@@ -413,7 +414,7 @@ func TestConsoleForms(t *testing.T) {
 			// An expired session: sent to sign in, nothing changed.
 			stale := e.newStaff(accounts.Admin)
 			e.clock.Advance(13 * time.Hour)
-			res := stale.post(path, fc.good(f))
+			res := stale.Post(path, fc.good(f))
 			if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/console/signin") {
 				t.Errorf("expired session: status %d to %q, want 303 to the sign-in page", res.Status, res.Header.Get("Location"))
 			}
@@ -422,12 +423,12 @@ func TestConsoleForms(t *testing.T) {
 
 			// Invalid input: the form again, with the error and what was typed.
 			if fc.bad != nil {
-				res := user.post(path, fc.bad(f))
+				res := user.Post(path, fc.bad(f))
 				if res.Status != http.StatusUnprocessableEntity {
-					t.Fatalf("invalid input: status %d, want 422: %s", res.Status, body(res))
+					t.Fatalf("invalid input: status %d, want 422: %s", res.Status, consoletest.Body(res))
 				}
 				if !strings.Contains(string(res.Body), `role="alert"`) {
-					t.Errorf("invalid input: no error message shown: %s", body(res))
+					t.Errorf("invalid input: no error message shown: %s", consoletest.Body(res))
 				}
 				if fc.badShows != "" && !strings.Contains(string(res.Body), fc.badShows) {
 					t.Errorf("invalid input: the form lost %q", fc.badShows)
@@ -439,15 +440,15 @@ func TestConsoleForms(t *testing.T) {
 			if want == 0 {
 				want = http.StatusSeeOther
 			}
-			user.mustPost(want, path, fc.good(f))
+			user.MustPost(want, path, fc.good(f))
 			if !fc.done(t, e, f) {
 				t.Errorf("the change was not made")
 			}
 
 			// The change is in the audit log, by this user.
 			log, _ := e.svc.Accounts.Audit(context.Background(), 0, 10)
-			if len(log) == 0 || log[0].Actor != "user "+user.user.Email || !strings.HasPrefix(log[0].Action, "console: POST") {
-				t.Errorf("audit log = %+v, want the change by %s first", log, user.user.Email)
+			if len(log) == 0 || log[0].Actor != "user "+user.User.Email || !strings.HasPrefix(log[0].Action, "console: POST") {
+				t.Errorf("audit log = %+v, want the change by %s first", log, user.User.Email)
 			}
 		})
 	}
@@ -482,15 +483,15 @@ func TestConsoleScreensRender(t *testing.T) {
 		{"/console/audit", "Audit log", true},
 	}
 	for _, s := range screens {
-		res := admin.get(s.path)
+		res := admin.Get(s.path)
 		if res.Status != 200 || !strings.Contains(string(res.Body), s.want) {
-			t.Errorf("GET %s: status %d, want 200 with %q: %s", s.path, res.Status, s.want, body(res))
+			t.Errorf("GET %s: status %d, want 200 with %q: %s", s.path, res.Status, s.want, consoletest.Body(res))
 		}
 		if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
 			t.Errorf("GET %s: Cache-Control %q, want no-store", s.path, cc)
 		}
 		if s.admin {
-			if res := responder.get(s.path); res.Status != http.StatusForbidden {
+			if res := responder.Get(s.path); res.Status != http.StatusForbidden {
 				t.Errorf("GET %s as a responder: status %d, want 403", s.path, res.Status)
 			}
 		}
@@ -498,21 +499,21 @@ func TestConsoleScreensRender(t *testing.T) {
 			t.Errorf("GET %s signed out: status %d, want 303", s.path, res.Status)
 		}
 	}
-	if res := admin.get("/console/incidents/nope"); res.Status != 404 || !strings.Contains(string(res.Body), "Not found") {
-		t.Errorf("unknown incident: %d %s", res.Status, body(res))
+	if res := admin.Get("/console/incidents/nope"); res.Status != 404 || !strings.Contains(string(res.Body), "Not found") {
+		t.Errorf("unknown incident: %d %s", res.Status, consoletest.Body(res))
 	}
 	// A user gone (another admin deleted them) is not found, not a
 	// server error.
 	for _, action := range []string{"link", "delete", "role"} {
-		if res := admin.post("/console/users/zzzzzzzzzzzz/"+action, url.Values{"role": {"admin"}}); res.Status != 404 {
-			t.Errorf("POST to an unknown user's %s: status %d, want 404: %s", action, res.Status, body(res))
+		if res := admin.Post("/console/users/zzzzzzzzzzzz/"+action, url.Values{"role": {"admin"}}); res.Status != 404 {
+			t.Errorf("POST to an unknown user's %s: status %d, want 404: %s", action, res.Status, consoletest.Body(res))
 		}
 	}
-	if res := admin.get("/console/subscribers?state=bogus"); res.Status != 400 {
+	if res := admin.Get("/console/subscribers?state=bogus"); res.Status != 400 {
 		t.Errorf("bad filter: status %d, want 400", res.Status)
 	}
 	// Responders do not see admin links.
-	if res := responder.get("/console"); strings.Contains(string(res.Body), "/console/users") {
+	if res := responder.Get("/console"); strings.Contains(string(res.Body), "/console/users") {
 		t.Error("a responder's menu links to Users")
 	}
 }
@@ -537,7 +538,7 @@ func TestConsoleSignIn(t *testing.T) {
 	e := newTestEnv(t)
 	ctx := context.Background()
 	u, _ := e.svc.Accounts.CreateUser(ctx, "oncall@example.com", accounts.Responder, "")
-	e.svc.Accounts.SetPassword(ctx, u.ID, staffPassword)
+	e.svc.Accounts.SetPassword(ctx, u.ID, consoletest.Password)
 	cookie, token := signInToken(t, e)
 	post := func(form url.Values, withCookie bool) response {
 		h := []string{"Content-Type", "application/x-www-form-urlencoded"}
@@ -547,18 +548,18 @@ func TestConsoleSignIn(t *testing.T) {
 		return e.do("POST", "/console/signin", form.Encode(), h...)
 	}
 
-	if res := post(url.Values{"email": {u.Email}, "password": {staffPassword}}, true); res.Status != http.StatusForbidden {
+	if res := post(url.Values{"email": {u.Email}, "password": {consoletest.Password}}, true); res.Status != http.StatusForbidden {
 		t.Errorf("no CSRF token: status %d, want 403", res.Status)
 	}
-	if res := post(url.Values{"email": {u.Email}, "password": {staffPassword}, "_csrf": {token}}, false); res.Status != http.StatusForbidden {
+	if res := post(url.Values{"email": {u.Email}, "password": {consoletest.Password}, "_csrf": {token}}, false); res.Status != http.StatusForbidden {
 		t.Errorf("token without its cookie: status %d, want 403", res.Status)
 	}
 	res := post(url.Values{"email": {u.Email}, "password": {"wrong password"}, "_csrf": {token}}, true)
 	if res.Status != http.StatusUnauthorized || !strings.Contains(string(res.Body), "do not match") || !strings.Contains(string(res.Body), u.Email) {
-		t.Errorf("wrong password: status %d: %s", res.Status, body(res))
+		t.Errorf("wrong password: status %d: %s", res.Status, consoletest.Body(res))
 	}
 	// Off-site next is ignored.
-	res = post(url.Values{"email": {u.Email}, "password": {staffPassword}, "_csrf": {token}, "next": {"//evil.example/x"}}, true)
+	res = post(url.Values{"email": {u.Email}, "password": {consoletest.Password}, "_csrf": {token}, "next": {"//evil.example/x"}}, true)
 	if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/console" {
 		t.Fatalf("sign in: status %d to %q", res.Status, res.Header.Get("Location"))
 	}
@@ -590,7 +591,7 @@ func TestConsoleSignIn(t *testing.T) {
 	for range 5 {
 		post(url.Values{"email": {u.Email}, "password": {"guess guess"}, "_csrf": {token}}, true)
 	}
-	res = post(url.Values{"email": {u.Email}, "password": {staffPassword}, "_csrf": {token}}, true)
+	res = post(url.Values{"email": {u.Email}, "password": {consoletest.Password}, "_csrf": {token}}, true)
 	if res.Status != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
 		t.Errorf("after five failures: status %d, Retry-After %q", res.Status, res.Header.Get("Retry-After"))
 	}
@@ -605,24 +606,24 @@ func TestConsoleFirstRunAndPasswordLinks(t *testing.T) {
 	}
 	res := e.do("GET", "/console/password?token="+link, nil)
 	if res.Status != 200 || !strings.Contains(string(res.Body), "Create the first admin") {
-		t.Fatalf("first-run page: %d %s", res.Status, body(res))
+		t.Fatalf("first-run page: %d %s", res.Status, consoletest.Body(res))
 	}
 	cookie, token := signInToken(t, e)
 	post := func(form url.Values) response {
 		form.Set("_csrf", token)
 		return e.do("POST", "/console/password", form.Encode(), "Content-Type", "application/x-www-form-urlencoded", "Cookie", console.CSRFCookie+"="+cookie)
 	}
-	res = post(url.Values{"token": {link}, "email": {"boss@example.com"}, "password": {staffPassword}, "confirm": {"different"}})
+	res = post(url.Values{"token": {link}, "email": {"boss@example.com"}, "password": {consoletest.Password}, "confirm": {"different"}})
 	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(string(res.Body), "boss@example.com") {
-		t.Errorf("mismatched passwords: %d %s", res.Status, body(res))
+		t.Errorf("mismatched passwords: %d %s", res.Status, consoletest.Body(res))
 	}
 	res = post(url.Values{"token": {link}, "email": {"boss@example.com"}, "password": {"short"}, "confirm": {"short"}})
 	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(string(res.Body), "at least 10") {
-		t.Errorf("short password: %d %s", res.Status, body(res))
+		t.Errorf("short password: %d %s", res.Status, consoletest.Body(res))
 	}
-	res = post(url.Values{"token": {link}, "email": {"boss@example.com"}, "password": {staffPassword}, "confirm": {staffPassword}})
+	res = post(url.Values{"token": {link}, "email": {"boss@example.com"}, "password": {consoletest.Password}, "confirm": {consoletest.Password}})
 	if res.Status != http.StatusSeeOther {
-		t.Fatalf("first admin: %d %s", res.Status, body(res))
+		t.Fatalf("first admin: %d %s", res.Status, consoletest.Body(res))
 	}
 	users, _ := e.svc.Accounts.Users(ctx)
 	if len(users) != 1 || users[0].Role != accounts.Admin {
@@ -633,19 +634,18 @@ func TestConsoleFirstRunAndPasswordLinks(t *testing.T) {
 	}
 
 	// An admin adds a responder, whose link sets their password.
-	admin := &staff{e: e, user: users[0]}
-	tok, sess, _ := e.svc.Accounts.SignIn(ctx, "boss@example.com", staffPassword, "192.0.2.1", "")
-	admin.session, admin.csrf = tok, sess.CSRFToken
-	res = admin.mustPost(http.StatusCreated, "/console/users", url.Values{"email": {"resp@example.com"}, "role": {"responder"}})
+	tok, sess, _ := e.svc.Accounts.SignIn(ctx, "boss@example.com", consoletest.Password, "192.0.2.1", "")
+	admin := consoletest.As(t, users[0], tok, sess.CSRFToken, e.do)
+	res = admin.MustPost(http.StatusCreated, "/console/users", url.Values{"email": {"resp@example.com"}, "role": {"responder"}})
 	m := regexp.MustCompile(`/console/password\?token=([A-Za-z0-9_-]+)`).FindSubmatch(res.Body)
 	if m == nil {
-		t.Fatalf("no set-password link shown: %s", body(res))
+		t.Fatalf("no set-password link shown: %s", consoletest.Body(res))
 	}
-	res = post(url.Values{"token": {string(m[1])}, "password": {staffPassword}, "confirm": {staffPassword}})
+	res = post(url.Values{"token": {string(m[1])}, "password": {consoletest.Password}, "confirm": {consoletest.Password}})
 	if res.Status != http.StatusSeeOther {
-		t.Fatalf("responder sets password: %d %s", res.Status, body(res))
+		t.Fatalf("responder sets password: %d %s", res.Status, consoletest.Body(res))
 	}
-	if _, _, err := e.svc.Accounts.SignIn(ctx, "resp@example.com", staffPassword, "192.0.2.1", ""); err != nil {
+	if _, _, err := e.svc.Accounts.SignIn(ctx, "resp@example.com", consoletest.Password, "192.0.2.1", ""); err != nil {
 		t.Errorf("responder signs in: %v", err)
 	}
 }
@@ -658,7 +658,7 @@ func TestConsoleIncidentShowsDeliveries(t *testing.T) {
 		notifier.Config{}, e.clock.Now, e.svc.Log, nil)
 	f := newConsoleFixture(t, e)
 	user := e.newStaff(accounts.Responder)
-	user.mustPost(http.StatusSeeOther, "/console/incidents/"+f.incident.ID+"/updates", url.Values{"status": {"identified"}, "body": {"Found it."},
+	user.MustPost(http.StatusSeeOther, "/console/incidents/"+f.incident.ID+"/updates", url.Values{"status": {"identified"}, "body": {"Found it."},
 		"deliver_notifications": {"1"}})
 	// Fan out (no senders run here): the email delivery waits as pending.
 	for more := true; more; {
@@ -667,11 +667,11 @@ func TestConsoleIncidentShowsDeliveries(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	res := user.get("/console/incidents/" + f.incident.ID)
+	res := user.Get("/console/incidents/" + f.incident.ID)
 	if !strings.Contains(string(res.Body), "email: 0 sent, 1 pending, 0 failed") || !strings.Contains(string(res.Body), `data-busy="true"`) {
-		t.Errorf("incident page does not show the pending delivery: %s", body(res))
+		t.Errorf("incident page does not show the pending delivery: %s", consoletest.Body(res))
 	}
-	res = e.do("GET", "/console/incidents/"+f.incident.ID+"/deliveries", nil, "Cookie", user.cookie(), "X-Requested-With", "fetch")
+	res = e.do("GET", "/console/incidents/"+f.incident.ID+"/deliveries", nil, "Cookie", user.Cookie(), "X-Requested-With", "fetch")
 	var got struct {
 		Busy    bool `json:"busy"`
 		Updates map[string]struct {
@@ -702,22 +702,22 @@ func TestConsoleImportSubscribers(t *testing.T) {
 		fw, _ := w.CreateFormFile("file", "subs.csv")
 		fw.Write([]byte(csv))
 		w.Close()
-		return e.do("POST", "/console/subscribers/import", buf.String(), "Cookie", admin.cookie(), "Content-Type", w.FormDataContentType())
+		return e.do("POST", "/console/subscribers/import", buf.String(), "Cookie", admin.Cookie(), "Content-Type", w.FormDataContentType())
 	}
 	if res := send("mode,address\nemail,a@example.com\n", ""); res.Status != http.StatusForbidden {
 		t.Errorf("without CSRF: %d", res.Status)
 	}
-	if res := send("mode,address\nemail,not an address\n", admin.csrf); res.Status != http.StatusUnprocessableEntity || !strings.Contains(string(res.Body), "line 2") {
-		t.Errorf("bad CSV: %d %s", res.Status, body(res))
+	if res := send("mode,address\nemail,not an address\n", admin.CSRF); res.Status != http.StatusUnprocessableEntity || !strings.Contains(string(res.Body), "line 2") {
+		t.Errorf("bad CSV: %d %s", res.Status, consoletest.Body(res))
 	}
 	if n, _ := e.svc.Subscribers.Count(context.Background(), subscribers.Filter{}); n != 0 {
 		t.Fatalf("a bad file left %d subscribers", n)
 	}
-	res := send("mode,address\nemail,a@example.com\nemail,b@example.com\n", admin.csrf)
+	res := send("mode,address\nemail,a@example.com\nemail,b@example.com\n", admin.CSRF)
 	if res.Status != http.StatusSeeOther {
-		t.Fatalf("import: %d %s", res.Status, body(res))
+		t.Fatalf("import: %d %s", res.Status, consoletest.Body(res))
 	}
-	exp := admin.get("/console/subscribers/export.csv")
+	exp := admin.Get("/console/subscribers/export.csv")
 	if exp.Status != 200 || !strings.Contains(string(exp.Body), "b@example.com") {
 		t.Errorf("export: %d %s", exp.Status, exp.Body)
 	}
@@ -741,18 +741,18 @@ func TestConsoleEmbedRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := admin.post("/console/settings/embed", tt.form)
+			res := admin.Post("/console/settings/embed", tt.form)
 			page := string(res.Body)
 			if res.Status != http.StatusUnprocessableEntity {
-				t.Fatalf("status %d, want 422: %s", res.Status, body(res))
+				t.Fatalf("status %d, want 422: %s", res.Status, consoletest.Body(res))
 			}
 			// The message follows the field it is about.
 			i := strings.Index(page, `id="`+tt.field+`"`)
 			if i < 0 || !strings.Contains(page[i:], `aria-invalid="true"`) || !strings.Contains(page[i:min(len(page), i+700)], `class="field-error"`) {
-				t.Errorf("no error beside %s: %s", tt.field, body(res))
+				t.Errorf("no error beside %s: %s", tt.field, consoletest.Body(res))
 			}
 			if !strings.Contains(page, tt.wantShown) {
-				t.Errorf("the page lacks %q: %s", tt.wantShown, body(res))
+				t.Errorf("the page lacks %q: %s", tt.wantShown, consoletest.Body(res))
 			}
 			if got, _ := e.svc.Settings.Embed(context.Background()); got != settings.DefaultEmbed() {
 				t.Errorf("settings after a refused form: %+v, want the defaults", got)
@@ -764,9 +764,9 @@ func TestConsoleEmbedRefused(t *testing.T) {
 		})
 	}
 	// The screen shows the line to paste, with this server's address.
-	res := admin.get("/console/settings")
+	res := admin.Get("/console/settings")
 	if want := `&lt;script src=&#34;` + e.svc.BaseURL + `/embed/script.js&#34; async&gt;&lt;/script&gt;`; !strings.Contains(string(res.Body), want) {
-		t.Errorf("settings screen lacks the snippet %s: %s", want, body(res))
+		t.Errorf("settings screen lacks the snippet %s: %s", want, consoletest.Body(res))
 	}
 }
 
@@ -785,7 +785,7 @@ func TestConsoleIncidentFollowers(t *testing.T) {
 	path := "/console/incidents/" + f.resolved.ID
 	removeURL := path + "/followers/" + f.follower + "/remove"
 
-	page := string(admin.get(path).Body)
+	page := string(admin.Get(path).Body)
 	for _, want := range []string{"2 following this incident alone: 1 confirmed, 1 waiting to confirm", "f***@example.com", "&#43;14*******23",
 		"Waiting", removeURL} {
 		if !strings.Contains(page, want) {
@@ -797,29 +797,29 @@ func TestConsoleIncidentFollowers(t *testing.T) {
 			t.Errorf("the incident screen shows %s unmasked", unmasked)
 		}
 	}
-	if page := string(responder.get(path).Body); !strings.Contains(page, "f***@example.com") || strings.Contains(page, "/followers/") {
+	if page := string(responder.Get(path).Body); !strings.Contains(page, "f***@example.com") || strings.Contains(page, "/followers/") {
 		t.Errorf("a responder should see the followers without Remove buttons")
 	}
 
-	res := admin.mustPost(http.StatusSeeOther, removeURL, url.Values{})
+	res := admin.MustPost(http.StatusSeeOther, removeURL, url.Values{})
 	if loc := res.Header.Get("Location"); loc != path {
 		t.Errorf("after removing: redirected to %q, want %q", loc, path)
 	}
-	page = string(admin.get(path).Body)
+	page = string(admin.Get(path).Body)
 	if !strings.Contains(page, "1 following this incident alone: 0 confirmed, 1 waiting") || strings.Contains(page, "f***@example.com") {
-		t.Errorf("after removing, the screen says: %s", body(admin.get(path)))
+		t.Errorf("after removing, the screen says: %s", consoletest.Body(admin.Get(path)))
 	}
 	// It followed nothing else and was no page subscriber: unsubscribed.
 	if sub, _ := e.svc.Subscribers.Get(ctx, f.follower); sub.State != subscribers.Unsubscribed {
 		t.Errorf("removed follower is %s, want unsubscribed", sub.State)
 	}
 	log, _ := e.svc.Accounts.Audit(ctx, 0, 1)
-	if len(log) != 1 || log[0].Action != "console: POST incidents/:id/followers/:subscriber_id/remove" || log[0].Actor != "user "+admin.user.Email {
+	if len(log) != 1 || log[0].Action != "console: POST incidents/:id/followers/:subscriber_id/remove" || log[0].Actor != "user "+admin.User.Email {
 		t.Errorf("audit log = %+v", log)
 	}
 	// Removing again, or from another incident, is not found.
 	for _, p := range []string{removeURL, "/console/incidents/" + f.incident.ID + "/followers/" + f.follower + "/remove"} {
-		if res := admin.post(p, url.Values{}); res.Status != http.StatusNotFound {
+		if res := admin.Post(p, url.Values{}); res.Status != http.StatusNotFound {
 			t.Errorf("POST %s: status %d, want 404", p, res.Status)
 		}
 	}

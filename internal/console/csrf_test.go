@@ -51,14 +51,14 @@ func TestConsoleEveryPostNeedsCSRF(t *testing.T) {
 				headers []string
 			}{
 				{"no token", nil},
-				{"wrong token", []string{"X-CSRF-Token", admin.csrf + "x"}},
+				{"wrong token", []string{"X-CSRF-Token", admin.CSRF + "x"}},
 				{"empty form field", nil},
 			} {
 				body := "name=x"
 				if tt.name == "empty form field" {
 					body = console.CSRFField + "=&name=x"
 				}
-				h := append([]string{"Cookie", admin.cookie(), "Content-Type", "application/x-www-form-urlencoded"}, tt.headers...)
+				h := append([]string{"Cookie", admin.Cookie(), "Content-Type", "application/x-www-form-urlencoded"}, tt.headers...)
 				if res := e.do("POST", path, body, h...); res.Status != http.StatusForbidden {
 					t.Errorf("%s: status %d, want 403", tt.name, res.Status)
 				}
@@ -67,7 +67,7 @@ func TestConsoleEveryPostNeedsCSRF(t *testing.T) {
 	}
 
 	// None of them signed the admin out or changed the session.
-	if res := admin.get("/console"); res.Status != http.StatusOK {
+	if res := admin.Get("/console"); res.Status != http.StatusOK {
 		t.Errorf("GET /console after the refused posts: status %d, want 200 (still signed in)", res.Status)
 	}
 }

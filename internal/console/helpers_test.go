@@ -2,9 +2,6 @@ package console_test
 
 import (
 	"context"
-	"fmt"
-	"net/url"
-	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +12,7 @@ import (
 	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/apptest"
 	"github.com/beacon-status/beacon/internal/console"
+	"github.com/beacon-status/beacon/internal/console/consoletest"
 	"github.com/beacon-status/beacon/internal/settings"
 	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/beacon-status/beacon/notifier"
@@ -69,72 +67,13 @@ func (e *testEnv) do(method, target string, body any, headers ...string) respons
 	return testutil.Do(e.t, e.fiber, method, target, body, headers...)
 }
 
-const staffPassword = "a long enough password"
-
-// staff is a signed-in console user driving the console.
-type staff struct {
-	e       *testEnv
-	user    accounts.User
-	session string // the session cookie's value
-	csrf    string
-}
+// staff is a signed-in console user (consoletest.Staff).
+type staff = consoletest.Staff
 
 // newStaff creates a user with role and signs them in.
 func (e *testEnv) newStaff(role accounts.Role) *staff {
 	e.t.Helper()
-	ctx := context.Background()
-	n, _ := e.svc.Accounts.Count(ctx)
-	u, err := e.svc.Accounts.CreateUser(ctx, fmt.Sprintf("%s%d@example.com", role, n), role, "")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if err := e.svc.Accounts.SetPassword(ctx, u.ID, staffPassword); err != nil {
-		e.t.Fatal(err)
-	}
-	token, sess, err := e.svc.Accounts.SignIn(ctx, u.Email, staffPassword, "192.0.2.10", "test")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return &staff{e: e, user: u, session: token, csrf: sess.CSRFToken}
-}
-
-func (s *staff) cookie() string { return console.SessionCookie + "=" + s.session }
-
-func (s *staff) get(path string) response {
-	s.e.t.Helper()
-	return s.e.do("GET", path, nil, "Cookie", s.cookie())
-}
-
-// post sends a form with the session's CSRF token (unless the form sets
-// _csrf itself, even to nothing).
-func (s *staff) post(path string, form url.Values) response {
-	s.e.t.Helper()
-	if _, ok := form[console.CSRFField]; !ok {
-		form.Set(console.CSRFField, s.csrf)
-	}
-	return s.e.do("POST", path, form.Encode(), "Cookie", s.cookie(), "Content-Type", "application/x-www-form-urlencoded")
-}
-
-// mustPost is post that fails the test unless the status is want.
-func (s *staff) mustPost(want int, path string, form url.Values) response {
-	s.e.t.Helper()
-	res := s.post(path, form)
-	if res.Status != want {
-		s.e.t.Fatalf("POST %s: status %d, want %d: %s", path, res.Status, want, body(res))
-	}
-	return res
-}
-
-// body is the text of a page, shortened for failure messages.
-func body(r response) string {
-	b := string(r.Body)
-	if i := strings.Index(b, `<main`); i >= 0 {
-		b = b[i:]
-	}
-	if len(b) > 1500 {
-		b = b[:1500] + "…"
-	}
-	return b
+	return consoletest.SignIn(e.t, e.svc.Accounts, role, e.do)
 }
 
 // consoleFixture is a page with something of everything for the forms to

@@ -9,6 +9,7 @@ import (
 
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/accounts"
+	"github.com/beacon-status/beacon/internal/console/consoletest"
 )
 
 // TestConsoleNewIncidentTemplateID posts the new-incident form with a
@@ -46,14 +47,14 @@ func TestConsoleNewIncidentTemplateID(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			before := count()
-			res := user.post("/console/incidents", url.Values{"name": {"Typed name kept"}, "status": {"investigating"},
+			res := user.Post("/console/incidents", url.Values{"name": {"Typed name kept"}, "status": {"investigating"},
 				"body": {"Looking into it."}, "template_id": {tt.templateID}})
 			if res.Status != tt.want {
-				t.Fatalf("status %d, want %d: %s", res.Status, tt.want, body(res))
+				t.Fatalf("status %d, want %d: %s", res.Status, tt.want, consoletest.Body(res))
 			}
 			for _, want := range tt.wantShown {
 				if !strings.Contains(string(res.Body), want) {
-					t.Errorf("the form shown again does not say %q: %s", want, body(res))
+					t.Errorf("the form shown again does not say %q: %s", want, consoletest.Body(res))
 				}
 			}
 			if tt.want == http.StatusUnprocessableEntity && strings.Contains(string(res.Body), `value="`+tt.templateID+`"`) {
