@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/beacon-status/beacon/internal/api/apitest"
 )
 
 // The management API v1 conformance test: every v1 operation Beacon serves
@@ -118,8 +120,7 @@ var (
 )
 
 // v1PostmortemKeys are the fields of Statuspage's postmortem object (§1(g)).
-var v1PostmortemKeys = []string{"preview_key", "body", "body_updated_at", "body_draft", "body_draft_updated_at",
-	"published_at", "notify_subscribers", "notify_twitter", "custom_tweet", "created_at", "updated_at"}
+var v1PostmortemKeys = apitest.PostmortemKeys
 
 // v1SubscriberTypes are the subscriber types Statuspage counts (§1(g)).
 var v1SubscriberTypes = []string{"email", "sms", "webhook", "integration_partner", "slack", "teams"}
@@ -198,7 +199,7 @@ func v1Seed(t *testing.T, env *testEnv) v1Fixture {
 }
 
 func (f v1Fixture) sub(s string) string {
-	return strings.NewReplacer("{P}", f.P, "{S}", f.S, "{T}", f.T, "{IS}", f.IS).Replace(f.apiFixture.sub(s))
+	return strings.NewReplacer("{P}", f.P, "{S}", f.S, "{T}", f.T, "{IS}", f.IS).Replace(f.apiFixture.Sub(s))
 }
 
 // v1Case is one operation: the route as registered (method and path below

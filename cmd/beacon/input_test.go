@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -16,6 +15,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/beacon-status/beacon/internal/api/apitest"
 )
 
 // Request input tests: body encodings and wrappers, "" and null, malformed
@@ -143,7 +144,7 @@ func TestInputWrappedResources(t *testing.T) {
 			t.Parallel()
 			env := newTestEnv(t)
 			f := apiSeed(t, env)
-			res := inputPost(env, tc.method, f.sub(tc.path), "", f.sub(tc.body))
+			res := inputPost(env, tc.method, f.Sub(tc.path), "", f.Sub(tc.body))
 			if res.Status != 200 && res.Status != 201 {
 				t.Fatalf("status %d; body %s", res.Status, res.Body)
 			}
@@ -323,7 +324,7 @@ func TestInputEmptyAndNull(t *testing.T) {
 			t.Parallel()
 			env := newTestEnv(t)
 			f := apiSeed(t, env)
-			res := inputPost(env, tc.method, f.sub(tc.path), "application/json", tc.body)
+			res := inputPost(env, tc.method, f.Sub(tc.path), "application/json", tc.body)
 			if res.Status != 200 && res.Status != 201 {
 				t.Fatalf("status %d, want success; body %s", res.Status, res.Body)
 			}
@@ -346,11 +347,7 @@ func TestInputEmptyAndNull(t *testing.T) {
 // inputJSON renders v as JSON, for comparing decoded values.
 func inputJSON(t *testing.T, v any) string {
 	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return apitest.JSON(t, v)
 }
 
 func TestInputMalformedBodies(t *testing.T) {
@@ -383,7 +380,7 @@ func TestInputMalformedBodies(t *testing.T) {
 		} {
 			t.Run(tc.name+" "+target.method+" "+target.path, func(t *testing.T) {
 				before := len(apiEvents(t, env))
-				res := inputPost(env, target.method, f.sub(target.path), "application/json", tc.body)
+				res := inputPost(env, target.method, f.Sub(target.path), "application/json", tc.body)
 				apiWantError(t, res, 400, "")
 				if got := len(apiEvents(t, env)); got != before {
 					t.Errorf("%d events after a 400, want %d", got, before)
@@ -426,7 +423,7 @@ func TestInputWrongTypes(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			before := len(apiEvents(t, env))
-			res := inputPost(env, tc.method, f.sub(tc.path), "application/json", f.sub(tc.body))
+			res := inputPost(env, tc.method, f.Sub(tc.path), "application/json", f.Sub(tc.body))
 			apiWantError(t, res, 422, tc.field)
 			if got := len(apiEvents(t, env)); got != before {
 				t.Errorf("%d events after a 422, want %d", got, before)
@@ -666,7 +663,7 @@ func TestInputRollback(t *testing.T) {
 			env.clock.Advance(time.Minute)
 
 			groups := env.mustAPI(200, "GET", "/component-groups", nil)
-			res := inputPost(env, tc.method, f.sub(tc.path), "application/json", f.sub(tc.body))
+			res := inputPost(env, tc.method, f.Sub(tc.path), "application/json", f.Sub(tc.body))
 			apiWantError(t, res, 422, tc.field)
 
 			// Read the database, not a cached page: drop the public cache.
