@@ -9,6 +9,7 @@ import (
 	"github.com/beacon-status/beacon/internal/api"
 	"github.com/beacon-status/beacon/internal/api/apitest"
 	"github.com/beacon-status/beacon/internal/apptest"
+	"github.com/beacon-status/beacon/internal/settings"
 	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/notifier"
@@ -34,6 +35,9 @@ type envOptions struct {
 	// rate and burst limit each API key; default 1000 and 1000.
 	rate  float64
 	burst int
+	// allowPrivate lets webhook subscribers point at loopback, so tests
+	// add them without any address outside this machine.
+	allowPrivate bool
 }
 
 // newTestEnv builds the API at apptest.Start unless the clock is moved.
@@ -43,8 +47,10 @@ func newTestEnv(tb testing.TB, opts ...envOptions) *testEnv {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	// The page cmd/beacon makes from its default configuration.
-	svc := apptest.New(tb, apptest.Options{PageName: "Beacon", BaseURL: "http://localhost:8080", TimeZone: "Etc/UTC"})
+	// The page and notification settings of cmd/beacon's default
+	// configuration.
+	svc := apptest.New(tb, apptest.Options{PageName: "Beacon", BaseURL: "http://localhost:8080", TimeZone: "Etc/UTC",
+		Notify: settings.Notify{SMSAllUpdates: true, SMSCountries: []string{"US", "CA", "GB"}, WebhookAllowPrivate: o.allowPrivate}})
 	v1 := api.New(api.Deps{BaseURL: svc.BaseURL, PageID: svc.PageID, Now: svc.Clock.Now, Components: svc.Components,
 		Incidents: svc.Incidents, Subscribers: svc.Subscribers, Outbox: svc.Outbox, Dispatcher: svc.Dispatcher,
 		InForce: svc.InForce, Keys: svc.Keys, Limiter: web.NewKeyLimiter(o.rate, o.burst, svc.Clock.Now), Audit: svc.Audit})

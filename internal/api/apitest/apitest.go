@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beacon-status/beacon/internal/statuspage"
 	"github.com/beacon-status/beacon/internal/testutil"
 )
 
@@ -162,4 +163,18 @@ func JSON(tb testing.TB, v any) string {
 		tb.Fatal(err)
 	}
 	return string(b)
+}
+
+// Addresses returns the email addresses, phone numbers and endpoints of
+// list, in its order.
+func Addresses(list []statuspage.Subscriber) []string {
+	out := make([]string, 0, len(list))
+	for _, s := range list {
+		for _, p := range []*string{s.Email, s.PhoneNumber, s.Endpoint} {
+			if p != nil {
+				out = append(out, *p)
+			}
+		}
+	}
+	return out
 }
