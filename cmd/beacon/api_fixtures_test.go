@@ -51,9 +51,3 @@ func apiEvents(t testing.TB, env *testEnv) []notifier.Event {
 	}
 	return events
 }
-
-// apiComponentStatus reads one component's status through the API.
-func apiComponentStatus(t testing.TB, env *testEnv, id string) string {
-	t.Helper()
-	return apiString(t, env.mustAPI(200, "GET", "/components/"+id, nil), "status")
-}
