@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/beacon-status/beacon/internal/api/apitest"
 )
 
 // The management API v1 conformance test: every v1 operation Beacon serves
@@ -118,8 +120,7 @@ var (
 )
 
 // v1PostmortemKeys are the fields of Statuspage's postmortem object (§1(g)).
-var v1PostmortemKeys = []string{"preview_key", "body", "body_updated_at", "body_draft", "body_draft_updated_at",
-	"published_at", "notify_subscribers", "notify_twitter", "custom_tweet", "created_at", "updated_at"}
+var v1PostmortemKeys = apitest.PostmortemKeys
 
 // v1SubscriberTypes are the subscriber types Statuspage counts (§1(g)).
 var v1SubscriberTypes = []string{"email", "sms", "webhook", "integration_partner", "slack", "teams"}
@@ -183,22 +184,22 @@ func checkV1Shape(t *testing.T, where string, v any, s *v1Shape, list bool) {
 // T; {P} is the page id, and IS a subscriber of incident I when a case's
 // prep makes one.
 type v1Fixture struct {
-	apiFixture
+	apitest.Fixture
 	P, S, T, IS string
 }
 
 func v1Seed(t *testing.T, env *testEnv) v1Fixture {
 	t.Helper()
-	f := v1Fixture{apiFixture: apiSeed(t, env), P: env.pageID}
-	f.S = apiString(t, env.mustAPI(201, "POST", "/subscribers", map[string]any{"subscriber": map[string]any{
+	f := v1Fixture{Fixture: apiSeed(t, env), P: env.pageID}
+	f.S = apitest.String(t, env.mustAPI(201, "POST", "/subscribers", map[string]any{"subscriber": map[string]any{
 		"email": "ops@example.com", "skip_confirmation_notification": true}}), "id")
-	f.T = apiString(t, env.mustAPI(201, "POST", "/incident_templates", map[string]any{"template": map[string]any{
+	f.T = apitest.String(t, env.mustAPI(201, "POST", "/incident_templates", map[string]any{"template": map[string]any{
 		"name": "Slow", "title": "Slow API", "body": "We are looking into it."}}), "id")
 	return f
 }
 
 func (f v1Fixture) sub(s string) string {
-	return strings.NewReplacer("{P}", f.P, "{S}", f.S, "{T}", f.T, "{IS}", f.IS).Replace(f.apiFixture.sub(s))
+	return strings.NewReplacer("{P}", f.P, "{S}", f.S, "{T}", f.T, "{IS}", f.IS).Replace(f.Fixture.Sub(s))
 }
 
 // v1Case is one operation: the route as registered (method and path below
@@ -238,21 +239,21 @@ func v1PrepPublished(t *testing.T, env *testEnv, f *v1Fixture) {
 
 // v1PrepFollower makes IS a confirmed follower of incident I.
 func v1PrepFollower(t *testing.T, env *testEnv, f *v1Fixture) {
-	f.IS = apiString(t, env.mustAPI(201, "POST", "/incidents/"+f.I+"/subscribers", map[string]any{"subscriber": map[string]any{
+	f.IS = apitest.String(t, env.mustAPI(201, "POST", "/incidents/"+f.I+"/subscribers", map[string]any{"subscriber": map[string]any{
 		"email": "follow@example.com", "skip_confirmation_notification": true}}), "id")
 }
 
 // v1PrepUnconfirmed makes S a subscriber still waiting for a confirmation,
 // as the resend cases need.
 func v1PrepUnconfirmed(t *testing.T, env *testEnv, f *v1Fixture) {
-	f.S = apiString(t, env.mustAPI(201, "POST", "/subscribers", map[string]any{"subscriber": map[string]any{
+	f.S = apitest.String(t, env.mustAPI(201, "POST", "/subscribers", map[string]any{"subscriber": map[string]any{
 		"email": "waiting@example.com"}}), "id")
 }
 
 // v1PrepUnconfirmedFollower makes IS a follower of incident I still
 // waiting for a confirmation.
 func v1PrepUnconfirmedFollower(t *testing.T, env *testEnv, f *v1Fixture) {
-	f.IS = apiString(t, env.mustAPI(201, "POST", "/incidents/"+f.I+"/subscribers", map[string]any{"subscriber": map[string]any{
+	f.IS = apitest.String(t, env.mustAPI(201, "POST", "/incidents/"+f.I+"/subscribers", map[string]any{"subscriber": map[string]any{
 		"email": "follow@example.com"}}), "id")
 }
 
@@ -493,13 +494,13 @@ func v1Request(env *testEnv, method, path, suffix, body string) response {
 func v1CheckErrors(t *testing.T, env *testEnv, f v1Fixture, tc v1Case, method string) {
 	t.Helper()
 	if tc.missing != "" {
-		apiWantError(t, v1Request(env, method, f.sub(tc.missing), "", f.sub(tc.body)), 404, "")
+		apitest.WantError(t, v1Request(env, method, f.sub(tc.missing), "", f.sub(tc.body)), 404, "")
 	}
 	if tc.malformed {
-		apiWantError(t, v1Request(env, method, f.sub(tc.path), "", `{"oops":`), 400, "")
+		apitest.WantError(t, v1Request(env, method, f.sub(tc.path), "", `{"oops":`), 400, "")
 	}
 	if tc.invalid != "" {
-		apiWantError(t, v1Request(env, method, f.sub(tc.path), "", f.sub(tc.invalid)), 422, tc.invalidField)
+		apitest.WantError(t, v1Request(env, method, f.sub(tc.path), "", f.sub(tc.invalid)), 422, tc.invalidField)
 	}
 }
 

@@ -108,35 +108,3 @@ func (e *testEnv) v2(path string) map[string]any {
 	res.JSON(e.t, &m)
 	return m
 }
-
-// apiObject decodes a JSON object body.
-func apiObject(t testing.TB, res response) map[string]any {
-	t.Helper()
-	var m map[string]any
-	res.JSON(t, &m)
-	if m == nil {
-		t.Fatalf("body %s is not a JSON object", res.Body)
-	}
-	return m
-}
-
-// apiArray decodes a JSON array body; null fails.
-func apiArray(t testing.TB, res response) []any {
-	t.Helper()
-	var list []any
-	res.JSON(t, &list)
-	if list == nil {
-		t.Fatalf("body %s is not a JSON array", res.Body)
-	}
-	return list
-}
-
-// apiString returns the string field key of an object body.
-func apiString(t testing.TB, res response, key string) string {
-	t.Helper()
-	s, ok := apiObject(t, res)[key].(string)
-	if !ok {
-		t.Fatalf("%s is not a string in %s", key, res.Body)
-	}
-	return s
-}

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beacon-status/beacon/internal/api/apitest"
 	"github.com/beacon-status/beacon/internal/smtptest"
 	"github.com/beacon-status/beacon/internal/statuspage"
 	"github.com/beacon-status/beacon/notifier"
@@ -443,7 +444,7 @@ func (s *ntEmailSteps) secondSignUp(t *testing.T) {
 	if want := "Manage your subscription to " + ntPageName; manageMail.Subject != want {
 		t.Errorf("second sign-up sent %q, want %q", manageMail.Subject, want)
 	}
-	if got := apiObject(t, n.mustAPI(200, "GET", "/subscribers/"+bob, nil)); got["state"] != "active" || fmt.Sprint(got["components"]) != fmt.Sprint([]any{api}) {
+	if got := apitest.Object(t, n.mustAPI(200, "GET", "/subscribers/"+bob, nil)); got["state"] != "active" || fmt.Sprint(got["components"]) != fmt.Sprint([]any{api}) {
 		t.Errorf("bob after signing up again: %v, want unchanged", got)
 	}
 	manageTok, _ := url.QueryUnescape(strings.TrimPrefix(ntLink(t, manageMail.Text, ntBaseURL+"/subscriptions/manage?token="), ntBaseURL+"/subscriptions/manage?token="))
@@ -451,7 +452,7 @@ func (s *ntEmailSteps) secondSignUp(t *testing.T) {
 	if res.Status != 200 {
 		t.Fatalf("save preferences: status %d body %s", res.Status, res.Body)
 	}
-	if got := apiObject(t, n.mustAPI(200, "GET", "/subscribers/"+bob, nil)); fmt.Sprint(got["components"]) != fmt.Sprint([]any{web}) {
+	if got := apitest.Object(t, n.mustAPI(200, "GET", "/subscribers/"+bob, nil)); fmt.Sprint(got["components"]) != fmt.Sprint([]any{web}) {
 		t.Errorf("bob after saving preferences: %v, want %s only", got["components"], web)
 	}
 	n.incident(map[string]any{"name": "API again", "body": "x", "component_ids": []string{api}})

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beacon-status/beacon/internal/api/apitest"
 	"github.com/beacon-status/beacon/internal/statuspage"
 	"github.com/beacon-status/beacon/internal/twiliotest"
 	"github.com/beacon-status/beacon/notifier"
@@ -147,7 +148,7 @@ func (s *ntSMSSteps) signUpWithCode(t *testing.T) {
 	if res.Status != 202 {
 		t.Fatalf("POST /subscribe: status %d, body %s", res.Status, res.Body)
 	}
-	token := apiString(t, res, "verify_token")
+	token := apitest.String(t, res, "verify_token")
 	mark := n.tw.Count()
 	ntWant(t, "sign-up", n.round(), map[string]int{"sms:" + ntPhone2: 1})
 	r := n.tw.Received(mark)[0]
@@ -164,7 +165,7 @@ func (s *ntSMSSteps) signUpWithCode(t *testing.T) {
 	code := m[1]
 	wrong := fmt.Sprintf("%06d", (ntAtoi(t, code)+1)%1_000_000)
 	res = n.do("POST", "/subscriptions/verify", map[string]any{"token": token, "code": wrong})
-	if res.Status != 422 || apiString(t, res, "field") != "code" {
+	if res.Status != 422 || apitest.String(t, res, "field") != "code" {
 		t.Errorf("wrong code: status %d body %s, want 422 on field code", res.Status, res.Body)
 	}
 	var subs []statuspage.Subscriber
@@ -176,7 +177,7 @@ func (s *ntSMSSteps) signUpWithCode(t *testing.T) {
 	if res.Status != 200 {
 		t.Fatalf("right code: status %d body %s", res.Status, res.Body)
 	}
-	got := apiObject(t, n.mustAPI(200, "GET", "/subscribers/"+subs[0].ID, nil))
+	got := apitest.Object(t, n.mustAPI(200, "GET", "/subscribers/"+subs[0].ID, nil))
 	if got["state"] != "active" || fmt.Sprint(got["components"]) != fmt.Sprint([]any{api}) {
 		t.Errorf("after the right code: %v, want active on %s", got, api)
 	}

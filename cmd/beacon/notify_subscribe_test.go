@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beacon-status/beacon/internal/api/apitest"
 	"github.com/beacon-status/beacon/internal/statuspage"
 	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/subscribers"
@@ -352,7 +353,7 @@ func (s *ntHostileSteps) smsCodeAttempts(t *testing.T) {
 	if res.Status != 202 {
 		t.Fatalf("sign-up: status %d body %s", res.Status, res.Body)
 	}
-	token := apiString(t, res, "verify_token")
+	token := apitest.String(t, res, "verify_token")
 	mark := n.tw.Count()
 	n.round()
 	code := regexp.MustCompile(`^\d{6}`).FindString(ntSMSTo(n.tw.Received(mark), ntPhone1)[0].Body)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beacon-status/beacon/internal/api/apitest"
 	"github.com/beacon-status/beacon/internal/statuspage"
 	"github.com/beacon-status/beacon/internal/web"
 )
@@ -37,15 +38,7 @@ func (n *ntEnv) list(query string) ([]statuspage.Subscriber, int) {
 
 // ntAddresses returns the addresses of list, in order.
 func ntAddresses(list []statuspage.Subscriber) []string {
-	out := make([]string, 0, len(list))
-	for _, s := range list {
-		for _, p := range []*string{s.Email, s.PhoneNumber, s.Endpoint} {
-			if p != nil {
-				out = append(out, *p)
-			}
-		}
-	}
-	return out
+	return apitest.Addresses(list)
 }
 
 // count returns GET /subscribers/count with query, summed over the types.

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beacon-status/beacon/internal/api/apitest"
 	"github.com/beacon-status/beacon/internal/statuspage"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/notifier/webhook"
@@ -79,7 +80,7 @@ func (s *ntWebhookSteps) payload(t *testing.T) {
 	if sub["state"] != "active" || len(secret) < 32 {
 		t.Fatalf("created webhook subscriber: %v, want active with a signing_secret", sub)
 	}
-	if got := apiObject(t, n.mustAPI(200, "GET", "/subscribers/"+sub["id"].(string), nil)); got["signing_secret"] != nil {
+	if got := apitest.Object(t, n.mustAPI(200, "GET", "/subscribers/"+sub["id"].(string), nil)); got["signing_secret"] != nil {
 		t.Errorf("GET shows the signing secret again: %v", got)
 	}
 	ntWant(t, "after creation by staff", n.round(), nil)
@@ -183,7 +184,7 @@ func (s *ntWebhookSteps) confirmedByTestDelivery(t *testing.T) {
 		if res.Status != 202 {
 			t.Fatalf("sign-up %s: status %d, body %s", path, res.Status, res.Body)
 		}
-		secrets[path] = apiString(t, res, "signing_secret")
+		secrets[path] = apitest.String(t, res, "signing_secret")
 	}
 	ids := map[string]string{}
 	var subs []statuspage.Subscriber
@@ -232,7 +233,7 @@ func (s *ntWebhookSteps) knownURL(t *testing.T) {
 	if res.Status != 202 {
 		t.Fatalf("status %d, body %s", res.Status, res.Body)
 	}
-	decoy, _ := apiObject(t, res)["signing_secret"].(string)
+	decoy, _ := apitest.Object(t, res)["signing_secret"].(string)
 	if decoy == staff["signing_secret"] {
 		t.Fatalf("the public sign-up hands out the existing subscriber's signing_secret: anyone who knows " +
 			"the URL could forge signed payloads to it")

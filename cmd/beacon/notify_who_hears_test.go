@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beacon-status/beacon/internal/api/apitest"
 	"github.com/beacon-status/beacon/internal/twiliotest"
 )
 
@@ -52,7 +53,7 @@ func ntWhoHearsWhat(t *testing.T, smsAll bool) {
 	}
 	a := n.component("API")
 	b := n.component("Website")
-	grp := apiString(t, n.mustAPI(201, "POST", "/component-groups", map[string]any{"component_group": map[string]any{"name": "Frontend", "components": []string{b}}}), "id")
+	grp := apitest.String(t, n.mustAPI(201, "POST", "/component-groups", map[string]any{"component_group": map[string]any{"name": "Frontend", "components": []string{b}}}), "id")
 
 	n.subscriber(map[string]any{"email": "all@example.com"})
 	n.subscriber(map[string]any{"email": "a@example.com", "component_ids": []string{a}})

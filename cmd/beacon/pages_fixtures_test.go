@@ -5,11 +5,6 @@ import "testing"
 // Helpers of the public site's tests (now in package public) that tests
 // staying in cmd/beacon still use.
 
-// v2ComponentKeys are the exact keys of Statuspage's v2 component object,
-// which the management API also returns.
-var v2ComponentKeys = []string{"id", "name", "status", "created_at", "updated_at", "position", "description", "showcase",
-	"start_date", "group_id", "page_id", "group", "only_show_if_degraded"}
-
 // v2List returns the list under key of a decoded v2 body as objects.
 func v2List(t testing.TB, body map[string]any, key string) []map[string]any {
 	t.Helper()

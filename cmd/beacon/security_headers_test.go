@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/beacon-status/beacon/internal/api/apitest"
 	"github.com/beacon-status/beacon/subscribers"
 )
 
@@ -38,10 +39,10 @@ func TestSecurityHeadersOnEveryRoute(t *testing.T) {
 			if tt.ancestors == "" {
 				want = "frame-ancestors 'self'"
 			}
-			comp := apiString(t, e.mustAPI(201, "POST", "/components", map[string]any{"component": map[string]any{"name": "API"}}), "id")
-			inc := apiString(t, e.mustAPI(201, "POST", "/incidents", map[string]any{"incident": map[string]any{
+			comp := apitest.String(t, e.mustAPI(201, "POST", "/components", map[string]any{"component": map[string]any{"name": "API"}}), "id")
+			inc := apitest.String(t, e.mustAPI(201, "POST", "/incidents", map[string]any{"incident": map[string]any{
 				"name": "Slow", "body": "Looking", "components": map[string]string{comp: "degraded_performance"}}}), "id")
-			sub := apiString(t, e.mustAPI(201, "POST", "/subscribers", map[string]any{"subscriber": map[string]any{
+			sub := apitest.String(t, e.mustAPI(201, "POST", "/subscribers", map[string]any{"subscriber": map[string]any{
 				"email": "reader@example.com", "skip_confirmation_notification": true}}), "id")
 			params := map[string]string{
 				"id": inc, "page_id": e.pageID, "token": e.app.subscribers.Link(subscribers.PurposeUnsubscribe, sub),

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/beacon-status/beacon/internal/api/apitest"
 	"github.com/beacon-status/beacon/internal/smtptest"
 	"github.com/beacon-status/beacon/internal/twiliotest"
 	"github.com/beacon-status/beacon/notifier"
@@ -217,7 +218,7 @@ func ntWant(t testing.TB, what string, got, want map[string]int) {
 // component creates a component and returns its id.
 func (n *ntEnv) component(name string) string {
 	n.t.Helper()
-	return apiString(n.t, n.mustAPI(201, "POST", "/components", map[string]any{"component": map[string]any{"name": name}}), "id")
+	return apitest.String(n.t, n.mustAPI(201, "POST", "/components", map[string]any{"component": map[string]any{"name": name}}), "id")
 }
 
 // subscriber creates a subscriber through the management API, active at
@@ -228,13 +229,13 @@ func (n *ntEnv) subscriber(fields map[string]any) map[string]any {
 	for k, v := range fields {
 		body[k] = v
 	}
-	return apiObject(n.t, n.mustAPI(201, "POST", "/subscribers", map[string]any{"subscriber": body}))
+	return apitest.Object(n.t, n.mustAPI(201, "POST", "/subscribers", map[string]any{"subscriber": body}))
 }
 
 // incident posts an incident and returns its id.
 func (n *ntEnv) incident(fields map[string]any) string {
 	n.t.Helper()
-	return apiString(n.t, n.mustAPI(201, "POST", "/incidents", map[string]any{"incident": fields}), "id")
+	return apitest.String(n.t, n.mustAPI(201, "POST", "/incidents", map[string]any{"incident": fields}), "id")
 }
 
 // patch changes an incident.
@@ -246,7 +247,7 @@ func (n *ntEnv) patch(id string, fields map[string]any) {
 // state returns a subscriber's state through the API.
 func (n *ntEnv) state(id string) string {
 	n.t.Helper()
-	return apiString(n.t, n.mustAPI(200, "GET", "/subscribers/"+id, nil), "state")
+	return apitest.String(n.t, n.mustAPI(200, "GET", "/subscribers/"+id, nil), "state")
 }
 
 // stats returns GET /incidents/{id}/notifications.
