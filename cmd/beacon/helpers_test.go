@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beacon-status/beacon/internal/api/apitest"
 	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/gofiber/fiber/v2"
 	"golang.org/x/crypto/bcrypt"
@@ -79,22 +80,21 @@ func (e *testEnv) do(method, target string, body any, headers ...string) respons
 	return testutil.Do(e.t, e.fiber, method, target, body, headers...)
 }
 
-// api sends an authenticated management API request to path below
-// /api/v1/pages/{page_id}.
+// api sends an authenticated management API request (apitest.Client).
 func (e *testEnv) api(method, path string, body any, headers ...string) response {
 	e.t.Helper()
-	headers = append([]string{"Authorization", "OAuth " + e.key}, headers...)
-	return e.do(method, "/api/v1/pages/"+e.pageID+path, body, headers...)
+	return e.client().API(method, path, body, headers...)
 }
 
 // mustAPI is api that fails the test unless the status is want.
 func (e *testEnv) mustAPI(want int, method, path string, body any) response {
 	e.t.Helper()
-	res := e.api(method, path, body)
-	if res.Status != want {
-		e.t.Fatalf("%s %s: status %d, want %d; body %s", method, path, res.Status, want, res.Body)
-	}
-	return res
+	return e.client().MustAPI(want, method, path, body)
+}
+
+// client is the management API's client for e.
+func (e *testEnv) client() apitest.Client {
+	return apitest.Client{TB: e.t, Do: e.do, Key: e.key, PageID: e.pageID}
 }
 
 // v2 fetches a public API body and decodes it into a generic map.

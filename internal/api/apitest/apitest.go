@@ -178,3 +178,30 @@ func Addresses(list []statuspage.Subscriber) []string {
 	}
 	return out
 }
+
+// Client sends authenticated management API requests for a test: through
+// Do, with Key, to paths below /api/v1/pages/{PageID}.
+type Client struct {
+	TB     testing.TB
+	Do     func(method, target string, body any, headers ...string) testutil.Response
+	Key    string
+	PageID string
+}
+
+// API sends method to path below /api/v1/pages/{page_id}, with the key in
+// an OAuth Authorization header before any headers given.
+func (c Client) API(method, path string, body any, headers ...string) testutil.Response {
+	c.TB.Helper()
+	headers = append([]string{"Authorization", "OAuth " + c.Key}, headers...)
+	return c.Do(method, "/api/v1/pages/"+c.PageID+path, body, headers...)
+}
+
+// MustAPI is API that fails the test unless the status is want.
+func (c Client) MustAPI(want int, method, path string, body any) testutil.Response {
+	c.TB.Helper()
+	res := c.API(method, path, body)
+	if res.Status != want {
+		c.TB.Fatalf("%s %s: status %d, want %d; body %s", method, path, res.Status, want, res.Body)
+	}
+	return res
+}
