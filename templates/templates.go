@@ -44,7 +44,7 @@ func Load() (*Set, error) {
 		policy:   bluemonday.UGCPolicy().RequireNoFollowOnLinks(true),
 	}
 	s.html = htmltemplate.New("").Funcs(htmltemplate.FuncMap{"markdown": s.Markdown, "add": func(a, b int) int { return a + b }})
-	s.text = texttemplate.New("")
+	s.text = texttemplate.New("").Funcs(texttemplate.FuncMap{"plaintext": s.PlainText})
 	err := fs.WalkDir(files, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err

@@ -203,6 +203,10 @@ func (s *ntEmailSteps) signUps(t *testing.T) {
 	if !strings.Contains(confirm.Text, "API") {
 		t.Errorf("confirmation does not name the chosen component:\n%s", confirm.Text)
 	}
+	ntCheckAutomated(t, "confirmation", confirm)
+	if strings.Contains(confirm.Text+confirm.HTML, "you subscribed") {
+		t.Errorf("the confirmation says the address is subscribed before it is confirmed:\n%s", confirm.HTML)
+	}
 	link := ntLink(t, confirm.Text, ntBaseURL+"/subscriptions/confirm?token=")
 	if !strings.Contains(confirm.HTML, link) && !strings.Contains(confirm.HTML, strings.ReplaceAll(link, "&", "&amp;")) {
 		t.Errorf("the HTML part lacks the confirmation link %s", link)
@@ -313,20 +317,32 @@ type ntEmailWant struct {
 // later ones reply to the first.
 func (s *ntEmailSteps) checkThread(t *testing.T, rcpt string, sent *ntIncidentEmails) {
 	t.Helper()
+	// One subject for the whole incident; the status leads the body.
+	const subject = "[Acme Status] Elevated API errors"
 	steps := []ntEmailWant{
-		{"created", "[Acme Status] Investigating: Elevated API errors", "Investigating", "We are **investigating** elevated error rates.",
+		{"created", subject, "Investigating", "We are investigating elevated error rates.",
 			"<strong>investigating</strong>", sent.created},
-		{"updated", "[Acme Status] Identified: Elevated API errors", "Identified", "A bad deploy.",
+		{"updated", subject, "Identified", "A bad deploy. See the changelog (https://example.com/changes) for details.",
 			`<a href="https://example.com/changes"`, sent.updated},
-		{"resolved", "[Acme Status] Resolved: Elevated API errors", "Resolved", "Rolled back; error rates are normal.",
+		{"resolved", subject, "Resolved", "Rolled back; error rates are normal.",
 			"Rolled back; error rates are normal.", sent.resolved},
 	}
 	var root string
-	for _, st := range steps {
+	for i, st := range steps {
 		e := st.e
 		what := rcpt + " " + st.name
 		s.checkEmail(t, rcpt, what, st)
 		s.checkLinks(t, rcpt, what, e)
+		// The whole story, latest first: this update, then the ones
+		// before it.
+		last := -1
+		for k := i; k >= 0; k-- {
+			at := strings.Index(e.Text, steps[k].status+" – Mar 10, 2026")
+			if at < 0 || at < last || !strings.Contains(e.Text[at:], steps[k].body) || !strings.Contains(e.HTML, steps[k].html) {
+				t.Errorf("%s: the story lacks the %s update after the later ones:\n%s", what, steps[k].name, e.Text)
+			}
+			last = at
+		}
 
 		// Threading: the first message is the root; the others reply
 		// to it.
@@ -380,9 +396,19 @@ func (s *ntEmailSteps) checkEmail(t *testing.T, rcpt, what string, st ntEmailWan
 	if !strings.Contains(e.HTML, st.html) {
 		t.Errorf("%s: the HTML part lacks %q (the update's Markdown rendered)", what, st.html)
 	}
-	if strings.Contains(e.HTML, "**investigating**") {
-		t.Errorf("%s: the HTML part shows raw Markdown", what)
+	if strings.Contains(e.HTML, "**investigating**") || strings.Contains(e.Text, "**") || strings.Contains(e.Text, "](") {
+		t.Errorf("%s: a part shows raw Markdown", what)
 	}
+	if lead := st.status + ": Elevated API errors\n"; !strings.HasPrefix(e.Text, lead) {
+		t.Errorf("%s: the text part does not start with %q:\n%s", what, lead, e.Text)
+	}
+	if !strings.Contains(e.HTML, `overflow:hidden;mso-hide:all;">`+st.status+" – ") {
+		t.Errorf("%s: the HTML part's preheader does not lead with %s", what, st.status)
+	}
+	if !strings.Contains(e.Text, "\n-- \n") {
+		t.Errorf("%s: the text part lacks the signature separator \"-- \":\n%s", what, e.Text)
+	}
+	ntCheckAutomated(t, what, e)
 	// The time is in the page's zone (Paris, CET in March).
 	if st.name == "created" && !strings.Contains(e.Text, "Mar 10, 2026 - 13:00 CET") {
 		t.Errorf("%s: the text part lacks the time in the page's zone (Mar 10, 2026 - 13:00 CET):\n%s", what, e.Text)
@@ -392,6 +418,25 @@ func (s *ntEmailSteps) checkEmail(t *testing.T, rcpt, what string, st ntEmailWan
 	}
 	if !strings.Contains(e.Text, "Partial Outage") && st.name == "created" {
 		t.Errorf("%s: the affected component's status is missing:\n%s", what, e.Text)
+	}
+}
+
+// ntCheckAutomated checks that e is marked as sent by a program, so that
+// out-of-office replies stay away, and that its Message-ID is on the
+// sender address's domain.
+func ntCheckAutomated(t *testing.T, what string, e ntEmail) {
+	t.Helper()
+	if got := e.Header.Get("Auto-Submitted"); got != "auto-generated" {
+		t.Errorf("%s: Auto-Submitted %q, want auto-generated", what, got)
+	}
+	if got := e.Header.Get("X-Auto-Response-Suppress"); got != "All" {
+		t.Errorf("%s: X-Auto-Response-Suppress %q, want All", what, got)
+	}
+	domain := ntFrom[strings.IndexByte(ntFrom, '@'):]
+	for _, h := range []string{"Message-Id", "In-Reply-To", "References"} {
+		if v := e.Header.Get(h); (v != "" || h == "Message-Id") && !strings.HasSuffix(v, domain+">") {
+			t.Errorf("%s: %s %q is not on the sender's domain %s", what, h, v, domain)
+		}
 	}
 }
 
@@ -421,14 +466,15 @@ func (s *ntEmailSteps) checkLinks(t *testing.T, rcpt, what string, e ntEmail) {
 	}
 }
 
-// golden compares the text of Alice's first email, with its ids and tokens
-// replaced, with the golden file.
+// golden compares the text of Alice's first and last emails about the
+// incident, with their ids and tokens replaced, with the golden files.
 func (s *ntEmailSteps) golden(t *testing.T) {
-	text := s.by["alice@example.com"].created.Text
-	text = strings.ReplaceAll(text, s.id, "{incident_id}")
-	text = regexp.MustCompile(`manage\?token=\S+`).ReplaceAllString(text, "manage?token={manage_token}")
-	text = regexp.MustCompile(`/unsubscribe/\S+`).ReplaceAllString(text, "/unsubscribe/{unsubscribe_token}")
-	ntGolden(t, "incident_created.txt", text)
+	for name, e := range map[string]ntEmail{"incident_created.txt": s.by["alice@example.com"].created, "incident_resolved.txt": s.by["alice@example.com"].resolved} {
+		text := strings.ReplaceAll(e.Text, s.id, "{incident_id}")
+		text = regexp.MustCompile(`manage\?token=\S+`).ReplaceAllString(text, "manage?token={manage_token}")
+		text = regexp.MustCompile(`/unsubscribe/\S+`).ReplaceAllString(text, "/unsubscribe/{unsubscribe_token}")
+		ntGolden(t, name, text)
+	}
 }
 
 // secondSignUp signs Bob up again: he is sent a link to manage his
@@ -486,7 +532,7 @@ func TestNotifyEmailHostileContent(t *testing.T) {
 	n.incident(map[string]any{"name": name, "body": body})
 	ntWant(t, "incident", n.round(), map[string]int{"email:alice@example.com": 1})
 	e := ntParseEmail(t, n.mailAt(0))
-	if want := "[Acme Status] Investigating: " + name; e.Subject != want {
+	if want := "[Acme Status] " + name; e.Subject != want {
 		t.Errorf("Subject %q, want %q", e.Subject, want)
 	}
 	lower := strings.ToLower(e.HTML)

@@ -30,10 +30,12 @@ func (r *Renderer) directMessage(st *state, d notifier.Delivery, sub subscribers
 	case notifier.Email:
 		name := "email/confirm"
 		v.Subject = "Confirm your subscription to " + v.PageName
+		v.Reason = "You receive this because this address was entered on " + v.PageName + "'s subscription form. It is not subscribed unless you confirm."
 		v.ActionURL = base + "/subscriptions/confirm?token=" + url.QueryEscape(r.subscribers.Link(subscribers.PurposeConfirm, sub.ID))
 		if d.Purpose == notifier.PurposeManage {
 			name = "email/manage"
 			v.Subject = "Manage your subscription to " + v.PageName
+			v.Reason = "You receive this because someone asked to subscribe this address, which is already subscribed, to updates from " + v.PageName + "."
 			v.ActionURL = base + manageLinkPath + url.QueryEscape(r.subscribers.Link(subscribers.PurposeManage, sub.ID))
 		}
 		msg, err := r.emailWithComponents(v, name, names)
@@ -67,6 +69,11 @@ func (r *Renderer) followMessage(ctx context.Context, st *state, d notifier.Deli
 		}
 		v.IncidentName, v.IncidentURL, v.Maintenance = chars.CleanLine(in.Name), base+"/incidents/"+in.ID, in.Kind == incidents.KindMaintenance
 		v.Subject = "Confirm updates on " + v.IncidentName + " from " + v.PageName
+		what := "incident"
+		if v.Maintenance {
+			what = "maintenance"
+		}
+		v.Reason = "You receive this because this address was entered on " + v.PageName + "'s page of this " + what + ". It will not receive its updates unless you confirm."
 		v.ActionURL = base + "/subscriptions/follow?token=" + url.QueryEscape(r.subscribers.FollowLink(sub.ID, in.ID))
 		msg, err := r.email(v, "email/follow")
 		msg.To = sub.Address

@@ -11,25 +11,38 @@ import (
 
 // mailView is what the email and SMS templates see.
 type mailView struct {
-	Subject        string
-	PageName       string
-	PageURL        string
-	Headline       string
-	Color          string
-	IncidentName   string
-	IncidentURL    string
-	Maintenance    bool
-	Window         string
-	StatusLabel    string
-	Time           string
-	Body           string
-	Components     []componentLine
+	Subject  string
+	PageName string
+	PageURL  string
+	// Lead is what an email about an incident says first: its status,
+	// or what happened; Preheader the line shown after the subject.
+	Lead         string
+	Preheader    string
+	Color        string
+	IncidentName string
+	IncidentURL  string
+	Maintenance  bool
+	Window       string
+	StatusLabel  string
+	Time         string
+	Body         string
+	// Updates are the incident's story, the event's update first, with
+	// Earlier counting those left out.
+	Updates    []updateLine
+	Earlier    int
+	Components []componentLine
+	// Reason says why the recipient receives the email, in its footer.
+	Reason         string
 	ManageURL      string
 	UnsubscribeURL string
 	// For confirmations.
 	ActionURL string
 	Code      string
 }
+
+// updateLine is one update in an email: its label, time and text as
+// Markdown (Body, for the HTML part) and as plain text (Text).
+type updateLine struct{ Label, Time, Body, Text string }
 
 // componentLine is a component named in an email, with its new status's
 // label when the update changed it.

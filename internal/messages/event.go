@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/beacon-status/beacon/components"
@@ -25,7 +26,6 @@ type eventView struct {
 	// webhook holds the event's encoded objects: an incident, or a
 	// component and its component_update.
 	webhook statuspage.Webhook
-	host    string // for Message-IDs
 	// email is the email rendered once for every recipient, with holes
 	// for their links, made for the first email recipient; nil when the
 	// holes could not be made to match a full rendering (each email is
@@ -57,10 +57,10 @@ func (r *Renderer) eventView(ctx context.Context, st *state, e *notifier.Event) 
 		return nil, nil
 	}
 	ev.incident = in
-	sameStatus := false
+	at, sameStatus := -1, false // the event's update in in.Updates, newest first
 	for i := range in.Updates {
 		if in.Updates[i].ID == e.UpdateID {
-			ev.update = &in.Updates[i]
+			ev.update, at = &in.Updates[i], i
 			// Updates are newest first: the one before is at i+1.
 			sameStatus = i+1 < len(in.Updates) && in.Updates[i+1].Status == in.Updates[i].Status
 		}
@@ -73,30 +73,57 @@ func (r *Renderer) eventView(ctx context.Context, st *state, e *notifier.Event) 
 	v := mailView{
 		PageName: chars.CleanLine(st.page.Name), PageURL: base, IncidentName: chars.CleanLine(in.Name),
 		IncidentURL: base + "/incidents/" + in.ID, Maintenance: in.Kind == incidents.KindMaintenance,
-		Headline: headline(e.Kind), Color: impactColor(in.Impact),
+		Color:  impactColor(in.Impact),
+		Reason: "You receive this because you subscribed to updates from " + chars.CleanLine(st.page.Name) + ".",
 	}
 	if in.ScheduledFor != nil {
 		v.Window = in.ScheduledFor.In(loc).Format("Jan 2, 2006 15:04") + " – " + in.ScheduledUntil.In(loc).Format("Jan 2, 15:04 MST")
 	}
+	// The story, latest first: the event's update (or the postmortem),
+	// then the updates before it, as Statuspage's emails tell it.
+	var story []incidents.Update
 	switch {
 	case ev.update != nil:
 		v.StatusLabel = ev.update.Status.Label()
 		if sameStatus && (e.Kind == notifier.IncidentUpdated || e.Kind == notifier.MaintenanceUpdated) {
-			// As Statuspage labels an update that did not change status.
+			// As Statuspage labels an update that did not change status
+			// (the SMS says so; the email leads with the status).
 			v.StatusLabel = "Update"
 		}
-		v.Time = ev.update.DisplayAt.In(loc).Format("Jan 2, 2006 - 15:04 MST")
+		v.Time = ev.update.DisplayAt.In(loc).Format(timeLayout)
 		v.Body = chars.Clean(ev.update.Body)
 		for _, ch := range ev.update.AffectedComponents {
 			v.Components = append(v.Components, componentLine{chars.CleanLine(ch.Name), ch.NewStatus.Label()})
 		}
+		story = in.Updates[at:]
 	case e.Kind == notifier.PostmortemPublished:
 		v.StatusLabel = "Postmortem"
-		v.Time = e.CreatedAt.In(loc).Format("Jan 2, 2006 - 15:04 MST")
+		v.Time = e.CreatedAt.In(loc).Format(timeLayout)
 		v.Body = chars.Clean(in.Postmortem.Body)
+		v.Updates = append(v.Updates, updateLine{Label: v.StatusLabel, Time: v.Time, Body: v.Body, Text: r.templates.PlainText(v.Body)})
+		story = in.Updates
 	default:
 		return nil, nil // the update was removed with its incident
 	}
+	for i, u := range story {
+		if len(v.Updates) == maxStory {
+			v.Earlier = len(story) - i
+			break
+		}
+		label := u.Status.Label()
+		if i+1 < len(story) && story[i+1].Status == u.Status {
+			// As Statuspage labels an update that did not change status.
+			label = "Update"
+		}
+		body := chars.Clean(u.Body)
+		v.Updates = append(v.Updates, updateLine{Label: label, Time: u.DisplayAt.In(loc).Format(timeLayout), Body: body, Text: r.templates.PlainText(body)})
+	}
+	status := v.StatusLabel
+	if ev.update != nil {
+		status = ev.update.Status.Label()
+	}
+	v.Lead = lead(e.Kind, status)
+	v.Preheader = preheader(v.Lead, r.templates.PlainText(v.Body))
 	if len(v.Components) == 0 {
 		for _, id := range in.ComponentIDs {
 			if c, ok := sp.ComponentByID(id); ok {
@@ -104,9 +131,11 @@ func (r *Renderer) eventView(ctx context.Context, st *state, e *notifier.Event) 
 			}
 		}
 	}
-	v.Subject = fmt.Sprintf("[%s] %s: %s", v.PageName, v.StatusLabel, v.IncidentName)
+	// One subject for every message about the incident, so that mail
+	// clients which thread by subject (Gmail) keep them together; what
+	// changed leads the body and the preheader instead.
+	v.Subject = fmt.Sprintf("[%s] %s", v.PageName, v.IncidentName)
 	ev.view = v
-	ev.host = r.host
 	var payload any = sp.Incident(in)
 	if in.Kind == incidents.KindMaintenance {
 		payload = sp.Maintenances([]incidents.Incident{in})[0]
@@ -136,7 +165,9 @@ func (r *Renderer) eventMessage(st *state, d notifier.Delivery, sub subscribers.
 				return msg, err
 			}
 		}
-		thread := "<incident-" + ev.incident.ID + "." + sub.ID + "@" + ev.host + ">"
+		// The ids have no domain: the email sender adds its address's, so
+		// that every Message-ID Beacon sends carries the same one.
+		thread := "<incident-" + ev.incident.ID + "." + sub.ID + ">"
 		msg.Headers = map[string]string{
 			"List-Unsubscribe":      "<" + unsub + ">",
 			"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -145,7 +176,7 @@ func (r *Renderer) eventMessage(st *state, d notifier.Delivery, sub subscribers.
 			// The first message of an incident is the thread's root.
 			msg.Headers["Message-ID"] = thread
 		} else {
-			msg.Headers["Message-ID"] = "<event-" + strconv.FormatInt(d.EventID, 10) + "." + sub.ID + "@" + ev.host + ">"
+			msg.Headers["Message-ID"] = "<event-" + strconv.FormatInt(d.EventID, 10) + "." + sub.ID + ">"
 			msg.Headers["In-Reply-To"] = thread
 			msg.Headers["References"] = thread
 		}
@@ -176,27 +207,42 @@ func webhookPage(st *state) statuspage.WebhookPage {
 	return statuspage.WebhookPage{ID: st.page.ID, StatusIndicator: string(st.status.Indicator), StatusDescription: st.status.Description}
 }
 
-// headline names what happened, above the incident's name.
-func headline(k notifier.EventKind) string {
+// timeLayout is how an email and an SMS write an update's time.
+const timeLayout = "Jan 2, 2006 - 15:04 MST"
+
+// maxStory is how many updates an email tells, the latest first; the
+// incident page has the rest.
+const maxStory = 12
+
+// lead is what an email about the incident says first, in its preheader
+// and above the incident's name: the status it is in, or what happened
+// when the status alone would not say it.
+func lead(k notifier.EventKind, status string) string {
 	switch k {
-	case notifier.IncidentCreated:
-		return "New incident"
-	case notifier.IncidentResolved:
-		return "Resolved"
-	case notifier.MaintenanceScheduled:
-		return "Scheduled maintenance"
 	case notifier.MaintenanceReminder:
-		return "Maintenance reminder"
-	case notifier.MaintenanceStarted:
-		return "Maintenance in progress"
-	case notifier.MaintenanceUpdated:
-		return "Maintenance update"
-	case notifier.MaintenanceCompleted:
-		return "Maintenance completed"
+		return "Reminder: " + status
 	case notifier.PostmortemPublished:
 		return "Postmortem"
 	}
-	return "Incident update"
+	return status
+}
+
+// preheaderLen is about what mail clients show of the preheader beside
+// the subject in a list of messages.
+const preheaderLen = 140
+
+// preheader is the line mail clients show after the subject: the lead and
+// the start of the update's text, on one line.
+func preheader(lead, text string) string {
+	text = strings.Join(strings.Fields(text), " ")
+	if text == "" {
+		return lead
+	}
+	s := lead + " – " + text
+	if r := []rune(s); len(r) > preheaderLen {
+		s = strings.TrimSpace(string(r[:preheaderLen-1])) + "…"
+	}
+	return s
 }
 
 // impactColor is Statuspage's palette for an impact.
@@ -212,13 +258,4 @@ func impactColor(i components.Impact) string {
 		return "#0969da"
 	}
 	return "#57606a"
-}
-
-// mailHost is the host used on the right of Message-IDs.
-func mailHost(base string) string {
-	u, err := url.Parse(base)
-	if err != nil || u.Hostname() == "" {
-		return "beacon.invalid"
-	}
-	return u.Hostname()
 }

@@ -55,7 +55,6 @@ type Config struct {
 // Changed reports.
 type Renderer struct {
 	cfg         Config
-	host        string // for Message-IDs
 	templates   *templates.Set
 	components  Components
 	incidents   Incidents
@@ -74,7 +73,7 @@ var _ notifier.Renderer = (*Renderer)(nil)
 // NewRenderer returns a Renderer whose messages link to cfg.BaseURL and are
 // made from set's templates and what the services hold.
 func NewRenderer(cfg Config, set *templates.Set, comps Components, incs Incidents, subs Subscribers) *Renderer {
-	return &Renderer{cfg: cfg, host: mailHost(cfg.BaseURL), templates: set, components: comps, incidents: incs, subscribers: subs}
+	return &Renderer{cfg: cfg, templates: set, components: comps, incidents: incs, subscribers: subs}
 }
 
 // Changed tells the renderer that the page, a component or an incident

@@ -128,10 +128,13 @@ func TestEmailLayoutMatchesFullRendering(t *testing.T) {
 		r := newFixture(t, base).r
 		v := mailView{
 			Subject: "[Acme] Investigating: <b>API</b> & more", PageName: `Acme "Status"`, PageURL: base,
-			Headline: "New incident", Color: "#d1242f", IncidentName: "API <errors> & 'quotes'",
+			Lead: "Investigating", Preheader: "Investigating – We are investigating.", Color: "#d1242f", Reason: "You subscribed.", IncidentName: "API <errors> & 'quotes'",
 			IncidentURL: base + "/incidents/abc", StatusLabel: "Investigating", Time: "Mar 10, 2026 - 13:00 CET",
 			Body:       "We are **investigating**.\n\n<script>alert(1)</script> [link](https://example.com/?a=1&b=2)",
 			Components: []componentLine{{"API", "Partial Outage"}, {"Web & <CDN>", ""}},
+			Updates: []updateLine{{Label: "Investigating", Time: "Mar 10", Body: "We are **investigating**. <b>x</b>", Text: "We are investigating."},
+				{Label: "Update", Time: "Mar 9", Body: "[a](https://example.com/?a=1&b=2)", Text: "a (https://example.com/?a=1&b=2)"}},
+			Earlier: 3,
 		}
 		l := r.layout(v, "email/incident")
 		if l == nil {
@@ -180,7 +183,7 @@ func TestViewsFollowChanges(t *testing.T) {
 	d := created(in, alice, 1)
 	subject := func() string { return f.render(t, d).Subject }
 
-	if got, want := subject(), "[Acme] Investigating: API errors"; got != want {
+	if got, want := subject(), "[Acme] API errors"; got != want {
 		t.Fatalf("subject %q, want %q", got, want)
 	}
 
@@ -189,11 +192,11 @@ func TestViewsFollowChanges(t *testing.T) {
 	if _, err := f.comps.UpdatePage(ctx, components.PageInput{Name: ptr("Acme Cloud")}); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := subject(), "[Acme] Investigating: API errors"; got != want {
+	if got, want := subject(), "[Acme] API errors"; got != want {
 		t.Errorf("before Changed: subject %q, want the kept %q", got, want)
 	}
 	f.r.Changed()
-	if got, want := subject(), "[Acme Cloud] Investigating: API errors"; got != want {
+	if got, want := subject(), "[Acme Cloud] API errors"; got != want {
 		t.Errorf("after Changed: subject %q, want %q", got, want)
 	}
 
@@ -202,7 +205,7 @@ func TestViewsFollowChanges(t *testing.T) {
 	if _, err := f.incs.Update(ctx, in.ID, incidents.Change{Name: ptr("API and web errors")}); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := subject(), "[Acme Cloud] Investigating: API and web errors"; got != want {
+	if got, want := subject(), "[Acme Cloud] API and web errors"; got != want {
 		t.Errorf("after a rename: subject %q, want %q", got, want)
 	}
 	if _, err := f.incs.Delete(ctx, in.ID); err != nil {
@@ -326,7 +329,7 @@ func TestEmailAndSMS(t *testing.T) {
 	alice, phone := subs["alice@example.com"], subs["+14155550100"]
 
 	mail := f.render(t, created(in, alice, 1))
-	if got, want := mail.Headers["Message-ID"], "<incident-"+in.ID+"."+alice.ID+"@status.example.com>"; got != want {
+	if got, want := mail.Headers["Message-ID"], "<incident-"+in.ID+"."+alice.ID+">"; got != want {
 		t.Errorf("Message-ID %q, want %q", got, want)
 	}
 	if got := mail.Headers["List-Unsubscribe"]; !strings.HasPrefix(got, "<"+base+"/unsubscribe/") {
@@ -341,5 +344,96 @@ func TestEmailAndSMS(t *testing.T) {
 	}
 	if !strings.Contains(text.Text, "API errors") || text.To != phone.Address {
 		t.Errorf("SMS to %s: %q", text.To, text.Text)
+	}
+}
+
+// TestIncidentEmailTellsTheStory follows one incident through three
+// updates: every email keeps the incident's subject (mail clients that
+// thread by subject keep them together), leads with the status in its
+// body and preheader, tells the updates latest first up to the event's,
+// and has a plain text part with Markdown rendered and a "-- " separator.
+func TestIncidentEmailTellsTheStory(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, "https://status.example.com")
+	alice := f.subscribe(t, "mode,address\nemail,alice@example.com\n", false)["alice@example.com"]
+	in := f.incident(t, "API errors")
+	identified, monitoring := incidents.Identified, incidents.Monitoring
+	for _, c := range []incidents.Change{
+		{Status: &identified, Body: ptr("A bad deploy. See [the changelog](https://example.com/changes).")},
+		{Status: &identified, Body: ptr("Rolling back **now**.")},
+		{Status: &monitoring, Body: ptr("Error rates are _falling_.")},
+	} {
+		f.now = f.now.Add(10 * time.Minute)
+		var err error
+		if in, err = f.incs.Update(ctx, in.ID, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(in.Updates) != 4 {
+		t.Fatalf("%d updates, want 4", len(in.Updates))
+	}
+	// The email about the third update (the second "Identified"), as a
+	// delivery delayed past the fourth would render it.
+	u := in.Updates[1]
+	ev := &notifier.Event{ID: 3, Kind: notifier.IncidentUpdated, IncidentID: in.ID, UpdateID: u.ID}
+	msg := f.render(t, notifier.Delivery{ID: 3, EventID: 3, Event: ev, SubscriberID: alice.ID, Channel: notifier.Email, Purpose: notifier.PurposeEvent})
+	text, html := msg.TextBody(), msg.HTMLBody()
+
+	if got, want := msg.Subject, "[Acme] API errors"; got != want {
+		t.Errorf("subject %q, want %q", got, want)
+	}
+	if !strings.HasPrefix(text, "Identified: API errors\n") {
+		t.Errorf("the text part does not lead with the status:\n%s", text)
+	}
+	if !strings.Contains(html, ">Identified – Rolling back now.</div>") {
+		t.Errorf("the HTML part lacks the preheader leading with the status:\n%s", html)
+	}
+	// Latest first, from the event's update down; the later one is not
+	// told yet.
+	order := []string{"Update – Mar 10, 2026 - 12:20 UTC\nRolling back now.",
+		"Identified – Mar 10, 2026 - 12:10 UTC\nA bad deploy. See the changelog (https://example.com/changes).",
+		"Investigating – Mar 10, 2026 - 12:00 UTC\nWe are investigating."}
+	last := -1
+	for _, want := range order {
+		i := strings.Index(text, want)
+		if i < 0 || i < last {
+			t.Errorf("the text part lacks %q after the later updates:\n%s", want, text)
+		}
+		last = i
+	}
+	if strings.Contains(text, "falling") || strings.Contains(html, "falling") {
+		t.Errorf("the email tells an update posted after its own")
+	}
+	if strings.Contains(text, "**") || strings.Contains(text, "](") {
+		t.Errorf("the text part shows raw Markdown:\n%s", text)
+	}
+	for _, want := range []string{"<strong>now</strong>", `href="https://example.com/changes"`, "<strong>Update</strong>", "<strong>Investigating</strong>"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the HTML part lacks %q", want)
+		}
+	}
+	if !strings.Contains(text, "\n-- \nYou receive this because you subscribed to updates from Acme.") {
+		t.Errorf("the text part lacks the signature separator \"-- \" and the reason:\n%s", text)
+	}
+	// The SMS still says "Update" for an update that kept its status.
+	if got := f.r.Render(ctx, []notifier.Delivery{{ID: 4, EventID: 3, Event: ev, SubscriberID: alice.ID, Channel: notifier.SMS, Purpose: notifier.PurposeEvent}})[0]; got.Err != nil || !strings.Contains(got.Message.Text, "API errors - Update.") {
+		t.Errorf("SMS %q (%v)", got.Message.Text, got.Err)
+	}
+}
+
+// TestConfirmationDoesNotClaimASubscription checks that the emails asking
+// to confirm say the address is not subscribed yet, and never that the
+// person subscribed.
+func TestConfirmationDoesNotClaimASubscription(t *testing.T) {
+	f := newFixture(t, "https://status.example.com")
+	bob := f.subscribe(t, "mode,address\nemail,bob@example.com\n", true)["bob@example.com"]
+	msg := f.render(t, notifier.Delivery{ID: 1, SubscriberID: bob.ID, Channel: notifier.Email, Purpose: notifier.PurposeConfirm})
+	for _, part := range []string{msg.TextBody(), msg.HTMLBody()} {
+		if strings.Contains(part, "you subscribed") {
+			t.Errorf("the confirmation claims a subscription:\n%s", part)
+		}
+	}
+	if !strings.Contains(msg.HTMLBody(), "It is not subscribed unless you confirm.") {
+		t.Errorf("the confirmation's footer does not say the address is not subscribed yet:\n%s", msg.HTMLBody())
 	}
 }

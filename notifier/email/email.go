@@ -113,7 +113,8 @@ func newSender(cfg Config, log *slog.Logger, tlsConfig *tls.Config, maxIdle time
 }
 
 // Send delivers m and returns the Message-ID it carried: m's own
-// "Message-ID" header if set, otherwise a new one. Failures are
+// "Message-ID" header if set (completed with the sender address's domain
+// when it has none), otherwise a new one. Failures are
 // *notifier.SendError: Permanent for a 5xx reply or a message that cannot
 // be sent, temporary otherwise, with the reply code when there is one.
 func (s *Sender) Send(ctx context.Context, m notifier.Message) (string, error) {

@@ -26,12 +26,28 @@ var reservedHeaders = map[string]bool{
 // knownHeaders are the headers Beacon sets, in the spelling they are
 // written with, so that "message-id" and "Message-ID" are one header.
 var knownHeaders = map[string]string{
-	"message-id":            "Message-ID",
-	"in-reply-to":           "In-Reply-To",
-	"references":            "References",
-	"list-unsubscribe":      "List-Unsubscribe",
-	"list-unsubscribe-post": "List-Unsubscribe-Post",
+	"message-id":               "Message-ID",
+	"in-reply-to":              "In-Reply-To",
+	"references":               "References",
+	"list-unsubscribe":         "List-Unsubscribe",
+	"list-unsubscribe-post":    "List-Unsubscribe-Post",
+	"auto-submitted":           "Auto-Submitted",
+	"x-auto-response-suppress": "X-Auto-Response-Suppress",
 }
+
+// automatedHeaders mark every message as sent by a program, unless the
+// message sets them itself: RFC 3834's Auto-Submitted, which
+// vacation responders and most mail systems honour, and Exchange's and
+// Outlook's X-Auto-Response-Suppress. Out-of-office replies and read
+// receipts then stay away from the sender's mailbox.
+var automatedHeaders = [...][2]string{
+	{"Auto-Submitted", "auto-generated"},
+	{"X-Auto-Response-Suppress", "All"},
+}
+
+// threadHeaders hold message ids; an id given without a domain, such as
+// "<incident-abc.sub1>", is completed with the sender address's domain.
+var threadHeaders = map[string]bool{"Message-ID": true, "In-Reply-To": true, "References": true}
 
 // maxLine is the longest line written, as RFC 2045 asks of
 // quoted-printable and RFC 2047 of encoded headers (76 with the CRLF
@@ -49,7 +65,8 @@ type envelope struct {
 // both UTF-8 and quoted-printable, lines ending in CRLF. The result is
 // ready for SMTP DATA as it is: no line starts with a dot. It returns the
 // envelope and the Message-ID the message carries: m's own "Message-ID"
-// header if set, otherwise a new one. Its errors are the message's fault:
+// header if set, otherwise a new one. Ids without a domain in
+// Message-ID, In-Reply-To and References get the sender address's. Its errors are the message's fault:
 // sending it again cannot help.
 //
 // go-mail's Msg would do the same, but it encodes both parts byte by byte
@@ -82,6 +99,9 @@ func (s *Sender) compose(buf []byte, m notifier.Message, now time.Time) ([]byte,
 		if known, ok := knownHeaders[lower]; ok {
 			name = known
 		}
+		if threadHeaders[name] {
+			value = qualifyIDs(value, mailDomain(from.addr))
+		}
 		if name == "Message-ID" {
 			env.msgID = value
 		}
@@ -90,6 +110,11 @@ func (s *Sender) compose(buf []byte, m notifier.Message, now time.Time) ([]byte,
 	if env.msgID == "" {
 		env.msgID = newMessageID(from.addr)
 		extra = append(extra, header{"Message-ID", env.msgID})
+	}
+	for _, h := range automatedHeaders {
+		if !slices.ContainsFunc(extra, func(e header) bool { return e.name == h[0] }) {
+			extra = append(extra, header{h[0], h[1]})
+		}
 	}
 	slices.SortFunc(extra, func(a, b header) int { return strings.Compare(a.name, b.name) })
 
@@ -355,14 +380,47 @@ func validHeaderName(name string) bool {
 
 var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
-// newMessageID returns "<random@domain-of-from>". The domain is the
-// sender's rather than the machine's, so replies and threading tie back to
-// the page, and the random part carries 128 bits.
-func newMessageID(from string) string {
-	domain := "localhost"
+// mailDomain is the domain of the sender address from: the right of
+// every Message-ID, so that replies and threading tie back to the page.
+func mailDomain(from string) string {
 	if at := strings.LastIndexByte(from, '@'); at >= 0 && at < len(from)-1 {
-		domain = from[at+1:]
+		return from[at+1:]
 	}
+	return "localhost"
+}
+
+// qualifyIDs adds "@"+domain to each "<id>" in value that has no domain.
+func qualifyIDs(value, domain string) string {
+	if !strings.Contains(value, "<") {
+		return value
+	}
+	var b strings.Builder
+	for {
+		open := strings.IndexByte(value, '<')
+		if open < 0 {
+			break
+		}
+		end := strings.IndexByte(value[open:], '>')
+		if end < 0 {
+			break
+		}
+		end += open
+		b.WriteString(value[:end])
+		if !strings.Contains(value[open:end], "@") {
+			b.WriteString("@" + domain)
+		}
+		b.WriteByte('>')
+		value = value[end+1:]
+	}
+	b.WriteString(value)
+	return b.String()
+}
+
+// newMessageID returns "<random@domain-of-from>". The domain is the
+// sender's rather than the machine's (mailDomain), and the random part
+// carries 128 bits.
+func newMessageID(from string) string {
+	domain := mailDomain(from)
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
 	return "<" + strings.ToLower(idEncoding.EncodeToString(b[:])) + "@" + domain + ">"

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"mime/quotedprintable"
+	netmail "net/mail"
 	"strings"
 	"testing"
 	"time"
@@ -156,5 +157,65 @@ func TestAppendBodyLayout(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestComposeThreadingAndAutomatedHeaders checks that ids without a
+// domain in Message-ID, In-Reply-To and References get the sender
+// address's (so every Message-ID of a page carries one domain), that ids
+// with a domain are left alone, and that every message is marked as
+// automated so that out-of-office replies stay away, unless the message
+// says otherwise.
+func TestComposeThreadingAndAutomatedHeaders(t *testing.T) {
+	s := &Sender{}
+	s.from.Store(newIdentity("status@mail.example.org", "Acme"))
+	tests := []struct {
+		name    string
+		headers map[string]string
+		want    map[string]string
+		msgID   string
+	}{
+		{"reply without domains", map[string]string{
+			"Message-ID": "<event-7.sub1>", "In-Reply-To": "<incident-abc.sub1>", "references": "<incident-abc.sub1> <x@other.example>",
+		}, map[string]string{
+			"Message-Id": "<event-7.sub1@mail.example.org>", "In-Reply-To": "<incident-abc.sub1@mail.example.org>",
+			"References":     "<incident-abc.sub1@mail.example.org> <x@other.example>",
+			"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All",
+		}, "<event-7.sub1@mail.example.org>"},
+		{"id with its own domain", map[string]string{"Message-ID": "<root@status.example.com>"}, map[string]string{
+			"Message-Id": "<root@status.example.com>", "In-Reply-To": "", "Auto-Submitted": "auto-generated",
+		}, "<root@status.example.com>"},
+		{"message's own auto headers", map[string]string{"auto-submitted": "auto-replied", "X-Auto-Response-Suppress": "OOF"}, map[string]string{
+			"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "OOF",
+		}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := notifier.Message{To: "a@example.com", Subject: "s", Text: "t", Headers: tt.headers}
+			raw, env, err := s.compose(nil, m, time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC))
+			if err != nil {
+				t.Fatal(err)
+			}
+			msg, err := netmail.ReadMessage(bytes.NewReader(raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, want := range tt.want {
+				if got := msg.Header.Get(k); got != want {
+					t.Errorf("%s: %q, want %q", k, got, want)
+				}
+			}
+			for _, k := range []string{"Auto-Submitted", "X-Auto-Response-Suppress", "Message-Id"} {
+				if n := len(msg.Header[k]); n != 1 {
+					t.Errorf("%d %s headers, want 1", n, k)
+				}
+			}
+			if tt.msgID != "" && env.msgID != tt.msgID {
+				t.Errorf("returned Message-ID %q, want %q", env.msgID, tt.msgID)
+			}
+			if !strings.HasSuffix(msg.Header.Get("Message-Id"), "@mail.example.org>") && tt.msgID == "" {
+				t.Errorf("new Message-ID %q is not on the sender's domain", msg.Header.Get("Message-Id"))
+			}
+		})
 	}
 }
