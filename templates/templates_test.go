@@ -22,7 +22,7 @@ func TestEveryTemplateRenders(t *testing.T) {
 	}
 	// Every field the templates read, as a string.
 	data := map[string]any{}
-	for _, f := range []string{"Subject", "PageName", "PageURL", "Headline", "Color", "IncidentName", "IncidentURL",
+	for _, f := range []string{"Subject", "PageName", "PageURL", "Lead", "Preheader", "Reason", "Color", "IncidentName", "IncidentURL",
 		"Window", "StatusLabel", "Time", "Body", "ManageURL", "UnsubscribeURL", "ActionURL", "Code", "Title", "Message",
 		"Secret", "Error", "Field", "Token", "UnsubscribeToken", "Address", "ModeLabel"} {
 		data[f] = f + " value"
