@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"net/url"
 	"slices"
@@ -435,5 +436,52 @@ func TestConfirmationDoesNotClaimASubscription(t *testing.T) {
 	}
 	if !strings.Contains(msg.HTMLBody(), "It is not subscribed unless you confirm.") {
 		t.Errorf("the confirmation's footer does not say the address is not subscribed yet:\n%s", msg.HTMLBody())
+	}
+}
+
+// TestPostmortemEmailAndLongStory checks a postmortem's email: it leads
+// with the postmortem, then tells the updates latest first, at most
+// maxStory entries in all, and says how many more the incident page has.
+func TestPostmortemEmailAndLongStory(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, "https://status.example.com")
+	alice := f.subscribe(t, "mode,address\nemail,alice@example.com\n", false)["alice@example.com"]
+	in := f.incident(t, "API errors")
+	resolved := incidents.Resolved
+	for i := range 15 {
+		f.now = f.now.Add(time.Minute)
+		c := incidents.Change{Body: ptr(fmt.Sprintf("Progress note %d.", i+1))}
+		if i == 14 {
+			c.Status, c.Body = &resolved, ptr("All fixed.")
+		}
+		var err error
+		if in, err = f.incs.Update(ctx, in.ID, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.incs.SetPostmortem(ctx, in.ID, "## What happened\n\nA **bad** deploy."); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.incs.PublishPostmortem(ctx, in.ID, incidents.Publication{NotifySubscribers: true}); err != nil {
+		t.Fatal(err)
+	}
+	ev := &notifier.Event{ID: 9, Kind: notifier.PostmortemPublished, IncidentID: in.ID, CreatedAt: f.now}
+	msg := f.render(t, notifier.Delivery{ID: 9, EventID: 9, Event: ev, SubscriberID: alice.ID, Channel: notifier.Email, Purpose: notifier.PurposeEvent})
+	text := msg.TextBody()
+	if got, want := msg.Subject, "[Acme] API errors"; got != want {
+		t.Errorf("subject %q, want %q", got, want)
+	}
+	if !strings.HasPrefix(text, "Postmortem: API errors\n\nPostmortem – ") || !strings.Contains(text, "What happened\n\nA bad deploy.\n\nResolved – ") {
+		t.Errorf("the postmortem does not lead, followed by the resolution:\n%s", text)
+	}
+	// The postmortem, the resolution and notes 14 down to 5: 12 entries.
+	if !strings.Contains(text, "Progress note 5.") || strings.Contains(text, "Progress note 4.") {
+		t.Errorf("the story is not cut after %d entries:\n%s", maxStory, text)
+	}
+	if !strings.Contains(text, "\n5 earlier updates on the incident page.\n") {
+		t.Errorf("the email does not count the updates left out:\n%s", text)
+	}
+	if html := msg.HTMLBody(); !strings.Contains(html, "<h2>What happened</h2>") || !strings.Contains(html, ">5 earlier updates on the <a href=\"https://status.example.com/incidents/"+in.ID) {
+		t.Errorf("the HTML part lacks the postmortem or the count of updates left out")
 	}
 }
