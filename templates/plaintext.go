@@ -67,7 +67,11 @@ func (p plainPrinter) block(n ast.Node) string {
 	case *ast.HTMLBlock:
 		return ""
 	case *ast.Blockquote:
-		return prefixLines(p.blocks(n, "\n\n"), "> ", "> ")
+		lines := strings.Split(p.blocks(n, "\n\n"), "\n")
+		for i, l := range lines {
+			lines[i] = strings.TrimRight("> "+l, " ")
+		}
+		return strings.Join(lines, "\n")
 	case *ast.List:
 		sep := "\n"
 		if !n.IsTight {

@@ -1,8 +1,10 @@
 package templates_test
 
 import (
+	"strings"
 	"testing"
 
+	"github.com/beacon-status/beacon/internal/chars"
 	"github.com/beacon-status/beacon/templates"
 )
 
@@ -26,6 +28,7 @@ func TestPlainText(t *testing.T) {
 		{"tight list", "Affected:\n\n* API\n* **Web**\n  * CDN", "Affected:\n\n- API\n- Web\n  - CDN"},
 		{"ordered list", "3. roll back\n4. verify", "3. roll back\n4. verify"},
 		{"heading and quote", "## Cause\n\n> a bad\n> deploy", "Cause\n\n> a bad\n> deploy"},
+		{"quote of two paragraphs", "> one\n>\n> two", "> one\n>\n> two"},
 		{"code block", "```\nsystemctl restart x\n```", "    systemctl restart x"},
 		{"raw html", "<script>alert(1)</script>\n\nhi <b>there</b>", "hi there"},
 		{"control characters", "a\x07b &#1;c", "ab c"},
@@ -37,4 +40,22 @@ func TestPlainText(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzPlainText checks that whatever a body holds, its plain text has no
+// character chars.Clean removes and no CR (a line break is "\n").
+func FuzzPlainText(f *testing.F) {
+	s, err := templates.Load()
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, seed := range []string{"one\r\ntwo", "a &#1; b `&#x1b;` \u0085", "> q\r\n>\r\n- x\r\n  - y", "[a](javascript:x) <b>c</b>", "```\r\nx\r\n```"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		got := s.PlainText(src)
+		if chars.Clean(got) != got || strings.Contains(got, "\r") {
+			t.Errorf("PlainText(%q) = %q holds a CR or characters Clean removes", src, got)
+		}
+	})
 }
