@@ -7,9 +7,12 @@ import (
 	"flag"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/beacon-status/beacon/internal/accounts"
 )
 
 // The base URL follows the listen address unless it is configured.
@@ -199,4 +202,36 @@ func TestPageURLFollowsBaseURL(t *testing.T) {
 	if got, want := pageURL(s), "https://example.test"; got != want {
 		t.Errorf("restart without BEACON_BASE_URL: page url %q, want %q", got, want)
 	}
+}
+
+// TestPageURLConsole: the console's settings form sends every field back,
+// so saving it with the URL untouched leaves the URL following the base
+// URL; a new URL is the staff's own, and clearing it hands it back.
+func TestPageURLConsole(t *testing.T) {
+	e := newTestEnv(t, func(c *Config) { c.BaseURL, c.BaseURLSet = "https://status.example.test", true })
+	admin := e.newStaff(accounts.Admin)
+	save := func(pageURL string) {
+		t.Helper()
+		admin.MustPost(http.StatusSeeOther, "/console/settings", url.Values{"name": {"Beacon"}, "url": {pageURL},
+			"time_zone": {"Etc/UTC"}, "support_url": {""}, "logo_url": {""}, "accent_color": {""}})
+	}
+	check := func(step, wantURL string, wantExplicit bool) {
+		t.Helper()
+		p, err := e.app.components.Page(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := e.v2("summary.json")
+		got, _ := sum["page"].(map[string]any)["url"].(string)
+		if got != wantURL || p.URL != wantURL || p.URLExplicit != wantExplicit {
+			t.Errorf("%s: summary.json page.url %q, stored %q (explicit %v); want %q (explicit %v)",
+				step, got, p.URL, p.URLExplicit, wantURL, wantExplicit)
+		}
+	}
+	save("https://status.example.test")
+	check("saved untouched", "https://status.example.test", false)
+	save("https://www.example.test")
+	check("saved a new URL", "https://www.example.test", true)
+	save("")
+	check("cleared", "https://status.example.test", false)
 }
