@@ -1116,7 +1116,7 @@ func TestUpdatePage(t *testing.T) {
 		{"time zone", components.PageInput{TimeZone: ptr("America/Los_Angeles")}, "",
 			func(p *components.Page) { p.TimeZone = "America/Los_Angeles" }},
 		{"http url", components.PageInput{URL: ptr("http://status.internal:8080/")}, "",
-			func(p *components.Page) { p.URL = "http://status.internal:8080/" }},
+			func(p *components.Page) { p.URL, p.URLExplicit = "http://status.internal:8080/", true }},
 		{"clear support url", components.PageInput{SupportURL: ptr("")}, "",
 			func(p *components.Page) { p.SupportURL = "" }},
 		{"nothing set", components.PageInput{}, "", func(p *components.Page) {}},

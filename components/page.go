@@ -18,11 +18,15 @@ import (
 
 // Page is the status page itself: there is one per installation.
 type Page struct {
-	ID         string
-	Name       string
-	URL        string
-	TimeZone   string // IANA name
-	SupportURL string
+	ID   string
+	Name string
+	// URL is the page's address in API v2 and the management API. It
+	// follows the configured base URL at each server start (FollowURL)
+	// unless staff set it (UpdatePage), which URLExplicit reports.
+	URL         string
+	URLExplicit bool
+	TimeZone    string // IANA name
+	SupportURL  string
 	// LogoURL is an image shown in the page header; AccentColor (#rrggbb)
 	// colours links and buttons. Both may be empty.
 	LogoURL     string
@@ -111,17 +115,26 @@ func isHTTPURL(s string) bool {
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && len(s) <= 2000
 }
 
-const selectPage = `SELECT id, name, url, time_zone, support_url, logo_url, accent_color, created_at, updated_at FROM pages LIMIT 1`
+const selectPage = `SELECT id, name, url, url_explicit, configured_url, time_zone, support_url, logo_url, accent_color, created_at, updated_at
+	FROM pages LIMIT 1`
 
-func scanPage(row *sql.Row) (Page, error) {
-	var p Page
-	err := row.Scan(&p.ID, &p.Name, &p.URL, &p.TimeZone, &p.SupportURL, &p.LogoURL, &p.AccentColor, sqlite.Time(&p.CreatedAt), sqlite.Time(&p.UpdatedAt))
+// storedPage is the page's row: the page, and the base URL its URL goes
+// back to when staff clear theirs.
+type storedPage struct {
+	Page
+	configuredURL string
+}
+
+func scanPage(row *sql.Row) (storedPage, error) {
+	var p storedPage
+	err := row.Scan(&p.ID, &p.Name, &p.URL, &p.URLExplicit, &p.configuredURL, &p.TimeZone, &p.SupportURL, &p.LogoURL, &p.AccentColor,
+		sqlite.Time(&p.CreatedAt), sqlite.Time(&p.UpdatedAt))
 	return p, err
 }
 
 // EnsurePage returns the page, creating it from defaults on first start. The
 // page id is generated once and never changes; later starts ignore defaults
-// (the page is edited through UpdatePage).
+// (the page is edited through UpdatePage, and its URL follows FollowURL).
 func (s *Service) EnsurePage(ctx context.Context, defaults PageInput) (Page, error) {
 	if err := defaults.Validate(); err != nil {
 		return Page{}, err
@@ -130,7 +143,7 @@ func (s *Service) EnsurePage(ctx context.Context, defaults PageInput) (Page, err
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		p, err := scanPage(tx.QueryRowContext(ctx, selectPage))
 		if err == nil {
-			page = p
+			page = p.Page
 			return nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
@@ -144,9 +157,9 @@ func (s *Service) EnsurePage(ctx context.Context, defaults PageInput) (Page, err
 		apply(&page.SupportURL, defaults.SupportURL)
 		apply(&page.LogoURL, defaults.LogoURL)
 		apply(&page.AccentColor, defaults.AccentColor)
-		_, err = tx.ExecContext(ctx, `INSERT INTO pages (id, name, url, time_zone, support_url, logo_url, accent_color, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			page.ID, page.Name, page.URL, page.TimeZone, page.SupportURL, page.LogoURL, page.AccentColor, sqlite.FormatTime(now), sqlite.FormatTime(now))
+		_, err = tx.ExecContext(ctx, `INSERT INTO pages (id, name, url, configured_url, time_zone, support_url, logo_url, accent_color, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			page.ID, page.Name, page.URL, page.URL, page.TimeZone, page.SupportURL, page.LogoURL, page.AccentColor, sqlite.FormatTime(now), sqlite.FormatTime(now))
 		if err != nil {
 			return fmt.Errorf("components: create page: %w", err)
 		}
@@ -164,10 +177,62 @@ func (s *Service) Page(ctx context.Context) (Page, error) {
 	if err != nil {
 		return Page{}, fmt.Errorf("components: page: %w", err)
 	}
-	return p, nil
+	return p.Page, nil
 }
 
-// UpdatePage changes the page's settings.
+// FollowURL records url as the configured base URL and makes it the
+// page's URL unless staff set one. The server calls it at each start, so
+// a page first created by `beacon demo` or under another base URL takes
+// the configuration in force; one-shot commands, which may run with
+// another environment beside the server, do not.
+func (s *Service) FollowURL(ctx context.Context, url string) (Page, error) {
+	in := PageInput{URL: &url}
+	if err := in.Validate(); err != nil {
+		return Page{}, err
+	}
+	if url == "" {
+		return Page{}, invalid("url", "can't be blank")
+	}
+	var changed bool
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		p, err := scanPage(tx.QueryRowContext(ctx, selectPage))
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("components: follow url: %w", ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("components: follow url: %w", err)
+		}
+		newURL := p.URL
+		if !p.URLExplicit {
+			newURL = url
+		}
+		if p.configuredURL == url && newURL == p.URL {
+			return nil
+		}
+		changed = newURL != p.URL
+		updatedAt := p.UpdatedAt
+		if changed {
+			updatedAt = s.now()
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE pages SET url = ?, configured_url = ?, updated_at = ? WHERE id = ?`,
+			newURL, url, sqlite.FormatTime(updatedAt), p.ID)
+		if err != nil {
+			return fmt.Errorf("components: follow url: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return Page{}, err
+	}
+	if changed {
+		s.changed()
+	}
+	return s.Page(ctx)
+}
+
+// UpdatePage changes the page's settings. A URL that differs from the
+// page's makes it the staff's own, kept whatever the configuration says;
+// an empty URL hands it back to the configured base URL.
 func (s *Service) UpdatePage(ctx context.Context, in PageInput) (Page, error) {
 	if err := in.Validate(); err != nil {
 		return Page{}, err
@@ -181,13 +246,24 @@ func (s *Service) UpdatePage(ctx context.Context, in PageInput) (Page, error) {
 			return fmt.Errorf("components: update page: %w", err)
 		}
 		apply(&p.Name, in.Name)
-		apply(&p.URL, in.URL)
+		switch {
+		case in.URL == nil || *in.URL == p.URL:
+			// Unchanged: a form that sends every field back does not make
+			// a URL that follows the configuration the staff's own.
+		case *in.URL == "":
+			p.URLExplicit = false
+			if p.configuredURL != "" {
+				p.URL = p.configuredURL
+			}
+		default:
+			p.URL, p.URLExplicit = *in.URL, true
+		}
 		apply(&p.TimeZone, in.TimeZone)
 		apply(&p.SupportURL, in.SupportURL)
 		apply(&p.LogoURL, in.LogoURL)
 		apply(&p.AccentColor, in.AccentColor)
-		_, err = tx.ExecContext(ctx, `UPDATE pages SET name = ?, url = ?, time_zone = ?, support_url = ?, logo_url = ?, accent_color = ?, updated_at = ?
-			WHERE id = ?`, p.Name, p.URL, p.TimeZone, p.SupportURL, p.LogoURL, p.AccentColor, sqlite.FormatTime(s.now()), p.ID)
+		_, err = tx.ExecContext(ctx, `UPDATE pages SET name = ?, url = ?, url_explicit = ?, time_zone = ?, support_url = ?, logo_url = ?,
+			accent_color = ?, updated_at = ? WHERE id = ?`, p.Name, p.URL, p.URLExplicit, p.TimeZone, p.SupportURL, p.LogoURL, p.AccentColor, sqlite.FormatTime(s.now()), p.ID)
 		if err != nil {
 			return fmt.Errorf("components: update page: %w", err)
 		}

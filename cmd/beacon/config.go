@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -19,7 +20,8 @@ import (
 type Config struct {
 	Addr            string        // BEACON_ADDR
 	DataDir         string        // BEACON_DATA_DIR
-	BaseURL         string        // BEACON_BASE_URL
+	BaseURL         string        // BEACON_BASE_URL, or http:// and Addr
+	BaseURLSet      bool          // BEACON_BASE_URL or --base-url was given
 	PageName        string        // BEACON_PAGE_NAME
 	TimeZone        string        // BEACON_TIME_ZONE
 	SupportURL      string        // BEACON_SUPPORT_URL
@@ -66,14 +68,23 @@ type setting struct {
 }
 
 var envSettings = []setting{
-	{"BEACON_ADDR", "addr", ":8080", "listen address", func(c *Config, v string) error { c.Addr = v; return nil }},
+	{"BEACON_ADDR", "addr", ":8080", "listen address", func(c *Config, v string) error {
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			return errors.New("must be host:port or :port, such as :8080 or 127.0.0.1:9000")
+		}
+		c.Addr = v
+		return nil
+	}},
 	{"BEACON_DATA_DIR", "data-dir", "./data", "directory holding the SQLite database", func(c *Config, v string) error { c.DataDir = v; return nil }},
-	{"BEACON_BASE_URL", "base-url", "http://localhost:8080", "public URL of the page, used in links", func(c *Config, v string) error {
+	{"BEACON_BASE_URL", "base-url", "", "public URL of the page, used in links (default: http:// and the listen address)", func(c *Config, v string) error {
+		if v == "" {
+			return nil // follows the listen address: see loadConfig
+		}
 		u, err := url.Parse(v)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return errors.New("must be an http or https URL")
 		}
-		c.BaseURL = strings.TrimRight(v, "/")
+		c.BaseURL, c.BaseURLSet = strings.TrimRight(v, "/"), true
 		return nil
 	}},
 	{"BEACON_PAGE_NAME", "", "Beacon", "page name on first start (then edited through the API)", func(c *Config, v string) error { c.PageName = v; return nil }},
@@ -242,7 +253,11 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 		if s.flag == "" {
 			continue
 		}
-		fs.Func(s.flag, fmt.Sprintf("%s (env %s, default %q)", s.help, s.env, s.def), func(v string) error {
+		help := fmt.Sprintf("%s (env %s, default %q)", s.help, s.env, s.def)
+		if s.def == "" {
+			help = fmt.Sprintf("%s (env %s)", s.help, s.env)
+		}
+		fs.Func(s.flag, help, func(v string) error {
 			values[s.env] = v
 			return nil
 		})
@@ -263,7 +278,51 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	if err := errors.Join(problems...); err != nil {
 		return Config{}, nil, fmt.Errorf("invalid configuration:\n%w", err)
 	}
+	if !c.BaseURLSet {
+		c.BaseURL = baseURLFromAddr(c.Addr)
+	}
 	return c, fs.Args(), nil
+}
+
+// baseURLFromAddr is the base URL when none is configured: the listen
+// address over http, with localhost for an address that listens on every
+// interface, so that the links Beacon prints (the first admin's, `user
+// create`'s) open on the machine it runs on.
+func baseURLFromAddr(addr string) string {
+	host, port, _ := net.SplitHostPort(addr) // checked by the BEACON_ADDR setting
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// baseURLElsewhere reports whether a configured base URL leads somewhere
+// other than the listen address: over https (Beacon serves plain http), to
+// another port, or to another host than the one it listens on. Behind a
+// reverse proxy that is expected; otherwise links would not open.
+func baseURLElsewhere(baseURL, addr string) bool {
+	u, err := url.Parse(baseURL)
+	lhost, lport, err2 := net.SplitHostPort(addr)
+	if err != nil || err2 != nil || u.Scheme != "http" {
+		return true
+	}
+	port := u.Port()
+	if port == "" {
+		port = "80"
+	}
+	if port != lport && lport != "0" {
+		return true
+	}
+	if lip := net.ParseIP(lhost); lhost == "" || (lip != nil && lip.IsUnspecified()) {
+		return false // every interface, so every name of this machine
+	}
+	host := u.Hostname()
+	return !strings.EqualFold(host, lhost) && !(isLoopback(host) && isLoopback(lhost))
+}
+
+func isLoopback(host string) bool {
+	ip := net.ParseIP(host)
+	return strings.EqualFold(host, "localhost") || (ip != nil && ip.IsLoopback())
 }
 
 // parseFrameAncestors checks a CSP frame-ancestors source list: source

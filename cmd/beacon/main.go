@@ -57,15 +57,20 @@ Commands:
   subscribers export        write every subscriber as CSV to stdout
   demo                      fill an empty database with a realistic example
 
-Every command takes --addr, --data-dir and --base-url; all settings are
-also read from BEACON_… environment variables (see the README).
+Every command takes --addr, --data-dir and --base-url (by default http://
+and the listen address, localhost for :port); all settings are also read
+from BEACON_… environment variables (see the README). beacon COMMAND --help
+lists a command's flags.
 `
 
 // run is the whole program, with its environment passed in so tests can
 // drive it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cmd := "serve"
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		// Before the default command takes it as a flag of serve's.
+		cmd, args = "help", args[1:]
+	} else if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
@@ -83,7 +88,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runSubscribers(ctx, args, getenv, os.Stdin, stdout, stderr)
 	case "demo":
 		return runDemo(ctx, args, getenv, stdout, stderr)
-	case "help", "-h", "--help":
+	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
@@ -107,11 +112,24 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	_, port, _ := net.SplitHostPort(cfg.Addr)
+	switch {
+	case !cfg.BaseURLSet && port == "0":
+		log.Warn("the listen port is chosen at start, so links cannot name it: set BEACON_BASE_URL", "base_url", cfg.BaseURL)
+	case cfg.BaseURLSet && baseURLElsewhere(cfg.BaseURL, cfg.Addr):
+		log.Info("links use the base URL, which is not the listen address: a reverse proxy or port mapping must forward it here",
+			"base_url", cfg.BaseURL, "addr", cfg.Addr)
+	}
 	a, done, err := ownApp(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer done()
+	// Only the server makes the page's URL follow the base URL: one-shot
+	// commands may run beside it with another environment.
+	if _, err := a.components.FollowURL(ctx, cfg.BaseURL); err != nil {
+		return fmt.Errorf("page url: %w", err)
+	}
 	if n, err := a.components.Count(ctx); err == nil && n == 0 {
 		log.Info("the page has no components yet: run `beacon demo` for an example, or create them through the API (see README)")
 	}

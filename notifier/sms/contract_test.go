@@ -25,20 +25,22 @@ import (
 // formats) and 422 to the others. It cannot play Twilio's error replies;
 // the stand-in tests cover those.
 //
-// It needs `npm ci` in the repository root (for node_modules/.bin/prism)
-// and the spec in ../shared/specs/twilio beside the repository. Without
-// them it skips, except in CI, where it fails.
+// The spec is the Messages part of Twilio's, copied with its licence into
+// testdata/twilio (see the README there). The test needs `npm ci` in the
+// repository root (for node_modules/.bin/prism); without it it skips,
+// except in CI, where it fails.
 func TestContractWithTwilioSpec(t *testing.T) {
 	root := repoRoot(t)
 	prism := filepath.Join(root, "node_modules", ".bin", "prism")
-	spec := filepath.Join(root, "..", "shared", "specs", "twilio", "twilio_api_v2010.json")
-	for _, need := range []struct{ what, path string }{
-		{"prism (run `npm ci` in the repository root)", prism},
-		{"Twilio's OpenAPI spec", spec},
-	} {
-		if _, err := os.Stat(need.path); err != nil {
-			unavailable(t, "%s: %v", need.what, err)
-		}
+	spec, err := filepath.Abs(filepath.Join("testdata", "twilio", "twilio_api_v2010_messages.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(spec); err != nil {
+		t.Fatalf("Twilio's OpenAPI spec, kept in the repository: %v", err)
+	}
+	if _, err := os.Stat(prism); err != nil {
+		unavailable(t, "prism (run `npm ci` in the repository root): %v", err)
 	}
 	base := startPrism(t, prism, spec)
 

@@ -1,0 +1,160 @@
+package components_test
+
+import (
+	"context"
+	"io/fs"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/testutil"
+	"github.com/beacon-status/beacon/notifier"
+)
+
+// TestPageURLFollowsConfiguration walks the page's URL through what
+// happens to it: created by one configuration (say `beacon demo` with the
+// default), taken over by the server's at each start, set by staff and
+// kept, then handed back to the configuration.
+func TestPageURLFollowsConfiguration(t *testing.T) {
+	ctx := context.Background()
+	f := mustOpen(t)
+	check := func(step string, got components.Page, url string, explicit bool) {
+		t.Helper()
+		if got.URL != url || got.URLExplicit != explicit {
+			t.Errorf("%s: url %q (explicit %v), want %q (explicit %v)", step, got.URL, got.URLExplicit, url, explicit)
+		}
+		stored, err := f.svc.Page(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stored.URL != got.URL || stored.URLExplicit != got.URLExplicit {
+			t.Errorf("%s: stored url %q (explicit %v), returned %q (explicit %v)", step, stored.URL, stored.URLExplicit, got.URL, got.URLExplicit)
+		}
+	}
+	mustFollow := func(url string) components.Page {
+		t.Helper()
+		p, err := f.svc.FollowURL(ctx, url)
+		if err != nil {
+			t.Fatalf("FollowURL(%q): %v", url, err)
+		}
+		return p
+	}
+	mustUpdate := func(in components.PageInput) components.Page {
+		t.Helper()
+		p, err := f.svc.UpdatePage(ctx, in)
+		if err != nil {
+			t.Fatalf("UpdatePage: %v", err)
+		}
+		return p
+	}
+
+	demo, err := f.svc.EnsurePage(ctx, components.PageInput{URL: ptr("http://localhost:8080")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("created by demo", demo, "http://localhost:8080", false)
+
+	f.clock.Advance(time.Hour)
+	changes := f.changeCount()
+	served := mustFollow("https://status.acme.test")
+	check("first server start", served, "https://status.acme.test", false)
+	if !served.UpdatedAt.Equal(start.Add(time.Hour)) {
+		t.Errorf("updated_at after following = %v, want %v", served.UpdatedAt, start.Add(time.Hour))
+	}
+	if f.changeCount() == changes {
+		t.Error("FollowURL changed the URL without telling the changed callback")
+	}
+
+	f.clock.Advance(time.Hour)
+	changes = f.changeCount()
+	again := mustFollow("https://status.acme.test")
+	check("restart, same configuration", again, "https://status.acme.test", false)
+	if !again.UpdatedAt.Equal(served.UpdatedAt) || f.changeCount() != changes {
+		t.Errorf("a restart with the same configuration changed the page (updated_at %v, was %v)", again.UpdatedAt, served.UpdatedAt)
+	}
+
+	// The console sends every field back: the same URL is no decision.
+	check("console saves the name", mustUpdate(components.PageInput{Name: ptr("Acme"), URL: ptr("https://status.acme.test")}),
+		"https://status.acme.test", false)
+	check("restart, moved", mustFollow("https://status.acme.example"), "https://status.acme.example", false)
+
+	check("staff set it", mustUpdate(components.PageInput{URL: ptr("https://acme.test")}), "https://acme.test", true)
+	check("restart after staff set it", mustFollow("https://status.other.test"), "https://acme.test", true)
+	check("staff set it again, same value", mustUpdate(components.PageInput{URL: ptr("https://acme.test")}), "https://acme.test", true)
+
+	check("staff clear it", mustUpdate(components.PageInput{URL: ptr("")}), "https://status.other.test", false)
+	check("restart after clearing", mustFollow("https://status.acme.test"), "https://status.acme.test", false)
+}
+
+func TestFollowURLRefusesBadURLs(t *testing.T) {
+	ctx := context.Background()
+	f := mustOpen(t)
+	if _, err := f.svc.EnsurePage(ctx, components.PageInput{URL: ptr("https://status.acme.test")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, url := range []string{"", "ftp://status.acme.test", "status.acme.test"} {
+		_, err := f.svc.FollowURL(ctx, url)
+		checkValidation(t, err, "url")
+	}
+	if p, err := f.svc.Page(ctx); err != nil || p.URL != "https://status.acme.test" {
+		t.Errorf("page after refused URLs: %q, %v; want it unchanged", p.URL, err)
+	}
+}
+
+// TestPageURLMigration checks how migration 0004 treats pages made before
+// it: the old built-in default (what `beacon demo` froze) and an empty URL
+// follow the configuration; any other URL may have been set by staff and
+// is kept.
+func TestPageURLMigration(t *testing.T) {
+	for _, tc := range []struct {
+		name, url  string
+		wantFollow bool
+	}{
+		{"old default", "http://localhost:8080", true},
+		{"empty", "", true},
+		{"another URL", "https://acme.test", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			full := components.Migrations()
+			before := fstest.MapFS{}
+			err := fs.WalkDir(full.FS, ".", func(path string, d fs.DirEntry, err error) error {
+				if err != nil || d.IsDir() || path >= "0004" {
+					return err
+				}
+				b, err := fs.ReadFile(full.FS, path)
+				before[path] = &fstest.MapFile{Data: b}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			db := testutil.OpenDB(t, notifier.Migrations(), sqlite.Migrations{Package: full.Package, FS: before})
+			_, err = db.Write.ExecContext(ctx, `INSERT INTO pages (id, name, url, time_zone, created_at, updated_at)
+				VALUES ('pg1', 'Acme', ?, 'Etc/UTC', '2025-01-01T00:00:00.000000Z', '2025-01-01T00:00:00.000000Z')`, tc.url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Migrate(ctx, full); err != nil {
+				t.Fatal(err)
+			}
+			svc := components.NewService(db, notifier.NewOutbox(db), testutil.NewClock(start).Now, nil)
+			p, err := svc.FollowURL(ctx, "https://status.acme.test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tc.url
+			if tc.wantFollow {
+				want = "https://status.acme.test"
+			}
+			if p.URL != want || p.URLExplicit == tc.wantFollow {
+				t.Errorf("url after migrating and starting: %q (explicit %v), want %q (explicit %v)", p.URL, p.URLExplicit, want, !tc.wantFollow)
+			}
+			if p.ID != "pg1" {
+				t.Errorf("page id %q changed", p.ID)
+			}
+		})
+	}
+}
