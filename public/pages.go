@@ -43,8 +43,9 @@ type head struct {
 	AccentColor string
 	SupportURL  string
 	Description string
-	// Wide pages use the full width; forms use a narrow column.
-	Wide bool
+	// Indicator is the page's current indicator: the favicon's link names
+	// it, so that a browser fetches the icon again when its colour changes.
+	Indicator components.Impact
 }
 
 // stamp is a time as the page shows it: machine-readable for <time
@@ -195,10 +196,10 @@ func (m *markdownCache) rotate() {
 	m.prev, m.cur = m.cur, make(map[string]template.HTML, len(m.cur))
 }
 
-func (v *pageRender) head(title string, wide bool) head {
-	p := v.s.page
-	return head{Title: title, PageName: p.Name, LogoURL: p.LogoURL, AccentColor: p.AccentColor, SupportURL: p.SupportURL,
-		Description: fmt.Sprintf("%s status: %s", p.Name, v.s.status.Description), Wide: wide}
+func (v *pageRender) head(title string) head {
+	h := pageHead(v.s, title)
+	h.Description = fmt.Sprintf("%s status: %s", h.PageName, v.s.status.Description)
+	return h
 }
 
 // names lists names as "A", "A and B" or "A, B, and C".
@@ -403,7 +404,7 @@ func (bd barDays) barsHTML(b *strings.Builder, name string, u components.Uptime,
 func (v *pageRender) index(ctx context.Context) (*web.Resource, error) {
 	s := v.s
 	now := s.at
-	view := indexView{head: v.head(s.page.Name+" Status", true), Status: s.status, UpdatedAt: v.stamp(s.updatedAt)}
+	view := indexView{head: v.head(s.page.Name + " Status"), Status: s.status, UpdatedAt: v.stamp(s.updatedAt)}
 	for _, in := range s.unresolved {
 		view.Active = append(view.Active, v.incident(in, false))
 	}
@@ -489,7 +490,7 @@ func (v *pageRender) html(name string, data any, size int) (*web.Resource, error
 
 func (v *pageRender) incidentPage(in incidents.Incident) (*web.Resource, error) {
 	iv := v.incident(in, true)
-	return v.html("incident", incidentPageView{head: v.head(in.Name, false), Incident: iv, Follow: v.c.channels.followForm(in)}, 0)
+	return v.html("incident", incidentPageView{head: v.head(in.Name), Incident: iv, Follow: v.c.channels.followForm(in)}, 0)
 }
 
 // incidentPreview is the incident page with the postmortem's draft in
@@ -497,7 +498,7 @@ func (v *pageRender) incidentPage(in incidents.Incident) (*web.Resource, error) 
 func (v *pageRender) incidentPreview(in incidents.Incident) (*web.Resource, error) {
 	iv := v.incident(in, true)
 	iv.Postmortem, iv.PostmortemAt, iv.PostmortemDraft = v.markdown(in.Postmortem.Draft), nil, true
-	return v.html("incident", incidentPageView{head: v.head(in.Name, false), Incident: iv}, 0)
+	return v.html("incident", incidentPageView{head: v.head(in.Name), Incident: iv}, 0)
 }
 
 // historyPage renders page n (from 1) of the history: historyMonths months
@@ -505,7 +506,7 @@ func (v *pageRender) incidentPreview(in incidents.Incident) (*web.Resource, erro
 func (v *pageRender) historyPage(ctx context.Context, n int) (*web.Resource, error) {
 	now := v.s.at.In(v.loc)
 	top := time.Date(now.Year(), now.Month()-time.Month((n-1)*historyMonths), 1, 0, 0, 0, 0, v.loc)
-	view := historyView{head: v.head("Incident history", false), Page: n}
+	view := historyView{head: v.head("Incident history"), Page: n}
 	from := top.AddDate(0, -(historyMonths - 1), 0)
 	list, err := v.c.incidents.List(ctx, incidents.Filter{From: from, To: top.AddDate(0, 1, 0), Limit: 10000})
 	if err != nil {

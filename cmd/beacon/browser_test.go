@@ -715,3 +715,75 @@ func htmlValidate(t *testing.T, tools browserTools, dir string, files []string) 
 	}
 	t.Logf("html-validate checked %d pages", len(files))
 }
+
+// TestBrowserFrame loads every public page at phone and desktop widths and
+// reads the computed layout: the content and the header have the width of
+// the status page's on every page (incident pages were narrower), the
+// "Subscribe to updates" link is drawn as a button, and the favicon the
+// page links loads as an SVG.
+func TestBrowserFrame(t *testing.T) {
+	t.Parallel()
+	tools := needBrowserTools(t, true)
+	site := newBrowserSite(t)
+	b := newBrowser(t, tools)
+	type frame struct {
+		Main, Header, Footer        float64
+		ButtonBG, ButtonFG, BodyBG  string
+		ButtonPadding, ButtonRadius float64
+		Icon                        string
+		IconLoaded                  bool
+	}
+	for _, width := range []int64{375, 1280} {
+		t.Run(fmt.Sprint(width), func(t *testing.T) {
+			var opts []chromedp.EmulateViewportOption
+			if width < 600 {
+				opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
+			}
+			b.step(t, "viewport", chromedp.EmulateViewport(width, 800, opts...))
+			b.scheme(t, "light")
+			var want *frame
+			for _, p := range site.pages() {
+				b.open(t, site.base, p)
+				got := browserEval[frame](t, b, p.name+": read the frame", `(async () => {
+					const w = sel => document.querySelector(sel)?.getBoundingClientRect().width ?? 0;
+					const a = document.querySelector(".site-header a.subscribe-link"), s = a ? getComputedStyle(a) : {};
+					const icon = document.querySelector("link[rel=icon]");
+					// The CSP allows no fetch(), but images from the page's origin.
+					const img = new Image();
+					let loaded = false;
+					if (icon) { img.src = icon.href; loaded = await img.decode().then(() => true, () => false); }
+					return {
+						Main: w("main"), Header: w(".site-header .wrap"), Footer: w(".site-footer .wrap"),
+						ButtonBG: s.backgroundColor ?? "", ButtonFG: s.color ?? "", BodyBG: getComputedStyle(document.body).backgroundColor,
+						ButtonPadding: parseFloat(s.paddingLeft ?? "0"), ButtonRadius: parseFloat(s.borderTopLeftRadius ?? "0"),
+						Icon: icon?.getAttribute("href") ?? "", IconLoaded: loaded && img.naturalWidth > 0,
+					};
+				})()`)
+				if want == nil {
+					want = &got
+					if width == 1280 && (got.Main != 860 || got.Header != 860) {
+						t.Errorf("%s: content %.0f px and header %.0f px wide at 1280 px, want 860 (828 px inside)", p.name, got.Main, got.Header)
+					}
+				}
+				if got.Main != want.Main || got.Header != want.Header || got.Footer != want.Footer {
+					t.Errorf("%s: content %.0f, header %.0f, footer %.0f px wide; the status page's %.0f, %.0f, %.0f",
+						p.name, got.Main, got.Header, got.Footer, want.Main, want.Header, want.Footer)
+				}
+				if got.ButtonBG == "rgba(0, 0, 0, 0)" || got.ButtonBG == got.BodyBG || got.ButtonFG == got.ButtonBG || got.ButtonPadding < 8 || got.ButtonRadius == 0 {
+					t.Errorf("%s: \"Subscribe to updates\" is %s on %s, padding %.0f px, radius %.0f px: not drawn as a button",
+						p.name, got.ButtonFG, got.ButtonBG, got.ButtonPadding, got.ButtonRadius)
+				}
+				if !got.IconLoaded {
+					t.Errorf("%s: favicon %q does not load as an image", p.name, got.Icon)
+				}
+			}
+		})
+	}
+	// Browsers and feed readers that read no <link> ask for /favicon.ico.
+	for _, path := range []string{"/favicon.svg", "/favicon.ico"} {
+		res, body := browserFetch(t, site.base, http.MethodGet, path, nil, "", "")
+		if ct := res.Header.Get("Content-Type"); res.StatusCode != 200 || !strings.HasPrefix(ct, "image/svg+xml") || !bytes.Contains(body, []byte("<svg")) {
+			t.Errorf("%s: %d %q, want the SVG icon", path, res.StatusCode, ct)
+		}
+	}
+}
