@@ -243,7 +243,7 @@ func (c *cache) build(ctx context.Context) (*snapshot, error) {
 	}
 	feeds := func() error {
 		var err error
-		s.atom, s.rss, err = pr.feeds(mergeNewest(recent, recentMaint, recentLimit))
+		s.atom, s.rss, err = pr.feeds(mergeNewest(recent, recentMaint, recentLimit), nil)
 		return err
 	}
 	if err := parallel(index, apiBodies, feeds); err != nil {
