@@ -67,3 +67,27 @@ func (p *pages) badgeSVG(c *fiber.Ctx) error {
 	}
 	return s.badge.Send(c, "image/svg+xml; charset=utf-8", p.cacheControl)
 }
+
+// favicon draws the page's icon: a disc in the current indicator's colour
+// (the badge's palette) with a white centre, so that a tab shows at a
+// glance whether all is well. It is part of the snapshot, like the badge.
+func favicon(st components.PageStatus) []byte {
+	color := badgeColors[st.Indicator]
+	if color == "" {
+		color = "#57606a"
+	}
+	return []byte(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">` +
+		`<circle cx="16" cy="16" r="15" fill="` + color + `"/><circle cx="16" cy="16" r="6" fill="#fff"/></svg>`)
+}
+
+// faviconSVG serves the icon at /favicon.svg, which every page links with
+// its indicator in the query (a new colour is a new address, which the
+// browser fetches), and at /favicon.ico, which browsers and feed readers
+// ask for unprompted.
+func (p *pages) faviconSVG(c *fiber.Ctx) error {
+	s, err := p.cache.get(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return s.favicon.Send(c, "image/svg+xml; charset=utf-8", p.cacheControl)
+}

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gorilla/feeds"
 
+	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/chars"
 	"github.com/beacon-status/beacon/internal/web"
@@ -22,7 +24,10 @@ import (
 // is inside CDATA (RSS's content:encoded), which made the whole feed
 // unreadable to a strict parser. A "]]>" in CDATA is split by encoding/xml
 // itself.
-func (v *pageRender) feeds(list []incidents.Incident) (atom, rss *web.Resource, err error) {
+//
+// comp, when not nil, is the component the feed is filtered by: its title
+// names it and its id is the filtered history's address.
+func (v *pageRender) feeds(list []incidents.Incident, comp *components.Component) (atom, rss *web.Resource, err error) {
 	base := v.c.baseURL
 	page := chars.CleanLine(v.s.page.Name)
 	f := &feeds.Feed{
@@ -31,6 +36,13 @@ func (v *pageRender) feeds(list []incidents.Incident) (atom, rss *web.Resource, 
 		Description: "Incidents and scheduled maintenance of " + page,
 		Id:          base + "/history",
 		Updated:     v.s.updatedAt,
+	}
+	if comp != nil {
+		name := chars.CleanLine(comp.Name)
+		f.Title = page + " Status - " + name + " Incident History"
+		f.Description = "Incidents and scheduled maintenance of " + page + " that affect " + name
+		f.Id = base + "/history?component=" + url.QueryEscape(comp.ID)
+		f.Link = &feeds.Link{Href: f.Id}
 	}
 	for _, in := range list {
 		var body bytes.Buffer
@@ -60,17 +72,47 @@ func (v *pageRender) feeds(list []incidents.Incident) (atom, rss *web.Resource, 
 }
 
 func (p *pages) atomFeed(c *fiber.Ctx) error {
-	s, err := p.cache.get(c.UserContext())
-	if err != nil {
-		return err
-	}
-	return s.atom.Send(c, "application/atom+xml; charset=utf-8", p.cacheControl)
+	return p.feed(c, "atom", "application/atom+xml; charset=utf-8")
 }
 
 func (p *pages) rssFeed(c *fiber.Ctx) error {
-	s, err := p.cache.get(c.UserContext())
+	return p.feed(c, "rss", "application/rss+xml; charset=utf-8")
+}
+
+// feed serves the Atom or RSS feed: the whole page's from the snapshot, or,
+// with ?component=ID, that component's, rendered on first request and kept
+// with the snapshot's lazy pages (an unknown id is not found, so there are
+// at most two feeds per component).
+func (p *pages) feed(c *fiber.Ctx, kind, contentType string) error {
+	ctx := c.UserContext()
+	s, err := p.cache.get(ctx)
 	if err != nil {
 		return err
 	}
-	return s.rss.Send(c, "application/rss+xml; charset=utf-8", p.cacheControl)
+	comp, ok := s.filterComponent(c)
+	if !ok {
+		return p.reply.notFound(c, incidents.ErrNotFound)
+	}
+	if comp == nil {
+		r := s.atom
+		if kind == "rss" {
+			r = s.rss
+		}
+		return r.Send(c, contentType, p.cacheControl)
+	}
+	r, err := s.lazy(kind+":"+comp.ID, func() (*web.Resource, error) {
+		list, err := p.incidents.List(ctx, incidents.Filter{ComponentID: comp.ID, Limit: recentLimit})
+		if err != nil {
+			return nil, err
+		}
+		atom, rss, err := newPageRender(p.cache, s).feeds(list, comp)
+		if kind == "rss" {
+			return rss, err
+		}
+		return atom, err
+	})
+	if err != nil {
+		return err
+	}
+	return r.Send(c, contentType, p.cacheControl)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html"
 	"html/template"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,8 +44,9 @@ type head struct {
 	AccentColor string
 	SupportURL  string
 	Description string
-	// Wide pages use the full width; forms use a narrow column.
-	Wide bool
+	// Indicator is the page's current indicator: the favicon's link names
+	// it, so that a browser fetches the icon again when its colour changes.
+	Indicator components.Impact
 }
 
 // stamp is a time as the page shows it: machine-readable for <time
@@ -84,6 +86,10 @@ type incidentView struct {
 	// staff who opened the page with the postmortem's preview key.
 	PostmortemDraft bool
 	Started         stamp
+	// Resolved is when the incident was resolved (the maintenance
+	// completed), and Duration how long it lasted; nil while it is open.
+	Resolved *stamp
+	Duration string
 }
 
 type componentView struct {
@@ -137,6 +143,10 @@ type historyView struct {
 	Page   int
 	Newer  string
 	Older  string
+	// Component is the component the history is filtered by, nil for the
+	// whole page; Choices are those it can be filtered by.
+	Component *components.Component
+	Choices   []components.Component
 }
 
 // pageRender renders pages for one snapshot.
@@ -195,10 +205,10 @@ func (m *markdownCache) rotate() {
 	m.prev, m.cur = m.cur, make(map[string]template.HTML, len(m.cur))
 }
 
-func (v *pageRender) head(title string, wide bool) head {
-	p := v.s.page
-	return head{Title: title, PageName: p.Name, LogoURL: p.LogoURL, AccentColor: p.AccentColor, SupportURL: p.SupportURL,
-		Description: fmt.Sprintf("%s status: %s", p.Name, v.s.status.Description), Wide: wide}
+func (v *pageRender) head(title string) head {
+	h := pageHead(v.s, title)
+	h.Description = fmt.Sprintf("%s status: %s", h.PageName, v.s.status.Description)
+	return h
 }
 
 // names lists names as "A", "A and B" or "A, B, and C".
@@ -220,6 +230,15 @@ func (v *pageRender) incident(in incidents.Incident, full bool) incidentView {
 		Closed: in.Status.Closed(), Started: v.stamp(in.StartedAt)}
 	if in.ScheduledFor != nil {
 		out.Window = &[2]stamp{v.stamp(*in.ScheduledFor), v.stamp(*in.ScheduledUntil)}
+	}
+	if in.ResolvedAt != nil && out.Closed {
+		at := v.stamp(*in.ResolvedAt)
+		out.Resolved = &at
+		// A backfilled incident is entered resolved when it started: how
+		// long it lasted is not known.
+		if d := in.ResolvedAt.Sub(in.StartedAt); d > 0 {
+			out.Duration = duration(d)
+		}
 	}
 	// Affected components in page order, whatever order they were named in.
 	listed := make(map[string]bool, len(in.ComponentIDs))
@@ -403,7 +422,7 @@ func (bd barDays) barsHTML(b *strings.Builder, name string, u components.Uptime,
 func (v *pageRender) index(ctx context.Context) (*web.Resource, error) {
 	s := v.s
 	now := s.at
-	view := indexView{head: v.head(s.page.Name+" Status", true), Status: s.status, UpdatedAt: v.stamp(s.updatedAt)}
+	view := indexView{head: v.head(s.page.Name + " Status"), Status: s.status, UpdatedAt: v.stamp(s.updatedAt)}
 	for _, in := range s.unresolved {
 		view.Active = append(view.Active, v.incident(in, false))
 	}
@@ -489,7 +508,7 @@ func (v *pageRender) html(name string, data any, size int) (*web.Resource, error
 
 func (v *pageRender) incidentPage(in incidents.Incident) (*web.Resource, error) {
 	iv := v.incident(in, true)
-	return v.html("incident", incidentPageView{head: v.head(in.Name, false), Incident: iv, Follow: v.c.channels.followForm(in)}, 0)
+	return v.html("incident", incidentPageView{head: v.head(in.Name), Incident: iv, Follow: v.c.channels.followForm(in)}, 0)
 }
 
 // incidentPreview is the incident page with the postmortem's draft in
@@ -497,17 +516,28 @@ func (v *pageRender) incidentPage(in incidents.Incident) (*web.Resource, error) 
 func (v *pageRender) incidentPreview(in incidents.Incident) (*web.Resource, error) {
 	iv := v.incident(in, true)
 	iv.Postmortem, iv.PostmortemAt, iv.PostmortemDraft = v.markdown(in.Postmortem.Draft), nil, true
-	return v.html("incident", incidentPageView{head: v.head(in.Name, false), Incident: iv}, 0)
+	return v.html("incident", incidentPageView{head: v.head(in.Name), Incident: iv}, 0)
 }
 
 // historyPage renders page n (from 1) of the history: historyMonths months
-// per page, newest first.
-func (v *pageRender) historyPage(ctx context.Context, n int) (*web.Resource, error) {
+// per page, newest first; only the incidents that affected comp when it is
+// not nil.
+func (v *pageRender) historyPage(ctx context.Context, n int, comp *components.Component) (*web.Resource, error) {
 	now := v.s.at.In(v.loc)
 	top := time.Date(now.Year(), now.Month()-time.Month((n-1)*historyMonths), 1, 0, 0, 0, 0, v.loc)
-	view := historyView{head: v.head("Incident history", false), Page: n}
+	view := historyView{head: v.head("Incident history"), Page: n, Component: comp}
+	for _, c := range v.s.components {
+		if !c.Group {
+			view.Choices = append(view.Choices, c)
+		}
+	}
+	query, compID := "", ""
+	if comp != nil {
+		compID = comp.ID
+		query = "&component=" + url.QueryEscape(comp.ID)
+	}
 	from := top.AddDate(0, -(historyMonths - 1), 0)
-	list, err := v.c.incidents.List(ctx, incidents.Filter{From: from, To: top.AddDate(0, 1, 0), Limit: 10000})
+	list, err := v.c.incidents.List(ctx, incidents.Filter{From: from, To: top.AddDate(0, 1, 0), ComponentID: compID, Limit: 10000})
 	if err != nil {
 		return nil, err
 	}
@@ -523,14 +553,14 @@ func (v *pageRender) historyPage(ctx context.Context, n int) (*web.Resource, err
 		view.Months = append(view.Months, mv)
 	}
 	if n > 1 {
-		view.Newer = "/history?page=" + strconv.Itoa(n-1)
+		view.Newer = "/history?page=" + strconv.Itoa(n-1) + query
 	}
-	older, err := v.c.incidents.Count(ctx, incidents.Filter{To: from})
+	older, err := v.c.incidents.Count(ctx, incidents.Filter{To: from, ComponentID: compID})
 	if err != nil {
 		return nil, err
 	}
 	if older > 0 {
-		view.Older = "/history?page=" + strconv.Itoa(n+1)
+		view.Older = "/history?page=" + strconv.Itoa(n+1) + query
 	}
 	return v.html("history", view, 0)
 }
@@ -661,11 +691,35 @@ func (p *pages) history(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.lazy("history:"+strconv.Itoa(n), func() (*web.Resource, error) {
-		return newPageRender(p.cache, s).historyPage(ctx, n)
+	comp, ok := s.filterComponent(c)
+	if !ok {
+		return p.reply.notFound(c, incidents.ErrNotFound)
+	}
+	key := "history:" + strconv.Itoa(n)
+	if comp != nil {
+		key += ":" + comp.ID
+	}
+	r, err := s.lazy(key, func() (*web.Resource, error) {
+		return newPageRender(p.cache, s).historyPage(ctx, n, comp)
 	})
 	if err != nil {
 		return err
 	}
 	return r.Send(c, htmlType, p.cacheControl)
+}
+
+// filterComponent reads ?component=ID, the component a history page or
+// feed is filtered by: nil without one. ok is false for an id that names
+// no component of the page (or a group): those are not found, so the
+// pages cached per component stay as few as the components.
+func (s *snapshot) filterComponent(c *fiber.Ctx) (comp *components.Component, ok bool) {
+	id := c.Query("component")
+	if id == "" {
+		return nil, true
+	}
+	found, ok := s.byID[id]
+	if !ok || found.Group {
+		return nil, false
+	}
+	return &found, true
 }

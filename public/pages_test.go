@@ -1372,6 +1372,13 @@ func TestPagesHostileContent(t *testing.T) {
 		t.Run(tt.path, func(t *testing.T) {
 			s := s.with(t)
 			doc := pgParse(t, s.get(tt.path).Body)
+			// The history's own filter form (a child of <main>, outside
+			// any update) is the page's; a form anywhere else is not.
+			for _, f := range pgAll(doc, pgSel("form", "history-filter")) {
+				if action, _ := pgAttr(f, "action"); action == "/history" && f.Parent.Data == "main" {
+					f.Parent.RemoveChild(f)
+				}
+			}
 			for _, p := range pgUnsafe(doc, "/static/beacon.js") {
 				t.Errorf("unsafe: %s", p)
 			}

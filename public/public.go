@@ -116,6 +116,8 @@ func (s *Site) Routes(app fiber.Router) {
 	app.Get("/history.atom", s.pages.atomFeed)
 	app.Get("/history.rss", s.pages.rssFeed)
 	app.Get("/badge.svg", s.pages.badgeSVG)
+	app.Get("/favicon.svg", s.pages.faviconSVG)
+	app.Get("/favicon.ico", s.pages.faviconSVG)
 	app.Get("/embed/script.js", s.embed.script) // the status embed other sites include
 
 	// Subscribing, confirming and leaving: public HTML forms and JSON.

@@ -26,13 +26,15 @@ func wantsJSON(c *fiber.Ctx) bool {
 // pageView is the data every HTML page's layout reads.
 type pageView = head
 
-// pageHead returns the layout data of a narrow page (forms, messages).
+// pageHead returns the layout data every page shares: the same frame on
+// the status page, incident pages, history and the subscribe screens.
 func pageHead(s *snapshot, title string) head {
 	p := s.page
-	return head{Title: title, PageName: p.Name, LogoURL: p.LogoURL, AccentColor: p.AccentColor, SupportURL: p.SupportURL}
+	return head{Title: title, PageName: p.Name, LogoURL: p.LogoURL, AccentColor: p.AccentColor, SupportURL: p.SupportURL,
+		Indicator: s.status.Indicator}
 }
 
-// head returns the layout data of a narrow page from the current snapshot.
+// head returns the layout data of a page from the current snapshot.
 func (r replies) head(c *fiber.Ctx, title string) (head, error) {
 	s, err := r.cache.get(c.UserContext())
 	if err != nil {

@@ -67,8 +67,8 @@ type snapshot struct {
 	// bar, the uptime figures and the list of past days follow the clock.
 	expires time.Time
 	// The pages rendered with the snapshot, and those rendered on demand.
-	index, atom, rss, badge *web.Resource
-	lazyPages               pageCache
+	index, atom, rss, badge, favicon *web.Resource
+	lazyPages                        pageCache
 }
 
 func newCache(d Deps, ch channels) *cache {
@@ -121,6 +121,7 @@ func (s *snapshot) reuse(prev *snapshot) {
 		return r
 	}
 	s.index, s.atom, s.rss, s.badge = same(s.index, prev.index), same(s.atom, prev.atom), same(s.rss, prev.rss), same(s.badge, prev.badge)
+	s.favicon = same(s.favicon, prev.favicon)
 	for path, r := range s.api {
 		s.api[path] = same(r, prev.api[path])
 	}
@@ -242,13 +243,14 @@ func (c *cache) build(ctx context.Context) (*snapshot, error) {
 	}
 	feeds := func() error {
 		var err error
-		s.atom, s.rss, err = pr.feeds(mergeNewest(recent, recentMaint, recentLimit))
+		s.atom, s.rss, err = pr.feeds(mergeNewest(recent, recentMaint, recentLimit), nil)
 		return err
 	}
 	if err := parallel(index, apiBodies, feeds); err != nil {
 		return nil, err
 	}
 	s.badge = web.NewResource(badge(s.status))
+	s.favicon = web.NewResource(favicon(s.status))
 	return s, nil
 }
 

@@ -168,7 +168,7 @@ func newBrowserSite(t *testing.T) *browserSite {
 	at(14, 10, 5)
 	s.resolvedID = incident(browserResolved, "investigating", "We are investigating **elevated error rates** on the API.", map[string]string{api: "major_outage"})
 	env.clock.Advance(25 * time.Minute)
-	update(s.resolvedID, "identified", "A bad deploy is being rolled back. See [the runbook](https://example.com/runbook).", map[string]string{api: "partial_outage"})
+	update(s.resolvedID, "identified", "A bad deploy is being rolled back. See [the runbook](https://example.com/runbook).\n\n- Roll back the deploy\n- Drain the retry queue", map[string]string{api: "partial_outage"})
 	env.clock.Advance(70 * time.Minute)
 	update(s.resolvedID, "resolved", "Error rates are back to normal.", map[string]string{api: "operational"})
 	env.mustAPI(200, "PUT", "/incidents/"+s.resolvedID+"/postmortem", map[string]any{"postmortem": map[string]any{
@@ -714,4 +714,140 @@ func htmlValidate(t *testing.T, tools browserTools, dir string, files []string) 
 		t.Errorf("html-validate exited with %v but reported %d errors\n%s", runErr, errs, stderr.Bytes())
 	}
 	t.Logf("html-validate checked %d pages", len(files))
+}
+
+// TestBrowserFrame loads every public page at phone and desktop widths and
+// reads the computed layout: the content and the header have the width of
+// the status page's on every page (incident pages were narrower), the
+// "Subscribe to updates" link is drawn as a button, and the favicon the
+// page links loads as an SVG.
+func TestBrowserFrame(t *testing.T) {
+	t.Parallel()
+	tools := needBrowserTools(t, true)
+	site := newBrowserSite(t)
+	b := newBrowser(t, tools)
+	type frame struct {
+		Main, Header, Footer        float64
+		ButtonBG, ButtonFG, BodyBG  string
+		ButtonPadding, ButtonRadius float64
+		Icon                        string
+		IconLoaded                  bool
+	}
+	for _, width := range []int64{375, 1280} {
+		t.Run(fmt.Sprint(width), func(t *testing.T) {
+			var opts []chromedp.EmulateViewportOption
+			if width < 600 {
+				opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
+			}
+			b.step(t, "viewport", chromedp.EmulateViewport(width, 800, opts...))
+			b.scheme(t, "light")
+			var want *frame
+			for _, p := range site.pages() {
+				b.open(t, site.base, p)
+				got := browserEval[frame](t, b, p.name+": read the frame", `(async () => {
+					const w = sel => document.querySelector(sel)?.getBoundingClientRect().width ?? 0;
+					const a = document.querySelector(".site-header a.subscribe-link"), s = a ? getComputedStyle(a) : {};
+					const icon = document.querySelector("link[rel=icon]");
+					// The CSP allows no fetch(), but images from the page's origin.
+					const img = new Image();
+					let loaded = false;
+					if (icon) { img.src = icon.href; loaded = await img.decode().then(() => true, () => false); }
+					return {
+						Main: w("main"), Header: w(".site-header .wrap"), Footer: w(".site-footer .wrap"),
+						ButtonBG: s.backgroundColor ?? "", ButtonFG: s.color ?? "", BodyBG: getComputedStyle(document.body).backgroundColor,
+						ButtonPadding: parseFloat(s.paddingLeft ?? "0"), ButtonRadius: parseFloat(s.borderTopLeftRadius ?? "0"),
+						Icon: icon?.getAttribute("href") ?? "", IconLoaded: loaded && img.naturalWidth > 0,
+					};
+				})()`)
+				if want == nil {
+					want = &got
+					if width == 1280 && (got.Main != 860 || got.Header != 860) {
+						t.Errorf("%s: content %.0f px and header %.0f px wide at 1280 px, want 860 (828 px inside)", p.name, got.Main, got.Header)
+					}
+				}
+				if got.Main != want.Main || got.Header != want.Header || got.Footer != want.Footer {
+					t.Errorf("%s: content %.0f, header %.0f, footer %.0f px wide; the status page's %.0f, %.0f, %.0f",
+						p.name, got.Main, got.Header, got.Footer, want.Main, want.Header, want.Footer)
+				}
+				if got.ButtonBG == "rgba(0, 0, 0, 0)" || got.ButtonBG == got.BodyBG || got.ButtonFG == got.ButtonBG || got.ButtonPadding < 8 || got.ButtonRadius == 0 {
+					t.Errorf("%s: \"Subscribe to updates\" is %s on %s, padding %.0f px, radius %.0f px: not drawn as a button",
+						p.name, got.ButtonFG, got.ButtonBG, got.ButtonPadding, got.ButtonRadius)
+				}
+				if !got.IconLoaded {
+					t.Errorf("%s: favicon %q does not load as an image", p.name, got.Icon)
+				}
+			}
+		})
+	}
+	// Browsers and feed readers that read no <link> ask for /favicon.ico.
+	for _, path := range []string{"/favicon.svg", "/favicon.ico"} {
+		res, body := browserFetch(t, site.base, http.MethodGet, path, nil, "", "")
+		if ct := res.Header.Get("Content-Type"); res.StatusCode != 200 || !strings.HasPrefix(ct, "image/svg+xml") || !bytes.Contains(body, []byte("<svg")) {
+			t.Errorf("%s: %d %q, want the SVG icon", path, res.StatusCode, ct)
+		}
+	}
+}
+
+// TestBrowserIncidentPage reads an incident page's computed styles in both
+// schemes: the title takes its impact's colour (the same as the impact's
+// bar on the status page), the maintenance's title the maintenance blue,
+// and a Markdown list inside an update is drawn as a list (bullets, no
+// timeline rule), not as a step of the timeline.
+func TestBrowserIncidentPage(t *testing.T) {
+	t.Parallel()
+	tools := needBrowserTools(t, true)
+	site := newBrowserSite(t)
+	b := newBrowser(t, tools)
+	b.step(t, "viewport", chromedp.EmulateViewport(1280, 900))
+	type styles struct {
+		Title, Body, Impact     string
+		Steps, Lists            int
+		StepBorder, ItemBorder  float64
+		ItemBullet              string
+		ItemPadding, ListIndent float64
+	}
+	pages := site.pages()
+	for _, p := range []browserPage{pages[1], pages[3]} {
+		for _, scheme := range []string{"light", "dark"} {
+			t.Run(p.name+"-"+scheme, func(t *testing.T) {
+				b.scheme(t, scheme)
+				b.open(t, site.base, p)
+				got := browserEval[styles](t, b, "read the styles", `(() => {
+					const css = (el, p) => el ? getComputedStyle(el)[p] : "";
+					const art = document.querySelector("article.incident");
+					const impact = [...art.classList].find(c => c.startsWith("impact-"))?.slice(7) ?? "";
+					const probe = document.createElement("span");
+					probe.style.color = "var(--" + ({maintenance: "maint"}[impact] ?? impact) + ")";
+					document.body.append(probe);
+					const want = getComputedStyle(probe).color;
+					probe.remove();
+					const item = document.querySelector(".timeline .body li");
+					return {
+						Title: css(art.querySelector("h1"), "color"), Body: css(document.body, "color"), Impact: want,
+						Steps: document.querySelectorAll(".timeline > li").length,
+						Lists: document.querySelectorAll(".timeline .body li").length,
+						StepBorder: parseFloat(css(document.querySelector(".timeline > li"), "borderLeftWidth")),
+						ItemBorder: parseFloat(css(item, "borderLeftWidth") || "0"),
+						ItemBullet: css(item, "listStyleType"), ItemPadding: parseFloat(css(item, "paddingLeft") || "0"),
+						ListIndent: parseFloat(css(item?.parentElement, "paddingLeft") || "0"),
+					};
+				})()`)
+				if got.Title != got.Impact || got.Title == got.Body {
+					t.Errorf("title colour %s, want its impact's %s (text is %s)", got.Title, got.Impact, got.Body)
+				}
+				if got.Steps < 1 || got.StepBorder < 1 {
+					t.Errorf("%d timeline steps with a %.0f px rule, want a rule beside each", got.Steps, got.StepBorder)
+				}
+				if p.name == "incident" {
+					if got.Lists != 2 {
+						t.Fatalf("%d list items in the updates, want the 2 of the identified update", got.Lists)
+					}
+					if got.ItemBorder != 0 || got.ItemPadding != 0 || got.ItemBullet == "none" || got.ListIndent == 0 {
+						t.Errorf("a list item in an update has a %.0f px rule, %.0f px padding, %q bullets, a %.0f px indent: drawn as a timeline step, not a list",
+							got.ItemBorder, got.ItemPadding, got.ItemBullet, got.ListIndent)
+					}
+				}
+			})
+		}
+	}
 }
