@@ -93,6 +93,6 @@ rootfs:
 # image-test builds the Dockerfile's final stage FROM scratch with buildah
 # around `make rootfs`, runs it with podman and asks /readyz, from outside
 # and through the image's HEALTHCHECK (deploy/image-test.sh). It needs
-# Debian's buildah and podman, and the right to create user namespaces.
+# Debian's buildah, podman and runc, and a host that can run containers.
 image-test:
 	deploy/image-test.sh
