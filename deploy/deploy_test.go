@@ -1,24 +1,29 @@
-package main
+// Package deploy_test proves the deployment files beside it on this machine:
+// the static build of `make static` serves, and the systemd unit verifies.
+// The container image is proven by `make image-test` (image-test.sh), which
+// needs buildah, podman and runc. A missing tool skips a test here, but
+// fails it in CI, where `make deps` installs it. They live in their own
+// package, not in cmd/beacon, so that the static build (minutes on a cold
+// build cache: netgo and the SQLite tag rebuild most packages) counts
+// against a test binary of its own.
+package deploy_test
 
 import (
+	"bytes"
 	"context"
 	"debug/elf"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 )
-
-// These tests prove the deployment files of deploy/ and the Makefile on
-// this machine: the static build serves, and the systemd unit verifies.
-// The container image is proven by `make image-test` (deploy/image-test.sh),
-// which needs buildah and podman. A missing tool skips a test here, but
-// fails it in CI, where `make deps` installs it.
 
 // deployTool returns the path of a program the deployment tests run.
 func deployTool(t *testing.T, name string) string {
@@ -36,7 +41,7 @@ func deployTool(t *testing.T, name string) string {
 // deployRoot is the repository's top directory, holding the Makefile.
 func deployRoot(t *testing.T) string {
 	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
+	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,26 +100,31 @@ func TestDeployStaticBinary(t *testing.T) {
 	assertStatic(t, beacon)
 	assertStatic(t, check)
 
-	addr := procFreeAddr(t)
-	log := &procLog{}
+	addr := freeAddr(t)
+	var log bytes.Buffer // written by exec's copying goroutine; read after Wait
 	srv := exec.Command(beacon, "serve")
-	srv.Env = procEnv(t.TempDir(), addr, "BEACON_TIME_ZONE=Europe/Paris")
-	srv.Stdout, srv.Stderr = log, log
+	srv.Env = append(slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "BEACON_") }),
+		"BEACON_DATA_DIR="+t.TempDir(), "BEACON_ADDR="+addr, "BEACON_TIME_ZONE=Europe/Paris")
+	srv.Stdout, srv.Stderr = &log, &log
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- srv.Wait() }()
-	defer func() {
-		if srv.ProcessState == nil {
+	stopped := false // once exited has been received from
+	kill := func() {
+		if !stopped {
 			_ = srv.Process.Kill()
 			<-exited
+			stopped = true
 		}
-	}()
+	}
+	defer kill()
 
+	client := &http.Client{Timeout: 5 * time.Second}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := procClient.Get("http://" + addr + "/readyz")
+		resp, err := client.Get("http://" + addr + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -124,11 +134,13 @@ func TestDeployStaticBinary(t *testing.T) {
 		}
 		select {
 		case werr := <-exited:
-			t.Fatalf("the static beacon exited before /readyz answered: %v\n%s", werr, log)
+			stopped = true
+			t.Fatalf("the static beacon exited before /readyz answered: %v\n%s", werr, log.String())
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("GET /readyz: %v after 30s\n%s", err, log)
+			kill()
+			t.Fatalf("GET /readyz: %v after 30s\n%s", err, log.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -148,11 +160,13 @@ func TestDeployStaticBinary(t *testing.T) {
 	}
 	select {
 	case err := <-exited:
+		stopped = true
 		if err != nil {
-			t.Errorf("beacon after SIGTERM: %v, want exit 0\n%s", err, log)
+			t.Errorf("beacon after SIGTERM: %v, want exit 0\n%s", err, log.String())
 		}
 	case <-time.After(30 * time.Second):
-		t.Fatalf("beacon still running 30s after SIGTERM\n%s", log)
+		kill()
+		t.Fatalf("beacon still running 30s after SIGTERM\n%s", log.String())
 	}
 	if out, err := healthcheck(); err == nil {
 		t.Errorf("beacon-healthcheck with beacon stopped: exit 0, want 1\n%s", out)
@@ -240,4 +254,15 @@ func deployCopyTree(dst, src string) error {
 		}
 		return nil
 	})
+}
+
+// freeAddr returns a loopback address with a port free right now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }
