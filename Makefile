@@ -3,7 +3,7 @@ GO ?= go
 # staticcheck's release, fetched through the module proxy by `make check`.
 STATICCHECK_VERSION ?= v0.8.2
 
-.PHONY: run test check bench deps fuzz
+.PHONY: run test check bench deps fuzz static rootfs image-test
 
 run:
 	$(GO) run ./cmd/beacon
@@ -11,7 +11,8 @@ run:
 # deps installs what the tests need beyond Go modules: npm tools from
 # package-lock.json (Prism, the mock server generated from Twilio's OpenAPI
 # spec that proves SMS requests match Twilio's wire format; html-validate and
-# axe-core for the page tests) and Debian's chromium for the browser tests.
+# axe-core for the page tests), Debian's chromium for the browser tests and
+# Debian's systemd for systemd-analyze (the deployment tests).
 deps:
 	$(GO) mod download
 	npm ci --no-audit --no-fund --loglevel=error
@@ -19,6 +20,10 @@ deps:
 		echo "installing chromium (Debian package) for the browser tests"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	@command -v systemd-analyze >/dev/null || { \
+		echo "installing systemd (Debian package) for systemd-analyze verify of deploy/beacon.service"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq systemd >/dev/null; }
 
 check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
@@ -61,3 +66,33 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) $$pkg || failed="$$failed $$name"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "fuzz: findings in:$$failed"; exit 1; fi
+
+# static builds the binaries a container image FROM scratch or a bare host
+# runs: beacon, linked statically (cgo for SQLite against glibc's static
+# libc; the pure-Go resolver and user lookup, since glibc's need shared
+# libraries at run time; no SQLite extension loading, which would need
+# dlopen), and beacon-healthcheck, the image's HEALTHCHECK (no cgo).
+STATIC_DIR ?= bin
+STATIC_TAGS = netgo,osusergo,sqlite_omit_load_extension
+static:
+	CGO_ENABLED=1 $(GO) build -tags $(STATIC_TAGS) -ldflags '-s -w -extldflags -static' -o $(STATIC_DIR)/beacon ./cmd/beacon
+	CGO_ENABLED=0 $(GO) build -ldflags '-s -w' -o $(STATIC_DIR)/beacon-healthcheck ./cmd/beacon-healthcheck
+
+# rootfs lays out the image's files in ROOTFS (the Dockerfile's build stage
+# runs it): the two static binaries, the CA certificates email, SMS and
+# webhooks check TLS servers against, and a /tmp for SQLite's temporary
+# files.
+ROOTFS ?= rootfs
+CA_CERTS ?= /etc/ssl/certs/ca-certificates.crt
+rootfs:
+	$(MAKE) static STATIC_DIR=$(ROOTFS)
+	mkdir -p $(ROOTFS)/etc/ssl/certs
+	mkdir -p -m 1777 $(ROOTFS)/tmp
+	cp $(CA_CERTS) $(ROOTFS)/etc/ssl/certs/ca-certificates.crt
+
+# image-test builds the Dockerfile's final stage FROM scratch with buildah
+# around `make rootfs`, runs it with podman and asks /readyz, from outside
+# and through the image's HEALTHCHECK (deploy/image-test.sh). It needs
+# Debian's buildah, podman and runc, and a host that can run containers.
+image-test:
+	deploy/image-test.sh
