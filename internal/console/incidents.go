@@ -48,7 +48,7 @@ func (h *incidentPages) listScreen(c *fiber.Ctx, kind incidents.Kind) error {
 	}
 	data := incidentList{Maintenance: kind == incidents.KindMaintenance}
 	for _, in := range list {
-		it := incidentItem{ID: in.ID, Name: in.Name, Status: in.Status.Label(), Impact: string(in.Impact),
+		it := incidentItem{ID: in.ID, Name: in.Name, Status: in.Status.Label(), Tone: incidentTone(in),
 			When: in.StartedAt.In(loc).Format("Jan 2, 2006 15:04 MST")}
 		if in.ScheduledFor != nil {
 			it.When = in.ScheduledFor.In(loc).Format("Jan 2, 2006 15:04 MST")
@@ -235,6 +235,7 @@ type incidentScreen struct {
 	Maintenance bool
 	Closed      bool
 	Impact      string
+	Tone        string // the status pill's, incidentTone
 	Affected    string
 	Window      string
 	Statuses    []option
@@ -361,7 +362,7 @@ func (h *incidentPages) renderIncident(c *fiber.Ctx, status int, v view) error {
 	loc := h.location(c)
 	s, _ := v.Data.(incidentScreen)
 	s.Incident, s.Maintenance, s.Closed, s.Busy = in, in.Kind == incidents.KindMaintenance, in.Status.Closed(), busy
-	s.Impact = string(in.Impact)
+	s.Impact, s.Tone = string(in.Impact), incidentTone(in)
 	s.Postmortem, s.Published, s.PreviewKey = in.Postmortem.Draft, in.Postmortem.PublishedAt != nil, in.Postmortem.PreviewKey
 	byID := components.ByID(all)
 	var names []string
