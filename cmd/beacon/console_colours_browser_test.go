@@ -181,3 +181,61 @@ func checkConsoleTones(t *testing.T, b *browser, screen string, tones []consoleT
 		}
 	}
 }
+
+// TestBrowserConsoleNavigation: at 1280 px an admin's whole console bar —
+// the name, every section and the sign-out — sits on one row;
+// at 375 px it may wrap, but does not overflow.
+func TestBrowserConsoleNavigation(t *testing.T) {
+	t.Parallel()
+	tools := needBrowserTools(t, true)
+	site := newConsoleSite(t)
+	admin := site.env.newStaff(accounts.Admin)
+	b := newBrowser(t, tools)
+	b.step(t, "sign in", chromedp.Navigate(site.base+"/healthz"),
+		chromedp.Evaluate[chromedp.Void](`document.cookie = "`+console.SessionCookie+`=`+admin.Session+`; path=/console"`))
+	type row struct {
+		Items           int
+		Tops            []float64
+		BarHeight       float64
+		ItemHeight      float64
+		ScrollW, ClienW float64
+	}
+	measure := func() row {
+		return browserEval[row](t, b, "measure the bar", `(() => {
+			const bar = document.querySelector(".console-bar");
+			const items = [bar.querySelector(".brand"), ...bar.querySelectorAll("nav li"), bar.querySelector(".signout button")];
+			return {Items: items.length, Tops: items.map(e => Math.round(e.getBoundingClientRect().top + e.getBoundingClientRect().height / 2)),
+				BarHeight: bar.getBoundingClientRect().height, ItemHeight: bar.querySelector("nav li").getBoundingClientRect().height,
+				ScrollW: bar.scrollWidth, ClienW: bar.clientWidth};
+		})()`)
+	}
+	for _, width := range []int64{1280, 375} {
+		b.step(t, "viewport", chromedp.EmulateViewport(width, 900))
+		b.step(t, "open the dashboard", chromedp.Navigate(site.base+"/console"))
+		got := measure()
+		if got.Items != 13 {
+			t.Fatalf("%d px: %d items in the bar, want the name, 11 sections and sign-out", width, got.Items)
+		}
+		if got.ScrollW > got.ClienW {
+			t.Errorf("%d px: the bar overflows sideways (%v > %v)", width, got.ScrollW, got.ClienW)
+		}
+		if width != 1280 {
+			continue
+		}
+		for i, top := range got.Tops {
+			if d := top - got.Tops[0]; d < -2 || d > 2 {
+				t.Errorf("%d px: item %d of the bar is centred at %v, the name at %v: the bar wraps", width, i, top, got.Tops[0])
+			}
+		}
+		if got.BarHeight > 3*got.ItemHeight {
+			t.Errorf("%d px: the bar is %vpx high for items %vpx high", width, got.BarHeight, got.ItemHeight)
+		}
+		b.screenshot(t, "console-navigation-1280")
+		// A long address does not push the sign-out to a second row.
+		browserEval[string](t, b, "a long address", `document.querySelector(".signout .hint").textContent = "firstname.lastname@operations.example.com (admin)"`)
+		got = measure()
+		if last := got.Tops[len(got.Tops)-1]; last-got.Tops[0] > 2 || got.Tops[0]-last > 2 {
+			t.Errorf("%d px: with a long address the sign-out is centred at %v, the name at %v", width, last, got.Tops[0])
+		}
+	}
+}
