@@ -225,7 +225,8 @@ type updateRow struct {
 	Raw       string
 	At        string
 	Notified  bool
-	Preparing bool // its notifications are not fanned out yet
+	Preparing bool   // its notifications are not fanned out yet
+	Nobody    string // why it reached no one, once its notifications went out
 	Counts    []deliveryCounts
 }
 
@@ -242,7 +243,18 @@ type incidentScreen struct {
 	Components  []componentRow
 	Updates     []updateRow
 	Busy        bool // notifications still going out
-	Form        struct{ Body string }
+	Form        struct {
+		Body  string
+		Quiet bool // "Notify subscribers" unticked
+	}
+	// Preview is the update form's text as the timeline will show it,
+	// after the Preview button.
+	Preview struct {
+		Shown bool
+		Label string
+		Body  template.HTML
+	}
+	Reach      reach // who the update form's update will reach
 	Reschedule  struct{ From, Until, Name string }
 	Postmortem  string
 	Published   bool
@@ -388,10 +400,19 @@ func (h *incidentPages) renderIncident(c *fiber.Ctx, status int, v view) error {
 			s.Reschedule.Name = in.Name
 		}
 	}
+	if !s.Closed {
+		if s.Reach, err = h.reachOf(ctx, in, setOf(s.Components), !s.Form.Quiet); err != nil {
+			return err
+		}
+	}
+	nobodyWhy, err := h.nobodyWhy(ctx, in, counts, preparing)
+	if err != nil {
+		return err
+	}
 	for i, u := range in.Updates {
 		s.Updates = append(s.Updates, updateRow{ID: u.ID, Label: incidents.UpdateLabel(in, i), Body: h.templates.Markdown(u.Body), Raw: u.Body,
 			At: u.DisplayAt.In(loc).Format("Jan 2, 2006 15:04 MST"), Notified: u.DeliverNotifications,
-			Preparing: preparing[u.ID], Counts: counts[u.ID]})
+			Preparing: preparing[u.ID], Counts: counts[u.ID], Nobody: nobodyWhy(u)})
 	}
 	if s.Followers, err = h.followers(ctx, in.ID, loc); err != nil {
 		return err
@@ -414,13 +435,18 @@ func (h *incidentPages) getDeliveries(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	nobodyWhy, err := h.nobodyWhy(c.UserContext(), in, counts, preparing)
+	if err != nil {
+		return err
+	}
 	type update struct {
 		Preparing bool             `json:"preparing"`
 		Channels  []deliveryCounts `json:"channels"`
+		Nobody    string           `json:"nobody,omitempty"`
 	}
 	out := map[string]update{}
 	for _, u := range in.Updates {
-		out[u.ID] = update{Preparing: preparing[u.ID], Channels: counts[u.ID]}
+		out[u.ID] = update{Preparing: preparing[u.ID], Channels: counts[u.ID], Nobody: nobodyWhy(u)}
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(fiber.Map{"busy": busy, "updates": out})
@@ -443,14 +469,7 @@ func (h *incidentPages) postUpdate(c *fiber.Ctx) error {
 	notify := formBool(c, "deliver_notifications")
 	set := formStatuses(c, all)
 	fail := func(err error) error {
-		var s incidentScreen
-		s.Form.Body = body
-		if in.Kind == incidents.KindMaintenance {
-			s.Statuses = statusOptions(maintenanceStatuses, status)
-		} else {
-			s.Statuses = statusOptions(incidentStatuses, status)
-		}
-		s.Components = componentRows(all, set, nil)
+		s := keptUpdateForm(in, all, status, body, notify, set)
 		return refuse(err, view{Data: s}, prefixed("update_"), "The update was not posted: ", h.refused(c))
 	}
 	if !status.Valid() {

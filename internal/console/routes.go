@@ -36,6 +36,7 @@ func (s *Screens) Routes(app fiber.Router) {
 	r.Get("/incidents/:id", in.getIncident)
 	r.Get("/incidents/:id/deliveries", in.getDeliveries)
 	r.Post("/incidents/:id/updates", in.postUpdate)
+	r.Post("/incidents/:id/preview", in.postPreview)
 	r.Post("/incidents/:id/resolve", in.postResolve)
 	r.Post("/incidents/:id/updates/:update_id", in.postEditUpdate)
 	r.Post("/incidents/:id/postmortem", in.postPostmortem)
