@@ -255,9 +255,9 @@ type incidentScreen struct {
 		Body  template.HTML
 	}
 	Reach      reach // who the update form's update will reach
-	Reschedule  struct{ From, Until, Name string }
-	Postmortem  string
-	Published   bool
+	Reschedule struct{ From, Until, Name string }
+	Postmortem string
+	Published  bool
 	// PreviewKey opens the draft on the public incident page; "" before
 	// the first draft.
 	PreviewKey string

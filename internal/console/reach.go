@@ -32,7 +32,7 @@ const (
 	nobodyOff        = "notifications off"
 	nobodySubscribed = "no subscribers of these components"
 	nobodyOnAChannel = "none of its subscribers is on a channel that sends this update"
-	channelLabelSMS    = "SMS"
+	channelLabelSMS  = "SMS"
 )
 
 // audience counts who an update of in touching the components in set
