@@ -1,12 +1,17 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/console"
 )
@@ -238,4 +243,81 @@ func TestBrowserConsoleNavigation(t *testing.T) {
 			t.Errorf("%d px: with a long address the sign-out is centred at %v, the name at %v", width, last, got.Tops[0])
 		}
 	}
+}
+
+// TestBrowserConsolePreview: with script turned off, Preview on the update
+// form shows the Markdown rendered and who it will reach, keeps what was
+// typed, and posts nothing; Post update then posts it.
+func TestBrowserConsolePreview(t *testing.T) {
+	t.Parallel()
+	tools := needBrowserTools(t, true)
+	site := newConsoleSite(t)
+	admin := site.env.newStaff(accounts.Admin)
+	var in struct{ ID string }
+	site.env.mustAPI(201, "POST", "/incidents", map[string]any{"incident": map[string]any{"name": "Queue stuck", "status": "investigating",
+		"body": "Jobs wait.", "components": map[string]string{site.api: "partial_outage"}}}).JSON(t, &in)
+	b := newBrowser(t, tools)
+	b.step(t, "sign in", chromedp.Navigate(site.base+"/healthz"),
+		chromedp.Evaluate[chromedp.Void](`document.cookie = "`+console.SessionCookie+`=`+admin.Session+`; path=/console"`))
+	b.step(t, "turn script off", chromedp.Func(func(ctx context.Context, tab *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tab, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return err
+	}))
+	// The console's script shows a colour picker on the settings screen:
+	// it stays hidden, so the script is off.
+	b.step(t, "open the settings", chromedp.Navigate(site.base+"/console/settings"))
+	if !browserEval[bool](t, b, "picker", `document.querySelector("[data-color-for]").hidden`) {
+		t.Fatal("the console's script ran")
+	}
+	b.step(t, "open the incident", chromedp.Navigate(site.base+"/console/incidents/"+in.ID))
+	if got, want := browserEval[string](t, b, "reach", `document.getElementById("reach").firstChild.textContent.trim()`),
+		"Will reach 3 by email, 0 by SMS, 0 by webhook."; got != want {
+		t.Errorf("before posting the form says %q, want %q", got, want)
+	}
+	const text = "Jobs run again.\n\n- **orders** caught up\n- refunds next"
+	b.step(t, "write an update", chromedp.SetValue(chromedp.CSS("#status"), "monitoring"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("body").value = `+strconv.Quote(text)))
+	b.submit(t, "preview", "form[action$='/updates'] button[formaction$='/preview']", 200)
+	type shown struct {
+		Items, Strong, Label, Body, Status string
+	}
+	got := browserEval[shown](t, b, "the preview", `({
+		Items: [...document.querySelectorAll(".preview li")].map(li => li.textContent).join("|"),
+		Strong: document.querySelector(".preview strong")?.textContent ?? "",
+		Label: document.querySelector(".preview h4")?.textContent ?? "",
+		Body: document.getElementById("body").value,
+		Status: document.getElementById("status").value})`)
+	want := shown{Items: "orders caught up|refunds next", Strong: "orders", Label: "Monitoring",
+		Body: text, Status: "monitoring"}
+	if got != want {
+		t.Errorf("after Preview: %+v, want %+v", got, want)
+	}
+	b.screenshot(t, "console-update-preview")
+	// The preview screen passes axe, in both schemes (axe needs script).
+	axe := readAxe(t, tools)
+	b.step(t, "turn script on", chromedp.Func(func(ctx context.Context, tab *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tab, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: false})
+		return err
+	}))
+	for _, scheme := range []string{"light", "dark"} {
+		b.scheme(t, scheme)
+		b.audit(t, axe)
+	}
+	if n := len(mustIncident(t, site, in.ID).Updates); n != 1 {
+		t.Fatalf("Preview posted: %d updates", n)
+	}
+	b.submit(t, "post the update", "form[action$='/updates'] button:not([formaction])", 200)
+	if n := len(mustIncident(t, site, in.ID).Updates); n != 2 {
+		t.Errorf("after Post update: %d updates, want 2", n)
+	}
+}
+
+// mustIncident reads an incident from the site's service.
+func mustIncident(t *testing.T, site *consoleSite, id string) incidents.Incident {
+	t.Helper()
+	in, err := site.env.app.incidents.Get(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
 }
