@@ -271,7 +271,7 @@ func TestBrowserConsolePreview(t *testing.T) {
 	}
 	b.step(t, "open the incident", chromedp.Navigate(site.base+"/console/incidents/"+in.ID))
 	if got, want := browserEval[string](t, b, "reach", `document.getElementById("reach").firstChild.textContent.trim()`),
-		"Will reach 3 by email, 0 by SMS, 0 by webhook."; got != want {
+		"Will reach 3 by email, 0 by sms, 0 by webhook."; got != want {
 		t.Errorf("before posting the form says %q, want %q", got, want)
 	}
 	const text = "Jobs run again.\n\n- **orders** caught up\n- refunds next"

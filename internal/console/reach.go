@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"slices"
+	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -11,20 +12,14 @@ import (
 	"github.com/beacon-status/beacon/notifier"
 )
 
-// reach is who an update about to be posted will reach: the subscribers
-// of the incident's components (with those its form sets) and its
-// followers, on each channel. The dispatcher may still leave out a channel
-// that is not set up, or SMS for updates that are not key moments.
+// reach is whom an update about to be posted will reach on each channel
+// (in channels order): the subscribers of the incident's components and of
+// those its form sets, and its followers. The dispatcher may still skip a
+// channel that is not set up, or SMS for updates that are not key moments.
 type reach struct {
-	Counts []reachCount // every channel, in channels order
+	Counts []struct{ Channel, N string }
 	Total  int
 	Off    bool // the update is to notify no one
-}
-
-// reachCount is one channel's share of a reach.
-type reachCount struct {
-	Channel string
-	N       int
 }
 
 // Why an update reached no one, as the timeline says it.
@@ -32,7 +27,6 @@ const (
 	nobodyOff        = "notifications off"
 	nobodySubscribed = "no subscribers of these components"
 	nobodyOnAChannel = "none of its subscribers is on a channel that sends this update"
-	channelLabelSMS  = "SMS"
 )
 
 // audience counts who an update of in touching the components in set
@@ -44,7 +38,6 @@ func (h *incidentPages) audience(ctx context.Context, in incidents.Incident, set
 			ids = append(ids, id)
 		}
 	}
-	slices.Sort(ids)
 	closed := slices.ContainsFunc(in.Updates, func(u incidents.Update) bool { return u.Status.Closed() })
 	return h.subscribers.CountAudience(ctx, notifier.Event{IncidentID: in.ID, ComponentIDs: ids, ToFollowers: !closed}, channels)
 }
@@ -60,25 +53,10 @@ func (h *incidentPages) reachOf(ctx context.Context, in incidents.Incident, set 
 	}
 	var r reach
 	for _, ch := range channels {
-		label := string(ch)
-		if ch == notifier.SMS {
-			label = channelLabelSMS
-		}
-		r.Counts = append(r.Counts, reachCount{Channel: label, N: counts[ch]})
+		r.Counts = append(r.Counts, struct{ Channel, N string }{string(ch), strconv.Itoa(counts[ch])})
 		r.Total += counts[ch]
 	}
 	return r, nil
-}
-
-// nobody says why a notified update whose notifications have gone out
-// reached no one, given the incident's audience now.
-func nobody(audience map[notifier.Channel]int) string {
-	for _, n := range audience {
-		if n > 0 {
-			return nobodyOnAChannel
-		}
-	}
-	return nobodySubscribed
 }
 
 // setOf is the component statuses an update form sets.
@@ -148,6 +126,11 @@ func (h *incidentPages) nobodyWhy(ctx context.Context, in incidents.Incident, co
 		case preparing[u.ID] || len(counts[u.ID]) > 0:
 			return ""
 		}
-		return nobody(aud)
+		for _, n := range aud {
+			if n > 0 {
+				return nobodyOnAChannel
+			}
+		}
+		return nobodySubscribed
 	}, nil
 }

@@ -85,13 +85,13 @@ func TestConsoleUpdateReach(t *testing.T) {
 	r.subscribe(t, notifier.Email, "b@example.com", r.b)
 	r.subscribe(t, notifier.SMS, "+14155550123", r.a)
 
-	if got, want := reachLine(t, r.user.Get(r.path)), "Will reach 1 by email, 1 by SMS, 0 by webhook."; got != want {
+	if got, want := reachLine(t, r.user.Get(r.path)), "Will reach 1 by email, 1 by sms, 0 by webhook."; got != want {
 		t.Errorf("before posting: %q, want %q", got, want)
 	}
 	// Setting B's status in the form brings B's subscribers in.
 	res := r.user.Post(r.path+"/preview", url.Values{"status": {"identified"}, "body": {"x"}, "deliver_notifications": {"1"},
 		"component_" + r.b: {"degraded_performance"}})
-	if got, want := reachLine(t, res), "Will reach 2 by email, 1 by SMS, 0 by webhook."; got != want {
+	if got, want := reachLine(t, res), "Will reach 2 by email, 1 by sms, 0 by webhook."; got != want {
 		t.Errorf("preview touching B: %q, want %q", got, want)
 	}
 	// Unticked, it reaches no one, and says so.

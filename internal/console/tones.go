@@ -5,30 +5,19 @@ import (
 	"github.com/beacon-status/beacon/incidents"
 )
 
-// A tone names the colour a pill or the dashboard's status box is drawn in:
-// console.css's tone-* classes, each the palette colour of beacon.css
-// (--ok, --minor, --major, --critical, --maint), or neutral for "none".
-// The console has its own classes rather than reusing the public page's
-// impact-*, whose border rules are shaped for the page's cards.
-
-// incidentTone is an incident's pill colour: green once it is over, the
-// maintenance colour for maintenance, and its impact's colour otherwise.
+// incidentTone is an incident's pill colour, a tone-* class of console.css
+// (a palette colour of beacon.css): green once it is over, the maintenance
+// colour for maintenance, its impact's colour otherwise, "none" neutral.
 func incidentTone(in incidents.Incident) string {
 	switch {
 	case in.Status.Closed():
 		return "ok"
 	case in.Kind == incidents.KindMaintenance:
 		return "maintenance"
-	}
-	return impactTone(in.Impact)
-}
-
-// impactTone is an impact's colour; an incident of no impact is neutral.
-func impactTone(i components.Impact) string {
-	if !i.Valid() {
+	case !in.Impact.Valid():
 		return "none"
 	}
-	return string(i)
+	return string(in.Impact)
 }
 
 // indicatorTone is the page indicator's colour: "none" means all is well,
