@@ -157,6 +157,17 @@ func TestConsoleUpdatePreview(t *testing.T) {
 	if err != nil || b.Status != components.Operational {
 		t.Errorf("after preview B is %s (%v), want operational", b.Status, err)
 	}
+	// It is no change for the audit log; signed out or without the CSRF
+	// token it is refused like any form.
+	if log, err := r.e.svc.Accounts.Audit(context.Background(), 0, 10); err != nil || len(log) != 0 {
+		t.Errorf("audit log after preview = %+v, %v; want nothing", log, err)
+	}
+	if res := r.e.do("POST", r.path+"/preview", url.Values{"status": {"monitoring"}}); res.Status != http.StatusSeeOther && res.Status != http.StatusForbidden {
+		t.Errorf("signed out: status %d", res.Status)
+	}
+	if res := r.e.do("POST", r.path+"/preview", url.Values{"status": {"monitoring"}}, "Cookie", r.user.Cookie()); res.Status != http.StatusForbidden {
+		t.Errorf("without the CSRF token: status %d, want 403", res.Status)
+	}
 	// An empty preview shows nothing to render, without error.
 	if res := r.user.Post(r.path+"/preview", url.Values{"status": {"monitoring"}}); res.Status != http.StatusOK {
 		t.Errorf("empty preview: status %d", res.Status)
