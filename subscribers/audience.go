@@ -29,9 +29,55 @@ func (s *Service) RecipientsTx(ctx context.Context, tx *sql.Tx, e notifier.Event
 	if len(channels) == 0 {
 		return nil, nil
 	}
-	q := `SELECT s.id, s.mode FROM subscribers s WHERE s.state = 'active' AND s.id > ?
-		AND s.mode IN (?` + strings.Repeat(`, ?`, len(channels)-1) + `)`
-	args := []any{after}
+	where, args := audienceWhere(e, channels)
+	args = append(args, after, limit)
+	rows, err := tx.QueryContext(ctx, `SELECT s.id, s.mode FROM subscribers s WHERE `+where+` AND s.id > ? ORDER BY s.id LIMIT ?`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("subscribers: recipients of event %d: %w", e.ID, err)
+	}
+	defer rows.Close()
+	var out []notifier.Recipient
+	for rows.Next() {
+		var r notifier.Recipient
+		if err := rows.Scan(&r.SubscriberID, &r.Channel); err != nil {
+			return nil, fmt.Errorf("subscribers: recipients of event %d: %w", e.ID, err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// CountAudience counts, on each channel, the subscribers RecipientsTx
+// would give for e now: what an update about to be posted will reach,
+// before the dispatcher's choice of channels for the event's kind. A
+// channel with none is absent.
+func (s *Service) CountAudience(ctx context.Context, e notifier.Event, channels []notifier.Channel) (map[notifier.Channel]int, error) {
+	out := map[notifier.Channel]int{}
+	if len(channels) == 0 {
+		return out, nil
+	}
+	where, args := audienceWhere(e, channels)
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT s.mode, COUNT(*) FROM subscribers s WHERE `+where+` GROUP BY s.mode`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("subscribers: count the audience of incident %s: %w", e.IncidentID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ch notifier.Channel
+		var n int
+		if err := rows.Scan(&ch, &n); err != nil {
+			return nil, fmt.Errorf("subscribers: count the audience of incident %s: %w", e.IncidentID, err)
+		}
+		out[ch] = n
+	}
+	return out, rows.Err()
+}
+
+// audienceWhere is the condition on subscribers s that selects those who
+// hear of e on channels (at least one), with its arguments.
+func audienceWhere(e notifier.Event, channels []notifier.Channel) (string, []any) {
+	where := `s.state = 'active' AND s.mode IN (?` + strings.Repeat(`, ?`, len(channels)-1) + `)`
+	var args []any
 	for _, ch := range channels {
 		args = append(args, ch)
 	}
@@ -54,22 +100,7 @@ func (s *Service) RecipientsTx(ctx context.Context, tx *sql.Tx, e notifier.Event
 			WHERE f.incident_id = ? AND f.subscriber_id = s.id AND f.confirmed_at IS NOT NULL)`
 		args = append(args, e.IncidentID)
 	}
-	q += ` AND (` + audience + `) ORDER BY s.id LIMIT ?`
-	args = append(args, limit)
-	rows, err := tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("subscribers: recipients of event %d: %w", e.ID, err)
-	}
-	defer rows.Close()
-	var out []notifier.Recipient
-	for rows.Next() {
-		var r notifier.Recipient
-		if err := rows.Scan(&r.SubscriberID, &r.Channel); err != nil {
-			return nil, fmt.Errorf("subscribers: recipients of event %d: %w", e.ID, err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return where + ` AND (` + audience + `)`, args
 }
 
 // DeliveredManyTx implements notifier.Audience: a delivery resets the

@@ -126,6 +126,15 @@ func TestRecipientsTx(t *testing.T) {
 					t.Errorf("limit %d: recipients = %v, want %v (active only, in id order)", limit, got, tt.want)
 				}
 			}
+			// CountAudience counts the same people, by channel.
+			want := map[notifier.Channel]int{}
+			for _, id := range tt.want {
+				want[f.get(t, id).Mode]++
+			}
+			counts, err := f.svc.CountAudience(ctx, e, tt.channels)
+			if err != nil || !reflect.DeepEqual(counts, want) {
+				t.Errorf("CountAudience = %v, %v; want %v", counts, err, want)
+			}
 		})
 	}
 

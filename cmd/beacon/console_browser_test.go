@@ -308,6 +308,8 @@ func TestBrowserConsoleHTMLValidate(t *testing.T) {
 	write("console-signin", site.env.do("GET", "/console/signin", nil), 200)
 	write("console-new-incident-invalid", admin.Post("/console/incidents", map[string][]string{"name": {""}, "status": {"investigating"}}), 422)
 	write("console-incident-invalid", admin.Post("/console/incidents/"+id+"/updates", map[string][]string{"status": {"nope"}, "body": {"x"}}), 422)
+	write("console-incident-preview", admin.Post("/console/incidents/"+id+"/preview", map[string][]string{"status": {"monitoring"},
+		"body": {"Draining **now**.\n\n- orders\n- refunds"}, "deliver_notifications": {"1"}}), 200)
 	write("console-key-created", admin.Post("/console/keys", map[string][]string{"name": {"ci"}}), 201)
 	write("console-embed-invalid", admin.Post("/console/settings/embed", map[string][]string{"position": {"top-left"},
 		"incident_text_color": {"white"}}), 422)

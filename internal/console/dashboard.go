@@ -22,13 +22,19 @@ type dashboardPages struct {
 // dashboard is the console's home: the page as visitors see it, what is
 // open, and the notification queue.
 type dashboard struct {
-	Indicator   string
+	Tone        string // the indicator's, indicatorTone
 	Description string
 	Open        []incidentItem
 	Active      []incidentItem
 	Upcoming    []incidentItem
 	Queue       []deliveryCounts
-	Degraded    []componentRow
+	Degraded    []degradedRow
+}
+
+// degradedRow is a component that is not operational, with its status.
+type degradedRow struct {
+	Name, Status string
+	Tone         string // statusTone
 }
 
 func (h *dashboardPages) getDashboard(c *fiber.Ctx) error {
@@ -50,11 +56,11 @@ func (h *dashboardPages) getDashboard(c *fiber.Ctx) error {
 	unresolved, active, upcoming := lists[0], lists[1], lists[2]
 	loc := h.location(c)
 	item := func(in incidents.Incident, at time.Time) incidentItem {
-		return incidentItem{ID: in.ID, Name: in.Name, Status: in.Status.Label(), Impact: string(in.Impact),
+		return incidentItem{ID: in.ID, Name: in.Name, Status: in.Status.Label(), Tone: incidentTone(in),
 			When: at.In(loc).Format("Jan 2, 15:04 MST")}
 	}
 	status := incidents.PageStatus(all, unresolved, active)
-	d := dashboard{Indicator: string(status.Indicator), Description: status.Description}
+	d := dashboard{Tone: indicatorTone(status.Indicator), Description: status.Description}
 	for _, in := range unresolved {
 		d.Open = append(d.Open, item(in, in.StartedAt))
 	}
@@ -66,7 +72,7 @@ func (h *dashboardPages) getDashboard(c *fiber.Ctx) error {
 	}
 	for _, comp := range all {
 		if !comp.Group && comp.Status != components.Operational {
-			d.Degraded = append(d.Degraded, componentRow{ID: comp.ID, Name: comp.Name, Current: comp.Status})
+			d.Degraded = append(d.Degraded, degradedRow{Name: comp.Name, Status: comp.Status.Label(), Tone: statusTone(comp.Status)})
 		}
 	}
 	queue, err := h.outbox.Queue(ctx, h.now().Add(-24*time.Hour))

@@ -139,5 +139,6 @@ func (d deliveryCounts) Total() int { return d.Pending + d.Sending + d.Sent + d.
 
 // incidentItem is one incident or maintenance in a list.
 type incidentItem struct {
-	ID, Name, Status, Impact, When string
+	ID, Name, Status, When string
+	Tone                   string // incidentTone
 }

@@ -48,7 +48,7 @@ func (h *incidentPages) listScreen(c *fiber.Ctx, kind incidents.Kind) error {
 	}
 	data := incidentList{Maintenance: kind == incidents.KindMaintenance}
 	for _, in := range list {
-		it := incidentItem{ID: in.ID, Name: in.Name, Status: in.Status.Label(), Impact: string(in.Impact),
+		it := incidentItem{ID: in.ID, Name: in.Name, Status: in.Status.Label(), Tone: incidentTone(in),
 			When: in.StartedAt.In(loc).Format("Jan 2, 2006 15:04 MST")}
 		if in.ScheduledFor != nil {
 			it.When = in.ScheduledFor.In(loc).Format("Jan 2, 2006 15:04 MST")
@@ -225,7 +225,8 @@ type updateRow struct {
 	Raw       string
 	At        string
 	Notified  bool
-	Preparing bool // its notifications are not fanned out yet
+	Preparing bool   // its notifications are not fanned out yet
+	Nobody    string // why it reached no one, once its notifications went out
 	Counts    []deliveryCounts
 }
 
@@ -235,16 +236,28 @@ type incidentScreen struct {
 	Maintenance bool
 	Closed      bool
 	Impact      string
+	Tone        string // the status pill's, incidentTone
 	Affected    string
 	Window      string
 	Statuses    []option
 	Components  []componentRow
 	Updates     []updateRow
 	Busy        bool // notifications still going out
-	Form        struct{ Body string }
-	Reschedule  struct{ From, Until, Name string }
-	Postmortem  string
-	Published   bool
+	Form        struct {
+		Body  string
+		Quiet bool // "Notify subscribers" unticked
+	}
+	// Preview is the update form's text as the timeline will show it,
+	// after the Preview button.
+	Preview struct {
+		Shown bool
+		Label string
+		Body  template.HTML
+	}
+	Reach      reach // who the update form's update will reach
+	Reschedule struct{ From, Until, Name string }
+	Postmortem string
+	Published  bool
 	// PreviewKey opens the draft on the public incident page; "" before
 	// the first draft.
 	PreviewKey string
@@ -361,7 +374,7 @@ func (h *incidentPages) renderIncident(c *fiber.Ctx, status int, v view) error {
 	loc := h.location(c)
 	s, _ := v.Data.(incidentScreen)
 	s.Incident, s.Maintenance, s.Closed, s.Busy = in, in.Kind == incidents.KindMaintenance, in.Status.Closed(), busy
-	s.Impact = string(in.Impact)
+	s.Impact, s.Tone = string(in.Impact), incidentTone(in)
 	s.Postmortem, s.Published, s.PreviewKey = in.Postmortem.Draft, in.Postmortem.PublishedAt != nil, in.Postmortem.PreviewKey
 	byID := components.ByID(all)
 	var names []string
@@ -387,10 +400,19 @@ func (h *incidentPages) renderIncident(c *fiber.Ctx, status int, v view) error {
 			s.Reschedule.Name = in.Name
 		}
 	}
+	if !s.Closed {
+		if s.Reach, err = h.reachOf(ctx, in, setOf(s.Components), !s.Form.Quiet); err != nil {
+			return err
+		}
+	}
+	nobodyWhy, err := h.nobodyWhy(ctx, in, counts, preparing)
+	if err != nil {
+		return err
+	}
 	for i, u := range in.Updates {
 		s.Updates = append(s.Updates, updateRow{ID: u.ID, Label: incidents.UpdateLabel(in, i), Body: h.templates.Markdown(u.Body), Raw: u.Body,
 			At: u.DisplayAt.In(loc).Format("Jan 2, 2006 15:04 MST"), Notified: u.DeliverNotifications,
-			Preparing: preparing[u.ID], Counts: counts[u.ID]})
+			Preparing: preparing[u.ID], Counts: counts[u.ID], Nobody: nobodyWhy(u)})
 	}
 	if s.Followers, err = h.followers(ctx, in.ID, loc); err != nil {
 		return err
@@ -413,13 +435,18 @@ func (h *incidentPages) getDeliveries(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	nobodyWhy, err := h.nobodyWhy(c.UserContext(), in, counts, preparing)
+	if err != nil {
+		return err
+	}
 	type update struct {
 		Preparing bool             `json:"preparing"`
 		Channels  []deliveryCounts `json:"channels"`
+		Nobody    string           `json:"nobody,omitempty"`
 	}
 	out := map[string]update{}
 	for _, u := range in.Updates {
-		out[u.ID] = update{Preparing: preparing[u.ID], Channels: counts[u.ID]}
+		out[u.ID] = update{Preparing: preparing[u.ID], Channels: counts[u.ID], Nobody: nobodyWhy(u)}
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(fiber.Map{"busy": busy, "updates": out})
@@ -442,14 +469,7 @@ func (h *incidentPages) postUpdate(c *fiber.Ctx) error {
 	notify := formBool(c, "deliver_notifications")
 	set := formStatuses(c, all)
 	fail := func(err error) error {
-		var s incidentScreen
-		s.Form.Body = body
-		if in.Kind == incidents.KindMaintenance {
-			s.Statuses = statusOptions(maintenanceStatuses, status)
-		} else {
-			s.Statuses = statusOptions(incidentStatuses, status)
-		}
-		s.Components = componentRows(all, set, nil)
+		s := keptUpdateForm(in, all, status, body, notify, set)
 		return refuse(err, view{Data: s}, prefixed("update_"), "The update was not posted: ", h.refused(c))
 	}
 	if !status.Valid() {

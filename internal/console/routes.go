@@ -15,6 +15,9 @@ func (s *Screens) ErrorPage() web.PageFor {
 // then the screens that need a session, with admin-only ones marked.
 func (s *Screens) Routes(app fiber.Router) {
 	f := s.frame
+	// A preview changes nothing: routed ahead of the audit log, which
+	// records every successful POST under /console.
+	app.Post("/console/incidents/:id/preview", s.session, f.checkCSRF, s.incidents.postPreview)
 	con := app.Group("/console", s.audit.Changes)
 	con.Get("/signin", s.auth.getSignIn)
 	con.Post("/signin", f.checkCSRF, s.auth.postSignIn)

@@ -11,6 +11,7 @@ document.addEventListener("submit", (e) => {
   const box = document.getElementById("deliveries");
   if (!box || !box.dataset.busy) return;
   const line = (u) => {
+    if (u.nobody) return "Reached no one: " + u.nobody + ".";
     if (u.preparing) return "Preparing notifications…";
     if (!u.channels || !u.channels.length) return "Notifications — no notifications";
     return "Notifications — " + u.channels.map((c) =>
@@ -23,7 +24,7 @@ document.addEventListener("submit", (e) => {
       const data = await r.json();
       for (const el of box.querySelectorAll("[data-update]")) {
         const u = data.updates[el.dataset.update];
-        if (u && el.textContent !== "Subscribers were not notified.") el.textContent = line(u);
+        if (u) el.textContent = line(u);
       }
       if (!data.busy) return;
     } catch (_) { /* try again on the next tick */ }
