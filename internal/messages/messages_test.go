@@ -346,6 +346,10 @@ func TestEmailAndSMS(t *testing.T) {
 	if !strings.Contains(text.Text, "API errors") || text.To != phone.Address {
 		t.Errorf("SMS to %s: %q", text.To, text.Text)
 	}
+	// The update's Markdown reaches a phone as plain text.
+	if !strings.Contains(text.Text, "We are investigating.") || strings.Contains(text.Text, "*") {
+		t.Errorf("SMS %q: want the update as plain text, without Markdown", text.Text)
+	}
 }
 
 // TestIncidentEmailTellsTheStory follows one incident through three

@@ -13,7 +13,8 @@ const smsSegments = 2
 // smsText renders the SMS template, shortening the update text until the
 // message fits in smsSegments segments (the link is always kept).
 func (r *Renderer) smsText(v mailView) (string, error) {
-	body := strings.Join(strings.Fields(v.Body), " ")
+	// Markdown reaches a phone as plain text, on one line.
+	body := strings.Join(strings.Fields(r.templates.PlainText(v.Body)), " ")
 	runes := []rune(body)
 	for {
 		v.Body = string(runes)
