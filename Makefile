@@ -95,6 +95,13 @@ rootfs:
 # image-test builds the Dockerfile's final stage FROM scratch with buildah
 # around `make rootfs`, runs it with podman and asks /readyz, from outside
 # and through the image's HEALTHCHECK (deploy/image-test.sh). It needs
-# Debian's buildah, podman and runc, and a host that can run containers.
+# Debian's buildah, podman and runc (installed when missing) and a host that
+# can run containers.
 image-test:
+	@missing=; for p in buildah podman runc; do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing (Debian packages) for the image test"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
 	deploy/image-test.sh

@@ -14,6 +14,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/testutil"
 )
 
 // Public API v2 tests: Statuspage's exact shapes, CORS, HEAD, caching
@@ -49,20 +50,6 @@ var (
 		"affected_components", "deliver_notifications", "custom_tweet", "tweet_id"}
 	v2MaintenanceKeys = append(slices.Clone(v2IncidentKeys), "scheduled_for", "scheduled_until")
 )
-
-// v2List returns the list under key of a decoded v2 body as objects.
-func v2List(t testing.TB, body map[string]any, key string) []map[string]any {
-	t.Helper()
-	raw, ok := body[key].([]any)
-	if !ok {
-		t.Fatalf("%s is %v, want a list", key, body[key])
-	}
-	out := make([]map[string]any, 0, len(raw))
-	for _, v := range raw {
-		out = append(out, v.(map[string]any))
-	}
-	return out
-}
 
 // v2Names returns the name of each object.
 func v2Names(list []map[string]any) []string {
@@ -239,7 +226,7 @@ func TestAPIV2ComponentsShape(t *testing.T) {
 
 	var body map[string]any
 	res.JSON(t, &body)
-	comps := v2List(t, body, "components")
+	comps := testutil.Objects(t, body, "components")
 	if len(comps) != 4 {
 		t.Fatalf("%d components, want 4", len(comps))
 	}
@@ -381,7 +368,7 @@ func TestAPIV2IncidentLists(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.path+" "+tc.key, func(t *testing.T) {
 			body := env.v2(tc.path)
-			list := v2List(t, body, tc.key)
+			list := testutil.Objects(t, body, tc.key)
 			got := v2Names(list)
 			if !slices.Equal(sorted(got...), sorted(tc.want...)) {
 				t.Fatalf("names %v, want %v", got, tc.want)
@@ -406,7 +393,7 @@ func TestAPIV2IncidentLists(t *testing.T) {
 				if _, ok := in["components"].([]any); !ok {
 					t.Errorf("%v: components %v, want a list", in["name"], in["components"])
 				}
-				for _, u := range v2List(t, in, "incident_updates") {
+				for _, u := range testutil.Objects(t, in, "incident_updates") {
 					v2WantKeys(t, "incident update", u, v2UpdateKeys)
 					v2WantTime(t, "display_at", u["display_at"])
 					if u["incident_id"] != in["id"] {
@@ -418,12 +405,12 @@ func TestAPIV2IncidentLists(t *testing.T) {
 	}
 	t.Run("open incident detail", func(t *testing.T) {
 		var open map[string]any
-		for _, in := range v2List(t, env.v2("incidents/unresolved.json"), "incidents") {
+		for _, in := range testutil.Objects(t, env.v2("incidents/unresolved.json"), "incidents") {
 			if in["name"] == "open incident" {
 				open = in
 			}
 		}
-		ups := v2List(t, open, "incident_updates")
+		ups := testutil.Objects(t, open, "incident_updates")
 		if len(ups) != 2 || ups[0]["status"] != "identified" || ups[1]["status"] != "investigating" {
 			t.Fatalf("updates %v, want identified then investigating (newest first)", ups)
 		}
@@ -439,7 +426,7 @@ func TestAPIV2IncidentLists(t *testing.T) {
 		if open["impact"] != "major" {
 			t.Errorf("impact %v, want major (partial outage)", open["impact"])
 		}
-		comps := v2List(t, open, "components")
+		comps := testutil.Objects(t, open, "components")
 		if len(comps) != 1 || comps[0]["name"] != "API" {
 			t.Errorf("components %v, want [API]", comps)
 		}
@@ -457,7 +444,7 @@ func TestAPIV2IncidentsKeepsFiftyNewest(t *testing.T) {
 		env.incident(incidents.NewIncident{Name: "incident " + string(rune('A'+i/26)) + string(rune('a'+i%26)), Status: status})
 		env.clock.Advance(time.Minute)
 	}
-	list := v2List(t, env.v2("incidents.json"), "incidents")
+	list := testutil.Objects(t, env.v2("incidents.json"), "incidents")
 	if len(list) != 50 {
 		t.Fatalf("%d incidents, want 50", len(list))
 	}
@@ -475,7 +462,7 @@ func TestAPIV2IncidentsKeepsFiftyNewest(t *testing.T) {
 		}
 		last = created
 	}
-	if n := len(v2List(t, env.v2("incidents/unresolved.json"), "incidents")); n != 11 {
+	if n := len(testutil.Objects(t, env.v2("incidents/unresolved.json"), "incidents")); n != 11 {
 		t.Errorf("unresolved has %d incidents, want all 11", n)
 	}
 }
@@ -572,7 +559,7 @@ func TestAPIV2SeesManagementChanges(t *testing.T) {
 			},
 			path: "components.json",
 			check: func(t *testing.T, body map[string]any, f v2Fixture) {
-				for _, c := range v2List(t, body, "components") {
+				for _, c := range testutil.Objects(t, body, "components") {
 					if (c["id"] == f.B || c["id"] == f.G) && c["status"] != "major_outage" {
 						t.Errorf("%v status %v, want major_outage", c["name"], c["status"])
 					}
@@ -598,7 +585,7 @@ func TestAPIV2SeesManagementChanges(t *testing.T) {
 			},
 			path: "summary.json",
 			check: func(t *testing.T, body map[string]any, f v2Fixture) {
-				if n := len(v2List(t, body, "incidents")); n != 0 {
+				if n := len(testutil.Objects(t, body, "incidents")); n != 0 {
 					t.Errorf("%d unresolved incidents, want 0", n)
 				}
 				if st := body["status"].(map[string]any)["indicator"]; st != "none" {
@@ -616,7 +603,7 @@ func TestAPIV2SeesManagementChanges(t *testing.T) {
 			path:    "components.json",
 			deletes: true,
 			check: func(t *testing.T, body map[string]any, f v2Fixture) {
-				for _, c := range v2List(t, body, "components") {
+				for _, c := range testutil.Objects(t, body, "components") {
 					if c["id"] == f.A {
 						t.Errorf("deleted component still listed")
 					}
@@ -632,7 +619,7 @@ func TestAPIV2SeesManagementChanges(t *testing.T) {
 			},
 			path: "components.json",
 			check: func(t *testing.T, body map[string]any, f v2Fixture) {
-				if !slices.Contains(v2Names(v2List(t, body, "components")), "Edge") {
+				if !slices.Contains(v2Names(testutil.Objects(t, body, "components")), "Edge") {
 					t.Errorf("renamed group not listed as Edge")
 				}
 			},
@@ -646,7 +633,7 @@ func TestAPIV2SeesManagementChanges(t *testing.T) {
 			},
 			path: "incidents/unresolved.json",
 			check: func(t *testing.T, body map[string]any, f v2Fixture) {
-				ups := v2List(t, v2List(t, body, "incidents")[0], "incident_updates")
+				ups := testutil.Objects(t, testutil.Objects(t, body, "incidents")[0], "incident_updates")
 				if ups[0]["body"] != "Edited" {
 					t.Errorf("update body %v, want Edited", ups[0]["body"])
 				}
@@ -662,7 +649,7 @@ func TestAPIV2SeesManagementChanges(t *testing.T) {
 			},
 			path: "scheduled-maintenances/active.json",
 			check: func(t *testing.T, body map[string]any, f v2Fixture) {
-				list := v2List(t, body, "scheduled_maintenances")
+				list := testutil.Objects(t, body, "scheduled_maintenances")
 				if len(list) != 1 || list[0]["id"] != f.M || list[0]["status"] != "in_progress" {
 					t.Errorf("active maintenances %v, want %s in progress", v2Names(list), f.M)
 				}
@@ -678,7 +665,7 @@ func TestAPIV2SeesManagementChanges(t *testing.T) {
 			path:    "scheduled-maintenances/upcoming.json",
 			deletes: true,
 			check: func(t *testing.T, body map[string]any, f v2Fixture) {
-				if n := len(v2List(t, body, "scheduled_maintenances")); n != 0 {
+				if n := len(testutil.Objects(t, body, "scheduled_maintenances")); n != 0 {
 					t.Errorf("%d upcoming maintenances, want 0", n)
 				}
 			},
@@ -817,16 +804,16 @@ func TestAPIV2TimeZone(t *testing.T) {
 				}
 			}
 			check("page.updated_at", page["updated_at"])
-			for _, c := range v2List(t, summary, "components") {
+			for _, c := range testutil.Objects(t, summary, "components") {
 				check("component created_at", c["created_at"])
 			}
-			for _, in := range v2List(t, summary, "incidents") {
+			for _, in := range testutil.Objects(t, summary, "incidents") {
 				check("incident created_at", in["created_at"])
-				for _, u := range v2List(t, in, "incident_updates") {
+				for _, u := range testutil.Objects(t, in, "incident_updates") {
 					check("update display_at", u["display_at"])
 				}
 			}
-			for _, m := range v2List(t, summary, "scheduled_maintenances") {
+			for _, m := range testutil.Objects(t, summary, "scheduled_maintenances") {
 				s, _ := m["scheduled_for"].(string)
 				if !strings.HasSuffix(s, tc.suffix) {
 					t.Errorf("scheduled_for %q, want offset %s", s, tc.suffix)

@@ -71,6 +71,18 @@ func newConsoleSite(t *testing.T) *consoleSite {
 	return s
 }
 
+// signIn gives the browser s's session cookie, as it keeps it after
+// signing in at base; with s nil it drops the cookie (signed out).
+func (b *browser) signIn(t *testing.T, base string, s *staff) {
+	t.Helper()
+	cookie := console.SessionCookie + "=; path=/console; max-age=0"
+	if s != nil {
+		cookie = console.SessionCookie + "=" + s.Session + "; path=/console"
+	}
+	b.step(t, "set the session cookie", chromedp.Navigate(base+"/healthz"),
+		chromedp.Evaluate[chromedp.Void](`document.cookie = "`+cookie+`"`))
+}
+
 // submit clicks a form's submit button and waits for the page it leads to.
 func (b *browser) submit(t *testing.T, what, button string, wantStatus int64) {
 	t.Helper()
@@ -260,17 +272,14 @@ func TestBrowserConsoleAccessibility(t *testing.T) {
 	b := newBrowser(t, tools)
 	b.step(t, "viewport", chromedp.EmulateViewport(1280, 900))
 	// The session cookie, set as the browser would keep it after sign-in.
-	b.step(t, "sign in", chromedp.Navigate(site.base+"/healthz"),
-		chromedp.Evaluate[chromedp.Void](`document.cookie = "`+console.SessionCookie+`=`+admin.Session+`; path=/console"`))
+	b.signIn(t, site.base, admin)
 	pages := append([]browserPage{{name: "console-signin", path: "/console/signin?next=/console/x", status: 200, title: "Sign in"}},
 		consolePages(id)...)
 	for i, p := range pages {
 		t.Run(p.name, func(t *testing.T) {
 			if i == 0 { // signed out for the sign-in page, then back in
-				b.step(t, "sign out", chromedp.Navigate(site.base+"/healthz"),
-					chromedp.Evaluate[chromedp.Void](`document.cookie = "`+console.SessionCookie+`=; path=/console; max-age=0"`))
-				defer b.step(t, "sign in again", chromedp.Navigate(site.base+"/healthz"),
-					chromedp.Evaluate[chromedp.Void](`document.cookie = "`+console.SessionCookie+`=`+admin.Session+`; path=/console"`))
+				b.signIn(t, site.base, nil)
+				defer b.signIn(t, site.base, admin)
 			}
 			b.scheme(t, "light")
 			b.open(t, site.base, p)
@@ -325,8 +334,7 @@ func TestBrowserConsoleEmbedColours(t *testing.T) {
 	site := newConsoleSite(t)
 	admin := site.env.newStaff(accounts.Admin)
 	b := newBrowser(t, tools)
-	b.step(t, "sign in", chromedp.Navigate(site.base+"/healthz"),
-		chromedp.Evaluate[chromedp.Void](`document.cookie = "`+console.SessionCookie+`=`+admin.Session+`; path=/console"`))
+	b.signIn(t, site.base, admin)
 	b.step(t, "open the settings", chromedp.Navigate(site.base+"/console/settings"))
 	picker := `document.querySelector("[data-color-for=embed_incident_background_color]")`
 	if got, want := browserEval[string](t, b, "picker", `(p => p.hidden + " " + p.value)(`+picker+`)`), "false #c0392b"; got != want {

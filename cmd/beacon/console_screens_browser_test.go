@@ -13,7 +13,6 @@ import (
 
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/accounts"
-	"github.com/beacon-status/beacon/internal/console"
 )
 
 // consoleTone is what a coloured element of the console should be drawn
@@ -35,8 +34,7 @@ func TestBrowserConsoleColours(t *testing.T) {
 	site := newConsoleSite(t)
 	admin := site.env.newStaff(accounts.Admin)
 	b := newBrowser(t, tools)
-	b.step(t, "sign in", chromedp.Navigate(site.base+"/healthz"),
-		chromedp.Evaluate[chromedp.Void](`document.cookie = "`+console.SessionCookie+`=`+admin.Session+`; path=/console"`))
+	b.signIn(t, site.base, admin)
 
 	// The dashboard's box follows the page indicator as it rises: all well,
 	// maintenance in progress, then incidents of rising impact.
@@ -196,8 +194,7 @@ func TestBrowserConsoleNavigation(t *testing.T) {
 	site := newConsoleSite(t)
 	admin := site.env.newStaff(accounts.Admin)
 	b := newBrowser(t, tools)
-	b.step(t, "sign in", chromedp.Navigate(site.base+"/healthz"),
-		chromedp.Evaluate[chromedp.Void](`document.cookie = "`+console.SessionCookie+`=`+admin.Session+`; path=/console"`))
+	b.signIn(t, site.base, admin)
 	type row struct {
 		Items           int
 		Tops            []float64
@@ -257,8 +254,7 @@ func TestBrowserConsolePreview(t *testing.T) {
 	site.env.mustAPI(201, "POST", "/incidents", map[string]any{"incident": map[string]any{"name": "Queue stuck", "status": "investigating",
 		"body": "Jobs wait.", "components": map[string]string{site.api: "partial_outage"}}}).JSON(t, &in)
 	b := newBrowser(t, tools)
-	b.step(t, "sign in", chromedp.Navigate(site.base+"/healthz"),
-		chromedp.Evaluate[chromedp.Void](`document.cookie = "`+console.SessionCookie+`=`+admin.Session+`; path=/console"`))
+	b.signIn(t, site.base, admin)
 	b.step(t, "turn script off", chromedp.Func(func(ctx context.Context, tab *chromedp.Target) error {
 		_, err := cdp.Call(ctx, tab, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
 		return err

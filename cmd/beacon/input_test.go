@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/beacon-status/beacon/internal/api/apitest"
+	"github.com/beacon-status/beacon/internal/testutil"
 )
 
 // Request input tests of the whole binary: its body size limit, hostile
@@ -192,7 +193,7 @@ func TestInputHostileStrings(t *testing.T) {
 			if got["name"] != tc.val || got["description"] != tc.val {
 				t.Errorf("stored name %q description %q, want %q", got["name"], got["description"], tc.val)
 			}
-			comps := v2List(t, env.v2("components.json"), "components")
+			comps := testutil.Objects(t, env.v2("components.json"), "components")
 			if len(comps) != 1 || comps[0]["name"] != tc.val {
 				t.Errorf("components.json %v, want the one component named verbatim", comps)
 			}
@@ -210,7 +211,7 @@ func TestInputHostileStrings(t *testing.T) {
 					t.Errorf("searching for the name found %d incidents, want 1", n)
 				}
 			}
-			if n := len(v2List(t, env.v2("incidents/unresolved.json"), "incidents")); n != 1 {
+			if n := len(testutil.Objects(t, env.v2("incidents/unresolved.json"), "incidents")); n != 1 {
 				t.Errorf("unresolved.json has %d incidents, want 1", n)
 			}
 		})

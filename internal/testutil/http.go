@@ -64,3 +64,18 @@ func Do(tb testing.TB, app *fiber.App, method, target string, body any, headers 
 	}
 	return Response{Status: res.StatusCode, Header: res.Header, Body: out}
 }
+
+// Objects returns the list under key of a decoded JSON object as objects,
+// failing the test if it is not a list.
+func Objects(tb testing.TB, body map[string]any, key string) []map[string]any {
+	tb.Helper()
+	raw, ok := body[key].([]any)
+	if !ok {
+		tb.Fatalf("%s is %v, want a list", key, body[key])
+	}
+	out := make([]map[string]any, 0, len(raw))
+	for _, v := range raw {
+		out = append(out, v.(map[string]any))
+	}
+	return out
+}

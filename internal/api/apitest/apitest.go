@@ -205,3 +205,15 @@ func (c Client) MustAPI(want int, method, path string, body any) testutil.Respon
 	}
 	return res
 }
+
+// State is everything the management API shows of the page's components,
+// groups, incidents, templates and the page itself: what a refused request
+// must leave as it was.
+func (c Client) State() string {
+	c.TB.Helper()
+	var b strings.Builder
+	for _, path := range []string{"/components", "/component-groups", "/incidents", "/incident_templates", ""} {
+		b.Write(c.MustAPI(200, "GET", path, nil).Body)
+	}
+	return b.String()
+}
