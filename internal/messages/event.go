@@ -57,12 +57,10 @@ func (r *Renderer) eventView(ctx context.Context, st *state, e *notifier.Event) 
 		return nil, nil
 	}
 	ev.incident = in
-	at, sameStatus := -1, false // the event's update in in.Updates, newest first
+	at := 0 // the event's update in in.Updates, newest first
 	for i := range in.Updates {
 		if in.Updates[i].ID == e.UpdateID {
 			ev.update, at = &in.Updates[i], i
-			// Updates are newest first: the one before is at i+1.
-			sameStatus = i+1 < len(in.Updates) && in.Updates[i+1].Status == in.Updates[i].Status
 		}
 	}
 	loc := sp.Location()
@@ -80,43 +78,38 @@ func (r *Renderer) eventView(ctx context.Context, st *state, e *notifier.Event) 
 		v.Window = in.ScheduledFor.In(loc).Format("Jan 2, 2006 15:04") + " – " + in.ScheduledUntil.In(loc).Format("Jan 2, 15:04 MST")
 	}
 	// The story, latest first: the event's update (or the postmortem),
-	// then the updates before it, as Statuspage's emails tell it.
-	var story []incidents.Update
+	// then the updates before it (from at on), as Statuspage's emails
+	// tell it.
 	switch {
 	case ev.update != nil:
 		v.StatusLabel = ev.update.Status.Label()
-		if sameStatus && (e.Kind == notifier.IncidentUpdated || e.Kind == notifier.MaintenanceUpdated) {
-			// As Statuspage labels an update that did not change status
-			// (the SMS says so; the email leads with the status).
-			v.StatusLabel = "Update"
+		if e.Kind == notifier.IncidentUpdated || e.Kind == notifier.MaintenanceUpdated {
+			// "Update" for one that did not change status, as Statuspage
+			// labels it (the SMS says so; the email leads with the status).
+			v.StatusLabel = incidents.UpdateLabel(in, at)
 		}
 		v.Time = ev.update.DisplayAt.In(loc).Format(timeLayout)
 		v.Body = chars.Clean(ev.update.Body)
 		for _, ch := range ev.update.AffectedComponents {
 			v.Components = append(v.Components, componentLine{chars.CleanLine(ch.Name), ch.NewStatus.Label()})
 		}
-		story = in.Updates[at:]
 	case e.Kind == notifier.PostmortemPublished:
 		v.StatusLabel = "Postmortem"
 		v.Time = e.CreatedAt.In(loc).Format(timeLayout)
 		v.Body = chars.Clean(in.Postmortem.Body)
 		v.Updates = append(v.Updates, updateLine{Label: v.StatusLabel, Time: v.Time, Body: v.Body, Text: r.templates.PlainText(v.Body)})
-		story = in.Updates
 	default:
 		return nil, nil // the update was removed with its incident
 	}
-	for i, u := range story {
+	for i := at; i < len(in.Updates); i++ {
 		if len(v.Updates) == maxStory {
-			v.Earlier = len(story) - i
+			v.Earlier = len(in.Updates) - i
 			break
 		}
-		label := u.Status.Label()
-		if i+1 < len(story) && story[i+1].Status == u.Status {
-			// As Statuspage labels an update that did not change status.
-			label = "Update"
-		}
+		u := in.Updates[i]
 		body := chars.Clean(u.Body)
-		v.Updates = append(v.Updates, updateLine{Label: label, Time: u.DisplayAt.In(loc).Format(timeLayout), Body: body, Text: r.templates.PlainText(body)})
+		v.Updates = append(v.Updates, updateLine{Label: incidents.UpdateLabel(in, i), Time: u.DisplayAt.In(loc).Format(timeLayout),
+			Body: body, Text: r.templates.PlainText(body)})
 	}
 	status := v.StatusLabel
 	if ev.update != nil {
