@@ -29,18 +29,6 @@ func indicatorTone(i components.Impact) string {
 	return string(i)
 }
 
-// statusTone is a component status's colour, as the public page colours
-// the status beside each component.
-func statusTone(s components.Status) string {
-	switch s {
-	case components.DegradedPerformance:
-		return "minor"
-	case components.PartialOutage:
-		return "major"
-	case components.MajorOutage:
-		return "critical"
-	case components.UnderMaintenance:
-		return "maintenance"
-	}
-	return "ok"
-}
+// statusTone is a component status's colour: its impact's, as the public
+// page colours the status beside each component.
+func statusTone(s components.Status) string { return indicatorTone(components.ImpactOf(s)) }
