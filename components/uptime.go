@@ -87,6 +87,17 @@ func (u Uptime) Percent() float64 {
 	return percent(u.Tracked, u.MajorOutage+time.Duration(PartialOutageWeight*float64(u.PartialOut)))
 }
 
+// Last is the uptime over the last n of u's days (all of them when it has
+// fewer), weighted as Percent weighs them: what a phone's shorter row of
+// bars says.
+func (u Uptime) Last(n int) Uptime {
+	if n < len(u.Days) {
+		u.Days = u.Days[len(u.Days)-max(n, 0):]
+	}
+	u.sum()
+	return u
+}
+
 func percent(tracked, down time.Duration) float64 {
 	if tracked <= 0 {
 		return 100

@@ -386,6 +386,61 @@ func TestUptimeOneDayInThirty(t *testing.T) {
 	}
 }
 
+// TestUptimeLast checks that the uptime of a range's last days is the one
+// computed over those days alone: the days themselves, the totals and the
+// weighted percentage. An outage 40 days back counts in 90 days, not in 30.
+func TestUptimeLast(t *testing.T) {
+	utc := time.UTC
+	f := mustOpen(t)
+	c := f.mustTimeline(t, at(utc, 2025, time.March, 1, 0, 0), components.Input{},
+		change{at(utc, 2025, time.April, 20, 10, 0), major}, // 40 days back: 6 h
+		change{at(utc, 2025, time.April, 20, 16, 0), op},
+		change{at(utc, 2025, time.May, 20, 8, 0), part},   // 10 days back: 5 h partial
+		change{at(utc, 2025, time.May, 20, 13, 0), major}, // then 30 min major
+		change{at(utc, 2025, time.May, 20, 13, 30), op},
+	)
+	now := at(utc, 2025, time.May, 30, 18, 0)
+	f.clock.Set(now)
+	uptime := func(first time.Time) components.Uptime {
+		t.Helper()
+		u, err := f.svc.Uptime(context.Background(), c.ID, first, now, utc, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	all, last30 := uptime(now.AddDate(0, 0, -89)), uptime(now.AddDate(0, 0, -29))
+
+	got := all.Last(30)
+	if len(got.Days) != 30 || got.Days[0] != last30.Days[0] || got.Days[29] != last30.Days[29] {
+		t.Fatalf("Last(30) has %d days from %v to %v, want those of %v to %v", len(got.Days), got.Days[0], got.Days[len(got.Days)-1], last30.Days[0], last30.Days[29])
+	}
+	if got.Tracked != last30.Tracked || got.MajorOutage != last30.MajorOutage || got.PartialOut != last30.PartialOut {
+		t.Errorf("Last(30) totals tracked %v major %v partial %v, want %v %v %v",
+			got.Tracked, got.MajorOutage, got.PartialOut, last30.Tracked, last30.MajorOutage, last30.PartialOut)
+	}
+	// 30 min + 0.3 × 5 h = 2 h down in 29 days 18 h; 6 h more in 89 days 18 h.
+	for _, tt := range []struct {
+		name string
+		u    components.Uptime
+		want float64
+	}{
+		{"90 days", all, 99.63},
+		{"the last 30 of them", got, 99.72},
+		{"30 days computed alone", last30, 99.72},
+		{"more days than there are", all.Last(200), 99.63},
+		{"the last day", all.Last(1), 100},
+		{"no day", all.Last(0), 100},
+	} {
+		if p := tt.u.Percent(); p != tt.want {
+			t.Errorf("%s: Percent = %v, want %v", tt.name, p, tt.want)
+		}
+	}
+	if all.Percent() != uptime(now.AddDate(0, 0, -89)).Percent() || len(all.Days) != 90 {
+		t.Error("Last changed the uptime it was called on")
+	}
+}
+
 func TestUptimePercentRounding(t *testing.T) {
 	tests := []struct {
 		name    string
