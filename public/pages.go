@@ -104,8 +104,7 @@ type componentView struct {
 	// Bars is the rendered list of daily bars: 90 per component are most
 	// of the page, written here rather than by the template engine, whose
 	// reflection would make them most of the rebuild time.
-	Bars   template.HTML
-	Uptime string
+	Bars template.HTML
 }
 
 type pastDayView struct {
@@ -289,26 +288,62 @@ func duration(d time.Duration) string {
 	return "less than a minute"
 }
 
-// barClass colours a day by its weighted downtime, green through yellow
-// and orange to red; maintenance-only days are blue, days without data
-// grey.
+// The words a day's tooltip and the legend use for what the day saw.
+const (
+	barMajor       = "Major outage"
+	barPartial     = "Partial outage"
+	barDegraded    = "Degraded performance"
+	barMaintenance = "Maintenance"
+	barOK          = "No downtime"
+	barNoData      = "No data"
+)
+
+// phoneDays is how many of the bars a phone shows (beacon.css hides the
+// others below 600 px).
+const phoneDays = 30
+
+// dayStatus is one status of a day's bar: its class (colour), its words
+// and how long the day spent in it.
+type dayStatus struct {
+	class, label string
+	d            time.Duration
+}
+
+// dayStatuses are the statuses a bar tells apart, worst first: the bar
+// takes the colour of the worst one the day saw, and its tooltip lists
+// them in this order, so that the colour is the tooltip's first entry.
+func dayStatuses(d components.Day) [4]dayStatus {
+	return [...]dayStatus{
+		{"major", barMajor, d.MajorOutage},
+		{"partial", barPartial, d.PartialOut},
+		{"degraded", barDegraded, d.Degraded},
+		{"maint", barMaintenance, d.Maintenance},
+	}
+}
+
+// barClass colours a day by the worst status it saw, as Statuspage does:
+// red for a major outage, orange for a partial one, yellow for degraded
+// performance, blue for maintenance alone, green for none, grey without
+// data.
 func barClass(d components.Day) string {
 	if d.NoData {
 		return "nodata"
 	}
-	down := d.Downtime()
-	share := float64(down) / float64(d.Tracked)
-	switch {
-	case down <= 0 && d.Maintenance > 0:
-		return "maint"
-	case down <= 0:
-		return "ok"
-	case share < 0.01:
-		return "minor"
-	case share < 0.05:
-		return "major"
+	for _, s := range dayStatuses(d) {
+		if s.d > 0 {
+			return s.class
+		}
 	}
-	return "critical"
+	return "ok"
+}
+
+// legendKey is one colour of the bars' legend.
+type legendKey struct{ Class, Label string }
+
+// Legend is the bars' legend, in the words of their tooltips.
+func (indexView) Legend() []legendKey {
+	return []legendKey{{"ok", barOK}, {"degraded", barDegraded}, {"partial", barPartial}, {"major", barMajor},
+		{"maint", barMaintenance}, {"nodata", barNoData}}
 }
 
 // barDays are the days of the uptime bars, shared by every component.
@@ -354,19 +389,35 @@ func (bd barDays) relatedByDay(spans []incidents.Span, loc *time.Location, now t
 	return related
 }
 
-// barsHTML writes a component's bars as an ordered list: each day a
-// coloured item whose tooltip is plain text (read by screen readers, shown
-// on hover and focus without script); days worth a look can take the
-// focus. 90 bars per component are most of the page, so they are written
-// here rather than by the template engine, whose reflection would make them
-// most of the rebuild time.
-func (bd barDays) barsHTML(b *strings.Builder, name string, u components.Uptime, related [][]string) {
+// barsHTML writes a component's bars: a figure whose ordered list holds
+// each day as a coloured item with a tooltip in plain text (read by screen
+// readers, shown on hover and focus without script; days worth a look can
+// take the focus), and under it the axis — the first day's distance, the
+// uptime percentage, "Today" — for all the days and for a phone's last
+// phoneDays (beacon.css shows one or the other). The figure's caption,
+// for screen readers only, names it (through aria-labelledby: Chromium
+// does not name a figure after its figcaption) with the number of days
+// shown; a name on the <ol> itself is one html-validate refuses. 90 bars
+// per component are most of the page, so they are written here rather
+// than by the template engine, whose reflection would make them most of
+// the rebuild time.
+func (bd barDays) barsHTML(b *strings.Builder, id, name string, u components.Uptime, related [][]string) {
 	esc := html.EscapeString
-	b.WriteString(`<ol class="bars" aria-label="`)
+	days, phone := strconv.Itoa(len(u.Days)), strconv.Itoa(min(phoneDays, len(u.Days)))
+	b.WriteString(`<figure class="uptime" aria-labelledby="bars-`)
+	b.WriteString(esc(id))
+	b.WriteString(`">
+<figcaption class="vh" id="bars-`)
+	b.WriteString(esc(id))
+	b.WriteString(`">`)
 	b.WriteString(esc(name))
-	b.WriteString(`: uptime over the last `)
-	b.WriteString(strconv.Itoa(len(u.Days)))
-	b.WriteString(" days\">\n")
+	b.WriteString(` uptime over the last <span class="on-wide">`)
+	b.WriteString(days)
+	b.WriteString(` days</span> <span class="on-phone">`)
+	b.WriteString(phone)
+	b.WriteString(` days</span></figcaption>
+<ol class="bars">
+`)
 	for i, d := range u.Days {
 		class := barClass(d)
 		var names []string
@@ -384,22 +435,19 @@ func (bd barDays) barsHTML(b *strings.Builder, name string, u components.Uptime,
 			b.WriteString(bd.labels[i])
 		}
 		b.WriteString(`</b> `)
-		switch {
-		case d.NoData:
-			b.WriteString("No data")
-		case d.MajorOutage == 0 && d.PartialOut == 0 && d.Degraded == 0 && d.Maintenance == 0:
-			b.WriteString("No downtime recorded")
+		switch class {
+		case "nodata":
+			b.WriteString(barNoData)
+		case "ok":
+			b.WriteString(barOK)
 		default:
 			sep := ""
-			for _, p := range [...]struct {
-				name string
-				d    time.Duration
-			}{{"Major outage", d.MajorOutage}, {"Partial outage", d.PartialOut}, {"Degraded performance", d.Degraded}, {"Maintenance", d.Maintenance}} {
-				if p.d > 0 {
+			for _, s := range dayStatuses(d) {
+				if s.d > 0 {
 					b.WriteString(sep)
-					b.WriteString(p.name)
+					b.WriteString(s.label)
 					b.WriteString(" ")
-					b.WriteString(duration(p.d))
+					b.WriteString(duration(s.d))
 					sep = ", "
 				}
 			}
@@ -416,7 +464,17 @@ func (bd barDays) barsHTML(b *strings.Builder, name string, u components.Uptime,
 		}
 		b.WriteString("</span></li>\n")
 	}
-	b.WriteString(`</ol>`)
+	b.WriteString(`</ol>
+<p class="axis"><span class="on-wide">`)
+	b.WriteString(days)
+	b.WriteString(` days ago</span> <span class="on-phone">`)
+	b.WriteString(phone)
+	b.WriteString(` days ago</span> <span class="on-wide">`)
+	b.WriteString(strconv.FormatFloat(u.Percent(), 'f', 2, 64))
+	b.WriteString(` % uptime</span> <span class="on-phone">`)
+	b.WriteString(strconv.FormatFloat(u.Last(phoneDays).Percent(), 'f', 2, 64))
+	b.WriteString(` % uptime</span> <span>Today</span></p>
+</figure>`)
 }
 
 func (v *pageRender) index(ctx context.Context) (*web.Resource, error) {
@@ -439,7 +497,7 @@ func (v *pageRender) index(ctx context.Context) (*web.Resource, error) {
 	}
 	related := bd.relatedByDay(s.recent, v.loc, now)
 	var bars strings.Builder
-	bars.Grow(len(s.uptime) * len(bd.labels) * 110)
+	bars.Grow(len(s.uptime) * (len(bd.labels)*110 + 400))
 
 	var rows []componentView
 	var group *componentView
@@ -448,9 +506,8 @@ func (v *pageRender) index(ctx context.Context) (*web.Resource, error) {
 		if !c.Group && c.Showcase {
 			if u, ok := s.uptime[c.ID]; ok {
 				from := bars.Len()
-				bd.barsHTML(&bars, c.Name, u, related[c.ID])
+				bd.barsHTML(&bars, c.ID, c.Name, u, related[c.ID])
 				row.Bars = template.HTML(bars.String()[from:])
-				row.Uptime = strconv.FormatFloat(u.Percent(), 'f', 2, 64) + " % uptime"
 				view.HasBars = true
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"flag"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -814,7 +815,8 @@ func pgCheckIndexComponents(t *testing.T, doc *html.Node) {
 }
 
 // pgCheckIndexBars reads the 90 daily bars of each showcase component:
-// class, date and focus of every bar, and the uptime line.
+// class, date and focus of every bar; the list's caption, which names it;
+// and the axis under it, for all 90 days and for a phone's last 30.
 func pgCheckIndexBars(t *testing.T, doc *html.Node) {
 	first := time.Date(2025, 12, 11, 0, 0, 0, 0, time.UTC) // 90 days ending 2026-03-10
 	// Website was created on 2026-01-20: no data before.
@@ -823,30 +825,80 @@ func pgCheckIndexBars(t *testing.T, doc *html.Node) {
 		websiteNoData[d.Format(time.DateOnly)] = "nodata"
 	}
 	tests := []struct {
-		name    string
-		classes map[string]string // day → class; the others "ok"
-		uptime  string
+		name             string
+		classes          map[string]string // day → class (its worst status); the others "ok"
+		uptime, uptime30 string
 	}{
 		// API: 10 min + 0.3 × 4 h + 1 h + 4 h = 382 min of downtime over
-		// 89 days 11 hours (Dec 11 00:00 EST to now) = 99.70 %.
+		// 89 days 11 hours (Dec 11 00:00 EST to now) = 99.70 %; in the
+		// last 30 days (Feb 9 00:00 EST to now, 29 days 11 hours) the 4 h
+		// of Mar 5 alone: 99.43 %.
 		{"API", map[string]string{
-			"2026-01-10": "minor",    // 10 min major: 0.7 %
-			"2026-01-24": "major",    // 2 h partial: 2.5 %
-			"2026-01-25": "major",    // the same outage after midnight
-			"2026-02-03": "major",    // 1 h major: 4.2 %
-			"2026-02-15": "maint",    // 2 h maintenance
-			"2026-03-05": "critical", // 4 h major: 16.7 %
-		}, "99.70 % uptime"},
-		// Database: 0.3 × (3 h + 1.5 h) = 81 min: 99.94 %.
-		{"Database", map[string]string{"2026-02-15": "maint", "2026-02-20": "major", "2026-03-10": "major"}, "99.94 % uptime"},
-		{"DNS", map[string]string{"2026-03-10": "maint"}, "100.00 % uptime"},
-		{"Website", websiteNoData, "100.00 % uptime"},
+			"2026-01-10": "major",   // 10 min major outage: a sliver of the day, still red
+			"2026-01-24": "partial", // 2 h partial outage
+			"2026-01-25": "partial", // the same outage after midnight
+			"2026-02-03": "major",   // 1 h major
+			"2026-02-15": "maint",   // 2 h maintenance
+			"2026-03-05": "major",   // 4 h major
+		}, "99.70 % uptime", "99.43 % uptime"},
+		// Database: 0.3 × (3 h + 1.5 h) = 81 min: 99.94 %; both outages
+		// are in the last 30 days: 81 min of 707 h, 99.81 %.
+		{"Database", map[string]string{"2026-02-15": "maint", "2026-02-20": "partial", "2026-03-10": "partial"}, "99.94 % uptime", "99.81 % uptime"},
+		{"DNS", map[string]string{"2026-03-10": "maint"}, "100.00 % uptime", "100.00 % uptime"},
+		// Degraded performance is yellow and costs no uptime.
+		{"Website", func() map[string]string {
+			m := maps.Clone(websiteNoData)
+			m["2026-03-08"] = "degraded"
+			return m
+		}(), "100.00 % uptime", "100.00 % uptime"},
+	}
+	ids := map[string]bool{}
+	for _, n := range pgAll(doc, func(n *html.Node) bool { _, ok := pgAttr(n, "id"); return ok }) {
+		id, _ := pgAttr(n, "id")
+		if ids[id] {
+			t.Errorf("id %q is on the page twice", id)
+		}
+		ids[id] = true
 	}
 	for _, tt := range tests {
 		row := pgComponent(doc, tt.name)
 		if row == nil {
 			t.Errorf("%s not shown", tt.name)
 			continue
+		}
+		// The list is in a figure named by its caption (through
+		// aria-labelledby: Chromium does not name a figure after its
+		// figcaption); a name on the <ol> is one html-validate refuses.
+		figure := pgOne(t, row, pgSel("figure", "uptime"), "figures")
+		list := pgOne(t, figure, pgSel("ol", "bars"), "lists of bars")
+		for _, attr := range []string{"aria-label", "aria-labelledby"} {
+			if _, ok := pgAttr(list, attr); ok {
+				t.Errorf("%s: the list of bars has an %s, which html-validate refuses on <ol>", tt.name, attr)
+			}
+		}
+		caption := pgOne(t, figure, pgSel("figcaption", "vh"), "visually hidden captions")
+		by, _ := pgAttr(figure, "aria-labelledby")
+		if id, _ := pgAttr(caption, "id"); by == "" || id != by {
+			t.Errorf("%s: the figure is labelled by %q, its caption's id is %q", tt.name, by, id)
+		}
+		if got, want := pgText(caption), tt.name+" uptime over the last 90 days 30 days"; got != want {
+			t.Errorf("%s: caption %q, want %q", tt.name, got, want)
+		}
+		if got := pgTexts(pgAll(caption, pgSel("span", "on-wide"))); !slices.Equal(got, []string{"90 days"}) {
+			t.Errorf("%s: caption's days on a wide screen %q, want [90 days]", tt.name, got)
+		}
+		if got := pgTexts(pgAll(caption, pgSel("span", "on-phone"))); !slices.Equal(got, []string{"30 days"}) {
+			t.Errorf("%s: caption's days on a phone %q, want [30 days]", tt.name, got)
+		}
+		axis := pgOne(t, figure, pgSel("p", "axis"), "axes")
+		if got, want := pgTexts(pgAll(axis, pgSel("span", "on-wide"))), []string{"90 days ago", tt.uptime}; !slices.Equal(got, want) {
+			t.Errorf("%s: axis on a wide screen %q, want %q", tt.name, got, want)
+		}
+		if got, want := pgTexts(pgAll(axis, pgSel("span", "on-phone"))), []string{"30 days ago", tt.uptime30}; !slices.Equal(got, want) {
+			t.Errorf("%s: axis on a phone %q, want %q", tt.name, got, want)
+		}
+		if last := axis.LastChild; last == nil || pgText(last) != "Today" || last.Data != "span" {
+			t.Errorf("%s: the axis does not end with \"Today\": %q", tt.name, pgText(axis))
 		}
 		bars := pgAll(row, func(n *html.Node) bool { return n.Data == "li" && n.Parent != nil && pgHasClass(n.Parent, "bars") })
 		if len(bars) != 90 {
@@ -871,14 +923,24 @@ func pgCheckIndexBars(t *testing.T, doc *html.Node) {
 				t.Errorf("%s bar %s: focusable = %v, want %v", tt.name, day.Format(time.DateOnly), focus, wantFocus)
 			}
 		}
-		if got := pgText(pgOne(t, row, pgSel("p", "uptime"), "uptime lines")); got != tt.uptime {
-			t.Errorf("%s uptime %q, want %q", tt.name, got, tt.uptime)
-		}
 	}
 	for _, name := range []string{"Queue", "CDN", "Billing", "Wiki"} {
 		if row := pgComponent(doc, name); row != nil && len(pgAll(row, pgSel("ol", "bars"))) > 0 {
 			t.Errorf("%s (not showcase) has uptime bars", name)
 		}
+	}
+
+	// The legend: each colour's swatch and label in one item, the label
+	// the words a tooltip uses for that status.
+	var legend []string
+	for _, item := range pgAll(doc, pgSel("span", "item")) {
+		key := pgOne(t, item, pgSel("span", "key"), "swatches in a legend item")
+		cls, _ := pgAttr(key, "class")
+		legend = append(legend, strings.TrimPrefix(cls, "key ")+": "+pgText(item))
+	}
+	if want := []string{"ok: No downtime", "degraded: Degraded performance", "partial: Partial outage", "major: Major outage",
+		"maint: Maintenance", "nodata: No data"}; !slices.Equal(legend, want) {
+		t.Errorf("legend %q, want %q", legend, want)
 	}
 }
 
@@ -894,14 +956,14 @@ func pgCheckIndexTooltips(t *testing.T, doc *html.Node) {
 		{"API", "Feb 3, 2026", "Feb 3, 2026 Major outage 1 h Related: Elevated API errors"},
 		{"API", "Feb 15, 2026", "Feb 15, 2026 Maintenance 2 h Related: Database upgrade"},
 		{"API", "Mar 5, 2026", "Mar 5, 2026 Major outage 4 h Related: API outage"},
-		{"API", "Mar 10, 2026", "Mar 10, 2026 No downtime recorded"},
-		{"Database", "Feb 3, 2026", "Feb 3, 2026 No downtime recorded Related: Elevated API errors"},
+		{"API", "Mar 10, 2026", "Mar 10, 2026 No downtime"},
+		{"Database", "Feb 3, 2026", "Feb 3, 2026 No downtime Related: Elevated API errors"},
 		{"Database", "Mar 10, 2026", "Mar 10, 2026 Partial outage 1 h 30 min Related: Database replication lag"},
 		{"DNS", "Mar 10, 2026", "Mar 10, 2026 Maintenance 2 h Related: DNS provider migration"},
 		{"Website", "Dec 11, 2025", "Dec 11, 2025 No data"},
 		{"Website", "Mar 8, 2026", "Mar 8, 2026 Degraded performance 1 h Related: Slow dashboard"},
 		// The maintenance upcoming on Website has not happened yet.
-		{"Website", "Mar 10, 2026", "Mar 10, 2026 No downtime recorded"},
+		{"Website", "Mar 10, 2026", "Mar 10, 2026 No downtime"},
 	}
 	for _, tt := range tests {
 		row := pgComponent(doc, tt.component)

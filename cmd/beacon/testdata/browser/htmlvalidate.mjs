@@ -5,12 +5,6 @@ export default {
 	root: true,
 	extends: ["html-validate:recommended"],
 	rules: {
-		// Each component's 90 uptime bars are an <ol> named "API: uptime over the last
-		// 90 days", so that a screen reader announces what the list of days is. ARIA
-		// allows naming the list role; the recommended preset still warns about any
-		// aria-label outside a short list of elements, and html-validate's own
-		// "standard" preset turns that warning off with this same option.
-		"aria-label-misuse": ["error", { allowAnyNamable: true }],
 		// The component checkboxes of the subscribe and manage forms all carry
 		// name="component_ids": that is how an HTML form sends a list, and how the
 		// handlers read it. The default only lets radios and buttons share a name.
