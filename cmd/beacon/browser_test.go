@@ -111,6 +111,7 @@ const (
 	browserResolved   = "Elevated API error rates"
 	browserMonitoring = "Slow dashboard loading"
 	browserMaint      = "Database upgrade"
+	browserPastMaint  = "Replica rebuild"
 	// browserBanner is the banner of a page with a component in partial
 	// outage.
 	browserBanner = "Partial System Outage"
@@ -118,7 +119,8 @@ const (
 
 // newBrowserSite seeds a page with what a visitor sees on a bad day: a group
 // with a degraded member, an active incident, resolved incidents (one with a
-// postmortem) behind the uptime bars, an upcoming maintenance, and a
+// postmortem) and a completed maintenance behind the uptime bars (so that
+// they show a day of each kind), an upcoming maintenance, and a
 // subscriber whose manage and unsubscribe links the tests open. Email and
 // SMS are configured so that the subscribe screen offers every channel;
 // nothing is ever sent, since no dispatcher runs.
@@ -174,6 +176,17 @@ func newBrowserSite(t *testing.T) *browserSite {
 	env.mustAPI(200, "PUT", "/incidents/"+s.resolvedID+"/postmortem", map[string]any{"postmortem": map[string]any{
 		"body_draft": "## What happened\n\nA configuration change removed a connection pool limit.\n\n- Detected after 4 minutes\n- Rolled back after 25 minutes"}})
 	env.mustAPI(200, "PUT", "/incidents/"+s.resolvedID+"/postmortem/publish", map[string]any{"postmortem": map[string]any{"notify_subscribers": false}})
+
+	// A completed maintenance on the Database, so that the bars show a
+	// maintenance day too.
+	at(20, 2, 0)
+	pastMaint := id(env.mustAPI(201, "POST", "/incidents", map[string]any{"incident": map[string]any{
+		"name": browserPastMaint, "status": "in_progress", "body": "Rebuilding a read replica.",
+		"components": map[string]string{db: "under_maintenance"}, "deliver_notifications": false,
+		"scheduled_for": env.clock.Now().Format(time.RFC3339), "scheduled_until": env.clock.Now().Add(time.Hour).Format(time.RFC3339),
+	}}))
+	env.clock.Advance(45 * time.Minute)
+	update(pastMaint, "completed", "The replica is back.", map[string]string{db: "operational"})
 
 	env.clock.Set(browserSeedNow.Add(-46 * time.Hour))
 	inc := incident(browserMonitoring, "investigating", "Dashboard pages take several seconds to load.", map[string]string{web: "degraded_performance"})
@@ -456,7 +469,8 @@ func TestBrowserStatusPage(t *testing.T) {
 	type layout struct {
 		Banner, BannerBG, BannerFG, BodyBG string
 		Incidents, Maintenance             []string
-		Bars, Tips, Related, Focusable     int
+		Bars, Visible, Tips, Related       int
+		Focusable                          int
 		TipText                            string
 		ScrollWidth, Width                 int
 	}
@@ -484,6 +498,7 @@ func TestBrowserStatusPage(t *testing.T) {
 						Incidents: texts("section[aria-labelledby=active-incidents] .card h3"),
 						Maintenance: texts("section[aria-labelledby=maintenance] .card h3"),
 						Bars: document.querySelectorAll("ol.bars li").length,
+						Visible: [...document.querySelectorAll("ol.bars li")].filter(li => li.offsetParent !== null).length,
 						Tips: tips.length,
 						Related: tips.filter(t => t.textContent.includes(`+"`Related: "+browserResolved+"`"+`)).length,
 						Focusable: document.querySelectorAll("ol.bars li[tabindex='0']").length,
@@ -507,6 +522,14 @@ func TestBrowserStatusPage(t *testing.T) {
 				// delivery in the group, open since one of them is degraded.
 				if got.Bars != 4*public.UptimeDays || got.Tips != got.Bars {
 					t.Errorf("%d bars with %d tooltips, want %d of each", got.Bars, got.Tips, 4*public.UptimeDays)
+				}
+				// A phone shows the last 30 days (TestBrowserBars reads them).
+				visible := 4 * public.UptimeDays
+				if width < 600 {
+					visible = 4 * 30
+				}
+				if got.Visible != visible {
+					t.Errorf("%d bars visible, want %d", got.Visible, visible)
 				}
 				if got.Related != 1 || !strings.Contains(got.TipText, "Major outage") {
 					t.Errorf("%d tooltips name %q (%q), want 1 with its major outage", got.Related, browserResolved, got.TipText)
