@@ -16,8 +16,8 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/accounts"
-	"github.com/beacon-status/beacon/internal/console"
 	"github.com/beacon-status/beacon/internal/console/consoletest"
+	"github.com/beacon-status/beacon/internal/console/screen"
 	"github.com/beacon-status/beacon/internal/settings"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
@@ -395,7 +395,7 @@ func TestConsoleForms(t *testing.T) {
 			// No CSRF token, or a wrong one.
 			for _, token := range []string{"", admin.CSRF + "x"} {
 				form := fc.good(f)
-				form.Set(console.CSRFField, token)
+				form.Set(screen.CSRFField, token)
 				if res := user.Post(path, form); res.Status != http.StatusForbidden {
 					t.Errorf("CSRF token %q: status %d, want 403", token, res.Status)
 				}
@@ -523,7 +523,7 @@ func signInToken(t *testing.T, e *testEnv) (cookie, token string) {
 	t.Helper()
 	res := e.do("GET", "/console/signin", nil)
 	for _, c := range (&http.Response{Header: res.Header}).Cookies() {
-		if c.Name == console.CSRFCookie {
+		if c.Name == screen.CSRFCookie {
 			cookie = c.Value
 		}
 	}
@@ -543,7 +543,7 @@ func TestConsoleSignIn(t *testing.T) {
 	post := func(form url.Values, withCookie bool) response {
 		h := []string{"Content-Type", "application/x-www-form-urlencoded"}
 		if withCookie {
-			h = append(h, "Cookie", console.CSRFCookie+"="+cookie)
+			h = append(h, "Cookie", screen.CSRFCookie+"="+cookie)
 		}
 		return e.do("POST", "/console/signin", form.Encode(), h...)
 	}
@@ -565,24 +565,24 @@ func TestConsoleSignIn(t *testing.T) {
 	}
 	var session *http.Cookie
 	for _, c := range (&http.Response{Header: res.Header}).Cookies() {
-		if c.Name == console.SessionCookie {
+		if c.Name == screen.SessionCookie {
 			session = c
 		}
 	}
 	if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.Path != "/console" {
 		t.Fatalf("session cookie = %+v", session)
 	}
-	if res := e.do("GET", "/console", nil, "Cookie", console.SessionCookie+"="+session.Value); res.Status != 200 {
+	if res := e.do("GET", "/console", nil, "Cookie", screen.SessionCookie+"="+session.Value); res.Status != 200 {
 		t.Errorf("dashboard with the new session: %d", res.Status)
 	}
 	// Signing out ends the session on the server.
 	sess, _ := e.svc.Accounts.Session(ctx, session.Value)
 	out := e.do("POST", "/console/signout", url.Values{"_csrf": {sess.CSRFToken}}.Encode(),
-		"Cookie", console.SessionCookie+"="+session.Value, "Content-Type", "application/x-www-form-urlencoded")
+		"Cookie", screen.SessionCookie+"="+session.Value, "Content-Type", "application/x-www-form-urlencoded")
 	if out.Status != http.StatusSeeOther {
 		t.Errorf("sign out: %d", out.Status)
 	}
-	if res := e.do("GET", "/console", nil, "Cookie", console.SessionCookie+"="+session.Value); res.Status != http.StatusSeeOther {
+	if res := e.do("GET", "/console", nil, "Cookie", screen.SessionCookie+"="+session.Value); res.Status != http.StatusSeeOther {
 		t.Errorf("after sign-out: status %d, want 303 to sign in", res.Status)
 	}
 
@@ -611,7 +611,7 @@ func TestConsoleFirstRunAndPasswordLinks(t *testing.T) {
 	cookie, token := signInToken(t, e)
 	post := func(form url.Values) response {
 		form.Set("_csrf", token)
-		return e.do("POST", "/console/password", form.Encode(), "Content-Type", "application/x-www-form-urlencoded", "Cookie", console.CSRFCookie+"="+cookie)
+		return e.do("POST", "/console/password", form.Encode(), "Content-Type", "application/x-www-form-urlencoded", "Cookie", screen.CSRFCookie+"="+cookie)
 	}
 	res = post(url.Values{"token": {link}, "email": {"boss@example.com"}, "password": {consoletest.Password}, "confirm": {"different"}})
 	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(string(res.Body), "boss@example.com") {
@@ -698,7 +698,7 @@ func TestConsoleImportSubscribers(t *testing.T) {
 	send := func(csv string, csrf string) response {
 		var buf bytes.Buffer
 		w := multipart.NewWriter(&buf)
-		w.WriteField(console.CSRFField, csrf)
+		w.WriteField(screen.CSRFField, csrf)
 		fw, _ := w.CreateFormFile("file", "subs.csv")
 		fw.Write([]byte(csv))
 		w.Close()
