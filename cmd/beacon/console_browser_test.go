@@ -322,6 +322,8 @@ func TestBrowserConsoleHTMLValidate(t *testing.T) {
 	write("console-key-created", admin.Post("/console/keys", map[string][]string{"name": {"ci"}}), 201)
 	write("console-embed-invalid", admin.Post("/console/settings/embed", map[string][]string{"position": {"top-left"},
 		"incident_text_color": {"white"}}), 422)
+	write("console-footer-invalid", admin.Post("/console/settings", map[string][]string{"name": {"Acme"}, "time_zone": {"Etc/UTC"},
+		"notifications_email_footer": {strings.Repeat("x", 501)}}), 422)
 	htmlValidate(t, tools, dir, files)
 }
 

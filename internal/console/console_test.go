@@ -367,6 +367,20 @@ func consoleForms() []formCase {
 				return p.Name == "Acme" && p.TimeZone == "Europe/Berlin" && p.AccentColor == "#336699"
 			},
 		},
+		{
+			name: "email footer", admin: true, path: func(consoleFixture) string { return "/console/settings" },
+			good: func(consoleFixture) url.Values {
+				return url.Values{"name": {"Acme"}, "time_zone": {"Etc/UTC"}, "notifications_email_footer": {"Acme Inc.\r\n1 Main St"}}
+			},
+			bad: func(consoleFixture) url.Values {
+				return url.Values{"name": {"Acme"}, "time_zone": {"Etc/UTC"}, "notifications_email_footer": {"Kept footer " + strings.Repeat("x", 500)}}
+			},
+			badShows: "Kept footer",
+			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
+				p, _ := e.svc.Components.Page(context.Background())
+				return p.Name == "Acme" && p.EmailFooter == "Acme Inc.\n1 Main St"
+			},
+		},
 	}
 }
 
@@ -767,6 +781,55 @@ func TestConsoleEmbedRefused(t *testing.T) {
 	res := admin.Get("/console/settings")
 	if want := `&lt;script src=&#34;` + e.svc.BaseURL + `/embed/script.js&#34; async&gt;&lt;/script&gt;`; !strings.Contains(string(res.Body), want) {
 		t.Errorf("settings screen lacks the snippet %s: %s", want, consoletest.Body(res))
+	}
+}
+
+// TestConsoleEmailFooter: the settings screen saves the email footer
+// with the page's settings and shows it again; a footer refused shows its
+// message beside the field, keeps what was typed, and saves nothing of the
+// form, the page's name neither.
+func TestConsoleEmailFooter(t *testing.T) {
+	e := newTestEnv(t)
+	admin := e.newStaff(accounts.Admin)
+	ctx := context.Background()
+	form := func(name, footer string) url.Values {
+		return url.Values{"name": {name}, "time_zone": {"Etc/UTC"}, "logo_url": {"https://acme.test/logo.png"}, "accent_color": {"#ffd700"},
+			"notifications_email_footer": {footer}}
+	}
+	admin.MustPost(http.StatusSeeOther, "/console/settings", form("Acme", "Acme Inc.\r\n1 Main St <Suite 2>\r\nSpringfield"))
+	saved, err := e.svc.Components.Page(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Acme Inc.\n1 Main St <Suite 2>\nSpringfield"; saved.EmailFooter != want {
+		t.Errorf("footer saved as %q, want %q", saved.EmailFooter, want)
+	}
+	page := string(admin.Get("/console/settings").Body)
+	if want := `maxlength="500">Acme Inc.` + "\n" + `1 Main St &lt;Suite 2&gt;` + "\n" + `Springfield</textarea>`; !strings.Contains(page, want) {
+		t.Errorf("the settings screen does not show the footer as %s: %s", want, consoletest.Body(admin.Get("/console/settings")))
+	}
+
+	for _, tt := range []struct{ name, footer, message string }{
+		{"too long", strings.Repeat("a", 501), "is too long (501 characters; the maximum is 500)"},
+		{"control character", "Acme\u0007Inc.", "must not contain control characters"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res := admin.Post("/console/settings", form("Renamed", tt.footer))
+			body := string(res.Body)
+			if res.Status != http.StatusUnprocessableEntity {
+				t.Fatalf("status %d, want 422: %s", res.Status, consoletest.Body(res))
+			}
+			i := strings.Index(body, `id="notifications_email_footer"`)
+			if i < 0 || !strings.Contains(body[i:], `aria-invalid="true"`) || !strings.Contains(body[i:], `<p class="field-error">notifications_email_footer `+tt.message) {
+				t.Errorf("no error %q beside the footer: %s", tt.message, consoletest.Body(res))
+			}
+			if !strings.Contains(body, `value="Renamed"`) {
+				t.Errorf("the form lost the name typed")
+			}
+			if got, _ := e.svc.Components.Page(ctx); got != saved {
+				t.Errorf("the page after a refused form:\n got %+v\nwant %+v", got, saved)
+			}
+		})
 	}
 }
 

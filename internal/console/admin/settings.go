@@ -28,6 +28,8 @@ type settingsPages struct {
 // shown again.
 type settingsForm struct {
 	Name, URL, TimeZone, SupportURL, LogoURL, AccentColor string
+	EmailFooter                                           string
+	MaxEmailFooter                                        int
 	Notify                                                notifyForm
 	Embed                                                 embedForm
 }
@@ -91,6 +93,7 @@ func (h *settingsPages) show(c *fiber.Ctx, status int, f settingsForm, v screen.
 		}
 		f.Embed = h.embedForm(e)
 	}
+	f.MaxEmailFooter = components.MaxEmailFooter
 	v.Title, v.Section, v.Data = "Settings", "settings", f
 	return h.Render(c, status, "settings", v)
 }
@@ -107,7 +110,7 @@ func (h *settingsPages) pageSettings(c *fiber.Ctx) (settingsForm, error) {
 		return settingsForm{}, err
 	}
 	return settingsForm{Name: p.Name, URL: p.URL, TimeZone: p.TimeZone, SupportURL: p.SupportURL,
-		LogoURL: p.LogoURL, AccentColor: p.AccentColor}, nil
+		LogoURL: p.LogoURL, AccentColor: p.AccentColor, EmailFooter: p.EmailFooter}, nil
 }
 
 func (h *settingsPages) getSettings(c *fiber.Ctx) error {
@@ -121,13 +124,14 @@ func (h *settingsPages) getSettings(c *fiber.Ctx) error {
 // postSettings saves the page's settings.
 func (h *settingsPages) postSettings(c *fiber.Ctx) error {
 	f := settingsForm{Name: c.FormValue("name"), URL: c.FormValue("url"), TimeZone: c.FormValue("time_zone"),
-		SupportURL: c.FormValue("support_url"), LogoURL: c.FormValue("logo_url"), AccentColor: c.FormValue("accent_color")}
+		SupportURL: c.FormValue("support_url"), LogoURL: c.FormValue("logo_url"), AccentColor: c.FormValue("accent_color"),
+		EmailFooter: c.FormValue("notifications_email_footer")}
 	_, err := h.inForce.SavePage(c.UserContext(), components.PageInput{Name: &f.Name, URL: &f.URL, TimeZone: &f.TimeZone,
-		SupportURL: &f.SupportURL, LogoURL: &f.LogoURL, AccentColor: &f.AccentColor})
+		SupportURL: &f.SupportURL, LogoURL: &f.LogoURL, AccentColor: &f.AccentColor, EmailFooter: &f.EmailFooter})
 	if err != nil {
 		return screen.Refuse(err, screen.View{}, screen.Prefixed(""), "The settings were not saved: ", h.refused(c, f))
 	}
-	return h.SeeOther(c, "/console/settings", "Settings saved. The public page shows them now.")
+	return h.SeeOther(c, "/console/settings", "Settings saved. The public page and the emails sent from now on show them.")
 }
 
 // postNotify saves the notification settings and puts them in force at
