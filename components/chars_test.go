@@ -67,6 +67,10 @@ func TestFieldsRefuseControlCharacters(t *testing.T) {
 			_, err := f.svc.UpdatePage(ctx, components.PageInput{SupportURL: ptr("https://acme.test/\u0085")})
 			return err
 		}},
+		{"page email footer", "notifications_email_footer", func() error {
+			_, err := f.svc.UpdatePage(ctx, components.PageInput{EmailFooter: ptr("Acme\u001b[31m")})
+			return err
+		}},
 		{"page logo url", "logo_url", func() error {
 			_, err := f.svc.UpdatePage(ctx, components.PageInput{LogoURL: ptr("/logo\u202e.png")})
 			return err

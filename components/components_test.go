@@ -1120,6 +1120,10 @@ func TestUpdatePage(t *testing.T) {
 		{"clear support url", components.PageInput{SupportURL: ptr("")}, "",
 			func(p *components.Page) { p.SupportURL = "" }},
 		{"nothing set", components.PageInput{}, "", func(p *components.Page) {}},
+		{"email footer", components.PageInput{EmailFooter: ptr("\r\nAcme Inc.\r\n1 Main St\tSuite 2\r\n")}, "",
+			func(p *components.Page) { p.EmailFooter = "Acme Inc.\n1 Main St\tSuite 2" }},
+		{"email footer of 500 characters", components.PageInput{EmailFooter: ptr(strings.Repeat("ß", 500))}, "",
+			func(p *components.Page) { p.EmailFooter = strings.Repeat("ß", 500) }},
 
 		{"blank name", components.PageInput{Name: ptr("   ")}, "name", nil},
 		{"too long name", components.PageInput{Name: ptr(strings.Repeat("n", 256))}, "name", nil},
@@ -1132,6 +1136,8 @@ func TestUpdatePage(t *testing.T) {
 		{"relative url", components.PageInput{URL: ptr("status.acme.test")}, "url", nil},
 		{"javascript support url", components.PageInput{SupportURL: ptr("javascript:alert(1)")}, "support_url", nil},
 		{"support url too long", components.PageInput{SupportURL: ptr("https://acme.test/" + strings.Repeat("a", 2000))}, "support_url", nil},
+		{"email footer too long", components.PageInput{Name: ptr("Renamed"), EmailFooter: ptr(strings.Repeat("a", 501))}, "notifications_email_footer", nil},
+		{"email footer with a control character", components.PageInput{EmailFooter: ptr("Acme\u0000")}, "notifications_email_footer", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -31,6 +31,10 @@ type Page struct {
 	// colours links and buttons. Both may be empty.
 	LogoURL     string
 	AccentColor string
+	// EmailFooter is plain text, of several lines, that every email ends
+	// with: the sender's postal address, as mailing laws (CAN-SPAM, and
+	// the GDPR's rules on who the sender is) ask. Empty for none.
+	EmailFooter string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
@@ -52,7 +56,11 @@ type PageInput struct {
 	SupportURL  *string
 	LogoURL     *string
 	AccentColor *string
+	EmailFooter *string
 }
+
+// MaxEmailFooter is the longest email footer, in characters.
+const MaxEmailFooter = 500
 
 var hexColor = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 
@@ -99,6 +107,17 @@ func (in *PageInput) Validate() error {
 	if in.AccentColor != nil && *in.AccentColor != "" && !hexColor.MatchString(*in.AccentColor) {
 		return invalid("accent_color", "must be a colour such as #0969da")
 	}
+	if in.EmailFooter != nil {
+		if err := chars.CheckText(*in.EmailFooter); err != nil {
+			return invalid("notifications_email_footer", "%v", err)
+		}
+		// Stored with LF line ends (a textarea sends CRLF) and counted so.
+		f := strings.TrimSpace(chars.Clean(*in.EmailFooter))
+		if n := utf8.RuneCountInString(f); n > MaxEmailFooter {
+			return invalid("notifications_email_footer", "is too long (%d characters; the maximum is %d)", n, MaxEmailFooter)
+		}
+		in.EmailFooter = &f
+	}
 	if in.TimeZone != nil {
 		if *in.TimeZone == "" || *in.TimeZone == "Local" {
 			return invalid("time_zone", "must be an IANA time zone name such as Etc/UTC or Europe/Paris")
@@ -115,8 +134,8 @@ func isHTTPURL(s string) bool {
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && len(s) <= 2000
 }
 
-const selectPage = `SELECT id, name, url, url_explicit, configured_url, time_zone, support_url, logo_url, accent_color, created_at, updated_at
-	FROM pages LIMIT 1`
+const selectPage = `SELECT id, name, url, url_explicit, configured_url, time_zone, support_url, logo_url, accent_color, email_footer,
+	created_at, updated_at FROM pages LIMIT 1`
 
 // storedPage is the page's row: the page, and the base URL its URL goes
 // back to when staff clear theirs.
@@ -128,7 +147,7 @@ type storedPage struct {
 func scanPage(row *sql.Row) (storedPage, error) {
 	var p storedPage
 	err := row.Scan(&p.ID, &p.Name, &p.URL, &p.URLExplicit, &p.configuredURL, &p.TimeZone, &p.SupportURL, &p.LogoURL, &p.AccentColor,
-		sqlite.Time(&p.CreatedAt), sqlite.Time(&p.UpdatedAt))
+		&p.EmailFooter, sqlite.Time(&p.CreatedAt), sqlite.Time(&p.UpdatedAt))
 	return p, err
 }
 
@@ -157,9 +176,11 @@ func (s *Service) EnsurePage(ctx context.Context, defaults PageInput) (Page, err
 		apply(&page.SupportURL, defaults.SupportURL)
 		apply(&page.LogoURL, defaults.LogoURL)
 		apply(&page.AccentColor, defaults.AccentColor)
-		_, err = tx.ExecContext(ctx, `INSERT INTO pages (id, name, url, configured_url, time_zone, support_url, logo_url, accent_color, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			page.ID, page.Name, page.URL, page.URL, page.TimeZone, page.SupportURL, page.LogoURL, page.AccentColor, sqlite.FormatTime(now), sqlite.FormatTime(now))
+		apply(&page.EmailFooter, defaults.EmailFooter)
+		_, err = tx.ExecContext(ctx, `INSERT INTO pages (id, name, url, configured_url, time_zone, support_url, logo_url, accent_color, email_footer,
+			created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			page.ID, page.Name, page.URL, page.URL, page.TimeZone, page.SupportURL, page.LogoURL, page.AccentColor, page.EmailFooter,
+			sqlite.FormatTime(now), sqlite.FormatTime(now))
 		if err != nil {
 			return fmt.Errorf("components: create page: %w", err)
 		}
@@ -262,8 +283,10 @@ func (s *Service) UpdatePage(ctx context.Context, in PageInput) (Page, error) {
 		apply(&p.SupportURL, in.SupportURL)
 		apply(&p.LogoURL, in.LogoURL)
 		apply(&p.AccentColor, in.AccentColor)
+		apply(&p.EmailFooter, in.EmailFooter)
 		_, err = tx.ExecContext(ctx, `UPDATE pages SET name = ?, url = ?, url_explicit = ?, time_zone = ?, support_url = ?, logo_url = ?,
-			accent_color = ?, updated_at = ? WHERE id = ?`, p.Name, p.URL, p.URLExplicit, p.TimeZone, p.SupportURL, p.LogoURL, p.AccentColor, sqlite.FormatTime(s.now()), p.ID)
+			accent_color = ?, email_footer = ?, updated_at = ? WHERE id = ?`, p.Name, p.URL, p.URLExplicit, p.TimeZone, p.SupportURL, p.LogoURL,
+			p.AccentColor, p.EmailFooter, sqlite.FormatTime(s.now()), p.ID)
 		if err != nil {
 			return fmt.Errorf("components: update page: %w", err)
 		}

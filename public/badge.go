@@ -7,17 +7,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/internal/palette"
 )
-
-// badgeColors are the indicator colours of Statuspage's palette, dark
-// enough for white text.
-var badgeColors = map[components.Impact]string{
-	components.ImpactNone:        "#1a7f37",
-	components.ImpactMinor:       "#9a6700",
-	components.ImpactMajor:       "#bc4c00",
-	components.ImpactCritical:    "#cf222e",
-	components.ImpactMaintenance: "#0969da",
-}
 
 // textWidth estimates the width in pixels of s in 11 px Verdana, the font
 // status badges use; close enough to size the boxes.
@@ -45,10 +36,7 @@ func textWidth(s string) int {
 func badge(st components.PageStatus) []byte {
 	label, msg := "status", st.Description
 	lw, mw := textWidth(label)+12, textWidth(msg)+12
-	color := badgeColors[st.Indicator]
-	if color == "" {
-		color = "#57606a"
-	}
+	color := palette.Indicator(st.Indicator)
 	esc := template.HTMLEscapeString
 	return []byte(fmt.Sprintf(`<svg xmlns="http://www.w3.org/2000/svg" width="%[1]d" height="20" role="img" aria-label="%[3]s: %[4]s">`+
 		`<title>%[3]s: %[4]s</title>`+
@@ -69,13 +57,10 @@ func (p *pages) badgeSVG(c *fiber.Ctx) error {
 }
 
 // favicon draws the page's icon: a disc in the current indicator's colour
-// (the badge's palette) with a white centre, so that a tab shows at a
+// (palette.Indicator, as the badge) with a white centre, so that a tab shows at a
 // glance whether all is well. It is part of the snapshot, like the badge.
 func favicon(st components.PageStatus) []byte {
-	color := badgeColors[st.Indicator]
-	if color == "" {
-		color = "#57606a"
-	}
+	color := palette.Indicator(st.Indicator)
 	return []byte(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">` +
 		`<circle cx="16" cy="16" r="15" fill="` + color + `"/><circle cx="16" cy="16" r="6" fill="#fff"/></svg>`)
 }

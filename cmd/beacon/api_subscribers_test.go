@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/beacon-status/beacon/internal/accounts"
-	"github.com/beacon-status/beacon/internal/console"
+	"github.com/beacon-status/beacon/internal/console/screen"
 	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/subscribers"
 )
@@ -53,7 +53,7 @@ func TestEmailRefusedAlikeEverywhere(t *testing.T) {
 
 			var buf bytes.Buffer
 			w := multipart.NewWriter(&buf)
-			w.WriteField(console.CSRFField, admin.CSRF)
+			w.WriteField(screen.CSRFField, admin.CSRF)
 			fw, _ := w.CreateFormFile("file", "subs.csv")
 			fw.Write([]byte(csvBody))
 			w.Close()

@@ -43,6 +43,9 @@ func TestBrowserNoCSPViolations(t *testing.T) {
 	if got, want := browserEval[string](t, b, "accent colour", `getComputedStyle(document.documentElement).getPropertyValue("--brand").trim()`), "#0a6b5e"; got != want {
 		t.Errorf("--brand is %q, want %q from /static/accent/0a6b5e.css", got, want)
 	}
+	if got, want := browserEval[string](t, b, "link colour", `getComputedStyle(document.querySelector("main a")).color`), "rgb(10, 107, 94)"; got != want {
+		t.Errorf("a link's colour is %q, want %q (--link from /static/accent/0a6b5e.css)", got, want)
+	}
 	if !browserEval[bool](t, b, "local times", `[...document.querySelectorAll("time[datetime]")].some(el => el.title !== "")`) {
 		t.Error("no <time> was rewritten in the visitor's zone: /static/beacon.js did not run")
 	}

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/beacon-status/beacon/internal/accounts"
-	"github.com/beacon-status/beacon/internal/console"
+	"github.com/beacon-status/beacon/internal/console/screen"
 	"github.com/beacon-status/beacon/internal/datadir"
 	"github.com/beacon-status/beacon/internal/sqlite"
 )
@@ -249,7 +249,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 					return err
 				}
 				fmt.Fprintf(stderr, "created %s (%s); this one-time link sets the password (72 hours):\n", u.Email, u.Role)
-				fmt.Fprintln(stdout, console.PasswordURL(a.cfg.BaseURL, token))
+				fmt.Fprintln(stdout, screen.PasswordURL(a.cfg.BaseURL, token))
 				return nil
 			})
 	case "list":

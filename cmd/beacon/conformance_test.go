@@ -86,11 +86,12 @@ var (
 	// v1PageShape is the subset of Statuspage's page (§1(f)) Beacon keeps,
 	// plus its logo_url and accent_color. Not kept: page_description,
 	// headline, branding, subdomain, domain, hidden_from_search, the allow_*
-	// flags, notifications_from_email, notifications_email_footer,
-	// activity_score, twitter_username, viewers_must_be_team_members,
-	// ip_restrictions, city, state, country, the css_* colours and the logos.
+	// flags, notifications_from_email, activity_score, twitter_username,
+	// viewers_must_be_team_members, ip_restrictions, city, state, country,
+	// the css_* colours and the logos.
 	v1PageShape = &v1Shape{Name: "page",
-		Keys: []string{"id", "created_at", "updated_at", "name", "url", "time_zone", "support_url", "logo_url", "accent_color"}}
+		Keys: []string{"id", "created_at", "updated_at", "name", "url", "time_zone", "support_url", "logo_url", "accent_color",
+			"notifications_email_footer"}}
 
 	v1PostmortemShape = &v1Shape{Name: "postmortem", Keys: v1PostmortemKeys}
 

@@ -14,8 +14,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/beacon-status/beacon/internal/accounts"
-	"github.com/beacon-status/beacon/internal/console"
 	"github.com/beacon-status/beacon/internal/console/consoletest"
+	"github.com/beacon-status/beacon/internal/console/screen"
 	"github.com/beacon-status/beacon/internal/smtptest"
 	"github.com/beacon-status/beacon/notifier"
 )
@@ -75,9 +75,9 @@ func newConsoleSite(t *testing.T) *consoleSite {
 // signing in at base; with s nil it drops the cookie (signed out).
 func (b *browser) signIn(t *testing.T, base string, s *staff) {
 	t.Helper()
-	cookie := console.SessionCookie + "=; path=/console; max-age=0"
+	cookie := screen.SessionCookie + "=; path=/console; max-age=0"
 	if s != nil {
-		cookie = console.SessionCookie + "=" + s.Session + "; path=/console"
+		cookie = screen.SessionCookie + "=" + s.Session + "; path=/console"
 	}
 	b.step(t, "set the session cookie", chromedp.Navigate(base+"/healthz"),
 		chromedp.Evaluate[chromedp.Void](`document.cookie = "`+cookie+`"`))
@@ -322,6 +322,8 @@ func TestBrowserConsoleHTMLValidate(t *testing.T) {
 	write("console-key-created", admin.Post("/console/keys", map[string][]string{"name": {"ci"}}), 201)
 	write("console-embed-invalid", admin.Post("/console/settings/embed", map[string][]string{"position": {"top-left"},
 		"incident_text_color": {"white"}}), 422)
+	write("console-footer-invalid", admin.Post("/console/settings", map[string][]string{"name": {"Acme"}, "time_zone": {"Etc/UTC"},
+		"notifications_email_footer": {strings.Repeat("x", 501)}}), 422)
 	htmlValidate(t, tools, dir, files)
 }
 

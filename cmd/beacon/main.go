@@ -15,7 +15,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/beacon-status/beacon/internal/console"
+	"github.com/beacon-status/beacon/internal/console/screen"
 	"github.com/beacon-status/beacon/internal/datadir"
 )
 
@@ -137,7 +137,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	} else if ok {
 		log.Warn("no console users yet: open this one-time link to create the first admin (it works for 72 hours)",
-			"url", console.PasswordURL(a.cfg.BaseURL, token))
+			"url", screen.PasswordURL(a.cfg.BaseURL, token))
 	}
 	return a.serve(ctx, ready)
 }

@@ -122,7 +122,9 @@ func TestSecurityHeadersOnEveryRoute(t *testing.T) {
 }
 
 // TestAccentStylesheet: the page links its accent colour as a stylesheet
-// instead of an inline <style>, and the stylesheet says that colour.
+// instead of an inline <style>, and the stylesheet says that colour, and
+// the colour links show in each scheme (internal/palette's Readable: a
+// light colour is darkened on the light scheme).
 func TestAccentStylesheet(t *testing.T) {
 	e := newTestEnv(t, func(c *Config) { c.AccentColor = "#0A6B5E" })
 	page := string(e.do("GET", "/", nil).Body)
@@ -134,8 +136,10 @@ func TestAccentStylesheet(t *testing.T) {
 		wantStatus int
 		wantBody   string
 	}{
-		{path: "/static/accent/0A6B5E.css", wantStatus: 200, wantBody: ":root{--brand:#0a6b5e}\n"},
-		{path: "/static/accent/123abc.css", wantStatus: 200, wantBody: ":root{--brand:#123abc}\n"},
+		{path: "/static/accent/0A6B5E.css", wantStatus: 200,
+			wantBody: ":root{--brand:#0a6b5e;--link:#0a6b5e}\n@media (prefers-color-scheme: dark){:root{--link:#65b6a7}}\n"},
+		{path: "/static/accent/ffd700.css", wantStatus: 200,
+			wantBody: ":root{--brand:#ffd700;--link:#756200}\n@media (prefers-color-scheme: dark){:root{--link:#ffd700}}\n"},
 		{path: "/static/accent/12345g.css", wantStatus: 404},
 		{path: "/static/accent/1234567.css", wantStatus: 404},
 		{path: "/static/accent/" + url.PathEscape("123;}*{") + ".css", wantStatus: 404},

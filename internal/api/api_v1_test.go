@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -117,7 +118,8 @@ func TestAPIV1ListPages(t *testing.T) {
 	if got := page["id"]; got != env.pageID {
 		t.Errorf("id %v, want %s", got, env.pageID)
 	}
-	want := apitest.Sorted("id", "created_at", "updated_at", "name", "url", "time_zone", "support_url", "logo_url", "accent_color")
+	want := apitest.Sorted("id", "created_at", "updated_at", "name", "url", "time_zone", "support_url", "logo_url", "accent_color",
+		"notifications_email_footer")
 	if got := apitest.Keys(page); !slices.Equal(got, want) {
 		t.Errorf("page keys %v, want %v", got, want)
 	}
@@ -135,6 +137,9 @@ func TestAPIV1PagePatch(t *testing.T) {
 		{"support url", map[string]any{"page": map[string]any{"support_url": "https://help.acme.test"}}, map[string]any{"support_url": "https://help.acme.test"}},
 		{"clear support url", map[string]any{"page": map[string]any{"support_url": ""}}, map[string]any{"support_url": nil}},
 		{"unwrapped", map[string]any{"name": "Bare"}, map[string]any{"name": "Bare"}},
+		{"email footer", map[string]any{"page": map[string]any{"notifications_email_footer": " Acme Inc.\r\n1 Main St\r\nSpringfield \n"}},
+			map[string]any{"notifications_email_footer": "Acme Inc.\n1 Main St\nSpringfield"}},
+		{"no email footer", map[string]any{"page": map[string]any{"notifications_email_footer": ""}}, map[string]any{"notifications_email_footer": nil}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -151,6 +156,27 @@ func TestAPIV1PagePatch(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestAPIV1PageEmailFooterRefused: a footer too long, or holding a
+// control character, is refused naming its field, and nothing of the same
+// request is written (the page's name neither).
+func TestAPIV1PageEmailFooterRefused(t *testing.T) {
+	env := newTestEnv(t)
+	env.mustAPI(200, "PATCH", "", map[string]any{"page": map[string]any{"notifications_email_footer": "Acme Inc."}})
+	before := apitest.Object(t, env.mustAPI(200, "GET", "", nil))
+	for _, footer := range []string{strings.Repeat("x", 501), "Acme\u0007Inc.", "Acme\u0085Inc."} {
+		res := env.api("PATCH", "", map[string]any{"page": map[string]any{"name": "Renamed", "notifications_email_footer": footer}})
+		apitest.WantError(t, res, 422, "notifications_email_footer")
+		if got := apitest.Object(t, env.mustAPI(200, "GET", "", nil)); !maps.Equal(got, before) {
+			t.Errorf("footer %.20q: the page after a refusal is %v, want %v", footer, got, before)
+		}
+	}
+	// 500 characters, however many bytes, are enough.
+	long := strings.Repeat("é", 500)
+	if got := apitest.Object(t, env.mustAPI(200, "PATCH", "", map[string]any{"page": map[string]any{"notifications_email_footer": long}})); got["notifications_email_footer"] != long {
+		t.Errorf("a 500-character footer was not kept")
 	}
 }
 

@@ -24,6 +24,7 @@ type pageRequest struct {
 	SupportURL  web.Opt[string] `json:"support_url"`
 	LogoURL     web.Opt[string] `json:"logo_url"`
 	AccentColor web.Opt[string] `json:"accent_color"`
+	EmailFooter web.Opt[string] `json:"notifications_email_footer"`
 }
 
 func (h pageAPI) list(c *fiber.Ctx) error {
@@ -50,7 +51,7 @@ func (h pageAPI) update(c *fiber.Ctx) error {
 	}
 	page, err := h.inForce.SavePage(c.UserContext(), components.PageInput{
 		Name: req.Name.Ptr(), URL: req.URL.Ptr(), TimeZone: req.TimeZone.Ptr(), SupportURL: web.Clearable(req.SupportURL),
-		LogoURL: web.Clearable(req.LogoURL), AccentColor: web.Clearable(req.AccentColor),
+		LogoURL: web.Clearable(req.LogoURL), AccentColor: web.Clearable(req.AccentColor), EmailFooter: web.Clearable(req.EmailFooter),
 	})
 	if err != nil {
 		return err

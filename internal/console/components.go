@@ -7,13 +7,14 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/internal/console/screen"
 	"github.com/beacon-status/beacon/internal/web"
 )
 
 // componentPages are the components screen: every component with its
 // status, and adding, editing, moving and deleting components and groups.
 type componentPages struct {
-	*frame
+	*screen.Frame
 	components *components.Service
 }
 
@@ -33,7 +34,7 @@ type componentForm struct {
 	Groups                                    []components.Component
 }
 
-func (h *componentPages) screen(c *fiber.Ctx, status int, v view) error {
+func (h *componentPages) show(c *fiber.Ctx, status int, v screen.View) error {
 	ctx := c.UserContext()
 	all, err := h.components.List(ctx)
 	if err != nil {
@@ -52,16 +53,16 @@ func (h *componentPages) screen(c *fiber.Ctx, status int, v view) error {
 	}
 	s.New.Groups = s.Groups
 	v.Title, v.Section, v.Data = "Components", "components", s
-	return h.render(c, status, "components", v)
+	return h.Render(c, status, "components", v)
 }
 
-// refused shows the components screen again, with status 422, for refuse.
-func (h *componentPages) refused(c *fiber.Ctx) func(view) error {
-	return func(v view) error { return h.screen(c, fiber.StatusUnprocessableEntity, v) }
+// refused shows the components screen again, with status 422, for screen.Refuse.
+func (h *componentPages) refused(c *fiber.Ctx) func(screen.View) error {
+	return func(v screen.View) error { return h.show(c, fiber.StatusUnprocessableEntity, v) }
 }
 
 func (h *componentPages) getComponents(c *fiber.Ctx) error {
-	return h.screen(c, fiber.StatusOK, view{})
+	return h.show(c, fiber.StatusOK, screen.View{})
 }
 
 // postStatus sets one component's status in one action.
@@ -69,16 +70,16 @@ func (h *componentPages) postStatus(c *fiber.Ctx) error {
 	st := components.Status(c.FormValue("status"))
 	comp, err := h.components.Update(c.UserContext(), c.Params("id"), components.Input{Status: &st})
 	if err != nil {
-		return refuse(err, view{}, always("status_"+c.Params("id")), "", h.refused(c))
+		return screen.Refuse(err, screen.View{}, screen.Always("status_"+c.Params("id")), "", h.refused(c))
 	}
-	return h.seeOther(c, "/console/components", comp.Name+" is now "+strings.ToLower(comp.Status.Label())+".")
+	return h.SeeOther(c, "/console/components", comp.Name+" is now "+strings.ToLower(comp.Status.Label())+".")
 }
 
 func readComponentForm(c *fiber.Ctx) componentForm {
 	pos, _ := strconv.Atoi(c.FormValue("position"))
 	return componentForm{ID: c.Params("id"), Name: c.FormValue("name"), Description: c.FormValue("description"),
 		GroupID: c.FormValue("group_id"), StartDate: c.FormValue("start_date"), Position: pos,
-		Group: c.FormValue("kind") == "group", Showcase: formBool(c, "showcase"), OnlyShowIfDegraded: formBool(c, "only_show_if_degraded")}
+		Group: c.FormValue("kind") == "group", Showcase: screen.FormBool(c, "showcase"), OnlyShowIfDegraded: screen.FormBool(c, "only_show_if_degraded")}
 }
 
 func (f componentForm) input() components.Input {
@@ -100,10 +101,10 @@ func (h *componentPages) postNew(c *fiber.Ctx) error {
 		comp, err = h.components.Create(c.UserContext(), f.input())
 	}
 	if err != nil {
-		return refuse(err, view{Data: componentsScreen{New: f}}, prefixed(""), "The component was not added: ", h.refused(c))
+		return screen.Refuse(err, screen.View{Data: componentsScreen{New: f}}, screen.Prefixed(""), "The component was not added: ", h.refused(c))
 	}
 	web.SetAuditTarget(c, comp.ID)
-	return h.seeOther(c, "/console/components", comp.Name+" added.")
+	return h.SeeOther(c, "/console/components", comp.Name+" added.")
 }
 
 func (h *componentPages) getEdit(c *fiber.Ctx) error {
@@ -118,7 +119,7 @@ func (h *componentPages) getEdit(c *fiber.Ctx) error {
 	}
 	f := componentForm{ID: comp.ID, Name: comp.Name, Description: comp.Description, GroupID: comp.GroupID, StartDate: comp.StartDate,
 		Position: comp.Position, Group: comp.Group, Showcase: comp.Showcase, OnlyShowIfDegraded: comp.OnlyShowIfDegraded, Groups: groups}
-	return h.render(c, fiber.StatusOK, "component_edit", view{Title: "Edit " + comp.Name, Section: "components", Data: f})
+	return h.Render(c, fiber.StatusOK, "component_edit", screen.View{Title: "Edit " + comp.Name, Section: "components", Data: f})
 }
 
 func (h *componentPages) postEdit(c *fiber.Ctx) error {
@@ -143,9 +144,9 @@ func (h *componentPages) postEdit(c *fiber.Ctx) error {
 		if f.Groups, gerr = h.components.Groups(ctx); gerr != nil {
 			return gerr
 		}
-		return h.formError(c, "component_edit", view{Title: "Edit " + comp.Name, Section: "components", Data: f}, err)
+		return h.FormError(c, "component_edit", screen.View{Title: "Edit " + comp.Name, Section: "components", Data: f}, err)
 	}
-	return h.seeOther(c, "/console/components", f.Name+" saved.")
+	return h.SeeOther(c, "/console/components", f.Name+" saved.")
 }
 
 // postMove moves a component one place up or down.
@@ -167,7 +168,7 @@ func (h *componentPages) postMove(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.seeOther(c, "/console/components", comp.Name+" moved.")
+	return h.SeeOther(c, "/console/components", comp.Name+" moved.")
 }
 
 func (h *componentPages) postDelete(c *fiber.Ctx) error {
@@ -184,5 +185,5 @@ func (h *componentPages) postDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.seeOther(c, "/console/components", comp.Name+" deleted.")
+	return h.SeeOther(c, "/console/components", comp.Name+" deleted.")
 }

@@ -16,8 +16,8 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/accounts"
-	"github.com/beacon-status/beacon/internal/console"
 	"github.com/beacon-status/beacon/internal/console/consoletest"
+	"github.com/beacon-status/beacon/internal/console/screen"
 	"github.com/beacon-status/beacon/internal/settings"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
@@ -367,6 +367,20 @@ func consoleForms() []formCase {
 				return p.Name == "Acme" && p.TimeZone == "Europe/Berlin" && p.AccentColor == "#336699"
 			},
 		},
+		{
+			name: "email footer", admin: true, path: func(consoleFixture) string { return "/console/settings" },
+			good: func(consoleFixture) url.Values {
+				return url.Values{"name": {"Acme"}, "time_zone": {"Etc/UTC"}, "notifications_email_footer": {"Acme Inc.\r\n1 Main St"}}
+			},
+			bad: func(consoleFixture) url.Values {
+				return url.Values{"name": {"Acme"}, "time_zone": {"Etc/UTC"}, "notifications_email_footer": {"Kept footer " + strings.Repeat("x", 500)}}
+			},
+			badShows: "Kept footer",
+			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
+				p, _ := e.svc.Components.Page(context.Background())
+				return p.Name == "Acme" && p.EmailFooter == "Acme Inc.\n1 Main St"
+			},
+		},
 	}
 }
 
@@ -395,7 +409,7 @@ func TestConsoleForms(t *testing.T) {
 			// No CSRF token, or a wrong one.
 			for _, token := range []string{"", admin.CSRF + "x"} {
 				form := fc.good(f)
-				form.Set(console.CSRFField, token)
+				form.Set(screen.CSRFField, token)
 				if res := user.Post(path, form); res.Status != http.StatusForbidden {
 					t.Errorf("CSRF token %q: status %d, want 403", token, res.Status)
 				}
@@ -523,7 +537,7 @@ func signInToken(t *testing.T, e *testEnv) (cookie, token string) {
 	t.Helper()
 	res := e.do("GET", "/console/signin", nil)
 	for _, c := range (&http.Response{Header: res.Header}).Cookies() {
-		if c.Name == console.CSRFCookie {
+		if c.Name == screen.CSRFCookie {
 			cookie = c.Value
 		}
 	}
@@ -543,7 +557,7 @@ func TestConsoleSignIn(t *testing.T) {
 	post := func(form url.Values, withCookie bool) response {
 		h := []string{"Content-Type", "application/x-www-form-urlencoded"}
 		if withCookie {
-			h = append(h, "Cookie", console.CSRFCookie+"="+cookie)
+			h = append(h, "Cookie", screen.CSRFCookie+"="+cookie)
 		}
 		return e.do("POST", "/console/signin", form.Encode(), h...)
 	}
@@ -565,24 +579,24 @@ func TestConsoleSignIn(t *testing.T) {
 	}
 	var session *http.Cookie
 	for _, c := range (&http.Response{Header: res.Header}).Cookies() {
-		if c.Name == console.SessionCookie {
+		if c.Name == screen.SessionCookie {
 			session = c
 		}
 	}
 	if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.Path != "/console" {
 		t.Fatalf("session cookie = %+v", session)
 	}
-	if res := e.do("GET", "/console", nil, "Cookie", console.SessionCookie+"="+session.Value); res.Status != 200 {
+	if res := e.do("GET", "/console", nil, "Cookie", screen.SessionCookie+"="+session.Value); res.Status != 200 {
 		t.Errorf("dashboard with the new session: %d", res.Status)
 	}
 	// Signing out ends the session on the server.
 	sess, _ := e.svc.Accounts.Session(ctx, session.Value)
 	out := e.do("POST", "/console/signout", url.Values{"_csrf": {sess.CSRFToken}}.Encode(),
-		"Cookie", console.SessionCookie+"="+session.Value, "Content-Type", "application/x-www-form-urlencoded")
+		"Cookie", screen.SessionCookie+"="+session.Value, "Content-Type", "application/x-www-form-urlencoded")
 	if out.Status != http.StatusSeeOther {
 		t.Errorf("sign out: %d", out.Status)
 	}
-	if res := e.do("GET", "/console", nil, "Cookie", console.SessionCookie+"="+session.Value); res.Status != http.StatusSeeOther {
+	if res := e.do("GET", "/console", nil, "Cookie", screen.SessionCookie+"="+session.Value); res.Status != http.StatusSeeOther {
 		t.Errorf("after sign-out: status %d, want 303 to sign in", res.Status)
 	}
 
@@ -611,7 +625,7 @@ func TestConsoleFirstRunAndPasswordLinks(t *testing.T) {
 	cookie, token := signInToken(t, e)
 	post := func(form url.Values) response {
 		form.Set("_csrf", token)
-		return e.do("POST", "/console/password", form.Encode(), "Content-Type", "application/x-www-form-urlencoded", "Cookie", console.CSRFCookie+"="+cookie)
+		return e.do("POST", "/console/password", form.Encode(), "Content-Type", "application/x-www-form-urlencoded", "Cookie", screen.CSRFCookie+"="+cookie)
 	}
 	res = post(url.Values{"token": {link}, "email": {"boss@example.com"}, "password": {consoletest.Password}, "confirm": {"different"}})
 	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(string(res.Body), "boss@example.com") {
@@ -698,7 +712,7 @@ func TestConsoleImportSubscribers(t *testing.T) {
 	send := func(csv string, csrf string) response {
 		var buf bytes.Buffer
 		w := multipart.NewWriter(&buf)
-		w.WriteField(console.CSRFField, csrf)
+		w.WriteField(screen.CSRFField, csrf)
 		fw, _ := w.CreateFormFile("file", "subs.csv")
 		fw.Write([]byte(csv))
 		w.Close()
@@ -767,6 +781,55 @@ func TestConsoleEmbedRefused(t *testing.T) {
 	res := admin.Get("/console/settings")
 	if want := `&lt;script src=&#34;` + e.svc.BaseURL + `/embed/script.js&#34; async&gt;&lt;/script&gt;`; !strings.Contains(string(res.Body), want) {
 		t.Errorf("settings screen lacks the snippet %s: %s", want, consoletest.Body(res))
+	}
+}
+
+// TestConsoleEmailFooter: the settings screen saves the email footer
+// with the page's settings and shows it again; a footer refused shows its
+// message beside the field, keeps what was typed, and saves nothing of the
+// form, the page's name neither.
+func TestConsoleEmailFooter(t *testing.T) {
+	e := newTestEnv(t)
+	admin := e.newStaff(accounts.Admin)
+	ctx := context.Background()
+	form := func(name, footer string) url.Values {
+		return url.Values{"name": {name}, "time_zone": {"Etc/UTC"}, "logo_url": {"https://acme.test/logo.png"}, "accent_color": {"#ffd700"},
+			"notifications_email_footer": {footer}}
+	}
+	admin.MustPost(http.StatusSeeOther, "/console/settings", form("Acme", "Acme Inc.\r\n1 Main St <Suite 2>\r\nSpringfield"))
+	saved, err := e.svc.Components.Page(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Acme Inc.\n1 Main St <Suite 2>\nSpringfield"; saved.EmailFooter != want {
+		t.Errorf("footer saved as %q, want %q", saved.EmailFooter, want)
+	}
+	page := string(admin.Get("/console/settings").Body)
+	if want := `maxlength="500">Acme Inc.` + "\n" + `1 Main St &lt;Suite 2&gt;` + "\n" + `Springfield</textarea>`; !strings.Contains(page, want) {
+		t.Errorf("the settings screen does not show the footer as %s: %s", want, consoletest.Body(admin.Get("/console/settings")))
+	}
+
+	for _, tt := range []struct{ name, footer, message string }{
+		{"too long", strings.Repeat("a", 501), "is too long (501 characters; the maximum is 500)"},
+		{"control character", "Acme\u0007Inc.", "must not contain control characters"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res := admin.Post("/console/settings", form("Renamed", tt.footer))
+			body := string(res.Body)
+			if res.Status != http.StatusUnprocessableEntity {
+				t.Fatalf("status %d, want 422: %s", res.Status, consoletest.Body(res))
+			}
+			i := strings.Index(body, `id="notifications_email_footer"`)
+			if i < 0 || !strings.Contains(body[i:], `aria-invalid="true"`) || !strings.Contains(body[i:], `<p class="field-error">notifications_email_footer `+tt.message) {
+				t.Errorf("no error %q beside the footer: %s", tt.message, consoletest.Body(res))
+			}
+			if !strings.Contains(body, `value="Renamed"`) {
+				t.Errorf("the form lost the name typed")
+			}
+			if got, _ := e.svc.Components.Page(ctx); got != saved {
+				t.Errorf("the page after a refused form:\n got %+v\nwant %+v", got, saved)
+			}
+		})
 	}
 }
 

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/beacon-status/beacon/internal/accounts"
-	"github.com/beacon-status/beacon/internal/console"
+	"github.com/beacon-status/beacon/internal/console/screen"
 )
 
 // TestConsoleEveryPostNeedsCSRF walks every POST route registered under
@@ -56,7 +56,7 @@ func TestConsoleEveryPostNeedsCSRF(t *testing.T) {
 			} {
 				body := "name=x"
 				if tt.name == "empty form field" {
-					body = console.CSRFField + "=&name=x"
+					body = screen.CSRFField + "=&name=x"
 				}
 				h := append([]string{"Cookie", admin.Cookie(), "Content-Type", "application/x-www-form-urlencoded"}, tt.headers...)
 				if res := e.do("POST", path, body, h...); res.Status != http.StatusForbidden {

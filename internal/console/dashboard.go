@@ -7,12 +7,13 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/console/screen"
 	"github.com/beacon-status/beacon/notifier"
 )
 
 // dashboardPages is the console's home screen.
 type dashboardPages struct {
-	*frame
+	*screen.Frame
 	components *components.Service
 	incidents  *incidents.Service
 	outbox     *notifier.Outbox
@@ -54,7 +55,7 @@ func (h *dashboardPages) getDashboard(c *fiber.Ctx) error {
 		return err
 	}
 	unresolved, active, upcoming := lists[0], lists[1], lists[2]
-	loc := h.location(c)
+	loc := h.Location(c)
 	item := func(in incidents.Incident, at time.Time) incidentItem {
 		return incidentItem{ID: in.ID, Name: in.Name, Status: in.Status.Label(), Tone: incidentTone(in),
 			When: at.In(loc).Format("Jan 2, 15:04 MST")}
@@ -82,5 +83,5 @@ func (h *dashboardPages) getDashboard(c *fiber.Ctx) error {
 	for _, ch := range channels {
 		d.Queue = append(d.Queue, deliveryCounts{Channel: ch, Counts: queue[ch]})
 	}
-	return h.render(c, fiber.StatusOK, "dashboard", view{Title: "Dashboard", Section: "dashboard", Data: d})
+	return h.Render(c, fiber.StatusOK, "dashboard", screen.View{Title: "Dashboard", Section: "dashboard", Data: d})
 }

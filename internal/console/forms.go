@@ -9,23 +9,18 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/console/screen"
 	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/notifier"
 )
 
 // What several screens' forms share: selects, component rows, and reading
-// ticked boxes, flags and local times.
+// ticked boxes and local times.
 
-// option is one entry of a select.
-type option struct {
-	Value, Label string
-	Selected     bool
-}
-
-func statusOptions(list []incidents.Status, cur incidents.Status) []option {
-	out := make([]option, 0, len(list))
+func statusOptions(list []incidents.Status, cur incidents.Status) []screen.Option {
+	out := make([]screen.Option, 0, len(list))
 	for _, s := range list {
-		out = append(out, option{Value: string(s), Label: s.Label(), Selected: s == cur})
+		out = append(out, screen.Option{Value: string(s), Label: s.Label(), Selected: s == cur})
 	}
 	return out
 }
@@ -51,13 +46,13 @@ type componentRow struct {
 	Current  components.Status
 	Set      components.Status
 	Checked  bool
-	Options  []option
+	Options  []screen.Option
 }
 
-func componentStatusOptions(cur components.Status, blank string) []option {
-	out := []option{{Value: "", Label: blank, Selected: cur == ""}}
+func componentStatusOptions(cur components.Status, blank string) []screen.Option {
+	out := []screen.Option{{Value: "", Label: blank, Selected: cur == ""}}
 	for _, s := range componentStatuses {
-		out = append(out, option{Value: string(s), Label: s.Label(), Selected: s == cur})
+		out = append(out, screen.Option{Value: string(s), Label: s.Label(), Selected: s == cur})
 	}
 	return out
 }
@@ -103,11 +98,6 @@ func formChecked(c *fiber.Ctx, name string) []string {
 		out = append(out, form.Value[name]...)
 	}
 	return out
-}
-
-func formBool(c *fiber.Ctx, name string) bool {
-	v := c.FormValue(name)
-	return v == "1" || v == "on" || v == "true"
 }
 
 // localTime is a datetime-local value ("2006-01-02T15:04") in the page's

@@ -13,6 +13,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/console/screen"
 	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
@@ -23,7 +24,7 @@ import (
 // its updates, postmortem, followers and deliveries. The maintenance
 // screens are in maintenance.go.
 type incidentPages struct {
-	*frame
+	*screen.Frame
 	components  *components.Service
 	incidents   *incidents.Service
 	subscribers *subscribers.Service
@@ -41,7 +42,7 @@ type incidentList struct {
 
 func (h *incidentPages) listScreen(c *fiber.Ctx, kind incidents.Kind) error {
 	ctx := c.UserContext()
-	loc := h.location(c)
+	loc := h.Location(c)
 	list, err := h.incidents.List(ctx, incidents.Filter{Kind: kind, Brief: true, Limit: 100})
 	if err != nil {
 		return err
@@ -65,7 +66,7 @@ func (h *incidentPages) listScreen(c *fiber.Ctx, kind incidents.Kind) error {
 	} else if data.Templates, err = h.incidents.Templates(ctx); err != nil {
 		return err
 	}
-	return h.render(c, fiber.StatusOK, "incidents", view{Title: title, Section: section, Data: data})
+	return h.Render(c, fiber.StatusOK, "incidents", screen.View{Title: title, Section: section, Data: data})
 }
 
 func (h *incidentPages) getIncidents(c *fiber.Ctx) error {
@@ -76,8 +77,8 @@ func (h *incidentPages) getIncidents(c *fiber.Ctx) error {
 type incidentForm struct {
 	Maintenance    bool
 	Name, Body     string
-	Statuses       []option
-	Impacts        []option
+	Statuses       []screen.Option
+	Impacts        []screen.Option
 	Components     []componentRow
 	Notify         bool
 	Backfill       bool
@@ -90,10 +91,10 @@ type incidentForm struct {
 	Zone           string
 }
 
-func impactOptions(cur components.Impact) []option {
-	out := []option{{Value: "", Label: "Derived from component statuses", Selected: cur == ""}}
+func impactOptions(cur components.Impact) []screen.Option {
+	out := []screen.Option{{Value: "", Label: "Derived from component statuses", Selected: cur == ""}}
 	for _, i := range impacts {
-		out = append(out, option{Value: string(i), Label: strings.ToUpper(string(i[:1])) + string(i[1:]), Selected: i == cur})
+		out = append(out, screen.Option{Value: string(i), Label: strings.ToUpper(string(i[:1])) + string(i[1:]), Selected: i == cur})
 	}
 	return out
 }
@@ -111,7 +112,7 @@ func (h *incidentPages) newForm(c *fiber.Ctx, maintenance bool) (incidentForm, [
 		return incidentForm{}, nil, err
 	}
 	f := incidentForm{Maintenance: maintenance, Notify: true, Templates: tpls, Impacts: impactOptions(""),
-		Zone: h.location(c).String(),
+		Zone: h.Location(c).String(),
 		Automation: incidents.Automation{RemindPrior: true, AutoInProgress: true, AutoCompleted: true, ToMaintenanceState: true,
 			ToOperationalState: true, NotifyAtStart: true, NotifyAtEnd: true}}
 	if maintenance {
@@ -143,7 +144,7 @@ func (h *incidentPages) getNewIncident(c *fiber.Ctx) error {
 		}
 		f.Components = componentRows(all, set, nil)
 	}
-	return h.render(c, fiber.StatusOK, "incident_new", view{Title: "New incident", Section: "incidents", Data: f})
+	return h.Render(c, fiber.StatusOK, "incident_new", screen.View{Title: "New incident", Section: "incidents", Data: f})
 }
 
 func (h *incidentPages) postNewIncident(c *fiber.Ctx) error {
@@ -155,16 +156,16 @@ func (h *incidentPages) postNewIncident(c *fiber.Ctx) error {
 	set := formStatuses(c, all)
 	status := incidents.Status(c.FormValue("status"))
 	impact := components.Impact(c.FormValue("impact_override"))
-	f.Name, f.Body, f.Notify = c.FormValue("name"), c.FormValue("body"), formBool(c, "deliver_notifications")
+	f.Name, f.Body, f.Notify = c.FormValue("name"), c.FormValue("body"), screen.FormBool(c, "deliver_notifications")
 	f.Statuses, f.Impacts, f.Components = statusOptions(incidentStatuses, status), impactOptions(impact), componentRows(all, set, nil)
-	f.Backfill, f.BackfillDate, f.TemplateID = formBool(c, "backfill"), c.FormValue("backfill_date"), c.FormValue("template_id")
-	v := view{Title: "New incident", Section: "incidents", Data: f}
+	f.Backfill, f.BackfillDate, f.TemplateID = screen.FormBool(c, "backfill"), c.FormValue("backfill_date"), c.FormValue("template_id")
+	v := screen.View{Title: "New incident", Section: "incidents", Data: f}
 
 	if !slices.Contains(incidentStatuses, status) {
-		return h.formError(c, "incident_new", v, web.Unprocessable("status", "choose a status"))
+		return h.FormError(c, "incident_new", v, web.Unprocessable("status", "choose a status"))
 	}
 	if impact != "" && !slices.Contains(impacts, impact) {
-		return h.formError(c, "incident_new", v, web.Unprocessable("impact_override", "choose an impact"))
+		return h.FormError(c, "incident_new", v, web.Unprocessable("impact_override", "choose an impact"))
 	}
 	if f.TemplateID != "" {
 		if _, err := h.incidents.Template(ctx, f.TemplateID); errors.Is(err, incidents.ErrNotFound) {
@@ -172,9 +173,9 @@ func (h *incidentPages) postNewIncident(c *fiber.Ctx) error {
 			// as corrected is not refused for the same reason.
 			f.TemplateID = ""
 			v.Data = f
-			return refuse(web.Unprocessable("template_id", "names no template (it may have been deleted)"), v, nil,
-				"The incident was not posted: ", func(v view) error {
-					return h.render(c, fiber.StatusUnprocessableEntity, "incident_new", v)
+			return screen.Refuse(web.Unprocessable("template_id", "names no template (it may have been deleted)"), v, nil,
+				"The incident was not posted: ", func(v screen.View) error {
+					return h.Render(c, fiber.StatusUnprocessableEntity, "incident_new", v)
 				})
 		} else if err != nil {
 			return err
@@ -183,22 +184,22 @@ func (h *incidentPages) postNewIncident(c *fiber.Ctx) error {
 	n := incidents.NewIncident{Name: f.Name, Status: status, Body: f.Body, ImpactOverride: impact, Components: set,
 		DeliverNotifications: &f.Notify}
 	if f.Backfill {
-		at, err := parseLocal("backfill_date", f.BackfillDate, h.location(c))
+		at, err := parseLocal("backfill_date", f.BackfillDate, h.Location(c))
 		if err != nil {
-			return h.formError(c, "incident_new", v, err)
+			return h.FormError(c, "incident_new", v, err)
 		}
 		if at == nil {
-			return h.formError(c, "incident_new", v, web.Unprocessable("backfill_date", "is needed for a past incident"))
+			return h.FormError(c, "incident_new", v, web.Unprocessable("backfill_date", "is needed for a past incident"))
 		}
 		n = incidents.NewIncident{Name: f.Name, Body: f.Body, ImpactOverride: impact, Backfilled: true, BackfillDate: at,
 			ComponentIDs: sortedKeys(set)}
 	}
 	in, err := h.incidents.Create(ctx, n)
 	if err != nil {
-		return h.formError(c, "incident_new", v, err)
+		return h.FormError(c, "incident_new", v, err)
 	}
 	web.SetAuditTarget(c, in.ID)
-	return h.seeOther(c, "/console/incidents/"+in.ID, "Incident posted."+notifyNote(f.Notify && !f.Backfill))
+	return h.SeeOther(c, "/console/incidents/"+in.ID, "Incident posted."+notifyNote(f.Notify && !f.Backfill))
 }
 
 // sortedKeys returns the component ids of m in order.
@@ -239,7 +240,7 @@ type incidentScreen struct {
 	Tone        string // the status pill's, incidentTone
 	Affected    string
 	Window      string
-	Statuses    []option
+	Statuses    []screen.Option
 	Components  []componentRow
 	Updates     []updateRow
 	Busy        bool // notifications still going out
@@ -347,17 +348,17 @@ func (h *incidentPages) deliveries(ctx context.Context, id string) (map[string][
 }
 
 func (h *incidentPages) getIncident(c *fiber.Ctx) error {
-	return h.renderIncident(c, fiber.StatusOK, view{})
+	return h.renderIncident(c, fiber.StatusOK, screen.View{})
 }
 
-// refused shows the incident's screen again, with status 422, for refuse.
-func (h *incidentPages) refused(c *fiber.Ctx) func(view) error {
-	return func(v view) error { return h.renderIncident(c, fiber.StatusUnprocessableEntity, v) }
+// refused shows the incident's screen again, with status 422, for screen.Refuse.
+func (h *incidentPages) refused(c *fiber.Ctx) func(screen.View) error {
+	return func(v screen.View) error { return h.renderIncident(c, fiber.StatusUnprocessableEntity, v) }
 }
 
 // renderIncident shows an incident; v carries a failed form's values and
 // errors.
-func (h *incidentPages) renderIncident(c *fiber.Ctx, status int, v view) error {
+func (h *incidentPages) renderIncident(c *fiber.Ctx, status int, v screen.View) error {
 	ctx := c.UserContext()
 	in, err := h.incidents.Get(ctx, c.Params("id"))
 	if err != nil {
@@ -371,7 +372,7 @@ func (h *incidentPages) renderIncident(c *fiber.Ctx, status int, v view) error {
 	if err != nil {
 		return err
 	}
-	loc := h.location(c)
+	loc := h.Location(c)
 	s, _ := v.Data.(incidentScreen)
 	s.Incident, s.Maintenance, s.Closed, s.Busy = in, in.Kind == incidents.KindMaintenance, in.Status.Closed(), busy
 	s.Impact, s.Tone = string(in.Impact), incidentTone(in)
@@ -410,7 +411,7 @@ func (h *incidentPages) renderIncident(c *fiber.Ctx, status int, v view) error {
 		return err
 	}
 	for i, u := range in.Updates {
-		s.Updates = append(s.Updates, updateRow{ID: u.ID, Label: incidents.UpdateLabel(in, i), Body: h.templates.Markdown(u.Body), Raw: u.Body,
+		s.Updates = append(s.Updates, updateRow{ID: u.ID, Label: incidents.UpdateLabel(in, i), Body: h.Templates().Markdown(u.Body), Raw: u.Body,
 			At: u.DisplayAt.In(loc).Format("Jan 2, 2006 15:04 MST"), Notified: u.DeliverNotifications,
 			Preparing: preparing[u.ID], Counts: counts[u.ID], Nobody: nobodyWhy(u)})
 	}
@@ -421,7 +422,7 @@ func (h *incidentPages) renderIncident(c *fiber.Ctx, status int, v view) error {
 	if s.Maintenance {
 		v.Section = "maintenance"
 	}
-	return h.render(c, status, "incident", v)
+	return h.Render(c, status, "incident", v)
 }
 
 // getDeliveries answers the incident page's refresh: the counts per
@@ -466,11 +467,11 @@ func (h *incidentPages) postUpdate(c *fiber.Ctx) error {
 	}
 	status := incidents.Status(c.FormValue("status"))
 	body := c.FormValue("body")
-	notify := formBool(c, "deliver_notifications")
+	notify := screen.FormBool(c, "deliver_notifications")
 	set := formStatuses(c, all)
 	fail := func(err error) error {
 		s := keptUpdateForm(in, all, status, body, notify, set)
-		return refuse(err, view{Data: s}, prefixed("update_"), "The update was not posted: ", h.refused(c))
+		return screen.Refuse(err, screen.View{Data: s}, screen.Prefixed("update_"), "The update was not posted: ", h.refused(c))
 	}
 	if !status.Valid() {
 		return fail(web.Unprocessable("status", "choose a status"))
@@ -483,7 +484,7 @@ func (h *incidentPages) postUpdate(c *fiber.Ctx) error {
 	if status.Closed() && !in.Status.Closed() {
 		msg = status.Label() + "."
 	}
-	return h.seeOther(c, "/console/incidents/"+in.ID, msg+notifyNote(notify))
+	return h.SeeOther(c, "/console/incidents/"+in.ID, msg+notifyNote(notify))
 }
 
 // postResolve resolves an incident (or completes a maintenance) with one
@@ -499,21 +500,21 @@ func (h *incidentPages) postResolve(c *fiber.Ctx) error {
 		status = incidents.Completed
 	}
 	body := c.FormValue("body")
-	notify := formBool(c, "deliver_notifications")
+	notify := screen.FormBool(c, "deliver_notifications")
 	if _, err := h.incidents.Update(ctx, in.ID, incidents.Change{Status: &status, Body: &body, DeliverNotifications: &notify}); err != nil {
-		return refuse(err, view{}, prefixed("resolve_"), "", h.refused(c))
+		return screen.Refuse(err, screen.View{}, screen.Prefixed("resolve_"), "", h.refused(c))
 	}
-	return h.seeOther(c, "/console/incidents/"+in.ID, status.Label()+"."+notifyNote(notify))
+	return h.SeeOther(c, "/console/incidents/"+in.ID, status.Label()+"."+notifyNote(notify))
 }
 
 // postEditUpdate changes an update's text; no one is notified again.
 func (h *incidentPages) postEditUpdate(c *fiber.Ctx) error {
 	body := c.FormValue("body")
 	if _, err := h.incidents.EditUpdate(c.UserContext(), c.Params("id"), c.Params("update_id"), incidents.UpdateEdit{Body: &body}); err != nil {
-		return refuse(err, view{}, prefixed("edit_"), "The update was not changed: ", h.refused(c))
+		return screen.Refuse(err, screen.View{}, screen.Prefixed("edit_"), "The update was not changed: ", h.refused(c))
 	}
 	web.SetAuditTarget(c, c.Params("update_id"))
-	return h.seeOther(c, "/console/incidents/"+c.Params("id"), "Update text changed. No one was notified again.")
+	return h.SeeOther(c, "/console/incidents/"+c.Params("id"), "Update text changed. No one was notified again.")
 }
 
 // postPostmortem saves, publishes or reverts the postmortem.
@@ -525,7 +526,7 @@ func (h *incidentPages) postPostmortem(c *fiber.Ctx) error {
 	switch c.FormValue("action") {
 	case "publish":
 		if _, err = h.incidents.SetPostmortem(ctx, id, c.FormValue("body")); err == nil {
-			_, err = h.incidents.PublishPostmortem(ctx, id, incidents.Publication{NotifySubscribers: formBool(c, "notify")})
+			_, err = h.incidents.PublishPostmortem(ctx, id, incidents.Publication{NotifySubscribers: screen.FormBool(c, "notify")})
 		}
 		msg = "Postmortem published."
 	case "revert":
@@ -535,9 +536,9 @@ func (h *incidentPages) postPostmortem(c *fiber.Ctx) error {
 		_, err = h.incidents.SetPostmortem(ctx, id, c.FormValue("body"))
 	}
 	if err != nil {
-		return refuse(err, view{}, always("postmortem_body"), "The postmortem was not saved: ", h.refused(c))
+		return screen.Refuse(err, screen.View{}, screen.Always("postmortem_body"), "The postmortem was not saved: ", h.refused(c))
 	}
-	return h.seeOther(c, "/console/incidents/"+id, msg)
+	return h.SeeOther(c, "/console/incidents/"+id, msg)
 }
 
 // postDelete removes an incident and its history from the page.
@@ -550,7 +551,7 @@ func (h *incidentPages) postDelete(c *fiber.Ctx) error {
 	if in.Kind == incidents.KindMaintenance {
 		to = "/console/maintenance"
 	}
-	return h.seeOther(c, to, "“"+in.Name+"” deleted.")
+	return h.SeeOther(c, to, "“"+in.Name+"” deleted.")
 }
 
 // postRemoveFollower stops one follower hearing of the incident; one who
@@ -564,5 +565,5 @@ func (h *incidentPages) postRemoveFollower(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.seeOther(c, "/console/incidents/"+in.ID, maskAddress(f.Subscriber.Address)+" no longer follows this incident.")
+	return h.SeeOther(c, "/console/incidents/"+in.ID, maskAddress(f.Subscriber.Address)+" no longer follows this incident.")
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/console/screen"
 	"github.com/beacon-status/beacon/internal/web"
 )
 
@@ -23,18 +24,18 @@ func (h *incidentPages) getNewMaintenance(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	loc := h.location(c)
+	loc := h.Location(c)
 	start := h.now().In(loc).Add(24 * time.Hour).Truncate(time.Hour)
 	f.ScheduledFor, f.ScheduledUntil = start.Format(localTime), start.Add(2*time.Hour).Format(localTime)
-	return h.render(c, fiber.StatusOK, "maintenance_new", view{Title: "Schedule maintenance", Section: "maintenance", Data: f})
+	return h.Render(c, fiber.StatusOK, "maintenance_new", screen.View{Title: "Schedule maintenance", Section: "maintenance", Data: f})
 }
 
 // formAutomation reads a maintenance's flags.
 func formAutomation(c *fiber.Ctx) (incidents.Automation, incidents.AutomationInput) {
 	au := incidents.Automation{
-		RemindPrior: formBool(c, "remind_prior"), AutoInProgress: formBool(c, "auto_in_progress"), AutoCompleted: formBool(c, "auto_completed"),
-		ToMaintenanceState: formBool(c, "to_maintenance_state"), ToOperationalState: formBool(c, "to_operational_state"),
-		NotifyAtStart: formBool(c, "notify_at_start"), NotifyAtEnd: formBool(c, "notify_at_end"),
+		RemindPrior: screen.FormBool(c, "remind_prior"), AutoInProgress: screen.FormBool(c, "auto_in_progress"), AutoCompleted: screen.FormBool(c, "auto_completed"),
+		ToMaintenanceState: screen.FormBool(c, "to_maintenance_state"), ToOperationalState: screen.FormBool(c, "to_operational_state"),
+		NotifyAtStart: screen.FormBool(c, "notify_at_start"), NotifyAtEnd: screen.FormBool(c, "notify_at_end"),
 	}
 	return au, incidents.AutomationInput{RemindPrior: &au.RemindPrior, AutoInProgress: &au.AutoInProgress, AutoCompleted: &au.AutoCompleted,
 		ToMaintenanceState: &au.ToMaintenanceState, ToOperationalState: &au.ToOperationalState,
@@ -48,45 +49,45 @@ func (h *incidentPages) postNewMaintenance(c *fiber.Ctx) error {
 		return err
 	}
 	checked := formChecked(c, "component_ids")
-	f.Name, f.Body, f.Notify = c.FormValue("name"), c.FormValue("body"), formBool(c, "deliver_notifications")
+	f.Name, f.Body, f.Notify = c.FormValue("name"), c.FormValue("body"), screen.FormBool(c, "deliver_notifications")
 	f.ScheduledFor, f.ScheduledUntil = c.FormValue("scheduled_for"), c.FormValue("scheduled_until")
 	f.Components = checkRows(all, checked)
 	var auto incidents.AutomationInput
 	f.Automation, auto = formAutomation(c)
-	v := view{Title: "Schedule maintenance", Section: "maintenance", Data: f}
-	loc := h.location(c)
+	v := screen.View{Title: "Schedule maintenance", Section: "maintenance", Data: f}
+	loc := h.Location(c)
 	from, err := parseLocal("scheduled_for", f.ScheduledFor, loc)
 	if err == nil && from == nil {
 		err = web.Unprocessable("scheduled_for", "is needed")
 	}
 	if err != nil {
-		return h.formError(c, "maintenance_new", v, err)
+		return h.FormError(c, "maintenance_new", v, err)
 	}
 	until, err := parseLocal("scheduled_until", f.ScheduledUntil, loc)
 	if err == nil && until == nil {
 		err = web.Unprocessable("scheduled_until", "is needed")
 	}
 	if err != nil {
-		return h.formError(c, "maintenance_new", v, err)
+		return h.FormError(c, "maintenance_new", v, err)
 	}
 	in, err := h.incidents.Create(ctx, incidents.NewIncident{Name: f.Name, Status: incidents.Scheduled, Body: f.Body,
 		ComponentIDs: checked, DeliverNotifications: &f.Notify, ScheduledFor: from, ScheduledUntil: until, Automation: auto})
 	if err != nil {
-		return h.formError(c, "maintenance_new", v, err)
+		return h.FormError(c, "maintenance_new", v, err)
 	}
 	web.SetAuditTarget(c, in.ID)
-	return h.seeOther(c, "/console/incidents/"+in.ID, "Maintenance scheduled."+notifyNote(f.Notify))
+	return h.SeeOther(c, "/console/incidents/"+in.ID, "Maintenance scheduled."+notifyNote(f.Notify))
 }
 
 // postReschedule moves a maintenance's window or renames it.
 func (h *incidentPages) postReschedule(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	id := c.Params("id")
-	loc := h.location(c)
+	loc := h.Location(c)
 	var s incidentScreen
 	s.Reschedule.From, s.Reschedule.Until, s.Reschedule.Name = c.FormValue("scheduled_for"), c.FormValue("scheduled_until"), c.FormValue("name")
 	fail := func(err error) error {
-		return refuse(err, view{Data: s}, prefixed("reschedule_"), "", h.refused(c))
+		return screen.Refuse(err, screen.View{Data: s}, screen.Prefixed("reschedule_"), "", h.refused(c))
 	}
 	from, err := parseLocal("scheduled_for", s.Reschedule.From, loc)
 	if err != nil {
@@ -99,7 +100,7 @@ func (h *incidentPages) postReschedule(c *fiber.Ctx) error {
 	if _, err := h.incidents.Update(ctx, id, incidents.Change{Name: &s.Reschedule.Name, ScheduledFor: from, ScheduledUntil: until}); err != nil {
 		return fail(err)
 	}
-	return h.seeOther(c, "/console/incidents/"+id, "Maintenance rescheduled.")
+	return h.SeeOther(c, "/console/incidents/"+id, "Maintenance rescheduled.")
 }
 
 // postCancelMaintenance ends a maintenance that will not happen (or will
@@ -111,16 +112,16 @@ func (h *incidentPages) postCancelMaintenance(c *fiber.Ctx) error {
 		return err
 	}
 	if in.Kind != incidents.KindMaintenance || in.Status.Closed() {
-		return h.message(c, fiber.StatusConflict, "Nothing to cancel", "Only a maintenance that has not completed can be cancelled.")
+		return h.Message(c, fiber.StatusConflict, "Nothing to cancel", "Only a maintenance that has not completed can be cancelled.")
 	}
 	body := strings.TrimSpace(c.FormValue("body"))
 	if body == "" {
 		body = "This scheduled maintenance has been cancelled."
 	}
-	notify := formBool(c, "deliver_notifications")
+	notify := screen.FormBool(c, "deliver_notifications")
 	status := incidents.Completed
 	if _, err := h.incidents.Update(ctx, in.ID, incidents.Change{Status: &status, Body: &body, DeliverNotifications: &notify}); err != nil {
 		return err
 	}
-	return h.seeOther(c, "/console/incidents/"+in.ID, "Maintenance cancelled."+notifyNote(notify))
+	return h.SeeOther(c, "/console/incidents/"+in.ID, "Maintenance cancelled."+notifyNote(notify))
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/console/screen"
 	"github.com/beacon-status/beacon/notifier"
 )
 
@@ -84,11 +85,11 @@ func (h *incidentPages) postPreview(c *fiber.Ctx) error {
 		return err
 	}
 	status := incidents.Status(c.FormValue("status"))
-	s := keptUpdateForm(in, all, status, c.FormValue("body"), formBool(c, "deliver_notifications"), formStatuses(c, all))
+	s := keptUpdateForm(in, all, status, c.FormValue("body"), screen.FormBool(c, "deliver_notifications"), formStatuses(c, all))
 	s.Preview.Shown = true
 	s.Preview.Label = status.Label()
-	s.Preview.Body = h.templates.Markdown(s.Form.Body)
-	return h.renderIncident(c, fiber.StatusOK, view{Data: s})
+	s.Preview.Body = h.Templates().Markdown(s.Form.Body)
+	return h.renderIncident(c, fiber.StatusOK, screen.View{Data: s})
 }
 
 // keptUpdateForm is the incident screen's update form as it was sent,

@@ -8,24 +8,25 @@ import (
 // ErrorPage has errors under /console shown as console pages; the app's
 // error handler takes it (web.ErrorHandler).
 func (s *Screens) ErrorPage() web.PageFor {
-	return web.PageFor{Prefix: "/console", Page: s.frame.errorPage}
+	return web.PageFor{Prefix: "/console", Page: s.frame.ErrorPage}
 }
 
 // Routes adds the staff console under /console: signed-out forms first,
-// then the screens that need a session, with admin-only ones marked.
+// then the screens that need a session, with admin-only ones marked, and
+// the admin screens (internal/console/admin's Routes).
 func (s *Screens) Routes(app fiber.Router) {
 	f := s.frame
 	// A preview changes nothing: routed ahead of the audit log, which
 	// records every successful POST under /console.
-	app.Post("/console/incidents/:id/preview", s.session, f.checkCSRF, s.incidents.postPreview)
+	app.Post("/console/incidents/:id/preview", s.session, f.CheckCSRF, s.incidents.postPreview)
 	con := app.Group("/console", s.audit.Changes)
 	con.Get("/signin", s.auth.getSignIn)
-	con.Post("/signin", f.checkCSRF, s.auth.postSignIn)
+	con.Post("/signin", f.CheckCSRF, s.auth.postSignIn)
 	con.Get("/password", s.auth.getPassword)
-	con.Post("/password", f.checkCSRF, s.auth.postPassword)
+	con.Post("/password", f.CheckCSRF, s.auth.postPassword)
 
-	r := con.Group("", s.session, f.checkCSRF)
-	admin := f.requireAdmin
+	r := con.Group("", s.session, f.CheckCSRF)
+	admin := f.RequireAdmin
 	r.Get("", s.dashboard.getDashboard)
 	r.Post("/signout", s.auth.postSignOut)
 
@@ -65,21 +66,9 @@ func (s *Screens) Routes(app fiber.Router) {
 	r.Post("/subscribers/import", admin, s.subscribers.postImport)
 	r.Post("/subscribers/:id/remove", admin, s.subscribers.postRemove)
 
-	r.Get("/keys", admin, s.keys.getKeys)
-	r.Post("/keys", admin, s.keys.postNew)
-	r.Post("/keys/:id/revoke", admin, s.keys.postRevoke)
-	r.Get("/users", admin, s.users.getUsers)
-	r.Post("/users", admin, s.users.postNew)
-	r.Post("/users/:id/role", admin, s.users.postRole)
-	r.Post("/users/:id/link", admin, s.users.postLink)
-	r.Post("/users/:id/delete", admin, s.users.postDelete)
-	r.Get("/settings", admin, s.settings.getSettings)
-	r.Post("/settings", admin, s.settings.postSettings)
-	r.Post("/settings/notifications", admin, s.settings.postNotify)
-	r.Post("/settings/embed", admin, s.settings.postEmbed)
-	r.Get("/audit", admin, s.auditLog.getAudit)
+	s.admin.Routes(r)
 
 	r.Use(func(c *fiber.Ctx) error {
-		return f.message(c, fiber.StatusNotFound, "Not found", "There is no such console page.")
+		return f.Message(c, fiber.StatusNotFound, "Not found", "There is no such console page.")
 	})
 }

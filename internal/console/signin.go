@@ -9,13 +9,14 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/beacon-status/beacon/internal/accounts"
+	"github.com/beacon-status/beacon/internal/console/screen"
 	"github.com/beacon-status/beacon/internal/web"
 )
 
 // authPages are the screens of signing in and out and of setting a
 // password with a one-time link.
 type authPages struct {
-	*frame
+	*screen.Frame
 	accounts *accounts.Store
 	audit    *web.Audit
 }
@@ -35,41 +36,41 @@ func safeNext(next string) string {
 }
 
 func (h *authPages) getSignIn(c *fiber.Ctx) error {
-	if _, err := h.accounts.Session(c.UserContext(), c.Cookies(SessionCookie)); err == nil {
+	if _, err := h.accounts.Session(c.UserContext(), c.Cookies(screen.SessionCookie)); err == nil {
 		return c.Redirect(safeNext(c.Query("next")), fiber.StatusSeeOther)
 	}
-	return h.render(c, fiber.StatusOK, "signin", view{Title: "Sign in", CSRF: h.preSessionCSRF(c),
+	return h.Render(c, fiber.StatusOK, "signin", screen.View{Title: "Sign in", CSRF: h.PreSessionCSRF(c),
 		Data: signInForm{Next: safeNext(c.Query("next"))}})
 }
 
 func (h *authPages) postSignIn(c *fiber.Ctx) error {
 	form := signInForm{Email: strings.TrimSpace(c.FormValue("email")), Next: safeNext(c.FormValue("next"))}
-	v := view{Title: "Sign in", CSRF: h.preSessionCSRF(c), Data: form}
+	v := screen.View{Title: "Sign in", CSRF: h.PreSessionCSRF(c), Data: form}
 	token, sess, err := h.accounts.SignIn(c.UserContext(), form.Email, c.FormValue("password"), c.IP(), c.Get(fiber.HeaderUserAgent))
 	var lim *accounts.LimitError
 	switch {
 	case errors.As(err, &lim):
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(lim.RetryAfter.Seconds()))))
 		v.Error = "Too many failed sign-ins. " + strings.ToUpper(lim.Error()[:1]) + lim.Error()[1:] + "."
-		return h.render(c, fiber.StatusTooManyRequests, "signin", v)
+		return h.Render(c, fiber.StatusTooManyRequests, "signin", v)
 	case errors.Is(err, accounts.ErrCredentials):
 		v.Error = "That email address and password do not match an account."
-		return h.render(c, fiber.StatusUnauthorized, "signin", v)
+		return h.Render(c, fiber.StatusUnauthorized, "signin", v)
 	case err != nil:
 		return err
 	}
-	h.cookies.Set(c, SessionCookie, token, h.accounts.Config().MaxAge)
-	h.cookies.Clear(c, CSRFCookie)
+	h.Cookies().Set(c, screen.SessionCookie, token, h.accounts.Config().MaxAge)
+	h.Cookies().Clear(c, screen.CSRFCookie)
 	h.audit.Record(c, "user "+sess.User.Email, "session.sign_in", sess.User.ID)
 	return c.Redirect(form.Next, fiber.StatusSeeOther)
 }
 
 func (h *authPages) postSignOut(c *fiber.Ctx) error {
-	if err := h.accounts.SignOut(c.UserContext(), c.Cookies(SessionCookie)); err != nil {
+	if err := h.accounts.SignOut(c.UserContext(), c.Cookies(screen.SessionCookie)); err != nil {
 		return err
 	}
-	h.cookies.Clear(c, SessionCookie)
-	return h.seeOther(c, signInPath, "You have signed out.")
+	h.Cookies().Clear(c, screen.SessionCookie)
+	return h.SeeOther(c, screen.SignInPath, "You have signed out.")
 }
 
 // passwordForm is the set-password page's data: for a first-run link it
@@ -84,7 +85,7 @@ func (h *authPages) getPassword(c *fiber.Ctx) error {
 	token := c.Query("token")
 	link, err := h.accounts.LinkFor(c.UserContext(), token)
 	if errors.Is(err, accounts.ErrExpired) {
-		return h.message(c, fiber.StatusGone, "This link has expired",
+		return h.Message(c, fiber.StatusGone, "This link has expired",
 			"Set-password links work once and for a limited time. Ask an admin for a new one (beacon user create, or the Users screen).")
 	}
 	if err != nil {
@@ -94,7 +95,7 @@ func (h *authPages) getPassword(c *fiber.Ctx) error {
 	if link.FirstRun {
 		title = "Create the first admin"
 	}
-	return h.render(c, fiber.StatusOK, "password", view{Title: title, CSRF: h.preSessionCSRF(c),
+	return h.Render(c, fiber.StatusOK, "password", screen.View{Title: title, CSRF: h.PreSessionCSRF(c),
 		Data: passwordForm{Token: token, FirstRun: link.FirstRun, Email: link.User.Email}})
 }
 
@@ -102,7 +103,7 @@ func (h *authPages) postPassword(c *fiber.Ctx) error {
 	token := c.FormValue("token")
 	link, err := h.accounts.LinkFor(c.UserContext(), token)
 	if errors.Is(err, accounts.ErrExpired) {
-		return h.message(c, fiber.StatusGone, "This link has expired",
+		return h.Message(c, fiber.StatusGone, "This link has expired",
 			"Set-password links work once and for a limited time. Ask an admin for a new one.")
 	}
 	if err != nil {
@@ -112,17 +113,17 @@ func (h *authPages) postPassword(c *fiber.Ctx) error {
 	if link.FirstRun {
 		form.Email = strings.TrimSpace(c.FormValue("email"))
 	}
-	v := view{Title: "Set your password", CSRF: h.preSessionCSRF(c), Data: form}
+	v := screen.View{Title: "Set your password", CSRF: h.PreSessionCSRF(c), Data: form}
 	password := c.FormValue("password")
 	if password != c.FormValue("confirm") {
 		v.Errors = map[string]string{"confirm": "The two passwords differ."}
 		v.Error = "Please correct the highlighted field: the two passwords differ."
-		return h.render(c, fiber.StatusUnprocessableEntity, "password", v)
+		return h.Render(c, fiber.StatusUnprocessableEntity, "password", v)
 	}
 	u, err := h.accounts.UseLink(c.UserContext(), token, form.Email, password)
 	if err != nil {
-		return h.formError(c, "password", v, err)
+		return h.FormError(c, "password", v, err)
 	}
 	h.audit.Record(c, "user "+u.Email, "user.set_password", u.ID)
-	return h.seeOther(c, "/console/signin?next=/console", "Your password is set. Sign in with it now.")
+	return h.SeeOther(c, "/console/signin?next=/console", "Your password is set. Sign in with it now.")
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/internal/console/screen"
 	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
@@ -18,7 +19,7 @@ import (
 // subscriberPages are the subscribers screen: search with counts, import
 // and export as CSV, and removing one.
 type subscriberPages struct {
-	*frame
+	*screen.Frame
 	components  *components.Service
 	subscribers *subscribers.Service
 	dispatcher  *notifier.Dispatcher
@@ -32,7 +33,7 @@ type subscribersScreen struct {
 	Page, Pages        int
 	PrevURL, NextURL   string
 	Counts             []countRow
-	Modes, States      []option
+	Modes, States      []screen.Option
 }
 
 type subscriberRow struct {
@@ -49,17 +50,17 @@ type countRow struct {
 const subscribersPerPage = 50
 
 func (h *subscriberPages) getSubscribers(c *fiber.Ctx) error {
-	return h.screen(c, fiber.StatusOK, view{})
+	return h.show(c, fiber.StatusOK, screen.View{})
 }
 
-func (h *subscriberPages) screen(c *fiber.Ctx, status int, v view) error {
+func (h *subscriberPages) show(c *fiber.Ctx, status int, v screen.View) error {
 	ctx := c.UserContext()
 	f, err := web.SubscriberFilter(c, "")
 	if err == nil {
 		f.Offset, f.Limit, err = web.Paging(c, subscribersPerPage)
 	}
 	if err != nil {
-		return h.message(c, fiber.StatusBadRequest, "Unknown filter", "Choose a type and a state from the lists.")
+		return h.Message(c, fiber.StatusBadRequest, "Unknown filter", "Choose a type and a state from the lists.")
 	}
 	f.Query, f.Descending = strings.TrimSpace(f.Query), true
 	s := subscribersScreen{Query: f.Query, Mode: c.Query("type"), State: c.Query("state"), Page: f.Offset/f.Limit + 1}
@@ -74,7 +75,7 @@ func (h *subscriberPages) screen(c *fiber.Ctx, status int, v view) error {
 	if err != nil {
 		return err
 	}
-	loc := h.location(c)
+	loc := h.Location(c)
 	byID := components.ByID(all)
 	for _, sub := range list {
 		comps := "All components"
@@ -109,13 +110,14 @@ func (h *subscriberPages) screen(c *fiber.Ctx, status int, v view) error {
 		s.Counts = append(s.Counts, countRow{Mode: string(m), Active: n[subscribers.Active], Unconfirmed: n[subscribers.Unconfirmed],
 			Quarantined: n[subscribers.Quarantined], Unsubscribed: n[subscribers.Unsubscribed]})
 	}
-	s.Modes = []option{{"", "Any type", s.Mode == ""}, {"email", "Email", s.Mode == "email"}, {"sms", "SMS", s.Mode == "sms"}, {"webhook", "Webhook", s.Mode == "webhook"}}
-	s.States = []option{{"", "Any state", s.State == ""}}
+	s.Modes = []screen.Option{{Value: "", Label: "Any type", Selected: s.Mode == ""}, {Value: "email", Label: "Email", Selected: s.Mode == "email"},
+		{Value: "sms", Label: "SMS", Selected: s.Mode == "sms"}, {Value: "webhook", Label: "Webhook", Selected: s.Mode == "webhook"}}
+	s.States = []screen.Option{{Value: "", Label: "Any state", Selected: s.State == ""}}
 	for _, st := range []subscribers.State{subscribers.Active, subscribers.Unconfirmed, subscribers.Quarantined, subscribers.Unsubscribed} {
-		s.States = append(s.States, option{string(st), strings.ToUpper(string(st[:1])) + string(st[1:]), s.State == string(st)})
+		s.States = append(s.States, screen.Option{Value: string(st), Label: strings.ToUpper(string(st[:1])) + string(st[1:]), Selected: s.State == string(st)})
 	}
 	v.Title, v.Section, v.Data = "Subscribers", "subscribers", s
-	return h.render(c, status, "subscribers", v)
+	return h.Render(c, status, "subscribers", v)
 }
 
 func (h *subscriberPages) postRemove(c *fiber.Ctx) error {
@@ -126,13 +128,13 @@ func (h *subscriberPages) postRemove(c *fiber.Ctx) error {
 	if err := h.subscribers.Unsubscribe(c.UserContext(), sub.ID); err != nil {
 		return err
 	}
-	return h.seeOther(c, "/console/subscribers", sub.Address+" removed: no more notifications go to it.")
+	return h.SeeOther(c, "/console/subscribers", sub.Address+" removed: no more notifications go to it.")
 }
 
 func (h *subscriberPages) postImport(c *fiber.Ctx) error {
 	fh, err := c.FormFile("file")
 	if err != nil {
-		return h.screen(c, fiber.StatusUnprocessableEntity, view{Errors: map[string]string{"file": "Choose a CSV file."},
+		return h.show(c, fiber.StatusUnprocessableEntity, screen.View{Errors: map[string]string{"file": "Choose a CSV file."},
 			Error: "Choose a CSV file to import."})
 	}
 	f, err := fh.Open()
@@ -140,17 +142,17 @@ func (h *subscriberPages) postImport(c *fiber.Ctx) error {
 		return err
 	}
 	defer f.Close()
-	res, err := h.subscribers.Import(c.UserContext(), f, formBool(c, "send_confirmation"))
+	res, err := h.subscribers.Import(c.UserContext(), f, screen.FormBool(c, "send_confirmation"))
 	var ierr *subscribers.ImportError
 	if errors.As(err, &ierr) {
-		return h.screen(c, fiber.StatusUnprocessableEntity, view{Errors: map[string]string{"file": ierr.Error()},
+		return h.show(c, fiber.StatusUnprocessableEntity, screen.View{Errors: map[string]string{"file": ierr.Error()},
 			Error: "Nothing was imported: " + ierr.Error()})
 	}
 	if err != nil {
 		return err
 	}
 	h.dispatcher.Wake()
-	return h.seeOther(c, "/console/subscribers", strconv.Itoa(res.Created)+" subscribers imported; "+strconv.Itoa(res.Existing)+" were already subscribed.")
+	return h.SeeOther(c, "/console/subscribers", strconv.Itoa(res.Created)+" subscribers imported; "+strconv.Itoa(res.Existing)+" were already subscribed.")
 }
 
 func (h *subscriberPages) getExport(c *fiber.Ctx) error {

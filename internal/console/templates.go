@@ -5,13 +5,14 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/console/screen"
 	"github.com/beacon-status/beacon/internal/web"
 )
 
 // templatePages are the incident templates screen: the list, and a form
 // to add or edit one.
 type templatePages struct {
-	*frame
+	*screen.Frame
 	components *components.Service
 	incidents  *incidents.Service
 }
@@ -19,7 +20,7 @@ type templatePages struct {
 // templateForm is the incident template form's data.
 type templateForm struct {
 	ID, Name, Title, Body string
-	Statuses              []option
+	Statuses              []screen.Option
 	Notify                bool
 	Components            []componentRow
 }
@@ -40,7 +41,7 @@ type templatesScreen struct {
 	Form templateForm
 }
 
-func (h *templatePages) screen(c *fiber.Ctx, status int, form *templateForm, v view) error {
+func (h *templatePages) show(c *fiber.Ctx, status int, form *templateForm, v screen.View) error {
 	list, err := h.incidents.Templates(c.UserContext())
 	if err != nil {
 		return err
@@ -52,7 +53,7 @@ func (h *templatePages) screen(c *fiber.Ctx, status int, form *templateForm, v v
 		return err
 	}
 	v.Title, v.Section, v.Data = "Incident templates", "templates", s
-	return h.render(c, status, "templates", v)
+	return h.Render(c, status, "templates", v)
 }
 
 func (h *templatePages) getTemplates(c *fiber.Ctx) error {
@@ -65,15 +66,15 @@ func (h *templatePages) getTemplates(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		return h.screen(c, fiber.StatusOK, &f, view{})
+		return h.show(c, fiber.StatusOK, &f, screen.View{})
 	}
-	return h.screen(c, fiber.StatusOK, nil, view{})
+	return h.show(c, fiber.StatusOK, nil, screen.View{})
 }
 
 func (h *templatePages) postTemplate(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	t := incidents.Template{ID: c.FormValue("id"), Name: c.FormValue("name"), Title: c.FormValue("title"), Body: c.FormValue("body"),
-		Status: incidents.Status(c.FormValue("status")), DeliverNotifications: formBool(c, "deliver_notifications"),
+		Status: incidents.Status(c.FormValue("status")), DeliverNotifications: screen.FormBool(c, "deliver_notifications"),
 		ComponentIDs: formChecked(c, "component_ids")}
 	in := incidents.TemplateInput{Name: &t.Name, Title: &t.Title, Body: &t.Body, Status: &t.Status,
 		DeliverNotifications: &t.DeliverNotifications, ComponentIDs: &t.ComponentIDs}
@@ -89,17 +90,17 @@ func (h *templatePages) postTemplate(c *fiber.Ctx) error {
 		if ferr != nil {
 			return ferr
 		}
-		return refuse(err, view{}, prefixed(""), "The template was not saved: ", func(v view) error {
-			return h.screen(c, fiber.StatusUnprocessableEntity, &f, v)
+		return screen.Refuse(err, screen.View{}, screen.Prefixed(""), "The template was not saved: ", func(v screen.View) error {
+			return h.show(c, fiber.StatusUnprocessableEntity, &f, v)
 		})
 	}
 	web.SetAuditTarget(c, saved.ID)
-	return h.seeOther(c, "/console/templates", "Template “"+saved.Name+"” saved.")
+	return h.SeeOther(c, "/console/templates", "Template “"+saved.Name+"” saved.")
 }
 
 func (h *templatePages) postDelete(c *fiber.Ctx) error {
 	if err := h.incidents.DeleteTemplate(c.UserContext(), c.Params("id")); err != nil {
 		return err
 	}
-	return h.seeOther(c, "/console/templates", "Template deleted.")
+	return h.SeeOther(c, "/console/templates", "Template deleted.")
 }

@@ -122,7 +122,7 @@ func TestImportsGoDownwardOnly(t *testing.T) {
 			t.Errorf("surface %s is missing", s)
 		}
 	}
-	above := []string{"public", "internal/api", "internal/console", "internal/web", "internal/statuspage", "internal/messages", "cmd"}
+	above := []string{"public", "internal/api", "internal/console", "internal/web", "internal/statuspage", "internal/messages", "internal/palette", "cmd"}
 	for path := range all {
 		isDomain := slices.ContainsFunc(domain, func(x string) bool { return within(path, x) })
 		for _, d := range deps(all, path) {

@@ -19,7 +19,8 @@ import (
 // directMessage renders a confirmation or manage-link message.
 func (r *Renderer) directMessage(st *state, d notifier.Delivery, sub subscribers.Subscriber) (notifier.Message, error) {
 	base := r.cfg.BaseURL
-	v := mailView{PageName: chars.CleanLine(st.page.Name), PageURL: base, Code: d.Data}
+	v := st.mail
+	v.Code = d.Data
 	names := make([]string, 0, len(sub.ComponentIDs))
 	for _, id := range sub.ComponentIDs {
 		if c, ok := st.sp.ComponentByID(id); ok {
@@ -57,7 +58,8 @@ func (r *Renderer) directMessage(st *state, d notifier.Delivery, sub subscribers
 // naming the incident (whose id is the delivery's data), by SMS the code.
 func (r *Renderer) followMessage(ctx context.Context, st *state, d notifier.Delivery, sub subscribers.Subscriber) (notifier.Message, error) {
 	base := r.cfg.BaseURL
-	v := mailView{PageName: chars.CleanLine(st.page.Name), PageURL: base, Code: d.Data}
+	v := st.mail
+	v.Code = d.Data
 	switch d.Channel {
 	case notifier.Email:
 		in, err := r.incidents.Get(ctx, d.Data)

@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"net/url"
 	"strings"
 
+	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/internal/chars"
+	"github.com/beacon-status/beacon/internal/palette"
 	"github.com/beacon-status/beacon/notifier"
 )
 
@@ -14,6 +18,15 @@ type mailView struct {
 	Subject  string
 	PageName string
 	PageURL  string
+	// The page's branding, in every email (pageView): its logo, shown in
+	// the header in place of its name; its accent colour, the header's
+	// rule; Link, the accent as links and buttons show it (readable on
+	// white, and under white text); its footer's lines.
+	LogoURL     string
+	Accent      string
+	Link        string
+	Footer      string
+	FooterLines []string
 	// Lead is what an email about an incident says first: its status,
 	// or what happened; Preheader the line shown after the subject.
 	Lead         string
@@ -38,6 +51,37 @@ type mailView struct {
 	// For confirmations.
 	ActionURL string
 	Code      string
+}
+
+// pageView is the page's part of every email: its name and address, and
+// its branding. Whatever the database holds, the logo is an absolute http
+// or https URL (a path on this site is made one) or none, the colours are
+// #rrggbb or none, and the footer is clean text (internal/chars).
+func pageView(p components.Page, base string) mailView {
+	v := mailView{PageName: chars.CleanLine(p.Name), PageURL: base, LogoURL: emailLogo(chars.CleanLine(p.LogoURL), base)}
+	if palette.Valid(p.AccentColor) {
+		v.Accent = strings.ToLower(p.AccentColor)
+		v.Link = palette.Readable(p.AccentColor, "#ffffff")
+	}
+	if v.Footer = strings.TrimSpace(chars.Clean(p.EmailFooter)); v.Footer != "" {
+		v.FooterLines = strings.Split(v.Footer, "\n")
+	}
+	return v
+}
+
+// emailLogo is the page's logo as an email can show it: an http or https
+// URL with a host, a path on this site resolved against base, or "" when
+// it is neither (a mail client has no page to resolve a path against, and
+// a javascript: or data: URL has no place in an email).
+func emailLogo(logo, base string) string {
+	if strings.HasPrefix(logo, "/") && !strings.HasPrefix(logo, "//") {
+		logo = strings.TrimSuffix(base, "/") + logo
+	}
+	u, err := url.Parse(logo)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	return logo
 }
 
 // updateLine is one update in an email: its label, time and text as

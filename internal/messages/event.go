@@ -9,9 +9,9 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/chars"
+	"github.com/beacon-status/beacon/internal/palette"
 	"github.com/beacon-status/beacon/internal/statuspage"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
@@ -68,12 +68,10 @@ func (r *Renderer) eventView(ctx context.Context, st *state, e *notifier.Event) 
 	// Every text is cleaned whatever the database holds (internal/chars):
 	// a control character must not reach a subject line, an HTML part or
 	// an SMS. The webhook carries the stored values: JSON escapes them.
-	v := mailView{
-		PageName: chars.CleanLine(st.page.Name), PageURL: base, IncidentName: chars.CleanLine(in.Name),
-		IncidentURL: base + "/incidents/" + in.ID, Maintenance: in.Kind == incidents.KindMaintenance,
-		Color:  impactColor(in.Impact),
-		Reason: "You receive this because you subscribed to updates from " + chars.CleanLine(st.page.Name) + ".",
-	}
+	v := st.mail
+	v.IncidentName, v.IncidentURL = chars.CleanLine(in.Name), base+"/incidents/"+in.ID
+	v.Maintenance, v.Color = in.Kind == incidents.KindMaintenance, palette.Impact(in.Impact)
+	v.Reason = "You receive this because you subscribed to updates from " + v.PageName + "."
 	if in.ScheduledFor != nil {
 		v.Window = in.ScheduledFor.In(loc).Format("Jan 2, 2006 15:04") + " – " + in.ScheduledUntil.In(loc).Format("Jan 2, 15:04 MST")
 	}
@@ -236,19 +234,4 @@ func preheader(lead, text string) string {
 		s = strings.TrimSpace(string(r[:preheaderLen-1])) + "…"
 	}
 	return s
-}
-
-// impactColor is Statuspage's palette for an impact.
-func impactColor(i components.Impact) string {
-	switch i {
-	case components.ImpactCritical:
-		return "#d1242f"
-	case components.ImpactMajor:
-		return "#e16f24"
-	case components.ImpactMinor:
-		return "#b88700"
-	case components.ImpactMaintenance:
-		return "#0969da"
-	}
-	return "#57606a"
 }

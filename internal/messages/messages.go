@@ -86,9 +86,12 @@ func (r *Renderer) Changed() { r.changes.Add(1) }
 type state struct {
 	version uint64 // the count of changes it includes
 	page    components.Page
-	status  components.PageStatus
-	sp      *statuspage.Renderer
-	views   map[int64]*eventView // nil for an event whose incident is gone; guarded by Renderer.mu
+	// mail is the page's part of every email: its name, address and
+	// branding (pageView).
+	mail   mailView
+	status components.PageStatus
+	sp     *statuspage.Renderer
+	views  map[int64]*eventView // nil for an event whose incident is gone; guarded by Renderer.mu
 }
 
 // current returns the state, loading it again if a change was reported
@@ -121,7 +124,7 @@ func (r *Renderer) current(ctx context.Context) (*state, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &state{version: version, page: page, status: incidents.PageStatus(all, lists...),
+	st := &state{version: version, page: page, mail: pageView(page, r.cfg.BaseURL), status: incidents.PageStatus(all, lists...),
 		sp: statuspage.NewRenderer(page, r.cfg.BaseURL, all), views: map[int64]*eventView{}}
 	r.mu.Lock()
 	r.cur = st

@@ -15,6 +15,8 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/palette"
+	"github.com/beacon-status/beacon/internal/sqlite"
 	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
@@ -23,6 +25,7 @@ import (
 
 // fixture is a Renderer on the real services over a fresh SQLite file.
 type fixture struct {
+	db    *sqlite.DB
 	r     *Renderer
 	comps *components.Service
 	incs  *incidents.Service
@@ -43,7 +46,7 @@ func newFixture(tb testing.TB, base string) *fixture {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	f := &fixture{now: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC), report: true}
+	f := &fixture{db: db, now: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC), report: true}
 	now := func() time.Time { return f.now }
 	changed := func() {
 		if f.report {
@@ -129,13 +132,14 @@ func TestEmailLayoutMatchesFullRendering(t *testing.T) {
 		r := newFixture(t, base).r
 		v := mailView{
 			Subject: "[Acme] Investigating: <b>API</b> & more", PageName: `Acme "Status"`, PageURL: base,
-			Lead: "Investigating", Preheader: "Investigating – We are investigating.", Color: "#d1242f", Reason: "You subscribed.", IncidentName: "API <errors> & 'quotes'",
+			Lead: "Investigating", Preheader: "Investigating – We are investigating.", Color: palette.Critical, Reason: "You subscribed.", IncidentName: "API <errors> & 'quotes'",
 			IncidentURL: base + "/incidents/abc", StatusLabel: "Investigating", Time: "Mar 10, 2026 - 13:00 CET",
 			Body:       "We are **investigating**.\n\n<script>alert(1)</script> [link](https://example.com/?a=1&b=2)",
 			Components: []componentLine{{"API", "Partial Outage"}, {"Web & <CDN>", ""}},
 			Updates: []updateLine{{Label: "Investigating", Time: "Mar 10", Body: "We are **investigating**. <b>x</b>", Text: "We are investigating."},
 				{Label: "Update", Time: "Mar 9", Body: "[a](https://example.com/?a=1&b=2)", Text: "a (https://example.com/?a=1&b=2)"}},
-			Earlier: 3,
+			Earlier: 3, LogoURL: base + "/logo.png?a=1&b=<2>", Accent: "#ffd700", Link: "#756200",
+			Footer: "Acme <Inc.>\n1 Main St & Co", FooterLines: []string{"Acme <Inc.>", "1 Main St & Co"},
 		}
 		l := r.layout(v, "email/incident")
 		if l == nil {

@@ -3,11 +3,10 @@ package settings
 import (
 	"context"
 	"errors"
-	"math"
-	"strconv"
 	"testing"
 	"time"
 
+	"github.com/beacon-status/beacon/internal/palette"
 	"github.com/beacon-status/beacon/internal/testutil"
 )
 
@@ -113,33 +112,8 @@ func TestDefaultEmbedContrast(t *testing.T) {
 		{d.IncidentBackgroundColor, d.IncidentTextColor},
 		{d.MaintenanceBackgroundColor, d.MaintenanceTextColor},
 	} {
-		if got := contrast(t, pair[0], pair[1]); got < 4.5 {
+		if got := palette.Contrast(pair[0], pair[1]); got < palette.MinContrast {
 			t.Errorf("%s on %s: contrast %.2f:1, want at least 4.5:1", pair[1], pair[0], got)
 		}
 	}
-}
-
-// contrast is WCAG 2's contrast ratio of two #rrggbb colours.
-func contrast(t *testing.T, a, b string) float64 {
-	t.Helper()
-	la, lb := luminance(t, a), luminance(t, b)
-	return (math.Max(la, lb) + 0.05) / (math.Min(la, lb) + 0.05)
-}
-
-func luminance(t *testing.T, hex string) float64 {
-	t.Helper()
-	var ch [3]float64
-	for i := range ch {
-		v, err := strconv.ParseUint(hex[1+2*i:3+2*i], 16, 8)
-		if err != nil {
-			t.Fatalf("colour %q: %v", hex, err)
-		}
-		c := float64(v) / 255
-		if c <= 0.04045 {
-			ch[i] = c / 12.92
-		} else {
-			ch[i] = math.Pow((c+0.055)/1.055, 2.4)
-		}
-	}
-	return 0.2126*ch[0] + 0.7152*ch[1] + 0.0722*ch[2]
 }

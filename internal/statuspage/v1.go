@@ -75,7 +75,7 @@ func (r *Renderer) Postmortem(p incidents.PostmortemInfo) Postmortem {
 }
 
 // ManagedPage is the management API's page object (the subset Beacon
-// keeps).
+// keeps), with Beacon's logo_url and accent_color.
 type ManagedPage struct {
 	ID          string  `json:"id"`
 	CreatedAt   string  `json:"created_at"`
@@ -86,13 +86,15 @@ type ManagedPage struct {
 	SupportURL  *string `json:"support_url"`
 	LogoURL     *string `json:"logo_url"`
 	AccentColor *string `json:"accent_color"`
+	// EmailFooter is Statuspage's field; Beacon's is plain text.
+	EmailFooter *string `json:"notifications_email_footer"`
 }
 
 // ManagedPage renders the page for the management API.
 func (r *Renderer) ManagedPage(p components.Page) ManagedPage {
 	return ManagedPage{ID: p.ID, CreatedAt: r.Time(p.CreatedAt), UpdatedAt: r.Time(p.UpdatedAt),
 		Name: p.Name, URL: p.URL, TimeZone: p.TimeZone, SupportURL: optString(p.SupportURL),
-		LogoURL: optString(p.LogoURL), AccentColor: optString(p.AccentColor)}
+		LogoURL: optString(p.LogoURL), AccentColor: optString(p.AccentColor), EmailFooter: optString(p.EmailFooter)}
 }
 
 // Template is an incident template; group_id and should_tweet are

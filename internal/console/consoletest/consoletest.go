@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/beacon-status/beacon/internal/accounts"
-	"github.com/beacon-status/beacon/internal/console"
+	"github.com/beacon-status/beacon/internal/console/screen"
 	"github.com/beacon-status/beacon/internal/testutil"
 )
 
@@ -59,7 +59,7 @@ func As(tb testing.TB, user accounts.User, session, csrf string, do Do) *Staff {
 }
 
 // Cookie is the Cookie header that carries the session.
-func (s *Staff) Cookie() string { return console.SessionCookie + "=" + s.Session }
+func (s *Staff) Cookie() string { return screen.SessionCookie + "=" + s.Session }
 
 // Get fetches path with the session.
 func (s *Staff) Get(path string) testutil.Response {
@@ -71,8 +71,8 @@ func (s *Staff) Get(path string) testutil.Response {
 // _csrf itself, even to nothing).
 func (s *Staff) Post(path string, form url.Values) testutil.Response {
 	s.tb.Helper()
-	if _, ok := form[console.CSRFField]; !ok {
-		form.Set(console.CSRFField, s.CSRF)
+	if _, ok := form[screen.CSRFField]; !ok {
+		form.Set(screen.CSRFField, s.CSRF)
 	}
 	return s.do("POST", path, form.Encode(), "Cookie", s.Cookie(), "Content-Type", "application/x-www-form-urlencoded")
 }

@@ -1,4 +1,4 @@
-package console
+package admin
 
 import (
 	"cmp"
@@ -6,13 +6,14 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/beacon-status/beacon/internal/accounts"
+	"github.com/beacon-status/beacon/internal/console/screen"
 	"github.com/beacon-status/beacon/internal/web"
 )
 
 // userPages are the users screen: staff and their roles, adding and
 // removing them, and one-time links that set a password.
 type userPages struct {
-	*frame
+	*screen.Frame
 	accounts *accounts.Store
 	baseURL  string
 }
@@ -25,23 +26,23 @@ type usersScreen struct {
 	Role  string
 }
 
-func (h *userPages) screen(c *fiber.Ctx, status int, s usersScreen, v view) error {
+func (h *userPages) show(c *fiber.Ctx, status int, s usersScreen, v screen.View) error {
 	users, err := h.accounts.Users(c.UserContext())
 	if err != nil {
 		return err
 	}
 	s.Users = users
 	v.Title, v.Section, v.Data = "Users", "users", s
-	return h.render(c, status, "users", v)
+	return h.Render(c, status, "users", v)
 }
 
-// refused shows the users screen again, with status 422, for refuse.
-func (h *userPages) refused(c *fiber.Ctx, s usersScreen) func(view) error {
-	return func(v view) error { return h.screen(c, fiber.StatusUnprocessableEntity, s, v) }
+// refused shows the users screen again, with status 422, for screen.Refuse.
+func (h *userPages) refused(c *fiber.Ctx, s usersScreen) func(screen.View) error {
+	return func(v screen.View) error { return h.show(c, fiber.StatusUnprocessableEntity, s, v) }
 }
 
 func (h *userPages) getUsers(c *fiber.Ctx) error {
-	return h.screen(c, fiber.StatusOK, usersScreen{}, view{})
+	return h.show(c, fiber.StatusOK, usersScreen{}, screen.View{})
 }
 
 func (h *userPages) postNew(c *fiber.Ctx) error {
@@ -50,22 +51,22 @@ func (h *userPages) postNew(c *fiber.Ctx) error {
 	u, err := h.accounts.CreateUser(ctx, s.Email, accounts.Role(s.Role), "")
 	if err != nil {
 		key := func(field string) string { return cmp.Or(field, "email") }
-		return refuse(err, view{}, key, "", h.refused(c, s))
+		return screen.Refuse(err, screen.View{}, key, "", h.refused(c, s))
 	}
 	token, err := h.accounts.PasswordLink(ctx, u.ID)
 	if err != nil {
 		return err
 	}
 	web.SetAuditTarget(c, u.ID)
-	return h.screen(c, fiber.StatusCreated, usersScreen{Link: PasswordURL(h.baseURL, token)},
-		view{Flash: u.Email + " added. Send them this one-time link to set a password; it works for 72 hours."})
+	return h.show(c, fiber.StatusCreated, usersScreen{Link: screen.PasswordURL(h.baseURL, token)},
+		screen.View{Flash: u.Email + " added. Send them this one-time link to set a password; it works for 72 hours."})
 }
 
 func (h *userPages) postRole(c *fiber.Ctx) error {
 	if err := h.accounts.SetRole(c.UserContext(), c.Params("id"), accounts.Role(c.FormValue("role"))); err != nil {
-		return refuse(err, view{}, nil, "", h.refused(c, usersScreen{}))
+		return screen.Refuse(err, screen.View{}, nil, "", h.refused(c, usersScreen{}))
 	}
-	return h.seeOther(c, "/console/users", "Role changed.")
+	return h.SeeOther(c, "/console/users", "Role changed.")
 }
 
 func (h *userPages) postLink(c *fiber.Ctx) error {
@@ -73,13 +74,13 @@ func (h *userPages) postLink(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.screen(c, fiber.StatusOK, usersScreen{Link: PasswordURL(h.baseURL, token)},
-		view{Flash: "New one-time set-password link made; it works for 72 hours."})
+	return h.show(c, fiber.StatusOK, usersScreen{Link: screen.PasswordURL(h.baseURL, token)},
+		screen.View{Flash: "New one-time set-password link made; it works for 72 hours."})
 }
 
 func (h *userPages) postDelete(c *fiber.Ctx) error {
 	if err := h.accounts.DeleteUser(c.UserContext(), c.Params("id")); err != nil {
-		return refuse(err, view{}, nil, "", h.refused(c, usersScreen{}))
+		return screen.Refuse(err, screen.View{}, nil, "", h.refused(c, usersScreen{}))
 	}
-	return h.seeOther(c, "/console/users", "User removed and signed out.")
+	return h.SeeOther(c, "/console/users", "User removed and signed out.")
 }

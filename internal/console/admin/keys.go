@@ -1,16 +1,17 @@
-package console
+package admin
 
 import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/beacon-status/beacon/internal/apikeys"
+	"github.com/beacon-status/beacon/internal/console/screen"
 	"github.com/beacon-status/beacon/internal/web"
 )
 
 // keyPages are the API keys screen: the keys, and creating and revoking
 // one.
 type keyPages struct {
-	*frame
+	*screen.Frame
 	keys   *apikeys.Store
 	pageID string
 }
@@ -28,12 +29,12 @@ type keyRow struct {
 	Revoked                             bool
 }
 
-func (h *keyPages) screen(c *fiber.Ctx, status int, s keysScreen, v view) error {
+func (h *keyPages) show(c *fiber.Ctx, status int, s keysScreen, v screen.View) error {
 	keys, err := h.keys.List(c.UserContext())
 	if err != nil {
 		return err
 	}
-	loc := h.location(c)
+	loc := h.Location(c)
 	for _, k := range keys {
 		r := keyRow{ID: k.ID, Name: k.Name, Prefix: k.Prefix, Created: k.CreatedAt.In(loc).Format("2006-01-02 15:04"), Revoked: k.RevokedAt != nil}
 		if k.LastUsedAt != nil {
@@ -43,29 +44,29 @@ func (h *keyPages) screen(c *fiber.Ctx, status int, s keysScreen, v view) error 
 	}
 	s.PageID = h.pageID
 	v.Title, v.Section, v.Data = "API keys", "keys", s
-	return h.render(c, status, "keys", v)
+	return h.Render(c, status, "keys", v)
 }
 
 func (h *keyPages) getKeys(c *fiber.Ctx) error {
-	return h.screen(c, fiber.StatusOK, keysScreen{}, view{})
+	return h.show(c, fiber.StatusOK, keysScreen{}, screen.View{})
 }
 
 func (h *keyPages) postNew(c *fiber.Ctx) error {
 	name := c.FormValue("name")
 	k, secret, err := h.keys.Create(c.UserContext(), name)
 	if err != nil {
-		return refuse(err, view{}, prefixed(""), "The key was not created: ", func(v view) error {
-			return h.screen(c, fiber.StatusUnprocessableEntity, keysScreen{Name: name}, v)
+		return screen.Refuse(err, screen.View{}, screen.Prefixed(""), "The key was not created: ", func(v screen.View) error {
+			return h.show(c, fiber.StatusUnprocessableEntity, keysScreen{Name: name}, v)
 		})
 	}
 	web.SetAuditTarget(c, k.ID)
 	// The secret is shown on this response only, never stored or redirected.
-	return h.screen(c, fiber.StatusCreated, keysScreen{Created: secret}, view{Flash: "Key “" + k.Name + "” created."})
+	return h.show(c, fiber.StatusCreated, keysScreen{Created: secret}, screen.View{Flash: "Key “" + k.Name + "” created."})
 }
 
 func (h *keyPages) postRevoke(c *fiber.Ctx) error {
 	if err := h.keys.Revoke(c.UserContext(), c.Params("id")); err != nil {
 		return err
 	}
-	return h.seeOther(c, "/console/keys", "Key revoked: it no longer works.")
+	return h.SeeOther(c, "/console/keys", "Key revoked: it no longer works.")
 }

@@ -1,4 +1,4 @@
-package console
+package admin
 
 import (
 	"strconv"
@@ -6,11 +6,12 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/beacon-status/beacon/internal/accounts"
+	"github.com/beacon-status/beacon/internal/console/screen"
 )
 
 // auditPages are the audit log screen: who changed what, newest first.
 type auditPages struct {
-	*frame
+	*screen.Frame
 	accounts *accounts.Store
 }
 
@@ -32,7 +33,7 @@ func (h *auditPages) getAudit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	loc := h.location(c)
+	loc := h.Location(c)
 	var s auditScreen
 	for _, e := range entries {
 		s.Entries = append(s.Entries, auditRow{At: e.At.In(loc).Format("2006-01-02 15:04:05 MST"), Actor: e.Actor, Action: e.Action,
@@ -41,5 +42,5 @@ func (h *auditPages) getAudit(c *fiber.Ctx) error {
 	if len(entries) == auditPerPage {
 		s.NextURL = "/console/audit?before=" + strconv.FormatInt(entries[len(entries)-1].ID, 10)
 	}
-	return h.render(c, fiber.StatusOK, "audit", view{Title: "Audit log", Section: "audit", Data: s})
+	return h.Render(c, fiber.StatusOK, "audit", screen.View{Title: "Audit log", Section: "audit", Data: s})
 }

@@ -1,4 +1,4 @@
-package console
+package admin
 
 import (
 	"strings"
@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/internal/console/screen"
 	"github.com/beacon-status/beacon/internal/settings"
 	"github.com/beacon-status/beacon/internal/web"
 )
@@ -13,7 +14,7 @@ import (
 // settingsPages are the settings screen: the page's settings, the
 // notification settings in force, and the status embed's look.
 type settingsPages struct {
-	*frame
+	*screen.Frame
 	components *components.Service
 	inForce    *settings.InForce
 	baseURL    string
@@ -27,6 +28,8 @@ type settingsPages struct {
 // shown again.
 type settingsForm struct {
 	Name, URL, TimeZone, SupportURL, LogoURL, AccentColor string
+	EmailFooter                                           string
+	MaxEmailFooter                                        int
 	Notify                                                notifyForm
 	Embed                                                 embedForm
 }
@@ -34,7 +37,7 @@ type settingsForm struct {
 // embedForm is the status embed's form: its corner and colours, and the
 // line other sites paste to show it.
 type embedForm struct {
-	Positions []option
+	Positions []screen.Option
 	Colors    []colorField
 	Snippet   string
 }
@@ -52,7 +55,7 @@ func (h *settingsPages) embedForm(e settings.Embed) embedForm {
 		v     settings.Position
 		label string
 	}{{settings.BottomLeft, "Bottom left"}, {settings.BottomRight, "Bottom right"}, {settings.TopLeft, "Top left"}, {settings.TopRight, "Top right"}} {
-		f.Positions = append(f.Positions, option{string(p.v), p.label, p.v == e.Position})
+		f.Positions = append(f.Positions, screen.Option{Value: string(p.v), Label: p.label, Selected: p.v == e.Position})
 	}
 	f.Colors = []colorField{
 		{"incident_background_color", "Incident background", e.IncidentBackgroundColor, d.IncidentBackgroundColor},
@@ -79,7 +82,7 @@ func (h *settingsPages) notifyForm() notifyForm {
 		EnvCountries: strings.Join(env.SMSCountries, ", ")}
 }
 
-func (h *settingsPages) screen(c *fiber.Ctx, status int, f settingsForm, v view) error {
+func (h *settingsPages) show(c *fiber.Ctx, status int, f settingsForm, v screen.View) error {
 	if f.Notify == (notifyForm{}) {
 		f.Notify = h.notifyForm()
 	}
@@ -90,14 +93,15 @@ func (h *settingsPages) screen(c *fiber.Ctx, status int, f settingsForm, v view)
 		}
 		f.Embed = h.embedForm(e)
 	}
+	f.MaxEmailFooter = components.MaxEmailFooter
 	v.Title, v.Section, v.Data = "Settings", "settings", f
-	return h.render(c, status, "settings", v)
+	return h.Render(c, status, "settings", v)
 }
 
 // refused shows the settings screen again with f, with status 422, for
-// refuse.
-func (h *settingsPages) refused(c *fiber.Ctx, f settingsForm) func(view) error {
-	return func(v view) error { return h.screen(c, fiber.StatusUnprocessableEntity, f, v) }
+// screen.Refuse.
+func (h *settingsPages) refused(c *fiber.Ctx, f settingsForm) func(screen.View) error {
+	return func(v screen.View) error { return h.show(c, fiber.StatusUnprocessableEntity, f, v) }
 }
 
 func (h *settingsPages) pageSettings(c *fiber.Ctx) (settingsForm, error) {
@@ -106,7 +110,7 @@ func (h *settingsPages) pageSettings(c *fiber.Ctx) (settingsForm, error) {
 		return settingsForm{}, err
 	}
 	return settingsForm{Name: p.Name, URL: p.URL, TimeZone: p.TimeZone, SupportURL: p.SupportURL,
-		LogoURL: p.LogoURL, AccentColor: p.AccentColor}, nil
+		LogoURL: p.LogoURL, AccentColor: p.AccentColor, EmailFooter: p.EmailFooter}, nil
 }
 
 func (h *settingsPages) getSettings(c *fiber.Ctx) error {
@@ -114,19 +118,20 @@ func (h *settingsPages) getSettings(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.screen(c, fiber.StatusOK, f, view{})
+	return h.show(c, fiber.StatusOK, f, screen.View{})
 }
 
 // postSettings saves the page's settings.
 func (h *settingsPages) postSettings(c *fiber.Ctx) error {
 	f := settingsForm{Name: c.FormValue("name"), URL: c.FormValue("url"), TimeZone: c.FormValue("time_zone"),
-		SupportURL: c.FormValue("support_url"), LogoURL: c.FormValue("logo_url"), AccentColor: c.FormValue("accent_color")}
+		SupportURL: c.FormValue("support_url"), LogoURL: c.FormValue("logo_url"), AccentColor: c.FormValue("accent_color"),
+		EmailFooter: c.FormValue("notifications_email_footer")}
 	_, err := h.inForce.SavePage(c.UserContext(), components.PageInput{Name: &f.Name, URL: &f.URL, TimeZone: &f.TimeZone,
-		SupportURL: &f.SupportURL, LogoURL: &f.LogoURL, AccentColor: &f.AccentColor})
+		SupportURL: &f.SupportURL, LogoURL: &f.LogoURL, AccentColor: &f.AccentColor, EmailFooter: &f.EmailFooter})
 	if err != nil {
-		return refuse(err, view{}, prefixed(""), "The settings were not saved: ", h.refused(c, f))
+		return screen.Refuse(err, screen.View{}, screen.Prefixed(""), "The settings were not saved: ", h.refused(c, f))
 	}
-	return h.seeOther(c, "/console/settings", "Settings saved. The public page shows them now.")
+	return h.SeeOther(c, "/console/settings", "Settings saved. The public page and the emails sent from now on show them.")
 }
 
 // postNotify saves the notification settings and puts them in force at
@@ -136,7 +141,7 @@ func (h *settingsPages) postNotify(c *fiber.Ctx) error {
 	f := h.notifyForm()
 	if c.FormValue("action") != "reset" {
 		f.EmailFrom, f.EmailFromName = strings.TrimSpace(c.FormValue("email_from")), strings.TrimSpace(c.FormValue("email_from_name"))
-		f.SMSAllUpdates, f.WebhookAllowPrivate = c.FormValue("sms_events") == "all", formBool(c, "webhook_allow_private")
+		f.SMSAllUpdates, f.WebhookAllowPrivate = c.FormValue("sms_events") == "all", screen.FormBool(c, "webhook_allow_private")
 		f.SMSCountries = c.FormValue("sms_countries")
 		countries, err := settings.ParseCountries(f.SMSCountries)
 		if err != nil {
@@ -152,9 +157,9 @@ func (h *settingsPages) postNotify(c *fiber.Ctx) error {
 		return h.notifyError(c, f, err)
 	}
 	if saved == (settings.Notifications{}) {
-		return h.seeOther(c, "/console/settings", "Notification settings are the environment's again.")
+		return h.SeeOther(c, "/console/settings", "Notification settings are the environment's again.")
 	}
-	return h.seeOther(c, "/console/settings", "Notification settings saved; they apply from now on.")
+	return h.SeeOther(c, "/console/settings", "Notification settings saved; they apply from now on.")
 }
 
 // notifyError shows the settings again with the notification form as
@@ -165,7 +170,7 @@ func (h *settingsPages) notifyError(c *fiber.Ctx, f notifyForm, err error) error
 		return perr
 	}
 	page.Notify = f
-	return h.formError(c, "settings", view{Title: "Settings", Section: "settings", Data: page}, err)
+	return h.FormError(c, "settings", screen.View{Title: "Settings", Section: "settings", Data: page}, err)
 }
 
 // postEmbed saves the status embed's corner and colours; a blank colour
@@ -188,8 +193,8 @@ func (h *settingsPages) postEmbed(c *fiber.Ctx) error {
 		page.Embed = h.embedForm(settings.Embed{Position: settings.Position(*in.Position), IncidentBackgroundColor: *in.IncidentBackgroundColor,
 			IncidentTextColor: *in.IncidentTextColor, MaintenanceBackgroundColor: *in.MaintenanceBackgroundColor,
 			MaintenanceTextColor: *in.MaintenanceTextColor})
-		return refuse(err, view{}, prefixed("embed_"), "The embed settings were not saved: ", h.refused(c, page))
+		return screen.Refuse(err, screen.View{}, screen.Prefixed("embed_"), "The embed settings were not saved: ", h.refused(c, page))
 	}
 	web.SetAuditTarget(c, h.pageID)
-	return h.seeOther(c, "/console/settings", "Status embed saved. Sites that include the script show the new look on their next page view.")
+	return h.SeeOther(c, "/console/settings", "Status embed saved. Sites that include the script show the new look on their next page view.")
 }
