@@ -11,9 +11,5 @@ export default {
 		// aria-label outside a short list of elements, and html-validate's own
 		// "standard" preset turns that warning off with this same option.
 		"aria-label-misuse": ["error", { allowAnyNamable: true }],
-		// The component checkboxes of the subscribe and manage forms all carry
-		// name="component_ids": that is how an HTML form sends a list, and how the
-		// handlers read it. The default only lets radios and buttons share a name.
-		"form-dup-name": ["error", { shared: ["radio", "checkbox", "button", "reset", "submit"] }],
 	},
 };
