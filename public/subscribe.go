@@ -101,9 +101,7 @@ type way struct {
 	Selected bool
 }
 
-// fieldWay is the channel whose field a refusal names, or "": the form
-// comes back with that channel chosen, so that the field and its error
-// show.
+// fieldWay is the channel whose field a refusal names, or "".
 func fieldWay(field string) notifier.Channel {
 	switch field {
 	case "email":
@@ -127,8 +125,9 @@ type subscribePage struct {
 	Values              map[string]string
 	Error               string
 	Field               string
-	// FieldShown is set when Field is the chosen way's field: the error
-	// at the top links to it, and shows again beside it.
+	// FieldShown is set when Field is the chosen way's field (a refused
+	// sign-up comes back with its way chosen): the error at the top links
+	// to it, and shows again beside it.
 	FieldShown bool
 }
 
@@ -146,10 +145,6 @@ func (h *signup) subscribeForm(c *fiber.Ctx, status int, values map[string]strin
 	if field == "component_ids" {
 		v.Components.Error = errMsg
 	}
-	chosen := values["mode"]
-	if ch := fieldWay(field); ch != "" && h.channels[ch] {
-		chosen, v.FieldShown = string(ch), true
-	}
 	for _, ch := range []struct {
 		mode  notifier.Channel
 		label string
@@ -160,8 +155,9 @@ func (h *signup) subscribeForm(c *fiber.Ctx, status int, values map[string]strin
 	}
 	v.Email, v.SMS, v.Webhook = h.channels[notifier.Email], h.channels[notifier.SMS], h.channels[notifier.Webhook]
 	v.Ways = append(v.Ways, way{Mode: feedWay, Label: "Feed"})
-	i := slices.IndexFunc(v.Ways, func(w way) bool { return w.Mode == chosen })
-	v.Ways[max(i, 0)].Selected = true
+	i := max(slices.IndexFunc(v.Ways, func(w way) bool { return w.Mode == values["mode"] }), 0)
+	v.Ways[i].Selected = true
+	v.FieldShown = field != "" && string(fieldWay(field)) == v.Ways[i].Mode
 	return h.reply.render(c, status, "subscribe", v)
 }
 
