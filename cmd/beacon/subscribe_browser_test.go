@@ -65,11 +65,11 @@ func (b *browser) noScript(t *testing.T) {
 // fields a visitor sees (by name) and those hidden, whether the feed links,
 // the component boxes and the button show, and the boxes ticked.
 type subscribeView struct {
-	Chosen                  string
-	Shown, Hidden           []string
-	Feeds, Boxes, Button    bool
-	Ticked, AllBoxes        int
-	Invalid, Error          string // the field marked invalid and its error's text
+	Chosen                     string
+	Shown, Hidden              []string
+	Feeds, Boxes, Button       bool
+	Ticked, AllBoxes           int
+	Invalid, Error             string // the field marked invalid and its error's text
 	ErrorShown, HiddenRequired bool
 }
 
@@ -174,11 +174,17 @@ func TestBrowserSubscribeWithoutScript(t *testing.T) {
 		t.Errorf("after an SMS sign-up: %q, want the code screen", h1)
 	}
 
-	// The feeds the screen links load.
-	for path, ct := range map[string]string{"/history.atom": "application/atom+xml", "/history.rss": "application/rss+xml"} {
-		res, body := browserFetch(t, site.base, http.MethodGet, path, nil, "", "")
-		if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), ct) || !strings.Contains(string(body), browserResolved) {
-			t.Errorf("%s: %d %q, want a %s feed of the incidents", path, res.StatusCode, res.Header.Get("Content-Type"), ct)
+	// The feeds the screen links load, as the type their links declare.
+	b.open(t, site.base, subscribe)
+	feeds := browserEval[[][2]string](t, b, "read the feed links",
+		`[...document.querySelectorAll(".way-feed a[type]")].map(a => [a.getAttribute("href"), a.type])`)
+	if len(feeds) != 2 {
+		t.Errorf("feed links %q, want Atom and RSS", feeds)
+	}
+	for _, f := range feeds {
+		res, body := browserFetch(t, site.base, http.MethodGet, f[0], nil, "", "")
+		if ct := res.Header.Get("Content-Type"); res.StatusCode != 200 || !strings.HasPrefix(ct, f[1]) || !strings.Contains(string(body), browserResolved) {
+			t.Errorf("%s: %d %q, want a %s feed of the incidents", f[0], res.StatusCode, ct, f[1])
 		}
 	}
 }
