@@ -83,7 +83,7 @@ func formComponents(all []components.Component, posted []string) []string {
 		}
 		boxes++
 	}
-	if len(posted) != boxes || len(on) != boxes {
+	if len(posted) != boxes { // a box twice, or a group or unknown id besides
 		return posted
 	}
 	return nil
