@@ -3,7 +3,11 @@ package public
 import (
 	"errors"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -34,55 +38,126 @@ type choice struct {
 	Checked        bool
 }
 
-func choices(all []components.Component, checked []string) []choice {
+// componentPicker is the component checkboxes of the subscribe and manage
+// forms, with the refusal that names them, if any.
+type componentPicker struct {
+	Choices []choice
+	Error   string
+}
+
+// pickComponents returns the boxes of all: those of checked ticked, or
+// every box when every is set. An empty list means every component to the
+// subscribers package, and every box ticked is how the forms show it, as
+// Statuspage's do: a new subscriber starts with all of them.
+func pickComponents(all []components.Component, checked []string, every bool) componentPicker {
 	on := map[string]bool{}
 	for _, id := range checked {
 		on[id] = true
 	}
 	out := make([]choice, 0, len(all))
 	for _, c := range all {
-		out = append(out, choice{ID: c.ID, Name: c.Name, Group: c.Group, InGroup: c.GroupID != "", Checked: on[c.ID]})
+		out = append(out, choice{ID: c.ID, Name: c.Name, Group: c.Group, InGroup: c.GroupID != "", Checked: every || on[c.ID]})
 	}
-	return out
+	return componentPicker{Choices: out}
 }
 
-type channelChoice struct {
-	Mode     notifier.Channel
+// formComponents reads the component boxes of a subscribe or manage form
+// (each box sends its id as component_ids[], which Fiber's form parser
+// reads as component_ids, the name older forms send). Every box ticked,
+// each once, means every component, also those added later: the
+// subscribers package's empty list, as no box ticked has always meant.
+// Any other choice is kept as posted, for the subscribers package to
+// check. A JSON body names its components itself and is taken as it is.
+func formComponents(all []components.Component, posted []string) []string {
+	on := map[string]bool{}
+	for _, id := range posted {
+		on[id] = true
+	}
+	boxes := 0
+	for _, c := range all {
+		if c.Group {
+			continue
+		}
+		if !on[c.ID] {
+			return posted
+		}
+		boxes++
+	}
+	if len(posted) != boxes { // a box twice, or a group or unknown id besides
+		return posted
+	}
+	return nil
+}
+
+// feedWay is the subscribe form's fourth way to follow the page, beside
+// its channels: the Atom and RSS feeds, which need no address and no
+// sign-up. Its radio shows their links instead of a field.
+const feedWay = "feed"
+
+// way is one radio of the subscribe form: a channel, or the feeds.
+type way struct {
+	Mode     string
 	Label    string
 	Selected bool
 }
 
-type subscribePage struct {
-	pageView
-	Channels   []channelChoice
-	SMS        bool
-	Components []choice
-	Values     map[string]string
-	Error      string
-	Field      string
+// fieldWay is the channel whose field a refusal names, or "".
+func fieldWay(field string) notifier.Channel {
+	switch field {
+	case "email":
+		return notifier.Email
+	case "phone_number":
+		return notifier.SMS
+	case "endpoint":
+		return notifier.Webhook
+	}
+	return ""
 }
 
+type subscribePage struct {
+	pageView
+	// Ways are the channels configured (a channel without settings is
+	// absent) and the feeds; Email, SMS and Webhook say which fields the
+	// form has. Exactly one way is selected: its field alone shows.
+	Ways                []way
+	Email, SMS, Webhook bool
+	Components          componentPicker
+	Values              map[string]string
+	Error               string
+	Field               string
+	// FieldShown is set when Field is the chosen way's field (a refused
+	// sign-up comes back with its way chosen): the error at the top links
+	// to it, and shows again beside it.
+	FieldShown bool
+}
+
+// subscribeForm renders the form with values (mode is the way chosen;
+// email, phone_number and endpoint the fields' values) and the components
+// of checked ticked (all of them when checked is empty), and errMsg beside
+// field when set.
 func (h *signup) subscribeForm(c *fiber.Ctx, status int, values map[string]string, checked []string, errMsg, field string) error {
 	s, err := h.cache.get(c.UserContext())
 	if err != nil {
 		return err
 	}
-	v := subscribePage{pageView: pageHead(s, "Subscribe"), Components: choices(s.components, checked),
+	v := subscribePage{pageView: pageHead(s, "Subscribe"), Components: pickComponents(s.components, checked, len(checked) == 0),
 		Values: values, Error: errMsg, Field: field}
-	mode := values["mode"]
+	if field == "component_ids" {
+		v.Components.Error = errMsg
+	}
 	for _, ch := range []struct {
 		mode  notifier.Channel
 		label string
 	}{{notifier.Email, "Email"}, {notifier.SMS, "SMS"}, {notifier.Webhook, "Webhook"}} {
-		if !h.channels[ch.mode] {
-			continue
+		if h.channels[ch.mode] {
+			v.Ways = append(v.Ways, way{Mode: string(ch.mode), Label: ch.label})
 		}
-		if mode == "" {
-			mode = string(ch.mode)
-		}
-		v.Channels = append(v.Channels, channelChoice{ch.mode, ch.label, string(ch.mode) == mode})
-		v.SMS = v.SMS || ch.mode == notifier.SMS
 	}
+	v.Email, v.SMS, v.Webhook = h.channels[notifier.Email], h.channels[notifier.SMS], h.channels[notifier.Webhook]
+	v.Ways = append(v.Ways, way{Mode: feedWay, Label: "Feed"})
+	i := max(slices.IndexFunc(v.Ways, func(w way) bool { return w.Mode == values["mode"] }), 0)
+	v.Ways[i].Selected = true
+	v.FieldShown = field != "" && string(fieldWay(field)) == v.Ways[i].Mode
 	return h.reply.render(c, status, "subscribe", v)
 }
 
@@ -106,12 +181,18 @@ func (h *signup) getSubscribe(c *fiber.Ctx) error {
 
 func (h *signup) postSubscribe(c *fiber.Ctx) error {
 	var req subscribeRequest
-	if wantsJSON(c) {
+	form := !wantsJSON(c)
+	if !form {
 		if err := web.DecodeBody(c, "subscriber", &req); err != nil {
 			return err
 		}
 	} else if err := c.BodyParser(&req); err != nil {
 		return h.subscribeForm(c, fiber.StatusBadRequest, nil, nil, "The form could not be read. Please try again.", "")
+	}
+	if form && req.Mode == feedWay {
+		// The feeds need no sign-up: a browser that sent the form with
+		// them chosen gets their links.
+		return h.subscribeForm(c, fiber.StatusOK, req.values(), req.ComponentIDs, "", "")
 	}
 	if len(req.ComponentIDs) > 500 {
 		return h.subscribeError(c, req, web.Unprocessable("component_ids", "may name at most 500 components"))
@@ -126,9 +207,17 @@ func (h *signup) postSubscribe(c *fiber.Ctx) error {
 		default:
 			mode = notifier.Email
 		}
+		req.Mode = string(mode) // the way a refused form comes back with
 	}
 	if !h.channels[mode] || !mode.Valid() {
 		return h.subscribeError(c, req, web.Unprocessable("mode", "%s notifications are not available on this page", mode))
+	}
+	if form {
+		s, err := h.cache.get(c.UserContext())
+		if err != nil {
+			return err
+		}
+		req.ComponentIDs = formComponents(s.components, req.ComponentIDs)
 	}
 	address := map[notifier.Channel]string{notifier.Email: req.Email, notifier.SMS: req.PhoneNumber, notifier.Webhook: req.Endpoint}[mode]
 	res, err := h.subscribers.Subscribe(c.UserContext(), subscribers.Signup{Mode: mode, Address: address,
@@ -184,7 +273,25 @@ func (h *signup) subscribeError(c *fiber.Ctx, req subscribeRequest, err error) e
 	if wantsJSON(c) {
 		return c.Status(status).JSON(body)
 	}
-	return h.subscribeForm(c, status, req.values(), req.ComponentIDs, body.Message, body.Field)
+	return h.subscribeForm(c, status, req.values(), req.ComponentIDs, formMessage(body), body.Field)
+}
+
+// formMessage words a refusal for the person at the form: the field's
+// label in place of the API's name for it ("Mobile number is not a valid
+// phone number", not "phone_number is …").
+func formMessage(body web.ErrorBody) string {
+	rest, ok := strings.CutPrefix(body.Message, body.Field+" ")
+	if body.Field == "" || !ok || rest == "" {
+		return body.Message
+	}
+	label := map[string]string{"email": "Email address", "phone_number": "Mobile number", "endpoint": "Webhook URL",
+		"component_ids": "Your choice of components"}[body.Field]
+	if r, size := utf8.DecodeRuneInString(rest); label == "" || !unicode.IsLower(r) {
+		// A sentence of its own ("SMS notifications are not available
+		// …", `"x" is not a component`, "pigeon notifications are …").
+		return string(unicode.ToUpper(r)) + rest[size:]
+	}
+	return label + " " + rest
 }
 
 type verifyPage struct {
@@ -244,7 +351,7 @@ type managePage struct {
 	pageView
 	Address          string
 	ModeLabel        string
-	Components       []choice
+	Components       componentPicker
 	Token            string
 	UnsubscribeToken string
 	// FollowsOnly is true for an address that only follows incidents:
@@ -260,7 +367,7 @@ func (h *signup) manageView(c *fiber.Ctx, sub subscribers.Subscriber, token stri
 		return managePage{}, err
 	}
 	return managePage{pageView: pageHead(s, "Manage subscription"), Address: sub.Address, ModeLabel: modeLabel(sub.Mode),
-		Components: choices(s.components, sub.ComponentIDs), Token: token,
+		Components: pickComponents(s.components, sub.ComponentIDs, sub.AllComponents), Token: token,
 		UnsubscribeToken: h.subscribers.Link(subscribers.PurposeUnsubscribe, sub.ID), FollowsOnly: !sub.PageWide}, nil
 }
 
@@ -304,6 +411,12 @@ func (h *signup) postManage(c *fiber.Ctx) error {
 		}
 	} else if err := c.BodyParser(&req); err != nil {
 		return h.reply.message(c, fiber.StatusBadRequest, "Something went wrong", "The form could not be read. Please try again.")
+	} else {
+		s, err := h.cache.get(c.UserContext())
+		if err != nil {
+			return err
+		}
+		req.ComponentIDs = formComponents(s.components, req.ComponentIDs)
 	}
 	sub, err := h.subscribers.SetPreferences(c.UserContext(), req.Token, req.ComponentIDs)
 	if errors.Is(err, subscribers.ErrBadToken) {

@@ -1,0 +1,308 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+)
+
+// The subscribe screen in a browser: with JavaScript off, the radios show
+// the chosen way's field alone, a click on another way's label switches
+// it, and the form signs up; the component boxes start ticked; the feeds
+// it offers load. And the subscribe and manage screens, with their errors
+// and confirmations, pass axe-core with no violation of any impact and
+// html-validate's recommended preset, at both widths in both schemes.
+
+// subscribeScreens are the subscribe and manage screens of site in every
+// state a visitor meets: each way chosen, each refusal, each confirmation.
+// The unsubscribe confirmation comes last: it ends the subscription the
+// manage screens show.
+func subscribeScreens(site *browserSite) []browserPage {
+	byName := map[string]browserPage{}
+	for _, p := range site.pages() {
+		byName[p.name] = p
+	}
+	var out []browserPage
+	for _, name := range []string{"subscribe", "subscribe-invalid", "subscribe-email-sent", "subscribe-webhook-secret", "sms-code", "sms-code-wrong", "confirm-expired"} {
+		out = append(out, byName[name])
+	}
+	out = append(out,
+		browserPage{name: "subscribe-sms", path: "/subscribe?mode=sms", status: 200, title: "Get notified"},
+		browserPage{name: "subscribe-webhook", path: "/subscribe?mode=webhook", status: 200, title: "Get notified"},
+		browserPage{name: "subscribe-feed", path: "/subscribe?mode=feed", status: 200, title: "Get notified"},
+		browserPage{name: "subscribe-invalid-sms", path: "/subscribe", form: url.Values{"mode": {"sms"}, "phone_number": {"12"}}, status: 422, title: "Get notified"},
+		browserPage{name: "subscribe-invalid-components", path: "/subscribe", form: url.Values{"mode": {"email"}, "email": {"x@example.com"}, "component_ids[]": {"zzzzzzzzzzzz"}}, status: 422, title: "Get notified"},
+		browserPage{name: "manage-expired", path: "/subscriptions/manage?token=expired", status: 400, title: "Link expired"},
+	)
+	for _, name := range []string{"manage", "manage-saved", "unsubscribe", "unsubscribed"} {
+		out = append(out, byName[name])
+	}
+	return out
+}
+
+// noScript turns JavaScript off in the tab: the page's scripts do not run
+// (DevTools can still read the page).
+func (b *browser) noScript(t *testing.T) {
+	t.Helper()
+	b.step(t, "disable JavaScript", chromedp.Func(func(ctx context.Context, tab *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tab, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return err
+	}))
+}
+
+// subscribeView is what the subscribe form shows: the way chosen, the
+// fields a visitor sees (by name) and those hidden, whether the feed links,
+// the component boxes and the button show, and the boxes ticked.
+type subscribeView struct {
+	Chosen                     string
+	Shown, Hidden              []string
+	Feeds, Boxes, Button       bool
+	Ticked, AllBoxes           int
+	Invalid, Error             string // the field marked invalid and its error's text
+	ErrorShown, HiddenRequired bool
+}
+
+// readSubscribe reads the form's computed layout: a field shows when it
+// and its way lay out (offsetParent) and are not display: none, which also
+// takes them out of the accessibility tree.
+func readSubscribe(t *testing.T, b *browser) subscribeView {
+	t.Helper()
+	return browserEval[subscribeView](t, b, "read the subscribe form", `(() => {
+		const shows = el => !!el && el.offsetParent !== null && getComputedStyle(el).display !== "none";
+		const form = document.querySelector("form.subscribe");
+		const fields = [...form.querySelectorAll("input[type=email], input[type=tel], input[type=url]")];
+		const invalid = form.querySelector("[aria-invalid=true]");
+		const err = invalid && document.getElementById(invalid.getAttribute("aria-describedby"));
+		const boxes = [...form.querySelectorAll("input[type=checkbox]")];
+		return {
+			Chosen: form.querySelector("input[name=mode]:checked")?.value ?? "",
+			Shown: fields.filter(shows).map(f => f.name), Hidden: fields.filter(f => !shows(f)).map(f => f.name),
+			Feeds: shows(form.querySelector(".way-feed a[href='/history.atom']")) && shows(form.querySelector(".way-feed a[href='/history.rss']")),
+			Boxes: shows(form.querySelector("fieldset.components")), Button: shows(form.querySelector("button[type=submit]")),
+			Ticked: boxes.filter(c => c.checked).length, AllBoxes: boxes.length,
+			Invalid: invalid?.name ?? "", Error: err?.textContent.trim() ?? "", ErrorShown: shows(err),
+			HiddenRequired: fields.some(f => !shows(f) && f.required),
+		};
+	})()`)
+}
+
+// TestBrowserSubscribeWithoutScript loads /subscribe with JavaScript
+// disabled: only the email field shows and every component box is ticked;
+// a click on the SMS label shows the phone field alone, one on Feed the
+// feed links without the boxes and button; a refused email comes back with
+// email chosen and its error beside the visible field; an SMS sign-up
+// reaches the code screen. The feeds the screen links load.
+func TestBrowserSubscribeWithoutScript(t *testing.T) {
+	t.Parallel()
+	tools := needBrowserTools(t, true)
+	site := newBrowserSite(t)
+	b := newBrowser(t, tools)
+	b.step(t, "viewport", chromedp.EmulateViewport(1280, 900))
+	b.noScript(t)
+
+	// Script is off: beacon.js would give each <time> a title as it
+	// rewrites it in the visitor's zone.
+	b.open(t, site.base, site.pages()[1])
+	if n := browserEval[[]int](t, b, "count the times", `[document.querySelectorAll("time").length, document.querySelectorAll("time[title]").length]`); n[0] == 0 || n[1] != 0 {
+		t.Fatalf("%d of %d times rewritten by beacon.js: JavaScript is not off", n[1], n[0])
+	}
+
+	subscribe := browserPage{name: "subscribe", path: "/subscribe", status: 200, title: "Get notified"}
+	b.open(t, site.base, subscribe)
+	got := readSubscribe(t, b)
+	if got.Chosen != "email" || !slices.Equal(got.Shown, []string{"email"}) || len(got.Hidden) != 2 || got.Feeds || !got.Boxes || !got.Button {
+		t.Errorf("on load: %+v; want email chosen, its field alone shown, the boxes and the button", got)
+	}
+	if got.AllBoxes != 4 || got.Ticked != got.AllBoxes {
+		t.Errorf("%d of %d component boxes ticked, want all 4", got.Ticked, got.AllBoxes)
+	}
+	if got.HiddenRequired {
+		t.Error("a hidden field is required: it would block the chosen way's sign-up")
+	}
+
+	pick := func(mode string) {
+		t.Helper()
+		b.step(t, "click the "+mode+" label", chromedp.Click(fmt.Sprintf(`label.way-pick:has(input[value=%q])`, mode)))
+	}
+	pick("sms")
+	if got := readSubscribe(t, b); got.Chosen != "sms" || !slices.Equal(got.Shown, []string{"phone_number"}) || got.Feeds || !got.Boxes || !got.Button {
+		t.Errorf("after a click on SMS: %+v; want the phone field alone", got)
+	}
+	pick("feed")
+	if got := readSubscribe(t, b); got.Chosen != "feed" || len(got.Shown) != 0 || !got.Feeds || got.Boxes || got.Button {
+		t.Errorf("after a click on Feed: %+v; want the feed links, no field, no boxes, no button", got)
+	}
+	pick("webhook")
+	if got := readSubscribe(t, b); got.Chosen != "webhook" || !slices.Equal(got.Shown, []string{"endpoint"}) {
+		t.Errorf("after a click on Webhook: %+v; want the URL field alone", got)
+	}
+
+	// A refused email: typed in the email field, with a number left in
+	// the hidden SMS field, which neither blocks nor changes the post.
+	pick("sms")
+	b.step(t, "type a number", chromedp.SendKeys("#phone_number", "+14155552672"))
+	pick("email")
+	b.step(t, "type an address", chromedp.SendKeys("#email", "not an address"))
+	submit(t, b, 422)
+	got = readSubscribe(t, b)
+	if got.Chosen != "email" || !slices.Equal(got.Shown, []string{"email"}) || got.Invalid != "email" || !got.ErrorShown ||
+		!strings.HasPrefix(got.Error, "Email address is not a valid email address") {
+		t.Errorf("refused email: %+v; want email chosen, its field marked and its error shown", got)
+	}
+	if got.Ticked != got.AllBoxes {
+		t.Errorf("refused email: %d of %d boxes ticked, want all as posted", got.Ticked, got.AllBoxes)
+	}
+
+	// An SMS sign-up with one box unticked reaches the code screen.
+	b.open(t, site.base, subscribe)
+	pick("sms")
+	b.step(t, "type a number and untick a box", chromedp.SendKeys("#phone_number", "+14155552673"),
+		chromedp.Click(`label.check:has(input[type=checkbox])`))
+	submit(t, b, 200)
+	if h1 := browserEval[string](t, b, "heading", `document.querySelector("h1").textContent`); h1 != "Enter your code" {
+		t.Errorf("after an SMS sign-up: %q, want the code screen", h1)
+	}
+
+	// The feeds the screen links load, as the type their links declare.
+	b.open(t, site.base, subscribe)
+	feeds := browserEval[[][2]string](t, b, "read the feed links",
+		`[...document.querySelectorAll(".way-feed a[type]")].map(a => [a.getAttribute("href"), a.type])`)
+	if len(feeds) != 2 {
+		t.Errorf("feed links %q, want Atom and RSS", feeds)
+	}
+	for _, f := range feeds {
+		res, body := browserFetch(t, site.base, http.MethodGet, f[0], nil, "", "")
+		if ct := res.Header.Get("Content-Type"); res.StatusCode != 200 || !strings.HasPrefix(ct, f[1]) || !strings.Contains(string(body), browserResolved) {
+			t.Errorf("%s: %d %q, want a %s feed of the incidents", f[0], res.StatusCode, ct, f[1])
+		}
+	}
+}
+
+// submit clicks the form's button and waits for the answer, which must
+// have status.
+func submit(t *testing.T, b *browser, status int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 15*time.Second)
+	defer cancel()
+	res, err := chromedp.RunResponse(ctx, chromedp.Click(`form.subscribe button[type=submit]`))
+	if err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	if res.Status != int64(status) {
+		t.Errorf("submit: status %d, want %d", res.Status, status)
+	}
+}
+
+// TestBrowserSubscribeScreens audits every subscribe and manage screen
+// with axe-core at 375 and 1280 px in both schemes, failing on a violation
+// of any impact, checks that none scrolls sideways, and saves a
+// screenshot of each (in $BEACON_SCREENSHOTS when set).
+func TestBrowserSubscribeScreens(t *testing.T) {
+	t.Parallel()
+	tools := needBrowserTools(t, true)
+	axe := readAxe(t, tools)
+	site := newBrowserSite(t)
+	b := newBrowser(t, tools)
+	shots := os.Getenv("BEACON_SCREENSHOTS")
+	if shots == "" {
+		shots = t.TempDir()
+	} else if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	audited := 0
+	for _, p := range subscribeScreens(site) {
+		t.Run(p.name, func(t *testing.T) {
+			// Each screen loads once (a form is posted once); the viewport
+			// and the scheme apply to the loaded page at once.
+			b.step(t, "viewport", chromedp.EmulateViewport(1280, 900))
+			b.scheme(t, "light")
+			b.open(t, site.base, p)
+			for _, width := range []int64{375, 1280} {
+				for _, scheme := range []string{"light", "dark"} {
+					t.Run(fmt.Sprintf("%d-%s", width, scheme), func(t *testing.T) {
+						var opts []chromedp.EmulateViewportOption
+						if width < 600 {
+							opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
+						}
+						b.step(t, "viewport", chromedp.EmulateViewport(width, 800, opts...))
+						b.scheme(t, scheme)
+						if w := browserEval[[]int](t, b, "widths", `[document.documentElement.scrollWidth, window.innerWidth]`); w[0] > w[1] {
+							t.Errorf("the screen is %d px wide in a %d px viewport", w[0], w[1])
+						}
+						auditEveryImpact(t, b, axe)
+						audited++
+						ctx, cancel := context.WithTimeout(b.ctx, 15*time.Second)
+						shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+						cancel()
+						if err != nil {
+							t.Fatalf("screenshot: %v", err)
+						}
+						if err := os.WriteFile(filepath.Join(shots, fmt.Sprintf("%s-%d-%s.png", p.name, width, scheme)), shot, 0o644); err != nil {
+							t.Fatal(err)
+						}
+					})
+				}
+			}
+		})
+	}
+	t.Logf("axe-core found no violation in %d audits of %d screens; screenshots in %s", audited, len(subscribeScreens(site)), shots)
+}
+
+// auditEveryImpact runs axe-core on the page in the tab and fails the test
+// on every violation, whatever its impact.
+func auditEveryImpact(t *testing.T, b *browser, axe []byte) {
+	t.Helper()
+	if !browserEval[bool](t, b, "look for axe-core", `typeof axe === "object"`) {
+		b.step(t, "inject axe-core", chromedp.Evaluate[chromedp.Void](string(axe)))
+	}
+	found := browserEval[[]axeViolation](t, b, "run axe", `axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations.map(v => ({
+		ID: v.id, Impact: v.impact ?? "", Help: v.help, HelpURL: v.helpUrl,
+		Nodes: v.nodes.map(n => ({Target: JSON.stringify(n.target), HTML: n.html, Summary: n.failureSummary ?? ""})),
+	})))`)
+	for _, v := range found {
+		var nodes strings.Builder
+		for _, n := range v.Nodes {
+			fmt.Fprintf(&nodes, "\n\t%s %s\n\t\t%s", n.Target, n.HTML, strings.ReplaceAll(n.Summary, "\n", "\n\t\t"))
+		}
+		t.Errorf("axe: %s (%s): %s <%s>%s", v.ID, v.Impact, v.Help, v.HelpURL, nodes.String())
+	}
+}
+
+// TestBrowserSubscribeMarkup checks the markup the server sends for every
+// subscribe and manage screen with html-validate's recommended preset
+// (testdata/browser/htmlvalidate.mjs, which relaxes no rule these screens
+// need: the component boxes are named component_ids[], a list).
+func TestBrowserSubscribeMarkup(t *testing.T) {
+	t.Parallel()
+	tools := needBrowserTools(t, false)
+	site := newBrowserSite(t)
+	dir := t.TempDir()
+	var files []string
+	for _, p := range subscribeScreens(site) {
+		method := http.MethodGet
+		if p.form != nil {
+			method = http.MethodPost
+		}
+		res, body := browserFetch(t, site.base, method, p.path, p.form, "", "")
+		if res.StatusCode != p.status || !strings.Contains(string(body), ">"+p.title+"<") {
+			t.Errorf("%s %s: status %d, want %d with <h1> %q", method, p.path, res.StatusCode, p.status, p.title)
+		}
+		file := filepath.Join(dir, p.name+".html")
+		if err := os.WriteFile(file, body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, file)
+	}
+	htmlValidate(t, tools, dir, files)
+}
