@@ -97,6 +97,9 @@ func TestPagesHistoryFilter(t *testing.T) {
 			t.Errorf("%s: option %q selected, want %q", path, v, tt.id)
 		}
 		for _, feed := range []string{"/history.atom?component=" + tt.id, "/history.rss?component=" + tt.id} {
+			// Feed readers find the feed of the page they are pointed at
+			// in the head.
+			pgOne(t, doc, pgWithAttr("link", "href", feed), path+": announces "+feed+" in its head")
 			if pgOne(t, doc, pgWithAttr("a", "href", feed), path+": links to "+feed) == nil {
 				continue
 			}

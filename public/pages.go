@@ -47,6 +47,10 @@ type head struct {
 	// Indicator is the page's current indicator: the favicon's link names
 	// it, so that a browser fetches the icon again when its colour changes.
 	Indicator components.Impact
+	// FeedQuery narrows the feeds the head announces to readers
+	// ("?component=ID" on a filtered history page), so that a feed reader
+	// pointed at that page follows the same component.
+	FeedQuery string
 }
 
 // stamp is a time as the page shows it: machine-readable for <time
@@ -592,6 +596,7 @@ func (v *pageRender) historyPage(ctx context.Context, n int, comp *components.Co
 	if comp != nil {
 		compID = comp.ID
 		query = "&component=" + url.QueryEscape(comp.ID)
+		view.FeedQuery = "?component=" + url.QueryEscape(comp.ID)
 	}
 	from := top.AddDate(0, -(historyMonths - 1), 0)
 	list, err := v.c.incidents.List(ctx, incidents.Filter{From: from, To: top.AddDate(0, 1, 0), ComponentID: compID, Limit: 10000})
