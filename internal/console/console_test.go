@@ -122,7 +122,7 @@ func consoleForms() []formCase {
 			name: "new maintenance", path: func(consoleFixture) string { return "/console/maintenance" },
 			good: func(f consoleFixture) url.Values {
 				return url.Values{"name": {"Network work"}, "scheduled_for": {"2026-03-20T02:00"}, "scheduled_until": {"2026-03-20T04:00"},
-					"component_ids": {f.api}, "auto_in_progress": {"1"}, "auto_completed": {"1"}}
+					"component_ids[]": {f.api}, "auto_in_progress": {"1"}, "auto_completed": {"1"}}
 			},
 			bad: func(consoleFixture) url.Values {
 				return url.Values{"name": {"Kept maintenance name"}, "scheduled_for": {"2026-03-20T04:00"}, "scheduled_until": {"2026-03-20T02:00"}}
@@ -130,7 +130,8 @@ func consoleForms() []formCase {
 			badShows: "Kept maintenance name",
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
 				list, _ := e.svc.Incidents.List(context.Background(), incidents.Filter{Query: "Network work"})
-				return len(list) == 1 && list[0].Status == incidents.Scheduled && list[0].Automation.AutoInProgress && !list[0].Automation.RemindPrior
+				return len(list) == 1 && list[0].Status == incidents.Scheduled && list[0].Automation.AutoInProgress && !list[0].Automation.RemindPrior &&
+					len(list[0].ComponentIDs) == 1
 			},
 		},
 		{
@@ -207,7 +208,7 @@ func consoleForms() []formCase {
 		{
 			name: "save template", admin: true, path: func(consoleFixture) string { return "/console/templates" },
 			good: func(f consoleFixture) url.Values {
-				return url.Values{"name": {"DB down"}, "title": {"Database unavailable"}, "status": {"identified"}, "component_ids": {f.api}}
+				return url.Values{"name": {"DB down"}, "title": {"Database unavailable"}, "status": {"identified"}, "component_ids[]": {f.api}}
 			},
 			bad: func(consoleFixture) url.Values {
 				return url.Values{"name": {"Kept template"}, "title": {""}, "status": {"identified"}}

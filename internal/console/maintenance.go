@@ -47,7 +47,7 @@ func (h *incidentPages) postNewMaintenance(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	checked := formChecked(c, "component_ids")
+	checked := formChecked(c, "component_ids[]")
 	f.Name, f.Body, f.Notify = c.FormValue("name"), c.FormValue("body"), formBool(c, "deliver_notifications")
 	f.ScheduledFor, f.ScheduledUntil = c.FormValue("scheduled_for"), c.FormValue("scheduled_until")
 	f.Components = checkRows(all, checked)

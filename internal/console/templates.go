@@ -74,7 +74,7 @@ func (h *templatePages) postTemplate(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	t := incidents.Template{ID: c.FormValue("id"), Name: c.FormValue("name"), Title: c.FormValue("title"), Body: c.FormValue("body"),
 		Status: incidents.Status(c.FormValue("status")), DeliverNotifications: formBool(c, "deliver_notifications"),
-		ComponentIDs: formChecked(c, "component_ids")}
+		ComponentIDs: formChecked(c, "component_ids[]")}
 	in := incidents.TemplateInput{Name: &t.Name, Title: &t.Title, Body: &t.Body, Status: &t.Status,
 		DeliverNotifications: &t.DeliverNotifications, ComponentIDs: &t.ComponentIDs}
 	var err error
