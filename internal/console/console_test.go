@@ -130,7 +130,8 @@ func consoleForms() []formCase {
 			badShows: "Kept maintenance name",
 			done: func(t *testing.T, e *testEnv, f consoleFixture) bool {
 				list, _ := e.svc.Incidents.List(context.Background(), incidents.Filter{Query: "Network work"})
-				return len(list) == 1 && list[0].Status == incidents.Scheduled && list[0].Automation.AutoInProgress && !list[0].Automation.RemindPrior
+				return len(list) == 1 && list[0].Status == incidents.Scheduled && list[0].Automation.AutoInProgress && !list[0].Automation.RemindPrior &&
+					len(list[0].ComponentIDs) == 1
 			},
 		},
 		{
