@@ -93,12 +93,7 @@ func TestBrowserBars(t *testing.T) {
 	axe := readAxe(t, tools)
 	site := newBrowserSite(t)
 	b := newBrowser(t, tools)
-	shots := os.Getenv("BEACON_SCREENSHOTS")
-	if shots == "" {
-		shots = t.TempDir()
-	} else if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	shots := screenshots(t)
 	b.step(t, "enable accessibility", chromedp.Func(func(ctx context.Context, tab *chromedp.Target) error {
 		_, err := cdp.Call(ctx, tab, accessibility.Enable, cdp.Empty{})
 		return err

@@ -297,8 +297,8 @@ type browserPage struct {
 }
 
 // pages lists every public page: the status page, an incident, a
-// maintenance, the history, and every subscribe screen with its messages
-// and errors. The unsubscribe confirmation comes last: it ends the
+// maintenance, the history, and every subscribe screen (each way, as
+// chosen by ?mode=) with its messages and errors. The unsubscribe confirmation comes last: it ends the
 // subscription the manage pages show.
 func (s *browserSite) pages() []browserPage {
 	return []browserPage{
@@ -314,6 +314,12 @@ func (s *browserSite) pages() []browserPage {
 		{name: "sms-code", path: "/subscribe", form: url.Values{"mode": {"sms"}, "phone_number": {"+14155552672"}, "phone_country": {"US"}}, status: 200, title: "Enter your code"},
 		{name: "sms-code-wrong", path: "/subscriptions/verify", form: url.Values{"token": {s.verifyToken}, "code": {"000000"}}, status: 422, title: "Enter your code"},
 		{name: "confirm-expired", path: "/subscriptions/confirm?token=expired", status: 400, title: "Link expired"},
+		{name: "subscribe-sms", path: "/subscribe?mode=sms", status: 200, title: "Get notified"},
+		{name: "subscribe-webhook", path: "/subscribe?mode=webhook", status: 200, title: "Get notified"},
+		{name: "subscribe-feed", path: "/subscribe?mode=feed", status: 200, title: "Get notified"},
+		{name: "subscribe-invalid-sms", path: "/subscribe", form: url.Values{"mode": {"sms"}, "phone_number": {"12"}}, status: 422, title: "Get notified"},
+		{name: "subscribe-invalid-components", path: "/subscribe", form: url.Values{"mode": {"email"}, "email": {"x@example.com"}, "component_ids[]": {"zzzzzzzzzzzz"}}, status: 422, title: "Get notified"},
+		{name: "manage-expired", path: "/subscriptions/manage?token=expired", status: 400, title: "Link expired"},
 		{name: "not-found", path: "/incidents/zzzzzzzzzzzz", status: 404, title: "Not found"},
 		{name: "manage", path: "/subscriptions/manage?token=" + url.QueryEscape(s.manageToken), status: 200, title: "Manage your subscription"},
 		{name: "manage-saved", path: "/subscriptions/manage", form: url.Values{"token": {s.manageToken}, "component_ids": {}}, status: 200, title: "Manage your subscription"},
@@ -464,12 +470,7 @@ func TestBrowserStatusPage(t *testing.T) {
 	axe := readAxe(t, tools)
 	site := newBrowserSite(t)
 	b := newBrowser(t, tools)
-	shots := os.Getenv("BEACON_SCREENSHOTS")
-	if shots == "" {
-		shots = t.TempDir()
-	} else if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	shots := screenshots(t)
 
 	type layout struct {
 		Banner, BannerBG, BannerFG, BodyBG string
@@ -575,17 +576,7 @@ func TestBrowserStatusPage(t *testing.T) {
 				// The screenshot shows the tooltip of the resolved
 				// incident's day, as a visitor hovering it would see it.
 				b.step(t, "focus the incident's bar", chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll("ol.bars li[tabindex='0']")].find(li => li.textContent.includes("Related"))?.focus()`))
-				sctx, scancel := context.WithTimeout(b.ctx, 15*time.Second)
-				shot, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
-				scancel()
-				if err != nil {
-					t.Fatalf("screenshot: %v", err)
-				}
-				file := filepath.Join(shots, fmt.Sprintf("index-%d-%s.png", width, scheme))
-				if err := os.WriteFile(file, shot, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				t.Logf("screenshot %s (%d KB)", file, len(shot)/1024)
+				b.shoot(t, shots, fmt.Sprintf("index-%d-%s", width, scheme))
 
 				// The audit at this width and scheme, with the tooltip open.
 				b.audit(t, axe)
@@ -828,8 +819,8 @@ func TestBrowserFrame(t *testing.T) {
 }
 
 // TestBrowserIncidentPage reads an incident page's computed styles in both
-// schemes: the title takes its impact's colour (the same as the impact's
-// bar on the status page), the maintenance's title the maintenance blue,
+// schemes: the title takes its impact's colour (the page's --minor,
+// --major or --critical), the maintenance's title the maintenance blue,
 // and a Markdown list inside an update is drawn as a list (bullets, no
 // timeline rule), not as a step of the timeline.
 func TestBrowserIncidentPage(t *testing.T) {

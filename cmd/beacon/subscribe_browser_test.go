@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -20,36 +17,9 @@ import (
 // The subscribe screen in a browser: with JavaScript off, the radios show
 // the chosen way's field alone, a click on another way's label switches
 // it, and the form signs up; the component boxes start ticked; the feeds
-// it offers load. And the subscribe and manage screens, with their errors
-// and confirmations, pass axe-core with no violation of any impact and
-// html-validate's recommended preset, at both widths in both schemes.
-
-// subscribeScreens are the subscribe and manage screens of site in every
-// state a visitor meets: each way chosen, each refusal, each confirmation.
-// The unsubscribe confirmation comes last: it ends the subscription the
-// manage screens show.
-func subscribeScreens(site *browserSite) []browserPage {
-	byName := map[string]browserPage{}
-	for _, p := range site.pages() {
-		byName[p.name] = p
-	}
-	var out []browserPage
-	for _, name := range []string{"subscribe", "subscribe-invalid", "subscribe-email-sent", "subscribe-webhook-secret", "sms-code", "sms-code-wrong", "confirm-expired"} {
-		out = append(out, byName[name])
-	}
-	out = append(out,
-		browserPage{name: "subscribe-sms", path: "/subscribe?mode=sms", status: 200, title: "Get notified"},
-		browserPage{name: "subscribe-webhook", path: "/subscribe?mode=webhook", status: 200, title: "Get notified"},
-		browserPage{name: "subscribe-feed", path: "/subscribe?mode=feed", status: 200, title: "Get notified"},
-		browserPage{name: "subscribe-invalid-sms", path: "/subscribe", form: url.Values{"mode": {"sms"}, "phone_number": {"12"}}, status: 422, title: "Get notified"},
-		browserPage{name: "subscribe-invalid-components", path: "/subscribe", form: url.Values{"mode": {"email"}, "email": {"x@example.com"}, "component_ids[]": {"zzzzzzzzzzzz"}}, status: 422, title: "Get notified"},
-		browserPage{name: "manage-expired", path: "/subscriptions/manage?token=expired", status: 400, title: "Link expired"},
-	)
-	for _, name := range []string{"manage", "manage-saved", "unsubscribe", "unsubscribed"} {
-		out = append(out, byName[name])
-	}
-	return out
-}
+// it offers load. (The subscribe and manage screens, with their errors and
+// confirmations, are in browserSite.pages(): axe-core and html-validate
+// check them with every other public page.)
 
 // noScript turns JavaScript off in the tab: the page's scripts do not run
 // (DevTools can still read the page).
@@ -202,107 +172,4 @@ func submit(t *testing.T, b *browser, status int) {
 	if res.Status != int64(status) {
 		t.Errorf("submit: status %d, want %d", res.Status, status)
 	}
-}
-
-// TestBrowserSubscribeScreens audits every subscribe and manage screen
-// with axe-core at 375 and 1280 px in both schemes, failing on a violation
-// of any impact, checks that none scrolls sideways, and saves a
-// screenshot of each (in $BEACON_SCREENSHOTS when set).
-func TestBrowserSubscribeScreens(t *testing.T) {
-	t.Parallel()
-	tools := needBrowserTools(t, true)
-	axe := readAxe(t, tools)
-	site := newBrowserSite(t)
-	b := newBrowser(t, tools)
-	shots := os.Getenv("BEACON_SCREENSHOTS")
-	if shots == "" {
-		shots = t.TempDir()
-	} else if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	audited := 0
-	for _, p := range subscribeScreens(site) {
-		t.Run(p.name, func(t *testing.T) {
-			// Each screen loads once (a form is posted once); the viewport
-			// and the scheme apply to the loaded page at once.
-			b.step(t, "viewport", chromedp.EmulateViewport(1280, 900))
-			b.scheme(t, "light")
-			b.open(t, site.base, p)
-			for _, width := range []int64{375, 1280} {
-				for _, scheme := range []string{"light", "dark"} {
-					t.Run(fmt.Sprintf("%d-%s", width, scheme), func(t *testing.T) {
-						var opts []chromedp.EmulateViewportOption
-						if width < 600 {
-							opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
-						}
-						b.step(t, "viewport", chromedp.EmulateViewport(width, 800, opts...))
-						b.scheme(t, scheme)
-						if w := browserEval[[]int](t, b, "widths", `[document.documentElement.scrollWidth, window.innerWidth]`); w[0] > w[1] {
-							t.Errorf("the screen is %d px wide in a %d px viewport", w[0], w[1])
-						}
-						auditEveryImpact(t, b, axe)
-						audited++
-						ctx, cancel := context.WithTimeout(b.ctx, 15*time.Second)
-						shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-						cancel()
-						if err != nil {
-							t.Fatalf("screenshot: %v", err)
-						}
-						if err := os.WriteFile(filepath.Join(shots, fmt.Sprintf("%s-%d-%s.png", p.name, width, scheme)), shot, 0o644); err != nil {
-							t.Fatal(err)
-						}
-					})
-				}
-			}
-		})
-	}
-	t.Logf("axe-core found no violation in %d audits of %d screens; screenshots in %s", audited, len(subscribeScreens(site)), shots)
-}
-
-// auditEveryImpact runs axe-core on the page in the tab and fails the test
-// on every violation, whatever its impact.
-func auditEveryImpact(t *testing.T, b *browser, axe []byte) {
-	t.Helper()
-	if !browserEval[bool](t, b, "look for axe-core", `typeof axe === "object"`) {
-		b.step(t, "inject axe-core", chromedp.Evaluate[chromedp.Void](string(axe)))
-	}
-	found := browserEval[[]axeViolation](t, b, "run axe", `axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations.map(v => ({
-		ID: v.id, Impact: v.impact ?? "", Help: v.help, HelpURL: v.helpUrl,
-		Nodes: v.nodes.map(n => ({Target: JSON.stringify(n.target), HTML: n.html, Summary: n.failureSummary ?? ""})),
-	})))`)
-	for _, v := range found {
-		var nodes strings.Builder
-		for _, n := range v.Nodes {
-			fmt.Fprintf(&nodes, "\n\t%s %s\n\t\t%s", n.Target, n.HTML, strings.ReplaceAll(n.Summary, "\n", "\n\t\t"))
-		}
-		t.Errorf("axe: %s (%s): %s <%s>%s", v.ID, v.Impact, v.Help, v.HelpURL, nodes.String())
-	}
-}
-
-// TestBrowserSubscribeMarkup checks the markup the server sends for every
-// subscribe and manage screen with html-validate's recommended preset
-// (testdata/browser/htmlvalidate.mjs, which relaxes no rule these screens
-// need: the component boxes are named component_ids[], a list).
-func TestBrowserSubscribeMarkup(t *testing.T) {
-	t.Parallel()
-	tools := needBrowserTools(t, false)
-	site := newBrowserSite(t)
-	dir := t.TempDir()
-	var files []string
-	for _, p := range subscribeScreens(site) {
-		method := http.MethodGet
-		if p.form != nil {
-			method = http.MethodPost
-		}
-		res, body := browserFetch(t, site.base, method, p.path, p.form, "", "")
-		if res.StatusCode != p.status || !strings.Contains(string(body), ">"+p.title+"<") {
-			t.Errorf("%s %s: status %d, want %d with <h1> %q", method, p.path, res.StatusCode, p.status, p.title)
-		}
-		file := filepath.Join(dir, p.name+".html")
-		if err := os.WriteFile(file, body, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, file)
-	}
-	htmlValidate(t, tools, dir, files)
 }
