@@ -139,12 +139,24 @@ type Incident struct {
 	ScheduledUntil *time.Time
 	Automation     Automation
 	RemindedAt     *time.Time
+	// Sequence is the maintenance's revision number in the maintenance
+	// calendar (iCalendar's SEQUENCE): it rises each time the window
+	// moves or Cancelled changes, and never otherwise.
+	Sequence int
 
 	Postmortem PostmortemInfo
 
 	// Metadata is the JSON object staff attached (compact JSON); nil when
 	// none.
 	Metadata json.RawMessage
+}
+
+// Cancelled reports whether in is a maintenance completed before its
+// window opened: one that did not take place. The console's Cancel and a
+// completion posted through the API early both end a maintenance so.
+func (in Incident) Cancelled() bool {
+	return in.Kind == KindMaintenance && in.Status == Completed && in.ResolvedAt != nil && in.ScheduledFor != nil &&
+		in.ResolvedAt.Before(*in.ScheduledFor)
 }
 
 // Automation holds a maintenance's flags, named as in Statuspage's API.

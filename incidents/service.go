@@ -349,6 +349,7 @@ func (s *Service) Update(ctx context.Context, id string, c Change) (Incident, er
 		if c.Metadata != nil {
 			in.Metadata = metadata
 		}
+		was := in.calendarEntry()
 		now := s.now()
 		prev := in.Status
 		next := in.Status
@@ -403,7 +404,10 @@ func (s *Service) Update(ctx context.Context, id string, c Change) (Incident, er
 		in.UpdatedAt = now
 		if c.Status == nil && c.Body == nil && len(changes) == 0 {
 			in.Impact = deriveImpact(in, nil)
-			return s.saveTx(ctx, tx, in)
+			if err := s.saveTx(ctx, tx, in); err != nil {
+				return err
+			}
+			return s.resequenceTx(ctx, tx, &in, was)
 		}
 		in.Status = next
 		body := ""
@@ -416,7 +420,10 @@ func (s *Service) Update(ctx context.Context, id string, c Change) (Incident, er
 		u := Update{ID: ids.New(), IncidentID: in.ID, Status: next, Body: body, DisplayAt: now,
 			CreatedAt: now, UpdatedAt: now, DeliverNotifications: deliver, AffectedComponents: changes}
 		in.Updates = append([]Update{u}, in.Updates...)
-		return s.commitUpdateTx(ctx, tx, &in, eventKind(in.Kind, prev, next), u)
+		if err := s.commitUpdateTx(ctx, tx, &in, eventKind(in.Kind, prev, next), u); err != nil {
+			return err
+		}
+		return s.resequenceTx(ctx, tx, &in, was)
 	})
 	if err != nil {
 		return Incident{}, err
@@ -449,6 +456,36 @@ func (s *Service) rescheduleTx(in *Incident, c Change) error {
 		in.RemindedAt = nil // a moved window earns a fresh reminder
 	}
 	c.Automation.applyTo(&in.Automation)
+	return nil
+}
+
+// calendarEntry is what a maintenance's calendar event shows of its
+// schedule: the window, to the second as iCalendar writes it, and whether
+// it is cancelled.
+type calendarEntry struct {
+	from, until int64
+	cancelled   bool
+}
+
+func (in Incident) calendarEntry() calendarEntry {
+	e := calendarEntry{cancelled: in.Cancelled()}
+	if in.ScheduledFor != nil && in.ScheduledUntil != nil {
+		e.from, e.until = in.ScheduledFor.Unix(), in.ScheduledUntil.Unix()
+	}
+	return e
+}
+
+// resequenceTx raises the calendar sequence of a maintenance whose change,
+// just saved, altered its calendar entry from was: a calendar application
+// replaces an event only when its SEQUENCE rises.
+func (s *Service) resequenceTx(ctx context.Context, tx *sql.Tx, in *Incident, was calendarEntry) error {
+	if in.Kind != KindMaintenance || in.calendarEntry() == was {
+		return nil
+	}
+	in.Sequence++
+	if _, err := tx.ExecContext(ctx, `UPDATE incidents SET sequence = ? WHERE id = ?`, in.Sequence, in.ID); err != nil {
+		return fmt.Errorf("incidents: resequence %s: %w", in.ID, err)
+	}
 	return nil
 }
 

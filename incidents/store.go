@@ -29,7 +29,7 @@ const selectIncidents = `SELECT id, kind, name, status, impact, COALESCE(impact_
 	to_maintenance_state, to_operational_state, notify_at_start, notify_at_end,
 	postmortem_body, postmortem_published_at, postmortem_notified, created_at, updated_at,
 	postmortem_body_updated_at, postmortem_draft, postmortem_draft_updated_at, postmortem_preview_key,
-	postmortem_notify_twitter, postmortem_custom_tweet, postmortem_created_at, postmortem_updated_at, metadata
+	postmortem_notify_twitter, postmortem_custom_tweet, postmortem_created_at, postmortem_updated_at, metadata, sequence
 	FROM incidents`
 
 func scanIncident(row interface{ Scan(...any) error }) (Incident, error) {
@@ -45,7 +45,7 @@ func scanIncident(row interface{ Scan(...any) error }) (Incident, error) {
 		&in.Postmortem.Body, sqlite.OptTime(&in.Postmortem.PublishedAt), &in.Postmortem.NotifiedSubscribers,
 		sqlite.Time(&in.CreatedAt), sqlite.Time(&in.UpdatedAt),
 		sqlite.OptTime(&pm.BodyUpdatedAt), &pm.Draft, sqlite.OptTime(&pm.DraftUpdatedAt), &previewKey,
-		&pm.NotifyTwitter, &customTweet, sqlite.OptTime(&pm.CreatedAt), sqlite.OptTime(&pm.UpdatedAt), &metadata)
+		&pm.NotifyTwitter, &customTweet, sqlite.OptTime(&pm.CreatedAt), sqlite.OptTime(&pm.UpdatedAt), &metadata, &in.Sequence)
 	pm.PreviewKey, pm.CustomTweet = previewKey.String, customTweet.String
 	if metadata.Valid {
 		in.Metadata = json.RawMessage(metadata.String)
@@ -415,7 +415,7 @@ func (s *Service) saveTx(ctx context.Context, tx *sql.Tx, in Incident) error {
 		postmortem_body = ?, postmortem_published_at = ?, postmortem_notified = ?, updated_at = ?,
 		postmortem_body_updated_at = ?, postmortem_draft = ?, postmortem_draft_updated_at = ?, postmortem_preview_key = ?,
 		postmortem_notify_twitter = ?, postmortem_custom_tweet = ?, postmortem_created_at = ?, postmortem_updated_at = ?,
-		metadata = ?
+		metadata = ?, sequence = ?
 		WHERE id = ?`,
 		in.Name, in.Status, in.Impact, sqlite.NullString(string(in.ImpactOverride)),
 		sqlite.FormatTime(in.StartedAt), sqlite.NullTime(in.MonitoringAt), sqlite.NullTime(in.ResolvedAt),
@@ -426,7 +426,7 @@ func (s *Service) saveTx(ctx context.Context, tx *sql.Tx, in Incident) error {
 		sqlite.FormatTime(in.UpdatedAt),
 		sqlite.NullTime(pm.BodyUpdatedAt), pm.Draft, sqlite.NullTime(pm.DraftUpdatedAt), sqlite.NullString(pm.PreviewKey),
 		pm.NotifyTwitter, sqlite.NullString(pm.CustomTweet), sqlite.NullTime(pm.CreatedAt), sqlite.NullTime(pm.UpdatedAt),
-		sqlite.NullString(string(in.Metadata)),
+		sqlite.NullString(string(in.Metadata)), in.Sequence,
 		in.ID)
 	if err != nil {
 		return fmt.Errorf("incidents: save %s: %w", in.ID, err)
