@@ -3,8 +3,10 @@ module github.com/beacon-status/beacon
 go 1.26.8
 
 require (
+	github.com/arran4/golang-ical v0.3.4
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
+	github.com/emersion/go-ical v0.0.0-20250329121855-f41e73efc392
 	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
 	github.com/emersion/go-smtp v0.25.1
 	github.com/gofiber/fiber/v2 v2.52.15
@@ -20,6 +22,8 @@ require (
 	golang.org/x/net v0.59.0
 	golang.org/x/time v0.16.0
 )
+
+require github.com/teambition/rrule-go v1.8.2 // indirect
 
 require (
 	github.com/andybalholm/brotli v1.1.0 // indirect

@@ -1,8 +1,9 @@
 // Package public is everything a visitor reaches without signing in: the
-// status page, incident pages and history, the feeds and the badge, API v2,
-// the status embed script, the subscribe, confirm, follow, manage and
-// unsubscribe flows, the SMS provider's callbacks, and the static assets
-// (public/static/) those pages and the console load.
+// status page, incident pages and history, the feeds, the maintenance
+// calendar and the badge, API v2, the status embed script, the subscribe,
+// confirm, follow, manage and unsubscribe flows, the SMS provider's
+// callbacks, and the static assets (public/static/) those pages and the
+// console load.
 //
 // The pages and API v2 are rendered once per change into an in-memory
 // snapshot (snapshot.go) and served from it with ETag/304 and gzip: a
@@ -111,10 +112,13 @@ func (s *Site) Routes(app fiber.Router) {
 
 	// The public page, rendered once per change and served from memory.
 	app.Get("/", s.pages.index)
+	// Before /incidents/:id, which would take "ID.ics" for an id.
+	app.Get("/incidents/:id.ics", s.pages.incidentCalendar)
 	app.Get("/incidents/:id", s.pages.incident)
 	app.Get("/history", s.pages.history)
 	app.Get("/history.atom", s.pages.atomFeed)
 	app.Get("/history.rss", s.pages.rssFeed)
+	app.Get("/maintenance.ics", s.pages.calendar)
 	app.Get("/badge.svg", s.pages.badgeSVG)
 	app.Get("/favicon.svg", s.pages.faviconSVG)
 	app.Get("/favicon.ico", s.pages.faviconSVG)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/icalendar"
 	"github.com/beacon-status/beacon/internal/statuspage"
 	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/templates"
@@ -57,6 +58,9 @@ type snapshot struct {
 	lastDays  []incidents.Incident // with their updates
 	uptime    map[string]components.Uptime
 	updatedAt time.Time
+	// maintenance is what the maintenance calendar lists
+	// (icalendar.Filter), with the updates.
+	maintenance []incidents.Incident
 	// at is the moment the snapshot shows: the clock when it was built.
 	at time.Time
 	// version is the count of changes the snapshot includes: a snapshot
@@ -67,8 +71,10 @@ type snapshot struct {
 	// bar, the uptime figures and the list of past days follow the clock.
 	expires time.Time
 	// The pages rendered with the snapshot, and those rendered on demand.
-	index, atom, rss, badge, favicon *web.Resource
-	lazyPages                        pageCache
+	index, atom, rss, badge, favicon, ics *web.Resource
+	lazyPages                             pageCache
+	// filtered are the calendars of some components (calendar.go).
+	filtered web.Resources
 }
 
 func newCache(d Deps, ch channels) *cache {
@@ -121,7 +127,7 @@ func (s *snapshot) reuse(prev *snapshot) {
 		return r
 	}
 	s.index, s.atom, s.rss, s.badge = same(s.index, prev.index), same(s.atom, prev.atom), same(s.rss, prev.rss), same(s.badge, prev.badge)
-	s.favicon = same(s.favicon, prev.favicon)
+	s.favicon, s.ics = same(s.favicon, prev.favicon), same(s.ics, prev.ics)
 	for path, r := range s.api {
 		s.api[path] = same(r, prev.api[path])
 	}
@@ -170,6 +176,7 @@ func (c *cache) build(ctx context.Context) (*snapshot, error) {
 				incidents.Filter{Kind: incidents.KindMaintenance, Limit: recentLimit},
 				// The past days list shows whole timelines.
 				incidents.Filter{From: now.AddDate(0, 0, -pastDays-1), Limit: 1000},
+				icalendar.Filter(now),
 			)
 			return err
 		},
@@ -186,7 +193,8 @@ func (c *cache) build(ctx context.Context) (*snapshot, error) {
 	unresolved, recent, upcoming, active, recentMaint, lastDays := lists[0], lists[1], lists[2], lists[3], lists[4], lists[5]
 
 	s := &snapshot{page: page, components: all, byID: components.ByID(all), unresolved: unresolved, upcoming: upcoming, active: active,
-		recent: recent90, lastDays: lastDays, uptime: uptime, updatedAt: page.UpdatedAt, at: now, expires: now.Add(snapshotTTL)}
+		recent: recent90, lastDays: lastDays, maintenance: lists[6], uptime: uptime, updatedAt: page.UpdatedAt, at: now, expires: now.Add(snapshotTTL)}
+	s.filtered.Max = maxCalendars
 	s.status = incidents.PageStatus(all, unresolved, active)
 	for _, comp := range all {
 		s.updatedAt = later(s.updatedAt, comp.UpdatedAt)
@@ -249,6 +257,7 @@ func (c *cache) build(ctx context.Context) (*snapshot, error) {
 	if err := parallel(index, apiBodies, feeds); err != nil {
 		return nil, err
 	}
+	s.ics = web.NewResource(pr.calendars().Calendar(s.maintenance, nil))
 	s.badge = web.NewResource(badge(s.status))
 	s.favicon = web.NewResource(favicon(s.status))
 	return s, nil

@@ -95,3 +95,38 @@ func (r *Resource) ETag() string { return r.etag }
 // whether or not the request carried an Origin, so that shared caches
 // serve the same answer to widgets and to everything else.
 func AllowAnyOrigin(c *fiber.Ctx) { c.Response().Header.SetCanonical(hdrACAO, valStar) }
+
+// Resources keeps rendered resources by key, at most Max of them: past
+// that, what is asked for is rendered for each request and not kept, so
+// that callers who choose the keys cannot make the memory grow. The zero
+// value with Max set is ready to use.
+type Resources struct {
+	Max int
+	mu  sync.Mutex
+	m   map[string]*Resource
+}
+
+// Get returns the resource kept under key, rendering it with render the
+// first time.
+func (rs *Resources) Get(key string, render func() *Resource) *Resource {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if r, ok := rs.m[key]; ok {
+		return r
+	}
+	r := render()
+	if rs.m == nil {
+		rs.m = map[string]*Resource{}
+	}
+	if len(rs.m) < rs.Max {
+		rs.m[key] = r
+	}
+	return r
+}
+
+// Len is how many resources are kept.
+func (rs *Resources) Len() int {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	return len(rs.m)
+}

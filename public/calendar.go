@@ -1,0 +1,70 @@
+package public
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/icalendar"
+	"github.com/beacon-status/beacon/internal/web"
+)
+
+// The maintenance calendar (internal/icalendar): /maintenance.ics, with
+// ?component=ID,… for the maintenances of some components, and
+// /incidents/{id}.ics for one. Like the feeds, they are rendered from the
+// snapshot and kept with it; the filtered ones at most maxCalendars per
+// snapshot, since every set of components has its own.
+
+const calendarType = "text/calendar; charset=utf-8"
+
+const maxCalendars = 500
+
+func (v *pageRender) calendars() *icalendar.Renderer {
+	return icalendar.NewRenderer(v.s.page, v.c.baseURL, v.s.components, v.c.templates.PlainText)
+}
+
+func (p *pages) calendar(c *fiber.Ctx) error {
+	s, err := p.cache.get(c.UserContext())
+	if err != nil {
+		return err
+	}
+	ids, ok := icalendar.Scope(c.Query("component"), s.byID)
+	if !ok {
+		return p.reply.notFound(c, incidents.ErrNotFound)
+	}
+	r := s.ics
+	if len(ids) > 0 {
+		r = s.filtered.Get(strings.Join(ids, ","), func() *web.Resource {
+			return web.NewResource(newPageRender(p.cache, s).calendars().Calendar(icalendar.Affecting(s.maintenance, ids), ids))
+		})
+	}
+	return r.Send(c, calendarType, p.cacheControl)
+}
+
+// incidentCalendar serves one maintenance, from the snapshot's calendar or,
+// when it is older, from the database; an incident is not found.
+func (p *pages) incidentCalendar(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	s, err := p.cache.get(ctx)
+	if err != nil {
+		return err
+	}
+	id := c.Params("id")
+	r, err := s.lazy("ics:"+id, func() (*web.Resource, error) {
+		i := slices.IndexFunc(s.maintenance, func(in incidents.Incident) bool { return in.ID == id })
+		if i < 0 {
+			in, err := p.incidents.Get(ctx, id)
+			if err != nil || in.Kind != incidents.KindMaintenance {
+				return nil, incidents.ErrNotFound
+			}
+			return web.NewResource(newPageRender(p.cache, s).calendars().Event(in)), nil
+		}
+		return web.NewResource(newPageRender(p.cache, s).calendars().Event(s.maintenance[i])), nil
+	})
+	if err != nil {
+		return p.reply.notFound(c, err)
+	}
+	return r.Send(c, calendarType, p.cacheControl)
+}
