@@ -12,6 +12,8 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+
+	"github.com/beacon-status/beacon/internal/testutil"
 )
 
 // The subscribe screen in a browser: with JavaScript off, the radios show
@@ -148,11 +150,19 @@ func TestBrowserSubscribeWithoutScript(t *testing.T) {
 	b.open(t, site.base, subscribe)
 	feeds := browserEval[[][2]string](t, b, "read the feed links",
 		`[...document.querySelectorAll(".way-feed a[type]")].map(a => [a.getAttribute("href"), a.type])`)
-	if len(feeds) != 2 {
-		t.Errorf("feed links %q, want Atom and RSS", feeds)
+	if len(feeds) != 3 {
+		t.Errorf("feed links %q, want Atom, RSS and the maintenance calendar", feeds)
 	}
 	for _, f := range feeds {
 		res, body := browserFetch(t, site.base, http.MethodGet, f[0], nil, "", "")
+		if f[1] == "text/calendar" {
+			// The maintenance calendar, which no incident is in.
+			if ct := res.Header.Get("Content-Type"); res.StatusCode != 200 || !strings.HasPrefix(ct, f[1]) {
+				t.Errorf("%s: %d %q, want a calendar", f[0], res.StatusCode, ct)
+			}
+			testutil.ParseICalendar(t, body)
+			continue
+		}
 		if ct := res.Header.Get("Content-Type"); res.StatusCode != 200 || !strings.HasPrefix(ct, f[1]) || !strings.Contains(string(body), browserResolved) {
 			t.Errorf("%s: %d %q, want a %s feed of the incidents", f[0], res.StatusCode, ct, f[1])
 		}
