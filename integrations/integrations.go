@@ -60,6 +60,11 @@ type MalformedError struct{ Msg string }
 
 func (e *MalformedError) Error() string { return e.Msg }
 
+// AlertsPath is where the integration with id posts its alerts, below the
+// page's base URL (the management API serves it, with the token in
+// ?token= or an Authorization: Bearer header).
+func AlertsPath(id string) string { return "/api/v1/integrations/" + id + "/alerts" }
+
 // Kind is the shape of the alerts an integration takes.
 type Kind string
 

@@ -206,7 +206,8 @@ func (a *app) build(ctx context.Context) error {
 		InForce: a.inForce, Keys: a.keys, Limiter: a.limiter, Audit: a.auditLog, Integrations: a.integrations})
 	a.console = console.New(console.Deps{Log: a.log, BaseURL: cfg.BaseURL, Now: now, PageID: a.pageID, EmailConfigured: cfg.SMTP.Host != "",
 		Templates: a.templates, Components: a.components, Incidents: a.incidents, Subscribers: a.subscribers, Outbox: a.outbox,
-		Dispatcher: a.dispatcher, Accounts: a.accounts, Keys: a.keys, Audit: a.auditLog, InForce: a.inForce})
+		Dispatcher: a.dispatcher, Accounts: a.accounts, Keys: a.keys, Audit: a.auditLog, InForce: a.inForce,
+		Integrations: a.integrations})
 	// Settings changed from now on reach the services just built.
 	a.inForce.Attach(a.applyNotify, a.changed)
 	return nil

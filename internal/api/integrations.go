@@ -46,13 +46,8 @@ type integrationJSON struct {
 	URL            string                       `json:"url,omitempty"`
 }
 
-// AlertsURL is where integration id posts its alerts.
-func AlertsURL(baseURL, id string) string {
-	return strings.TrimSuffix(baseURL, "/") + "/api/v1/integrations/" + id + "/alerts"
-}
-
 func (h integrationAPI) json(it integrations.Integration, token string) integrationJSON {
-	out := integrationJSON{ID: it.ID, Name: it.Name, Kind: it.Kind, TokenPrefix: it.TokenPrefix, AlertsURL: AlertsURL(h.baseURL, it.ID),
+	out := integrationJSON{ID: it.ID, Name: it.Name, Kind: it.Kind, TokenPrefix: it.TokenPrefix, AlertsURL: strings.TrimSuffix(h.baseURL, "/") + integrations.AlertsPath(it.ID),
 		ComponentLabel: it.ComponentLabel, Components: it.Components, SeverityLabel: it.SeverityLabel, Severities: it.Severities,
 		DefaultStatus: it.DefaultStatus, IncidentMode: it.IncidentMode, AutoResolve: it.AutoResolve,
 		FlapWindow: int(it.FlapWindow / time.Second), CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, LastAlertAt: it.LastAlertAt}

@@ -14,7 +14,8 @@ import (
 func (v *V1) Routes(app fiber.Router) {
 	app.Use("/api/v1", stripJSONSuffix)
 	v1 := app.Group("/api/v1", v.audit.Changes)
-	// Monitoring posts alerts with its integration's token, not a key.
+	// Monitoring posts alerts here (integrations.AlertsPath) with its
+	// integration's token, not an API key.
 	v1.Post("/integrations/:id/alerts", v.alerts.receive)
 	requireKey := web.RequireKey(v.keys, v.limiter, v.pageID)
 	v1.Get("/pages", requireKey, v.pages.list)
