@@ -81,7 +81,7 @@ func New(d Deps) *Screens {
 		session: web.RequireSession(d.Accounts, f.Cookies(), screen.SessionCookie, screen.SignInPath),
 		auth:    &authPages{Frame: f, accounts: d.Accounts, audit: d.Audit},
 		dashboard: &dashboardPages{Frame: f, components: d.Components, incidents: d.Incidents, outbox: d.Outbox,
-			now: d.Now},
+			now: d.Now, integrations: d.Integrations},
 		incidents: &incidentPages{Frame: f, components: d.Components, incidents: d.Incidents, subscribers: d.Subscribers,
 			outbox: d.Outbox, now: d.Now},
 		components:  &componentPages{Frame: f, components: d.Components},

@@ -72,6 +72,9 @@ func TestConsoleIntegrations(t *testing.T) {
 	if page.Status != 200 || !strings.Contains(string(page.Body), "Website: Degraded Performance") || strings.Contains(string(page.Body), "New integration") {
 		t.Errorf("responder's list: %s", consoletest.Body(page))
 	}
+	if page := responder.Get("/console"); !strings.Contains(string(page.Body), "1 draft incident from alerts") {
+		t.Errorf("the dashboard does not point at the draft: %s", consoletest.Body(page))
+	}
 	drafts, _ := e.svc.Integrations.Drafts(ctx)
 	if len(drafts) != 1 {
 		t.Fatalf("drafts %+v", drafts)
