@@ -90,6 +90,8 @@ type group struct {
 	// QuietUntil is set while the group fires again within its flap
 	// window: its changes were made without telling subscribers.
 	QuietUntil *time.Time
+	// fresh is a group not stored yet.
+	fresh bool
 }
 
 // firingAlert is one firing alert of a group, as mapped.
@@ -122,7 +124,7 @@ func groupTx(ctx context.Context, tx *sql.Tx, integrationID, key string, now tim
 	g, err := scanGroup(tx.QueryRowContext(ctx, selectGroups+` WHERE integration_id = ? AND key = ?`, integrationID, key))
 	if errors.Is(err, sql.ErrNoRows) {
 		return group{ID: ids.New(), IntegrationID: integrationID, Key: key, Alerts: map[string]firingAlert{},
-			Components: map[string]components.Status{}, StartedAt: now}, nil
+			Components: map[string]components.Status{}, StartedAt: now, fresh: true}, nil
 	}
 	if err != nil {
 		return group{}, fmt.Errorf("integrations: read alert group: %w", err)
@@ -156,6 +158,10 @@ func saveGroupTx(ctx context.Context, tx *sql.Tx, g group, now time.Time) error 
 	}
 	return nil
 }
+
+// groupKept is how long a resolved alert group is remembered: its next
+// firing within that time still finds the incident staff left open.
+const groupKept = 30 * 24 * time.Hour
 
 // run applies one payload inside one transaction.
 type run struct {
@@ -232,8 +238,17 @@ func (r *run) apply(ctx context.Context, b batch) error {
 		return err
 	}
 	g.Components = desired
-	if err := saveGroupTx(ctx, r.tx, g, r.now); err != nil {
-		return err
+	// A group that never fired (its alerts all resolved or ignored) is
+	// not kept; nor, after a while, one that resolved long ago.
+	if !g.fresh || g.Firing {
+		if err := saveGroupTx(ctx, r.tx, g, r.now); err != nil {
+			return err
+		}
+	}
+	_, err = r.tx.ExecContext(ctx, `DELETE FROM integration_groups WHERE integration_id = ? AND state = 'resolved' AND resolved_at < ?`,
+		r.it.ID, sqlite.FormatTime(r.now.Add(-groupKept)))
+	if err != nil {
+		return fmt.Errorf("integrations: forget old alert groups: %w", err)
 	}
 	outcome := strings.Join(r.notes, "; ")
 	for _, x := range all {

@@ -498,3 +498,41 @@ func TestPublishWithTemplate(t *testing.T) {
 		t.Errorf("incident %q %s %q, want the template's", in.Name, in.Status, in.Updates[0].Body)
 	}
 }
+
+// Alert groups are kept while they matter: one that never fired is not
+// stored; one resolved more than 30 days ago is forgotten, and its next
+// alert opens a new incident.
+func TestGroupsKept(t *testing.T) {
+	e := newEnv(t)
+	it := e.integration(integrations.Generic, integrations.Input{IncidentMode: ptr(integrations.ModePublish), AutoResolve: ptr(false)})
+	count := func() int {
+		var n int
+		if err := e.db.Read.QueryRow(`SELECT COUNT(*) FROM integration_groups`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	e.receive(it, generic("API", "resolved", "never-fired"))
+	e.receive(it, generic("Nothing", "major_outage", "ignored"))
+	if n := count(); n != 0 {
+		t.Errorf("%d groups stored for alerts that never fired", n)
+	}
+	e.receive(it, "generic-firing.json")
+	e.receive(it, "generic-resolved.json") // the incident is left open
+	e.clock.Advance(29 * 24 * time.Hour)
+	e.receive(it, generic("Web", "resolved", "other"))
+	e.receive(it, "generic-firing.json")
+	if n := len(e.incidents()); n != 1 {
+		t.Errorf("%d incidents: within 30 days the group's alerts attach to the incident left open", n)
+	}
+	e.receive(it, "generic-resolved.json")
+	e.clock.Advance(31 * 24 * time.Hour)
+	e.receive(it, generic("Web", "resolved", "other"))
+	if n := count(); n != 0 {
+		t.Errorf("%d groups kept after 31 days", n)
+	}
+	e.receive(it, "generic-firing.json")
+	if n := len(e.incidents()); n != 2 {
+		t.Errorf("%d incidents, want a new one for the forgotten group", n)
+	}
+}

@@ -239,7 +239,7 @@ func (h *integrationPages) showList(c *fiber.Ctx, status int, s integrationsScre
 			return err
 		}
 	}
-	v.Title, v.Section, v.Data = "Integrations", "integrations", s
+	v.Title, v.Section, v.Data = "Alerts", "integrations", s
 	return h.Render(c, status, "integrations", v)
 }
 
