@@ -11,8 +11,9 @@ run:
 # deps installs what the tests need beyond Go modules: npm tools from
 # package-lock.json (Prism, the mock server generated from Twilio's OpenAPI
 # spec that proves SMS requests match Twilio's wire format; html-validate and
-# axe-core for the page tests), Debian's chromium for the browser tests and
-# Debian's systemd for systemd-analyze (the deployment tests).
+# axe-core for the page tests), Debian's chromium for the browser tests,
+# Debian's systemd for systemd-analyze (the deployment tests) and Debian's
+# prometheus-alertmanager, which the alert integration test starts.
 deps:
 	$(GO) mod download
 	npm ci --no-audit --no-fund --loglevel=error
@@ -24,6 +25,10 @@ deps:
 		echo "installing systemd (Debian package) for systemd-analyze verify of deploy/beacon.service"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq systemd >/dev/null; }
+	@command -v prometheus-alertmanager >/dev/null || { \
+		echo "installing prometheus-alertmanager (Debian package) for the alert integration test"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq prometheus-alertmanager >/dev/null; }
 
 check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \

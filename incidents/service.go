@@ -194,6 +194,23 @@ func (s *Service) checkComponentsTx(ctx context.Context, tx *sql.Tx, idList []st
 // statuses it sets, posts its first update and writes its event, all in one
 // transaction.
 func (s *Service) Create(ctx context.Context, n NewIncident) (Incident, error) {
+	var in Incident
+	err := s.db.Tx(ctx, func(tx *sql.Tx) (err error) {
+		in, err = s.CreateTx(ctx, tx, n)
+		return err
+	})
+	if err != nil {
+		return Incident{}, err
+	}
+	s.afterCommit(in.Kind == KindMaintenance)
+	return s.Get(ctx, in.ID)
+}
+
+// CreateTx is Create inside the caller's transaction, for a use case that
+// opens an incident together with changes of its own (an alert's). It
+// returns the incident as written; the caller commits and then tells the
+// change hooks, as Create does.
+func (s *Service) CreateTx(ctx context.Context, tx *sql.Tx, n NewIncident) (Incident, error) {
 	if err := validateName(&n.Name); err != nil {
 		return Incident{}, err
 	}
@@ -275,7 +292,7 @@ func (s *Service) Create(ctx context.Context, n NewIncident) (Incident, error) {
 	}
 	in.ComponentIDs = affected
 
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = func() error {
 		if err := s.checkComponentsTx(ctx, tx, affected); err != nil {
 			return err
 		}
@@ -302,18 +319,31 @@ func (s *Service) Create(ctx context.Context, n NewIncident) (Incident, error) {
 			CreatedAt: now, UpdatedAt: now, DeliverNotifications: deliver, AffectedComponents: changes}
 		in.Updates = []Update{u}
 		return s.commitUpdateTx(ctx, tx, &in, eventKind(in.Kind, "", u.Status), u)
-	})
+	}()
 	if err != nil {
 		return Incident{}, err
 	}
-	s.afterCommit(in.Kind == KindMaintenance)
-	return s.Get(ctx, in.ID)
+	return in, nil
 }
 
 // Update applies a PATCH: edits the incident's fields and, when the change
 // carries a status, a body or component statuses, appends an update to the
 // timeline with its event.
 func (s *Service) Update(ctx context.Context, id string, c Change) (Incident, error) {
+	var in Incident
+	err := s.db.Tx(ctx, func(tx *sql.Tx) (err error) {
+		in, err = s.UpdateTx(ctx, tx, id, c)
+		return err
+	})
+	if err != nil {
+		return Incident{}, err
+	}
+	s.afterCommit(in.Kind == KindMaintenance)
+	return s.Get(ctx, id)
+}
+
+// UpdateTx is Update inside the caller's transaction (see CreateTx).
+func (s *Service) UpdateTx(ctx context.Context, tx *sql.Tx, id string, c Change) (Incident, error) {
 	if c.Name != nil {
 		if err := validateName(c.Name); err != nil {
 			return Incident{}, err
@@ -340,7 +370,7 @@ func (s *Service) Update(ctx context.Context, id string, c Change) (Incident, er
 		return Incident{}, err
 	}
 	var in Incident
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = func() error {
 		var err error
 		in, err = s.getTx(ctx, tx, id)
 		if err != nil {
@@ -424,12 +454,11 @@ func (s *Service) Update(ctx context.Context, id string, c Change) (Incident, er
 			return err
 		}
 		return s.resequenceTx(ctx, tx, &in, was)
-	})
+	}()
 	if err != nil {
 		return Incident{}, err
 	}
-	s.afterCommit(in.Kind == KindMaintenance)
-	return s.Get(ctx, id)
+	return in, nil
 }
 
 // rescheduleTx applies window and automation edits to a maintenance.

@@ -457,9 +457,14 @@ func (s *Service) setComponentsTx(ctx context.Context, tx *sql.Tx, incidentID st
 	return nil
 }
 
-// openElsewhereTx reports whether component id is affected by another
-// incident or maintenance that is still open, which keeps closing this one
-// from declaring the component operational.
+// OpenElsewhereTx reports whether component id is affected by an incident
+// or maintenance other than incidentID ("" for none) that is still open,
+// which keeps closing this one (or an alert's end) from declaring the
+// component operational.
+func (s *Service) OpenElsewhereTx(ctx context.Context, tx *sql.Tx, incidentID, componentID string) (bool, error) {
+	return s.openElsewhereTx(ctx, tx, incidentID, componentID)
+}
+
 func (s *Service) openElsewhereTx(ctx context.Context, tx *sql.Tx, incidentID, componentID string) (bool, error) {
 	var n int
 	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM incident_components ic JOIN incidents i ON i.id = ic.incident_id

@@ -16,6 +16,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/integrations"
 	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/api"
 	"github.com/beacon-status/beacon/internal/apikeys"
@@ -48,6 +49,10 @@ type app struct {
 	keys        *apikeys.Store
 	accounts    *accounts.Store
 	settings    *settings.Store
+
+	// integrations turns monitoring's alerts into page changes.
+	integrations *integrations.Service
+
 	// inForce answers which setting is in force and changes them.
 	inForce   *settings.InForce
 	templates *templates.Set
@@ -87,6 +92,7 @@ func migrationSets() []sqlite.Migrations {
 		components.Migrations(),
 		subscribers.Migrations(),
 		incidents.Migrations(),
+		integrations.Migrations(),
 	}
 }
 
@@ -147,6 +153,7 @@ func (a *app) build(ctx context.Context) error {
 	a.outbox = notifier.NewOutbox(db)
 	a.components = components.NewService(db, a.outbox, now, a.changed)
 	a.incidents = incidents.NewService(db, a.components, a.outbox, now, a.changed)
+	a.integrations = integrations.NewService(db, a.components, a.incidents, now, a.changed)
 	a.keys = apikeys.NewStore(db, now)
 	a.accounts = accounts.NewStore(db, now, accounts.Config{BcryptCost: cfg.BcryptCost})
 	a.auditLog = web.NewAudit(a.accounts, a.log, now)
@@ -196,10 +203,11 @@ func (a *app) build(ctx context.Context) error {
 		Notifier: a.dispatcher, SMS: a.sms, Channels: slices.Collect(maps.Keys(a.senders))})
 	a.api = api.New(api.Deps{BaseURL: cfg.BaseURL, PageID: a.pageID, Now: now, Components: a.components,
 		Incidents: a.incidents, Subscribers: a.subscribers, Outbox: a.outbox, Dispatcher: a.dispatcher,
-		InForce: a.inForce, Keys: a.keys, Limiter: a.limiter, Audit: a.auditLog})
+		InForce: a.inForce, Keys: a.keys, Limiter: a.limiter, Audit: a.auditLog, Integrations: a.integrations})
 	a.console = console.New(console.Deps{Log: a.log, BaseURL: cfg.BaseURL, Now: now, PageID: a.pageID, EmailConfigured: cfg.SMTP.Host != "",
 		Templates: a.templates, Components: a.components, Incidents: a.incidents, Subscribers: a.subscribers, Outbox: a.outbox,
-		Dispatcher: a.dispatcher, Accounts: a.accounts, Keys: a.keys, Audit: a.auditLog, InForce: a.inForce})
+		Dispatcher: a.dispatcher, Accounts: a.accounts, Keys: a.keys, Audit: a.auditLog, InForce: a.inForce,
+		Integrations: a.integrations})
 	// Settings changed from now on reach the services just built.
 	a.inForce.Attach(a.applyNotify, a.changed)
 	return nil
@@ -278,6 +286,7 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 	workers.Go(func() { a.auditLog.Run(workCtx) })
 	workers.Go(func() { a.incidents.Run(workCtx, a.log) })
 	workers.Go(func() { a.dispatcher.Run(workCtx) })
+	workers.Go(func() { a.integrations.Run(workCtx, a.log, 5*time.Second, a.accounts.Record) })
 	workers.Go(func() { a.watch(workCtx, time.Second) })
 
 	serveErr := make(chan error, 1)

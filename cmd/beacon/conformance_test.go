@@ -115,6 +115,20 @@ var (
 		// Beacon also counts those who left.
 		&v1Shape{Name: "histogram entry", Keys: []string{"active", "unconfirmed", "quarantined", "total"}, Optional: []string{"unsubscribed"}})}
 
+	// v1IntegrationShape is Beacon's alert integration (no Statuspage
+	// counterpart); its token and the URL holding it are shown when made.
+	v1IntegrationShape = &v1Shape{Name: "integration",
+		Keys: []string{"id", "name", "kind", "token_prefix", "alerts_url", "component_label", "components", "severity_label",
+			"severities", "default_status", "incident_mode", "template_id", "auto_resolve", "flap_window", "created_at",
+			"updated_at", "last_alert_at"},
+		Optional: []string{"token", "url"}}
+
+	// v1AlertShape is one alert an integration received, with what Beacon
+	// did with it; v1AlertsShape the answer to posting alerts.
+	v1AlertShape  = &v1Shape{Name: "received alert", Keys: []string{"received_at", "status", "name", "component", "outcome", "incident_id"}}
+	v1AlertsShape = &v1Shape{Name: "alerts received", Keys: []string{"integration_id", "alerts"},
+		Nested: map[string]*v1Shape{"alerts": v1AlertShape}}
+
 	v1EmbedConfigShape = &v1Shape{Name: "status embed config",
 		Keys: []string{"page_id", "position", "incident_background_color", "incident_text_color",
 			"maintenance_background_color", "maintenance_text_color"}}
@@ -181,12 +195,13 @@ func checkV1Shape(t *testing.T, where string, v any, s *v1Shape, list bool) {
 	}
 }
 
-// v1Fixture is apiSeed's page plus a subscriber S and an incident template
-// T; {P} is the page id, and IS a subscriber of incident I when a case's
-// prep makes one.
+// v1Fixture is apiSeed's page plus a subscriber S, an incident template
+// T and a generic alert integration N with token NT; {P} is the page id,
+// and IS a subscriber of incident I when a case's prep makes one.
 type v1Fixture struct {
 	apitest.Fixture
 	P, S, T, IS string
+	N, NT       string
 }
 
 func v1Seed(t *testing.T, env *testEnv) v1Fixture {
@@ -196,11 +211,22 @@ func v1Seed(t *testing.T, env *testEnv) v1Fixture {
 		"email": "ops@example.com", "skip_confirmation_notification": true}}), "id")
 	f.T = apitest.String(t, env.mustAPI(201, "POST", "/incident_templates", map[string]any{"template": map[string]any{
 		"name": "Slow", "title": "Slow API", "body": "We are looking into it."}}), "id")
+	n := apitest.Object(t, env.mustAPI(201, "POST", "/integrations", map[string]any{"integration": map[string]any{
+		"name": "Checks", "kind": "generic"}}))
+	f.N, f.NT = n["id"].(string), n["token"].(string)
 	return f
 }
 
 func (f v1Fixture) sub(s string) string {
-	return strings.NewReplacer("{P}", f.P, "{S}", f.S, "{T}", f.T, "{IS}", f.IS).Replace(f.Fixture.Sub(s))
+	return strings.NewReplacer("{P}", f.P, "{S}", f.S, "{T}", f.T, "{IS}", f.IS, "{NT}", f.NT, "{N}", f.N).Replace(f.Fixture.Sub(s))
+}
+
+// v1PrepAlert has integration N post an alert, for its log.
+func v1PrepAlert(t *testing.T, env *testEnv, f *v1Fixture) {
+	res := env.do("POST", "/api/v1/integrations/"+f.N+"/alerts?token="+f.NT, `{"component":"`+f.A+`","status":"degraded_performance"}`)
+	if res.Status != 200 {
+		t.Fatalf("post an alert: %d %s", res.Status, res.Body)
+	}
 }
 
 // v1Case is one operation: the route as registered (method and path below
@@ -396,6 +422,24 @@ func v1Cases() []v1Case {
 		{route: "POST /pages/:page_id/incidents/:id/subscribers/:subscriber_id/resend_confirmation", prep: v1PrepUnconfirmedFollower,
 			path: "/pages/{P}/incidents/{I}/subscribers/{IS}/resend_confirmation", want: 201,
 			missing: "/pages/{P}/incidents/{I}/subscribers/" + v1Missing + "/resend_confirmation"},
+
+		{route: "GET /pages/:page_id/integrations", path: "/pages/{P}/integrations", want: 200, shape: v1IntegrationShape, list: true},
+		{route: "POST /pages/:page_id/integrations", path: "/pages/{P}/integrations", body: `{"integration":{"name":"Grafana","kind":"grafana"}}`,
+			want: 201, shape: v1IntegrationShape, malformed: true, invalid: `{"integration":{"name":"x","kind":"nagios"}}`, invalidField: "kind"},
+		{route: "GET /pages/:page_id/integrations/:id", path: "/pages/{P}/integrations/{N}", want: 200, shape: v1IntegrationShape,
+			missing: "/pages/{P}/integrations/" + v1Missing},
+		{route: "PATCH /pages/:page_id/integrations/:id", path: "/pages/{P}/integrations/{N}", body: `{"integration":{"incident_mode":"publish"}}`,
+			want: 200, shape: v1IntegrationShape, missing: "/pages/{P}/integrations/" + v1Missing, malformed: true,
+			invalid: `{"integration":{"incident_mode":"auto"}}`, invalidField: "incident_mode"},
+		{route: "DELETE /pages/:page_id/integrations/:id", path: "/pages/{P}/integrations/{N}", want: 200, shape: v1IntegrationShape,
+			missing: "/pages/{P}/integrations/" + v1Missing},
+		{route: "GET /pages/:page_id/integrations/:id/alerts", path: "/pages/{P}/integrations/{N}/alerts", prep: v1PrepAlert, want: 200,
+			shape: v1AlertShape, list: true, missing: "/pages/{P}/integrations/" + v1Missing + "/alerts"},
+		// Posting alerts is authenticated by the integration's token, so an
+		// unknown integration is 401, as a wrong token (the cases' 404 check
+		// does not apply).
+		{route: "POST /integrations/:id/alerts", path: "/integrations/{N}/alerts?token={NT}", body: `{"component":"{A}","status":"major_outage"}`,
+			want: 200, shape: v1AlertsShape, malformed: true, invalid: `{"component":"{A}","status":"on_fire"}`, invalidField: "status"},
 
 		{route: "GET /pages/:page_id/status_embed_config", path: "/pages/{P}/status_embed_config", want: 200, shape: v1EmbedConfigShape},
 		{route: "PATCH /pages/:page_id/status_embed_config", path: "/pages/{P}/status_embed_config",

@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/beacon-status/beacon/internal/accounts"
+	"github.com/beacon-status/beacon/internal/api/apitest"
 	"github.com/beacon-status/beacon/internal/console/consoletest"
 	"github.com/beacon-status/beacon/internal/console/screen"
 	"github.com/beacon-status/beacon/internal/smtptest"
@@ -236,6 +237,7 @@ type consoleAudit struct {
 	password         string // a set-password link's token
 	firstRun         string // a fresh Beacon's base URL, to create its first admin
 	firstRunToken    string
+	integration      string // an integration with a draft and alerts in its log
 }
 
 func newConsoleAudit(t *testing.T) *consoleAudit {
@@ -269,6 +271,16 @@ func newConsoleAudit(t *testing.T) *consoleAudit {
 		"scheduled_for": now.Add(24 * time.Hour).Format(time.RFC3339), "scheduled_until": now.Add(26 * time.Hour).Format(time.RFC3339)}})
 	site.env.mustAPI(201, "POST", "/incident_templates", map[string]any{"template": map[string]any{"name": "Down",
 		"title": "API down", "body": "The API is down.", "component_ids": []string{site.api}}})
+	// An integration whose alerts opened a draft, and one it ignored.
+	it := apitest.Object(t, site.env.mustAPI(201, "POST", "/integrations", map[string]any{"integration": map[string]any{
+		"name": "Prometheus", "kind": "generic"}}))
+	a.integration = it["id"].(string)
+	for _, alert := range []string{`{"component":"Search","status":"partial_outage","title":"Search is slow","dedupe_key":"search"}`,
+		`{"component":"Billing","status":"major_outage"}`} {
+		if res := site.env.do("POST", "/api/v1/integrations/"+a.integration+"/alerts?token="+it["token"].(string), alert); res.Status != 200 {
+			t.Fatalf("post an alert: %d %s", res.Status, res.Body)
+		}
+	}
 	// Followers, so that the incident screen shows its table: one
 	// confirmed, one waiting.
 	site.env.mustAPI(201, "POST", "/incidents/"+a.incident+"/subscribers", map[string]any{"subscriber": map[string]any{
@@ -328,6 +340,14 @@ func (a *consoleAudit) screens() []consoleScreen {
 		admin("components", "/console/components", 200, "Components"),
 		admin("component-edit", "/console/components/"+a.api, 200, "Edit API"),
 		admin("templates", "/console/templates", 200, "Incident templates"),
+		admin("integrations", "/console/integrations", 200, "Alerts"),
+		admin("integration", "/console/integrations/"+a.integration, 200, "Prometheus"),
+		post("integration-created", "/console/integrations", url.Values{"kind": {"grafana"}, "name": {"Grafana"}, "incident_mode": {"draft"},
+			"component_label": {"beacon_component"}, "severity_label": {"severity"}, "severities": {"critical = major_outage"},
+			"default_status": {"major_outage"}, "flap_window": {"120"}, "auto_resolve": {"1"}}, 201, "Alerts"),
+		post("integration-invalid", "/console/integrations/"+a.integration, url.Values{"name": {"Prometheus"}, "incident_mode": {"draft"},
+			"component_label": {"beacon component"}, "severity_label": {"severity"}, "components": {"search = Nothing"},
+			"default_status": {"major_outage"}, "flap_window": {"120"}}, 422, "Prometheus"),
 		admin("subscribers", "/console/subscribers", 200, "Subscribers"),
 		admin("keys", "/console/keys", 200, "API keys"),
 		post("key-created", "/console/keys", url.Values{"name": {"ci"}}, 201, "API keys"),

@@ -1,8 +1,9 @@
 // Package api is the management API v1, for staff's scripts and tools: it
 // follows Statuspage's management API (pages, components, component
 // groups, incidents, postmortems, incident subscribers, subscribers,
-// incident templates, the status embed config), is authenticated by API
-// key and audits every change. Handlers are methods on one small struct
+// incident templates, the status embed config) and adds Beacon's alert
+// integrations, is authenticated by API key (alerts by their
+// integration's token) and audits every change. Handlers are methods on one small struct
 // per resource, each holding only the services it uses; Routes is the one
 // route table.
 package api
@@ -13,6 +14,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/integrations"
 	"github.com/beacon-status/beacon/internal/apikeys"
 	"github.com/beacon-status/beacon/internal/settings"
 	"github.com/beacon-status/beacon/internal/statuspage"
@@ -43,6 +45,8 @@ type Deps struct {
 	Limiter *web.KeyLimiter
 	// Audit records every change made through the API.
 	Audit *web.Audit
+	// Integrations keeps the monitoring systems that post alerts.
+	Integrations *integrations.Service
 }
 
 // V1 is the management API v1: its handlers, by resource, and what its
@@ -64,6 +68,8 @@ type V1 struct {
 	subscribers   subscriberAPI
 	templates     templateAPI
 	embed         embedAPI
+	integrations  integrationAPI
+	alerts        alertAPI
 }
 
 // New returns the management API on d's services.
@@ -83,6 +89,8 @@ func New(d Deps) *V1 {
 		subscribers:   subscriberAPI{subscribers: d.Subscribers, dispatcher: d.Dispatcher, render: r},
 		templates:     templateAPI{incidents: d.Incidents, render: r},
 		embed:         embedAPI{inForce: d.InForce, pageID: d.PageID},
+		integrations:  integrationAPI{integrations: d.Integrations, baseURL: d.BaseURL},
+		alerts:        alertAPI{integrations: d.Integrations, limiter: d.Limiter, audit: d.Audit},
 	}
 }
 

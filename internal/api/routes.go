@@ -14,6 +14,9 @@ import (
 func (v *V1) Routes(app fiber.Router) {
 	app.Use("/api/v1", stripJSONSuffix)
 	v1 := app.Group("/api/v1", v.audit.Changes)
+	// Monitoring posts alerts here (integrations.AlertsPath) with its
+	// integration's token, not an API key.
+	v1.Post("/integrations/:id/alerts", v.alerts.receive)
 	requireKey := web.RequireKey(v.keys, v.limiter, v.pageID)
 	v1.Get("/pages", requireKey, v.pages.list)
 	p := v1.Group("/pages/:page_id", requireKey)
@@ -72,6 +75,13 @@ func (v *V1) Routes(app fiber.Router) {
 	p.Patch("/incident_templates/:id", v.templates.update)
 	p.Put("/incident_templates/:id", v.templates.update)
 	p.Delete("/incident_templates/:id", v.templates.delete)
+
+	p.Get("/integrations", v.integrations.list)
+	p.Post("/integrations", v.integrations.create)
+	p.Get("/integrations/:id", v.integrations.get)
+	p.Patch("/integrations/:id", v.integrations.update)
+	p.Delete("/integrations/:id", v.integrations.delete)
+	p.Get("/integrations/:id/alerts", v.integrations.alerts)
 
 	p.Get("/subscribers", v.subscribers.list)
 	p.Post("/subscribers", v.subscribers.create)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/integrations"
 	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/apikeys"
 	"github.com/beacon-status/beacon/internal/settings"
@@ -68,6 +69,9 @@ type Services struct {
 	InForce     *settings.InForce
 	Audit       *web.Audit
 
+	// Integrations turns alerts into page changes, on the services above.
+	Integrations *integrations.Service
+
 	// changed are told of every committed change (OnChange).
 	changed []func()
 }
@@ -88,7 +92,7 @@ func New(tb testing.TB, o Options) *Services {
 	s := &Services{Clock: testutil.NewClock(Start()), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: o.BaseURL}
 	now := s.Clock.Now
 	s.DB = testutil.OpenDB(tb, apikeys.Migrations(), accounts.Migrations(), settings.Migrations(), notifier.Migrations(),
-		components.Migrations(), subscribers.Migrations(), incidents.Migrations())
+		components.Migrations(), subscribers.Migrations(), incidents.Migrations(), integrations.Migrations())
 	var err error
 	if s.Templates, err = templates.Load(); err != nil {
 		tb.Fatal(err)
@@ -104,6 +108,7 @@ func New(tb testing.TB, o Options) *Services {
 	s.Outbox = notifier.NewOutbox(s.DB)
 	s.Components = components.NewService(s.DB, s.Outbox, now, changed)
 	s.Incidents = incidents.NewService(s.DB, s.Components, s.Outbox, now, changed)
+	s.Integrations = integrations.NewService(s.DB, s.Components, s.Incidents, now, changed)
 	s.Keys = apikeys.NewStore(s.DB, now)
 	s.Accounts = accounts.NewStore(s.DB, now, accounts.Config{BcryptCost: bcrypt.MinCost})
 	s.Audit = web.NewAudit(s.Accounts, s.Log, now)

@@ -1,7 +1,7 @@
 // Package console is the staff console: the screens on-call staff and
 // admins use in the browser to sign in, post incidents and maintenance,
-// set component statuses, and manage subscribers, API keys, users and
-// the page's settings. It is served under /console, behind a session.
+// set component statuses, review what monitoring's alerts did, and manage
+// subscribers, integrations, API keys, users and the page's settings. It is served under /console, behind a session.
 //
 // This package holds the screens of on-call work and the route table;
 // the admin screens (settings, users, API keys, audit log) are in
@@ -17,6 +17,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/integrations"
 	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/apikeys"
 	"github.com/beacon-status/beacon/internal/console/admin"
@@ -49,6 +50,9 @@ type Deps struct {
 	Keys       *apikeys.Store
 	Audit      *web.Audit
 	InForce    *settings.InForce
+
+	// Integrations are the monitoring systems that post alerts.
+	Integrations *integrations.Service
 }
 
 // Screens is the staff console: its screens, each a small handler
@@ -64,6 +68,8 @@ type Screens struct {
 	templates   *templatePages
 	subscribers *subscriberPages
 	admin       *admin.Screens
+
+	integrations *integrationPages
 }
 
 // New builds the console's screens on d's services.
@@ -75,12 +81,14 @@ func New(d Deps) *Screens {
 		session: web.RequireSession(d.Accounts, f.Cookies(), screen.SessionCookie, screen.SignInPath),
 		auth:    &authPages{Frame: f, accounts: d.Accounts, audit: d.Audit},
 		dashboard: &dashboardPages{Frame: f, components: d.Components, incidents: d.Incidents, outbox: d.Outbox,
-			now: d.Now},
+			now: d.Now, integrations: d.Integrations},
 		incidents: &incidentPages{Frame: f, components: d.Components, incidents: d.Incidents, subscribers: d.Subscribers,
 			outbox: d.Outbox, now: d.Now},
 		components:  &componentPages{Frame: f, components: d.Components},
 		templates:   &templatePages{Frame: f, components: d.Components, incidents: d.Incidents},
 		subscribers: &subscriberPages{Frame: f, components: d.Components, subscribers: d.Subscribers, dispatcher: d.Dispatcher},
+		integrations: &integrationPages{Frame: f, integrations: d.Integrations, components: d.Components, incidents: d.Incidents,
+			baseURL: d.BaseURL},
 		admin: admin.New(admin.Deps{Frame: f, BaseURL: d.BaseURL, PageID: d.PageID, EmailConfigured: d.EmailConfigured,
 			Components: d.Components, Accounts: d.Accounts, Keys: d.Keys, InForce: d.InForce}),
 	}

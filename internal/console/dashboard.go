@@ -7,6 +7,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/integrations"
 	"github.com/beacon-status/beacon/internal/console/screen"
 	"github.com/beacon-status/beacon/notifier"
 )
@@ -18,6 +19,8 @@ type dashboardPages struct {
 	incidents  *incidents.Service
 	outbox     *notifier.Outbox
 	now        func() time.Time
+	// integrations count the drafts alerts opened.
+	integrations *integrations.Service
 }
 
 // dashboard is the console's home: the page as visitors see it, what is
@@ -30,6 +33,9 @@ type dashboard struct {
 	Upcoming    []incidentItem
 	Queue       []deliveryCounts
 	Degraded    []degradedRow
+	// Drafts are the incidents monitoring's alerts proposed, waiting for
+	// staff.
+	Drafts int
 }
 
 // degradedRow is a component that is not operational, with its status.
@@ -71,6 +77,11 @@ func (h *dashboardPages) getDashboard(c *fiber.Ctx) error {
 	for _, in := range upcoming {
 		d.Upcoming = append(d.Upcoming, item(in, *in.ScheduledFor))
 	}
+	drafts, err := h.integrations.Drafts(ctx)
+	if err != nil {
+		return err
+	}
+	d.Drafts = len(drafts)
 	for _, comp := range all {
 		if !comp.Group && comp.Status != components.Operational {
 			d.Degraded = append(d.Degraded, degradedRow{Name: comp.Name, Status: comp.Status.Label(), Tone: statusTone(comp.Status)})

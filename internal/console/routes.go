@@ -66,6 +66,16 @@ func (s *Screens) Routes(app fiber.Router) {
 	r.Post("/subscribers/import", admin, s.subscribers.postImport)
 	r.Post("/subscribers/:id/remove", admin, s.subscribers.postRemove)
 
+	it := s.integrations
+	r.Get("/integrations", it.getIntegrations)
+	r.Post("/integrations", admin, it.postNew)
+	r.Post("/integrations/drafts/:id/publish", it.postPublish)
+	r.Post("/integrations/drafts/:id/dismiss", it.postDismiss)
+	r.Get("/integrations/:id", it.getIntegration)
+	r.Post("/integrations/:id", admin, it.postEdit)
+	r.Post("/integrations/:id/token", admin, it.postToken)
+	r.Post("/integrations/:id/delete", admin, it.postDelete)
+
 	s.admin.Routes(r)
 
 	r.Use(func(c *fiber.Ctx) error {

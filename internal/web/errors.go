@@ -9,6 +9,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/integrations"
 	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/apikeys"
 	"github.com/beacon-status/beacon/internal/settings"
@@ -68,6 +69,7 @@ func Classify(err error) (int, ErrorBody) {
 		subV  *subscribers.ValidationError
 		accV  *accounts.ValidationError
 		setV  *settings.ValidationError
+		intV  *integrations.ValidationError
 		fe    *fiber.Error
 	)
 	switch {
@@ -81,12 +83,14 @@ func Classify(err error) (int, ErrorBody) {
 		return fiber.StatusUnprocessableEntity, ErrorBody{Message: subV.Error(), Field: subV.Field}
 	case errors.As(err, &setV):
 		return fiber.StatusUnprocessableEntity, ErrorBody{Message: setV.Error(), Field: setV.Field}
+	case errors.As(err, &intV):
+		return fiber.StatusUnprocessableEntity, ErrorBody{Message: intV.Error(), Field: intV.Field}
 	case errors.Is(err, apikeys.ErrBadName):
 		return fiber.StatusUnprocessableEntity, ErrorBody{Message: err.Error(), Field: "name"}
 	case errors.As(err, &accV):
 		return fiber.StatusUnprocessableEntity, ErrorBody{Message: accV.Msg, Field: accV.Field}
 	case errors.Is(err, subscribers.ErrNotFound), errors.Is(err, components.ErrNotFound), errors.Is(err, incidents.ErrNotFound),
-		errors.Is(err, apikeys.ErrNotFound), errors.Is(err, accounts.ErrNotFound):
+		errors.Is(err, apikeys.ErrNotFound), errors.Is(err, accounts.ErrNotFound), errors.Is(err, integrations.ErrNotFound):
 		return fiber.StatusNotFound, ErrorBody{Message: "The requested resource could not be found."}
 	case errors.Is(err, incidents.ErrConflict), errors.Is(err, accounts.ErrExists), errors.Is(err, accounts.ErrLastAdmin):
 		return fiber.StatusConflict, ErrorBody{Message: err.Error()}
