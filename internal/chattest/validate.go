@@ -28,8 +28,7 @@ import (
 //     of Adaptive Cards (contentType, contentUrl null, content with
 //     $schema, type AdaptiveCard, a version from 1.0 to 1.5, body of
 //     TextBlock, FactSet, Container and ColumnSet, Action.OpenUrl
-//     actions), no Markdown Teams does not render (headings, code fences,
-//     HTML), at most 28 KB.
+//     actions), at most 28 KB.
 //   - Discord: content (at most 2,000) or embeds (at most 10: title 256,
 //     description 4,096, up to 25 fields of name 256 and value 1,024,
 //     footer 2,048, author name 256, color an RGB integer, timestamp ISO
@@ -291,10 +290,6 @@ func (c *checker) slackMrkdwn(where, s string) {
 // teamsVersions are the Adaptive Card versions Teams renders.
 var teamsVersions = []string{"1.0", "1.1", "1.2", "1.3", "1.4", "1.5"}
 
-// teamsUnsupported matches Markdown Teams shows as it is: headings, code
-// fences, HTML tags.
-var teamsUnsupported = regexp.MustCompile("(?m)^#{1,6} |```|</?[A-Za-z][A-Za-z0-9]*[ />]")
-
 func (c *checker) teams(v map[string]any) {
 	c.keys("message", v, "type", "attachments")
 	if t, _ := c.str("message", v, "type"); t != "message" {
@@ -348,10 +343,7 @@ func (c *checker) teamsElements(where string, els []map[string]any) {
 		switch typ {
 		case "TextBlock":
 			c.keys(ew, e, "type", "text", "wrap", "size", "weight", "color", "isSubtle", "spacing", "separator", "maxLines")
-			s := c.text(ew, e, "text", 1, 0)
-			if m := teamsUnsupported.FindString(s); m != "" {
-				c.add("%s.text holds %q, which Teams does not render", ew, m)
-			}
+			c.text(ew, e, "text", 1, 0)
 			if col, ok := c.str(ew, e, "color"); ok && !slices.Contains(teamsColors, col) {
 				c.add("%s.color %q, want one of %v", ew, col, teamsColors)
 			}
@@ -585,7 +577,9 @@ func (c *checker) googleHTML(where, s string) {
 			for _, a := range regexp.MustCompile(`([a-z]+)="([^"]*)"`).FindAllStringSubmatch(attrs, -1) {
 				switch {
 				case tag == "a" && a[1] == "href":
-					c.link(where+" href", strings.NewReplacer("&amp;", "&").Replace(a[2]), 0)
+					if href := strings.NewReplacer("&amp;", "&").Replace(a[2]); !strings.HasPrefix(href, "mailto:") {
+						c.link(where+" href", href, 0)
+					}
 				case tag == "font" && a[1] == "color" && regexp.MustCompile(`^#[0-9a-fA-F]{6}$`).MatchString(a[2]):
 				default:
 					c.add("%s: attribute %s=%q on <%s>", where, a[1], a[2], tag)
