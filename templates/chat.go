@@ -146,12 +146,32 @@ func (d Dialect) rules() rules {
 // is left open), ending with "…". Control characters are removed first
 // (internal/chars).
 func (s *Set) ChatText(src string, d Dialect, limit int) string {
+	if limit <= 0 {
+		return strings.Join(s.ChatTexts(src, d, 0, 1), "")
+	}
+	return strings.Join(s.ChatTexts(src, d, limit, 1), "")
+}
+
+// ChatTexts is ChatText for a platform that takes text in parts of at
+// most size characters each (0 for no limit), such as Slack's sections:
+// up to parts parts, each made of whole blocks, the next part starting
+// where a block does not fit; the last part ends as ChatText's text does
+// when the rest does not fit it. Empty Markdown gives no part.
+func (s *Set) ChatTexts(src string, d Dialect, size, parts int) []string {
 	source := []byte(chars.Clean(src))
 	doc := s.markdown.Parser().Parse(text.NewReader(source))
 	w := chatWriter{source: source, r: d.rules()}
 	plain := plainPrinter{source: source}
+	var out []string
 	var b strings.Builder
 	used := 0
+	flush := func() {
+		if b.Len() > 0 {
+			out = append(out, chars.Clean(b.String()))
+		}
+		b.Reset()
+		used = 0
+	}
 	for n := doc.FirstChild(); n != nil; n = n.NextSibling() {
 		block := w.block(n)
 		if block == "" {
@@ -161,23 +181,37 @@ func (s *Set) ChatText(src string, d Dialect, limit int) string {
 		if used > 0 {
 			sep = w.r.blockSep
 		}
-		size := utf8.RuneCountInString(sep) + utf8.RuneCountInString(block)
-		if limit <= 0 || used+size <= limit {
+		blockLen := utf8.RuneCountInString(block)
+		if size <= 0 || used+utf8.RuneCountInString(sep)+blockLen <= size {
 			b.WriteString(sep + block)
-			used += size
+			used += utf8.RuneCountInString(sep) + blockLen
 			continue
+		}
+		if used > 0 && len(out) < parts-1 && blockLen <= size {
+			flush()
+			b.WriteString(block)
+			used = blockLen
+			continue
+		}
+		if used > 0 && len(out) < parts-1 {
+			flush()
+			sep = ""
 		}
 		// The rest as plain text, cut to the room left before "…"; when
 		// none of it fits, "…" ends the blocks that did, if it can.
-		room := limit - used - utf8.RuneCountInString(sep) - 1
+		room := size - used - utf8.RuneCountInString(sep) - 1
 		if cut := w.plainCut(plain.block(n), room); cut != "" && room > 0 {
 			b.WriteString(sep + cut + "…")
-		} else if used < limit {
+		} else if used < size {
 			b.WriteString("…")
 		}
 		break
 	}
-	return chars.Clean(b.String())
+	flush()
+	if len(out) > max(parts, 1) {
+		out = out[:max(parts, 1)]
+	}
+	return out
 }
 
 // plainCut writes as much of the plain text p as fits in room characters

@@ -204,3 +204,36 @@ func abs(n int) int {
 	}
 	return n
 }
+
+// TestChatTexts splits a long text into parts of whole blocks, the last
+// cut as ChatText cuts.
+func TestChatTexts(t *testing.T) {
+	s, err := templates.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := func(c string) string { return strings.Repeat(c, 1000) }
+	src := p("a") + "\n\n" + p("b") + "\n\n" + p("c")
+	got := s.ChatTexts(src, templates.Slack, 1500, 2)
+	if len(got) != 2 || got[0] != p("a") || !strings.HasPrefix(got[1], p("b")+"\n\nccc") || !strings.HasSuffix(got[1], "c…") ||
+		utf8.RuneCountInString(got[1]) != 1500 {
+		t.Errorf("two parts of 1,500: %d parts, lengths %v", len(got), lengths(got))
+	}
+	if got := s.ChatTexts(src, templates.Slack, 1500, 5); len(got) != 3 || got[2] != p("c") {
+		t.Errorf("five parts of 1,500: lengths %v, want the three paragraphs whole", lengths(got))
+	}
+	if got := s.ChatTexts(src, templates.Slack, 0, 1); len(got) != 1 || got[0] != s.ChatText(src, templates.Slack, 0) {
+		t.Errorf("no limit: lengths %v", lengths(got))
+	}
+	if got := s.ChatTexts("<b></b>", templates.Slack, 100, 3); len(got) != 0 {
+		t.Errorf("nothing to show: %q, want no part", got)
+	}
+}
+
+func lengths(parts []string) []int {
+	var out []int
+	for _, p := range parts {
+		out = append(out, utf8.RuneCountInString(p))
+	}
+	return out
+}
