@@ -462,3 +462,16 @@ func ChatLink(dest, label string, d Dialect) string {
 
 // ChatBold writes s, already in the dialect, in bold.
 func ChatBold(s string, d Dialect) string { return wrap(d.rules().bold, s) }
+
+// EscapeMarkdown returns Markdown that reads as s: every ASCII
+// punctuation mark escaped with "\".
+func EscapeMarkdown(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x80 && (unicode.IsPunct(r) || unicode.IsSymbol(r)) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
