@@ -123,21 +123,6 @@ const (
 	chatComponentsName = "Affected components"
 )
 
-// chatDialect is the dialect of a chat channel.
-func chatDialect(ch notifier.Channel) templates.Dialect {
-	switch ch {
-	case notifier.Slack:
-		return templates.Slack
-	case notifier.Teams:
-		return templates.Teams
-	case notifier.Mattermost:
-		return templates.Mattermost
-	case notifier.GoogleChat:
-		return templates.GoogleChat
-	}
-	return templates.Discord
-}
-
 // chatPayload writes n as a message of platform ch with the subscriber's
 // links.
 func (r *Renderer) chatPayload(ch notifier.Channel, n chatNote, l chatLinks) ([]byte, error) {
