@@ -221,6 +221,10 @@ func (h *signup) postSubscribe(c *fiber.Ctx) error {
 	if len(req.ComponentIDs) > 500 {
 		return h.subscribeError(c, req, web.Unprocessable("component_ids", "may name at most 500 components"))
 	}
+	if form && notifier.Channel(req.Mode).Chat() {
+		// A form naming the platform as its mode is the chat way's.
+		req.Mode, req.Platform = chatWay, req.Mode
+	}
 	mode := notifier.Channel(req.Mode)
 	if form && req.Mode == chatWay {
 		mode = notifier.Channel(req.Platform)

@@ -215,6 +215,7 @@ func TestSubscribeRefusedForm(t *testing.T) {
 		{"invalid chat URL", url.Values{"mode": {"chat"}, "platform": {"slack"}, "chat_endpoint": {"ftp://example.com/"}}, 422, "chat", "chat_endpoint"},
 		{"blank chat URL", url.Values{"mode": {"chat"}, "platform": {"teams"}, "endpoint": {"https://example.com/webhook-field"}}, 422, "chat", "chat_endpoint"},
 		{"unknown chat app", url.Values{"mode": {"chat"}, "platform": {"icq"}, "chat_endpoint": {"https://example.com/x"}}, 422, "chat", "platform"},
+		{"the platform as mode", url.Values{"mode": {"mattermost"}, "chat_endpoint": {"gopher://example.com/x"}}, 422, "chat", "chat_endpoint"},
 		{"unknown way", url.Values{"mode": {"pigeon"}, "email": {"a@example.com"}}, 422, "email", ""},
 		{"unknown component", url.Values{"mode": {"email"}, "email": {"ok@example.com"}, "component_ids[]": {"zzzzzzzzzzzz"}}, 422, "email", ""},
 		{"the feeds, posted", url.Values{"mode": {"feed"}, "component_ids[]": {api}}, 200, "feed", ""},
