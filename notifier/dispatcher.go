@@ -198,9 +198,10 @@ func (d *Dispatcher) channelsFor(e Event) []Channel {
 		// Component-only changes go to webhooks, as Statuspage does.
 		want = []Channel{Webhook}
 	case IncidentCreated, IncidentResolved, MaintenanceScheduled, MaintenanceStarted, MaintenanceCompleted:
-		want = []Channel{Email, SMS, Webhook}
+		want = append([]Channel{Email, SMS, Webhook}, Chats...)
 	default:
-		want = []Channel{Email, Webhook}
+		// Chat channels hear what email hears.
+		want = append([]Channel{Email, Webhook}, Chats...)
 		if !d.smsKeyOnly.Load() && e.Kind != PostmortemPublished {
 			want = append(want, SMS)
 		}

@@ -165,8 +165,8 @@ func TestFanOutEventsInOrder(t *testing.T) {
 
 // TestFanOutRouting checks who hears about which event on which channel.
 func TestFanOutRouting(t *testing.T) {
-	all := []notifier.Channel{notifier.Email, notifier.SMS, notifier.Webhook}
-	noSMS := []notifier.Channel{notifier.Email, notifier.Webhook}
+	all := []notifier.Channel{notifier.Email, notifier.SMS, notifier.Webhook, notifier.Slack}
+	noSMS := []notifier.Channel{notifier.Email, notifier.Webhook, notifier.Slack}
 	tests := []struct {
 		kind         notifier.EventKind
 		deliver      bool
@@ -198,12 +198,14 @@ func TestFanOutRouting(t *testing.T) {
 				notifier.Email:   f.subscribe(t, notifier.Email, "a@example.com"),
 				notifier.SMS:     f.subscribe(t, notifier.SMS, "+14155550123"),
 				notifier.Webhook: f.subscribe(t, notifier.Webhook, f.hooks.URL+"/a"),
+				notifier.Slack:   f.subscribe(t, notifier.Slack, f.hooks.URL+"/services/T/B/x"),
 			}
 			cfg := testConfig()
 			cfg.SMSKeyMomentsOnly = tt.keyMoments
 			senders := f.senders
 			if tt.withoutSMS {
-				senders = map[notifier.Channel]notifier.Sender{notifier.Email: f.senders[notifier.Email], notifier.Webhook: f.senders[notifier.Webhook]}
+				senders = map[notifier.Channel]notifier.Sender{notifier.Email: f.senders[notifier.Email], notifier.Webhook: f.senders[notifier.Webhook],
+					notifier.Slack: f.senders[notifier.Slack]}
 			}
 			d := f.dispatcher(cfg, senders)
 			e := notifier.Event{Kind: tt.kind, DeliverNotifications: tt.deliver}

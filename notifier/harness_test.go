@@ -20,6 +20,7 @@ import (
 	"github.com/beacon-status/beacon/internal/sqlite"
 	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/beacon-status/beacon/notifier"
+	"github.com/beacon-status/beacon/notifier/chat"
 	"github.com/beacon-status/beacon/notifier/email"
 	"github.com/beacon-status/beacon/notifier/sms"
 	"github.com/beacon-status/beacon/notifier/webhook"
@@ -81,6 +82,7 @@ func newFixture(t testing.TB) *fixture {
 		notifier.Email:   mailer,
 		notifier.Webhook: webhook.New(webhook.Config{AllowPrivate: true, Timeout: 10 * time.Second}),
 		notifier.SMS:     texter,
+		notifier.Slack:   chat.New(notifier.Slack, webhook.NewClient(webhook.Config{AllowPrivate: true, Timeout: 10 * time.Second})),
 	}
 	return f
 }

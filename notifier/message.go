@@ -12,15 +12,45 @@ import (
 // Channel is a way of reaching a subscriber.
 type Channel string
 
-// The channels.
+// The channels. The chat channels post to a platform's incoming webhook,
+// in its own message format (notifier/chat).
 const (
-	Email   Channel = "email"
-	SMS     Channel = "sms"
-	Webhook Channel = "webhook"
+	Email      Channel = "email"
+	SMS        Channel = "sms"
+	Webhook    Channel = "webhook"
+	Slack      Channel = "slack"
+	Teams      Channel = "teams"
+	Discord    Channel = "discord"
+	Mattermost Channel = "mattermost"
+	GoogleChat Channel = "google_chat"
 )
 
+// Chats are the chat channels, in the order forms list them.
+var Chats = []Channel{Slack, Teams, Discord, Mattermost, GoogleChat}
+
 // Valid reports whether c is a known channel.
-func (c Channel) Valid() bool { return c == Email || c == SMS || c == Webhook }
+func (c Channel) Valid() bool { return c == Email || c == SMS || c == Webhook || c.Chat() }
+
+// Chat reports whether c is a chat channel.
+func (c Channel) Chat() bool {
+	return c == Slack || c == Teams || c == Discord || c == Mattermost || c == GoogleChat
+}
+
+// Label is c's name for people: "Email", "Microsoft Teams".
+func (c Channel) Label() string {
+	switch c {
+	case SMS:
+		return "SMS"
+	case Teams:
+		return "Microsoft Teams"
+	case GoogleChat:
+		return "Google Chat"
+	}
+	if c == "" {
+		return ""
+	}
+	return strings.ToUpper(string(c[:1])) + string(c[1:])
+}
 
 // Message is one rendered notification for one recipient, ready for a
 // channel's Sender.
@@ -164,7 +194,11 @@ type SendError struct {
 	// Unsubscribe is set when the recipient asked the provider to stop
 	// (Twilio 21610): the subscriber is unsubscribed, not quarantined.
 	Unsubscribe bool
-	Err         error
+	// Gone is set when the address no longer exists (a chat webhook that
+	// was deleted answers 404 or 410): the subscriber is quarantined at
+	// once.
+	Gone bool
+	Err  error
 }
 
 func (e *SendError) Error() string {

@@ -52,17 +52,17 @@ type envOptions struct {
 func newTestEnv(tb testing.TB) *testEnv {
 	tb.Helper()
 	return openEnv(tb, envOptions{baseURL: testBaseURL, cacheControl: "public, max-age=0, must-revalidate",
-		channels: []notifier.Channel{notifier.Email, notifier.SMS, notifier.Webhook}, sms: true})
+		channels: append([]notifier.Channel{notifier.Email, notifier.SMS, notifier.Webhook}, notifier.Chats...), sms: true})
 }
 
 // newDefaultEnv builds the site as cmd/beacon builds it with its default
 // configuration: at http://localhost:8080, the page in Etc/UTC, webhooks
-// the only channel, and cacheControl (by default cmd/beacon's) on the
-// cached responses.
+// and chat the only channels, and cacheControl (by default cmd/beacon's)
+// on the cached responses.
 func newDefaultEnv(tb testing.TB, cacheControl ...string) *testEnv {
 	tb.Helper()
 	o := envOptions{baseURL: "http://localhost:8080", timeZone: "Etc/UTC", cacheControl: "public, max-age=0, must-revalidate",
-		channels: []notifier.Channel{notifier.Webhook}}
+		channels: append([]notifier.Channel{notifier.Webhook}, notifier.Chats...)}
 	if len(cacheControl) > 0 {
 		o.cacheControl = cacheControl[0]
 	}

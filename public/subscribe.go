@@ -3,6 +3,7 @@ package public
 import (
 	"errors"
 	"math"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -89,10 +90,15 @@ func formComponents(all []components.Component, posted []string) []string {
 	return nil
 }
 
-// feedWay is the subscribe form's fourth way to follow the page, beside
+// feedWay is the subscribe form's last way to follow the page, beside
 // its channels: the Atom and RSS feeds, which need no address and no
 // sign-up. Its radio shows their links instead of a field.
 const feedWay = "feed"
+
+// chatWay is the subscribe form's way for every chat platform: a select
+// of the platforms (platform) and the incoming webhook's URL
+// (chat_endpoint). A JSON sign-up names the platform as its mode.
+const chatWay = "chat"
 
 // way is one radio of the subscribe form: a channel, or the feeds.
 type way struct {
@@ -110,6 +116,8 @@ func fieldWay(field string) notifier.Channel {
 		return notifier.SMS
 	case "endpoint":
 		return notifier.Webhook
+	case "platform", "chat_endpoint":
+		return chatWay
 	}
 	return ""
 }
@@ -117,14 +125,18 @@ func fieldWay(field string) notifier.Channel {
 type subscribePage struct {
 	pageView
 	// Ways are the channels configured (a channel without settings is
-	// absent) and the feeds; Email, SMS and Webhook say which fields the
-	// form has. Exactly one way is selected: its field alone shows.
-	Ways                []way
-	Email, SMS, Webhook bool
-	Components          componentPicker
-	Values              map[string]string
-	Error               string
-	Field               string
+	// absent), chat when a chat platform is, and the feeds; Email, SMS,
+	// Webhook and Chat say which fields the form has. Exactly one way is
+	// selected: its fields alone show.
+	Ways                      []way
+	Email, SMS, Webhook, Chat bool
+	// Platforms are the chat platforms configured, for the chat way's
+	// select.
+	Platforms  []way
+	Components componentPicker
+	Values     map[string]string
+	Error      string
+	Field      string
 	// FieldShown is set when Field is the chosen way's field (a refused
 	// sign-up comes back with its way chosen): the error at the top links
 	// to it, and shows again beside it.
@@ -154,6 +166,14 @@ func (h *signup) subscribeForm(c *fiber.Ctx, status int, values map[string]strin
 		}
 	}
 	v.Email, v.SMS, v.Webhook = h.channels[notifier.Email], h.channels[notifier.SMS], h.channels[notifier.Webhook]
+	for _, ch := range notifier.Chats {
+		if h.channels[ch] {
+			v.Platforms = append(v.Platforms, way{Mode: string(ch), Label: ch.Label(), Selected: values["platform"] == string(ch)})
+		}
+	}
+	if v.Chat = len(v.Platforms) > 0; v.Chat {
+		v.Ways = append(v.Ways, way{Mode: chatWay, Label: "Chat"})
+	}
 	v.Ways = append(v.Ways, way{Mode: feedWay, Label: "Feed"})
 	i := max(slices.IndexFunc(v.Ways, func(w way) bool { return w.Mode == values["mode"] }), 0)
 	v.Ways[i].Selected = true
@@ -169,10 +189,14 @@ type subscribeRequest struct {
 	PhoneCountry string   `json:"phone_country" form:"phone_country"`
 	Endpoint     string   `json:"endpoint" form:"endpoint"`
 	ComponentIDs []string `json:"component_ids" form:"component_ids"`
+	// Platform and ChatEndpoint are the chat way's fields.
+	Platform     string `json:"-" form:"platform"`
+	ChatEndpoint string `json:"-" form:"chat_endpoint"`
 }
 
 func (r subscribeRequest) values() map[string]string {
-	return map[string]string{"mode": r.Mode, "email": r.Email, "phone_number": r.PhoneNumber, "endpoint": r.Endpoint}
+	return map[string]string{"mode": r.Mode, "email": r.Email, "phone_number": r.PhoneNumber, "endpoint": r.Endpoint,
+		"platform": r.Platform, "chat_endpoint": r.ChatEndpoint}
 }
 
 func (h *signup) getSubscribe(c *fiber.Ctx) error {
@@ -197,7 +221,17 @@ func (h *signup) postSubscribe(c *fiber.Ctx) error {
 	if len(req.ComponentIDs) > 500 {
 		return h.subscribeError(c, req, web.Unprocessable("component_ids", "may name at most 500 components"))
 	}
+	if form && notifier.Channel(req.Mode).Chat() {
+		// A form naming the platform as its mode is the chat way's.
+		req.Mode, req.Platform = chatWay, req.Mode
+	}
 	mode := notifier.Channel(req.Mode)
+	if form && req.Mode == chatWay {
+		mode = notifier.Channel(req.Platform)
+		if !mode.Chat() || !h.channels[mode] {
+			return h.subscribeError(c, req, web.Unprocessable("platform", "must be one of the chat apps listed"))
+		}
+	}
 	if mode == "" {
 		switch {
 		case req.PhoneNumber != "":
@@ -220,8 +254,19 @@ func (h *signup) postSubscribe(c *fiber.Ctx) error {
 		req.ComponentIDs = formComponents(s.components, req.ComponentIDs)
 	}
 	address := map[notifier.Channel]string{notifier.Email: req.Email, notifier.SMS: req.PhoneNumber, notifier.Webhook: req.Endpoint}[mode]
+	if mode.Chat() {
+		address = req.Endpoint
+		if form {
+			address = req.ChatEndpoint
+		}
+	}
 	res, err := h.subscribers.Subscribe(c.UserContext(), subscribers.Signup{Mode: mode, Address: address,
 		PhoneCountry: req.PhoneCountry, ComponentIDs: req.ComponentIDs, IP: c.IP()})
+	var verr *subscribers.ValidationError
+	if form && mode.Chat() && errors.As(err, &verr) && verr.Field == "endpoint" {
+		// The chat way's URL field is its own.
+		err = &subscribers.ValidationError{Field: "chat_endpoint", Msg: verr.Msg}
+	}
 	if err != nil {
 		return h.subscribeError(c, req, err)
 	}
@@ -246,6 +291,10 @@ func (h *signup) postSubscribe(c *fiber.Ctx) error {
 			return err
 		}
 		return h.reply.render(c, fiber.StatusOK, "message", messagePage{pageView: pageHead(s, "Almost done"), Message: msg, Secret: res.Secret})
+	}
+	if mode.Chat() {
+		return h.reply.message(c, fiber.StatusAccepted, "Almost done",
+			"We are sending a test message to your "+mode.Label()+" channel. Once it arrives, the channel will receive notifications.")
 	}
 	return h.reply.message(c, fiber.StatusAccepted, "Check your inbox",
 		"If this address can receive our messages, an email is on its way: follow its link to confirm your subscription.")
@@ -285,7 +334,7 @@ func formMessage(body web.ErrorBody) string {
 		return body.Message
 	}
 	label := map[string]string{"email": "Email address", "phone_number": "Mobile number", "endpoint": "Webhook URL",
-		"component_ids": "Your choice of components"}[body.Field]
+		"chat_endpoint": "Incoming webhook URL", "platform": "Chat app", "component_ids": "Your choice of components"}[body.Field]
 	if r, size := utf8.DecodeRuneInString(rest); label == "" || !unicode.IsLower(r) {
 		// A sentence of its own ("SMS notifications are not available
 		// …", `"x" is not a component`, "pigeon notifications are …").
@@ -366,19 +415,35 @@ func (h *signup) manageView(c *fiber.Ctx, sub subscribers.Subscriber, token stri
 	if err != nil {
 		return managePage{}, err
 	}
-	return managePage{pageView: pageHead(s, "Manage subscription"), Address: sub.Address, ModeLabel: modeLabel(sub.Mode),
+	return managePage{pageView: pageHead(s, "Manage subscription"), Address: shownAddress(sub), ModeLabel: modeLabel(sub.Mode),
 		Components: pickComponents(s.components, sub.ComponentIDs, sub.AllComponents), Token: token,
 		UnsubscribeToken: h.subscribers.Link(subscribers.PurposeUnsubscribe, sub.ID), FollowsOnly: !sub.PageWide}, nil
 }
 
 func modeLabel(m notifier.Channel) string {
-	switch m {
-	case notifier.SMS:
+	switch {
+	case m == notifier.SMS:
 		return "SMS"
-	case notifier.Webhook:
+	case m == notifier.Webhook:
 		return "webhook"
+	case m.Chat():
+		return m.Label()
 	}
 	return "email"
+}
+
+// shownAddress is a subscriber's address as the manage and unsubscribe
+// screens show it. A chat channel's URL is the key that posts to the
+// channel, and its links reach everyone in it: the screens name its host
+// alone.
+func shownAddress(sub subscribers.Subscriber) string {
+	if !sub.Mode.Chat() {
+		return sub.Address
+	}
+	if u, err := url.Parse(sub.Address); err == nil && u.Host != "" {
+		return "a channel at " + u.Host
+	}
+	return "a channel"
 }
 
 func (h *signup) getManage(c *fiber.Ctx) error {
@@ -461,7 +526,7 @@ func (h *signup) getUnsubscribe(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.reply.render(c, fiber.StatusOK, "unsubscribe", unsubscribePage{pageView: pageHead(s, "Unsubscribe"), Address: sub.Address, Token: token})
+	return h.reply.render(c, fiber.StatusOK, "unsubscribe", unsubscribePage{pageView: pageHead(s, "Unsubscribe"), Address: shownAddress(sub), Token: token})
 }
 
 // postUnsubscribe unsubscribes at once: the page's button, and RFC 8058

@@ -148,10 +148,10 @@ func TestSubscribeWays(t *testing.T) {
 	s := sbScene(t)
 	doc := pgParse(t, s.get("/subscribe").Body)
 	w := sbReadWays(t, doc)
-	if want := []string{"email", "sms", "webhook", "feed"}; !slices.Equal(w.Offered, want) || w.Chosen != "email" {
+	if want := []string{"email", "sms", "webhook", "chat", "feed"}; !slices.Equal(w.Offered, want) || w.Chosen != "email" {
 		t.Errorf("ways %q, %q chosen; want %q, email chosen", w.Offered, w.Chosen, want)
 	}
-	if want := []string{"email", "phone_number", "endpoint"}; !slices.Equal(w.Fields, want) {
+	if want := []string{"email", "phone_number", "endpoint", "chat_endpoint"}; !slices.Equal(w.Fields, want) {
 		t.Errorf("fields %q, want %q, each in its way", w.Fields, want)
 	}
 	form := pgOne(t, doc, pgWithAttr("form", "action", "/subscribe"), "subscribe forms")
@@ -188,9 +188,9 @@ func TestSubscribeWays(t *testing.T) {
 	}
 	// A channel without settings is absent; the feeds are always offered.
 	def := pgScene{env: newDefaultEnv(t), ids: map[string]string{}}
-	if w := sbReadWays(t, pgParse(t, def.get("/subscribe").Body)); !slices.Equal(w.Offered, []string{"webhook", "feed"}) ||
-		w.Chosen != "webhook" || !slices.Equal(w.Fields, []string{"endpoint"}) {
-		t.Errorf("webhooks only: %+v, want webhook (chosen) and feed, the URL field alone", w)
+	if w := sbReadWays(t, pgParse(t, def.get("/subscribe").Body)); !slices.Equal(w.Offered, []string{"webhook", "chat", "feed"}) ||
+		w.Chosen != "webhook" || !slices.Equal(w.Fields, []string{"endpoint", "chat_endpoint"}) {
+		t.Errorf("webhooks and chat only: %+v, want webhook (chosen), chat and feed, the URL fields alone", w)
 	}
 }
 
@@ -212,6 +212,10 @@ func TestSubscribeRefusedForm(t *testing.T) {
 		{"invalid number", url.Values{"mode": {"sms"}, "phone_number": {"12"}}, 422, "sms", "phone_number"},
 		{"number without a mode", url.Values{"phone_number": {"12"}, "email": {"typed@first.example"}}, 422, "sms", "phone_number"},
 		{"invalid URL", url.Values{"mode": {"webhook"}, "endpoint": {"ftp://example.com/"}}, 422, "webhook", "endpoint"},
+		{"invalid chat URL", url.Values{"mode": {"chat"}, "platform": {"slack"}, "chat_endpoint": {"ftp://example.com/"}}, 422, "chat", "chat_endpoint"},
+		{"blank chat URL", url.Values{"mode": {"chat"}, "platform": {"teams"}, "endpoint": {"https://example.com/webhook-field"}}, 422, "chat", "chat_endpoint"},
+		{"unknown chat app", url.Values{"mode": {"chat"}, "platform": {"icq"}, "chat_endpoint": {"https://example.com/x"}}, 422, "chat", "platform"},
+		{"the platform as mode", url.Values{"mode": {"mattermost"}, "chat_endpoint": {"gopher://example.com/x"}}, 422, "chat", "chat_endpoint"},
 		{"unknown way", url.Values{"mode": {"pigeon"}, "email": {"a@example.com"}}, 422, "email", ""},
 		{"unknown component", url.Values{"mode": {"email"}, "email": {"ok@example.com"}, "component_ids[]": {"zzzzzzzzzzzz"}}, 422, "email", ""},
 		{"the feeds, posted", url.Values{"mode": {"feed"}, "component_ids[]": {api}}, 200, "feed", ""},
@@ -226,7 +230,7 @@ func TestSubscribeRefusedForm(t *testing.T) {
 				t.Errorf("the form comes back with %q chosen, want %q", w.Chosen, tc.way)
 			}
 			var marked []string
-			for _, in := range pgAll(doc, pgWithAttr("input", "aria-invalid", "true")) {
+			for _, in := range append(pgAll(doc, pgWithAttr("input", "aria-invalid", "true")), pgAll(doc, pgWithAttr("select", "aria-invalid", "true"))...) {
 				id, _ := pgAttr(in, "id")
 				marked = append(marked, id)
 				desc, _ := pgAttr(in, "aria-describedby")
@@ -386,6 +390,44 @@ func TestSubscribeFormMessage(t *testing.T) {
 	} {
 		if got := formMessage(web.ErrorBody{Field: tc.field, Message: tc.message}); got != tc.want {
 			t.Errorf("%s %q: %q, want %q", tc.field, tc.message, got, tc.want)
+		}
+	}
+}
+
+// TestSubscribeChat signs a chat channel up through the form's chat way
+// and as JSON naming the platform: each waits for its test message on its
+// own channel with the components chosen, and the screens reached from
+// its messages name the channel's host, never the URL, which is the key
+// that posts to the channel. The hosts are IP literals, judged without a
+// lookup (and nothing is sent here).
+func TestSubscribeChat(t *testing.T) {
+	s := sbScene(t)
+	api := s.id("API")
+	const hook = "https://162.159.128.233/api/webhooks/123/secret-token"
+	status, body := sbForm(s, "/subscribe", url.Values{"mode": {"chat"}, "platform": {"discord"}, "chat_endpoint": {hook},
+		"endpoint": {"https://example.com/webhook-field"}, "component_ids[]": {api}})
+	if status != 202 || !strings.Contains(string(body), "test message to your Discord channel") {
+		t.Fatalf("form sign-up: %d %s", status, pgText(pgOne(t, pgParse(t, body), pgWithAttr("p", "role", "alert"), "alerts")))
+	}
+	sub := sbSubscriber(s, hook)
+	if sub.Mode != notifier.Discord || sub.State != subscribers.Unconfirmed || !slices.Equal(sub.ComponentIDs, []string{api}) {
+		t.Errorf("subscriber %+v, want discord, unconfirmed, API alone", sub)
+	}
+	res := s.env.do("POST", "/subscribe", `{"mode":"google_chat","endpoint":"https://142.250.0.1/v1/spaces/S/messages?key=k&token=t"}`,
+		"Content-Type", "application/json")
+	if res.Status != 202 {
+		t.Fatalf("JSON sign-up: %d %s", res.Status, res.Body)
+	}
+	if g := sbSubscriber(s, "142.250.0.1"); g.Mode != notifier.GoogleChat || !g.AllComponents {
+		t.Errorf("JSON subscriber %+v, want google_chat of every component", g)
+	}
+
+	manage := s.env.svc.Subscribers.Link(subscribers.PurposeManage, sub.ID)
+	unsub := s.env.svc.Subscribers.Link(subscribers.PurposeUnsubscribe, sub.ID)
+	for _, path := range []string{"/subscriptions/manage?token=" + url.QueryEscape(manage), "/unsubscribe/" + unsub} {
+		page := string(s.get(path).Body)
+		if strings.Contains(page, "secret-token") || !strings.Contains(page, "a channel at 162.159.128.233") {
+			t.Errorf("%s shows %q, want the host alone", path, pgText(pgOne(t, pgParse(t, []byte(page)), pgSel("main"), "mains")))
 		}
 	}
 }

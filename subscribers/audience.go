@@ -104,12 +104,12 @@ func audienceWhere(e notifier.Event, channels []notifier.Channel) (string, []any
 }
 
 // DeliveredManyTx implements notifier.Audience: a delivery resets the
-// count of permanent failures, and a webhook's successful test delivery
-// confirms it. One UPDATE covers a batch's subscribers: only those with
+// count of permanent failures, and a webhook's or chat channel's
+// successful test message confirms it. One UPDATE covers a batch's subscribers: only those with
 // failures to reset are written.
 func (s *Service) DeliveredManyTx(ctx context.Context, tx *sql.Tx, ds []notifier.Delivery) error {
 	for _, d := range ds {
-		if d.Channel == notifier.Webhook && d.Purpose == notifier.PurposeConfirm {
+		if (d.Channel == notifier.Webhook || d.Channel.Chat()) && d.Purpose == notifier.PurposeConfirm {
 			now := sqlite.FormatTime(s.now())
 			_, err := tx.ExecContext(ctx, `UPDATE subscribers SET state = 'active', confirmed_at = COALESCE(confirmed_at, ?), updated_at = ?
 				WHERE id = ? AND state = 'unconfirmed'`, now, now, d.SubscriberID)
@@ -131,17 +131,21 @@ func (s *Service) DeliveredManyTx(ctx context.Context, tx *sql.Tx, ds []notifier
 }
 
 // FailedTx implements notifier.Audience. A recipient who told the provider
-// to stop (SMS STOP) is unsubscribed. Otherwise permanent failures
+// to stop (SMS STOP) is unsubscribed, and an address that is gone (a
+// deleted chat webhook) quarantined at once. Otherwise permanent failures
 // quarantine: an SMS number at once (it is invalid or cannot receive SMS),
-// an email address after a few in a row; a webhook is quarantined after 10
-// failures of any kind within an hour.
+// an email address after a few in a row; a webhook or chat channel is
+// quarantined after 10 failures of any kind within an hour.
 func (s *Service) FailedTx(ctx context.Context, tx *sql.Tx, d notifier.Delivery, e *notifier.SendError, final bool) error {
 	now := s.now()
-	if e.Unsubscribe {
+	switch {
+	case e.Unsubscribe:
 		return s.setStateTx(ctx, tx, d.SubscriberID, Unsubscribed, now)
+	case e.Gone:
+		return s.quarantineTx(ctx, tx, d.SubscriberID, now)
 	}
 	switch d.Channel {
-	case notifier.Webhook:
+	case notifier.Webhook, notifier.Slack, notifier.Teams, notifier.Discord, notifier.Mattermost, notifier.GoogleChat:
 		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_failures (subscriber_id, created_at) VALUES (?, ?)`,
 			d.SubscriberID, sqlite.FormatTime(now)); err != nil {
 			return fmt.Errorf("subscribers: record webhook failure: %w", err)

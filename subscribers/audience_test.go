@@ -171,6 +171,10 @@ func TestDeliveredManyTx(t *testing.T) {
 		{"webhook event delivery does not confirm", notifier.Webhook, "https://example.com/h", subscribers.Unconfirmed, notifier.PurposeEvent, subscribers.Unconfirmed},
 		{"webhook test delivery does not revive", notifier.Webhook, "https://example.com/h", subscribers.Unsubscribed, notifier.PurposeConfirm, subscribers.Unsubscribed},
 		{"webhook test delivery does not lift quarantine", notifier.Webhook, "https://example.com/h", subscribers.Quarantined, notifier.PurposeConfirm, subscribers.Quarantined},
+		{"slack test message confirms", notifier.Slack, "https://hooks.slack.com/services/T/B/x", subscribers.Unconfirmed, notifier.PurposeConfirm, subscribers.Active},
+		{"google chat test message confirms", notifier.GoogleChat, "https://chat.googleapis.com/v1/spaces/S/messages?key=k&token=t", subscribers.Unconfirmed, notifier.PurposeConfirm, subscribers.Active},
+		{"discord event message does not confirm", notifier.Discord, "https://discord.com/api/webhooks/1/t", subscribers.Unconfirmed, notifier.PurposeEvent, subscribers.Unconfirmed},
+		{"teams test message does not lift quarantine", notifier.Teams, "https://example.logic.azure.com/workflows/w", subscribers.Quarantined, notifier.PurposeConfirm, subscribers.Quarantined},
 		{"email confirmation sent does not confirm", notifier.Email, "jane@example.com", subscribers.Unconfirmed, notifier.PurposeConfirm, subscribers.Unconfirmed},
 		{"sms code sent does not confirm", notifier.SMS, "+14155550123", subscribers.Unconfirmed, notifier.PurposeConfirm, subscribers.Unconfirmed},
 	}
@@ -234,6 +238,8 @@ func TestFailedTx(t *testing.T) {
 	perm := &notifier.SendError{Permanent: true, Code: "550", Err: errors.New("no such user")}
 	temp := &notifier.SendError{Code: "451", Err: errors.New("try later")}
 	stop := &notifier.SendError{Permanent: true, Unsubscribe: true, Code: "21610", Err: errors.New("unsubscribed recipient")}
+	gone := &notifier.SendError{Permanent: true, Gone: true, Code: "404", Err: errors.New("no_service")}
+	refused := &notifier.SendError{Permanent: true, Code: "400", Err: errors.New("invalid_payload")}
 	type step struct {
 		advance time.Duration
 		fail    *notifier.SendError // nil for a delivery
@@ -262,6 +268,11 @@ func TestFailedTx(t *testing.T) {
 		{"webhook 10 mixed failures", notifier.Webhook, "https://example.com/h", []step{{fail: temp, times: 5}, {fail: perm, times: 5}}, subscribers.Quarantined},
 		{"webhook 10 failures within 59 minutes", notifier.Webhook, "https://example.com/h", []step{{fail: temp, times: 5}, {advance: 59 * time.Minute, fail: temp, times: 5}}, subscribers.Quarantined},
 		{"webhook failures older than an hour", notifier.Webhook, "https://example.com/h", []step{{fail: temp, times: 9}, {advance: time.Hour, fail: temp, times: 9}}, subscribers.Active},
+		{"slack gone quarantines at once", notifier.Slack, "https://hooks.slack.com/services/T/B/x", []step{{fail: gone, times: 1}}, subscribers.Quarantined},
+		{"discord gone quarantines at once", notifier.Discord, "https://discord.com/api/webhooks/1/t", []step{{fail: gone, times: 1}}, subscribers.Quarantined},
+		{"mattermost refused payload 9 times", notifier.Mattermost, "https://mm.example.com/hooks/x", []step{{fail: refused, times: 9}}, subscribers.Active},
+		{"teams 10 failures", notifier.Teams, "https://example.logic.azure.com/workflows/w", []step{{fail: temp, times: 5}, {fail: refused, times: 5}}, subscribers.Quarantined},
+		{"google chat 9 failures", notifier.GoogleChat, "https://chat.googleapis.com/v1/spaces/S/messages", []step{{fail: temp, times: 9}}, subscribers.Active},
 		{"webhook failures older than an hour, then a tenth", notifier.Webhook, "https://example.com/h", []step{{fail: temp, times: 9}, {advance: time.Hour, fail: temp, times: 10}}, subscribers.Quarantined},
 	}
 	for _, tt := range tests {

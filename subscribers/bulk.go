@@ -22,9 +22,9 @@ const (
 )
 
 // Types are the subscriber types Statuspage's API names, in the order its
-// count and histogram list them. Beacon keeps email, sms and webhook
-// subscribers; the others are accepted as filters and match nobody.
-var Types = []string{"email", "sms", "webhook", "integration_partner", "slack", "teams"}
+// count and histogram list them, then Beacon's other chat channels.
+// integration_partner is accepted as a filter and matches nobody.
+var Types = []string{"email", "sms", "webhook", "integration_partner", "slack", "teams", "discord", "mattermost", "google_chat"}
 
 // ValidType reports whether t is one of Types.
 func ValidType(t string) bool { return slices.Contains(Types, t) }

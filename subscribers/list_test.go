@@ -136,6 +136,9 @@ func TestListCountHistogram(t *testing.T) {
 			return map[subscribers.State]int{subscribers.Active: 0, subscribers.Unconfirmed: 0, subscribers.Quarantined: 0, subscribers.Unsubscribed: 0}
 		}
 		want := map[notifier.Channel]map[subscribers.State]int{notifier.Email: zero(), notifier.SMS: zero(), notifier.Webhook: zero()}
+		for _, ch := range notifier.Chats {
+			want[ch] = zero()
+		}
 		want[notifier.Email][subscribers.Active] = 3
 		want[notifier.Email][subscribers.Unconfirmed] = 1
 		want[notifier.Email][subscribers.Unsubscribed] = 1

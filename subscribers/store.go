@@ -178,7 +178,7 @@ func (s *Service) Histogram(ctx context.Context) (map[notifier.Channel]map[State
 	}
 	defer rows.Close()
 	out := map[notifier.Channel]map[State]int{}
-	for _, m := range []notifier.Channel{notifier.Email, notifier.SMS, notifier.Webhook} {
+	for _, m := range append([]notifier.Channel{notifier.Email, notifier.SMS, notifier.Webhook}, notifier.Chats...) {
 		out[m] = map[State]int{Active: 0, Unconfirmed: 0, Quarantined: 0, Unsubscribed: 0}
 	}
 	for rows.Next() {

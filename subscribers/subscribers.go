@@ -57,7 +57,8 @@ func (s State) Valid() bool {
 type Subscriber struct {
 	ID   string
 	Mode notifier.Channel
-	// Address is the email address, the E.164 number or the webhook URL.
+	// Address is the email address, the E.164 number, or the webhook's
+	// or chat channel's URL.
 	Address      string
 	PhoneCountry string // ISO region of an SMS number, such as "US"
 	State        State
@@ -113,8 +114,8 @@ type Config struct {
 	// SMSCountries are the ISO regions SMS sign-ups are accepted from;
 	// empty refuses every SMS sign-up.
 	SMSCountries []string
-	// ValidateURL checks a webhook URL at sign-up (scheme, and that it
-	// does not point at private addresses unless allowed).
+	// ValidateURL checks a webhook or chat URL at sign-up (scheme, and
+	// that it does not point at private addresses unless allowed).
 	ValidateURL func(ctx context.Context, raw string) error
 	Limits      Limits
 }
@@ -211,7 +212,7 @@ func (s *Service) Link(p Purpose, id string) string { return s.tokens.sign(p, id
 // Signup is a request to subscribe.
 type Signup struct {
 	Mode         notifier.Channel
-	Address      string // email address, phone number or webhook URL
+	Address      string // email address, phone number, webhook or chat URL
 	PhoneCountry string // default region for a phone number without +
 	// ComponentIDs are the components to follow (groups stand for their
 	// members); empty means all.
@@ -270,12 +271,17 @@ func (s *Service) normalise(ctx context.Context, su *Signup) error {
 		}
 		su.Address = phonenumbers.Format(num, phonenumbers.E164)
 		su.PhoneCountry = region
-	case notifier.Webhook:
+	case notifier.Webhook, notifier.Slack, notifier.Teams, notifier.Discord, notifier.Mattermost, notifier.GoogleChat:
+		// A chat channel's address is its incoming webhook's URL, under
+		// the same address policy as a webhook's.
 		if su.Address == "" {
 			return invalid("endpoint", "can't be blank")
 		}
 		if err := s.cfg.ValidateURL(ctx, su.Address); err != nil {
 			return invalid("endpoint", "%v", err)
+		}
+		if su.Mode != notifier.Webhook {
+			break
 		}
 		if strings.TrimSpace(su.ContactEmail) != "" {
 			addr, err := NormaliseEmail(su.ContactEmail)
@@ -286,7 +292,7 @@ func (s *Service) normalise(ctx context.Context, su *Signup) error {
 		}
 		return nil
 	default:
-		return invalid("mode", "must be email, sms or webhook")
+		return invalid("mode", "must be email, sms, webhook, slack, teams, discord, mattermost or google_chat")
 	}
 	if strings.TrimSpace(su.ContactEmail) != "" {
 		return invalid("contact_email", "is only for webhook subscribers")

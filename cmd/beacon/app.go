@@ -26,6 +26,7 @@ import (
 	"github.com/beacon-status/beacon/internal/sqlite"
 	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/notifier"
+	"github.com/beacon-status/beacon/notifier/chat"
 	"github.com/beacon-status/beacon/notifier/email"
 	"github.com/beacon-status/beacon/notifier/sms"
 	"github.com/beacon-status/beacon/notifier/webhook"
@@ -193,6 +194,9 @@ func (a *app) build(ctx context.Context) error {
 		notifier.SMS:     {Workers: cfg.channel("sms").Workers, Batch: 10, Rate: cfg.channel("sms").Rate, Burst: 1, MaxAttempts: cfg.MaxAttempts},
 		notifier.Webhook: {Workers: cfg.channel("webhook").Workers, Batch: 20, Rate: cfg.channel("webhook").Rate, Burst: max(1, int(cfg.channel("webhook").Rate)), MaxAttempts: cfg.MaxAttempts},
 	}
+	for _, ch := range notifier.Chats { // each chat platform as webhooks are
+		channels[ch] = channels[notifier.Webhook]
+	}
 	a.messages = messages.NewRenderer(messages.Config{BaseURL: cfg.BaseURL, SMSStatusPath: public.TwilioStatusPath}, a.templates,
 		a.components, a.incidents, a.subscribers)
 	a.dispatcher = notifier.NewDispatcher(db, a.subscribers, a.messages, a.senders, notifier.Config{
@@ -216,7 +220,11 @@ func (a *app) build(ctx context.Context) error {
 // buildSenders makes a sender for each configured channel.
 func (a *app) buildSenders(page components.Page) error {
 	cfg := a.cfg
-	a.senders = map[notifier.Channel]notifier.Sender{notifier.Webhook: webhook.New(a.webhooks)}
+	hooks := webhook.New(a.webhooks)
+	a.senders = map[notifier.Channel]notifier.Sender{notifier.Webhook: hooks}
+	for _, ch := range notifier.Chats { // the webhooks' client: one address policy
+		a.senders[ch] = chat.New(ch, hooks.Client)
+	}
 	if cfg.SMTP.Host != "" {
 		notify := a.inForce.Notify()
 		s, err := email.New(email.Config{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username,

@@ -109,9 +109,10 @@ var (
 	// v1ImportShape is Beacon's own CSV import answer.
 	v1ImportShape = &v1Shape{Name: "import", Keys: []string{"created", "existing"}}
 
-	// v1CountShape and v1HistogramShape: §1(g), per subscriber type.
-	v1CountShape     = &v1Shape{Name: "subscriber count", Keys: v1SubscriberTypes}
-	v1HistogramShape = &v1Shape{Name: "subscriber histogram", Keys: v1SubscriberTypes, Nested: perType(
+	// v1CountShape and v1HistogramShape: §1(g), per subscriber type, and
+	// Beacon's other chat channels beside them.
+	v1CountShape     = &v1Shape{Name: "subscriber count", Keys: v1SubscriberTypes, Optional: v1ChatTypes}
+	v1HistogramShape = &v1Shape{Name: "subscriber histogram", Keys: v1SubscriberTypes, Optional: v1ChatTypes, Nested: perType(
 		// Beacon also counts those who left.
 		&v1Shape{Name: "histogram entry", Keys: []string{"active", "unconfirmed", "quarantined", "total"}, Optional: []string{"unsubscribed"}})}
 
@@ -140,10 +141,14 @@ var v1PostmortemKeys = apitest.PostmortemKeys
 // v1SubscriberTypes are the subscriber types Statuspage counts (§1(g)).
 var v1SubscriberTypes = []string{"email", "sms", "webhook", "integration_partner", "slack", "teams"}
 
+// v1ChatTypes are Beacon's chat channels that Statuspage has no key for,
+// counted under their own.
+var v1ChatTypes = []string{"discord", "mattermost", "google_chat"}
+
 // perType maps every subscriber type to s.
 func perType(s *v1Shape) map[string]*v1Shape {
 	out := map[string]*v1Shape{}
-	for _, typ := range v1SubscriberTypes {
+	for _, typ := range slices.Concat(v1SubscriberTypes, v1ChatTypes) {
 		out[typ] = s
 	}
 	return out

@@ -47,7 +47,7 @@ func (n *ntEnv) count(query string) int {
 	var c map[string]int
 	n.mustAPI(200, "GET", "/subscribers/count"+query, nil).JSON(n.t, &c)
 	total := 0
-	for _, k := range []string{"email", "sms", "webhook", "integration_partner", "slack", "teams"} {
+	for _, k := range []string{"email", "sms", "webhook", "integration_partner", "slack", "teams", "discord", "mattermost", "google_chat"} {
 		v, ok := c[k]
 		if !ok {
 			n.t.Fatalf("GET /subscribers/count%s: %v has no %q", query, c, k)
@@ -203,7 +203,8 @@ func (s *ntSubscribersSteps) countAndHistogram(t *testing.T) {
 	}
 	var byType map[string]int
 	n.mustAPI(200, "GET", "/subscribers/count?state=all", nil).JSON(t, &byType)
-	if want := map[string]int{"email": 3, "sms": 1, "webhook": 1, "integration_partner": 0, "slack": 0, "teams": 0}; !maps.Equal(byType, want) {
+	if want := map[string]int{"email": 3, "sms": 1, "webhook": 1, "integration_partner": 0, "slack": 0, "teams": 0,
+		"discord": 0, "mattermost": 0, "google_chat": 0}; !maps.Equal(byType, want) {
 		t.Errorf("count by type %v, want %v", byType, want)
 	}
 	var h map[string]map[string]int
@@ -213,7 +214,7 @@ func (s *ntSubscribersSteps) countAndHistogram(t *testing.T) {
 		"email":               {"active": 2, "unconfirmed": 1, "quarantined": 0, "unsubscribed": 0, "total": 3},
 		"sms":                 {"active": 1, "unconfirmed": 0, "quarantined": 0, "unsubscribed": 0, "total": 1},
 		"webhook":             {"active": 1, "unconfirmed": 0, "quarantined": 0, "unsubscribed": 0, "total": 1},
-		"integration_partner": none, "slack": none, "teams": none,
+		"integration_partner": none, "slack": none, "teams": none, "discord": none, "mattermost": none, "google_chat": none,
 	}
 	if fmt.Sprint(h) != fmt.Sprint(want) {
 		t.Errorf("histogram %v, want %v", h, want)

@@ -147,7 +147,7 @@ func (n *ntEnv) drain() {
 			}
 			busy = true
 		}
-		for _, ch := range []notifier.Channel{notifier.Email, notifier.SMS, notifier.Webhook} {
+		for _, ch := range append([]notifier.Channel{notifier.Email, notifier.SMS, notifier.Webhook}, notifier.Chats...) {
 			if _, ok := n.app.senders[ch]; !ok {
 				continue
 			}

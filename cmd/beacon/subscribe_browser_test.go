@@ -53,7 +53,7 @@ func readSubscribe(t *testing.T, b *browser) subscribeView {
 	return browserEval[subscribeView](t, b, "read the subscribe form", `(() => {
 		const shows = el => !!el && el.offsetParent !== null && getComputedStyle(el).display !== "none";
 		const form = document.querySelector("form.subscribe");
-		const fields = [...form.querySelectorAll("input[type=email], input[type=tel], input[type=url]")];
+		const fields = [...form.querySelectorAll("input[type=email], input[type=tel], input[type=url], select")];
 		const invalid = form.querySelector("[aria-invalid=true]");
 		const err = invalid && document.getElementById(invalid.getAttribute("aria-describedby"));
 		const boxes = [...form.querySelectorAll("input[type=checkbox]")];
@@ -93,7 +93,7 @@ func TestBrowserSubscribeWithoutScript(t *testing.T) {
 	subscribe := browserPage{name: "subscribe", path: "/subscribe", status: 200, title: "Get notified"}
 	b.open(t, site.base, subscribe)
 	got := readSubscribe(t, b)
-	if got.Chosen != "email" || !slices.Equal(got.Shown, []string{"email"}) || len(got.Hidden) != 2 || got.Feeds || !got.Boxes || !got.Button {
+	if got.Chosen != "email" || !slices.Equal(got.Shown, []string{"email"}) || len(got.Hidden) != 4 || got.Feeds || !got.Boxes || !got.Button {
 		t.Errorf("on load: %+v; want email chosen, its field alone shown, the boxes and the button", got)
 	}
 	if got.AllBoxes != 4 || got.Ticked != got.AllBoxes {
@@ -118,6 +118,19 @@ func TestBrowserSubscribeWithoutScript(t *testing.T) {
 	pick("webhook")
 	if got := readSubscribe(t, b); got.Chosen != "webhook" || !slices.Equal(got.Shown, []string{"endpoint"}) {
 		t.Errorf("after a click on Webhook: %+v; want the URL field alone", got)
+	}
+	pick("chat")
+	if got := readSubscribe(t, b); got.Chosen != "chat" || !slices.Equal(got.Shown, []string{"platform", "chat_endpoint"}) || !got.Boxes {
+		t.Errorf("after a click on Chat: %+v; want the chat app and its URL alone, with the boxes", got)
+	}
+	// A refused chat URL comes back beside the chat way's field, with the
+	// app chosen kept. (Nothing is queued: no test message is sent.)
+	b.step(t, "pick Discord and type a URL", chromedp.SetValue("#platform", "discord"), chromedp.SendKeys("#chat_endpoint", "ftp://example.com/hook"))
+	submit(t, b, 422)
+	got = readSubscribe(t, b)
+	platform := browserEval[string](t, b, "the chat app", `document.querySelector("#platform").value`)
+	if got.Chosen != "chat" || got.Invalid != "chat_endpoint" || !got.ErrorShown || !strings.HasPrefix(got.Error, "Incoming webhook URL") || platform != "discord" {
+		t.Errorf("refused chat URL: %+v, app %q; want chat chosen, Discord kept, its URL field marked and its error shown", got, platform)
 	}
 
 	// A refused email: typed in the email field, with a number left in

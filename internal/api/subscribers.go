@@ -22,6 +22,10 @@ type subscriberAPI struct {
 }
 
 type subscriberRequest struct {
+	// Mode names a chat platform (slack, teams, discord, mattermost,
+	// google_chat), whose endpoint is its incoming webhook's URL; left
+	// out, email, phone_number or endpoint say what the subscriber is.
+	Mode                         web.Opt[string]   `json:"mode"`
 	Email                        web.Opt[string]   `json:"email"`
 	Endpoint                     web.Opt[string]   `json:"endpoint"`
 	PhoneNumber                  web.Opt[string]   `json:"phone_number"`
@@ -36,7 +40,12 @@ func (h subscriberAPI) create(c *fiber.Ctx) error {
 		return err
 	}
 	su := subscribers.Signup{ComponentIDs: req.ComponentIDs.V, SkipConfirmation: req.SkipConfirmationNotification.V, PhoneCountry: req.PhoneCountry.V}
+	mode := notifier.Channel(req.Mode.V)
 	switch {
+	case mode.Chat():
+		su.Mode, su.Address, su.ContactEmail = mode, req.Endpoint.V, req.Email.V
+	case mode != "" && !mode.Valid():
+		return web.Unprocessable("mode", "must be email, sms, webhook, slack, teams, discord, mattermost or google_chat")
 	case req.Endpoint.V != "":
 		// With an endpoint, email is the webhook owner's contact, as
 		// Statuspage documents it.

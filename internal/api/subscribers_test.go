@@ -255,11 +255,11 @@ func TestAPISubscriberV1Endpoints(t *testing.T) {
 			query string
 			want  map[string]int
 		}{
-			{"", map[string]int{"email": 1, "sms": 0, "webhook": 0, "integration_partner": 0, "slack": 0, "teams": 0}},
-			{"?state=unsubscribed", map[string]int{"email": 1, "sms": 0, "webhook": 0, "integration_partner": 0, "slack": 0, "teams": 0}},
-			{"?type=webhook&state=all", map[string]int{"email": 0, "sms": 0, "webhook": 0, "integration_partner": 0, "slack": 0, "teams": 0}},
-			{"?type=email&state=all", map[string]int{"email": 2, "sms": 0, "webhook": 0, "integration_partner": 0, "slack": 0, "teams": 0}},
-			{"?type=teams", map[string]int{"email": 0, "sms": 0, "webhook": 0, "integration_partner": 0, "slack": 0, "teams": 0}},
+			{"", map[string]int{"email": 1, "sms": 0, "webhook": 0, "integration_partner": 0, "slack": 0, "teams": 0, "discord": 0, "mattermost": 0, "google_chat": 0}},
+			{"?state=unsubscribed", map[string]int{"email": 1, "sms": 0, "webhook": 0, "integration_partner": 0, "slack": 0, "teams": 0, "discord": 0, "mattermost": 0, "google_chat": 0}},
+			{"?type=webhook&state=all", map[string]int{"email": 0, "sms": 0, "webhook": 0, "integration_partner": 0, "slack": 0, "teams": 0, "discord": 0, "mattermost": 0, "google_chat": 0}},
+			{"?type=email&state=all", map[string]int{"email": 2, "sms": 0, "webhook": 0, "integration_partner": 0, "slack": 0, "teams": 0, "discord": 0, "mattermost": 0, "google_chat": 0}},
+			{"?type=teams", map[string]int{"email": 0, "sms": 0, "webhook": 0, "integration_partner": 0, "slack": 0, "teams": 0, "discord": 0, "mattermost": 0, "google_chat": 0}},
 		} {
 			var got map[string]int
 			env.mustAPI(200, "GET", "/subscribers/count"+tc.query, nil).JSON(t, &got)
@@ -275,7 +275,7 @@ func TestAPISubscriberV1Endpoints(t *testing.T) {
 	t.Run("histogram has total", func(t *testing.T) {
 		var got map[string]map[string]int
 		env.mustAPI(200, "GET", "/subscribers/histogram_by_state", nil).JSON(t, &got)
-		for _, typ := range []string{"email", "sms", "webhook", "integration_partner", "slack", "teams"} {
+		for _, typ := range []string{"email", "sms", "webhook", "integration_partner", "slack", "teams", "discord", "mattermost", "google_chat"} {
 			row, ok := got[typ]
 			if !ok {
 				t.Errorf("histogram lacks %s: %v", typ, got)
@@ -302,4 +302,45 @@ func TestAPISubscriberV1Endpoints(t *testing.T) {
 			t.Errorf("resend to an unknown id: %d, want 404", res.Status)
 		}
 	})
+}
+
+// TestAPIChatSubscribers adds a chat channel of each platform by mode and
+// endpoint: each is its own type, answers its URL as its endpoint and no
+// signing key, and is counted under its type (Statuspage's slack and
+// teams among them).
+func TestAPIChatSubscribers(t *testing.T) {
+	env := subEnv(t)
+	var comp struct{ ID string }
+	env.mustAPI(201, "POST", "/components", map[string]any{"component": map[string]any{"name": "API"}}).JSON(t, &comp)
+	for _, mode := range []string{"slack", "teams", "discord", "mattermost", "google_chat"} {
+		endpoint := "http://127.0.0.1:9/" + mode
+		res := env.mustAPI(201, "POST", "/subscribers", map[string]any{"subscriber": map[string]any{
+			"mode": mode, "endpoint": endpoint, "component_ids": []string{comp.ID}}})
+		body := apitest.Object(t, res)
+		if body["mode"] != mode || body["endpoint"] != endpoint || body["state"] != "unconfirmed" || body["signing_secret"] != nil || body["email"] != nil {
+			t.Errorf("%s: %v, want the mode, the endpoint, unconfirmed, no signing_secret nor email", mode, body)
+		}
+		if comps, _ := body["components"].([]any); len(comps) != 1 || comps[0] != comp.ID {
+			t.Errorf("%s: components %v, want API", mode, body["components"])
+		}
+		var got map[string]int
+		env.mustAPI(200, "GET", "/subscribers/count?type="+mode+"&state=unconfirmed", nil).JSON(t, &got)
+		if got[mode] != 1 {
+			t.Errorf("count of %s: %v, want 1", mode, got)
+		}
+	}
+	for _, tc := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"mode": "slack"}, "endpoint"},
+		{map[string]any{"mode": "slack", "endpoint": "ftp://example.com/x"}, "endpoint"},
+		{map[string]any{"mode": "fax", "endpoint": "http://127.0.0.1:9/x"}, "mode"},
+		{map[string]any{"mode": "discord", "endpoint": "http://127.0.0.1:9/y", "email": "ops@example.com"}, "contact_email"},
+	} {
+		res := env.api("POST", "/subscribers", map[string]any{"subscriber": tc.body})
+		if res.Status != 422 || !strings.Contains(string(res.Body), `"field":"`+tc.field+`"`) {
+			t.Errorf("%v: %d %s, want 422 on %s", tc.body, res.Status, res.Body, tc.field)
+		}
+	}
 }

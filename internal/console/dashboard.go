@@ -92,7 +92,9 @@ func (h *dashboardPages) getDashboard(c *fiber.Ctx) error {
 		return err
 	}
 	for _, ch := range channels {
-		d.Queue = append(d.Queue, deliveryCounts{Channel: ch, Counts: queue[ch]})
+		if n := queue[ch]; listed(ch, n.Pending+n.Sending+n.Sent+n.Failed) {
+			d.Queue = append(d.Queue, deliveryCounts{Channel: ch, Counts: n})
+		}
 	}
 	return h.Render(c, fiber.StatusOK, "dashboard", screen.View{Title: "Dashboard", Section: "dashboard", Data: d})
 }

@@ -35,7 +35,13 @@ var (
 )
 
 // channels are the notification channels, in the order screens list them.
-var channels = []notifier.Channel{notifier.Email, notifier.SMS, notifier.Webhook}
+// A chat channel is listed only when it has something to count
+// (listed).
+var channels = append([]notifier.Channel{notifier.Email, notifier.SMS, notifier.Webhook}, notifier.Chats...)
+
+// listed reports whether a screen lists ch with a count of n: the chat
+// channels, five of them, only when they count something.
+func listed(ch notifier.Channel, n int) bool { return !ch.Chat() || n > 0 }
 
 // componentRow is one component in a form: its current status and the one
 // the form would give it ("" for no change / not affected).

@@ -54,6 +54,9 @@ func (h *incidentPages) reachOf(ctx context.Context, in incidents.Incident, set 
 	}
 	var r reach
 	for _, ch := range channels {
+		if !listed(ch, counts[ch]) {
+			continue
+		}
 		r.Counts = append(r.Counts, struct{ Channel, N string }{string(ch), strconv.Itoa(counts[ch])})
 		r.Total += counts[ch]
 	}

@@ -224,3 +224,32 @@ func TestConsoleReachedNobody(t *testing.T) {
 		})
 	}
 }
+
+// TestConsoleChatChannels: a chat channel is counted where it has
+// subscribers or deliveries, and left out where it has none, so that the
+// five chat platforms do not crowd the screens of a page that uses one.
+func TestConsoleChatChannels(t *testing.T) {
+	r := newReachEnv(t)
+	r.subscribe(t, notifier.Email, "all@example.com")
+	// An IP literal is judged without a lookup.
+	r.subscribe(t, notifier.Slack, "https://162.159.128.233/services/T/B/x", r.a)
+	if got, want := reachLine(t, r.user.Get(r.path)), "Will reach 1 by email, 0 by sms, 0 by webhook, 1 by slack."; got != want {
+		t.Errorf("reach: %q, want %q", got, want)
+	}
+	admin := r.e.newStaff(accounts.Admin)
+	page := string(admin.Get("/console/subscribers").Body)
+	for _, want := range []string{`<th scope="row">slack</th>`, `<option value="google_chat">Google Chat</option>`, "https://162.159.128.233/services/T/B/x"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the subscribers screen lacks %q", want)
+		}
+	}
+	if strings.Contains(page, `<th scope="row">discord</th>`) {
+		t.Error("the subscribers screen counts discord, which has no subscriber")
+	}
+	if page := string(admin.Get("/console/subscribers?type=slack").Body); !strings.Contains(page, "162.159.128.233") || strings.Contains(page, "all@example.com") {
+		t.Error("?type=slack does not list the Slack subscriber alone")
+	}
+	if res := admin.Get("/console"); res.Status != http.StatusOK || strings.Contains(string(res.Body), `<th scope="row">slack</th>`) {
+		t.Errorf("dashboard: status %d, or it lists slack with nothing queued", res.Status)
+	}
+}

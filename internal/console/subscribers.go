@@ -107,11 +107,16 @@ func (h *subscriberPages) show(c *fiber.Ctx, status int, v screen.View) error {
 	}
 	for _, m := range channels {
 		n := hist[m]
+		if !listed(m, n[subscribers.Active]+n[subscribers.Unconfirmed]+n[subscribers.Quarantined]+n[subscribers.Unsubscribed]) {
+			continue
+		}
 		s.Counts = append(s.Counts, countRow{Mode: string(m), Active: n[subscribers.Active], Unconfirmed: n[subscribers.Unconfirmed],
 			Quarantined: n[subscribers.Quarantined], Unsubscribed: n[subscribers.Unsubscribed]})
 	}
-	s.Modes = []screen.Option{{Value: "", Label: "Any type", Selected: s.Mode == ""}, {Value: "email", Label: "Email", Selected: s.Mode == "email"},
-		{Value: "sms", Label: "SMS", Selected: s.Mode == "sms"}, {Value: "webhook", Label: "Webhook", Selected: s.Mode == "webhook"}}
+	s.Modes = []screen.Option{{Value: "", Label: "Any type", Selected: s.Mode == ""}}
+	for _, m := range channels {
+		s.Modes = append(s.Modes, screen.Option{Value: string(m), Label: m.Label(), Selected: s.Mode == string(m)})
+	}
 	s.States = []screen.Option{{Value: "", Label: "Any state", Selected: s.State == ""}}
 	for _, st := range []subscribers.State{subscribers.Active, subscribers.Unconfirmed, subscribers.Quarantined, subscribers.Unsubscribed} {
 		s.States = append(s.States, screen.Option{Value: string(st), Label: strings.ToUpper(string(st[:1])) + string(st[1:]), Selected: s.State == string(st)})

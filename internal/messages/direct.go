@@ -51,6 +51,10 @@ func (r *Renderer) directMessage(st *state, d notifier.Delivery, sub subscribers
 		b, err := json.Marshal(statuspage.Webhook{Meta: r.webhookMeta(unsub), Page: webhookPage(st)})
 		return notifier.Message{To: sub.Address, Body: b, Secret: sub.Secret}, err
 	}
+	if d.Channel.Chat() && d.Purpose == notifier.PurposeConfirm {
+		// The test message, whose delivery confirms the subscription.
+		return r.chatMessage(d, sub, confirmChat(v, names), nil)
+	}
 	return notifier.Message{}, fmt.Errorf("unknown channel %q", d.Channel)
 }
 

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/chars"
@@ -26,6 +27,13 @@ type eventView struct {
 	// webhook holds the event's encoded objects: an incident, or a
 	// component and its component_update.
 	webhook statuspage.Webhook
+	// closed is set when the event's update closes the incident (or is
+	// its postmortem); at is when the update was shown as posted.
+	closed bool
+	at     time.Time
+	// chat holds the event's chat messages, one per platform, written
+	// once with holes for each recipient's links.
+	chat chatLayouts
 	// email is the email rendered once for every recipient, with holes
 	// for their links, made for the first email recipient; nil when the
 	// holes could not be made to match a full rendering (each email is
@@ -87,6 +95,7 @@ func (r *Renderer) eventView(ctx context.Context, st *state, e *notifier.Event) 
 			v.StatusLabel = incidents.UpdateLabel(in, at)
 		}
 		v.Time = ev.update.DisplayAt.In(loc).Format(timeLayout)
+		ev.at, ev.closed = ev.update.DisplayAt, ev.update.Status.Closed()
 		v.Body = chars.Clean(ev.update.Body)
 		for _, ch := range ev.update.AffectedComponents {
 			v.Components = append(v.Components, componentLine{chars.CleanLine(ch.Name), ch.NewStatus.Label()})
@@ -94,6 +103,7 @@ func (r *Renderer) eventView(ctx context.Context, st *state, e *notifier.Event) 
 	case e.Kind == notifier.PostmortemPublished:
 		v.StatusLabel = "Postmortem"
 		v.Time = e.CreatedAt.In(loc).Format(timeLayout)
+		ev.at, ev.closed = e.CreatedAt, true
 		v.Body = chars.Clean(in.Postmortem.Body)
 		v.Updates = append(v.Updates, updateLine{Label: v.StatusLabel, Time: v.Time, Body: v.Body, Text: r.templates.PlainText(v.Body)})
 	default:
@@ -184,6 +194,9 @@ func (r *Renderer) eventMessage(st *state, d notifier.Delivery, sub subscribers.
 		body.Meta, body.Page = r.webhookMeta(unsub), webhookPage(st)
 		b, err := json.Marshal(body)
 		return notifier.Message{To: sub.Address, Body: b, Secret: sub.Secret}, err
+	}
+	if d.Channel.Chat() {
+		return r.chatMessage(d, sub, eventChat(ev), &ev.chat)
 	}
 	return notifier.Message{}, fmt.Errorf("unknown channel %q", d.Channel)
 }

@@ -38,6 +38,11 @@ func (r *Renderer) Subscriber(s subscribers.Subscriber) Subscriber {
 	case notifier.Webhook:
 		// Statuspage's email of a webhook subscriber is its contact.
 		out.Endpoint, out.Email = optString(s.Address), optString(s.ContactEmail)
+	default:
+		if s.Mode.Chat() {
+			// A chat channel is its incoming webhook's URL.
+			out.Endpoint = optString(s.Address)
+		}
 	}
 	return out
 }

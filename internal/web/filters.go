@@ -17,8 +17,8 @@ import (
 func SubscriberFilter(c *fiber.Ctx, defaultState subscribers.State) (subscribers.Filter, error) {
 	f := subscribers.Filter{Mode: notifier.Channel(c.Query("type")), State: subscribers.State(c.Query("state", string(defaultState))), Query: c.Query("q"),
 		SortField: c.Query("sort_field")}
-	// Statuspage's other types (slack, teams, integration_partner) are
-	// accepted and match nobody: Beacon has none of them.
+	// Statuspage's integration_partner is accepted and matches nobody:
+	// Beacon has none.
 	if f.Mode != "" && !subscribers.ValidType(string(f.Mode)) {
 		return f, Unprocessable("type", "must be one of %s", strings.Join(subscribers.Types, ", "))
 	}

@@ -458,8 +458,8 @@ func TestRetryAfter(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := retryAfter(tt.header, now, tt.def); got != tt.want {
-				t.Errorf("retryAfter(%q) = %v, want %v", tt.header, got, tt.want)
+			if got := RetryAfter(tt.header, now, tt.def); got != tt.want {
+				t.Errorf("RetryAfter(%q) = %v, want %v", tt.header, got, tt.want)
 			}
 		})
 	}
@@ -548,5 +548,33 @@ func TestSetAllowPrivateMidDelivery(t *testing.T) {
 	}
 	if n := requests.Load(); n != 1 {
 		t.Errorf("receiver got %d requests, want 1", n)
+	}
+}
+
+// TestPostAnswers posts through the Client alone, as the chat senders do:
+// the answer's status, headers and the start of its body come back
+// whatever the status, with the caller's headers sent beside Beacon's.
+func TestPostAnswers(t *testing.T) {
+	long := strings.Repeat("x", 3*maxAnswerBody)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Extra") != "1" || r.Header.Get("Content-Type") != "application/json" || r.Header.Get("User-Agent") != DefaultUserAgent {
+			w.WriteHeader(http.StatusTeapot)
+			return
+		}
+		w.Header().Set("Retry-After", "3")
+		w.WriteHeader(http.StatusTooManyRequests)
+		io.WriteString(w, long)
+	}))
+	t.Cleanup(srv.Close)
+	c := NewClient(Config{AllowPrivate: true})
+	ans, err := c.Post(context.Background(), srv.URL, http.Header{"X-Extra": {"1"}}, []byte("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.StatusCode != http.StatusTooManyRequests || ans.Header.Get("Retry-After") != "3" || string(ans.Body) != long[:maxAnswerBody] {
+		t.Errorf("answer %d %q with %d bytes, want 429, Retry-After 3 and the first %d bytes", ans.StatusCode, ans.Header.Get("Retry-After"), len(ans.Body), maxAnswerBody)
+	}
+	if _, err := c.Post(context.Background(), "ftp://example.com/x", nil, nil); !errors.Is(err, ErrInvalidURL) || !sendError(t, err).Permanent {
+		t.Errorf("ftp URL: %v, want a permanent ErrInvalidURL", err)
 	}
 }
