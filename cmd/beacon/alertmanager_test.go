@@ -176,7 +176,7 @@ receivers:
 	if err := os.WriteFile(filepath.Join(dir, "alertmanager.yml"), []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	addr := freeLoopbackAddr(t)
+	addr := procFreeAddr(t)
 	var logs bytes.Buffer
 	cmd := exec.Command(bin, "--config.file="+filepath.Join(dir, "alertmanager.yml"), "--storage.path="+filepath.Join(dir, "data"),
 		"--web.listen-address="+addr, "--cluster.listen-address=", "--log.level=debug")
@@ -226,18 +226,6 @@ func (am alertmanager) post(t *testing.T, alerts ...map[string]any) {
 	if res.StatusCode != 200 {
 		t.Fatalf("post alerts to alertmanager: %s", res.Status)
 	}
-}
-
-// freeLoopbackAddr returns a loopback address with a port that was free a
-// moment ago.
-func freeLoopbackAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // sendRecorder is a loopback reverse proxy to Beacon that notes when each
