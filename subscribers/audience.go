@@ -135,7 +135,8 @@ func (s *Service) DeliveredManyTx(ctx context.Context, tx *sql.Tx, ds []notifier
 // deleted chat webhook) quarantined at once. Otherwise permanent failures
 // quarantine: an SMS number at once (it is invalid or cannot receive SMS),
 // an email address after a few in a row; a webhook or chat channel is
-// quarantined after 10 failures of any kind within an hour.
+// quarantined after 10 failures of any kind within an hour, an answer that
+// asks to wait (429 with Retry-After) not counted.
 func (s *Service) FailedTx(ctx context.Context, tx *sql.Tx, d notifier.Delivery, e *notifier.SendError, final bool) error {
 	now := s.now()
 	switch {
@@ -146,6 +147,12 @@ func (s *Service) FailedTx(ctx context.Context, tx *sql.Tx, d notifier.Delivery,
 	}
 	switch d.Channel {
 	case notifier.Webhook, notifier.Slack, notifier.Teams, notifier.Discord, notifier.Mattermost, notifier.GoogleChat:
+		if !e.Permanent && e.RetryAfter > 0 {
+			// A receiver that asks to wait (429 with Retry-After) is busy,
+			// not failing: the delivery waits as asked, and the endpoint
+			// is not a step nearer quarantine.
+			return nil
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_failures (subscriber_id, created_at) VALUES (?, ?)`,
 			d.SubscriberID, sqlite.FormatTime(now)); err != nil {
 			return fmt.Errorf("subscribers: record webhook failure: %w", err)

@@ -240,6 +240,7 @@ func TestFailedTx(t *testing.T) {
 	stop := &notifier.SendError{Permanent: true, Unsubscribe: true, Code: "21610", Err: errors.New("unsubscribed recipient")}
 	gone := &notifier.SendError{Permanent: true, Gone: true, Code: "404", Err: errors.New("no_service")}
 	refused := &notifier.SendError{Permanent: true, Code: "400", Err: errors.New("invalid_payload")}
+	busy := &notifier.SendError{Code: "429", RetryAfter: 30 * time.Second, Err: errors.New("rate limited")}
 	type step struct {
 		advance time.Duration
 		fail    *notifier.SendError // nil for a delivery
@@ -273,6 +274,9 @@ func TestFailedTx(t *testing.T) {
 		{"mattermost refused payload 9 times", notifier.Mattermost, "https://mm.example.com/hooks/x", []step{{fail: refused, times: 9}}, subscribers.Active},
 		{"teams 10 failures", notifier.Teams, "https://example.logic.azure.com/workflows/w", []step{{fail: temp, times: 5}, {fail: refused, times: 5}}, subscribers.Quarantined},
 		{"google chat 9 failures", notifier.GoogleChat, "https://chat.googleapis.com/v1/spaces/S/messages", []step{{fail: temp, times: 9}}, subscribers.Active},
+		{"slack asked to wait 20 times", notifier.Slack, "https://hooks.slack.com/services/T/B/x", []step{{fail: busy, times: 20}}, subscribers.Active},
+		{"discord asked to wait, then 9 failures", notifier.Discord, "https://discord.com/api/webhooks/1/t", []step{{fail: busy, times: 5}, {fail: temp, times: 9}}, subscribers.Active},
+		{"webhook asked to wait 20 times", notifier.Webhook, "https://example.com/h", []step{{fail: busy, times: 20}}, subscribers.Active},
 		{"webhook failures older than an hour, then a tenth", notifier.Webhook, "https://example.com/h", []step{{fail: temp, times: 9}, {advance: time.Hour, fail: temp, times: 10}}, subscribers.Quarantined},
 	}
 	for _, tt := range tests {

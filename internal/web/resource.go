@@ -108,13 +108,23 @@ type Resources struct {
 
 // Get returns the resource kept under key, rendering it with render the
 // first time.
+//
+// render runs outside the lock, so that a slow rendering (or a caller
+// asking for key after key past Max) never holds up the others; two
+// requests for one new key may both render it, and the first kept wins.
 func (rs *Resources) Get(key string, render func() *Resource) *Resource {
 	rs.mu.Lock()
-	defer rs.mu.Unlock()
-	if r, ok := rs.m[key]; ok {
+	r, ok := rs.m[key]
+	rs.mu.Unlock()
+	if ok {
 		return r
 	}
-	r := render()
+	r = render()
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if kept, ok := rs.m[key]; ok {
+		return kept
+	}
 	if rs.m == nil {
 		rs.m = map[string]*Resource{}
 	}
