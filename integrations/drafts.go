@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/notifier"
 )
 
 // Draft is an incident an alert group proposes, waiting for staff: the
@@ -117,10 +120,14 @@ func (s *Service) DismissDraft(ctx context.Context, id string) error {
 // RunDue tells subscribers of the flaps that outlasted their window: a
 // group that fired again soon after it resolved changed the page quietly;
 // still firing when its window ends, it is an outage again, and its open
-// incident gets an update that notifies. Each change is handed to record
-// for the audit log. It returns how many groups it handled.
+// incident gets an update that notifies; without one (a draft, dismissed or
+// not, or an incident staff closed) its components' statuses are told.
+// Each change is handed to record for the audit log. A group that fails
+// does not hold up the others: it returns how many groups it handled and
+// the errors of those it could not.
 func (s *Service) RunDue(ctx context.Context, record func(context.Context, ...accounts.Entry) error) (int, error) {
-	rows, err := s.db.Read.QueryContext(ctx, `SELECT id FROM integration_groups WHERE state = 'firing' AND quiet_until <= ? LIMIT 100`,
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT id FROM integration_groups WHERE state = 'firing' AND quiet_until <= ?
+		ORDER BY quiet_until, id LIMIT 100`,
 		sqlite.FormatTime(s.now()))
 	if err != nil {
 		return 0, fmt.Errorf("integrations: due flaps: %w", err)
@@ -138,6 +145,8 @@ func (s *Service) RunDue(ctx context.Context, record func(context.Context, ...ac
 	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("integrations: due flaps: %w", err)
 	}
+	handled := 0
+	var errs []error
 	for _, id := range due {
 		var entries []accounts.Entry
 		err := s.db.Tx(ctx, func(tx *sql.Tx) error {
@@ -163,8 +172,8 @@ func (s *Service) RunDue(ctx context.Context, record func(context.Context, ...ac
 				if err := r.updateIncident(ctx, &g, incidents.Change{Body: &body}, true, "still firing after the flap window: told subscribers"); err != nil {
 					return err
 				}
-			} else {
-				r.note("still firing after the flap window")
+			} else if err := r.tellStatuses(ctx, &g); err != nil {
+				return err
 			}
 			for _, c := range r.changes {
 				entries = append(entries, accounts.Entry{At: r.now, Actor: it.Actor(), Action: c.Action, Target: c.Target})
@@ -176,16 +185,47 @@ func (s *Service) RunDue(ctx context.Context, record func(context.Context, ...ac
 			return saveGroupTx(ctx, tx, g, r.now)
 		})
 		if err != nil {
-			return 0, err
+			errs = append(errs, err)
+			continue
 		}
+		handled++
 		s.changed()
 		if len(entries) > 0 && record != nil {
 			if err := record(ctx, entries...); err != nil {
-				return 0, err
+				errs = append(errs, err)
 			}
 		}
 	}
-	return len(due), nil
+	return handled, errors.Join(errs...)
+}
+
+// tellStatuses tells subscribers the statuses a group without an open
+// incident set quietly when it fired again within its flap window: the
+// status of each component it set, where that is still the component's.
+// They last heard the status the group's resolution restored, operational.
+func (r *run) tellStatuses(ctx context.Context, g *group) error {
+	byID := components.ByID(r.comps)
+	var told []string
+	for _, id := range slices.Sorted(maps.Keys(g.Components)) {
+		c, ok := byID[id]
+		if !ok || c.Status != g.Components[id] || c.Status == components.Operational {
+			continue
+		}
+		err := notifier.NewOutbox(r.s.db).AddTx(ctx, r.tx, notifier.Event{Kind: notifier.ComponentStatusChanged, ComponentID: id,
+			OldStatus: string(components.Operational), NewStatus: string(c.Status), ComponentIDs: []string{id},
+			DeliverNotifications: true, CreatedAt: r.now})
+		if err != nil {
+			return err
+		}
+		r.change("notify component "+string(c.Status), id)
+		told = append(told, c.Name+" "+strings.ToLower(c.Status.Label()))
+	}
+	if len(told) == 0 {
+		r.note("still firing after the flap window")
+		return nil
+	}
+	r.note("still firing after the flap window: told subscribers %s", joinNames(told))
+	return nil
 }
 
 // Run calls RunDue every interval until ctx is done.

@@ -83,6 +83,10 @@ type batch struct {
 	alerts []alert
 	// title and message are a generic alert's words for the incident.
 	title, message string
+	// complete says the payload holds every alert of its group, as an
+	// Alertmanager or Grafana notification does unless truncated: the
+	// group's alerts it does not name have resolved.
+	complete bool
 }
 
 // decode reads a payload of kind k. Every error is a *MalformedError (not
@@ -163,7 +167,7 @@ func fromAlertmanager(m alertmanagerMessage) (batch, error) {
 	if len(m.Alerts) > maxAlerts {
 		return batch{}, invalid("alerts", "may hold at most %d alerts (set max_alerts on the receiver)", maxAlerts)
 	}
-	b := batch{key: m.GroupKey}
+	b := batch{key: m.GroupKey, complete: m.TruncatedAlerts == 0}
 	if b.key == "" {
 		b.key = "labels:" + labelString(m.GroupLabels)
 	}

@@ -1,6 +1,7 @@
 package integrations
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -99,7 +100,14 @@ type firingAlert struct {
 	Component string            `json:"component"`
 	Status    components.Status `json:"status"`
 	Name      string            `json:"name"`
+	// Seen is when a payload last named it firing.
+	Seen time.Time `json:"seen"`
 }
+
+// maxGroupAlerts bounds the firing alerts a group keeps: merging truncated
+// payloads could otherwise grow it without end. Beyond it, the alerts
+// seen firing longest ago are dropped.
+const maxGroupAlerts = maxAlerts
 
 const selectGroups = `SELECT id, integration_id, key, state, COALESCE(incident_id, ''), draft, title, body, alerts, components,
 	started_at, resolved_at, quiet_until FROM integration_groups`
@@ -200,6 +208,10 @@ func (r *run) apply(ctx context.Context, b batch) error {
 		label, ignored string
 	}
 	var all []seen
+	before := g.Alerts
+	if b.complete {
+		g.Alerts = map[string]firingAlert{}
+	}
 	for _, a := range b.alerts {
 		cid, label, why := r.component(a)
 		var st components.Status
@@ -207,11 +219,35 @@ func (r *run) apply(ctx context.Context, b batch) error {
 			st, why = r.status(a)
 		}
 		if why == "" && a.firing {
-			g.Alerts[a.fingerprint] = firingAlert{Component: cid, Status: st, Name: a.name}
+			g.Alerts[a.fingerprint] = firingAlert{Component: cid, Status: st, Name: a.name, Seen: r.now}
 		} else {
 			delete(g.Alerts, a.fingerprint)
 		}
 		all = append(all, seen{a: a, label: label, ignored: why})
+	}
+	if b.complete {
+		named := map[string]bool{}
+		for _, a := range b.alerts {
+			named[a.fingerprint] = true
+		}
+		gone := 0
+		for fp := range before {
+			if !named[fp] {
+				gone++
+			}
+		}
+		if gone > 0 {
+			r.note("%d alerts the payload no longer names taken as resolved", gone)
+		}
+	}
+	if over := len(g.Alerts) - maxGroupAlerts; over > 0 {
+		fps := slices.SortedFunc(maps.Keys(g.Alerts), func(a, b string) int {
+			return cmp.Or(g.Alerts[a].Seen.Compare(g.Alerts[b].Seen), strings.Compare(a, b))
+		})
+		for _, fp := range fps[:over] {
+			delete(g.Alerts, fp)
+		}
+		r.note("the group holds more than %d firing alerts: the %d seen longest ago dropped", maxGroupAlerts, over)
 	}
 	desired := map[string]components.Status{}
 	byID := components.ByID(r.comps)
