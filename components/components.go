@@ -431,19 +431,35 @@ func (s *Service) SetStatusTx(ctx context.Context, tx *sql.Tx, id string, status
 	if _, err := tx.ExecContext(ctx, `UPDATE components SET status = ?, updated_at = ? WHERE id = ?`, status, sqlite.FormatTime(s.now()), id); err != nil {
 		return Change{}, fmt.Errorf("components: set status of %s: %w", id, err)
 	}
-	err = s.outbox.AddTx(ctx, tx, notifier.Event{
+	if err := s.statusEventTx(ctx, tx, id, c.Status, status, deliver, at); err != nil {
+		return Change{}, err
+	}
+	return ch, nil
+}
+
+// AnnounceTx tells subscribers a component's status once more, inside the
+// caller's transaction, as a change from was: for a status that was set
+// without telling them (SetStatusTx with deliver false) and now is to be
+// told. It writes the component event and changes nothing else.
+func (s *Service) AnnounceTx(ctx context.Context, tx *sql.Tx, id string, was Status, at time.Time) error {
+	c, err := s.GetTx(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	return s.statusEventTx(ctx, tx, id, was, c.Status, true, at)
+}
+
+// statusEventTx writes a component's status change to the outbox.
+func (s *Service) statusEventTx(ctx context.Context, tx *sql.Tx, id string, old, status Status, deliver bool, at time.Time) error {
+	return s.outbox.AddTx(ctx, tx, notifier.Event{
 		Kind:                 notifier.ComponentStatusChanged,
 		ComponentID:          id,
-		OldStatus:            string(c.Status),
+		OldStatus:            string(old),
 		NewStatus:            string(status),
 		ComponentIDs:         []string{id},
 		DeliverNotifications: deliver,
 		CreatedAt:            at,
 	})
-	if err != nil {
-		return Change{}, err
-	}
-	return ch, nil
 }
 
 func (s *Service) checkGroupTx(ctx context.Context, tx *sql.Tx, id, field string) error {

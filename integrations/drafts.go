@@ -16,7 +16,6 @@ import (
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/sqlite"
-	"github.com/beacon-status/beacon/notifier"
 )
 
 // Draft is an incident an alert group proposes, waiting for staff: the
@@ -211,10 +210,7 @@ func (r *run) tellStatuses(ctx context.Context, g *group) error {
 		if !ok || c.Status != g.Components[id] || c.Status == components.Operational {
 			continue
 		}
-		err := notifier.NewOutbox(r.s.db).AddTx(ctx, r.tx, notifier.Event{Kind: notifier.ComponentStatusChanged, ComponentID: id,
-			OldStatus: string(components.Operational), NewStatus: string(c.Status), ComponentIDs: []string{id},
-			DeliverNotifications: true, CreatedAt: r.now})
-		if err != nil {
+		if err := r.s.components.AnnounceTx(ctx, r.tx, id, components.Operational, r.now); err != nil {
 			return err
 		}
 		r.change("notify component "+string(c.Status), id)
