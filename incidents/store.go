@@ -78,6 +78,12 @@ func (s *Service) Get(ctx context.Context, id string) (Incident, error) {
 	return s.getTx(ctx, s.db.Read, id)
 }
 
+// GetTx is Get inside the caller's transaction, which sees its own
+// changes.
+func (s *Service) GetTx(ctx context.Context, tx *sql.Tx, id string) (Incident, error) {
+	return s.getTx(ctx, tx, id)
+}
+
 func (s *Service) getTx(ctx context.Context, q components.Queryer, id string) (Incident, error) {
 	list, err := s.query(ctx, q, ` WHERE id = ?`, []any{id}, true)
 	if err != nil {

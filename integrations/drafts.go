@@ -168,7 +168,7 @@ func (s *Service) RunDue(ctx context.Context, record func(context.Context, ...ac
 			}
 			if exists && !in.Status.Closed() {
 				body := "Our monitoring still reports " + joinNames(r.names(g.Components)) + " affected."
-				if err := r.updateIncident(ctx, &g, incidents.Change{Body: &body}, true, "still firing after the flap window: told subscribers"); err != nil {
+				if err := r.updateIncident(ctx, in, incidents.Change{Body: &body}, true, "still firing after the flap window: told subscribers"); err != nil {
 					return err
 				}
 			} else if err := r.tellStatuses(ctx, &g); err != nil {

@@ -357,7 +357,7 @@ func (r *run) incident(ctx context.Context, g *group) (incidents.Incident, bool,
 	if g.IncidentID == "" {
 		return incidents.Incident{}, false, nil
 	}
-	in, err := r.s.incidents.Get(ctx, g.IncidentID)
+	in, err := r.s.incidents.GetTx(ctx, r.tx, g.IncidentID)
 	if errors.Is(err, incidents.ErrNotFound) {
 		g.IncidentID = ""
 		return incidents.Incident{}, false, nil
@@ -391,11 +391,11 @@ func (r *run) open(ctx context.Context, g *group, desired map[string]components.
 			return nil
 		}
 		body := r.changeWords(moving)
-		return r.updateIncident(ctx, g, incidents.Change{Body: &body, Components: moving}, deliver, "updated incident “%s”", in.Name)
+		return r.updateIncident(ctx, in, incidents.Change{Body: &body, Components: moving}, deliver, "updated incident “%s”", in.Name)
 	case exists && flap:
 		st := incidents.Investigating
 		body := "Our monitoring reports the problem again."
-		return r.updateIncident(ctx, g, incidents.Change{Status: &st, Body: &body, Components: r.moving(desired)}, deliver,
+		return r.updateIncident(ctx, in, incidents.Change{Status: &st, Body: &body, Components: r.moving(desired)}, deliver,
 			"reopened incident “%s”", in.Name)
 	case r.it.IncidentMode == ModePublish:
 		return r.createIncident(ctx, g, desired, b, deliver)
@@ -448,7 +448,7 @@ func (r *run) follow(ctx context.Context, g *group, desired map[string]component
 	}
 	if exists && !in.Status.Closed() {
 		body := r.changeWords(targets)
-		return r.updateIncident(ctx, g, incidents.Change{Body: &body, Components: targets}, deliver, "updated incident “%s”", in.Name)
+		return r.updateIncident(ctx, in, incidents.Change{Body: &body, Components: targets}, deliver, "updated incident “%s”", in.Name)
 	}
 	return r.setStatuses(ctx, targets, deliver)
 }
@@ -484,7 +484,7 @@ func (r *run) close(ctx context.Context, g *group) error {
 		}
 		st := incidents.Resolved
 		body := "Our monitoring reports this resolved."
-		return r.updateIncident(ctx, g, incidents.Change{Status: &st, Body: &body, Components: keep}, deliver, "resolved incident “%s”", in.Name)
+		return r.updateIncident(ctx, in, incidents.Change{Status: &st, Body: &body, Components: keep}, deliver, "resolved incident “%s”", in.Name)
 	case exists && !in.Status.Closed():
 		r.note("left incident “%s” open for staff", in.Name)
 	case g.Draft:
@@ -572,13 +572,10 @@ func (r *run) createIncident(ctx context.Context, g *group, desired map[string]c
 	return nil
 }
 
-func (r *run) updateIncident(ctx context.Context, g *group, c incidents.Change, deliver bool, format string, args ...any) error {
+// updateIncident changes before, the group's incident as this run read it.
+func (r *run) updateIncident(ctx context.Context, before incidents.Incident, c incidents.Change, deliver bool, format string, args ...any) error {
 	c.DeliverNotifications = &deliver
-	before, err := r.s.incidents.Get(ctx, g.IncidentID)
-	if err != nil {
-		return err
-	}
-	in, err := r.s.incidents.UpdateTx(ctx, r.tx, g.IncidentID, c)
+	in, err := r.s.incidents.UpdateTx(ctx, r.tx, before.ID, c)
 	if err != nil {
 		return err
 	}
