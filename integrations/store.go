@@ -154,7 +154,16 @@ func (s *Service) Create(ctx context.Context, in Input) (Integration, string, er
 
 // Update changes an integration's fields.
 func (s *Service) Update(ctx context.Context, id string, in Input) (Integration, error) {
+	it, _, err := s.UpdateRotating(ctx, id, in, false)
+	return it, err
+}
+
+// UpdateRotating changes an integration's fields and, when rotate is set,
+// gives it a new token (returned this once) in the same transaction: both
+// happen, or neither.
+func (s *Service) UpdateRotating(ctx context.Context, id string, in Input, rotate bool) (Integration, string, error) {
 	var it Integration
+	token := ""
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		var err error
 		if it, err = s.getTx(ctx, tx, id); err != nil {
@@ -167,29 +176,53 @@ func (s *Service) Update(ctx context.Context, id string, in Input) (Integration,
 			return err
 		}
 		it.UpdatedAt = s.now()
-		return s.saveTx(ctx, tx, it)
+		if err := s.saveTx(ctx, tx, it); err != nil {
+			return err
+		}
+		if rotate {
+			if token, err = s.rotateTx(ctx, tx, id); err != nil {
+				return err
+			}
+			it, err = s.getTx(ctx, tx, id)
+		}
+		return err
 	})
 	if err != nil {
-		return Integration{}, err
+		return Integration{}, "", err
 	}
-	return it, nil
+	return it, token, nil
 }
 
 // RotateToken gives the integration a new token, returned this once; the
 // old one stops working at once.
 func (s *Service) RotateToken(ctx context.Context, id string) (Integration, string, error) {
+	var it Integration
+	var token string
+	err := s.db.Tx(ctx, func(tx *sql.Tx) (err error) {
+		if token, err = s.rotateTx(ctx, tx, id); err != nil {
+			return err
+		}
+		it, err = s.getTx(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return Integration{}, "", err
+	}
+	return it, token, nil
+}
+
+func (s *Service) rotateTx(ctx context.Context, tx *sql.Tx, id string) (string, error) {
 	token := newToken()
 	prefix := token[:len(tokenPrefix)+6]
-	res, err := s.db.Write.ExecContext(ctx, `UPDATE integrations SET token_hash = ?, token_prefix = ?, updated_at = ? WHERE id = ?`,
+	res, err := tx.ExecContext(ctx, `UPDATE integrations SET token_hash = ?, token_prefix = ?, updated_at = ? WHERE id = ?`,
 		hashToken(token), prefix, sqlite.FormatTime(s.now()), id)
 	if err != nil {
-		return Integration{}, "", fmt.Errorf("integrations: rotate token of %s: %w", id, err)
+		return "", fmt.Errorf("integrations: rotate token of %s: %w", id, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return Integration{}, "", fmt.Errorf("integrations: rotate token of %s: %w", id, ErrNotFound)
+		return "", fmt.Errorf("integrations: rotate token of %s: %w", id, ErrNotFound)
 	}
-	it, err := s.Get(ctx, id)
-	return it, token, err
+	return token, nil
 }
 
 // Delete removes an integration with its alert groups and log. What its

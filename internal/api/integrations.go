@@ -165,15 +165,10 @@ func (h integrationAPI) update(c *fiber.Ctx) error {
 	if req.Kind.Set {
 		return web.Unprocessable("kind", "can't be changed: create another integration")
 	}
-	it, err := h.integrations.Update(c.UserContext(), c.Params("id"), req.input())
+	rotate := req.RotateToken.Ptr()
+	it, token, err := h.integrations.UpdateRotating(c.UserContext(), c.Params("id"), req.input(), rotate != nil && *rotate)
 	if err != nil {
 		return err
-	}
-	token := ""
-	if rotate := req.RotateToken.Ptr(); rotate != nil && *rotate {
-		if it, token, err = h.integrations.RotateToken(c.UserContext(), it.ID); err != nil {
-			return err
-		}
 	}
 	return c.JSON(h.json(it, token))
 }
