@@ -113,11 +113,7 @@ func TestBrowserBars(t *testing.T) {
 	for _, width := range []int64{375, 1280} {
 		for _, scheme := range []string{"light", "dark"} {
 			t.Run(fmt.Sprintf("%d-%s", width, scheme), func(t *testing.T) {
-				var opts []chromedp.EmulateViewportOption
-				if width < 600 {
-					opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
-				}
-				b.step(t, "viewport", chromedp.EmulateViewport(width, 800, opts...))
+				b.emulate(t, width)
 				b.scheme(t, scheme)
 				b.open(t, site.base, site.pages()[0])
 				days, phone := public.UptimeDays, width < 600

@@ -28,16 +28,24 @@ var browserWidths = []int64{375, 1280}
 // browserSchemes are the colour schemes every audit runs in.
 var browserSchemes = []string{"light", "dark"}
 
-// viewport emulates a phone (below 600 px: a mobile, touch, portrait
-// screen) or a desktop window of width. The page in the tab is laid out
-// again at once: no reload is needed for its media queries.
-func (b *browser) viewport(t *testing.T, width int64) {
+// emulate emulates a phone (below 600 px: a mobile, touch, portrait
+// screen) or a desktop window of width, for the pages loaded next.
+func (b *browser) emulate(t *testing.T, width int64) {
 	t.Helper()
 	var opts []chromedp.EmulateViewportOption
 	if width < 600 {
 		opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
 	}
 	b.step(t, fmt.Sprintf("viewport %d px", width), chromedp.EmulateViewport(width, 800, opts...))
+}
+
+// viewport emulates a phone (below 600 px: a mobile, touch, portrait
+// screen) or a desktop window of width. The page in the tab is laid out
+// again at once: no reload is needed for its media queries. It checks that
+// nothing of the loaded page is wider than the screen.
+func (b *browser) viewport(t *testing.T, width int64) {
+	t.Helper()
+	b.emulate(t, width)
 	// Nothing is wider than the screen: on a phone the browser would zoom
 	// out (the window grows), on a desktop the page would scroll sideways.
 	// Say what is too wide.
