@@ -254,10 +254,13 @@ func (c *cache) build(ctx context.Context) (*snapshot, error) {
 		s.atom, s.rss, err = pr.feeds(mergeNewest(recent, recentMaint, recentLimit), nil)
 		return err
 	}
-	if err := parallel(index, apiBodies, feeds); err != nil {
+	calendar := func() error {
+		s.ics = web.NewResource(pr.calendars().Calendar(s.maintenance, nil))
+		return nil
+	}
+	if err := parallel(index, apiBodies, feeds, calendar); err != nil {
 		return nil, err
 	}
-	s.ics = web.NewResource(pr.calendars().Calendar(s.maintenance, nil))
 	s.badge = web.NewResource(badge(s.status))
 	s.favicon = web.NewResource(favicon(s.status))
 	return s, nil
