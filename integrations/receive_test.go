@@ -1,6 +1,7 @@
 package integrations_test
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -90,9 +91,25 @@ func TestFurtherAlertsAttach(t *testing.T) {
 	if got := last.Alerts[0].Outcome; !strings.Contains(got, "attached to incident") || last.Alerts[0].IncidentID != list[0].ID {
 		t.Errorf("log %+v, want attached to the incident", last.Alerts[0])
 	}
-	// A worse alert of the same group moves the component within the incident.
-	e.receive(it, am("firing", `{}/{beacon_component=~".+"}:{alertname="HighErrorRate"}`, "ffff", "Web", "warning"))
+	// A further alert of the same group (the group's next notification:
+	// its alerts so far and the new one) moves its component within the
+	// incident; the first alerts still hold theirs.
+	var next map[string]any
+	if err := json.Unmarshal(fixture(t, "alertmanager-firing.json"), &next); err != nil {
+		t.Fatal(err)
+	}
+	var web struct{ Alerts []any }
+	if err := json.Unmarshal([]byte(am("firing", "", "ffff", "Web", "warning")), &web); err != nil {
+		t.Fatal(err)
+	}
+	next["alerts"] = append(next["alerts"].([]any), web.Alerts...)
+	body, err := json.Marshal(next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.receive(it, string(body))
 	e.wantStatus(e.web, components.DegradedPerformance)
+	e.wantStatus(e.api, components.MajorOutage)
 	if list = e.incidents(); len(list) != 1 || len(list[0].Updates) != 2 {
 		t.Fatalf("incidents %d, updates %d: want the web alert added to the one incident", len(list), len(list[0].Updates))
 	}
@@ -100,8 +117,8 @@ func TestFurtherAlertsAttach(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(logged) != 11 {
-		t.Errorf("%d logged alerts, want 11 (2 × 5 + 1)", len(logged))
+	if len(logged) != 13 {
+		t.Errorf("%d logged alerts, want 13 (2 × 5, then the next notification's 2 + 1)", len(logged))
 	}
 }
 
