@@ -424,8 +424,10 @@ func TestAuthenticate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The token with its last character changed (to one it is not).
+	wrong := token[:len(token)-1] + map[bool]string{false: "x", true: "y"}[strings.HasSuffix(token, "x")]
 	for _, tc := range []struct{ id, token string }{
-		{it.ID, token[:len(token)-1] + "x"}, {it.ID, ""}, {it.ID, rotated}, {"zzzzzzzzzzzz", token}, {"../" + it.ID, token},
+		{it.ID, wrong}, {it.ID, ""}, {it.ID, rotated}, {"zzzzzzzzzzzz", token}, {"../" + it.ID, token},
 		{it.ID, token + token + token},
 	} {
 		if _, err := e.svc.Authenticate(e.ctx, tc.id, tc.token); !errors.Is(err, integrations.ErrUnauthorized) {
