@@ -52,27 +52,6 @@ func retentionText(d time.Duration) string {
 	return d.String()
 }
 
-// AddPoint stores one point of the metric and returns it as stored (cast to
-// its slot). ErrNotFound when there is no such metric.
-func (s *Service) AddPoint(ctx context.Context, metricID string, p Point) (Point, error) {
-	if err := s.checkPoint("", p, s.now()); err != nil {
-		return Point{}, err
-	}
-	at := floor(p.Time.Unix(), slotSecs)
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		key, err := metricKey(ctx, tx, metricID)
-		if err != nil {
-			return err
-		}
-		return writePointsTx(ctx, tx, key, map[int64]float64{at: p.Value})
-	})
-	if err != nil {
-		return Point{}, err
-	}
-	s.version.Add(1)
-	return Point{Time: time.Unix(at, 0).UTC(), Value: p.Value}, nil
-}
-
 // AddPoints stores points of several metrics, by metric id, all or none:
 // every point is checked and every id looked up before anything is written.
 // Within one call, a later point in a slot replaces an earlier one. It
@@ -332,34 +311,37 @@ const compactBatch = 1000
 // retention, 5-minute rollups older than 35 days, hour rollups older than 2
 // years (each cut-off rounded down to the hour, so a bucket is kept or
 // dropped whole). It deletes in short transactions of at most compactBatch
-// rows.
+// rows, going through the metrics in order.
 func (s *Service) Compact(ctx context.Context) error {
 	now := s.now()
-	cutoff := func(d time.Duration) int64 { return floor(now.Add(-d).Unix(), hour) }
 	keys, err := s.metricKeys(ctx)
 	if err != nil {
 		return err
 	}
 	for i, table := range dataTables {
-		before := cutoff([]time.Duration{s.cfg.RawRetention, s.fiveMinRetention, s.hourRetention}[i])
-		for _, key := range keys {
-			for {
-				var n int64
-				err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		age := []time.Duration{s.cfg.RawRetention, s.fiveMinRetention, s.hourRetention}[i]
+		before := floor(now.Add(-age).Unix(), hour)
+		for next := 0; next < len(keys); {
+			err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+				for budget := int64(compactBatch); budget > 0 && next < len(keys); {
 					res, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE metric = ?1 AND at IN
-						(SELECT at FROM `+table+` WHERE metric = ?1 AND at < ?2 ORDER BY at LIMIT ?3)`, key, before, compactBatch)
+						(SELECT at FROM `+table+` WHERE metric = ?1 AND at < ?2 ORDER BY at LIMIT ?3)`, keys[next], before, budget)
 					if err != nil {
 						return err
 					}
-					n, err = res.RowsAffected()
-					return err
-				})
-				if err != nil {
-					return fmt.Errorf("metrics: compact %s: %w", table, err)
+					n, err := res.RowsAffected()
+					if err != nil {
+						return err
+					}
+					if n < budget { // this metric is done
+						next++
+					}
+					budget -= n
 				}
-				if n < compactBatch {
-					break
-				}
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("metrics: compact %s: %w", table, err)
 			}
 		}
 	}
