@@ -42,21 +42,22 @@ func (s *Service) checkPoint(field string, p Point, now time.Time) error {
 
 // retentionText says d in days when it is whole days.
 func retentionText(d time.Duration) string {
-	if d%(24*time.Hour) == 0 {
-		if days := d / (24 * time.Hour); days == 1 {
-			return "day"
-		} else {
-			return fmt.Sprintf("%d days", days)
-		}
+	switch days := d / (24 * time.Hour); {
+	case d%(24*time.Hour) != 0:
+		return d.String()
+	case days == 1:
+		return "day"
+	default:
+		return fmt.Sprintf("%d days", days)
 	}
-	return d.String()
 }
 
 // AddPoints stores points of several metrics, by metric id, all or none:
 // every point is checked and every id looked up before anything is written.
 // Within one call, a later point in a slot replaces an earlier one. It
-// returns how many points it took. An unknown id is a ValidationError
-// naming it.
+// returns how many points it took. An unknown id is a ValidationError on
+// "data.<id>"; a refused point one on "data.<id>[<index>].value" or
+// ".timestamp".
 func (s *Service) AddPoints(ctx context.Context, points map[string][]Point) (int, error) {
 	n := 0
 	for _, ps := range points {
@@ -66,8 +67,9 @@ func (s *Service) AddPoints(ctx context.Context, points map[string][]Point) (int
 		return 0, invalid("data", "may hold at most %d points per request (%d given)", MaxPointsPerRequest, n)
 	}
 	now := s.now()
+	ids := slices.Sorted(maps.Keys(points))
 	slots := make(map[string]map[int64]float64, len(points))
-	for _, id := range slices.Sorted(maps.Keys(points)) {
+	for _, id := range ids {
 		m := make(map[int64]float64, len(points[id]))
 		for i, p := range points[id] {
 			if err := s.checkPoint(fmt.Sprintf("data.%s[%d].", id, i), p, now); err != nil {
@@ -79,18 +81,18 @@ func (s *Service) AddPoints(ctx context.Context, points map[string][]Point) (int
 	}
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		keys := make(map[string]int64, len(slots))
-		for id := range slots {
+		for _, id := range ids {
 			key, err := metricKey(ctx, tx, id)
 			if errors.Is(err, ErrNotFound) {
-				return invalid("data", "names metric %q, which does not exist", id)
+				return invalid("data."+id, "is not a metric's id")
 			}
 			if err != nil {
 				return err
 			}
 			keys[id] = key
 		}
-		for id, m := range slots {
-			if err := writePointsTx(ctx, tx, keys[id], m); err != nil {
+		for _, id := range ids {
+			if err := writePointsTx(ctx, tx, keys[id], slots[id]); err != nil {
 				return err
 			}
 		}

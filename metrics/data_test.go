@@ -121,8 +121,8 @@ func TestAddPointsAllOrNothing(t *testing.T) {
 	}{
 		{"data." + b.ID + "[1].value", map[string][]metrics.Point{a.ID: good, b.ID: {good[0], {Time: t0, Value: math.NaN()}}}},
 		{"data." + b.ID + "[0].timestamp", map[string][]metrics.Point{a.ID: good, b.ID: {{Time: t0.Add(time.Hour), Value: 1}}}},
-		{"data", map[string][]metrics.Point{a.ID: good, "unknown00000": good}},
-		{"data", map[string][]metrics.Point{a.ID: good, "unknown00000": nil}},
+		{"data.unknown00000", map[string][]metrics.Point{a.ID: good, "unknown00000": good}},
+		{"data.unknown00000", map[string][]metrics.Point{a.ID: good, "unknown00000": nil}},
 		{"data", map[string][]metrics.Point{a.ID: make([]metrics.Point, 5001), b.ID: make([]metrics.Point, 5000)}},
 	} {
 		n, err := e.svc.AddPoints(e.ctx, c.points)
