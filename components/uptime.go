@@ -98,6 +98,14 @@ func (u Uptime) Last(n int) Uptime {
 	return u
 }
 
+// Span is u over its days i up to j (u.Days[i:j]), totalled as Percent
+// totals them: a month of a year's uptime is the Uptime of that month.
+func (u Uptime) Span(i, j int) Uptime {
+	u.Days = u.Days[i:j]
+	u.sum()
+	return u
+}
+
 func percent(tracked, down time.Duration) float64 {
 	if tracked <= 0 {
 		return 100
