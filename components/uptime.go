@@ -81,11 +81,14 @@ type Uptime struct {
 	PartialOut  time.Duration
 }
 
+// Downtime is major outage time plus 0.3 × partial outage time.
+func (u Uptime) Downtime() time.Duration {
+	return u.MajorOutage + time.Duration(PartialOutageWeight*float64(u.PartialOut))
+}
+
 // Percent is the uptime over all tracked time, rounded to two decimals; 100
 // when nothing was tracked.
-func (u Uptime) Percent() float64 {
-	return percent(u.Tracked, u.MajorOutage+time.Duration(PartialOutageWeight*float64(u.PartialOut)))
-}
+func (u Uptime) Percent() float64 { return percent(u.Tracked, u.Downtime()) }
 
 // Last is the uptime over the last n of u's days (all of them when it has
 // fewer), weighted as Percent weighs them: what a phone's shorter row of

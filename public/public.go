@@ -118,6 +118,7 @@ func (s *Site) Routes(app fiber.Router) {
 	app.Get("/incidents/:id.ics", s.pages.incidentCalendar)
 	app.Get("/incidents/:id", s.pages.incident)
 	app.Get("/history", s.pages.history)
+	app.Get("/uptime", s.pages.uptime) // monthly uptime and SLA report (uptime.go)
 	app.Get("/history.atom", s.pages.atomFeed)
 	app.Get("/history.rss", s.pages.rssFeed)
 	app.Get("/maintenance.ics", s.pages.calendar)
