@@ -331,6 +331,11 @@ func (v *pageRender) uptimeLine(r *uptimeReport, l reportLine) uptimeLineView {
 		}
 		out.Rows = append(out.Rows, row)
 	}
+	// The months before the component's history say nothing: the page
+	// leaves them out (the CSV and JSON keep every month).
+	for len(out.Rows) > 1 && out.Rows[len(out.Rows)-1].NoData {
+		out.Rows = out.Rows[:len(out.Rows)-1]
+	}
 	if r.single {
 		for _, d := range l.total.Days {
 			if down := d.Downtime(); !d.NoData && down > 0 {
