@@ -35,6 +35,10 @@ import (
 // reportMonths is how many months the report covers.
 const reportMonths = 12
 
+// reportReaders is how many components' uptime a rendering reads at
+// once, on the database's read pool (at least 4 connections).
+const reportReaders = 4
+
 // reportOldest is how many months back ?month= may reach: ten years, the
 // uptime API's longest range.
 const reportOldest = 120
@@ -143,54 +147,73 @@ func (v *pageRender) uptimeReport(ctx context.Context, month time.Time) (*uptime
 		r.months = append(r.months, reportMonth{start: m, end: end, from: day, to: day + n})
 		day += n
 	}
-	spans, err := v.c.incidents.Spans(ctx, r.first, 5000)
-	if err != nil {
+	var comps []components.Component
+	for _, comp := range v.s.components {
+		if !comp.Group && comp.Showcase {
+			comps = append(comps, comp)
+		}
+	}
+	// The reads run side by side on the read pool: the incidents, and
+	// each component's uptime over the whole range.
+	var spans []incidents.Span
+	ups := make([]components.Uptime, len(comps))
+	reads := []func() error{func() error {
+		var err error
+		spans, err = v.c.incidents.Spans(ctx, r.first, 5000)
+		return err
+	}}
+	for w := range reportReaders {
+		reads = append(reads, func() error {
+			for i := w; i < len(comps); i += reportReaders {
+				var err error
+				if ups[i], err = v.c.components.Uptime(ctx, comps[i].ID, r.first, r.last, v.loc, r.at); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	if err := parallel(reads...); err != nil {
 		return nil, err
 	}
-	var totals []components.Uptime
+	// The incidents (not maintenance) by component, newest first.
+	byComp := map[string][]incidents.Span{}
+	for _, sp := range spans {
+		if sp.Kind == incidents.KindIncident {
+			for _, id := range sp.ComponentIDs {
+				byComp[id] = append(byComp[id], sp)
+			}
+		}
+	}
 	perMonth := make([][]components.Uptime, len(r.months))
-	for _, comp := range v.s.components {
-		if comp.Group || !comp.Showcase {
-			continue
-		}
-		u, err := v.c.components.Uptime(ctx, comp.ID, r.first, r.last, v.loc, r.at)
-		if err != nil {
-			return nil, err
-		}
+	for ci, comp := range comps {
+		u := ups[ci]
 		line := reportLine{comp: comp, group: v.s.byID[comp.GroupID].Name, total: u}
 		for i, m := range r.months {
 			mu := u.Span(m.from, m.to)
 			line.months = append(line.months, mu)
-			line.incidents = append(line.incidents, touching(spans, comp.ID, m.start, m.end, r.at))
+			line.incidents = append(line.incidents, openDuring(byComp[comp.ID], m.start, m.end, r.at))
 			perMonth[i] = append(perMonth[i], mu)
 		}
-		totals = append(totals, u)
 		r.lines = append(r.lines, line)
 	}
-	r.overall.total = components.Combine("", totals...)
+	r.overall.total = components.Combine("", ups...)
 	for i := range r.months {
 		r.overall.months = append(r.overall.months, components.Combine("", perMonth[i]...))
 	}
 	return r, nil
 }
 
-// touching lists the incidents (not maintenance) that affected component
-// id and were open at some time in [start, end), newest first.
-func touching(spans []incidents.Span, id string, start, end, now time.Time) []incidents.Span {
+// openDuring lists the spans that were open at some time in [start, end).
+func openDuring(spans []incidents.Span, start, end, now time.Time) []incidents.Span {
 	var out []incidents.Span
 	for _, sp := range spans {
 		resolved := now
 		if sp.ResolvedAt != nil {
 			resolved = *sp.ResolvedAt
 		}
-		if sp.Kind != incidents.KindIncident || !sp.StartedAt.Before(end) || resolved.Before(start) {
-			continue
-		}
-		for _, c := range sp.ComponentIDs {
-			if c == id {
-				out = append(out, sp)
-				break
-			}
+		if sp.StartedAt.Before(end) && !resolved.Before(start) {
+			out = append(out, sp)
 		}
 	}
 	return out

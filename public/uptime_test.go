@@ -2,6 +2,7 @@ package public
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"path/filepath"
@@ -512,4 +513,29 @@ func upKept(snap *snapshot, key string) any {
 		return r
 	}
 	return nil
+}
+
+// BenchmarkUptimeReport measures one rendering of the 12-month report, in
+// each form, for seedRebuild's page (100 components, 1,000 incidents): the
+// work the first request after a change (or a minute) costs. The figures
+// are recorded in docs/BENCHMARKS.md, never asserted.
+//
+//	go test ./public -run '^$' -bench UptimeReport -benchtime 20x
+func BenchmarkUptimeReport(b *testing.B) {
+	env := seedRebuild(b)
+	ctx := context.Background()
+	s, err := env.site.cache.get(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, f := range []reportFormat{reportHTML, reportCSV, reportJSON} {
+		b.Run(string(f), func(b *testing.B) {
+			for b.Loop() {
+				r, err := newPageRender(env.site.cache, s).uptimePage(ctx, reportQuery{format: f})
+				if err != nil || len(r.Body()) == 0 {
+					b.Fatalf("%v, %d bytes", err, len(r.Body()))
+				}
+			}
+		})
+	}
 }
