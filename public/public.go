@@ -1,8 +1,8 @@
 // Package public is everything a visitor reaches without signing in: the
-// status page, incident pages and history, the feeds, the maintenance
-// calendar and the badge, API v2, the status embed script, the SMS
-// provider's callbacks, and the static assets (public/static/) those pages
-// and the console load. The subscribe, confirm, follow, manage and
+// status page, incident pages and history, the uptime report, the feeds,
+// the maintenance calendar and the badge, API v2, the status embed script,
+// the SMS provider's callbacks, and the static assets (public/static/)
+// those pages and the console load. The subscribe, confirm, follow, manage and
 // unsubscribe flows live in public/signup, which this package mounts; the
 // frame every public page renders in lives in public/frame.
 //
