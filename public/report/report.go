@@ -1,4 +1,18 @@
-package public
+// Package report is the public uptime report, /uptime: each showcase
+// component's uptime per calendar month of the page's time zone over the
+// last reportMonths months, the incidents that touched it each month, its
+// SLA target and the months below it, and the page's overall figure (the
+// components' time weighed together, as a group's uptime is). ?month=YYYY-MM
+// shows one month with its days and incidents in detail; ?format=csv and
+// ?format=json give the same figures to spreadsheets and scripts.
+//
+// A month's figure is components.Uptime over that month, which is what
+// /api/v1/pages/{id}/components/{id}/uptime?start=&end= answers for it:
+// one computation per component over the whole range, cut into months
+// (Uptime.Span). The public site (package public) mounts the route and
+// gives the report its snapshot through Site: each form is rendered once
+// per snapshot and served from memory, like the pages.
+package report
 
 import (
 	"bytes"
@@ -8,29 +22,71 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/chars"
 	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/public/frame"
+	"github.com/beacon-status/beacon/templates"
 )
 
-// The uptime report, /uptime: each showcase component's uptime per
-// calendar month of the page's time zone over the last reportMonths
-// months, the incidents that touched it each month, its SLA target and
-// the months below it, and the page's overall figure (the components'
-// time weighed together, as a group's uptime is). ?month=YYYY-MM shows one
-// month with its days and incidents in detail; ?format=csv and
-// ?format=json give the same figures to spreadsheets and scripts.
-//
-// A month's figure is components.Uptime over that month, which is what
-// /api/v1/pages/{id}/components/{id}/uptime?start=&end= answers for it:
-// one computation per component over the whole range, cut into months
-// (Uptime.Span). Each form is rendered once per snapshot and served from
-// memory, like the pages.
+// Snapshot is what a rendering reads of the public site's snapshot.
+type Snapshot struct {
+	Page components.Page
+	// Components are the page's components and groups, in page order.
+	Components []components.Component
+	// At is the moment the snapshot shows.
+	At time.Time
+	// Head returns the layout data of a page titled title.
+	Head func(title string) frame.Head
+	// Lazy returns what the snapshot keeps under key, rendering it with
+	// render the first time: a rendering lasts until the next snapshot.
+	Lazy func(key string, render func() (*web.Resource, error)) (*web.Resource, error)
+}
+
+// Site is what the report reads of the public site.
+type Site interface {
+	// Snapshot returns the current snapshot.
+	Snapshot(ctx context.Context) (Snapshot, error)
+}
+
+// Deps are what the report uses.
+type Deps struct {
+	Site Site
+	// Replies answer a refused request with a short page.
+	Replies    frame.Replies
+	Templates  *templates.Set
+	Components *components.Service
+	Incidents  *incidents.Service
+	// BaseURL is the page's public address, for the incidents' links in
+	// the CSV and JSON forms.
+	BaseURL string
+	// CacheControl is the Cache-Control of the cached responses.
+	CacheControl []byte
+}
+
+// Report serves the uptime report.
+type Report struct {
+	d Deps
+}
+
+// New returns the report on d.
+func New(d Deps) *Report { return &Report{d: d} }
+
+// Routes adds the report's route to app.
+func (h *Report) Routes(app fiber.Router) { app.Get("/uptime", h.get) }
+
+// render is one rendering of the report from one snapshot.
+type render struct {
+	d   Deps
+	s   Snapshot
+	loc *time.Location
+}
 
 // reportMonths is how many months the report covers.
 const reportMonths = 12
@@ -131,8 +187,8 @@ func (l reportLine) missed(i int) bool { return l.comp.MissedSLA(l.months[i]) }
 
 // uptimeReport computes the report of the last reportMonths months, or of
 // the one month month when it is not zero.
-func (v *pageRender) uptimeReport(ctx context.Context, month time.Time) (*uptimeReport, error) {
-	r := &uptimeReport{page: v.s.page, loc: v.loc, at: v.s.at, single: !month.IsZero()}
+func (v *render) uptimeReport(ctx context.Context, month time.Time) (*uptimeReport, error) {
+	r := &uptimeReport{page: v.s.Page, loc: v.loc, at: v.s.At, single: !month.IsZero()}
 	newest := month
 	if month.IsZero() {
 		cur := r.at.In(v.loc)
@@ -148,7 +204,11 @@ func (v *pageRender) uptimeReport(ctx context.Context, month time.Time) (*uptime
 		day += n
 	}
 	var comps []components.Component
-	for _, comp := range v.s.components {
+	groups := map[string]string{}
+	for _, comp := range v.s.Components {
+		if comp.Group {
+			groups[comp.ID] = comp.Name
+		}
 		if !comp.Group && comp.Showcase {
 			comps = append(comps, comp)
 		}
@@ -159,14 +219,14 @@ func (v *pageRender) uptimeReport(ctx context.Context, month time.Time) (*uptime
 	ups := make([]components.Uptime, len(comps))
 	reads := []func() error{func() error {
 		var err error
-		spans, err = v.c.incidents.Spans(ctx, r.first, 5000)
+		spans, err = v.d.Incidents.Spans(ctx, r.first, 5000)
 		return err
 	}}
 	for w := range reportReaders {
 		reads = append(reads, func() error {
 			for i := w; i < len(comps); i += reportReaders {
 				var err error
-				if ups[i], err = v.c.components.Uptime(ctx, comps[i].ID, r.first, r.last, v.loc, r.at); err != nil {
+				if ups[i], err = v.d.Components.Uptime(ctx, comps[i].ID, r.first, r.last, v.loc, r.at); err != nil {
 					return err
 				}
 			}
@@ -188,7 +248,7 @@ func (v *pageRender) uptimeReport(ctx context.Context, month time.Time) (*uptime
 	perMonth := make([][]components.Uptime, len(r.months))
 	for ci, comp := range comps {
 		u := ups[ci]
-		line := reportLine{comp: comp, group: v.s.byID[comp.GroupID].Name, total: u}
+		line := reportLine{comp: comp, group: groups[comp.GroupID], total: u}
 		for i, m := range r.months {
 			mu := u.Span(m.from, m.to)
 			line.months = append(line.months, mu)
@@ -220,20 +280,26 @@ func openDuring(spans []incidents.Span, start, end, now time.Time) []incidents.S
 }
 
 // uptimePage renders the report of q in its format.
-func (v *pageRender) uptimePage(ctx context.Context, q reportQuery) (*web.Resource, error) {
+func (v *render) uptimePage(ctx context.Context, q reportQuery) (*web.Resource, error) {
 	r, err := v.uptimeReport(ctx, q.month)
 	if err != nil {
 		return nil, err
 	}
 	switch q.format {
 	case reportCSV:
-		b, err := r.csv(v.c.baseURL)
+		b, err := r.csv(v.d.BaseURL)
 		return web.NewResource(b), err
 	case reportJSON:
-		b, err := json.Marshal(r.json(v.c.baseURL))
+		b, err := json.Marshal(r.json(v.d.BaseURL))
 		return web.NewResource(b), err
 	}
-	return v.html("uptime", v.uptimeView(r, q), 0)
+	var buf bytes.Buffer
+	if err := v.d.Templates.HTML(&buf, "pages/uptime.html", v.uptimeView(r)); err != nil {
+		return nil, fmt.Errorf("render uptime: %w", err)
+	}
+	// As the pages: html/template passes control characters, which a
+	// name written before names were checked may hold.
+	return web.NewResource(chars.CleanBytes(buf.Bytes())), nil
 }
 
 // percentText is a figure as the page shows it: "99.95 %".
@@ -254,13 +320,13 @@ func targetText(t *float64) string {
 
 // uptimeView is the report page's data.
 type uptimeView struct {
-	head
+	frame.Head
 	// Month names the month of a one-month report; Range the months of
 	// the whole report.
 	Month, Range string
 	Zone         string
 	// SoFar is the report's moment when the range runs up to now.
-	SoFar *stamp
+	SoFar *frame.Stamp
 	// Newer and Older link the next and previous months of a one-month
 	// report; CSV and JSON the report in those forms.
 	Newer, Older, CSV, JSON string
@@ -290,19 +356,19 @@ type uptimeRowView struct {
 
 type uptimeIncidentView struct {
 	Name, URL         string
-	Started, Resolved *stamp
+	Started, Resolved *frame.Stamp
 }
 
 type uptimeDayView struct {
 	Date, Percent, Downtime string
 }
 
-func (v *pageRender) uptimeView(r *uptimeReport, q reportQuery) uptimeView {
+func (v *render) uptimeView(r *uptimeReport) uptimeView {
 	view := uptimeView{Zone: r.page.TimeZone, Range: r.first.Format("January 2006") + " to " + r.last.Format("January 2006")}
 	query := ""
 	if r.single {
 		view.Month = r.first.Format("January 2006")
-		view.head = v.head("Uptime report: " + view.Month)
+		view.Head = v.s.Head("Uptime report: " + view.Month)
 		query = "&month=" + r.first.Format("2006-01")
 		cur := r.at.In(r.loc)
 		if older := r.first.AddDate(0, -1, 0); !older.Before(time.Date(cur.Year(), cur.Month()-(reportOldest-1), 1, 0, 0, 0, 0, r.loc)) {
@@ -312,10 +378,10 @@ func (v *pageRender) uptimeView(r *uptimeReport, q reportQuery) uptimeView {
 			view.Newer = "/uptime?month=" + next.Format("2006-01")
 		}
 	} else {
-		view.head = v.head("Uptime report")
+		view.Head = v.s.Head("Uptime report")
 	}
 	if !r.last.AddDate(0, 0, 1).Before(r.at) {
-		at := v.stamp(r.at)
+		at := frame.StampOf(r.at, v.loc)
 		view.SoFar = &at
 	}
 	view.CSV, view.JSON = "/uptime?format=csv"+query, "/uptime?format=json"+query
@@ -326,12 +392,12 @@ func (v *pageRender) uptimeView(r *uptimeReport, q reportQuery) uptimeView {
 	return view
 }
 
-func (v *pageRender) uptimeLine(r *uptimeReport, l reportLine) uptimeLineView {
+func (v *render) uptimeLine(r *uptimeReport, l reportLine) uptimeLineView {
 	out := uptimeLineView{ID: l.comp.ID, Name: l.comp.Name, Group: l.group, Total: percentText(l.total), Target: targetText(l.comp.SLATarget)}
 	for i := len(r.months) - 1; i >= 0; i-- {
 		m, u := r.months[i], l.months[i]
 		row := uptimeRowView{Name: m.start.Format("January 2006"), Link: "/uptime?month=" + m.key(), Percent: percentText(u),
-			Downtime: duration(u.Downtime()), NoData: u.Tracked <= 0, Missed: l.missed(i)}
+			Downtime: frame.Duration(u.Downtime()), NoData: u.Tracked <= 0, Missed: l.missed(i)}
 		if !row.NoData {
 			out.Months++
 		}
@@ -342,10 +408,10 @@ func (v *pageRender) uptimeLine(r *uptimeReport, l reportLine) uptimeLineView {
 			for _, sp := range l.incidents[i] {
 				iv := uptimeIncidentView{Name: sp.Name, URL: "/incidents/" + sp.ID}
 				if r.single {
-					st := v.stamp(sp.StartedAt)
+					st := frame.StampOf(sp.StartedAt, v.loc)
 					iv.Started = &st
 					if sp.ResolvedAt != nil {
-						res := v.stamp(*sp.ResolvedAt)
+						res := frame.StampOf(*sp.ResolvedAt, v.loc)
 						iv.Resolved = &res
 					}
 				}
@@ -364,7 +430,7 @@ func (v *pageRender) uptimeLine(r *uptimeReport, l reportLine) uptimeLineView {
 			if down := d.Downtime(); !d.NoData && down > 0 {
 				date, _ := time.ParseInLocation(time.DateOnly, d.Date, r.loc)
 				out.Days = append(out.Days, uptimeDayView{Date: date.Format("Mon, Jan 2"),
-					Percent: strconv.FormatFloat(d.Percent(), 'f', 2, 64) + " %", Downtime: duration(down)})
+					Percent: strconv.FormatFloat(d.Percent(), 'f', 2, 64) + " %", Downtime: frame.Duration(down)})
 			}
 		}
 	}
@@ -551,22 +617,22 @@ func (r *uptimeReport) json(baseURL string) reportJSONBody {
 	return body
 }
 
-// uptime serves the uptime report.
-func (p *pages) uptime(c *fiber.Ctx) error {
+// get serves the uptime report.
+func (h *Report) get(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	s, err := p.cache.get(ctx)
+	s, err := h.d.Site.Snapshot(ctx)
 	if err != nil {
 		return err
 	}
-	q, bad := readReportQuery(c, s.at, s.page.Location())
+	q, bad := readReportQuery(c, s.At, s.Page.Location())
 	if bad != nil {
 		if q.format == reportJSON || frame.WantsJSON(c) {
 			return c.Status(fiber.StatusBadRequest).JSON(bad)
 		}
-		return p.reply.Message(c, fiber.StatusBadRequest, "Bad request", bad.Message)
+		return h.d.Replies.Message(c, fiber.StatusBadRequest, "Bad request", bad.Message)
 	}
-	r, err := s.lazy(q.key(), func() (*web.Resource, error) {
-		return newPageRender(p.cache, s).uptimePage(ctx, q)
+	r, err := s.Lazy(q.key(), func() (*web.Resource, error) {
+		return (&render{d: h.d, s: s, loc: s.Page.Location()}).uptimePage(ctx, q)
 	})
 	if err != nil {
 		return err
@@ -578,10 +644,26 @@ func (p *pages) uptime(c *fiber.Ctx) error {
 			name += "-" + q.month.Format("2006-01")
 		}
 		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`.csv"`)
-		return r.Send(c, "text/csv; charset=utf-8", p.cacheControl)
+		return r.Send(c, "text/csv; charset=utf-8", h.d.CacheControl)
 	case reportJSON:
 		web.AllowAnyOrigin(c)
-		return r.Send(c, fiber.MIMEApplicationJSONCharsetUTF8, p.cacheControl)
+		return r.Send(c, fiber.MIMEApplicationJSONCharsetUTF8, h.d.CacheControl)
 	}
-	return r.Send(c, htmlType, p.cacheControl)
+	return r.Send(c, fiber.MIMETextHTMLCharsetUTF8, h.d.CacheControl)
+}
+
+// parallel runs fns at the same time and returns the first error.
+func parallel(fns ...func() error) error {
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Go(func() { errs[i] = fn() })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
