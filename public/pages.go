@@ -38,17 +38,10 @@ const pastDays = 7
 // historyMonths is how many months one history page covers.
 const historyMonths = 3
 
-// stamp is a time as the page shows it: machine-readable for <time
-// datetime> (which the script re-renders in the visitor's zone) and as
-// text in the page's zone.
-type stamp struct {
-	ISO  string
-	Text string
-}
+// stamp is a time as the page shows it (frame.Stamp).
+type stamp = frame.Stamp
 
-func (v *pageRender) stamp(t time.Time) stamp {
-	return stamp{ISO: t.UTC().Format(time.RFC3339), Text: t.In(v.loc).Format("Jan 2, 2006 - 15:04 MST")}
-}
+func (v *pageRender) stamp(t time.Time) stamp { return frame.StampOf(t, v.loc) }
 
 type updateView struct {
 	Label string
@@ -225,7 +218,7 @@ func (v *pageRender) incident(in incidents.Incident, full bool) incidentView {
 		// A backfilled incident is entered resolved when it started: how
 		// long it lasted is not known.
 		if d := in.ResolvedAt.Sub(in.StartedAt); d > 0 {
-			out.Duration = duration(d)
+			out.Duration = frame.Duration(d)
 		}
 	}
 	// Affected components in page order, whatever order they were named in.
@@ -260,21 +253,6 @@ func (v *pageRender) incident(in incidents.Incident, full bool) incidentView {
 		out.PostmortemAt = &at
 	}
 	return out
-}
-
-// duration says a length of time the way a tooltip should: "1 h 12 min".
-func duration(d time.Duration) string {
-	d = d.Round(time.Minute)
-	h, m := int(d.Hours()), int(d.Minutes())%60
-	switch {
-	case h > 0 && m > 0:
-		return fmt.Sprintf("%d h %d min", h, m)
-	case h > 0:
-		return fmt.Sprintf("%d h", h)
-	case m > 0:
-		return fmt.Sprintf("%d min", m)
-	}
-	return "less than a minute"
 }
 
 // The words a day's tooltip and the legend use for what the day saw.
@@ -436,7 +414,7 @@ func (bd barDays) barsHTML(b *strings.Builder, id, name string, u components.Upt
 					b.WriteString(sep)
 					b.WriteString(s.label)
 					b.WriteString(" ")
-					b.WriteString(duration(s.d))
+					b.WriteString(frame.Duration(s.d))
 					sep = ", "
 				}
 			}
