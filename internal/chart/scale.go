@@ -133,8 +133,9 @@ func (sc scale) grid(b *strings.Builder, width int) {
 
 // paths writes the band (each bucket's lowest to highest, where any
 // bucket has a range) and the line through the averages, both broken
-// where buckets are empty. A bucket alone between empty ones is a dot: a
-// subpath of no length, which round caps draw.
+// where buckets are empty. A bucket alone between empty ones is a dot (in
+// a path of its own, drawn thicker): a subpath of no length, which round
+// caps draw.
 func paths(b *strings.Builder, buckets []*Point, sc scale) {
 	x := func(i int) string { return strconv.Itoa(i*bucketWidth + bucketWidth/2) }
 	// step moves one bucket right or left (dx) and by dy: "h10" when level.
@@ -145,7 +146,7 @@ func paths(b *strings.Builder, buckets []*Point, sc scale) {
 		}
 		b.WriteString("l" + strconv.Itoa(dx) + " " + strconv.Itoa(dy))
 	}
-	var band, line strings.Builder
+	var band, line, dots strings.Builder
 	ranged := false
 	for _, p := range buckets {
 		ranged = ranged || p != nil && p.Max > p.Min
@@ -160,12 +161,14 @@ func paths(b *strings.Builder, buckets []*Point, sc scale) {
 			j++
 		}
 		run := buckets[i:j]
-		line.WriteString("M" + x(i) + " " + strconv.Itoa(sc.y(run[0].Avg)))
+		if len(run) > 1 {
+			line.WriteString("M" + x(i) + " " + strconv.Itoa(sc.y(run[0].Avg)))
+		}
 		for k := 1; k < len(run); k++ {
 			step(&line, bucketWidth, sc.y(run[k].Avg)-sc.y(run[k-1].Avg))
 		}
 		if len(run) == 1 {
-			line.WriteString("h0")
+			dots.WriteString("M" + x(i) + " " + strconv.Itoa(sc.y(run[0].Avg)) + "h0")
 		}
 		if ranged && len(run) > 1 {
 			band.WriteString("M" + x(i) + " " + strconv.Itoa(sc.y(run[0].Max)))
@@ -185,9 +188,16 @@ func paths(b *strings.Builder, buckets []*Point, sc scale) {
 		b.WriteString(band.String())
 		b.WriteString(`"/>`)
 	}
-	b.WriteString(`<path class="line" d="`)
-	b.WriteString(line.String())
-	b.WriteString(`"/>`)
+	for _, p := range []struct {
+		class string
+		d     *strings.Builder
+	}{{"line", &line}, {"dots", &dots}} {
+		if p.d.Len() > 0 {
+			b.WriteString(`<path class="` + p.class + `" d="`)
+			b.WriteString(p.d.String())
+			b.WriteString(`"/>`)
+		}
+	}
 }
 
 // percent writes a fraction as an SVG percentage: "37.5%".
