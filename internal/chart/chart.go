@@ -43,7 +43,8 @@ type Point struct {
 // Series is what a chart shows: one metric over one period, in buckets
 // of Step from From to To.
 type Series struct {
-	// ID tells the chart apart on its page: element ids derive from it.
+	// ID tells the chart apart on its page: element ids derive from it
+	// (letters, digits, "-" and "_" of it; the metrics' ids are those).
 	ID          string
 	Name        string
 	Description string
@@ -104,7 +105,7 @@ func Write(b *strings.Builder, s Series) {
 	}
 	value := func(v float64, decimals int) string { return number(v, decimals) + suffix }
 
-	id := "chart-" + esc(s.ID)
+	id := "chart-" + idSafe(s.ID)
 	b.WriteString(`<figure class="chart" aria-labelledby="`)
 	b.WriteString(id)
 	b.WriteString(`">
@@ -233,4 +234,15 @@ func number(v float64, decimals int) string {
 		out = strings.TrimPrefix(out, "-")
 	}
 	return out
+}
+
+// idSafe keeps of id what an element id may hold in any context (letters,
+// digits, "-" and "_"); the others become "_".
+func idSafe(id string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
+			return r
+		}
+		return '_'
+	}, id)
 }
