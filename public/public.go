@@ -22,6 +22,7 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/settings"
+	"github.com/beacon-status/beacon/metrics"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/notifier/sms"
 	"github.com/beacon-status/beacon/subscribers"
@@ -41,7 +42,9 @@ type Deps struct {
 	Templates    *templates.Set
 	Components   *components.Service
 	Incidents    *incidents.Service
-	Subscribers  *subscribers.Service
+	// Metrics are the system metrics whose charts "/" shows; nil for none.
+	Metrics     *metrics.Service
+	Subscribers *subscribers.Service
 	// Settings gives the status embed's settings in force.
 	Settings *settings.InForce
 	// Notifier is woken after a sign-up, so that its confirmation goes out
