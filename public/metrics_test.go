@@ -214,6 +214,9 @@ func TestMetricsFollowData(t *testing.T) {
 	if before != empty {
 		t.Fatalf("caption %q, want %q", before, empty)
 	}
+	if week, _ := caption("/?metrics=week"); week != "No data over the last week" {
+		t.Fatalf("the week's caption %q", week)
+	}
 	drawn := env.clock.Now()
 
 	env.clock.Advance(20 * time.Second)
@@ -228,7 +231,7 @@ func TestMetricsFollowData(t *testing.T) {
 		t.Errorf("a component added 40 s after drawing redraws the charts: %q", got)
 	}
 	if got, _ := caption("/?metrics=week"); got != "No data over the last week" {
-		t.Errorf("the week's charts drawn 40 s after the day's show the point before their minute: %q", got)
+		t.Errorf("the week's page rendered again 40 s after its charts were drawn shows the point before their minute: %q", got)
 	}
 
 	env.clock.Set(drawn.Add(chartsTTL - time.Second))
@@ -275,5 +278,32 @@ func TestMetricsPointTooltips(t *testing.T) {
 	}
 	if got.items[0] != 288 {
 		t.Errorf("%d points, want 288", got.items[0])
+	}
+}
+
+// TestMetricsWindowMoves: with no new data, the charts still move on with
+// the clock once their window passes a bucket: a point slides left.
+func TestMetricsWindowMoves(t *testing.T) {
+	env := pgNewEnv(t)
+	m := mtMetric(t, env, "API response time", true)
+	mtPush(t, env, m.ID, 100)
+	at := func() int {
+		t.Helper()
+		doc := pgParse(t, pgGet(env, "/").Body)
+		points := pgOne(t, doc, pgSel("ol", "points"), "the chart's points")
+		for i, li := range pgAll(points, pgSel("li")) {
+			if strings.HasSuffix(pgText(li), " · 100 ms") {
+				return i
+			}
+		}
+		t.Fatal("the point is not on the chart")
+		return 0
+	}
+	if got := at(); got != 287 {
+		t.Fatalf("the point just pushed is bucket %d of the day, want the last (287)", got)
+	}
+	env.clock.Advance(10 * time.Minute)
+	if got := at(); got != 285 {
+		t.Errorf("10 minutes later, with no new data, the point is bucket %d, want 285", got)
 	}
 }

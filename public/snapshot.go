@@ -18,6 +18,7 @@ import (
 	"github.com/beacon-status/beacon/internal/statuspage"
 	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/metrics"
+	"github.com/beacon-status/beacon/public/signup"
 	"github.com/beacon-status/beacon/templates"
 )
 
@@ -35,7 +36,7 @@ type cache struct {
 	chartSets chartSets
 	templates *templates.Set
 	// channels decide whether incident pages offer the follow form.
-	channels channels
+	channels signup.Channels
 	dirty    atomic.Bool
 	// changes counts invalidations: snapshots built between the same two
 	// changes show the same data, whatever the clock did.
@@ -83,7 +84,7 @@ type snapshot struct {
 	filtered web.Resources
 }
 
-func newCache(d Deps, ch channels) *cache {
+func newCache(d Deps, ch signup.Channels) *cache {
 	c := &cache{baseURL: d.BaseURL, now: d.Now, components: d.Components, incidents: d.Incidents, metrics: d.Metrics, templates: d.Templates, channels: ch}
 	c.dirty.Store(true)
 	return c
