@@ -2,6 +2,8 @@ package public
 
 import (
 	"context"
+	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -35,13 +37,15 @@ func mtPush(t testing.TB, env *testEnv, id string, v float64) {
 	}
 }
 
-// mtFill stores a value every 30 s over the last span of metric id.
+// mtFill stores a value every 30 s over the last span of metric id: a
+// noisy response time (noise compresses as real data does).
 func mtFill(t testing.TB, env *testEnv, id string, span time.Duration) {
 	t.Helper()
 	now := env.clock.Now()
+	r := rand.New(rand.NewPCG(1, 2))
 	var points []metrics.Point
-	for i, at := 0, now.Add(-span).Add(metrics.Slot); !at.After(now); i, at = i+1, at.Add(metrics.Slot) {
-		points = append(points, metrics.Point{Time: at, Value: 100 + float64(i%17)})
+	for at := now.Add(-span).Add(metrics.Slot); !at.After(now); at = at.Add(metrics.Slot) {
+		points = append(points, metrics.Point{Time: at, Value: math.Round(120 + 20*r.NormFloat64())})
 	}
 	if _, err := env.svc.Metrics.AddPoints(context.Background(), map[string][]metrics.Point{id: points}); err != nil {
 		t.Fatal(err)
