@@ -311,3 +311,39 @@ func TestMetricsWindowMoves(t *testing.T) {
 		t.Errorf("10 minutes later, with no new data, the point is bucket %d, want 285", got)
 	}
 }
+
+// BenchmarkCharts measures drawing the charts of three metrics with every
+// bucket full, for each period, as a snapshot rebuild does once they are
+// stale: the series read from SQLite and drawn. Recorded in
+// docs/BENCHMARKS.md, never asserted.
+//
+//	go test ./public -run '^$' -bench Charts -benchtime 50x
+func BenchmarkCharts(b *testing.B) {
+	env := newTestEnv(b)
+	ctx := context.Background()
+	for _, name := range []string{"API response time", "Error rate", "Queue depth"} {
+		id := mtMetric(b, env, name, true).ID
+		// A month: a day at a time (a request takes 10,000 points at
+		// most), the clock moved so that every point is recent.
+		end := env.clock.Now()
+		for d := 29; d >= 0; d-- {
+			env.clock.Set(end.AddDate(0, 0, -d))
+			mtFill(b, env, id, 24*time.Hour)
+		}
+	}
+	s, err := env.site.cache.get(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, p := range metrics.Periods {
+		b.Run(string(p), func(b *testing.B) {
+			for b.Loop() {
+				env.site.cache.chartSets.sets = nil
+				cs, err := env.site.cache.charts(ctx, s, p)
+				if err != nil || cs == nil || !strings.Contains(string(cs.html), "Latest") {
+					b.Fatalf("charts: %v", err)
+				}
+			}
+		})
+	}
+}

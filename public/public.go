@@ -9,6 +9,14 @@
 // The pages and API v2 are rendered once per change into an in-memory
 // snapshot (snapshot.go) and served from it with ETag/304 and gzip: a
 // traffic spike during an outage costs no database work.
+//
+// The status page's charts of system metrics (metrics.go) are the one part
+// that changes without a change being announced: data points are pushed
+// often and do not mark the snapshot stale. The cache keeps each period's
+// charts across snapshots and draws them again at most once a minute, when
+// the metrics' DataVersion or the charts' window moved; a snapshot showing
+// charts expires when they may be drawn again, so new data shows within a
+// minute at the cost of one rebuild a minute, never one per point.
 package public
 
 import (
