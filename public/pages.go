@@ -20,6 +20,7 @@ import (
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/chars"
 	"github.com/beacon-status/beacon/internal/web"
+	"github.com/beacon-status/beacon/metrics"
 	"github.com/beacon-status/beacon/public/frame"
 	"github.com/beacon-status/beacon/public/signup"
 )
@@ -103,6 +104,9 @@ type indexView struct {
 	Past        []pastDayView
 	UpdatedAt   stamp
 	HasBars     bool
+	// Metrics are the charts of the displayed metrics (metrics.go); nil
+	// without any.
+	Metrics *metricsView
 }
 
 type incidentPageView struct {
@@ -444,10 +448,12 @@ func (bd barDays) barsHTML(b *strings.Builder, id, name string, u components.Upt
 </figure>`)
 }
 
-func (v *pageRender) index(ctx context.Context) (*web.Resource, error) {
+// index renders "/" with charts, the metrics' over period.
+func (v *pageRender) index(period metrics.Period, charts *chartSet) (*web.Resource, error) {
 	s := v.s
 	now := s.at
-	view := indexView{head: v.head(s.page.Name + " Status"), Status: s.status, UpdatedAt: v.stamp(s.updatedAt)}
+	view := indexView{head: v.head(s.page.Name + " Status"), Status: s.status, UpdatedAt: v.stamp(s.updatedAt),
+		Metrics: metricsSection(period, charts)}
 	for _, in := range s.unresolved {
 		view.Active = append(view.Active, v.incident(in, false))
 	}
@@ -513,8 +519,13 @@ func (v *pageRender) index(ctx context.Context) (*web.Resource, error) {
 		}
 		view.Past = append(view.Past, pd)
 	}
-	// The bars are most of the page: size the buffer once for them.
-	return v.html("index", view, bars.Len()+64<<10)
+	// The bars and charts are most of the page: size the buffer once for
+	// them.
+	size := bars.Len() + 64<<10
+	if charts != nil {
+		size += len(charts.html)
+	}
+	return v.html("index", view, size)
 }
 
 // html renders the page template name; size is a guess at its length.
@@ -637,11 +648,30 @@ type pages struct {
 }
 
 func (p *pages) index(c *fiber.Ctx) error {
-	s, err := p.cache.get(c.UserContext())
+	ctx := c.UserContext()
+	period, ok := metricsPeriod(c.Query("metrics"))
+	if !ok {
+		return p.reply.NotFound(c, metrics.ErrNotFound)
+	}
+	s, err := p.cache.get(ctx)
 	if err != nil {
 		return err
 	}
-	return s.index.Send(c, htmlType, p.cacheControl)
+	if period == metrics.Day || len(s.metrics) == 0 {
+		return s.index.Send(c, htmlType, p.cacheControl)
+	}
+	// "/" with the charts of a week or a month, once per snapshot.
+	r, err := s.lazy("index:"+string(period), func() (*web.Resource, error) {
+		charts, err := p.cache.charts(ctx, s, period)
+		if err != nil {
+			return nil, err
+		}
+		return newPageRender(p.cache, s).index(period, charts)
+	})
+	if err != nil {
+		return err
+	}
+	return r.Send(c, htmlType, p.cacheControl)
 }
 
 func (p *pages) incident(c *fiber.Ctx) error {

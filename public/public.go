@@ -10,6 +10,14 @@
 // The pages and API v2 are rendered once per change into an in-memory
 // snapshot (snapshot.go) and served from it with ETag/304 and gzip: a
 // traffic spike during an outage costs no database work.
+//
+// The status page's charts of system metrics (metrics.go) are the one part
+// that changes without a change being announced: data points are pushed
+// often and do not mark the snapshot stale. The cache keeps each period's
+// charts across snapshots and draws them again at most once a minute, when
+// the metrics' DataVersion or the charts' window moved; a snapshot showing
+// charts expires when they may be drawn again, so new data shows within a
+// minute at the cost of one rebuild a minute, never one per point.
 package public
 
 import (
@@ -24,6 +32,7 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/settings"
+	"github.com/beacon-status/beacon/metrics"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/notifier/sms"
 	"github.com/beacon-status/beacon/public/frame"
@@ -46,7 +55,9 @@ type Deps struct {
 	Templates    *templates.Set
 	Components   *components.Service
 	Incidents    *incidents.Service
-	Subscribers  *subscribers.Service
+	// Metrics are the system metrics whose charts "/" shows; nil for none.
+	Metrics     *metrics.Service
+	Subscribers *subscribers.Service
 	// Settings gives the status embed's settings in force.
 	Settings *settings.InForce
 	// Notifier is woken after a sign-up, so that its confirmation goes out
