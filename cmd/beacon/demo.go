@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"sync"
 	"time"
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/metrics"
 )
 
 // demoClock is a clock the demo moves through the past, so that the
@@ -185,6 +187,54 @@ func seedDemo(ctx context.Context, a *app, clock *demoClock, now time.Time) erro
 		Name: "Network maintenance", Body: "Our hosting provider will replace core network equipment. Brief connection resets are possible.",
 		ComponentIDs: []string{ids["API"], ids["Website"], ids["CDN"]}, ScheduledFor: &from, ScheduledUntil: &until,
 	})
+	if err != nil {
+		return err
+	}
 	clock.set(now)
-	return err
+	return seedDemoMetrics(ctx, a, now)
+}
+
+// seedDemoMetrics charts two metrics over the last week, one point a
+// minute up to now: the API's response time with its daily rhythm, and webhook
+// delivery time rising with the incident in progress.
+func seedDemoMetrics(ctx context.Context, a *app, now time.Time) error {
+	provider, err := a.systemMetrics.CreateProvider(ctx, metrics.ProviderInput{Type: new(metrics.Self)})
+	if err != nil {
+		return err
+	}
+	shapes := []struct {
+		name, suffix string
+		decimals     int
+		value        func(t time.Time, i int) float64
+	}{
+		{"API response time", " ms", 0, func(t time.Time, i int) float64 {
+			return 120 + 35*math.Sin(2*math.Pi*float64(t.Hour()*60+t.Minute())/1440) + float64(i*7919%23)
+		}},
+		{"Webhook delivery time", " s", 1, func(t time.Time, i int) float64 {
+			if late := t.Sub(now.Add(-25 * time.Minute)); late > 0 {
+				return 1.2 + late.Minutes()/4
+			}
+			return 0.8 + float64(i*104729%9)/20
+		}},
+	}
+	points := map[string][]metrics.Point{}
+	for _, sh := range shapes {
+		m, err := a.systemMetrics.Create(ctx, provider.ID, metrics.MetricInput{Name: &sh.name, Suffix: &sh.suffix, DecimalPlaces: &sh.decimals})
+		if err != nil {
+			return err
+		}
+		for i, t := 0, now.Add(-7*24*time.Hour+time.Hour); !t.After(now); i, t = i+1, t.Add(time.Minute) {
+			points[m.ID] = append(points[m.ID], metrics.Point{Time: t, Value: sh.value(t, i)})
+		}
+	}
+	for id, list := range points {
+		for len(list) > 0 {
+			n := min(len(list), metrics.MaxPointsPerRequest)
+			if _, err := a.systemMetrics.AddPoints(ctx, map[string][]metrics.Point{id: list[:n]}); err != nil {
+				return err
+			}
+			list = list[n:]
+		}
+	}
+	return nil
 }

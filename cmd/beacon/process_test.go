@@ -818,6 +818,20 @@ func TestProcessDemo(t *testing.T) {
 		t.Error("demo incidents.json has no resolved incident with several updates")
 	}
 
+	// The page charts the demo's metrics, the day's points all there.
+	code, page := s.request("GET", "/", nil)
+	if code != 200 {
+		t.Fatalf("GET / after the demo: %d", code)
+	}
+	for _, name := range []string{"API response time", "Webhook delivery time"} {
+		if !strings.Contains(string(page), name) {
+			t.Errorf("the demo page has no chart named %q", name)
+		}
+	}
+	if n := strings.Count(string(page), "<li><span>") + strings.Count(string(page), `<li tabindex="0"><span>`); n != 2*288 {
+		t.Errorf("the demo page charts %d points, want a full day's 288 in each of two charts", n)
+	}
+
 	_, errOut, code = procRun(t, dir, nil, "demo")
 	if code == 0 || !strings.Contains(errOut, "already has components") {
 		t.Errorf("second demo: exit %d, stderr %q; want a failure saying the page already has components", code, errOut)
