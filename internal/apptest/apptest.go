@@ -26,6 +26,7 @@ import (
 	"github.com/beacon-status/beacon/internal/sqlite"
 	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/beacon-status/beacon/internal/web"
+	"github.com/beacon-status/beacon/metrics"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/notifier/webhook"
 	"github.com/beacon-status/beacon/subscribers"
@@ -71,6 +72,8 @@ type Services struct {
 
 	// Integrations turns alerts into page changes, on the services above.
 	Integrations *integrations.Service
+	// Metrics keeps metrics providers, metrics and their data points.
+	Metrics *metrics.Service
 
 	// changed are told of every committed change (OnChange).
 	changed []func()
@@ -92,7 +95,7 @@ func New(tb testing.TB, o Options) *Services {
 	s := &Services{Clock: testutil.NewClock(Start()), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: o.BaseURL}
 	now := s.Clock.Now
 	s.DB = testutil.OpenDB(tb, apikeys.Migrations(), accounts.Migrations(), settings.Migrations(), notifier.Migrations(),
-		components.Migrations(), subscribers.Migrations(), incidents.Migrations(), integrations.Migrations())
+		components.Migrations(), subscribers.Migrations(), incidents.Migrations(), integrations.Migrations(), metrics.Migrations())
 	var err error
 	if s.Templates, err = templates.Load(); err != nil {
 		tb.Fatal(err)
@@ -109,6 +112,7 @@ func New(tb testing.TB, o Options) *Services {
 	s.Components = components.NewService(s.DB, s.Outbox, now, changed)
 	s.Incidents = incidents.NewService(s.DB, s.Components, s.Outbox, now, changed)
 	s.Integrations = integrations.NewService(s.DB, s.Components, s.Incidents, now, changed)
+	s.Metrics = metrics.NewService(s.DB, now, changed, metrics.Config{})
 	s.Keys = apikeys.NewStore(s.DB, now)
 	s.Accounts = accounts.NewStore(s.DB, now, accounts.Config{BcryptCost: bcrypt.MinCost})
 	s.Audit = web.NewAudit(s.Accounts, s.Log, now)
