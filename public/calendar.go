@@ -32,7 +32,7 @@ func (p *pages) calendar(c *fiber.Ctx) error {
 	}
 	ids, ok := icalendar.Scope(c.Query("component"), s.byID)
 	if !ok {
-		return p.reply.notFound(c, incidents.ErrNotFound)
+		return p.reply.NotFound(c, incidents.ErrNotFound)
 	}
 	r := s.ics
 	if len(ids) > 0 {
@@ -64,7 +64,7 @@ func (p *pages) incidentCalendar(c *fiber.Ctx) error {
 		return web.NewResource(newPageRender(p.cache, s).calendars().Event(s.maintenance[i])), nil
 	})
 	if err != nil {
-		return p.reply.notFound(c, err)
+		return p.reply.NotFound(c, err)
 	}
 	return r.Send(c, calendarType, p.cacheControl)
 }

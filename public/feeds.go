@@ -91,7 +91,7 @@ func (p *pages) feed(c *fiber.Ctx, kind, contentType string) error {
 	}
 	comp, ok := s.filterComponent(c)
 	if !ok {
-		return p.reply.notFound(c, incidents.ErrNotFound)
+		return p.reply.NotFound(c, incidents.ErrNotFound)
 	}
 	if comp == nil {
 		r := s.atom

@@ -20,6 +20,8 @@ import (
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/chars"
 	"github.com/beacon-status/beacon/internal/web"
+	"github.com/beacon-status/beacon/public/frame"
+	"github.com/beacon-status/beacon/public/signup"
 )
 
 // The public pages are rendered from the cached snapshot: "/", the feeds
@@ -35,23 +37,6 @@ const pastDays = 7
 
 // historyMonths is how many months one history page covers.
 const historyMonths = 3
-
-// head is what every page's layout reads.
-type head struct {
-	Title       string
-	PageName    string
-	LogoURL     string
-	AccentColor string
-	SupportURL  string
-	Description string
-	// Indicator is the page's current indicator: the favicon's link names
-	// it, so that a browser fetches the icon again when its colour changes.
-	Indicator components.Impact
-	// FeedQuery narrows the feeds the head announces to readers
-	// ("?component=ID" on a filtered history page), so that a feed reader
-	// pointed at that page follows the same component.
-	FeedQuery string
-}
 
 // stamp is a time as the page shows it: machine-readable for <time
 // datetime> (which the script re-renders in the visitor's zone) and as
@@ -131,8 +116,8 @@ type incidentPageView struct {
 	head
 	Incident incidentView
 	// Follow is the "Get updates on this incident" form; nil when the
-	// incident is over or no channel is configured (follow.go).
-	Follow *followForm
+	// incident is over or no channel is configured (public/signup/follow.go).
+	Follow *signup.FollowForm
 }
 
 type monthView struct {
@@ -569,7 +554,7 @@ func (v *pageRender) html(name string, data any, size int) (*web.Resource, error
 
 func (v *pageRender) incidentPage(in incidents.Incident) (*web.Resource, error) {
 	iv := v.incident(in, true)
-	return v.html("incident", incidentPageView{head: v.head(in.Name), Incident: iv, Follow: v.c.channels.followForm(in)}, 0)
+	return v.html("incident", incidentPageView{head: v.head(in.Name), Incident: iv, Follow: v.c.channels.FollowForm(in)}, 0)
 }
 
 // incidentPreview is the incident page with the postmortem's draft in
@@ -670,7 +655,7 @@ type pages struct {
 	// cacheControl is the Cache-Control value of the cached responses, as
 	// bytes once rather than converted on every request.
 	cacheControl []byte
-	reply        replies
+	reply        frame.Replies
 }
 
 func (p *pages) index(c *fiber.Ctx) error {
@@ -702,12 +687,12 @@ func (p *pages) incident(c *fiber.Ctx) error {
 		return newPageRender(p.cache, s).incidentPage(in)
 	})
 	if err != nil {
-		return p.reply.notFound(c, err)
+		return p.reply.NotFound(c, err)
 	}
 	if key := c.Query("preview_key"); key != "" && s.previewKeyMatches(id, key) {
 		r, ok, err := p.incidentPreview(ctx, s, id, key)
 		if err != nil {
-			return p.reply.notFound(c, err)
+			return p.reply.NotFound(c, err)
 		}
 		if ok {
 			c.Set("X-Robots-Tag", "noindex")
@@ -747,7 +732,7 @@ func (p *pages) history(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	n, err := web.QueryInt(c, "page", 1, 1, 1000)
 	if err != nil {
-		return p.reply.notFound(c, err)
+		return p.reply.NotFound(c, err)
 	}
 	s, err := p.cache.get(ctx)
 	if err != nil {
@@ -755,7 +740,7 @@ func (p *pages) history(c *fiber.Ctx) error {
 	}
 	comp, ok := s.filterComponent(c)
 	if !ok {
-		return p.reply.notFound(c, incidents.ErrNotFound)
+		return p.reply.NotFound(c, incidents.ErrNotFound)
 	}
 	key := "history:" + strconv.Itoa(n)
 	if comp != nil {

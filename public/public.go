@@ -1,9 +1,10 @@
 // Package public is everything a visitor reaches without signing in: the
 // status page, incident pages and history, the feeds, the maintenance
-// calendar and the badge, API v2, the status embed script, the subscribe,
-// confirm, follow, manage and unsubscribe flows, the SMS provider's
-// callbacks, and the static assets (public/static/) those pages and the
-// console load.
+// calendar and the badge, API v2, the status embed script, the SMS
+// provider's callbacks, and the static assets (public/static/) those pages
+// and the console load. The subscribe, confirm, follow, manage and
+// unsubscribe flows live in public/signup, which this package mounts; the
+// frame every public page renders in lives in public/frame.
 //
 // The pages and API v2 are rendered once per change into an in-memory
 // snapshot (snapshot.go) and served from it with ETag/304 and gzip: a
@@ -24,6 +25,8 @@ import (
 	"github.com/beacon-status/beacon/internal/settings"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/notifier/sms"
+	"github.com/beacon-status/beacon/public/frame"
+	"github.com/beacon-status/beacon/public/signup"
 	"github.com/beacon-status/beacon/subscribers"
 	"github.com/beacon-status/beacon/templates"
 )
@@ -69,23 +72,22 @@ type Notifier interface {
 type Site struct {
 	cache  *cache
 	pages  *pages
-	signup *signup
-	follow *follow
+	signup *signup.Flows
 	twilio *twilio
 	embed  *embedScript
 }
 
 // New returns the public site; its snapshot is built on the first request.
 func New(d Deps) *Site {
-	ch := channelSet(d.Channels)
+	ch := signup.ChannelSet(d.Channels)
 	c := newCache(d, ch)
-	reply := replies{cache: c, templates: d.Templates}
+	reply := frame.Replies{Heads: c.head, Templates: d.Templates}
 	cacheControl := []byte(d.CacheControl)
 	return &Site{
-		cache:  c,
-		pages:  &pages{cache: c, incidents: d.Incidents, cacheControl: cacheControl, reply: reply},
-		signup: &signup{cache: c, subscribers: d.Subscribers, notifier: d.Notifier, channels: ch, reply: reply},
-		follow: &follow{incidents: d.Incidents, subscribers: d.Subscribers, notifier: d.Notifier, channels: ch, reply: reply},
+		cache: c,
+		pages: &pages{cache: c, incidents: d.Incidents, cacheControl: cacheControl, reply: reply},
+		signup: signup.New(signup.Deps{Site: c, Replies: reply, Incidents: d.Incidents, Subscribers: d.Subscribers,
+			Notifier: d.Notifier, Channels: ch}),
 		twilio: &twilio{cache: c, sms: d.SMS, baseURL: d.BaseURL, notifier: d.Notifier, subscribers: d.Subscribers},
 		embed:  &embedScript{cache: c, settings: d.Settings, cacheControl: cacheControl},
 	}
@@ -124,30 +126,10 @@ func (s *Site) Routes(app fiber.Router) {
 	app.Get("/favicon.ico", s.pages.faviconSVG)
 	app.Get("/embed/script.js", s.embed.script) // the status embed other sites include
 
-	// Subscribing, confirming and leaving: public HTML forms and JSON.
-	app.Get("/subscribe", s.signup.getSubscribe)
-	app.Post("/subscribe", s.signup.postSubscribe)
-	app.Post("/subscriptions/verify", s.signup.postVerify)
-	app.Get("/subscriptions/confirm", s.signup.getConfirm)
-	app.Post("/incidents/:id/subscribe", s.follow.postFollow)
-	app.Get("/subscriptions/follow", s.follow.getConfirmFollow)
-	app.Get("/subscriptions/manage", s.signup.getManage)
-	app.Post("/subscriptions/manage", s.signup.postManage)
-	app.Get("/unsubscribe/:token", s.signup.getUnsubscribe)
-	app.Post("/unsubscribe/:token", s.signup.postUnsubscribe)
+	// Subscribing, confirming and leaving (public/signup).
+	s.signup.Routes(app)
 	app.Post(TwilioStatusPath, s.twilio.status)
 	app.Post(TwilioInboundPath, s.twilio.inbound)
 	app.Get("/static/accent/:hex.css", accentCSS)
 	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(static), PathPrefix: "static", MaxAge: 3600}))
-}
-
-// channels is the set of configured notification channels.
-type channels map[notifier.Channel]bool
-
-func channelSet(list []notifier.Channel) channels {
-	ch := channels{}
-	for _, c := range list {
-		ch[c] = true
-	}
-	return ch
 }

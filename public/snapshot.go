@@ -17,6 +17,7 @@ import (
 	"github.com/beacon-status/beacon/internal/icalendar"
 	"github.com/beacon-status/beacon/internal/statuspage"
 	"github.com/beacon-status/beacon/internal/web"
+	"github.com/beacon-status/beacon/public/signup"
 	"github.com/beacon-status/beacon/templates"
 )
 
@@ -31,7 +32,7 @@ type cache struct {
 	incidents  *incidents.Service
 	templates  *templates.Set
 	// channels decide whether incident pages offer the follow form.
-	channels channels
+	channels signup.Channels
 	dirty    atomic.Bool
 	// changes counts invalidations: snapshots built between the same two
 	// changes show the same data, whatever the clock did.
@@ -77,7 +78,7 @@ type snapshot struct {
 	filtered web.Resources
 }
 
-func newCache(d Deps, ch channels) *cache {
+func newCache(d Deps, ch signup.Channels) *cache {
 	c := &cache{baseURL: d.BaseURL, now: d.Now, components: d.Components, incidents: d.Incidents, templates: d.Templates, channels: ch}
 	c.dirty.Store(true)
 	return c

@@ -13,7 +13,6 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/beacon-status/beacon/components"
-	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
 )
@@ -371,25 +370,6 @@ func TestManageShowsChoice(t *testing.T) {
 			if n != "component_ids[]" {
 				t.Errorf("%s: a box is named %q, want component_ids[]", tc.address, n)
 			}
-		}
-	}
-}
-
-// TestSubscribeFormMessage words refusals for the form: the field's label
-// in place of its API name, a sentence of its own left as it is.
-func TestSubscribeFormMessage(t *testing.T) {
-	for _, tc := range []struct{ field, message, want string }{
-		{"email", "email can't be blank", "Email address can't be blank"},
-		{"phone_number", "phone_number is too long", "Mobile number is too long"},
-		{"phone_number", "phone_number SMS notifications are not available for numbers in FR", "SMS notifications are not available for numbers in FR"},
-		{"endpoint", "endpoint must use http or https", "Webhook URL must use http or https"},
-		{"component_ids", `component_ids "zz" is not a component`, `"zz" is not a component`},
-		{"mode", "mode pigeon notifications are not available on this page", "Pigeon notifications are not available on this page"},
-		{"", "Too many sign-ups from your network.", "Too many sign-ups from your network."},
-		{"email", "something else", "something else"},
-	} {
-		if got := formMessage(web.ErrorBody{Field: tc.field, Message: tc.message}); got != tc.want {
-			t.Errorf("%s %q: %q, want %q", tc.field, tc.message, got, tc.want)
 		}
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/beacon-status/beacon/internal/settings"
 	"github.com/beacon-status/beacon/internal/sqlite"
 	"github.com/beacon-status/beacon/internal/web"
+	"github.com/beacon-status/beacon/metrics"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/notifier/chat"
 	"github.com/beacon-status/beacon/notifier/email"
@@ -53,6 +54,9 @@ type app struct {
 
 	// integrations turns monitoring's alerts into page changes.
 	integrations *integrations.Service
+	// systemMetrics keeps the metrics charted on the page (metrics is the
+	// server's own request metrics).
+	systemMetrics *metrics.Service
 
 	// inForce answers which setting is in force and changes them.
 	inForce   *settings.InForce
@@ -94,6 +98,7 @@ func migrationSets() []sqlite.Migrations {
 		subscribers.Migrations(),
 		incidents.Migrations(),
 		integrations.Migrations(),
+		metrics.Migrations(),
 	}
 }
 
@@ -155,6 +160,7 @@ func (a *app) build(ctx context.Context) error {
 	a.components = components.NewService(db, a.outbox, now, a.changed)
 	a.incidents = incidents.NewService(db, a.components, a.outbox, now, a.changed)
 	a.integrations = integrations.NewService(db, a.components, a.incidents, now, a.changed)
+	a.systemMetrics = metrics.NewService(db, now, a.changed, metrics.Config{RawRetention: cfg.MetricsRawRetention})
 	a.keys = apikeys.NewStore(db, now)
 	a.accounts = accounts.NewStore(db, now, accounts.Config{BcryptCost: cfg.BcryptCost})
 	a.auditLog = web.NewAudit(a.accounts, a.log, now)
@@ -295,6 +301,7 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 	workers.Go(func() { a.incidents.Run(workCtx, a.log) })
 	workers.Go(func() { a.dispatcher.Run(workCtx) })
 	workers.Go(func() { a.integrations.Run(workCtx, a.log, 5*time.Second, a.accounts.Record) })
+	workers.Go(func() { a.systemMetrics.Run(workCtx, a.log, 10*time.Minute) })
 	workers.Go(func() { a.watch(workCtx, time.Second) })
 
 	serveErr := make(chan error, 1)

@@ -36,6 +36,8 @@ type Config struct {
 	ShutdownTimeout time.Duration // BEACON_SHUTDOWN_TIMEOUT
 	ProxyHeader     string        // BEACON_PROXY_HEADER
 	FrameAncestors  string        // BEACON_FRAME_ANCESTORS
+	// MetricsRawRetention is BEACON_METRICS_RAW_RETENTION.
+	MetricsRawRetention time.Duration
 
 	SMTP struct {
 		Host, Username, Password, TLS, From, FromName string
@@ -129,6 +131,14 @@ var envSettings = []setting{
 			return errors.New("must be a positive duration such as 15s")
 		}
 		c.ShutdownTimeout = d
+		return nil
+	}},
+	{"BEACON_METRICS_RAW_RETENTION", "", "168h", "how long raw 30 s metric points are kept (then 5-minute and hourly aggregates)", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Hour {
+			return errors.New("must be a duration of at least 1h, such as 168h")
+		}
+		c.MetricsRawRetention = d
 		return nil
 	}},
 	{"BEACON_FRAME_ANCESTORS", "", "'self'", "CSP frame-ancestors of the public pages: who may embed them in a frame", func(c *Config, v string) error {

@@ -17,7 +17,7 @@ const module = "github.com/beacon-status/beacon"
 // The layers of DESIGN.md §1, by import path below the module.
 var (
 	surfaces = []string{"public", "internal/api", "internal/console"}
-	domain   = []string{"components", "incidents", "subscribers", "notifier", "integrations"}
+	domain   = []string{"components", "incidents", "subscribers", "notifier", "integrations", "metrics"}
 )
 
 // Limits the issue that split cmd/beacon set (issue 11).

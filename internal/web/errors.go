@@ -13,6 +13,7 @@ import (
 	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/apikeys"
 	"github.com/beacon-status/beacon/internal/settings"
+	"github.com/beacon-status/beacon/metrics"
 	"github.com/beacon-status/beacon/subscribers"
 )
 
@@ -70,6 +71,7 @@ func Classify(err error) (int, ErrorBody) {
 		accV  *accounts.ValidationError
 		setV  *settings.ValidationError
 		intV  *integrations.ValidationError
+		metV  *metrics.ValidationError
 		fe    *fiber.Error
 	)
 	switch {
@@ -85,12 +87,15 @@ func Classify(err error) (int, ErrorBody) {
 		return fiber.StatusUnprocessableEntity, ErrorBody{Message: setV.Error(), Field: setV.Field}
 	case errors.As(err, &intV):
 		return fiber.StatusUnprocessableEntity, ErrorBody{Message: intV.Error(), Field: intV.Field}
+	case errors.As(err, &metV):
+		return fiber.StatusUnprocessableEntity, ErrorBody{Message: metV.Error(), Field: metV.Field}
 	case errors.Is(err, apikeys.ErrBadName):
 		return fiber.StatusUnprocessableEntity, ErrorBody{Message: err.Error(), Field: "name"}
 	case errors.As(err, &accV):
 		return fiber.StatusUnprocessableEntity, ErrorBody{Message: accV.Msg, Field: accV.Field}
 	case errors.Is(err, subscribers.ErrNotFound), errors.Is(err, components.ErrNotFound), errors.Is(err, incidents.ErrNotFound),
-		errors.Is(err, apikeys.ErrNotFound), errors.Is(err, accounts.ErrNotFound), errors.Is(err, integrations.ErrNotFound):
+		errors.Is(err, apikeys.ErrNotFound), errors.Is(err, accounts.ErrNotFound), errors.Is(err, integrations.ErrNotFound),
+		errors.Is(err, metrics.ErrNotFound):
 		return fiber.StatusNotFound, ErrorBody{Message: "The requested resource could not be found."}
 	case errors.Is(err, incidents.ErrConflict), errors.Is(err, accounts.ErrExists), errors.Is(err, accounts.ErrLastAdmin):
 		return fiber.StatusConflict, ErrorBody{Message: err.Error()}

@@ -1,4 +1,4 @@
-package public
+package signup
 
 import (
 	"errors"
@@ -15,6 +15,7 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/notifier"
+	"github.com/beacon-status/beacon/public/frame"
 	"github.com/beacon-status/beacon/subscribers"
 )
 
@@ -25,11 +26,11 @@ import (
 // signup serves the sign-up flows: subscribe (by email, SMS or webhook),
 // verify an SMS code, confirm an email, manage preferences, unsubscribe.
 type signup struct {
-	cache       *cache
+	site        Site
 	subscribers *subscribers.Service
 	notifier    Notifier
-	channels    channels
-	reply       replies
+	channels    Channels
+	reply       frame.Replies
 }
 
 // choice is one component checkbox.
@@ -123,7 +124,7 @@ func fieldWay(field string) notifier.Channel {
 }
 
 type subscribePage struct {
-	pageView
+	frame.Head
 	// Ways are the channels configured (a channel without settings is
 	// absent), chat when a chat platform is, and the feeds; Email, SMS,
 	// Webhook and Chat say which fields the form has. Exactly one way is
@@ -148,11 +149,11 @@ type subscribePage struct {
 // of checked ticked (all of them when checked is empty), and errMsg beside
 // field when set.
 func (h *signup) subscribeForm(c *fiber.Ctx, status int, values map[string]string, checked []string, errMsg, field string) error {
-	s, err := h.cache.get(c.UserContext())
+	head, all, err := h.site.Page(c.UserContext(), "Subscribe")
 	if err != nil {
 		return err
 	}
-	v := subscribePage{pageView: pageHead(s, "Subscribe"), Components: pickComponents(s.components, checked, len(checked) == 0),
+	v := subscribePage{Head: head, Components: pickComponents(all, checked, len(checked) == 0),
 		Values: values, Error: errMsg, Field: field}
 	if field == "component_ids" {
 		v.Components.Error = errMsg
@@ -178,7 +179,7 @@ func (h *signup) subscribeForm(c *fiber.Ctx, status int, values map[string]strin
 	i := max(slices.IndexFunc(v.Ways, func(w way) bool { return w.Mode == values["mode"] }), 0)
 	v.Ways[i].Selected = true
 	v.FieldShown = field != "" && string(fieldWay(field)) == v.Ways[i].Mode
-	return h.reply.render(c, status, "subscribe", v)
+	return h.reply.Render(c, status, "subscribe", v)
 }
 
 // subscribeRequest is the body of POST /subscribe, as a form or as JSON.
@@ -205,7 +206,7 @@ func (h *signup) getSubscribe(c *fiber.Ctx) error {
 
 func (h *signup) postSubscribe(c *fiber.Ctx) error {
 	var req subscribeRequest
-	form := !wantsJSON(c)
+	form := !frame.WantsJSON(c)
 	if !form {
 		if err := web.DecodeBody(c, "subscriber", &req); err != nil {
 			return err
@@ -247,11 +248,11 @@ func (h *signup) postSubscribe(c *fiber.Ctx) error {
 		return h.subscribeError(c, req, web.Unprocessable("mode", "%s notifications are not available on this page", mode))
 	}
 	if form {
-		s, err := h.cache.get(c.UserContext())
+		_, all, err := h.site.Page(c.UserContext(), "")
 		if err != nil {
 			return err
 		}
-		req.ComponentIDs = formComponents(s.components, req.ComponentIDs)
+		req.ComponentIDs = formComponents(all, req.ComponentIDs)
 	}
 	address := map[notifier.Channel]string{notifier.Email: req.Email, notifier.SMS: req.PhoneNumber, notifier.Webhook: req.Endpoint}[mode]
 	if mode.Chat() {
@@ -273,30 +274,30 @@ func (h *signup) postSubscribe(c *fiber.Ctx) error {
 	h.notifier.Wake()
 	switch mode {
 	case notifier.SMS:
-		if wantsJSON(c) {
+		if frame.WantsJSON(c) {
 			return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"message": "We sent a code by SMS: post it with this token to /subscriptions/verify.", "verify_token": res.VerifyToken})
 		}
-		s, err := h.cache.get(c.UserContext())
+		head, err := h.reply.Head(c, "Enter your code")
 		if err != nil {
 			return err
 		}
-		return h.reply.render(c, fiber.StatusOK, "verify", verifyPage{pageView: pageHead(s, "Enter your code"), Token: res.VerifyToken})
+		return h.reply.Render(c, fiber.StatusOK, "verify", verifyPage{Head: head, Token: res.VerifyToken})
 	case notifier.Webhook:
 		msg := "We are sending a test request to your URL. Once it answers with a 2xx status, it will receive notifications."
-		if wantsJSON(c) {
+		if frame.WantsJSON(c) {
 			return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"message": msg, "signing_secret": res.Secret})
 		}
-		s, err := h.cache.get(c.UserContext())
+		head, err := h.reply.Head(c, "Almost done")
 		if err != nil {
 			return err
 		}
-		return h.reply.render(c, fiber.StatusOK, "message", messagePage{pageView: pageHead(s, "Almost done"), Message: msg, Secret: res.Secret})
+		return h.reply.Render(c, fiber.StatusOK, "message", frame.MessagePage{Head: head, Message: msg, Secret: res.Secret})
 	}
 	if mode.Chat() {
-		return h.reply.message(c, fiber.StatusAccepted, "Almost done",
+		return h.reply.Message(c, fiber.StatusAccepted, "Almost done",
 			"We are sending a test message to your "+mode.Label()+" channel. Once it arrives, the channel will receive notifications.")
 	}
-	return h.reply.message(c, fiber.StatusAccepted, "Check your inbox",
+	return h.reply.Message(c, fiber.StatusAccepted, "Check your inbox",
 		"If this address can receive our messages, an email is on its way: follow its link to confirm your subscription.")
 }
 
@@ -319,7 +320,7 @@ func (h *signup) subscribeError(c *fiber.Ctx, req subscribeRequest, err error) e
 	if status >= 500 {
 		return err
 	}
-	if wantsJSON(c) {
+	if frame.WantsJSON(c) {
 		return c.Status(status).JSON(body)
 	}
 	return h.subscribeForm(c, status, req.values(), req.ComponentIDs, formMessage(body), body.Field)
@@ -344,7 +345,7 @@ func formMessage(body web.ErrorBody) string {
 }
 
 type verifyPage struct {
-	pageView
+	frame.Head
 	Token string
 	Error string
 }
@@ -354,50 +355,50 @@ func (h *signup) postVerify(c *fiber.Ctx) error {
 		Token string `json:"token" form:"token"`
 		Code  string `json:"code" form:"code"`
 	}
-	if wantsJSON(c) {
+	if frame.WantsJSON(c) {
 		if err := web.DecodeBody(c, "verification", &req); err != nil {
 			return err
 		}
 	} else if err := c.BodyParser(&req); err != nil {
-		return h.reply.message(c, fiber.StatusBadRequest, "Something went wrong", "The form could not be read. Please try again.")
+		return h.reply.Message(c, fiber.StatusBadRequest, "Something went wrong", "The form could not be read. Please try again.")
 	}
 	_, err := h.subscribers.VerifySMS(c.UserContext(), req.Token, req.Code, c.IP())
 	var lim *subscribers.LimitError
 	switch {
 	case errors.As(err, &lim):
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(lim.RetryAfter.Seconds()))))
-		return h.reply.message(c, fiber.StatusTooManyRequests, "Too many attempts", lim.Msg)
+		return h.reply.Message(c, fiber.StatusTooManyRequests, "Too many attempts", lim.Msg)
 	case errors.Is(err, subscribers.ErrBadToken):
-		return h.reply.message(c, fiber.StatusBadRequest, "Link expired", "This sign-up has expired. Please subscribe again.")
+		return h.reply.Message(c, fiber.StatusBadRequest, "Link expired", "This sign-up has expired. Please subscribe again.")
 	case errors.Is(err, subscribers.ErrBadCode):
-		if wantsJSON(c) {
+		if frame.WantsJSON(c) {
 			return c.Status(fiber.StatusUnprocessableEntity).JSON(web.ErrorBody{Message: err.Error(), Field: "code"})
 		}
-		s, err2 := h.cache.get(c.UserContext())
+		head, err2 := h.reply.Head(c, "Enter your code")
 		if err2 != nil {
 			return err2
 		}
-		return h.reply.render(c, fiber.StatusUnprocessableEntity, "verify", verifyPage{pageView: pageHead(s, "Enter your code"),
+		return h.reply.Render(c, fiber.StatusUnprocessableEntity, "verify", verifyPage{Head: head,
 			Token: req.Token, Error: "That code is not right, or it has expired. Check the SMS and try again."})
 	case err != nil:
 		return err
 	}
-	return h.reply.message(c, fiber.StatusOK, "You are subscribed", "Your number is confirmed: you will receive SMS updates. Reply STOP at any time to opt out.")
+	return h.reply.Message(c, fiber.StatusOK, "You are subscribed", "Your number is confirmed: you will receive SMS updates. Reply STOP at any time to opt out.")
 }
 
 func (h *signup) getConfirm(c *fiber.Ctx) error {
 	_, err := h.subscribers.ConfirmEmail(c.UserContext(), c.Query("token"))
 	if errors.Is(err, subscribers.ErrBadToken) {
-		return h.reply.message(c, fiber.StatusBadRequest, "Link expired", "This confirmation link is invalid or has expired. Please subscribe again.")
+		return h.reply.Message(c, fiber.StatusBadRequest, "Link expired", "This confirmation link is invalid or has expired. Please subscribe again.")
 	}
 	if err != nil {
 		return err
 	}
-	return h.reply.message(c, fiber.StatusOK, "You are subscribed", "Your email address is confirmed: you will receive updates.")
+	return h.reply.Message(c, fiber.StatusOK, "You are subscribed", "Your email address is confirmed: you will receive updates.")
 }
 
 type managePage struct {
-	pageView
+	frame.Head
 	Address          string
 	ModeLabel        string
 	Components       componentPicker
@@ -411,12 +412,12 @@ type managePage struct {
 }
 
 func (h *signup) manageView(c *fiber.Ctx, sub subscribers.Subscriber, token string) (managePage, error) {
-	s, err := h.cache.get(c.UserContext())
+	head, all, err := h.site.Page(c.UserContext(), "Manage subscription")
 	if err != nil {
 		return managePage{}, err
 	}
-	return managePage{pageView: pageHead(s, "Manage subscription"), Address: shownAddress(sub), ModeLabel: modeLabel(sub.Mode),
-		Components: pickComponents(s.components, sub.ComponentIDs, sub.AllComponents), Token: token,
+	return managePage{Head: head, Address: shownAddress(sub), ModeLabel: modeLabel(sub.Mode),
+		Components: pickComponents(all, sub.ComponentIDs, sub.AllComponents), Token: token,
 		UnsubscribeToken: h.subscribers.Link(subscribers.PurposeUnsubscribe, sub.ID), FollowsOnly: !sub.PageWide}, nil
 }
 
@@ -450,7 +451,7 @@ func (h *signup) getManage(c *fiber.Ctx) error {
 	token := c.Query("token")
 	sub, err := h.subscribers.ByToken(c.UserContext(), subscribers.PurposeManage, token)
 	if errors.Is(err, subscribers.ErrBadToken) {
-		return h.reply.message(c, fiber.StatusBadRequest, "Link expired", "This link is invalid or has expired. Subscribe again with the same address to receive a new one.")
+		return h.reply.Message(c, fiber.StatusBadRequest, "Link expired", "This link is invalid or has expired. Subscribe again with the same address to receive a new one.")
 	}
 	if err != nil {
 		return err
@@ -459,10 +460,10 @@ func (h *signup) getManage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if wantsJSON(c) {
+	if frame.WantsJSON(c) {
 		return c.JSON(fiber.Map{"mode": sub.Mode, "state": sub.State, "component_ids": sub.ComponentIDs})
 	}
-	return h.reply.render(c, fiber.StatusOK, "manage", v)
+	return h.reply.Render(c, fiber.StatusOK, "manage", v)
 }
 
 func (h *signup) postManage(c *fiber.Ctx) error {
@@ -470,31 +471,31 @@ func (h *signup) postManage(c *fiber.Ctx) error {
 		Token        string   `json:"token" form:"token"`
 		ComponentIDs []string `json:"component_ids" form:"component_ids"`
 	}
-	if wantsJSON(c) {
+	if frame.WantsJSON(c) {
 		if err := web.DecodeBody(c, "subscription", &req); err != nil {
 			return err
 		}
 	} else if err := c.BodyParser(&req); err != nil {
-		return h.reply.message(c, fiber.StatusBadRequest, "Something went wrong", "The form could not be read. Please try again.")
+		return h.reply.Message(c, fiber.StatusBadRequest, "Something went wrong", "The form could not be read. Please try again.")
 	} else {
-		s, err := h.cache.get(c.UserContext())
+		_, all, err := h.site.Page(c.UserContext(), "")
 		if err != nil {
 			return err
 		}
-		req.ComponentIDs = formComponents(s.components, req.ComponentIDs)
+		req.ComponentIDs = formComponents(all, req.ComponentIDs)
 	}
 	sub, err := h.subscribers.SetPreferences(c.UserContext(), req.Token, req.ComponentIDs)
 	if errors.Is(err, subscribers.ErrBadToken) {
-		return h.reply.message(c, fiber.StatusBadRequest, "Link expired", "This link is invalid or has expired. Subscribe again with the same address to receive a new one.")
+		return h.reply.Message(c, fiber.StatusBadRequest, "Link expired", "This link is invalid or has expired. Subscribe again with the same address to receive a new one.")
 	}
 	var verr *subscribers.ValidationError
 	if errors.As(err, &verr) {
-		return h.reply.message(c, fiber.StatusUnprocessableEntity, "Not saved", verr.Error())
+		return h.reply.Message(c, fiber.StatusUnprocessableEntity, "Not saved", verr.Error())
 	}
 	if err != nil {
 		return err
 	}
-	if wantsJSON(c) {
+	if frame.WantsJSON(c) {
 		return c.JSON(fiber.Map{"mode": sub.Mode, "state": sub.State, "component_ids": sub.ComponentIDs})
 	}
 	v, err := h.manageView(c, sub, req.Token)
@@ -502,11 +503,11 @@ func (h *signup) postManage(c *fiber.Ctx) error {
 		return err
 	}
 	v.Saved = true
-	return h.reply.render(c, fiber.StatusOK, "manage", v)
+	return h.reply.Render(c, fiber.StatusOK, "manage", v)
 }
 
 type unsubscribePage struct {
-	pageView
+	frame.Head
 	Address string
 	Token   string
 }
@@ -517,16 +518,16 @@ func (h *signup) getUnsubscribe(c *fiber.Ctx) error {
 	token := c.Params("token")
 	sub, err := h.subscribers.ByToken(c.UserContext(), subscribers.PurposeUnsubscribe, token)
 	if errors.Is(err, subscribers.ErrBadToken) {
-		return h.reply.message(c, fiber.StatusBadRequest, "Link invalid", "This unsubscribe link is invalid.")
+		return h.reply.Message(c, fiber.StatusBadRequest, "Link invalid", "This unsubscribe link is invalid.")
 	}
 	if err != nil {
 		return err
 	}
-	s, err := h.cache.get(c.UserContext())
+	head, err := h.reply.Head(c, "Unsubscribe")
 	if err != nil {
 		return err
 	}
-	return h.reply.render(c, fiber.StatusOK, "unsubscribe", unsubscribePage{pageView: pageHead(s, "Unsubscribe"), Address: shownAddress(sub), Token: token})
+	return h.reply.Render(c, fiber.StatusOK, "unsubscribe", unsubscribePage{Head: head, Address: shownAddress(sub), Token: token})
 }
 
 // postUnsubscribe unsubscribes at once: the page's button, and RFC 8058
@@ -535,10 +536,10 @@ func (h *signup) getUnsubscribe(c *fiber.Ctx) error {
 func (h *signup) postUnsubscribe(c *fiber.Ctx) error {
 	_, err := h.subscribers.UnsubscribeByToken(c.UserContext(), c.Params("token"))
 	if errors.Is(err, subscribers.ErrBadToken) {
-		return h.reply.message(c, fiber.StatusBadRequest, "Link invalid", "This unsubscribe link is invalid.")
+		return h.reply.Message(c, fiber.StatusBadRequest, "Link invalid", "This unsubscribe link is invalid.")
 	}
 	if err != nil {
 		return err
 	}
-	return h.reply.message(c, fiber.StatusOK, "Unsubscribed", "You will not receive any more notifications. You can subscribe again at any time.")
+	return h.reply.Message(c, fiber.StatusOK, "Unsubscribed", "You will not receive any more notifications. You can subscribe again at any time.")
 }

@@ -1,4 +1,4 @@
-package public
+package signup
 
 import (
 	"errors"
@@ -8,6 +8,7 @@ import (
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/notifier"
+	"github.com/beacon-status/beacon/public/frame"
 	"github.com/beacon-status/beacon/subscribers"
 )
 
@@ -32,25 +33,25 @@ type follow struct {
 	incidents   *incidents.Service
 	subscribers *subscribers.Service
 	notifier    Notifier
-	channels    channels
-	reply       replies
+	channels    Channels
+	reply       frame.Replies
 }
 
-// followForm is what the incident page's form needs.
-type followForm struct {
+// FollowForm is what the incident page's form needs.
+type FollowForm struct {
 	Action      string
 	Maintenance bool
 	Email, SMS  bool
 }
 
-// followForm returns the form for in, or nil when in is over or no channel
+// FollowForm returns the form for in, or nil when in is over or no channel
 // a follower can use (email, SMS) is configured.
-func (ch channels) followForm(in incidents.Incident) *followForm {
+func (ch Channels) FollowForm(in incidents.Incident) *FollowForm {
 	email, sms := ch[notifier.Email], ch[notifier.SMS]
 	if in.Status.Closed() || (!email && !sms) {
 		return nil
 	}
-	return &followForm{Action: "/incidents/" + in.ID + "/subscribe", Maintenance: in.Kind == incidents.KindMaintenance, Email: email, SMS: sms}
+	return &FollowForm{Action: "/incidents/" + in.ID + "/subscribe", Maintenance: in.Kind == incidents.KindMaintenance, Email: email, SMS: sms}
 }
 
 // followRequest is the body of POST /incidents/{id}/subscribe, as a form
@@ -65,19 +66,19 @@ func (h *follow) postFollow(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	in, err := h.incidents.Get(ctx, c.Params("id"))
 	if err != nil {
-		return h.reply.notFound(c, err)
+		return h.reply.NotFound(c, err)
 	}
 	var req followRequest
-	if wantsJSON(c) {
+	if frame.WantsJSON(c) {
 		if err := web.DecodeBody(c, "subscriber", &req); err != nil {
 			return err
 		}
 	} else if err := c.BodyParser(&req); err != nil {
-		return h.reply.message(c, fiber.StatusBadRequest, "Something went wrong", "The form could not be read. Please try again.")
+		return h.reply.Message(c, fiber.StatusBadRequest, "Something went wrong", "The form could not be read. Please try again.")
 	}
-	form := h.channels.followForm(in)
+	form := h.channels.FollowForm(in)
 	if form == nil {
-		return h.reply.message(c, fiber.StatusUnprocessableEntity, "Not subscribed", "This incident is over: there are no more updates to follow.")
+		return h.reply.Message(c, fiber.StatusUnprocessableEntity, "Not subscribed", "This incident is over: there are no more updates to follow.")
 	}
 	mode, address := notifier.Email, req.Email
 	if req.Email == "" && req.PhoneNumber != "" {
@@ -93,16 +94,16 @@ func (h *follow) postFollow(c *fiber.Ctx) error {
 	}
 	h.notifier.Wake()
 	if mode == notifier.SMS {
-		if wantsJSON(c) {
+		if frame.WantsJSON(c) {
 			return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"message": "We sent a code by SMS: post it with this token to /subscriptions/verify.", "verify_token": res.VerifyToken})
 		}
-		head, err := h.reply.head(c, "Enter your code")
+		head, err := h.reply.Head(c, "Enter your code")
 		if err != nil {
 			return err
 		}
-		return h.reply.render(c, fiber.StatusOK, "verify", verifyPage{pageView: head, Token: res.VerifyToken})
+		return h.reply.Render(c, fiber.StatusOK, "verify", verifyPage{Head: head, Token: res.VerifyToken})
 	}
-	return h.reply.message(c, fiber.StatusAccepted, "Check your inbox",
+	return h.reply.Message(c, fiber.StatusAccepted, "Check your inbox",
 		"If this address can receive our messages, an email is on its way: follow its link to confirm that you want updates on this incident.")
 }
 
@@ -113,20 +114,20 @@ func (h *follow) followError(c *fiber.Ctx, err error) error {
 	if status >= 500 {
 		return err
 	}
-	if wantsJSON(c) {
+	if frame.WantsJSON(c) {
 		return c.Status(status).JSON(body)
 	}
-	return h.reply.message(c, status, "Not subscribed", body.Message+". Go back and try again.")
+	return h.reply.Message(c, status, "Not subscribed", body.Message+". Go back and try again.")
 }
 
 // getConfirmFollow confirms a follow from the link in its email.
 func (h *follow) getConfirmFollow(c *fiber.Ctx) error {
 	_, err := h.subscribers.ConfirmFollow(c.UserContext(), c.Query("token"))
 	if errors.Is(err, subscribers.ErrBadToken) {
-		return h.reply.message(c, fiber.StatusBadRequest, "Link expired", "This confirmation link is invalid or has expired. Please ask for updates again from the incident's page.")
+		return h.reply.Message(c, fiber.StatusBadRequest, "Link expired", "This confirmation link is invalid or has expired. Please ask for updates again from the incident's page.")
 	}
 	if err != nil {
 		return err
 	}
-	return h.reply.message(c, fiber.StatusOK, "You are subscribed", "Your email address is confirmed: you will receive each update on this incident until it is resolved.")
+	return h.reply.Message(c, fiber.StatusOK, "You are subscribed", "Your email address is confirmed: you will receive each update on this incident until it is resolved.")
 }

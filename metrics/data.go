@@ -1,0 +1,401 @@
+package metrics
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/beacon-status/beacon/internal/sqlite"
+)
+
+// Bucket widths of the rollups, in seconds; at columns hold Unix seconds.
+const (
+	slotSecs = int64(Slot / time.Second)
+	fiveMin  = int64(5 * 60)
+	hour     = int64(60 * 60)
+)
+
+// floor rounds the Unix time t down to a multiple of step.
+func floor(t, step int64) int64 { return t - ((t%step)+step)%step }
+
+// checkPoint refuses a point that is not finite, too far in the future or
+// older than the raw retention; field prefixes the fields it names.
+func (s *Service) checkPoint(field string, p Point, now time.Time) error {
+	if math.IsNaN(p.Value) || math.IsInf(p.Value, 0) {
+		return invalid(field+"value", "must be a finite number")
+	}
+	if p.Time.After(now.Add(MaxFuture)) {
+		return invalid(field+"timestamp", "must be at most %d minutes in the future", int(MaxFuture/time.Minute))
+	}
+	if p.Time.Before(now.Add(-s.cfg.RawRetention)) {
+		return invalid(field+"timestamp", "must be within the last %s: older points are refused (as on Statuspage), "+
+			"since only aggregates are kept beyond that", retentionText(s.cfg.RawRetention))
+	}
+	return nil
+}
+
+// retentionText says d in days when it is whole days.
+func retentionText(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		if days := d / (24 * time.Hour); days == 1 {
+			return "day"
+		} else {
+			return fmt.Sprintf("%d days", days)
+		}
+	}
+	return d.String()
+}
+
+// AddPoint stores one point of the metric and returns it as stored (cast to
+// its slot). ErrNotFound when there is no such metric.
+func (s *Service) AddPoint(ctx context.Context, metricID string, p Point) (Point, error) {
+	if err := s.checkPoint("", p, s.now()); err != nil {
+		return Point{}, err
+	}
+	at := floor(p.Time.Unix(), slotSecs)
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		key, err := metricKey(ctx, tx, metricID)
+		if err != nil {
+			return err
+		}
+		return writePointsTx(ctx, tx, key, map[int64]float64{at: p.Value})
+	})
+	if err != nil {
+		return Point{}, err
+	}
+	s.version.Add(1)
+	return Point{Time: time.Unix(at, 0).UTC(), Value: p.Value}, nil
+}
+
+// AddPoints stores points of several metrics, by metric id, all or none:
+// every point is checked and every id looked up before anything is written.
+// Within one call, a later point in a slot replaces an earlier one. It
+// returns how many points it took. An unknown id is a ValidationError
+// naming it.
+func (s *Service) AddPoints(ctx context.Context, points map[string][]Point) (int, error) {
+	n := 0
+	for _, ps := range points {
+		n += len(ps)
+	}
+	if n > MaxPointsPerRequest {
+		return 0, invalid("data", "may hold at most %d points per request (%d given)", MaxPointsPerRequest, n)
+	}
+	now := s.now()
+	slots := make(map[string]map[int64]float64, len(points))
+	for _, id := range slices.Sorted(maps.Keys(points)) {
+		m := make(map[int64]float64, len(points[id]))
+		for i, p := range points[id] {
+			if err := s.checkPoint(fmt.Sprintf("data.%s[%d].", id, i), p, now); err != nil {
+				return 0, err
+			}
+			m[floor(p.Time.Unix(), slotSecs)] = p.Value
+		}
+		slots[id] = m
+	}
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		keys := make(map[string]int64, len(slots))
+		for id := range slots {
+			key, err := metricKey(ctx, tx, id)
+			if errors.Is(err, ErrNotFound) {
+				return invalid("data", "names metric %q, which does not exist", id)
+			}
+			if err != nil {
+				return err
+			}
+			keys[id] = key
+		}
+		for id, m := range slots {
+			if err := writePointsTx(ctx, tx, keys[id], m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	if n > 0 {
+		s.version.Add(1)
+	}
+	return n, nil
+}
+
+// metricKey returns the integer key of the metric with id.
+func metricKey(ctx context.Context, q sqlite.Queryer, id string) (int64, error) {
+	var key int64
+	err := q.QueryRowContext(ctx, `SELECT key FROM metrics WHERE id = ?`, id).Scan(&key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("metrics: metric %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("metrics: metric %s: %w", id, err)
+	}
+	return key, nil
+}
+
+// writePointsTx stores one metric's points (slot start → value) and keeps
+// its rollups exact with bounded work per point: a new point is added to
+// its 5-minute and hour aggregates; a point that replaces another with a
+// different value has its 5-minute bucket recomputed from the bucket's raw
+// rows (at most 10) and its hour from the hour's 5-minute rows (at most 12).
+func writePointsTx(ctx context.Context, tx *sql.Tx, key int64, points map[int64]float64) error {
+	if len(points) == 0 {
+		return nil
+	}
+	ats := slices.Sorted(maps.Keys(points))
+	added5 := map[int64]*Aggregate{} // new points per 5-minute bucket
+	dirty5 := map[int64]bool{}       // 5-minute buckets with a replaced point
+	for _, at := range ats {
+		v := points[at]
+		res, err := tx.ExecContext(ctx, `INSERT INTO metric_points (metric, at, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, key, at, v)
+		if err != nil {
+			return fmt.Errorf("metrics: write point: %w", err)
+		}
+		b := floor(at, fiveMin)
+		if n, _ := res.RowsAffected(); n == 1 {
+			a := added5[b]
+			if a == nil {
+				a = &Aggregate{}
+				added5[b] = a
+			}
+			a.merge(Aggregate{Min: v, Max: v, Sum: v, Count: 1})
+			continue
+		}
+		res, err = tx.ExecContext(ctx, `UPDATE metric_points SET value = ? WHERE metric = ? AND at = ? AND value IS NOT ?`, v, key, at, v)
+		if err != nil {
+			return fmt.Errorf("metrics: replace point: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			dirty5[b] = true
+		}
+	}
+	added1 := map[int64]*Aggregate{}
+	dirty1 := map[int64]bool{}
+	for b := range dirty5 {
+		// The bucket's raw rows include the points just added to it.
+		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO metric_rollups_5m (metric, at, min, max, sum, count)
+			SELECT ?, ?, min(value), max(value), sum(value), count(*) FROM metric_points WHERE metric = ? AND at >= ? AND at < ?`,
+			key, b, key, b, b+fiveMin)
+		if err != nil {
+			return fmt.Errorf("metrics: recompute 5-minute rollup: %w", err)
+		}
+		dirty1[floor(b, hour)] = true
+	}
+	for b, a := range added5 {
+		h := floor(b, hour)
+		if !dirty5[b] {
+			if err := addRollupTx(ctx, tx, "metric_rollups_5m", key, b, *a); err != nil {
+				return err
+			}
+		}
+		if !dirty1[h] {
+			if added1[h] == nil {
+				added1[h] = &Aggregate{}
+			}
+			added1[h].merge(*a)
+		}
+	}
+	for h := range dirty1 {
+		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO metric_rollups_1h (metric, at, min, max, sum, count)
+			SELECT ?, ?, min(min), max(max), sum(sum), sum(count) FROM metric_rollups_5m WHERE metric = ? AND at >= ? AND at < ?`,
+			key, h, key, h, h+hour)
+		if err != nil {
+			return fmt.Errorf("metrics: recompute hour rollup: %w", err)
+		}
+	}
+	for h, a := range added1 {
+		if err := addRollupTx(ctx, tx, "metric_rollups_1h", key, h, *a); err != nil {
+			return err
+		}
+	}
+	last := time.Unix(ats[len(ats)-1], 0)
+	_, err := tx.ExecContext(ctx, `UPDATE metrics SET most_recent_data_at = ?1 WHERE key = ?2 AND (most_recent_data_at IS NULL OR most_recent_data_at < ?1)`,
+		sqlite.FormatTime(last), key)
+	if err != nil {
+		return fmt.Errorf("metrics: most recent data: %w", err)
+	}
+	return nil
+}
+
+// addRollupTx adds a's points to the bucket at of a rollup table.
+func addRollupTx(ctx context.Context, tx *sql.Tx, table string, key, at int64, a Aggregate) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (metric, at, min, max, sum, count) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO UPDATE SET min = min(min, excluded.min), max = max(max, excluded.max), sum = sum + excluded.sum,
+		count = count + excluded.count`, key, at, a.Min, a.Max, a.Sum, a.Count)
+	if err != nil {
+		return fmt.Errorf("metrics: add to %s: %w", table, err)
+	}
+	return nil
+}
+
+// dataTables are the tables holding a metric's data.
+var dataTables = []string{"metric_points", "metric_rollups_5m", "metric_rollups_1h"}
+
+// Reset deletes a metric's data, raw and rolled up.
+func (s *Service) Reset(ctx context.Context, metricID string) error {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		key, err := metricKey(ctx, tx, metricID)
+		if err != nil {
+			return err
+		}
+		for _, t := range dataTables {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+t+` WHERE metric = ?`, key); err != nil {
+				return fmt.Errorf("metrics: reset %s: %w", metricID, err)
+			}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE metrics SET most_recent_data_at = NULL WHERE key = ?`, key)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.version.Add(1)
+	return nil
+}
+
+// Last returns the metric's most recent point still kept raw; false when
+// there is none.
+func (s *Service) Last(ctx context.Context, metricID string) (Point, bool, error) {
+	key, err := metricKey(ctx, s.db.Read, metricID)
+	if err != nil {
+		return Point{}, false, err
+	}
+	var at int64
+	var p Point
+	err = s.db.Read.QueryRowContext(ctx, `SELECT at, value FROM metric_points WHERE metric = ? ORDER BY at DESC LIMIT 1`, key).Scan(&at, &p.Value)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Point{}, false, nil
+	}
+	if err != nil {
+		return Point{}, false, fmt.Errorf("metrics: last point of %s: %w", metricID, err)
+	}
+	p.Time = time.Unix(at, 0).UTC()
+	return p, true, nil
+}
+
+// Series returns the metric over period, ending with the bucket that holds
+// now: the day from 5-minute rollups, the week from hour rollups, the month
+// from hour rollups merged into 4-hour buckets.
+func (s *Service) Series(ctx context.Context, metricID string, period Period) (Series, error) {
+	if !period.Valid() {
+		return Series{}, invalid("period", "must be day, week or month")
+	}
+	m, err := s.Get(ctx, metricID)
+	if err != nil {
+		return Series{}, err
+	}
+	step := int64(period.Step() / time.Second)
+	to := floor(s.now().Unix(), step) + step
+	from := to - step*int64(period.Buckets())
+	table := "metric_rollups_1h"
+	if period == Day {
+		table = "metric_rollups_5m"
+	}
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT at, min, max, sum, count FROM `+table+`
+		WHERE metric = (SELECT key FROM metrics WHERE id = ?) AND at >= ? AND at < ? ORDER BY at`, metricID, from, to)
+	if err != nil {
+		return Series{}, fmt.Errorf("metrics: series of %s: %w", metricID, err)
+	}
+	defer rows.Close()
+	out := Series{Metric: m, Period: period, From: time.Unix(from, 0).UTC(), To: time.Unix(to, 0).UTC(),
+		Step: period.Step(), Points: []Aggregate{}}
+	for rows.Next() {
+		var at int64
+		var a Aggregate
+		if err := rows.Scan(&at, &a.Min, &a.Max, &a.Sum, &a.Count); err != nil {
+			return Series{}, fmt.Errorf("metrics: series of %s: %w", metricID, err)
+		}
+		a.Time = time.Unix(floor(at, step), 0).UTC()
+		if n := len(out.Points); n > 0 && out.Points[n-1].Time.Equal(a.Time) {
+			out.Points[n-1].merge(a)
+			continue
+		}
+		out.Points = append(out.Points, a)
+	}
+	if err := rows.Err(); err != nil {
+		return Series{}, fmt.Errorf("metrics: series of %s: %w", metricID, err)
+	}
+	return out, nil
+}
+
+// compactBatch is the most rows one Compact transaction deletes: writes
+// wait at most that long behind it.
+const compactBatch = 1000
+
+// Compact drops the rows past their age: raw points older than the raw
+// retention, 5-minute rollups older than 35 days, hour rollups older than 2
+// years (each cut-off rounded down to the hour, so a bucket is kept or
+// dropped whole). It deletes in short transactions of at most compactBatch
+// rows.
+func (s *Service) Compact(ctx context.Context) error {
+	now := s.now()
+	cutoff := func(d time.Duration) int64 { return floor(now.Add(-d).Unix(), hour) }
+	keys, err := s.metricKeys(ctx)
+	if err != nil {
+		return err
+	}
+	for i, table := range dataTables {
+		before := cutoff([]time.Duration{s.cfg.RawRetention, s.fiveMinRetention, s.hourRetention}[i])
+		for _, key := range keys {
+			for {
+				var n int64
+				err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+					res, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE metric = ?1 AND at IN
+						(SELECT at FROM `+table+` WHERE metric = ?1 AND at < ?2 ORDER BY at LIMIT ?3)`, key, before, compactBatch)
+					if err != nil {
+						return err
+					}
+					n, err = res.RowsAffected()
+					return err
+				})
+				if err != nil {
+					return fmt.Errorf("metrics: compact %s: %w", table, err)
+				}
+				if n < compactBatch {
+					break
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// metricKeys lists every metric's key.
+func (s *Service) metricKeys(ctx context.Context) ([]int64, error) {
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT key FROM metrics ORDER BY key`)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: keys: %w", err)
+	}
+	defer rows.Close()
+	var keys []int64
+	for rows.Next() {
+		var k int64
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("metrics: keys: %w", err)
+		}
+		keys = append(keys, k)
+	}
+	return keys, rows.Err()
+}
+
+// Run compacts at once and then every interval until ctx is done.
+func (s *Service) Run(ctx context.Context, log *slog.Logger, every time.Duration) {
+	ticker := time.NewTicker(every)
+	defer ticker.Stop()
+	for {
+		if err := s.Compact(ctx); err != nil && ctx.Err() == nil {
+			log.Error("metrics: compact", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+	}
+}

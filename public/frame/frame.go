@@ -1,0 +1,93 @@
+// Package frame is what every public page shares: the data its layout
+// reads (Head) and the short replies the public flows end in — a message,
+// a form again, "not found" — or JSON to JSON callers. The status pages
+// (public) and the subscription flows (public/signup) both render in it.
+package frame
+
+import (
+	"bytes"
+	"context"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/internal/web"
+	"github.com/beacon-status/beacon/templates"
+)
+
+// Head is what every page's layout reads.
+type Head struct {
+	Title       string
+	PageName    string
+	LogoURL     string
+	AccentColor string
+	SupportURL  string
+	Description string
+	// Indicator is the page's current indicator: the favicon's link names
+	// it, so that a browser fetches the icon again when its colour changes.
+	Indicator components.Impact
+	// FeedQuery narrows the feeds the head announces to readers
+	// ("?component=ID" on a filtered history page), so that a feed reader
+	// pointed at that page follows the same component.
+	FeedQuery string
+}
+
+// WantsJSON reports whether the caller sent or asked for JSON.
+func WantsJSON(c *fiber.Ctx) bool {
+	return strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON) ||
+		strings.Contains(c.Get(fiber.HeaderAccept), fiber.MIMEApplicationJSON)
+}
+
+// Replies answers with the short pages the public flows end in.
+type Replies struct {
+	// Heads returns the layout data of a page titled title, from the
+	// public site's current snapshot.
+	Heads     func(ctx context.Context, title string) (Head, error)
+	Templates *templates.Set
+}
+
+// Head returns the layout data of a page from the current snapshot.
+func (r Replies) Head(c *fiber.Ctx, title string) (Head, error) {
+	return r.Heads(c.UserContext(), title)
+}
+
+// Render renders an HTML page template with status code.
+func (r Replies) Render(c *fiber.Ctx, status int, name string, data any) error {
+	var buf bytes.Buffer
+	if err := r.Templates.HTML(&buf, "pages/"+name+".html", data); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(status).Send(buf.Bytes())
+}
+
+// MessagePage is the data of the short message page.
+type MessagePage struct {
+	Head
+	Message string
+	IsError bool
+	Secret  string
+}
+
+// Message answers with a short page (or {"message"} for JSON callers).
+func (r Replies) Message(c *fiber.Ctx, status int, title, msg string) error {
+	if WantsJSON(c) {
+		return c.Status(status).JSON(web.ErrorBody{Message: msg})
+	}
+	h, err := r.Head(c, title)
+	if err != nil {
+		return err
+	}
+	return r.Render(c, status, "message", MessagePage{Head: h, Message: msg, IsError: status >= 400})
+}
+
+// NotFound answers 404 with a page for visitors (err says why, for errors
+// that are not "not found").
+func (r Replies) NotFound(c *fiber.Ctx, err error) error {
+	if status, _ := web.Classify(err); status >= 500 {
+		return err
+	}
+	return r.Message(c, fiber.StatusNotFound, "Not found", "There is nothing at this address. It may have been removed.")
+}
