@@ -504,7 +504,7 @@ func v1Cases() []v1Case {
 		{route: "POST /pages/:page_id/metrics/data", path: "/pages/{P}/metrics/data", body: `{"data":{"{MM}":[{"timestamp":{TS},"value":3}]}}`,
 			want: 202, missing: "/pages/{P}/metrics/data",
 			missingBody: `{"data":{"{MM}":[{"timestamp":{TS},"value":3}],"` + v1Missing + `":[{"timestamp":{TS},"value":4}]}}`, malformed: true,
-			invalid: `{"data":{"{MM}":[{"value":3}]}}`, invalidField: "timestamp"},
+			invalid: `{"data":{"{MM}":[{"timestamp":{TS},"value":3},{"value":3}]}}`, invalidField: "data.{MM}[1].timestamp"},
 		{route: "DELETE /pages/:page_id/metrics/:id/data", path: "/pages/{P}/metrics/{MM}/data", want: 200, shape: v1MetricShape,
 			missing: "/pages/{P}/metrics/" + v1Missing + "/data"},
 
@@ -616,7 +616,7 @@ func v1CheckErrors(t *testing.T, env *testEnv, f v1Fixture, tc v1Case, method st
 		apitest.WantError(t, v1Request(env, method, f.sub(tc.path), "", `{"oops":`), 400, "")
 	}
 	if tc.invalid != "" {
-		apitest.WantError(t, v1Request(env, method, f.sub(tc.path), "", f.sub(tc.invalid)), 422, tc.invalidField)
+		apitest.WantError(t, v1Request(env, method, f.sub(tc.path), "", f.sub(tc.invalid)), 422, f.sub(tc.invalidField))
 	}
 }
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"maps"
 	"math"
 	"slices"
@@ -315,16 +316,17 @@ type pointOut struct {
 // anything far from now anyway.
 const maxUnix = 1e11
 
-// point reads a point of a request; where names it in errors.
-func (p pointJSON) point(where string) (metrics.Point, error) {
+// point reads a point of a request; field prefixes the fields its errors
+// name (data.<metric_id>[i]. in a bulk push, as the service names them).
+func (p pointJSON) point(field string) (metrics.Point, error) {
 	ts, v := p.Timestamp.Ptr(), p.Value.Ptr()
 	switch {
 	case ts == nil:
-		return metrics.Point{}, web.Unprocessable("timestamp", "is required%s: the point's time in Unix seconds", where)
+		return metrics.Point{}, web.Unprocessable(field+"timestamp", "is required: the point's time in Unix seconds")
 	case *ts < 0 || *ts > maxUnix:
-		return metrics.Point{}, web.Unprocessable("timestamp", "must be a time in Unix seconds%s", where)
+		return metrics.Point{}, web.Unprocessable(field+"timestamp", "must be a time in Unix seconds")
 	case v == nil:
-		return metrics.Point{}, web.Unprocessable("value", "is required%s: a number", where)
+		return metrics.Point{}, web.Unprocessable(field+"value", "is required: a number")
 	}
 	sec, frac := math.Modf(*ts)
 	return metrics.Point{Time: time.Unix(int64(sec), int64(frac*1e9)).UTC(), Value: *v}, nil
@@ -348,12 +350,9 @@ func (h metricAPI) addPoint(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"data": pointOut{Timestamp: stored.Time.Unix(), Value: stored.Value}})
 }
 
-// maxBulkMetrics and maxBulkPoints bound a bulk request: the metrics it
-// names, and its points (as many as the service takes at once).
-const (
-	maxBulkMetrics = 1000
-	maxBulkPoints  = 10_000
-)
+// maxBulkMetrics bounds the metrics one bulk request names (its points
+// are bounded by metrics.MaxPointsPerRequest).
+const maxBulkMetrics = 1000
 
 // addPoints stores points of several metrics, all or none: 202 with what
 // was received, as Statuspage's answers, by metric id. Naming an unknown
@@ -374,13 +373,18 @@ func (h metricAPI) addPoints(c *fiber.Ctx) error {
 	total := 0
 	for _, id := range slices.Sorted(maps.Keys(req)) {
 		total += len(req[id])
-		if total > maxBulkPoints {
-			return web.Unprocessable("data", "may hold at most %d points a request", maxBulkPoints)
+		if total > metrics.MaxPointsPerRequest {
+			return web.Unprocessable("data", "may hold at most %d points per request", metrics.MaxPointsPerRequest)
+		}
+		// An unknown metric is not found; the service checks again as it
+		// writes, in case one is deleted meanwhile.
+		if _, err := h.metrics.Get(c.UserContext(), id); err != nil {
+			return err
 		}
 		list := make([]metrics.Point, 0, len(req[id]))
 		out[id] = []pointOut{}
 		for i, pj := range req[id] {
-			p, err := pj.point(" (metric " + id + ", point " + strconv.Itoa(i+1) + ")")
+			p, err := pj.point(fmt.Sprintf("data.%s[%d].", id, i))
 			if err != nil {
 				return err
 			}

@@ -254,9 +254,9 @@ func TestMetricsHostileInput(t *testing.T) {
 
 		{"bulk naming an unknown metric", "POST", "/metrics/data", fmt.Sprintf(`{"data":{%q:[{"timestamp":%d,"value":1}],%q:[{"timestamp":%d,"value":2}]}}`,
 			mid, ts, apitest.MissingID, ts), 404, ""},
-		{"bulk with a bad point", "POST", "/metrics/data", fmt.Sprintf(`{"data":{%q:[{"timestamp":%d,"value":1},{"timestamp":%d}]}}`, mid, ts, ts), 422, "value"},
+		{"bulk with a bad point", "POST", "/metrics/data", fmt.Sprintf(`{"data":{%q:[{"timestamp":%d,"value":1},{"timestamp":%d}]}}`, mid, ts, ts), 422, "data." + mid + "[1].value"},
 		{"bulk with a point in the future", "POST", "/metrics/data", fmt.Sprintf(`{"data":{%q:[{"timestamp":%d,"value":1},{"timestamp":%d,"value":1}]}}`,
-			mid, ts, now.Add(time.Hour).Unix()), 422, "timestamp"},
+			mid, ts, now.Add(time.Hour).Unix()), 422, "data." + mid + "[1].timestamp"},
 		{"bulk too many points", "POST", "/metrics/data", fmt.Sprintf(`{"data":{%q:[%s]}}`, mid, strings.Join(many, ",")), 422, "data"},
 		{"bulk empty", "POST", "/metrics/data", `{"data":{}}`, 422, "data"},
 		{"bulk not a map of lists", "POST", "/metrics/data", `{"data":{"x":5}}`, 422, ""},

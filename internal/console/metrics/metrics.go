@@ -103,10 +103,7 @@ type metricForm struct {
 }
 
 // providerTypes are the types a provider can be, Self first.
-var providerTypes = []domain.ProviderType{domain.Self, "Pingdom", "NewRelic", "Librato", "Datadog"}
-
-// transforms are the metric transforms, as Statuspage lists them.
-var transforms = []domain.Transform{"average", "count", "max", "min", "sum", "response_time", "uptime"}
+var providerTypes = []domain.ProviderType{domain.Self, domain.Pingdom, domain.NewRelic, domain.Librato, domain.Datadog}
 
 func (s *Screens) providerRow(p domain.Provider) providerRow {
 	return providerRow{ID: p.ID, Type: string(p.Type), BaseURI: p.MetricBaseURI, Fetched: p.Fetched(), Disabled: p.Disabled}
@@ -159,9 +156,9 @@ func newMetricForm(m domain.Metric, providers []domain.Provider) metricForm {
 	for _, p := range providers {
 		f.Providers = append(f.Providers, screen.Option{Value: p.ID, Label: string(p.Type) + " " + p.ID, Selected: p.ID == m.ProviderID})
 	}
-	for _, t := range transforms {
+	for _, t := range domain.Transforms {
 		f.Transforms = append(f.Transforms, screen.Option{Value: string(t), Label: strings.ReplaceAll(string(t), "_", " "),
-			Selected: t == m.Transform || (m.Transform == "" && t == "average")})
+			Selected: t == m.Transform || (m.Transform == "" && t == domain.Average)})
 	}
 	return f
 }
@@ -288,7 +285,7 @@ func metricInput(c *fiber.Ctx, f *metricForm) (domain.MetricInput, error) {
 	f.DecimalPlaces, f.YAxisMin, f.YAxisMax = c.FormValue("decimal_places"), c.FormValue("y_axis_min"), c.FormValue("y_axis_max")
 	f.Display, f.YAxisHidden = screen.FormBool(c, "display"), screen.FormBool(c, "y_axis_hidden")
 	tr := domain.Transform(c.FormValue("transform"))
-	for _, t := range transforms {
+	for _, t := range domain.Transforms {
 		f.Transforms = append(f.Transforms, screen.Option{Value: string(t), Label: strings.ReplaceAll(string(t), "_", " "), Selected: t == tr})
 	}
 	in := domain.MetricInput{Name: &f.Name, Identifier: &f.Identifier, Suffix: &f.Suffix, TooltipDescription: &f.Tooltip,
