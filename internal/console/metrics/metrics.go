@@ -192,7 +192,7 @@ func (s *Screens) showList(c *fiber.Ctx, status int, ls listScreen, v screen.Vie
 	} else {
 		ls.Form.Providers = newMetricForm(domain.Metric{ProviderID: ls.Form.ProviderID}, providers).Providers
 	}
-	v.Title, v.Section, v.Data = "Metrics", "metrics", ls
+	v.Title, v.Section, v.Data = "Metrics", "components", ls
 	return s.Render(c, status, "metrics", v)
 }
 
@@ -253,7 +253,7 @@ func (s *Screens) showProvider(c *fiber.Ctx, status int, ps providerScreen, v sc
 	if ps.Form.ID == "" {
 		ps.Form = newProviderForm(p)
 	}
-	v.Title, v.Section, v.Data = string(p.Type)+" provider", "metrics", ps
+	v.Title, v.Section, v.Data = string(p.Type)+" provider", "components", ps
 	return s.Render(c, status, "metrics_provider", v)
 }
 
@@ -356,7 +356,7 @@ func (s *Screens) showMetric(c *fiber.Ctx, status int, ms metricScreen, v screen
 		ms.Form = newMetricForm(m, nil)
 	}
 	ms.Form.ID = m.ID
-	v.Title, v.Section, v.Data = m.Name, "metrics", ms
+	v.Title, v.Section, v.Data = m.Name, "components", ms
 	return s.Render(c, status, "metric", v)
 }
 
