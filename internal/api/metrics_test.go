@@ -294,3 +294,21 @@ func metricsState(env *testEnv) string {
 	env.t.Helper()
 	return string(env.mustAPI(200, "GET", "/metrics_providers", nil).Body) + string(env.mustAPI(200, "GET", "/metrics", nil).Body)
 }
+
+// TestMetricsFormEncoded: Statuspage's clients may send form-encoded
+// bodies (metric[name]=…), numbers and flags as text.
+func TestMetricsFormEncoded(t *testing.T) {
+	env := newTestEnv(t)
+	pid := apitest.String(t, env.mustAPI(201, "POST", "/metrics_providers", map[string]any{"metrics_provider": map[string]any{"type": "Self"}}), "id")
+	res := inputPost(env, "POST", "/metrics_providers/"+pid+"/metrics", "application/x-www-form-urlencoded",
+		"metric[name]=Queue+length&metric[decimal_places]=2&metric[display]=true&metric[y_axis_max]=500&metric[suffix]=+jobs")
+	if res.Status != 201 {
+		t.Fatalf("status %d: %s", res.Status, res.Body)
+	}
+	m := apitest.Object(t, res)
+	for k, want := range map[string]any{"name": "Queue length", "decimal_places": 2.0, "display": true, "y_axis_max": 500.0, "suffix": " jobs"} {
+		if m[k] != want {
+			t.Errorf("%s = %v, want %v", k, m[k], want)
+		}
+	}
+}
