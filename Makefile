@@ -42,10 +42,12 @@ test: deps check
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 # bench measures the public side (docs/BENCHMARKS.md): the page's rebuild
-# after a change, then summary.json and / against a minimal Fiber server.
+# after a change, then summary.json and / against a minimal Fiber server;
+# then metrics ingest (the simulated year: see docs/BENCHMARKS.md).
 bench:
 	$(GO) test ./public -run '^$$' -bench Rebuild -benchtime 20x -count 3
 	$(GO) run ./cmd/beacon-bench
+	$(GO) test ./metrics -run '^$$' -bench Ingest -benchtime 3s -count 3
 
 # fuzz runs each fuzz target for FUZZTIME, one after another (docs/FUZZING.md).
 # Their seeds (f.Add and testdata/fuzz/) already run in every `go test`; a

@@ -39,9 +39,12 @@ type Component struct {
 	Showcase           bool
 	OnlyShowIfDegraded bool
 	StartDate          string // "YYYY-MM-DD", or "" when unset
-	Status             Status
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
+	// SLATarget is the monthly uptime percentage the component is meant to
+	// keep (sla.go); nil when unset.
+	SLATarget *float64
+	Status    Status
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Input sets the fields of a component on create or update; a nil field is
@@ -55,6 +58,8 @@ type Input struct {
 	Showcase           *bool
 	OnlyShowIfDegraded *bool
 	StartDate          *string // "" clears it
+	// SLATarget sets the uptime target; a nil *float64 clears it.
+	SLATarget **float64
 }
 
 // GroupInput sets the fields of a group; Members, when set, replaces the
@@ -99,14 +104,16 @@ func NewService(db *sqlite.DB, outbox *notifier.Outbox, now func() time.Time, ch
 type Queryer = sqlite.Queryer
 
 const selectComponents = `SELECT id, name, COALESCE(description, ''), position, COALESCE(group_id, ''),
-	is_group, showcase, only_show_if_degraded, COALESCE(start_date, ''), status, created_at, updated_at
+	is_group, showcase, only_show_if_degraded, COALESCE(start_date, ''), sla_target_thousandths, status, created_at, updated_at
 	FROM components`
 
 func scanComponent(row interface{ Scan(...any) error }) (Component, error) {
 	var c Component
+	var sla sql.NullInt64
 	err := row.Scan(&c.ID, &c.Name, &c.Description, &c.Position, &c.GroupID, &c.Group,
-		&c.Showcase, &c.OnlyShowIfDegraded, &c.StartDate, &c.Status,
+		&c.Showcase, &c.OnlyShowIfDegraded, &c.StartDate, &sla, &c.Status,
 		sqlite.Time(&c.CreatedAt), sqlite.Time(&c.UpdatedAt))
+	c.SLATarget = slaTarget(sla)
 	return c, err
 }
 
@@ -258,6 +265,11 @@ func validateInput(in *Input) error {
 			return invalid("start_date", "must be a date formatted YYYY-MM-DD")
 		}
 	}
+	if in.SLATarget != nil && *in.SLATarget != nil {
+		if err := validSLATarget(**in.SLATarget); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -288,10 +300,11 @@ func (s *Service) Create(ctx context.Context, in Input) (Component, error) {
 			status = *in.Status
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO components
-			(id, name, description, position, group_id, is_group, showcase, only_show_if_degraded, start_date, status, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)`,
+			(id, name, description, position, group_id, is_group, showcase, only_show_if_degraded, start_date, sla_target_thousandths,
+			status, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)`,
 			id, *in.Name, optString(in.Description), pos, sqlite.NullString(groupID),
-			deref(in.Showcase, true), deref(in.OnlyShowIfDegraded, false), optString(in.StartDate),
+			deref(in.Showcase, true), deref(in.OnlyShowIfDegraded, false), optString(in.StartDate), slaColumn(deref(in.SLATarget, nil)),
 			status, sqlite.FormatTime(now), sqlite.FormatTime(now))
 		if err != nil {
 			return fmt.Errorf("components: create: %w", err)
@@ -346,10 +359,11 @@ func (s *Service) Update(ctx context.Context, id string, in Input) (Component, e
 		apply(&c.Showcase, in.Showcase)
 		apply(&c.OnlyShowIfDegraded, in.OnlyShowIfDegraded)
 		apply(&c.StartDate, in.StartDate)
+		apply(&c.SLATarget, in.SLATarget)
 		_, err = tx.ExecContext(ctx, `UPDATE components SET name = ?, description = ?, position = ?, group_id = ?,
-			showcase = ?, only_show_if_degraded = ?, start_date = ?, updated_at = ? WHERE id = ?`,
+			showcase = ?, only_show_if_degraded = ?, start_date = ?, sla_target_thousandths = ?, updated_at = ? WHERE id = ?`,
 			c.Name, sqlite.NullString(c.Description), c.Position, sqlite.NullString(c.GroupID), c.Showcase,
-			c.OnlyShowIfDegraded, sqlite.NullString(c.StartDate), sqlite.FormatTime(now), id)
+			c.OnlyShowIfDegraded, sqlite.NullString(c.StartDate), slaColumn(c.SLATarget), sqlite.FormatTime(now), id)
 		if err != nil {
 			return fmt.Errorf("components: update %s: %w", id, err)
 		}

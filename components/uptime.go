@@ -81,11 +81,14 @@ type Uptime struct {
 	PartialOut  time.Duration
 }
 
+// Downtime is major outage time plus 0.3 × partial outage time.
+func (u Uptime) Downtime() time.Duration {
+	return u.MajorOutage + time.Duration(PartialOutageWeight*float64(u.PartialOut))
+}
+
 // Percent is the uptime over all tracked time, rounded to two decimals; 100
 // when nothing was tracked.
-func (u Uptime) Percent() float64 {
-	return percent(u.Tracked, u.MajorOutage+time.Duration(PartialOutageWeight*float64(u.PartialOut)))
-}
+func (u Uptime) Percent() float64 { return percent(u.Tracked, u.Downtime()) }
 
 // Last is the uptime over the last n of u's days (all of them when it has
 // fewer), weighted as Percent weighs them: what a phone's shorter row of
@@ -94,6 +97,14 @@ func (u Uptime) Last(n int) Uptime {
 	if n < len(u.Days) {
 		u.Days = u.Days[len(u.Days)-max(n, 0):]
 	}
+	u.sum()
+	return u
+}
+
+// Span is u over its days i up to j (u.Days[i:j]), totalled as Percent
+// totals them: a month of a year's uptime is the Uptime of that month.
+func (u Uptime) Span(i, j int) Uptime {
+	u.Days = u.Days[i:j]
 	u.sum()
 	return u
 }

@@ -42,42 +42,22 @@ func (s *Service) checkPoint(field string, p Point, now time.Time) error {
 
 // retentionText says d in days when it is whole days.
 func retentionText(d time.Duration) string {
-	if d%(24*time.Hour) == 0 {
-		if days := d / (24 * time.Hour); days == 1 {
-			return "day"
-		} else {
-			return fmt.Sprintf("%d days", days)
-		}
+	switch days := d / (24 * time.Hour); {
+	case d%(24*time.Hour) != 0:
+		return d.String()
+	case days == 1:
+		return "day"
+	default:
+		return fmt.Sprintf("%d days", days)
 	}
-	return d.String()
-}
-
-// AddPoint stores one point of the metric and returns it as stored (cast to
-// its slot). ErrNotFound when there is no such metric.
-func (s *Service) AddPoint(ctx context.Context, metricID string, p Point) (Point, error) {
-	if err := s.checkPoint("", p, s.now()); err != nil {
-		return Point{}, err
-	}
-	at := floor(p.Time.Unix(), slotSecs)
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		key, err := metricKey(ctx, tx, metricID)
-		if err != nil {
-			return err
-		}
-		return writePointsTx(ctx, tx, key, map[int64]float64{at: p.Value})
-	})
-	if err != nil {
-		return Point{}, err
-	}
-	s.version.Add(1)
-	return Point{Time: time.Unix(at, 0).UTC(), Value: p.Value}, nil
 }
 
 // AddPoints stores points of several metrics, by metric id, all or none:
 // every point is checked and every id looked up before anything is written.
 // Within one call, a later point in a slot replaces an earlier one. It
-// returns how many points it took. An unknown id is a ValidationError
-// naming it.
+// returns how many points it took. An unknown id is a ValidationError on
+// "data.<id>"; a refused point one on "data.<id>[<index>].value" or
+// ".timestamp".
 func (s *Service) AddPoints(ctx context.Context, points map[string][]Point) (int, error) {
 	n := 0
 	for _, ps := range points {
@@ -87,8 +67,9 @@ func (s *Service) AddPoints(ctx context.Context, points map[string][]Point) (int
 		return 0, invalid("data", "may hold at most %d points per request (%d given)", MaxPointsPerRequest, n)
 	}
 	now := s.now()
+	ids := slices.Sorted(maps.Keys(points))
 	slots := make(map[string]map[int64]float64, len(points))
-	for _, id := range slices.Sorted(maps.Keys(points)) {
+	for _, id := range ids {
 		m := make(map[int64]float64, len(points[id]))
 		for i, p := range points[id] {
 			if err := s.checkPoint(fmt.Sprintf("data.%s[%d].", id, i), p, now); err != nil {
@@ -100,18 +81,18 @@ func (s *Service) AddPoints(ctx context.Context, points map[string][]Point) (int
 	}
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		keys := make(map[string]int64, len(slots))
-		for id := range slots {
+		for _, id := range ids {
 			key, err := metricKey(ctx, tx, id)
 			if errors.Is(err, ErrNotFound) {
-				return invalid("data", "names metric %q, which does not exist", id)
+				return invalid("data."+id, "is not a metric's id")
 			}
 			if err != nil {
 				return err
 			}
 			keys[id] = key
 		}
-		for id, m := range slots {
-			if err := writePointsTx(ctx, tx, keys[id], m); err != nil {
+		for _, id := range ids {
+			if err := writePointsTx(ctx, tx, keys[id], slots[id]); err != nil {
 				return err
 			}
 		}
@@ -332,34 +313,37 @@ const compactBatch = 1000
 // retention, 5-minute rollups older than 35 days, hour rollups older than 2
 // years (each cut-off rounded down to the hour, so a bucket is kept or
 // dropped whole). It deletes in short transactions of at most compactBatch
-// rows.
+// rows, going through the metrics in order.
 func (s *Service) Compact(ctx context.Context) error {
 	now := s.now()
-	cutoff := func(d time.Duration) int64 { return floor(now.Add(-d).Unix(), hour) }
 	keys, err := s.metricKeys(ctx)
 	if err != nil {
 		return err
 	}
 	for i, table := range dataTables {
-		before := cutoff([]time.Duration{s.cfg.RawRetention, s.fiveMinRetention, s.hourRetention}[i])
-		for _, key := range keys {
-			for {
-				var n int64
-				err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		age := []time.Duration{s.cfg.RawRetention, s.fiveMinRetention, s.hourRetention}[i]
+		before := floor(now.Add(-age).Unix(), hour)
+		for next := 0; next < len(keys); {
+			err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+				for budget := int64(compactBatch); budget > 0 && next < len(keys); {
 					res, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE metric = ?1 AND at IN
-						(SELECT at FROM `+table+` WHERE metric = ?1 AND at < ?2 ORDER BY at LIMIT ?3)`, key, before, compactBatch)
+						(SELECT at FROM `+table+` WHERE metric = ?1 AND at < ?2 ORDER BY at LIMIT ?3)`, keys[next], before, budget)
 					if err != nil {
 						return err
 					}
-					n, err = res.RowsAffected()
-					return err
-				})
-				if err != nil {
-					return fmt.Errorf("metrics: compact %s: %w", table, err)
+					n, err := res.RowsAffected()
+					if err != nil {
+						return err
+					}
+					if n < budget { // this metric is done
+						next++
+					}
+					budget -= n
 				}
-				if n < compactBatch {
-					break
-				}
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("metrics: compact %s: %w", table, err)
 			}
 		}
 	}

@@ -1,7 +1,10 @@
 package metrics_test
 
 import (
+	"errors"
+	"fmt"
 	"math"
+	"sync"
 	"testing"
 	"time"
 
@@ -118,8 +121,8 @@ func TestAddPointsAllOrNothing(t *testing.T) {
 	}{
 		{"data." + b.ID + "[1].value", map[string][]metrics.Point{a.ID: good, b.ID: {good[0], {Time: t0, Value: math.NaN()}}}},
 		{"data." + b.ID + "[0].timestamp", map[string][]metrics.Point{a.ID: good, b.ID: {{Time: t0.Add(time.Hour), Value: 1}}}},
-		{"data", map[string][]metrics.Point{a.ID: good, "unknown00000": good}},
-		{"data", map[string][]metrics.Point{a.ID: good, "unknown00000": nil}},
+		{"data.unknown00000", map[string][]metrics.Point{a.ID: good, "unknown00000": good}},
+		{"data.unknown00000", map[string][]metrics.Point{a.ID: good, "unknown00000": nil}},
 		{"data", map[string][]metrics.Point{a.ID: make([]metrics.Point, 5001), b.ID: make([]metrics.Point, 5000)}},
 	} {
 		n, err := e.svc.AddPoints(e.ctx, c.points)
@@ -185,4 +188,64 @@ func TestSeriesBounds(t *testing.T) {
 			t.Errorf("%s: points %+v", c.period, s.Points)
 		}
 	}
+}
+
+// Concurrent single points share transactions: each call returns once its
+// own point is committed, an unknown metric fails only its own call, and
+// every point is there.
+func TestAddPointConcurrent(t *testing.T) {
+	e := newEnv(t, metrics.Config{})
+	ms := []metrics.Metric{e.metric("A"), e.metric("B"), e.metric("C")}
+	const callers, each = 24, 40
+	errs := make(chan error, callers*each)
+	var wg sync.WaitGroup
+	for c := range callers {
+		wg.Go(func() {
+			for i := range each {
+				id := ms[(c+i)%len(ms)].ID
+				if c == 0 {
+					id = "unknown00000"
+				}
+				at := t0.Add(-time.Duration(c*each+i) * metrics.Slot)
+				got, err := e.svc.AddPoint(e.ctx, id, metrics.Point{Time: at, Value: float64(c)})
+				if c == 0 {
+					if !errors.Is(err, metrics.ErrNotFound) {
+						errs <- fmt.Errorf("unknown metric: %v", err)
+					}
+					continue
+				}
+				if err != nil || got != (metrics.Point{Time: at, Value: float64(c)}) {
+					errs <- fmt.Errorf("point %d of caller %d: %+v, %v", i, c, got, err)
+					continue
+				}
+				// Committed when AddPoint returns: a read sees it.
+				var v float64
+				if err := e.db.Read.QueryRowContext(e.ctx, `SELECT value FROM metric_points WHERE at = ?`, at.Unix()).Scan(&v); err != nil || v != float64(c) {
+					errs <- fmt.Errorf("point %d of caller %d not readable after AddPoint returned: %v, %v", i, c, v, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if rows := e.dataRows(); rows[0] != (callers-1)*each {
+		t.Errorf("%d raw points, want %d", rows[0], (callers-1)*each)
+	}
+	total := int64(0)
+	for _, m := range ms {
+		s, err := e.svc.Series(e.ctx, m.ID, metrics.Week)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range s.Points {
+			total += a.Count
+		}
+	}
+	if total != (callers-1)*each {
+		t.Errorf("the rollups count %d points, want %d", total, (callers-1)*each)
+	}
+	t.Logf("%d points in %d transactions", (callers-1)*each, e.svc.DataVersion())
 }

@@ -84,9 +84,10 @@ type Provider struct {
 	UpdatedAt         time.Time
 }
 
-// Fetched reports whether Beacon fetches this provider's data: false for
-// every type, Self's data being pushed and the others' stored only.
-func (p Provider) Fetched() bool { return false }
+// Fetched reports whether this provider's data reaches Beacon: true for
+// Self, whose data is pushed through the API; false for the other types,
+// which are stored (with their credentials) but not fetched.
+func (p Provider) Fetched() bool { return p.Type == Self }
 
 // ProviderInput sets a provider's fields; nil leaves a field as it is.
 // Credentials are stored and never returned.

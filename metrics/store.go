@@ -23,6 +23,7 @@ type Service struct {
 	// raw rows and its hour's 5-minute rows.
 	fiveMinRetention, hourRetention time.Duration
 	version                         atomic.Int64
+	single                          singles
 }
 
 // NewService returns a service on db that reads the time from now and calls

@@ -33,6 +33,9 @@ func TestProviders(t *testing.T) {
 		t.Errorf("created %+v", dd)
 	}
 	self := e.provider()
+	if !self.Fetched() {
+		t.Error("a Self provider's data is not marked as reaching Beacon")
+	}
 	if e.changed != 2 {
 		t.Errorf("%d changes reported, want 2", e.changed)
 	}

@@ -85,7 +85,7 @@ func openEnv(tb testing.TB, o envOptions) *testEnv {
 		}
 	}
 	site := New(Deps{BaseURL: o.baseURL, Now: svc.Clock.Now, CacheControl: o.cacheControl, Templates: svc.Templates,
-		Components: svc.Components, Incidents: svc.Incidents, Subscribers: svc.Subscribers, Settings: svc.InForce, Notifier: svc.Dispatcher,
+		Components: svc.Components, Incidents: svc.Incidents, Metrics: svc.Metrics, Subscribers: svc.Subscribers, Settings: svc.InForce, Notifier: svc.Dispatcher,
 		SMS: smsSender, Channels: o.channels})
 	svc.OnChange(site.Changed)
 	app := svc.App()

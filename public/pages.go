@@ -20,6 +20,7 @@ import (
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/chars"
 	"github.com/beacon-status/beacon/internal/web"
+	"github.com/beacon-status/beacon/metrics"
 	"github.com/beacon-status/beacon/public/frame"
 	"github.com/beacon-status/beacon/public/signup"
 )
@@ -38,17 +39,10 @@ const pastDays = 7
 // historyMonths is how many months one history page covers.
 const historyMonths = 3
 
-// stamp is a time as the page shows it: machine-readable for <time
-// datetime> (which the script re-renders in the visitor's zone) and as
-// text in the page's zone.
-type stamp struct {
-	ISO  string
-	Text string
-}
+// stamp is a time as the page shows it (frame.Stamp).
+type stamp = frame.Stamp
 
-func (v *pageRender) stamp(t time.Time) stamp {
-	return stamp{ISO: t.UTC().Format(time.RFC3339), Text: t.In(v.loc).Format("Jan 2, 2006 - 15:04 MST")}
-}
+func (v *pageRender) stamp(t time.Time) stamp { return frame.StampOf(t, v.loc) }
 
 type updateView struct {
 	Label string
@@ -110,6 +104,9 @@ type indexView struct {
 	Past        []pastDayView
 	UpdatedAt   stamp
 	HasBars     bool
+	// Metrics are the charts of the displayed metrics (metrics.go); nil
+	// without any.
+	Metrics *metricsView
 }
 
 type incidentPageView struct {
@@ -225,7 +222,7 @@ func (v *pageRender) incident(in incidents.Incident, full bool) incidentView {
 		// A backfilled incident is entered resolved when it started: how
 		// long it lasted is not known.
 		if d := in.ResolvedAt.Sub(in.StartedAt); d > 0 {
-			out.Duration = duration(d)
+			out.Duration = frame.Duration(d)
 		}
 	}
 	// Affected components in page order, whatever order they were named in.
@@ -260,21 +257,6 @@ func (v *pageRender) incident(in incidents.Incident, full bool) incidentView {
 		out.PostmortemAt = &at
 	}
 	return out
-}
-
-// duration says a length of time the way a tooltip should: "1 h 12 min".
-func duration(d time.Duration) string {
-	d = d.Round(time.Minute)
-	h, m := int(d.Hours()), int(d.Minutes())%60
-	switch {
-	case h > 0 && m > 0:
-		return fmt.Sprintf("%d h %d min", h, m)
-	case h > 0:
-		return fmt.Sprintf("%d h", h)
-	case m > 0:
-		return fmt.Sprintf("%d min", m)
-	}
-	return "less than a minute"
 }
 
 // The words a day's tooltip and the legend use for what the day saw.
@@ -436,7 +418,7 @@ func (bd barDays) barsHTML(b *strings.Builder, id, name string, u components.Upt
 					b.WriteString(sep)
 					b.WriteString(s.label)
 					b.WriteString(" ")
-					b.WriteString(duration(s.d))
+					b.WriteString(frame.Duration(s.d))
 					sep = ", "
 				}
 			}
@@ -466,10 +448,12 @@ func (bd barDays) barsHTML(b *strings.Builder, id, name string, u components.Upt
 </figure>`)
 }
 
-func (v *pageRender) index(ctx context.Context) (*web.Resource, error) {
+// index renders "/" with charts, the metrics' over period.
+func (v *pageRender) index(period metrics.Period, charts *chartSet) (*web.Resource, error) {
 	s := v.s
 	now := s.at
-	view := indexView{head: v.head(s.page.Name + " Status"), Status: s.status, UpdatedAt: v.stamp(s.updatedAt)}
+	view := indexView{head: v.head(s.page.Name + " Status"), Status: s.status, UpdatedAt: v.stamp(s.updatedAt),
+		Metrics: metricsSection(period, charts)}
 	for _, in := range s.unresolved {
 		view.Active = append(view.Active, v.incident(in, false))
 	}
@@ -535,8 +519,13 @@ func (v *pageRender) index(ctx context.Context) (*web.Resource, error) {
 		}
 		view.Past = append(view.Past, pd)
 	}
-	// The bars are most of the page: size the buffer once for them.
-	return v.html("index", view, bars.Len()+64<<10)
+	// The bars and charts are most of the page: size the buffer once for
+	// them.
+	size := bars.Len() + 64<<10
+	if charts != nil {
+		size += len(charts.html)
+	}
+	return v.html("index", view, size)
 }
 
 // html renders the page template name; size is a guess at its length.
@@ -659,11 +648,30 @@ type pages struct {
 }
 
 func (p *pages) index(c *fiber.Ctx) error {
-	s, err := p.cache.get(c.UserContext())
+	ctx := c.UserContext()
+	period, ok := metricsPeriod(c.Query("metrics"))
+	if !ok {
+		return p.reply.NotFound(c, metrics.ErrNotFound)
+	}
+	s, err := p.cache.get(ctx)
 	if err != nil {
 		return err
 	}
-	return s.index.Send(c, htmlType, p.cacheControl)
+	if period == metrics.Day || len(s.metrics) == 0 {
+		return s.index.Send(c, htmlType, p.cacheControl)
+	}
+	// "/" with the charts of a week or a month, once per snapshot.
+	r, err := s.lazy("index:"+string(period), func() (*web.Resource, error) {
+		charts, err := p.cache.charts(ctx, s, period)
+		if err != nil {
+			return nil, err
+		}
+		return newPageRender(p.cache, s).index(period, charts)
+	})
+	if err != nil {
+		return err
+	}
+	return r.Send(c, htmlType, p.cacheControl)
 }
 
 func (p *pages) incident(c *fiber.Ctx) error {

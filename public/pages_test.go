@@ -1732,9 +1732,9 @@ func pgGzip(t testing.TB, b []byte) int {
 	return buf.Len()
 }
 
-// TestPagesWeight checks that "/" with 20 showcase components and 20 past
-// incidents, with its stylesheet and script, weighs under 50 KB
-// compressed.
+// TestPagesWeight checks that "/" with 20 showcase components, 20 past
+// incidents and the charts of three metrics with a full day of data, with
+// its stylesheet and script, weighs under 50 KB compressed.
 func TestPagesWeight(t *testing.T) {
 	env := pgNewEnv(t)
 	s := &pgScene{env: env, ids: map[string]string{}}
@@ -1759,6 +1759,10 @@ func TestPagesWeight(t *testing.T) {
 		s.patch(in, incidents.Change{Status: ptr(incidents.Resolved), Body: ptr("The rollback is complete and error rates are back to normal. We will publish a postmortem.")})
 	}
 
+	for _, name := range []string{"API response time", "Error rate", "Queue depth"} {
+		mtFill(t, env, mtMetric(t, env, name, true).ID, 24*time.Hour)
+	}
+
 	page := pgGet(env, "/", "Accept-Encoding", "gzip")
 	if page.Header.Get("Content-Encoding") != "gzip" {
 		t.Fatal("/ was not sent compressed")
@@ -1767,6 +1771,9 @@ func TestPagesWeight(t *testing.T) {
 	doc := pgParse(t, plain)
 	if got := len(pgAll(doc, pgSel("ol", "bars"))); got != n {
 		t.Fatalf("%d components with bars, want %d", got, n)
+	}
+	if got := mtRead(t, plain); got == nil || len(got.tips) != 3 || len(got.tips[0]) != 288 {
+		t.Fatal("/ does not show three charts with a full day")
 	}
 	css := pgGet(env, "/static/beacon.css").Body
 	js := pgGet(env, "/static/beacon.js").Body

@@ -3,12 +3,21 @@
 // calendar and the badge, API v2, the status embed script, the SMS
 // provider's callbacks, and the static assets (public/static/) those pages
 // and the console load. The subscribe, confirm, follow, manage and
-// unsubscribe flows live in public/signup, which this package mounts; the
-// frame every public page renders in lives in public/frame.
+// unsubscribe flows live in public/signup, and the uptime report in
+// public/report, both mounted here; the frame every public page renders in
+// lives in public/frame.
 //
 // The pages and API v2 are rendered once per change into an in-memory
 // snapshot (snapshot.go) and served from it with ETag/304 and gzip: a
 // traffic spike during an outage costs no database work.
+//
+// The status page's charts of system metrics (metrics.go) are the one part
+// that changes without a change being announced: data points are pushed
+// often and do not mark the snapshot stale. The cache keeps each period's
+// charts across snapshots and draws them again at most once a minute, when
+// the metrics' DataVersion or the charts' window moved; a snapshot showing
+// charts expires when they may be drawn again, so new data shows within a
+// minute at the cost of one rebuild a minute, never one per point.
 package public
 
 import (
@@ -23,9 +32,11 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/settings"
+	"github.com/beacon-status/beacon/metrics"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/notifier/sms"
 	"github.com/beacon-status/beacon/public/frame"
+	"github.com/beacon-status/beacon/public/report"
 	"github.com/beacon-status/beacon/public/signup"
 	"github.com/beacon-status/beacon/subscribers"
 	"github.com/beacon-status/beacon/templates"
@@ -44,7 +55,9 @@ type Deps struct {
 	Templates    *templates.Set
 	Components   *components.Service
 	Incidents    *incidents.Service
-	Subscribers  *subscribers.Service
+	// Metrics are the system metrics whose charts "/" shows; nil for none.
+	Metrics     *metrics.Service
+	Subscribers *subscribers.Service
 	// Settings gives the status embed's settings in force.
 	Settings *settings.InForce
 	// Notifier is woken after a sign-up, so that its confirmation goes out
@@ -73,6 +86,7 @@ type Site struct {
 	cache  *cache
 	pages  *pages
 	signup *signup.Flows
+	report *report.Report
 	twilio *twilio
 	embed  *embedScript
 }
@@ -88,6 +102,8 @@ func New(d Deps) *Site {
 		pages: &pages{cache: c, incidents: d.Incidents, cacheControl: cacheControl, reply: reply},
 		signup: signup.New(signup.Deps{Site: c, Replies: reply, Incidents: d.Incidents, Subscribers: d.Subscribers,
 			Notifier: d.Notifier, Channels: ch}),
+		report: report.New(report.Deps{Site: c, Replies: reply, Templates: d.Templates, Components: d.Components,
+			Incidents: d.Incidents, BaseURL: d.BaseURL, CacheControl: cacheControl}),
 		twilio: &twilio{cache: c, sms: d.SMS, baseURL: d.BaseURL, notifier: d.Notifier, subscribers: d.Subscribers},
 		embed:  &embedScript{cache: c, settings: d.Settings, cacheControl: cacheControl},
 	}
@@ -118,6 +134,7 @@ func (s *Site) Routes(app fiber.Router) {
 	app.Get("/incidents/:id.ics", s.pages.incidentCalendar)
 	app.Get("/incidents/:id", s.pages.incident)
 	app.Get("/history", s.pages.history)
+	s.report.Routes(app) // /uptime, the monthly uptime and SLA report (public/report)
 	app.Get("/history.atom", s.pages.atomFeed)
 	app.Get("/history.rss", s.pages.rssFeed)
 	app.Get("/maintenance.ics", s.pages.calendar)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/public/frame"
+	"github.com/beacon-status/beacon/public/report"
 )
 
 // head is what every page's layout reads.
@@ -36,4 +37,14 @@ func (c *cache) Page(ctx context.Context, title string) (head, []components.Comp
 		return head{}, nil, err
 	}
 	return pageHead(s, title), s.components, nil
+}
+
+// Snapshot returns the current snapshot as the uptime report reads it
+// (report.Site): what it shows, and its cache of pages rendered on demand.
+func (c *cache) Snapshot(ctx context.Context) (report.Snapshot, error) {
+	s, err := c.get(ctx)
+	if err != nil {
+		return report.Snapshot{}, err
+	}
+	return report.Snapshot{Page: s.page, Components: s.components, At: s.at, Head: newPageRender(c, s).head, Lazy: s.lazy}, nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/beacon-status/beacon/internal/icalendar"
 	"github.com/beacon-status/beacon/internal/statuspage"
 	"github.com/beacon-status/beacon/internal/web"
+	"github.com/beacon-status/beacon/metrics"
 	"github.com/beacon-status/beacon/public/signup"
 	"github.com/beacon-status/beacon/templates"
 )
@@ -30,7 +31,10 @@ type cache struct {
 	now        func() time.Time
 	components *components.Service
 	incidents  *incidents.Service
-	templates  *templates.Set
+	// metrics are the system metrics charted on "/"; nil for none.
+	metrics   *metrics.Service
+	chartSets chartSets
+	templates *templates.Set
 	// channels decide whether incident pages offer the follow form.
 	channels signup.Channels
 	dirty    atomic.Bool
@@ -62,6 +66,8 @@ type snapshot struct {
 	// maintenance is what the maintenance calendar lists
 	// (icalendar.Filter), with the updates.
 	maintenance []incidents.Incident
+	// metrics are the displayed metrics (metrics.go).
+	metrics []metrics.Metric
 	// at is the moment the snapshot shows: the clock when it was built.
 	at time.Time
 	// version is the count of changes the snapshot includes: a snapshot
@@ -79,7 +85,7 @@ type snapshot struct {
 }
 
 func newCache(d Deps, ch signup.Channels) *cache {
-	c := &cache{baseURL: d.BaseURL, now: d.Now, components: d.Components, incidents: d.Incidents, templates: d.Templates, channels: ch}
+	c := &cache{baseURL: d.BaseURL, now: d.Now, components: d.Components, incidents: d.Incidents, metrics: d.Metrics, templates: d.Templates, channels: ch}
 	c.dirty.Store(true)
 	return c
 }
@@ -153,6 +159,7 @@ func (c *cache) build(ctx context.Context) (*snapshot, error) {
 		uptime   map[string]components.Uptime
 		lists    [][]incidents.Incident
 		recent90 []incidents.Span
+		shown    []metrics.Metric
 	)
 	err := parallel(
 		func() error {
@@ -187,6 +194,13 @@ func (c *cache) build(ctx context.Context) (*snapshot, error) {
 			recent90, err = c.incidents.Spans(ctx, now.AddDate(0, 0, -UptimeDays-1), 5000)
 			return err
 		},
+		func() error {
+			var err error
+			if c.metrics != nil {
+				shown, err = c.metrics.Displayed(ctx)
+			}
+			return err
+		},
 	)
 	if err != nil {
 		return nil, err
@@ -194,7 +208,7 @@ func (c *cache) build(ctx context.Context) (*snapshot, error) {
 	unresolved, recent, upcoming, active, recentMaint, lastDays := lists[0], lists[1], lists[2], lists[3], lists[4], lists[5]
 
 	s := &snapshot{page: page, components: all, byID: components.ByID(all), unresolved: unresolved, upcoming: upcoming, active: active,
-		recent: recent90, lastDays: lastDays, maintenance: lists[6], uptime: uptime, updatedAt: page.UpdatedAt, at: now, expires: now.Add(snapshotTTL)}
+		recent: recent90, lastDays: lastDays, maintenance: lists[6], metrics: shown, uptime: uptime, updatedAt: page.UpdatedAt, at: now, expires: now.Add(snapshotTTL)}
 	s.filtered.Max = maxCalendars
 	s.status = incidents.PageStatus(all, unresolved, active)
 	for _, comp := range all {
@@ -245,9 +259,17 @@ func (c *cache) build(ctx context.Context) (*snapshot, error) {
 		s.api = api
 		return nil
 	}
+	charts, err := c.charts(ctx, s, metrics.Day)
+	if err != nil {
+		return nil, err
+	}
+	// "/" shows new data once its charts may be drawn again.
+	if charts != nil && charts.at.Add(chartsTTL).After(now) && charts.at.Add(chartsTTL).Before(s.expires) {
+		s.expires = charts.at.Add(chartsTTL)
+	}
 	index := func() error {
 		var err error
-		s.index, err = pr.index(ctx)
+		s.index, err = pr.index(metrics.Day, charts)
 		return err
 	}
 	feeds := func() error {

@@ -3,7 +3,8 @@
 // same bytes from memory, both loaded by wrk in the same run on loopback.
 //
 // It builds cmd/beacon, starts it on a temporary data directory, seeds 50
-// components (some in groups) and 20 incidents through the management API,
+// components (some in groups), 20 incidents and 3 displayed metrics with a
+// day of data (their charts are on "/") through the management API,
 // captures the summary and page bodies (plain and gzip), starts the
 // reference server (this program's "ref" mode, in its own process) with
 // those bytes, checks both answer byte for byte the same, then alternates
@@ -199,8 +200,8 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
-	logf("seeded %d components in %d groups, %d incidents (%d unresolved, %d updates) in %s",
-		st.components, st.groups, st.incidents, st.unresolved, st.updates, time.Since(seedStart).Round(time.Millisecond))
+	logf("seeded %d components in %d groups, %d incidents (%d unresolved, %d updates), %d metrics (%d points) in %s",
+		st.components, st.groups, st.incidents, st.unresolved, st.updates, st.metrics, st.points, time.Since(seedStart).Round(time.Millisecond))
 
 	want, err := fetchBoth(ctx, beaconURL+summaryPath)
 	if err != nil {

@@ -59,8 +59,8 @@ func report(w io.Writer, o options, m machine, revision string, st seedStats, su
 	p("- Toolchain: %s; load generator %s on the same machine", m.goVersion, m.wrk)
 	p("- Beacon: %s", revision)
 	p("- Command: `%s`", strings.Join(append([]string{"go run ./cmd/beacon-bench"}, flagsOf(o)...), " "))
-	p("- Page: %d components (%d of them in %d groups), %d incidents (%d unresolved, %d updates in all); summary.json %d bytes plain, %d bytes gzip; / %d bytes plain, %d bytes gzip, %s",
-		st.components, st.groups*seedPerGroup, st.groups, st.incidents, st.unresolved, st.updates, len(summary.plain.body), len(summary.gzip.body),
+	p("- Page: %d components (%d of them in %d groups), %d incidents (%d unresolved, %d updates in all), the charts of %d metrics with a day of data each; summary.json %d bytes plain, %d bytes gzip; / %d bytes plain, %d bytes gzip, %s",
+		st.components, st.groups*seedPerGroup, st.groups, st.incidents, st.unresolved, st.updates, st.metrics, len(summary.plain.body), len(summary.gzip.body),
 		len(page.plain.body), len(page.gzip.body), pageNote)
 	p("- Load: wrk -t %d -c %d, %s warm-up per server and variant, then %d rounds of %s per server, reference first in odd rounds and Beacon first in even ones",
 		o.threads, o.conns, o.warmup, o.rounds, o.duration)

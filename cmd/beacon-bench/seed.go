@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"time"
@@ -19,10 +20,14 @@ const (
 	seedPerGroup   = 6
 	seedIncidents  = 20
 	seedUnresolved = 3
+	// seedMetrics are displayed metrics, each with a day of data every
+	// 30 s: "/" shows their charts.
+	seedMetrics = 3
 )
 
 type seedStats struct {
 	components, groups, incidents, unresolved, updates int
+	metrics, points                                    int
 }
 
 // api is a management API client for one page.
@@ -171,7 +176,33 @@ func seed(ctx context.Context, base, key string) (seedStats, error) {
 			st.unresolved++
 		}
 	}
-	return st, nil
+	return st, seedMetricData(ctx, a, &st)
+}
+
+// seedMetricData creates seedMetrics displayed metrics of a Self provider
+// and pushes a day of noisy values every 30 s to each, in one bulk request.
+func seedMetricData(ctx context.Context, a *api, st *seedStats) error {
+	var prov idOnly
+	if err := a.do(ctx, http.MethodPost, a.page+"/metrics_providers", map[string]any{"metrics_provider": map[string]any{"type": "Self"}}, &prov); err != nil {
+		return err
+	}
+	data := map[string][]map[string]any{}
+	now := time.Now().Unix() / 30 * 30
+	for i, m := range []struct{ name, suffix string }{{"API response time", "ms"}, {"Error rate", "%"}, {"Queue depth", ""}}[:seedMetrics] {
+		var metric idOnly
+		err := a.do(ctx, http.MethodPost, a.page+"/metrics_providers/"+prov.ID+"/metrics", map[string]any{"metric": map[string]any{
+			"name": m.name, "suffix": m.suffix, "display": true, "decimal_places": i}}, &metric)
+		if err != nil {
+			return err
+		}
+		st.metrics++
+		r := rand.New(rand.NewPCG(uint64(i), 1))
+		for k := range 2880 {
+			data[metric.ID] = append(data[metric.ID], map[string]any{"timestamp": now - int64(k)*30, "value": 100 + 20*r.NormFloat64()})
+			st.points++
+		}
+	}
+	return a.do(ctx, http.MethodPost, a.page+"/metrics/data", map[string]any{"data": data}, nil)
 }
 
 func getJSON(ctx context.Context, client *http.Client, url string, out any) error {
@@ -231,6 +262,9 @@ func checkPage(r response, st seedStats) error {
 	}
 	if n := strings.Count(body, `<article class="card`); n != st.unresolved {
 		return fmt.Errorf("/ shows %d active incidents, want %d", n, st.unresolved)
+	}
+	if n := strings.Count(body, `<figure class="chart"`); n != st.metrics {
+		return fmt.Errorf("/ draws %d charts, want %d", n, st.metrics)
 	}
 	return nil
 }

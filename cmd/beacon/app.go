@@ -209,7 +209,7 @@ func (a *app) build(ctx context.Context) error {
 		Channels: channels, SMSKeyMomentsOnly: !notify.SMSAllUpdates, BackoffBase: cfg.RetryBase, Poll: time.Second,
 	}, now, a.log, a.metrics)
 	a.public = public.New(public.Deps{BaseURL: cfg.BaseURL, Now: now, CacheControl: cfg.PageCache, Templates: a.templates,
-		Components: a.components, Incidents: a.incidents, Subscribers: a.subscribers, Settings: a.inForce,
+		Components: a.components, Incidents: a.incidents, Metrics: a.systemMetrics, Subscribers: a.subscribers, Settings: a.inForce,
 		Notifier: a.dispatcher, SMS: a.sms, Channels: slices.Collect(maps.Keys(a.senders))})
 	a.api = api.New(api.Deps{BaseURL: cfg.BaseURL, PageID: a.pageID, Now: now, Components: a.components,
 		Incidents: a.incidents, Subscribers: a.subscribers, Outbox: a.outbox, Dispatcher: a.dispatcher,

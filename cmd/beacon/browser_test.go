@@ -158,6 +158,9 @@ func newBrowserSite(t *testing.T) *browserSite {
 	id(env.mustAPI(201, "POST", "/component-groups", map[string]any{"component_group": map[string]any{
 		"name": "Infrastructure", "components": []string{db, mail}}}))
 
+	// The uptime report marks February below API's target.
+	env.mustAPI(200, "PATCH", "/components/"+api, map[string]any{"component": map[string]any{"sla_target": 99.9}})
+
 	at(14, 10, 5)
 	s.resolvedID = incident(browserResolved, "investigating", "We are investigating **elevated error rates** on the API.", map[string]string{api: "major_outage"})
 	env.clock.Advance(25 * time.Minute)
@@ -297,7 +300,8 @@ type browserPage struct {
 }
 
 // pages lists every public page: the status page, an incident, a
-// maintenance, the history, and every subscribe screen (each way, as
+// maintenance, the history, the uptime report (of the last 12 months and
+// of February, below API's target), and every subscribe screen (each way, as
 // chosen by ?mode=) with its messages and errors. The unsubscribe confirmation comes last: it ends the
 // subscription the manage pages show.
 func (s *browserSite) pages() []browserPage {
@@ -307,6 +311,8 @@ func (s *browserSite) pages() []browserPage {
 		{name: "incident-active", path: "/incidents/" + s.activeID, status: 200, title: browserActive},
 		{name: "maintenance", path: "/incidents/" + s.maintenanceID, status: 200, title: browserMaint},
 		{name: "history", path: "/history", status: 200, title: "Incident history"},
+		{name: "uptime", path: "/uptime", status: 200, title: "Uptime report"},
+		{name: "uptime-month", path: "/uptime?month=2026-02", status: 200, title: "Uptime in February 2026"},
 		{name: "subscribe", path: "/subscribe", status: 200, title: "Get notified"},
 		{name: "subscribe-invalid", path: "/subscribe", form: url.Values{"mode": {"email"}, "email": {"not an address"}}, status: 422, title: "Get notified"},
 		{name: "subscribe-email-sent", path: "/subscribe", form: url.Values{"mode": {"email"}, "email": {"new.reader@example.com"}}, status: 202, title: "Check your inbox"},

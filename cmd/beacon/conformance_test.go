@@ -40,6 +40,12 @@ var (
 			"start_date", "group_id", "page_id", "group", "only_show_if_degraded"},
 		Optional: []string{"components"}}
 
+	// v1ManagedComponentShape is the component the /components endpoints
+	// answer: Statuspage's and Beacon's own sla_target (null when unset).
+	// The components inside incidents and templates keep Statuspage's.
+	v1ManagedComponentShape = &v1Shape{Name: "component", Keys: append(slices.Clone(v1ComponentShape.Keys), "sla_target"),
+		Optional: v1ComponentShape.Optional}
+
 	v1GroupShape = &v1Shape{Name: "component group",
 		Keys: []string{"id", "page_id", "name", "description", "components", "position", "created_at", "updated_at"}}
 
@@ -331,15 +337,15 @@ func v1Cases() []v1Case {
 			malformed: true, invalid: `{"page":{"time_zone":"Mars/Olympus_Mons"}}`, invalidField: "time_zone"},
 		{route: "PUT /pages/:page_id", path: "/pages/{P}", body: `{"page":{"name":"Acme"}}`, want: 200, shape: v1PageShape, malformed: true},
 
-		{route: "GET /pages/:page_id/components", path: "/pages/{P}/components", want: 200, shape: v1ComponentShape, list: true},
-		{route: "POST /pages/:page_id/components", path: "/pages/{P}/components", body: `{"component":{"name":"CDN"}}`, want: 201, shape: v1ComponentShape,
+		{route: "GET /pages/:page_id/components", path: "/pages/{P}/components", want: 200, shape: v1ManagedComponentShape, list: true},
+		{route: "POST /pages/:page_id/components", path: "/pages/{P}/components", body: `{"component":{"name":"CDN"}}`, want: 201, shape: v1ManagedComponentShape,
 			malformed: true, invalid: `{"component":{"name":"x","status":"on_fire"}}`, invalidField: "status"},
-		{route: "GET /pages/:page_id/components/:id", path: "/pages/{P}/components/{A}", want: 200, shape: v1ComponentShape,
+		{route: "GET /pages/:page_id/components/:id", path: "/pages/{P}/components/{A}", want: 200, shape: v1ManagedComponentShape,
 			missing: "/pages/{P}/components/" + v1Missing},
 		{route: "PATCH /pages/:page_id/components/:id", path: "/pages/{P}/components/{A}", body: `{"component":{"status":"major_outage"}}`, want: 200,
-			shape: v1ComponentShape, missing: "/pages/{P}/components/" + v1Missing, malformed: true},
+			shape: v1ManagedComponentShape, missing: "/pages/{P}/components/" + v1Missing, malformed: true},
 		{route: "PUT /pages/:page_id/components/:id", path: "/pages/{P}/components/{A}", body: `{"component":{"name":"API v2"}}`, want: 200,
-			shape: v1ComponentShape, missing: "/pages/{P}/components/" + v1Missing, malformed: true},
+			shape: v1ManagedComponentShape, missing: "/pages/{P}/components/" + v1Missing, malformed: true},
 		{route: "DELETE /pages/:page_id/components/:id", path: "/pages/{P}/components/{A}", want: 204,
 			missing: "/pages/{P}/components/" + v1Missing},
 		{route: "GET /pages/:page_id/components/:id/uptime", path: "/pages/{P}/components/{A}/uptime", want: 200, shape: v1UptimeShape,

@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/internal/statuspage"
 	"github.com/beacon-status/beacon/internal/web"
 )
 
@@ -24,6 +25,20 @@ type componentRequest struct {
 	Showcase           web.Opt[bool]   `json:"showcase"`
 	OnlyShowIfDegraded web.Opt[bool]   `json:"only_show_if_degraded"`
 	StartDate          web.Opt[string] `json:"start_date"`
+	// SLATarget is Beacon's own: the uptime target, null to clear it.
+	SLATarget web.Opt[float64] `json:"sla_target"`
+}
+
+// managedComponent is the v1 component with Beacon's own field, its SLA
+// target (null when unset). API v2 and the components inside incidents
+// keep Statuspage's shape.
+type managedComponent struct {
+	statuspage.Component
+	SLATarget *float64 `json:"sla_target"`
+}
+
+func managed(r *statuspage.Renderer, c components.Component) managedComponent {
+	return managedComponent{Component: r.Component(c), SLATarget: c.SLATarget}
 }
 
 func (req componentRequest) input() components.Input {
@@ -35,6 +50,10 @@ func (req componentRequest) input() components.Input {
 	if st := req.Status.Ptr(); st != nil {
 		s := components.Status(*st)
 		in.Status = &s
+	}
+	if req.SLATarget.Set {
+		target := req.SLATarget.Ptr()
+		in.SLATarget = &target
 	}
 	return in
 }
@@ -53,7 +72,12 @@ func (h componentAPI) list(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set("X-Total-Count", strconv.Itoa(len(all)))
-	return c.JSON(r.Components(window(all, offset, limit)))
+	page := window(all, offset, limit)
+	out := make([]managedComponent, 0, len(page))
+	for _, comp := range page {
+		out = append(out, managed(r, comp))
+	}
+	return c.JSON(out)
 }
 
 func (h componentAPI) create(c *fiber.Ctx) error {
@@ -77,7 +101,7 @@ func (h componentAPI) send(c *fiber.Ctx, id string) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(r.Component(comp))
+	return c.JSON(managed(r, comp))
 }
 
 func (h componentAPI) get(c *fiber.Ctx) error {

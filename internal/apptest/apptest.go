@@ -72,7 +72,7 @@ type Services struct {
 
 	// Integrations turns alerts into page changes, on the services above.
 	Integrations *integrations.Service
-	// Metrics keeps metrics providers, metrics and their data points.
+	// Metrics are the system metrics the page charts.
 	Metrics *metrics.Service
 
 	// changed are told of every committed change (OnChange).

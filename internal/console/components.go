@@ -29,9 +29,11 @@ type componentsScreen struct {
 // componentForm is the create and edit forms' data.
 type componentForm struct {
 	ID, Name, Description, GroupID, StartDate string
-	Position                                  int
-	Group, Showcase, OnlyShowIfDegraded       bool
-	Groups                                    []components.Component
+	// SLATarget is the uptime target as typed ("99.9"), "" for none.
+	SLATarget                           string
+	Position                            int
+	Group, Showcase, OnlyShowIfDegraded bool
+	Groups                              []components.Component
 }
 
 func (h *componentPages) show(c *fiber.Ctx, status int, v screen.View) error {
@@ -78,17 +80,21 @@ func (h *componentPages) postStatus(c *fiber.Ctx) error {
 func readComponentForm(c *fiber.Ctx) componentForm {
 	pos, _ := strconv.Atoi(c.FormValue("position"))
 	return componentForm{ID: c.Params("id"), Name: c.FormValue("name"), Description: c.FormValue("description"),
-		GroupID: c.FormValue("group_id"), StartDate: c.FormValue("start_date"), Position: pos,
+		GroupID: c.FormValue("group_id"), StartDate: c.FormValue("start_date"), SLATarget: c.FormValue("sla_target"), Position: pos,
 		Group: c.FormValue("kind") == "group", Showcase: screen.FormBool(c, "showcase"), OnlyShowIfDegraded: screen.FormBool(c, "only_show_if_degraded")}
 }
 
-func (f componentForm) input() components.Input {
+func (f componentForm) input() (components.Input, error) {
+	target, err := components.ParseSLATarget(f.SLATarget)
+	if err != nil {
+		return components.Input{}, err
+	}
 	in := components.Input{Name: &f.Name, Description: &f.Description, GroupID: &f.GroupID, Showcase: &f.Showcase,
-		OnlyShowIfDegraded: &f.OnlyShowIfDegraded, StartDate: &f.StartDate}
+		OnlyShowIfDegraded: &f.OnlyShowIfDegraded, StartDate: &f.StartDate, SLATarget: &target}
 	if f.Position > 0 {
 		in.Position = &f.Position
 	}
-	return in
+	return in, nil
 }
 
 func (h *componentPages) postNew(c *fiber.Ctx) error {
@@ -98,7 +104,10 @@ func (h *componentPages) postNew(c *fiber.Ctx) error {
 	if f.Group {
 		comp, err = h.components.CreateGroup(c.UserContext(), components.GroupInput{Name: &f.Name, Description: &f.Description})
 	} else {
-		comp, err = h.components.Create(c.UserContext(), f.input())
+		var in components.Input
+		if in, err = f.input(); err == nil {
+			comp, err = h.components.Create(c.UserContext(), in)
+		}
 	}
 	if err != nil {
 		return screen.Refuse(err, screen.View{Data: componentsScreen{New: f}}, screen.Prefixed(""), "The component was not added: ", h.refused(c))
@@ -119,6 +128,9 @@ func (h *componentPages) getEdit(c *fiber.Ctx) error {
 	}
 	f := componentForm{ID: comp.ID, Name: comp.Name, Description: comp.Description, GroupID: comp.GroupID, StartDate: comp.StartDate,
 		Position: comp.Position, Group: comp.Group, Showcase: comp.Showcase, OnlyShowIfDegraded: comp.OnlyShowIfDegraded, Groups: groups}
+	if comp.SLATarget != nil {
+		f.SLATarget = strconv.FormatFloat(*comp.SLATarget, 'f', -1, 64)
+	}
 	return h.Render(c, fiber.StatusOK, "component_edit", screen.View{Title: "Edit " + comp.Name, Section: "components", Data: f})
 }
 
@@ -137,7 +149,10 @@ func (h *componentPages) postEdit(c *fiber.Ctx) error {
 		}
 		_, err = h.components.UpdateGroup(ctx, comp.ID, in)
 	} else {
-		_, err = h.components.Update(ctx, comp.ID, f.input())
+		var in components.Input
+		if in, err = f.input(); err == nil {
+			_, err = h.components.Update(ctx, comp.ID, in)
+		}
 	}
 	if err != nil {
 		var gerr error

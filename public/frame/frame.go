@@ -7,7 +7,9 @@ package frame
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -31,6 +33,34 @@ type Head struct {
 	// ("?component=ID" on a filtered history page), so that a feed reader
 	// pointed at that page follows the same component.
 	FeedQuery string
+}
+
+// Stamp is a time as the pages show it: machine-readable for <time
+// datetime> (which the script re-renders in the visitor's zone) and as
+// text in the page's zone.
+type Stamp struct {
+	ISO  string
+	Text string
+}
+
+// StampOf is t as the pages show it in loc.
+func StampOf(t time.Time, loc *time.Location) Stamp {
+	return Stamp{ISO: t.UTC().Format(time.RFC3339), Text: t.In(loc).Format("Jan 2, 2006 - 15:04 MST")}
+}
+
+// Duration says a length of time the way a tooltip should: "1 h 12 min".
+func Duration(d time.Duration) string {
+	d = d.Round(time.Minute)
+	h, m := int(d.Hours()), int(d.Minutes())%60
+	switch {
+	case h > 0 && m > 0:
+		return fmt.Sprintf("%d h %d min", h, m)
+	case h > 0:
+		return fmt.Sprintf("%d h", h)
+	case m > 0:
+		return fmt.Sprintf("%d min", m)
+	}
+	return "less than a minute"
 }
 
 // WantsJSON reports whether the caller sent or asked for JSON.

@@ -1,0 +1,167 @@
+package components_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/beacon-status/beacon/components"
+)
+
+// TestSLATarget sets, keeps, changes and clears a component's target, and
+// refuses targets that are no percentage or have more than 3 decimals,
+// leaving the stored one as it was.
+func TestSLATarget(t *testing.T) {
+	f := mustOpen(t)
+	ctx := context.Background()
+	target := func(v float64) **float64 { p := &v; return &p }
+	c, err := f.svc.Create(ctx, components.Input{Name: ptr("API"), SLATarget: target(99.9)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	show := func(p *float64) any {
+		if p == nil {
+			return "none"
+		}
+		return *p
+	}
+	read := func() *float64 {
+		t.Helper()
+		got, err := f.svc.Get(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.SLATarget
+	}
+	if got := read(); got == nil || *got != 99.9 {
+		t.Fatalf("after create the target is %v, want 99.9", show(got))
+	}
+	if _, err := f.svc.Update(ctx, c.ID, components.Input{Name: ptr("API v2")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(); got == nil || *got != 99.9 {
+		t.Errorf("an update without a target left %v, want 99.9", show(got))
+	}
+	for _, v := range []float64{99.999, 100, 0.001, 1.005, 95, 99.95} { // 1.005 × 1000 is 1004.999… in floating point
+		if _, err := f.svc.Update(ctx, c.ID, components.Input{SLATarget: target(v)}); err != nil {
+			t.Fatalf("target %v: %v", v, err)
+		}
+		if got := read(); got == nil || *got != v {
+			t.Errorf("target %v read back as %v", v, show(got))
+		}
+	}
+	for _, v := range []float64{0, -1, 100.001, 101, 99.9999, 12.3456, math.NaN(), math.Inf(1)} {
+		_, err := f.svc.Update(ctx, c.ID, components.Input{SLATarget: target(v)})
+		var verr *components.ValidationError
+		if !errors.As(err, &verr) || verr.Field != "sla_target" {
+			t.Errorf("target %v: %v, want a validation error on sla_target", v, err)
+		}
+	}
+	if got := read(); got == nil || *got != 99.95 {
+		t.Errorf("refused targets changed it to %v, want 99.95", show(got))
+	}
+	var none *float64
+	if _, err := f.svc.Update(ctx, c.ID, components.Input{SLATarget: &none}); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(); got != nil {
+		t.Errorf("after clearing the target is %v, want none", show(got))
+	}
+	other, err := f.svc.Create(ctx, components.Input{Name: ptr("Web")})
+	if err != nil || other.SLATarget != nil {
+		t.Errorf("a component created without a target has %v (%v), want none", show(other.SLATarget), err)
+	}
+}
+
+func TestParseSLATarget(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want float64 // 0: none
+		ok   bool
+	}{
+		{"", 0, true}, {"  ", 0, true}, {"99.9", 99.9, true}, {" 99.95 % ", 99.95, true}, {"100", 100, true},
+		{"99.9999", 0, false}, {"0", 0, false}, {"abc", 0, false}, {"1e400", 0, false}, {"NaN", 0, false}, {"100.5%", 0, false},
+	} {
+		got, err := components.ParseSLATarget(tc.in)
+		var verr *components.ValidationError
+		switch {
+		case !tc.ok && (!errors.As(err, &verr) || verr.Field != "sla_target"):
+			t.Errorf("%q: %v, %v; want a validation error on sla_target", tc.in, got, err)
+		case tc.ok && err != nil:
+			t.Errorf("%q: %v", tc.in, err)
+		case tc.ok && tc.want == 0 && got != nil:
+			t.Errorf("%q: %v, want none", tc.in, *got)
+		case tc.ok && tc.want != 0 && (got == nil || *got != tc.want):
+			t.Errorf("%q: %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestMissedSLA compares the figure as shown (two decimals) with the
+// target: 99.99 misses 99.995, and equal is not below.
+func TestMissedSLA(t *testing.T) {
+	month := 30 * day
+	down := func(d time.Duration) components.Uptime { return components.Uptime{Tracked: month, MajorOutage: d} }
+	target := func(v float64) components.Component { return components.Component{SLATarget: &v} }
+	for _, tc := range []struct {
+		name string
+		c    components.Component
+		u    components.Uptime
+		want bool
+	}{
+		{"no target", components.Component{}, down(month), false},
+		{"no data", target(99.9), components.Uptime{}, false},
+		{"above", target(99.9), down(time.Minute), false},
+		{"below", target(99.9), down(time.Hour), true},                                                                   // 99.86
+		{"equal as shown", target(99.86), down(time.Hour), false},                                                        // 99.86
+		{"three decimals", target(99.995), down(4 * time.Minute), true},                                                  // 99.99
+		{"partial outage weighs 0.3", target(99.9), components.Uptime{Tracked: month, PartialOut: 2 * time.Hour}, false}, // 99.92
+	} {
+		if got := tc.c.MissedSLA(tc.u); got != tc.want {
+			t.Errorf("%s: MissedSLA(%v %%) = %v, want %v", tc.name, tc.u.Percent(), got, tc.want)
+		}
+	}
+}
+
+// TestUptimeSpan: a month cut from a longer range totals as Uptime over
+// that month alone.
+func TestUptimeSpan(t *testing.T) {
+	utc := time.UTC
+	f := mustOpen(t)
+	c := f.mustTimeline(t, at(utc, 2025, time.March, 10, 0, 0), components.Input{},
+		change{at(utc, 2025, time.March, 31, 20, 0), major}, // across the month's end: 4 h in March, 3 h in April
+		change{at(utc, 2025, time.April, 1, 3, 0), part},
+		change{at(utc, 2025, time.April, 1, 13, 0), op}, // 10 h partial in April
+	)
+	now := at(utc, 2025, time.May, 15, 0, 0)
+	f.clock.Set(now)
+	uptime := func(first, last time.Time) components.Uptime {
+		t.Helper()
+		u, err := f.svc.Uptime(context.Background(), c.ID, first, last, utc, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	all := uptime(at(utc, 2025, time.March, 1, 0, 0), at(utc, 2025, time.May, 31, 0, 0))
+	for _, m := range []struct {
+		i, j        int
+		first, last time.Time
+	}{
+		{0, 31, at(utc, 2025, time.March, 1, 0, 0), at(utc, 2025, time.March, 31, 0, 0)},
+		{31, 61, at(utc, 2025, time.April, 1, 0, 0), at(utc, 2025, time.April, 30, 0, 0)},
+		{61, 92, at(utc, 2025, time.May, 1, 0, 0), at(utc, 2025, time.May, 31, 0, 0)},
+	} {
+		got, want := all.Span(m.i, m.j), uptime(m.first, m.last)
+		if got.Tracked != want.Tracked || got.MajorOutage != want.MajorOutage || got.PartialOut != want.PartialOut || got.Percent() != want.Percent() ||
+			len(got.Days) != len(want.Days) || got.Days[0] != want.Days[0] {
+			t.Errorf("%s: Span totals %v %v %v (%v %%), want %v %v %v (%v %%)", m.first.Month(),
+				got.Tracked, got.MajorOutage, got.PartialOut, got.Percent(), want.Tracked, want.MajorOutage, want.PartialOut, want.Percent())
+		}
+	}
+	if march := all.Span(0, 31); march.MajorOutage != 4*time.Hour || march.Tracked != 22*day {
+		t.Errorf("March: %v major over %v tracked, want 4h over 22 days", march.MajorOutage, march.Tracked)
+	}
+}
