@@ -213,11 +213,12 @@ func (a *app) build(ctx context.Context) error {
 		Notifier: a.dispatcher, SMS: a.sms, Channels: slices.Collect(maps.Keys(a.senders))})
 	a.api = api.New(api.Deps{BaseURL: cfg.BaseURL, PageID: a.pageID, Now: now, Components: a.components,
 		Incidents: a.incidents, Subscribers: a.subscribers, Outbox: a.outbox, Dispatcher: a.dispatcher,
-		InForce: a.inForce, Keys: a.keys, Limiter: a.limiter, Audit: a.auditLog, Integrations: a.integrations})
+		InForce: a.inForce, Keys: a.keys, Limiter: a.limiter, Audit: a.auditLog, Integrations: a.integrations,
+		Metrics: a.systemMetrics})
 	a.console = console.New(console.Deps{Log: a.log, BaseURL: cfg.BaseURL, Now: now, PageID: a.pageID, EmailConfigured: cfg.SMTP.Host != "",
 		Templates: a.templates, Components: a.components, Incidents: a.incidents, Subscribers: a.subscribers, Outbox: a.outbox,
 		Dispatcher: a.dispatcher, Accounts: a.accounts, Keys: a.keys, Audit: a.auditLog, InForce: a.inForce,
-		Integrations: a.integrations})
+		Integrations: a.integrations, Metrics: a.systemMetrics})
 	// Settings changed from now on reach the services just built.
 	a.inForce.Attach(a.applyNotify, a.changed)
 	return nil

@@ -136,6 +136,18 @@ var (
 	v1AlertsShape = &v1Shape{Name: "alerts received", Keys: []string{"integration_id", "alerts"},
 		Nested: map[string]*v1Shape{"alerts": v1AlertShape}}
 
+	// v1ProviderShape and v1MetricShape are §1(g)'s MetricsProvider and
+	// Metric, exactly; v1PointShape the data point of §1(g), answered
+	// under "data" when one is added.
+	v1ProviderShape = &v1Shape{Name: "metrics provider",
+		Keys: []string{"id", "type", "disabled", "metric_base_uri", "last_revalidated_at", "created_at", "updated_at", "page_id"}}
+	v1MetricShape = &v1Shape{Name: "metric",
+		Keys: []string{"id", "metrics_provider_id", "metric_identifier", "name", "display", "tooltip_description", "backfilled",
+			"y_axis_min", "y_axis_max", "y_axis_hidden", "suffix", "decimal_places", "most_recent_data_at", "created_at",
+			"updated_at", "last_fetched_at", "backfill_percentage", "reference_name"}}
+	v1PointShape     = &v1Shape{Name: "metric data point", Keys: []string{"timestamp", "value"}}
+	v1PointDataShape = &v1Shape{Name: "metric data", Keys: []string{"data"}, Nested: map[string]*v1Shape{"data": v1PointShape}}
+
 	v1EmbedConfigShape = &v1Shape{Name: "status embed config",
 		Keys: []string{"page_id", "position", "incident_background_color", "incident_text_color",
 			"maintenance_background_color", "maintenance_text_color"}}
@@ -207,12 +219,15 @@ func checkV1Shape(t *testing.T, where string, v any, s *v1Shape, list bool) {
 }
 
 // v1Fixture is apiSeed's page plus a subscriber S, an incident template
-// T and a generic alert integration N with token NT; {P} is the page id,
-// and IS a subscriber of incident I when a case's prep makes one.
+// T, a generic alert integration N with token NT, and a Self metrics
+// provider MP with a metric MM; {P} is the page id, {TS} a minute ago in
+// Unix seconds, and IS a subscriber of incident I when a case's prep
+// makes one.
 type v1Fixture struct {
 	apitest.Fixture
 	P, S, T, IS string
 	N, NT       string
+	MP, MM, TS  string
 }
 
 func v1Seed(t *testing.T, env *testEnv) v1Fixture {
@@ -225,11 +240,16 @@ func v1Seed(t *testing.T, env *testEnv) v1Fixture {
 	n := apitest.Object(t, env.mustAPI(201, "POST", "/integrations", map[string]any{"integration": map[string]any{
 		"name": "Checks", "kind": "generic"}}))
 	f.N, f.NT = n["id"].(string), n["token"].(string)
+	f.MP = apitest.String(t, env.mustAPI(201, "POST", "/metrics_providers", map[string]any{"metrics_provider": map[string]any{"type": "Self"}}), "id")
+	f.MM = apitest.String(t, env.mustAPI(201, "POST", "/metrics_providers/"+f.MP+"/metrics", map[string]any{"metric": map[string]any{
+		"name": "Latency", "suffix": "ms", "display": true}}), "id")
+	f.TS = strconv.FormatInt(env.clock.Now().Add(-time.Minute).Unix(), 10)
 	return f
 }
 
 func (f v1Fixture) sub(s string) string {
-	return strings.NewReplacer("{P}", f.P, "{S}", f.S, "{T}", f.T, "{IS}", f.IS, "{NT}", f.NT, "{N}", f.N).Replace(f.Fixture.Sub(s))
+	return strings.NewReplacer("{P}", f.P, "{S}", f.S, "{T}", f.T, "{IS}", f.IS, "{NT}", f.NT, "{N}", f.N,
+		"{MP}", f.MP, "{MM}", f.MM, "{TS}", f.TS).Replace(f.Fixture.Sub(s))
 }
 
 // v1PrepAlert has integration N post an alert, for its log.
@@ -252,7 +272,8 @@ type v1Case struct {
 	list  bool     // a JSON list of shape
 	csv   bool
 	// missing is the same request naming an unknown id: it must answer 404.
-	missing string
+	// missingBody, when set, is its body (for ids named in the body).
+	missing, missingBody string
 	// malformed sends a body that is not JSON: it must answer 400.
 	malformed bool
 	// invalid is a JSON body with a bad field, which must answer 422 naming
@@ -452,6 +473,47 @@ func v1Cases() []v1Case {
 		{route: "POST /integrations/:id/alerts", path: "/integrations/{N}/alerts?token={NT}", body: `{"component":"{A}","status":"major_outage"}`,
 			want: 200, shape: v1AlertsShape, malformed: true, invalid: `{"component":"{A}","status":"on_fire"}`, invalidField: "status"},
 
+		{route: "GET /pages/:page_id/metrics_providers", path: "/pages/{P}/metrics_providers", want: 200, shape: v1ProviderShape, list: true},
+		{route: "POST /pages/:page_id/metrics_providers", path: "/pages/{P}/metrics_providers",
+			body: `{"metrics_provider":{"type":"Datadog","api_key":"k","application_key":"a"}}`, want: 201, shape: v1ProviderShape,
+			malformed: true, invalid: `{"metrics_provider":{"type":"Nagios"}}`, invalidField: "type"},
+		{route: "GET /pages/:page_id/metrics_providers/:id", path: "/pages/{P}/metrics_providers/{MP}", want: 200, shape: v1ProviderShape,
+			missing: "/pages/{P}/metrics_providers/" + v1Missing},
+		{route: "PATCH /pages/:page_id/metrics_providers/:id", path: "/pages/{P}/metrics_providers/{MP}", body: `{"metrics_provider":{"disabled":true}}`,
+			want: 200, shape: v1ProviderShape, missing: "/pages/{P}/metrics_providers/" + v1Missing, malformed: true,
+			invalid: `{"metrics_provider":{"disabled":"perhaps"}}`, invalidField: "disabled"},
+		{route: "PUT /pages/:page_id/metrics_providers/:id", path: "/pages/{P}/metrics_providers/{MP}", body: `{"metrics_provider":{"disabled":false}}`,
+			want: 200, shape: v1ProviderShape, missing: "/pages/{P}/metrics_providers/" + v1Missing, malformed: true},
+		{route: "DELETE /pages/:page_id/metrics_providers/:id", path: "/pages/{P}/metrics_providers/{MP}", want: 200, shape: v1ProviderShape,
+			missing: "/pages/{P}/metrics_providers/" + v1Missing},
+		{route: "GET /pages/:page_id/metrics_providers/:id/metrics", path: "/pages/{P}/metrics_providers/{MP}/metrics", want: 200,
+			shape: v1MetricShape, list: true, missing: "/pages/{P}/metrics_providers/" + v1Missing + "/metrics"},
+		{route: "POST /pages/:page_id/metrics_providers/:id/metrics", path: "/pages/{P}/metrics_providers/{MP}/metrics",
+			body: `{"metric":{"name":"Errors","transform":"sum","suffix":"%","decimal_places":2,"y_axis_min":0,"y_axis_max":100,"display":true}}`,
+			want: 201, shape: v1MetricShape, missing: "/pages/{P}/metrics_providers/" + v1Missing + "/metrics", malformed: true,
+			invalid: `{"metric":{"name":"Errors","decimal_places":9}}`, invalidField: "decimal_places"},
+		{route: "GET /pages/:page_id/metrics", path: "/pages/{P}/metrics", want: 200, shape: v1MetricShape, list: true},
+		{route: "GET /pages/:page_id/metrics/:id", path: "/pages/{P}/metrics/{MM}", want: 200, shape: v1MetricShape,
+			missing: "/pages/{P}/metrics/" + v1Missing},
+		{route: "PATCH /pages/:page_id/metrics/:id", path: "/pages/{P}/metrics/{MM}", body: `{"metric":{"y_axis_hidden":true,"tooltip_description":"p50"}}`,
+			want: 200, shape: v1MetricShape, missing: "/pages/{P}/metrics/" + v1Missing, malformed: true,
+			invalid: `{"metric":{"transform":"median"}}`, invalidField: "transform"},
+		{route: "PUT /pages/:page_id/metrics/:id", path: "/pages/{P}/metrics/{MM}", body: `{"metric":{"name":"p50 latency"}}`,
+			want: 200, shape: v1MetricShape, missing: "/pages/{P}/metrics/" + v1Missing, malformed: true},
+		{route: "DELETE /pages/:page_id/metrics/:id", path: "/pages/{P}/metrics/{MM}", want: 200, shape: v1MetricShape,
+			missing: "/pages/{P}/metrics/" + v1Missing},
+		{route: "POST /pages/:page_id/metrics/:id/data", path: "/pages/{P}/metrics/{MM}/data", body: `{"data":{"timestamp":{TS},"value":12.5}}`,
+			want: 201, shape: v1PointDataShape, missing: "/pages/{P}/metrics/" + v1Missing + "/data", malformed: true,
+			invalid: `{"data":{"timestamp":{TS}}}`, invalidField: "value"},
+		// The answer is keyed by the metrics' ids (TestMetricsTerraformSequence
+		// checks it); a bulk push naming an unknown metric is not found.
+		{route: "POST /pages/:page_id/metrics/data", path: "/pages/{P}/metrics/data", body: `{"data":{"{MM}":[{"timestamp":{TS},"value":3}]}}`,
+			want: 202, missing: "/pages/{P}/metrics/data",
+			missingBody: `{"data":{"{MM}":[{"timestamp":{TS},"value":3}],"` + v1Missing + `":[{"timestamp":{TS},"value":4}]}}`, malformed: true,
+			invalid: `{"data":{"{MM}":[{"timestamp":{TS},"value":3},{"value":3}]}}`, invalidField: "data.{MM}[1].timestamp"},
+		{route: "DELETE /pages/:page_id/metrics/:id/data", path: "/pages/{P}/metrics/{MM}/data", want: 200, shape: v1MetricShape,
+			missing: "/pages/{P}/metrics/" + v1Missing + "/data"},
+
 		{route: "GET /pages/:page_id/status_embed_config", path: "/pages/{P}/status_embed_config", want: 200, shape: v1EmbedConfigShape},
 		{route: "PATCH /pages/:page_id/status_embed_config", path: "/pages/{P}/status_embed_config",
 			body: `{"status_embed_config":{"position":"bottom-left","incident_background_color":"#aa0000"}}`, want: 200, shape: v1EmbedConfigShape,
@@ -550,13 +612,17 @@ func v1Request(env *testEnv, method, path, suffix, body string) response {
 func v1CheckErrors(t *testing.T, env *testEnv, f v1Fixture, tc v1Case, method string) {
 	t.Helper()
 	if tc.missing != "" {
-		apitest.WantError(t, v1Request(env, method, f.sub(tc.missing), "", f.sub(tc.body)), 404, "")
+		body := tc.body
+		if tc.missingBody != "" {
+			body = tc.missingBody
+		}
+		apitest.WantError(t, v1Request(env, method, f.sub(tc.missing), "", f.sub(body)), 404, "")
 	}
 	if tc.malformed {
 		apitest.WantError(t, v1Request(env, method, f.sub(tc.path), "", `{"oops":`), 400, "")
 	}
 	if tc.invalid != "" {
-		apitest.WantError(t, v1Request(env, method, f.sub(tc.path), "", f.sub(tc.invalid)), 422, tc.invalidField)
+		apitest.WantError(t, v1Request(env, method, f.sub(tc.path), "", f.sub(tc.invalid)), 422, f.sub(tc.invalidField))
 	}
 }
 

@@ -238,6 +238,7 @@ type consoleAudit struct {
 	firstRun         string // a fresh Beacon's base URL, to create its first admin
 	firstRunToken    string
 	integration      string // an integration with a draft and alerts in its log
+	provider, metric string // a Self metrics provider, and its metric with an hour of points
 }
 
 func newConsoleAudit(t *testing.T) *consoleAudit {
@@ -281,6 +282,17 @@ func newConsoleAudit(t *testing.T) *consoleAudit {
 			t.Fatalf("post an alert: %d %s", res.Status, res.Body)
 		}
 	}
+	// A metric with an hour of points, so that its screen shows its last
+	// point and aggregates, and a stored Datadog provider.
+	a.provider = id(site.env.mustAPI(201, "POST", "/metrics_providers", map[string]any{"metrics_provider": map[string]any{"type": "Self"}}))
+	site.env.mustAPI(201, "POST", "/metrics_providers", map[string]any{"metrics_provider": map[string]any{"type": "Datadog", "api_key": "k"}})
+	a.metric = id(site.env.mustAPI(201, "POST", "/metrics_providers/"+a.provider+"/metrics", map[string]any{"metric": map[string]any{
+		"name": "API response time", "suffix": "ms", "y_axis_min": 0, "display": true, "tooltip_description": "Median time to answer"}}))
+	var points []map[string]any
+	for i := range 120 {
+		points = append(points, map[string]any{"timestamp": now.Add(-time.Duration(i) * 30 * time.Second).Unix(), "value": 150 + i%7*9})
+	}
+	site.env.mustAPI(202, "POST", "/metrics/data", map[string]any{"data": map[string]any{a.metric: points}})
 	// Followers, so that the incident screen shows its table: one
 	// confirmed, one waiting.
 	site.env.mustAPI(201, "POST", "/incidents/"+a.incident+"/subscribers", map[string]any{"subscriber": map[string]any{
@@ -348,6 +360,12 @@ func (a *consoleAudit) screens() []consoleScreen {
 		post("integration-invalid", "/console/integrations/"+a.integration, url.Values{"name": {"Prometheus"}, "incident_mode": {"draft"},
 			"component_label": {"beacon component"}, "severity_label": {"severity"}, "components": {"search = Nothing"},
 			"default_status": {"major_outage"}, "flap_window": {"120"}}, 422, "Prometheus"),
+		admin("metrics", "/console/metrics", 200, "Metrics"),
+		admin("metric", "/console/metrics/"+a.metric, 200, "API response time"),
+		admin("metrics-provider", "/console/metrics/providers/"+a.provider, 200, "Self provider"),
+		post("metric-invalid", "/console/metrics/"+a.metric, url.Values{"name": {"API response time"}, "decimal_places": {"9"},
+			"suffix": {"ms"}}, 422, "API response time"),
+		post("metric-reset-unconfirmed", "/console/metrics/"+a.metric+"/reset", url.Values{}, 422, "API response time"),
 		admin("subscribers", "/console/subscribers", 200, "Subscribers"),
 		admin("keys", "/console/keys", 200, "API keys"),
 		post("key-created", "/console/keys", url.Values{"name": {"ci"}}, 201, "API keys"),

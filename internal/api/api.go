@@ -1,7 +1,8 @@
 // Package api is the management API v1, for staff's scripts and tools: it
 // follows Statuspage's management API (pages, components, component
 // groups, incidents, postmortems, incident subscribers, subscribers,
-// incident templates, the status embed config) and adds Beacon's alert
+// incident templates, the status embed config, metrics providers, metrics
+// and their data) and adds Beacon's alert
 // integrations, is authenticated by API key (alerts by their
 // integration's token) and audits every change. Handlers are methods on one small struct
 // per resource, each holding only the services it uses; Routes is the one
@@ -19,6 +20,7 @@ import (
 	"github.com/beacon-status/beacon/internal/settings"
 	"github.com/beacon-status/beacon/internal/statuspage"
 	"github.com/beacon-status/beacon/internal/web"
+	"github.com/beacon-status/beacon/metrics"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
 )
@@ -47,6 +49,8 @@ type Deps struct {
 	Audit *web.Audit
 	// Integrations keeps the monitoring systems that post alerts.
 	Integrations *integrations.Service
+	// Metrics keeps the metrics providers, metrics and their data points.
+	Metrics *metrics.Service
 }
 
 // V1 is the management API v1: its handlers, by resource, and what its
@@ -70,6 +74,8 @@ type V1 struct {
 	embed         embedAPI
 	integrations  integrationAPI
 	alerts        alertAPI
+	providers     providerAPI
+	metrics       metricAPI
 }
 
 // New returns the management API on d's services.
@@ -91,6 +97,8 @@ func New(d Deps) *V1 {
 		embed:         embedAPI{inForce: d.InForce, pageID: d.PageID},
 		integrations:  integrationAPI{integrations: d.Integrations, baseURL: d.BaseURL},
 		alerts:        alertAPI{integrations: d.Integrations, limiter: d.Limiter, audit: d.Audit},
+		providers:     providerAPI{metrics: d.Metrics, pageID: d.PageID},
+		metrics:       metricAPI{metrics: d.Metrics},
 	}
 }
 

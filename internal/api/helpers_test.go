@@ -54,7 +54,7 @@ func newTestEnv(tb testing.TB, opts ...envOptions) *testEnv {
 	v1 := api.New(api.Deps{BaseURL: svc.BaseURL, PageID: svc.PageID, Now: svc.Clock.Now, Components: svc.Components,
 		Incidents: svc.Incidents, Subscribers: svc.Subscribers, Outbox: svc.Outbox, Dispatcher: svc.Dispatcher,
 		InForce: svc.InForce, Keys: svc.Keys, Limiter: web.NewKeyLimiter(o.rate, o.burst, svc.Clock.Now), Audit: svc.Audit,
-		Integrations: svc.Integrations})
+		Integrations: svc.Integrations, Metrics: svc.Metrics})
 	app := svc.App()
 	v1.Routes(app)
 	_, key, err := svc.Keys.Create(context.Background(), "test")

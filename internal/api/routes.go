@@ -13,11 +13,17 @@ import (
 // audit needs an API key for the page.
 func (v *V1) Routes(app fiber.Router) {
 	app.Use("/api/v1", stripJSONSuffix)
+	requireKey := web.RequireKey(v.keys, v.limiter, v.pageID)
+	// Data points are routed ahead of the audit log: a monitoring script
+	// pushes one per metric every 30 seconds, which would bury every change
+	// staff made. Creating, changing and deleting metrics, and resetting
+	// their data, are audited.
+	app.Post("/api/v1/pages/:page_id/metrics/data", requireKey, v.metrics.addPoints)
+	app.Post("/api/v1/pages/:page_id/metrics/:id/data", requireKey, v.metrics.addPoint)
 	v1 := app.Group("/api/v1", v.audit.Changes)
 	// Monitoring posts alerts here (integrations.AlertsPath) with its
 	// integration's token, not an API key.
 	v1.Post("/integrations/:id/alerts", v.alerts.receive)
-	requireKey := web.RequireKey(v.keys, v.limiter, v.pageID)
 	v1.Get("/pages", requireKey, v.pages.list)
 	p := v1.Group("/pages/:page_id", requireKey)
 	p.Get("", v.pages.get)
@@ -82,6 +88,21 @@ func (v *V1) Routes(app fiber.Router) {
 	p.Patch("/integrations/:id", v.integrations.update)
 	p.Delete("/integrations/:id", v.integrations.delete)
 	p.Get("/integrations/:id/alerts", v.integrations.alerts)
+
+	p.Get("/metrics_providers", v.providers.list)
+	p.Post("/metrics_providers", v.providers.create)
+	p.Get("/metrics_providers/:id", v.providers.get)
+	p.Patch("/metrics_providers/:id", v.providers.update)
+	p.Put("/metrics_providers/:id", v.providers.update)
+	p.Delete("/metrics_providers/:id", v.providers.delete)
+	p.Get("/metrics_providers/:id/metrics", v.metrics.providerMetrics)
+	p.Post("/metrics_providers/:id/metrics", v.metrics.create)
+	p.Get("/metrics", v.metrics.list)
+	p.Get("/metrics/:id", v.metrics.get)
+	p.Patch("/metrics/:id", v.metrics.update)
+	p.Put("/metrics/:id", v.metrics.update)
+	p.Delete("/metrics/:id", v.metrics.delete)
+	p.Delete("/metrics/:id/data", v.metrics.reset)
 
 	p.Get("/subscribers", v.subscribers.list)
 	p.Post("/subscribers", v.subscribers.create)

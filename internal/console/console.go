@@ -5,7 +5,8 @@
 //
 // This package holds the screens of on-call work and the route table;
 // the admin screens (settings, users, API keys, audit log) are in
-// internal/console/admin, and what every screen shares (the frame, the
+// internal/console/admin, the Metrics screens in internal/console/metrics,
+// and what every screen shares (the frame, the
 // console's cookies, form errors) in internal/console/screen.
 package console
 
@@ -21,9 +22,11 @@ import (
 	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/apikeys"
 	"github.com/beacon-status/beacon/internal/console/admin"
+	metricscreens "github.com/beacon-status/beacon/internal/console/metrics"
 	"github.com/beacon-status/beacon/internal/console/screen"
 	"github.com/beacon-status/beacon/internal/settings"
 	"github.com/beacon-status/beacon/internal/web"
+	"github.com/beacon-status/beacon/metrics"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
 	"github.com/beacon-status/beacon/templates"
@@ -53,6 +56,8 @@ type Deps struct {
 
 	// Integrations are the monitoring systems that post alerts.
 	Integrations *integrations.Service
+	// Metrics are the metrics providers, metrics and their data.
+	Metrics *metrics.Service
 }
 
 // Screens is the staff console: its screens, each a small handler
@@ -70,6 +75,7 @@ type Screens struct {
 	admin       *admin.Screens
 
 	integrations *integrationPages
+	metrics      *metricscreens.Screens
 }
 
 // New builds the console's screens on d's services.
@@ -91,5 +97,6 @@ func New(d Deps) *Screens {
 			baseURL: d.BaseURL},
 		admin: admin.New(admin.Deps{Frame: f, BaseURL: d.BaseURL, PageID: d.PageID, EmailConfigured: d.EmailConfigured,
 			Components: d.Components, Accounts: d.Accounts, Keys: d.Keys, InForce: d.InForce}),
+		metrics: metricscreens.New(f, d.Metrics),
 	}
 }

@@ -52,7 +52,7 @@ func newTestEnv(tb testing.TB) *testEnv {
 	screens := console.New(console.Deps{Log: svc.Log, BaseURL: svc.BaseURL, Now: svc.Clock.Now, PageID: svc.PageID,
 		Templates: svc.Templates, Components: svc.Components, Incidents: svc.Incidents, Subscribers: svc.Subscribers,
 		Outbox: svc.Outbox, Dispatcher: svc.Dispatcher, Accounts: svc.Accounts, Keys: svc.Keys, Audit: svc.Audit,
-		InForce: svc.InForce, Integrations: svc.Integrations})
+		InForce: svc.InForce, Integrations: svc.Integrations, Metrics: svc.Metrics})
 	e.fiber = svc.App(screens.ErrorPage())
 	screens.Routes(e.fiber)
 	return e

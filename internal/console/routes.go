@@ -77,6 +77,7 @@ func (s *Screens) Routes(app fiber.Router) {
 	r.Post("/integrations/:id/delete", admin, it.postDelete)
 
 	s.admin.Routes(r)
+	s.metrics.Routes(r)
 
 	r.Use(func(c *fiber.Ctx) error {
 		return f.Message(c, fiber.StatusNotFound, "Not found", "There is no such console page.")

@@ -1,0 +1,422 @@
+// Package metrics holds the staff console's Metrics screens: the metrics
+// providers and their metrics, creating, editing and deleting them, each
+// metric's last data point and its last day, and resetting its data. They
+// are part of the console (internal/console mounts them under /console,
+// behind a session) and render in its frame (internal/console/screen);
+// every one is for admins only, as the page's other structure is.
+package metrics
+
+import (
+	"html/template"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/beacon-status/beacon/internal/chart"
+	"github.com/beacon-status/beacon/internal/console/screen"
+	"github.com/beacon-status/beacon/internal/web"
+	domain "github.com/beacon-status/beacon/metrics"
+)
+
+// Screens are the Metrics screens.
+type Screens struct {
+	*screen.Frame
+	metrics *domain.Service
+}
+
+// New returns the Metrics screens on frame and the metrics service.
+func New(frame *screen.Frame, metrics *domain.Service) *Screens {
+	return &Screens{Frame: frame, metrics: metrics}
+}
+
+// Routes adds the Metrics screens to r, the console's group of screens
+// behind a session and its CSRF check; each route refuses responders.
+func (s *Screens) Routes(r fiber.Router) {
+	admin := s.RequireAdmin
+	r.Get("/metrics", admin, s.getList)
+	r.Post("/metrics", admin, s.postNewMetric)
+	r.Post("/metrics/providers", admin, s.postNewProvider)
+	r.Get("/metrics/providers/:id", admin, s.getProvider)
+	r.Post("/metrics/providers/:id", admin, s.postProvider)
+	r.Post("/metrics/providers/:id/delete", admin, s.postDeleteProvider)
+	r.Get("/metrics/:id", admin, s.getMetric)
+	r.Post("/metrics/:id", admin, s.postMetric)
+	r.Post("/metrics/:id/reset", admin, s.postReset)
+	r.Post("/metrics/:id/delete", admin, s.postDeleteMetric)
+}
+
+// listScreen is every provider with its metrics, and the forms that add
+// a provider and a metric.
+type listScreen struct {
+	Providers    []providerRow
+	ProviderForm providerForm
+	// Form is the new metric's.
+	Form metricForm
+}
+
+type providerRow struct {
+	ID, Type, BaseURI string
+	Fetched, Disabled bool
+	Metrics           []metricRow
+}
+
+// metricRow is a metric as lists show it; Last is its last point, ""
+// for none.
+type metricRow struct {
+	ID, Name, Last string
+	Display        bool
+}
+
+// metricScreen is one metric: its last point, its last day (the public
+// page's chart and a table of the latest 5-minute aggregates), its form,
+// and the reset and delete forms.
+type metricScreen struct {
+	Metric   metricRow
+	Provider providerRow
+	Chart    template.HTML
+	Recent   []aggregateRow
+	Form     metricForm
+}
+
+type aggregateRow struct {
+	Time, Avg, Min, Max string
+	Count               int64
+}
+
+// providerScreen is one provider's form and its metrics.
+type providerScreen struct {
+	Provider providerRow
+	Form     providerForm
+}
+
+// providerForm is the provider form's data. Credentials are never shown:
+// left empty, they are kept as they are.
+type providerForm struct {
+	ID, BaseURI string
+	Disabled    bool
+	Types       []screen.Option
+}
+
+// metricForm is the metric form's data, as typed.
+type metricForm struct {
+	ID, ProviderID, Name, Identifier, Suffix, DecimalPlaces, YAxisMin, YAxisMax, Tooltip string
+	Display, YAxisHidden                                                                 bool
+	Providers, Transforms                                                                []screen.Option
+}
+
+// providerTypes are the types a provider can be, Self first.
+var providerTypes = []domain.ProviderType{domain.Self, domain.Pingdom, domain.NewRelic, domain.Librato, domain.Datadog}
+
+func (s *Screens) providerRow(p domain.Provider) providerRow {
+	return providerRow{ID: p.ID, Type: string(p.Type), BaseURI: p.MetricBaseURI, Fetched: p.Fetched(), Disabled: p.Disabled}
+}
+
+// format writes v with the metric's decimal places and suffix.
+func format(m domain.Metric, v float64) string {
+	return strconv.FormatFloat(v, 'f', m.DecimalPlaces, 64) + m.Suffix
+}
+
+// row is m with its last point, in the page's time zone.
+func (s *Screens) row(c *fiber.Ctx, m domain.Metric) (metricRow, error) {
+	r := metricRow{ID: m.ID, Name: m.Name, Display: m.Display}
+	p, ok, err := s.metrics.Last(c.UserContext(), m.ID)
+	if err != nil {
+		return r, err
+	}
+	if ok {
+		r.Last = format(m, p.Value) + " at " + p.Time.In(s.Location(c)).Format("2006-01-02 15:04:05")
+	}
+	return r, nil
+}
+
+func newProviderForm(p domain.Provider) providerForm {
+	f := providerForm{ID: p.ID, BaseURI: p.MetricBaseURI, Disabled: p.Disabled}
+	for _, t := range providerTypes {
+		f.Types = append(f.Types, screen.Option{Value: string(t), Label: typeLabel(t), Selected: t == p.Type})
+	}
+	return f
+}
+
+func typeLabel(t domain.ProviderType) string {
+	if t == domain.Self {
+		return "Self: data pushed through the API"
+	}
+	return string(t) + " (stored, not fetched)"
+}
+
+// newMetricForm fills the metric form from m; providers are the choices
+// of a new metric's provider.
+func newMetricForm(m domain.Metric, providers []domain.Provider) metricForm {
+	f := metricForm{ID: m.ID, ProviderID: m.ProviderID, Name: m.Name, Identifier: m.Identifier, Suffix: m.Suffix,
+		DecimalPlaces: strconv.Itoa(m.DecimalPlaces), Tooltip: m.TooltipDescription, Display: m.Display, YAxisHidden: m.YAxisHidden}
+	if m.YAxisMin != nil {
+		f.YAxisMin = strconv.FormatFloat(*m.YAxisMin, 'f', -1, 64)
+	}
+	if m.YAxisMax != nil {
+		f.YAxisMax = strconv.FormatFloat(*m.YAxisMax, 'f', -1, 64)
+	}
+	for _, p := range providers {
+		f.Providers = append(f.Providers, screen.Option{Value: p.ID, Label: string(p.Type) + " " + p.ID, Selected: p.ID == m.ProviderID})
+	}
+	for _, t := range domain.Transforms {
+		f.Transforms = append(f.Transforms, screen.Option{Value: string(t), Label: strings.ReplaceAll(string(t), "_", " "),
+			Selected: t == m.Transform || (m.Transform == "" && t == domain.Average)})
+	}
+	return f
+}
+
+func (s *Screens) showList(c *fiber.Ctx, status int, ls listScreen, v screen.View) error {
+	ctx := c.UserContext()
+	providers, err := s.metrics.Providers(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range providers {
+		row := s.providerRow(p)
+		list, err := s.metrics.ProviderMetrics(ctx, p.ID)
+		if err != nil {
+			return err
+		}
+		for _, m := range list {
+			r, err := s.row(c, m)
+			if err != nil {
+				return err
+			}
+			row.Metrics = append(row.Metrics, r)
+		}
+		ls.Providers = append(ls.Providers, row)
+	}
+	if ls.ProviderForm.Types == nil {
+		ls.ProviderForm = newProviderForm(domain.Provider{Type: domain.Self})
+	}
+	if ls.Form.Transforms == nil {
+		ls.Form = newMetricForm(domain.Metric{Display: true, DecimalPlaces: 0}, providers)
+	} else {
+		ls.Form.Providers = newMetricForm(domain.Metric{ProviderID: ls.Form.ProviderID}, providers).Providers
+	}
+	v.Title, v.Section, v.Data = "Metrics", "components", ls
+	return s.Render(c, status, "metrics", v)
+}
+
+func (s *Screens) getList(c *fiber.Ctx) error {
+	return s.showList(c, fiber.StatusOK, listScreen{}, screen.View{})
+}
+
+// providerInput reads the provider form: credentials left empty are kept.
+func providerInput(c *fiber.Ctx, f *providerForm) domain.ProviderInput {
+	typ := domain.ProviderType(c.FormValue("type"))
+	f.BaseURI, f.Disabled = c.FormValue("metric_base_uri"), screen.FormBool(c, "disabled")
+	in := domain.ProviderInput{MetricBaseURI: &f.BaseURI, Disabled: &f.Disabled}
+	if f.ID == "" {
+		in.Type = &typ
+	}
+	for name, dst := range map[string]**string{"email": &in.Email, "password": &in.Password, "api_key": &in.APIKey,
+		"api_token": &in.APIToken, "application_key": &in.ApplicationKey} {
+		if v := c.FormValue(name); v != "" {
+			*dst = &v
+		}
+	}
+	for _, t := range providerTypes {
+		f.Types = append(f.Types, screen.Option{Value: string(t), Label: typeLabel(t), Selected: t == typ})
+	}
+	return in
+}
+
+func (s *Screens) postNewProvider(c *fiber.Ctx) error {
+	var f providerForm
+	p, err := s.metrics.CreateProvider(c.UserContext(), providerInput(c, &f))
+	if err != nil {
+		return screen.Refuse(err, screen.View{}, screen.Prefixed("provider_"), "The provider was not created: ", func(v screen.View) error {
+			return s.showList(c, fiber.StatusUnprocessableEntity, listScreen{ProviderForm: f}, v)
+		})
+	}
+	web.SetAuditTarget(c, p.ID)
+	return s.SeeOther(c, "/console/metrics", "Provider created: add its metrics below.")
+}
+
+func (s *Screens) showProvider(c *fiber.Ctx, status int, ps providerScreen, v screen.View) error {
+	ctx := c.UserContext()
+	p, err := s.metrics.Provider(ctx, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	ps.Provider = s.providerRow(p)
+	list, err := s.metrics.ProviderMetrics(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	for _, m := range list {
+		r, err := s.row(c, m)
+		if err != nil {
+			return err
+		}
+		ps.Provider.Metrics = append(ps.Provider.Metrics, r)
+	}
+	if ps.Form.ID == "" {
+		ps.Form = newProviderForm(p)
+	}
+	v.Title, v.Section, v.Data = string(p.Type)+" provider", "components", ps
+	return s.Render(c, status, "metrics_provider", v)
+}
+
+func (s *Screens) getProvider(c *fiber.Ctx) error {
+	return s.showProvider(c, fiber.StatusOK, providerScreen{}, screen.View{})
+}
+
+func (s *Screens) postProvider(c *fiber.Ctx) error {
+	f := providerForm{ID: c.Params("id")}
+	if _, err := s.metrics.UpdateProvider(c.UserContext(), f.ID, providerInput(c, &f)); err != nil {
+		return screen.Refuse(err, screen.View{}, screen.Prefixed("provider_"), "The provider was not saved: ", func(v screen.View) error {
+			return s.showProvider(c, fiber.StatusUnprocessableEntity, providerScreen{Form: f}, v)
+		})
+	}
+	return s.SeeOther(c, "/console/metrics/providers/"+f.ID, "Provider saved.")
+}
+
+func (s *Screens) postDeleteProvider(c *fiber.Ctx) error {
+	if err := s.metrics.DeleteProvider(c.UserContext(), c.Params("id")); err != nil {
+		return err
+	}
+	return s.SeeOther(c, "/console/metrics", "Provider deleted, with its metrics and their data.")
+}
+
+// metricInput reads the metric form into f and the input; a number it
+// cannot read is a validation error naming its field.
+func metricInput(c *fiber.Ctx, f *metricForm) (domain.MetricInput, error) {
+	f.Name, f.Identifier, f.Suffix, f.Tooltip = c.FormValue("name"), c.FormValue("metric_identifier"), c.FormValue("suffix"), c.FormValue("tooltip_description")
+	f.DecimalPlaces, f.YAxisMin, f.YAxisMax = c.FormValue("decimal_places"), c.FormValue("y_axis_min"), c.FormValue("y_axis_max")
+	f.Display, f.YAxisHidden = screen.FormBool(c, "display"), screen.FormBool(c, "y_axis_hidden")
+	tr := domain.Transform(c.FormValue("transform"))
+	for _, t := range domain.Transforms {
+		f.Transforms = append(f.Transforms, screen.Option{Value: string(t), Label: strings.ReplaceAll(string(t), "_", " "), Selected: t == tr})
+	}
+	in := domain.MetricInput{Name: &f.Name, Identifier: &f.Identifier, Suffix: &f.Suffix, TooltipDescription: &f.Tooltip,
+		Display: &f.Display, YAxisHidden: &f.YAxisHidden, Transform: &tr}
+	dp, err := strconv.Atoi(strings.TrimSpace(f.DecimalPlaces))
+	if err != nil {
+		return in, &domain.ValidationError{Field: "decimal_places", Msg: "must be a whole number from 0 to 6"}
+	}
+	in.DecimalPlaces = &dp
+	for _, b := range []struct {
+		field, text string
+		dst         ***float64
+	}{{"y_axis_min", f.YAxisMin, &in.YAxisMin}, {"y_axis_max", f.YAxisMax, &in.YAxisMax}} {
+		var v *float64
+		if t := strings.TrimSpace(b.text); t != "" {
+			n, err := strconv.ParseFloat(t, 64)
+			if err != nil {
+				return in, &domain.ValidationError{Field: b.field, Msg: "must be a number, or empty to fit the data"}
+			}
+			v = &n
+		}
+		*b.dst = &v
+	}
+	return in, nil
+}
+
+func (s *Screens) postNewMetric(c *fiber.Ctx) error {
+	f := metricForm{ProviderID: c.FormValue("metrics_provider_id")}
+	in, err := metricInput(c, &f)
+	var m domain.Metric
+	if err == nil {
+		m, err = s.metrics.Create(c.UserContext(), f.ProviderID, in)
+	}
+	if err != nil {
+		return screen.Refuse(err, screen.View{}, screen.Prefixed("metric_"), "The metric was not created: ", func(v screen.View) error {
+			return s.showList(c, fiber.StatusUnprocessableEntity, listScreen{Form: f}, v)
+		})
+	}
+	web.SetAuditTarget(c, m.ID)
+	return s.SeeOther(c, "/console/metrics/"+m.ID, "Metric created: push its data through the API.")
+}
+
+func (s *Screens) showMetric(c *fiber.Ctx, status int, ms metricScreen, v screen.View) error {
+	ctx := c.UserContext()
+	m, err := s.metrics.Get(ctx, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	p, err := s.metrics.Provider(ctx, m.ProviderID)
+	if err != nil {
+		return err
+	}
+	ms.Provider = s.providerRow(p)
+	if ms.Metric, err = s.row(c, m); err != nil {
+		return err
+	}
+	series, err := s.metrics.Series(ctx, m.ID, domain.Day)
+	if err != nil {
+		return err
+	}
+	loc := s.Location(c)
+	ms.Chart = template.HTML(chart.HTML(chartSeries(m, series, loc)))
+	for i := len(series.Points) - 1; i >= 0 && len(ms.Recent) < recentRows; i-- {
+		a := series.Points[i]
+		ms.Recent = append(ms.Recent, aggregateRow{Time: a.Time.In(loc).Format("2006-01-02 15:04"), Avg: format(m, a.Avg()),
+			Min: format(m, a.Min), Max: format(m, a.Max), Count: a.Count})
+	}
+	if ms.Form.Transforms == nil {
+		ms.Form = newMetricForm(m, nil)
+	}
+	ms.Form.ID = m.ID
+	v.Title, v.Section, v.Data = m.Name, "components", ms
+	return s.Render(c, status, "metric", v)
+}
+
+// chartSeries is what internal/chart draws of the metric's series, as
+// the public page draws it.
+func chartSeries(m domain.Metric, s domain.Series, loc *time.Location) chart.Series {
+	out := chart.Series{ID: m.ID, Name: m.Name, Description: m.TooltipDescription, Suffix: m.Suffix, Decimals: m.DecimalPlaces,
+		YMin: m.YAxisMin, YMax: m.YAxisMax, YHidden: m.YAxisHidden, Period: string(s.Period), From: s.From, To: s.To, Step: s.Step,
+		Loc: loc, Points: make([]chart.Point, len(s.Points))}
+	for i, a := range s.Points {
+		out.Points[i] = chart.Point{Time: a.Time, Avg: a.Avg(), Min: a.Min, Max: a.Max, Count: a.Count}
+	}
+	return out
+}
+
+// recentRows is how many of the last day's 5-minute aggregates the
+// metric screen lists, newest first.
+const recentRows = 12
+
+func (s *Screens) getMetric(c *fiber.Ctx) error {
+	return s.showMetric(c, fiber.StatusOK, metricScreen{}, screen.View{})
+}
+
+func (s *Screens) postMetric(c *fiber.Ctx) error {
+	var f metricForm
+	in, err := metricInput(c, &f)
+	if err == nil {
+		_, err = s.metrics.Update(c.UserContext(), c.Params("id"), in)
+	}
+	if err != nil {
+		return screen.Refuse(err, screen.View{}, screen.Prefixed("metric_"), "The metric was not saved: ", func(v screen.View) error {
+			return s.showMetric(c, fiber.StatusUnprocessableEntity, metricScreen{Form: f}, v)
+		})
+	}
+	return s.SeeOther(c, "/console/metrics/"+c.Params("id"), "Metric saved.")
+}
+
+// postReset deletes the metric's data once its form's confirmation box is
+// ticked (the box works without script; with it, the console also asks).
+func (s *Screens) postReset(c *fiber.Ctx) error {
+	if !screen.FormBool(c, "confirm") {
+		err := &domain.ValidationError{Field: "confirm", Msg: "tick the box to confirm that every data point of this metric is deleted"}
+		return screen.Refuse(err, screen.View{}, screen.Always("reset_confirm"), "Nothing was deleted: ", func(v screen.View) error {
+			return s.showMetric(c, fiber.StatusUnprocessableEntity, metricScreen{}, v)
+		})
+	}
+	if err := s.metrics.Reset(c.UserContext(), c.Params("id")); err != nil {
+		return err
+	}
+	return s.SeeOther(c, "/console/metrics/"+c.Params("id"), "Data deleted: the metric starts again from its next point.")
+}
+
+func (s *Screens) postDeleteMetric(c *fiber.Ctx) error {
+	if err := s.metrics.Delete(c.UserContext(), c.Params("id")); err != nil {
+		return err
+	}
+	return s.SeeOther(c, "/console/metrics", "Metric deleted, with its data.")
+}
