@@ -79,7 +79,7 @@ func (c *cache) charts(ctx context.Context, s *snapshot, period metrics.Period) 
 		if err != nil {
 			return nil, err
 		}
-		chart.Write(&b, chartSeries(m, series, loc))
+		chart.Write(&b, chart.Metric(m, series, loc))
 		b.WriteByte('\n')
 		if series.Step > 0 {
 			if next := series.From.Add((now.Sub(series.From)/series.Step + 1) * series.Step); next.Before(cs.next) {
@@ -110,17 +110,6 @@ func chartsKey(list []metrics.Metric, zone string) string {
 			strconv.Itoa(m.DecimalPlaces) + bound(m.YAxisMin) + bound(m.YAxisMax) + strconv.FormatBool(m.YAxisHidden))
 	}
 	return b.String()
-}
-
-// chartSeries is what internal/chart draws of a metric's series.
-func chartSeries(m metrics.Metric, s metrics.Series, loc *time.Location) chart.Series {
-	out := chart.Series{ID: m.ID, Name: m.Name, Description: m.TooltipDescription, Suffix: m.Suffix, Decimals: m.DecimalPlaces,
-		YMin: m.YAxisMin, YMax: m.YAxisMax, YHidden: m.YAxisHidden, Period: string(s.Period), From: s.From, To: s.To, Step: s.Step, Loc: loc,
-		Points: make([]chart.Point, len(s.Points))}
-	for i, a := range s.Points {
-		out.Points[i] = chart.Point{Time: a.Time, Avg: a.Avg(), Min: a.Min, Max: a.Max, Count: a.Count}
-	}
-	return out
 }
 
 // metricsView is the page's "System metrics" section.

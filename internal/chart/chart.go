@@ -16,8 +16,8 @@
 // from assistive technology. Colours are the stylesheet's: the SVG has
 // classes only (beacon.css, "Charts").
 //
-// The package knows nothing of where the series comes from: the public
-// site fills a Series from the metrics it shows.
+// Metric fills a Series from a metric of the metrics package, for the
+// public page and the console alike.
 package chart
 
 import (

@@ -10,7 +10,6 @@ import (
 	"html/template"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -351,7 +350,7 @@ func (s *Screens) showMetric(c *fiber.Ctx, status int, ms metricScreen, v screen
 		return err
 	}
 	loc := s.Location(c)
-	ms.Chart = template.HTML(chart.HTML(chartSeries(m, series, loc)))
+	ms.Chart = template.HTML(chart.HTML(chart.Metric(m, series, loc)))
 	for i := len(series.Points) - 1; i >= 0 && len(ms.Recent) < recentRows; i-- {
 		a := series.Points[i]
 		ms.Recent = append(ms.Recent, aggregateRow{Time: a.Time.In(loc).Format("2006-01-02 15:04"), Avg: format(m, a.Avg()),
@@ -363,18 +362,6 @@ func (s *Screens) showMetric(c *fiber.Ctx, status int, ms metricScreen, v screen
 	ms.Form.ID = m.ID
 	v.Title, v.Section, v.Data = m.Name, "components", ms
 	return s.Render(c, status, "metric", v)
-}
-
-// chartSeries is what internal/chart draws of the metric's series, as
-// the public page draws it.
-func chartSeries(m domain.Metric, s domain.Series, loc *time.Location) chart.Series {
-	out := chart.Series{ID: m.ID, Name: m.Name, Description: m.TooltipDescription, Suffix: m.Suffix, Decimals: m.DecimalPlaces,
-		YMin: m.YAxisMin, YMax: m.YAxisMax, YHidden: m.YAxisHidden, Period: string(s.Period), From: s.From, To: s.To, Step: s.Step,
-		Loc: loc, Points: make([]chart.Point, len(s.Points))}
-	for i, a := range s.Points {
-		out.Points[i] = chart.Point{Time: a.Time, Avg: a.Avg(), Min: a.Min, Max: a.Max, Count: a.Count}
-	}
-	return out
 }
 
 // recentRows is how many of the last day's 5-minute aggregates the
