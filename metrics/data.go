@@ -16,9 +16,8 @@ import (
 
 // Bucket widths of the rollups, in seconds; at columns hold Unix seconds.
 const (
-	slotSecs = int64(Slot / time.Second)
-	fiveMin  = int64(5 * 60)
-	hour     = int64(60 * 60)
+	fiveMin = int64(5 * 60)
+	hour    = int64(60 * 60)
 )
 
 // floor rounds the Unix time t down to a multiple of step.
@@ -72,10 +71,11 @@ func (s *Service) AddPoints(ctx context.Context, points map[string][]Point) (int
 	for _, id := range ids {
 		m := make(map[int64]float64, len(points[id]))
 		for i, p := range points[id] {
+			p = p.InSlot()
 			if err := s.checkPoint(fmt.Sprintf("data.%s[%d].", id, i), p, now); err != nil {
 				return 0, err
 			}
-			m[floor(p.Time.Unix(), slotSecs)] = p.Value
+			m[p.Time.Unix()] = p.Value
 		}
 		slots[id] = m
 	}

@@ -16,15 +16,15 @@ func TestAddPoint(t *testing.T) {
 	m := e.metric("Latency")
 	changes, v0 := e.changed, e.svc.DataVersion()
 
-	// Cast to the slot's start; a later point in the slot replaces it.
-	got, err := e.svc.AddPoint(e.ctx, m.ID, metrics.Point{Time: t0.Add(-time.Minute + 29*time.Second + 999*time.Millisecond), Value: 10})
+	// Cast to the nearest slot; a later point in the slot replaces it.
+	got, err := e.svc.AddPoint(e.ctx, m.ID, metrics.Point{Time: t0.Add(-time.Minute - 15*time.Second), Value: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := (metrics.Point{Time: t0.Add(-time.Minute), Value: 10}); got != want {
 		t.Errorf("stored %+v, want %+v", got, want)
 	}
-	if _, err := e.svc.AddPoint(e.ctx, m.ID, metrics.Point{Time: t0.Add(-time.Minute + 5*time.Second), Value: 20}); err != nil {
+	if _, err := e.svc.AddPoint(e.ctx, m.ID, metrics.Point{Time: t0.Add(-time.Minute + 14*time.Second + 999*time.Millisecond), Value: 20}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.svc.AddPoint(e.ctx, m.ID, metrics.Point{Time: t0.Add(-90 * time.Second), Value: 4}); err != nil {
@@ -63,8 +63,8 @@ func TestAddPoint(t *testing.T) {
 	}{
 		{"value", metrics.Point{Time: t0, Value: math.NaN()}},
 		{"value", metrics.Point{Time: t0, Value: math.Inf(-1)}},
-		{"timestamp", metrics.Point{Time: t0.Add(5*time.Minute + time.Second), Value: 1}},
-		{"timestamp", metrics.Point{Time: t0.Add(-7*24*time.Hour - time.Second), Value: 1}},
+		{"timestamp", metrics.Point{Time: t0.Add(5*time.Minute + 15*time.Second), Value: 1}},
+		{"timestamp", metrics.Point{Time: t0.Add(-7*24*time.Hour - 16*time.Second), Value: 1}},
 	} {
 		_, err := e.svc.AddPoint(e.ctx, m.ID, c.p)
 		wantInvalid(t, err, c.field)

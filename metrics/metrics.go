@@ -285,7 +285,8 @@ func (in MetricInput) apply(m *Metric) error {
 	return nil
 }
 
-// Point is one value at one time. Time is cast to its 30 s slot on write.
+// Point is one value at one time. Time is cast to its 30 s slot on write
+// (InSlot).
 type Point struct {
 	Time  time.Time
 	Value float64
@@ -293,6 +294,10 @@ type Point struct {
 
 // Slot is the granularity of stored points.
 const Slot = 30 * time.Second
+
+// InSlot is p as stored: its time cast to the nearest slot, as Statuspage
+// casts each point to the nearest 30-second interval.
+func (p Point) InSlot() Point { return Point{Time: p.Time.Round(Slot).UTC(), Value: p.Value} }
 
 // Aggregate summarises the points of one bucket.
 type Aggregate struct {

@@ -80,18 +80,18 @@ func TestSeriesEqualsBruteForce(t *testing.T) {
 				// Often a slot already written: a replacement, sometimes
 				// by the same value.
 				for slot := range points {
-					at = time.Unix(slot+rng.Int64N(30), 0)
+					at = time.Unix(slot-15+rng.Int64N(30), 0) // cast to slot
 					break
 				}
 			}
 			v := math.Round(rng.NormFloat64()*1000) / 8
 			if rng.IntN(10) == 0 {
-				v = points[at.Unix()-at.Unix()%30]
+				v = points[slotOf(at)]
 			}
 			batch[m.ID] = append(batch[m.ID], metrics.Point{Time: at, Value: v})
 			batch[other.ID] = append(batch[other.ID], metrics.Point{Time: at, Value: -v})
-			points[at.Unix()-at.Unix()%30] = v
-			otherPoints[at.Unix()-at.Unix()%30] = -v
+			points[slotOf(at)] = v
+			otherPoints[slotOf(at)] = -v
 		}
 		if _, err := e.svc.AddPoints(e.ctx, batch); err != nil {
 			t.Fatal(err)
@@ -104,7 +104,7 @@ func TestSeriesEqualsBruteForce(t *testing.T) {
 			at := now.Add(-time.Duration(rng.Int64N(3*3600)) * time.Second)
 			v := float64(rng.IntN(100))
 			batch[m.ID] = append(batch[m.ID], metrics.Point{Time: at, Value: v})
-			points[at.Unix()-at.Unix()%30] = v
+			points[slotOf(at)] = v
 		}
 		if _, err := e.svc.AddPoints(e.ctx, batch); err != nil {
 			t.Fatal(err)
@@ -120,7 +120,7 @@ func TestSeriesEqualsBruteForce(t *testing.T) {
 		if _, err := e.svc.AddPoint(e.ctx, m.ID, metrics.Point{Time: at, Value: float64(i)}); err != nil {
 			t.Fatal(err)
 		}
-		points[at.Unix()-at.Unix()%30] = float64(i)
+		points[slotOf(at)] = float64(i)
 	}
 	// Single points replacing others.
 	for range 200 {
@@ -130,7 +130,7 @@ func TestSeriesEqualsBruteForce(t *testing.T) {
 			break
 		}
 		v := float64(rng.IntN(1000))
-		if _, err := e.svc.AddPoint(e.ctx, m.ID, metrics.Point{Time: time.Unix(at+29, 0), Value: v}); err != nil {
+		if _, err := e.svc.AddPoint(e.ctx, m.ID, metrics.Point{Time: time.Unix(at+14, 0), Value: v}); err != nil {
 			t.Fatal(err)
 		}
 		points[at] = v
@@ -157,14 +157,14 @@ func TestSeriesEqualsBruteForce(t *testing.T) {
 	if _, err := e.svc.AddPoint(e.ctx, m.ID, metrics.Point{Time: edge.Add(10 * time.Second), Value: -1}); err != nil {
 		t.Fatal(err)
 	}
-	points[edge.Add(10*time.Second).Truncate(metrics.Slot).Unix()] = -1
+	points[slotOf(edge.Add(10*time.Second))] = -1
 	for range 300 {
 		at := now.Add(-time.Duration(rng.Int64N(7*24*3600)) * time.Second)
 		v := float64(rng.IntN(1000))
 		if _, err := e.svc.AddPoint(e.ctx, m.ID, metrics.Point{Time: at, Value: v}); err != nil {
 			t.Fatal(err)
 		}
-		points[at.Unix()-at.Unix()%30] = v
+		points[slotOf(at)] = v
 	}
 	e.checkSeries(m.ID, points, "replaced after compaction")
 
@@ -224,3 +224,6 @@ func TestCompact(t *testing.T) {
 		t.Error("compaction moved DataVersion: it drops only what no chart shows")
 	}
 }
+
+// slotOf is the slot a point at t is stored in (Unix seconds).
+func slotOf(t time.Time) int64 { return metrics.Point{Time: t}.InSlot().Time.Unix() }

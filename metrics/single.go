@@ -35,10 +35,11 @@ type single struct {
 // its slot). ErrNotFound when there is no such metric. It returns once the
 // point is committed; concurrent calls share a transaction.
 func (s *Service) AddPoint(ctx context.Context, metricID string, p Point) (Point, error) {
+	p = p.InSlot()
 	if err := s.checkPoint("", p, s.now()); err != nil {
 		return Point{}, err
 	}
-	w := &single{metricID: metricID, at: floor(p.Time.Unix(), slotSecs), value: p.Value, turn: make(chan bool, 1)}
+	w := &single{metricID: metricID, at: p.Time.Unix(), value: p.Value, turn: make(chan bool, 1)}
 	q := &s.single
 	q.mu.Lock()
 	q.queue = append(q.queue, w)
@@ -46,7 +47,9 @@ func (s *Service) AddPoint(ctx context.Context, metricID string, p Point) (Point
 	q.writing = true
 	q.mu.Unlock()
 	if lead || <-w.turn {
-		s.commitSingles(ctx)
+		// The batch holds other callers' points: this caller leaving must
+		// not cancel their commit.
+		s.commitSingles(context.WithoutCancel(ctx))
 		<-w.turn
 	}
 	if w.err != nil {

@@ -354,8 +354,8 @@ func (h metricAPI) addPoint(c *fiber.Ctx) error {
 // are bounded by metrics.MaxPointsPerRequest).
 const maxBulkMetrics = 1000
 
-// addPoints stores points of several metrics, all or none: 202 with what
-// was received, as Statuspage's answers, by metric id. Naming an unknown
+// addPoints stores points of several metrics, all or none: 202 with the
+// points by metric id, as Statuspage answers, each cast to its slot. Naming an unknown
 // metric is not found and stores nothing.
 func (h metricAPI) addPoints(c *fiber.Ctx) error {
 	var req map[string][]pointJSON
@@ -389,7 +389,8 @@ func (h metricAPI) addPoints(c *fiber.Ctx) error {
 				return err
 			}
 			list = append(list, p)
-			out[id] = append(out[id], pointOut{Timestamp: p.Time.Unix(), Value: p.Value})
+			stored := p.InSlot()
+			out[id] = append(out[id], pointOut{Timestamp: stored.Time.Unix(), Value: stored.Value})
 		}
 		points[id] = list
 	}
