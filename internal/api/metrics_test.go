@@ -170,7 +170,6 @@ func TestMetricsTerraformSequence(t *testing.T) {
 	}
 }
 
-
 // TestMetricsProviderCredentials: credentials are taken, stored and never
 // answered, by any endpoint; providers of other types are stored.
 func TestMetricsProviderCredentials(t *testing.T) {
