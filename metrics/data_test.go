@@ -168,8 +168,10 @@ func TestSeriesBounds(t *testing.T) {
 		{metrics.Week, time.Date(2026, 3, 3, 15, 0, 0, 0, time.UTC), time.Date(2026, 3, 10, 15, 0, 0, 0, time.UTC), time.Hour},
 		{metrics.Month, time.Date(2026, 2, 8, 16, 0, 0, 0, time.UTC), time.Date(2026, 3, 10, 16, 0, 0, 0, time.UTC), 4 * time.Hour},
 	} {
-		// A point just inside each end, one just outside the start.
-		in := map[string][]metrics.Point{m.ID: {{Time: c.from.Add(-time.Second), Value: 100}, {Time: c.from, Value: 1}, {Time: now, Value: 2}}}
+		// A point just inside each end, one in the slot just before the
+		// start (a point is cast to the nearest slot: c.from less a second
+		// would land in c.from's).
+		in := map[string][]metrics.Point{m.ID: {{Time: c.from.Add(-metrics.Slot), Value: 100}, {Time: c.from, Value: 1}, {Time: now, Value: 2}}}
 		if err := e.svc.Reset(e.ctx, m.ID); err != nil {
 			t.Fatal(err)
 		}
