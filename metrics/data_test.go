@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -250,4 +251,22 @@ func TestAddPointConcurrent(t *testing.T) {
 		t.Errorf("the rollups count %d points, want %d", total, (callers-1)*each)
 	}
 	t.Logf("%d points in %d transactions", (callers-1)*each, e.svc.DataVersion())
+}
+
+// A batch whose commit panics fails its callers with an error and does not
+// stall the queue: the next AddPoint commits.
+func TestAddPointPanic(t *testing.T) {
+	e := newEnv(t, metrics.Config{})
+	m := e.metric("M")
+	metrics.SetFailTx(e.svc, func() { panic("boom") })
+	if _, err := e.svc.AddPoint(e.ctx, m.ID, metrics.Point{Time: t0, Value: 1}); err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("a panicking commit: %v", err)
+	}
+	metrics.SetFailTx(e.svc, nil)
+	if _, err := e.svc.AddPoint(e.ctx, m.ID, metrics.Point{Time: t0, Value: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if p, ok, err := e.svc.Last(e.ctx, m.ID); err != nil || !ok || p.Value != 2 {
+		t.Errorf("last %+v, %v, %v", p, ok, err)
+	}
 }
