@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"math"
 	"slices"
 	"time"
 
@@ -23,11 +22,11 @@ const (
 // floor rounds the Unix time t down to a multiple of step.
 func floor(t, step int64) int64 { return t - ((t%step)+step)%step }
 
-// checkPoint refuses a point that is not finite, too far in the future or
+// checkPoint refuses a point whose value is not finite or past ±MaxValue, too far in the future or
 // older than the raw retention; field prefixes the fields it names.
 func (s *Service) checkPoint(field string, p Point, now time.Time) error {
-	if math.IsNaN(p.Value) || math.IsInf(p.Value, 0) {
-		return invalid(field+"value", "must be a finite number")
+	if err := checkValue(field+"value", p.Value); err != nil {
+		return err
 	}
 	if p.Time.After(now.Add(MaxFuture)) {
 		return invalid(field+"timestamp", "must be at most %d minutes in the future", int(MaxFuture/time.Minute))

@@ -64,6 +64,8 @@ func TestAddPoint(t *testing.T) {
 	}{
 		{"value", metrics.Point{Time: t0, Value: math.NaN()}},
 		{"value", metrics.Point{Time: t0, Value: math.Inf(-1)}},
+		{"value", metrics.Point{Time: t0, Value: 1.0000001e15}},
+		{"value", metrics.Point{Time: t0, Value: -math.MaxFloat64}},
 		{"timestamp", metrics.Point{Time: t0.Add(5*time.Minute + 15*time.Second), Value: 1}},
 		{"timestamp", metrics.Point{Time: t0.Add(-7*24*time.Hour - 16*time.Second), Value: 1}},
 	} {
@@ -76,9 +78,10 @@ func TestAddPoint(t *testing.T) {
 		t.Errorf("refused points changed the data: %v, version moved %d", rows, e.svc.DataVersion()-v1)
 	}
 	// The edges are taken.
-	for _, at := range []time.Time{t0.Add(5 * time.Minute), t0.Add(-7 * 24 * time.Hour)} {
-		if _, err := e.svc.AddPoint(e.ctx, m.ID, metrics.Point{Time: at, Value: 1}); err != nil {
-			t.Errorf("point at %v: %v", at, err)
+	for i, at := range []time.Time{t0.Add(5 * time.Minute), t0.Add(-7 * 24 * time.Hour)} {
+		v := []float64{metrics.MaxValue, -metrics.MaxValue}[i]
+		if _, err := e.svc.AddPoint(e.ctx, m.ID, metrics.Point{Time: at, Value: v}); err != nil {
+			t.Errorf("point %v at %v: %v", v, at, err)
 		}
 	}
 	if got, _ := e.svc.Get(e.ctx, m.ID); !got.MostRecentDataAt.Equal(t0.Add(5 * time.Minute)) {
