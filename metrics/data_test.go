@@ -1,9 +1,11 @@
 package metrics_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -253,7 +255,64 @@ func TestAddPointConcurrent(t *testing.T) {
 	if total != (callers-1)*each {
 		t.Errorf("the rollups count %d points, want %d", total, (callers-1)*each)
 	}
+	// Each committed batch moves the version once: never more than once a
+	// point (how many batches there were depends on the scheduling;
+	// TestAddPointHandOff shows the batching itself).
+	if v := e.svc.DataVersion(); v > (callers-1)*each {
+		t.Errorf("the version moved %d times for %d points", v, (callers-1)*each)
+	}
 	t.Logf("%d points in %d transactions", (callers-1)*each, e.svc.DataVersion())
+}
+
+// While a batch commits, the calls arriving meanwhile queue and are
+// committed together in the next transaction, led by the first of them;
+// the leaders' contexts being cancelled gives up no one's point.
+func TestAddPointHandOff(t *testing.T) {
+	e := newEnv(t, metrics.Config{})
+	m := e.metric("M")
+	const waiting = 5
+	inTx, release := make(chan struct{}), make(chan struct{})
+	txs := 0
+	metrics.SetTxHook(e.svc, func() {
+		txs++
+		if txs == 1 {
+			close(inTx)
+			<-release
+		}
+	})
+	ctx1, cancel1 := context.WithCancel(e.ctx)
+	ctx2, cancel2 := context.WithCancel(e.ctx)
+	errs := make(chan error, waiting+1)
+	add := func(ctx context.Context, i int) {
+		_, err := e.svc.AddPoint(ctx, m.ID, metrics.Point{Time: t0.Add(-time.Duration(i) * metrics.Slot), Value: float64(i)})
+		errs <- err
+	}
+	go add(ctx1, 0) // leads the first batch, alone
+	<-inTx
+	cancel1()
+	go add(ctx2, 1) // queued first: leads the second batch
+	for metrics.QueuedSingles(e.svc) < 1 {
+		runtime.Gosched()
+	}
+	cancel2()
+	for i := 2; i <= waiting; i++ {
+		go add(e.ctx, i)
+	}
+	for metrics.QueuedSingles(e.svc) < waiting {
+		runtime.Gosched()
+	}
+	close(release)
+	for range waiting + 1 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if txs != 2 || e.svc.DataVersion() != 2 {
+		t.Errorf("%d points in %d transactions, version %d: want 2 and 2", waiting+1, txs, e.svc.DataVersion())
+	}
+	if rows := e.dataRows(); rows[0] != waiting+1 {
+		t.Errorf("%d points stored, want %d", rows[0], waiting+1)
+	}
 }
 
 // A batch whose commit panics fails its callers with an error and does not
@@ -261,11 +320,11 @@ func TestAddPointConcurrent(t *testing.T) {
 func TestAddPointPanic(t *testing.T) {
 	e := newEnv(t, metrics.Config{})
 	m := e.metric("M")
-	metrics.SetFailTx(e.svc, func() { panic("boom") })
+	metrics.SetTxHook(e.svc, func() { panic("boom") })
 	if _, err := e.svc.AddPoint(e.ctx, m.ID, metrics.Point{Time: t0, Value: 1}); err == nil || !strings.Contains(err.Error(), "boom") {
 		t.Fatalf("a panicking commit: %v", err)
 	}
-	metrics.SetFailTx(e.svc, nil)
+	metrics.SetTxHook(e.svc, nil)
 	if _, err := e.svc.AddPoint(e.ctx, m.ID, metrics.Point{Time: t0, Value: 2}); err != nil {
 		t.Fatal(err)
 	}

@@ -19,9 +19,9 @@ type singles struct {
 	mu      sync.Mutex
 	queue   []*single
 	writing bool // a leader is committing
-	// failTx, when set (by tests only), runs inside the batch's
+	// txHook, when set (by tests only), runs inside each batch's
 	// transaction: it may panic, to show a panic does not stall the queue.
-	failTx func()
+	txHook func()
 }
 
 // single is one AddPoint call in the queue.
@@ -97,8 +97,8 @@ func (s *Service) commitSingles(ctx context.Context) {
 	}()
 	written := false
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if q.failTx != nil {
-			q.failTx()
+		if q.txHook != nil {
+			q.txHook()
 		}
 		keys := map[string]int64{}
 		points := map[int64]map[int64]float64{}
