@@ -53,9 +53,9 @@ func retentionText(d time.Duration) string {
 // AddPoints stores points of several metrics, by metric id, all or none:
 // every point is checked and every id looked up before anything is written.
 // Within one call, a later point in a slot replaces an earlier one. It
-// returns how many points it took. An unknown id is a ValidationError on
-// "data.<id>"; a refused point one on "data.<id>[<index>].value" or
-// ".timestamp".
+// returns how many points it took. An unknown id is ErrNotFound (wrapped,
+// naming the id); a refused point a ValidationError on
+// "data.<id>[<index>].value" or ".timestamp".
 func (s *Service) AddPoints(ctx context.Context, points map[string][]Point) (int, error) {
 	n := 0
 	for _, ps := range points {
@@ -82,10 +82,7 @@ func (s *Service) AddPoints(ctx context.Context, points map[string][]Point) (int
 		keys := make(map[string]int64, len(slots))
 		for _, id := range ids {
 			key, err := metricKey(ctx, tx, id)
-			if errors.Is(err, ErrNotFound) {
-				return invalid("data."+id, "is not a metric's id")
-			}
-			if err != nil {
+			if err != nil { // ErrNotFound, naming the id, for an unknown metric
 				return err
 			}
 			keys[id] = key

@@ -127,14 +127,20 @@ func TestAddPointsAllOrNothing(t *testing.T) {
 	}{
 		{"data." + b.ID + "[1].value", map[string][]metrics.Point{a.ID: good, b.ID: {good[0], {Time: t0, Value: math.NaN()}}}},
 		{"data." + b.ID + "[0].timestamp", map[string][]metrics.Point{a.ID: good, b.ID: {{Time: t0.Add(time.Hour), Value: 1}}}},
-		{"data.unknown00000", map[string][]metrics.Point{a.ID: good, "unknown00000": good}},
-		{"data.unknown00000", map[string][]metrics.Point{a.ID: good, "unknown00000": nil}},
 		{"data", map[string][]metrics.Point{a.ID: make([]metrics.Point, 5001), b.ID: make([]metrics.Point, 5000)}},
 	} {
 		n, err := e.svc.AddPoints(e.ctx, c.points)
 		wantInvalid(t, err, c.field)
 		if n != 0 {
 			t.Errorf("refused request reports %d points", n)
+		}
+	}
+	// An unknown metric is not found, and its error names it.
+	for _, ps := range [][]metrics.Point{good, nil} {
+		n, err := e.svc.AddPoints(e.ctx, map[string][]metrics.Point{a.ID: good, "unknown00000": ps})
+		wantNotFound(t, err)
+		if n != 0 || err == nil || !strings.Contains(err.Error(), "unknown00000") {
+			t.Errorf("unknown metric: %d points, %v", n, err)
 		}
 	}
 	if rows := e.dataRows(); rows != [3]int{} || e.svc.DataVersion() != 0 {
