@@ -364,3 +364,26 @@ func TestExtremes(t *testing.T) {
 		t.Errorf("a series without a step shows data:\n%s", out)
 	}
 }
+
+// Value is the one way a metric's value is written, on the page and in the
+// console.
+func TestValue(t *testing.T) {
+	for _, c := range []struct {
+		v        float64
+		decimals int
+		suffix   string
+		want     string
+	}{
+		{120, 0, "ms", "120 ms"},
+		{120, 0, " ms", "120 ms"},
+		{-0.04, 1, "ms", "0.0 ms"},
+		{-0.4, 0, "", "0"},
+		{1.23456789, 9, "%", "1.234568 %"},
+		{2.5, -1, "", "2"},
+		{-1e15, 2, "", "-1000000000000000.00"},
+	} {
+		if got := Value(c.v, c.decimals, c.suffix); got != c.want {
+			t.Errorf("Value(%v, %d, %q) = %q, want %q", c.v, c.decimals, c.suffix, got, c.want)
+		}
+	}
+}

@@ -195,10 +195,10 @@ func seedMetrics(ctx context.Context, a Services, now time.Time) error {
 		decimals     int
 		value        func(t time.Time, i int) float64
 	}{
-		{"API response time", " ms", 0, func(t time.Time, i int) float64 {
+		{"API response time", "ms", 0, func(t time.Time, i int) float64 {
 			return 120 + 35*math.Sin(2*math.Pi*float64(t.Hour()*60+t.Minute())/1440) + float64(i*7919%23)
 		}},
-		{"Webhook delivery time", " s", 1, func(t time.Time, i int) float64 {
+		{"Webhook delivery time", "s", 1, func(t time.Time, i int) float64 {
 			if late := t.Sub(now.Add(-25 * time.Minute)); late > 0 {
 				return 1.2 + late.Minutes()/4
 			}
