@@ -67,6 +67,7 @@ func (s *Service) AddPoints(ctx context.Context, points map[string][]Point) (int
 	now := s.now()
 	ids := slices.Sorted(maps.Keys(points))
 	slots := make(map[string]map[int64]float64, len(points))
+	ats := make(map[string][]int64, len(points)) // each point's slot, in order
 	for _, id := range ids {
 		m := make(map[int64]float64, len(points[id]))
 		for i, p := range points[id] {
@@ -75,6 +76,7 @@ func (s *Service) AddPoints(ctx context.Context, points map[string][]Point) (int
 				return 0, err
 			}
 			m[p.Time.Unix()] = p.Value
+			ats[id] = append(ats[id], p.Time.Unix())
 		}
 		slots[id] = m
 	}
@@ -86,6 +88,15 @@ func (s *Service) AddPoints(ctx context.Context, points map[string][]Point) (int
 				return err
 			}
 			keys[id] = key
+			checked := map[int64]bool{}
+			for i, at := range ats[id] {
+				if b := floor(at, fiveMin); !checked[b] {
+					checked[b] = true
+					if err := compactedTx(ctx, tx, key, at, fmt.Sprintf("data.%s[%d].timestamp", id, i)); err != nil {
+						return err
+					}
+				}
+			}
 		}
 		for _, id := range ids {
 			if err := writePointsTx(ctx, tx, keys[id], slots[id]); err != nil {
@@ -114,6 +125,30 @@ func metricKey(ctx context.Context, q sqlite.Queryer, id string) (int64, error) 
 		return 0, fmt.Errorf("metrics: metric %s: %w", id, err)
 	}
 	return key, nil
+}
+
+// compactedTx refuses, as a ValidationError on field, a point at the slot
+// at whose 5 minutes (or hour) were compacted: its rollup counts more points
+// than the raw rows (or 5-minute rows) left. That happens only when the raw
+// retention was raised after a compaction; writing the point would count
+// the slot twice in the rollups.
+func compactedTx(ctx context.Context, tx *sql.Tx, key, at int64, field string) error {
+	b, h := floor(at, fiveMin), floor(at, hour)
+	var compacted bool
+	err := tx.QueryRowContext(ctx, `SELECT
+		coalesce((SELECT count FROM metric_rollups_5m WHERE metric = ?1 AND at = ?2), 0) >
+			(SELECT count(*) FROM metric_points WHERE metric = ?1 AND at >= ?2 AND at < ?2 + ?3)
+		OR coalesce((SELECT count FROM metric_rollups_1h WHERE metric = ?1 AND at = ?4), 0) >
+			(SELECT coalesce(sum(count), 0) FROM metric_rollups_5m WHERE metric = ?1 AND at >= ?4 AND at < ?4 + ?5)`,
+		key, b, fiveMin, h, hour).Scan(&compacted)
+	if err != nil {
+		return fmt.Errorf("metrics: check compaction: %w", err)
+	}
+	if compacted {
+		return invalid(field, "is older than the raw points kept: the points around it were compacted into "+
+			"aggregates (before the raw retention was raised), so it is refused")
+	}
+	return nil
 }
 
 // writePointsTx stores one metric's points (slot start → value) and keeps

@@ -114,6 +114,14 @@ func (s *Service) commitSingles(ctx context.Context) {
 				}
 				keys[w.metricID] = key
 			}
+			if err := compactedTx(ctx, tx, key, w.at, "timestamp"); err != nil {
+				var invalid *ValidationError
+				if !errors.As(err, &invalid) {
+					return err
+				}
+				w.err = err
+				continue
+			}
 			if points[key] == nil {
 				points[key] = map[int64]float64{}
 			}
