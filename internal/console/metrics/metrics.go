@@ -349,7 +349,7 @@ func (s *Screens) showMetric(c *fiber.Ctx, status int, ms metricScreen, v screen
 		return err
 	}
 	loc := s.Location(c)
-	ms.Chart = template.HTML(chart.HTML(chart.Metric(m, series, loc)))
+	ms.Chart = template.HTML(chart.HTML(chart.Metric(series, loc)))
 	for i := len(series.Points) - 1; i >= 0 && len(ms.Recent) < recentRows; i-- {
 		a := series.Points[i]
 		ms.Recent = append(ms.Recent, aggregateRow{Time: a.Time.In(loc).Format("2006-01-02 15:04"), Avg: format(m, a.Avg()),
