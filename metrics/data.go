@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"math"
 	"slices"
 	"time"
 
@@ -23,11 +22,11 @@ const (
 // floor rounds the Unix time t down to a multiple of step.
 func floor(t, step int64) int64 { return t - ((t%step)+step)%step }
 
-// checkPoint refuses a point that is not finite, too far in the future or
+// checkPoint refuses a point whose value is not finite or past ±MaxValue, too far in the future or
 // older than the raw retention; field prefixes the fields it names.
 func (s *Service) checkPoint(field string, p Point, now time.Time) error {
-	if math.IsNaN(p.Value) || math.IsInf(p.Value, 0) {
-		return invalid(field+"value", "must be a finite number")
+	if err := checkValue(field+"value", p.Value); err != nil {
+		return err
 	}
 	if p.Time.After(now.Add(MaxFuture)) {
 		return invalid(field+"timestamp", "must be at most %d minutes in the future", int(MaxFuture/time.Minute))
@@ -54,9 +53,9 @@ func retentionText(d time.Duration) string {
 // AddPoints stores points of several metrics, by metric id, all or none:
 // every point is checked and every id looked up before anything is written.
 // Within one call, a later point in a slot replaces an earlier one. It
-// returns how many points it took. An unknown id is a ValidationError on
-// "data.<id>"; a refused point one on "data.<id>[<index>].value" or
-// ".timestamp".
+// returns how many points it took. An unknown id is ErrNotFound (wrapped,
+// naming the id); a refused point a ValidationError on
+// "data.<id>[<index>].value" or ".timestamp".
 func (s *Service) AddPoints(ctx context.Context, points map[string][]Point) (int, error) {
 	n := 0
 	for _, ps := range points {
@@ -68,6 +67,7 @@ func (s *Service) AddPoints(ctx context.Context, points map[string][]Point) (int
 	now := s.now()
 	ids := slices.Sorted(maps.Keys(points))
 	slots := make(map[string]map[int64]float64, len(points))
+	ats := make(map[string][]int64, len(points)) // each point's slot, in order
 	for _, id := range ids {
 		m := make(map[int64]float64, len(points[id]))
 		for i, p := range points[id] {
@@ -76,6 +76,7 @@ func (s *Service) AddPoints(ctx context.Context, points map[string][]Point) (int
 				return 0, err
 			}
 			m[p.Time.Unix()] = p.Value
+			ats[id] = append(ats[id], p.Time.Unix())
 		}
 		slots[id] = m
 	}
@@ -83,13 +84,19 @@ func (s *Service) AddPoints(ctx context.Context, points map[string][]Point) (int
 		keys := make(map[string]int64, len(slots))
 		for _, id := range ids {
 			key, err := metricKey(ctx, tx, id)
-			if errors.Is(err, ErrNotFound) {
-				return invalid("data."+id, "is not a metric's id")
-			}
-			if err != nil {
+			if err != nil { // ErrNotFound, naming the id, for an unknown metric
 				return err
 			}
 			keys[id] = key
+			checked := map[int64]bool{}
+			for i, at := range ats[id] {
+				if b := floor(at, fiveMin); !checked[b] {
+					checked[b] = true
+					if err := compactedTx(ctx, tx, key, at, fmt.Sprintf("data.%s[%d].timestamp", id, i)); err != nil {
+						return err
+					}
+				}
+			}
 		}
 		for _, id := range ids {
 			if err := writePointsTx(ctx, tx, keys[id], slots[id]); err != nil {
@@ -118,6 +125,30 @@ func metricKey(ctx context.Context, q sqlite.Queryer, id string) (int64, error) 
 		return 0, fmt.Errorf("metrics: metric %s: %w", id, err)
 	}
 	return key, nil
+}
+
+// compactedTx refuses, as a ValidationError on field, a point at the slot
+// at whose 5 minutes (or hour) were compacted: its rollup counts more points
+// than the raw rows (or 5-minute rows) left. That happens only when the raw
+// retention was raised after a compaction; writing the point would count
+// the slot twice in the rollups.
+func compactedTx(ctx context.Context, tx *sql.Tx, key, at int64, field string) error {
+	b, h := floor(at, fiveMin), floor(at, hour)
+	var compacted bool
+	err := tx.QueryRowContext(ctx, `SELECT
+		coalesce((SELECT count FROM metric_rollups_5m WHERE metric = ?1 AND at = ?2), 0) >
+			(SELECT count(*) FROM metric_points WHERE metric = ?1 AND at >= ?2 AND at < ?2 + ?3)
+		OR coalesce((SELECT count FROM metric_rollups_1h WHERE metric = ?1 AND at = ?4), 0) >
+			(SELECT coalesce(sum(count), 0) FROM metric_rollups_5m WHERE metric = ?1 AND at >= ?4 AND at < ?4 + ?5)`,
+		key, b, fiveMin, h, hour).Scan(&compacted)
+	if err != nil {
+		return fmt.Errorf("metrics: check compaction: %w", err)
+	}
+	if compacted {
+		return invalid(field, "is older than the raw points kept: the points around it were compacted into "+
+			"aggregates (before the raw retention was raised), so it is refused")
+	}
+	return nil
 }
 
 // writePointsTx stores one metric's points (slot start → value) and keeps

@@ -1,9 +1,12 @@
 package metrics_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -63,6 +66,8 @@ func TestAddPoint(t *testing.T) {
 	}{
 		{"value", metrics.Point{Time: t0, Value: math.NaN()}},
 		{"value", metrics.Point{Time: t0, Value: math.Inf(-1)}},
+		{"value", metrics.Point{Time: t0, Value: 1.0000001e15}},
+		{"value", metrics.Point{Time: t0, Value: -math.MaxFloat64}},
 		{"timestamp", metrics.Point{Time: t0.Add(5*time.Minute + 15*time.Second), Value: 1}},
 		{"timestamp", metrics.Point{Time: t0.Add(-7*24*time.Hour - 16*time.Second), Value: 1}},
 	} {
@@ -75,9 +80,10 @@ func TestAddPoint(t *testing.T) {
 		t.Errorf("refused points changed the data: %v, version moved %d", rows, e.svc.DataVersion()-v1)
 	}
 	// The edges are taken.
-	for _, at := range []time.Time{t0.Add(5 * time.Minute), t0.Add(-7 * 24 * time.Hour)} {
-		if _, err := e.svc.AddPoint(e.ctx, m.ID, metrics.Point{Time: at, Value: 1}); err != nil {
-			t.Errorf("point at %v: %v", at, err)
+	for i, at := range []time.Time{t0.Add(5 * time.Minute), t0.Add(-7 * 24 * time.Hour)} {
+		v := []float64{metrics.MaxValue, -metrics.MaxValue}[i]
+		if _, err := e.svc.AddPoint(e.ctx, m.ID, metrics.Point{Time: at, Value: v}); err != nil {
+			t.Errorf("point %v at %v: %v", v, at, err)
 		}
 	}
 	if got, _ := e.svc.Get(e.ctx, m.ID); !got.MostRecentDataAt.Equal(t0.Add(5 * time.Minute)) {
@@ -121,14 +127,20 @@ func TestAddPointsAllOrNothing(t *testing.T) {
 	}{
 		{"data." + b.ID + "[1].value", map[string][]metrics.Point{a.ID: good, b.ID: {good[0], {Time: t0, Value: math.NaN()}}}},
 		{"data." + b.ID + "[0].timestamp", map[string][]metrics.Point{a.ID: good, b.ID: {{Time: t0.Add(time.Hour), Value: 1}}}},
-		{"data.unknown00000", map[string][]metrics.Point{a.ID: good, "unknown00000": good}},
-		{"data.unknown00000", map[string][]metrics.Point{a.ID: good, "unknown00000": nil}},
 		{"data", map[string][]metrics.Point{a.ID: make([]metrics.Point, 5001), b.ID: make([]metrics.Point, 5000)}},
 	} {
 		n, err := e.svc.AddPoints(e.ctx, c.points)
 		wantInvalid(t, err, c.field)
 		if n != 0 {
 			t.Errorf("refused request reports %d points", n)
+		}
+	}
+	// An unknown metric is not found, and its error names it.
+	for _, ps := range [][]metrics.Point{good, nil} {
+		n, err := e.svc.AddPoints(e.ctx, map[string][]metrics.Point{a.ID: good, "unknown00000": ps})
+		wantNotFound(t, err)
+		if n != 0 || err == nil || !strings.Contains(err.Error(), "unknown00000") {
+			t.Errorf("unknown metric: %d points, %v", n, err)
 		}
 	}
 	if rows := e.dataRows(); rows != [3]int{} || e.svc.DataVersion() != 0 {
@@ -168,8 +180,10 @@ func TestSeriesBounds(t *testing.T) {
 		{metrics.Week, time.Date(2026, 3, 3, 15, 0, 0, 0, time.UTC), time.Date(2026, 3, 10, 15, 0, 0, 0, time.UTC), time.Hour},
 		{metrics.Month, time.Date(2026, 2, 8, 16, 0, 0, 0, time.UTC), time.Date(2026, 3, 10, 16, 0, 0, 0, time.UTC), 4 * time.Hour},
 	} {
-		// A point just inside each end, one just outside the start.
-		in := map[string][]metrics.Point{m.ID: {{Time: c.from.Add(-time.Second), Value: 100}, {Time: c.from, Value: 1}, {Time: now, Value: 2}}}
+		// A point just inside each end, one in the slot just before the
+		// start (a point is cast to the nearest slot: c.from less a second
+		// would land in c.from's).
+		in := map[string][]metrics.Point{m.ID: {{Time: c.from.Add(-metrics.Slot), Value: 100}, {Time: c.from, Value: 1}, {Time: now, Value: 2}}}
 		if err := e.svc.Reset(e.ctx, m.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -247,5 +261,80 @@ func TestAddPointConcurrent(t *testing.T) {
 	if total != (callers-1)*each {
 		t.Errorf("the rollups count %d points, want %d", total, (callers-1)*each)
 	}
+	// Each committed batch moves the version once: never more than once a
+	// point (how many batches there were depends on the scheduling;
+	// TestAddPointHandOff shows the batching itself).
+	if v := e.svc.DataVersion(); v > (callers-1)*each {
+		t.Errorf("the version moved %d times for %d points", v, (callers-1)*each)
+	}
 	t.Logf("%d points in %d transactions", (callers-1)*each, e.svc.DataVersion())
+}
+
+// While a batch commits, the calls arriving meanwhile queue and are
+// committed together in the next transaction, led by the first of them;
+// the leaders' contexts being cancelled gives up no one's point.
+func TestAddPointHandOff(t *testing.T) {
+	e := newEnv(t, metrics.Config{})
+	m := e.metric("M")
+	const waiting = 5
+	inTx, release := make(chan struct{}), make(chan struct{})
+	txs := 0
+	metrics.SetTxHook(e.svc, func() {
+		txs++
+		if txs == 1 {
+			close(inTx)
+			<-release
+		}
+	})
+	ctx1, cancel1 := context.WithCancel(e.ctx)
+	ctx2, cancel2 := context.WithCancel(e.ctx)
+	errs := make(chan error, waiting+1)
+	add := func(ctx context.Context, i int) {
+		_, err := e.svc.AddPoint(ctx, m.ID, metrics.Point{Time: t0.Add(-time.Duration(i) * metrics.Slot), Value: float64(i)})
+		errs <- err
+	}
+	go add(ctx1, 0) // leads the first batch, alone
+	<-inTx
+	cancel1()
+	go add(ctx2, 1) // queued first: leads the second batch
+	for metrics.QueuedSingles(e.svc) < 1 {
+		runtime.Gosched()
+	}
+	cancel2()
+	for i := 2; i <= waiting; i++ {
+		go add(e.ctx, i)
+	}
+	for metrics.QueuedSingles(e.svc) < waiting {
+		runtime.Gosched()
+	}
+	close(release)
+	for range waiting + 1 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if txs != 2 || e.svc.DataVersion() != 2 {
+		t.Errorf("%d points in %d transactions, version %d: want 2 and 2", waiting+1, txs, e.svc.DataVersion())
+	}
+	if rows := e.dataRows(); rows[0] != waiting+1 {
+		t.Errorf("%d points stored, want %d", rows[0], waiting+1)
+	}
+}
+
+// A batch whose commit panics fails its callers with an error and does not
+// stall the queue: the next AddPoint commits.
+func TestAddPointPanic(t *testing.T) {
+	e := newEnv(t, metrics.Config{})
+	m := e.metric("M")
+	metrics.SetTxHook(e.svc, func() { panic("boom") })
+	if _, err := e.svc.AddPoint(e.ctx, m.ID, metrics.Point{Time: t0, Value: 1}); err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("a panicking commit: %v", err)
+	}
+	metrics.SetTxHook(e.svc, nil)
+	if _, err := e.svc.AddPoint(e.ctx, m.ID, metrics.Point{Time: t0, Value: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if p, ok, err := e.svc.Last(e.ctx, m.ID); err != nil || !ok || p.Value != 2 {
+		t.Errorf("last %+v, %v, %v", p, ok, err)
+	}
 }

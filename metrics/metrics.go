@@ -166,7 +166,18 @@ const (
 	MaxPointsPerRequest = 10000
 	// MaxFuture is how far ahead of the clock a point may be.
 	MaxFuture = 5 * time.Minute
+	// MaxValue bounds a point's value and the y axis, either way: far past
+	// any measure, and sums, averages and labels stay exact and short.
+	MaxValue = 1e15
 )
+
+// checkValue refuses a value that is not finite or past ±MaxValue.
+func checkValue(field string, v float64) error {
+	if math.IsNaN(v) || math.Abs(v) > MaxValue {
+		return invalid(field, "must be a finite number from -1e15 to 1e15")
+	}
+	return nil
+}
 
 // checkText checks an optional one-line text field.
 func checkText(field, v string, limit int) error {
@@ -274,8 +285,8 @@ func (in MetricInput) apply(m *Metric) error {
 			continue
 		}
 		v := **f.src
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return invalid(f.field, "must be a finite number")
+		if err := checkValue(f.field, v); err != nil {
+			return err
 		}
 		*f.dst = &v
 	}

@@ -227,3 +227,50 @@ func TestCompact(t *testing.T) {
 
 // slotOf is the slot a point at t is stored in (Unix seconds).
 func slotOf(t time.Time) int64 { return metrics.Point{Time: t}.InSlot().Time.Unix() }
+
+// Raising the raw retention after a compaction does not let a compacted
+// span's slots be written again (they would count twice in the rollups):
+// such points are refused, single or in bulk; an old span never stored is
+// taken.
+func TestRaisedRetention(t *testing.T) {
+	e := newEnv(t, metrics.Config{RawRetention: 24 * time.Hour})
+	m := e.metric("M")
+	old := t0.Add(-20 * time.Hour)
+	if _, err := e.svc.AddPoints(e.ctx, map[string][]metrics.Point{m.ID: {{Time: old, Value: 1}, {Time: old.Add(time.Minute), Value: 2}}}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Set(t0.Add(2 * 24 * time.Hour))
+	if err := e.svc.Compact(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rows := e.dataRows(); rows != [3]int{0, 1, 1} {
+		t.Fatalf("after compaction %v, want the rollups only", rows)
+	}
+	e.svc = metrics.NewService(e.db, e.clock.Now, nil, metrics.Config{RawRetention: 30 * 24 * time.Hour})
+	_, err := e.svc.AddPoint(e.ctx, m.ID, metrics.Point{Time: old, Value: 1})
+	wantInvalid(t, err, "timestamp")
+	_, err = e.svc.AddPoint(e.ctx, m.ID, metrics.Point{Time: old.Add(2 * time.Minute), Value: 3}) // a new slot of the bucket
+	wantInvalid(t, err, "timestamp")
+	_, err = e.svc.AddPoints(e.ctx, map[string][]metrics.Point{m.ID: {{Time: old.Add(time.Hour), Value: 5}, {Time: old.Add(time.Minute), Value: 2}}})
+	wantInvalid(t, err, "data."+m.ID+"[1].timestamp")
+	if rows := e.dataRows(); rows != [3]int{0, 1, 1} {
+		t.Errorf("refused points wrote %v", rows)
+	}
+	// A span of the hour compacted to its hour rollup only is refused too.
+	if _, err := e.db.Write.ExecContext(e.ctx, `DELETE FROM metric_rollups_5m`); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.svc.AddPoint(e.ctx, m.ID, metrics.Point{Time: old.Add(10 * time.Minute), Value: 3})
+	wantInvalid(t, err, "timestamp")
+	// An old span that was never stored is taken.
+	if _, err := e.svc.AddPoint(e.ctx, m.ID, metrics.Point{Time: old.Add(-2 * time.Hour), Value: 7}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := e.svc.Series(e.ctx, m.ID, metrics.Week)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Points) != 2 || s.Points[0].Count != 1 || s.Points[1].Count != 2 || s.Points[1].Sum != 3 {
+		t.Errorf("the week counts %+v", s.Points)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -18,6 +19,9 @@ type singles struct {
 	mu      sync.Mutex
 	queue   []*single
 	writing bool // a leader is committing
+	// txHook, when set (by tests only), runs inside each batch's
+	// transaction: it may panic, to show a panic does not stall the queue.
+	txHook func()
 }
 
 // single is one AddPoint call in the queue.
@@ -70,8 +74,32 @@ func (s *Service) commitSingles(ctx context.Context) {
 	// The batch holds other callers' points: it is not given up when this
 	// caller goes away.
 	ctx = context.WithoutCancel(ctx)
+	var err error
+	// The hand-off runs even when the commit panics: the batch's callers get
+	// the panic as an error, and the next batch still has a leader.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("metrics: commit points: panic: %v", r)
+		}
+		q.mu.Lock()
+		if len(q.queue) > 0 {
+			q.queue[0].turn <- true
+		} else {
+			q.writing = false
+		}
+		q.mu.Unlock()
+		for _, w := range batch {
+			if err != nil {
+				w.err = err
+			}
+			w.turn <- false
+		}
+	}()
 	written := false
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if q.txHook != nil {
+			q.txHook()
+		}
 		keys := map[string]int64{}
 		points := map[int64]map[int64]float64{}
 		for _, w := range batch {
@@ -85,6 +113,14 @@ func (s *Service) commitSingles(ctx context.Context) {
 					return err
 				}
 				keys[w.metricID] = key
+			}
+			if err := compactedTx(ctx, tx, key, w.at, "timestamp"); err != nil {
+				var invalid *ValidationError
+				if !errors.As(err, &invalid) {
+					return err
+				}
+				w.err = err
+				continue
 			}
 			if points[key] == nil {
 				points[key] = map[int64]float64{}
@@ -101,18 +137,5 @@ func (s *Service) commitSingles(ctx context.Context) {
 	})
 	if err == nil && written {
 		s.version.Add(1)
-	}
-	q.mu.Lock()
-	if len(q.queue) > 0 {
-		q.queue[0].turn <- true
-	} else {
-		q.writing = false
-	}
-	q.mu.Unlock()
-	for _, w := range batch {
-		if err != nil {
-			w.err = err
-		}
-		w.turn <- false
 	}
 }

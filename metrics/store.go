@@ -46,6 +46,10 @@ func NewService(db *sqlite.DB, now func() time.Time, changed func(), cfg Config)
 // metrics that hold them): charts re-render when it has moved.
 func (s *Service) DataVersion() int64 { return s.version.Load() }
 
+// RawRetention is how long raw points are kept, the retention in force:
+// points older than that are refused.
+func (s *Service) RawRetention() time.Duration { return s.cfg.RawRetention }
+
 const selectProviders = `SELECT id, type, disabled, metric_base_uri, last_revalidated_at, created_at, updated_at FROM metrics_providers`
 
 func scanProvider(row interface{ Scan(...any) error }) (Provider, error) {

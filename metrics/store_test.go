@@ -108,6 +108,8 @@ func TestMetrics(t *testing.T) {
 		{"transform", metrics.MetricInput{Name: ptr("x"), Transform: ptr(metrics.Transform("median"))}},
 		{"y_axis_min", metrics.MetricInput{Name: ptr("x"), YAxisMin: ptr(ptr(math.NaN()))}},
 		{"y_axis_max", metrics.MetricInput{Name: ptr("x"), YAxisMax: ptr(ptr(math.Inf(1)))}},
+		{"y_axis_max", metrics.MetricInput{Name: ptr("x"), YAxisMax: ptr(ptr(1.0000001e15))}},
+		{"y_axis_min", metrics.MetricInput{Name: ptr("x"), YAxisMin: ptr(ptr(-math.MaxFloat64))}},
 		{"y_axis_max", metrics.MetricInput{Name: ptr("x"), YAxisMin: ptr(ptr(5.0)), YAxisMax: ptr(ptr(5.0))}},
 		{"tooltip_description", metrics.MetricInput{Name: ptr("x"), TooltipDescription: ptr("a\u202eb")}},
 		{"metric_identifier", metrics.MetricInput{Name: ptr("x"), Identifier: ptr(strings.Repeat("i", 256))}},

@@ -79,7 +79,7 @@ func (c *cache) charts(ctx context.Context, s *snapshot, period metrics.Period) 
 		if err != nil {
 			return nil, err
 		}
-		chart.Write(&b, chart.Metric(m, series, loc))
+		chart.Write(&b, chart.Metric(series, loc))
 		b.WriteByte('\n')
 		if series.Step > 0 {
 			if next := series.From.Add((now.Sub(series.From)/series.Step + 1) * series.Step); next.Before(cs.next) {

@@ -178,7 +178,7 @@ func TestMetricsPeriods(t *testing.T) {
 				t.Fatalf("GET %s: current period %v, want %s", path, got, tt.label)
 			}
 			if len(got.items) != 1 || got.items[0] != tt.buckets || len(got.tips[0]) == 0 {
-				t.Errorf("GET %s: charts with %v points (%d with data), want one with %d", path, got.items, len(got.tips), tt.buckets)
+				t.Errorf("GET %s: charts with %v points (%d with data), want one with %d", path, got.items, len(got.tips[0]), tt.buckets)
 			}
 			if !strings.HasSuffix(got.captions[0], "over the last "+tt.period) {
 				t.Errorf("GET %s: caption %q, want it to say the last %s", path, got.captions[0], tt.period)

@@ -356,7 +356,7 @@ const maxBulkMetrics = 1000
 
 // addPoints stores points of several metrics, all or none: 202 with the
 // points by metric id, as Statuspage answers, each cast to its slot. Naming an unknown
-// metric is not found and stores nothing.
+// metric is not found (the service says so) and stores nothing.
 func (h metricAPI) addPoints(c *fiber.Ctx) error {
 	var req map[string][]pointJSON
 	if err := web.DecodeBody(c, "data", &req); err != nil {
@@ -375,11 +375,6 @@ func (h metricAPI) addPoints(c *fiber.Ctx) error {
 		total += len(req[id])
 		if total > metrics.MaxPointsPerRequest {
 			return web.Unprocessable("data", "may hold at most %d points per request", metrics.MaxPointsPerRequest)
-		}
-		// An unknown metric is not found; the service checks again as it
-		// writes, in case one is deleted meanwhile.
-		if _, err := h.metrics.Get(c.UserContext(), id); err != nil {
-			return err
 		}
 		list := make([]metrics.Point, 0, len(req[id]))
 		out[id] = []pointOut{}

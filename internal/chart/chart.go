@@ -99,11 +99,7 @@ func Write(b *strings.Builder, s Series) {
 		}
 	}
 	sum := summarise(buckets)
-	suffix := ""
-	if s.Suffix != "" {
-		suffix = " " + esc(s.Suffix)
-	}
-	value := func(v float64, decimals int) string { return number(v, decimals) + suffix }
+	value := func(v float64, decimals int) string { return esc(Value(v, decimals, s.Suffix)) }
 
 	id := "chart-" + idSafe(s.ID)
 	b.WriteString(`<figure class="chart" aria-labelledby="`)
@@ -227,11 +223,16 @@ func summarise(buckets []*Point) summary {
 	return sum
 }
 
-// number writes v with decimals places, never as "-0".
-func number(v float64, decimals int) string {
+// Value writes v as charts show it, and the console too: with decimals
+// places (0–6), never as "-0", then a space and the suffix, trimmed, if
+// there is one ("120 ms"). It is text: escape it for HTML.
+func Value(v float64, decimals int, suffix string) string {
 	out := strconv.FormatFloat(v, 'f', min(max(decimals, 0), 6), 64)
 	if strings.Trim(out, "-0.") == "" {
 		out = strings.TrimPrefix(out, "-")
+	}
+	if suffix = strings.TrimSpace(suffix); suffix != "" {
+		out += " " + suffix
 	}
 	return out
 }

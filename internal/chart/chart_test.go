@@ -4,6 +4,7 @@ import (
 	"flag"
 	"math"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -332,14 +333,57 @@ func TestScale(t *testing.T) {
 // TestExtremes: values at the ends of float64's range, and a series whose
 // step or span makes no buckets, still make a chart, with whole
 // coordinates.
+// exponent matches a number written with an exponent (1e+15, 2.5E-07).
+var exponent = regexp.MustCompile(`[0-9][eE][+-]?[0-9]`)
+
 func TestExtremes(t *testing.T) {
-	s := short(t, map[int]float64{0: -math.MaxFloat64, 1: math.MaxFloat64, 2: 1e17, 3: math.NaN()}, 0)
-	out := HTML(s)
-	if strings.Contains(out, "NaN") || strings.Contains(out, "Inf") || strings.Contains(out, "e+") || strings.Contains(out, "-9223372036854775808") {
-		t.Errorf("coordinates that are not whole numbers:\n%s", out)
+	// metrics refuses values past ±1e15 (metrics.MaxValue): within them,
+	// every label and coordinate is a plain number.
+	for _, c := range []struct {
+		values   map[int]float64
+		spread   float64
+		decimals int
+	}{
+		{map[int]float64{0: -1e15, 1: 1e15, 2: 999999999999999.9}, 0, 6},
+		{map[int]float64{0: 1e15, 1: 1e15 - 1, 2: 1e15}, 0, 6},
+		{map[int]float64{0: -1e15, 1: -1e15}, 0, 0},
+		{map[int]float64{0: 5e14, 1: -5e14, 2: 1e-9}, 5e14, 3},
+		{map[int]float64{0: 1e15, 1: 1e15 - 0.001, 2: math.NaN()}, 0, 6},
+	} {
+		s := short(t, c.values, c.spread)
+		s.Decimals = c.decimals
+		out := HTML(s)
+		if strings.Contains(out, "NaN") || strings.Contains(out, "Inf") || exponent.MatchString(out) ||
+			strings.Contains(out, "-9223372036854775808") {
+			t.Errorf("%v: labels or coordinates that are not plain numbers:\n%s", c.values, out)
+		}
 	}
+	s := short(t, map[int]float64{0: 1}, 0)
 	s.Step = 0
 	if out := HTML(s); !strings.Contains(out, "No data") {
 		t.Errorf("a series without a step shows data:\n%s", out)
+	}
+}
+
+// Value is the one way a metric's value is written, on the page and in the
+// console.
+func TestValue(t *testing.T) {
+	for _, c := range []struct {
+		v        float64
+		decimals int
+		suffix   string
+		want     string
+	}{
+		{120, 0, "ms", "120 ms"},
+		{120, 0, " ms", "120 ms"},
+		{-0.04, 1, "ms", "0.0 ms"},
+		{-0.4, 0, "", "0"},
+		{1.23456789, 9, "%", "1.234568 %"},
+		{2.5, -1, "", "2"},
+		{-1e15, 2, "", "-1000000000000000.00"},
+	} {
+		if got := Value(c.v, c.decimals, c.suffix); got != c.want {
+			t.Errorf("Value(%v, %d, %q) = %q, want %q", c.v, c.decimals, c.suffix, got, c.want)
+		}
 	}
 }

@@ -6,9 +6,10 @@ import (
 	"github.com/beacon-status/beacon/metrics"
 )
 
-// Metric is the series of m that s holds, to draw in the zone loc: the
-// chart of a metric on the public page and in the console alike.
-func Metric(m metrics.Metric, s metrics.Series, loc *time.Location) Series {
+// Metric is the chart of the metric series s (s.Metric names and formats
+// it), to draw in the zone loc: on the public page and in the console alike.
+func Metric(s metrics.Series, loc *time.Location) Series {
+	m := s.Metric
 	out := Series{ID: m.ID, Name: m.Name, Description: m.TooltipDescription, Suffix: m.Suffix, Decimals: m.DecimalPlaces,
 		YMin: m.YAxisMin, YMax: m.YAxisMax, YHidden: m.YAxisHidden, Period: string(s.Period), From: s.From, To: s.To, Step: s.Step,
 		Loc: loc, Points: make([]Point, len(s.Points))}

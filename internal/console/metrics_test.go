@@ -94,14 +94,14 @@ func TestConsoleMetrics(t *testing.T) {
 	}
 	page = html.UnescapeString(string(admin.Get("/console/metrics/" + id).Body))
 	// One decimal place and the suffix; 184.25 rounds to even.
-	if !strings.Contains(page, "<p>184.2ms at 2026-03-10 11:59:00</p>") {
-		t.Errorf("the last point is not shown as 184.2ms at 11:59:00:\n%s", page)
+	if !strings.Contains(page, "<p>184.2 ms at 2026-03-10 11:59:00</p>") {
+		t.Errorf("the last point is not shown as 184.2 ms at 11:59:00:\n%s", page)
 	}
 	// The public page's chart of the last day, with the bucket's tooltip.
 	if !strings.Contains(page, `<figure class="chart"`) || !strings.Contains(page, "<svg") || !strings.Contains(page, "11:55") {
 		t.Errorf("no chart of the last day:\n%s", page)
 	}
-	if !strings.Contains(page, "<tr><td>2026-03-10 11:55</td><td>182.1ms</td><td>180.0ms</td><td>184.2ms</td><td>2</td></tr>") {
+	if !strings.Contains(page, "<tr><td>2026-03-10 11:55</td><td>182.1 ms</td><td>180.0 ms</td><td>184.2 ms</td><td>2</td></tr>") {
 		t.Errorf("no row for the 5 minutes from 11:55 (average, minimum, maximum, points):\n%s", page)
 	}
 	if list := string(admin.Get("/console/metrics").Body); !strings.Contains(list, "/console/metrics/"+id) || !strings.Contains(list, "ms at ") {

@@ -182,8 +182,8 @@ func Seed(ctx context.Context, a Services, clock *Clock, now time.Time) error {
 	return seedMetrics(ctx, a, now)
 }
 
-// seedMetrics charts two metrics over the last week, one point a
-// minute up to now: the API's response time with its daily rhythm, and webhook
+// seedMetrics charts two metrics over the last week (or the raw
+// retention, if shorter), one point a minute up to now: the API's response time with its daily rhythm, and webhook
 // delivery time rising with the incident in progress.
 func seedMetrics(ctx context.Context, a Services, now time.Time) error {
 	provider, err := a.Metrics.CreateProvider(ctx, metrics.ProviderInput{Type: new(metrics.Self)})
@@ -195,15 +195,21 @@ func seedMetrics(ctx context.Context, a Services, now time.Time) error {
 		decimals     int
 		value        func(t time.Time, i int) float64
 	}{
-		{"API response time", " ms", 0, func(t time.Time, i int) float64 {
+		{"API response time", "ms", 0, func(t time.Time, i int) float64 {
 			return 120 + 35*math.Sin(2*math.Pi*float64(t.Hour()*60+t.Minute())/1440) + float64(i*7919%23)
 		}},
-		{"Webhook delivery time", " s", 1, func(t time.Time, i int) float64 {
+		{"Webhook delivery time", "s", 1, func(t time.Time, i int) float64 {
 			if late := t.Sub(now.Add(-25 * time.Minute)); late > 0 {
 				return 1.2 + late.Minutes()/4
 			}
 			return 0.8 + float64(i*104729%9)/20
 		}},
+	}
+	// A week, or what the raw retention in force keeps (older points are
+	// refused).
+	start := now.Add(-7*24*time.Hour + time.Hour)
+	if kept := now.Add(-a.Metrics.RawRetention() + time.Minute); start.Before(kept) {
+		start = kept
 	}
 	points := map[string][]metrics.Point{}
 	for _, sh := range shapes {
@@ -211,7 +217,7 @@ func seedMetrics(ctx context.Context, a Services, now time.Time) error {
 		if err != nil {
 			return err
 		}
-		for i, t := 0, now.Add(-7*24*time.Hour+time.Hour); !t.After(now); i, t = i+1, t.Add(time.Minute) {
+		for i, t := 0, start; !t.After(now); i, t = i+1, t.Add(time.Minute) {
 			points[m.ID] = append(points[m.ID], metrics.Point{Time: t, Value: sh.value(t, i)})
 		}
 	}

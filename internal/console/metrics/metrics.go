@@ -112,10 +112,9 @@ func (s *Screens) providerRow(p domain.Provider) providerRow {
 	return providerRow{ID: p.ID, Type: string(p.Type), BaseURI: p.MetricBaseURI, Fetched: p.Fetched(), Disabled: p.Disabled}
 }
 
-// format writes v with the metric's decimal places and suffix.
-func format(m domain.Metric, v float64) string {
-	return strconv.FormatFloat(v, 'f', m.DecimalPlaces, 64) + m.Suffix
-}
+// format writes v with the metric's decimal places and suffix, as its
+// chart does.
+func format(m domain.Metric, v float64) string { return chart.Value(v, m.DecimalPlaces, m.Suffix) }
 
 // row is m with its last point, in the page's time zone.
 func (s *Screens) row(c *fiber.Ctx, m domain.Metric) (metricRow, error) {
@@ -350,7 +349,7 @@ func (s *Screens) showMetric(c *fiber.Ctx, status int, ms metricScreen, v screen
 		return err
 	}
 	loc := s.Location(c)
-	ms.Chart = template.HTML(chart.HTML(chart.Metric(m, series, loc)))
+	ms.Chart = template.HTML(chart.HTML(chart.Metric(series, loc)))
 	for i := len(series.Points) - 1; i >= 0 && len(ms.Recent) < recentRows; i-- {
 		a := series.Points[i]
 		ms.Recent = append(ms.Recent, aggregateRow{Time: a.Time.In(loc).Format("2006-01-02 15:04"), Avg: format(m, a.Avg()),
