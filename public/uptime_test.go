@@ -544,3 +544,45 @@ func BenchmarkUptimeReport(b *testing.B) {
 		b.Fatal("the snapshot was rebuilt during the benchmark")
 	}
 }
+
+// TestUptimeEmptyPage reads every form of the report of a page with no
+// showcase component: an empty report, valid in each form, with and
+// without ?month= (the one-month CSV once panicked on the overall line's
+// missing days).
+func TestUptimeEmptyPage(t *testing.T) {
+	s := &pgScene{env: pgNewEnv(t), ids: map[string]string{}}
+	s.at(2026, 1, 5, 12, 0)
+	s.component("Hidden", components.Input{Showcase: ptr(false)})
+	s.at(2026, 3, 10, 16, 0)
+	for _, q := range []string{"", "?month=2026-02", "?month=2026-03", "?month=2025-06"} {
+		sep := "?"
+		if q != "" {
+			sep = "&"
+		}
+		pgParse(t, s.get("/uptime"+q).Body)
+		csvName := "uptime.csv"
+		if q != "" {
+			csvName = "uptime-" + strings.TrimPrefix(q, "?month=") + ".csv"
+		}
+		rows := upCSV(t, s, "/uptime"+q+sep+"format=csv", csvName)
+		for _, row := range rows {
+			if row[2] != "All components" || row[4] != "" {
+				t.Errorf("%s: CSV row %q, want only the overall line without data", q, row)
+			}
+		}
+		if len(rows) == 0 {
+			t.Errorf("%s: CSV has no overall row", q)
+		}
+		var body struct {
+			Components []any `json:"components"`
+			Overall    struct {
+				UptimePercentage *float64 `json:"uptime_percentage"`
+				Months           []any    `json:"months"`
+			} `json:"overall"`
+		}
+		s.get("/uptime"+q+sep+"format=json").JSON(t, &body)
+		if body.Components == nil || len(body.Components) != 0 || body.Overall.UptimePercentage != nil || len(body.Overall.Months) == 0 {
+			t.Errorf("%s: JSON %+v, want no components and the overall months without data", q, body)
+		}
+	}
+}

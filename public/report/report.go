@@ -258,6 +258,14 @@ func (v *render) uptimeReport(ctx context.Context, month time.Time) (*uptimeRepo
 		r.lines = append(r.lines, line)
 	}
 	r.overall.total = components.Combine("", ups...)
+	if len(comps) == 0 {
+		// No component to combine: the overall line still has the range's
+		// days, without data, as every other line does.
+		for i := range day {
+			d := time.Date(r.first.Year(), r.first.Month(), r.first.Day()+i, 0, 0, 0, 0, v.loc)
+			r.overall.total.Days = append(r.overall.total.Days, components.Day{Date: d.Format(time.DateOnly), NoData: true})
+		}
+	}
 	for i := range r.months {
 		r.overall.months = append(r.overall.months, components.Combine("", perMonth[i]...))
 	}
