@@ -15,10 +15,14 @@ const slaScale = 1000
 // validSLATarget refuses a target that is no percentage or has more than
 // three decimals.
 func validSLATarget(v float64) error {
-	if math.IsNaN(v) || math.IsInf(v, 0) || v <= 0 || v > 100 {
+	// The check is on the stored figure, thousandths: a target as tiny
+	// as 1e-10 is above 0 but is stored as 0, which is no target.
+	scaled := v * slaScale
+	n := math.Round(scaled)
+	if math.IsNaN(v) || math.IsInf(v, 0) || n < 1 || n > 100*slaScale {
 		return invalid("sla_target", "must be a percentage above 0 and at most 100")
 	}
-	if scaled := v * slaScale; math.Abs(scaled-math.Round(scaled)) > 1e-6 {
+	if math.Abs(scaled-n) > 1e-6 {
 		return invalid("sla_target", "may have at most 3 decimals")
 	}
 	return nil

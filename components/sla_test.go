@@ -52,7 +52,7 @@ func TestSLATarget(t *testing.T) {
 			t.Errorf("target %v read back as %v", v, show(got))
 		}
 	}
-	for _, v := range []float64{0, -1, 100.001, 101, 99.9999, 12.3456, math.NaN(), math.Inf(1)} {
+	for _, v := range []float64{0, -1, 100.001, 101, 99.9999, 12.3456, math.NaN(), math.Inf(1), 1e-10, 0.0004, 4e-7, 100.0000001} {
 		_, err := f.svc.Update(ctx, c.ID, components.Input{SLATarget: target(v)})
 		var verr *components.ValidationError
 		if !errors.As(err, &verr) || verr.Field != "sla_target" {
