@@ -63,8 +63,37 @@ func slaTarget(n sql.NullInt64) *float64 {
 }
 
 // MissedSLA reports whether u, an uptime of c, is below c's SLA target:
-// its figure as shown (Percent, two decimals) is lower than the target. A
-// component without a target, or a span without data, misses nothing.
+// its exact figure, not the figure rounded for showing, is lower than the
+// target (99.856 misses 99.86; 99.9912 keeps 99.991). A component without
+// a target, or a span without data, misses nothing.
 func (c Component) MissedSLA(u Uptime) bool {
-	return c.SLATarget != nil && u.Tracked > 0 && u.Percent() < *c.SLATarget
+	// The figure cut at the target's decimals is below the target exactly
+	// when the exact figure is, and it is the figure shown beside it.
+	return c.SLATarget != nil && u.Tracked > 0 && c.SLAPercent(u) < *c.SLATarget-0.5/slaScale
+}
+
+// SLADecimals is how many decimals a figure compared with c's target
+// shows: 2, or 3 when the target has three (99.995).
+func (c Component) SLADecimals() int {
+	if c.SLATarget != nil {
+		if n := int64(math.Round(*c.SLATarget * slaScale)); n%10 != 0 {
+			return 3
+		}
+	}
+	return 2
+}
+
+// SLAPercent is u's figure as shown beside c's target: SLADecimals
+// decimals, cut rather than rounded, so that a month below the target
+// never shows a figure at or above it (99.856 shows as 99.85 beside 99.86,
+// not as 99.86).
+func (c Component) SLAPercent(u Uptime) float64 {
+	if u.Tracked <= 0 {
+		return 100
+	}
+	scale := math.Pow10(c.SLADecimals())
+	exact := float64(u.Tracked-u.Downtime()) / float64(u.Tracked) * 100
+	// The small allowance keeps a figure such as 99.86, which floating
+	// point may hold as 99.85999…, at 99.86.
+	return math.Floor(exact*scale+1e-6) / scale
 }

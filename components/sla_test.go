@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"strconv"
 	"testing"
 	"time"
 
@@ -99,28 +100,41 @@ func TestParseSLATarget(t *testing.T) {
 	}
 }
 
-// TestMissedSLA compares the figure as shown (two decimals) with the
-// target: 99.99 misses 99.995, and equal is not below.
+// TestMissedSLA compares the exact figure with the target, and shows it
+// cut at the target's decimals: a month marked below never shows a figure
+// at or above its target, and one not marked never shows one under it.
 func TestMissedSLA(t *testing.T) {
 	month := 30 * day
 	down := func(d time.Duration) components.Uptime { return components.Uptime{Tracked: month, MajorOutage: d} }
 	target := func(v float64) components.Component { return components.Component{SLATarget: &v} }
 	for _, tc := range []struct {
-		name string
-		c    components.Component
-		u    components.Uptime
-		want bool
+		name  string
+		c     components.Component
+		u     components.Uptime
+		shown string
+		want  bool
 	}{
-		{"no target", components.Component{}, down(month), false},
-		{"no data", target(99.9), components.Uptime{}, false},
-		{"above", target(99.9), down(time.Minute), false},
-		{"below", target(99.9), down(time.Hour), true},                                                                   // 99.86
-		{"equal as shown", target(99.86), down(time.Hour), false},                                                        // 99.86
-		{"three decimals", target(99.995), down(4 * time.Minute), true},                                                  // 99.99
-		{"partial outage weighs 0.3", target(99.9), components.Uptime{Tracked: month, PartialOut: 2 * time.Hour}, false}, // 99.92
+		{"no target", components.Component{}, down(month), "", false},
+		{"no data", target(99.9), components.Uptime{}, "100.00", false},
+		{"above", target(99.9), down(time.Minute), "99.99", false},
+		{"below", target(99.9), down(time.Hour), "99.86", true},
+		{"rounds up to the target but is below it", target(99.86), down(3732480 * time.Millisecond), "99.85", true}, // 99.856
+		{"just below", target(99.86), down(3629800 * time.Millisecond), "99.85", true},                              // 99.85999…
+		{"exactly the target", target(99.86), down(3628800 * time.Millisecond), "99.86", false},                     // 99.86
+		{"three decimals, rounds down to below", target(99.991), down(228096 * time.Millisecond), "99.991", false},  // 99.9912
+		{"three decimals, below", target(99.991), down(233281 * time.Millisecond), "99.990", true},                  // 99.99099…
+		{"three decimals, far below", target(99.995), down(4 * time.Minute), "99.990", true},                        // 99.9907…
+		{"partial outage weighs 0.3", target(99.9), components.Uptime{Tracked: month, PartialOut: 2 * time.Hour}, "99.91", false},
+		{"full", target(100), down(0), "100.00", false},
+		{"a second down misses 100", target(100), down(time.Second), "99.99", true},
 	} {
 		if got := tc.c.MissedSLA(tc.u); got != tc.want {
 			t.Errorf("%s: MissedSLA(%v %%) = %v, want %v", tc.name, tc.u.Percent(), got, tc.want)
+		}
+		if tc.c.SLATarget != nil {
+			if got := strconv.FormatFloat(tc.c.SLAPercent(tc.u), 'f', tc.c.SLADecimals(), 64); got != tc.shown {
+				t.Errorf("%s: shown as %s, want %s", tc.name, got, tc.shown)
+			}
 		}
 	}
 }

@@ -318,6 +318,15 @@ func percentText(u components.Uptime) string {
 	return strconv.FormatFloat(u.Percent(), 'f', 2, 64) + " %"
 }
 
+// percentText is a month's figure on line l: beside an SLA target, as
+// the target is compared with it (components.Component.SLAPercent).
+func (l reportLine) percentText(u components.Uptime) string {
+	if u.Tracked <= 0 || l.comp.SLATarget == nil {
+		return percentText(u)
+	}
+	return strconv.FormatFloat(l.comp.SLAPercent(u), 'f', l.comp.SLADecimals(), 64) + " %"
+}
+
 // targetText is an SLA target as the page shows it: "99.9 %".
 func targetText(t *float64) string {
 	if t == nil {
@@ -404,7 +413,7 @@ func (v *render) uptimeLine(r *uptimeReport, l reportLine) uptimeLineView {
 	out := uptimeLineView{ID: l.comp.ID, Name: l.comp.Name, Group: l.group, Total: percentText(l.total), Target: targetText(l.comp.SLATarget)}
 	for i := len(r.months) - 1; i >= 0; i-- {
 		m, u := r.months[i], l.months[i]
-		row := uptimeRowView{Name: m.start.Format("January 2006"), Link: "/uptime?month=" + m.key(), Percent: percentText(u),
+		row := uptimeRowView{Name: m.start.Format("January 2006"), Link: "/uptime?month=" + m.key(), Percent: l.percentText(u),
 			Downtime: frame.Duration(u.Downtime()), NoData: u.Tracked <= 0, Missed: l.missed(i)}
 		if !row.NoData {
 			out.Months++
@@ -495,6 +504,9 @@ func (r *uptimeReport) csv(baseURL string) ([]byte, error) {
 				}
 			}
 			row := append([]string{m.key(), l.comp.ID, csvCell(name), csvCell(l.group)}, figures(l.months[i])...)
+			if target != "" && l.months[i].Tracked > 0 {
+				row[4] = strings.TrimSuffix(l.percentText(l.months[i]), " %")
+			}
 			rows = append(rows, append(row, target, below, csvCell(strings.Join(names, "; "))))
 			if r.single {
 				for _, d := range l.total.Days[m.from:m.to] {
