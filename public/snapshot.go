@@ -191,7 +191,7 @@ func (c *cache) build(ctx context.Context) (*snapshot, error) {
 		func() error {
 			// The bars' tooltips need only names, times and components.
 			var err error
-			recent90, err = c.incidents.Spans(ctx, now.AddDate(0, 0, -UptimeDays-1), 5000)
+			recent90, err = c.incidents.Spans(ctx, now.AddDate(0, 0, -UptimeDays-1), time.Time{}, 5000)
 			return err
 		},
 		func() error {

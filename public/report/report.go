@@ -95,6 +95,10 @@ const reportMonths = 12
 // once, on the database's read pool (at least 4 connections).
 const reportReaders = 4
 
+// spanLimit is how many incidents a rendering reads at most: those that
+// started before the range's end, so later ones never push a month's out.
+const spanLimit = 5000
+
 // reportOldest is how many months back ?month= may reach: ten years, the
 // uptime API's longest range.
 const reportOldest = 120
@@ -219,7 +223,7 @@ func (v *render) uptimeReport(ctx context.Context, month time.Time) (*uptimeRepo
 	ups := make([]components.Uptime, len(comps))
 	reads := []func() error{func() error {
 		var err error
-		spans, err = v.d.Incidents.Spans(ctx, r.first, 5000)
+		spans, err = v.d.Incidents.Spans(ctx, r.first, r.months[len(r.months)-1].end, spanLimit)
 		return err
 	}}
 	for w := range reportReaders {
