@@ -179,3 +179,21 @@ func TestUptimeSpan(t *testing.T) {
 		t.Errorf("March: %v major over %v tracked, want 4h over 22 days", march.MajorOutage, march.Tracked)
 	}
 }
+
+// TestDayStart: where daylight time begins at midnight, the day begins
+// when the clock jumps, not at 23:00 the day before (which made the
+// uptime's day loop never end); other days begin at midnight.
+func TestDayStart(t *testing.T) {
+	santiago, err := time.LoadLocation("America/Santiago")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		d    int
+		want string
+	}{{5, "2026-09-05T00:00:00-04:00"}, {6, "2026-09-06T01:00:00-03:00"}, {7, "2026-09-07T00:00:00-03:00"}} {
+		if got := components.DayStart(2026, time.September, tc.d, santiago).Format(time.RFC3339); got != tc.want {
+			t.Errorf("2026-09-%02d starts at %s, want %s", tc.d, got, tc.want)
+		}
+	}
+}

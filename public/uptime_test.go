@@ -586,3 +586,46 @@ func TestUptimeEmptyPage(t *testing.T) {
 		}
 	}
 }
+
+// TestUptimeDSTMonthStart: in America/Asuncion, 2023-10-01 began at 01:00
+// (daylight time from midnight), yet November begins at midnight; an
+// incident on 1 November from 00:10 to 00:40 belongs to November alone,
+// in the one-month report and in the year's.
+func TestUptimeDSTMonthStart(t *testing.T) {
+	env := newDefaultEnv(t)
+	env.savePage(components.PageInput{Name: ptr("Acme"), TimeZone: ptr("America/Asuncion")})
+	s := &pgScene{env: env, ids: map[string]string{}}
+	s.at(2023, 8, 1, 12, 0)
+	s.component("API", components.Input{Showcase: ptr(true)})
+	s.at(2023, 11, 1, 3, 10) // 00:10 in Asuncion (UTC−3)
+	s.incident("Midnight blip", incidents.NewIncident{Components: pgStatuses{"API": components.MajorOutage}})
+	s.at(2023, 11, 1, 3, 40)
+	s.patch("Midnight blip", incidents.Change{Status: ptr(incidents.Resolved)})
+	s.at(2023, 12, 10, 12, 0)
+	type month struct {
+		Month     string
+		Incidents []struct{ Name string }
+	}
+	var body struct {
+		Components []struct{ Months []month }
+	}
+	in := map[string]int{}
+	for _, q := range []string{"month=2023-10", "month=2023-11", ""} {
+		s.get("/uptime?format=json&"+q).JSON(t, &body)
+		for _, m := range body.Components[0].Months {
+			in[q+" "+m.Month] = len(m.Incidents)
+		}
+	}
+	for key, n := range in {
+		want := 0
+		if strings.HasSuffix(key, " 2023-11") {
+			want = 1
+		}
+		if n != want {
+			t.Errorf("%s lists %d incidents, want %d", key, n, want)
+		}
+	}
+	if in["month=2023-11 2023-11"] != 1 || in[" 2023-11"] != 1 {
+		t.Errorf("November's incident is missing: %v", in)
+	}
+}

@@ -142,9 +142,12 @@ func readReportQuery(c *fiber.Ctx, now time.Time, loc *time.Location) (reportQue
 		return q, nil
 	}
 	cur := now.In(loc)
-	newest := time.Date(cur.Year(), cur.Month(), 1, 0, 0, 0, 0, loc)
-	oldest := newest.AddDate(0, -(reportOldest - 1), 0)
-	month, err := time.ParseInLocation("2006-01", m, loc)
+	newest := components.DayStart(cur.Year(), cur.Month(), 1, loc)
+	oldest := components.DayStart(cur.Year(), cur.Month()-(reportOldest-1), 1, loc)
+	// Parsed in UTC, then started in the page's zone: a month may begin
+	// after midnight (daylight time from midnight).
+	month, err := time.Parse("2006-01", m)
+	month = components.DayStart(month.Year(), month.Month(), 1, loc)
 	if err != nil || len(m) != len("2006-01") || month.Before(oldest) || month.After(newest) {
 		return q, &web.ErrorBody{Field: "month", Message: fmt.Sprintf("month must be a month formatted YYYY-MM, from %s to %s",
 			oldest.Format("2006-01"), newest.Format("2006-01"))}
@@ -196,14 +199,14 @@ func (v *render) uptimeReport(ctx context.Context, month time.Time) (*uptimeRepo
 	newest := month
 	if month.IsZero() {
 		cur := r.at.In(v.loc)
-		newest = time.Date(cur.Year(), cur.Month(), 1, 0, 0, 0, 0, v.loc)
-		month = newest.AddDate(0, -(reportMonths - 1), 0)
+		newest = components.DayStart(cur.Year(), cur.Month(), 1, v.loc)
+		month = components.DayStart(cur.Year(), cur.Month()-(reportMonths-1), 1, v.loc)
 	}
-	r.first, r.last = month, newest.AddDate(0, 1, -1)
+	r.first, r.last = month, components.DayStart(newest.Year(), newest.Month()+1, 0, v.loc)
 	day := 0
-	for m := month; !m.After(newest); m = m.AddDate(0, 1, 0) {
-		end := m.AddDate(0, 1, 0)
-		n := end.AddDate(0, 0, -1).Day()
+	for m := month; !m.After(newest); m = components.DayStart(m.Year(), m.Month()+1, 1, v.loc) {
+		end := components.DayStart(m.Year(), m.Month()+1, 1, v.loc)
+		n := time.Date(m.Year(), m.Month()+1, 0, 0, 0, 0, 0, time.UTC).Day()
 		r.months = append(r.months, reportMonth{start: m, end: end, from: day, to: day + n})
 		day += n
 	}
@@ -266,7 +269,7 @@ func (v *render) uptimeReport(ctx context.Context, month time.Time) (*uptimeRepo
 		// No component to combine: the overall line still has the range's
 		// days, without data, as every other line does.
 		for i := range day {
-			d := time.Date(r.first.Year(), r.first.Month(), r.first.Day()+i, 0, 0, 0, 0, v.loc)
+			d := time.Date(r.first.Year(), r.first.Month(), r.first.Day()+i, 0, 0, 0, 0, time.UTC)
 			r.overall.total.Days = append(r.overall.total.Days, components.Day{Date: d.Format(time.DateOnly), NoData: true})
 		}
 	}
@@ -392,7 +395,7 @@ func (v *render) uptimeView(r *uptimeReport) uptimeView {
 		view.Head = v.s.Head("Uptime report: " + view.Month)
 		query = "&month=" + r.first.Format("2006-01")
 		cur := r.at.In(r.loc)
-		if older := r.first.AddDate(0, -1, 0); !older.Before(time.Date(cur.Year(), cur.Month()-(reportOldest-1), 1, 0, 0, 0, 0, r.loc)) {
+		if older := components.DayStart(r.first.Year(), r.first.Month()-1, 1, r.loc); !older.Before(components.DayStart(cur.Year(), cur.Month()-(reportOldest-1), 1, r.loc)) {
 			view.Older = "/uptime?month=" + older.Format("2006-01")
 		}
 		if next := r.first.AddDate(0, 1, 0); !next.After(r.at) {
