@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -240,7 +239,7 @@ func (v *render) uptimeReport(ctx context.Context, month time.Time) (*uptimeRepo
 			return nil
 		})
 	}
-	if err := parallel(reads...); err != nil {
+	if err := frame.Parallel(reads...); err != nil {
 		return nil, err
 	}
 	// The incidents (not maintenance) by component, newest first.
@@ -677,20 +676,4 @@ func (h *Report) get(c *fiber.Ctx) error {
 		return r.Send(c, fiber.MIMEApplicationJSONCharsetUTF8, h.d.CacheControl)
 	}
 	return r.Send(c, fiber.MIMETextHTMLCharsetUTF8, h.d.CacheControl)
-}
-
-// parallel runs fns at the same time and returns the first error.
-func parallel(fns ...func() error) error {
-	errs := make([]error, len(fns))
-	var wg sync.WaitGroup
-	for i, fn := range fns {
-		wg.Go(func() { errs[i] = fn() })
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
