@@ -460,17 +460,6 @@ func (v *render) uptimeLine(r *uptimeReport, l reportLine) uptimeLineView {
 	return out
 }
 
-// csvCell guards a text cell against formula injection: a spreadsheet
-// runs a cell that starts with = + - @ (or a tab or carriage return) as a
-// formula, so such a cell gets a leading apostrophe, which shows it as
-// text (OWASP's advice).
-func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
 // reportCSVHeader is the CSV form's first row.
 var reportCSVHeader = []string{"period", "component_id", "component", "group", "uptime_percentage",
 	"major_outage_seconds", "partial_outage_seconds", "sla_target", "below_target", "incidents"}
@@ -509,15 +498,15 @@ func (r *uptimeReport) csv(baseURL string) ([]byte, error) {
 					names = append(names, sp.Name+" ("+baseURL+"/incidents/"+sp.ID+")")
 				}
 			}
-			row := append([]string{m.key(), l.comp.ID, csvCell(name), csvCell(l.group)}, figures(l.months[i])...)
+			row := append([]string{m.key(), l.comp.ID, chars.CSVCell(name), chars.CSVCell(l.group)}, figures(l.months[i])...)
 			if target != "" && l.months[i].Tracked > 0 {
 				row[4] = strings.TrimSuffix(l.percentText(l.months[i]), " %")
 			}
-			rows = append(rows, append(row, target, below, csvCell(strings.Join(names, "; "))))
+			rows = append(rows, append(row, target, below, chars.CSVCell(strings.Join(names, "; "))))
 			if r.single {
 				for _, d := range l.total.Days[m.from:m.to] {
 					day := components.Uptime{Tracked: d.Tracked, MajorOutage: d.MajorOutage, PartialOut: d.PartialOut}
-					row := append([]string{d.Date, l.comp.ID, csvCell(name), csvCell(l.group)}, figures(day)...)
+					row := append([]string{d.Date, l.comp.ID, chars.CSVCell(name), chars.CSVCell(l.group)}, figures(day)...)
 					rows = append(rows, append(row, target, "", ""))
 				}
 			}
