@@ -15,10 +15,14 @@ const slaScale = 1000
 // validSLATarget refuses a target that is no percentage or has more than
 // three decimals.
 func validSLATarget(v float64) error {
-	if math.IsNaN(v) || math.IsInf(v, 0) || v <= 0 || v > 100 {
+	// The check is on the stored figure, thousandths: a target as tiny
+	// as 1e-10 is above 0 but is stored as 0, which is no target.
+	scaled := v * slaScale
+	n := math.Round(scaled)
+	if math.IsNaN(v) || math.IsInf(v, 0) || n < 1 || n > 100*slaScale {
 		return invalid("sla_target", "must be a percentage above 0 and at most 100")
 	}
-	if scaled := v * slaScale; math.Abs(scaled-math.Round(scaled)) > 1e-6 {
+	if math.Abs(scaled-n) > 1e-6 {
 		return invalid("sla_target", "may have at most 3 decimals")
 	}
 	return nil
@@ -59,8 +63,37 @@ func slaTarget(n sql.NullInt64) *float64 {
 }
 
 // MissedSLA reports whether u, an uptime of c, is below c's SLA target:
-// its figure as shown (Percent, two decimals) is lower than the target. A
-// component without a target, or a span without data, misses nothing.
+// its exact figure, not the figure rounded for showing, is lower than the
+// target (99.856 misses 99.86; 99.9912 keeps 99.991). A component without
+// a target, or a span without data, misses nothing.
 func (c Component) MissedSLA(u Uptime) bool {
-	return c.SLATarget != nil && u.Tracked > 0 && u.Percent() < *c.SLATarget
+	// The figure cut at the target's decimals is below the target exactly
+	// when the exact figure is, and it is the figure shown beside it.
+	return c.SLATarget != nil && u.Tracked > 0 && c.SLAPercent(u) < *c.SLATarget-0.5/slaScale
+}
+
+// SLADecimals is how many decimals a figure compared with c's target
+// shows: 2, or 3 when the target has three (99.995).
+func (c Component) SLADecimals() int {
+	if c.SLATarget != nil {
+		if n := int64(math.Round(*c.SLATarget * slaScale)); n%10 != 0 {
+			return 3
+		}
+	}
+	return 2
+}
+
+// SLAPercent is u's figure as shown beside c's target: SLADecimals
+// decimals, cut rather than rounded, so that a month below the target
+// never shows a figure at or above it (99.856 shows as 99.85 beside 99.86,
+// not as 99.86).
+func (c Component) SLAPercent(u Uptime) float64 {
+	if u.Tracked <= 0 {
+		return 100
+	}
+	scale := math.Pow10(c.SLADecimals())
+	exact := float64(u.Tracked-u.Downtime()) / float64(u.Tracked) * 100
+	// The small allowance keeps a figure such as 99.86, which floating
+	// point may hold as 99.85999…, at 99.86.
+	return math.Floor(exact*scale+1e-6) / scale
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"strconv"
 	"testing"
 	"time"
 
@@ -52,7 +53,7 @@ func TestSLATarget(t *testing.T) {
 			t.Errorf("target %v read back as %v", v, show(got))
 		}
 	}
-	for _, v := range []float64{0, -1, 100.001, 101, 99.9999, 12.3456, math.NaN(), math.Inf(1)} {
+	for _, v := range []float64{0, -1, 100.001, 101, 99.9999, 12.3456, math.NaN(), math.Inf(1), 1e-10, 0.0004, 4e-7, 100.0000001} {
 		_, err := f.svc.Update(ctx, c.ID, components.Input{SLATarget: target(v)})
 		var verr *components.ValidationError
 		if !errors.As(err, &verr) || verr.Field != "sla_target" {
@@ -99,28 +100,41 @@ func TestParseSLATarget(t *testing.T) {
 	}
 }
 
-// TestMissedSLA compares the figure as shown (two decimals) with the
-// target: 99.99 misses 99.995, and equal is not below.
+// TestMissedSLA compares the exact figure with the target, and shows it
+// cut at the target's decimals: a month marked below never shows a figure
+// at or above its target, and one not marked never shows one under it.
 func TestMissedSLA(t *testing.T) {
 	month := 30 * day
 	down := func(d time.Duration) components.Uptime { return components.Uptime{Tracked: month, MajorOutage: d} }
 	target := func(v float64) components.Component { return components.Component{SLATarget: &v} }
 	for _, tc := range []struct {
-		name string
-		c    components.Component
-		u    components.Uptime
-		want bool
+		name  string
+		c     components.Component
+		u     components.Uptime
+		shown string
+		want  bool
 	}{
-		{"no target", components.Component{}, down(month), false},
-		{"no data", target(99.9), components.Uptime{}, false},
-		{"above", target(99.9), down(time.Minute), false},
-		{"below", target(99.9), down(time.Hour), true},                                                                   // 99.86
-		{"equal as shown", target(99.86), down(time.Hour), false},                                                        // 99.86
-		{"three decimals", target(99.995), down(4 * time.Minute), true},                                                  // 99.99
-		{"partial outage weighs 0.3", target(99.9), components.Uptime{Tracked: month, PartialOut: 2 * time.Hour}, false}, // 99.92
+		{"no target", components.Component{}, down(month), "", false},
+		{"no data", target(99.9), components.Uptime{}, "100.00", false},
+		{"above", target(99.9), down(time.Minute), "99.99", false},
+		{"below", target(99.9), down(time.Hour), "99.86", true},
+		{"rounds up to the target but is below it", target(99.86), down(3732480 * time.Millisecond), "99.85", true}, // 99.856
+		{"just below", target(99.86), down(3629800 * time.Millisecond), "99.85", true},                              // 99.85999…
+		{"exactly the target", target(99.86), down(3628800 * time.Millisecond), "99.86", false},                     // 99.86
+		{"three decimals, rounds down to below", target(99.991), down(228096 * time.Millisecond), "99.991", false},  // 99.9912
+		{"three decimals, below", target(99.991), down(233281 * time.Millisecond), "99.990", true},                  // 99.99099…
+		{"three decimals, far below", target(99.995), down(4 * time.Minute), "99.990", true},                        // 99.9907…
+		{"partial outage weighs 0.3", target(99.9), components.Uptime{Tracked: month, PartialOut: 2 * time.Hour}, "99.91", false},
+		{"full", target(100), down(0), "100.00", false},
+		{"a second down misses 100", target(100), down(time.Second), "99.99", true},
 	} {
 		if got := tc.c.MissedSLA(tc.u); got != tc.want {
 			t.Errorf("%s: MissedSLA(%v %%) = %v, want %v", tc.name, tc.u.Percent(), got, tc.want)
+		}
+		if tc.c.SLATarget != nil {
+			if got := strconv.FormatFloat(tc.c.SLAPercent(tc.u), 'f', tc.c.SLADecimals(), 64); got != tc.shown {
+				t.Errorf("%s: shown as %s, want %s", tc.name, got, tc.shown)
+			}
 		}
 	}
 }
@@ -163,5 +177,23 @@ func TestUptimeSpan(t *testing.T) {
 	}
 	if march := all.Span(0, 31); march.MajorOutage != 4*time.Hour || march.Tracked != 22*day {
 		t.Errorf("March: %v major over %v tracked, want 4h over 22 days", march.MajorOutage, march.Tracked)
+	}
+}
+
+// TestDayStart: where daylight time begins at midnight, the day begins
+// when the clock jumps, not at 23:00 the day before (which made the
+// uptime's day loop never end); other days begin at midnight.
+func TestDayStart(t *testing.T) {
+	santiago, err := time.LoadLocation("America/Santiago")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		d    int
+		want string
+	}{{5, "2026-09-05T00:00:00-04:00"}, {6, "2026-09-06T01:00:00-03:00"}, {7, "2026-09-07T00:00:00-03:00"}} {
+		if got := components.DayStart(2026, time.September, tc.d, santiago).Format(time.RFC3339); got != tc.want {
+			t.Errorf("2026-09-%02d starts at %s, want %s", tc.d, got, tc.want)
+		}
 	}
 }

@@ -198,10 +198,22 @@ type dayBounds struct {
 	date       string
 }
 
+// DayStart is the first instant of day y-m-d in loc: midnight, or the end
+// of the clock's jump where daylight time begins at midnight (in
+// America/Santiago, 2026-09-06 begins at 01:00; time.Date answers 23:00
+// the day before, which would make a day end where it began).
+func DayStart(y int, m time.Month, d int, loc *time.Location) time.Time {
+	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	if want := time.Date(y, m, d, 0, 0, 0, 0, time.UTC); t.Day() != want.Day() {
+		_, t = t.ZoneBounds()
+	}
+	return t
+}
+
 func newDays(first, end time.Time, loc *time.Location) []dayBounds {
 	var days []dayBounds
 	for dayStart := first; dayStart.Before(end); {
-		dayEnd := time.Date(dayStart.Year(), dayStart.Month(), dayStart.Day()+1, 0, 0, 0, 0, loc)
+		dayEnd := DayStart(dayStart.Year(), dayStart.Month(), dayStart.Day()+1, loc)
 		days = append(days, dayBounds{start: dayStart, end: dayEnd, date: dayStart.Format(time.DateOnly)})
 		dayStart = dayEnd
 	}
@@ -323,8 +335,8 @@ func (r *rangeHistory) uptime(c Component, now time.Time) Uptime {
 
 // dayRange turns the calendar days first..last into [start, end) in loc.
 func dayRange(first, last time.Time, loc *time.Location) (time.Time, time.Time, error) {
-	start := time.Date(first.Year(), first.Month(), first.Day(), 0, 0, 0, 0, loc)
-	end := time.Date(last.Year(), last.Month(), last.Day()+1, 0, 0, 0, 0, loc)
+	start := DayStart(first.Year(), first.Month(), first.Day(), loc)
+	end := DayStart(last.Year(), last.Month(), last.Day()+1, loc)
 	if !end.After(start) {
 		return start, end, invalid("end", "must not be before start")
 	}

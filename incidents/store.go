@@ -238,15 +238,20 @@ type Span struct {
 }
 
 // Spans returns, newest first, up to limit incidents and maintenances that
-// affected components and were open at some time since from, leaving out
-// maintenance that has not begun. It reads only what the bars show, in one
-// query.
-func (s *Service) Spans(ctx context.Context, from time.Time, limit int) ([]Span, error) {
+// affected components and were open at some time in [from, until) (since
+// from when until is zero), leaving out maintenance that has not begun.
+// It reads only what the bars show, in one query. The bound keeps a past
+// range's incidents from being cut by the limit of later ones.
+func (s *Service) Spans(ctx context.Context, from, until time.Time, limit int) ([]Span, error) {
+	end := "9999"
+	if !until.IsZero() {
+		end = sqlite.FormatTime(until)
+	}
 	rows, err := s.db.Read.QueryContext(ctx, `SELECT i.id, i.name, i.kind, i.status, i.started_at, i.resolved_at, ic.component_id
 		FROM incidents i JOIN incident_components ic ON ic.incident_id = i.id
-		WHERE (i.resolved_at IS NULL OR i.resolved_at >= ?)
+		WHERE (i.resolved_at IS NULL OR i.resolved_at >= ?) AND i.started_at < ?
 		AND NOT (i.kind = 'maintenance' AND i.status = 'scheduled' AND i.scheduled_for IS NOT NULL)
-		ORDER BY i.created_at DESC, i.id`, sqlite.FormatTime(from))
+		ORDER BY i.created_at DESC, i.id`, sqlite.FormatTime(from), end)
 	if err != nil {
 		return nil, fmt.Errorf("incidents: spans: %w", err)
 	}

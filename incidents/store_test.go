@@ -87,7 +87,7 @@ func TestSpans(t *testing.T) {
 		want = append(want, incidents.Span{ID: in.ID, Name: in.Name, Kind: in.Kind, Status: in.Status, StartedAt: in.StartedAt,
 			ResolvedAt: in.ResolvedAt, ComponentIDs: sorted(in.ComponentIDs)})
 	}
-	got, err := e.svc.Spans(e.ctx, from, 0)
+	got, err := e.svc.Spans(e.ctx, from, time.Time{}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,28 @@ func TestSpans(t *testing.T) {
 		!slices.Contains(n, "Old outage") || slices.Contains(n, "Outage a") {
 		t.Errorf("Spans named %v: want Running and the open Old outage, not Upcoming, No components nor Outage a, resolved before", n)
 	}
-	if limited, err := e.svc.Spans(e.ctx, from, 2); err != nil || !reflect.DeepEqual(names(limited), names(got)[:2]) {
+	if limited, err := e.svc.Spans(e.ctx, from, time.Time{}, 2); err != nil || !reflect.DeepEqual(names(limited), names(got)[:2]) {
 		t.Errorf("Spans limited to 2 = %v, %v; want %v", names(limited), err, names(got)[:2])
+	}
+	// Bounded by until, the spans that started later do not count
+	// against the limit: the oldest-started one still comes with limit 1.
+	oldest := got[0]
+	for _, sp := range got {
+		if sp.StartedAt.Before(oldest.StartedAt) {
+			oldest = sp
+		}
+	}
+	if oldest.ID == got[0].ID {
+		t.Fatalf("the scene's newest span %v is also the oldest-started: the bound would prove nothing", names(got))
+	}
+	until := oldest.StartedAt.Add(time.Second)
+	bounded, err := e.svc.Spans(e.ctx, from, until, 1)
+	if err != nil || len(bounded) != 1 || bounded[0].ID != oldest.ID {
+		t.Errorf("Spans until %v limited to 1 = %v, %v; want %s", until, names(bounded), err, oldest.Name)
+	}
+	for _, sp := range got {
+		if !sp.StartedAt.Before(until) && slices.ContainsFunc(bounded, func(b incidents.Span) bool { return b.ID == sp.ID }) {
+			t.Errorf("Spans until %v returned %s, started %v", until, sp.Name, sp.StartedAt)
+		}
 	}
 }

@@ -3,7 +3,6 @@ package public
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -18,6 +17,7 @@ import (
 	"github.com/beacon-status/beacon/internal/statuspage"
 	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/metrics"
+	"github.com/beacon-status/beacon/public/frame"
 	"github.com/beacon-status/beacon/public/signup"
 	"github.com/beacon-status/beacon/templates"
 )
@@ -161,7 +161,7 @@ func (c *cache) build(ctx context.Context) (*snapshot, error) {
 		recent90 []incidents.Span
 		shown    []metrics.Metric
 	)
-	err := parallel(
+	err := frame.Parallel(
 		func() error {
 			var err error
 			if page, err = c.components.Page(ctx); err != nil {
@@ -191,7 +191,7 @@ func (c *cache) build(ctx context.Context) (*snapshot, error) {
 		func() error {
 			// The bars' tooltips need only names, times and components.
 			var err error
-			recent90, err = c.incidents.Spans(ctx, now.AddDate(0, 0, -UptimeDays-1), 5000)
+			recent90, err = c.incidents.Spans(ctx, now.AddDate(0, 0, -UptimeDays-1), time.Time{}, 5000)
 			return err
 		},
 		func() error {
@@ -281,23 +281,12 @@ func (c *cache) build(ctx context.Context) (*snapshot, error) {
 		s.ics = web.NewResource(pr.calendars().Calendar(s.maintenance, nil))
 		return nil
 	}
-	if err := parallel(index, apiBodies, feeds, calendar); err != nil {
+	if err := frame.Parallel(index, apiBodies, feeds, calendar); err != nil {
 		return nil, err
 	}
 	s.badge = web.NewResource(badge(s.status))
 	s.favicon = web.NewResource(favicon(s.status))
 	return s, nil
-}
-
-// parallel runs fns at the same time and returns the first error.
-func parallel(fns ...func() error) error {
-	errs := make([]error, len(fns))
-	var wg sync.WaitGroup
-	for i, fn := range fns {
-		wg.Go(func() { errs[i] = fn() })
-	}
-	wg.Wait()
-	return errors.Join(errs...)
 }
 
 // mergeNewest merges two newest-first lists into the n newest.

@@ -544,3 +544,88 @@ func BenchmarkUptimeReport(b *testing.B) {
 		b.Fatal("the snapshot was rebuilt during the benchmark")
 	}
 }
+
+// TestUptimeEmptyPage reads every form of the report of a page with no
+// showcase component: an empty report, valid in each form, with and
+// without ?month= (the one-month CSV once panicked on the overall line's
+// missing days).
+func TestUptimeEmptyPage(t *testing.T) {
+	s := &pgScene{env: pgNewEnv(t), ids: map[string]string{}}
+	s.at(2026, 1, 5, 12, 0)
+	s.component("Hidden", components.Input{Showcase: ptr(false)})
+	s.at(2026, 3, 10, 16, 0)
+	for _, q := range []string{"", "?month=2026-02", "?month=2026-03", "?month=2025-06"} {
+		sep := "?"
+		if q != "" {
+			sep = "&"
+		}
+		pgParse(t, s.get("/uptime"+q).Body)
+		csvName := "uptime.csv"
+		if q != "" {
+			csvName = "uptime-" + strings.TrimPrefix(q, "?month=") + ".csv"
+		}
+		rows := upCSV(t, s, "/uptime"+q+sep+"format=csv", csvName)
+		for _, row := range rows {
+			if row[2] != "All components" || row[4] != "" {
+				t.Errorf("%s: CSV row %q, want only the overall line without data", q, row)
+			}
+		}
+		if len(rows) == 0 {
+			t.Errorf("%s: CSV has no overall row", q)
+		}
+		var body struct {
+			Components []any `json:"components"`
+			Overall    struct {
+				UptimePercentage *float64 `json:"uptime_percentage"`
+				Months           []any    `json:"months"`
+			} `json:"overall"`
+		}
+		s.get("/uptime"+q+sep+"format=json").JSON(t, &body)
+		if body.Components == nil || len(body.Components) != 0 || body.Overall.UptimePercentage != nil || len(body.Overall.Months) == 0 {
+			t.Errorf("%s: JSON %+v, want no components and the overall months without data", q, body)
+		}
+	}
+}
+
+// TestUptimeDSTMonthStart: in America/Asuncion, 2023-10-01 began at 01:00
+// (daylight time from midnight), yet November begins at midnight; an
+// incident on 1 November from 00:10 to 00:40 belongs to November alone,
+// in the one-month report and in the year's.
+func TestUptimeDSTMonthStart(t *testing.T) {
+	env := newDefaultEnv(t)
+	env.savePage(components.PageInput{Name: ptr("Acme"), TimeZone: ptr("America/Asuncion")})
+	s := &pgScene{env: env, ids: map[string]string{}}
+	s.at(2023, 8, 1, 12, 0)
+	s.component("API", components.Input{Showcase: ptr(true)})
+	s.at(2023, 11, 1, 3, 10) // 00:10 in Asuncion (UTC−3)
+	s.incident("Midnight blip", incidents.NewIncident{Components: pgStatuses{"API": components.MajorOutage}})
+	s.at(2023, 11, 1, 3, 40)
+	s.patch("Midnight blip", incidents.Change{Status: ptr(incidents.Resolved)})
+	s.at(2023, 12, 10, 12, 0)
+	type month struct {
+		Month     string
+		Incidents []struct{ Name string }
+	}
+	var body struct {
+		Components []struct{ Months []month }
+	}
+	in := map[string]int{}
+	for _, q := range []string{"month=2023-10", "month=2023-11", ""} {
+		s.get("/uptime?format=json&"+q).JSON(t, &body)
+		for _, m := range body.Components[0].Months {
+			in[q+" "+m.Month] = len(m.Incidents)
+		}
+	}
+	for key, n := range in {
+		want := 0
+		if strings.HasSuffix(key, " 2023-11") {
+			want = 1
+		}
+		if n != want {
+			t.Errorf("%s lists %d incidents, want %d", key, n, want)
+		}
+	}
+	if in["month=2023-11 2023-11"] != 1 || in[" 2023-11"] != 1 {
+		t.Errorf("November's incident is missing: %v", in)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/beacon-status/beacon/internal/chars"
 	"io"
 	"strings"
 	"time"
@@ -37,8 +38,10 @@ func (s *Service) Export(ctx context.Context, w io.Writer) error {
 			return err
 		}
 		for _, sub := range list {
-			rec := []string{sub.ID, string(sub.Mode), sub.Address, sub.PhoneCountry, string(sub.State),
-				strings.Join(sub.ComponentIDs, " "), sub.CreatedAt.UTC().Format(time.RFC3339), sub.ContactEmail}
+			// Addresses are written by the public: guarded, as a
+			// spreadsheet would run one starting with = as a formula.
+			rec := []string{sub.ID, string(sub.Mode), chars.CSVCell(sub.Address), sub.PhoneCountry, string(sub.State),
+				strings.Join(sub.ComponentIDs, " "), sub.CreatedAt.UTC().Format(time.RFC3339), chars.CSVCell(sub.ContactEmail)}
 			if err := cw.Write(rec); err != nil {
 				return err
 			}
@@ -133,8 +136,10 @@ func (s *Service) Import(ctx context.Context, r io.Reader, sendConfirmation bool
 		if len(rows) >= maxImportRows {
 			return ImportResult{}, &ImportError{Line: line, Err: fmt.Errorf("an import holds at most %d subscribers", maxImportRows)}
 		}
-		su := Signup{Mode: notifier.Channel(strings.ToLower(field(rec, "mode"))), Address: field(rec, "address"), PhoneCountry: field(rec, "phone_country"),
-			ContactEmail: field(rec, "contact_email")}
+		// The export's guard (chars.CSVCell) comes off: a leading
+		// apostrophe is dropped from an address.
+		su := Signup{Mode: notifier.Channel(strings.ToLower(field(rec, "mode"))), Address: chars.CSVUncell(field(rec, "address")),
+			PhoneCountry: field(rec, "phone_country"), ContactEmail: chars.CSVUncell(field(rec, "contact_email"))}
 		if err := s.normalise(ctx, &su); err != nil {
 			return ImportResult{}, &ImportError{Line: line, Err: err}
 		}

@@ -67,6 +67,11 @@ func TestExportImportRoundTrip(t *testing.T) {
 	src.active(t, notifier.SMS, "+14155550123", web.ID)
 	src.active(t, notifier.SMS, "+447400123456")
 	src.active(t, notifier.Webhook, "https://example.com/hook?a=1,2&b=\"x\"", api.ID)
+	// Addresses a spreadsheet would run as formulas, and one whose leading
+	// apostrophe must survive the guard's removal on import.
+	src.active(t, notifier.Email, "=1+1@example.com")
+	src.active(t, notifier.Email, "-dash@example.com")
+	src.active(t, notifier.Email, "'quote@example.com")
 
 	var buf bytes.Buffer
 	if err := src.svc.Export(ctx, &buf); err != nil {
@@ -79,8 +84,13 @@ func TestExportImportRoundTrip(t *testing.T) {
 	if want := []string{"id", "mode", "address", "phone_country", "state", "components", "created_at", "contact_email"}; !reflect.DeepEqual(recs[0], want) {
 		t.Errorf("header = %v, want %v", recs[0], want)
 	}
-	if len(recs) != 7 {
-		t.Errorf("export has %d records, want a header and 6 subscribers", len(recs))
+	if len(recs) != 10 {
+		t.Errorf("export has %d records, want a header and 9 subscribers", len(recs))
+	}
+	for _, rec := range recs[1:] {
+		if a := rec[2]; strings.ContainsAny(a[:1], "=+-@") {
+			t.Errorf("exported address %q would run as a formula in a spreadsheet", a)
+		}
 	}
 
 	dst := newFixture(t, roomy)
@@ -89,7 +99,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Import of an export: %v", err)
 	}
-	if want := (subscribers.ImportResult{Created: 6, Existing: 0, Confirmed: true}); res != want {
+	if want := (subscribers.ImportResult{Created: 9, Existing: 0, Confirmed: true}); res != want {
 		t.Errorf("ImportResult = %+v, want %+v", res, want)
 	}
 	if got, want := keys(t, dst), keys(t, src); !reflect.DeepEqual(got, want) {
@@ -104,7 +114,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (subscribers.ImportResult{Created: 0, Existing: 6, Confirmed: true}); res != want {
+	if want := (subscribers.ImportResult{Created: 0, Existing: 9, Confirmed: true}); res != want {
 		t.Errorf("second import: ImportResult = %+v, want %+v", res, want)
 	}
 }

@@ -282,7 +282,9 @@ func (s *ntSubscribersSteps) export(t *testing.T) {
 	if r := byAddr["carol@example.org"]; r == nil || r[col["id"]] != carol.ID || r[col["state"]] != "active" || r[col["components"]] != api {
 		t.Errorf("carol's row %v", r)
 	}
-	if r := byAddr[ntPhone1]; r == nil || r[col["mode"]] != "sms" || r[col["phone_country"]] != "US" {
+	// A phone number starts with +: the export guards it from spreadsheets
+	// (chars.CSVCell), and the import drops the guard.
+	if r := byAddr["'"+ntPhone1]; r == nil || r[col["mode"]] != "sms" || r[col["phone_country"]] != "US" {
 		t.Errorf("dave's row %v", r)
 	}
 	if strings.Contains(string(res.Body), "whsec_") {

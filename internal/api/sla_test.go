@@ -55,6 +55,7 @@ func TestComponentSLATarget(t *testing.T) {
 		`{"component":{"sla_target":0}}`, `{"component":{"sla_target":-5}}`, `{"component":{"sla_target":100.001}}`,
 		`{"component":{"sla_target":99.9999}}`, `{"component":{"sla_target":"abc"}}`, `{"component":{"sla_target":true}}`,
 		`{"component":{"sla_target":[99]}}`, `{"component":{"name":"Renamed","sla_target":1e999}}`,
+		`{"component":{"sla_target":1e-10}}`, `{"component":{"sla_target":0.0004}}`, `{"component":{"sla_target":"1e-10"}}`,
 	} {
 		res := inputPost(env, "PATCH", "/components/"+id, "application/json", body)
 		apitest.WantError(t, res, 422, "sla_target")

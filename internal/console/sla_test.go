@@ -62,6 +62,16 @@ func TestComponentSLATarget(t *testing.T) {
 		t.Errorf("after a refusal the stored target is %v, want 99.95", got)
 	}
 
+	// A target so small it would be stored as 0 (no target) is refused
+	// beside the field too, not left to the database's check.
+	res = admin.Post(path, form("0.0000000001"))
+	if res.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("1e-10: status %d, want 422", res.Status)
+	}
+	if page := string(res.Body); !strings.Contains(page, `value="0.0000000001" aria-invalid="true"`) || !strings.Contains(page, "above 0") {
+		t.Errorf("the refused tiny target is not shown marked with the reason: %s", consoletest.Body(res))
+	}
+
 	admin.MustPost(http.StatusSeeOther, path, form(""))
 	if got := stored(); got != nil {
 		t.Errorf("a blank field left the target at %v, want none", *got)

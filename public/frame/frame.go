@@ -7,8 +7,10 @@ package frame
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -120,4 +122,16 @@ func (r Replies) NotFound(c *fiber.Ctx, err error) error {
 		return err
 	}
 	return r.Message(c, fiber.StatusNotFound, "Not found", "There is nothing at this address. It may have been removed.")
+}
+
+// Parallel runs fns at the same time and returns their errors joined (nil
+// when none failed).
+func Parallel(fns ...func() error) error {
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Go(func() { errs[i] = fn() })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }

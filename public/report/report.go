@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -95,6 +94,10 @@ const reportMonths = 12
 // once, on the database's read pool (at least 4 connections).
 const reportReaders = 4
 
+// spanLimit is how many incidents a rendering reads at most: those that
+// started before the range's end, so later ones never push a month's out.
+const spanLimit = 5000
+
 // reportOldest is how many months back ?month= may reach: ten years, the
 // uptime API's longest range.
 const reportOldest = 120
@@ -138,9 +141,12 @@ func readReportQuery(c *fiber.Ctx, now time.Time, loc *time.Location) (reportQue
 		return q, nil
 	}
 	cur := now.In(loc)
-	newest := time.Date(cur.Year(), cur.Month(), 1, 0, 0, 0, 0, loc)
-	oldest := newest.AddDate(0, -(reportOldest - 1), 0)
-	month, err := time.ParseInLocation("2006-01", m, loc)
+	newest := components.DayStart(cur.Year(), cur.Month(), 1, loc)
+	oldest := components.DayStart(cur.Year(), cur.Month()-(reportOldest-1), 1, loc)
+	// Parsed in UTC, then started in the page's zone: a month may begin
+	// after midnight (daylight time from midnight).
+	month, err := time.Parse("2006-01", m)
+	month = components.DayStart(month.Year(), month.Month(), 1, loc)
 	if err != nil || len(m) != len("2006-01") || month.Before(oldest) || month.After(newest) {
 		return q, &web.ErrorBody{Field: "month", Message: fmt.Sprintf("month must be a month formatted YYYY-MM, from %s to %s",
 			oldest.Format("2006-01"), newest.Format("2006-01"))}
@@ -192,14 +198,14 @@ func (v *render) uptimeReport(ctx context.Context, month time.Time) (*uptimeRepo
 	newest := month
 	if month.IsZero() {
 		cur := r.at.In(v.loc)
-		newest = time.Date(cur.Year(), cur.Month(), 1, 0, 0, 0, 0, v.loc)
-		month = newest.AddDate(0, -(reportMonths - 1), 0)
+		newest = components.DayStart(cur.Year(), cur.Month(), 1, v.loc)
+		month = components.DayStart(cur.Year(), cur.Month()-(reportMonths-1), 1, v.loc)
 	}
-	r.first, r.last = month, newest.AddDate(0, 1, -1)
+	r.first, r.last = month, components.DayStart(newest.Year(), newest.Month()+1, 0, v.loc)
 	day := 0
-	for m := month; !m.After(newest); m = m.AddDate(0, 1, 0) {
-		end := m.AddDate(0, 1, 0)
-		n := end.AddDate(0, 0, -1).Day()
+	for m := month; !m.After(newest); m = components.DayStart(m.Year(), m.Month()+1, 1, v.loc) {
+		end := components.DayStart(m.Year(), m.Month()+1, 1, v.loc)
+		n := time.Date(m.Year(), m.Month()+1, 0, 0, 0, 0, 0, time.UTC).Day()
 		r.months = append(r.months, reportMonth{start: m, end: end, from: day, to: day + n})
 		day += n
 	}
@@ -219,7 +225,7 @@ func (v *render) uptimeReport(ctx context.Context, month time.Time) (*uptimeRepo
 	ups := make([]components.Uptime, len(comps))
 	reads := []func() error{func() error {
 		var err error
-		spans, err = v.d.Incidents.Spans(ctx, r.first, 5000)
+		spans, err = v.d.Incidents.Spans(ctx, r.first, r.months[len(r.months)-1].end, spanLimit)
 		return err
 	}}
 	for w := range reportReaders {
@@ -233,7 +239,7 @@ func (v *render) uptimeReport(ctx context.Context, month time.Time) (*uptimeRepo
 			return nil
 		})
 	}
-	if err := parallel(reads...); err != nil {
+	if err := frame.Parallel(reads...); err != nil {
 		return nil, err
 	}
 	// The incidents (not maintenance) by component, newest first.
@@ -258,6 +264,14 @@ func (v *render) uptimeReport(ctx context.Context, month time.Time) (*uptimeRepo
 		r.lines = append(r.lines, line)
 	}
 	r.overall.total = components.Combine("", ups...)
+	if len(comps) == 0 {
+		// No component to combine: the overall line still has the range's
+		// days, without data, as every other line does.
+		for i := range day {
+			d := time.Date(r.first.Year(), r.first.Month(), r.first.Day()+i, 0, 0, 0, 0, time.UTC)
+			r.overall.total.Days = append(r.overall.total.Days, components.Day{Date: d.Format(time.DateOnly), NoData: true})
+		}
+	}
 	for i := range r.months {
 		r.overall.months = append(r.overall.months, components.Combine("", perMonth[i]...))
 	}
@@ -308,6 +322,15 @@ func percentText(u components.Uptime) string {
 		return "No data"
 	}
 	return strconv.FormatFloat(u.Percent(), 'f', 2, 64) + " %"
+}
+
+// percentText is a month's figure on line l: beside an SLA target, as
+// the target is compared with it (components.Component.SLAPercent).
+func (l reportLine) percentText(u components.Uptime) string {
+	if u.Tracked <= 0 || l.comp.SLATarget == nil {
+		return percentText(u)
+	}
+	return strconv.FormatFloat(l.comp.SLAPercent(u), 'f', l.comp.SLADecimals(), 64) + " %"
 }
 
 // targetText is an SLA target as the page shows it: "99.9 %".
@@ -371,7 +394,7 @@ func (v *render) uptimeView(r *uptimeReport) uptimeView {
 		view.Head = v.s.Head("Uptime report: " + view.Month)
 		query = "&month=" + r.first.Format("2006-01")
 		cur := r.at.In(r.loc)
-		if older := r.first.AddDate(0, -1, 0); !older.Before(time.Date(cur.Year(), cur.Month()-(reportOldest-1), 1, 0, 0, 0, 0, r.loc)) {
+		if older := components.DayStart(r.first.Year(), r.first.Month()-1, 1, r.loc); !older.Before(components.DayStart(cur.Year(), cur.Month()-(reportOldest-1), 1, r.loc)) {
 			view.Older = "/uptime?month=" + older.Format("2006-01")
 		}
 		if next := r.first.AddDate(0, 1, 0); !next.After(r.at) {
@@ -396,7 +419,7 @@ func (v *render) uptimeLine(r *uptimeReport, l reportLine) uptimeLineView {
 	out := uptimeLineView{ID: l.comp.ID, Name: l.comp.Name, Group: l.group, Total: percentText(l.total), Target: targetText(l.comp.SLATarget)}
 	for i := len(r.months) - 1; i >= 0; i-- {
 		m, u := r.months[i], l.months[i]
-		row := uptimeRowView{Name: m.start.Format("January 2006"), Link: "/uptime?month=" + m.key(), Percent: percentText(u),
+		row := uptimeRowView{Name: m.start.Format("January 2006"), Link: "/uptime?month=" + m.key(), Percent: l.percentText(u),
 			Downtime: frame.Duration(u.Downtime()), NoData: u.Tracked <= 0, Missed: l.missed(i)}
 		if !row.NoData {
 			out.Months++
@@ -437,17 +460,6 @@ func (v *render) uptimeLine(r *uptimeReport, l reportLine) uptimeLineView {
 	return out
 }
 
-// csvCell guards a text cell against formula injection: a spreadsheet
-// runs a cell that starts with = + - @ (or a tab or carriage return) as a
-// formula, so such a cell gets a leading apostrophe, which shows it as
-// text (OWASP's advice).
-func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
 // reportCSVHeader is the CSV form's first row.
 var reportCSVHeader = []string{"period", "component_id", "component", "group", "uptime_percentage",
 	"major_outage_seconds", "partial_outage_seconds", "sla_target", "below_target", "incidents"}
@@ -486,12 +498,15 @@ func (r *uptimeReport) csv(baseURL string) ([]byte, error) {
 					names = append(names, sp.Name+" ("+baseURL+"/incidents/"+sp.ID+")")
 				}
 			}
-			row := append([]string{m.key(), l.comp.ID, csvCell(name), csvCell(l.group)}, figures(l.months[i])...)
-			rows = append(rows, append(row, target, below, csvCell(strings.Join(names, "; "))))
+			row := append([]string{m.key(), l.comp.ID, chars.CSVCell(name), chars.CSVCell(l.group)}, figures(l.months[i])...)
+			if target != "" && l.months[i].Tracked > 0 {
+				row[4] = strings.TrimSuffix(l.percentText(l.months[i]), " %")
+			}
+			rows = append(rows, append(row, target, below, chars.CSVCell(strings.Join(names, "; "))))
 			if r.single {
 				for _, d := range l.total.Days[m.from:m.to] {
 					day := components.Uptime{Tracked: d.Tracked, MajorOutage: d.MajorOutage, PartialOut: d.PartialOut}
-					row := append([]string{d.Date, l.comp.ID, csvCell(name), csvCell(l.group)}, figures(day)...)
+					row := append([]string{d.Date, l.comp.ID, chars.CSVCell(name), chars.CSVCell(l.group)}, figures(day)...)
 					rows = append(rows, append(row, target, "", ""))
 				}
 			}
@@ -650,20 +665,4 @@ func (h *Report) get(c *fiber.Ctx) error {
 		return r.Send(c, fiber.MIMEApplicationJSONCharsetUTF8, h.d.CacheControl)
 	}
 	return r.Send(c, fiber.MIMETextHTMLCharsetUTF8, h.d.CacheControl)
-}
-
-// parallel runs fns at the same time and returns the first error.
-func parallel(fns ...func() error) error {
-	errs := make([]error, len(fns))
-	var wg sync.WaitGroup
-	for i, fn := range fns {
-		wg.Go(func() { errs[i] = fn() })
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
