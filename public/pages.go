@@ -344,7 +344,7 @@ func (bd barDays) relatedByDay(spans []incidents.Span, loc *time.Location, now t
 			end = *in.ResolvedAt
 		}
 		st := in.StartedAt.In(loc)
-		first := time.Date(st.Year(), st.Month(), st.Day(), 0, 0, 0, 0, loc)
+		first := components.DayStart(st.Year(), st.Month(), st.Day(), loc)
 		i, _ := slices.BinarySearchFunc(bd.starts, first, time.Time.Compare)
 		for ; i < len(bd.starts) && (bd.starts[i].Equal(first) || bd.starts[i].Before(end)); i++ {
 			for _, id := range in.ComponentIDs {

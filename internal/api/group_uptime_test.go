@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beacon-status/beacon/internal/api/apitest"
 	"github.com/beacon-status/beacon/internal/statuspage"
 )
 
@@ -44,5 +45,18 @@ func TestGroupUptime(t *testing.T) {
 		if res := env.api("GET", path, nil); res.Status != 404 {
 			t.Errorf("GET %s: status %d, want 404", path, res.Status)
 		}
+	}
+}
+
+// TestUptimeMidnightSwitch: in a zone where daylight time begins at
+// midnight (America/Santiago: 2026-09-06 begins at 01:00), start and end
+// name the days asked for, not the days before them.
+func TestUptimeMidnightSwitch(t *testing.T) {
+	env := newTestEnv(t)
+	env.mustAPI(200, "PATCH", "", map[string]any{"page": map[string]any{"time_zone": "America/Santiago"}})
+	id := apitest.String(t, env.mustAPI(201, "POST", "/components", map[string]any{"component": map[string]any{"name": "API"}}), "id")
+	got := apitest.Object(t, env.mustAPI(200, "GET", "/components/"+id+"/uptime?start=2026-09-06&end=2026-09-07", nil))
+	if got["range_start"] != "2026-09-06" || got["range_end"] != "2026-09-07" {
+		t.Errorf("uptime of 2026-09-06..07 in Santiago answered the range %v..%v", got["range_start"], got["range_end"])
 	}
 }

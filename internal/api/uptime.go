@@ -93,14 +93,16 @@ func (h uptimeAPI) get(c *fiber.Ctx) error {
 func queryDate(c *fiber.Ctx, name string, def time.Time, loc *time.Location) (time.Time, error) {
 	s := c.Query(name)
 	if s == "" {
-		return time.Date(def.Year(), def.Month(), def.Day(), 0, 0, 0, 0, loc), nil
+		return components.DayStart(def.Year(), def.Month(), def.Day(), loc), nil
 	}
 	if len(s) > len(time.DateOnly) {
 		s = s[:len(time.DateOnly)] // accept full timestamps; the day is what counts
 	}
-	d, err := time.ParseInLocation(time.DateOnly, s, loc)
+	// Read as a calendar date, then started in the page's zone (where a
+	// midnight is missing, parsing in the zone would give the day before).
+	d, err := time.Parse(time.DateOnly, s)
 	if err != nil {
 		return time.Time{}, web.Unprocessable(name, "must be a date formatted YYYY-MM-DD")
 	}
-	return d, nil
+	return components.DayStart(d.Year(), d.Month(), d.Day(), loc), nil
 }

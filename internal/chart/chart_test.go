@@ -387,3 +387,34 @@ func TestValue(t *testing.T) {
 		}
 	}
 }
+
+// TestTimeAxisMidnightSwitch: where daylight time begins at midnight (in
+// America/Santiago, 2026-09-06 begins at 01:00), the week's day labels go
+// on past that day (time.Date answers 23:00 the day before for the missing
+// midnight: a next day counted from it was the same day, for ever).
+func TestTimeAxisMidnightSwitch(t *testing.T) {
+	loc, err := time.LoadLocation("America/Santiago")
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := time.Date(2026, 9, 3, 12, 0, 0, 0, loc)
+	for _, tt := range []struct {
+		span time.Duration
+		want []string
+	}{
+		{7 * 24 * time.Hour, []string{"Fri 4", "Sat 5", "Sun 6", "Mon 7", "Tue 8", "Wed 9", "Thu 10"}},
+		{30 * 24 * time.Hour, []string{"Sep 7", "Sep 14", "Sep 21", "Sep 28"}},
+	} {
+		var b strings.Builder
+		timeAxis(&b, from, from.Add(tt.span), loc)
+		var all []string
+		walk(parse(t, b.String()), func(n *html.Node) {
+			if n.Data == "text" {
+				all = append(all, text(n))
+			}
+		})
+		if !slices.Equal(all, tt.want) {
+			t.Errorf("%v from %v: labels %q, want %q", tt.span, from, all, tt.want)
+		}
+	}
+}

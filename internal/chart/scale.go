@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/beacon-status/beacon/components"
 )
 
 // scale maps values to the plot's height: lo at the bottom, hi at the top,
@@ -223,12 +225,14 @@ func timeAxis(b *strings.Builder, from, to time.Time, loc *time.Location) {
 			t = time.Date(f.Year(), f.Month(), f.Day(), f.Hour()-f.Hour()%3, 0, 0, 0, loc)
 			next = func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), t.Hour()+3, 0, 0, 0, loc) }
 			layout = "15:04"
+		// Days start where components.DayStart says: a missing midnight
+		// would make a next day the same day.
 		case span <= 10*24*time.Hour:
-			t = time.Date(f.Year(), f.Month(), f.Day(), 0, 0, 0, 0, loc)
-			next = func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, loc) }
+			t = components.DayStart(f.Year(), f.Month(), f.Day(), loc)
+			next = func(t time.Time) time.Time { return components.DayStart(t.Year(), t.Month(), t.Day()+1, loc) }
 		default:
-			t = time.Date(f.Year(), f.Month(), f.Day()-(int(f.Weekday())+6)%7, 0, 0, 0, 0, loc)
-			next = func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day()+7, 0, 0, 0, 0, loc) }
+			t = components.DayStart(f.Year(), f.Month(), f.Day()-(int(f.Weekday())+6)%7, loc)
+			next = func(t time.Time) time.Time { return components.DayStart(t.Year(), t.Month(), t.Day()+7, loc) }
 			layout = "Jan 2"
 		}
 		for k := 0; t.Before(to); t, k = next(t), k+1 {
