@@ -506,7 +506,7 @@ func (v *pageRender) index(period metrics.Period, charts *chartSet) (*web.Resour
 
 	today := now.In(v.loc)
 	for i := range pastDays {
-		day := time.Date(today.Year(), today.Month(), today.Day()-i, 0, 0, 0, 0, v.loc)
+		day := components.DayStart(today.Year(), today.Month(), today.Day()-i, v.loc)
 		pd := pastDayView{Date: day.Format("Jan 2, 2006")}
 		for _, in := range s.lastDays {
 			st := in.StartedAt.In(v.loc)
@@ -559,7 +559,7 @@ func (v *pageRender) incidentPreview(in incidents.Incident) (*web.Resource, erro
 // not nil.
 func (v *pageRender) historyPage(ctx context.Context, n int, comp *components.Component) (*web.Resource, error) {
 	now := v.s.at.In(v.loc)
-	top := time.Date(now.Year(), now.Month()-time.Month((n-1)*historyMonths), 1, 0, 0, 0, 0, v.loc)
+	top := components.DayStart(now.Year(), now.Month()-time.Month((n-1)*historyMonths), 1, v.loc)
 	view := historyView{head: v.head("Incident history"), Page: n, Component: comp}
 	for _, c := range v.s.components {
 		if !c.Group {

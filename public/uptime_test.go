@@ -629,3 +629,19 @@ func TestUptimeDSTMonthStart(t *testing.T) {
 		t.Errorf("November's incident is missing: %v", in)
 	}
 }
+
+// TestPastDaysMidnightSwitch: in America/Santiago, 2026-09-06 began at
+// 01:00 (daylight time begins at midnight); the page's past days still
+// name each day once, that one included.
+func TestPastDaysMidnightSwitch(t *testing.T) {
+	env := newDefaultEnv(t)
+	env.savePage(components.PageInput{Name: ptr("Acme"), TimeZone: ptr("America/Santiago")})
+	s := &pgScene{env: env, ids: map[string]string{}}
+	s.at(2026, 9, 8, 15, 0)
+	page := string(s.get("/").Body)
+	for _, day := range []string{"Sep 8, 2026", "Sep 7, 2026", "Sep 6, 2026", "Sep 5, 2026"} {
+		if n := strings.Count(page, "<h3>"+day+"</h3>"); n != 1 {
+			t.Errorf("the past days name %s %d times, want once", day, n)
+		}
+	}
+}
