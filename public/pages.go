@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"html"
 	"html/template"
@@ -605,33 +606,77 @@ func (v *pageRender) historyPage(ctx context.Context, n int, comp *components.Co
 type pageCache struct {
 	mu    sync.Mutex
 	pages map[string]*web.Resource
+	// rendering holds the renders under way, by key: a request for a page
+	// being rendered waits for that render, not for the others.
+	rendering map[string]*render
 	// previewKeys holds each rendered incident's postmortem preview key,
 	// recorded as its page renders, so that a guessed ?preview_key= is
 	// refused from memory instead of costing a database read.
 	previewKeys map[string]string
 }
 
-// lazy returns the page cached under key, rendering it with render the
-// first time.
-func (s *snapshot) lazy(key string, render func() (*web.Resource, error)) (*web.Resource, error) {
-	s.lazyPages.mu.Lock()
-	defer s.lazyPages.mu.Unlock()
-	if r, ok := s.lazyPages.pages[key]; ok {
-		return r, nil
+// render is one lazy render under way; done closes when r and err are set.
+type render struct {
+	done chan struct{}
+	r    *web.Resource
+	err  error
+}
+
+// errRenderFailed is what waiters get when a render panicked.
+var errRenderFailed = errors.New("public: the page's render failed")
+
+// lazy returns the page the snapshot keeps under key, rendering it on the
+// first request. The lock guards the map only: a slow render (an old
+// month's uptime report, an incident read from the database) holds up the
+// requests for its own key, never the others. A render that failed because
+// its request went away is not handed to the requests waiting on it: they
+// render again themselves.
+func (s *snapshot) lazy(key string, fn func() (*web.Resource, error)) (*web.Resource, error) {
+	lp := &s.lazyPages
+	for {
+		lp.mu.Lock()
+		if r, ok := lp.pages[key]; ok {
+			lp.mu.Unlock()
+			return r, nil
+		}
+		if w, ok := lp.rendering[key]; ok {
+			lp.mu.Unlock()
+			<-w.done
+			if errors.Is(w.err, context.Canceled) || errors.Is(w.err, context.DeadlineExceeded) {
+				continue
+			}
+			return w.r, w.err
+		}
+		w := &render{done: make(chan struct{}), err: errRenderFailed}
+		if lp.rendering == nil {
+			lp.rendering = map[string]*render{}
+		}
+		lp.rendering[key] = w
+		lp.mu.Unlock()
+		return lp.run(key, w, fn)
 	}
-	r, err := render()
-	if err != nil {
-		return nil, err
-	}
-	if s.lazyPages.pages == nil {
-		s.lazyPages.pages = map[string]*web.Resource{}
-	}
-	if len(s.lazyPages.pages) > 2000 {
-		clear(s.lazyPages.pages)
-		clear(s.lazyPages.previewKeys)
-	}
-	s.lazyPages.pages[key] = r
-	return r, nil
+}
+
+// run renders w under key and keeps what it made.
+func (lp *pageCache) run(key string, w *render, fn func() (*web.Resource, error)) (*web.Resource, error) {
+	defer func() {
+		lp.mu.Lock()
+		delete(lp.rendering, key)
+		if w.err == nil {
+			if lp.pages == nil {
+				lp.pages = map[string]*web.Resource{}
+			}
+			if len(lp.pages) > 2000 {
+				clear(lp.pages)
+				clear(lp.previewKeys)
+			}
+			lp.pages[key] = w.r
+		}
+		lp.mu.Unlock()
+		close(w.done)
+	}()
+	w.r, w.err = fn()
+	return w.r, w.err
 }
 
 const htmlType = fiber.MIMETextHTMLCharsetUTF8
@@ -687,10 +732,12 @@ func (p *pages) incident(c *fiber.Ctx) error {
 			return nil, err
 		}
 		if in.Postmortem.Exists() {
+			s.lazyPages.mu.Lock()
 			if s.lazyPages.previewKeys == nil {
 				s.lazyPages.previewKeys = map[string]string{}
 			}
 			s.lazyPages.previewKeys[id] = in.Postmortem.PreviewKey
+			s.lazyPages.mu.Unlock()
 		}
 		return newPageRender(p.cache, s).incidentPage(in)
 	})
