@@ -108,8 +108,17 @@ type metricForm struct {
 // providerTypes are the types a provider can be, Self first.
 var providerTypes = []domain.ProviderType{domain.Self, domain.Pingdom, domain.NewRelic, domain.Librato, domain.Datadog}
 
-func (s *Screens) providerRow(p domain.Provider) providerRow {
-	return providerRow{ID: p.ID, Type: string(p.Type), BaseURI: p.MetricBaseURI, Fetched: p.Fetched(), Disabled: p.Disabled}
+// providerRow is p with the rows of its metrics, list.
+func (s *Screens) providerRow(c *fiber.Ctx, p domain.Provider, list []domain.Metric) (providerRow, error) {
+	pr := providerRow{ID: p.ID, Type: string(p.Type), BaseURI: p.MetricBaseURI, Fetched: p.Fetched(), Disabled: p.Disabled}
+	for _, m := range list {
+		r, err := s.row(c, m)
+		if err != nil {
+			return pr, err
+		}
+		pr.Metrics = append(pr.Metrics, r)
+	}
+	return pr, nil
 }
 
 // format writes v with the metric's decimal places and suffix, as its
@@ -171,18 +180,18 @@ func (s *Screens) showList(c *fiber.Ctx, status int, ls listScreen, v screen.Vie
 	if err != nil {
 		return err
 	}
+	all, err := s.metrics.List(ctx)
+	if err != nil {
+		return err
+	}
+	byProvider := map[string][]domain.Metric{}
+	for _, m := range all {
+		byProvider[m.ProviderID] = append(byProvider[m.ProviderID], m)
+	}
 	for _, p := range providers {
-		row := s.providerRow(p)
-		list, err := s.metrics.ProviderMetrics(ctx, p.ID)
+		row, err := s.providerRow(c, p, byProvider[p.ID])
 		if err != nil {
 			return err
-		}
-		for _, m := range list {
-			r, err := s.row(c, m)
-			if err != nil {
-				return err
-			}
-			row.Metrics = append(row.Metrics, r)
 		}
 		ls.Providers = append(ls.Providers, row)
 	}
@@ -240,17 +249,12 @@ func (s *Screens) showProvider(c *fiber.Ctx, status int, ps providerScreen, v sc
 	if err != nil {
 		return err
 	}
-	ps.Provider = s.providerRow(p)
 	list, err := s.metrics.ProviderMetrics(ctx, p.ID)
 	if err != nil {
 		return err
 	}
-	for _, m := range list {
-		r, err := s.row(c, m)
-		if err != nil {
-			return err
-		}
-		ps.Provider.Metrics = append(ps.Provider.Metrics, r)
+	if ps.Provider, err = s.providerRow(c, p, list); err != nil {
+		return err
 	}
 	if ps.Form.ID == "" {
 		ps.Form = newProviderForm(p)
@@ -340,7 +344,9 @@ func (s *Screens) showMetric(c *fiber.Ctx, status int, ms metricScreen, v screen
 	if err != nil {
 		return err
 	}
-	ms.Provider = s.providerRow(p)
+	if ms.Provider, err = s.providerRow(c, p, nil); err != nil {
+		return err
+	}
 	if ms.Metric, err = s.row(c, m); err != nil {
 		return err
 	}
