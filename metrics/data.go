@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/beacon-status/beacon/internal/sqlite"
@@ -92,7 +93,7 @@ func (s *Service) AddPoints(ctx context.Context, points map[string][]Point) (int
 			for i, at := range ats[id] {
 				if b := floor(at, fiveMin); !checked[b] {
 					checked[b] = true
-					if err := compactedTx(ctx, tx, key, at, fmt.Sprintf("data.%s[%d].timestamp", id, i)); err != nil {
+					if err := s.compactedTx(ctx, tx, key, at, fmt.Sprintf("data.%s[%d].timestamp", id, i)); err != nil {
 						return err
 					}
 				}
@@ -131,11 +132,16 @@ func metricKey(ctx context.Context, q sqlite.Queryer, id string) (int64, error) 
 // at whose 5 minutes (or hour) were compacted: its rollup counts more points
 // than the raw rows (or 5-minute rows) left. That happens only when the raw
 // retention was raised after a compaction; writing the point would count
-// the slot twice in the rollups.
-func compactedTx(ctx context.Context, tx *sql.Tx, key, at int64, field string) error {
+// the slot twice in the rollups. Points at or after the newest compaction's
+// cut-off (every point of a live feed) are not looked at.
+func (s *Service) compactedTx(ctx context.Context, tx *sql.Tx, key, at int64, field string) error {
 	b, h := floor(at, fiveMin), floor(at, hour)
+	cut, err := s.compactedBefore(ctx, tx)
+	if err != nil || h >= cut {
+		return err
+	}
 	var compacted bool
-	err := tx.QueryRowContext(ctx, `SELECT
+	err = tx.QueryRowContext(ctx, `SELECT
 		coalesce((SELECT count FROM metric_rollups_5m WHERE metric = ?1 AND at = ?2), 0) >
 			(SELECT count(*) FROM metric_points WHERE metric = ?1 AND at >= ?2 AND at < ?2 + ?3)
 		OR coalesce((SELECT count FROM metric_rollups_1h WHERE metric = ?1 AND at = ?4), 0) >
@@ -149,6 +155,32 @@ func compactedTx(ctx context.Context, tx *sql.Tx, key, at int64, field string) e
 			"aggregates (before the raw retention was raised), so it is refused")
 	}
 	return nil
+}
+
+// cutOff is the newest raw cut-off compaction applied, in Unix seconds
+// (metric_compaction), kept in memory once read.
+type cutOff struct {
+	loaded atomic.Bool
+	before atomic.Int64
+}
+
+// raise moves the cut-off to v unless it is already later.
+func (c *cutOff) raise(v int64) {
+	for cur := c.before.Load(); v > cur && !c.before.CompareAndSwap(cur, v); cur = c.before.Load() {
+	}
+}
+
+// compactedBefore returns the cut-off, reading it through q the first time.
+func (s *Service) compactedBefore(ctx context.Context, q sqlite.Queryer) (int64, error) {
+	if !s.rawCut.loaded.Load() {
+		var v int64
+		if err := q.QueryRowContext(ctx, `SELECT raw_before FROM metric_compaction`).Scan(&v); err != nil {
+			return 0, fmt.Errorf("metrics: read the compaction cut-off: %w", err)
+		}
+		s.rawCut.raise(v)
+		s.rawCut.loaded.Store(true)
+	}
+	return s.rawCut.before.Load(), nil
 }
 
 // writePointsTx stores one metric's points (slot start → value) and keeps
@@ -354,6 +386,14 @@ func (s *Service) Compact(ctx context.Context) error {
 	for i, table := range dataTables {
 		age := []time.Duration{s.cfg.RawRetention, s.fiveMinRetention, s.hourRetention}[i]
 		before := floor(now.Add(-age).Unix(), hour)
+		if table == "metric_points" {
+			// Recorded before any raw row goes: from then on, writes
+			// below it check for compacted buckets.
+			if _, err := s.db.Write.ExecContext(ctx, `UPDATE metric_compaction SET raw_before = max(raw_before, ?)`, before); err != nil {
+				return fmt.Errorf("metrics: record the compaction cut-off: %w", err)
+			}
+			s.rawCut.raise(before)
+		}
 		for next := 0; next < len(keys); {
 			err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 				for budget := int64(compactBatch); budget > 0 && next < len(keys); {

@@ -114,7 +114,7 @@ func (s *Service) commitSingles(ctx context.Context) {
 				}
 				keys[w.metricID] = key
 			}
-			if err := compactedTx(ctx, tx, key, w.at, "timestamp"); err != nil {
+			if err := s.compactedTx(ctx, tx, key, w.at, "timestamp"); err != nil {
 				var invalid *ValidationError
 				if !errors.As(err, &invalid) {
 					return err

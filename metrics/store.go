@@ -24,6 +24,9 @@ type Service struct {
 	fiveMinRetention, hourRetention time.Duration
 	version                         atomic.Int64
 	single                          singles
+	// rawCut is the newest raw cut-off of a compaction: points before it
+	// are checked against compacted buckets.
+	rawCut cutOff
 }
 
 // NewService returns a service on db that reads the time from now and calls
