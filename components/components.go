@@ -13,7 +13,7 @@ import (
 
 	"github.com/beacon-status/beacon/internal/chars"
 	"github.com/beacon-status/beacon/internal/ids"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/notifier"
 )
 
@@ -21,8 +21,8 @@ import (
 var migrations embed.FS
 
 // Migrations returns this package's schema changes.
-func Migrations() sqlite.Migrations {
-	return sqlite.Migrations{Package: "components", FS: sqlite.Sub(migrations, "migrations")}
+func Migrations() store.Migrations {
+	return store.Migrations{Package: "components", FS: store.Sub(migrations, "migrations")}
 }
 
 // Component is a part of the service whose status the page shows, or a
@@ -82,7 +82,7 @@ type Change struct {
 
 // Service stores components and records every status change.
 type Service struct {
-	db      *sqlite.DB
+	db      *store.DB
 	outbox  *notifier.Outbox
 	now     func() time.Time
 	changed func()
@@ -92,7 +92,7 @@ type Service struct {
 // NewService returns a service on db that writes component status events to
 // outbox, reads the time from now and calls changed after every committed
 // change (to refresh cached pages).
-func NewService(db *sqlite.DB, outbox *notifier.Outbox, now func() time.Time, changed func()) *Service {
+func NewService(db *store.DB, outbox *notifier.Outbox, now func() time.Time, changed func()) *Service {
 	if changed == nil {
 		changed = func() {}
 	}
@@ -101,7 +101,7 @@ func NewService(db *sqlite.DB, outbox *notifier.Outbox, now func() time.Time, ch
 
 // Queryer is satisfied by *sql.DB and *sql.Tx, so reads can run inside or
 // outside a transaction.
-type Queryer = sqlite.Queryer
+type Queryer = store.Queryer
 
 const selectComponents = `SELECT id, name, COALESCE(description, ''), position, COALESCE(group_id, ''),
 	is_group, showcase, only_show_if_degraded, COALESCE(start_date, ''), sla_target_thousandths, status, created_at, updated_at
@@ -112,7 +112,7 @@ func scanComponent(row interface{ Scan(...any) error }) (Component, error) {
 	var sla sql.NullInt64
 	err := row.Scan(&c.ID, &c.Name, &c.Description, &c.Position, &c.GroupID, &c.Group,
 		&c.Showcase, &c.OnlyShowIfDegraded, &c.StartDate, &sla, &c.Status,
-		sqlite.Time(&c.CreatedAt), sqlite.Time(&c.UpdatedAt))
+		store.Time(&c.CreatedAt), store.Time(&c.UpdatedAt))
 	c.SLATarget = slaTarget(sla)
 	return c, err
 }
@@ -303,14 +303,14 @@ func (s *Service) Create(ctx context.Context, in Input) (Component, error) {
 			(id, name, description, position, group_id, is_group, showcase, only_show_if_degraded, start_date, sla_target_thousandths,
 			status, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)`,
-			id, *in.Name, optString(in.Description), pos, sqlite.NullString(groupID),
+			id, *in.Name, optString(in.Description), pos, store.NullString(groupID),
 			deref(in.Showcase, true), deref(in.OnlyShowIfDegraded, false), optString(in.StartDate), slaColumn(deref(in.SLATarget, nil)),
-			status, sqlite.FormatTime(now), sqlite.FormatTime(now))
+			status, store.FormatTime(now), store.FormatTime(now))
 		if err != nil {
 			return fmt.Errorf("components: create: %w", err)
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO component_status_intervals (component_id, status, started_at) VALUES (?, ?, ?)`,
-			id, status, sqlite.FormatTime(now))
+			id, status, store.FormatTime(now))
 		if err != nil {
 			return fmt.Errorf("components: create: %w", err)
 		}
@@ -362,8 +362,8 @@ func (s *Service) Update(ctx context.Context, id string, in Input) (Component, e
 		apply(&c.SLATarget, in.SLATarget)
 		_, err = tx.ExecContext(ctx, `UPDATE components SET name = ?, description = ?, position = ?, group_id = ?,
 			showcase = ?, only_show_if_degraded = ?, start_date = ?, sla_target_thousandths = ?, updated_at = ? WHERE id = ?`,
-			c.Name, sqlite.NullString(c.Description), c.Position, sqlite.NullString(c.GroupID), c.Showcase,
-			c.OnlyShowIfDegraded, sqlite.NullString(c.StartDate), slaColumn(c.SLATarget), sqlite.FormatTime(now), id)
+			c.Name, store.NullString(c.Description), c.Position, store.NullString(c.GroupID), c.Showcase,
+			c.OnlyShowIfDegraded, store.NullString(c.StartDate), slaColumn(c.SLATarget), store.FormatTime(now), id)
 		if err != nil {
 			return fmt.Errorf("components: update %s: %w", id, err)
 		}
@@ -428,21 +428,21 @@ func (s *Service) SetStatusTx(ctx context.Context, tx *sql.Tx, id string, status
 	// (a scheduled edge processed late after a manual change).
 	var openedAt time.Time
 	err = tx.QueryRowContext(ctx, `SELECT started_at FROM component_status_intervals WHERE component_id = ? AND ended_at IS NULL`, id).
-		Scan(sqlite.Time(&openedAt))
+		Scan(store.Time(&openedAt))
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return Change{}, fmt.Errorf("components: set status of %s: %w", id, err)
 	}
 	if at.Before(openedAt) {
 		at = openedAt
 	}
-	stamp := sqlite.FormatTime(at)
+	stamp := store.FormatTime(at)
 	if _, err := tx.ExecContext(ctx, `UPDATE component_status_intervals SET ended_at = ? WHERE component_id = ? AND ended_at IS NULL`, stamp, id); err != nil {
 		return Change{}, fmt.Errorf("components: set status of %s: %w", id, err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO component_status_intervals (component_id, status, started_at) VALUES (?, ?, ?)`, id, status, stamp); err != nil {
 		return Change{}, fmt.Errorf("components: set status of %s: %w", id, err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE components SET status = ?, updated_at = ? WHERE id = ?`, status, sqlite.FormatTime(s.now()), id); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE components SET status = ?, updated_at = ? WHERE id = ?`, status, store.FormatTime(s.now()), id); err != nil {
 		return Change{}, fmt.Errorf("components: set status of %s: %w", id, err)
 	}
 	if err := s.statusEventTx(ctx, tx, id, c.Status, status, deliver, at); err != nil {
@@ -511,7 +511,7 @@ func (s *Service) CreateGroup(ctx context.Context, in GroupInput) (Component, er
 	}
 	id := ids.New()
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		now := sqlite.FormatTime(s.now())
+		now := store.FormatTime(s.now())
 		pos, err := s.positionTx(ctx, tx, "", in.Position)
 		if err != nil {
 			return err
@@ -552,7 +552,7 @@ func (s *Service) UpdateGroup(ctx context.Context, id string, in GroupInput) (Co
 		apply(&g.Description, in.Description)
 		apply(&g.Position, in.Position)
 		_, err = tx.ExecContext(ctx, `UPDATE components SET name = ?, description = ?, position = ?, updated_at = ? WHERE id = ?`,
-			g.Name, sqlite.NullString(g.Description), g.Position, sqlite.FormatTime(s.now()), id)
+			g.Name, store.NullString(g.Description), g.Position, store.FormatTime(s.now()), id)
 		if err != nil {
 			return fmt.Errorf("components: update group %s: %w", id, err)
 		}
@@ -596,7 +596,7 @@ func (s *Service) setMembersTx(ctx context.Context, tx *sql.Tx, groupID string, 
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) FROM components WHERE group_id IS NULL`).Scan(&top); err != nil {
 		return fmt.Errorf("components: set members of %s: %w", groupID, err)
 	}
-	now := sqlite.FormatTime(s.now())
+	now := store.FormatTime(s.now())
 	rows, err := tx.QueryContext(ctx, `SELECT id FROM components WHERE group_id = ? ORDER BY position`, groupID)
 	if err != nil {
 		return fmt.Errorf("components: set members of %s: %w", groupID, err)
@@ -701,7 +701,7 @@ func optString(p *string) any {
 	if p == nil {
 		return nil
 	}
-	return sqlite.NullString(*p)
+	return store.NullString(*p)
 }
 
 // Count returns how many components and groups exist.

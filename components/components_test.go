@@ -13,7 +13,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/internal/ids"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/beacon-status/beacon/notifier"
 )
@@ -21,7 +21,7 @@ import (
 // fixture is a service on a fresh database with a controlled clock and a
 // record of the changed callback.
 type fixture struct {
-	db     *sqlite.DB
+	db     *store.DB
 	svc    *components.Service
 	outbox *notifier.Outbox
 	clock  *testutil.Clock

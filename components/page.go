@@ -13,7 +13,7 @@ import (
 
 	"github.com/beacon-status/beacon/internal/chars"
 	"github.com/beacon-status/beacon/internal/ids"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 )
 
 // Page is the status page itself: there is one per installation.
@@ -147,7 +147,7 @@ type storedPage struct {
 func scanPage(row *sql.Row) (storedPage, error) {
 	var p storedPage
 	err := row.Scan(&p.ID, &p.Name, &p.URL, &p.URLExplicit, &p.configuredURL, &p.TimeZone, &p.SupportURL, &p.LogoURL, &p.AccentColor,
-		&p.EmailFooter, sqlite.Time(&p.CreatedAt), sqlite.Time(&p.UpdatedAt))
+		&p.EmailFooter, store.Time(&p.CreatedAt), store.Time(&p.UpdatedAt))
 	return p, err
 }
 
@@ -180,7 +180,7 @@ func (s *Service) EnsurePage(ctx context.Context, defaults PageInput) (Page, err
 		_, err = tx.ExecContext(ctx, `INSERT INTO pages (id, name, url, configured_url, time_zone, support_url, logo_url, accent_color, email_footer,
 			created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			page.ID, page.Name, page.URL, page.URL, page.TimeZone, page.SupportURL, page.LogoURL, page.AccentColor, page.EmailFooter,
-			sqlite.FormatTime(now), sqlite.FormatTime(now))
+			store.FormatTime(now), store.FormatTime(now))
 		if err != nil {
 			return fmt.Errorf("components: create page: %w", err)
 		}
@@ -236,7 +236,7 @@ func (s *Service) FollowURL(ctx context.Context, url string) (Page, error) {
 			updatedAt = s.now()
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE pages SET url = ?, configured_url = ?, updated_at = ? WHERE id = ?`,
-			newURL, url, sqlite.FormatTime(updatedAt), p.ID)
+			newURL, url, store.FormatTime(updatedAt), p.ID)
 		if err != nil {
 			return fmt.Errorf("components: follow url: %w", err)
 		}
@@ -286,7 +286,7 @@ func (s *Service) UpdatePage(ctx context.Context, in PageInput) (Page, error) {
 		apply(&p.EmailFooter, in.EmailFooter)
 		_, err = tx.ExecContext(ctx, `UPDATE pages SET name = ?, url = ?, url_explicit = ?, time_zone = ?, support_url = ?, logo_url = ?,
 			accent_color = ?, email_footer = ?, updated_at = ? WHERE id = ?`, p.Name, p.URL, p.URLExplicit, p.TimeZone, p.SupportURL, p.LogoURL,
-			p.AccentColor, p.EmailFooter, sqlite.FormatTime(s.now()), p.ID)
+			p.AccentColor, p.EmailFooter, store.FormatTime(s.now()), p.ID)
 		if err != nil {
 			return fmt.Errorf("components: update page: %w", err)
 		}

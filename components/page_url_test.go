@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/beacon-status/beacon/components"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/beacon-status/beacon/notifier"
 )
@@ -131,7 +131,7 @@ func TestPageURLMigration(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			db := testutil.OpenDB(t, notifier.Migrations(), sqlite.Migrations{Package: full.Package, FS: before})
+			db := testutil.OpenDB(t, notifier.Migrations(), store.Migrations{Package: full.Package, FS: before})
 			_, err = db.Write.ExecContext(ctx, `INSERT INTO pages (id, name, url, time_zone, created_at, updated_at)
 				VALUES ('pg1', 'Acme', ?, 'Etc/UTC', '2025-01-01T00:00:00.000000Z', '2025-01-01T00:00:00.000000Z')`, tc.url)
 			if err != nil {

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 )
 
 // Interval is a span of time a component spent in one status. End is nil for
@@ -25,7 +25,7 @@ type Interval struct {
 func (s *Service) History(ctx context.Context, id string, from, to time.Time) ([]Interval, error) {
 	rows, err := s.db.Read.QueryContext(ctx, `SELECT status, started_at, ended_at FROM component_status_intervals
 		WHERE component_id = ? AND started_at < ? AND (ended_at IS NULL OR ended_at > ?)
-		ORDER BY started_at, id`, id, sqlite.FormatTime(to), sqlite.FormatTime(from))
+		ORDER BY started_at, id`, id, store.FormatTime(to), store.FormatTime(from))
 	if err != nil {
 		return nil, fmt.Errorf("components: history of %s: %w", id, err)
 	}
@@ -33,7 +33,7 @@ func (s *Service) History(ctx context.Context, id string, from, to time.Time) ([
 	out := []Interval{}
 	for rows.Next() {
 		var iv Interval
-		if err := rows.Scan(&iv.Status, sqlite.Time(&iv.Start), sqlite.OptTime(&iv.End)); err != nil {
+		if err := rows.Scan(&iv.Status, store.Time(&iv.Start), store.OptTime(&iv.End)); err != nil {
 			return nil, fmt.Errorf("components: history of %s: %w", id, err)
 		}
 		out = append(out, iv)
@@ -290,7 +290,7 @@ func (uc *uptimeCache) load(ctx context.Context, db *sql.DB, comps []Component, 
 func (r *rangeHistory) read(ctx context.Context, tx *sql.Tx, ids []string) error {
 	rows, err := tx.QueryContext(ctx, `SELECT component_id, status, started_at, ended_at FROM component_status_intervals
 		WHERE started_at < ? AND (ended_at IS NULL OR ended_at > ?) AND component_id IN (SELECT value FROM json_each(?))
-		ORDER BY component_id, started_at, id`, sqlite.FormatTime(r.end), sqlite.FormatTime(r.first), sqlite.IDList(ids))
+		ORDER BY component_id, started_at, id`, store.FormatTime(r.end), store.FormatTime(r.first), store.IDList(ids))
 	if err != nil {
 		return err
 	}
@@ -298,7 +298,7 @@ func (r *rangeHistory) read(ctx context.Context, tx *sql.Tx, ids []string) error
 	for rows.Next() {
 		var id string
 		var iv Interval
-		if err := rows.Scan(&id, &iv.Status, sqlite.Time(&iv.Start), sqlite.OptTime(&iv.End)); err != nil {
+		if err := rows.Scan(&id, &iv.Status, store.Time(&iv.Start), store.OptTime(&iv.End)); err != nil {
 			return err
 		}
 		h := r.byID[id]

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/beacon-status/beacon/components"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 )
 
 // TestUptimeManyMatchesUptime checks that the one-query form the public
@@ -133,7 +133,7 @@ func TestUptimeManyFollowsHistory(t *testing.T) {
 	// Another process writes history: a partial outage of C yesterday.
 	from, to := f.clock.Now().Add(-30*time.Hour), f.clock.Now().Add(-28*time.Hour)
 	_, err := f.db.Write.ExecContext(ctx, `INSERT INTO component_status_intervals (component_id, status, started_at, ended_at)
-		VALUES (?, 'partial_outage', ?, ?)`, c.ID, sqlite.FormatTime(from), sqlite.FormatTime(to))
+		VALUES (?, 'partial_outage', ?, ?)`, c.ID, store.FormatTime(from), store.FormatTime(to))
 	if err != nil {
 		t.Fatal(err)
 	}

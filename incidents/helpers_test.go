@@ -11,7 +11,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/beacon-status/beacon/notifier"
 )
@@ -25,7 +25,7 @@ type env struct {
 	ctx     context.Context
 	path    string
 	clock   *testutil.Clock
-	db      *sqlite.DB
+	db      *store.DB
 	outbox  *notifier.Outbox
 	comps   *components.Service
 	svc     *incidents.Service
@@ -55,7 +55,7 @@ func newEnv(t testing.TB) *env {
 // as a restarted process would.
 func (e *env) open() {
 	e.t.Helper()
-	db, err := sqlite.Open(e.ctx, e.path)
+	db, err := store.Open(e.ctx, e.path)
 	if err != nil {
 		e.t.Fatalf("open: %v", err)
 	}

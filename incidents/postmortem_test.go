@@ -11,7 +11,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/notifier"
 )
 
@@ -153,7 +153,7 @@ func TestIncidentMetadata(t *testing.T) {
 func TestPostmortemMigration(t *testing.T) {
 	e := newEnv(t)
 	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := sqlite.Open(e.ctx, path)
+	db, err := store.Open(e.ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestPostmortemMigration(t *testing.T) {
 		}
 		old[name] = &fstest.MapFile{Data: b}
 	}
-	if err := db.Migrate(e.ctx, notifier.Migrations(), components.Migrations(), sqlite.Migrations{Package: "incidents", FS: old}); err != nil {
+	if err := db.Migrate(e.ctx, notifier.Migrations(), components.Migrations(), store.Migrations{Package: "incidents", FS: old}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = db.Write.ExecContext(e.ctx, `INSERT INTO incidents (id, kind, name, status, impact, started_at, resolved_at,

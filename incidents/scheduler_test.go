@@ -9,7 +9,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/notifier"
 )
 
@@ -440,7 +440,7 @@ func TestSchedulerConcurrentRunners(t *testing.T) {
 	c := e.component("API", "")
 	m := e.scheduleMaintenance([]string{c}, incidents.AutomationInput{})
 
-	db2, err := sqlite.Open(e.ctx, e.path)
+	db2, err := store.Open(e.ctx, e.path)
 	if err != nil {
 		t.Fatal(err)
 	}

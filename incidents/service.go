@@ -13,7 +13,7 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/internal/chars"
 	"github.com/beacon-status/beacon/internal/ids"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/notifier"
 )
 
@@ -21,7 +21,7 @@ import (
 // that subscribers may hear about is written to the notifier's outbox in the
 // same transaction as the change.
 type Service struct {
-	db         *sqlite.DB
+	db         *store.DB
 	components *components.Service
 	outbox     *notifier.Outbox
 	now        func() time.Time
@@ -32,7 +32,7 @@ type Service struct {
 
 // NewService returns a service on db. changed is called after every
 // committed change (to refresh cached pages).
-func NewService(db *sqlite.DB, comps *components.Service, outbox *notifier.Outbox, now func() time.Time, changed func()) *Service {
+func NewService(db *store.DB, comps *components.Service, outbox *notifier.Outbox, now func() time.Time, changed func()) *Service {
 	if changed == nil {
 		changed = func() {}
 	}
@@ -711,11 +711,11 @@ func (s *Service) EditUpdate(ctx context.Context, incidentID, updateID string, e
 		}
 		now := s.now()
 		_, err = tx.ExecContext(ctx, `UPDATE incident_updates SET body = ?, display_at = ?, updated_at = ? WHERE id = ?`,
-			u.Body, sqlite.FormatTime(u.DisplayAt), sqlite.FormatTime(now), u.ID)
+			u.Body, store.FormatTime(u.DisplayAt), store.FormatTime(now), u.ID)
 		if err != nil {
 			return fmt.Errorf("incidents: edit update %s: %w", updateID, err)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE incidents SET updated_at = ? WHERE id = ?`, sqlite.FormatTime(now), incidentID)
+		_, err = tx.ExecContext(ctx, `UPDATE incidents SET updated_at = ? WHERE id = ?`, store.FormatTime(now), incidentID)
 		return err
 	})
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/beacon-status/beacon/components"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 )
 
 //go:embed migrations/*.sql
@@ -19,8 +19,8 @@ var migrations embed.FS
 
 // Migrations returns this package's schema changes; they reference the
 // components tables, so they run after components.Migrations.
-func Migrations() sqlite.Migrations {
-	return sqlite.Migrations{Package: "incidents", FS: sqlite.Sub(migrations, "migrations")}
+func Migrations() store.Migrations {
+	return store.Migrations{Package: "incidents", FS: store.Sub(migrations, "migrations")}
 }
 
 const selectIncidents = `SELECT id, kind, name, status, impact, COALESCE(impact_override, ''), backfilled,
@@ -38,14 +38,14 @@ func scanIncident(row interface{ Scan(...any) error }) (Incident, error) {
 	pm := &in.Postmortem
 	var previewKey, customTweet, metadata sql.NullString
 	err := row.Scan(&in.ID, &in.Kind, &in.Name, &in.Status, &in.Impact, &in.ImpactOverride, &in.Backfilled,
-		sqlite.Time(&in.StartedAt), sqlite.OptTime(&in.MonitoringAt), sqlite.OptTime(&in.ResolvedAt),
-		sqlite.OptTime(&in.ScheduledFor), sqlite.OptTime(&in.ScheduledUntil),
-		&a.RemindPrior, sqlite.OptTime(&in.RemindedAt), &a.AutoInProgress, &a.AutoCompleted,
+		store.Time(&in.StartedAt), store.OptTime(&in.MonitoringAt), store.OptTime(&in.ResolvedAt),
+		store.OptTime(&in.ScheduledFor), store.OptTime(&in.ScheduledUntil),
+		&a.RemindPrior, store.OptTime(&in.RemindedAt), &a.AutoInProgress, &a.AutoCompleted,
 		&a.ToMaintenanceState, &a.ToOperationalState, &a.NotifyAtStart, &a.NotifyAtEnd,
-		&in.Postmortem.Body, sqlite.OptTime(&in.Postmortem.PublishedAt), &in.Postmortem.NotifiedSubscribers,
-		sqlite.Time(&in.CreatedAt), sqlite.Time(&in.UpdatedAt),
-		sqlite.OptTime(&pm.BodyUpdatedAt), &pm.Draft, sqlite.OptTime(&pm.DraftUpdatedAt), &previewKey,
-		&pm.NotifyTwitter, &customTweet, sqlite.OptTime(&pm.CreatedAt), sqlite.OptTime(&pm.UpdatedAt), &metadata, &in.Sequence)
+		&in.Postmortem.Body, store.OptTime(&in.Postmortem.PublishedAt), &in.Postmortem.NotifiedSubscribers,
+		store.Time(&in.CreatedAt), store.Time(&in.UpdatedAt),
+		store.OptTime(&pm.BodyUpdatedAt), &pm.Draft, store.OptTime(&pm.DraftUpdatedAt), &previewKey,
+		&pm.NotifyTwitter, &customTweet, store.OptTime(&pm.CreatedAt), store.OptTime(&pm.UpdatedAt), &metadata, &in.Sequence)
 	pm.PreviewKey, pm.CustomTweet = previewKey.String, customTweet.String
 	if metadata.Valid {
 		in.Metadata = json.RawMessage(metadata.String)
@@ -149,11 +149,11 @@ func (f Filter) where() (string, []any) {
 	}
 	if !f.To.IsZero() {
 		conds = append(conds, `started_at < ?`)
-		args = append(args, sqlite.FormatTime(f.To))
+		args = append(args, store.FormatTime(f.To))
 	}
 	if !f.From.IsZero() {
 		conds = append(conds, `(resolved_at IS NULL OR resolved_at >= ?)`)
-		args = append(args, sqlite.FormatTime(f.From))
+		args = append(args, store.FormatTime(f.From))
 	}
 	if len(conds) == 0 {
 		return "", nil
@@ -203,7 +203,7 @@ func (s *Service) ListMany(ctx context.Context, filters ...Filter) ([][]Incident
 	loaded := []Incident{}
 	if len(all) > 0 {
 		var err error
-		if loaded, err = s.query(ctx, tx, ` WHERE id IN (SELECT value FROM json_each(?))`, []any{sqlite.IDList(all)}, withUpdates); err != nil {
+		if loaded, err = s.query(ctx, tx, ` WHERE id IN (SELECT value FROM json_each(?))`, []any{store.IDList(all)}, withUpdates); err != nil {
 			return nil, err
 		}
 	}
@@ -245,13 +245,13 @@ type Span struct {
 func (s *Service) Spans(ctx context.Context, from, until time.Time, limit int) ([]Span, error) {
 	end := "9999"
 	if !until.IsZero() {
-		end = sqlite.FormatTime(until)
+		end = store.FormatTime(until)
 	}
 	rows, err := s.db.Read.QueryContext(ctx, `SELECT i.id, i.name, i.kind, i.status, i.started_at, i.resolved_at, ic.component_id
 		FROM incidents i JOIN incident_components ic ON ic.incident_id = i.id
 		WHERE (i.resolved_at IS NULL OR i.resolved_at >= ?) AND i.started_at < ?
 		AND NOT (i.kind = 'maintenance' AND i.status = 'scheduled' AND i.scheduled_for IS NOT NULL)
-		ORDER BY i.created_at DESC, i.id`, sqlite.FormatTime(from), end)
+		ORDER BY i.created_at DESC, i.id`, store.FormatTime(from), end)
 	if err != nil {
 		return nil, fmt.Errorf("incidents: spans: %w", err)
 	}
@@ -260,7 +260,7 @@ func (s *Service) Spans(ctx context.Context, from, until time.Time, limit int) (
 	for rows.Next() {
 		var sp Span
 		var comp string
-		if err := rows.Scan(&sp.ID, &sp.Name, &sp.Kind, &sp.Status, sqlite.Time(&sp.StartedAt), sqlite.OptTime(&sp.ResolvedAt), &comp); err != nil {
+		if err := rows.Scan(&sp.ID, &sp.Name, &sp.Kind, &sp.Status, store.Time(&sp.StartedAt), store.OptTime(&sp.ResolvedAt), &comp); err != nil {
 			return nil, fmt.Errorf("incidents: spans: %w", err)
 		}
 		// An incident's rows are adjacent in this order.
@@ -312,7 +312,7 @@ func (s *Service) query(ctx context.Context, q components.Queryer, tail string, 
 	for i, in := range list {
 		idList[i] = in.ID
 	}
-	ids := sqlite.IDList(idList)
+	ids := store.IDList(idList)
 
 	crows, err := q.QueryContext(ctx, `SELECT ic.incident_id, ic.component_id FROM incident_components ic
 		JOIN components c ON c.id = ic.component_id
@@ -348,7 +348,7 @@ func (s *Service) query(ctx context.Context, q components.Queryer, tail string, 
 		var u Update
 		var affected sql.NullString
 		if err := urows.Scan(&u.ID, &u.IncidentID, &u.Status, &u.Body, &affected, &u.DeliverNotifications,
-			sqlite.Time(&u.DisplayAt), sqlite.Time(&u.CreatedAt), sqlite.Time(&u.UpdatedAt)); err != nil {
+			store.Time(&u.DisplayAt), store.Time(&u.CreatedAt), store.Time(&u.UpdatedAt)); err != nil {
 			return nil, fmt.Errorf("incidents: list updates: %w", err)
 		}
 		if affected.Valid {
@@ -408,7 +408,7 @@ func (s *Service) insertUpdateTx(ctx context.Context, tx *sql.Tx, u Update) erro
 		(id, incident_id, status, body, affected_components, deliver_notifications, display_at, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.IncidentID, u.Status, u.Body, affected, u.DeliverNotifications,
-		sqlite.FormatTime(u.DisplayAt), sqlite.FormatTime(u.CreatedAt), sqlite.FormatTime(u.UpdatedAt))
+		store.FormatTime(u.DisplayAt), store.FormatTime(u.CreatedAt), store.FormatTime(u.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("incidents: insert update: %w", err)
 	}
@@ -428,16 +428,16 @@ func (s *Service) saveTx(ctx context.Context, tx *sql.Tx, in Incident) error {
 		postmortem_notify_twitter = ?, postmortem_custom_tweet = ?, postmortem_created_at = ?, postmortem_updated_at = ?,
 		metadata = ?, sequence = ?
 		WHERE id = ?`,
-		in.Name, in.Status, in.Impact, sqlite.NullString(string(in.ImpactOverride)),
-		sqlite.FormatTime(in.StartedAt), sqlite.NullTime(in.MonitoringAt), sqlite.NullTime(in.ResolvedAt),
-		sqlite.NullTime(in.ScheduledFor), sqlite.NullTime(in.ScheduledUntil),
-		a.RemindPrior, sqlite.NullTime(in.RemindedAt), a.AutoInProgress, a.AutoCompleted,
+		in.Name, in.Status, in.Impact, store.NullString(string(in.ImpactOverride)),
+		store.FormatTime(in.StartedAt), store.NullTime(in.MonitoringAt), store.NullTime(in.ResolvedAt),
+		store.NullTime(in.ScheduledFor), store.NullTime(in.ScheduledUntil),
+		a.RemindPrior, store.NullTime(in.RemindedAt), a.AutoInProgress, a.AutoCompleted,
 		a.ToMaintenanceState, a.ToOperationalState, a.NotifyAtStart, a.NotifyAtEnd,
-		in.Postmortem.Body, sqlite.NullTime(in.Postmortem.PublishedAt), in.Postmortem.NotifiedSubscribers,
-		sqlite.FormatTime(in.UpdatedAt),
-		sqlite.NullTime(pm.BodyUpdatedAt), pm.Draft, sqlite.NullTime(pm.DraftUpdatedAt), sqlite.NullString(pm.PreviewKey),
-		pm.NotifyTwitter, sqlite.NullString(pm.CustomTweet), sqlite.NullTime(pm.CreatedAt), sqlite.NullTime(pm.UpdatedAt),
-		sqlite.NullString(string(in.Metadata)), in.Sequence,
+		in.Postmortem.Body, store.NullTime(in.Postmortem.PublishedAt), in.Postmortem.NotifiedSubscribers,
+		store.FormatTime(in.UpdatedAt),
+		store.NullTime(pm.BodyUpdatedAt), pm.Draft, store.NullTime(pm.DraftUpdatedAt), store.NullString(pm.PreviewKey),
+		pm.NotifyTwitter, store.NullString(pm.CustomTweet), store.NullTime(pm.CreatedAt), store.NullTime(pm.UpdatedAt),
+		store.NullString(string(in.Metadata)), in.Sequence,
 		in.ID)
 	if err != nil {
 		return fmt.Errorf("incidents: save %s: %w", in.ID, err)
@@ -449,7 +449,7 @@ func (s *Service) insertTx(ctx context.Context, tx *sql.Tx, in Incident) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO incidents (id, kind, name, status, impact, backfilled, started_at, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		in.ID, in.Kind, in.Name, in.Status, in.Impact, in.Backfilled,
-		sqlite.FormatTime(in.StartedAt), sqlite.FormatTime(in.CreatedAt), sqlite.FormatTime(in.UpdatedAt))
+		store.FormatTime(in.StartedAt), store.FormatTime(in.CreatedAt), store.FormatTime(in.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("incidents: insert: %w", err)
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/internal/ids"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 )
 
 // Template is prepared text for an incident staff post often: Statuspage's
@@ -85,7 +85,7 @@ const selectTemplates = `SELECT id, name, title, body, update_status, should_sen
 func scanTemplate(row interface{ Scan(...any) error }) (Template, error) {
 	var t Template
 	var comps string
-	err := row.Scan(&t.ID, &t.Name, &t.Title, &t.Body, &t.Status, &t.DeliverNotifications, &comps, sqlite.Time(&t.CreatedAt), sqlite.Time(&t.UpdatedAt))
+	err := row.Scan(&t.ID, &t.Name, &t.Title, &t.Body, &t.Status, &t.DeliverNotifications, &comps, store.Time(&t.CreatedAt), store.Time(&t.UpdatedAt))
 	if err != nil {
 		return Template{}, err
 	}
@@ -189,7 +189,7 @@ func (s *Service) saveTemplate(ctx context.Context, t Template, in TemplateInput
 				update_status = excluded.update_status, should_send_notifications = excluded.should_send_notifications,
 				component_ids = excluded.component_ids, updated_at = excluded.updated_at`,
 			t.ID, t.Name, t.Title, t.Body, t.Status, t.DeliverNotifications, string(comps),
-			sqlite.FormatTime(t.CreatedAt), sqlite.FormatTime(t.UpdatedAt))
+			store.FormatTime(t.CreatedAt), store.FormatTime(t.UpdatedAt))
 		return err
 	})
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/accounts"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 )
 
 // Draft is an incident an alert group proposes, waiting for staff: the
@@ -45,7 +45,7 @@ func (s *Service) Drafts(ctx context.Context) ([]Draft, error) {
 		var d Draft
 		var g group
 		var alerts, comps string
-		if err := rows.Scan(&d.ID, &d.IntegrationID, &d.IntegrationName, &d.Title, &d.Body, &alerts, &comps, sqlite.Time(&d.StartedAt)); err != nil {
+		if err := rows.Scan(&d.ID, &d.IntegrationID, &d.IntegrationName, &d.Title, &d.Body, &alerts, &comps, store.Time(&d.StartedAt)); err != nil {
 			return nil, fmt.Errorf("integrations: drafts: %w", err)
 		}
 		if err := scanJSON(alerts, &g.Alerts, comps, &d.Components); err != nil {
@@ -127,7 +127,7 @@ func (s *Service) DismissDraft(ctx context.Context, id string) error {
 func (s *Service) RunDue(ctx context.Context, record func(context.Context, ...accounts.Entry) error) (int, error) {
 	rows, err := s.db.Read.QueryContext(ctx, `SELECT id FROM integration_groups WHERE state = 'firing' AND quiet_until <= ?
 		ORDER BY quiet_until, id LIMIT 100`,
-		sqlite.FormatTime(s.now()))
+		store.FormatTime(s.now()))
 	if err != nil {
 		return 0, fmt.Errorf("integrations: due flaps: %w", err)
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/integrations"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/beacon-status/beacon/notifier"
 )
@@ -27,7 +27,7 @@ type env struct {
 	t       testing.TB
 	ctx     context.Context
 	clock   *testutil.Clock
-	db      *sqlite.DB
+	db      *store.DB
 	outbox  *notifier.Outbox
 	comps   *components.Service
 	incs    *incidents.Service

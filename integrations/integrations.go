@@ -22,7 +22,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/internal/chars"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 )
 
 //go:embed migrations/*.sql
@@ -30,8 +30,8 @@ var migrations embed.FS
 
 // Migrations returns this package's schema changes; they refer to the
 // incidents package's tables, so they come after its migrations.
-func Migrations() sqlite.Migrations {
-	return sqlite.Migrations{Package: "integrations", FS: sqlite.Sub(migrations, "migrations")}
+func Migrations() store.Migrations {
+	return store.Migrations{Package: "integrations", FS: store.Sub(migrations, "migrations")}
 }
 
 // Errors returned by this package.

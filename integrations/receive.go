@@ -16,7 +16,7 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/ids"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 )
 
 // Result is what one payload did.
@@ -116,7 +116,7 @@ func scanGroup(row interface{ Scan(...any) error }) (group, error) {
 	var g group
 	var state, alerts, comps string
 	err := row.Scan(&g.ID, &g.IntegrationID, &g.Key, &state, &g.IncidentID, &g.Draft, &g.Title, &g.Body, &alerts, &comps,
-		sqlite.Time(&g.StartedAt), sqlite.OptTime(&g.ResolvedAt), sqlite.OptTime(&g.QuietUntil))
+		store.Time(&g.StartedAt), store.OptTime(&g.ResolvedAt), store.OptTime(&g.QuietUntil))
 	if err != nil {
 		return g, err
 	}
@@ -159,8 +159,8 @@ func saveGroupTx(ctx context.Context, tx *sql.Tx, g group, now time.Time) error 
 		title = excluded.title, body = excluded.body, alerts = excluded.alerts, components = excluded.components,
 		started_at = excluded.started_at, updated_at = excluded.updated_at, resolved_at = excluded.resolved_at,
 		quiet_until = excluded.quiet_until`,
-		g.ID, g.IntegrationID, g.Key, state, sqlite.NullString(g.IncidentID), g.Draft, g.Title, g.Body, string(alerts), string(comps),
-		sqlite.FormatTime(g.StartedAt), sqlite.FormatTime(now), sqlite.NullTime(g.ResolvedAt), sqlite.NullTime(g.QuietUntil))
+		g.ID, g.IntegrationID, g.Key, state, store.NullString(g.IncidentID), g.Draft, g.Title, g.Body, string(alerts), string(comps),
+		store.FormatTime(g.StartedAt), store.FormatTime(now), store.NullTime(g.ResolvedAt), store.NullTime(g.QuietUntil))
 	if err != nil {
 		return fmt.Errorf("integrations: save alert group: %w", err)
 	}
@@ -282,7 +282,7 @@ func (r *run) apply(ctx context.Context, b batch) error {
 		}
 	}
 	_, err = r.tx.ExecContext(ctx, `DELETE FROM integration_groups WHERE integration_id = ? AND state = 'resolved' AND resolved_at < ?`,
-		r.it.ID, sqlite.FormatTime(r.now.Add(-groupKept)))
+		r.it.ID, store.FormatTime(r.now.Add(-groupKept)))
 	if err != nil {
 		return fmt.Errorf("integrations: forget old alert groups: %w", err)
 	}

@@ -17,12 +17,12 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/ids"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 )
 
 // Service keeps integrations and applies the alerts they post.
 type Service struct {
-	db         *sqlite.DB
+	db         *store.DB
 	components *components.Service
 	incidents  *incidents.Service
 	now        func() time.Time
@@ -33,7 +33,7 @@ type Service struct {
 // and incs, reads the time from now and calls changed after every
 // committed change of the page (to refresh cached pages and wake the
 // notifier).
-func NewService(db *sqlite.DB, comps *components.Service, incs *incidents.Service, now func() time.Time, changed func()) *Service {
+func NewService(db *store.DB, comps *components.Service, incs *incidents.Service, now func() time.Time, changed func()) *Service {
 	if changed == nil {
 		changed = func() {}
 	}
@@ -66,8 +66,8 @@ func scanIntegration(row interface{ Scan(...any) error }) (Integration, error) {
 	var comps, sevs string
 	var flap int64
 	err := row.Scan(&it.ID, &it.Name, &it.Kind, &it.TokenPrefix, &it.ComponentLabel, &comps, &it.SeverityLabel, &sevs,
-		&it.DefaultStatus, &it.IncidentMode, &it.TemplateID, &it.AutoResolve, &flap, sqlite.Time(&it.CreatedAt),
-		sqlite.Time(&it.UpdatedAt), sqlite.OptTime(&it.LastAlertAt))
+		&it.DefaultStatus, &it.IncidentMode, &it.TemplateID, &it.AutoResolve, &flap, store.Time(&it.CreatedAt),
+		store.Time(&it.UpdatedAt), store.OptTime(&it.LastAlertAt))
 	if err != nil {
 		return it, err
 	}
@@ -104,7 +104,7 @@ func (s *Service) Get(ctx context.Context, id string) (Integration, error) {
 	return s.getTx(ctx, s.db.Read, id)
 }
 
-func (s *Service) getTx(ctx context.Context, q sqlite.Queryer, id string) (Integration, error) {
+func (s *Service) getTx(ctx context.Context, q store.Queryer, id string) (Integration, error) {
 	it, err := scanIntegration(q.QueryRowContext(ctx, selectIntegrations+` WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Integration{}, fmt.Errorf("integrations: get %s: %w", id, ErrNotFound)
@@ -140,7 +140,7 @@ func (s *Service) Create(ctx context.Context, in Input) (Integration, string, er
 		_, err := tx.ExecContext(ctx, `INSERT INTO integrations (id, name, kind, token_hash, token_prefix, component_label,
 			components, severity_label, severities, default_status, incident_mode, template_id, auto_resolve,
 			flap_window_seconds, created_at, updated_at) VALUES (?, ?, ?, ?, ?, '', '{}', '', '{}', '', '', NULL, 0, 0, ?, ?)`,
-			it.ID, it.Name, it.Kind, hashToken(token), it.TokenPrefix, sqlite.FormatTime(now), sqlite.FormatTime(now))
+			it.ID, it.Name, it.Kind, hashToken(token), it.TokenPrefix, store.FormatTime(now), store.FormatTime(now))
 		if err != nil {
 			return fmt.Errorf("integrations: create: %w", err)
 		}
@@ -215,7 +215,7 @@ func (s *Service) rotateTx(ctx context.Context, tx *sql.Tx, id string) (string, 
 	token := newToken()
 	prefix := token[:len(tokenPrefix)+6]
 	res, err := tx.ExecContext(ctx, `UPDATE integrations SET token_hash = ?, token_prefix = ?, updated_at = ? WHERE id = ?`,
-		hashToken(token), prefix, sqlite.FormatTime(s.now()), id)
+		hashToken(token), prefix, store.FormatTime(s.now()), id)
 	if err != nil {
 		return "", fmt.Errorf("integrations: rotate token of %s: %w", id, err)
 	}
@@ -282,8 +282,8 @@ func (s *Service) saveTx(ctx context.Context, tx *sql.Tx, it Integration) error 
 		severity_label = ?, severities = ?, default_status = ?, incident_mode = ?, template_id = ?, auto_resolve = ?,
 		flap_window_seconds = ?, updated_at = ? WHERE id = ?`,
 		it.Name, it.Kind, it.ComponentLabel, string(comps), it.SeverityLabel, string(sevs), it.DefaultStatus,
-		it.IncidentMode, sqlite.NullString(it.TemplateID), it.AutoResolve, int64(it.FlapWindow/time.Second),
-		sqlite.FormatTime(it.UpdatedAt), it.ID)
+		it.IncidentMode, store.NullString(it.TemplateID), it.AutoResolve, int64(it.FlapWindow/time.Second),
+		store.FormatTime(it.UpdatedAt), it.ID)
 	if err != nil {
 		return fmt.Errorf("integrations: save %s: %w", it.ID, err)
 	}
@@ -341,7 +341,7 @@ func (s *Service) Alerts(ctx context.Context, id string) ([]Logged, error) {
 	out := []Logged{}
 	for rows.Next() {
 		var l Logged
-		if err := rows.Scan(&l.ID, sqlite.Time(&l.ReceivedAt), &l.Status, &l.Name, &l.Component, &l.Outcome, &l.IncidentID); err != nil {
+		if err := rows.Scan(&l.ID, store.Time(&l.ReceivedAt), &l.Status, &l.Name, &l.Component, &l.Outcome, &l.IncidentID); err != nil {
 			return nil, fmt.Errorf("integrations: alerts of %s: %w", id, err)
 		}
 		out = append(out, l)
@@ -359,8 +359,8 @@ func (s *Service) logTx(ctx context.Context, tx *sql.Tx, integrationID string, e
 	}
 	for _, l := range entries {
 		_, err := tx.ExecContext(ctx, `INSERT INTO integration_alerts (integration_id, received_at, status, name, component, outcome, incident_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, integrationID, sqlite.FormatTime(l.ReceivedAt), l.Status, l.Name, l.Component, l.Outcome,
-			sqlite.NullString(l.IncidentID))
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, integrationID, store.FormatTime(l.ReceivedAt), l.Status, l.Name, l.Component, l.Outcome,
+			store.NullString(l.IncidentID))
 		if err != nil {
 			return fmt.Errorf("integrations: log alert: %w", err)
 		}
@@ -371,7 +371,7 @@ func (s *Service) logTx(ctx context.Context, tx *sql.Tx, integrationID string, e
 	if err != nil {
 		return fmt.Errorf("integrations: trim alert log: %w", err)
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE integrations SET last_alert_at = ? WHERE id = ?`, sqlite.FormatTime(s.now()), integrationID)
+	_, err = tx.ExecContext(ctx, `UPDATE integrations SET last_alert_at = ? WHERE id = ?`, store.FormatTime(s.now()), integrationID)
 	if err != nil {
 		return fmt.Errorf("integrations: log alert: %w", err)
 	}

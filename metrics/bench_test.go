@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/beacon-status/beacon/metrics"
 )
@@ -131,7 +131,7 @@ func BenchmarkYear(b *testing.B) {
 		dir = b.TempDir()
 	}
 	path := filepath.Join(dir, "beacon.db")
-	db, err := sqlite.Open(ctx, path)
+	db, err := store.Open(ctx, path)
 	if err != nil {
 		b.Fatal(err)
 	}

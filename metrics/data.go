@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 )
 
 // Bucket widths of the rollups, in seconds; at columns hold Unix seconds.
@@ -116,7 +116,7 @@ func (s *Service) AddPoints(ctx context.Context, points map[string][]Point) (int
 }
 
 // metricKey returns the integer key of the metric with id.
-func metricKey(ctx context.Context, q sqlite.Queryer, id string) (int64, error) {
+func metricKey(ctx context.Context, q store.Queryer, id string) (int64, error) {
 	var key int64
 	err := q.QueryRowContext(ctx, `SELECT key FROM metrics WHERE id = ?`, id).Scan(&key)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -171,7 +171,7 @@ func (c *cutOff) raise(v int64) {
 }
 
 // compactedBefore returns the cut-off, reading it through q the first time.
-func (s *Service) compactedBefore(ctx context.Context, q sqlite.Queryer) (int64, error) {
+func (s *Service) compactedBefore(ctx context.Context, q store.Queryer) (int64, error) {
 	if !s.rawCut.loaded.Load() {
 		var v int64
 		if err := q.QueryRowContext(ctx, `SELECT raw_before FROM metric_compaction`).Scan(&v); err != nil {
@@ -260,7 +260,7 @@ func writePointsTx(ctx context.Context, tx *sql.Tx, key int64, points map[int64]
 	}
 	last := time.Unix(ats[len(ats)-1], 0)
 	_, err := tx.ExecContext(ctx, `UPDATE metrics SET most_recent_data_at = ?1 WHERE key = ?2 AND (most_recent_data_at IS NULL OR most_recent_data_at < ?1)`,
-		sqlite.FormatTime(last), key)
+		store.FormatTime(last), key)
 	if err != nil {
 		return fmt.Errorf("metrics: most recent data: %w", err)
 	}

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/beacon-status/beacon/metrics"
 )
@@ -20,7 +20,7 @@ type env struct {
 	t       testing.TB
 	ctx     context.Context
 	clock   *testutil.Clock
-	db      *sqlite.DB
+	db      *store.DB
 	svc     *metrics.Service
 	changed int
 }

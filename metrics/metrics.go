@@ -21,7 +21,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/beacon-status/beacon/internal/chars"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 )
 
 //go:embed migrations/*.sql
@@ -29,8 +29,8 @@ var migrations embed.FS
 
 // Migrations returns this package's schema changes; they refer to no other
 // package's tables.
-func Migrations() sqlite.Migrations {
-	return sqlite.Migrations{Package: "metrics", FS: sqlite.Sub(migrations, "migrations")}
+func Migrations() store.Migrations {
+	return store.Migrations{Package: "metrics", FS: store.Sub(migrations, "migrations")}
 }
 
 // ErrNotFound is a provider or metric that does not exist.

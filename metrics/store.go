@@ -9,12 +9,12 @@ import (
 	"time"
 
 	"github.com/beacon-status/beacon/internal/ids"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 )
 
 // Service keeps providers, metrics and their data.
 type Service struct {
-	db      *sqlite.DB
+	db      *store.DB
 	now     func() time.Time
 	changed func()
 	cfg     Config
@@ -32,7 +32,7 @@ type Service struct {
 // NewService returns a service on db that reads the time from now and calls
 // changed after a committed change of providers or metrics (not after data
 // points: charts refresh from DataVersion).
-func NewService(db *sqlite.DB, now func() time.Time, changed func(), cfg Config) *Service {
+func NewService(db *store.DB, now func() time.Time, changed func(), cfg Config) *Service {
 	if changed == nil {
 		changed = func() {}
 	}
@@ -57,8 +57,8 @@ const selectProviders = `SELECT id, type, disabled, metric_base_uri, last_revali
 
 func scanProvider(row interface{ Scan(...any) error }) (Provider, error) {
 	var p Provider
-	err := row.Scan(&p.ID, &p.Type, &p.Disabled, &p.MetricBaseURI, sqlite.OptTime(&p.LastRevalidatedAt),
-		sqlite.Time(&p.CreatedAt), sqlite.Time(&p.UpdatedAt))
+	err := row.Scan(&p.ID, &p.Type, &p.Disabled, &p.MetricBaseURI, store.OptTime(&p.LastRevalidatedAt),
+		store.Time(&p.CreatedAt), store.Time(&p.UpdatedAt))
 	return p, err
 }
 
@@ -88,7 +88,7 @@ func (s *Service) Provider(ctx context.Context, id string) (Provider, error) {
 	return providerTx(ctx, s.db.Read, id)
 }
 
-func providerTx(ctx context.Context, q sqlite.Queryer, id string) (Provider, error) {
+func providerTx(ctx context.Context, q store.Queryer, id string) (Provider, error) {
 	p, err := scanProvider(q.QueryRowContext(ctx, selectProviders+` WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Provider{}, fmt.Errorf("metrics: provider %s: %w", id, ErrNotFound)
@@ -113,7 +113,7 @@ func (s *Service) CreateProvider(ctx context.Context, in ProviderInput) (Provide
 	_, err := s.db.Write.ExecContext(ctx, `INSERT INTO metrics_providers (id, type, disabled, metric_base_uri, email, password,
 		api_key, api_token, application_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.ID, p.Type, p.Disabled, p.MetricBaseURI, creds.email, creds.password, creds.apiKey, creds.apiToken, creds.applicationKey,
-		sqlite.FormatTime(now), sqlite.FormatTime(now))
+		store.FormatTime(now), store.FormatTime(now))
 	if err != nil {
 		return Provider{}, fmt.Errorf("metrics: create provider: %w", err)
 	}
@@ -137,7 +137,7 @@ func (s *Service) UpdateProvider(ctx context.Context, id string, in ProviderInpu
 		_, err = tx.ExecContext(ctx, `UPDATE metrics_providers SET type = ?, disabled = ?, metric_base_uri = ?, updated_at = ?,
 			email = COALESCE(?, email), password = COALESCE(?, password), api_key = COALESCE(?, api_key),
 			api_token = COALESCE(?, api_token), application_key = COALESCE(?, application_key) WHERE id = ?`,
-			p.Type, p.Disabled, p.MetricBaseURI, sqlite.FormatTime(p.UpdatedAt),
+			p.Type, p.Disabled, p.MetricBaseURI, store.FormatTime(p.UpdatedAt),
 			given(in.Email, creds.email), given(in.Password, creds.password), given(in.APIKey, creds.apiKey),
 			given(in.APIToken, creds.apiToken), given(in.ApplicationKey, creds.applicationKey), id)
 		if err != nil {
@@ -183,7 +183,7 @@ func scanMetric(row interface{ Scan(...any) error }) (Metric, error) {
 	var yMin, yMax sql.NullFloat64
 	err := row.Scan(&m.ID, &m.ProviderID, &m.Identifier, &m.Name, &m.ApplicationID, &m.Transform, &m.Display,
 		&m.TooltipDescription, &m.Suffix, &m.DecimalPlaces, &yMin, &yMax, &m.YAxisHidden, &m.Backfilled,
-		sqlite.OptTime(&m.MostRecentDataAt), sqlite.OptTime(&m.LastFetchedAt), sqlite.Time(&m.CreatedAt), sqlite.Time(&m.UpdatedAt))
+		store.OptTime(&m.MostRecentDataAt), store.OptTime(&m.LastFetchedAt), store.Time(&m.CreatedAt), store.Time(&m.UpdatedAt))
 	if yMin.Valid {
 		m.YAxisMin = &yMin.Float64
 	}
@@ -236,7 +236,7 @@ func (s *Service) Get(ctx context.Context, id string) (Metric, error) {
 	return metricTx(ctx, s.db.Read, id)
 }
 
-func metricTx(ctx context.Context, q sqlite.Queryer, id string) (Metric, error) {
+func metricTx(ctx context.Context, q store.Queryer, id string) (Metric, error) {
 	m, err := scanMetric(q.QueryRowContext(ctx, selectMetrics+` WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Metric{}, fmt.Errorf("metrics: metric %s: %w", id, ErrNotFound)
@@ -263,7 +263,7 @@ func (s *Service) Create(ctx context.Context, providerID string, in MetricInput)
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO metrics (id, provider_id, name, transform, display, decimal_places,
-			created_at, updated_at) VALUES (?, ?, '', '', 0, 0, ?, ?)`, m.ID, providerID, sqlite.FormatTime(now), sqlite.FormatTime(now))
+			created_at, updated_at) VALUES (?, ?, '', '', 0, 0, ?, ?)`, m.ID, providerID, store.FormatTime(now), store.FormatTime(now))
 		if err != nil {
 			return fmt.Errorf("metrics: create: %w", err)
 		}
@@ -282,7 +282,7 @@ func saveMetricTx(ctx context.Context, tx *sql.Tx, m Metric) error {
 		tooltip_description = ?, suffix = ?, decimal_places = ?, y_axis_min = ?, y_axis_max = ?, y_axis_hidden = ?,
 		updated_at = ? WHERE id = ?`,
 		m.Identifier, m.Name, m.ApplicationID, m.Transform, m.Display, m.TooltipDescription, m.Suffix, m.DecimalPlaces,
-		optFloat(m.YAxisMin), optFloat(m.YAxisMax), m.YAxisHidden, sqlite.FormatTime(m.UpdatedAt), m.ID)
+		optFloat(m.YAxisMin), optFloat(m.YAxisMax), m.YAxisHidden, store.FormatTime(m.UpdatedAt), m.ID)
 	if err != nil {
 		return fmt.Errorf("metrics: save %s: %w", m.ID, err)
 	}

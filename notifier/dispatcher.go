@@ -16,7 +16,7 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 )
 
 // Delivery is one claimed message: to whom, on which channel, and why.
@@ -114,7 +114,7 @@ type Config struct {
 
 // Dispatcher expands events into deliveries and runs the channel workers.
 type Dispatcher struct {
-	db       *sqlite.DB
+	db       *store.DB
 	audience Audience
 	renderer Renderer
 	senders  map[Channel]Sender
@@ -139,7 +139,7 @@ func (d *Dispatcher) SetSMSKeyMomentsOnly(on bool) { d.smsKeyOnly.Store(on) }
 
 // NewDispatcher returns a dispatcher for the channels that have a sender;
 // channels without one get no deliveries.
-func NewDispatcher(db *sqlite.DB, audience Audience, renderer Renderer, senders map[Channel]Sender, cfg Config,
+func NewDispatcher(db *store.DB, audience Audience, renderer Renderer, senders map[Channel]Sender, cfg Config,
 	now func() time.Time, log *slog.Logger, observer Observer) *Dispatcher {
 	if cfg.FanOutBatch <= 0 {
 		cfg.FanOutBatch = 1000
@@ -228,7 +228,7 @@ func (d *Dispatcher) FanOutOnce(ctx context.Context) (created int, more bool, er
 			COALESCE(old_status, ''), COALESCE(new_status, ''), component_ids, deliver_notifications, to_followers, created_at, fanout_cursor
 			FROM notification_events WHERE fanned_out_at IS NULL ORDER BY id LIMIT 1`).
 			Scan(&e.ID, &e.Kind, &e.IncidentID, &e.UpdateID, &e.ComponentID, &e.OldStatus, &e.NewStatus, &idsJSON,
-				&e.DeliverNotifications, &e.ToFollowers, sqlite.Time(&e.CreatedAt), &cursor)
+				&e.DeliverNotifications, &e.ToFollowers, store.Time(&e.CreatedAt), &cursor)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -239,7 +239,7 @@ func (d *Dispatcher) FanOutOnce(ctx context.Context) (created int, more bool, er
 			return fmt.Errorf("notifier: event %d: %w", e.ID, err)
 		}
 		more = true
-		now := sqlite.FormatTime(d.now())
+		now := store.FormatTime(d.now())
 		channels := d.channelsFor(e)
 		var recips []Recipient
 		if len(channels) > 0 {
@@ -298,7 +298,7 @@ func (d *Dispatcher) claim(ctx context.Context, q querier, ch Channel, cc Channe
 		WHERE id IN (SELECT id FROM deliveries WHERE channel = ? AND state = 'pending' AND next_attempt_at <= ?
 			ORDER BY next_attempt_at, id LIMIT ?)
 		RETURNING id, COALESCE(event_id, 0), subscriber_id, purpose, data, attempts`,
-		sqlite.FormatTime(now.Add(cc.Lease)), sqlite.FormatTime(now), sqlite.FormatTime(now), ch, sqlite.FormatTime(now), cc.Batch)
+		store.FormatTime(now.Add(cc.Lease)), store.FormatTime(now), store.FormatTime(now), ch, store.FormatTime(now), cc.Batch)
 	if err != nil {
 		return nil, fmt.Errorf("notifier: claim %s: %w", ch, err)
 	}
@@ -503,7 +503,7 @@ func (d *Dispatcher) ack(ctx context.Context, results []result, next Channel, cc
 	var claimed []Delivery
 	err := d.db.Tx(ctx, func(tx *sql.Tx) error {
 		now := d.now()
-		stamp := sqlite.FormatTime(now)
+		stamp := store.FormatTime(now)
 		// Sent results not yet recorded: flushed before the audience hears
 		// of a failure, so that it sees the outcomes in their order.
 		var sent []result
@@ -525,7 +525,7 @@ func (d *Dispatcher) ack(ctx context.Context, results []result, next Channel, cc
 			case r.outcome == OutcomeRetry:
 				next := now.Add(d.backoff(r.d.Attempts, r.err.RetryAfter))
 				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = ?, claimed_at = NULL, error_code = ?, last_error = ?, updated_at = ? WHERE id = ?`,
-					sqlite.FormatTime(next), r.err.Code, truncate(r.err.Error(), 500), stamp, r.d.ID)
+					store.FormatTime(next), r.err.Code, truncate(r.err.Error(), 500), stamp, r.d.ID)
 				if err == nil {
 					err = flush()
 				}
@@ -571,7 +571,7 @@ func (d *Dispatcher) recordSent(ctx context.Context, tx *sql.Tx, sent []result, 
 		args := make([]any, 0, 2+2*len(chunk))
 		args = append(args, stamp, stamp)
 		for _, r := range chunk {
-			args = append(args, r.d.ID, sqlite.NullString(r.providerID))
+			args = append(args, r.d.ID, store.NullString(r.providerID))
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'sent', sent_at = ?, provider_id = v.column2, claimed_at = NULL, data = '',
 			error_code = '', last_error = '', updated_at = ?
@@ -609,7 +609,7 @@ func (d *Dispatcher) backoff(attempt int, atLeast time.Duration) time.Duration {
 // per database, so at start-up any claim is a leftover of a process that
 // died: releasing it resends at once instead of after the lease.
 func (d *Dispatcher) ReleaseClaims(ctx context.Context) (int, error) {
-	stamp := sqlite.FormatTime(d.now())
+	stamp := store.FormatTime(d.now())
 	res, err := d.db.Write.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = ?, claimed_at = NULL WHERE state = 'pending' AND claimed_at IS NOT NULL`, stamp)
 	if err != nil {
 		return 0, fmt.Errorf("notifier: release claims: %w", err)
@@ -683,7 +683,7 @@ func (d *Dispatcher) loadEvents(ctx context.Context, ds []Delivery) error {
 				COALESCE(old_status, ''), COALESCE(new_status, ''), component_ids, deliver_notifications, created_at
 				FROM notification_events WHERE id = ?`, ds[i].EventID).
 				Scan(&e.ID, &e.Kind, &e.IncidentID, &e.UpdateID, &e.ComponentID, &e.OldStatus, &e.NewStatus, &idsJSON,
-					&e.DeliverNotifications, sqlite.Time(&e.CreatedAt))
+					&e.DeliverNotifications, store.Time(&e.CreatedAt))
 			if err != nil {
 				return fmt.Errorf("notifier: load event %d: %w", ds[i].EventID, err)
 			}
@@ -755,7 +755,7 @@ func (d *Dispatcher) RecordProviderStatus(ctx context.Context, providerID, statu
 			return fmt.Errorf("notifier: provider status of %s: %w", providerID, err)
 		}
 		found = true
-		stamp := sqlite.FormatTime(d.now())
+		stamp := store.FormatTime(d.now())
 		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET provider_status = ?, updated_at = ? WHERE id = ?`, truncate(status, 40), stamp, dl.ID); err != nil {
 			return fmt.Errorf("notifier: provider status of %s: %w", providerID, err)
 		}

@@ -17,7 +17,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/internal/smtptest"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/notifier/chat"
@@ -34,7 +34,7 @@ var start = time.Date(2025, time.June, 1, 12, 0, 0, 0, time.UTC)
 // services, a real SMTP server, webhook receiver and Twilio stand-in, and
 // real senders pointed at them.
 type fixture struct {
-	db       *sqlite.DB
+	db       *store.DB
 	clock    *testutil.Clock
 	outbox   *notifier.Outbox
 	comps    *components.Service
@@ -254,8 +254,8 @@ func (f *fixture) deliveries(t *testing.T, where string, args ...any) []delivery
 	for rows.Next() {
 		var r deliveryRow
 		if err := rows.Scan(&r.ID, &r.EventID, &r.SubscriberID, &r.Channel, &r.Purpose, &r.State, &r.Attempts,
-			sqlite.Time(&r.NextAttemptAt), sqlite.OptTime(&r.ClaimedAt), &r.ProviderID, &r.ProviderStatus,
-			&r.ErrorCode, &r.LastError, sqlite.OptTime(&r.SentAt)); err != nil {
+			store.Time(&r.NextAttemptAt), store.OptTime(&r.ClaimedAt), &r.ProviderID, &r.ProviderStatus,
+			&r.ErrorCode, &r.LastError, store.OptTime(&r.SentAt)); err != nil {
 			t.Fatal(err)
 		}
 		out = append(out, r)

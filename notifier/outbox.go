@@ -11,15 +11,15 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 )
 
 //go:embed migrations/*.sql
 var migrations embed.FS
 
 // Migrations returns the notifier's schema changes.
-func Migrations() sqlite.Migrations {
-	return sqlite.Migrations{Package: "notifier", FS: sqlite.Sub(migrations, "migrations")}
+func Migrations() store.Migrations {
+	return store.Migrations{Package: "notifier", FS: store.Sub(migrations, "migrations")}
 }
 
 // EventKind says what happened.
@@ -81,11 +81,11 @@ type Event struct {
 
 // Outbox stores events.
 type Outbox struct {
-	db *sqlite.DB
+	db *store.DB
 }
 
 // NewOutbox returns an outbox on db.
-func NewOutbox(db *sqlite.DB) *Outbox { return &Outbox{db: db} }
+func NewOutbox(db *store.DB) *Outbox { return &Outbox{db: db} }
 
 // AddTx records e inside the caller's transaction.
 func (o *Outbox) AddTx(ctx context.Context, tx *sql.Tx, e Event) error {
@@ -103,9 +103,9 @@ func (o *Outbox) AddTx(ctx context.Context, tx *sql.Tx, e Event) error {
 	_, err = tx.ExecContext(ctx, `INSERT INTO notification_events
 		(kind, incident_id, update_id, component_id, old_status, new_status, component_ids, deliver_notifications, to_followers, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.Kind, sqlite.NullString(e.IncidentID), sqlite.NullString(e.UpdateID), sqlite.NullString(e.ComponentID),
-		sqlite.NullString(e.OldStatus), sqlite.NullString(e.NewStatus), string(idsJSON), e.DeliverNotifications,
-		e.ToFollowers, sqlite.FormatTime(e.CreatedAt))
+		e.Kind, store.NullString(e.IncidentID), store.NullString(e.UpdateID), store.NullString(e.ComponentID),
+		store.NullString(e.OldStatus), store.NullString(e.NewStatus), string(idsJSON), e.DeliverNotifications,
+		e.ToFollowers, store.FormatTime(e.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("notifier: add %s event: %w", e.Kind, err)
 	}
@@ -147,7 +147,7 @@ func (o *Outbox) Events(ctx context.Context, f EventFilter) ([]Event, error) {
 		var idsJSON string
 		if err := rows.Scan(&e.ID, &e.Kind, &e.IncidentID, &e.UpdateID, &e.ComponentID,
 			&e.OldStatus, &e.NewStatus, &idsJSON, &e.DeliverNotifications, &e.ToFollowers,
-			sqlite.Time(&e.CreatedAt), sqlite.OptTime(&e.FannedOutAt)); err != nil {
+			store.Time(&e.CreatedAt), store.OptTime(&e.FannedOutAt)); err != nil {
 			return nil, fmt.Errorf("notifier: list events: %w", err)
 		}
 		if err := decodeIDs(idsJSON, &e.ComponentIDs); err != nil {

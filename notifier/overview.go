@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 )
 
 // Queue returns, per channel, the deliveries waiting (Pending), in flight
@@ -16,7 +16,7 @@ func (o *Outbox) Queue(ctx context.Context, since time.Time) (map[Channel]Counts
 	rows, err := o.db.Read.QueryContext(ctx, `SELECT channel,
 		SUM(state = 'pending' AND claimed_at IS NULL), SUM(state = 'pending' AND claimed_at IS NOT NULL),
 		SUM(state = 'sent' AND updated_at >= ?1), SUM(state = 'failed' AND updated_at >= ?1)
-		FROM deliveries WHERE state = 'pending' OR updated_at >= ?1 GROUP BY channel`, sqlite.FormatTime(since))
+		FROM deliveries WHERE state = 'pending' OR updated_at >= ?1 GROUP BY channel`, store.FormatTime(since))
 	if err != nil {
 		return nil, fmt.Errorf("notifier: queue: %w", err)
 	}

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 )
 
 // Purpose says why a delivery exists.
@@ -44,7 +44,7 @@ func (o *Outbox) EnqueueTx(ctx context.Context, tx *sql.Tx, d Direct) error {
 	if !d.Channel.Valid() {
 		return fmt.Errorf("notifier: enqueue: unknown channel %q", d.Channel)
 	}
-	at := sqlite.FormatTime(d.At)
+	at := store.FormatTime(d.At)
 	_, err := tx.ExecContext(ctx, `INSERT INTO deliveries
 		(subscriber_id, channel, purpose, data, state, next_attempt_at, created_at, updated_at)
 		VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)`, d.SubscriberID, d.Channel, d.Purpose, d.Data, at, at, at)

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 )
 
 // Counts is how many deliveries of one event on one channel are in each
@@ -100,7 +100,7 @@ func (o *Outbox) Stats(ctx context.Context, incidentID string) ([]EventStats, er
 	for frows.Next() {
 		var eventID int64
 		var f Failure
-		if err := frows.Scan(&eventID, &f.Channel, &f.SubscriberID, &f.Code, &f.Error, &f.Final, sqlite.Time(&f.At)); err != nil {
+		if err := frows.Scan(&eventID, &f.Channel, &f.SubscriberID, &f.Code, &f.Error, &f.Final, store.Time(&f.At)); err != nil {
 			return nil, fmt.Errorf("notifier: failures of %s: %w", incidentID, err)
 		}
 		if i, ok := index[eventID]; ok && len(out[i].Failures) < 5 {

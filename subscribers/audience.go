@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/notifier"
 )
 
@@ -110,7 +110,7 @@ func audienceWhere(e notifier.Event, channels []notifier.Channel) (string, []any
 func (s *Service) DeliveredManyTx(ctx context.Context, tx *sql.Tx, ds []notifier.Delivery) error {
 	for _, d := range ds {
 		if (d.Channel == notifier.Webhook || d.Channel.Chat()) && d.Purpose == notifier.PurposeConfirm {
-			now := sqlite.FormatTime(s.now())
+			now := store.FormatTime(s.now())
 			_, err := tx.ExecContext(ctx, `UPDATE subscribers SET state = 'active', confirmed_at = COALESCE(confirmed_at, ?), updated_at = ?
 				WHERE id = ? AND state = 'unconfirmed'`, now, now, d.SubscriberID)
 			if err != nil {
@@ -123,7 +123,7 @@ func (s *Service) DeliveredManyTx(ctx context.Context, tx *sql.Tx, ds []notifier
 		idList[i] = d.SubscriberID
 	}
 	_, err := tx.ExecContext(ctx, `UPDATE subscribers SET permanent_failures = 0
-		WHERE id IN (SELECT value FROM json_each(?)) AND permanent_failures > 0`, sqlite.IDList(idList))
+		WHERE id IN (SELECT value FROM json_each(?)) AND permanent_failures > 0`, store.IDList(idList))
 	if err != nil {
 		return fmt.Errorf("subscribers: reset failures of %d subscribers: %w", len(ds), err)
 	}
@@ -154,12 +154,12 @@ func (s *Service) FailedTx(ctx context.Context, tx *sql.Tx, d notifier.Delivery,
 			return nil
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_failures (subscriber_id, created_at) VALUES (?, ?)`,
-			d.SubscriberID, sqlite.FormatTime(now)); err != nil {
+			d.SubscriberID, store.FormatTime(now)); err != nil {
 			return fmt.Errorf("subscribers: record webhook failure: %w", err)
 		}
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM webhook_failures WHERE subscriber_id = ? AND created_at > ?`,
-			d.SubscriberID, sqlite.FormatTime(now.Add(-time.Hour))).Scan(&n); err != nil {
+			d.SubscriberID, store.FormatTime(now.Add(-time.Hour))).Scan(&n); err != nil {
 			return fmt.Errorf("subscribers: count webhook failures: %w", err)
 		}
 		if n >= webhookFailuresPerHour {
@@ -188,7 +188,7 @@ func (s *Service) FailedTx(ctx context.Context, tx *sql.Tx, d notifier.Delivery,
 
 // quarantineTx quarantines an active or unconfirmed subscriber.
 func (s *Service) quarantineTx(ctx context.Context, tx *sql.Tx, id string, now time.Time) error {
-	stamp := sqlite.FormatTime(now)
+	stamp := store.FormatTime(now)
 	_, err := tx.ExecContext(ctx, `UPDATE subscribers SET state = 'quarantined', quarantined_at = ?, updated_at = ?
 		WHERE id = ? AND state IN ('active', 'unconfirmed')`, stamp, stamp, id)
 	if err != nil {

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/notifier"
 )
 
@@ -149,12 +149,12 @@ func (s *Service) BulkApply(ctx context.Context, b Bulk) (BulkResult, error) {
 	// are chosen here rather than in SQL so that a list of ids is looked
 	// up by primary key instead of scanning the table.
 	sel := `state IN (SELECT value FROM json_each(?)) AND (? = '' OR mode = ?) AND `
-	args := []any{sqlite.IDList(stateNames), b.Type, b.Type}
+	args := []any{store.IDList(stateNames), b.Type, b.Type}
 	if b.All {
 		sel += `page_wide = 1`
 	} else {
 		sel += `id IN (SELECT value FROM json_each(?))`
-		args = append(args, sqlite.IDList(b.IDs))
+		args = append(args, store.IDList(b.IDs))
 	}
 	if b.Action == BulkResendConfirmation {
 		// A follower's confirmation is its incident's (resent there); a
@@ -169,7 +169,7 @@ func (s *Service) BulkApply(ctx context.Context, b Bulk) (BulkResult, error) {
 				return err
 			}
 		}
-		now := sqlite.FormatTime(s.now())
+		now := store.FormatTime(s.now())
 		var n int64
 		switch b.Action {
 		case BulkUnsubscribe:
@@ -210,7 +210,7 @@ func (s *Service) BulkApply(ctx context.Context, b Bulk) (BulkResult, error) {
 // bulkMissesTx fills NotFound and Skipped for a request naming ids.
 func (s *Service) bulkMissesTx(ctx context.Context, tx *sql.Tx, sel string, args []any, ids []string, res *BulkResult) error {
 	rows, err := tx.QueryContext(ctx, `SELECT j.value, s.id IS NOT NULL, COALESCE(s.id IN (SELECT id FROM subscribers WHERE `+sel+`), 0)
-		FROM json_each(?) j LEFT JOIN subscribers s ON s.id = j.value ORDER BY j.key`, append(args, sqlite.IDList(ids))...)
+		FROM json_each(?) j LEFT JOIN subscribers s ON s.id = j.value ORDER BY j.key`, append(args, store.IDList(ids))...)
 	if err != nil {
 		return fmt.Errorf("subscribers: bulk: %w", err)
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
 )
@@ -41,7 +41,7 @@ func newBulkPage(t *testing.T) *bulkPage {
 				switch st {
 				case subscribers.Quarantined:
 					if _, err := p.f.db.Write.ExecContext(ctx, `UPDATE subscribers SET state = 'quarantined', quarantined_at = ? WHERE id = ?`,
-						sqlite.FormatTime(start), sub.ID); err != nil {
+						store.FormatTime(start), sub.ID); err != nil {
 						t.Fatal(err)
 					}
 				case subscribers.Unsubscribed:
@@ -307,7 +307,7 @@ func TestBulkRefusals(t *testing.T) {
 // MaxBulkResend rows is refused whole: no confirmation is queued.
 func TestBulkResendIsBounded(t *testing.T) {
 	f := newFixture(t, roomy)
-	now := sqlite.FormatTime(start)
+	now := store.FormatTime(start)
 	if _, err := f.db.Write.Exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
 		INSERT INTO subscribers (id, mode, address, state, secret, created_at, updated_at)
 		SELECT printf('u%011d', i), 'email', printf('u%d@example.com', i), 'unconfirmed', 'x', ?, ? FROM n`,
@@ -332,7 +332,7 @@ func TestBulkResendIsBounded(t *testing.T) {
 // row is unsubscribed by the one statement, and the rest keep their state.
 func TestBulkUnsubscribeAllManyRows(t *testing.T) {
 	f := newFixture(t, roomy)
-	now := sqlite.FormatTime(start)
+	now := store.FormatTime(start)
 	const n = 20_000
 	if _, err := f.db.Write.Exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
 		INSERT INTO subscribers (id, mode, address, state, secret, created_at, updated_at)

@@ -10,7 +10,7 @@ import (
 	"testing/fstest"
 
 	"github.com/beacon-status/beacon/components"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
 )
@@ -98,7 +98,7 @@ func TestImportChat(t *testing.T) {
 // accepted while unknown ones are still refused.
 func TestMigrationAllowsChatModes(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "beacon.db"))
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "beacon.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestMigrationAllowsChatModes(t *testing.T) {
 		}
 		before[name] = &fstest.MapFile{Data: b}
 	}
-	if err := db.Migrate(ctx, components.Migrations(), sqlite.Migrations{Package: "subscribers", FS: before}); err != nil {
+	if err := db.Migrate(ctx, components.Migrations(), store.Migrations{Package: "subscribers", FS: before}); err != nil {
 		t.Fatal(err)
 	}
 	for _, q := range []string{

@@ -7,13 +7,14 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"github.com/beacon-status/beacon/internal/chars"
 	"io"
 	"strings"
 	"time"
 
+	"github.com/beacon-status/beacon/internal/chars"
+
 	"github.com/beacon-status/beacon/internal/ids"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/notifier"
 )
 
@@ -187,7 +188,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, sendConfirmation bool
 			sub := Subscriber{ID: ids.New(), Mode: r.su.Mode, Address: r.su.Address, PhoneCountry: r.su.PhoneCountry}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO subscribers (id, mode, address, phone_country, state, secret, created_at, updated_at, contact_email)
 				VALUES (?, ?, ?, ?, 'unconfirmed', ?, ?, ?, ?)`, sub.ID, sub.Mode, sub.Address, sub.PhoneCountry, newSecret(),
-				sqlite.FormatTime(now), sqlite.FormatTime(now), r.su.ContactEmail); err != nil {
+				store.FormatTime(now), store.FormatTime(now), r.su.ContactEmail); err != nil {
 				return fmt.Errorf("subscribers: import line %d: %w", r.line, err)
 			}
 			if err := s.setComponentsTx(ctx, tx, sub.ID, comps); err != nil {

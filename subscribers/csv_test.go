@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
 )
@@ -26,7 +26,7 @@ func copyComponents(t *testing.T, src, dst *fixture) {
 	for _, c := range list {
 		if _, err := dst.db.Write.Exec(`INSERT INTO components (id, name, position, is_group, status, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, c.ID, c.Name, c.Position, c.Group, c.Status,
-			sqlite.FormatTime(c.CreatedAt), sqlite.FormatTime(c.UpdatedAt)); err != nil {
+			store.FormatTime(c.CreatedAt), store.FormatTime(c.UpdatedAt)); err != nil {
 			t.Fatal(err)
 		}
 	}

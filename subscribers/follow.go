@@ -10,7 +10,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/internal/ids"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/notifier"
 )
 
@@ -91,13 +91,13 @@ func (s *Service) FollowIncident(ctx context.Context, r FollowRequest) (FollowRe
 			sub = Subscriber{ID: ids.New(), Mode: su.Mode, Address: su.Address, PhoneCountry: su.PhoneCountry, State: Unconfirmed}
 			_, err = tx.ExecContext(ctx, `INSERT INTO subscribers (id, mode, address, phone_country, state, secret, page_wide, created_at, updated_at)
 				VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)`, sub.ID, sub.Mode, sub.Address, sub.PhoneCountry, sub.State, newSecret(),
-				sqlite.FormatTime(now), sqlite.FormatTime(now))
+				store.FormatTime(now), store.FormatTime(now))
 		}
 		if err != nil {
 			return fmt.Errorf("subscribers: follow %s: %w", ids.Quote(r.IncidentID), err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO incident_subscriptions (incident_id, subscriber_id, created_at) VALUES (?, ?, ?)
-			ON CONFLICT (incident_id, subscriber_id) DO NOTHING`, r.IncidentID, sub.ID, sqlite.FormatTime(now)); err != nil {
+			ON CONFLICT (incident_id, subscriber_id) DO NOTHING`, r.IncidentID, sub.ID, store.FormatTime(now)); err != nil {
 			return fmt.Errorf("subscribers: follow %s: %w", ids.Quote(r.IncidentID), err)
 		}
 		if r.SkipConfirmation {
@@ -165,7 +165,7 @@ func (s *Service) ConfirmFollow(ctx context.Context, token string) (Follow, erro
 // confirmed, or one it left, does not come back with it.
 func (s *Service) confirmFollowTx(ctx context.Context, tx *sql.Tx, incidentID, subID string, now time.Time) error {
 	res, err := tx.ExecContext(ctx, `UPDATE incident_subscriptions SET confirmed_at = COALESCE(confirmed_at, ?)
-		WHERE incident_id = ? AND subscriber_id = ?`, sqlite.FormatTime(now), incidentID, subID)
+		WHERE incident_id = ? AND subscriber_id = ?`, store.FormatTime(now), incidentID, subID)
 	if err != nil {
 		return fmt.Errorf("subscribers: confirm follow: %w", err)
 	}
@@ -273,7 +273,7 @@ func (s *Service) follows(ctx context.Context, q components.Queryer, tail string
 	var subIDs []string
 	for rows.Next() {
 		var f Follow
-		if err := rows.Scan(&f.IncidentID, &f.Subscriber.ID, sqlite.Time(&f.CreatedAt), sqlite.OptTime(&f.ConfirmedAt)); err != nil {
+		if err := rows.Scan(&f.IncidentID, &f.Subscriber.ID, store.Time(&f.CreatedAt), store.OptTime(&f.ConfirmedAt)); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("subscribers: list follows: %w", err)
 		}
@@ -288,7 +288,7 @@ func (s *Service) follows(ctx context.Context, q components.Queryer, tail string
 	if len(list) == 0 {
 		return out, nil
 	}
-	subs, err := s.query(ctx, q, ` WHERE id IN (SELECT value FROM json_each(?))`, sqlite.IDList(subIDs))
+	subs, err := s.query(ctx, q, ` WHERE id IN (SELECT value FROM json_each(?))`, store.IDList(subIDs))
 	if err != nil {
 		return nil, err
 	}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/beacon-status/beacon/components"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
@@ -49,7 +49,7 @@ func validateURL(_ context.Context, raw string) error {
 // fixture is a subscribers service on a fresh, migrated database with the
 // components and outbox it depends on and a controlled clock.
 type fixture struct {
-	db     *sqlite.DB
+	db     *store.DB
 	comps  *components.Service
 	outbox *notifier.Outbox
 	svc    *subscribers.Service

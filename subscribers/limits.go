@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/notifier"
 )
 
@@ -19,7 +19,7 @@ func (s *Service) limitTx(ctx context.Context, tx *sql.Tx, kind, key string, lim
 	if limit <= 0 {
 		return nil
 	}
-	since := sqlite.FormatTime(now.Add(-window))
+	since := store.FormatTime(now.Add(-window))
 	var n int
 	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM subscription_attempts WHERE kind = ? AND key = ? AND created_at > ?`,
 		kind, key, since).Scan(&n)
@@ -40,7 +40,7 @@ func (s *Service) limitTx(ctx context.Context, tx *sql.Tx, kind, key string, lim
 		return fmt.Errorf("subscribers: check limit: %w", err)
 	}
 	var t time.Time
-	if err := sqlite.Time(&t).Scan(freed); err == nil {
+	if err := store.Time(&t).Scan(freed); err == nil {
 		retry = t.Add(window).Sub(now)
 	}
 	return &LimitError{Msg: msg, RetryAfter: max(retry, time.Second)}
@@ -48,13 +48,13 @@ func (s *Service) limitTx(ctx context.Context, tx *sql.Tx, kind, key string, lim
 
 // recordTx counts one attempt, and now and then forgets old ones.
 func (s *Service) recordTx(ctx context.Context, tx *sql.Tx, kind, key string, now time.Time) error {
-	res, err := tx.ExecContext(ctx, `INSERT INTO subscription_attempts (kind, key, created_at) VALUES (?, ?, ?)`, kind, key, sqlite.FormatTime(now))
+	res, err := tx.ExecContext(ctx, `INSERT INTO subscription_attempts (kind, key, created_at) VALUES (?, ?, ?)`, kind, key, store.FormatTime(now))
 	if err != nil {
 		return fmt.Errorf("subscribers: record attempt: %w", err)
 	}
 	if id, _ := res.LastInsertId(); id%500 == 0 {
 		// The longest window is a day.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM subscription_attempts WHERE created_at < ?`, sqlite.FormatTime(now.Add(-25*time.Hour))); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM subscription_attempts WHERE created_at < ?`, store.FormatTime(now.Add(-25*time.Hour))); err != nil {
 			return fmt.Errorf("subscribers: prune attempts: %w", err)
 		}
 	}

@@ -10,7 +10,7 @@ import (
 	"testing/fstest"
 
 	"github.com/beacon-status/beacon/components"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/subscribers"
 )
 
@@ -19,7 +19,7 @@ import (
 // that refers to one; foreign keys are enforced again afterwards.
 func TestMigrationClustersSubscribersByID(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "beacon.db"))
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "beacon.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestMigrationClustersSubscribersByID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := sqlite.Migrations{Package: "subscribers", FS: fstest.MapFS{"0001_create_subscribers.sql": {Data: first}}}
+	before := store.Migrations{Package: "subscribers", FS: fstest.MapFS{"0001_create_subscribers.sql": {Data: first}}}
 	if err := db.Migrate(ctx, components.Migrations(), before); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestMigrationClustersSubscribersByID(t *testing.T) {
 }
 
 // dump returns query's rows, one line each, columns separated by "|".
-func dump(t *testing.T, db *sqlite.DB, query string) string {
+func dump(t *testing.T, db *store.DB, query string) string {
 	t.Helper()
 	rows, err := db.Read.QueryContext(context.Background(), query)
 	if err != nil {

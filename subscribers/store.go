@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/beacon-status/beacon/components"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/notifier"
 )
 
@@ -16,8 +16,8 @@ const selectSubscribers = `SELECT id, mode, address, phone_country, state, all_c
 func scanSubscriber(row interface{ Scan(...any) error }) (Subscriber, error) {
 	var s Subscriber
 	err := row.Scan(&s.ID, &s.Mode, &s.Address, &s.PhoneCountry, &s.State, &s.AllComponents, &s.Secret,
-		sqlite.Time(&s.CreatedAt), sqlite.Time(&s.UpdatedAt), sqlite.OptTime(&s.ConfirmedAt),
-		sqlite.OptTime(&s.QuarantinedAt), sqlite.OptTime(&s.UnsubscribedAt), &s.ContactEmail, &s.PageWide)
+		store.Time(&s.CreatedAt), store.Time(&s.UpdatedAt), store.OptTime(&s.ConfirmedAt),
+		store.OptTime(&s.QuarantinedAt), store.OptTime(&s.UnsubscribedAt), &s.ContactEmail, &s.PageWide)
 	return s, err
 }
 
@@ -55,7 +55,7 @@ func (s *Service) GetMany(ctx context.Context, idList []string) (map[string]Subs
 	if len(idList) == 0 {
 		return out, nil
 	}
-	list, err := s.query(ctx, s.db.Read, ` WHERE id IN (SELECT value FROM json_each(?))`, sqlite.IDList(idList))
+	list, err := s.query(ctx, s.db.Read, ` WHERE id IN (SELECT value FROM json_each(?))`, store.IDList(idList))
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +225,7 @@ func (s *Service) query(ctx context.Context, q components.Queryer, tail string, 
 		return list, nil
 	}
 	crows, err := q.QueryContext(ctx, `SELECT subscriber_id, component_id FROM subscriber_components
-		WHERE subscriber_id IN (SELECT value FROM json_each(?)) ORDER BY component_id`, sqlite.IDList(partial))
+		WHERE subscriber_id IN (SELECT value FROM json_each(?)) ORDER BY component_id`, store.IDList(partial))
 	if err != nil {
 		return nil, fmt.Errorf("subscribers: list components: %w", err)
 	}

@@ -24,7 +24,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/internal/ids"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/notifier"
 )
 
@@ -33,8 +33,8 @@ var migrations embed.FS
 
 // Migrations returns this package's schema changes; they reference the
 // components tables.
-func Migrations() sqlite.Migrations {
-	return sqlite.Migrations{Package: "subscribers", FS: sqlite.Sub(migrations, "migrations")}
+func Migrations() store.Migrations {
+	return store.Migrations{Package: "subscribers", FS: store.Sub(migrations, "migrations")}
 }
 
 // State is where a subscriber stands.
@@ -170,7 +170,7 @@ func (l Limits) withDefaults() Limits {
 
 // Service manages subscribers.
 type Service struct {
-	db         *sqlite.DB
+	db         *store.DB
 	components *components.Service
 	outbox     *notifier.Outbox
 	now        func() time.Time
@@ -182,7 +182,7 @@ type Service struct {
 }
 
 // NewService returns a service on db. Zero limits take DefaultLimits.
-func NewService(ctx context.Context, db *sqlite.DB, comps *components.Service, outbox *notifier.Outbox, now func() time.Time, cfg Config) (*Service, error) {
+func NewService(ctx context.Context, db *store.DB, comps *components.Service, outbox *notifier.Outbox, now func() time.Time, cfg Config) (*Service, error) {
 	cfg.Limits = cfg.Limits.withDefaults()
 	if cfg.ValidateURL == nil {
 		return nil, errors.New("subscribers: Config.ValidateURL is required")
@@ -357,7 +357,7 @@ func (s *Service) Subscribe(ctx context.Context, su Signup) (SignupResult, error
 				State: Unconfirmed, Secret: newSecret(), CreatedAt: now}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO subscribers (id, mode, address, phone_country, state, secret, created_at, updated_at, contact_email)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, sub.ID, sub.Mode, sub.Address, sub.PhoneCountry, sub.State, sub.Secret,
-				sqlite.FormatTime(now), sqlite.FormatTime(now), su.ContactEmail); err != nil {
+				store.FormatTime(now), store.FormatTime(now), su.ContactEmail); err != nil {
 				return fmt.Errorf("subscribers: create: %w", err)
 			}
 		} else if su.ContactEmail != "" && (su.IP == "" || sub.State != Active) {
@@ -498,7 +498,7 @@ func (s *Service) newCodeTx(ctx context.Context, tx *sql.Tx, id string, comps []
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO sms_codes (subscriber_id, code_hash, expires_at, attempts, components) VALUES (?, ?, ?, 0, ?)
 		ON CONFLICT (subscriber_id) DO UPDATE SET code_hash = excluded.code_hash, expires_at = excluded.expires_at, attempts = 0, components = excluded.components, incident_id = ''`,
-		id, hashCode(id, code), sqlite.FormatTime(now.Add(s.cfg.Limits.CodeTTL)), string(compsJSON))
+		id, hashCode(id, code), store.FormatTime(now.Add(s.cfg.Limits.CodeTTL)), string(compsJSON))
 	if err != nil {
 		return "", fmt.Errorf("subscribers: store code: %w", err)
 	}
@@ -538,7 +538,7 @@ func (s *Service) VerifySMS(ctx context.Context, token, code, ip string) (Subscr
 		var expires time.Time
 		var attempts int
 		err := tx.QueryRowContext(ctx, `SELECT code_hash, expires_at, attempts, components, incident_id FROM sms_codes WHERE subscriber_id = ?`, id).
-			Scan(&hash, sqlite.Time(&expires), &attempts, &comps, &incidentID)
+			Scan(&hash, store.Time(&expires), &attempts, &comps, &incidentID)
 		if errors.Is(err, sql.ErrNoRows) {
 			codeErr = ErrBadCode
 			return nil
@@ -655,7 +655,7 @@ func (s *Service) SetPreferences(ctx context.Context, token string, componentIDs
 		if err := s.setComponentsTx(ctx, tx, sub.ID, comps); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE subscribers SET updated_at = ? WHERE id = ?`, sqlite.FormatTime(s.now()), sub.ID)
+		_, err = tx.ExecContext(ctx, `UPDATE subscribers SET updated_at = ? WHERE id = ?`, store.FormatTime(s.now()), sub.ID)
 		return err
 	})
 	if err != nil {
@@ -679,7 +679,7 @@ func (s *Service) SetComponents(ctx context.Context, id string, componentIDs []s
 		if err := s.setComponentsTx(ctx, tx, id, comps); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE subscribers SET updated_at = ? WHERE id = ?`, sqlite.FormatTime(s.now()), id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE subscribers SET updated_at = ? WHERE id = ?`, store.FormatTime(s.now()), id); err != nil {
 			return fmt.Errorf("subscribers: set components of %s: %w", id, err)
 		}
 		sub, err = s.getTx(ctx, tx, id)
@@ -753,7 +753,7 @@ func (s *Service) ResendConfirmation(ctx context.Context, id string) error {
 
 // setStateTx moves subscriber id to state, stamping when it happened.
 func (s *Service) setStateTx(ctx context.Context, tx *sql.Tx, id string, state State, now time.Time) error {
-	stamp := sqlite.FormatTime(now)
+	stamp := store.FormatTime(now)
 	q := `UPDATE subscribers SET state = ?, updated_at = ?`
 	args := []any{state, stamp}
 	switch state {

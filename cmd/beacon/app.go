@@ -23,7 +23,7 @@ import (
 	"github.com/beacon-status/beacon/internal/console"
 	"github.com/beacon-status/beacon/internal/messages"
 	"github.com/beacon-status/beacon/internal/settings"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/metrics"
 	"github.com/beacon-status/beacon/notifier"
@@ -41,7 +41,7 @@ type app struct {
 	cfg Config
 	log *slog.Logger
 	now func() time.Time
-	db  *sqlite.DB
+	db  *store.DB
 
 	// The domain and its stores.
 	outbox      *notifier.Outbox
@@ -88,8 +88,8 @@ const dbFile = "beacon.db"
 
 // migrationSets are every package's migrations, in the order their
 // foreign keys need.
-func migrationSets() []sqlite.Migrations {
-	return []sqlite.Migrations{
+func migrationSets() []store.Migrations {
+	return []store.Migrations{
 		apikeys.Migrations(),
 		accounts.Migrations(),
 		settings.Migrations(),
@@ -105,11 +105,11 @@ func migrationSets() []sqlite.Migrations {
 // openDB opens the database in cfg.DataDir. With migrate it brings the
 // schema up to date; without, it changes nothing and refuses a schema
 // this binary would have to migrate first.
-func openDB(ctx context.Context, cfg Config, migrate bool) (*sqlite.DB, error) {
+func openDB(ctx context.Context, cfg Config, migrate bool) (*store.DB, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, dbFile))
+	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, dbFile))
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,7 @@ import (
 	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/console/screen"
 	"github.com/beacon-status/beacon/internal/datadir"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 )
 
 // withApp loads configuration and opens the app for a one-shot command.
@@ -154,7 +154,7 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("backup: no database at %s", path)
 	}
-	db, err := sqlite.Open(ctx, path)
+	db, err := store.Open(ctx, path)
 	if err != nil {
 		return err
 	}

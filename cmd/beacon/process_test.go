@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/notifier"
 )
 
@@ -377,7 +377,7 @@ func procFind(list []walkIncident, id string) (walkIncident, bool) {
 func procEvents(t *testing.T, dir string) []notifier.Event {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, dbFile))
+	db, err := store.Open(ctx, filepath.Join(dir, dbFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -722,7 +722,7 @@ func TestProcessBackupWhileServing(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, backup)
+	db, err := store.Open(ctx, backup)
 	if err != nil {
 		t.Fatal(err)
 	}

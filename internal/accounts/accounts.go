@@ -22,15 +22,15 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/beacon-status/beacon/internal/ids"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 )
 
 //go:embed migrations/*.sql
 var migrations embed.FS
 
 // Migrations returns this package's schema changes.
-func Migrations() sqlite.Migrations {
-	return sqlite.Migrations{Package: "accounts", FS: sqlite.Sub(migrations, "migrations")}
+func Migrations() store.Migrations {
+	return store.Migrations{Package: "accounts", FS: store.Sub(migrations, "migrations")}
 }
 
 // Role is what a user may do.
@@ -128,7 +128,7 @@ func (c Config) withDefaults() Config {
 
 // Store keeps accounts, sessions and the audit log.
 type Store struct {
-	db  *sqlite.DB
+	db  *store.DB
 	now func() time.Time
 	cfg Config
 	// dummy is a hash compared against when the address is unknown, so that
@@ -139,7 +139,7 @@ type Store struct {
 }
 
 // NewStore returns a store on db.
-func NewStore(db *sqlite.DB, now func() time.Time, cfg Config) *Store {
+func NewStore(db *store.DB, now func() time.Time, cfg Config) *Store {
 	cfg = cfg.withDefaults()
 	dummy := sync.OnceValue(func() []byte {
 		h, _ := bcrypt.GenerateFromPassword([]byte("not a real password"), cfg.BcryptCost)
@@ -190,7 +190,7 @@ const userColumns = `id, email, role, password_hash <> '', created_at`
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
-	err := row.Scan(&u.ID, &u.Email, &u.Role, &u.HasPassword, sqlite.Time(&u.CreatedAt))
+	err := row.Scan(&u.ID, &u.Email, &u.Role, &u.HasPassword, store.Time(&u.CreatedAt))
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, ErrNotFound
 	}
@@ -225,7 +225,7 @@ func (s *Store) CreateUser(ctx context.Context, email string, role Role, passwor
 		if n > 0 {
 			return ErrExists
 		}
-		at := sqlite.FormatTime(u.CreatedAt)
+		at := store.FormatTime(u.CreatedAt)
 		_, err := tx.ExecContext(ctx, `INSERT INTO users (id, email, role, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			u.ID, u.Email, u.Role, string(pwHash), at, at)
 		return err
@@ -297,7 +297,7 @@ func (s *Store) SetRole(ctx context.Context, id string, role Role) error {
 				return ErrLastAdmin
 			}
 		}
-		return execOne(ctx, tx, `UPDATE users SET role = ?, updated_at = ? WHERE id = ?`, role, sqlite.FormatTime(s.now()), id)
+		return execOne(ctx, tx, `UPDATE users SET role = ?, updated_at = ? WHERE id = ?`, role, store.FormatTime(s.now()), id)
 	})
 	if err != nil {
 		return fmt.Errorf("accounts: set role of %s: %w", id, err)
@@ -340,7 +340,7 @@ func (s *Store) SetPassword(ctx context.Context, id, password string) error {
 }
 
 func (s *Store) setPasswordTx(ctx context.Context, tx *sql.Tx, id string, h []byte) error {
-	if err := execOne(ctx, tx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, string(h), sqlite.FormatTime(s.now()), id); err != nil {
+	if err := execOne(ctx, tx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, string(h), store.FormatTime(s.now()), id); err != nil {
 		return err
 	}
 	_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, id)
@@ -383,7 +383,7 @@ func (s *Store) newLink(ctx context.Context, userID string) (string, error) {
 	token := NewToken()
 	now := s.now()
 	_, err := s.db.Write.ExecContext(ctx, `INSERT INTO password_tokens (hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
-		hash(token), sqlite.NullString(userID), sqlite.FormatTime(now), sqlite.FormatTime(now.Add(s.cfg.LinkTTL)))
+		hash(token), store.NullString(userID), store.FormatTime(now), store.FormatTime(now.Add(s.cfg.LinkTTL)))
 	if err != nil {
 		return "", fmt.Errorf("accounts: make link: %w", err)
 	}
@@ -412,7 +412,7 @@ func (s *Store) linkTx(ctx context.Context, q queryer, token string) (Link, erro
 	}
 	var userID sql.NullString
 	err := q.QueryRowContext(ctx, `SELECT user_id FROM password_tokens WHERE hash = ? AND used_at IS NULL AND expires_at > ?`,
-		hash(token), sqlite.FormatTime(s.now())).Scan(&userID)
+		hash(token), store.FormatTime(s.now())).Scan(&userID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Link{}, ErrExpired
 	}
@@ -463,7 +463,7 @@ func (s *Store) UseLink(ctx context.Context, token, email, password string) (Use
 				return err
 			}
 			u = User{ID: ids.New(), Email: e, Role: Admin, HasPassword: true, CreatedAt: now}
-			at := sqlite.FormatTime(now)
+			at := store.FormatTime(now)
 			if _, err := tx.ExecContext(ctx, `INSERT INTO users (id, email, role, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
 				u.ID, u.Email, u.Role, string(h), at, at); err != nil {
 				return err
@@ -475,7 +475,7 @@ func (s *Store) UseLink(ctx context.Context, token, email, password string) (Use
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE password_tokens SET used_at = ? WHERE hash = ?`, sqlite.FormatTime(now), hash(token))
+		_, err = tx.ExecContext(ctx, `UPDATE password_tokens SET used_at = ? WHERE hash = ?`, store.FormatTime(now), hash(token))
 		return err
 	})
 	if err != nil {
@@ -503,7 +503,7 @@ func (s *Store) SignIn(ctx context.Context, email, password, ip, userAgent strin
 	var u User
 	var pwHash string
 	err := s.db.Read.QueryRowContext(ctx, `SELECT id, email, role, password_hash, created_at FROM users WHERE email = ?`, email).
-		Scan(&u.ID, &u.Email, &u.Role, &pwHash, sqlite.Time(&u.CreatedAt))
+		Scan(&u.ID, &u.Email, &u.Role, &pwHash, store.Time(&u.CreatedAt))
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return "", Session{}, fmt.Errorf("accounts: sign in: %w", err)
 	}
@@ -522,18 +522,18 @@ func (s *Store) SignIn(ctx context.Context, email, password, ip, userAgent strin
 		userAgent = userAgent[:300]
 	}
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		at := sqlite.FormatTime(now)
+		at := store.FormatTime(now)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (hash, user_id, csrf_token, created_at, last_seen_at, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			hash(token), u.ID, sess.CSRFToken, at, at, ip, strings.ToValidUTF8(userAgent, "")); err != nil {
 			return err
 		}
 		// A success forgives the address's failures and sweeps old rows.
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sign_in_failures WHERE email = ? OR at < ?`, email,
-			sqlite.FormatTime(now.Add(-s.cfg.FailureWindow))); err != nil {
+			store.FormatTime(now.Add(-s.cfg.FailureWindow))); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE last_seen_at < ? OR created_at < ?`,
-			sqlite.FormatTime(now.Add(-s.cfg.IdleTimeout)), sqlite.FormatTime(now.Add(-s.cfg.MaxAge)))
+			store.FormatTime(now.Add(-s.cfg.IdleTimeout)), store.FormatTime(now.Add(-s.cfg.MaxAge)))
 		return err
 	})
 	if err != nil {
@@ -553,13 +553,13 @@ func (s *Store) checkFailures(ctx context.Context, email, ip string) error {
 		var n int
 		var oldest sql.NullString
 		err := s.db.Read.QueryRowContext(ctx, `SELECT COUNT(*), MIN(at) FROM sign_in_failures WHERE `+c.column+` = ? AND at >= ?`,
-			c.value, sqlite.FormatTime(since)).Scan(&n, &oldest)
+			c.value, store.FormatTime(since)).Scan(&n, &oldest)
 		if err != nil {
 			return fmt.Errorf("accounts: check failures: %w", err)
 		}
 		if n >= c.max {
 			var first time.Time
-			if err := sqlite.Time(&first).Scan(oldest.String); err != nil {
+			if err := store.Time(&first).Scan(oldest.String); err != nil {
 				return fmt.Errorf("accounts: check failures: %w", err)
 			}
 			return &LimitError{RetryAfter: max(time.Second, first.Add(s.cfg.FailureWindow).Sub(s.now()))}
@@ -570,7 +570,7 @@ func (s *Store) checkFailures(ctx context.Context, email, ip string) error {
 
 func (s *Store) fail(ctx context.Context, email, ip string) error {
 	_, err := s.db.Write.ExecContext(ctx, `INSERT INTO sign_in_failures (at, ip, email) VALUES (?, ?, ?)`,
-		sqlite.FormatTime(s.now()), ip, strings.ToValidUTF8(email, ""))
+		store.FormatTime(s.now()), ip, strings.ToValidUTF8(email, ""))
 	if err != nil {
 		return fmt.Errorf("accounts: record failure: %w", err)
 	}
@@ -590,7 +590,7 @@ func (s *Store) Session(ctx context.Context, token string) (Session, error) {
 	u := &sess.User
 	err := s.db.Read.QueryRowContext(ctx, `SELECT s.csrf_token, s.created_at, s.last_seen_at, u.id, u.email, u.role, u.password_hash <> '', u.created_at
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.hash = ?`, hash(token)).
-		Scan(&sess.CSRFToken, sqlite.Time(&sess.CreatedAt), sqlite.Time(&sess.LastSeenAt), &u.ID, &u.Email, &u.Role, &u.HasPassword, sqlite.Time(&u.CreatedAt))
+		Scan(&sess.CSRFToken, store.Time(&sess.CreatedAt), store.Time(&sess.LastSeenAt), &u.ID, &u.Email, &u.Role, &u.HasPassword, store.Time(&u.CreatedAt))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, ErrExpired
 	}
@@ -603,7 +603,7 @@ func (s *Store) Session(ctx context.Context, token string) (Session, error) {
 		return Session{}, ErrExpired
 	}
 	if now.Sub(sess.LastSeenAt) > touchEvery {
-		if _, err := s.db.Write.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ? WHERE hash = ?`, sqlite.FormatTime(now), hash(token)); err != nil {
+		if _, err := s.db.Write.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ? WHERE hash = ?`, store.FormatTime(now), hash(token)); err != nil {
 			return Session{}, fmt.Errorf("accounts: session: %w", err)
 		}
 		sess.LastSeenAt = now
@@ -638,7 +638,7 @@ func (s *Store) Record(ctx context.Context, entries ...Entry) error {
 				e.At = s.now()
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor, action, target, ip) VALUES (?, ?, ?, ?, ?)`,
-				sqlite.FormatTime(e.At), e.Actor, e.Action, e.Target, e.IP); err != nil {
+				store.FormatTime(e.At), e.Actor, e.Action, e.Target, e.IP); err != nil {
 				return err
 			}
 		}
@@ -668,7 +668,7 @@ func (s *Store) Audit(ctx context.Context, before int64, limit int) ([]Entry, er
 	var out []Entry
 	for rows.Next() {
 		var e Entry
-		if err := rows.Scan(&e.ID, sqlite.Time(&e.At), &e.Actor, &e.Action, &e.Target, &e.IP); err != nil {
+		if err := rows.Scan(&e.ID, store.Time(&e.At), &e.Actor, &e.Action, &e.Target, &e.IP); err != nil {
 			return nil, fmt.Errorf("accounts: audit log: %w", err)
 		}
 		out = append(out, e)

@@ -20,15 +20,15 @@ import (
 
 	"github.com/beacon-status/beacon/internal/chars"
 	"github.com/beacon-status/beacon/internal/ids"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 )
 
 //go:embed migrations/*.sql
 var migrations embed.FS
 
 // Migrations returns this package's schema changes.
-func Migrations() sqlite.Migrations {
-	return sqlite.Migrations{Package: "apikeys", FS: sqlite.Sub(migrations, "migrations")}
+func Migrations() store.Migrations {
+	return store.Migrations{Package: "apikeys", FS: store.Sub(migrations, "migrations")}
 }
 
 // Errors returned by this package.
@@ -51,12 +51,12 @@ type Key struct {
 
 // Store keeps API keys.
 type Store struct {
-	db  *sqlite.DB
+	db  *store.DB
 	now func() time.Time
 }
 
 // NewStore returns a store on db.
-func NewStore(db *sqlite.DB, now func() time.Time) *Store { return &Store{db: db, now: now} }
+func NewStore(db *store.DB, now func() time.Time) *Store { return &Store{db: db, now: now} }
 
 const keyPrefix = "bk_"
 
@@ -77,7 +77,7 @@ func (s *Store) Create(ctx context.Context, name string) (Key, string, error) {
 	secret := keyPrefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw[:]))
 	k := Key{ID: ids.New(), Name: name, Prefix: secret[:len(keyPrefix)+6], CreatedAt: s.now()}
 	_, err := s.db.Write.ExecContext(ctx, `INSERT INTO api_keys (id, name, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?)`,
-		k.ID, k.Name, k.Prefix, hash(secret), sqlite.FormatTime(k.CreatedAt))
+		k.ID, k.Name, k.Prefix, hash(secret), store.FormatTime(k.CreatedAt))
 	if err != nil {
 		return Key{}, "", fmt.Errorf("apikeys: create: %w", err)
 	}
@@ -94,7 +94,7 @@ func (s *Store) List(ctx context.Context) ([]Key, error) {
 	keys := []Key{}
 	for rows.Next() {
 		var k Key
-		if err := rows.Scan(&k.ID, &k.Name, &k.Prefix, sqlite.Time(&k.CreatedAt), sqlite.OptTime(&k.LastUsedAt), sqlite.OptTime(&k.RevokedAt)); err != nil {
+		if err := rows.Scan(&k.ID, &k.Name, &k.Prefix, store.Time(&k.CreatedAt), store.OptTime(&k.LastUsedAt), store.OptTime(&k.RevokedAt)); err != nil {
 			return nil, fmt.Errorf("apikeys: list: %w", err)
 		}
 		keys = append(keys, k)
@@ -108,7 +108,7 @@ func (s *Store) List(ctx context.Context) ([]Key, error) {
 // Revoke disables the key with id (or the key whose prefix is id).
 func (s *Store) Revoke(ctx context.Context, id string) error {
 	res, err := s.db.Write.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ? WHERE (id = ? OR prefix = ?) AND revoked_at IS NULL`,
-		sqlite.FormatTime(s.now()), id, id)
+		store.FormatTime(s.now()), id, id)
 	if err != nil {
 		return fmt.Errorf("apikeys: revoke %s: %w", id, err)
 	}
@@ -125,7 +125,7 @@ func (s *Store) Verify(ctx context.Context, secret string) (Key, error) {
 	}
 	var k Key
 	err := s.db.Read.QueryRowContext(ctx, `SELECT id, name, prefix, created_at FROM api_keys WHERE hash = ? AND revoked_at IS NULL`, hash(secret)).
-		Scan(&k.ID, &k.Name, &k.Prefix, sqlite.Time(&k.CreatedAt))
+		Scan(&k.ID, &k.Name, &k.Prefix, store.Time(&k.CreatedAt))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Key{}, ErrInvalid
 	}

@@ -13,12 +13,12 @@ import (
 	"time"
 
 	"github.com/beacon-status/beacon/internal/apikeys"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/internal/testutil"
 )
 
 // newStore returns a store on a fresh, migrated database file.
-func newStore(t *testing.T) (*apikeys.Store, *sqlite.DB, *testutil.Clock) {
+func newStore(t *testing.T) (*apikeys.Store, *store.DB, *testutil.Clock) {
 	t.Helper()
 	db := testutil.OpenDB(t, apikeys.Migrations())
 	c := testutil.NewClock(time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC))

@@ -23,7 +23,7 @@ import (
 	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/apikeys"
 	"github.com/beacon-status/beacon/internal/settings"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/metrics"
@@ -53,7 +53,7 @@ type Options struct {
 // running services (there are none). A test that needs those is a test of
 // the whole binary, in cmd/beacon.
 type Services struct {
-	DB          *sqlite.DB
+	DB          *store.DB
 	Clock       *testutil.Clock
 	Log         *slog.Logger
 	BaseURL     string

@@ -16,7 +16,7 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/palette"
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
@@ -25,7 +25,7 @@ import (
 
 // fixture is a Renderer on the real services over a fresh SQLite file.
 type fixture struct {
-	db    *sqlite.DB
+	db    *store.DB
 	r     *Renderer
 	comps *components.Service
 	incs  *incidents.Service

@@ -8,7 +8,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 )
 
 // Position is the corner of the visitor's window where the status embed
@@ -129,7 +129,7 @@ func (s *Store) Embed(ctx context.Context) (Embed, error) {
 
 // embed reads the saved settings over the defaults, so that a field added
 // later starts at its default.
-func (s *Store) embed(ctx context.Context, q sqlite.Queryer) (Embed, error) {
+func (s *Store) embed(ctx context.Context, q store.Queryer) (Embed, error) {
 	e := DefaultEmbed()
 	var raw string
 	err := q.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, embedKey).Scan(&raw)
@@ -164,7 +164,7 @@ func (s *Store) UpdateEmbed(ctx context.Context, in EmbedInput) (Embed, error) {
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
 			ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-			embedKey, string(raw), sqlite.FormatTime(s.now()))
+			embedKey, string(raw), store.FormatTime(s.now()))
 		return err
 	})
 	if err != nil {

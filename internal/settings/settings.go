@@ -10,15 +10,15 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 )
 
 //go:embed migrations/*.sql
 var migrations embed.FS
 
 // Migrations returns this package's schema changes.
-func Migrations() sqlite.Migrations {
-	return sqlite.Migrations{Package: "settings", FS: sqlite.Sub(migrations, "migrations")}
+func Migrations() store.Migrations {
+	return store.Migrations{Package: "settings", FS: store.Sub(migrations, "migrations")}
 }
 
 // Notifications are the notification settings the console can change; a
@@ -35,12 +35,12 @@ const notificationsKey = "notifications"
 
 // Store reads and writes settings.
 type Store struct {
-	db  *sqlite.DB
+	db  *store.DB
 	now func() time.Time
 }
 
 // NewStore returns a store on db.
-func NewStore(db *sqlite.DB, now func() time.Time) *Store { return &Store{db: db, now: now} }
+func NewStore(db *store.DB, now func() time.Time) *Store { return &Store{db: db, now: now} }
 
 // Notifications returns the saved notification settings (all nil when
 // none were saved).
@@ -68,7 +68,7 @@ func (s *Store) SaveNotifications(ctx context.Context, n Notifications) error {
 	}
 	_, err = s.db.Write.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-		notificationsKey, string(raw), sqlite.FormatTime(s.now()))
+		notificationsKey, string(raw), store.FormatTime(s.now()))
 	if err != nil {
 		return fmt.Errorf("settings: save notifications: %w", err)
 	}

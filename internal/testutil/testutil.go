@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 )
 
 // Clock is a time source that moves only when a test moves it. It is safe
@@ -47,10 +47,10 @@ func (c *Clock) Set(t time.Time) {
 
 // OpenDB opens a real SQLite database file in a fresh temporary directory,
 // applies sets in order, and closes it when the test ends.
-func OpenDB(tb testing.TB, sets ...sqlite.Migrations) *sqlite.DB {
+func OpenDB(tb testing.TB, sets ...store.Migrations) *store.DB {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "beacon.db"))
+	db, err := store.Open(ctx, filepath.Join(tb.TempDir(), "beacon.db"))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package sqlite_test
+package store_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 )
 
 // TestConnectionPragmas reads back the settings Open promises on each
@@ -15,7 +15,7 @@ import (
 // test's outcome, so only this one notices.
 func TestConnectionPragmas(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "beacon.db"))
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "beacon.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

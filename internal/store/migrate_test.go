@@ -1,4 +1,4 @@
-package sqlite_test
+package store_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 )
 
 // A migration run with foreign keys off must leave no broken reference: one
@@ -15,17 +15,17 @@ import (
 // either way.
 func TestMigrateForeignKeysOff(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "beacon.db"))
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "beacon.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	set := func(files ...string) sqlite.Migrations {
+	set := func(files ...string) store.Migrations {
 		fsys := fstest.MapFS{}
 		for i := 0; i < len(files); i += 2 {
 			fsys[files[i]] = &fstest.MapFile{Data: []byte(files[i+1])}
 		}
-		return sqlite.Migrations{Package: "test", FS: fsys}
+		return store.Migrations{Package: "test", FS: fsys}
 	}
 	base := []string{
 		"0001_create_tables.sql", `CREATE TABLE parents (id TEXT PRIMARY KEY) STRICT;

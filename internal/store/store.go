@@ -1,7 +1,7 @@
-// Package sqlite opens Beacon's SQLite database, applies the domain packages'
+// Package store opens Beacon's database, applies the domain packages'
 // embedded migrations and runs write transactions on the single writer
 // connection. It holds plumbing only; every table belongs to a domain package.
-package sqlite
+package store
 
 import (
 	"context"
@@ -36,7 +36,21 @@ type DB struct {
 	Read *sql.DB
 
 	path string
+	gate gate
 }
+
+// Engine names the database engine behind a DB.
+type Engine uint8
+
+const (
+	// SQLite is the embedded default: one file in the data directory.
+	SQLite Engine = iota
+	// Postgres is a PostgreSQL server, shared by replicas.
+	Postgres
+)
+
+// Engine returns the engine db runs on.
+func (db *DB) Engine() Engine { return SQLite }
 
 // Open opens (creating if needed) the database file at path with WAL,
 // synchronous=FULL (an acknowledged commit survives a power cut, not only a
@@ -78,7 +92,24 @@ func (db *DB) Close() error {
 
 // Tx runs fn inside one write transaction, committing if fn returns nil and
 // rolling back otherwise, so a use case that fails midway writes nothing.
+// It is for the writes someone waits on (staff, visitors, API callers): they
+// go before any waiting BackgroundTx.
 func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return db.tx(ctx, true, fn)
+}
+
+// BackgroundTx is Tx for the work nobody waits on: fan-out, delivery
+// acknowledgements, claims, compaction. Such transactions must stay short;
+// a waiting Tx goes before them.
+func (db *DB) BackgroundTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return db.tx(ctx, false, fn)
+}
+
+func (db *DB) tx(ctx context.Context, foreground bool, fn func(tx *sql.Tx) error) error {
+	if err := db.gate.enter(ctx, foreground); err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	defer db.gate.leave()
 	tx, err := db.Write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)

@@ -1,4 +1,4 @@
-package sqlite_test
+package store_test
 
 import (
 	"context"
@@ -7,14 +7,14 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/beacon-status/beacon/internal/sqlite"
+	"github.com/beacon-status/beacon/internal/store"
 )
 
 // Pending names exactly the migrations Migrate would apply, and changes
 // nothing itself.
 func TestPending(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "beacon.db"))
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "beacon.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,11 +24,11 @@ func TestPending(t *testing.T) {
 		"0002_create_b.sql": {Data: []byte(`CREATE TABLE b (id TEXT PRIMARY KEY) STRICT;`)},
 		"notes.txt":         {Data: []byte(`not a migration`)},
 	}
-	first := sqlite.Migrations{Package: "one", FS: fstest.MapFS{"0001_create_a.sql": fsys["0001_create_a.sql"]}}
-	both := sqlite.Migrations{Package: "one", FS: fsys}
-	other := sqlite.Migrations{Package: "two", FS: fstest.MapFS{"0001_create_c.sql": {Data: []byte(`CREATE TABLE c (id TEXT) STRICT;`)}}}
+	first := store.Migrations{Package: "one", FS: fstest.MapFS{"0001_create_a.sql": fsys["0001_create_a.sql"]}}
+	both := store.Migrations{Package: "one", FS: fsys}
+	other := store.Migrations{Package: "two", FS: fstest.MapFS{"0001_create_c.sql": {Data: []byte(`CREATE TABLE c (id TEXT) STRICT;`)}}}
 
-	pending := func(sets ...sqlite.Migrations) []string {
+	pending := func(sets ...store.Migrations) []string {
 		t.Helper()
 		got, err := db.Pending(ctx, sets...)
 		if err != nil {
