@@ -331,35 +331,31 @@ func (d *Dispatcher) insertDeliveries(ctx context.Context, tx *sql.Tx, event int
 	return int(n), nil
 }
 
-// claim leases up to cc.Batch due deliveries of ch to this replica, in a
-// short transaction of its own. The one UPDATE … RETURNING matches the
-// deliveries_due index, so claims stay cheap however long the queue; on
-// PostgreSQL it skips the rows another replica is claiming at that moment.
-func (d *Dispatcher) claim(ctx context.Context, ch Channel, cc ChannelConfig) ([]Delivery, error) {
-	var ds []Delivery
-	err := d.db.BackgroundTx(ctx, func(tx *sql.Tx) error {
-		ds = ds[:0]
-		now := d.now()
-		rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, claimed_at = ?, claimed_by = ?, updated_at = ?
-			WHERE id IN (SELECT id FROM deliveries WHERE channel = ? AND state = 'pending' AND next_attempt_at <= ?
-				ORDER BY next_attempt_at, id LIMIT ?`+d.db.SkipLocked()+`)
-			RETURNING id, COALESCE(event_id, 0), subscriber_id, purpose, data, attempts`,
-			store.FormatTime(now.Add(cc.Lease)), store.FormatTime(now), d.replica, store.FormatTime(now), ch, store.FormatTime(now), cc.Batch)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			dl := Delivery{Channel: ch}
-			if err := rows.Scan(&dl.ID, &dl.EventID, &dl.SubscriberID, &dl.Purpose, &dl.Data, &dl.Attempts); err != nil {
-				return err
-			}
-			ds = append(ds, dl)
-		}
-		return rows.Err()
-	})
+// claimTx leases up to cc.Batch due deliveries of ch to this replica.
+// The one UPDATE … RETURNING matches the deliveries_due index, so claims
+// stay cheap however long the queue; on PostgreSQL it skips the rows
+// another replica is claiming at that moment.
+func (d *Dispatcher) claimTx(ctx context.Context, tx *sql.Tx, ch Channel, cc ChannelConfig) ([]Delivery, error) {
+	now := d.now()
+	rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, claimed_at = ?, claimed_by = ?, updated_at = ?
+		WHERE id IN (SELECT id FROM deliveries WHERE channel = ? AND state = 'pending' AND next_attempt_at <= ?
+			ORDER BY next_attempt_at, id LIMIT ?`+d.db.SkipLocked()+`)
+		RETURNING id, COALESCE(event_id, 0), subscriber_id, purpose, data, attempts`,
+		store.FormatTime(now.Add(cc.Lease)), store.FormatTime(now), d.replica, store.FormatTime(now), ch, store.FormatTime(now), cc.Batch)
 	if err != nil {
-		return nil, fmt.Errorf("notifier: claim %s: %w", ch, err)
+		return nil, err
+	}
+	defer rows.Close()
+	var ds []Delivery
+	for rows.Next() {
+		dl := Delivery{Channel: ch}
+		if err := rows.Scan(&dl.ID, &dl.EventID, &dl.SubscriberID, &dl.Purpose, &dl.Data, &dl.Attempts); err != nil {
+			return nil, err
+		}
+		ds = append(ds, dl)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
 	}
 	// RETURNING gives no order; send oldest first.
 	slices.SortFunc(ds, func(a, b Delivery) int { return cmp.Compare(a.ID, b.ID) })
@@ -388,27 +384,56 @@ func (d *Dispatcher) RunOnce(ctx context.Context, ch Channel) (int, error) {
 		return 0, fmt.Errorf("notifier: no sender for %s", ch)
 	}
 	rec := d.startRecorder(ctx, nil)
-	n, err := d.work(ctx, ch, rec)
-	return n, errors.Join(err, rec.close())
+	c := <-rec.claim(ch, d.channel(ch))
+	err := c.err
+	if err == nil && len(c.ds) > 0 {
+		err = d.handle(ctx, ch, c.ds, rec)
+	}
+	return len(c.ds), errors.Join(err, rec.close())
 }
 
-// work claims one batch of ch and sends it, handing each outcome to rec as
-// it comes. It returns how many deliveries it claimed.
-func (d *Dispatcher) work(ctx context.Context, ch Channel, rec *recorder) (int, error) {
+// worker runs batches of ch until ctx is done. While it sends a full
+// batch, the next one is claimed, so that it never waits for a commit
+// between batches; a channel with a rate limit claims only when it needs
+// to, since its batches wait on the limiter and their leases are set for
+// one batch per worker.
+func (d *Dispatcher) worker(ctx context.Context, ch Channel, rec *recorder) {
 	cc := d.channel(ch)
-	ds, err := d.claim(ctx, ch, cc)
-	if err != nil || len(ds) == 0 {
-		return 0, err
+	var next <-chan claimed
+	d.loop(ctx, string(ch)+" worker", func() (bool, error) {
+		if next == nil {
+			next = rec.claim(ch, cc)
+		}
+		c := <-next
+		next = nil
+		if c.err != nil || len(c.ds) == 0 {
+			return false, c.err
+		}
+		if len(c.ds) == cc.Batch && d.limiters[ch] == nil && ctx.Err() == nil {
+			next = rec.claim(ch, cc)
+		}
+		return true, d.handle(ctx, ch, c.ds, rec)
+	})
+	if next != nil {
+		// Claimed as the dispatcher stopped: hand it back.
+		for _, dl := range (<-next).ds {
+			rec.add(result{d: dl, released: true})
+		}
 	}
+}
+
+// handle sends a claimed batch of ch, handing each outcome to rec as it
+// comes.
+func (d *Dispatcher) handle(ctx context.Context, ch Channel, ds []Delivery, rec *recorder) error {
 	if ctx.Err() != nil {
 		// Stopped as the claim committed: hand the batch back unrendered
 		// (rendering with a cancelled context would fail it).
 		for _, dl := range ds {
 			rec.add(result{d: dl, released: true})
 		}
-		return len(ds), nil
+		return nil
 	}
-	return len(ds), d.process(ctx, ch, cc, ds, rec)
+	return d.process(ctx, ch, d.channel(ch), ds, rec)
 }
 
 // process renders and sends a claimed batch, handing each outcome to rec.
@@ -560,12 +585,7 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	})
 	for ch := range d.senders {
 		for range d.channel(ch).Workers {
-			wg.Go(func() {
-				d.loop(ctx, string(ch)+" worker", func() (bool, error) {
-					n, err := d.work(ctx, ch, rec)
-					return n > 0, err
-				})
-			})
+			wg.Go(func() { d.worker(ctx, ch, rec) })
 		}
 	}
 	wg.Wait()

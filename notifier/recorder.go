@@ -12,25 +12,27 @@ import (
 	"github.com/beacon-status/beacon/internal/store"
 )
 
-// The recorder commits the outcomes of sends in groups: a worker hands it
-// each outcome the moment the server answers, and the recorder commits
-// whatever has arrived in one background transaction, then again with
-// what arrived meanwhile. Under load a group forms every few milliseconds,
-// so a process killed at full speed has sent, without recording, only the
-// messages of the last few milliseconds, whatever the claim batch size;
-// idle, a lone outcome is committed at once.
+// The recorder is the one writer of a running dispatcher's deliveries: it
+// commits the outcomes of sends and the workers' claims in groups. A worker
+// hands it each outcome the moment the server answers, and asks it for its
+// next batch; the recorder commits whatever has arrived in one background
+// transaction, then again with what arrived meanwhile. Under load a group
+// forms every few milliseconds, so a process killed at full speed has
+// sent, without recording, only the messages of the last few milliseconds,
+// whatever the claim batch size; idle, a lone outcome or claim is committed
+// at once. One commit (one fsync) serves every worker.
 //
 // The recorder keeps the order in which outcomes arrive, so the audience
 // hears of a subscriber's deliveries and failures in the order they
 // happened.
 
-// maxGroup bounds the outcomes committed by one transaction, and
-// maxQueued those waiting for a commit: a worker that would queue more
-// waits, which bounds what a kill can lose however slow the disk.
-const (
-	maxGroup  = 512
-	maxQueued = 1024
-)
+// maxUnrecorded bounds the outcomes handed to the recorder and not yet
+// committed, those waiting and those in the transaction being committed: a
+// worker that would hand over more waits for the commit. It bounds what a
+// kill can resend however slow the disk or busy the machine, beyond the
+// messages on the wire (one per worker at most, pipelined behind the one
+// whose outcome waits).
+const maxUnrecorded = 72
 
 type recorder struct {
 	d *Dispatcher
@@ -38,12 +40,27 @@ type recorder struct {
 	// otherwise close returns the first.
 	report func(error)
 
-	mu     sync.Mutex
-	cond   *sync.Cond // queue grew or shrank, or closed
-	queue  []result
-	closed bool
-	err    error
-	done   chan struct{}
+	mu         sync.Mutex
+	cond       *sync.Cond // work arrived, a commit ended, or closed
+	queue      []result
+	claims     []claimRequest
+	committing int // outcomes in the transaction being committed
+	closed     bool
+	err        error
+	done       chan struct{}
+}
+
+// claimRequest asks for a batch of ch, answered on out.
+type claimRequest struct {
+	ch  Channel
+	cc  ChannelConfig
+	out chan claimed
+}
+
+// claimed is a claim's answer: the deliveries leased, oldest first.
+type claimed struct {
+	ds  []Delivery
+	err error
 }
 
 // startRecorder starts a recorder; close drains and stops it.
@@ -54,15 +71,30 @@ func (d *Dispatcher) startRecorder(ctx context.Context, report func(error)) *rec
 	return r
 }
 
-// add queues one outcome, waiting while maxQueued are queued.
+// add queues one outcome, waiting while maxUnrecorded are not recorded.
 func (r *recorder) add(res result) {
 	r.mu.Lock()
-	for len(r.queue) >= maxQueued && !r.closed {
+	for len(r.queue)+r.committing >= maxUnrecorded && !r.closed {
 		r.cond.Wait()
 	}
 	r.queue = append(r.queue, res)
 	r.cond.Broadcast()
 	r.mu.Unlock()
+}
+
+// claim asks for up to cc.Batch due deliveries of ch, claimed in the next
+// commit; the answer comes on the channel returned.
+func (r *recorder) claim(ch Channel, cc ChannelConfig) <-chan claimed {
+	out := make(chan claimed, 1)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		out <- claimed{err: fmt.Errorf("notifier: claim %s: the dispatcher stopped", ch)}
+		return out
+	}
+	r.claims = append(r.claims, claimRequest{ch: ch, cc: cc, out: out})
+	r.cond.Broadcast()
+	return out
 }
 
 // close commits what is queued, stops the recorder and returns the first
@@ -80,35 +112,74 @@ func (r *recorder) run(ctx context.Context) {
 	defer close(r.done)
 	for {
 		r.mu.Lock()
-		for len(r.queue) == 0 && !r.closed {
+		r.committing = 0
+		r.cond.Broadcast()
+		for len(r.queue) == 0 && len(r.claims) == 0 && !r.closed {
 			r.cond.Wait()
 		}
-		if len(r.queue) == 0 {
+		if len(r.queue) == 0 && len(r.claims) == 0 {
 			r.mu.Unlock()
 			return
 		}
-		n := min(len(r.queue), maxGroup)
-		group := slices.Clone(r.queue[:n])
-		r.queue = append(r.queue[:0], r.queue[n:]...)
-		r.cond.Broadcast()
+		group, claims := slices.Clone(r.queue), slices.Clone(r.claims)
+		r.queue, r.claims = r.queue[:0], r.claims[:0]
+		r.committing = len(group)
 		r.mu.Unlock()
-		r.commit(ctx, group)
+		r.commit(ctx, group, claims)
 	}
 }
 
-// commit records group in one transaction. When that fails, each outcome
-// is tried alone, so that one bad outcome does not cost the others: an
-// outcome that cannot be recorded stays claimed until its lease ends.
-func (r *recorder) commit(ctx context.Context, group []result) {
-	err := r.d.record(ctx, group)
-	if err != nil && len(group) > 1 {
+// commit records group and makes the claims in one transaction. When that
+// fails, each outcome and each claim is tried alone, so that one bad
+// outcome does not cost the others: an outcome that cannot be recorded
+// stays claimed until its lease ends.
+func (r *recorder) commit(ctx context.Context, group []result, claims []claimRequest) {
+	got := make([][]Delivery, len(claims))
+	err := r.d.db.BackgroundTx(ctx, func(tx *sql.Tx) error {
+		if err := r.d.recordTx(ctx, tx, group); err != nil {
+			return err
+		}
+		for i, c := range claims {
+			ds, err := r.d.claimTx(ctx, tx, c.ch, c.cc)
+			if err != nil {
+				return fmt.Errorf("notifier: claim %s: %w", c.ch, err)
+			}
+			got[i] = ds
+		}
+		return nil
+	})
+	if err == nil {
+		for i, c := range claims {
+			c.out <- claimed{ds: got[i]}
+		}
+		return
+	}
+	if len(group)+len(claims) > 1 {
 		var errs []error
 		for _, res := range group {
-			if err := r.d.record(ctx, []result{res}); err != nil {
+			err := r.d.db.BackgroundTx(ctx, func(tx *sql.Tx) error { return r.d.recordTx(ctx, tx, []result{res}) })
+			if err != nil {
 				errs = append(errs, err)
 			}
 		}
+		for _, c := range claims {
+			var ds []Delivery
+			err := r.d.db.BackgroundTx(ctx, func(tx *sql.Tx) error {
+				var err error
+				ds, err = r.d.claimTx(ctx, tx, c.ch, c.cc)
+				return err
+			})
+			if err != nil {
+				err = fmt.Errorf("notifier: claim %s: %w", c.ch, err)
+				errs = append(errs, err)
+			}
+			c.out <- claimed{ds: ds, err: err}
+		}
 		err = errors.Join(errs...)
+	} else {
+		for _, c := range claims {
+			c.out <- claimed{err: err}
+		}
 	}
 	if err == nil {
 		return
@@ -126,60 +197,58 @@ func (r *recorder) commit(ctx context.Context, group []result) {
 // statement: two host parameters each, under SQLite's smallest limit (999).
 const maxSentPerStatement = 400
 
-// record records outcomes in one transaction, in their order. Sent
+// recordTx records outcomes in tx, in their order. Sent
 // deliveries, most of them, are recorded together (recordSent); the rest
 // one by one. Handing back, cancelling and retrying a delivery apply only
 // while this replica holds its claim: once the lease ended another may
 // have taken it over. A sent or failed attempt is recorded regardless: it
 // happened.
-func (d *Dispatcher) record(ctx context.Context, results []result) error {
-	return d.db.BackgroundTx(ctx, func(tx *sql.Tx) error {
-		now := d.now()
-		stamp := store.FormatTime(now)
-		// Sent results not yet recorded: flushed before the audience hears
-		// of a failure, so that it sees the outcomes in their order.
-		var sent []result
-		flush := func() error {
-			err := d.recordSent(ctx, tx, sent, stamp)
-			sent = sent[:0]
-			return err
-		}
-		for _, r := range results {
-			var err error
-			switch {
-			case r.released:
-				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET attempts = attempts - 1, next_attempt_at = ?, claimed_at = NULL, updated_at = ?
-					WHERE id = ? AND claimed_by = ?`, stamp, stamp, r.d.ID, d.replica)
-			case r.outcome == OutcomeSent:
-				sent = append(sent, r)
-			case r.outcome == OutcomeCancelled:
-				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET state = 'cancelled', claimed_at = NULL, data = '', updated_at = ?
-					WHERE id = ? AND claimed_by = ?`, stamp, r.d.ID, d.replica)
-			case r.outcome == OutcomeRetry:
-				next := now.Add(d.backoff(r.d.Attempts, r.err.RetryAfter))
-				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = ?, claimed_at = NULL, error_code = ?, last_error = ?, updated_at = ?
-					WHERE id = ? AND claimed_by = ?`, store.FormatTime(next), r.err.Code, truncate(r.err.Error(), 500), stamp, r.d.ID, d.replica)
-				if err == nil {
-					err = flush()
-				}
-				if err == nil {
-					err = d.audience.FailedTx(ctx, tx, r.d, r.err, false)
-				}
-			case r.outcome == OutcomeFailed:
-				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET state = 'failed', claimed_at = NULL, data = '', error_code = ?, last_error = ?, updated_at = ? WHERE id = ?`,
-					r.err.Code, truncate(r.err.Error(), 500), stamp, r.d.ID)
-				if err == nil && !r.unsent {
-					if err = flush(); err == nil {
-						err = d.audience.FailedTx(ctx, tx, r.d, r.err, true)
-					}
+func (d *Dispatcher) recordTx(ctx context.Context, tx *sql.Tx, results []result) error {
+	now := d.now()
+	stamp := store.FormatTime(now)
+	// Sent results not yet recorded: flushed before the audience hears
+	// of a failure, so that it sees the outcomes in their order.
+	var sent []result
+	flush := func() error {
+		err := d.recordSent(ctx, tx, sent, stamp)
+		sent = sent[:0]
+		return err
+	}
+	for _, r := range results {
+		var err error
+		switch {
+		case r.released:
+			_, err = tx.ExecContext(ctx, `UPDATE deliveries SET attempts = attempts - 1, next_attempt_at = ?, claimed_at = NULL, updated_at = ?
+				WHERE id = ? AND claimed_by = ?`, stamp, stamp, r.d.ID, d.replica)
+		case r.outcome == OutcomeSent:
+			sent = append(sent, r)
+		case r.outcome == OutcomeCancelled:
+			_, err = tx.ExecContext(ctx, `UPDATE deliveries SET state = 'cancelled', claimed_at = NULL, data = '', updated_at = ?
+				WHERE id = ? AND claimed_by = ?`, stamp, r.d.ID, d.replica)
+		case r.outcome == OutcomeRetry:
+			next := now.Add(d.backoff(r.d.Attempts, r.err.RetryAfter))
+			_, err = tx.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = ?, claimed_at = NULL, error_code = ?, last_error = ?, updated_at = ?
+				WHERE id = ? AND claimed_by = ?`, store.FormatTime(next), r.err.Code, truncate(r.err.Error(), 500), stamp, r.d.ID, d.replica)
+			if err == nil {
+				err = flush()
+			}
+			if err == nil {
+				err = d.audience.FailedTx(ctx, tx, r.d, r.err, false)
+			}
+		case r.outcome == OutcomeFailed:
+			_, err = tx.ExecContext(ctx, `UPDATE deliveries SET state = 'failed', claimed_at = NULL, data = '', error_code = ?, last_error = ?, updated_at = ? WHERE id = ?`,
+				r.err.Code, truncate(r.err.Error(), 500), stamp, r.d.ID)
+			if err == nil && !r.unsent {
+				if err = flush(); err == nil {
+					err = d.audience.FailedTx(ctx, tx, r.d, r.err, true)
 				}
 			}
-			if err != nil {
-				return fmt.Errorf("notifier: record delivery %d: %w", r.d.ID, err)
-			}
 		}
-		return flush()
-	})
+		if err != nil {
+			return fmt.Errorf("notifier: record delivery %d: %w", r.d.ID, err)
+		}
+	}
+	return flush()
 }
 
 // recordSent marks sent deliveries as sent, each with its provider's id,
