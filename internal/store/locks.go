@@ -55,7 +55,8 @@ func (l *Lock) Release() {
 	<-l.done
 }
 
-// lockPing is how often a held lock checks that its connection answers.
+// lockPing is how long a held lock's connection may stay silent before
+// it is asked whether it still answers.
 const lockPing = 5 * time.Second
 
 // TryLock takes the lock named name if no one holds it, returning nil
@@ -104,23 +105,42 @@ func (db *DB) TryLock(ctx context.Context, name string) (*Lock, error) {
 	db.locks.wg.Go(func() {
 		defer close(l.done)
 		defer forget()
-		defer conn.Close(context.Background()) // which releases the lock
-		ticker := time.NewTicker(lockPing)
-		defer ticker.Stop()
-		for {
+		defer func() {
+			// Unlocked before closing: the server would release the lock
+			// only when the backend has exited, a moment after Close.
+			ctx, cancel := context.WithTimeout(context.Background(), lockPing)
+			defer cancel()
+			if !conn.IsClosed() {
+				_, _ = conn.Exec(ctx, `SELECT pg_advisory_unlock_all()`)
+			}
+			conn.Close(ctx)
+		}()
+		hold, stop := context.WithCancel(db.locks.ctx)
+		defer stop()
+		go func() {
 			select {
 			case <-l.release:
+				stop()
+			case <-hold.Done():
+			}
+		}()
+		for {
+			// Waiting on the connection notices its end at once; the
+			// ping notices a server gone silent.
+			wctx, cancel := context.WithTimeout(hold, lockPing)
+			_, err := conn.WaitForNotification(wctx)
+			cancel()
+			if hold.Err() != nil {
 				return
-			case <-db.locks.ctx.Done():
-				return
-			case <-ticker.C:
-				pctx, cancel := context.WithTimeout(db.locks.ctx, lockPing)
-				err := conn.Ping(pctx)
+			}
+			if wctx.Err() != nil && !conn.IsClosed() {
+				pctx, cancel := context.WithTimeout(hold, lockPing)
+				err = conn.Ping(pctx)
 				cancel()
-				if err != nil && db.locks.ctx.Err() == nil {
-					db.logError("lost lock "+name, err)
-					return
-				}
+			}
+			if err != nil && hold.Err() == nil {
+				db.logError("lost lock "+name, err)
+				return
 			}
 		}
 	})
@@ -153,13 +173,14 @@ func (db *DB) HoldReplicaLock(ctx context.Context) error {
 				return
 			case <-l.Lost():
 			}
-			for l = nil; l == nil; {
+			l = nil
+			for wait := time.Duration(0); l == nil; wait = time.Second {
 				select {
 				case <-ctx.Done():
 					return
 				case <-db.locks.ctx.Done():
 					return
-				case <-time.After(time.Second):
+				case <-time.After(wait):
 				}
 				var err error
 				if l, err = db.TryLock(ctx, replicaLock(db.replicaID)); err != nil {

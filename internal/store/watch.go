@@ -89,33 +89,44 @@ func (db *DB) watchPostgres(ctx context.Context, onChange func()) {
 		}
 	})
 
-	down := false // logged as down, not yet listening again
+	down := false // not listening, and said so
+	wait := false // before connecting again
 	for {
+		if wait {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(watchEvery):
+			}
+		}
 		conn, err := db.listen(ctx)
-		if err == nil {
-			if down {
-				db.logError("watch for changes: listening again", nil)
-				down = false
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			if !down {
+				db.logError("watch for changes: cannot listen, checking every second", err)
+				down = true
 			}
 			mark()
-			err = db.receive(ctx, conn, mark)
-			closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-			conn.Close(closeCtx)
-			cancel()
+			wait = true
+			continue
 		}
+		if down {
+			db.logError("watch for changes: listening again", nil)
+			down = false
+		}
+		mark()
+		err = db.receive(ctx, conn, mark)
+		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		conn.Close(closeCtx)
+		cancel()
 		if ctx.Err() != nil {
 			return
 		}
-		if !down {
-			db.logError("watch for changes: not listening, checking every second", err)
-			down = true
-		}
+		db.logError("watch for changes: connection lost", err)
 		mark()
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(watchEvery):
-		}
+		wait = false
 	}
 }
 
