@@ -2,45 +2,16 @@ package store_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
+	"github.com/beacon-status/beacon/internal/pgtest"
 	"github.com/beacon-status/beacon/internal/store"
 )
 
 // postgresURL returns the URL of a fresh, empty PostgreSQL database,
 // dropped when the test ends.
-func postgresURL(t testing.TB) string {
-	host := os.Getenv("A1_PG_HOST")
-	if host == "" {
-		t.Skip("A1_PG_HOST not set")
-	}
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, "postgres://beacon@/postgres?sslmode=disable&host="+host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(ctx)
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "t_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		admin, err := pgx.Connect(ctx, "postgres://beacon@/postgres?sslmode=disable&host="+host)
-		if err == nil {
-			admin.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)")
-			admin.Close(ctx)
-		}
-	})
-	return "postgres://beacon@/" + name + "?sslmode=disable&host=" + host
-}
+func postgresURL(t testing.TB) string { return pgtest.NewDatabase(t) }
 
 // opener opens handles on one test database, each closed when the test ends.
 type opener func(t testing.TB) *store.DB
