@@ -128,16 +128,23 @@ func (db *DB) retryTx(ctx context.Context, pool *sql.DB, fn func(tx *sql.Tx) err
 		if err == nil || attempt == maxTxAttempts || !retryable(err) {
 			return err
 		}
-		// A short random wait: the two losers of a conflict should not
-		// meet again at once.
-		wait := time.Millisecond + mrand.N(time.Duration(min(attempt*5, 50))*time.Millisecond)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !pause(ctx, attempt) {
 			return err
-		case <-t.C:
 		}
+	}
+}
+
+// pause waits a little before attempt+1 of a transaction, at random, so
+// the two losers of a conflict do not meet again at once: longer after
+// each attempt, up to 50 ms. It reports false when ctx ends first.
+func pause(ctx context.Context, attempt int) bool {
+	t := time.NewTimer(time.Millisecond + mrand.N(time.Duration(min(attempt*5, 50))*time.Millisecond))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 

@@ -61,9 +61,29 @@ func TestSameSQL(t *testing.T) {
 		if name != "second" || !flag || weight != 1.5 || string(data) != "\x00\x01\x02" {
 			t.Errorf("got %q %v %v %v", name, flag, weight, data)
 		}
-		var n int
-		if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM items WHERE flag = ?`, false).Scan(&n); err != nil || n != 1 {
-			t.Errorf("got %d unflagged, %v; want 1", n, err)
+		// One row is flagged, one not: a bool matches one row however it
+		// is passed, NULL none.
+		type namedBool bool
+		yes := true
+		for _, c := range []struct {
+			arg  any
+			want int
+		}{
+			{false, 1}, {namedBool(false), 1}, {sql.NullBool{Valid: true}, 1}, {&yes, 1},
+			{sql.NullBool{}, 0}, {(*bool)(nil), 0},
+		} {
+			var n int
+			if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM items WHERE flag = ?`, c.arg).Scan(&n); err != nil || n != c.want {
+				t.Errorf("%#v: got %d rows, %v; want %d", c.arg, n, err, c.want)
+			}
+		}
+		stmt, err := db.Read.PrepareContext(ctx, `SELECT name FROM items WHERE id = ? AND flag = ?`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer stmt.Close()
+		if err := stmt.QueryRowContext(ctx, 1, false).Scan(&name); err != nil || name != "first?" {
+			t.Errorf("prepared: got %q, %v", name, err)
 		}
 		if err := db.Ping(ctx); err != nil {
 			t.Error(err)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -206,14 +207,46 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 	if len(args) > 0 {
 		query = rebindCached(query)
 	}
-	return c.c.ExecContext(ctx, query, args)
+	if !c.idle() {
+		return c.c.ExecContext(ctx, query, args)
+	}
+	var res driver.Result
+	err := retryStatement(ctx, func() (err error) {
+		res, err = c.c.ExecContext(ctx, query, args)
+		return err
+	})
+	return res, err
 }
 
 func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	if len(args) > 0 {
 		query = rebindCached(query)
 	}
-	return c.c.QueryContext(ctx, query, args)
+	if !c.idle() {
+		return c.c.QueryContext(ctx, query, args)
+	}
+	var rows driver.Rows
+	err := retryStatement(ctx, func() (err error) {
+		rows, err = c.c.QueryContext(ctx, query, args)
+		return err
+	})
+	return rows, err
+}
+
+// idle reports whether the connection is outside a transaction: a
+// statement run there is a transaction of its own.
+func (c *conn) idle() bool { return c.c.Conn().PgConn().TxStatus() == 'I' }
+
+// retryStatement runs a statement that is a transaction of its own (on
+// Write: SERIALIZABLE, where even one statement can lose a conflict) again
+// while it fails as retryTx retries: such a failure undid all of it.
+func retryStatement(ctx context.Context, run func() error) error {
+	for attempt := 1; ; attempt++ {
+		err := run()
+		if err == nil || attempt == maxTxAttempts || !retryable(err) || !pause(ctx, attempt) {
+			return err
+		}
+	}
 }
 
 func (c *conn) Ping(ctx context.Context) error { return c.c.Ping(ctx) }
@@ -221,17 +254,38 @@ func (c *conn) Ping(ctx context.Context) error { return c.c.Ping(ctx) }
 func (c *conn) ResetSession(ctx context.Context) error { return c.c.ResetSession(ctx) }
 
 // CheckNamedValue sends Go bools as 0 and 1: flags are integer columns on
-// both engines, and `x = ?` with a bool must match them. Every other value
-// goes to pgx as it is.
+// both engines, and `x = ?` with a bool must match them. That holds for a
+// bool behind a pointer or a driver.Valuer (sql.NullBool) too. Every other
+// value goes to pgx as it is.
 func (c *conn) CheckNamedValue(v *driver.NamedValue) error {
 	switch x := v.Value.(type) {
+	case nil, string, int, int64, float64, []byte, time.Time:
+		return nil
 	case bool:
 		v.Value = boolInt(x)
-	case nil, string, int, int64, float64, []byte:
-	default:
-		if rv := reflect.ValueOf(x); rv.Kind() == reflect.Bool {
-			v.Value = boolInt(rv.Bool())
+		return nil
+	case driver.Valuer:
+		rv := reflect.ValueOf(x)
+		if rv.Kind() == reflect.Pointer && rv.IsNil() {
+			v.Value = nil // as database/sql does for a nil pointer
+			return nil
 		}
+		val, err := x.Value()
+		if err != nil {
+			return err
+		}
+		if b, ok := val.(bool); ok {
+			val = boolInt(b)
+		}
+		v.Value = val
+		return nil
+	}
+	rv := reflect.ValueOf(v.Value)
+	for rv.Kind() == reflect.Pointer && !rv.IsNil() {
+		rv = rv.Elem()
+	}
+	if rv.Kind() == reflect.Bool {
+		v.Value = boolInt(rv.Bool())
 	}
 	return nil
 }

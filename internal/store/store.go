@@ -1,6 +1,9 @@
-// Package store opens Beacon's database, applies the domain packages'
-// embedded migrations and runs write transactions on the single writer
-// connection. It holds plumbing only; every table belongs to a domain package.
+// Package store opens Beacon's database — a SQLite file, or PostgreSQL
+// shared by replicas —, applies the domain packages' embedded migrations
+// and runs write transactions. It holds plumbing only; every table belongs
+// to a domain package. The domain packages write one SQL text for both
+// engines, with SQLite's placeholders; the few differences come from
+// dialect.go, the only place that asks which engine it is.
 package store
 
 import (

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // Two SERIALIZABLE transactions that each read what the other writes
@@ -116,4 +117,55 @@ func TestTxErrorsAndForcedRetries(t *testing.T) {
 			t.Errorf("got %d rows summing to %d, want the two second runs' rows (2, 2)", n, sum)
 		}
 	})
+}
+
+// A statement run on Write outside a transaction is a SERIALIZABLE
+// transaction of its own: when it loses a conflict, it runs again.
+func TestStatementRetriesSerializationFailure(t *testing.T) {
+	ctx := context.Background()
+	url := postgresURL(t)
+	db, other := openPostgres(t, url), openPostgres(t, url)
+	if err := db.Migrate(ctx, migrations("0001_create_counters.sql", `CREATE TABLE counters (id TEXT PRIMARY KEY, n INTEGER NOT NULL) STRICT;
+		INSERT INTO counters VALUES ('c', 0);`)); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := other.Write.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `UPDATE counters SET n = n + 1 WHERE id = ?`, "c"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := db.Write.ExecContext(ctx, `UPDATE counters SET n = n + 10 WHERE id = ?`, "c")
+		done <- err
+	}()
+	// Once the statement waits for the row, the other's commit makes it
+	// fail: it read the row as it was before.
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(5 * time.Millisecond) {
+		var waiting int
+		err := other.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = ? AND wait_event_type = 'Lock'`,
+			db.ReplicaID()).Scan(&waiting)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if waiting == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the statement is not waiting for the row after a minute")
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("got %v, want the statement run again", err)
+	}
+	var n int
+	if err := db.Read.QueryRowContext(ctx, `SELECT n FROM counters`).Scan(&n); err != nil || n != 11 {
+		t.Errorf("got %d (%v), want 11", n, err)
+	}
 }

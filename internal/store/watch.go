@@ -30,8 +30,11 @@ const watchEvery = time.Second
 // ReplicaID. A burst of them makes one call while onChange is busy. While
 // the listening connection is down, it calls onChange every second, and
 // once more when it listens again: what was committed meanwhile is missed.
-// Problems are logged to Log.
+// Problems are logged to Log. It returns when ctx ends or the DB is closed.
 func (db *DB) Watch(ctx context.Context, onChange func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(db.locks.ctx, cancel)() // Close ends it too
 	if db.engine == Postgres {
 		db.watchPostgres(ctx, onChange)
 		return
