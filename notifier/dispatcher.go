@@ -151,10 +151,10 @@ func (d *Dispatcher) SetSMSKeyMomentsOnly(on bool) { d.smsKeyOnly.Store(on) }
 func NewDispatcher(db *store.DB, audience Audience, renderer Renderer, senders map[Channel]Sender, cfg Config,
 	now func() time.Time, log *slog.Logger, observer Observer) *Dispatcher {
 	if cfg.FanOutBatch <= 0 {
-		cfg.FanOutBatch = 250
+		cfg.FanOutBatch = 1000
 	}
 	if cfg.FanOutTime <= 0 {
-		cfg.FanOutTime = 5 * time.Millisecond
+		cfg.FanOutTime = 10 * time.Millisecond
 	}
 	if cfg.BackoffBase <= 0 {
 		cfg.BackoffBase = 30 * time.Second

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
 	"strings"
 	"sync"
@@ -41,7 +42,10 @@ type recorder struct {
 	report func(error)
 
 	mu         sync.Mutex
-	cond       *sync.Cond // work arrived, a commit ended, or closed
+	work       *sync.Cond // signalled when work arrives for an idle recorder, or on close
+	space      *sync.Cond // broadcast when a commit ends, for workers waiting to add
+	idle       bool       // the recorder waits for work
+	waiting    int        // workers waiting for space
 	queue      []result
 	claims     []claimRequest
 	committing int // outcomes in the transaction being committed
@@ -66,7 +70,7 @@ type claimed struct {
 // startRecorder starts a recorder; close drains and stops it.
 func (d *Dispatcher) startRecorder(ctx context.Context, report func(error)) *recorder {
 	r := &recorder{d: d, report: report, done: make(chan struct{})}
-	r.cond = sync.NewCond(&r.mu)
+	r.work, r.space = sync.NewCond(&r.mu), sync.NewCond(&r.mu)
 	go r.run(context.WithoutCancel(ctx))
 	return r
 }
@@ -75,10 +79,14 @@ func (d *Dispatcher) startRecorder(ctx context.Context, report func(error)) *rec
 func (r *recorder) add(res result) {
 	r.mu.Lock()
 	for len(r.queue)+r.committing >= maxUnrecorded && !r.closed {
-		r.cond.Wait()
+		r.waiting++
+		r.space.Wait()
+		r.waiting--
 	}
 	r.queue = append(r.queue, res)
-	r.cond.Broadcast()
+	if r.idle {
+		r.work.Signal()
+	}
 	r.mu.Unlock()
 }
 
@@ -93,7 +101,9 @@ func (r *recorder) claim(ch Channel, cc ChannelConfig) <-chan claimed {
 		return out
 	}
 	r.claims = append(r.claims, claimRequest{ch: ch, cc: cc, out: out})
-	r.cond.Broadcast()
+	if r.idle {
+		r.work.Signal()
+	}
 	return out
 }
 
@@ -102,7 +112,8 @@ func (r *recorder) claim(ch Channel, cc ChannelConfig) <-chan claimed {
 func (r *recorder) close() error {
 	r.mu.Lock()
 	r.closed = true
-	r.cond.Broadcast()
+	r.work.Signal()
+	r.space.Broadcast()
 	r.mu.Unlock()
 	<-r.done
 	return r.err
@@ -113,9 +124,13 @@ func (r *recorder) run(ctx context.Context) {
 	for {
 		r.mu.Lock()
 		r.committing = 0
-		r.cond.Broadcast()
+		if r.waiting > 0 {
+			r.space.Broadcast()
+		}
 		for len(r.queue) == 0 && len(r.claims) == 0 && !r.closed {
-			r.cond.Wait()
+			r.idle = true
+			r.work.Wait()
+			r.idle = false
 		}
 		if len(r.queue) == 0 && len(r.claims) == 0 {
 			r.mu.Unlock()
@@ -258,16 +273,20 @@ func (d *Dispatcher) recordSent(ctx context.Context, tx *sql.Tx, sent []result, 
 		return nil
 	}
 	for chunk := range slices.Chunk(sent, maxSentPerStatement) {
-		args := make([]any, 0, 2+2*len(chunk))
+		// Rows up to a power of two, the last one repeated, keep the
+		// statement's text among a few that stay prepared.
+		rows := min(maxSentPerStatement, 1<<bits.Len(uint(len(chunk)-1)))
+		args := make([]any, 0, 2+2*rows)
 		args = append(args, stamp, stamp)
-		for _, r := range chunk {
+		for i := range rows {
+			r := chunk[min(i, len(chunk)-1)]
 			args = append(args, r.d.ID, store.NullString(r.providerID))
 		}
 		// The first row's casts type the VALUES list's columns, which
 		// PostgreSQL would otherwise take for text.
 		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'sent', sent_at = ?, provider_id = v.column2, claimed_at = NULL, data = '',
 			error_code = '', last_error = '', updated_at = ?
-			FROM (VALUES (CAST(? AS BIGINT), CAST(? AS TEXT))`+strings.Repeat(`, (?, ?)`, len(chunk)-1)+`) AS v WHERE deliveries.id = v.column1`, args...)
+			FROM (VALUES (CAST(? AS BIGINT), CAST(? AS TEXT))`+strings.Repeat(`, (?, ?)`, rows-1)+`) AS v WHERE deliveries.id = v.column1`, args...)
 		if err != nil {
 			return fmt.Errorf("notifier: record %d sent deliveries from %d: %w", len(chunk), chunk[0].d.ID, err)
 		}
