@@ -151,10 +151,10 @@ func (d *Dispatcher) SetSMSKeyMomentsOnly(on bool) { d.smsKeyOnly.Store(on) }
 func NewDispatcher(db *store.DB, audience Audience, renderer Renderer, senders map[Channel]Sender, cfg Config,
 	now func() time.Time, log *slog.Logger, observer Observer) *Dispatcher {
 	if cfg.FanOutBatch <= 0 {
-		cfg.FanOutBatch = 1000
+		cfg.FanOutBatch = 500
 	}
 	if cfg.FanOutTime <= 0 {
-		cfg.FanOutTime = 10 * time.Millisecond
+		cfg.FanOutTime = 5 * time.Millisecond
 	}
 	if cfg.BackoffBase <= 0 {
 		cfg.BackoffBase = 30 * time.Second
@@ -417,7 +417,7 @@ func (d *Dispatcher) worker(ctx context.Context, ch Channel, rec *recorder) {
 	if next != nil {
 		// Claimed as the dispatcher stopped: hand it back.
 		for _, dl := range (<-next).ds {
-			rec.add(result{d: dl, released: true})
+			rec.add(result{d: dl, released: true}, false)
 		}
 	}
 }
@@ -429,7 +429,7 @@ func (d *Dispatcher) handle(ctx context.Context, ch Channel, ds []Delivery, rec 
 		// Stopped as the claim committed: hand the batch back unrendered
 		// (rendering with a cancelled context would fail it).
 		for _, dl := range ds {
-			rec.add(result{d: dl, released: true})
+			rec.add(result{d: dl, released: true}, false)
 		}
 		return nil
 	}
@@ -446,7 +446,7 @@ func (d *Dispatcher) process(ctx context.Context, ch Channel, cc ChannelConfig, 
 		if dl.Attempts > cc.MaxAttempts {
 			// Claimed too often without an outcome (crashes mid-send).
 			rec.add(result{d: dl, outcome: OutcomeFailed, unsent: true,
-				err: Permanent("", errors.New("gave up after the maximum number of attempts"))})
+				err: Permanent("", errors.New("gave up after the maximum number of attempts"))}, false)
 			continue
 		}
 		toRender = append(toRender, dl)
@@ -458,13 +458,13 @@ func (d *Dispatcher) process(ctx context.Context, ch Channel, cc ChannelConfig, 
 		rd := rendered[k]
 		switch {
 		case errors.Is(rd.Err, ErrSkip):
-			rec.add(result{d: dl, outcome: OutcomeCancelled})
+			rec.add(result{d: dl, outcome: OutcomeCancelled}, false)
 		case rd.Err != nil && ctx.Err() != nil:
 			// Most likely the renderer's queries, cut short by the
 			// shutdown: nothing wrong with the delivery.
-			rec.add(result{d: dl, released: true})
+			rec.add(result{d: dl, released: true}, false)
 		case rd.Err != nil:
-			rec.add(result{d: dl, outcome: OutcomeFailed, err: Permanent("", rd.Err), unsent: true})
+			rec.add(result{d: dl, outcome: OutcomeFailed, err: Permanent("", rd.Err), unsent: true}, false)
 		default:
 			msgs = append(msgs, rd.Message)
 			sendable = append(sendable, dl)
@@ -477,23 +477,30 @@ func (d *Dispatcher) process(ctx context.Context, ch Channel, cc ChannelConfig, 
 }
 
 // send sends msgs, the messages of ds, and hands each outcome to rec as
-// soon as the server answers. Once ctx is done no further message starts;
-// a message already started is finished, since cutting it off would risk a
-// message that arrives but is recorded as unsent. Messages never started
-// are released.
+// soon as the server answers. A message starts only with a place among the
+// recorder's unrecorded messages and a token of the channel's rate limit.
+// Once ctx is done no further message starts; a message already started is
+// finished, since cutting it off would risk a message that arrives but is
+// recorded as unsent. Messages never started are released.
 func (d *Dispatcher) send(ctx context.Context, ch Channel, cc ChannelConfig, msgs []Message, ds []Delivery, rec *recorder) {
 	limiter := d.limiters[ch]
 	starts := make([]time.Time, len(msgs))
-	reported := make([]bool, len(msgs))
+	reserved := make([]bool, len(msgs)) // let go by next and not yet reported
 	next := func(j int, wait bool) error {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if !reserved[j] {
+			if err := rec.reserve(wait); err != nil {
+				return err
+			}
+			reserved[j] = true
 		}
 		switch {
 		case limiter == nil:
 		case !wait:
 			if !limiter.Allow() {
-				return ErrWouldWait
+				return ErrWouldWait // keeps the place for the call that waits
 			}
 		default:
 			if err := limiter.Wait(ctx); err != nil {
@@ -503,6 +510,7 @@ func (d *Dispatcher) send(ctx context.Context, ch Channel, cc ChannelConfig, msg
 		starts[j] = time.Now()
 		return nil
 	}
+	reported := make([]bool, len(msgs))
 	done := func(j int, providerID string, err error) {
 		reported[j] = true
 		r := result{d: ds[j], providerID: providerID, outcome: OutcomeSent}
@@ -516,7 +524,8 @@ func (d *Dispatcher) send(ctx context.Context, ch Channel, cc ChannelConfig, msg
 		if d.observer != nil {
 			d.observer.Observe(ch, r.outcome, time.Since(starts[j]))
 		}
-		rec.add(r)
+		reserved[j] = false
+		rec.add(r, true)
 	}
 	// The shutdown does not cut a batch short (next stops it between
 	// messages); a bound as generous as one message's still applies.
@@ -524,8 +533,11 @@ func (d *Dispatcher) send(ctx context.Context, ch Channel, cc ChannelConfig, msg
 	defer cancel()
 	sendBatch(bctx, d.senders[ch], msgs, next, done)
 	for j, ok := range reported {
+		if reserved[j] {
+			rec.unreserve()
+		}
 		if !ok {
-			rec.add(result{d: ds[j], released: true})
+			rec.add(result{d: ds[j], released: true}, false)
 		}
 	}
 }

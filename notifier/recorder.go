@@ -27,13 +27,13 @@ import (
 // hears of a subscriber's deliveries and failures in the order they
 // happened.
 
-// maxUnrecorded bounds the outcomes handed to the recorder and not yet
-// committed, those waiting and those in the transaction being committed: a
-// worker that would hand over more waits for the commit. It bounds what a
-// kill can resend however slow the disk or busy the machine, beyond the
-// messages on the wire (one per worker at most, pipelined behind the one
-// whose outcome waits).
-const maxUnrecorded = 72
+// maxUnrecorded bounds the messages that may have reached their recipient
+// without being recorded: those being sent, and the outcomes waiting for a
+// commit or in the transaction being committed. A message starts only
+// with a place among them (reserve), as it starts only with a token of
+// its channel's rate limit, so the bound holds however slow the disk or
+// busy the machine: it is the most a kill can make Beacon send twice.
+const maxUnrecorded = 96
 
 type recorder struct {
 	d *Dispatcher
@@ -48,7 +48,9 @@ type recorder struct {
 	waiting    int        // workers waiting for space
 	queue      []result
 	claims     []claimRequest
-	committing int // outcomes in the transaction being committed
+	reserved   int // messages being sent (reserve)
+	sent       int // outcomes of reserved messages in queue
+	committing int // outcomes of reserved messages in the transaction being committed
 	closed     bool
 	err        error
 	done       chan struct{}
@@ -75,19 +77,47 @@ func (d *Dispatcher) startRecorder(ctx context.Context, report func(error)) *rec
 	return r
 }
 
-// add queues one outcome, waiting while maxUnrecorded are not recorded.
-func (r *recorder) add(res result) {
+// reserve takes a place for a message about to be sent, one of
+// maxUnrecorded: at once, or ErrWouldWait when there is none and wait is
+// false; with wait, it waits for a commit to free one.
+func (r *recorder) reserve(wait bool) error {
 	r.mu.Lock()
-	for len(r.queue)+r.committing >= maxUnrecorded && !r.closed {
+	defer r.mu.Unlock()
+	for r.reserved+r.sent+r.committing >= maxUnrecorded && !r.closed {
+		if !wait {
+			return ErrWouldWait
+		}
 		r.waiting++
 		r.space.Wait()
 		r.waiting--
 	}
+	r.reserved++
+	return nil
+}
+
+// unreserve gives back the place of a message that was not sent.
+func (r *recorder) unreserve() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.reserved--
+	if r.waiting > 0 {
+		r.space.Signal()
+	}
+}
+
+// add queues one outcome; reserved says it is a sent message's, which
+// keeps its place until committed.
+func (r *recorder) add(res result, reserved bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.queue = append(r.queue, res)
+	if reserved {
+		r.reserved--
+		r.sent++
+	}
 	if r.idle {
 		r.work.Signal()
 	}
-	r.mu.Unlock()
 }
 
 // claim asks for up to cc.Batch due deliveries of ch, claimed in the next
@@ -138,7 +168,7 @@ func (r *recorder) run(ctx context.Context) {
 		}
 		group, claims := slices.Clone(r.queue), slices.Clone(r.claims)
 		r.queue, r.claims = r.queue[:0], r.claims[:0]
-		r.committing = len(group)
+		r.committing, r.sent = r.sent, 0
 		r.mu.Unlock()
 		r.commit(ctx, group, claims)
 	}
