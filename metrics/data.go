@@ -224,7 +224,7 @@ func (s *Service) writePointsTx(ctx context.Context, tx *sql.Tx, key int64, poin
 	for b := range dirty5 {
 		// The bucket's raw rows include the points just added to it.
 		_, err := tx.ExecContext(ctx, `INSERT INTO metric_rollups_5m (metric, at, min, max, sum, count)
-			SELECT CAST(? AS BIGINT), CAST(? AS BIGINT), min(value), max(value), sum(value), count(*) FROM metric_points
+			SELECT ?, ?, min(value), max(value), sum(value), count(*) FROM metric_points
 			WHERE metric = ? AND at >= ? AND at < ?`+replaceRollup, key, b, key, b, b+fiveMin)
 		if err != nil {
 			return fmt.Errorf("metrics: recompute 5-minute rollup: %w", err)
@@ -247,7 +247,7 @@ func (s *Service) writePointsTx(ctx context.Context, tx *sql.Tx, key int64, poin
 	}
 	for h := range dirty1 {
 		_, err := tx.ExecContext(ctx, `INSERT INTO metric_rollups_1h (metric, at, min, max, sum, count)
-			SELECT CAST(? AS BIGINT), CAST(? AS BIGINT), min(min), max(max), sum(sum), sum(count) FROM metric_rollups_5m
+			SELECT ?, ?, min(min), max(max), sum(sum), sum(count) FROM metric_rollups_5m
 			WHERE metric = ? AND at >= ? AND at < ?`+replaceRollup, key, h, key, h, h+hour)
 		if err != nil {
 			return fmt.Errorf("metrics: recompute hour rollup: %w", err)

@@ -48,9 +48,12 @@ func NewService(db *store.DB, now func() time.Time, changed func(), cfg Config) 
 	s.hourRetention = max(HourRetention, s.fiveMinRetention)
 	s.addRollup = map[string]string{}
 	for _, t := range dataTables[1:] {
+		// The bucket's own columns are qualified: PostgreSQL finds a bare
+		// min ambiguous beside excluded.min.
 		s.addRollup[t] = `INSERT INTO ` + t + ` (metric, at, min, max, sum, count) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (metric, at) DO UPDATE SET min = ` + db.Least("min", "excluded.min") + `,
-			max = ` + db.Greatest("max", "excluded.max") + `, sum = sum + excluded.sum, count = count + excluded.count`
+			ON CONFLICT (metric, at) DO UPDATE SET min = ` + db.Least(t+".min", "excluded.min") + `,
+			max = ` + db.Greatest(t+".max", "excluded.max") + `, sum = ` + t + `.sum + excluded.sum,
+			count = ` + t + `.count + excluded.count`
 	}
 	s.raiseCut = `UPDATE metric_compaction SET raw_before = ` + db.Greatest("raw_before", "?")
 	return s
