@@ -109,8 +109,9 @@ func audienceWhere(e notifier.Event, channels []notifier.Channel) (string, []any
 // successful test message confirms it. One UPDATE covers a batch's subscribers: only those with
 // failures to reset are written.
 func (s *Service) DeliveredManyTx(ctx context.Context, tx *sql.Tx, ds []notifier.Delivery) error {
-	// In id order: on PostgreSQL two replicas' acknowledgements then lock
-	// the subscribers they share in the same order, and cannot deadlock.
+	// Confirmed in id order, as the failures are reset (s.q.delivered): on
+	// PostgreSQL two replicas' acknowledgements lock the subscribers they
+	// share in the same order.
 	idList := make([]string, len(ds))
 	var confirmed []string
 	for i, d := range ds {
@@ -119,7 +120,6 @@ func (s *Service) DeliveredManyTx(ctx context.Context, tx *sql.Tx, ds []notifier
 			confirmed = append(confirmed, d.SubscriberID)
 		}
 	}
-	slices.Sort(idList)
 	slices.Sort(confirmed)
 	now := store.FormatTime(s.now())
 	for _, id := range slices.Compact(confirmed) {
@@ -129,7 +129,7 @@ func (s *Service) DeliveredManyTx(ctx context.Context, tx *sql.Tx, ds []notifier
 			return fmt.Errorf("subscribers: confirm webhook %s: %w", id, err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, s.q.delivered, store.IDList(slices.Compact(idList))); err != nil {
+	if _, err := tx.ExecContext(ctx, s.q.delivered, store.IDList(idList)); err != nil {
 		return fmt.Errorf("subscribers: reset failures of %d subscribers: %w", len(ds), err)
 	}
 	return nil

@@ -27,7 +27,11 @@ func newQueries(db *store.DB) queries {
 		components: `SELECT subscriber_id, component_id FROM subscriber_components
 			WHERE subscriber_id IN ` + in + ` ORDER BY component_id`,
 		relevance: `lower(address) = ? DESC, ` + db.Instr("lower(address)", "?") + `, length(address), address, id`,
-		delivered: `UPDATE subscribers SET permanent_failures = 0 WHERE id IN ` + in + ` AND permanent_failures > 0`,
+		// The rows are locked in id order, so that on PostgreSQL two
+		// replicas' acknowledgements sharing subscribers cannot deadlock
+		// (an IN list is joined in hash order, whatever order it is in).
+		delivered: `UPDATE subscribers SET permanent_failures = 0 WHERE id IN (SELECT id FROM subscribers WHERE id IN ` + in +
+			` AND permanent_failures > 0 ORDER BY id` + strings.TrimSuffix(db.SkipLocked(), " SKIP LOCKED") + `)`,
 	}
 }
 
