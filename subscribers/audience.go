@@ -104,14 +104,11 @@ func audienceWhere(e notifier.Event, channels []notifier.Channel) (string, []any
 	return where + ` AND (` + audience + `)`, args
 }
 
-// DeliveredManyTx implements notifier.Audience: a delivery resets the
-// count of permanent failures, and a webhook's or chat channel's
-// successful test message confirms it. One UPDATE covers a batch's subscribers: only those with
-// failures to reset are written.
+// DeliveredManyTx implements notifier.Audience: a delivery resets the count of permanent failures,
+// and a webhook's or chat channel's successful test message confirms it. One UPDATE covers a
+// batch's subscribers: only those with failures to reset are written. Both go in id order (see
+// queries.delivered), so that two replicas' acknowledgements lock shared rows in one order.
 func (s *Service) DeliveredManyTx(ctx context.Context, tx *sql.Tx, ds []notifier.Delivery) error {
-	// Confirmed in id order, as the failures are reset (s.q.delivered): on
-	// PostgreSQL two replicas' acknowledgements lock the subscribers they
-	// share in the same order.
 	idList := make([]string, len(ds))
 	var confirmed []string
 	for i, d := range ds {

@@ -22,14 +22,12 @@ type queries struct {
 func newQueries(db *store.DB) queries {
 	in := `(SELECT j.value FROM ` + db.JSONArray("j") + `)`
 	return queries{
-		inList: in,
-		byIDs:  ` WHERE id IN ` + in,
-		components: `SELECT subscriber_id, component_id FROM subscriber_components
-			WHERE subscriber_id IN ` + in + ` ORDER BY component_id`,
-		relevance: `lower(address) = ? DESC, ` + db.Instr("lower(address)", "?") + `, length(address), address, id`,
-		// The rows are locked in id order, so that on PostgreSQL two
-		// replicas' acknowledgements sharing subscribers cannot deadlock
-		// (an IN list is joined in hash order, whatever order it is in).
+		inList:     in,
+		byIDs:      ` WHERE id IN ` + in,
+		components: `SELECT subscriber_id, component_id FROM subscriber_components WHERE subscriber_id IN ` + in + ` ORDER BY component_id`,
+		relevance:  `lower(address) = ? DESC, ` + db.Instr("lower(address)", "?") + `, length(address), address, id`,
+		// Rows locked in id order: on PostgreSQL two replicas' acks then cannot
+		// deadlock (an IN list is joined in hash order, whatever its order).
 		delivered: `UPDATE subscribers SET permanent_failures = 0 WHERE id IN (SELECT id FROM subscribers WHERE id IN ` + in +
 			` AND permanent_failures > 0 ORDER BY id` + strings.TrimSuffix(db.SkipLocked(), " SKIP LOCKED") + `)`,
 	}
