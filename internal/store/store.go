@@ -147,13 +147,19 @@ func (db *DB) Close() error {
 // rolling back otherwise, so a use case that fails midway writes nothing.
 // It is for the writes someone waits on (staff, visitors, API callers): they
 // go before any waiting BackgroundTx.
+//
+// On PostgreSQL the transaction is SERIALIZABLE, and fn runs again from the
+// start when it loses a conflict with another transaction (retryTx): fn
+// must reset whatever it reports to its caller at its top.
 func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return db.tx(ctx, true, fn)
 }
 
 // BackgroundTx is Tx for the work nobody waits on: fan-out, delivery
 // acknowledgements, claims, compaction. Such transactions must stay short;
-// a waiting Tx goes before them.
+// on SQLite a waiting Tx goes before them. On PostgreSQL they run in READ
+// COMMITTED on a pool of their own, locking the rows they claim themselves
+// (SkipLocked, TryXactLock); fn runs again after a deadlock.
 func (db *DB) BackgroundTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return db.tx(ctx, false, fn)
 }
