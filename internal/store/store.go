@@ -226,7 +226,7 @@ func (db *DB) Backup(ctx context.Context, dest string) error {
 }
 
 // IDList encodes ids as a JSON array for a query's
-// `IN (SELECT value FROM json_each(?))`: one parameter and one statement
+// `IN (SELECT a.value FROM ` + db.JSONArray("a") + `)`: one parameter and one statement
 // text however many ids there are, so no limit on host parameters to
 // chunk around and one cached statement.
 func IDList(ids []string) string {
