@@ -113,7 +113,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	n := max(4, runtime.NumCPU())
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	return newDB(SQLite, w, r, nil, path, newReplicaID()), nil
+	return newDB(SQLite, w, r, nil, path, newReplicaID("")), nil
 }
 
 func newDB(e Engine, w, r, bg *sql.DB, path, replicaID string) *DB {
@@ -128,7 +128,8 @@ func newDB(e Engine, w, r, bg *sql.DB, path, replicaID string) *DB {
 func (db *DB) Path() string { return db.path }
 
 // ReplicaID names this process's connection to the database: the host
-// name, process id and a random part, unique to each Open. On PostgreSQL
+// name (or a chosen prefix), process id and a random part, unique to each
+// Open. On PostgreSQL
 // it is every connection's application_name, which the change
 // notifications carry (Watch) and delivery claims are marked with.
 func (db *DB) ReplicaID() string { return db.replicaID }
