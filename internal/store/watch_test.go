@@ -1,0 +1,102 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/beacon-status/beacon/internal/store"
+)
+
+// waitFor waits for a call on calls, failing the test after a minute.
+func waitFor(t *testing.T, calls <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-calls:
+	case <-time.After(time.Minute):
+		t.Fatalf("no call of onChange: %s", what)
+	}
+}
+
+// Watch hears of another process's commits, and not of its own DB's.
+func TestWatch(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, open opener) {
+		ctx := context.Background()
+		db, other := open(t), open(t)
+		// settings is one of the tables whose changes other replicas hear.
+		if err := db.Migrate(ctx, migrations("0001_create_settings.sql", `CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;`)); err != nil {
+			t.Fatal(err)
+		}
+		set := func(db *store.DB, key string) {
+			t.Helper()
+			err := db.Tx(ctx, func(tx *sql.Tx) error {
+				_, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, 'v') ON CONFLICT (key) DO UPDATE SET value = excluded.value || 'v'`, key)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		calls := make(chan struct{}, 100)
+		var n atomic.Int32
+		wctx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			db.Watch(wctx, func() {
+				n.Add(1)
+				calls <- struct{}{}
+			})
+		}()
+		defer func() {
+			stop()
+			<-done
+		}()
+		waitFor(t, calls, "when it starts watching")
+
+		// Its own commits do not count: only the other's below does.
+		for i := range 5 {
+			set(db, string(rune('a'+i)))
+		}
+		set(other, "x")
+		waitFor(t, calls, "after another process's commit")
+		if got := n.Load(); got != 2 {
+			t.Errorf("onChange called %d times, want 2: at the start and for the other's commit, not for its own", got)
+		}
+
+		if db.Engine() != store.Postgres {
+			return
+		}
+		// The listening connection dies: Watch calls onChange, listens
+		// again, and hears the next change.
+		var killed int
+		err := other.Write.QueryRowContext(ctx, `SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity
+			WHERE application_name = ? AND query LIKE 'LISTEN%'`, db.ReplicaID()).Scan(&killed)
+		if err != nil || killed != 1 {
+			t.Fatalf("terminated %d listeners (%v), want 1", killed, err)
+		}
+		waitFor(t, calls, "when its listening connection is lost")
+		for deadline := time.Now().Add(time.Minute); ; {
+			var listening int
+			err := other.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = ? AND query LIKE 'LISTEN%'`,
+				db.ReplicaID()).Scan(&listening)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if listening == 1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("not listening again after a minute")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		for len(calls) > 0 {
+			<-calls
+		}
+		set(other, "y")
+		waitFor(t, calls, "after another process's commit, listening again")
+	})
+}
