@@ -657,9 +657,11 @@ type Entry struct {
 }
 
 // Record appends entries to the audit log, in one transaction. An entry
-// without a time is dated now.
+// without a time is dated now. It is background work (the server hands
+// entries over to a writer and does not wait for them; see web.Audit), so
+// staff writes go before it.
 func (s *Store) Record(ctx context.Context, entries ...Entry) error {
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.BackgroundTx(ctx, func(tx *sql.Tx) error {
 		for _, e := range entries {
 			if e.At.IsZero() {
 				e.At = s.now()
