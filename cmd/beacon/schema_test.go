@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -15,10 +16,10 @@ import (
 
 // TestSchemasMatch migrates a SQLite file and a PostgreSQL database with
 // every package's migrations and compares what they made, table by table:
-// the columns' names, order, nullability and type class; the primary key,
-// unique and foreign key constraints; the indexes' names, columns,
-// uniqueness and partiality; and that PostgreSQL recorded every migration
-// SQLite did.
+// the columns' names, order, nullability, type class and default; the
+// primary key, unique and foreign key constraints; the indexes' names,
+// columns, uniqueness and partiality; and that PostgreSQL recorded every
+// migration SQLite did.
 // A PostgreSQL override (migrations/postgres/) or a translation that drifts
 // from the shared file fails here, not in a query on a replica.
 func TestSchemasMatch(t *testing.T) {
@@ -105,7 +106,7 @@ func compareLines(t *testing.T, what string, sqlite, postgres []string) {
 		if s != p {
 			mark = "≠ "
 		}
-		fmt.Fprintf(&b, "\n%s%-50s | %s", mark, s, p)
+		fmt.Fprintf(&b, "\n%s%-56s | %s", mark, s, p)
 	}
 	t.Errorf("%s differ (SQLite | PostgreSQL):%s", what, b.String())
 }
@@ -153,12 +154,15 @@ func postgresClass(dataType, collation string) string {
 	}
 }
 
-// column is one column's line: name, type class, nullability, and whether
-// the engine numbers new rows itself.
-func column(name, class string, notNull, auto bool) string {
+// column is one column's line: name, type class, nullability, default,
+// and whether the engine numbers new rows itself.
+func column(name, class string, notNull bool, dflt string, auto bool) string {
 	line := name + " " + class
 	if notNull {
 		line += " not null"
+	}
+	if dflt != "" {
+		line += " default " + dflt
 	}
 	if auto {
 		line += " auto"
@@ -174,6 +178,10 @@ func foreignKey(cols, table, refCols, onDelete string) string {
 // postgresActions spell pg_constraint.confdeltype as SQLite's
 // pragma_foreign_key_list does.
 var postgresActions = map[string]string{"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
+
+// postgresDefault matches the cast PostgreSQL shows after a constant
+// default ('[]'::text), which SQLite's declared default does not have.
+var postgresDefault = regexp.MustCompile(`::[a-z ]+$`)
 
 // index is one index's line: name, columns (an expression as "expr"),
 // unique, partial.
@@ -194,22 +202,22 @@ func sqliteSchema(t *testing.T, db *store.DB) map[string]*tableSchema {
 	for _, name := range queryStrings(t, db, `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\'`) {
 		ts := &tableSchema{}
 		tables[name] = ts
-		rows, err := db.Read.Query(`SELECT name, type, "notnull", pk, (SELECT count(*) FROM pragma_table_info(?1) WHERE pk > 0) FROM pragma_table_info(?1) ORDER BY cid`, name)
+		rows, err := db.Read.Query(`SELECT name, type, "notnull", coalesce(dflt_value, ''), pk, (SELECT count(*) FROM pragma_table_info(?1) WHERE pk > 0) FROM pragma_table_info(?1) ORDER BY cid`, name)
 		if err != nil {
 			t.Fatal(err)
 		}
 		withoutRowid := len(queryStrings(t, db, `SELECT name FROM sqlite_schema WHERE name = ? AND sql LIKE '%WITHOUT ROWID%'`, name)) > 0
 		for rows.Next() {
-			var col, typ string
+			var col, typ, dflt string
 			var notNull bool
 			var pk, pks int
-			if err := rows.Scan(&col, &typ, &notNull, &pk, &pks); err != nil {
+			if err := rows.Scan(&col, &typ, &notNull, &dflt, &pk, &pks); err != nil {
 				t.Fatal(err)
 			}
 			// A primary key column is never NULL in practice, and always
 			// on PostgreSQL; an INTEGER PRIMARY KEY alone numbers rows.
 			auto := strings.EqualFold(typ, "INTEGER") && pk == 1 && pks == 1 && !withoutRowid
-			ts.columns = append(ts.columns, column(col, sqliteClass(typ), notNull || pk > 0, auto))
+			ts.columns = append(ts.columns, column(col, sqliteClass(typ), notNull || pk > 0, dflt, auto))
 		}
 		if err := rows.Err(); err != nil {
 			t.Fatal(err)
@@ -253,18 +261,21 @@ func postgresSchema(t *testing.T, db *store.DB) map[string]*tableSchema {
 		ts := &tableSchema{}
 		tables[name] = ts
 		rows, err := db.Read.Query(`SELECT column_name, data_type, coalesce(collation_name, ''), is_nullable = 'NO',
-				is_identity = 'YES' OR coalesce(column_default, '') LIKE 'nextval(%'
+				coalesce(column_default, ''), is_identity = 'YES' OR coalesce(column_default, '') LIKE 'nextval(%'
 			FROM information_schema.columns WHERE table_schema = 'public' AND table_name = ? ORDER BY ordinal_position`, name)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for rows.Next() {
-			var col, typ, collation string
+			var col, typ, collation, dflt string
 			var notNull, auto bool
-			if err := rows.Scan(&col, &typ, &collation, &notNull, &auto); err != nil {
+			if err := rows.Scan(&col, &typ, &collation, &notNull, &dflt, &auto); err != nil {
 				t.Fatal(err)
 			}
-			ts.columns = append(ts.columns, column(col, postgresClass(typ, collation), notNull, auto))
+			if auto {
+				dflt = ""
+			}
+			ts.columns = append(ts.columns, column(col, postgresClass(typ, collation), notNull, postgresDefault.ReplaceAllString(dflt, ""), auto))
 		}
 		if err := rows.Err(); err != nil {
 			t.Fatal(err)
