@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/beacon-status/beacon/internal/store/pgsql"
 )
 
 // Migrations is one package's ordered set of forward-only schema changes:
@@ -32,7 +34,7 @@ var migrationName = regexp.MustCompile(`^(\d{4})_[a-z0-9_]+\.sql$`)
 //
 // On PostgreSQL a set's file postgres/NNNN_name.sql, when there is one,
 // stands for the shared NNNN_name.sql; otherwise the shared file is
-// translated (translate.go). Replicas starting together take turns: the
+// translated (pgsql.Translate). Replicas starting together take turns: the
 // first migrates, the others then find nothing left to do. Afterwards the
 // tables the public page reads get the triggers that tell the other
 // replicas of changes (Watch).
@@ -57,7 +59,7 @@ func (db *DB) Migrate(ctx context.Context, sets ...Migrations) (err error) {
 		PRIMARY KEY (package, version)
 	) STRICT`
 	if db.engine == Postgres {
-		create = translate(create)
+		create = pgsql.Translate(create)
 	}
 	if _, err := conn.ExecContext(ctx, create); err != nil {
 		return fmt.Errorf("%s: create schema_migrations: %w", db.engine, err)
@@ -114,7 +116,7 @@ func (db *DB) migrateSet(ctx context.Context, conn *sql.Conn, set Migrations) er
 		body, err := fs.ReadFile(set.FS, name)
 		if err == nil {
 			if translated {
-				body = []byte(translate(string(body)))
+				body = []byte(pgsql.Translate(string(body)))
 			}
 			err = db.apply(ctx, conn, set.Package, f.version, f.name, string(body))
 		}

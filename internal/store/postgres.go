@@ -35,26 +35,21 @@ const (
 // (postgres://user:password@host:port/db?sslmode=…) as three pools: Write,
 // whose transactions are SERIALIZABLE (Tx), Read, whose transactions are
 // read-only, and one in READ COMMITTED for BackgroundTx. Every connection's
-// application_name is the replica id (ReplicaID); a url that sets
-// application_name chooses it. Without connect_timeout in url, connecting
-// gives up after 3 s.
+// application_name is the replica id (ReplicaID), which starts with url's
+// application_name when it sets one, else with the host name. Without
+// connect_timeout in url, connecting gives up after 3 s.
 func OpenPostgres(ctx context.Context, url string) (*DB, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err) // pgx leaves the password out
 	}
-	id := cfg.RuntimeParams["application_name"]
-	if id == "" {
-		id = newReplicaID()
-	} else if err := checkReplicaID(id); err != nil {
-		return nil, fmt.Errorf("postgres: application_name: %w", err)
-	}
+	id := newReplicaID(cfg.RuntimeParams["application_name"])
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = pgConnectTimeout
 	}
+	cfg.RuntimeParams["application_name"] = id
 	open := func(conns int, param, value string) *sql.DB {
 		c := cfg.Copy()
-		c.RuntimeParams["application_name"] = id
 		c.RuntimeParams[param] = value
 		db := sql.OpenDB(connector{stdlib.GetConnector(*c)})
 		db.SetMaxOpenConns(conns)
@@ -66,8 +61,7 @@ func OpenPostgres(ctx context.Context, url string) (*DB, error) {
 	r := open(max(4, 2*runtime.NumCPU()), "default_transaction_read_only", "on")
 	bg := open(pgBackgroundConns, "default_transaction_isolation", "read committed")
 	db := newDB(Postgres, w, r, bg, "", id)
-	db.pgConfig = cfg.Copy()
-	db.pgConfig.RuntimeParams["application_name"] = id
+	db.pgConfig = cfg
 	if err := w.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("postgres: connect: %w", err)
@@ -75,40 +69,31 @@ func OpenPostgres(ctx context.Context, url string) (*DB, error) {
 	return db, nil
 }
 
-// newReplicaID makes a replica id: host name, process id and 24 random
-// bits, so a restarted process (the same pid 1 in a container) never
-// passes for its predecessor. It fits application_name's 63 bytes.
-func newReplicaID() string {
-	host, _ := os.Hostname()
-	host = strings.Map(func(r rune) rune {
-		if r == '-' || r == '.' || r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+// newReplicaID makes a replica id: prefix (the host name when empty),
+// process id and 24 random bits. Every Open makes a new one, so a
+// restarted process (the same pid 1 in a container) never passes for its
+// predecessor, and replicas configured alike still tell their changes
+// apart (Watch). Only printable ASCII is kept, and the id fits
+// application_name's 63 bytes, so it reaches the notifications unaltered.
+func newReplicaID(prefix string) string {
+	if prefix == "" {
+		prefix, _ = os.Hostname()
+	}
+	prefix = strings.Map(func(r rune) rune {
+		if r > ' ' && r <= '~' {
 			return r
 		}
 		return -1
-	}, host)
-	if len(host) > 40 {
-		host = host[:40]
+	}, prefix)
+	if len(prefix) > 40 {
+		prefix = prefix[:40]
 	}
-	if host == "" {
-		host = "beacon"
+	if prefix == "" {
+		prefix = "beacon"
 	}
 	var b [3]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	return fmt.Sprintf("%s-%d-%x", host, os.Getpid(), b)
-}
-
-// checkReplicaID refuses an id PostgreSQL would alter on its way into
-// application_name (and so into the notifications Watch compares).
-func checkReplicaID(id string) error {
-	if len(id) > 63 {
-		return fmt.Errorf("%q is longer than 63 bytes", id)
-	}
-	for _, c := range []byte(id) {
-		if c < 0x20 || c > 0x7e {
-			return fmt.Errorf("%q has a byte outside printable ASCII", id)
-		}
-	}
-	return nil
+	return fmt.Sprintf("%s-%d-%x", prefix, os.Getpid(), b)
 }
 
 // maxTxAttempts bounds the runs of one transaction's function on

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
@@ -123,6 +124,15 @@ func TestPostgresIdentity(t *testing.T) {
 	}
 	if _, err := db.Read.ExecContext(ctx, `CREATE TABLE nope (x int)`); err == nil {
 		t.Error("the read pool wrote")
+	}
+	// Replicas configured alike still have ids of their own.
+	url := postgresURL(t) + "&application_name=web%20eu"
+	eu1, eu2 := openPostgres(t, url), openPostgres(t, url)
+	if !strings.HasPrefix(eu1.ReplicaID(), "webeu-") || eu1.ReplicaID() == eu2.ReplicaID() {
+		t.Errorf("got replica ids %q and %q, want two starting with webeu-", eu1.ReplicaID(), eu2.ReplicaID())
+	}
+	if err := eu1.Read.QueryRowContext(ctx, `SELECT current_setting('application_name')`).Scan(&app); err != nil || app != eu1.ReplicaID() {
+		t.Errorf("got application_name %q (%v), want %q", app, err, eu1.ReplicaID())
 	}
 	if _, err := store.OpenPostgres(ctx, "postgres://beacon@/x?host=/nonexistent&connect_timeout=1"); err == nil {
 		t.Error("opened a server that is not there")

@@ -14,6 +14,7 @@ import (
 	"github.com/beacon-status/beacon/internal/apikeys"
 	"github.com/beacon-status/beacon/internal/settings"
 	"github.com/beacon-status/beacon/internal/store"
+	"github.com/beacon-status/beacon/internal/store/pgsql"
 	"github.com/beacon-status/beacon/metrics"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
@@ -86,7 +87,7 @@ func TestRealMigrationsOnPostgres(t *testing.T) {
 				continue
 			}
 			t.Logf("%s/%s needs a PostgreSQL version (postgres/%s); stood in for", set.Package, name, name)
-			files["postgres/"+name] = &fstest.MapFile{Data: []byte(store.Translate(stand(string(files[name].Data))))}
+			files["postgres/"+name] = &fstest.MapFile{Data: []byte(pgsql.Translate(stand(string(files[name].Data))))}
 		}
 		if err := db.Migrate(ctx, store.Migrations{Package: set.Package, FS: files}); err != nil {
 			t.Error(err)

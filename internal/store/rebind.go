@@ -4,155 +4,18 @@ import (
 	"context"
 	"database/sql/driver"
 	"reflect"
-	"strconv"
-	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/beacon-status/beacon/internal/store/pgsql"
 )
 
 // The domain packages write one SQL text for both engines, with SQLite's
 // placeholders: `?` and `?N`. PostgreSQL numbers its own, `$N`; the
-// connector below rewrites every query on its way to pgx, so no call site
-// knows which engine it talks to.
-
-// rebind rewrites the placeholders of query to PostgreSQL's, numbered as
-// SQLite numbers them: `?N` is parameter N, a bare `?` the largest number
-// used so far plus one. Quoted strings and identifiers, comments and
-// dollar-quoted bodies are left alone.
-func rebind(query string) string {
-	if !strings.Contains(query, "?") {
-		return query
-	}
-	var b strings.Builder
-	b.Grow(len(query) + 8)
-	highest := 0
-	for i := 0; i < len(query); {
-		c := query[i]
-		switch {
-		case c == '\'' || c == '"':
-			n := quotedEnd(query, i, c)
-			b.WriteString(query[i:n])
-			i = n
-		case c == '-' && strings.HasPrefix(query[i:], "--"):
-			n := strings.IndexByte(query[i:], '\n')
-			if n < 0 {
-				n = len(query) - i
-			}
-			b.WriteString(query[i : i+n])
-			i += n
-		case c == '/' && strings.HasPrefix(query[i:], "/*"):
-			n := blockCommentEnd(query, i)
-			b.WriteString(query[i:n])
-			i = n
-		case c == '$' && (i == 0 || !isWordByte(query[i-1])):
-			n := dollarQuotedEnd(query, i)
-			b.WriteString(query[i:n])
-			i = n
-		case c == '?':
-			j := i + 1
-			for j < len(query) && query[j] >= '0' && query[j] <= '9' {
-				j++
-			}
-			n := highest + 1
-			if j > i+1 {
-				n, _ = strconv.Atoi(query[i+1 : j])
-			}
-			highest = max(highest, n)
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(n))
-			i = j
-		default:
-			b.WriteByte(c)
-			i++
-		}
-	}
-	return b.String()
-}
-
-// quotedEnd returns the index after the literal or identifier that opens
-// at query[start] with quote q; a doubled quote stands for itself.
-func quotedEnd(query string, start int, q byte) int {
-	for i := start + 1; i < len(query); i++ {
-		if query[i] == q {
-			if i+1 < len(query) && query[i+1] == q {
-				i++
-				continue
-			}
-			return i + 1
-		}
-	}
-	return len(query)
-}
-
-// blockCommentEnd returns the index after the /* comment */ at start,
-// nested as PostgreSQL nests them.
-func blockCommentEnd(query string, start int) int {
-	depth := 0
-	for i := start; i+1 < len(query); i++ {
-		switch query[i : i+2] {
-		case "/*":
-			depth++
-			i++
-		case "*/":
-			depth--
-			i++
-			if depth == 0 {
-				return i + 1
-			}
-		}
-	}
-	return len(query)
-}
-
-// dollarQuotedEnd returns the index after the $tag$…$tag$ body at start,
-// or start+1 when the $ opens none (a positional $1 written by hand).
-func dollarQuotedEnd(query string, start int) int {
-	j := start + 1
-	for j < len(query) && isWordByte(query[j]) && !(j == start+1 && query[j] >= '0' && query[j] <= '9') {
-		j++
-	}
-	if j >= len(query) || query[j] != '$' {
-		return start + 1
-	}
-	tag := query[start : j+1]
-	end := strings.Index(query[j+1:], tag)
-	if end < 0 {
-		return len(query)
-	}
-	return j + 1 + end + len(tag)
-}
-
-func isWordByte(c byte) bool {
-	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
-}
-
-// rebound caches rebind's results by query text: the queries are the
-// same few hundred strings, run again and again. Past maxRebound entries
-// (a query built with a varying number of placeholders, say) the rest are
-// rewritten each time rather than kept.
-var (
-	rebound      sync.Map
-	reboundCount atomic.Int64
-)
-
-const maxRebound = 10000
-
-func rebindCached(query string) string {
-	if q, ok := rebound.Load(query); ok {
-		return q.(string)
-	}
-	q := rebind(query)
-	if reboundCount.Load() < maxRebound {
-		if _, loaded := rebound.LoadOrStore(query, q); !loaded {
-			reboundCount.Add(1)
-		}
-	}
-	return q
-}
+// connector below rewrites every query on its way to pgx (pgsql.Rebind),
+// so no call site knows which engine it talks to.
 
 // connector hands database/sql pgx connections wrapped in conn.
 type connector struct{ driver.Connector }
@@ -186,11 +49,11 @@ var (
 func (c *conn) Conn() *pgx.Conn { return c.c.Conn() }
 
 func (c *conn) Prepare(query string) (driver.Stmt, error) {
-	return c.c.Prepare(rebindCached(query))
+	return c.c.Prepare(pgsql.Rebind(query))
 }
 
 func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	return c.c.PrepareContext(ctx, rebindCached(query))
+	return c.c.PrepareContext(ctx, pgsql.Rebind(query))
 }
 
 func (c *conn) Close() error { return c.c.Close() }
@@ -205,7 +68,7 @@ func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, e
 
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	if len(args) > 0 {
-		query = rebindCached(query)
+		query = pgsql.Rebind(query)
 	}
 	if !c.idle() {
 		return c.c.ExecContext(ctx, query, args)
@@ -220,7 +83,7 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 
 func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	if len(args) > 0 {
-		query = rebindCached(query)
+		query = pgsql.Rebind(query)
 	}
 	if !c.idle() {
 		return c.c.QueryContext(ctx, query, args)

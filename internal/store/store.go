@@ -113,7 +113,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	n := max(4, runtime.NumCPU())
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	return newDB(SQLite, w, r, nil, path, newReplicaID()), nil
+	return newDB(SQLite, w, r, nil, path, newReplicaID("")), nil
 }
 
 func newDB(e Engine, w, r, bg *sql.DB, path, replicaID string) *DB {
@@ -128,7 +128,8 @@ func newDB(e Engine, w, r, bg *sql.DB, path, replicaID string) *DB {
 func (db *DB) Path() string { return db.path }
 
 // ReplicaID names this process's connection to the database: the host
-// name, process id and a random part, unique to each Open. On PostgreSQL
+// name (or a chosen prefix), process id and a random part, unique to each
+// Open. On PostgreSQL
 // it is every connection's application_name, which the change
 // notifications carry (Watch) and delivery claims are marked with.
 func (db *DB) ReplicaID() string { return db.replicaID }
@@ -147,13 +148,19 @@ func (db *DB) Close() error {
 // rolling back otherwise, so a use case that fails midway writes nothing.
 // It is for the writes someone waits on (staff, visitors, API callers): they
 // go before any waiting BackgroundTx.
+//
+// On PostgreSQL the transaction is SERIALIZABLE, and fn runs again from the
+// start when it loses a conflict with another transaction (retryTx): fn
+// must reset whatever it reports to its caller at its top.
 func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return db.tx(ctx, true, fn)
 }
 
 // BackgroundTx is Tx for the work nobody waits on: fan-out, delivery
 // acknowledgements, claims, compaction. Such transactions must stay short;
-// a waiting Tx goes before them.
+// on SQLite a waiting Tx goes before them. On PostgreSQL they run in READ
+// COMMITTED on a pool of their own, locking the rows they claim themselves
+// (SkipLocked, TryXactLock); fn runs again after a deadlock.
 func (db *DB) BackgroundTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return db.tx(ctx, false, fn)
 }
@@ -220,7 +227,7 @@ func (db *DB) Backup(ctx context.Context, dest string) error {
 }
 
 // IDList encodes ids as a JSON array for a query's
-// `IN (SELECT value FROM json_each(?))`: one parameter and one statement
+// `IN (SELECT a.value FROM ` + db.JSONArray("a") + `)`: one parameter and one statement
 // text however many ids there are, so no limit on host parameters to
 // chunk around and one cached statement.
 func IDList(ids []string) string {

@@ -3,10 +3,12 @@ package store_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/beacon-status/beacon/internal/pgtest"
 	"github.com/beacon-status/beacon/internal/store"
 )
 
@@ -99,4 +101,67 @@ func TestWatch(t *testing.T) {
 		set(other, "y")
 		waitFor(t, calls, "after another process's commit, listening again")
 	})
+}
+
+// While PostgreSQL is down, Watch calls onChange every second and Ping
+// fails; once it is back, Watch listens again and the pools reconnect.
+func TestWatchServerDown(t *testing.T) {
+	ctx := context.Background()
+	cluster := pgtest.StartDurable(t) // the migration must survive the kill
+	url := cluster.NewDatabase(t)
+	db, other := openPostgres(t, url), openPostgres(t, url)
+	if err := db.Migrate(ctx, migrations("0001_create_settings.sql", `CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;`)); err != nil {
+		t.Fatal(err)
+	}
+	calls := make(chan struct{}, 100)
+	wctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		db.Watch(wctx, func() { calls <- struct{}{} })
+	}()
+	defer func() {
+		stop()
+		<-done
+	}()
+	waitFor(t, calls, "when it starts watching")
+
+	if err := cluster.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		waitFor(t, calls, fmt.Sprintf("call %d while the server is down", i+1))
+	}
+	if err := db.Ping(ctx); err == nil {
+		t.Error("Ping succeeded with the server down")
+	}
+
+	if err := cluster.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		var listening int
+		err := other.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = ? AND query LIKE 'LISTEN%'`,
+			db.ReplicaID()).Scan(&listening)
+		if err == nil && listening == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not listening a minute after the server came back (%v)", err)
+		}
+	}
+	if err := db.Ping(ctx); err != nil {
+		t.Errorf("Ping after the server came back: %v", err)
+	}
+	for len(calls) > 0 {
+		<-calls
+	}
+	err := other.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)`, "k", "v")
+		return err
+	})
+	if err != nil {
+		t.Fatalf("a write after the server came back: %v", err)
+	}
+	waitFor(t, calls, "after another's commit, the server back")
 }

@@ -1,4 +1,4 @@
-package store
+package pgsql
 
 import "testing"
 
@@ -28,16 +28,16 @@ func TestRebind(t *testing.T) {
 			if got := rebind(c.in); got != c.want {
 				t.Errorf("rebind(%q)\n got %q\nwant %q", c.in, got, c.want)
 			}
-			if got := rebindCached(c.in); got != c.want {
-				t.Errorf("rebindCached(%q) = %q, want %q", c.in, got, c.want)
+			if got := Rebind(c.in); got != c.want {
+				t.Errorf("Rebind(%q) = %q, want %q", c.in, got, c.want)
 			}
 		})
 	}
 }
 
-func BenchmarkRebindCached(b *testing.B) {
+func BenchmarkRebind(b *testing.B) {
 	q := `UPDATE deliveries SET state = ?, attempts = attempts + 1, updated_at = ? WHERE id = ? AND claimed_by = ?`
 	for b.Loop() {
-		rebindCached(q)
+		Rebind(q)
 	}
 }

@@ -1,8 +1,8 @@
-package store
+package pgsql
 
 import "strings"
 
-// translate turns a migration written for SQLite into PostgreSQL's DDL by
+// Translate turns a migration written for SQLite into PostgreSQL's DDL by
 // the few rules that keep the two schemas alike, byte for byte in what
 // they store:
 //
@@ -21,7 +21,7 @@ import "strings"
 // other statement. What SQLite alone understands (a trigger, randomblob,
 // a table rebuilt with foreign keys off) fails on PostgreSQL with its own
 // error: such a migration needs a file in migrations/postgres/.
-func translate(sql string) string {
+func Translate(sql string) string {
 	toks := tokenize(sql)
 	sig := make([]int, 0, len(toks)) // indexes of the tokens that are not space or comments
 	for i, t := range toks {

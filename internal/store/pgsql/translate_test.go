@@ -1,4 +1,4 @@
-package store
+package pgsql
 
 import "testing"
 
@@ -77,7 +77,7 @@ CREATE TABLE b (y REAL) WITHOUT ROWID;`, `CREATE TABLE a (x TEXT COLLATE "C");
 CREATE TABLE b (y DOUBLE PRECISION);`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if got := translate(c.in); got != c.want {
+			if got := Translate(c.in); got != c.want {
 				t.Errorf("translate\n got %s\nwant %s", got, c.want)
 			}
 		})
