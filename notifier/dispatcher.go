@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -114,9 +113,10 @@ type Config struct {
 	BackoffBase time.Duration // first retry delay
 	BackoffMax  time.Duration // longest retry delay
 	Poll        time.Duration // how often idle workers look for work
-	// Replica names this process among those sharing the database: the
-	// owner recorded with each claim. Empty means the host name and the
-	// process id.
+	// Replica is the owner recorded with each claim. Empty means the
+	// database handle's replica id (store.DB.ReplicaID), by which other
+	// replicas tell whether the claims' owner is alive; tests set another
+	// to play a replica that died.
 	Replica string
 }
 
@@ -166,8 +166,7 @@ func NewDispatcher(db *store.DB, audience Audience, renderer Renderer, senders m
 		cfg.Poll = time.Second
 	}
 	if cfg.Replica == "" {
-		host, _ := os.Hostname()
-		cfg.Replica = fmt.Sprintf("%s:%d", host, os.Getpid())
+		cfg.Replica = db.ReplicaID()
 	}
 	d := &Dispatcher{db: db, audience: audience, renderer: renderer, senders: senders, cfg: cfg, now: now, log: log,
 		observer: observer, replica: cfg.Replica, wake: newSignal(), limiters: map[Channel]*rate.Limiter{}, events: map[int64]Event{}}
@@ -557,36 +556,75 @@ func (d *Dispatcher) backoff(attempt int, atLeast time.Duration) time.Duration {
 	return max(delay, atLeast)
 }
 
-// ReleaseClaims hands back every claimed delivery. Beacon runs one server
-// per SQLite database, so at start-up any claim is a leftover of a process
-// that died: releasing it resends at once instead of after the lease.
+// ReleaseClaims hands back the deliveries claimed by replicas that are no
+// longer running, so that they are sent again at once instead of when
+// their lease ends, and returns how many. A live replica's claims stay its
+// own: on PostgreSQL a replica is alive while it holds its replica lock
+// (store.ReplicaAlive); on SQLite, where one server owns the database,
+// every claim but this process's is a leftover of one that died.
 func (d *Dispatcher) ReleaseClaims(ctx context.Context) (int, error) {
-	n := 0
-	err := d.db.BackgroundTx(ctx, func(tx *sql.Tx) error {
-		stamp := store.FormatTime(d.now())
-		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = ?, claimed_at = NULL WHERE state = 'pending' AND claimed_at IS NOT NULL`, stamp)
-		if err != nil {
-			return err
-		}
-		m, err := res.RowsAffected()
-		n = int(m)
-		return err
-	})
+	var owners []string
+	rows, err := d.db.Read.QueryContext(ctx, `SELECT DISTINCT claimed_by FROM deliveries WHERE state = 'pending' AND claimed_at IS NOT NULL`)
 	if err != nil {
 		return 0, fmt.Errorf("notifier: release claims: %w", err)
 	}
-	return n, nil
+	for rows.Next() {
+		var owner string
+		if err := rows.Scan(&owner); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("notifier: release claims: %w", err)
+		}
+		owners = append(owners, owner)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("notifier: release claims: %w", err)
+	}
+	total := 0
+	for _, owner := range owners {
+		alive, err := d.db.ReplicaAlive(ctx, owner)
+		if err != nil {
+			return total, fmt.Errorf("notifier: release claims: %w", err)
+		}
+		if alive {
+			continue
+		}
+		var n int64
+		err = d.db.BackgroundTx(ctx, func(tx *sql.Tx) error {
+			stamp := store.FormatTime(d.now())
+			res, err := tx.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = ?, claimed_at = NULL
+				WHERE state = 'pending' AND claimed_at IS NOT NULL AND claimed_by = ?`, stamp, owner)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("notifier: release claims of %s: %w", owner, err)
+		}
+		total += int(n)
+	}
+	return total, nil
 }
+
+// releaseEvery is how often a replica on PostgreSQL looks for claims of
+// replicas that died, besides at start.
+const releaseEvery = 30 * time.Second
 
 // Run fans out events and runs every channel's workers until ctx is done,
 // then waits for them to finish what they hold and for their outcomes to
-// be recorded.
+// be recorded. Several replicas may run on one PostgreSQL database: each
+// claims its own deliveries, one fans out an event at a time, and a
+// channel with a rate limit sends from one replica at a time.
 func (d *Dispatcher) Run(ctx context.Context) {
-	if n, err := d.ReleaseClaims(ctx); err != nil {
-		d.log.Error("release claims", "err", err)
-	} else if n > 0 {
-		d.log.Info("released deliveries claimed before a restart", "count", n)
+	if d.replica == d.db.ReplicaID() {
+		// Held, the other replicas leave this one's claims alone.
+		if err := d.db.HoldReplicaLock(ctx); err != nil {
+			d.log.Warn("notifier: replica lock", "err", err)
+		}
 	}
+	d.releaseDead(ctx)
 	rec := d.startRecorder(ctx, func(err error) { d.log.Error("notifier: record outcomes", "err", err) })
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -595,13 +633,79 @@ func (d *Dispatcher) Run(ctx context.Context) {
 			return more, err
 		})
 	})
+	if d.db.Engine() == store.Postgres {
+		wg.Go(func() {
+			t := time.NewTicker(releaseEvery)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					d.releaseDead(ctx)
+				}
+			}
+		})
+	}
 	for ch := range d.senders {
-		for range d.channel(ch).Workers {
-			wg.Go(func() { d.worker(ctx, ch, rec) })
+		workers := func(ctx context.Context) {
+			var chWG sync.WaitGroup
+			for range d.channel(ch).Workers {
+				chWG.Go(func() { d.worker(ctx, ch, rec) })
+			}
+			chWG.Wait()
+		}
+		if d.limiters[ch] != nil && d.db.Engine() == store.Postgres {
+			wg.Go(func() { d.sendAlone(ctx, ch, workers) })
+		} else {
+			wg.Go(func() { workers(ctx) })
 		}
 	}
 	wg.Wait()
 	_ = rec.close() // it reported its errors
+}
+
+// releaseDead runs ReleaseClaims and logs what it did.
+func (d *Dispatcher) releaseDead(ctx context.Context) {
+	if n, err := d.ReleaseClaims(ctx); err != nil && ctx.Err() == nil {
+		d.log.Error("notifier: release claims", "err", err)
+	} else if n > 0 {
+		d.log.Info("released deliveries claimed by a replica that stopped", "count", n)
+	}
+}
+
+// sendAlone runs workers for as long as this replica holds ch's sender
+// lock, and waits for the lock whenever another replica holds it: the
+// channel's rate limit (Twilio's per sender) then holds across replicas.
+// When the holder dies its lock goes with its connection, and a waiting
+// replica takes over within Poll.
+func (d *Dispatcher) sendAlone(ctx context.Context, ch Channel, workers func(context.Context)) {
+	for ctx.Err() == nil {
+		l, err := d.db.TryLock(ctx, "notifier:sender:"+string(ch))
+		if err != nil && ctx.Err() == nil {
+			d.log.Error("notifier: sender lock", "channel", ch, "err", err)
+		}
+		if l == nil {
+			timer := time.NewTimer(d.cfg.Poll)
+			select {
+			case <-ctx.Done():
+			case <-timer.C:
+			}
+			timer.Stop()
+			continue
+		}
+		held, cancel := context.WithCancel(ctx)
+		go func() {
+			select {
+			case <-l.Lost():
+			case <-held.Done():
+			}
+			cancel()
+		}()
+		workers(held)
+		cancel()
+		l.Release()
+	}
 }
 
 // loop runs step while it finds work, then waits for a wake-up or the poll

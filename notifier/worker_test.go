@@ -183,9 +183,10 @@ func TestRunOnceWithoutSender(t *testing.T) {
 var errCrash = errors.New("simulated crash")
 
 // crash runs one RunOnce whose sender dies on its first message, leaving
-// the batch claimed and unacknowledged.
+// the batch claimed and unacknowledged, by a replica that is gone.
 func crash(t *testing.T, f *fixture, cfg notifier.Config, ch notifier.Channel) {
 	t.Helper()
+	cfg.Replica = "crashed"
 	d := f.dispatcher(cfg, f.withSender(ch, senderFunc(func(context.Context, notifier.Message) (string, error) {
 		panic(errCrash)
 	})))
