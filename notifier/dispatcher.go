@@ -763,14 +763,6 @@ func (d *Dispatcher) loadEvents(ctx context.Context, ds []Delivery) error {
 	return nil
 }
 
-func pick(ds []Delivery, idx []int) []Delivery {
-	out := make([]Delivery, len(idx))
-	for k, i := range idx {
-		out[k] = ds[i]
-	}
-	return out
-}
-
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
