@@ -391,34 +391,19 @@ func (d *Dispatcher) RunOnce(ctx context.Context, ch Channel) (int, error) {
 	return len(c.ds), errors.Join(err, rec.close())
 }
 
-// worker runs batches of ch until ctx is done. While it sends a full
-// batch, the next one is claimed, so that it never waits for a commit
-// between batches; a channel with a rate limit claims only when it needs
-// to, since its batches wait on the limiter and their leases are set for
-// one batch per worker.
+// worker runs batches of ch until ctx is done: it asks the recorder for a
+// batch, which the next group commit claims, and sends it. A worker holds
+// one batch at a time, so a kill leaves at most a batch per worker
+// claimed.
 func (d *Dispatcher) worker(ctx context.Context, ch Channel, rec *recorder) {
 	cc := d.channel(ch)
-	var next <-chan claimed
 	d.loop(ctx, string(ch)+" worker", func() (bool, error) {
-		if next == nil {
-			next = rec.claim(ch, cc)
-		}
-		c := <-next
-		next = nil
+		c := <-rec.claim(ch, cc)
 		if c.err != nil || len(c.ds) == 0 {
 			return false, c.err
 		}
-		if len(c.ds) == cc.Batch && d.limiters[ch] == nil && ctx.Err() == nil {
-			next = rec.claim(ch, cc)
-		}
 		return true, d.handle(ctx, ch, c.ds, rec)
 	})
-	if next != nil {
-		// Claimed as the dispatcher stopped: hand it back.
-		for _, dl := range (<-next).ds {
-			rec.add(result{d: dl, released: true}, false)
-		}
-	}
 }
 
 // handle sends a claimed batch of ch, handing each outcome to rec as it
