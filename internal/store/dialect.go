@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 )
 
 // The engines' differences in SQL text live here: the domain packages build
@@ -81,4 +82,27 @@ func (db *DB) TryXactLock(ctx context.Context, tx *sql.Tx, key string) (bool, er
 		return false, fmt.Errorf("postgres: lock %s: %w", key, err)
 	}
 	return got, nil
+}
+
+// ForUpdate ends a SELECT whose rows the transaction will change, locking
+// them in the SELECT's order on PostgreSQL, so that transactions changing
+// the same rows take their locks in one order and cannot deadlock. SQLite
+// has one writer.
+func (db *DB) ForUpdate() string {
+	if db.engine == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// Lower folds the ASCII letters of s to lower case and leaves every other
+// character as it is, as lower() does on both engines (PostgreSQL's on
+// COLLATE "C" text): a query matching `lower(column) = ?` passes Lower(s).
+func Lower(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + ('a' - 'A')
+		}
+		return r
+	}, s)
 }
