@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/internal/ids"
 	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/notifier"
 )
@@ -50,6 +51,11 @@ func (s *Service) Get(ctx context.Context, id string) (Subscriber, error) {
 }
 
 func (s *Service) getTx(ctx context.Context, q components.Queryer, id string) (Subscriber, error) {
+	if !ids.Valid(id) {
+		// Not queried: no row has such an id, and PostgreSQL refuses some
+		// (NUL, not UTF-8) as an argument where SQLite finds no row.
+		return Subscriber{}, fmt.Errorf("subscribers: get %s: %w", ids.Quote(id), ErrNotFound)
+	}
 	list, err := s.query(ctx, q, ` WHERE id = ?`, id)
 	if err != nil {
 		return Subscriber{}, err
