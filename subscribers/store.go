@@ -98,7 +98,9 @@ func (s *Service) GetMany(ctx context.Context, idList []string) (map[string]Subs
 type Filter struct {
 	Mode  notifier.Channel // "" for every channel
 	State State            // "" for every state
-	// Query is a case-insensitive substring of the address.
+	// Query is a substring of the address, ignoring the case of ASCII
+	// letters only (as lower() on both engines: "Über" finds "Über", not
+	// "über").
 	Query string
 	// SortField is one of SortFields: "created_at" (the default),
 	// "address" (Statuspage's "primary", the identifying field),
@@ -127,7 +129,7 @@ func (f Filter) where() (string, []any) {
 	}
 	if f.Query != "" {
 		conds = append(conds, `lower(address) LIKE ? ESCAPE '\'`)
-		args = append(args, "%"+strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(f.Query))+"%")
+		args = append(args, "%"+strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(store.Lower(f.Query))+"%")
 	}
 	return ` WHERE ` + strings.Join(conds, ` AND `), args
 }
@@ -154,7 +156,7 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Subscriber, error) {
 		if f.Query == "" {
 			return nil, invalid("sort_field", "relevance needs a search text (q)")
 		}
-		q := strings.ToLower(f.Query)
+		q := store.Lower(f.Query)
 		order = s.q.relevance
 		args = append(args, q, q)
 	default:
