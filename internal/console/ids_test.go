@@ -28,6 +28,7 @@ func TestConsoleIDsNoRowHolds(t *testing.T) {
 		{"/console/templates", url.Values{"id": {"\x00"}, "name": {"T"}, "title": {"T"}, "body": {"x"}}, http.StatusNotFound},
 		{"/console/components", url.Values{"kind": {"component"}, "name": {"Search"}, "group_id": {"\x00"}}, http.StatusUnprocessableEntity},
 		{"/console/components/" + f.web, url.Values{"name": {"Website"}, "group_id": {"\x00"}}, http.StatusUnprocessableEntity},
+		{"/console/metrics", url.Values{"metrics_provider_id": {"\x00"}, "name": {"Latency"}, "decimal_places": {"1"}, "transform": {"average"}}, http.StatusNotFound},
 	} {
 		if res := admin.Post(tc.path, tc.form); res.Status != tc.status {
 			t.Errorf("POST %s with a NUL id: status %d, want %d", tc.path, res.Status, tc.status)
