@@ -151,14 +151,11 @@ func (s *Service) BulkApply(ctx context.Context, b Bulk) (BulkResult, error) {
 	// up by primary key instead of scanning the table.
 	sel := `state IN ` + s.q.inList + ` AND (? = '' OR mode = ?) AND `
 	args := []any{store.IDList(stateNames), b.Type, b.Type}
-	// Only ids of an id's shape are looked up: no row has another, and
-	// PostgreSQL refuses some (NUL, not UTF-8) where SQLite finds none.
-	queried := slices.DeleteFunc(slices.Clone(b.IDs), func(id string) bool { return !ids.Valid(id) })
 	if b.All {
 		sel += `page_wide = 1`
 	} else {
 		sel += `id IN ` + s.q.inList
-		args = append(args, store.IDList(queried))
+		args = append(args, store.IDList(ids.EachOrEmpty(b.IDs)))
 	}
 	if b.Action == BulkResendConfirmation {
 		// A follower's confirmation is its incident's (resent there); a
@@ -170,7 +167,7 @@ func (s *Service) BulkApply(ctx context.Context, b Bulk) (BulkResult, error) {
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		res = BulkResult{NotFound: []string{}, Skipped: []string{}}
 		if !b.All {
-			if err := s.bulkMissesTx(ctx, tx, sel, args, queried, b.IDs, &res); err != nil {
+			if err := s.bulkMissesTx(ctx, tx, sel, args, b.IDs, &res); err != nil {
 				return err
 			}
 		}
@@ -212,43 +209,34 @@ func (s *Service) BulkApply(ctx context.Context, b Bulk) (BulkResult, error) {
 	return res, nil
 }
 
-// bulkMissesTx fills NotFound and Skipped for a request naming idList, in
-// its order: of those, only queried are looked up, and the others are not
-// found.
-func (s *Service) bulkMissesTx(ctx context.Context, tx *sql.Tx, sel string, args []any, queried, idList []string, res *BulkResult) error {
-	rows, err := tx.QueryContext(ctx, `SELECT s.id, CASE WHEN s.id IN (SELECT id FROM subscribers WHERE `+sel+`) THEN 1 ELSE 0 END
-		FROM subscribers s WHERE s.id IN `+s.q.inList, append(slices.Clip(args), store.IDList(queried))...)
+// bulkMissesTx fills NotFound and Skipped for idList, looked up as args' last.
+func (s *Service) bulkMissesTx(ctx context.Context, tx *sql.Tx, sel string, args []any, idList []string, res *BulkResult) error {
+	rows, err := tx.QueryContext(ctx, `SELECT n.key, s.id IS NOT NULL, CASE WHEN s.id IN (SELECT id FROM subscribers WHERE `+sel+`) THEN 1 ELSE 0 END
+		FROM `+s.db.JSONArray("n")+` LEFT JOIN subscribers s ON s.id = n.value ORDER BY n.key`, append(args, args[len(args)-1])...)
 	if err != nil {
 		return fmt.Errorf("subscribers: bulk: %w", err)
 	}
 	defer rows.Close()
-	selected := map[string]bool{} // by id, each existing row named
+	seen := map[string]bool{}
 	for rows.Next() {
-		var id string
-		var sel bool
-		if err := rows.Scan(&id, &sel); err != nil {
+		var key int
+		var exists, selected bool
+		if err := rows.Scan(&key, &exists, &selected); err != nil {
 			return fmt.Errorf("subscribers: bulk: %w", err)
 		}
-		selected[id] = sel
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("subscribers: bulk: %w", err)
-	}
-	seen := map[string]bool{}
-	for _, id := range idList {
+		id := idList[key]
 		if seen[id] {
 			continue
 		}
 		seen[id] = true
-		sel, exists := selected[id]
 		switch {
 		case !exists:
 			res.NotFound = append(res.NotFound, id)
-		case !sel:
+		case !selected:
 			res.Skipped = append(res.Skipped, id)
 		}
 	}
-	return nil
+	return rows.Err()
 }
 
 // bulkResendTx queues a confirmation to each selected subscriber (a new

@@ -210,11 +210,7 @@ func (s *Service) Follower(ctx context.Context, incidentID, subscriberID string)
 }
 
 func (s *Service) followTx(ctx context.Context, q components.Queryer, incidentID, subscriberID string) (Follow, error) {
-	if !ids.Valid(subscriberID) {
-		// Not queried, as getTx. (The incident's id is incidents' to check.)
-		return Follow{}, fmt.Errorf("subscribers: %s following %s: %w", ids.Quote(subscriberID), ids.Quote(incidentID), ErrNotFound)
-	}
-	list, err := s.follows(ctx, q, ` WHERE incident_id = ? AND subscriber_id = ?`, incidentID, subscriberID)
+	list, err := s.follows(ctx, q, ` WHERE incident_id = ? AND subscriber_id = ?`, incidentID, ids.OrEmpty(subscriberID))
 	if err != nil {
 		return Follow{}, err
 	}

@@ -51,12 +51,7 @@ func (s *Service) Get(ctx context.Context, id string) (Subscriber, error) {
 }
 
 func (s *Service) getTx(ctx context.Context, q components.Queryer, id string) (Subscriber, error) {
-	if !ids.Valid(id) {
-		// Not queried: no row has such an id, and PostgreSQL refuses some
-		// (NUL, not UTF-8) as an argument where SQLite finds no row.
-		return Subscriber{}, fmt.Errorf("subscribers: get %s: %w", ids.Quote(id), ErrNotFound)
-	}
-	list, err := s.query(ctx, q, ` WHERE id = ?`, id)
+	list, err := s.query(ctx, q, ` WHERE id = ?`, ids.OrEmpty(id))
 	if err != nil {
 		return Subscriber{}, err
 	}
@@ -98,9 +93,7 @@ func (s *Service) GetMany(ctx context.Context, idList []string) (map[string]Subs
 type Filter struct {
 	Mode  notifier.Channel // "" for every channel
 	State State            // "" for every state
-	// Query is a substring of the address, ignoring the case of ASCII
-	// letters only (as lower() on both engines: "Über" finds "Über", not
-	// "über").
+	// Query is a substring of the address, ignoring ASCII letters' case.
 	Query string
 	// SortField is one of SortFields: "created_at" (the default),
 	// "address" (Statuspage's "primary", the identifying field),
