@@ -188,6 +188,11 @@ func (s *Service) Get(ctx context.Context, id string) (Component, error) {
 
 // GetTx is Get inside the caller's transaction.
 func (s *Service) GetTx(ctx context.Context, q Queryer, id string) (Component, error) {
+	if !ids.Valid(id) {
+		// Not queried: no row has such an id, and PostgreSQL refuses some
+		// (NUL, not UTF-8) as an argument where SQLite finds no row.
+		return Component{}, fmt.Errorf("components: get %s: %w", ids.Quote(id), ErrNotFound)
+	}
 	c, err := scanComponent(q.QueryRowContext(ctx, selectComponents+` WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Component{}, fmt.Errorf("components: get %s: %w", id, ErrNotFound)
@@ -385,6 +390,9 @@ func (s *Service) Update(ctx context.Context, id string, in Input) (Component, e
 
 // Delete removes a component and its history.
 func (s *Service) Delete(ctx context.Context, id string) error {
+	if !ids.Valid(id) {
+		return fmt.Errorf("components: delete %s: %w", ids.Quote(id), ErrNotFound)
+	}
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM components WHERE id = ? AND is_group = 0`, id)
 		if err != nil {
@@ -479,6 +487,9 @@ func (s *Service) statusEventTx(ctx context.Context, tx *sql.Tx, id string, old,
 }
 
 func (s *Service) checkGroupTx(ctx context.Context, tx *sql.Tx, id, field string) error {
+	if !ids.Valid(id) {
+		return invalid(field, "%s is not a component group", ids.Quote(id))
+	}
 	var isGroup bool
 	err := tx.QueryRowContext(ctx, `SELECT is_group FROM components WHERE id = ?`, id).Scan(&isGroup)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && !isGroup {
@@ -582,6 +593,9 @@ func (s *Service) setMembersTx(ctx context.Context, tx *sql.Tx, groupID string, 
 			return invalid("components", "lists %s twice", ids.Quote(m))
 		}
 		seen[m] = true
+		if !ids.Valid(m) {
+			return invalid("components", "%s is not a component", ids.Quote(m))
+		}
 		var isGroup bool
 		err := tx.QueryRowContext(ctx, `SELECT is_group FROM components WHERE id = ?`, m).Scan(&isGroup)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -633,6 +647,9 @@ func (s *Service) setMembersTx(ctx context.Context, tx *sql.Tx, groupID string, 
 
 // DeleteGroup removes a group; its members stay, at the top level.
 func (s *Service) DeleteGroup(ctx context.Context, id string) error {
+	if !ids.Valid(id) {
+		return fmt.Errorf("components: delete group %s: %w", ids.Quote(id), ErrNotFound)
+	}
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		var isGroup bool
 		err := tx.QueryRowContext(ctx, `SELECT is_group FROM components WHERE id = ?`, id).Scan(&isGroup)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/internal/ids"
 	"github.com/beacon-status/beacon/internal/store"
 )
 
@@ -105,6 +106,11 @@ func (s *Service) GetTx(ctx context.Context, tx *sql.Tx, id string) (Incident, e
 }
 
 func (s *Service) getTx(ctx context.Context, q components.Queryer, id string) (Incident, error) {
+	if !ids.Valid(id) {
+		// Not queried: no row has such an id, and PostgreSQL refuses some
+		// (NUL, not UTF-8) as an argument where SQLite finds no row.
+		return Incident{}, fmt.Errorf("incidents: get %s: %w", ids.Quote(id), ErrNotFound)
+	}
 	list, err := s.query(ctx, q, ` WHERE id = ?`, []any{id}, true)
 	if err != nil {
 		return Incident{}, err

@@ -134,6 +134,10 @@ func (s *Service) Templates(ctx context.Context) ([]Template, error) {
 
 // Template returns the template with id.
 func (s *Service) Template(ctx context.Context, id string) (Template, error) {
+	if !ids.Valid(id) {
+		// Not queried, as components.GetTx.
+		return Template{}, fmt.Errorf("incidents: template %s: %w", ids.Quote(id), ErrNotFound)
+	}
 	t, err := scanTemplate(s.db.Read.QueryRowContext(ctx, selectTemplates+` WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = ErrNotFound
@@ -204,6 +208,9 @@ func (s *Service) saveTemplate(ctx context.Context, t Template, in TemplateInput
 
 // DeleteTemplate removes the template with id.
 func (s *Service) DeleteTemplate(ctx context.Context, id string) error {
+	if !ids.Valid(id) {
+		return fmt.Errorf("incidents: delete template %s: %w", ids.Quote(id), ErrNotFound)
+	}
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM incident_templates WHERE id = ?`, id)
 		if err != nil {

@@ -103,6 +103,11 @@ func (s *Service) Provider(ctx context.Context, id string) (Provider, error) {
 }
 
 func providerTx(ctx context.Context, q store.Queryer, id string) (Provider, error) {
+	if !ids.Valid(id) {
+		// Not queried: no row has such an id, and PostgreSQL refuses some
+		// (NUL, not UTF-8) as an argument where SQLite finds no row.
+		return Provider{}, fmt.Errorf("metrics: provider %s: %w", ids.Quote(id), ErrNotFound)
+	}
 	p, err := scanProvider(q.QueryRowContext(ctx, selectProviders+` WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Provider{}, fmt.Errorf("metrics: provider %s: %w", id, ErrNotFound)
@@ -251,6 +256,10 @@ func (s *Service) Get(ctx context.Context, id string) (Metric, error) {
 }
 
 func metricTx(ctx context.Context, q store.Queryer, id string) (Metric, error) {
+	if !ids.Valid(id) {
+		// Not queried, as providerTx.
+		return Metric{}, fmt.Errorf("metrics: metric %s: %w", ids.Quote(id), ErrNotFound)
+	}
 	m, err := scanMetric(q.QueryRowContext(ctx, selectMetrics+` WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Metric{}, fmt.Errorf("metrics: metric %s: %w", id, ErrNotFound)

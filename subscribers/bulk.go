@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/beacon-status/beacon/internal/ids"
 	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/notifier"
 )
@@ -154,7 +155,7 @@ func (s *Service) BulkApply(ctx context.Context, b Bulk) (BulkResult, error) {
 		sel += `page_wide = 1`
 	} else {
 		sel += `id IN ` + s.q.inList
-		args = append(args, store.IDList(b.IDs))
+		args = append(args, store.IDList(ids.EachOrEmpty(b.IDs)))
 	}
 	if b.Action == BulkResendConfirmation {
 		// A follower's confirmation is its incident's (resent there); a
@@ -208,21 +209,22 @@ func (s *Service) BulkApply(ctx context.Context, b Bulk) (BulkResult, error) {
 	return res, nil
 }
 
-// bulkMissesTx fills NotFound and Skipped for a request naming ids.
-func (s *Service) bulkMissesTx(ctx context.Context, tx *sql.Tx, sel string, args []any, ids []string, res *BulkResult) error {
-	rows, err := tx.QueryContext(ctx, `SELECT n.value, s.id IS NOT NULL, CASE WHEN s.id IN (SELECT id FROM subscribers WHERE `+sel+`) THEN 1 ELSE 0 END
-		FROM `+s.db.JSONArray("n")+` LEFT JOIN subscribers s ON s.id = n.value ORDER BY n.key`, append(args, store.IDList(ids))...)
+// bulkMissesTx fills NotFound and Skipped for idList, looked up as args' last.
+func (s *Service) bulkMissesTx(ctx context.Context, tx *sql.Tx, sel string, args []any, idList []string, res *BulkResult) error {
+	rows, err := tx.QueryContext(ctx, `SELECT n.key, s.id IS NOT NULL, CASE WHEN s.id IN (SELECT id FROM subscribers WHERE `+sel+`) THEN 1 ELSE 0 END
+		FROM `+s.db.JSONArray("n")+` LEFT JOIN subscribers s ON s.id = n.value ORDER BY n.key`, append(args, args[len(args)-1])...)
 	if err != nil {
 		return fmt.Errorf("subscribers: bulk: %w", err)
 	}
 	defer rows.Close()
 	seen := map[string]bool{}
 	for rows.Next() {
-		var id string
+		var key int
 		var exists, selected bool
-		if err := rows.Scan(&id, &exists, &selected); err != nil {
+		if err := rows.Scan(&key, &exists, &selected); err != nil {
 			return fmt.Errorf("subscribers: bulk: %w", err)
 		}
+		id := idList[key]
 		if seen[id] {
 			continue
 		}

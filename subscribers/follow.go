@@ -210,7 +210,7 @@ func (s *Service) Follower(ctx context.Context, incidentID, subscriberID string)
 }
 
 func (s *Service) followTx(ctx context.Context, q components.Queryer, incidentID, subscriberID string) (Follow, error) {
-	list, err := s.follows(ctx, q, ` WHERE incident_id = ? AND subscriber_id = ?`, incidentID, subscriberID)
+	list, err := s.follows(ctx, q, ` WHERE incident_id = ? AND subscriber_id = ?`, incidentID, ids.OrEmpty(subscriberID))
 	if err != nil {
 		return Follow{}, err
 	}

@@ -193,3 +193,30 @@ func TestGetAndGetMany(t *testing.T) {
 		t.Errorf("GetMany(nil) = %v, %v; want empty", none, err)
 	}
 }
+
+// TestListQueryFoldsASCIIOnly: the search text is folded as the SQL's
+// lower(address) folds, ASCII letters only on both engines, so that a
+// letter outside ASCII finds itself: lowering "Über" to "über" in Go found
+// nothing.
+func TestListQueryFoldsASCIIOnly(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, roomy)
+	f.subscribe(t, subscribers.Signup{Mode: notifier.Webhook, Address: "http://127.0.0.1:9/Über"})
+	for _, tc := range []struct {
+		filter subscribers.Filter
+		want   int
+	}{
+		{subscribers.Filter{Query: "Über"}, 1},
+		{subscribers.Filter{Query: "ÜBER"}, 1},
+		{subscribers.Filter{Query: "über"}, 0},
+		{subscribers.Filter{Query: "Über", SortField: "relevance"}, 1},
+	} {
+		list, err := f.svc.List(ctx, tc.filter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) != tc.want {
+			t.Errorf("List(%+v) found %d, want %d", tc.filter, len(list), tc.want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/internal/ids"
 	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/notifier"
 )
@@ -50,7 +51,7 @@ func (s *Service) Get(ctx context.Context, id string) (Subscriber, error) {
 }
 
 func (s *Service) getTx(ctx context.Context, q components.Queryer, id string) (Subscriber, error) {
-	list, err := s.query(ctx, q, ` WHERE id = ?`, id)
+	list, err := s.query(ctx, q, ` WHERE id = ?`, ids.OrEmpty(id))
 	if err != nil {
 		return Subscriber{}, err
 	}
@@ -92,7 +93,7 @@ func (s *Service) GetMany(ctx context.Context, idList []string) (map[string]Subs
 type Filter struct {
 	Mode  notifier.Channel // "" for every channel
 	State State            // "" for every state
-	// Query is a case-insensitive substring of the address.
+	// Query is a substring of the address, ignoring ASCII letters' case.
 	Query string
 	// SortField is one of SortFields: "created_at" (the default),
 	// "address" (Statuspage's "primary", the identifying field),
@@ -121,7 +122,7 @@ func (f Filter) where() (string, []any) {
 	}
 	if f.Query != "" {
 		conds = append(conds, `lower(address) LIKE ? ESCAPE '\'`)
-		args = append(args, "%"+strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(f.Query))+"%")
+		args = append(args, "%"+strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(store.Lower(f.Query))+"%")
 	}
 	return ` WHERE ` + strings.Join(conds, ` AND `), args
 }
@@ -148,7 +149,7 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Subscriber, error) {
 		if f.Query == "" {
 			return nil, invalid("sort_field", "relevance needs a search text (q)")
 		}
-		q := strings.ToLower(f.Query)
+		q := store.Lower(f.Query)
 		order = s.q.relevance
 		args = append(args, q, q)
 	default:

@@ -38,6 +38,26 @@ func Valid(s string) bool {
 	return true
 }
 
+// OrEmpty returns s when it has the shape of an id, and "" otherwise: for
+// a query's argument, where "" names no row either, so that the query
+// finds nothing on both engines (PostgreSQL refuses some strings, NUL or
+// not UTF-8, that SQLite merely finds no row for).
+func OrEmpty(s string) string {
+	if Valid(s) {
+		return s
+	}
+	return ""
+}
+
+// EachOrEmpty is OrEmpty of each of list, in a new slice of its length.
+func EachOrEmpty(list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = OrEmpty(s)
+	}
+	return out
+}
+
 // Quote returns s quoted for a message about an id a caller sent: whole
 // when it is short, otherwise cut after twice an id's length, so that a
 // hostile caller cannot make an error echo kilobytes of its own input.

@@ -3,10 +3,15 @@ package store
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
+	"fmt"
 	"reflect"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/beacon-status/beacon/internal/store/pgsql"
@@ -71,14 +76,15 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 		query = pgsql.Rebind(query)
 	}
 	if !c.idle() {
-		return c.c.ExecContext(ctx, query, args)
+		res, err := c.c.ExecContext(ctx, query, args)
+		return res, textError(err)
 	}
 	var res driver.Result
 	err := retryStatement(ctx, func() (err error) {
 		res, err = c.c.ExecContext(ctx, query, args)
 		return err
 	})
-	return res, err
+	return res, textError(err)
 }
 
 func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
@@ -86,14 +92,15 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 		query = pgsql.Rebind(query)
 	}
 	if !c.idle() {
-		return c.c.QueryContext(ctx, query, args)
+		rows, err := c.c.QueryContext(ctx, query, args)
+		return rows, textError(err)
 	}
 	var rows driver.Rows
 	err := retryStatement(ctx, func() (err error) {
 		rows, err = c.c.QueryContext(ctx, query, args)
 		return err
 	})
-	return rows, err
+	return rows, textError(err)
 }
 
 // idle reports whether the connection is outside a transaction: a
@@ -118,9 +125,14 @@ func (c *conn) ResetSession(ctx context.Context) error { return c.c.ResetSession
 
 // CheckNamedValue sends Go bools as 0 and 1: flags are integer columns on
 // both engines, and `x = ?` with a bool must match them. That holds for a
-// bool behind a pointer or a driver.Valuer (sql.NullBool) too. Every other
-// value goes to pgx as it is.
+// bool behind a pointer or a driver.Valuer (sql.NullBool) too. A string
+// PostgreSQL would refuse (see ErrUnstorableText), bare, behind a pointer
+// or from a Valuer, is refused here with that error. Every other value
+// goes to pgx as it is.
 func (c *conn) CheckNamedValue(v *driver.NamedValue) error {
+	if err := checkText(v); err != nil {
+		return err
+	}
 	switch x := v.Value.(type) {
 	case nil, string, int, int64, float64, []byte, time.Time:
 		return nil
@@ -141,7 +153,7 @@ func (c *conn) CheckNamedValue(v *driver.NamedValue) error {
 			val = boolInt(b)
 		}
 		v.Value = val
-		return nil
+		return checkText(v)
 	}
 	rv := reflect.ValueOf(v.Value)
 	for rv.Kind() == reflect.Pointer && !rv.IsNil() {
@@ -151,6 +163,40 @@ func (c *conn) CheckNamedValue(v *driver.NamedValue) error {
 		v.Value = boolInt(rv.Bool())
 	}
 	return nil
+}
+
+// ErrUnstorableText is the error of a query given, on PostgreSQL, text
+// holding a NUL character or bytes that are not UTF-8: PostgreSQL refuses
+// such text, as an argument or inside a JSON argument, where SQLite takes
+// it (and finds no row). Handlers check the input they expect (an id's
+// shape, web.Storable); this error is what any other such input meets, a
+// client's mistake rather than the server's.
+var ErrUnstorableText = errors.New("text holds a NUL character or is not UTF-8")
+
+// checkText refuses a string argument PostgreSQL would refuse, whatever
+// its type's name, bare or behind pointers.
+func checkText(v *driver.NamedValue) error {
+	rv := reflect.ValueOf(v.Value)
+	for rv.Kind() == reflect.Pointer && !rv.IsNil() {
+		rv = rv.Elem()
+	}
+	if rv.Kind() == reflect.String {
+		if s := rv.String(); !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+			return fmt.Errorf("store: argument %d: %w", v.Ordinal, ErrUnstorableText)
+		}
+	}
+	return nil
+}
+
+// textError marks PostgreSQL's refusals of text as ErrUnstorableText:
+// 22021 (not UTF-8) and 22P05 (NUL as \u0000 in a JSON argument, which
+// the argument check does not see).
+func textError(err error) error {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && (pg.Code == "22021" || pg.Code == "22P05") {
+		return fmt.Errorf("%w: %w", ErrUnstorableText, err)
+	}
+	return err
 }
 
 func boolInt(b bool) int64 {

@@ -13,6 +13,7 @@ import (
 	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/apikeys"
 	"github.com/beacon-status/beacon/internal/settings"
+	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/metrics"
 	"github.com/beacon-status/beacon/subscribers"
 )
@@ -60,8 +61,8 @@ func ErrorHandler(log *slog.Logger, pages ...PageFor) fiber.ErrorHandler {
 
 // Classify maps an error to its HTTP status and the body that tells the
 // client what went wrong: validation errors are 422 naming the field,
-// missing things 404, conflicts 409, and anything unknown a 500 that says
-// nothing more.
+// missing things 404, conflicts 409, text the database refuses 422, and
+// anything unknown a 500 that says nothing more.
 func Classify(err error) (int, ErrorBody) {
 	var (
 		req   *Error
@@ -99,6 +100,10 @@ func Classify(err error) (int, ErrorBody) {
 		return fiber.StatusNotFound, ErrorBody{Message: "The requested resource could not be found."}
 	case errors.Is(err, incidents.ErrConflict), errors.Is(err, accounts.ErrExists), errors.Is(err, accounts.ErrLastAdmin):
 		return fiber.StatusConflict, ErrorBody{Message: err.Error()}
+	case errors.Is(err, store.ErrUnstorableText):
+		// Input no check above caught, refused by PostgreSQL: the
+		// client's doing, said plainly, as on SQLite it finds nothing.
+		return fiber.StatusUnprocessableEntity, ErrorBody{Message: "The request holds text with a NUL character or bytes that are not UTF-8, which Beacon cannot store or look up."}
 	case errors.As(err, &fe):
 		return fe.Code, ErrorBody{Message: fe.Message}
 	}
