@@ -102,14 +102,20 @@ func migrationSets() []store.Migrations {
 	}
 }
 
-// openDB opens the database in cfg.DataDir. With migrate it brings the
-// schema up to date; without, it changes nothing and refuses a schema
-// this binary would have to migrate first.
+// openDB opens the database: PostgreSQL at cfg.DatabaseURL when set,
+// else SQLite in cfg.DataDir. With migrate it brings the schema up to
+// date; without, it changes nothing and refuses a schema this binary would
+// have to migrate first.
 func openDB(ctx context.Context, cfg Config, migrate bool) (*store.DB, error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+	var db *store.DB
+	var err error
+	if cfg.DatabaseURL != "" {
+		db, err = nil, errors.New("this beacon cannot open PostgreSQL yet")
+	} else if err = os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
+	} else {
+		db, err = store.Open(ctx, filepath.Join(cfg.DataDir, dbFile))
 	}
-	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, dbFile))
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +214,7 @@ func (a *app) build(ctx context.Context) error {
 	a.dispatcher = notifier.NewDispatcher(db, a.subscribers, a.messages, a.senders, notifier.Config{
 		Channels: channels, SMSKeyMomentsOnly: !notify.SMSAllUpdates, BackoffBase: cfg.RetryBase, Poll: time.Second,
 	}, now, a.log, a.metrics)
-	a.public = public.New(public.Deps{BaseURL: cfg.BaseURL, Now: now, CacheControl: cfg.PageCache, Templates: a.templates,
+	a.public = public.New(public.Deps{BaseURL: cfg.BaseURL, Now: now, Log: a.log, CacheControl: cfg.PageCache, Templates: a.templates,
 		Components: a.components, Incidents: a.incidents, Metrics: a.systemMetrics, Subscribers: a.subscribers, Settings: a.inForce,
 		Notifier: a.dispatcher, SMS: a.sms, Channels: slices.Collect(maps.Keys(a.senders))})
 	a.api = api.New(api.Deps{BaseURL: cfg.BaseURL, PageID: a.pageID, Now: now, Components: a.components,
@@ -290,7 +296,7 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 	if err != nil {
 		return err
 	}
-	a.log.Info("beacon serving", "addr", ln.Addr().String(), "base_url", a.cfg.BaseURL, "data_dir", a.cfg.DataDir)
+	a.log.Info("beacon serving", "addr", ln.Addr().String(), "base_url", a.cfg.BaseURL, "database", a.cfg.database())
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
@@ -303,7 +309,7 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 	workers.Go(func() { a.dispatcher.Run(workCtx) })
 	workers.Go(func() { a.integrations.Run(workCtx, a.log, 5*time.Second, a.accounts.Record) })
 	workers.Go(func() { a.systemMetrics.Run(workCtx, a.log, 10*time.Minute) })
-	workers.Go(func() { a.watch(workCtx, time.Second) })
+	workers.Go(func() { a.watchChanges(workCtx) })
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Listener(ln) }()
@@ -325,12 +331,16 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 	return err
 }
 
-// watch notices commits made by other processes — `beacon demo`, a CLI
-// import, a restored backup — which the services' change hooks never see.
+// watch notices commits made by other processes — another replica, `beacon
+// demo`, a CLI import, a restored backup — which the services' change hooks
+// never see: cached pages and messages go stale, the scheduler looks again
+// and the saved settings are read again. It costs one tiny query per
+// interval however busy the page is.
+//
 // SQLite's data_version, asked on a connection, moves when any *other*
 // connection commits; it is asked on the writer connection (the only one
 // that writes, and always the same one) so that Beacon's own commits do not
-// count. It costs one tiny query per interval, however busy the page is.
+// count.
 func (a *app) watch(ctx context.Context, every time.Duration) {
 	var last int64
 	ticker := time.NewTicker(every)
@@ -342,8 +352,7 @@ func (a *app) watch(ctx context.Context, every time.Duration) {
 				a.log.Error("watch for outside changes", "err", err)
 			}
 		} else if last != 0 && v != last {
-			a.changed()
-			a.incidents.Wake()
+			a.outsideChange(ctx)
 		}
 		last = v
 		select {
@@ -351,6 +360,19 @@ func (a *app) watch(ctx context.Context, every time.Duration) {
 			return
 		case <-ticker.C:
 		}
+	}
+}
+
+// watchChanges follows the changes other processes commit until ctx is
+// done.
+func (a *app) watchChanges(ctx context.Context) { a.watch(ctx, time.Second) }
+
+// outsideChange follows a change committed by another process.
+func (a *app) outsideChange(ctx context.Context) {
+	a.changed()
+	a.incidents.Wake()
+	if err := a.inForce.Reload(ctx); err != nil && ctx.Err() == nil {
+		a.log.Error("reload the settings in force", "err", err)
 	}
 }
 
