@@ -24,7 +24,12 @@ require (
 	golang.org/x/time v0.16.0
 )
 
-require github.com/teambition/rrule-go v1.8.2 // indirect
+require (
+	github.com/jackc/pgpassfile v1.0.0 // indirect
+	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
+	github.com/jackc/pgx/v5 v5.13.0 // indirect
+	github.com/teambition/rrule-go v1.8.2 // indirect
+)
 
 require (
 	github.com/andybalholm/brotli v1.1.0 // indirect
