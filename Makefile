@@ -12,8 +12,11 @@ run:
 # package-lock.json (Prism, the mock server generated from Twilio's OpenAPI
 # spec that proves SMS requests match Twilio's wire format; html-validate and
 # axe-core for the page tests), Debian's chromium for the browser tests,
-# Debian's systemd for systemd-analyze (the deployment tests) and Debian's
-# prometheus-alertmanager, which the alert integration test starts.
+# Debian's systemd for systemd-analyze (the deployment tests), Debian's
+# prometheus-alertmanager, which the alert integration test starts, and
+# Debian's postgresql, whose programs (in /usr/lib/postgresql/VERSION/bin,
+# not on PATH) start the throwaway clusters of the tests on PostgreSQL
+# (internal/pgtest; BEACON_PG_BIN names another directory).
 deps:
 	$(GO) mod download
 	npm ci --no-audit --no-fund --loglevel=error
@@ -29,6 +32,10 @@ deps:
 		echo "installing prometheus-alertmanager (Debian package) for the alert integration test"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq prometheus-alertmanager >/dev/null; }
+	@[ -n "$$BEACON_PG_BIN" ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		echo "installing postgresql (Debian package) for the tests on PostgreSQL"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; }
 
 check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
@@ -36,10 +43,23 @@ check:
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
+# DB_PKGS are the packages whose tests open a database: `make test` runs
+# them a second time on PostgreSQL (BEACON_TEST_ENGINE=postgres), each test
+# binary on a throwaway cluster of its own (internal/testutil's test checks
+# the list). Under CI=true a missing PostgreSQL fails those tests instead of
+# skipping them. The browser tests (PG_SKIP) stay out of that pass: they
+# check pages a browser renders from the in-memory snapshot, not the
+# database, and take nine tenths of cmd/beacon's time.
+DB_PKGS = ./internal/store ./internal/testutil ./internal/accounts ./internal/apikeys ./internal/settings \
+	./components ./subscribers ./incidents ./integrations ./metrics ./notifier \
+	./internal/messages ./internal/web ./internal/demo ./internal/api ./internal/console ./public ./cmd/beacon
+PG_SKIP = ^Test(Browser|EmbedInBrowser)
+
 # The deploy test builds a static binary: on a cold build cache that alone
 # takes minutes, more than go test's default 10 minutes allow on a busy box.
 test: deps check
 	$(GO) test -race -count=1 -timeout 20m ./...
+	BEACON_TEST_ENGINE=postgres $(GO) test -race -count=1 -timeout 30m -skip '$(PG_SKIP)' $(DB_PKGS)
 
 # bench measures the public side (docs/BENCHMARKS.md): the page's rebuild
 # after a change, then summary.json and / against a minimal Fiber server;

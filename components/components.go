@@ -17,7 +17,7 @@ import (
 	"github.com/beacon-status/beacon/notifier"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
 // Migrations returns this package's schema changes.
@@ -96,7 +96,9 @@ func NewService(db *store.DB, outbox *notifier.Outbox, now func() time.Time, cha
 	if changed == nil {
 		changed = func() {}
 	}
-	return &Service{db: db, outbox: outbox, now: now, changed: changed}
+	s := &Service{db: db, outbox: outbox, now: now, changed: changed}
+	s.uptime.readIntervals = readIntervalsQuery(db)
+	return s
 }
 
 // Queryer is satisfied by *sql.DB and *sql.Tx, so reads can run inside or
@@ -597,7 +599,7 @@ func (s *Service) setMembersTx(ctx context.Context, tx *sql.Tx, groupID string, 
 		return fmt.Errorf("components: set members of %s: %w", groupID, err)
 	}
 	now := store.FormatTime(s.now())
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM components WHERE group_id = ? ORDER BY position`, groupID)
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM components WHERE group_id = ? ORDER BY position, created_at, id`, groupID)
 	if err != nil {
 		return fmt.Errorf("components: set members of %s: %w", groupID, err)
 	}

@@ -216,6 +216,7 @@ func (s *Service) FollowURL(ctx context.Context, url string) (Page, error) {
 	}
 	var changed bool
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		changed = false // the closure may run again (see store.DB.Tx)
 		p, err := scanPage(tx.QueryRowContext(ctx, selectPage))
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("components: follow url: %w", ErrNotFound)

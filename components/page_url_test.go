@@ -3,6 +3,7 @@ package components_test
 import (
 	"context"
 	"io/fs"
+	"path"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -120,12 +121,12 @@ func TestPageURLMigration(t *testing.T) {
 			ctx := context.Background()
 			full := components.Migrations()
 			before := fstest.MapFS{}
-			err := fs.WalkDir(full.FS, ".", func(path string, d fs.DirEntry, err error) error {
-				if err != nil || d.IsDir() || path >= "0004" {
+			err := fs.WalkDir(full.FS, ".", func(name string, d fs.DirEntry, err error) error {
+				if err != nil || d.IsDir() || path.Base(name) >= "0004" {
 					return err
 				}
-				b, err := fs.ReadFile(full.FS, path)
-				before[path] = &fstest.MapFile{Data: b}
+				b, err := fs.ReadFile(full.FS, name)
+				before[name] = &fstest.MapFile{Data: b}
 				return err
 			})
 			if err != nil {

@@ -168,9 +168,20 @@ func (s *Service) UptimeMany(ctx context.Context, comps []Component, first, last
 // uptimeCache keeps, for one range of days, each component's history and
 // the days of it already computed that can no longer change.
 type uptimeCache struct {
+	// readIntervals is the query of rangeHistory.read, built for the
+	// database's engine.
+	readIntervals string
+
 	mu     sync.Mutex
 	cur    *rangeHistory
 	loaded int // components whose history was read by the last load, for tests
+}
+
+// readIntervalsQuery is uptimeCache.readIntervals for db.
+func readIntervalsQuery(db *store.DB) string {
+	return `SELECT component_id, status, started_at, ended_at FROM component_status_intervals
+		WHERE started_at < ? AND (ended_at IS NULL OR ended_at > ?) AND component_id IN (SELECT c.value FROM ` + db.JSONArray("c") + `)
+		ORDER BY component_id, started_at, id`
 }
 
 // rangeHistory is the history of every component over one range of days.
@@ -227,7 +238,9 @@ func newDays(first, end time.Time, loc *time.Location) []dayBounds {
 func (uc *uptimeCache) load(ctx context.Context, db *sql.DB, comps []Component, first, end time.Time, loc *time.Location) (*rangeHistory, error) {
 	uc.mu.Lock()
 	defer uc.mu.Unlock()
-	tx, err := db.BeginTx(ctx, nil)
+	// One snapshot for both reads (PostgreSQL's default isolation would
+	// give each statement its own).
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
 		return nil, err
 	}
@@ -278,7 +291,7 @@ func (uc *uptimeCache) load(ctx context.Context, db *sql.DB, comps []Component, 
 	}
 	uc.loaded = len(stale)
 	if len(stale) > 0 {
-		if err := next.read(ctx, tx, stale); err != nil {
+		if err := next.read(ctx, tx, uc.readIntervals, stale); err != nil {
 			return nil, err
 		}
 	}
@@ -287,10 +300,8 @@ func (uc *uptimeCache) load(ctx context.Context, db *sql.DB, comps []Component, 
 }
 
 // read loads the intervals of components ids over the range.
-func (r *rangeHistory) read(ctx context.Context, tx *sql.Tx, ids []string) error {
-	rows, err := tx.QueryContext(ctx, `SELECT component_id, status, started_at, ended_at FROM component_status_intervals
-		WHERE started_at < ? AND (ended_at IS NULL OR ended_at > ?) AND component_id IN (SELECT value FROM json_each(?))
-		ORDER BY component_id, started_at, id`, store.FormatTime(r.end), store.FormatTime(r.first), store.IDList(ids))
+func (r *rangeHistory) read(ctx context.Context, tx *sql.Tx, query string, ids []string) error {
+	rows, err := tx.QueryContext(ctx, query, store.FormatTime(r.end), store.FormatTime(r.first), store.IDList(ids))
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package incidents_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -23,7 +22,7 @@ var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 type env struct {
 	t       testing.TB
 	ctx     context.Context
-	path    string
+	addr    string // the database's, from testutil.NewDatabase
 	clock   *testutil.Clock
 	db      *store.DB
 	outbox  *notifier.Outbox
@@ -32,13 +31,13 @@ type env struct {
 	changed *atomic.Int64
 }
 
-// newEnv opens a fresh database file in t.TempDir().
+// newEnv opens a fresh database on the engine tests run on.
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	e := &env{
 		t:       t,
 		ctx:     context.Background(),
-		path:    filepath.Join(t.TempDir(), "beacon.db"),
+		addr:    testutil.NewDatabase(t),
 		clock:   testutil.NewClock(t0),
 		changed: new(atomic.Int64),
 	}
@@ -51,11 +50,11 @@ func newEnv(t testing.TB) *env {
 	return e
 }
 
-// open opens (or reopens) the database file and builds fresh services on it,
-// as a restarted process would.
+// open opens (or reopens) the database and builds fresh services on it, as
+// a restarted process would.
 func (e *env) open() {
 	e.t.Helper()
-	db, err := store.Open(e.ctx, e.path)
+	db, err := testutil.Open(e.ctx, e.addr)
 	if err != nil {
 		e.t.Fatalf("open: %v", err)
 	}
@@ -215,9 +214,26 @@ func (e *env) counts() counts {
 // use case fails after it has already written other rows.
 func (e *env) failEvents(kind notifier.EventKind) {
 	e.t.Helper()
-	_, err := e.db.Write.ExecContext(e.ctx, `CREATE TRIGGER fail_`+string(kind)+` BEFORE INSERT ON notification_events
-		WHEN NEW.kind = '`+string(kind)+`' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`)
-	if err != nil {
+	e.failInserts("fail_"+string(kind), "NEW.kind = '"+string(kind)+"'")
+}
+
+// failInserts adds the trigger name, which makes an insert of an outbox
+// event abort when the SQL condition cond holds (NEW is the row).
+func (e *env) failInserts(name, cond string) {
+	e.t.Helper()
+	ddl := `CREATE TRIGGER ` + name + ` BEFORE INSERT ON notification_events
+		WHEN ` + cond + ` BEGIN SELECT RAISE(ABORT, 'injected failure'); END`
+	if testutil.Engine() == store.Postgres {
+		// A trigger's WHEN may not hold a subquery there: the function
+		// tests the condition.
+		ddl = `CREATE FUNCTION ` + name + `() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN
+				IF ` + cond + ` THEN RAISE EXCEPTION 'injected failure'; END IF;
+				RETURN NEW;
+			END $$;
+			CREATE TRIGGER ` + name + ` BEFORE INSERT ON notification_events FOR EACH ROW EXECUTE FUNCTION ` + name + `()`
+	}
+	if _, err := e.db.Write.ExecContext(e.ctx, ddl); err != nil {
 		e.t.Fatalf("create trigger: %v", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/store"
+	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/beacon-status/beacon/notifier"
 )
 
@@ -152,8 +153,7 @@ func TestIncidentMetadata(t *testing.T) {
 // that migrating keeps what visitors saw and what staff were editing.
 func TestPostmortemMigration(t *testing.T) {
 	e := newEnv(t)
-	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := store.Open(e.ctx, path)
+	db, err := testutil.Open(e.ctx, testutil.NewDatabase(t))
 	if err != nil {
 		t.Fatal(err)
 	}

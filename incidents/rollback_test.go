@@ -57,11 +57,7 @@ func TestFailedRequestWritesNothing(t *testing.T) {
 			name: "create failing on its second component event",
 			prepare: func(e *env, p page) func() error {
 				// The first component event is written, the second aborts.
-				_, err := e.db.Write.ExecContext(e.ctx, `CREATE TRIGGER fail_second BEFORE INSERT ON notification_events
-					WHEN (SELECT COUNT(*) FROM notification_events) >= 1 BEGIN SELECT RAISE(ABORT, 'injected failure'); END`)
-				if err != nil {
-					e.t.Fatal(err)
-				}
+				e.failInserts("fail_second", "(SELECT COUNT(*) FROM notification_events) >= 1")
 				return func() error {
 					_, err := e.svc.Create(e.ctx, incidents.NewIncident{Name: "Outage",
 						Components: map[string]components.Status{p.api: major, p.db: degr}})

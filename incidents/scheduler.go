@@ -141,9 +141,18 @@ func (s *Service) NextDue(ctx context.Context) (time.Time, bool, error) {
 }
 
 // transition performs the one transition due for maintenance id, if any.
+// Replicas sharing a PostgreSQL database run it for the same maintenance
+// at once: the transaction lock lets one of them do the work while the
+// others pass, and the serializable transaction, which re-reads the
+// incident when it runs again after a conflict, makes an edge happen once
+// even without it.
 func (s *Service) transition(ctx context.Context, id string) (bool, error) {
-	performed := false
+	var performed bool
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		performed = false // the closure may run again (see store.DB.Tx)
+		if ok, err := s.db.TryXactLock(ctx, tx, "incidents.transition:"+id); err != nil || !ok {
+			return err
+		}
 		in, err := s.getTx(ctx, tx, id)
 		if err != nil {
 			return err

@@ -9,7 +9,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
-	"github.com/beacon-status/beacon/internal/store"
+	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/beacon-status/beacon/notifier"
 )
 
@@ -433,58 +433,89 @@ func TestMaintenanceAutomationFlags(t *testing.T) {
 }
 
 // TestSchedulerConcurrentRunners runs the scheduler from several goroutines
-// and from a second connection to the same file (a second process) at each
-// edge: each edge still happens once.
+// and from a second connection to the same database (a second replica or
+// process) at once: at each edge, and late for a whole window (both edges
+// overdue together). Each edge still happens once, with one update and its
+// events written once. On PostgreSQL the runners' transactions truly
+// overlap, on different connections.
 func TestSchedulerConcurrentRunners(t *testing.T) {
-	e := newEnv(t)
-	c := e.component("API", "")
-	m := e.scheduleMaintenance([]string{c}, incidents.AutomationInput{})
+	for _, tc := range []struct {
+		name string
+		at   []time.Time // when the runners run
+		want []int       // transitions performed in all at each
+		// events are the events after the maintenance's announcement.
+		events func(c string) []evWant
+		// updates is the length of the final timeline.
+		updates int
+	}{
+		{
+			name: "at each edge", at: []time.Time{remindAt, winStart, winEnd}, want: []int{1, 1, 1},
+			events: func(c string) []evWant {
+				return concat([]evWant{ev(notifier.MaintenanceReminder, true)},
+					compEvents(true, op, maint, c), []evWant{ev(notifier.MaintenanceStarted, true)},
+					compEvents(true, maint, op, c), []evWant{ev(notifier.MaintenanceCompleted, true)})
+			},
+			updates: 4,
+		},
+		{
+			name: "late for the whole window", at: []time.Time{winEnd.Add(time.Hour)}, want: []int{2},
+			events: func(c string) []evWant {
+				return concat(compEvents(false, op, maint, c), []evWant{ev(notifier.MaintenanceStarted, false)},
+					compEvents(true, maint, op, c), []evWant{ev(notifier.MaintenanceCompleted, true)})
+			},
+			updates: 3,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			c := e.component("API", "")
+			m := e.scheduleMaintenance([]string{c}, incidents.AutomationInput{})
 
-	db2, err := store.Open(e.ctx, e.path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db2.Close()
-	out2 := notifier.NewOutbox(db2)
-	comps2 := components.NewService(db2, out2, e.clock.Now, nil)
-	svc2 := incidents.NewService(db2, comps2, out2, e.clock.Now, nil)
-
-	for _, at := range []time.Time{remindAt, winStart, winEnd} {
-		e.clock.Set(at)
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		total := 0
-		var errs []error
-		for i := range 8 {
-			svc := e.svc
-			if i%2 == 1 {
-				svc = svc2
+			db2, err := testutil.Open(e.ctx, e.addr)
+			if err != nil {
+				t.Fatal(err)
 			}
-			wg.Go(func() {
-				n, err := svc.RunDue(e.ctx)
-				mu.Lock()
-				defer mu.Unlock()
-				total += n
-				if err != nil {
-					errs = append(errs, err)
+			defer db2.Close()
+			out2 := notifier.NewOutbox(db2)
+			comps2 := components.NewService(db2, out2, e.clock.Now, nil)
+			svc2 := incidents.NewService(db2, comps2, out2, e.clock.Now, nil)
+
+			for i, at := range tc.at {
+				e.clock.Set(at)
+				var wg sync.WaitGroup
+				var mu sync.Mutex
+				total := 0
+				var errs []error
+				for i := range 8 {
+					svc := e.svc
+					if i%2 == 1 {
+						svc = svc2
+					}
+					wg.Go(func() {
+						n, err := svc.RunDue(e.ctx)
+						mu.Lock()
+						defer mu.Unlock()
+						total += n
+						if err != nil {
+							errs = append(errs, err)
+						}
+					})
 				}
-			})
-		}
-		wg.Wait()
-		if len(errs) > 0 {
-			t.Fatalf("at %s: RunDue errors: %v", at, errs)
-		}
-		if total != 1 {
-			t.Errorf("at %s: got %d transitions in all, want 1", at, total)
-		}
+				wg.Wait()
+				if len(errs) > 0 {
+					t.Fatalf("at %s: RunDue errors: %v", at, errs)
+				}
+				if total != tc.want[i] {
+					t.Errorf("at %s: got %d transitions in all, want %d", at, total, tc.want[i])
+				}
+			}
+			checkEvents(t, e.eventsAfter(1), tc.events(c))
+			if got := len(e.get(m.ID).Updates); got != tc.updates {
+				t.Errorf("timeline: got %d updates, want %d", got, tc.updates)
+			}
+			checkMaintenanceInterval(t, e, c)
+		})
 	}
-	checkEvents(t, e.eventsAfter(1), concat([]evWant{ev(notifier.MaintenanceReminder, true)},
-		compEvents(true, op, maint, c), []evWant{ev(notifier.MaintenanceStarted, true)},
-		compEvents(true, maint, op, c), []evWant{ev(notifier.MaintenanceCompleted, true)}))
-	if got, want := len(e.get(m.ID).Updates), 4; got != want {
-		t.Errorf("timeline: got %d updates, want %d", got, want)
-	}
-	checkMaintenanceInterval(t, e, c)
 }
 
 // TestSchedulerAfterRestart stops the server before the scheduler could run

@@ -28,6 +28,7 @@ type Service struct {
 	changed    func()
 	// wake nudges the scheduler when a maintenance window may have moved.
 	wake chan struct{}
+	q    queries
 }
 
 // NewService returns a service on db. changed is called after every
@@ -36,7 +37,7 @@ func NewService(db *store.DB, comps *components.Service, outbox *notifier.Outbox
 	if changed == nil {
 		changed = func() {}
 	}
-	return &Service{db: db, components: comps, outbox: outbox, now: now, changed: changed, wake: make(chan struct{}, 1)}
+	return &Service{db: db, components: comps, outbox: outbox, now: now, changed: changed, wake: make(chan struct{}, 1), q: newQueries(db)}
 }
 
 // Limits on what staff may write.

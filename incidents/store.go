@@ -14,13 +14,44 @@ import (
 	"github.com/beacon-status/beacon/internal/store"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
 // Migrations returns this package's schema changes; they reference the
 // components tables, so they run after components.Migrations.
 func Migrations() store.Migrations {
 	return store.Migrations{Package: "incidents", FS: store.Sub(migrations, "migrations")}
+}
+
+// queries are the statements that take a list of ids, built for the
+// database's engine.
+type queries struct {
+	whereIDs   string // a tail for query: the incidents with the ids
+	components string // the components of the incidents with the ids
+	updates    string // the updates of the incidents with the ids
+}
+
+func newQueries(db *store.DB) queries {
+	return queries{
+		whereIDs: ` WHERE id IN (SELECT a.value FROM ` + db.JSONArray("a") + `)`,
+		components: `SELECT ic.incident_id, ic.component_id FROM incident_components ic
+			JOIN components c ON c.id = ic.component_id
+			WHERE ic.incident_id IN (SELECT a.value FROM ` + db.JSONArray("a") + `) ORDER BY c.position, c.id`,
+		updates: `SELECT id, incident_id, status, body, affected_components, deliver_notifications,
+			display_at, created_at, updated_at FROM incident_updates
+			WHERE incident_id IN (SELECT a.value FROM ` + db.JSONArray("a") + `) ORDER BY display_at DESC, seq DESC`,
+	}
+}
+
+// asciiLower folds the ASCII letters of s to lower case and leaves every
+// other character as it is, as lower() does on both engines.
+func asciiLower(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + ('a' - 'A')
+		}
+		return r
+	}, s)
 }
 
 const selectIncidents = `SELECT id, kind, name, status, impact, COALESCE(impact_override, ''), backfilled,
@@ -110,7 +141,7 @@ func (f Filter) tail() (string, []any) {
 	}
 	order := ` ORDER BY created_at DESC, id`
 	if f.Upcoming {
-		order = ` ORDER BY scheduled_for, id`
+		order = ` ORDER BY scheduled_for NULLS FIRST, id`
 	}
 	return where + order + ` LIMIT ? OFFSET ?`, append(args, limit, max(f.Offset, 0))
 }
@@ -139,8 +170,10 @@ func (f Filter) where() (string, []any) {
 		}
 	}
 	if f.Query != "" {
-		conds = append(conds, `name LIKE ? ESCAPE '\'`)
-		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(f.Query)
+		// lower() on both sides, as LIKE ignores case on SQLite only; both
+		// engines' lower() (and asciiLower) fold ASCII letters alone.
+		conds = append(conds, `lower(name) LIKE ? ESCAPE '\'`)
+		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(asciiLower(f.Query))
 		args = append(args, "%"+esc+"%")
 	}
 	if f.ComponentID != "" {
@@ -167,7 +200,9 @@ func (f Filter) where() (string, []any) {
 // lists is read once and a page built from the lists needs a handful of
 // queries whatever their number.
 func (s *Service) ListMany(ctx context.Context, filters ...Filter) ([][]Incident, error) {
-	tx, err := s.db.Read.BeginTx(ctx, nil)
+	// One snapshot for every read (PostgreSQL's default isolation would
+	// give each statement its own).
+	tx, err := s.db.Read.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("incidents: list: %w", err)
 	}
@@ -203,7 +238,7 @@ func (s *Service) ListMany(ctx context.Context, filters ...Filter) ([][]Incident
 	loaded := []Incident{}
 	if len(all) > 0 {
 		var err error
-		if loaded, err = s.query(ctx, tx, ` WHERE id IN (SELECT value FROM json_each(?))`, []any{store.IDList(all)}, withUpdates); err != nil {
+		if loaded, err = s.query(ctx, tx, s.q.whereIDs, []any{store.IDList(all)}, withUpdates); err != nil {
 			return nil, err
 		}
 	}
@@ -314,9 +349,7 @@ func (s *Service) query(ctx context.Context, q components.Queryer, tail string, 
 	}
 	ids := store.IDList(idList)
 
-	crows, err := q.QueryContext(ctx, `SELECT ic.incident_id, ic.component_id FROM incident_components ic
-		JOIN components c ON c.id = ic.component_id
-		WHERE ic.incident_id IN (SELECT value FROM json_each(?)) ORDER BY c.position, c.id`, ids)
+	crows, err := q.QueryContext(ctx, s.q.components, ids)
 	if err != nil {
 		return nil, fmt.Errorf("incidents: list components: %w", err)
 	}
@@ -337,9 +370,7 @@ func (s *Service) query(ctx context.Context, q components.Queryer, tail string, 
 	if !withUpdates {
 		return list, nil
 	}
-	urows, err := q.QueryContext(ctx, `SELECT id, incident_id, status, body, affected_components, deliver_notifications,
-		display_at, created_at, updated_at FROM incident_updates
-		WHERE incident_id IN (SELECT value FROM json_each(?)) ORDER BY display_at DESC, seq DESC`, ids)
+	urows, err := q.QueryContext(ctx, s.q.updates, ids)
 	if err != nil {
 		return nil, fmt.Errorf("incidents: list updates: %w", err)
 	}

@@ -133,3 +133,46 @@ func TestSpans(t *testing.T) {
 		}
 	}
 }
+
+// TestListQuery checks the name search: a substring, ignoring the case of
+// ASCII letters only (as SQLite's LIKE did, and as lower() does on both
+// engines), with %, _ and \ taken literally.
+func TestListQuery(t *testing.T) {
+	e := newEnv(t)
+	for _, name := range []string{"API outage", "Panne ÉLECTRIQUE", "panne électrique", "100% CPU", "disk_full", `C:\ drive`} {
+		e.create(incidents.NewIncident{Name: name})
+		e.clock.Advance(time.Minute)
+	}
+	for _, c := range []struct {
+		query string
+		want  []string // newest first
+	}{
+		{"OUTAGE", []string{"API outage"}},
+		{"api OUT", []string{"API outage"}},
+		{"PANNE", []string{"panne électrique", "Panne ÉLECTRIQUE"}},
+		{"électrique", []string{"panne électrique"}},
+		{"ÉLECTRIQUE", []string{"Panne ÉLECTRIQUE"}},
+		{"Électrique", []string{"Panne ÉLECTRIQUE"}},
+		{"0%", []string{"100% CPU"}},
+		{"k_f", []string{"disk_full"}},
+		{"k%f", nil},
+		{"sk_", []string{"disk_full"}},
+		{`:\`, []string{`C:\ drive`}},
+		{"_", []string{"disk_full"}},
+	} {
+		list, err := e.svc.List(e.ctx, incidents.Filter{Query: c.query})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, in := range list {
+			got = append(got, in.Name)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("Query %q = %q, want %q", c.query, got, c.want)
+		}
+		if n, err := e.svc.Count(e.ctx, incidents.Filter{Query: c.query}); err != nil || n != len(c.want) {
+			t.Errorf("Count of %q = %d, %v; want %d", c.query, n, err, len(c.want))
+		}
+	}
+}

@@ -112,7 +112,7 @@ func (s *Service) Templates(ctx context.Context) ([]Template, error) {
 	if err != nil {
 		return nil, fmt.Errorf("incidents: templates: %w", err)
 	}
-	rows, err := s.db.Read.QueryContext(ctx, selectTemplates+` ORDER BY name COLLATE NOCASE, id`)
+	rows, err := s.db.Read.QueryContext(ctx, selectTemplates+` ORDER BY lower(name), id`)
 	if err != nil {
 		return nil, fmt.Errorf("incidents: templates: %w", err)
 	}
@@ -204,12 +204,14 @@ func (s *Service) saveTemplate(ctx context.Context, t Template, in TemplateInput
 
 // DeleteTemplate removes the template with id.
 func (s *Service) DeleteTemplate(ctx context.Context, id string) error {
-	res, err := s.db.Write.ExecContext(ctx, `DELETE FROM incident_templates WHERE id = ?`, id)
-	if err != nil {
-		return fmt.Errorf("incidents: delete template %s: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("incidents: delete template %s: %w", id, ErrNotFound)
-	}
-	return nil
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM incident_templates WHERE id = ?`, id)
+		if err != nil {
+			return fmt.Errorf("incidents: delete template %s: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("incidents: delete template %s: %w", id, ErrNotFound)
+		}
+		return nil
+	})
 }

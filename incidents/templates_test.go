@@ -65,3 +65,25 @@ func TestTemplates(t *testing.T) {
 		t.Errorf("after delete: %v", err)
 	}
 }
+
+// TestTemplatesByName checks the list's order: by name ignoring the case
+// of ASCII letters (the order staff see in the console), on both engines.
+func TestTemplatesByName(t *testing.T) {
+	e := newEnv(t)
+	for _, name := range []string{"database", "API", "Zone down", "api latency", "Émission", "bridge"} {
+		if _, err := e.svc.CreateTemplate(e.ctx, incidents.TemplateInput{Name: ptr(name), Title: ptr(name)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := e.svc.Templates(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, tpl := range list {
+		got = append(got, tpl.Name)
+	}
+	if want := []string{"API", "api latency", "bridge", "database", "Zone down", "Émission"}; !slices.Equal(got, want) {
+		t.Errorf("Templates = %q, want %q", got, want)
+	}
+}

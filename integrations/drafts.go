@@ -148,16 +148,28 @@ func (s *Service) RunDue(ctx context.Context, record func(context.Context, ...ac
 	var errs []error
 	for _, id := range due {
 		var entries []accounts.Entry
+		told := false
 		err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+			entries, told = nil, false // the closure may run again (see store.DB.Tx)
 			g, err := scanGroup(tx.QueryRowContext(ctx, selectGroups+` WHERE id = ?`, id))
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil // forgotten since it was listed
+			}
 			if err != nil {
 				return fmt.Errorf("integrations: due flap %s: %w", id, err)
+			}
+			now := s.now()
+			if !g.Firing || g.QuietUntil == nil || g.QuietUntil.After(now) {
+				// Told, resolved or fired again since it was listed: by an
+				// alert, or by another replica's RunDue.
+				return nil
 			}
 			it, err := s.getTx(ctx, tx, g.IntegrationID)
 			if err != nil {
 				return err
 			}
-			r := &run{s: s, tx: tx, it: it, now: s.now()}
+			told = true
+			r := &run{s: s, tx: tx, it: it, now: now}
 			if r.comps, err = s.components.ListTx(ctx, tx); err != nil {
 				return err
 			}
@@ -185,6 +197,9 @@ func (s *Service) RunDue(ctx context.Context, record func(context.Context, ...ac
 		})
 		if err != nil {
 			errs = append(errs, err)
+			continue
+		}
+		if !told {
 			continue
 		}
 		handled++

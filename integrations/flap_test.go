@@ -126,3 +126,38 @@ func TestRunDueGoesOnPastAFailingGroup(t *testing.T) {
 		t.Errorf("web's outage told %d times, want 2 (its first firing and after the flap window)", told)
 	}
 }
+
+// Two runners (replicas) that both listed a group as due tell its
+// subscribers once: the one that comes second finds the group told. Here
+// the second runner runs, whole, between the first one's two groups.
+func TestRunDueTellsOnceAcrossRunners(t *testing.T) {
+	e := newEnv(t)
+	it := e.integration(integrations.Generic, integrations.Input{})
+	for _, key := range []string{"api", "web"} {
+		comp := map[string]string{"api": "API", "web": "Web"}[key]
+		e.receive(it, generic(comp, "major_outage", key))
+		e.receive(it, generic(comp, "resolved", key))
+		e.receive(it, generic(comp, "major_outage", key))
+	}
+	before, _ := e.told(notifier.ComponentStatusChanged)
+	e.clock.Advance(integrations.DefaultFlapWindow)
+	other := integrations.NewService(e.db, e.comps, e.incs, e.clock.Now, nil)
+	var second int
+	first, err := e.svc.RunDue(e.ctx, func(ctx context.Context, _ ...accounts.Entry) error {
+		if second == 0 {
+			n, err := other.RunDue(ctx, nil)
+			second = n
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first != 1 || second != 1 {
+		t.Errorf("handled %d by the first runner and %d by the second, want 1 each", first, second)
+	}
+	if after, _ := e.told(notifier.ComponentStatusChanged); after-before != 2 {
+		t.Errorf("%d component events told, want 2 (API's and Web's, once each)", after-before)
+	}
+}

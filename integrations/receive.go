@@ -509,8 +509,7 @@ func (r *run) restorable(ctx context.Context, g *group, ids []string) (map[strin
 			return nil, err
 		}
 		var others int
-		err = r.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM integration_groups g, json_each(g.components) j
-			WHERE g.id <> ? AND g.state = 'firing' AND j.key = ?`, g.ID, id).Scan(&others)
+		err = r.tx.QueryRowContext(ctx, r.s.othersFiring, g.ID, id).Scan(&others)
 		if err != nil {
 			return nil, fmt.Errorf("integrations: check other alert groups: %w", err)
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -553,5 +554,53 @@ func TestGroupsKept(t *testing.T) {
 	e.receive(it, "generic-firing.json")
 	if n := len(e.incidents()); n != 2 {
 		t.Errorf("%d incidents, want a new one for the forgotten group", n)
+	}
+}
+
+// The same alert posted to several replicas at once (a monitoring system
+// with several receivers, or retrying) opens one incident and resolves it
+// once: each payload applies in a transaction that sees the others'.
+func TestReceiveConcurrently(t *testing.T) {
+	e := newEnv(t)
+	it := e.integration(integrations.Generic, integrations.Input{IncidentMode: ptr(integrations.ModePublish)})
+	other := integrations.NewService(e.db, e.comps, e.incs, e.clock.Now, nil)
+	for _, payload := range []string{"generic-firing.json", "generic-resolved.json"} {
+		var wg sync.WaitGroup
+		errs := make(chan error, 8)
+		for i := range 8 {
+			svc := e.svc
+			if i%2 == 1 {
+				svc = other
+			}
+			wg.Go(func() {
+				if _, err := svc.Receive(e.ctx, it, fixture(t, payload)); err != nil {
+					errs <- err
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Errorf("%s: %v", payload, err)
+		}
+		e.clock.Advance(time.Minute)
+	}
+	list := e.incidents()
+	if len(list) != 1 || list[0].Status != incidents.Resolved {
+		t.Fatalf("%d incidents, want one, resolved", len(list))
+	}
+	for kind, want := range map[notifier.EventKind]int{notifier.IncidentCreated: 1, notifier.IncidentResolved: 1,
+		notifier.IncidentUpdated: 0, notifier.ComponentStatusChanged: 2} {
+		if n, q := e.told(kind); n+q != want {
+			t.Errorf("%d %s events, want %d", n+q, kind, want)
+		}
+	}
+	e.wantStatus(e.api, components.Operational)
+	var groups int
+	if err := e.db.Read.QueryRowContext(e.ctx, `SELECT COUNT(*) FROM integration_groups`).Scan(&groups); err != nil {
+		t.Fatal(err)
+	}
+	if groups != 1 {
+		t.Errorf("%d alert groups, want 1", groups)
 	}
 }

@@ -27,6 +27,9 @@ type Service struct {
 	incidents  *incidents.Service
 	now        func() time.Time
 	changed    func()
+	// othersFiring counts the firing alert groups other than one that
+	// hold a component, built for the database's engine.
+	othersFiring string
 }
 
 // NewService returns a service on db that changes the page through comps
@@ -37,7 +40,9 @@ func NewService(db *store.DB, comps *components.Service, incs *incidents.Service
 	if changed == nil {
 		changed = func() {}
 	}
-	return &Service{db: db, components: comps, incidents: incs, now: now, changed: changed}
+	return &Service{db: db, components: comps, incidents: incs, now: now, changed: changed,
+		othersFiring: `SELECT COUNT(*) FROM integration_groups g, ` + db.JSONEach("g.components", "j") + `
+			WHERE g.id <> ? AND g.state = 'firing' AND j.key = ?`}
 }
 
 // tokenPrefix starts every integration token, so that a leaked one is
@@ -228,14 +233,16 @@ func (s *Service) rotateTx(ctx context.Context, tx *sql.Tx, id string) (string, 
 // Delete removes an integration with its alert groups and log. What its
 // alerts changed on the page stays as it is.
 func (s *Service) Delete(ctx context.Context, id string) error {
-	res, err := s.db.Write.ExecContext(ctx, `DELETE FROM integrations WHERE id = ?`, id)
-	if err != nil {
-		return fmt.Errorf("integrations: delete %s: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("integrations: delete %s: %w", id, ErrNotFound)
-	}
-	return nil
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM integrations WHERE id = ?`, id)
+		if err != nil {
+			return fmt.Errorf("integrations: delete %s: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("integrations: delete %s: %w", id, ErrNotFound)
+		}
+		return nil
+	})
 }
 
 // checkTx refuses a mapping to components that are not there (or are

@@ -100,7 +100,7 @@ func (s *Service) AddPoints(ctx context.Context, points map[string][]Point) (int
 			}
 		}
 		for _, id := range ids {
-			if err := writePointsTx(ctx, tx, keys[id], slots[id]); err != nil {
+			if err := s.writePointsTx(ctx, tx, keys[id], slots[id]); err != nil {
 				return err
 			}
 		}
@@ -188,7 +188,7 @@ func (s *Service) compactedBefore(ctx context.Context, q store.Queryer) (int64, 
 // its 5-minute and hour aggregates; a point that replaces another with a
 // different value has its 5-minute bucket recomputed from the bucket's raw
 // rows (at most 10) and its hour from the hour's 5-minute rows (at most 12).
-func writePointsTx(ctx context.Context, tx *sql.Tx, key int64, points map[int64]float64) error {
+func (s *Service) writePointsTx(ctx context.Context, tx *sql.Tx, key int64, points map[int64]float64) error {
 	if len(points) == 0 {
 		return nil
 	}
@@ -211,7 +211,7 @@ func writePointsTx(ctx context.Context, tx *sql.Tx, key int64, points map[int64]
 			a.merge(Aggregate{Min: v, Max: v, Sum: v, Count: 1})
 			continue
 		}
-		res, err = tx.ExecContext(ctx, `UPDATE metric_points SET value = ? WHERE metric = ? AND at = ? AND value IS NOT ?`, v, key, at, v)
+		res, err = tx.ExecContext(ctx, `UPDATE metric_points SET value = ? WHERE metric = ? AND at = ? AND value IS DISTINCT FROM ?`, v, key, at, v)
 		if err != nil {
 			return fmt.Errorf("metrics: replace point: %w", err)
 		}
@@ -223,9 +223,9 @@ func writePointsTx(ctx context.Context, tx *sql.Tx, key int64, points map[int64]
 	dirty1 := map[int64]bool{}
 	for b := range dirty5 {
 		// The bucket's raw rows include the points just added to it.
-		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO metric_rollups_5m (metric, at, min, max, sum, count)
-			SELECT ?, ?, min(value), max(value), sum(value), count(*) FROM metric_points WHERE metric = ? AND at >= ? AND at < ?`,
-			key, b, key, b, b+fiveMin)
+		_, err := tx.ExecContext(ctx, `INSERT INTO metric_rollups_5m (metric, at, min, max, sum, count)
+			SELECT ?, ?, min(value), max(value), sum(value), count(*) FROM metric_points
+			WHERE metric = ? AND at >= ? AND at < ?`+replaceRollup, key, b, key, b, b+fiveMin)
 		if err != nil {
 			return fmt.Errorf("metrics: recompute 5-minute rollup: %w", err)
 		}
@@ -234,7 +234,7 @@ func writePointsTx(ctx context.Context, tx *sql.Tx, key int64, points map[int64]
 	for b, a := range added5 {
 		h := floor(b, hour)
 		if !dirty5[b] {
-			if err := addRollupTx(ctx, tx, "metric_rollups_5m", key, b, *a); err != nil {
+			if err := s.addRollupTx(ctx, tx, "metric_rollups_5m", key, b, *a); err != nil {
 				return err
 			}
 		}
@@ -246,15 +246,15 @@ func writePointsTx(ctx context.Context, tx *sql.Tx, key int64, points map[int64]
 		}
 	}
 	for h := range dirty1 {
-		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO metric_rollups_1h (metric, at, min, max, sum, count)
-			SELECT ?, ?, min(min), max(max), sum(sum), sum(count) FROM metric_rollups_5m WHERE metric = ? AND at >= ? AND at < ?`,
-			key, h, key, h, h+hour)
+		_, err := tx.ExecContext(ctx, `INSERT INTO metric_rollups_1h (metric, at, min, max, sum, count)
+			SELECT ?, ?, min(min), max(max), sum(sum), sum(count) FROM metric_rollups_5m
+			WHERE metric = ? AND at >= ? AND at < ?`+replaceRollup, key, h, key, h, h+hour)
 		if err != nil {
 			return fmt.Errorf("metrics: recompute hour rollup: %w", err)
 		}
 	}
 	for h, a := range added1 {
-		if err := addRollupTx(ctx, tx, "metric_rollups_1h", key, h, *a); err != nil {
+		if err := s.addRollupTx(ctx, tx, "metric_rollups_1h", key, h, *a); err != nil {
 			return err
 		}
 	}
@@ -267,11 +267,15 @@ func writePointsTx(ctx context.Context, tx *sql.Tx, key int64, points map[int64]
 	return nil
 }
 
+// replaceRollup ends an INSERT … SELECT of a recomputed rollup bucket: it
+// replaces the bucket's row. (The SELECT's WHERE tells SQLite that ON
+// starts the upsert, not a join constraint.)
+const replaceRollup = ` ON CONFLICT (metric, at) DO UPDATE SET min = excluded.min, max = excluded.max,
+	sum = excluded.sum, count = excluded.count`
+
 // addRollupTx adds a's points to the bucket at of a rollup table.
-func addRollupTx(ctx context.Context, tx *sql.Tx, table string, key, at int64, a Aggregate) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (metric, at, min, max, sum, count) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT DO UPDATE SET min = min(min, excluded.min), max = max(max, excluded.max), sum = sum + excluded.sum,
-		count = count + excluded.count`, key, at, a.Min, a.Max, a.Sum, a.Count)
+func (s *Service) addRollupTx(ctx context.Context, tx *sql.Tx, table string, key, at int64, a Aggregate) error {
+	_, err := tx.ExecContext(ctx, s.addRollup[table], key, at, a.Min, a.Max, a.Sum, a.Count)
 	if err != nil {
 		return fmt.Errorf("metrics: add to %s: %w", table, err)
 	}
@@ -375,8 +379,8 @@ const compactBatch = 1000
 // Compact drops the rows past their age: raw points older than the raw
 // retention, 5-minute rollups older than 35 days, hour rollups older than 2
 // years (each cut-off rounded down to the hour, so a bucket is kept or
-// dropped whole). It deletes in short transactions of at most compactBatch
-// rows, going through the metrics in order.
+// dropped whole). It deletes in short background transactions of at most
+// compactBatch rows, going through the metrics in order.
 func (s *Service) Compact(ctx context.Context) error {
 	now := s.now()
 	keys, err := s.metricKeys(ctx)
@@ -389,13 +393,19 @@ func (s *Service) Compact(ctx context.Context) error {
 		if table == "metric_points" {
 			// Recorded before any raw row goes: from then on, writes
 			// below it check for compacted buckets.
-			if _, err := s.db.Write.ExecContext(ctx, `UPDATE metric_compaction SET raw_before = max(raw_before, ?)`, before); err != nil {
+			err := s.db.BackgroundTx(ctx, func(tx *sql.Tx) error {
+				_, err := tx.ExecContext(ctx, s.raiseCut, before)
+				return err
+			})
+			if err != nil {
 				return fmt.Errorf("metrics: record the compaction cut-off: %w", err)
 			}
 			s.rawCut.raise(before)
 		}
 		for next := 0; next < len(keys); {
-			err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+			first := next
+			err := s.db.BackgroundTx(ctx, func(tx *sql.Tx) error {
+				next = first // the transaction may run again
 				for budget := int64(compactBatch); budget > 0 && next < len(keys); {
 					res, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE metric = ?1 AND at IN
 						(SELECT at FROM `+table+` WHERE metric = ?1 AND at < ?2 ORDER BY at LIMIT ?3)`, keys[next], before, budget)

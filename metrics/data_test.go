@@ -313,8 +313,10 @@ func TestAddPointHandOff(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	if txs != 2 || e.svc.DataVersion() != 2 {
-		t.Errorf("%d points in %d transactions, version %d: want 2 and 2", waiting+1, txs, e.svc.DataVersion())
+	// Two committed transactions, whichever number of attempts they took
+	// (a transaction may run again: see store.DB.ForceRetries).
+	if e.svc.DataVersion() != 2 {
+		t.Errorf("%d points in %d transactions (%d attempts): want 2", waiting+1, e.svc.DataVersion(), txs)
 	}
 	if rows := e.dataRows(); rows[0] != waiting+1 {
 		t.Errorf("%d points stored, want %d", rows[0], waiting+1)

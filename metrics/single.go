@@ -97,6 +97,11 @@ func (s *Service) commitSingles(ctx context.Context) {
 	}()
 	written := false
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		// The transaction may run again: what an attempt found is reset.
+		written = false
+		for _, w := range batch {
+			w.err = nil
+		}
 		if q.txHook != nil {
 			q.txHook()
 		}
@@ -128,7 +133,7 @@ func (s *Service) commitSingles(ctx context.Context) {
 			points[key][w.at] = w.value
 		}
 		for key, ps := range points {
-			if err := writePointsTx(ctx, tx, key, ps); err != nil {
+			if err := s.writePointsTx(ctx, tx, key, ps); err != nil {
 				return err
 			}
 			written = true

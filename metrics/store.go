@@ -27,6 +27,10 @@ type Service struct {
 	// rawCut is the newest raw cut-off of a compaction: points before it
 	// are checked against compacted buckets.
 	rawCut cutOff
+	// addRollup (by rollup table) and raiseCut are the statements whose
+	// text depends on the engine, built once.
+	addRollup map[string]string
+	raiseCut  string
 }
 
 // NewService returns a service on db that reads the time from now and calls
@@ -42,6 +46,16 @@ func NewService(db *store.DB, now func() time.Time, changed func(), cfg Config) 
 	s := &Service{db: db, now: now, changed: changed, cfg: cfg}
 	s.fiveMinRetention = max(FiveMinuteRetention, cfg.RawRetention)
 	s.hourRetention = max(HourRetention, s.fiveMinRetention)
+	s.addRollup = map[string]string{}
+	for _, t := range dataTables[1:] {
+		// The bucket's own columns are qualified: PostgreSQL finds a bare
+		// min ambiguous beside excluded.min.
+		s.addRollup[t] = `INSERT INTO ` + t + ` (metric, at, min, max, sum, count) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (metric, at) DO UPDATE SET min = ` + db.Least(t+".min", "excluded.min") + `,
+			max = ` + db.Greatest(t+".max", "excluded.max") + `, sum = ` + t + `.sum + excluded.sum,
+			count = ` + t + `.count + excluded.count`
+	}
+	s.raiseCut = `UPDATE metric_compaction SET raw_before = ` + db.Greatest("raw_before", "?")
 	return s
 }
 
@@ -64,7 +78,7 @@ func scanProvider(row interface{ Scan(...any) error }) (Provider, error) {
 
 // Providers returns every provider, oldest first.
 func (s *Service) Providers(ctx context.Context) ([]Provider, error) {
-	rows, err := s.db.Read.QueryContext(ctx, selectProviders+` ORDER BY created_at, rowid`)
+	rows, err := s.db.Read.QueryContext(ctx, selectProviders+` ORDER BY created_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("metrics: providers: %w", err)
 	}
@@ -110,7 +124,7 @@ func (s *Service) CreateProvider(ctx context.Context, in ProviderInput) (Provide
 	if err := in.apply(&p, &creds); err != nil {
 		return Provider{}, err
 	}
-	_, err := s.db.Write.ExecContext(ctx, `INSERT INTO metrics_providers (id, type, disabled, metric_base_uri, email, password,
+	_, err := s.exec(ctx, `INSERT INTO metrics_providers (id, type, disabled, metric_base_uri, email, password,
 		api_key, api_token, application_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.ID, p.Type, p.Disabled, p.MetricBaseURI, creds.email, creds.password, creds.apiKey, creds.apiToken, creds.applicationKey,
 		store.FormatTime(now), store.FormatTime(now))
@@ -162,11 +176,11 @@ func given(field *string, v string) any {
 
 // DeleteProvider deletes a provider with its metrics and their data.
 func (s *Service) DeleteProvider(ctx context.Context, id string) error {
-	res, err := s.db.Write.ExecContext(ctx, `DELETE FROM metrics_providers WHERE id = ?`, id)
+	n, err := s.exec(ctx, `DELETE FROM metrics_providers WHERE id = ?`, id)
 	if err != nil {
 		return fmt.Errorf("metrics: delete provider %s: %w", id, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n == 0 {
 		return fmt.Errorf("metrics: delete provider %s: %w", id, ErrNotFound)
 	}
 	s.version.Add(1)
@@ -319,14 +333,30 @@ func (s *Service) Update(ctx context.Context, id string, in MetricInput) (Metric
 
 // Delete deletes a metric and its data.
 func (s *Service) Delete(ctx context.Context, id string) error {
-	res, err := s.db.Write.ExecContext(ctx, `DELETE FROM metrics WHERE id = ?`, id)
+	n, err := s.exec(ctx, `DELETE FROM metrics WHERE id = ?`, id)
 	if err != nil {
 		return fmt.Errorf("metrics: delete %s: %w", id, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n == 0 {
 		return fmt.Errorf("metrics: delete %s: %w", id, ErrNotFound)
 	}
 	s.version.Add(1)
 	s.changed()
 	return nil
+}
+
+// exec runs one write statement in its own transaction (a staff write, so
+// it goes first on SQLite and is retried on PostgreSQL) and returns how
+// many rows it changed.
+func (s *Service) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	var n int64
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
 }

@@ -61,9 +61,13 @@ func TestProviders(t *testing.T) {
 		MetricBaseURI: dd.MetricBaseURI, CreatedAt: t0, UpdatedAt: t0.Add(time.Minute)}) {
 		t.Errorf("Provider: %+v, %v", got, err)
 	}
+	// Oldest first, and those made at the same time in id order: the same
+	// order on every engine.
+	late := e.provider()
 	list, err := e.svc.Providers(e.ctx)
-	if err != nil || len(list) != 2 || list[0].ID != dd.ID || list[1].ID != self.ID {
-		t.Errorf("Providers: %+v, %v", list, err)
+	want := []string{min(dd.ID, self.ID), max(dd.ID, self.ID), late.ID}
+	if err != nil || len(list) != 3 || list[0].ID != want[0] || list[1].ID != want[1] || list[2].ID != want[2] {
+		t.Errorf("Providers: %+v, %v; want ids %v", list, err, want)
 	}
 
 	// Deleting a provider takes its metrics and their data.

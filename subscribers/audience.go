@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -103,28 +104,29 @@ func audienceWhere(e notifier.Event, channels []notifier.Channel) (string, []any
 	return where + ` AND (` + audience + `)`, args
 }
 
-// DeliveredManyTx implements notifier.Audience: a delivery resets the
-// count of permanent failures, and a webhook's or chat channel's
-// successful test message confirms it. One UPDATE covers a batch's subscribers: only those with
-// failures to reset are written.
+// DeliveredManyTx implements notifier.Audience: a delivery resets the count of permanent failures,
+// and a webhook's or chat channel's successful test message confirms it. One UPDATE covers a
+// batch's subscribers: only those with failures to reset are written. Both go in id order (see
+// queries.delivered), so that two replicas' acknowledgements lock shared rows in one order.
 func (s *Service) DeliveredManyTx(ctx context.Context, tx *sql.Tx, ds []notifier.Delivery) error {
-	for _, d := range ds {
-		if (d.Channel == notifier.Webhook || d.Channel.Chat()) && d.Purpose == notifier.PurposeConfirm {
-			now := store.FormatTime(s.now())
-			_, err := tx.ExecContext(ctx, `UPDATE subscribers SET state = 'active', confirmed_at = COALESCE(confirmed_at, ?), updated_at = ?
-				WHERE id = ? AND state = 'unconfirmed'`, now, now, d.SubscriberID)
-			if err != nil {
-				return fmt.Errorf("subscribers: confirm webhook %s: %w", d.SubscriberID, err)
-			}
-		}
-	}
 	idList := make([]string, len(ds))
+	var confirmed []string
 	for i, d := range ds {
 		idList[i] = d.SubscriberID
+		if (d.Channel == notifier.Webhook || d.Channel.Chat()) && d.Purpose == notifier.PurposeConfirm {
+			confirmed = append(confirmed, d.SubscriberID)
+		}
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE subscribers SET permanent_failures = 0
-		WHERE id IN (SELECT value FROM json_each(?)) AND permanent_failures > 0`, store.IDList(idList))
-	if err != nil {
+	slices.Sort(confirmed)
+	now := store.FormatTime(s.now())
+	for _, id := range slices.Compact(confirmed) {
+		_, err := tx.ExecContext(ctx, `UPDATE subscribers SET state = 'active', confirmed_at = COALESCE(confirmed_at, ?), updated_at = ?
+			WHERE id = ? AND state = 'unconfirmed'`, now, now, id)
+		if err != nil {
+			return fmt.Errorf("subscribers: confirm webhook %s: %w", id, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, s.q.delivered, store.IDList(idList)); err != nil {
 		return fmt.Errorf("subscribers: reset failures of %d subscribers: %w", len(ds), err)
 	}
 	return nil

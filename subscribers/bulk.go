@@ -148,12 +148,12 @@ func (s *Service) BulkApply(ctx context.Context, b Bulk) (BulkResult, error) {
 	// are reached through that incident, or by naming them. The two forms
 	// are chosen here rather than in SQL so that a list of ids is looked
 	// up by primary key instead of scanning the table.
-	sel := `state IN (SELECT value FROM json_each(?)) AND (? = '' OR mode = ?) AND `
+	sel := `state IN ` + s.q.inList + ` AND (? = '' OR mode = ?) AND `
 	args := []any{store.IDList(stateNames), b.Type, b.Type}
 	if b.All {
 		sel += `page_wide = 1`
 	} else {
-		sel += `id IN (SELECT value FROM json_each(?))`
+		sel += `id IN ` + s.q.inList
 		args = append(args, store.IDList(b.IDs))
 	}
 	if b.Action == BulkResendConfirmation {
@@ -162,8 +162,9 @@ func (s *Service) BulkApply(ctx context.Context, b Bulk) (BulkResult, error) {
 		sel += ` AND page_wide = 1`
 	}
 
-	res := BulkResult{NotFound: []string{}, Skipped: []string{}}
+	var res BulkResult
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		res = BulkResult{NotFound: []string{}, Skipped: []string{}}
 		if !b.All {
 			if err := s.bulkMissesTx(ctx, tx, sel, args, b.IDs, &res); err != nil {
 				return err
@@ -209,8 +210,8 @@ func (s *Service) BulkApply(ctx context.Context, b Bulk) (BulkResult, error) {
 
 // bulkMissesTx fills NotFound and Skipped for a request naming ids.
 func (s *Service) bulkMissesTx(ctx context.Context, tx *sql.Tx, sel string, args []any, ids []string, res *BulkResult) error {
-	rows, err := tx.QueryContext(ctx, `SELECT j.value, s.id IS NOT NULL, COALESCE(s.id IN (SELECT id FROM subscribers WHERE `+sel+`), 0)
-		FROM json_each(?) j LEFT JOIN subscribers s ON s.id = j.value ORDER BY j.key`, append(args, store.IDList(ids))...)
+	rows, err := tx.QueryContext(ctx, `SELECT n.value, s.id IS NOT NULL, CASE WHEN s.id IN (SELECT id FROM subscribers WHERE `+sel+`) THEN 1 ELSE 0 END
+		FROM `+s.db.JSONArray("n")+` LEFT JOIN subscribers s ON s.id = n.value ORDER BY n.key`, append(args, store.IDList(ids))...)
 	if err != nil {
 		return fmt.Errorf("subscribers: bulk: %w", err)
 	}

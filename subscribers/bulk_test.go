@@ -310,7 +310,7 @@ func TestBulkResendIsBounded(t *testing.T) {
 	now := store.FormatTime(start)
 	if _, err := f.db.Write.Exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
 		INSERT INTO subscribers (id, mode, address, state, secret, created_at, updated_at)
-		SELECT printf('u%011d', i), 'email', printf('u%d@example.com', i), 'unconfirmed', 'x', ?, ? FROM n`,
+		SELECT 'u' || CAST(10000000000 + i AS TEXT), 'email', 'u' || CAST(i AS TEXT) || '@example.com', 'unconfirmed', 'x', ?, ? FROM n`,
 		subscribers.MaxBulkResend+1, now, now); err != nil {
 		t.Fatal(err)
 	}
@@ -336,7 +336,7 @@ func TestBulkUnsubscribeAllManyRows(t *testing.T) {
 	const n = 20_000
 	if _, err := f.db.Write.Exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
 		INSERT INTO subscribers (id, mode, address, state, secret, created_at, updated_at)
-		SELECT printf('a%011d', i), 'email', printf('a%d@example.com', i), CASE WHEN i % 4 = 0 THEN 'unconfirmed' ELSE 'active' END, 'x', ?, ? FROM n`,
+		SELECT 'a' || CAST(10000000000 + i AS TEXT), 'email', 'a' || CAST(i AS TEXT) || '@example.com', CASE WHEN i % 4 = 0 THEN 'unconfirmed' ELSE 'active' END, 'x', ?, ? FROM n`,
 		n, now, now); err != nil {
 		t.Fatal(err)
 	}

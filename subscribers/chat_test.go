@@ -3,7 +3,6 @@ package subscribers_test
 import (
 	"context"
 	"io/fs"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/internal/store"
+	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
 )
@@ -93,12 +93,13 @@ func TestImportChat(t *testing.T) {
 	}
 }
 
-// Migration 0006 rebuilds the subscribers table to allow the chat modes:
-// every row and what refers to it survive, and the new modes are
-// accepted while unknown ones are still refused.
+// Migration 0006 rebuilds the subscribers table to allow the chat modes
+// (on PostgreSQL, changes its CHECK): every row and what refers to it
+// survive, and the new modes are accepted while unknown ones are still
+// refused.
 func TestMigrationAllowsChatModes(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "beacon.db"))
+	db, err := testutil.Open(ctx, testutil.NewDatabase(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +107,7 @@ func TestMigrationAllowsChatModes(t *testing.T) {
 	all := subscribers.Migrations()
 	before := fstest.MapFS{}
 	for _, name := range []string{"0001_create_subscribers.sql", "0002_cluster_subscribers_by_id.sql", "0003_add_subscriber_contact_email.sql",
-		"0004_create_incident_subscriptions.sql", "0005_add_page_pending.sql"} {
+		"0004_create_incident_subscriptions.sql", "0005_add_page_pending.sql", "postgres/0002_cluster_subscribers_by_id.sql"} {
 		b, err := fs.ReadFile(all.FS, name)
 		if err != nil {
 			t.Fatal(err)
@@ -155,7 +156,11 @@ func TestMigrationAllowsChatModes(t *testing.T) {
 		VALUES ('f1', 'fax', '+1', 'active', 's', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`); err == nil {
 		t.Error("an unknown mode was accepted after the migration")
 	}
-	if got := dump(t, db, `SELECT name FROM sqlite_schema WHERE tbl_name = 'subscribers' AND type = 'index' AND sql IS NOT NULL ORDER BY name`); got != "subscribers_address\nsubscribers_state\n" {
+	indexes := `SELECT name FROM sqlite_schema WHERE tbl_name = 'subscribers' AND type = 'index' AND sql IS NOT NULL ORDER BY name`
+	if db.Engine() == store.Postgres {
+		indexes = `SELECT indexname FROM pg_indexes WHERE tablename = 'subscribers' AND indexname <> 'subscribers_pkey' ORDER BY indexname`
+	}
+	if got := dump(t, db, indexes); got != "subscribers_address\nsubscribers_state\n" {
 		t.Errorf("indexes %q, want subscribers_address and subscribers_state", got)
 	}
 	if _, err := db.Write.ExecContext(ctx, `DELETE FROM subscribers WHERE id IN ('w1', 'e1')`); err != nil {

@@ -160,8 +160,9 @@ func (s *Service) Import(ctx context.Context, r io.Reader, sendConfirmation bool
 		rows = append(rows, r)
 	}
 
-	res := ImportResult{Confirmed: !sendConfirmation}
+	var res ImportResult
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		res = ImportResult{Confirmed: !sendConfirmation}
 		now := s.now()
 		for _, r := range rows {
 			comps, err := s.resolveComponents(ctx, tx, r.comps)
@@ -238,8 +239,9 @@ func (s *Service) HandleReply(ctx context.Context, phone, keyword string) (bool,
 	default:
 		return false, nil
 	}
-	found := false
+	var found bool
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		found = false
 		sub, err := s.byAddressTx(ctx, tx, notifier.SMS, phone)
 		if errors.Is(err, ErrNotFound) {
 			return nil

@@ -80,6 +80,7 @@ func (s *Service) FollowIncident(ctx context.Context, r FollowRequest) (FollowRe
 	}
 	var res FollowResult
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		res = FollowResult{}
 		now := s.now()
 		if su.IP != "" {
 			if err := s.checkSignupLimitsTx(ctx, tx, su, now); err != nil {
@@ -288,7 +289,7 @@ func (s *Service) follows(ctx context.Context, q components.Queryer, tail string
 	if len(list) == 0 {
 		return out, nil
 	}
-	subs, err := s.query(ctx, q, ` WHERE id IN (SELECT value FROM json_each(?))`, store.IDList(subIDs))
+	subs, err := s.query(ctx, q, s.q.byIDs, store.IDList(subIDs))
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/beacon-status/beacon/notifier"
 )
 
-// Limits are counted in SQLite, not in memory, so a restart does not reset
+// Limits are counted in the database, not in memory, so a restart does not reset
 // them: an SMS sign-up form is an attractive target for toll fraud.
 
 // limitTx returns a *LimitError when kind/key has limit or more attempts
@@ -48,11 +48,13 @@ func (s *Service) limitTx(ctx context.Context, tx *sql.Tx, kind, key string, lim
 
 // recordTx counts one attempt, and now and then forgets old ones.
 func (s *Service) recordTx(ctx context.Context, tx *sql.Tx, kind, key string, now time.Time) error {
-	res, err := tx.ExecContext(ctx, `INSERT INTO subscription_attempts (kind, key, created_at) VALUES (?, ?, ?)`, kind, key, store.FormatTime(now))
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO subscription_attempts (kind, key, created_at) VALUES (?, ?, ?) RETURNING id`,
+		kind, key, store.FormatTime(now)).Scan(&id)
 	if err != nil {
 		return fmt.Errorf("subscribers: record attempt: %w", err)
 	}
-	if id, _ := res.LastInsertId(); id%500 == 0 {
+	if id%500 == 0 {
 		// The longest window is a day.
 		if _, err := tx.ExecContext(ctx, `DELETE FROM subscription_attempts WHERE created_at < ?`, store.FormatTime(now.Add(-25*time.Hour))); err != nil {
 			return fmt.Errorf("subscribers: prune attempts: %w", err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/internal/store"
+	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/beacon-status/beacon/subscribers"
 )
 
@@ -18,6 +19,7 @@ import (
 // made before it keeps every subscriber, column for column, and every row
 // that refers to one; foreign keys are enforced again afterwards.
 func TestMigrationClustersSubscribersByID(t *testing.T) {
+	testutil.SQLiteOnly(t) // PostgreSQL has no WITHOUT ROWID: its 0002 does nothing
 	ctx := context.Background()
 	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "beacon.db"))
 	if err != nil {

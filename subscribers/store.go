@@ -10,6 +10,29 @@ import (
 	"github.com/beacon-status/beacon/notifier"
 )
 
+// queries are the statements whose text depends on the engine, built once.
+type queries struct {
+	inList     string // "(SELECT … FROM the JSON array parameter)": "x IN " + inList
+	byIDs      string // the tail of selectSubscribers naming a JSON array of ids
+	components string // the components of a JSON array of subscribers
+	relevance  string // List's order by relevance, with the query twice
+	delivered  string // DeliveredManyTx's reset of failures
+}
+
+func newQueries(db *store.DB) queries {
+	in := `(SELECT j.value FROM ` + db.JSONArray("j") + `)`
+	return queries{
+		inList:     in,
+		byIDs:      ` WHERE id IN ` + in,
+		components: `SELECT subscriber_id, component_id FROM subscriber_components WHERE subscriber_id IN ` + in + ` ORDER BY component_id`,
+		relevance:  `lower(address) = ? DESC, ` + db.Instr("lower(address)", "?") + `, length(address), address, id`,
+		// Rows locked in id order: on PostgreSQL two replicas' acks then cannot
+		// deadlock (an IN list is joined in hash order, whatever its order).
+		delivered: `UPDATE subscribers SET permanent_failures = 0 WHERE id IN (SELECT id FROM subscribers WHERE id IN ` + in +
+			` AND permanent_failures > 0 ORDER BY id` + strings.TrimSuffix(db.SkipLocked(), " SKIP LOCKED") + `)`,
+	}
+}
+
 const selectSubscribers = `SELECT id, mode, address, phone_country, state, all_components, secret,
 	created_at, updated_at, confirmed_at, quarantined_at, unsubscribed_at, contact_email, page_wide FROM subscribers`
 
@@ -55,7 +78,7 @@ func (s *Service) GetMany(ctx context.Context, idList []string) (map[string]Subs
 	if len(idList) == 0 {
 		return out, nil
 	}
-	list, err := s.query(ctx, s.db.Read, ` WHERE id IN (SELECT value FROM json_each(?))`, store.IDList(idList))
+	list, err := s.query(ctx, s.db.Read, s.q.byIDs, store.IDList(idList))
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +120,7 @@ func (f Filter) where() (string, []any) {
 		args = append(args, f.State)
 	}
 	if f.Query != "" {
-		conds = append(conds, `address LIKE ? ESCAPE '\'`)
+		conds = append(conds, `lower(address) LIKE ? ESCAPE '\'`)
 		args = append(args, "%"+strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(f.Query))+"%")
 	}
 	return ` WHERE ` + strings.Join(conds, ` AND `), args
@@ -126,7 +149,7 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Subscriber, error) {
 			return nil, invalid("sort_field", "relevance needs a search text (q)")
 		}
 		q := strings.ToLower(f.Query)
-		order = `lower(address) = ? DESC, instr(lower(address), ?), length(address), address, id`
+		order = s.q.relevance
 		args = append(args, q, q)
 	default:
 		return nil, invalid("sort_field", "must be one of %s", strings.Join(SortFields, ", "))
@@ -224,8 +247,7 @@ func (s *Service) query(ctx context.Context, q components.Queryer, tail string, 
 	if len(partial) == 0 {
 		return list, nil
 	}
-	crows, err := q.QueryContext(ctx, `SELECT subscriber_id, component_id FROM subscriber_components
-		WHERE subscriber_id IN (SELECT value FROM json_each(?)) ORDER BY component_id`, store.IDList(partial))
+	crows, err := q.QueryContext(ctx, s.q.components, store.IDList(partial))
 	if err != nil {
 		return nil, fmt.Errorf("subscribers: list components: %w", err)
 	}

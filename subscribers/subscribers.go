@@ -28,7 +28,7 @@ import (
 	"github.com/beacon-status/beacon/notifier"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
 // Migrations returns this package's schema changes; they reference the
@@ -176,6 +176,7 @@ type Service struct {
 	now        func() time.Time
 	cfg        Config
 	tokens     *tokens
+	q          queries
 	// smsCountries starts as Config.SMSCountries; staff may change it
 	// while the server runs (SetSMSCountries).
 	smsCountries atomic.Pointer[[]string]
@@ -191,7 +192,7 @@ func NewService(ctx context.Context, db *store.DB, comps *components.Service, ou
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{db: db, components: comps, outbox: outbox, now: now, cfg: cfg, tokens: t}
+	s := &Service{db: db, components: comps, outbox: outbox, now: now, cfg: cfg, tokens: t, q: newQueries(db)}
 	s.SetSMSCountries(cfg.SMSCountries)
 	return s, nil
 }
@@ -337,6 +338,7 @@ func (s *Service) Subscribe(ctx context.Context, su Signup) (SignupResult, error
 	}
 	var res SignupResult
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		res = SignupResult{}
 		now := s.now()
 		comps, err := s.resolveComponents(ctx, tx, su.ComponentIDs)
 		if err != nil {
@@ -525,6 +527,7 @@ func (s *Service) VerifySMS(ctx context.Context, token, code, ip string) (Subscr
 	var sub Subscriber
 	var codeErr error
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		sub, codeErr = Subscriber{}, nil
 		if ip != "" {
 			if err := s.limitTx(ctx, tx, "verify_ip", ip, s.cfg.Limits.VerificationsPerIP, time.Hour, now,
 				"Too many attempts from your network. Please try again later."); err != nil {

@@ -51,7 +51,7 @@ type tokens struct {
 func loadTokens(ctx context.Context, db *sql.DB) (*tokens, error) {
 	fresh := make([]byte, 32)
 	rand.Read(fresh)
-	if _, err := db.ExecContext(ctx, `INSERT OR IGNORE INTO signing_keys (name, key) VALUES ('links', ?)`, fresh); err != nil {
+	if _, err := db.ExecContext(ctx, `INSERT INTO signing_keys (name, key) VALUES ('links', ?) ON CONFLICT (name) DO NOTHING`, fresh); err != nil {
 		return nil, fmt.Errorf("subscribers: signing key: %w", err)
 	}
 	var key []byte

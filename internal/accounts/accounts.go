@@ -25,7 +25,7 @@ import (
 	"github.com/beacon-status/beacon/internal/store"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
 // Migrations returns this package's schema changes.
@@ -165,6 +165,19 @@ func hash(token string) string {
 }
 
 // normalEmail checks and trims an address.
+// asciiLower folds the ASCII letters of s to lower case and leaves every
+// other character as it is, as lower() does on both engines: addresses
+// are matched by lower(email) = asciiLower(address), which is what the
+// NOCASE collation of the first schema did.
+func asciiLower(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + ('a' - 'A')
+		}
+		return r
+	}, s)
+}
+
 func normalEmail(raw string) (string, error) {
 	e := strings.TrimSpace(raw)
 	a, err := mail.ParseAddress(e)
@@ -219,7 +232,7 @@ func (s *Store) CreateUser(ctx context.Context, email string, role Role, passwor
 	u := User{ID: ids.New(), Email: email, Role: role, HasPassword: password != "", CreatedAt: s.now()}
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE email = ?`, email).Scan(&n); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE lower(email) = ?`, asciiLower(email)).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {
@@ -247,7 +260,7 @@ func (s *Store) User(ctx context.Context, id string) (User, error) {
 
 // Users returns every user by address.
 func (s *Store) Users(ctx context.Context) ([]User, error) {
-	rows, err := s.db.Read.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY email`)
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY lower(email), id`)
 	if err != nil {
 		return nil, fmt.Errorf("accounts: users: %w", err)
 	}
@@ -382,8 +395,11 @@ func (s *Store) FirstRunLink(ctx context.Context) (token string, ok bool, err er
 func (s *Store) newLink(ctx context.Context, userID string) (string, error) {
 	token := NewToken()
 	now := s.now()
-	_, err := s.db.Write.ExecContext(ctx, `INSERT INTO password_tokens (hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
-		hash(token), store.NullString(userID), store.FormatTime(now), store.FormatTime(now.Add(s.cfg.LinkTTL)))
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO password_tokens (hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+			hash(token), store.NullString(userID), store.FormatTime(now), store.FormatTime(now.Add(s.cfg.LinkTTL)))
+		return err
+	})
 	if err != nil {
 		return "", fmt.Errorf("accounts: make link: %w", err)
 	}
@@ -502,7 +518,7 @@ func (s *Store) SignIn(ctx context.Context, email, password, ip, userAgent strin
 	}
 	var u User
 	var pwHash string
-	err := s.db.Read.QueryRowContext(ctx, `SELECT id, email, role, password_hash, created_at FROM users WHERE email = ?`, email).
+	err := s.db.Read.QueryRowContext(ctx, `SELECT id, email, role, password_hash, created_at FROM users WHERE lower(email) = ?`, asciiLower(email)).
 		Scan(&u.ID, &u.Email, &u.Role, &pwHash, store.Time(&u.CreatedAt))
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return "", Session{}, fmt.Errorf("accounts: sign in: %w", err)
@@ -528,7 +544,7 @@ func (s *Store) SignIn(ctx context.Context, email, password, ip, userAgent strin
 			return err
 		}
 		// A success forgives the address's failures and sweeps old rows.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sign_in_failures WHERE email = ? OR at < ?`, email,
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sign_in_failures WHERE lower(email) = ? OR at < ?`, asciiLower(email),
 			store.FormatTime(now.Add(-s.cfg.FailureWindow))); err != nil {
 			return err
 		}
@@ -549,7 +565,7 @@ func (s *Store) checkFailures(ctx context.Context, email, ip string) error {
 	for _, c := range []struct {
 		column, value string
 		max           int
-	}{{"email", email, s.cfg.MaxFailuresPerEmail}, {"ip", ip, s.cfg.MaxFailuresPerIP}} {
+	}{{"lower(email)", asciiLower(email), s.cfg.MaxFailuresPerEmail}, {"ip", ip, s.cfg.MaxFailuresPerIP}} {
 		var n int
 		var oldest sql.NullString
 		err := s.db.Read.QueryRowContext(ctx, `SELECT COUNT(*), MIN(at) FROM sign_in_failures WHERE `+c.column+` = ? AND at >= ?`,
@@ -569,8 +585,11 @@ func (s *Store) checkFailures(ctx context.Context, email, ip string) error {
 }
 
 func (s *Store) fail(ctx context.Context, email, ip string) error {
-	_, err := s.db.Write.ExecContext(ctx, `INSERT INTO sign_in_failures (at, ip, email) VALUES (?, ?, ?)`,
-		store.FormatTime(s.now()), ip, strings.ToValidUTF8(email, ""))
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO sign_in_failures (at, ip, email) VALUES (?, ?, ?)`,
+			store.FormatTime(s.now()), ip, strings.ToValidUTF8(email, ""))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("accounts: record failure: %w", err)
 	}
@@ -603,7 +622,11 @@ func (s *Store) Session(ctx context.Context, token string) (Session, error) {
 		return Session{}, ErrExpired
 	}
 	if now.Sub(sess.LastSeenAt) > touchEvery {
-		if _, err := s.db.Write.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ? WHERE hash = ?`, store.FormatTime(now), hash(token)); err != nil {
+		err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ? WHERE hash = ?`, store.FormatTime(now), hash(token))
+			return err
+		})
+		if err != nil {
 			return Session{}, fmt.Errorf("accounts: session: %w", err)
 		}
 		sess.LastSeenAt = now
@@ -613,7 +636,11 @@ func (s *Store) Session(ctx context.Context, token string) (Session, error) {
 
 // SignOut ends the session whose secret is token.
 func (s *Store) SignOut(ctx context.Context, token string) error {
-	if _, err := s.db.Write.ExecContext(ctx, `DELETE FROM sessions WHERE hash = ?`, hash(token)); err != nil {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE hash = ?`, hash(token))
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("accounts: sign out: %w", err)
 	}
 	return nil
@@ -630,9 +657,11 @@ type Entry struct {
 }
 
 // Record appends entries to the audit log, in one transaction. An entry
-// without a time is dated now.
+// without a time is dated now. It is background work (the server hands
+// entries over to a writer and does not wait for them; see web.Audit), so
+// staff writes go before it.
 func (s *Store) Record(ctx context.Context, entries ...Entry) error {
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.BackgroundTx(ctx, func(tx *sql.Tx) error {
 		for _, e := range entries {
 			if e.At.IsZero() {
 				e.At = s.now()

@@ -3,6 +3,7 @@ package accounts_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -230,5 +231,76 @@ func TestCreateUserWithPassword(t *testing.T) {
 	}
 	if _, _, err := s.SignIn(ctx, "ops@example.com", goodPassword, "192.0.2.1", ""); err != nil {
 		t.Errorf("sign in with the password given: %v", err)
+	}
+}
+
+// Addresses match whatever the case of their ASCII letters, and only of
+// those, on both engines (SQLite's NOCASE did this before lower(email)).
+func TestAddressesMatchIgnoringASCIICase(t *testing.T) {
+	s, c := newStore(t)
+	ctx := context.Background()
+	ann, err := s.CreateUser(ctx, "Ann.Lee@Example.com", accounts.Admin, goodPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateUser(ctx, "ann.lee@example.COM", accounts.Admin, ""); !errors.Is(err, accounts.ErrExists) {
+		t.Errorf("the same address in other case: %v, want ErrExists", err)
+	}
+	// É and é are different letters to both engines' lower().
+	upper, err := s.CreateUser(ctx, "Élise@example.com", accounts.Responder, goodPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lower, err := s.CreateUser(ctx, "élise@example.com", accounts.Responder, goodPassword+"?")
+	if err != nil {
+		t.Fatalf("an address differing in a non-ASCII letter's case: %v", err)
+	}
+	for _, c := range []struct{ email, password, want string }{
+		{"ANN.LEE@EXAMPLE.COM", goodPassword, ann.ID},
+		{"ÉLISE@EXAMPLE.COM", goodPassword, upper.ID},
+		{"éLISE@example.com", goodPassword + "?", lower.ID},
+	} {
+		_, sess, err := s.SignIn(ctx, c.email, c.password, "192.0.2.1", "")
+		if err != nil || sess.User.ID != c.want {
+			t.Errorf("SignIn(%s) = %s, %v; want %s", c.email, sess.User.ID, err, c.want)
+		}
+	}
+
+	// Failures count per address whatever its case, and a success forgives
+	// them whatever its case.
+	for i, email := range []string{"ann.lee@example.com", "ANN.LEE@example.com", "Ann.Lee@Example.com", "aNN.lEE@EXAMPLE.COM"} {
+		if _, _, err := s.SignIn(ctx, email, "wrong password", "192.0.2.1", ""); !errors.Is(err, accounts.ErrCredentials) {
+			t.Fatalf("failure %d: %v", i, err)
+		}
+	}
+	if _, _, err := s.SignIn(ctx, "ANN.lee@example.com", goodPassword, "192.0.2.2", ""); err != nil {
+		t.Fatalf("the fifth try, right: %v", err)
+	}
+	for range 5 {
+		s.SignIn(ctx, "ann.LEE@example.com", "wrong password", "192.0.2.1", "")
+		c.Advance(time.Second)
+	}
+	var lim *accounts.LimitError
+	if _, _, err := s.SignIn(ctx, "ann.lee@EXAMPLE.com", goodPassword, "198.51.100.7", ""); !errors.As(err, &lim) {
+		t.Errorf("after five failures in other case: %v, want a LimitError", err)
+	}
+
+	// Listed by address, ignoring ASCII case, then by the bytes of the rest.
+	for _, e := range []string{"bob@example.com", "Carol@example.com", "alice@example.com"} {
+		if _, err := s.CreateUser(ctx, e, accounts.Responder, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	users, err := s.Users(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, u := range users {
+		got = append(got, u.Email)
+	}
+	want := []string{"alice@example.com", "Ann.Lee@Example.com", "bob@example.com", "Carol@example.com", "Élise@example.com", "élise@example.com"}
+	if !slices.Equal(got, want) {
+		t.Errorf("Users = %q, want %q", got, want)
 	}
 }

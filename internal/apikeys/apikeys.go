@@ -76,8 +76,11 @@ func (s *Store) Create(ctx context.Context, name string) (Key, string, error) {
 	rand.Read(raw[:])
 	secret := keyPrefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw[:]))
 	k := Key{ID: ids.New(), Name: name, Prefix: secret[:len(keyPrefix)+6], CreatedAt: s.now()}
-	_, err := s.db.Write.ExecContext(ctx, `INSERT INTO api_keys (id, name, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?)`,
-		k.ID, k.Name, k.Prefix, hash(secret), store.FormatTime(k.CreatedAt))
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, name, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?)`,
+			k.ID, k.Name, k.Prefix, hash(secret), store.FormatTime(k.CreatedAt))
+		return err
+	})
 	if err != nil {
 		return Key{}, "", fmt.Errorf("apikeys: create: %w", err)
 	}
@@ -107,15 +110,17 @@ func (s *Store) List(ctx context.Context) ([]Key, error) {
 
 // Revoke disables the key with id (or the key whose prefix is id).
 func (s *Store) Revoke(ctx context.Context, id string) error {
-	res, err := s.db.Write.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ? WHERE (id = ? OR prefix = ?) AND revoked_at IS NULL`,
-		store.FormatTime(s.now()), id, id)
-	if err != nil {
-		return fmt.Errorf("apikeys: revoke %s: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("apikeys: revoke %s: %w", id, ErrNotFound)
-	}
-	return nil
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ? WHERE (id = ? OR prefix = ?) AND revoked_at IS NULL`,
+			store.FormatTime(s.now()), id, id)
+		if err != nil {
+			return fmt.Errorf("apikeys: revoke %s: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("apikeys: revoke %s: %w", id, ErrNotFound)
+		}
+		return nil
+	})
 }
 
 // Verify returns the live key whose secret is given, or ErrInvalid.

@@ -1,7 +1,9 @@
 // Package apptest builds Beacon's services for the handler tests of one
 // surface (public, internal/api, internal/console): every domain service
-// and store on a real, migrated SQLite file in a temporary directory, at a
-// fake clock, with the change hooks wired as cmd/beacon wires them. The
+// and store on a real, migrated database (testutil.OpenDB: a SQLite file in
+// a temporary directory, or a PostgreSQL database under
+// BEACON_TEST_ENGINE=postgres), at a fake clock, with the change hooks
+// wired as cmd/beacon wires them. The
 // surface under test mounts itself on App with its own routes; tests of the
 // whole binary (middleware, route order, processes) live in cmd/beacon.
 // It is imported by tests only.

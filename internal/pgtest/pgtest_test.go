@@ -112,8 +112,9 @@ func TestNewDatabaseFrom(t *testing.T) {
 		_, err := c.Exec(dbName(t, raw), "CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('built')")
 		return err
 	}
-	a := NewDatabaseFrom(t, "notes", build)
-	b := NewDatabaseFrom(t, "notes", build)
+	key := "notes " + randomHex(4) // new in each run of the test (-count)
+	a := NewDatabaseFrom(t, key, build)
+	b := NewDatabaseFrom(t, key, build)
 	if builds != 1 {
 		t.Errorf("template built %d times, want once", builds)
 	}
@@ -131,10 +132,11 @@ func TestNewDatabaseFromConcurrent(t *testing.T) {
 	c := Shared(t)
 	var mu sync.Mutex
 	builds := 0
+	key := "concurrent " + randomHex(4)
 	for i := range 4 {
 		t.Run(strconv.Itoa(i), func(t *testing.T) {
 			t.Parallel()
-			raw := NewDatabaseFrom(t, "concurrent", func(raw string) error {
+			raw := NewDatabaseFrom(t, key, func(raw string) error {
 				mu.Lock()
 				builds++
 				mu.Unlock()
@@ -157,7 +159,7 @@ func TestNewDatabaseFromConcurrent(t *testing.T) {
 func TestFailedBuildLeavesNothing(t *testing.T) {
 	c := Shared(t)
 	boom := errors.New("boom")
-	tmpl := c.template("failing")
+	tmpl := c.template("failing " + randomHex(4))
 	if err := c.build(tmpl.name, func(string) error { return boom }); !errors.Is(err, boom) {
 		t.Fatalf("build = %v, want boom", err)
 	}

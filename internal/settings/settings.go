@@ -66,9 +66,12 @@ func (s *Store) SaveNotifications(ctx context.Context, n Notifications) error {
 	if err != nil {
 		return fmt.Errorf("settings: save notifications: %w", err)
 	}
-	_, err = s.db.Write.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-		notificationsKey, string(raw), store.FormatTime(s.now()))
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+			notificationsKey, string(raw), store.FormatTime(s.now()))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("settings: save notifications: %w", err)
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 )
 
 // The engines' differences in SQL text live here: the domain packages build
@@ -10,35 +11,74 @@ import (
 // constructors, and write everything else in SQL both engines run.
 
 // JSONArray is a FROM item over one JSON array parameter (IDList), as alias
-// with the columns key (its order) and value (text):
+// with the columns key (the element's position, from 0) and value (text):
 // `IN (SELECT a.value FROM ` + db.JSONArray("a") + `)`.
 func (db *DB) JSONArray(alias string) string {
+	if db.engine == Postgres {
+		return "(SELECT e.value, e.n - 1 AS key FROM json_array_elements_text(CAST(? AS json)) WITH ORDINALITY AS e(value, n)) AS " + alias
+	}
 	return "json_each(?) AS " + alias
 }
 
 // JSONEach is a FROM item over the JSON object or array in the text
-// expression expr, as alias with the columns key and value (text).
+// expression expr, which may refer to the FROM items before it, as alias
+// with the columns key (an object's keys; an array's positions, from 0)
+// and value (text). On PostgreSQL key is always text.
 func (db *DB) JSONEach(expr, alias string) string {
+	if db.engine == Postgres {
+		return "LATERAL (SELECT e.key, e.value FROM (SELECT CAST(" + expr + " AS json) AS j) AS d, LATERAL (" +
+			"SELECT o.key, o.value FROM json_each_text(CASE json_typeof(d.j) WHEN 'object' THEN d.j END) AS o" +
+			" UNION ALL SELECT CAST(a.n - 1 AS text), a.value" +
+			" FROM json_array_elements_text(CASE json_typeof(d.j) WHEN 'array' THEN d.j END) WITH ORDINALITY AS a(value, n)" +
+			") AS e) AS " + alias
+	}
 	return "json_each(" + expr + ") AS " + alias
 }
 
 // Least and Greatest are the smaller and larger of two expressions.
-func (db *DB) Least(a, b string) string    { return "min(" + a + ", " + b + ")" }
-func (db *DB) Greatest(a, b string) string { return "max(" + a + ", " + b + ")" }
+func (db *DB) Least(a, b string) string {
+	if db.engine == Postgres {
+		return "LEAST(" + a + ", " + b + ")"
+	}
+	return "min(" + a + ", " + b + ")"
+}
+
+func (db *DB) Greatest(a, b string) string {
+	if db.engine == Postgres {
+		return "GREATEST(" + a + ", " + b + ")"
+	}
+	return "max(" + a + ", " + b + ")"
+}
 
 // Instr is the 1-based position of needle in haystack, 0 when absent.
 func (db *DB) Instr(haystack, needle string) string {
+	if db.engine == Postgres {
+		return "strpos(" + haystack + ", " + needle + ")"
+	}
 	return "instr(" + haystack + ", " + needle + ")"
 }
 
 // SkipLocked ends a SELECT that claims rows: on PostgreSQL it locks them
 // and skips those another transaction holds; SQLite has one writer.
-func (db *DB) SkipLocked() string { return "" }
+func (db *DB) SkipLocked() string {
+	if db.engine == Postgres {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
 
 // TryXactLock takes the transaction-scoped lock named key for tx if no
-// other transaction holds it, reporting whether it did. Across replicas it
-// makes one of them do a job (a fan-out, a scheduled transition); SQLite
-// has one writer, so it always succeeds there.
+// other transaction holds it, reporting whether it did; the lock ends with
+// tx. Across replicas it makes one of them do a job (a fan-out, a
+// scheduled transition); it contends with TryLock's session locks of the
+// same name too. SQLite has one writer, so it always succeeds there.
 func (db *DB) TryXactLock(ctx context.Context, tx *sql.Tx, key string) (bool, error) {
-	return true, nil
+	if db.engine == SQLite {
+		return true, nil
+	}
+	var got bool
+	if err := tx.QueryRowContext(ctx, `SELECT pg_try_advisory_xact_lock(?)`, lockKey(key)).Scan(&got); err != nil {
+		return false, fmt.Errorf("postgres: lock %s: %w", key, err)
+	}
+	return got, nil
 }

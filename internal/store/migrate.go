@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/beacon-status/beacon/internal/store/pgsql"
 )
 
 // Migrations is one package's ordered set of forward-only schema changes:
@@ -29,40 +31,135 @@ var migrationName = regexp.MustCompile(`^(\d{4})_[a-z0-9_]+\.sql$`)
 // schema_migrations table. Each file runs in its own transaction together
 // with its record, so a failed file leaves no trace. Sets are applied in the
 // order given, which must respect their foreign keys.
-func (db *DB) Migrate(ctx context.Context, sets ...Migrations) error {
-	const create = `CREATE TABLE IF NOT EXISTS schema_migrations (
+//
+// On PostgreSQL a set's file postgres/NNNN_name.sql, when there is one,
+// stands for the shared NNNN_name.sql; otherwise the shared file is
+// translated (pgsql.Translate). Replicas starting together take turns: the
+// first migrates, the others then find nothing left to do. Afterwards the
+// tables the public page reads get the triggers that tell the other
+// replicas of changes (Watch).
+func (db *DB) Migrate(ctx context.Context, sets ...Migrations) (err error) {
+	conn, err := db.Write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: migrate: %w", db.engine, err)
+	}
+	defer conn.Close()
+	if db.engine == Postgres {
+		unlock, err := sessionLock(ctx, conn, "beacon:migrate")
+		if err != nil {
+			return fmt.Errorf("postgres: migrate: %w", err)
+		}
+		defer func() { err = errors.Join(err, unlock()) }()
+	}
+	create := `CREATE TABLE IF NOT EXISTS schema_migrations (
 		package    TEXT NOT NULL,
 		version    INTEGER NOT NULL,
 		name       TEXT NOT NULL,
 		applied_at TEXT NOT NULL,
 		PRIMARY KEY (package, version)
 	) STRICT`
-	if _, err := db.Write.ExecContext(ctx, create); err != nil {
-		return fmt.Errorf("sqlite: create schema_migrations: %w", err)
+	if db.engine == Postgres {
+		create = pgsql.Translate(create)
+	}
+	if _, err := conn.ExecContext(ctx, create); err != nil {
+		return fmt.Errorf("%s: create schema_migrations: %w", db.engine, err)
 	}
 	for _, set := range sets {
-		if err := db.migrateSet(ctx, set); err != nil {
+		if err := db.migrateSet(ctx, conn, set); err != nil {
 			return err
+		}
+	}
+	if db.engine == Postgres {
+		if err := installNotifyTriggers(ctx, conn); err != nil {
+			return fmt.Errorf("postgres: install change notifications: %w", err)
 		}
 	}
 	return nil
 }
 
-func (db *DB) migrateSet(ctx context.Context, set Migrations) error {
+// sessionLock takes PostgreSQL's session-level advisory lock named name on
+// conn, waiting for it, and returns what releases it. A connection whose
+// lock could not be released is closed rather than returned to its pool
+// still holding it.
+func sessionLock(ctx context.Context, conn *sql.Conn, name string) (func() error, error) {
+	key := lockKey(name)
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(?)`, key); err != nil {
+		return nil, fmt.Errorf("lock %s: %w", name, err)
+	}
+	return func() error {
+		if _, err := conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(?)`, key); err != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			return fmt.Errorf("unlock %s: %w", name, err)
+		}
+		return nil
+	}, nil
+}
+
+func (db *DB) migrateSet(ctx context.Context, conn *sql.Conn, set Migrations) error {
 	files, err := set.files()
 	if err != nil {
 		return err
 	}
+	var overrides map[string]bool
+	if db.engine == Postgres {
+		if overrides, err = set.overrides(files); err != nil {
+			return err
+		}
+	}
 	for _, f := range files {
-		body, err := fs.ReadFile(set.FS, path.Clean(f.name))
+		name, translated := path.Clean(f.name), false
+		if overrides[f.name] {
+			name = pgDir + "/" + f.name
+		} else if db.engine == Postgres {
+			translated = true
+		}
+		body, err := fs.ReadFile(set.FS, name)
 		if err == nil {
-			err = db.apply(ctx, set.Package, f.version, f.name, string(body))
+			if translated {
+				body = []byte(pgsql.Translate(string(body)))
+			}
+			err = db.apply(ctx, conn, set.Package, f.version, f.name, string(body))
+		}
+		if err != nil && translated {
+			return fmt.Errorf("postgres: migrate %s/%s (translated from SQLite's; a %s/%s would replace it): %w",
+				set.Package, f.name, pgDir, f.name, err)
 		}
 		if err != nil {
-			return fmt.Errorf("sqlite: migrate %s/%s: %w", set.Package, f.name, err)
+			return fmt.Errorf("%s: migrate %s/%s: %w", db.engine, set.Package, name, err)
 		}
 	}
 	return nil
+}
+
+// pgDir is the directory of a set's PostgreSQL versions of its migrations.
+const pgDir = "postgres"
+
+// overrides returns the names of the set's migrations that have their own
+// PostgreSQL version, refusing one that matches no shared migration: a
+// version must mean the same change on both engines.
+func (set Migrations) overrides(files []migrationFile) (map[string]bool, error) {
+	entries, err := fs.ReadDir(set.FS, pgDir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: read %s migrations: %w", set.Package, err)
+	}
+	shared := map[string]bool{}
+	for _, f := range files {
+		shared[f.name] = true
+	}
+	out := map[string]bool{}
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".sql") {
+			continue
+		}
+		if !shared[e.Name()] {
+			return nil, fmt.Errorf("postgres: %s migration %s/%s has no shared %s to stand for", set.Package, pgDir, e.Name(), e.Name())
+		}
+		out[e.Name()] = true
+	}
+	return out, nil
 }
 
 // migrationFile is one migration of a set.
@@ -75,7 +172,7 @@ type migrationFile struct {
 func (set Migrations) files() ([]migrationFile, error) {
 	entries, err := fs.ReadDir(set.FS, ".")
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: read %s migrations: %w", set.Package, err)
+		return nil, fmt.Errorf("store: read %s migrations: %w", set.Package, err)
 	}
 	var files []migrationFile
 	for _, e := range entries {
@@ -95,7 +192,19 @@ func (set Migrations) files() ([]migrationFile, error) {
 // running server uses it to tell whether the schema is the one it knows.
 func (db *DB) Pending(ctx context.Context, sets ...Migrations) ([]string, error) {
 	applied := map[string]bool{}
+	if db.engine == Postgres {
+		var exists bool
+		if err := db.Read.QueryRowContext(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&exists); err != nil {
+			return nil, fmt.Errorf("postgres: read schema_migrations: %w", err)
+		}
+		if !exists {
+			return pending(applied, sets)
+		}
+	}
 	rows, err := db.Read.QueryContext(ctx, `SELECT package, version FROM schema_migrations`)
+	if err != nil && db.engine == Postgres {
+		return nil, fmt.Errorf("postgres: read schema_migrations: %w", err)
+	}
 	if err != nil {
 		// A database never migrated has no table yet: everything is pending.
 		var exists int
@@ -108,14 +217,19 @@ func (db *DB) Pending(ctx context.Context, sets ...Migrations) ([]string, error)
 			var pkg string
 			var v int
 			if err := rows.Scan(&pkg, &v); err != nil {
-				return nil, fmt.Errorf("sqlite: read schema_migrations: %w", err)
+				return nil, fmt.Errorf("%s: read schema_migrations: %w", db.engine, err)
 			}
 			applied[pkg+"/"+strconv.Itoa(v)] = true
 		}
 		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("sqlite: read schema_migrations: %w", err)
+			return nil, fmt.Errorf("%s: read schema_migrations: %w", db.engine, err)
 		}
 	}
+	return pending(applied, sets)
+}
+
+// pending lists the migrations of sets not in applied.
+func pending(applied map[string]bool, sets []Migrations) ([]string, error) {
 	var pending []string
 	for _, set := range sets {
 		files, err := set.files()
@@ -148,13 +262,8 @@ func wantsForeignKeysOff(body string) bool {
 
 // apply runs one migration, unless it is recorded already, in a
 // transaction together with its record.
-func (db *DB) apply(ctx context.Context, pkg string, version int, name, body string) (err error) {
-	conn, err := db.Write.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	fkOff := wantsForeignKeysOff(body)
+func (db *DB) apply(ctx context.Context, conn *sql.Conn, pkg string, version int, name, body string) (err error) {
+	fkOff := db.engine == SQLite && wantsForeignKeysOff(body)
 	if fkOff {
 		// The pragma does nothing inside a transaction.
 		if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {

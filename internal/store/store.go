@@ -1,6 +1,9 @@
-// Package store opens Beacon's database, applies the domain packages'
-// embedded migrations and runs write transactions on the single writer
-// connection. It holds plumbing only; every table belongs to a domain package.
+// Package store opens Beacon's database — a SQLite file, or PostgreSQL
+// shared by replicas —, applies the domain packages' embedded migrations
+// and runs write transactions. It holds plumbing only; every table belongs
+// to a domain package. The domain packages write one SQL text for both
+// engines, with SQLite's placeholders; the few differences come from
+// dialect.go, the only place that asks which engine it is.
 package store
 
 import (
@@ -9,10 +12,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"runtime"
 	"strings"
+	"sync/atomic"
 
+	"github.com/jackc/pgx/v5"
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
 )
 
@@ -23,20 +29,40 @@ type Queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// DB is a SQLite database opened as one writer connection and a pool of
-// read-only connections. SQLite allows one writer at a time; funnelling all
-// writes through one connection turns lock contention into a queue in Go
-// instead of SQLITE_BUSY errors, while WAL lets readers run alongside it.
+// DB is Beacon's database: a SQLite file, or a PostgreSQL database that
+// several replicas share.
+//
+// On SQLite it is one writer connection and a pool of read-only ones.
+// SQLite allows one writer at a time; funnelling all writes through one
+// connection turns lock contention into a queue in Go instead of
+// SQLITE_BUSY errors, while WAL lets readers run alongside it.
+//
+// On PostgreSQL it is three pools (postgres.go): Write, whose transactions
+// are SERIALIZABLE, so the code keeps the one-writer-at-a-time reasoning
+// it was written with; Read, read-only; and one for BackgroundTx in READ
+// COMMITTED.
 type DB struct {
-	// Write is the single writer connection. Transactions on it begin
-	// IMMEDIATE, so a transaction that will write holds the lock from its
-	// first statement and never fails to upgrade halfway.
+	// Write runs writes. On SQLite it is the single writer connection,
+	// whose transactions begin IMMEDIATE, so a transaction that will write
+	// holds the lock from its first statement and never fails to upgrade
+	// halfway.
 	Write *sql.DB
 	// Read is a pool of query-only connections.
 	Read *sql.DB
+	// Log, when set, hears of the problems the store works around: a
+	// watch that cannot listen, a lock whose connection was lost.
+	Log *slog.Logger
 
-	path string
-	gate gate
+	engine    Engine
+	path      string // the SQLite file
+	gate      gate   // SQLite's two lanes to the writer
+	bg        *sql.DB
+	replicaID string
+	pgConfig  *pgx.ConnConfig // for the connections outside the pools
+	// forceRetry makes every transaction's first attempt fail as a
+	// serialization failure would (ForceRetries).
+	forceRetry atomic.Bool
+	locks      locks
 }
 
 // Engine names the database engine behind a DB.
@@ -49,8 +75,16 @@ const (
 	Postgres
 )
 
+// String names the engine in messages.
+func (e Engine) String() string {
+	if e == Postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
 // Engine returns the engine db runs on.
-func (db *DB) Engine() Engine { return SQLite }
+func (db *DB) Engine() Engine { return db.engine }
 
 // Open opens (creating if needed) the database file at path with WAL,
 // synchronous=FULL (an acknowledged commit survives a power cut, not only a
@@ -79,47 +113,93 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	n := max(4, runtime.NumCPU())
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	return &DB{Write: w, Read: r, path: path}, nil
+	return newDB(SQLite, w, r, nil, path, newReplicaID("")), nil
 }
 
-// Path returns the database file's path.
+func newDB(e Engine, w, r, bg *sql.DB, path, replicaID string) *DB {
+	db := &DB{Write: w, Read: r, engine: e, bg: bg, path: path, replicaID: replicaID}
+	db.locks.init()
+	return db
+}
+
+// Path returns the SQLite database file's path; "" on PostgreSQL, whose
+// database the caller names by its URL (never printed: it may hold a
+// password).
 func (db *DB) Path() string { return db.path }
 
-// Close closes both handles.
+// ReplicaID names this process's connection to the database: the host
+// name (or a chosen prefix), process id and a random part, unique to each
+// Open. On PostgreSQL
+// it is every connection's application_name, which the change
+// notifications carry (Watch) and delivery claims are marked with.
+func (db *DB) ReplicaID() string { return db.replicaID }
+
+// Close releases the locks held for this DB and closes its handles.
 func (db *DB) Close() error {
-	return errors.Join(db.Read.Close(), db.Write.Close())
+	db.locks.close()
+	errs := []error{db.Read.Close(), db.Write.Close()}
+	if db.bg != nil {
+		errs = append(errs, db.bg.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // Tx runs fn inside one write transaction, committing if fn returns nil and
 // rolling back otherwise, so a use case that fails midway writes nothing.
 // It is for the writes someone waits on (staff, visitors, API callers): they
 // go before any waiting BackgroundTx.
+//
+// On PostgreSQL the transaction is SERIALIZABLE, and fn runs again from the
+// start when it loses a conflict with another transaction (retryTx): fn
+// must reset whatever it reports to its caller at its top.
 func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return db.tx(ctx, true, fn)
 }
 
 // BackgroundTx is Tx for the work nobody waits on: fan-out, delivery
 // acknowledgements, claims, compaction. Such transactions must stay short;
-// a waiting Tx goes before them.
+// on SQLite a waiting Tx goes before them. On PostgreSQL they run in READ
+// COMMITTED on a pool of their own, locking the rows they claim themselves
+// (SkipLocked, TryXactLock); fn runs again after a deadlock.
 func (db *DB) BackgroundTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return db.tx(ctx, false, fn)
 }
 
 func (db *DB) tx(ctx context.Context, foreground bool, fn func(tx *sql.Tx) error) error {
+	if db.engine == Postgres {
+		pool := db.Write
+		if !foreground {
+			pool = db.bg
+		}
+		return db.retryTx(ctx, pool, fn)
+	}
 	if err := db.gate.enter(ctx, foreground); err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
 	defer db.gate.leave()
-	tx, err := db.Write.BeginTx(ctx, nil)
+	err := db.attempt(ctx, db.Write, fn, db.forceRetry.Load())
+	if errors.Is(err, errForcedRetry) {
+		err = db.attempt(ctx, db.Write, fn, false)
+	}
+	return err
+}
+
+// attempt runs fn once in a transaction on pool and commits, or rolls
+// back when fn fails or when fail asks for a forced retry.
+func (db *DB) attempt(ctx context.Context, pool *sql.DB, fn func(tx *sql.Tx) error, fail bool) error {
+	tx, err := pool.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("sqlite: begin: %w", err)
+		return fmt.Errorf("%s: begin: %w", db.engine, err)
 	}
 	defer tx.Rollback()
 	if err := fn(tx); err != nil {
 		return err
 	}
+	if fail {
+		return errForcedRetry
+	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", err)
+		return fmt.Errorf("%s: commit: %w", db.engine, err)
 	}
 	return nil
 }
@@ -128,15 +208,18 @@ func (db *DB) tx(ctx context.Context, foreground bool, fn func(tx *sql.Tx) error
 func (db *DB) Ping(ctx context.Context) error {
 	var one int
 	if err := db.Read.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
-		return fmt.Errorf("sqlite: ping: %w", err)
+		return fmt.Errorf("%s: ping: %w", db.engine, err)
 	}
 	return nil
 }
 
 // Backup writes a consistent copy of the live database to dest with
 // VACUUM INTO, which reads one snapshot and does not block writers for long.
-// dest must not exist yet.
+// dest must not exist yet. On PostgreSQL it returns ErrBackupUnsupported.
 func (db *DB) Backup(ctx context.Context, dest string) error {
+	if db.engine == Postgres {
+		return ErrBackupUnsupported
+	}
 	if _, err := db.Write.ExecContext(ctx, "VACUUM INTO ?", dest); err != nil {
 		return fmt.Errorf("sqlite: backup to %s: %w", dest, err)
 	}
@@ -144,7 +227,7 @@ func (db *DB) Backup(ctx context.Context, dest string) error {
 }
 
 // IDList encodes ids as a JSON array for a query's
-// `IN (SELECT value FROM json_each(?))`: one parameter and one statement
+// `IN (SELECT a.value FROM ` + db.JSONArray("a") + `)`: one parameter and one statement
 // text however many ids there are, so no limit on host parameters to
 // chunk around and one cached statement.
 func IDList(ids []string) string {

@@ -1,16 +1,13 @@
 // Package testutil holds the helpers Beacon's tests share: a clock tests
-// move by hand and a real, migrated SQLite database in a temporary
-// directory. It is imported by tests only.
+// move by hand; a real, migrated database on the engine BEACON_TEST_ENGINE
+// names (a SQLite file in a temporary directory by default, a database of
+// a throwaway PostgreSQL cluster with "postgres"); request helpers, golden
+// files and a strict iCalendar reader. It is imported by tests only.
 package testutil
 
 import (
-	"context"
-	"path/filepath"
 	"sync"
-	"testing"
 	"time"
-
-	"github.com/beacon-status/beacon/internal/store"
 )
 
 // Clock is a time source that moves only when a test moves it. It is safe
@@ -43,24 +40,4 @@ func (c *Clock) Set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = t
-}
-
-// OpenDB opens a real SQLite database file in a fresh temporary directory,
-// applies sets in order, and closes it when the test ends.
-func OpenDB(tb testing.TB, sets ...store.Migrations) *store.DB {
-	tb.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(tb.TempDir(), "beacon.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			tb.Error(err)
-		}
-	})
-	if err := db.Migrate(ctx, sets...); err != nil {
-		tb.Fatal(err)
-	}
-	return db
 }

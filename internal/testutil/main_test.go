@@ -1,0 +1,7 @@
+package testutil
+
+import "testing"
+
+// TestMain runs the tests on the engine BEACON_TEST_ENGINE names and stops
+// the PostgreSQL cluster they started, if any.
+func TestMain(m *testing.M) { Main(m) }
