@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"maps"
 	"os"
@@ -102,6 +103,16 @@ func migrationSets() []store.Migrations {
 	}
 }
 
+// migrationCount is the number of migrations of every set.
+func migrationCount() int {
+	n := 0
+	for _, set := range migrationSets() {
+		files, _ := fs.Glob(set.FS, "[0-9][0-9][0-9][0-9]_*.sql")
+		n += len(files)
+	}
+	return n
+}
+
 // openDB opens the database: PostgreSQL at cfg.DatabaseURL when set,
 // else SQLite in cfg.DataDir. With migrate it brings the schema up to
 // date; without, it changes nothing and refuses a schema this binary would
@@ -110,7 +121,7 @@ func openDB(ctx context.Context, cfg Config, migrate bool) (*store.DB, error) {
 	var db *store.DB
 	var err error
 	if cfg.DatabaseURL != "" {
-		db, err = nil, errors.New("this beacon cannot open PostgreSQL yet")
+		db, err = store.OpenPostgres(ctx, cfg.DatabaseURL)
 	} else if err = os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	} else {
@@ -119,14 +130,25 @@ func openDB(ctx context.Context, cfg Config, migrate bool) (*store.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if migrate {
-		err = db.Migrate(ctx, migrationSets()...)
-	} else {
+	if !migrate {
 		var pending []string
-		if pending, err = db.Pending(ctx, migrationSets()...); err == nil && len(pending) > 0 {
+		pending, err = db.Pending(ctx, migrationSets()...)
+		switch {
+		case err != nil || len(pending) == 0:
+		case cfg.DatabaseURL != "" && len(pending) == migrationCount():
+			// A PostgreSQL database no beacon has migrated is no
+			// server's yet: it is set up as a server would.
+			migrate = true
+		case cfg.DatabaseURL != "":
+			err = fmt.Errorf("the database's schema is older than this beacon's (%d migrations pending, first %s): "+
+				"stop the servers, run `beacon migrate`, then start this version", len(pending), pending[0])
+		default:
 			err = fmt.Errorf("the database's schema is older than this beacon's (%d migrations pending, first %s) and a server is using it: "+
 				"stop the server, run `beacon migrate`, then start this version", len(pending), pending[0])
 		}
+	}
+	if err == nil && migrate {
+		err = db.Migrate(ctx, migrationSets()...)
 	}
 	if err != nil {
 		db.Close()
@@ -147,6 +169,7 @@ func buildApp(ctx context.Context, cfg Config, log *slog.Logger, now func() time
 	if err != nil {
 		return nil, err
 	}
+	db.Log = log
 	a := &app{cfg: cfg, log: log, now: now, db: db}
 	if err := a.build(ctx); err != nil {
 		a.Close()
@@ -296,7 +319,8 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 	if err != nil {
 		return err
 	}
-	a.log.Info("beacon serving", "addr", ln.Addr().String(), "base_url", a.cfg.BaseURL, "database", a.cfg.database())
+	a.log.Info("beacon serving", "addr", ln.Addr().String(), "base_url", a.cfg.BaseURL, "database", a.cfg.database(),
+		"replica", a.db.ReplicaID())
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
@@ -331,43 +355,17 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 	return err
 }
 
-// watch notices commits made by other processes — another replica, `beacon
-// demo`, a CLI import, a restored backup — which the services' change hooks
-// never see: cached pages and messages go stale, the scheduler looks again
-// and the saved settings are read again. It costs one tiny query per
-// interval however busy the page is.
-//
-// SQLite's data_version, asked on a connection, moves when any *other*
-// connection commits; it is asked on the writer connection (the only one
-// that writes, and always the same one) so that Beacon's own commits do not
-// count.
-func (a *app) watch(ctx context.Context, every time.Duration) {
-	var last int64
-	ticker := time.NewTicker(every)
-	defer ticker.Stop()
-	for {
-		var v int64
-		if err := a.db.Write.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil {
-			if ctx.Err() == nil {
-				a.log.Error("watch for outside changes", "err", err)
-			}
-		} else if last != 0 && v != last {
-			a.outsideChange(ctx)
-		}
-		last = v
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.C:
-		}
-	}
+// watchChanges follows the changes other processes commit — another
+// replica, `beacon demo`, a CLI import, a restored backup —, which the
+// services' change hooks never see, until ctx is done (store.Watch: change
+// notices on PostgreSQL, a cheap poll on SQLite).
+func (a *app) watchChanges(ctx context.Context) {
+	a.db.Watch(ctx, func() { a.outsideChange(ctx) })
 }
 
-// watchChanges follows the changes other processes commit until ctx is
-// done.
-func (a *app) watchChanges(ctx context.Context) { a.watch(ctx, time.Second) }
-
-// outsideChange follows a change committed by another process.
+// outsideChange follows a change committed by another process: cached
+// pages and messages go stale, the scheduler looks again and the saved
+// settings are read again.
 func (a *app) outsideChange(ctx context.Context) {
 	a.changed()
 	a.incidents.Wake()

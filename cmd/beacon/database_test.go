@@ -59,8 +59,8 @@ func TestDatabaseURLSetting(t *testing.T) {
 // redactURL hides a password wherever the URL carries one.
 func TestRedactURL(t *testing.T) {
 	for in, want := range map[string]string{
-		"postgres://beacon:s3cret@db:5432/beacon":             "postgres://beacon:xxxxx@db:5432/beacon",
-		"postgres://beacon@db/beacon?password=s3cret&x=1":     "postgres://beacon@db/beacon?password=xxxxx&x=1",
+		"postgres://beacon:s3cret@db:5432/beacon":            "postgres://beacon:xxxxx@db:5432/beacon",
+		"postgres://beacon@db/beacon?password=s3cret&x=1":    "postgres://beacon@db/beacon?password=xxxxx&x=1",
 		"postgres://beacon@/beacon?host=%2Frun%2Fpostgresql": "postgres://beacon@/beacon?host=%2Frun%2Fpostgresql",
 	} {
 		if got := redactURL(in); got != want {

@@ -43,8 +43,7 @@ func runMigrateDB(ctx context.Context, args []string, getenv func(string) string
 		return err
 	}
 	defer src.Close()
-	var dst *store.DB
-	err = errors.New("this beacon cannot open PostgreSQL yet")
+	dst, err := store.OpenPostgres(ctx, to)
 	if err != nil {
 		return err
 	}
