@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // TableCopy is one table as Copy copied it: its rows and their digest,
@@ -89,7 +91,7 @@ func Copy(ctx context.Context, src, dst *DB, sets ...Migrations) ([]TableCopy, e
 	if err := checkEmpty(ctx, out, tables, seeds, history); err != nil {
 		return nil, err
 	}
-	copied, err := copyTables(ctx, in, out, tables)
+	copied, err := copyTables(ctx, in, conn, out, tables)
 	if err != nil {
 		return nil, err
 	}
@@ -99,15 +101,12 @@ func Copy(ctx context.Context, src, dst *DB, sets ...Migrations) ([]TableCopy, e
 	return copied, nil
 }
 
-// table is one table of the source: its columns in order, the tables its
-// foreign keys refer to, and a foreign key to itself (a group's parent) if
-// it has one.
+// table is one table of the source: its columns in order and the other
+// tables its foreign keys refer to.
 type table struct {
 	name    string
 	columns []string
 	parents []string
-	// selfFrom refers to selfTo in the same table; "" for none.
-	selfFrom, selfTo string
 }
 
 // sourceTables reads the source's tables (schema_migrations included) in
@@ -127,7 +126,6 @@ func sourceTables(ctx context.Context, q Queryer) ([]table, error) {
 		if err != nil {
 			return nil, err
 		}
-		seen := map[int]int{} // key id → columns
 		for rows.Next() {
 			var id int
 			var parent, from, to string
@@ -135,15 +133,10 @@ func sourceTables(ctx context.Context, q Queryer) ([]table, error) {
 				rows.Close()
 				return nil, err
 			}
-			seen[id]++
-			switch {
-			case parent != name:
+			// A key to the table itself orders nothing: COPY checks it
+			// once the table's rows are in.
+			if parent != name && !slices.Contains(t.parents, parent) {
 				t.parents = append(t.parents, parent)
-			case seen[id] > 1 || to == "":
-				rows.Close()
-				return nil, fmt.Errorf("table %s: a foreign key to itself over several columns, or its implicit key: not supported", name)
-			default:
-				t.selfFrom, t.selfTo = from, to
 			}
 		}
 		rows.Close()
@@ -288,7 +281,7 @@ func hasPackage(history map[string]string, pkg string) bool {
 
 // copyTables copies every table from in to out, then checks each one's
 // rows on both sides.
-func copyTables(ctx context.Context, in, out *sql.Tx, tables []table) ([]TableCopy, error) {
+func copyTables(ctx context.Context, in *sql.Tx, conn *sql.Conn, out *sql.Tx, tables []table) ([]TableCopy, error) {
 	// The target's triggers (change notices, history versions) would add
 	// rows and notices of their own: the source's rows are copied as they
 	// are. Foreign keys stay enforced: they are not user triggers.
@@ -308,7 +301,7 @@ func copyTables(ctx context.Context, in, out *sql.Tx, tables []table) ([]TableCo
 		}
 	}
 	for _, t := range tables {
-		if err := copyTable(ctx, in, out, t); err != nil {
+		if err := copyTable(ctx, in, conn, out, t); err != nil {
 			return nil, fmt.Errorf("copy: table %s: %w", t.name, err)
 		}
 	}
@@ -348,135 +341,66 @@ func copyTables(ctx context.Context, in, out *sql.Tx, tables []table) ([]TableCo
 	return copied, nil
 }
 
-// copyBatchParams bounds the parameters of one INSERT (PostgreSQL takes
-// at most 65,535).
-const copyBatchParams = 30000
-
-// copyTable inserts every row of t, read from in, into out: many rows per
-// statement, parents before children within a table that refers to
-// itself.
-func copyTable(ctx context.Context, in, out *sql.Tx, t table) error {
+// copyTable copies every row of t, read from in, into out, which runs on
+// conn: with COPY, one statement per table, so that PostgreSQL checks the
+// foreign keys of a table that refers to itself (a group and its members)
+// once every row is in, whatever their order. schema_migrations' rows
+// replace the target's record of when each migration was applied.
+func copyTable(ctx context.Context, in *sql.Tx, conn *sql.Conn, out *sql.Tx, t table) error {
 	cols := make([]string, len(t.columns))
 	for i, c := range t.columns {
 		cols[i] = quoteIdent(c)
 	}
-	list := strings.Join(cols, ", ")
-	rows, err := in.QueryContext(ctx, `SELECT `+list+` FROM `+quoteIdent(t.name))
+	rows, err := in.QueryContext(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM `+quoteIdent(t.name))
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	insert := `INSERT INTO ` + quoteIdent(t.name) + ` (` + list + `) OVERRIDING SYSTEM VALUE VALUES `
+	src := &copySource{rows: rows, vals: make([]any, len(cols))}
 	if t.name == "schema_migrations" {
-		insert = `INSERT INTO schema_migrations (` + list + `) VALUES `
-	}
-	suffix := ""
-	if t.name == "schema_migrations" {
-		// The target has these versions already: the source's record of
-		// when they were applied wins.
-		suffix = ` ON CONFLICT (package, version) DO UPDATE SET name = excluded.name, applied_at = excluded.applied_at`
-	}
-	per := max(1, min(1000, copyBatchParams/len(cols)))
-	var batch [][]any
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		var sb strings.Builder
-		sb.WriteString(insert)
-		args := make([]any, 0, len(batch)*len(cols))
-		row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
-		for i, r := range batch {
-			if i > 0 {
-				sb.WriteString(", ")
-			}
-			sb.WriteString(row)
-			args = append(args, r...)
-		}
-		sb.WriteString(suffix)
-		batch = batch[:0]
-		_, err := out.ExecContext(ctx, sb.String(), args...)
-		return err
-	}
-	var all [][]any // a self-referring table is ordered in memory first
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return err
-		}
-		if t.selfFrom != "" {
-			all = append(all, vals)
-			continue
-		}
-		if batch = append(batch, vals); len(batch) == per {
-			if err := flush(); err != nil {
+		insert := `INSERT INTO schema_migrations (` + strings.Join(cols, ", ") + `) VALUES (` +
+			strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") +
+			`) ON CONFLICT (package, version) DO UPDATE SET name = excluded.name, applied_at = excluded.applied_at`
+		for src.Next() {
+			if _, err := out.ExecContext(ctx, insert, src.vals...); err != nil {
 				return err
 			}
 		}
+		return src.Err()
 	}
-	if err := rows.Err(); err != nil {
+	return conn.Raw(func(dc any) error {
+		pc, ok := PgxConn(dc)
+		if !ok {
+			return errors.New("the target is not PostgreSQL")
+		}
+		_, err := pc.CopyFrom(ctx, pgx.Identifier{t.name}, t.columns, src)
 		return err
-	}
-	if t.selfFrom != "" {
-		ordered, err := parentsFirst(t, all)
-		if err != nil {
-			return err
-		}
-		for _, r := range ordered {
-			if batch = append(batch, r); len(batch) == per {
-				if err := flush(); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	return flush()
+	})
 }
 
-// parentsFirst orders the rows of a table that refers to itself so that
-// every row comes after the row it refers to.
-func parentsFirst(t table, rows [][]any) ([][]any, error) {
-	from, to := slices.Index(t.columns, t.selfFrom), slices.Index(t.columns, t.selfTo)
-	if from < 0 || to < 0 {
-		return nil, fmt.Errorf("columns %s → %s not found", t.selfFrom, t.selfTo)
-	}
-	byKey := map[string]int{}
-	for i, r := range rows {
-		byKey[valueKey(r[to])] = i
-	}
-	state := make([]int, len(rows)) // 1 visiting, 2 placed
-	out := make([][]any, 0, len(rows))
-	var place func(i int) error
-	place = func(i int) error {
-		switch state[i] {
-		case 1:
-			return errors.New("rows refer to each other in a cycle")
-		case 2:
-			return nil
-		}
-		state[i] = 1
-		if ref := rows[i][from]; ref != nil {
-			if p, ok := byKey[valueKey(ref)]; ok && p != i {
-				if err := place(p); err != nil {
-					return err
-				}
-			}
-		}
-		state[i] = 2
-		out = append(out, rows[i])
-		return nil
-	}
-	for i := range rows {
-		if err := place(i); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+// copySource hands the rows of a query to COPY (pgx.CopyFromSource).
+type copySource struct {
+	rows *sql.Rows
+	vals []any
+	err  error
 }
+
+func (s *copySource) Next() bool {
+	if s.err != nil || !s.rows.Next() {
+		return false
+	}
+	ptrs := make([]any, len(s.vals))
+	s.vals = make([]any, len(s.vals)) // COPY may keep the previous row's
+	for i := range s.vals {
+		ptrs[i] = &s.vals[i]
+	}
+	s.err = s.rows.Scan(ptrs...)
+	return s.err == nil
+}
+
+func (s *copySource) Values() ([]any, error) { return s.vals, s.err }
+
+func (s *copySource) Err() error { return errors.Join(s.err, s.rows.Err()) }
 
 // setSequences moves each identity column's sequence past the largest id
 // copied, or past the source's AUTOINCREMENT counter when that is higher
