@@ -274,3 +274,24 @@ func TestRaisedRetention(t *testing.T) {
 		t.Errorf("the week counts %+v", s.Points)
 	}
 }
+
+// A compaction transaction that runs again, as on PostgreSQL after a
+// serialization conflict, starts again from the metric its first run
+// started from: every metric's old points go.
+func TestCompactRunsAgain(t *testing.T) {
+	e := newEnv(t, metrics.Config{RawRetention: 24 * time.Hour})
+	old := t0.Add(-20 * time.Hour)
+	for _, name := range []string{"A", "B"} {
+		if _, err := e.svc.AddPoint(e.ctx, e.metric(name).ID, metrics.Point{Time: old, Value: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.clock.Set(t0.Add(2 * 24 * time.Hour))
+	e.db.ForceRetries(true)
+	if err := e.svc.Compact(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rows := e.dataRows(); rows != [3]int{0, 2, 2} {
+		t.Errorf("after compaction %v, want the rollups only", rows)
+	}
+}

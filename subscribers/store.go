@@ -29,7 +29,7 @@ func newQueries(db *store.DB) queries {
 		// Rows locked in id order: on PostgreSQL two replicas' acks then cannot
 		// deadlock (an IN list is joined in hash order, whatever its order).
 		delivered: `UPDATE subscribers SET permanent_failures = 0 WHERE id IN (SELECT id FROM subscribers WHERE id IN ` + in +
-			` AND permanent_failures > 0 ORDER BY id` + strings.TrimSuffix(db.SkipLocked(), " SKIP LOCKED") + `)`,
+			` AND permanent_failures > 0 ORDER BY id` + db.ForUpdate() + `)`,
 	}
 }
 

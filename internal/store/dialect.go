@@ -82,3 +82,14 @@ func (db *DB) TryXactLock(ctx context.Context, tx *sql.Tx, key string) (bool, er
 	}
 	return got, nil
 }
+
+// ForUpdate ends a SELECT whose rows the transaction will change, locking
+// them in the SELECT's order on PostgreSQL, so that transactions changing
+// the same rows take their locks in one order and cannot deadlock. SQLite
+// has one writer.
+func (db *DB) ForUpdate() string {
+	if db.engine == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}

@@ -2,10 +2,7 @@ package store_test
 
 import (
 	"context"
-	"io/fs"
-	"strings"
 	"testing"
-	"testing/fstest"
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
@@ -14,7 +11,6 @@ import (
 	"github.com/beacon-status/beacon/internal/apikeys"
 	"github.com/beacon-status/beacon/internal/settings"
 	"github.com/beacon-status/beacon/internal/store"
-	"github.com/beacon-status/beacon/internal/store/pgsql"
 	"github.com/beacon-status/beacon/metrics"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
@@ -35,63 +31,15 @@ func realSets() []store.Migrations {
 	}
 }
 
-// untranslatable are the shared migrations that only SQLite runs: each
-// needs its package's migrations/postgres/ version. Until the package has
-// one, the test stands in for it with the change below, so the files after
-// it are still tried.
-var untranslatable = map[string]func(sqlite string) string{
-	// COLLATE NOCASE: PostgreSQL has no such collation.
-	"accounts/0001_create_accounts.sql": func(s string) string {
-		return strings.ReplaceAll(s, " COLLATE NOCASE", "")
-	},
-	// SQLite's triggers (BEGIN … END, REPLACE INTO).
-	"components/0003_add_history_versions.sql": func(s string) string {
-		return s[:strings.Index(s, "INSERT INTO")]
-	},
-	// A table rebuilt with foreign keys off.
-	"subscribers/0002_cluster_subscribers_by_id.sql": func(string) string { return "-- nothing\n" },
-	"subscribers/0006_allow_chat_modes.sql":          func(string) string { return "-- nothing\n" },
-	// randomblob, hex.
-	"incidents/0004_add_postmortem_draft.sql": func(s string) string {
-		return strings.ReplaceAll(s, "lower(hex(randomblob(16)))", "md5(random()::text)")
-	},
-}
-
-// Every shared migration of Beacon's either translates into one PostgreSQL
-// runs, or is listed in untranslatable; one listed there that has its
-// PostgreSQL version is taken off the list. Run with -v to see which
-// still want one.
+// Every shared migration of Beacon's runs on PostgreSQL, translated or
+// replaced by its package's migrations/postgres/ version, and leaves
+// columns with SQLite's meaning: 64-bit integers and reals, byte-ordered
+// text.
 func TestRealMigrationsOnPostgres(t *testing.T) {
 	ctx := context.Background()
 	db := openPostgres(t, postgresURL(t))
-	for _, set := range realSets() {
-		files := fstest.MapFS{}
-		err := fs.WalkDir(set.FS, ".", func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			body, err := fs.ReadFile(set.FS, path)
-			files[path] = &fstest.MapFile{Data: body}
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for name := range files {
-			stand, listed := untranslatable[set.Package+"/"+name]
-			if !listed {
-				continue
-			}
-			if _, own := files["postgres/"+name]; own {
-				t.Errorf("%s/%s has its PostgreSQL version now: take it off the untranslatable list", set.Package, name)
-				continue
-			}
-			t.Logf("%s/%s needs a PostgreSQL version (postgres/%s); stood in for", set.Package, name, name)
-			files["postgres/"+name] = &fstest.MapFile{Data: []byte(pgsql.Translate(stand(string(files[name].Data))))}
-		}
-		if err := db.Migrate(ctx, store.Migrations{Package: set.Package, FS: files}); err != nil {
-			t.Error(err)
-		}
+	if err := db.Migrate(ctx, realSets()...); err != nil {
+		t.Fatal(err)
 	}
 	pending, err := db.Pending(ctx, realSets()...)
 	if err != nil || len(pending) > 0 {
