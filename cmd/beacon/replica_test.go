@@ -116,6 +116,11 @@ func replicaScenario(t *testing.T, victim string) {
 
 	servers := map[string]*procServer{"A": procStart(t, t.TempDir(), env...), "B": procStart(t, t.TempDir(), env...)}
 	a, b := servers["A"], servers["B"]
+	defer func() {
+		if t.Failed() {
+			t.Logf("warnings and errors of A:\n%s\nof B:\n%s", crashWarnings(a), crashWarnings(b))
+		}
+	}()
 	out, errOut, code := procRun(t, a.dir, env, "apikey", "create", "--name", "replicas")
 	if code != 0 {
 		t.Fatalf("beacon apikey create: exit %d\n%s", code, errOut)
@@ -240,8 +245,5 @@ func replicaScenario(t *testing.T, victim string) {
 	var n int
 	if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM incident_updates WHERE incident_id = ?`, m.ID).Scan(&n); err != nil || n != 3 {
 		t.Errorf("the maintenance has %d updates (%v), want 3: scheduled, in progress, completed", n, err)
-	}
-	if t.Failed() {
-		t.Logf("warnings and errors of the killed replica:\n%s\nof the survivor:\n%s", crashWarnings(dead), crashWarnings(survivor))
 	}
 }
