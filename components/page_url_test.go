@@ -120,20 +120,8 @@ func TestPageURLMigration(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
 			full := components.Migrations()
-			before := fstest.MapFS{}
-			err := fs.WalkDir(full.FS, ".", func(name string, d fs.DirEntry, err error) error {
-				if err != nil || d.IsDir() || path.Base(name) >= "0004" {
-					return err
-				}
-				b, err := fs.ReadFile(full.FS, name)
-				before[name] = &fstest.MapFile{Data: b}
-				return err
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			db := testutil.OpenDB(t, notifier.Migrations(), store.Migrations{Package: full.Package, FS: before})
-			_, err = db.Write.ExecContext(ctx, `INSERT INTO pages (id, name, url, time_zone, created_at, updated_at)
+			db := testutil.OpenDB(t, notifier.Migrations(), migrationsBefore(t, full, "0004"))
+			_, err := db.Write.ExecContext(ctx, `INSERT INTO pages (id, name, url, time_zone, created_at, updated_at)
 				VALUES ('pg1', 'Acme', ?, 'Etc/UTC', '2025-01-01T00:00:00.000000Z', '2025-01-01T00:00:00.000000Z')`, tc.url)
 			if err != nil {
 				t.Fatal(err)
@@ -157,5 +145,57 @@ func TestPageURLMigration(t *testing.T) {
 				t.Errorf("page id %q changed", p.ID)
 			}
 		})
+	}
+}
+
+// migrationsBefore is the part of set whose files sort before version: a
+// database as an older Beacon left it.
+func migrationsBefore(t *testing.T, set store.Migrations, version string) store.Migrations {
+	t.Helper()
+	before := fstest.MapFS{}
+	err := fs.WalkDir(set.FS, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || path.Base(name) >= version {
+			return err
+		}
+		b, err := fs.ReadFile(set.FS, name)
+		before[name] = &fstest.MapFile{Data: b}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store.Migrations{Package: set.Package, FS: before}
+}
+
+// TestHistoryVersionsMigration: 0003 gives each component with a history
+// one version, however many intervals it has (it failed on the primary key
+// for a component with two).
+func TestHistoryVersionsMigration(t *testing.T) {
+	ctx := context.Background()
+	full := components.Migrations()
+	db := testutil.OpenDB(t, notifier.Migrations(), migrationsBefore(t, full, "0003"))
+	for _, q := range []string{
+		`INSERT INTO components (id, name, position, status, created_at, updated_at)
+			VALUES ('c1', 'API', 1, 'operational', '2025-01-01T00:00:00.000000Z', '2025-01-01T00:00:00.000000Z'),
+			       ('c2', 'Web', 2, 'operational', '2025-01-01T00:00:00.000000Z', '2025-01-01T00:00:00.000000Z')`,
+		`INSERT INTO component_status_intervals (component_id, status, started_at, ended_at) VALUES
+			('c1', 'operational', '2025-01-01T00:00:00.000000Z', '2025-01-02T00:00:00.000000Z'),
+			('c1', 'major_outage', '2025-01-02T00:00:00.000000Z', '2025-01-02T01:00:00.000000Z'),
+			('c1', 'operational', '2025-01-02T01:00:00.000000Z', NULL),
+			('c2', 'operational', '2025-01-01T00:00:00.000000Z', NULL)`,
+	} {
+		if _, err := db.Write.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Migrate(ctx, full); err != nil {
+		t.Fatal(err)
+	}
+	var n, distinct int
+	if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(DISTINCT component_id) FROM component_history_versions`).Scan(&n, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 || distinct != 2 {
+		t.Errorf("component_history_versions has %d rows for %d components, want one for each of 2", n, distinct)
 	}
 }

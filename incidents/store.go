@@ -43,17 +43,6 @@ func newQueries(db *store.DB) queries {
 	}
 }
 
-// asciiLower folds the ASCII letters of s to lower case and leaves every
-// other character as it is, as lower() does on both engines.
-func asciiLower(s string) string {
-	return strings.Map(func(r rune) rune {
-		if 'A' <= r && r <= 'Z' {
-			return r + ('a' - 'A')
-		}
-		return r
-	}, s)
-}
-
 const selectIncidents = `SELECT id, kind, name, status, impact, COALESCE(impact_override, ''), backfilled,
 	started_at, monitoring_at, resolved_at, scheduled_for, scheduled_until,
 	scheduled_remind_prior, scheduled_reminded_at, scheduled_auto_in_progress, scheduled_auto_completed,
@@ -173,7 +162,7 @@ func (f Filter) where() (string, []any) {
 		// lower() on both sides, as LIKE ignores case on SQLite only; both
 		// engines' lower() (and asciiLower) fold ASCII letters alone.
 		conds = append(conds, `lower(name) LIKE ? ESCAPE '\'`)
-		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(asciiLower(f.Query))
+		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(store.Lower(f.Query))
 		args = append(args, "%"+esc+"%")
 	}
 	if f.ComponentID != "" {

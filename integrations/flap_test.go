@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/beacon-status/beacon/internal/accounts"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -159,5 +160,35 @@ func TestRunDueTellsOnceAcrossRunners(t *testing.T) {
 	}
 	if after, _ := e.told(notifier.ComponentStatusChanged); after-before != 2 {
 		t.Errorf("%d component events told, want 2 (API's and Web's, once each)", after-before)
+	}
+}
+
+// On PostgreSQL a transaction may run its function again after losing a
+// conflict: RunDue then reports and records what its committed run did,
+// not both runs' changes (store.ForceRetries makes every transaction run
+// twice, on either engine).
+func TestRunDueRunsAgain(t *testing.T) {
+	e := newEnv(t)
+	it := e.integration(integrations.Generic, integrations.Input{})
+	e.receive(it, "generic-firing.json")
+	e.receive(it, "generic-resolved.json")
+	e.receive(it, "generic-firing.json")
+	e.clock.Advance(integrations.DefaultFlapWindow)
+	e.db.ForceRetries(true)
+	var recorded []string
+	n, err := e.svc.RunDue(e.ctx, func(_ context.Context, entries ...accounts.Entry) error {
+		for _, en := range entries {
+			recorded = append(recorded, en.Action+" "+en.Target)
+		}
+		return nil
+	})
+	if err != nil || n != 1 {
+		t.Fatalf("RunDue: %d, %v; want 1", n, err)
+	}
+	if want := []string{"integration: notify component major_outage " + e.api}; !slices.Equal(recorded, want) {
+		t.Errorf("audit %q, want %q", recorded, want)
+	}
+	if n, _ := e.told(notifier.ComponentStatusChanged); n != 3 {
+		t.Errorf("%d component events told, want 3 (the first firing, the flap's end, and the one after the window)", n)
 	}
 }

@@ -9,8 +9,10 @@ CREATE TABLE component_history_versions (
     version      INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
 
+-- One row per component: random() is drawn per row, so DISTINCT over
+-- (component_id, random()) would keep every interval.
 INSERT INTO component_history_versions (component_id, version)
-    SELECT DISTINCT component_id, random() FROM component_status_intervals;
+    SELECT component_id, random() FROM (SELECT DISTINCT component_id FROM component_status_intervals);
 
 CREATE TRIGGER component_status_intervals_inserted AFTER INSERT ON component_status_intervals
 BEGIN

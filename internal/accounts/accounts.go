@@ -165,19 +165,6 @@ func hash(token string) string {
 }
 
 // normalEmail checks and trims an address.
-// asciiLower folds the ASCII letters of s to lower case and leaves every
-// other character as it is, as lower() does on both engines: addresses
-// are matched by lower(email) = asciiLower(address), which is what the
-// NOCASE collation of the first schema did.
-func asciiLower(s string) string {
-	return strings.Map(func(r rune) rune {
-		if 'A' <= r && r <= 'Z' {
-			return r + ('a' - 'A')
-		}
-		return r
-	}, s)
-}
-
 func normalEmail(raw string) (string, error) {
 	e := strings.TrimSpace(raw)
 	a, err := mail.ParseAddress(e)
@@ -232,7 +219,7 @@ func (s *Store) CreateUser(ctx context.Context, email string, role Role, passwor
 	u := User{ID: ids.New(), Email: email, Role: role, HasPassword: password != "", CreatedAt: s.now()}
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE lower(email) = ?`, asciiLower(email)).Scan(&n); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE lower(email) = ?`, store.Lower(email)).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {
@@ -518,7 +505,7 @@ func (s *Store) SignIn(ctx context.Context, email, password, ip, userAgent strin
 	}
 	var u User
 	var pwHash string
-	err := s.db.Read.QueryRowContext(ctx, `SELECT id, email, role, password_hash, created_at FROM users WHERE lower(email) = ?`, asciiLower(email)).
+	err := s.db.Read.QueryRowContext(ctx, `SELECT id, email, role, password_hash, created_at FROM users WHERE lower(email) = ?`, store.Lower(email)).
 		Scan(&u.ID, &u.Email, &u.Role, &pwHash, store.Time(&u.CreatedAt))
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return "", Session{}, fmt.Errorf("accounts: sign in: %w", err)
@@ -544,7 +531,7 @@ func (s *Store) SignIn(ctx context.Context, email, password, ip, userAgent strin
 			return err
 		}
 		// A success forgives the address's failures and sweeps old rows.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sign_in_failures WHERE lower(email) = ? OR at < ?`, asciiLower(email),
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sign_in_failures WHERE lower(email) = ? OR at < ?`, store.Lower(email),
 			store.FormatTime(now.Add(-s.cfg.FailureWindow))); err != nil {
 			return err
 		}
@@ -565,7 +552,7 @@ func (s *Store) checkFailures(ctx context.Context, email, ip string) error {
 	for _, c := range []struct {
 		column, value string
 		max           int
-	}{{"lower(email)", asciiLower(email), s.cfg.MaxFailuresPerEmail}, {"ip", ip, s.cfg.MaxFailuresPerIP}} {
+	}{{"lower(email)", store.Lower(email), s.cfg.MaxFailuresPerEmail}, {"ip", ip, s.cfg.MaxFailuresPerIP}} {
 		var n int
 		var oldest sql.NullString
 		err := s.db.Read.QueryRowContext(ctx, `SELECT COUNT(*), MIN(at) FROM sign_in_failures WHERE `+c.column+` = ? AND at >= ?`,

@@ -31,13 +31,17 @@ func Bin() (string, error) {
 		}
 		return dir, nil
 	}
-	found, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
+	found, _ := filepath.Glob(initdbGlob)
 	if len(found) == 0 {
 		return "", ErrNotInstalled
 	}
 	slices.SortFunc(found, func(a, b string) int { return compareVersions(versionOf(a), versionOf(b)) })
 	return filepath.Dir(found[len(found)-1]), nil
 }
+
+// initdbGlob is where Debian's packages put initdb, one directory per
+// major version.
+var initdbGlob = "/usr/lib/postgresql/*/bin/initdb"
 
 // versionOf is the version directory of a /usr/lib/postgresql/V/bin/initdb.
 func versionOf(initdb string) string { return filepath.Base(filepath.Dir(filepath.Dir(initdb))) }
@@ -108,6 +112,7 @@ func start(durable bool) (c *Cluster, err error) {
 	defer func() {
 		if err != nil {
 			c.Stop()
+			c = nil
 		}
 	}()
 	if err := c.startWatchdog(); err != nil {

@@ -68,6 +68,38 @@ func TestBinOverride(t *testing.T) {
 	}
 }
 
+// TestWithoutPostgreSQL: with no PostgreSQL installed a test that needs it
+// skips, except under CI=true, where it fails (in a child test binary).
+func TestWithoutPostgreSQL(t *testing.T) {
+	initdbGlob = filepath.Join(t.TempDir(), "*", "bin", "initdb")
+	t.Cleanup(func() { initdbGlob = "/usr/lib/postgresql/*/bin/initdb" })
+	t.Setenv("BEACON_PG_BIN", "")
+	if os.Getenv("PGTEST_CHILD") == "no postgres" {
+		need(t, startOwnError())
+		return
+	}
+	if _, err := Bin(); !errors.Is(err, ErrNotInstalled) {
+		t.Fatalf("Bin() without PostgreSQL = %v, want ErrNotInstalled", err)
+	}
+	for _, ci := range []string{"", "true"} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestWithoutPostgreSQL$", "-test.count=1", "-test.v")
+		cmd.Env = append(os.Environ(), "PGTEST_CHILD=no postgres", "CI="+ci)
+		out, err := cmd.CombinedOutput()
+		switch {
+		case ci == "" && (err != nil || !strings.Contains(string(out), "--- SKIP")):
+			t.Errorf("without CI: %v, want a skip\n%s", err, out)
+		case ci == "true" && (err == nil || !strings.Contains(string(out), "--- FAIL") || !strings.Contains(string(out), "make deps")):
+			t.Errorf("with CI=true: %v, want a failure saying to run make deps\n%s", err, out)
+		}
+	}
+}
+
+// startOwnError is the error starting a cluster returns.
+func startOwnError() error {
+	_, err := start(false)
+	return err
+}
+
 func TestNewDatabase(t *testing.T) {
 	c := Shared(t)
 	var first string

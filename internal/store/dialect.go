@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 )
 
 // The engines' differences in SQL text live here: the domain packages build
@@ -92,4 +93,16 @@ func (db *DB) ForUpdate() string {
 		return " FOR UPDATE"
 	}
 	return ""
+}
+
+// Lower folds the ASCII letters of s to lower case and leaves every other
+// character as it is, as lower() does on both engines (PostgreSQL's on
+// COLLATE "C" text): a query matching `lower(column) = ?` passes Lower(s).
+func Lower(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + ('a' - 'A')
+		}
+		return r
+	}, s)
 }
