@@ -13,8 +13,9 @@ import (
 // as it last rendered them while /readyz answers 503; once the server is
 // back, /readyz answers 200 and changes reach the page again.
 func TestProcessDatabaseDown(t *testing.T) {
-	procBinary(t)                     // skips in -short
-	cluster := pgtest.StartDurable(t) // its server is killed: no commit may be lost
+	procBinary(t) // skips in -short
+	// Its server is killed: no acknowledged commit may be lost.
+	cluster := pgtest.StartDurable(t)
 	env := []string{"BEACON_DATABASE_URL=" + cluster.NewDatabase(t)}
 	dir := t.TempDir()
 	s := procStart(t, dir, env...)
