@@ -122,25 +122,10 @@ func sourceTables(ctx context.Context, q Queryer) ([]table, error) {
 		if t.columns, err = queryStrings(ctx, q, `SELECT name FROM pragma_table_info(?) ORDER BY cid`, name); err != nil {
 			return nil, err
 		}
-		rows, err := q.QueryContext(ctx, `SELECT id, "table", "from", COALESCE("to", '') FROM pragma_foreign_key_list(?) ORDER BY id, seq`, name)
+		// A key to the table itself orders nothing: COPY checks it once the
+		// table's rows are in.
+		t.parents, err = queryStrings(ctx, q, `SELECT DISTINCT "table" FROM pragma_foreign_key_list(?) WHERE "table" <> ? ORDER BY 1`, name, name)
 		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var id int
-			var parent, from, to string
-			if err := rows.Scan(&id, &parent, &from, &to); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			// A key to the table itself orders nothing: COPY checks it
-			// once the table's rows are in.
-			if parent != name && !slices.Contains(t.parents, parent) {
-				t.parents = append(t.parents, parent)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return nil, err
 		}
 		byName[name] = t
