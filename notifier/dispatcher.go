@@ -106,10 +106,18 @@ type Config struct {
 	// SMSKeyMomentsOnly limits SMS to incident creation and resolution and
 	// maintenance start and end.
 	SMSKeyMomentsOnly bool
-	FanOutBatch       int           // subscribers expanded per transaction
-	BackoffBase       time.Duration // first retry delay
-	BackoffMax        time.Duration // longest retry delay
-	Poll              time.Duration // how often idle workers look for work
+	FanOutBatch       int // most subscribers expanded per transaction
+	// FanOutTime is how long a fan-out transaction inserts deliveries
+	// before it commits what it has, so that staff writes wait little.
+	FanOutTime  time.Duration
+	BackoffBase time.Duration // first retry delay
+	BackoffMax  time.Duration // longest retry delay
+	Poll        time.Duration // how often idle workers look for work
+	// Replica is the owner recorded with each claim. Empty means the
+	// database handle's replica id (store.DB.ReplicaID), by which other
+	// replicas tell whether the claims' owner is alive; tests set another
+	// to play a replica that died.
+	Replica string
 }
 
 // Dispatcher expands events into deliveries and runs the channel workers.
@@ -123,6 +131,7 @@ type Dispatcher struct {
 	now      func() time.Time
 	log      *slog.Logger
 	observer Observer
+	replica  string
 	wake     *signal
 	// smsKeyOnly starts as Config.SMSKeyMomentsOnly; staff may change it
 	// while the server runs (SetSMSKeyMomentsOnly).
@@ -142,7 +151,10 @@ func (d *Dispatcher) SetSMSKeyMomentsOnly(on bool) { d.smsKeyOnly.Store(on) }
 func NewDispatcher(db *store.DB, audience Audience, renderer Renderer, senders map[Channel]Sender, cfg Config,
 	now func() time.Time, log *slog.Logger, observer Observer) *Dispatcher {
 	if cfg.FanOutBatch <= 0 {
-		cfg.FanOutBatch = 1000
+		cfg.FanOutBatch = 500
+	}
+	if cfg.FanOutTime <= 0 {
+		cfg.FanOutTime = 5 * time.Millisecond
 	}
 	if cfg.BackoffBase <= 0 {
 		cfg.BackoffBase = 30 * time.Second
@@ -153,8 +165,11 @@ func NewDispatcher(db *store.DB, audience Audience, renderer Renderer, senders m
 	if cfg.Poll <= 0 {
 		cfg.Poll = time.Second
 	}
+	if cfg.Replica == "" {
+		cfg.Replica = db.ReplicaID()
+	}
 	d := &Dispatcher{db: db, audience: audience, renderer: renderer, senders: senders, cfg: cfg, now: now, log: log,
-		observer: observer, wake: newSignal(), limiters: map[Channel]*rate.Limiter{}, events: map[int64]Event{}}
+		observer: observer, replica: cfg.Replica, wake: newSignal(), limiters: map[Channel]*rate.Limiter{}, events: map[int64]Event{}}
 	d.smsKeyOnly.Store(cfg.SMSKeyMomentsOnly)
 	for ch := range senders {
 		cc := d.channel(ch)
@@ -219,9 +234,16 @@ func (d *Dispatcher) channelsFor(e Event) []Channel {
 // deliveries and returns how many it created. The batch, the cursor that
 // remembers where it stopped and the deliveries commit together, and a
 // unique index turns any repeat into a no-op, so a fan-out cut short by a
-// crash resumes without duplicates.
+// crash resumes without duplicates. The transaction stays short so that
+// staff writes queued behind it wait little: at most FanOutBatch
+// recipients, and no more rows once it has inserted for FanOutTime. Across
+// replicas one fans out at a time; the others find no work.
 func (d *Dispatcher) FanOutOnce(ctx context.Context) (created int, more bool, err error) {
-	err = d.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = d.db.BackgroundTx(ctx, func(tx *sql.Tx) error {
+		created, more = 0, false
+		if ok, err := d.db.TryXactLock(ctx, tx, "notifier.fanout"); err != nil || !ok {
+			return err
+		}
 		var e Event
 		var idsJSON, cursor string
 		err := tx.QueryRowContext(ctx, `SELECT id, kind, COALESCE(incident_id, ''), COALESCE(update_id, ''), COALESCE(component_id, ''),
@@ -248,27 +270,21 @@ func (d *Dispatcher) FanOutOnce(ctx context.Context) (created int, more bool, er
 				return err
 			}
 		}
-		if len(recips) > 0 {
-			stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO deliveries
-				(event_id, subscriber_id, channel, purpose, state, next_attempt_at, created_at, updated_at)
-				VALUES (?, ?, ?, 'event', 'pending', ?, ?, ?)`)
+		began := time.Now()
+		done := 0 // recipients given a delivery
+		for done < len(recips) && (done == 0 || time.Since(began) < d.cfg.FanOutTime) {
+			chunk := recips[done:min(done+fanOutChunk, len(recips))]
+			n, err := d.insertDeliveries(ctx, tx, e.ID, chunk, now)
 			if err != nil {
-				return fmt.Errorf("notifier: fan out event %d: %w", e.ID, err)
+				return err
 			}
-			defer stmt.Close()
-			for _, r := range recips {
-				res, err := stmt.ExecContext(ctx, e.ID, r.SubscriberID, r.Channel, now, now, now)
-				if err != nil {
-					return fmt.Errorf("notifier: fan out event %d: %w", e.ID, err)
-				}
-				n, _ := res.RowsAffected()
-				created += int(n)
-			}
+			created += n
+			done += len(chunk)
 		}
-		if len(recips) < d.cfg.FanOutBatch {
+		if done == len(recips) && len(recips) < d.cfg.FanOutBatch {
 			_, err = tx.ExecContext(ctx, `UPDATE notification_events SET fanned_out_at = ?, fanout_cursor = '' WHERE id = ?`, now, e.ID)
 		} else {
-			_, err = tx.ExecContext(ctx, `UPDATE notification_events SET fanout_cursor = ? WHERE id = ?`, recips[len(recips)-1].SubscriberID, e.ID)
+			_, err = tx.ExecContext(ctx, `UPDATE notification_events SET fanout_cursor = ? WHERE id = ?`, recips[done-1].SubscriberID, e.ID)
 		}
 		if err != nil {
 			return fmt.Errorf("notifier: fan out event %d: %w", e.ID, err)
@@ -284,35 +300,61 @@ func (d *Dispatcher) FanOutOnce(ctx context.Context) (created int, more bool, er
 	return created, more, nil
 }
 
-// querier is a write connection or a transaction on it.
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+// fanOutChunk is how many deliveries one INSERT creates; FanOutTime is
+// checked between them.
+const fanOutChunk = 50
+
+// insertDeliveries creates the pending deliveries of event to rs in one
+// statement, skipping those that exist, and returns how many it created.
+func (d *Dispatcher) insertDeliveries(ctx context.Context, tx *sql.Tx, event int64, rs []Recipient, now string) (int, error) {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO deliveries (event_id, subscriber_id, channel, purpose, state, next_attempt_at, created_at, updated_at) VALUES `)
+	args := make([]any, 0, 2+2*len(rs))
+	args = append(args, event, now)
+	for i, r := range rs {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		fmt.Fprintf(&q, "(?1, ?%d, ?%d, 'event', 'pending', ?2, ?2, ?2)", 3+2*i, 4+2*i)
+		args = append(args, r.SubscriberID, r.Channel)
+	}
+	q.WriteString(` ON CONFLICT DO NOTHING`)
+	res, err := tx.ExecContext(ctx, q.String(), args...)
+	if err != nil {
+		return 0, fmt.Errorf("notifier: fan out event %d: %w", event, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("notifier: fan out event %d: %w", event, err)
+	}
+	return int(n), nil
 }
 
-// claim leases up to cc.Batch due deliveries of ch. The one UPDATE …
-// RETURNING matches the deliveries_due index, so claims stay cheap however
-// long the queue.
-func (d *Dispatcher) claim(ctx context.Context, q querier, ch Channel, cc ChannelConfig) ([]Delivery, error) {
+// claimTx leases up to cc.Batch due deliveries of ch to this replica.
+// The one UPDATE … RETURNING matches the deliveries_due index, so claims
+// stay cheap however long the queue; on PostgreSQL it skips the rows
+// another replica is claiming at that moment.
+func (d *Dispatcher) claimTx(ctx context.Context, tx *sql.Tx, ch Channel, cc ChannelConfig) ([]Delivery, error) {
 	now := d.now()
-	rows, err := q.QueryContext(ctx, `UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, claimed_at = ?, updated_at = ?
+	rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, claimed_at = ?, claimed_by = ?, updated_at = ?
 		WHERE id IN (SELECT id FROM deliveries WHERE channel = ? AND state = 'pending' AND next_attempt_at <= ?
-			ORDER BY next_attempt_at, id LIMIT ?)
+			ORDER BY next_attempt_at, id LIMIT ?`+d.db.SkipLocked()+`)
 		RETURNING id, COALESCE(event_id, 0), subscriber_id, purpose, data, attempts`,
-		store.FormatTime(now.Add(cc.Lease)), store.FormatTime(now), store.FormatTime(now), ch, store.FormatTime(now), cc.Batch)
+		store.FormatTime(now.Add(cc.Lease)), store.FormatTime(now), d.replica, store.FormatTime(now), ch, store.FormatTime(now), cc.Batch)
 	if err != nil {
-		return nil, fmt.Errorf("notifier: claim %s: %w", ch, err)
+		return nil, err
 	}
 	defer rows.Close()
 	var ds []Delivery
 	for rows.Next() {
 		dl := Delivery{Channel: ch}
 		if err := rows.Scan(&dl.ID, &dl.EventID, &dl.SubscriberID, &dl.Purpose, &dl.Data, &dl.Attempts); err != nil {
-			return nil, fmt.Errorf("notifier: claim %s: %w", ch, err)
+			return nil, err
 		}
 		ds = append(ds, dl)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("notifier: claim %s: %w", ch, err)
+		return nil, err
 	}
 	// RETURNING gives no order; send oldest first.
 	slices.SortFunc(ds, func(a, b Delivery) int { return cmp.Compare(a.ID, b.ID) })
@@ -340,118 +382,109 @@ func (d *Dispatcher) RunOnce(ctx context.Context, ch Channel) (int, error) {
 	if _, ok := d.senders[ch]; !ok {
 		return 0, fmt.Errorf("notifier: no sender for %s", ch)
 	}
-	ds, err := d.claim(ctx, d.db.Write, ch, d.channel(ch))
-	if err != nil || len(ds) == 0 {
-		return 0, err
+	rec := d.startRecorder(ctx, nil)
+	c := <-rec.claim(ch, d.channel(ch))
+	err := c.err
+	if err == nil && len(c.ds) > 0 {
+		err = d.handle(ctx, ch, c.ds, rec)
 	}
-	_, err = d.process(ctx, ch, ds, false)
-	return len(ds), err
+	return len(c.ds), errors.Join(err, rec.close())
 }
 
-// work runs batches of ch until none is due: each batch's outcomes are
-// recorded in the same transaction that claims the next one, which saves
-// a commit (and its fsync) per batch. A worker therefore holds one batch
-// at a time, as with RunOnce. It reports whether it found any work.
-func (d *Dispatcher) work(ctx context.Context, ch Channel) (bool, error) {
-	ds, err := d.claim(ctx, d.db.Write, ch, d.channel(ch))
-	if err != nil || len(ds) == 0 {
-		return false, err
-	}
-	for len(ds) > 0 {
-		if ctx.Err() != nil {
-			// Stopped while the last acknowledgement claimed this batch:
-			// hand it back unrendered (rendering with a cancelled context
-			// would fail it).
-			return true, d.release(context.WithoutCancel(ctx), ch, ds)
-		}
-		if ds, err = d.process(ctx, ch, ds, true); err != nil {
-			return true, err
-		}
-	}
-	return true, nil
-}
-
-// release hands claimed deliveries back for the next run.
-func (d *Dispatcher) release(ctx context.Context, ch Channel, ds []Delivery) error {
-	results := make([]result, len(ds))
-	for i := range ds {
-		results[i] = result{d: ds[i], released: true}
-	}
-	_, err := d.ack(ctx, results, "", d.channel(ch))
-	return err
-}
-
-// process sends a claimed batch and records the outcomes; with claimNext,
-// the same transaction claims and returns the next batch.
-func (d *Dispatcher) process(ctx context.Context, ch Channel, ds []Delivery, claimNext bool) ([]Delivery, error) {
+// worker runs batches of ch until ctx is done: it asks the recorder for a
+// batch, which the next group commit claims, and sends it. A worker holds
+// one batch at a time, so a kill leaves at most a batch per worker
+// claimed.
+func (d *Dispatcher) worker(ctx context.Context, ch Channel, rec *recorder) {
 	cc := d.channel(ch)
-	if err := d.loadEvents(ctx, ds); err != nil {
-		return nil, err // the claims lapse with their lease
+	d.loop(ctx, string(ch)+" worker", func() (bool, error) {
+		c := <-rec.claim(ch, cc)
+		if c.err != nil || len(c.ds) == 0 {
+			return false, c.err
+		}
+		return true, d.handle(ctx, ch, c.ds, rec)
+	})
+}
+
+// handle sends a claimed batch of ch, handing each outcome to rec as it
+// comes.
+func (d *Dispatcher) handle(ctx context.Context, ch Channel, ds []Delivery, rec *recorder) error {
+	if ctx.Err() != nil {
+		// Stopped as the claim committed: hand the batch back unrendered
+		// (rendering with a cancelled context would fail it).
+		for _, dl := range ds {
+			rec.add(result{d: dl, released: true}, false)
+		}
+		return nil
 	}
-	results := make([]result, len(ds))
-	var toRender []int
-	for i, dl := range ds {
-		results[i].d = dl
+	return d.process(ctx, ch, d.channel(ch), ds, rec)
+}
+
+// process renders and sends a claimed batch, handing each outcome to rec.
+func (d *Dispatcher) process(ctx context.Context, ch Channel, cc ChannelConfig, ds []Delivery, rec *recorder) error {
+	if err := d.loadEvents(ctx, ds); err != nil {
+		return err // the claims lapse with their lease
+	}
+	var toRender []Delivery
+	for _, dl := range ds {
 		if dl.Attempts > cc.MaxAttempts {
 			// Claimed too often without an outcome (crashes mid-send).
-			results[i].outcome = OutcomeFailed
-			results[i].err = Permanent("", errors.New("gave up after the maximum number of attempts"))
-			results[i].unsent = true
+			rec.add(result{d: dl, outcome: OutcomeFailed, unsent: true,
+				err: Permanent("", errors.New("gave up after the maximum number of attempts"))}, false)
 			continue
 		}
-		toRender = append(toRender, i)
+		toRender = append(toRender, dl)
 	}
-	rendered := d.renderer.Render(ctx, pick(ds, toRender))
-	stopped := false
+	rendered := d.renderer.Render(ctx, toRender)
 	var msgs []Message
-	var sendable []int // results index of each of msgs
-	for k, i := range toRender {
-		r := &results[i]
+	var sendable []Delivery // the delivery of each of msgs
+	for k, dl := range toRender {
 		rd := rendered[k]
 		switch {
 		case errors.Is(rd.Err, ErrSkip):
-			r.outcome = OutcomeCancelled
+			rec.add(result{d: dl, outcome: OutcomeCancelled}, false)
 		case rd.Err != nil && ctx.Err() != nil:
 			// Most likely the renderer's queries, cut short by the
 			// shutdown: nothing wrong with the delivery.
-			r.released, stopped = true, true
+			rec.add(result{d: dl, released: true}, false)
 		case rd.Err != nil:
-			r.outcome = OutcomeFailed
-			r.err = Permanent("", rd.Err)
-			r.unsent = true
+			rec.add(result{d: dl, outcome: OutcomeFailed, err: Permanent("", rd.Err), unsent: true}, false)
 		default:
 			msgs = append(msgs, rd.Message)
-			sendable = append(sendable, i)
+			sendable = append(sendable, dl)
 		}
 	}
-	if len(sendable) > 0 && d.send(ctx, ch, cc, msgs, sendable, results) {
-		stopped = true
+	if len(msgs) > 0 {
+		d.send(ctx, ch, cc, msgs, sendable, rec)
 	}
-	next := Channel("")
-	if claimNext && !stopped && ctx.Err() == nil {
-		next = ch
-	}
-	return d.ack(context.WithoutCancel(ctx), results, next, cc)
+	return nil
 }
 
-// send sends msgs, the messages of results[sendable[j]], and records each
-// outcome in its result. Once ctx is done no further message starts; a
-// message already started is finished, since cutting it off would risk a
-// message that arrives but is recorded as unsent. Messages never started
-// are released; send reports whether there were any.
-func (d *Dispatcher) send(ctx context.Context, ch Channel, cc ChannelConfig, msgs []Message, sendable []int, results []result) (stopped bool) {
+// send sends msgs, the messages of ds, and hands each outcome to rec as
+// soon as the server answers. A message starts only with a place among the
+// recorder's unrecorded messages and a token of the channel's rate limit.
+// Once ctx is done no further message starts; a message already started is
+// finished, since cutting it off would risk a message that arrives but is
+// recorded as unsent. Messages never started are released.
+func (d *Dispatcher) send(ctx context.Context, ch Channel, cc ChannelConfig, msgs []Message, ds []Delivery, rec *recorder) {
 	limiter := d.limiters[ch]
 	starts := make([]time.Time, len(msgs))
-	reported := make([]bool, len(msgs))
+	reserved := make([]bool, len(msgs)) // let go by next and not yet reported
 	next := func(j int, wait bool) error {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if !reserved[j] {
+			if err := rec.reserve(wait); err != nil {
+				return err
+			}
+			reserved[j] = true
 		}
 		switch {
 		case limiter == nil:
 		case !wait:
 			if !limiter.Allow() {
-				return ErrWouldWait
+				return ErrWouldWait // keeps the place for the call that waits
 			}
 		default:
 			if err := limiter.Wait(ctx); err != nil {
@@ -461,13 +494,11 @@ func (d *Dispatcher) send(ctx context.Context, ch Channel, cc ChannelConfig, msg
 		starts[j] = time.Now()
 		return nil
 	}
+	reported := make([]bool, len(msgs))
 	done := func(j int, providerID string, err error) {
-		r := &results[sendable[j]]
 		reported[j] = true
-		r.providerID = providerID
-		if err == nil {
-			r.outcome = OutcomeSent
-		} else {
+		r := result{d: ds[j], providerID: providerID, outcome: OutcomeSent}
+		if err != nil {
 			r.err = Classify(err)
 			r.outcome = OutcomeRetry
 			if r.err.Permanent || r.d.Attempts >= cc.MaxAttempts {
@@ -477,6 +508,8 @@ func (d *Dispatcher) send(ctx context.Context, ch Channel, cc ChannelConfig, msg
 		if d.observer != nil {
 			d.observer.Observe(ch, r.outcome, time.Since(starts[j]))
 		}
+		reserved[j] = false
+		rec.add(r, true)
 	}
 	// The shutdown does not cut a batch short (next stops it between
 	// messages); a bound as generous as one message's still applies.
@@ -484,110 +517,13 @@ func (d *Dispatcher) send(ctx context.Context, ch Channel, cc ChannelConfig, msg
 	defer cancel()
 	sendBatch(bctx, d.senders[ch], msgs, next, done)
 	for j, ok := range reported {
+		if reserved[j] {
+			rec.unreserve()
+		}
 		if !ok {
-			results[sendable[j]].released, stopped = true, true
+			rec.add(result{d: ds[j], released: true}, false)
 		}
 	}
-	return stopped
-}
-
-// maxSentPerStatement bounds the sent deliveries recorded by one
-// statement: two host parameters each, under SQLite's smallest limit (999).
-const maxSentPerStatement = 400
-
-// ack records a batch's outcomes in one transaction and, when next is set,
-// claims that channel's next batch in the same transaction. Sent
-// deliveries, most of a batch, are recorded together (recordSent); the
-// rest one by one.
-func (d *Dispatcher) ack(ctx context.Context, results []result, next Channel, cc ChannelConfig) ([]Delivery, error) {
-	var claimed []Delivery
-	err := d.db.Tx(ctx, func(tx *sql.Tx) error {
-		now := d.now()
-		stamp := store.FormatTime(now)
-		// Sent results not yet recorded: flushed before the audience hears
-		// of a failure, so that it sees the outcomes in their order.
-		var sent []result
-		flush := func() error {
-			err := d.recordSent(ctx, tx, sent, stamp)
-			sent = sent[:0]
-			return err
-		}
-		for _, r := range results {
-			var err error
-			switch {
-			case r.released:
-				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET attempts = attempts - 1, next_attempt_at = ?, claimed_at = NULL, updated_at = ? WHERE id = ?`,
-					stamp, stamp, r.d.ID)
-			case r.outcome == OutcomeSent:
-				sent = append(sent, r)
-			case r.outcome == OutcomeCancelled:
-				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET state = 'cancelled', claimed_at = NULL, data = '', updated_at = ? WHERE id = ?`, stamp, r.d.ID)
-			case r.outcome == OutcomeRetry:
-				next := now.Add(d.backoff(r.d.Attempts, r.err.RetryAfter))
-				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = ?, claimed_at = NULL, error_code = ?, last_error = ?, updated_at = ? WHERE id = ?`,
-					store.FormatTime(next), r.err.Code, truncate(r.err.Error(), 500), stamp, r.d.ID)
-				if err == nil {
-					err = flush()
-				}
-				if err == nil {
-					err = d.audience.FailedTx(ctx, tx, r.d, r.err, false)
-				}
-			case r.outcome == OutcomeFailed:
-				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET state = 'failed', claimed_at = NULL, data = '', error_code = ?, last_error = ?, updated_at = ? WHERE id = ?`,
-					r.err.Code, truncate(r.err.Error(), 500), stamp, r.d.ID)
-				if err == nil && !r.unsent {
-					if err = flush(); err == nil {
-						err = d.audience.FailedTx(ctx, tx, r.d, r.err, true)
-					}
-				}
-			}
-			if err != nil {
-				return fmt.Errorf("notifier: record delivery %d: %w", r.d.ID, err)
-			}
-		}
-		if err := flush(); err != nil {
-			return err
-		}
-		if next != "" {
-			var err error
-			claimed, err = d.claim(ctx, tx, next, cc)
-			return err
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return claimed, nil
-}
-
-// recordSent marks sent deliveries as sent, each with its provider's id,
-// in one UPDATE per maxSentPerStatement, and tells the audience.
-func (d *Dispatcher) recordSent(ctx context.Context, tx *sql.Tx, sent []result, stamp string) error {
-	if len(sent) == 0 {
-		return nil
-	}
-	for chunk := range slices.Chunk(sent, maxSentPerStatement) {
-		args := make([]any, 0, 2+2*len(chunk))
-		args = append(args, stamp, stamp)
-		for _, r := range chunk {
-			args = append(args, r.d.ID, store.NullString(r.providerID))
-		}
-		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'sent', sent_at = ?, provider_id = v.column2, claimed_at = NULL, data = '',
-			error_code = '', last_error = '', updated_at = ?
-			FROM (VALUES (?, ?)`+strings.Repeat(`, (?, ?)`, len(chunk)-1)+`) AS v WHERE deliveries.id = v.column1`, args...)
-		if err != nil {
-			return fmt.Errorf("notifier: record %d sent deliveries from %d: %w", len(chunk), chunk[0].d.ID, err)
-		}
-	}
-	ds := make([]Delivery, len(sent))
-	for i, r := range sent {
-		ds[i] = r.d
-	}
-	if err := d.audience.DeliveredManyTx(ctx, tx, ds); err != nil {
-		return fmt.Errorf("notifier: record %d sent deliveries from %d: %w", len(sent), sent[0].d.ID, err)
-	}
-	return nil
 }
 
 // backoff is exponential from BackoffBase, capped at BackoffMax, with
@@ -605,27 +541,76 @@ func (d *Dispatcher) backoff(attempt int, atLeast time.Duration) time.Duration {
 	return max(delay, atLeast)
 }
 
-// ReleaseClaims hands back every claimed delivery. Beacon runs one server
-// per database, so at start-up any claim is a leftover of a process that
-// died: releasing it resends at once instead of after the lease.
+// ReleaseClaims hands back the deliveries claimed by replicas that are no
+// longer running, so that they are sent again at once instead of when
+// their lease ends, and returns how many. A live replica's claims stay its
+// own: on PostgreSQL a replica is alive while it holds its replica lock
+// (store.ReplicaAlive); on SQLite, where one server owns the database,
+// every claim but this process's is a leftover of one that died.
 func (d *Dispatcher) ReleaseClaims(ctx context.Context) (int, error) {
-	stamp := store.FormatTime(d.now())
-	res, err := d.db.Write.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = ?, claimed_at = NULL WHERE state = 'pending' AND claimed_at IS NOT NULL`, stamp)
+	var owners []string
+	rows, err := d.db.Read.QueryContext(ctx, `SELECT DISTINCT claimed_by FROM deliveries WHERE state = 'pending' AND claimed_at IS NOT NULL`)
 	if err != nil {
 		return 0, fmt.Errorf("notifier: release claims: %w", err)
 	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
+	for rows.Next() {
+		var owner string
+		if err := rows.Scan(&owner); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("notifier: release claims: %w", err)
+		}
+		owners = append(owners, owner)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("notifier: release claims: %w", err)
+	}
+	total := 0
+	for _, owner := range owners {
+		alive, err := d.db.ReplicaAlive(ctx, owner)
+		if err != nil {
+			return total, fmt.Errorf("notifier: release claims: %w", err)
+		}
+		if alive {
+			continue
+		}
+		var n int64
+		err = d.db.BackgroundTx(ctx, func(tx *sql.Tx) error {
+			stamp := store.FormatTime(d.now())
+			res, err := tx.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = ?, claimed_at = NULL
+				WHERE state = 'pending' AND claimed_at IS NOT NULL AND claimed_by = ?`, stamp, owner)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("notifier: release claims of %s: %w", owner, err)
+		}
+		total += int(n)
+	}
+	return total, nil
 }
 
+// releaseEvery is how often a replica on PostgreSQL looks for claims of
+// replicas that died, besides at start.
+const releaseEvery = 30 * time.Second
+
 // Run fans out events and runs every channel's workers until ctx is done,
-// then waits for them to finish what they hold.
+// then waits for them to finish what they hold and for their outcomes to
+// be recorded. Several replicas may run on one PostgreSQL database: each
+// claims its own deliveries, one fans out an event at a time, and a
+// channel with a rate limit sends from one replica at a time.
 func (d *Dispatcher) Run(ctx context.Context) {
-	if n, err := d.ReleaseClaims(ctx); err != nil {
-		d.log.Error("release claims", "err", err)
-	} else if n > 0 {
-		d.log.Info("released deliveries claimed before a restart", "count", n)
+	if d.replica == d.db.ReplicaID() {
+		// Held, the other replicas leave this one's claims alone.
+		if err := d.db.HoldReplicaLock(ctx); err != nil {
+			d.log.Warn("notifier: replica lock", "err", err)
+		}
 	}
+	d.releaseDead(ctx)
+	rec := d.startRecorder(ctx, func(err error) { d.log.Error("notifier: record outcomes", "err", err) })
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		d.loop(ctx, "fan-out", func() (bool, error) {
@@ -633,16 +618,79 @@ func (d *Dispatcher) Run(ctx context.Context) {
 			return more, err
 		})
 	})
+	if d.db.Engine() == store.Postgres {
+		wg.Go(func() {
+			t := time.NewTicker(releaseEvery)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					d.releaseDead(ctx)
+				}
+			}
+		})
+	}
 	for ch := range d.senders {
-		for range d.channel(ch).Workers {
-			wg.Go(func() {
-				d.loop(ctx, string(ch)+" worker", func() (bool, error) {
-					return d.work(ctx, ch)
-				})
-			})
+		workers := func(ctx context.Context) {
+			var chWG sync.WaitGroup
+			for range d.channel(ch).Workers {
+				chWG.Go(func() { d.worker(ctx, ch, rec) })
+			}
+			chWG.Wait()
+		}
+		if d.limiters[ch] != nil && d.db.Engine() == store.Postgres {
+			wg.Go(func() { d.sendAlone(ctx, ch, workers) })
+		} else {
+			wg.Go(func() { workers(ctx) })
 		}
 	}
 	wg.Wait()
+	_ = rec.close() // it reported its errors
+}
+
+// releaseDead runs ReleaseClaims and logs what it did.
+func (d *Dispatcher) releaseDead(ctx context.Context) {
+	if n, err := d.ReleaseClaims(ctx); err != nil && ctx.Err() == nil {
+		d.log.Error("notifier: release claims", "err", err)
+	} else if n > 0 {
+		d.log.Info("released deliveries claimed by a replica that stopped", "count", n)
+	}
+}
+
+// sendAlone runs workers for as long as this replica holds ch's sender
+// lock, and waits for the lock whenever another replica holds it: the
+// channel's rate limit (Twilio's per sender) then holds across replicas.
+// When the holder dies its lock goes with its connection, and a waiting
+// replica takes over within Poll.
+func (d *Dispatcher) sendAlone(ctx context.Context, ch Channel, workers func(context.Context)) {
+	for ctx.Err() == nil {
+		l, err := d.db.TryLock(ctx, "notifier:sender:"+string(ch))
+		if err != nil && ctx.Err() == nil {
+			d.log.Error("notifier: sender lock", "channel", ch, "err", err)
+		}
+		if l == nil {
+			timer := time.NewTimer(d.cfg.Poll)
+			select {
+			case <-ctx.Done():
+			case <-timer.C:
+			}
+			timer.Stop()
+			continue
+		}
+		held, cancel := context.WithCancel(ctx)
+		go func() {
+			select {
+			case <-l.Lost():
+			case <-held.Done():
+			}
+			cancel()
+		}()
+		workers(held)
+		cancel()
+		l.Release()
+	}
 }
 
 // loop runs step while it finds work, then waits for a wake-up or the poll
@@ -700,14 +748,6 @@ func (d *Dispatcher) loadEvents(ctx context.Context, ds []Delivery) error {
 	return nil
 }
 
-func pick(ds []Delivery, idx []int) []Delivery {
-	out := make([]Delivery, len(idx))
-	for k, i := range idx {
-		out[k] = ds[i]
-	}
-	return out
-}
-
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
@@ -744,7 +784,8 @@ func (s *signal) broadcast() {
 // quarantines the subscriber. It reports whether the message was found.
 func (d *Dispatcher) RecordProviderStatus(ctx context.Context, providerID, status, code string) (bool, error) {
 	found := false
-	err := d.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := d.db.BackgroundTx(ctx, func(tx *sql.Tx) error {
+		found = false
 		var dl Delivery
 		err := tx.QueryRowContext(ctx, `SELECT id, COALESCE(event_id, 0), subscriber_id, channel, purpose, attempts FROM deliveries WHERE channel = 'sms' AND provider_id = ?`, providerID).
 			Scan(&dl.ID, &dl.EventID, &dl.SubscriberID, &dl.Channel, &dl.Purpose, &dl.Attempts)

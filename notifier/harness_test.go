@@ -48,7 +48,17 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	db := testutil.OpenDB(t, notifier.Migrations(), components.Migrations(), subscribers.Migrations())
+	return newFixtureOn(t, testutil.OpenDB(t, migrationSets()...))
+}
+
+// migrationSets are the schema the fixture needs.
+func migrationSets() []store.Migrations {
+	return []store.Migrations{notifier.Migrations(), components.Migrations(), subscribers.Migrations()}
+}
+
+// newFixtureOn is newFixture on a database of the caller's.
+func newFixtureOn(t testing.TB, db *store.DB) *fixture {
+	t.Helper()
 	f := &fixture{db: db, clock: testutil.NewClock(start), outbox: notifier.NewOutbox(db)}
 	f.comps = components.NewService(db, f.outbox, f.clock.Now, nil)
 	var err error

@@ -14,8 +14,8 @@ import (
 func (o *Outbox) Queue(ctx context.Context, since time.Time) (map[Channel]Counts, error) {
 	out := map[Channel]Counts{Email: {}, SMS: {}, Webhook: {}}
 	rows, err := o.db.Read.QueryContext(ctx, `SELECT channel,
-		SUM(state = 'pending' AND claimed_at IS NULL), SUM(state = 'pending' AND claimed_at IS NOT NULL),
-		SUM(state = 'sent' AND updated_at >= ?1), SUM(state = 'failed' AND updated_at >= ?1)
+		COUNT(*) FILTER (WHERE state = 'pending' AND claimed_at IS NULL), COUNT(*) FILTER (WHERE state = 'pending' AND claimed_at IS NOT NULL),
+		COUNT(*) FILTER (WHERE state = 'sent' AND updated_at >= ?1), COUNT(*) FILTER (WHERE state = 'failed' AND updated_at >= ?1)
 		FROM deliveries WHERE state = 'pending' OR updated_at >= ?1 GROUP BY channel`, store.FormatTime(since))
 	if err != nil {
 		return nil, fmt.Errorf("notifier: queue: %w", err)

@@ -2,7 +2,6 @@ package notifier_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -184,9 +183,10 @@ func TestRunOnceWithoutSender(t *testing.T) {
 var errCrash = errors.New("simulated crash")
 
 // crash runs one RunOnce whose sender dies on its first message, leaving
-// the batch claimed and unacknowledged.
+// the batch claimed and unacknowledged, by a replica that is gone.
 func crash(t *testing.T, f *fixture, cfg notifier.Config, ch notifier.Channel) {
 	t.Helper()
+	cfg.Replica = "crashed"
 	d := f.dispatcher(cfg, f.withSender(ch, senderFunc(func(context.Context, notifier.Message) (string, error) {
 		panic(errCrash)
 	})))
@@ -565,30 +565,9 @@ func mailFor(t *testing.T, f *fixture, id string) *mail.Message {
 	return msg
 }
 
-// cancellingAudience cancels a context once told of n delivered messages,
-// which happens inside the acknowledgement that also claims the worker's
-// next batch.
-type cancellingAudience struct {
-	notifier.Audience
-	mu     sync.Mutex
-	n      int
-	cancel context.CancelFunc
-}
-
-func (a *cancellingAudience) DeliveredManyTx(ctx context.Context, tx *sql.Tx, ds []notifier.Delivery) error {
-	a.mu.Lock()
-	before := a.n
-	a.n -= len(ds)
-	if before > 0 && a.n <= 0 {
-		a.cancel()
-	}
-	a.mu.Unlock()
-	return a.Audience.DeliveredManyTx(ctx, tx, ds)
-}
-
-// TestRunStopsBetweenBatches stops Run while an acknowledgement claims the
-// next batch: that batch is handed back as it was, neither failed (its
-// rendering would fail with the cancelled context) nor sent.
+// TestRunStopsBetweenBatches stops Run as the last message of the
+// worker's first batch arrives: that message is finished and recorded,
+// the worker claims no further batch, and nothing is left claimed.
 func TestRunStopsBetweenBatches(t *testing.T) {
 	f := newFixture(t)
 	f.emailSubscribers(t, 10)
@@ -599,9 +578,12 @@ func TestRunStopsBetweenBatches(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	audience := &cancellingAudience{Audience: f.subs, n: 2, cancel: cancel}
-	d := notifier.NewDispatcher(f.db, audience, f.renderer, map[notifier.Channel]notifier.Sender{notifier.Email: f.senders[notifier.Email]},
-		cfg, f.clock.Now, slog.New(slog.DiscardHandler), nil)
+	f.smtp.OnReceive(func(n int) {
+		if n == 2 {
+			cancel()
+		}
+	})
+	d := f.dispatcher(cfg, map[notifier.Channel]notifier.Sender{notifier.Email: f.senders[notifier.Email]})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -62,6 +62,7 @@ type options struct {
 	sessions     int
 	postfixDir   string
 	beaconBin    string
+	baseline     string
 	payload      int
 	phases       string
 	emailTimeout time.Duration
@@ -75,6 +76,10 @@ type options struct {
 	perf         string
 	attach       string
 	keep         bool
+	kills        int
+	killSubs     int
+	killSessions int
+	probeEvery   time.Duration
 }
 
 func main() {
@@ -84,9 +89,14 @@ func main() {
 	fs.IntVar(&o.sessions, "sessions", 8, "SMTP sessions: smtp-source -s and BEACON_SMTP_POOL")
 	fs.StringVar(&o.postfixDir, "postfix", "", "directory of the unpacked postfix .deb (default: smtp-sink and smtp-source on PATH or in /usr/sbin)")
 	fs.StringVar(&o.beaconBin, "beacon", "", "use this beacon binary instead of building ./cmd/beacon")
+	fs.StringVar(&o.baseline, "baseline", "", "a second beacon binary (an older commit's) measured in the same run: each round, kill and probe runs both, alternating which goes first")
 	fs.IntVar(&o.payload, "source-bytes", 3650, "smtp-source -l for the second reference, of about Beacon's message size (0: skip it)")
 	fs.IntVar(&o.rounds, "rounds", 1, "Beacon email runs, each between two reference runs")
-	fs.StringVar(&o.phases, "phases", "email,sms", "phases to run: email, sms")
+	fs.StringVar(&o.phases, "phases", "email,sms", "phases to run: email, sms, kill, api")
+	fs.IntVar(&o.kills, "kills", 20, "kill phase: SIGKILLs of beacon serve mid-delivery, each followed by a restart (per binary)")
+	fs.IntVar(&o.killSubs, "kill-subscribers", 20_000, "kill phase: email subscribers")
+	fs.IntVar(&o.killSessions, "kill-sessions", 4, "kill phase: BEACON_SMTP_POOL (email workers)")
+	fs.DurationVar(&o.probeEvery, "probe-every", 20*time.Millisecond, "api phase: pause between two incident updates posted during the fan-out")
 	fs.DurationVar(&o.emailTimeout, "email-timeout", 10*time.Minute, "longest wait for Beacon's emails, and for each smtp-source run")
 	fs.DurationVar(&o.total, "timeout", 30*time.Minute, "longest the whole program may run")
 	fs.IntVar(&o.sms, "sms", 2000, "SMS subscribers in the pacing run")
@@ -107,7 +117,8 @@ func main() {
 		}
 		os.Exit(2)
 	}
-	if o.subscribers <= 0 || o.sessions <= 0 || o.rounds <= 0 || o.payload < 0 || o.sms <= 0 || o.smsRate <= 0 || o.smsWorkers <= 0 || o.standinBurst <= 0 {
+	if o.subscribers <= 0 || o.sessions <= 0 || o.rounds <= 0 || o.payload < 0 || o.sms <= 0 || o.smsRate <= 0 || o.smsWorkers <= 0 || o.standinBurst <= 0 ||
+		o.kills <= 0 || o.killSubs <= 0 || o.killSessions <= 0 || o.probeEvery <= 0 {
 		fmt.Fprintln(os.Stderr, "beacon-notify-bench: counts and rates must be positive")
 		os.Exit(2)
 	}
@@ -136,7 +147,23 @@ type report struct {
 	refs    []refSlot // one before each Beacon round and one after the last
 	email   []*emailResult
 	sms     *smsRun
+	kills   []*killResult
+	probes  []*probeResult
 	perfTop string
+}
+
+// binary is a Beacon binary under measurement: the tree's, or -baseline.
+type binary struct {
+	label, path string
+}
+
+// inTurn returns bins in the order for round n (from 1): with a baseline,
+// which binary goes first alternates.
+func inTurn(bins []binary, n int) []binary {
+	if n%2 == 0 {
+		return []binary{bins[1], bins[0]}[:len(bins)]
+	}
+	return bins
 }
 
 // refSlot is the reference measured between two Beacon rounds: with
@@ -149,13 +176,13 @@ func runBench(ctx context.Context, o options, out io.Writer) (err error) {
 	phases := map[string]bool{}
 	for p := range strings.SplitSeq(o.phases, ",") {
 		p = strings.TrimSpace(p)
-		if p != "email" && p != "sms" {
-			return fmt.Errorf("unknown phase %q (want email, sms)", p)
+		if p != "email" && p != "sms" && p != "kill" && p != "api" {
+			return fmt.Errorf("unknown phase %q (want email, sms, kill, api)", p)
 		}
 		phases[p] = true
 	}
 	var pf postfix
-	if phases["email"] {
+	if phases["email"] || phases["kill"] || phases["api"] {
 		if pf, err = findPostfix(o.postfixDir); err != nil {
 			return fmt.Errorf("%v\n\n%s", err, postfixHelp)
 		}
@@ -185,11 +212,17 @@ func runBench(ctx context.Context, o options, out io.Writer) (err error) {
 			return err
 		}
 	}
-	if phases["email"] {
-		seed, err := seedEmail(ctx, bin, filepath.Join(tmp, "email"), o)
-		if err != nil {
+	bins := []binary{{label: "tree", path: bin}}
+	if o.baseline != "" {
+		bins = append(bins, binary{label: "baseline", path: o.baseline})
+	}
+	var seed *emailSeed
+	if phases["email"] || phases["api"] {
+		if seed, err = seedEmail(ctx, bin, filepath.Join(tmp, "email"), o.subscribers); err != nil {
 			return err
 		}
+	}
+	if phases["email"] {
 		for round := 1; round <= o.rounds+1; round++ {
 			ref, err := runRefs(ctx, g, pf, o)
 			if err != nil {
@@ -199,13 +232,39 @@ func runBench(ctx context.Context, o options, out io.Writer) (err error) {
 			if round > o.rounds {
 				break
 			}
-			e, err := runEmail(ctx, g, pf, seed, filepath.Join(tmp, "email", fmt.Sprintf("round%d", round)), o, round)
+			for _, b := range inTurn(bins, round) {
+				e, err := runEmail(ctx, g, pf, seed, b, filepath.Join(tmp, "email", fmt.Sprintf("round%d-%s", round, b.label)), o, round)
+				if err != nil {
+					return err
+				}
+				rep.email = append(rep.email, e)
+				if o.perf != "" && round == 1 && b.label == "tree" {
+					rep.perfTop = perfTop(ctx, o.perf)
+				}
+			}
+		}
+	}
+	if phases["api"] {
+		for i, b := range inTurn(bins, 1) {
+			p, err := runProbe(ctx, g, pf, seed, b, filepath.Join(tmp, "api", fmt.Sprint(i)), o)
 			if err != nil {
 				return err
 			}
-			rep.email = append(rep.email, e)
-			if o.perf != "" && round == 1 {
-				rep.perfTop = perfTop(ctx, o.perf)
+			rep.probes = append(rep.probes, p)
+		}
+	}
+	if phases["kill"] {
+		kseed, err := seedEmail(ctx, bin, filepath.Join(tmp, "kill"), o.killSubs)
+		if err != nil {
+			return err
+		}
+		for k := 1; k <= o.kills; k++ {
+			for _, b := range inTurn(bins, k) {
+				r, err := runKill(ctx, g, pf, kseed, b, filepath.Join(tmp, "kill", fmt.Sprintf("kill%d-%s", k, b.label)), o, k)
+				if err != nil {
+					return err
+				}
+				rep.kills = append(rep.kills, r)
 			}
 		}
 	}
@@ -245,19 +304,19 @@ type emailSeed struct {
 	importTook    time.Duration
 }
 
-func seedEmail(ctx context.Context, bin, dir string, o options) (*emailSeed, error) {
+func seedEmail(ctx context.Context, bin, dir string, subscribers int) (*emailSeed, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
 	csv := filepath.Join(dir, "subscribers.csv")
-	if err := writeCSV(csv, o.subscribers, func(i int) string { return fmt.Sprintf("email,u%06d@example.com", i+1) }); err != nil {
+	if err := writeCSV(csv, subscribers, func(i int) string { return fmt.Sprintf("email,u%06d@example.com", i+1) }); err != nil {
 		return nil, err
 	}
 	b, err := newBeacon(bin, filepath.Join(dir, "seed"), nil)
 	if err != nil {
 		return nil, err
 	}
-	logf("beacon: importing %d email subscribers", o.subscribers)
+	logf("beacon: importing %d email subscribers", subscribers)
 	took, err := b.seed(ctx, csv)
 	if err != nil {
 		return nil, err
@@ -268,6 +327,7 @@ func seedEmail(ctx context.Context, bin, dir string, o options) (*emailSeed, err
 
 // emailResult is one round of Beacon's email run.
 type emailResult struct {
+	Label         string // which binary
 	Round         int
 	Subscribers   int
 	ImportTook    time.Duration
@@ -289,8 +349,8 @@ type emailResult struct {
 	DeliveryLines []string
 }
 
-func runEmail(ctx context.Context, g *benchproc.Group, pf postfix, seed *emailSeed, dir string, o options, round int) (*emailResult, error) {
-	res := &emailResult{Round: round, Subscribers: o.subscribers, ImportTook: seed.importTook}
+func runEmail(ctx context.Context, g *benchproc.Group, pf postfix, seed *emailSeed, bin binary, dir string, o options, round int) (*emailResult, error) {
+	res := &emailResult{Label: bin.label, Round: round, Subscribers: o.subscribers, ImportTook: seed.importTook}
 	sk, err := startSink(ctx, g, pf, "smtp-sink (beacon)")
 	if err != nil {
 		return nil, err
@@ -300,15 +360,12 @@ func runEmail(ctx context.Context, g *benchproc.Group, pf postfix, seed *emailSe
 	if err := copyDir(seed.dir, dir); err != nil {
 		return nil, err
 	}
-	b, err := newBeacon(seed.bin, dir, map[string]string{
-		"BEACON_SMTP_HOST": "127.0.0.1", "BEACON_SMTP_PORT": port, "BEACON_SMTP_TLS": "none",
-		"BEACON_SMTP_FROM": "status@example.com", "BEACON_SMTP_POOL": fmt.Sprint(o.sessions), "BEACON_EMAIL_RATE": "0",
-	})
+	b, err := newBeacon(bin.path, dir, smtpVars(port, o.sessions))
 	if err != nil {
 		return nil, err
 	}
 	b.key = seed.key
-	logf("beacon round %d: starting the server", round)
+	logf("beacon round %d (%s): starting the server", round, bin.label)
 	if err := b.serve(ctx, g); err != nil {
 		return nil, err
 	}
@@ -326,7 +383,7 @@ func runEmail(ctx context.Context, g *benchproc.Group, pf postfix, seed *emailSe
 	time.Sleep(time.Second)
 
 	var perfProc *benchproc.Proc
-	if o.perf != "" && round == 1 {
+	if o.perf != "" && round == 1 && bin.label == "tree" {
 		perfProc, err = g.Start(ctx, "perf", exec.Command("perf", "record", "-F", "499", "-g", "-p", fmt.Sprint(b.p.Pid()), "-o", o.perf))
 		if err != nil {
 			return nil, err
@@ -334,7 +391,7 @@ func runEmail(ctx context.Context, g *benchproc.Group, pf postfix, seed *emailSe
 		time.Sleep(500 * time.Millisecond)
 	}
 	var attached *benchproc.Proc
-	if o.attach != "" && round == 1 {
+	if o.attach != "" && round == 1 && bin.label == "tree" {
 		args := strings.Fields(strings.ReplaceAll(o.attach, "{pid}", fmt.Sprint(b.p.Pid())))
 		cmd := exec.Command(args[0], args[1:]...)
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
@@ -416,6 +473,15 @@ func runEmail(ctx context.Context, g *benchproc.Group, pf postfix, seed *emailSe
 		res.DeliveriesOK = metricSum(lines, "beacon_deliveries_total", `channel="email"`, `outcome="sent"`)
 	}
 	return res, nil
+}
+
+// smtpVars are the settings of a Beacon sending email to the sink on
+// port over sessions connections, without a rate limit.
+func smtpVars(port string, sessions int) map[string]string {
+	return map[string]string{
+		"BEACON_SMTP_HOST": "127.0.0.1", "BEACON_SMTP_PORT": port, "BEACON_SMTP_TLS": "none",
+		"BEACON_SMTP_FROM": "status@example.com", "BEACON_SMTP_POOL": fmt.Sprint(sessions), "BEACON_EMAIL_RATE": "0",
+	}
 }
 
 // smsRun is the SMS pacing run.

@@ -442,6 +442,13 @@ func TestAPIV1ValidationErrors(t *testing.T) {
 		{"uptime bad start", "GET", "/components/{A}/uptime?start=yesterday", "", "start"},
 		{"uptime bad end", "GET", "/components/{A}/uptime?end=2026-13-45", "", "end"},
 		{"incident search too long", "GET", "/incidents?q=" + long(201), "", "q"},
+		// No stored text holds NUL or bytes that are not UTF-8; PostgreSQL
+		// refuses them as arguments, so both engines refuse them first.
+		{"incident search with NUL", "GET", "/incidents?q=a%00", "", "q"},
+		{"incident search not UTF-8", "GET", "/incidents?q=a%FF", "", "q"},
+		{"subscriber search with NUL", "GET", "/subscribers?q=%00", "", "q"},
+		{"subscriber search not UTF-8", "GET", "/subscribers?q=%C3", "", "q"},
+		{"subscriber count search with NUL", "GET", "/subscribers/count?q=a%00b", "", "q"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

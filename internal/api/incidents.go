@@ -175,10 +175,11 @@ func (h incidentAPI) delete(c *fiber.Ctx) error {
 // list lists incidents and maintenances, newest first, with q
 // searching names.
 func (h incidentAPI) list(c *fiber.Ctx) error {
-	if len(c.Query("q")) > 200 {
-		return web.Unprocessable("q", "is too long (maximum is 200 characters)")
+	q, err := web.SearchText(c)
+	if err != nil {
+		return err
 	}
-	return h.sendList(c, incidents.Filter{Query: c.Query("q")})
+	return h.sendList(c, incidents.Filter{Query: q})
 }
 
 // unresolved answers the incidents not yet resolved (maintenances are

@@ -344,3 +344,43 @@ func TestAPIChatSubscribers(t *testing.T) {
 		}
 	}
 }
+
+// TestAPISubscriberSearchIgnoresCase: q matches addresses whatever the
+// case of its ASCII letters, on both engines (SQLite's LIKE ignores case,
+// PostgreSQL's does not: the search compares lower() on both sides), finds
+// "%" and "_" as themselves, and relevance puts the exact match first
+// however it is spelled. Webhook endpoints keep their case, so they are
+// what tells the engines apart.
+func TestAPISubscriberSearchIgnoresCase(t *testing.T) {
+	env := subEnv(t)
+	for _, addr := range []string{"http://127.0.0.1:9/Hooks/Deploy", "http://127.0.0.1:9/hooks/deploy/Extra", "http://127.0.0.1:9/a_b%25c"} {
+		env.clock.Advance(time.Minute)
+		subCreate(t, env, map[string]any{"endpoint": addr})
+	}
+	subCreate(t, env, map[string]any{"email": "deploy@example.com"})
+	for _, tc := range []struct {
+		query string
+		want  []string
+	}{
+		{"?q=hooks%2Fdeploy", []string{"http://127.0.0.1:9/Hooks/Deploy", "http://127.0.0.1:9/hooks/deploy/Extra"}},
+		{"?q=HOOKS%2FDEPLOY%2FEXTRA", []string{"http://127.0.0.1:9/hooks/deploy/Extra"}},
+		{"?q=DePlOy@EXAMPLE.com", []string{"deploy@example.com"}},
+		{"?q=_b%2525", []string{"http://127.0.0.1:9/a_b%25c"}},
+		{"?q=a_B", []string{"http://127.0.0.1:9/a_b%25c"}},
+		{"?q=%25", []string{"http://127.0.0.1:9/a_b%25c"}},
+		{"?q=s_d", []string{}},
+		{"?sort_field=relevance&q=HTTP://127.0.0.1:9/HOOKS/DEPLOY", []string{"http://127.0.0.1:9/Hooks/Deploy", "http://127.0.0.1:9/hooks/deploy/Extra"}},
+		{"?sort_field=relevance&q=Deploy", []string{"deploy@example.com", "http://127.0.0.1:9/Hooks/Deploy", "http://127.0.0.1:9/hooks/deploy/Extra"}},
+	} {
+		var got []statuspage.Subscriber
+		env.mustAPI(200, "GET", "/subscribers"+tc.query, nil).JSON(t, &got)
+		if addrs := apitest.Addresses(got); !slices.Equal(addrs, tc.want) {
+			t.Errorf("GET /subscribers%s: %q, want %q", tc.query, addrs, tc.want)
+		}
+		var n map[string]int
+		env.mustAPI(200, "GET", "/subscribers/count"+tc.query, nil).JSON(t, &n)
+		if total := n["email"] + n["webhook"]; total != len(tc.want) {
+			t.Errorf("GET /subscribers/count%s: %v, want %d in all", tc.query, n, len(tc.want))
+		}
+	}
+}

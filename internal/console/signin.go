@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/beacon-status/beacon/internal/accounts"
+	"github.com/beacon-status/beacon/internal/chars"
 	"github.com/beacon-status/beacon/internal/console/screen"
 	"github.com/beacon-status/beacon/internal/web"
 )
@@ -46,7 +47,15 @@ func (h *authPages) getSignIn(c *fiber.Ctx) error {
 func (h *authPages) postSignIn(c *fiber.Ctx) error {
 	form := signInForm{Email: strings.TrimSpace(c.FormValue("email")), Next: safeNext(c.FormValue("next"))}
 	v := screen.View{Title: "Sign in", CSRF: h.PreSessionCSRF(c), Data: form}
-	token, sess, err := h.accounts.SignIn(c.UserContext(), form.Email, c.FormValue("password"), c.IP(), c.Get(fiber.HeaderUserAgent))
+	// An address no account can have (NUL, not UTF-8) is told apart here,
+	// not by the database (PostgreSQL refuses it as an argument), and the
+	// session keeps the user agent as one clean line.
+	var token string
+	var sess accounts.Session
+	err := accounts.ErrCredentials
+	if web.Storable(form.Email) {
+		token, sess, err = h.accounts.SignIn(c.UserContext(), form.Email, c.FormValue("password"), c.IP(), chars.CleanLine(c.Get(fiber.HeaderUserAgent)))
+	}
 	var lim *accounts.LimitError
 	switch {
 	case errors.As(err, &lim):

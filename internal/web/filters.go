@@ -2,6 +2,7 @@ package web
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -15,7 +16,11 @@ import (
 // primary, created_at, quarantined_at and relevance, and Beacon's address)
 // and sort_direction (asc or desc, any case).
 func SubscriberFilter(c *fiber.Ctx, defaultState subscribers.State) (subscribers.Filter, error) {
-	f := subscribers.Filter{Mode: notifier.Channel(c.Query("type")), State: subscribers.State(c.Query("state", string(defaultState))), Query: c.Query("q"),
+	q, err := SearchText(c)
+	if err != nil {
+		return subscribers.Filter{}, err
+	}
+	f := subscribers.Filter{Mode: notifier.Channel(c.Query("type")), State: subscribers.State(c.Query("state", string(defaultState))), Query: q,
 		SortField: c.Query("sort_field")}
 	// Statuspage's integration_partner is accepted and matches nobody:
 	// Beacon has none.
@@ -46,8 +51,23 @@ func SubscriberFilter(c *fiber.Ctx, defaultState subscribers.State) (subscribers
 	default:
 		return f, Unprocessable("sort_field", "must be primary, created_at, quarantined_at, relevance or address")
 	}
-	if len(f.Query) > 200 {
-		return f, Unprocessable("q", "is too long (maximum is 200 characters)")
-	}
 	return f, nil
 }
+
+// SearchText reads the search text q: at most 200 bytes, and Storable, so
+// that both engines answer alike (a 422 on q).
+func SearchText(c *fiber.Ctx) (string, error) {
+	q := c.Query("q")
+	switch {
+	case len(q) > 200:
+		return "", Unprocessable("q", "is too long (maximum is 200 characters)")
+	case !Storable(q):
+		return "", Unprocessable("q", "must be UTF-8 text without NUL characters")
+	}
+	return q, nil
+}
+
+// Storable reports whether s can be a query's argument on both engines:
+// UTF-8 without NUL. PostgreSQL refuses anything else (an error, not "no
+// rows"); SQLite takes it, but no stored text holds it.
+func Storable(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }

@@ -1,0 +1,332 @@
+package notifier
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/bits"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/beacon-status/beacon/internal/store"
+)
+
+// The recorder is the one writer of a running dispatcher's deliveries: it
+// commits the outcomes of sends and the workers' claims in groups. A worker
+// hands it each outcome the moment the server answers, and asks it for its
+// next batch; the recorder commits whatever has arrived in one background
+// transaction, then again with what arrived meanwhile. Under load a group
+// forms every few milliseconds, so a process killed at full speed has
+// sent, without recording, only the messages of the last few milliseconds,
+// whatever the claim batch size; idle, a lone outcome or claim is committed
+// at once. One commit (one fsync) serves every worker.
+//
+// The recorder keeps the order in which outcomes arrive, so the audience
+// hears of a subscriber's deliveries and failures in the order they
+// happened.
+
+// maxUnrecorded bounds the messages that may have reached their recipient
+// without being recorded: those being sent, and the outcomes waiting for a
+// commit or in the transaction being committed. A message starts only
+// with a place among them (reserve), as it starts only with a token of
+// its channel's rate limit, so the bound holds however slow the disk or
+// busy the machine: it is the most a kill can make Beacon send twice.
+const maxUnrecorded = 96
+
+type recorder struct {
+	d *Dispatcher
+	// report, when set, is told of each failed commit as it happens;
+	// otherwise close returns the first.
+	report func(error)
+
+	mu         sync.Mutex
+	work       *sync.Cond // signalled when work arrives for an idle recorder, or on close
+	space      *sync.Cond // broadcast when a commit ends, for workers waiting to add
+	idle       bool       // the recorder waits for work
+	waiting    int        // workers waiting for space
+	queue      []result
+	claims     []claimRequest
+	reserved   int // messages being sent (reserve)
+	sent       int // outcomes of reserved messages in queue
+	committing int // outcomes of reserved messages in the transaction being committed
+	closed     bool
+	err        error
+	done       chan struct{}
+}
+
+// claimRequest asks for a batch of ch, answered on out.
+type claimRequest struct {
+	ch  Channel
+	cc  ChannelConfig
+	out chan claimed
+}
+
+// claimed is a claim's answer: the deliveries leased, oldest first.
+type claimed struct {
+	ds  []Delivery
+	err error
+}
+
+// startRecorder starts a recorder; close drains and stops it.
+func (d *Dispatcher) startRecorder(ctx context.Context, report func(error)) *recorder {
+	r := &recorder{d: d, report: report, done: make(chan struct{})}
+	r.work, r.space = sync.NewCond(&r.mu), sync.NewCond(&r.mu)
+	go r.run(context.WithoutCancel(ctx))
+	return r
+}
+
+// reserve takes a place for a message about to be sent, one of
+// maxUnrecorded: at once, or ErrWouldWait when there is none and wait is
+// false; with wait, it waits for a commit to free one.
+func (r *recorder) reserve(wait bool) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for r.reserved+r.sent+r.committing >= maxUnrecorded && !r.closed {
+		if !wait {
+			return ErrWouldWait
+		}
+		r.waiting++
+		r.space.Wait()
+		r.waiting--
+	}
+	r.reserved++
+	return nil
+}
+
+// unreserve gives back the place of a message that was not sent.
+func (r *recorder) unreserve() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.reserved--
+	if r.waiting > 0 {
+		r.space.Signal()
+	}
+}
+
+// add queues one outcome; reserved says it is a sent message's, which
+// keeps its place until committed.
+func (r *recorder) add(res result, reserved bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.queue = append(r.queue, res)
+	if reserved {
+		r.reserved--
+		r.sent++
+	}
+	if r.idle {
+		r.work.Signal()
+	}
+}
+
+// claim asks for up to cc.Batch due deliveries of ch, claimed in the next
+// commit; the answer comes on the channel returned.
+func (r *recorder) claim(ch Channel, cc ChannelConfig) <-chan claimed {
+	out := make(chan claimed, 1)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		out <- claimed{err: fmt.Errorf("notifier: claim %s: the dispatcher stopped", ch)}
+		return out
+	}
+	r.claims = append(r.claims, claimRequest{ch: ch, cc: cc, out: out})
+	if r.idle {
+		r.work.Signal()
+	}
+	return out
+}
+
+// close commits what is queued, stops the recorder and returns the first
+// error of a commit that was not reported.
+func (r *recorder) close() error {
+	r.mu.Lock()
+	r.closed = true
+	r.work.Signal()
+	r.space.Broadcast()
+	r.mu.Unlock()
+	<-r.done
+	return r.err
+}
+
+func (r *recorder) run(ctx context.Context) {
+	defer close(r.done)
+	for {
+		r.mu.Lock()
+		r.committing = 0
+		if r.waiting > 0 {
+			r.space.Broadcast()
+		}
+		for len(r.queue) == 0 && len(r.claims) == 0 && !r.closed {
+			r.idle = true
+			r.work.Wait()
+			r.idle = false
+		}
+		if len(r.queue) == 0 && len(r.claims) == 0 {
+			r.mu.Unlock()
+			return
+		}
+		group, claims := slices.Clone(r.queue), slices.Clone(r.claims)
+		r.queue, r.claims = r.queue[:0], r.claims[:0]
+		r.committing, r.sent = r.sent, 0
+		r.mu.Unlock()
+		r.commit(ctx, group, claims)
+	}
+}
+
+// commit records group and makes the claims in one transaction. When that
+// fails, each outcome and each claim is tried alone, so that one bad
+// outcome does not cost the others: an outcome that cannot be recorded
+// stays claimed until its lease ends.
+func (r *recorder) commit(ctx context.Context, group []result, claims []claimRequest) {
+	got := make([][]Delivery, len(claims))
+	err := r.d.db.BackgroundTx(ctx, func(tx *sql.Tx) error {
+		if err := r.d.recordTx(ctx, tx, group); err != nil {
+			return err
+		}
+		for i, c := range claims {
+			ds, err := r.d.claimTx(ctx, tx, c.ch, c.cc)
+			if err != nil {
+				return fmt.Errorf("notifier: claim %s: %w", c.ch, err)
+			}
+			got[i] = ds
+		}
+		return nil
+	})
+	if err == nil {
+		for i, c := range claims {
+			c.out <- claimed{ds: got[i]}
+		}
+		return
+	}
+	if len(group)+len(claims) > 1 {
+		var errs []error
+		for _, res := range group {
+			err := r.d.db.BackgroundTx(ctx, func(tx *sql.Tx) error { return r.d.recordTx(ctx, tx, []result{res}) })
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}
+		for _, c := range claims {
+			var ds []Delivery
+			err := r.d.db.BackgroundTx(ctx, func(tx *sql.Tx) error {
+				var err error
+				ds, err = r.d.claimTx(ctx, tx, c.ch, c.cc)
+				return err
+			})
+			if err != nil {
+				err = fmt.Errorf("notifier: claim %s: %w", c.ch, err)
+				errs = append(errs, err)
+			}
+			c.out <- claimed{ds: ds, err: err}
+		}
+		err = errors.Join(errs...)
+	} else {
+		for _, c := range claims {
+			c.out <- claimed{err: err}
+		}
+	}
+	if err == nil {
+		return
+	}
+	if r.report != nil {
+		r.report(err)
+		return
+	}
+	if r.err == nil {
+		r.err = err
+	}
+}
+
+// maxSentPerStatement bounds the sent deliveries recorded by one
+// statement: two host parameters each, under SQLite's smallest limit (999).
+const maxSentPerStatement = 400
+
+// recordTx records outcomes in tx, in their order. Sent
+// deliveries, most of them, are recorded together (recordSent); the rest
+// one by one. Handing back, cancelling and retrying a delivery apply only
+// while this replica holds its claim: once the lease ended another may
+// have taken it over. A sent or failed attempt is recorded regardless: it
+// happened.
+func (d *Dispatcher) recordTx(ctx context.Context, tx *sql.Tx, results []result) error {
+	now := d.now()
+	stamp := store.FormatTime(now)
+	// Sent results not yet recorded: flushed before the audience hears
+	// of a failure, so that it sees the outcomes in their order.
+	var sent []result
+	flush := func() error {
+		err := d.recordSent(ctx, tx, sent, stamp)
+		sent = sent[:0]
+		return err
+	}
+	for _, r := range results {
+		var err error
+		switch {
+		case r.released:
+			_, err = tx.ExecContext(ctx, `UPDATE deliveries SET attempts = attempts - 1, next_attempt_at = ?, claimed_at = NULL, updated_at = ?
+				WHERE id = ? AND claimed_by = ?`, stamp, stamp, r.d.ID, d.replica)
+		case r.outcome == OutcomeSent:
+			sent = append(sent, r)
+		case r.outcome == OutcomeCancelled:
+			_, err = tx.ExecContext(ctx, `UPDATE deliveries SET state = 'cancelled', claimed_at = NULL, data = '', updated_at = ?
+				WHERE id = ? AND claimed_by = ?`, stamp, r.d.ID, d.replica)
+		case r.outcome == OutcomeRetry:
+			next := now.Add(d.backoff(r.d.Attempts, r.err.RetryAfter))
+			_, err = tx.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = ?, claimed_at = NULL, error_code = ?, last_error = ?, updated_at = ?
+				WHERE id = ? AND claimed_by = ?`, store.FormatTime(next), r.err.Code, truncate(r.err.Error(), 500), stamp, r.d.ID, d.replica)
+			if err == nil {
+				err = flush()
+			}
+			if err == nil {
+				err = d.audience.FailedTx(ctx, tx, r.d, r.err, false)
+			}
+		case r.outcome == OutcomeFailed:
+			_, err = tx.ExecContext(ctx, `UPDATE deliveries SET state = 'failed', claimed_at = NULL, data = '', error_code = ?, last_error = ?, updated_at = ? WHERE id = ?`,
+				r.err.Code, truncate(r.err.Error(), 500), stamp, r.d.ID)
+			if err == nil && !r.unsent {
+				if err = flush(); err == nil {
+					err = d.audience.FailedTx(ctx, tx, r.d, r.err, true)
+				}
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("notifier: record delivery %d: %w", r.d.ID, err)
+		}
+	}
+	return flush()
+}
+
+// recordSent marks sent deliveries as sent, each with its provider's id,
+// in one UPDATE per maxSentPerStatement, and tells the audience.
+func (d *Dispatcher) recordSent(ctx context.Context, tx *sql.Tx, sent []result, stamp string) error {
+	if len(sent) == 0 {
+		return nil
+	}
+	for chunk := range slices.Chunk(sent, maxSentPerStatement) {
+		// Rows up to a power of two, the last one repeated, keep the
+		// statement's text among a few that stay prepared.
+		rows := min(maxSentPerStatement, 1<<bits.Len(uint(len(chunk)-1)))
+		args := make([]any, 0, 2+2*rows)
+		args = append(args, stamp, stamp)
+		for i := range rows {
+			r := chunk[min(i, len(chunk)-1)]
+			args = append(args, r.d.ID, store.NullString(r.providerID))
+		}
+		// The first row's casts type the VALUES list's columns, which
+		// PostgreSQL would otherwise take for text.
+		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'sent', sent_at = ?, provider_id = v.column2, claimed_at = NULL, data = '',
+			error_code = '', last_error = '', updated_at = ?
+			FROM (VALUES (CAST(? AS BIGINT), CAST(? AS TEXT))`+strings.Repeat(`, (?, ?)`, rows-1)+`) AS v WHERE deliveries.id = v.column1`, args...)
+		if err != nil {
+			return fmt.Errorf("notifier: record %d sent deliveries from %d: %w", len(chunk), chunk[0].d.ID, err)
+		}
+	}
+	ds := make([]Delivery, len(sent))
+	for i, r := range sent {
+		ds[i] = r.d
+	}
+	if err := d.audience.DeliveredManyTx(ctx, tx, ds); err != nil {
+		return fmt.Errorf("notifier: record %d sent deliveries from %d: %w", len(sent), sent[0].d.ID, err)
+	}
+	return nil
+}
