@@ -314,13 +314,6 @@ func (a *app) Close() error {
 // done, then shuts down in order: stop accepting requests and drain them,
 // stop the scheduler and wait for it. The caller closes the database.
 func (a *app) serve(ctx context.Context, ready func(addr string)) error {
-	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopWork()
-	// Held while this replica runs: the others take over the claims of a
-	// replica only once it holds its lock no more.
-	if err := a.db.HoldReplicaLock(workCtx); err != nil {
-		return err
-	}
 	srv := a.routes()
 	ln, err := listen(a.cfg.Addr)
 	if err != nil {
@@ -332,6 +325,7 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 		ready(ln.Addr().String())
 	}
 
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var workers sync.WaitGroup
 	a.auditLog.Start()
 	workers.Go(func() { a.auditLog.Run(workCtx) })
