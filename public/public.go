@@ -22,6 +22,7 @@ package public
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -49,6 +50,9 @@ type Deps struct {
 	BaseURL string
 	// Now is the clock.
 	Now func() time.Time
+	// Log hears of a snapshot that could not be rebuilt (the last one is
+	// served meanwhile); nil discards.
+	Log *slog.Logger
 	// CacheControl is the Cache-Control value of the cached public
 	// responses (pages, feeds, badge, API v2, the embed script).
 	CacheControl string

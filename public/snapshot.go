@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -25,10 +27,13 @@ import (
 // cache keeps the public site's snapshot: every page and API body rendered
 // in memory. A committed change marks it dirty; the next request rebuilds
 // it once while concurrent requests wait for that one rebuild, so a traffic
-// spike during an outage costs no database work.
+// spike during an outage costs no database work. While the database does
+// not answer, the last snapshot is served and a rebuild is tried at most
+// once per rebuildRetry: the page is most needed when something is down.
 type cache struct {
 	baseURL    string
 	now        func() time.Time
+	log        *slog.Logger
 	components *components.Service
 	incidents  *incidents.Service
 	// metrics are the system metrics charted on "/"; nil for none.
@@ -43,6 +48,11 @@ type cache struct {
 	changes atomic.Uint64
 	mu      sync.Mutex // serialises rebuilds
 	cur     atomic.Pointer[snapshot]
+	// retryAt is when a rebuild may be tried again after one failed (unix
+	// nanoseconds of the clock; zero after a success); builds counts the
+	// rebuilds tried, for tests.
+	retryAt atomic.Int64
+	builds  atomic.Uint64
 	// markdown keeps rendered update bodies from one snapshot to the next.
 	markdown markdownCache
 }
@@ -85,7 +95,10 @@ type snapshot struct {
 }
 
 func newCache(d Deps, ch signup.Channels) *cache {
-	c := &cache{baseURL: d.BaseURL, now: d.Now, components: d.Components, incidents: d.Incidents, metrics: d.Metrics, templates: d.Templates, channels: ch}
+	c := &cache{baseURL: d.BaseURL, now: d.Now, log: d.Log, components: d.Components, incidents: d.Incidents, metrics: d.Metrics, templates: d.Templates, channels: ch}
+	if c.log == nil {
+		c.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	c.dirty.Store(true)
 	return c
 }
@@ -96,31 +109,62 @@ func (c *cache) invalidate() {
 	c.dirty.Store(true)
 }
 
+// rebuildRetry is how long the last snapshot is served after a rebuild
+// failed before another is tried: one database query round a second at
+// most while the database is down, however many visitors ask.
+const rebuildRetry = time.Second
+
 // get returns the current snapshot, rebuilding it first if it is stale.
+// When the rebuild fails and there is a snapshot already, that one is
+// returned: stale, but the page stays up.
 func (c *cache) get(ctx context.Context) (*snapshot, error) {
-	if s := c.cur.Load(); s != nil && !c.dirty.Load() && c.now().Before(s.expires) {
+	if s := c.usable(); s != nil {
 		return s, nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if s := c.cur.Load(); s != nil && !c.dirty.Load() && c.now().Before(s.expires) {
+	if s := c.usable(); s != nil {
 		return s, nil
 	}
 	// Clear the flag before reading, so a change committed during the
 	// rebuild marks the new snapshot stale again.
 	c.dirty.Store(false)
 	version := c.changes.Load()
+	c.builds.Add(1)
 	s, err := c.build(ctx)
+	prev := c.cur.Load()
 	if err != nil {
 		c.dirty.Store(true)
-		return nil, err
+		if prev == nil || ctx.Err() != nil {
+			return nil, err
+		}
+		c.retryAt.Store(c.now().Add(rebuildRetry).UnixNano())
+		c.log.Error("public page: rebuild failed, serving the last snapshot", "snapshot_at", prev.at, "err", err)
+		return prev, nil
 	}
+	c.retryAt.Store(0)
 	s.version = version
-	if prev := c.cur.Load(); prev != nil {
+	if prev != nil {
 		s.reuse(prev)
 	}
 	c.cur.Store(s)
 	return s, nil
+}
+
+// usable returns the current snapshot if it may be served without a
+// rebuild: it is fresh, or a rebuild failed less than rebuildRetry ago.
+func (c *cache) usable() *snapshot {
+	s := c.cur.Load()
+	if s == nil {
+		return nil
+	}
+	if !c.dirty.Load() && c.now().Before(s.expires) {
+		return s
+	}
+	if at := c.retryAt.Load(); at != 0 && c.now().UnixNano() < at {
+		return s
+	}
+	return nil
 }
 
 // reuse takes over prev's resources whose bytes did not change, with the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"maps"
 	"os"
@@ -102,25 +103,52 @@ func migrationSets() []store.Migrations {
 	}
 }
 
-// openDB opens the database in cfg.DataDir. With migrate it brings the
-// schema up to date; without, it changes nothing and refuses a schema
-// this binary would have to migrate first.
-func openDB(ctx context.Context, cfg Config, migrate bool) (*store.DB, error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("create data directory: %w", err)
+// migrationCount is the number of migrations of every set.
+func migrationCount() int {
+	n := 0
+	for _, set := range migrationSets() {
+		files, _ := fs.Glob(set.FS, "[0-9][0-9][0-9][0-9]_*.sql")
+		n += len(files)
 	}
-	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, dbFile))
+	return n
+}
+
+// openDB opens the database: PostgreSQL at cfg.DatabaseURL when set,
+// else SQLite in cfg.DataDir. With migrate it brings the schema up to
+// date; without, it changes nothing and refuses a schema this binary would
+// have to migrate first.
+func openDB(ctx context.Context, cfg Config, migrate bool) (*store.DB, error) {
+	var db *store.DB
+	var err error
+	if cfg.DatabaseURL != "" {
+		db, err = store.OpenPostgres(ctx, cfg.DatabaseURL)
+	} else if err = os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	} else {
+		db, err = store.Open(ctx, filepath.Join(cfg.DataDir, dbFile))
+	}
 	if err != nil {
 		return nil, err
 	}
-	if migrate {
-		err = db.Migrate(ctx, migrationSets()...)
-	} else {
+	if !migrate {
 		var pending []string
-		if pending, err = db.Pending(ctx, migrationSets()...); err == nil && len(pending) > 0 {
+		pending, err = db.Pending(ctx, migrationSets()...)
+		switch {
+		case err != nil || len(pending) == 0:
+		case cfg.DatabaseURL != "" && len(pending) == migrationCount():
+			// A PostgreSQL database no beacon has migrated is no
+			// server's yet: it is set up as a server would.
+			migrate = true
+		case cfg.DatabaseURL != "":
+			err = fmt.Errorf("the database's schema is older than this beacon's (%d migrations pending, first %s): "+
+				"stop the servers, run `beacon migrate`, then start this version", len(pending), pending[0])
+		default:
 			err = fmt.Errorf("the database's schema is older than this beacon's (%d migrations pending, first %s) and a server is using it: "+
 				"stop the server, run `beacon migrate`, then start this version", len(pending), pending[0])
 		}
+	}
+	if err == nil && migrate {
+		err = db.Migrate(ctx, migrationSets()...)
 	}
 	if err != nil {
 		db.Close()
@@ -141,6 +169,7 @@ func buildApp(ctx context.Context, cfg Config, log *slog.Logger, now func() time
 	if err != nil {
 		return nil, err
 	}
+	db.Log = log
 	a := &app{cfg: cfg, log: log, now: now, db: db}
 	if err := a.build(ctx); err != nil {
 		a.Close()
@@ -208,7 +237,7 @@ func (a *app) build(ctx context.Context) error {
 	a.dispatcher = notifier.NewDispatcher(db, a.subscribers, a.messages, a.senders, notifier.Config{
 		Channels: channels, SMSKeyMomentsOnly: !notify.SMSAllUpdates, BackoffBase: cfg.RetryBase, Poll: time.Second,
 	}, now, a.log, a.metrics)
-	a.public = public.New(public.Deps{BaseURL: cfg.BaseURL, Now: now, CacheControl: cfg.PageCache, Templates: a.templates,
+	a.public = public.New(public.Deps{BaseURL: cfg.BaseURL, Now: now, Log: a.log, CacheControl: cfg.PageCache, Templates: a.templates,
 		Components: a.components, Incidents: a.incidents, Metrics: a.systemMetrics, Subscribers: a.subscribers, Settings: a.inForce,
 		Notifier: a.dispatcher, SMS: a.sms, Channels: slices.Collect(maps.Keys(a.senders))})
 	a.api = api.New(api.Deps{BaseURL: cfg.BaseURL, PageID: a.pageID, Now: now, Components: a.components,
@@ -290,7 +319,8 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 	if err != nil {
 		return err
 	}
-	a.log.Info("beacon serving", "addr", ln.Addr().String(), "base_url", a.cfg.BaseURL, "data_dir", a.cfg.DataDir)
+	a.log.Info("beacon serving", "addr", ln.Addr().String(), "base_url", a.cfg.BaseURL, "database", a.cfg.database(),
+		"replica", a.db.ReplicaID())
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
@@ -303,7 +333,7 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 	workers.Go(func() { a.dispatcher.Run(workCtx) })
 	workers.Go(func() { a.integrations.Run(workCtx, a.log, 5*time.Second, a.accounts.Record) })
 	workers.Go(func() { a.systemMetrics.Run(workCtx, a.log, 10*time.Minute) })
-	workers.Go(func() { a.watch(workCtx, time.Second) })
+	workers.Go(func() { a.watchChanges(workCtx) })
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Listener(ln) }()
@@ -325,32 +355,22 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 	return err
 }
 
-// watch notices commits made by other processes — `beacon demo`, a CLI
-// import, a restored backup — which the services' change hooks never see.
-// SQLite's data_version, asked on a connection, moves when any *other*
-// connection commits; it is asked on the writer connection (the only one
-// that writes, and always the same one) so that Beacon's own commits do not
-// count. It costs one tiny query per interval, however busy the page is.
-func (a *app) watch(ctx context.Context, every time.Duration) {
-	var last int64
-	ticker := time.NewTicker(every)
-	defer ticker.Stop()
-	for {
-		var v int64
-		if err := a.db.Write.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil {
-			if ctx.Err() == nil {
-				a.log.Error("watch for outside changes", "err", err)
-			}
-		} else if last != 0 && v != last {
-			a.changed()
-			a.incidents.Wake()
-		}
-		last = v
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.C:
-		}
+// watchChanges follows the changes other processes commit — another
+// replica, `beacon demo`, a CLI import, a restored backup —, which the
+// services' change hooks never see, until ctx is done (store.Watch: change
+// notices on PostgreSQL, a cheap poll on SQLite).
+func (a *app) watchChanges(ctx context.Context) {
+	a.db.Watch(ctx, func() { a.outsideChange(ctx) })
+}
+
+// outsideChange follows a change committed by another process: cached
+// pages and messages go stale, the scheduler looks again and the saved
+// settings are read again.
+func (a *app) outsideChange(ctx context.Context) {
+	a.changed()
+	a.incidents.Wake()
+	if err := a.inForce.Reload(ctx); err != nil && ctx.Err() == nil {
+		a.log.Error("reload the settings in force", "err", err)
 	}
 }
 

@@ -41,7 +41,13 @@ func withApp(ctx context.Context, name string, args []string, getenv func(string
 // database while holding the directory's lock, as `beacon migrate` does.
 // Beside a server it changes no schema (the server's version owns it) and
 // refuses to run when this binary would need a newer one.
+//
+// On PostgreSQL no lock tells whether servers run: a command never
+// migrates there (`beacon migrate` and `beacon serve` do).
 func commandApp(ctx context.Context, cfg Config, log *slog.Logger, now func() time.Time) (*app, error) {
+	if cfg.DatabaseURL != "" {
+		return buildApp(ctx, cfg, log, now, false)
+	}
 	lock, err := datadir.Acquire(cfg.DataDir)
 	var inUse *datadir.InUseError
 	switch {
@@ -68,12 +74,12 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	a, done, err := ownApp(ctx, cfg, newLogger(cfg, stderr))
+	_, done, err := ownApp(ctx, cfg, newLogger(cfg, stderr))
 	if err != nil {
 		return err
 	}
 	defer done()
-	fmt.Fprintf(stdout, "database %s is up to date\n", a.db.Path())
+	fmt.Fprintf(stdout, "database %s is up to date\n", cfg.database())
 	return nil
 }
 
@@ -143,6 +149,9 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	})
 	if err != nil {
 		return err
+	}
+	if cfg.DatabaseURL != "" {
+		return errors.New("backup: the database is PostgreSQL, which beacon does not copy: use pg_dump (see README, Running several replicas)")
 	}
 	if to == "" {
 		return errors.New("backup: --to FILE is required")

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +21,7 @@ import (
 type Config struct {
 	Addr            string        // BEACON_ADDR
 	DataDir         string        // BEACON_DATA_DIR
+	DatabaseURL     string        // BEACON_DATABASE_URL: PostgreSQL instead of SQLite in DataDir
 	BaseURL         string        // BEACON_BASE_URL, or http:// and Addr
 	BaseURLSet      bool          // BEACON_BASE_URL or --base-url was given
 	PageName        string        // BEACON_PAGE_NAME
@@ -78,6 +80,7 @@ var envSettings = []setting{
 		return nil
 	}},
 	{"BEACON_DATA_DIR", "data-dir", "./data", "directory holding the SQLite database", func(c *Config, v string) error { c.DataDir = v; return nil }},
+	{"BEACON_DATABASE_URL", "database-url", "", "PostgreSQL database (postgres://user:password@host/db) instead of SQLite in the data directory", (*Config).setDatabaseURL},
 	{"BEACON_BASE_URL", "base-url", "", "public URL of the page, used in links (default: http:// and the listen address)", func(c *Config, v string) error {
 		if v == "" {
 			return nil // follows the listen address: see loadConfig
@@ -282,7 +285,11 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	var problems []error
 	for _, s := range all {
 		if err := s.parse(&c, values[s.env]); err != nil {
-			problems = append(problems, fmt.Errorf("%s=%q: %w", s.env, values[s.env], err))
+			v := values[s.env]
+			if s.env == "BEACON_DATABASE_URL" {
+				v = redactURL(v)
+			}
+			problems = append(problems, fmt.Errorf("%s=%q: %w", s.env, v, err))
 		}
 	}
 	if err := errors.Join(problems...); err != nil {
@@ -292,6 +299,38 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 		c.BaseURL = baseURLFromAddr(c.Addr)
 	}
 	return c, fs.Args(), nil
+}
+
+// setDatabaseURL checks and sets a PostgreSQL URL ("" for SQLite).
+func (c *Config) setDatabaseURL(v string) error {
+	if u, err := url.Parse(v); v != "" && (err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Opaque != "") {
+		return errors.New("must be a postgres:// or postgresql:// URL, such as postgres://beacon:secret@db.example.com/beacon")
+	}
+	c.DatabaseURL = v
+	return nil
+}
+
+// database names the database for messages: the file, or the URL without
+// its password.
+func (c Config) database() string {
+	if c.DatabaseURL != "" {
+		return redactURL(c.DatabaseURL)
+	}
+	return filepath.Join(c.DataDir, dbFile)
+}
+
+// redactURL is a database URL fit for a log or an error: the password, in
+// the user part or the query, is replaced by xxxxx.
+func redactURL(v string) string {
+	u, err := url.Parse(v)
+	if err != nil || u.Scheme == "" || u.Opaque != "" {
+		return "(not shown: not a URL, and it may hold a password)"
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
 }
 
 // baseURLFromAddr is the base URL when none is configured: the listen

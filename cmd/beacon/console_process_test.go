@@ -50,7 +50,7 @@ func TestProcessConsoleUsers(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, procBinary(t), args...)
-		cmd.Env = procEnv(dir, "127.0.0.1:0")
+		cmd.Env = procEnv(dir, "127.0.0.1:0", procDatabase(t, dir, nil)...)
 		cmd.Stdin = strings.NewReader(stdin)
 		var all bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &all, &all

@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	netmail "net/mail"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -266,29 +265,24 @@ type crashDelivery struct {
 }
 
 // crashInspect reads the deliveries of incident's creation event straight
-// from the database file, read-only, while no server runs.
+// from the database, while no server runs.
 func crashInspect(t *testing.T, dir, incident string) crashDelivery {
 	t.Helper()
 	ctx := context.Background()
-	path := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(filepath.Join(dir, dbFile))
-	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=5000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := procOpenDB(t, dir).Read
 	var d crashDelivery
 	var event int64
 	var fannedAt sql.NullString
-	err = db.QueryRowContext(ctx, `SELECT id, fanned_out_at FROM notification_events
+	err := db.QueryRowContext(ctx, `SELECT id, fanned_out_at FROM notification_events
 		WHERE incident_id = ? AND kind = 'incident_created'`, incident).Scan(&event, &fannedAt)
 	if err != nil {
 		t.Fatalf("the incident's creation event: %v", err)
 	}
 	d.fannedOut = fannedAt.Valid
 	err = db.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(DISTINCT subscriber_id),
-		COALESCE(SUM(state = 'sent'), 0), COALESCE(SUM(state = 'pending' AND claimed_at IS NULL), 0),
-		COALESCE(SUM(state = 'pending' AND claimed_at IS NOT NULL), 0), COALESCE(SUM(state NOT IN ('sent', 'pending')), 0),
-		COALESCE(SUM(attempts > 1), 0)
+		COUNT(*) FILTER (WHERE state = 'sent'), COUNT(*) FILTER (WHERE state = 'pending' AND claimed_at IS NULL),
+		COUNT(*) FILTER (WHERE state = 'pending' AND claimed_at IS NOT NULL), COUNT(*) FILTER (WHERE state NOT IN ('sent', 'pending')),
+		COUNT(*) FILTER (WHERE attempts > 1)
 		FROM deliveries WHERE event_id = ? AND channel = 'email'`, event).
 		Scan(&d.rows, &d.distinct, &d.sent, &d.pending, &d.claimed, &d.other, &d.retried)
 	if err != nil {

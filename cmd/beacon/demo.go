@@ -32,6 +32,6 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if err := demo.Seed(ctx, demo.Services{Components: a.components, Incidents: a.incidents, Metrics: a.systemMetrics}, clock, time.Now().UTC()); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	fmt.Fprintf(stdout, "demo data written to %s: start the server with `beacon serve` and open %s\n", a.db.Path(), cfg.BaseURL)
+	fmt.Fprintf(stdout, "demo data written to %s: start the server with `beacon serve` and open %s\n", cfg.database(), cfg.BaseURL)
 	return nil
 }

@@ -2,18 +2,22 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/beacon-status/beacon/internal/api/apitest"
+	"github.com/beacon-status/beacon/internal/pgtest"
+	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/gofiber/fiber/v2"
 	"golang.org/x/crypto/bcrypt"
 )
 
-// testEnv is a Beacon app on a real SQLite file in a temporary directory,
+// testEnv is a Beacon app on a real SQLite file in a temporary directory
+// (or a PostgreSQL database of its own with BEACON_TEST_ENGINE=postgres),
 // driven through its Fiber routes, with one API key.
 type testEnv struct {
 	t      testing.TB
@@ -35,7 +39,24 @@ func testConfig(tb testing.TB, dir string) Config {
 	cfg.DataDir = dir
 	cfg.APIRate, cfg.APIBurst = 1000, 1000
 	cfg.BcryptCost = bcrypt.MinCost
+	if testutil.Engine() == store.Postgres {
+		cfg.DatabaseURL = testDatabase(tb)
+	}
 	return cfg
+}
+
+// testDatabase returns a new PostgreSQL database, migrated (a copy of a
+// template migrated once per test binary), dropped when the test ends.
+func testDatabase(tb testing.TB) string {
+	tb.Helper()
+	return pgtest.NewDatabaseFrom(tb, "beacon cmd/beacon", func(url string) error {
+		ctx := context.Background()
+		db, err := store.OpenPostgres(ctx, url)
+		if err != nil {
+			return err
+		}
+		return errors.Join(db.Migrate(ctx, migrationSets()...), db.Close())
+	})
 }
 
 // newTestEnv builds an app at 2026-03-10 12:00 UTC unless mutate changes

@@ -244,6 +244,12 @@ func TestHostileTextOldRows(t *testing.T) {
 		{`UPDATE components SET name = ? WHERE id = ?`, []any{"A\u0002PI\ufffe", api}},
 		{`UPDATE pages SET name = ?`, []any{held(badPage)}},
 	} {
+		if n.app.db.Engine() == store.Postgres {
+			// PostgreSQL's text holds neither NUL nor bytes that are not
+			// UTF-8: old rows there hold everything else.
+			v := q.args[0].(string)
+			q.args[0] = strings.ToValidUTF8(strings.ReplaceAll(v, "\x00", ""), "")
+		}
 		if _, err := n.app.db.Write.ExecContext(ctx, q.sql, q.args...); err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/beacon-status/beacon/internal/datadir"
+	"github.com/beacon-status/beacon/internal/testutil"
 )
 
 // TestProcessOneServerPerDataDir runs a real server, then tries a second
@@ -17,6 +18,7 @@ import (
 // a server (which work), and a restart after SIGKILL (which must not find a
 // stale lock).
 func TestProcessOneServerPerDataDir(t *testing.T) {
+	testutil.SQLiteOnly(t) // replicas share a PostgreSQL database by design
 	t.Parallel()
 	dir := t.TempDir()
 	lock := filepath.Join(dir, datadir.LockFile)

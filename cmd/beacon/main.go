@@ -53,14 +53,16 @@ Commands:
                             link, or reads the password from stdin
   user list                 list console users
   backup --to FILE          write a consistent copy of the live database
+  migrate-db --to URL       copy the SQLite database into an empty PostgreSQL one
   subscribers import FILE   import subscribers from CSV (mode,address[,phone_country,components])
   subscribers export        write every subscriber as CSV to stdout
   demo                      fill an empty database with a realistic example
 
-Every command takes --addr, --data-dir and --base-url (by default http://
-and the listen address, localhost for :port); all settings are also read
-from BEACON_… environment variables (see the README). beacon COMMAND --help
-lists a command's flags.
+Every command takes --addr, --data-dir, --database-url (PostgreSQL instead
+of SQLite in the data directory) and --base-url (by default http:// and the
+listen address, localhost for :port); all settings are also read from
+BEACON_… environment variables (see the README). beacon COMMAND --help lists
+a command's flags.
 `
 
 // run is the whole program, with its environment passed in so tests can
@@ -84,6 +86,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runUser(ctx, args, getenv, os.Stdin, stdout, stderr)
 	case "backup":
 		return runBackup(ctx, args, getenv, stdout, stderr)
+	case "migrate-db":
+		return runMigrateDB(ctx, args, getenv, stdout, stderr)
 	case "subscribers":
 		return runSubscribers(ctx, args, getenv, os.Stdin, stdout, stderr)
 	case "demo":
@@ -148,7 +152,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 // and migrate take it; the other commands share the database with a
 // running server by design. The release function is for a clean exit; the
 // kernel drops the lock however the process ends.
+//
+// Replicas on PostgreSQL share the database by design and keep nothing in
+// the data directory: there is no lock, and each replica's claims carry
+// its own id and lease.
 func lockDataDir(cfg Config, log *slog.Logger) (release func(), err error) {
+	if cfg.DatabaseURL != "" {
+		return func() {}, nil
+	}
 	l, err := datadir.Acquire(cfg.DataDir)
 	if errors.Is(err, datadir.ErrUnsupported) {
 		log.Warn("this system cannot lock the data directory: run only one beacon server on it", "data_dir", cfg.DataDir)

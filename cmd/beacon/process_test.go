@@ -20,7 +20,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beacon-status/beacon/internal/pgtest"
 	"github.com/beacon-status/beacon/internal/store"
+	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/beacon-status/beacon/notifier"
 )
 
@@ -78,6 +80,46 @@ func procEnv(dir, addr string, extra ...string) []string {
 	return append(env, extra...)
 }
 
+// procDatabases are the PostgreSQL databases of the tests' data
+// directories (dir → URL) when the tests run on PostgreSQL.
+var procDatabases sync.Map
+
+// procDatabase returns the setting that puts the processes a test runs on
+// data directory dir on PostgreSQL when the tests run there
+// (BEACON_TEST_ENGINE=postgres): one fresh database per directory, for
+// every server and command on it, dropped when the test ends. It returns
+// nothing on SQLite, or when extra chooses a database already.
+func procDatabase(t *testing.T, dir string, extra []string) []string {
+	t.Helper()
+	if testutil.Engine() != store.Postgres || slices.ContainsFunc(extra, func(kv string) bool { return strings.HasPrefix(kv, "BEACON_DATABASE_URL=") }) {
+		return nil
+	}
+	url, ok := procDatabases.Load(dir)
+	if !ok {
+		url, _ = procDatabases.LoadOrStore(dir, pgtest.NewDatabase(t))
+	}
+	return []string{"BEACON_DATABASE_URL=" + url.(string)}
+}
+
+// procOpenDB opens the database of the processes on data directory dir
+// (procDatabase).
+func procOpenDB(t *testing.T, dir string) *store.DB {
+	t.Helper()
+	ctx := context.Background()
+	var db *store.DB
+	var err error
+	if url, ok := procDatabases.Load(dir); ok {
+		db, err = store.OpenPostgres(ctx, url.(string))
+	} else {
+		db, err = store.Open(ctx, filepath.Join(dir, dbFile))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // procLog collects a subprocess's output.
 type procLog struct {
 	mu  sync.Mutex
@@ -104,7 +146,7 @@ func procRun(t *testing.T, dir string, env []string, args ...string) (stdout, st
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = procEnv(dir, "127.0.0.1:0", env...)
+	cmd.Env = procEnv(dir, "127.0.0.1:0", append(procDatabase(t, dir, env), env...)...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
@@ -166,7 +208,7 @@ func procStart(t *testing.T, dir string, env ...string) *procServer {
 	for attempt := 1; ; attempt++ {
 		s := &procServer{t: t, dir: dir, addr: procFreeAddr(t), log: &procLog{}, exited: make(chan struct{})}
 		s.cmd = exec.Command(bin, "serve")
-		s.cmd.Env = procEnv(dir, s.addr, env...)
+		s.cmd.Env = procEnv(dir, s.addr, append(procDatabase(t, dir, env), env...)...)
 		s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 		if err := s.cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -373,16 +415,11 @@ func procFind(list []walkIncident, id string) (walkIncident, bool) {
 	return walkIncident{}, false
 }
 
-// procEvents reads the outbox straight from the database file in dir.
+// procEvents reads the outbox straight from the database of dir.
 func procEvents(t *testing.T, dir string) []notifier.Event {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(dir, dbFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	evs, err := notifier.NewOutbox(db).Events(ctx, notifier.EventFilter{Limit: 10000})
+	evs, err := notifier.NewOutbox(procOpenDB(t, dir)).Events(ctx, notifier.EventFilter{Limit: 10000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -655,6 +692,7 @@ func TestProcessGracefulShutdown(t *testing.T) {
 }
 
 func TestProcessBackupWhileServing(t *testing.T) {
+	testutil.SQLiteOnly(t) // PostgreSQL is backed up with pg_dump
 	t.Parallel()
 	dir := t.TempDir()
 	s := procStart(t, dir)

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"context"
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
@@ -29,8 +32,15 @@ func (a *app) routes() *fiber.App {
 	return app
 }
 
+// readyTimeout is how long /readyz waits for the database: a load
+// balancer's probe must get an answer, not time out itself.
+const readyTimeout = 2 * time.Second
+
+// ready answers 503 unless the database answers within readyTimeout.
 func (a *app) ready(c *fiber.Ctx) error {
-	if err := a.db.Ping(c.UserContext()); err != nil {
+	ctx, cancel := context.WithTimeout(c.UserContext(), readyTimeout)
+	defer cancel()
+	if err := a.db.Ping(ctx); err != nil {
 		a.log.Warn("not ready", "err", err)
 		return c.Status(fiber.StatusServiceUnavailable).SendString("database unavailable")
 	}

@@ -155,6 +155,19 @@ func (s *InForce) SaveEmbed(ctx context.Context, in EmbedInput) (Embed, error) {
 // Embed returns the status embed's settings.
 func (s *InForce) Embed(ctx context.Context) (Embed, error) { return s.store.Embed(ctx) }
 
+// Reload reads the saved settings again and puts them in force: another
+// process (a replica on the same database, a command) may have saved
+// some. The running services are handed them whether they changed or not.
+func (s *InForce) Reload(ctx context.Context) error {
+	saved, err := s.store.Notifications(ctx)
+	if err != nil {
+		return err
+	}
+	n := s.env.over(saved)
+	s.cur.Store(&n)
+	return s.applyNow(ctx)
+}
+
 // applyNow hands the settings in force to the running services.
 func (s *InForce) applyNow(ctx context.Context) error {
 	page, err := s.pages.Page(ctx)
