@@ -87,7 +87,11 @@ func sessionLock(ctx context.Context, conn *sql.Conn, name string) (func() error
 		return nil, fmt.Errorf("lock %s: %w", name, err)
 	}
 	return func() error {
-		if _, err := conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(?)`, key); err != nil {
+		// A server that stopped answering must not hold the caller up:
+		// the connection is closed then, which releases the lock too.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_unlock(?)`, key); err != nil {
 			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 			return fmt.Errorf("unlock %s: %w", name, err)
 		}

@@ -48,6 +48,15 @@ func OpenPostgres(ctx context.Context, url string) (*DB, error) {
 		cfg.ConnectTimeout = pgConnectTimeout
 	}
 	cfg.RuntimeParams["application_name"] = id
+	// The server notices a replica's machine gone (power, partition)
+	// within about half a minute instead of the system's two hours: its
+	// session locks (the replica lock, a channel's sender lock) are then
+	// freed for the others. A URL's own settings win.
+	for param, value := range map[string]string{"tcp_keepalives_idle": "15", "tcp_keepalives_interval": "5", "tcp_keepalives_count": "3"} {
+		if _, set := cfg.RuntimeParams[param]; !set {
+			cfg.RuntimeParams[param] = value
+		}
+	}
 	open := func(conns int, param, value string) *sql.DB {
 		c := cfg.Copy()
 		c.RuntimeParams[param] = value

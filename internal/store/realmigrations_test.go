@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/beacon-status/beacon/components"
@@ -84,5 +85,15 @@ func TestRealMigrationsOnPostgres(t *testing.T) {
 	}
 	if len(missing) > 0 {
 		t.Errorf("tables without the change notification trigger: %v", missing)
+	}
+	// The fan-out's cursor moves every few milliseconds: only new events
+	// are news to the other replicas.
+	var def string
+	if err := db.Read.QueryRowContext(ctx, `SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+		WHERE c.relname = 'notification_events' AND t.tgname = 'beacon_notify'`).Scan(&def); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(def, "AFTER INSERT ON") {
+		t.Errorf("notification_events' trigger is %q, want it after inserts only", def)
 	}
 }

@@ -226,7 +226,15 @@ $$`
 		return err
 	}
 	for _, table := range missing {
-		_, err := conn.ExecContext(ctx, `CREATE OR REPLACE TRIGGER beacon_notify AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON `+
+		events := "INSERT OR UPDATE OR DELETE OR TRUNCATE"
+		if table == "notification_events" {
+			// An event is news when it is made: the fan-out moves its
+			// cursor every few milliseconds, which no other replica
+			// needs to hear of (each would drop its page and message
+			// caches for it).
+			events = "INSERT"
+		}
+		_, err := conn.ExecContext(ctx, `CREATE OR REPLACE TRIGGER beacon_notify AFTER `+events+` ON `+
 			pgx.Identifier{table}.Sanitize()+` FOR EACH STATEMENT EXECUTE FUNCTION beacon_notify()`)
 		if err != nil {
 			return fmt.Errorf("%s: %w", table, err)
