@@ -184,14 +184,7 @@ func (r *recorder) commit(ctx context.Context, group []result, claims []claimReq
 		if err := r.d.recordTx(ctx, tx, group); err != nil {
 			return err
 		}
-		for i, c := range claims {
-			ds, err := r.d.claimTx(ctx, tx, c.ch, c.cc)
-			if err != nil {
-				return fmt.Errorf("notifier: claim %s: %w", c.ch, err)
-			}
-			got[i] = ds
-		}
-		return nil
+		return r.d.claimAllTx(ctx, tx, claims, got)
 	})
 	if err == nil {
 		for i, c := range claims {
@@ -236,6 +229,34 @@ func (r *recorder) commit(ctx context.Context, group []result, claims []claimReq
 	if r.err == nil {
 		r.err = err
 	}
+}
+
+// claimAllTx makes claims in tx, answers in got: one statement per
+// channel, whose deliveries go to the channel's claims in turn, a batch
+// each, oldest first.
+func (d *Dispatcher) claimAllTx(ctx context.Context, tx *sql.Tx, claims []claimRequest, got [][]Delivery) error {
+	answered := make([]bool, len(claims))
+	for i, c := range claims {
+		if answered[i] {
+			continue // with an earlier claim of its channel
+		}
+		cc, same := c.cc, []int{i}
+		for j := i + 1; j < len(claims); j++ {
+			if claims[j].ch == c.ch {
+				cc.Batch += claims[j].cc.Batch
+				same = append(same, j)
+			}
+		}
+		ds, err := d.claimTx(ctx, tx, c.ch, cc)
+		if err != nil {
+			return fmt.Errorf("notifier: claim %s: %w", c.ch, err)
+		}
+		for _, j := range same {
+			n := min(len(ds), claims[j].cc.Batch)
+			got[j], ds, answered[j] = ds[:n:n], ds[n:], true
+		}
+	}
+	return nil
 }
 
 // maxSentPerStatement bounds the sent deliveries recorded by one
