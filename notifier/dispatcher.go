@@ -324,6 +324,15 @@ func (d *Dispatcher) FanOutOnce(ctx context.Context) (created int, more bool, er
 // checked between them.
 const fanOutChunk = 50
 
+// fanOutYield is how many group commits of outcomes go before each fan-out
+// transaction while messages are being sent. Taking turns one for one, a
+// group commit waited for a whole fan-out transaction, and since only
+// maxUnrecorded messages may wait for their commit, so did the senders:
+// a 100,000-email fan-out halved the sending rate while it ran. Fanning
+// out 500 recipients every third transaction still keeps well ahead of the
+// senders.
+const fanOutYield = 2
+
 // insertDeliveries creates the pending deliveries of event to rs in one
 // statement, skipping those that exist, and returns how many it created.
 func (d *Dispatcher) insertDeliveries(ctx context.Context, tx *sql.Tx, event int64, rs []Recipient, now string) (int, error) {
@@ -634,6 +643,7 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		d.loop(ctx, "fan-out", d.wake, func() (bool, error) {
+			rec.yield(fanOutYield)
 			_, more, err := d.FanOutOnce(ctx)
 			return more, err
 		})
