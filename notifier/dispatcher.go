@@ -132,7 +132,12 @@ type Dispatcher struct {
 	log      *slog.Logger
 	observer Observer
 	replica  string
-	wake     *signal
+	wake     *signal // new events: the fan-out
+	// wakes has a signal per channel with a sender, for its workers: a
+	// fan-out wakes only the channels it created deliveries for, since
+	// every woken worker claims, and an idle channel's claims would cost
+	// the recorder's commits a statement each for nothing.
+	wakes map[Channel]*signal
 	// smsKeyOnly starts as Config.SMSKeyMomentsOnly; staff may change it
 	// while the server runs (SetSMSKeyMomentsOnly).
 	smsKeyOnly atomic.Bool
@@ -169,9 +174,10 @@ func NewDispatcher(db *store.DB, audience Audience, renderer Renderer, senders m
 		cfg.Replica = db.ReplicaID()
 	}
 	d := &Dispatcher{db: db, audience: audience, renderer: renderer, senders: senders, cfg: cfg, now: now, log: log,
-		observer: observer, replica: cfg.Replica, wake: newSignal(), limiters: map[Channel]*rate.Limiter{}, events: map[int64]Event{}}
+		observer: observer, replica: cfg.Replica, wake: newSignal(), wakes: map[Channel]*signal{}, limiters: map[Channel]*rate.Limiter{}, events: map[int64]Event{}}
 	d.smsKeyOnly.Store(cfg.SMSKeyMomentsOnly)
 	for ch := range senders {
+		d.wakes[ch] = newSignal()
 		cc := d.channel(ch)
 		if cc.Rate > 0 {
 			d.limiters[ch] = rate.NewLimiter(rate.Limit(cc.Rate), max(cc.Burst, 1))
@@ -200,7 +206,12 @@ func (d *Dispatcher) channel(ch Channel) ChannelConfig {
 }
 
 // Wake tells the dispatcher that new events or deliveries may be waiting.
-func (d *Dispatcher) Wake() { d.wake.broadcast() }
+func (d *Dispatcher) Wake() {
+	d.wake.broadcast()
+	for _, s := range d.wakes {
+		s.broadcast()
+	}
+}
 
 // channelsFor decides which channels hear about e.
 func (d *Dispatcher) channelsFor(e Event) []Channel {
@@ -239,6 +250,7 @@ func (d *Dispatcher) channelsFor(e Event) []Channel {
 // recipients, and no more rows once it has inserted for FanOutTime. Across
 // replicas one fans out at a time; the others find no work.
 func (d *Dispatcher) FanOutOnce(ctx context.Context) (created int, more bool, err error) {
+	woken := map[Channel]bool{} // the channels given deliveries
 	err = d.db.BackgroundTx(ctx, func(tx *sql.Tx) error {
 		created, more = 0, false
 		if ok, err := d.db.TryXactLock(ctx, tx, "notifier.fanout"); err != nil || !ok {
@@ -271,6 +283,7 @@ func (d *Dispatcher) FanOutOnce(ctx context.Context) (created int, more bool, er
 			}
 		}
 		began := time.Now()
+		clear(woken)
 		done := 0 // recipients given a delivery
 		for done < len(recips) && (done == 0 || time.Since(began) < d.cfg.FanOutTime) {
 			chunk := recips[done:min(done+fanOutChunk, len(recips))]
@@ -280,6 +293,11 @@ func (d *Dispatcher) FanOutOnce(ctx context.Context) (created int, more bool, er
 			}
 			created += n
 			done += len(chunk)
+			if n > 0 {
+				for _, r := range chunk {
+					woken[r.Channel] = true
+				}
+			}
 		}
 		if done == len(recips) && len(recips) < d.cfg.FanOutBatch {
 			_, err = tx.ExecContext(ctx, `UPDATE notification_events SET fanned_out_at = ?, fanout_cursor = '' WHERE id = ?`, now, e.ID)
@@ -294,8 +312,10 @@ func (d *Dispatcher) FanOutOnce(ctx context.Context) (created int, more bool, er
 	if err != nil {
 		return 0, false, err
 	}
-	if created > 0 {
-		d.wake.broadcast()
+	for ch := range woken {
+		if s := d.wakes[ch]; s != nil {
+			s.broadcast()
+		}
 	}
 	return created, more, nil
 }
@@ -303,6 +323,15 @@ func (d *Dispatcher) FanOutOnce(ctx context.Context) (created int, more bool, er
 // fanOutChunk is how many deliveries one INSERT creates; FanOutTime is
 // checked between them.
 const fanOutChunk = 50
+
+// fanOutYield is how many group commits of outcomes go before each fan-out
+// transaction while messages are being sent. Taking turns one for one, a
+// group commit waited for a whole fan-out transaction, and since only
+// maxUnrecorded messages may wait for their commit, so did the senders:
+// a 100,000-email fan-out halved the sending rate while it ran. Fanning
+// out 500 recipients every third transaction still keeps well ahead of the
+// senders.
+const fanOutYield = 2
 
 // insertDeliveries creates the pending deliveries of event to rs in one
 // statement, skipping those that exist, and returns how many it created.
@@ -397,7 +426,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context, ch Channel) (int, error) {
 // claimed.
 func (d *Dispatcher) worker(ctx context.Context, ch Channel, rec *recorder) {
 	cc := d.channel(ch)
-	d.loop(ctx, string(ch)+" worker", func() (bool, error) {
+	d.loop(ctx, string(ch)+" worker", d.wakes[ch], func() (bool, error) {
 		c := <-rec.claim(ch, cc)
 		if c.err != nil || len(c.ds) == 0 {
 			return false, c.err
@@ -613,7 +642,8 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	rec := d.startRecorder(ctx, func(err error) { d.log.Error("notifier: record outcomes", "err", err) })
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		d.loop(ctx, "fan-out", func() (bool, error) {
+		d.loop(ctx, "fan-out", d.wake, func() (bool, error) {
+			rec.yield(fanOutYield)
 			_, more, err := d.FanOutOnce(ctx)
 			return more, err
 		})
@@ -693,11 +723,11 @@ func (d *Dispatcher) sendAlone(ctx context.Context, ch Channel, workers func(con
 	}
 }
 
-// loop runs step while it finds work, then waits for a wake-up or the poll
-// interval.
-func (d *Dispatcher) loop(ctx context.Context, name string, step func() (bool, error)) {
+// loop runs step while it finds work, then waits for a wake-up on wake or
+// the poll interval.
+func (d *Dispatcher) loop(ctx context.Context, name string, wake *signal, step func() (bool, error)) {
 	for ctx.Err() == nil {
-		wait := d.wake.wait()
+		wait := wake.wait()
 		busy, err := step()
 		if err != nil && ctx.Err() == nil {
 			d.log.Error("notifier", "loop", name, "err", err)

@@ -52,6 +52,8 @@ type recorder struct {
 	sent       int // outcomes of reserved messages in queue
 	committing int // outcomes of reserved messages in the transaction being committed
 	closed     bool
+	commits    int        // groups committed, for yield
+	turn       *sync.Cond // broadcast when a commit ends or the recorder goes idle
 	err        error
 	done       chan struct{}
 }
@@ -72,7 +74,7 @@ type claimed struct {
 // startRecorder starts a recorder; close drains and stops it.
 func (d *Dispatcher) startRecorder(ctx context.Context, report func(error)) *recorder {
 	r := &recorder{d: d, report: report, done: make(chan struct{})}
-	r.work, r.space = sync.NewCond(&r.mu), sync.NewCond(&r.mu)
+	r.work, r.space, r.turn = sync.NewCond(&r.mu), sync.NewCond(&r.mu), sync.NewCond(&r.mu)
 	go r.run(context.WithoutCancel(ctx))
 	return r
 }
@@ -93,6 +95,17 @@ func (r *recorder) reserve(wait bool) error {
 	}
 	r.reserved++
 	return nil
+}
+
+// yield waits, while the recorder has work, until it has committed n
+// more groups; at once when it is idle or stopped.
+func (r *recorder) yield(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	until := r.commits + n
+	for r.commits < until && !r.idle && !r.closed {
+		r.turn.Wait()
+	}
 }
 
 // unreserve gives back the place of a message that was not sent.
@@ -154,11 +167,14 @@ func (r *recorder) run(ctx context.Context) {
 	for {
 		r.mu.Lock()
 		r.committing = 0
+		r.commits++
+		r.turn.Broadcast()
 		if r.waiting > 0 {
 			r.space.Broadcast()
 		}
 		for len(r.queue) == 0 && len(r.claims) == 0 && !r.closed {
 			r.idle = true
+			r.turn.Broadcast()
 			r.work.Wait()
 			r.idle = false
 		}
@@ -184,14 +200,7 @@ func (r *recorder) commit(ctx context.Context, group []result, claims []claimReq
 		if err := r.d.recordTx(ctx, tx, group); err != nil {
 			return err
 		}
-		for i, c := range claims {
-			ds, err := r.d.claimTx(ctx, tx, c.ch, c.cc)
-			if err != nil {
-				return fmt.Errorf("notifier: claim %s: %w", c.ch, err)
-			}
-			got[i] = ds
-		}
-		return nil
+		return r.d.claimAllTx(ctx, tx, claims, got)
 	})
 	if err == nil {
 		for i, c := range claims {
@@ -236,6 +245,34 @@ func (r *recorder) commit(ctx context.Context, group []result, claims []claimReq
 	if r.err == nil {
 		r.err = err
 	}
+}
+
+// claimAllTx makes claims in tx, answers in got: one statement per
+// channel, whose deliveries go to the channel's claims in turn, a batch
+// each, oldest first.
+func (d *Dispatcher) claimAllTx(ctx context.Context, tx *sql.Tx, claims []claimRequest, got [][]Delivery) error {
+	answered := make([]bool, len(claims))
+	for i, c := range claims {
+		if answered[i] {
+			continue // with an earlier claim of its channel
+		}
+		cc, same := c.cc, []int{i}
+		for j := i + 1; j < len(claims); j++ {
+			if claims[j].ch == c.ch {
+				cc.Batch += claims[j].cc.Batch
+				same = append(same, j)
+			}
+		}
+		ds, err := d.claimTx(ctx, tx, c.ch, cc)
+		if err != nil {
+			return fmt.Errorf("notifier: claim %s: %w", c.ch, err)
+		}
+		for _, j := range same {
+			n := min(len(ds), claims[j].cc.Batch)
+			got[j], ds, answered[j] = ds[:n:n], ds[n:], true
+		}
+	}
+	return nil
 }
 
 // maxSentPerStatement bounds the sent deliveries recorded by one
