@@ -23,6 +23,7 @@ import (
 	"github.com/beacon-status/beacon/internal/apikeys"
 	"github.com/beacon-status/beacon/internal/console"
 	"github.com/beacon-status/beacon/internal/messages"
+	"github.com/beacon-status/beacon/internal/schema"
 	"github.com/beacon-status/beacon/internal/settings"
 	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/internal/web"
@@ -87,26 +88,10 @@ type app struct {
 // dbFile is the database's name inside the data directory.
 const dbFile = "beacon.db"
 
-// migrationSets are every package's migrations, in the order their
-// foreign keys need.
-func migrationSets() []store.Migrations {
-	return []store.Migrations{
-		apikeys.Migrations(),
-		accounts.Migrations(),
-		settings.Migrations(),
-		notifier.Migrations(),
-		components.Migrations(),
-		subscribers.Migrations(),
-		incidents.Migrations(),
-		integrations.Migrations(),
-		metrics.Migrations(),
-	}
-}
-
 // migrationCount is the number of migrations of every set.
 func migrationCount() int {
 	n := 0
-	for _, set := range migrationSets() {
+	for _, set := range schema.Sets() {
 		files, _ := fs.Glob(set.FS, "[0-9][0-9][0-9][0-9]_*.sql")
 		n += len(files)
 	}
@@ -132,7 +117,7 @@ func openDB(ctx context.Context, cfg Config, migrate bool) (*store.DB, error) {
 	}
 	if !migrate {
 		var pending []string
-		pending, err = db.Pending(ctx, migrationSets()...)
+		pending, err = db.Pending(ctx, schema.Sets()...)
 		switch {
 		case err != nil || len(pending) == 0:
 		case cfg.DatabaseURL != "" && len(pending) == migrationCount():
@@ -148,7 +133,7 @@ func openDB(ctx context.Context, cfg Config, migrate bool) (*store.DB, error) {
 		}
 	}
 	if err == nil && migrate {
-		err = db.Migrate(ctx, migrationSets()...)
+		err = db.Migrate(ctx, schema.Sets()...)
 	}
 	if err != nil {
 		db.Close()

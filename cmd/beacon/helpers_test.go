@@ -10,6 +10,7 @@ import (
 
 	"github.com/beacon-status/beacon/internal/api/apitest"
 	"github.com/beacon-status/beacon/internal/pgtest"
+	"github.com/beacon-status/beacon/internal/schema"
 	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/gofiber/fiber/v2"
@@ -55,7 +56,7 @@ func testDatabase(tb testing.TB) string {
 		if err != nil {
 			return err
 		}
-		return errors.Join(db.Migrate(ctx, migrationSets()...), db.Close())
+		return errors.Join(db.Migrate(ctx, schema.Sets()...), db.Close())
 	})
 }
 

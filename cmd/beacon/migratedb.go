@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"text/tabwriter"
 
+	"github.com/beacon-status/beacon/internal/schema"
 	"github.com/beacon-status/beacon/internal/store"
 )
 
@@ -48,7 +49,7 @@ func runMigrateDB(ctx context.Context, args []string, getenv func(string) string
 		return err
 	}
 	defer dst.Close()
-	tables, err := store.Copy(ctx, src, dst, migrationSets()...)
+	tables, err := store.Copy(ctx, src, dst, schema.Sets()...)
 	if err != nil {
 		return fmt.Errorf("migrate-db: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/beacon-status/beacon/internal/pgtest"
+	"github.com/beacon-status/beacon/internal/schema"
 	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/internal/testutil"
 )
@@ -72,11 +73,11 @@ func checkCopied(t *testing.T, dir, url string) int {
 			counts = append(counts, fmt.Sprintf("%s %d", table, n))
 		}
 	}
-	srcPending, err := src.Pending(ctx, migrationSets()...)
+	srcPending, err := src.Pending(ctx, schema.Sets()...)
 	if err != nil || len(srcPending) > 0 {
 		t.Fatalf("source pending migrations: %v %v", srcPending, err)
 	}
-	dstPending, err := dst.Pending(ctx, migrationSets()...)
+	dstPending, err := dst.Pending(ctx, schema.Sets()...)
 	if err != nil || len(dstPending) > 0 {
 		t.Errorf("target pending migrations after the copy: %v %v", dstPending, err)
 	}
@@ -188,7 +189,7 @@ func TestMigrateDBRefusesPendingSource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sets := migrationSets()
+	sets := schema.Sets()
 	if err := db.Migrate(ctx, sets[:len(sets)-1]...); err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/beacon-status/beacon/internal/pgtest"
+	"github.com/beacon-status/beacon/internal/schema"
 	"github.com/beacon-status/beacon/internal/store"
 )
 
@@ -34,12 +35,12 @@ func TestSchemasMatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pg.Close()
-	if err := lite.Migrate(ctx, migrationSets()...); err != nil {
+	if err := lite.Migrate(ctx, schema.Sets()...); err != nil {
 		t.Fatalf("migrate on SQLite: %v", err)
 	}
 	// Set by set, going on past a failure, so that one package's broken
 	// migration does not hide the others' drift.
-	for _, set := range migrationSets() {
+	for _, set := range schema.Sets() {
 		if err := pg.Migrate(ctx, set); err != nil {
 			t.Errorf("migrate on PostgreSQL: %v", err)
 		}

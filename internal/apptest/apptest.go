@@ -24,6 +24,7 @@ import (
 	"github.com/beacon-status/beacon/integrations"
 	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/apikeys"
+	"github.com/beacon-status/beacon/internal/schema"
 	"github.com/beacon-status/beacon/internal/settings"
 	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/internal/testutil"
@@ -96,8 +97,7 @@ func New(tb testing.TB, o Options) *Services {
 	}
 	s := &Services{Clock: testutil.NewClock(Start()), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: o.BaseURL}
 	now := s.Clock.Now
-	s.DB = testutil.OpenDB(tb, apikeys.Migrations(), accounts.Migrations(), settings.Migrations(), notifier.Migrations(),
-		components.Migrations(), subscribers.Migrations(), incidents.Migrations(), integrations.Migrations(), metrics.Migrations())
+	s.DB = testutil.OpenDB(tb, schema.Sets()...)
 	var err error
 	if s.Templates, err = templates.Load(); err != nil {
 		tb.Fatal(err)

@@ -5,32 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/beacon-status/beacon/components"
-	"github.com/beacon-status/beacon/incidents"
-	"github.com/beacon-status/beacon/integrations"
-	"github.com/beacon-status/beacon/internal/accounts"
-	"github.com/beacon-status/beacon/internal/apikeys"
-	"github.com/beacon-status/beacon/internal/settings"
+	"github.com/beacon-status/beacon/internal/schema"
 	"github.com/beacon-status/beacon/internal/store"
-	"github.com/beacon-status/beacon/metrics"
-	"github.com/beacon-status/beacon/notifier"
-	"github.com/beacon-status/beacon/subscribers"
 )
-
-// realSets are Beacon's migration sets in cmd/beacon's order.
-func realSets() []store.Migrations {
-	return []store.Migrations{
-		apikeys.Migrations(),
-		accounts.Migrations(),
-		settings.Migrations(),
-		notifier.Migrations(),
-		components.Migrations(),
-		subscribers.Migrations(),
-		incidents.Migrations(),
-		integrations.Migrations(),
-		metrics.Migrations(),
-	}
-}
 
 // Every shared migration of Beacon's runs on PostgreSQL, translated or
 // replaced by its package's migrations/postgres/ version, and leaves
@@ -39,10 +16,10 @@ func realSets() []store.Migrations {
 func TestRealMigrationsOnPostgres(t *testing.T) {
 	ctx := context.Background()
 	db := openPostgres(t, postgresURL(t))
-	if err := db.Migrate(ctx, realSets()...); err != nil {
+	if err := db.Migrate(ctx, schema.Sets()...); err != nil {
 		t.Fatal(err)
 	}
-	pending, err := db.Pending(ctx, realSets()...)
+	pending, err := db.Pending(ctx, schema.Sets()...)
 	if err != nil || len(pending) > 0 {
 		t.Errorf("pending after migrating: %v, %v", pending, err)
 	}
