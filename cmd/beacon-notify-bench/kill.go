@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"path/filepath"
 	"slices"
-	"strings"
 	"syscall"
 	"time"
 
@@ -44,15 +43,11 @@ func killPoint(k, subscribers int) int {
 // per subscriber are the duplicates the kill caused.
 func runKill(ctx context.Context, g *benchproc.Group, pf postfix, seed *emailSeed, bin binary, dir string, o options, k int) (*killResult, error) {
 	res := &killResult{Label: bin.label, Kill: k, Subscribers: o.killSubs, Target: killPoint(k, o.killSubs)}
-	sk, err := startSink(ctx, g, pf, "smtp-sink (kill)")
+	sk, port, err := sinkAndData(ctx, g, pf, "smtp-sink (kill)", seed, dir)
 	if err != nil {
 		return nil, err
 	}
 	defer sk.p.Stop(5 * time.Second)
-	_, port, _ := strings.Cut(sk.addr, ":")
-	if err := copyDir(seed.dir, dir); err != nil {
-		return nil, err
-	}
 	start := func() (*beacon, error) {
 		b, err := newBeacon(bin.path, dir, smtpVars(port, o.killSessions))
 		if err != nil {
@@ -130,15 +125,11 @@ type probeResult struct {
 // runProbe measures how long staff writes wait behind a fan-out.
 func runProbe(ctx context.Context, g *benchproc.Group, pf postfix, seed *emailSeed, bin binary, dir string, o options) (*probeResult, error) {
 	res := &probeResult{Label: bin.label, Subscribers: o.subscribers}
-	sk, err := startSink(ctx, g, pf, "smtp-sink (api)")
+	sk, port, err := sinkAndData(ctx, g, pf, "smtp-sink (api)", seed, dir)
 	if err != nil {
 		return nil, err
 	}
 	defer sk.p.Stop(5 * time.Second)
-	_, port, _ := strings.Cut(sk.addr, ":")
-	if err := copyDir(seed.dir, dir); err != nil {
-		return nil, err
-	}
 	b, err := newBeacon(bin.path, dir, smtpVars(port, o.sessions))
 	if err != nil {
 		return nil, err

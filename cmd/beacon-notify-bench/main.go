@@ -349,17 +349,29 @@ type emailResult struct {
 	DeliveryLines []string
 }
 
+// sinkAndData starts an smtp-sink named name and lays a copy of seed's data
+// directory out in dir: what every run of a server starts from. It returns
+// the sink, which the caller stops, and its port.
+func sinkAndData(ctx context.Context, g *benchproc.Group, pf postfix, name string, seed *emailSeed, dir string) (*sink, string, error) {
+	sk, err := startSink(ctx, g, pf, name)
+	if err != nil {
+		return nil, "", err
+	}
+	_, port, _ := strings.Cut(sk.addr, ":")
+	if err := copyDir(seed.dir, dir); err != nil {
+		sk.p.Stop(5 * time.Second)
+		return nil, "", err
+	}
+	return sk, port, nil
+}
+
 func runEmail(ctx context.Context, g *benchproc.Group, pf postfix, seed *emailSeed, bin binary, dir string, o options, round int) (*emailResult, error) {
 	res := &emailResult{Label: bin.label, Round: round, Subscribers: o.subscribers, ImportTook: seed.importTook}
-	sk, err := startSink(ctx, g, pf, "smtp-sink (beacon)")
+	sk, port, err := sinkAndData(ctx, g, pf, "smtp-sink (beacon)", seed, dir)
 	if err != nil {
 		return nil, err
 	}
 	defer sk.p.Stop(5 * time.Second)
-	_, port, _ := strings.Cut(sk.addr, ":")
-	if err := copyDir(seed.dir, dir); err != nil {
-		return nil, err
-	}
 	b, err := newBeacon(bin.path, dir, smtpVars(port, o.sessions))
 	if err != nil {
 		return nil, err
