@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"maps"
 	"os"
@@ -92,8 +91,7 @@ const dbFile = "beacon.db"
 func migrationCount() int {
 	n := 0
 	for _, set := range schema.Sets() {
-		files, _ := fs.Glob(set.FS, "[0-9][0-9][0-9][0-9]_*.sql")
-		n += len(files)
+		n += set.Len()
 	}
 	return n
 }

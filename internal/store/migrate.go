@@ -172,6 +172,13 @@ type migrationFile struct {
 	name    string
 }
 
+// Len is the number of the set's migrations; 0 when its files cannot be
+// listed, which Migrate and Pending report.
+func (set Migrations) Len() int {
+	files, _ := set.files()
+	return len(files)
+}
+
 // files lists the set's migrations in version order.
 func (set Migrations) files() ([]migrationFile, error) {
 	entries, err := fs.ReadDir(set.FS, ".")
