@@ -142,8 +142,10 @@ type Dispatcher struct {
 	// while the server runs (SetSMSKeyMomentsOnly).
 	smsKeyOnly atomic.Bool
 
-	mu     sync.Mutex
-	events map[int64]Event // events are immutable: cached while in use
+	mu        sync.Mutex
+	events    map[int64]Event        // events are immutable: cached while in use
+	deadSince map[string]time.Time   // replicas found dead, since when (ReleaseClaims)
+	logged    map[string]loggedError // the last failure of each kind logged (logError)
 }
 
 // SetSMSKeyMomentsOnly changes whether SMS go out only at the key moments
@@ -174,7 +176,8 @@ func NewDispatcher(db *store.DB, audience Audience, renderer Renderer, senders m
 		cfg.Replica = db.ReplicaID()
 	}
 	d := &Dispatcher{db: db, audience: audience, renderer: renderer, senders: senders, cfg: cfg, now: now, log: log,
-		observer: observer, replica: cfg.Replica, wake: newSignal(), wakes: map[Channel]*signal{}, limiters: map[Channel]*rate.Limiter{}, events: map[int64]Event{}}
+		observer: observer, replica: cfg.Replica, wake: newSignal(), wakes: map[Channel]*signal{}, limiters: map[Channel]*rate.Limiter{}, events: map[int64]Event{},
+		deadSince: map[string]time.Time{}, logged: map[string]loggedError{}}
 	d.smsKeyOnly.Store(cfg.SMSKeyMomentsOnly)
 	for ch := range senders {
 		d.wakes[ch] = newSignal()
@@ -411,11 +414,14 @@ func (d *Dispatcher) RunOnce(ctx context.Context, ch Channel) (int, error) {
 	if _, ok := d.senders[ch]; !ok {
 		return 0, fmt.Errorf("notifier: no sender for %s", ch)
 	}
+	if err := d.own(ctx); err != nil {
+		return 0, err
+	}
 	rec := d.startRecorder(ctx, nil)
 	c := <-rec.claim(ch, d.channel(ch))
 	err := c.err
 	if err == nil && len(c.ds) > 0 {
-		err = d.handle(ctx, ch, c.ds, rec)
+		err = d.handle(ctx, ch, c, rec)
 	}
 	return len(c.ds), errors.Join(err, rec.close())
 }
@@ -427,30 +433,34 @@ func (d *Dispatcher) RunOnce(ctx context.Context, ch Channel) (int, error) {
 func (d *Dispatcher) worker(ctx context.Context, ch Channel, rec *recorder) {
 	cc := d.channel(ch)
 	d.loop(ctx, string(ch)+" worker", d.wakes[ch], func() (bool, error) {
+		if d.lockLost() {
+			return false, nil // until the replica lock is back
+		}
 		c := <-rec.claim(ch, cc)
 		if c.err != nil || len(c.ds) == 0 {
 			return false, c.err
 		}
-		return true, d.handle(ctx, ch, c.ds, rec)
+		return true, d.handle(ctx, ch, c, rec)
 	})
 }
 
 // handle sends a claimed batch of ch, handing each outcome to rec as it
 // comes.
-func (d *Dispatcher) handle(ctx context.Context, ch Channel, ds []Delivery, rec *recorder) error {
+func (d *Dispatcher) handle(ctx context.Context, ch Channel, c claimed, rec *recorder) error {
 	if ctx.Err() != nil {
 		// Stopped as the claim committed: hand the batch back unrendered
 		// (rendering with a cancelled context would fail it).
-		for _, dl := range ds {
+		for _, dl := range c.ds {
 			rec.add(result{d: dl, released: true}, false)
 		}
 		return nil
 	}
-	return d.process(ctx, ch, d.channel(ch), ds, rec)
+	return d.process(ctx, ch, d.channel(ch), c, rec)
 }
 
 // process renders and sends a claimed batch, handing each outcome to rec.
-func (d *Dispatcher) process(ctx context.Context, ch Channel, cc ChannelConfig, ds []Delivery, rec *recorder) error {
+func (d *Dispatcher) process(ctx context.Context, ch Channel, cc ChannelConfig, c claimed, rec *recorder) error {
+	ds := c.ds
 	if err := d.loadEvents(ctx, ds); err != nil {
 		return err // the claims lapse with their lease
 	}
@@ -484,24 +494,33 @@ func (d *Dispatcher) process(ctx context.Context, ch Channel, cc ChannelConfig, 
 		}
 	}
 	if len(msgs) > 0 {
-		d.send(ctx, ch, cc, msgs, sendable, rec)
+		// Half the lease leaves the messages started before then time to
+		// finish and be recorded before another replica may claim them.
+		d.send(ctx, ch, cc, msgs, sendable, c.at.Add(cc.Lease/2), rec)
 	}
 	return nil
 }
 
 // send sends msgs, the messages of ds, and hands each outcome to rec as
 // soon as the server answers. A message starts only with a place among the
-// recorder's unrecorded messages and a token of the channel's rate limit.
-// Once ctx is done no further message starts; a message already started is
-// finished, since cutting it off would risk a message that arrives but is
-// recorded as unsent. Messages never started are released.
-func (d *Dispatcher) send(ctx context.Context, ch Channel, cc ChannelConfig, msgs []Message, ds []Delivery, rec *recorder) {
+// recorder's unrecorded messages and a token of the channel's rate limit,
+// before until, and while this replica holds its replica lock. Once ctx is
+// done no further message starts; a message already started is finished,
+// since cutting it off would risk a message that arrives but is recorded
+// as unsent. Messages never started are released.
+func (d *Dispatcher) send(ctx context.Context, ch Channel, cc ChannelConfig, msgs []Message, ds []Delivery, until time.Time, rec *recorder) {
 	limiter := d.limiters[ch]
 	starts := make([]time.Time, len(msgs))
 	reserved := make([]bool, len(msgs)) // let go by next and not yet reported
 	next := func(j int, wait bool) error {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if d.lockLost() {
+			return errLockLost
+		}
+		if time.Now().After(until) {
+			return errLeaseEnding
 		}
 		if !reserved[j] {
 			if err := rec.reserve(wait); err != nil {
@@ -570,12 +589,21 @@ func (d *Dispatcher) backoff(attempt int, atLeast time.Duration) time.Duration {
 	return max(delay, atLeast)
 }
 
+// deadFor is how long a replica must have been found dead before its
+// claims are released (on PostgreSQL). A live replica whose replica lock's
+// connection fails looks dead to the others at once, but it notices within
+// two of the store's lock pings (10 s), then starts no further message and
+// finishes those it started: a minute lets those finish and be recorded
+// rather than sent again by another replica.
+const deadFor = time.Minute
+
 // ReleaseClaims hands back the deliveries claimed by replicas that are no
 // longer running, so that they are sent again at once instead of when
 // their lease ends, and returns how many. A live replica's claims stay its
 // own: on PostgreSQL a replica is alive while it holds its replica lock
-// (store.ReplicaAlive); on SQLite, where one server owns the database,
-// every claim but this process's is a leftover of one that died.
+// (store.ReplicaAlive), and one found without it is given deadFor before
+// its claims go; on SQLite, where one server owns the database, every
+// claim but this process's is a leftover of one that died.
 func (d *Dispatcher) ReleaseClaims(ctx context.Context) (int, error) {
 	var owners []string
 	rows, err := d.db.Read.QueryContext(ctx, `SELECT DISTINCT claimed_by FROM deliveries WHERE state = 'pending' AND claimed_at IS NOT NULL`)
@@ -594,6 +622,11 @@ func (d *Dispatcher) ReleaseClaims(ctx context.Context) (int, error) {
 	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("notifier: release claims: %w", err)
 	}
+	now := d.now()
+	d.mu.Lock()
+	seen := d.deadSince // owners not found dead this time start over
+	d.deadSince = map[string]time.Time{}
+	d.mu.Unlock()
 	total := 0
 	for _, owner := range owners {
 		alive, err := d.db.ReplicaAlive(ctx, owner)
@@ -603,9 +636,21 @@ func (d *Dispatcher) ReleaseClaims(ctx context.Context) (int, error) {
 		if alive {
 			continue
 		}
+		if d.db.Engine() == store.Postgres {
+			since, ok := seen[owner]
+			if !ok {
+				since = now
+			}
+			d.mu.Lock()
+			d.deadSince[owner] = since
+			d.mu.Unlock()
+			if now.Sub(since) < deadFor {
+				continue
+			}
+		}
 		var n int64
 		err = d.db.BackgroundTx(ctx, func(tx *sql.Tx) error {
-			stamp := store.FormatTime(d.now())
+			stamp := store.FormatTime(now)
 			res, err := tx.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = ?, claimed_at = NULL
 				WHERE state = 'pending' AND claimed_at IS NOT NULL AND claimed_by = ?`, stamp, owner)
 			if err != nil {
@@ -623,23 +668,25 @@ func (d *Dispatcher) ReleaseClaims(ctx context.Context) (int, error) {
 }
 
 // releaseEvery is how often a replica on PostgreSQL looks for claims of
-// replicas that died, besides at start.
-const releaseEvery = 30 * time.Second
+// replicas that died, besides at start: a dead replica's claims go back
+// between deadFor and deadFor plus two of these after it died. (One
+// SELECT DISTINCT on the claimed deliveries' index.)
+const releaseEvery = 10 * time.Second
 
 // Run fans out events and runs every channel's workers until ctx is done,
 // then waits for them to finish what they hold and for their outcomes to
 // be recorded. Several replicas may run on one PostgreSQL database: each
 // claims its own deliveries, one fans out an event at a time, and a
-// channel with a rate limit sends from one replica at a time.
+// channel with a rate limit sends from one replica at a time. Run claims
+// nothing until this replica holds its replica lock (store.HoldReplicaLock),
+// which it keeps until the database is closed: a replica's claims are its
+// own until then, whatever Run is doing.
 func (d *Dispatcher) Run(ctx context.Context) {
-	if d.replica == d.db.ReplicaID() {
-		// Held, the other replicas leave this one's claims alone.
-		if err := d.db.HoldReplicaLock(ctx); err != nil {
-			d.log.Warn("notifier: replica lock", "err", err)
-		}
+	if err := d.own(ctx); err != nil {
+		return // ctx ended, or the database was closed
 	}
 	d.releaseDead(ctx)
-	rec := d.startRecorder(ctx, func(err error) { d.log.Error("notifier: record outcomes", "err", err) })
+	rec := d.startRecorder(ctx, func(err error) { d.logError("record outcomes", err) })
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		d.loop(ctx, "fan-out", d.wake, func() (bool, error) {
@@ -680,10 +727,34 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	_ = rec.close() // it reported its errors
 }
 
+// own takes this replica's replica lock when the dispatcher claims under
+// the database's replica id (tests play other replicas under other ids),
+// waiting until it is held.
+func (d *Dispatcher) own(ctx context.Context) error {
+	if d.replica != d.db.ReplicaID() {
+		return nil
+	}
+	return d.db.HoldReplicaLock(ctx)
+}
+
+// errLockLost stops a batch whose replica lost its replica lock: the other
+// replicas may soon take its claims over.
+var errLockLost = errors.New("notifier: this replica's lock on the database was lost")
+
+// errLeaseEnding stops a batch that has taken half its lease: the rest go
+// back to the queue, for any worker of any replica.
+var errLeaseEnding = errors.New("notifier: the claim's lease is ending")
+
+// lockLost reports whether the dispatcher claims as this replica and its
+// replica lock is not held at the moment.
+func (d *Dispatcher) lockLost() bool {
+	return d.replica == d.db.ReplicaID() && !d.db.ReplicaLockHeld()
+}
+
 // releaseDead runs ReleaseClaims and logs what it did.
 func (d *Dispatcher) releaseDead(ctx context.Context) {
 	if n, err := d.ReleaseClaims(ctx); err != nil && ctx.Err() == nil {
-		d.log.Error("notifier: release claims", "err", err)
+		d.logError("release claims", err)
 	} else if n > 0 {
 		d.log.Info("released deliveries claimed by a replica that stopped", "count", n)
 	}
@@ -693,12 +764,19 @@ func (d *Dispatcher) releaseDead(ctx context.Context) {
 // lock, and waits for the lock whenever another replica holds it: the
 // channel's rate limit (Twilio's per sender) then holds across replicas.
 // When the holder dies its lock goes with its connection, and a waiting
-// replica takes over within Poll.
+// replica takes over within Poll. While the lock is held elsewhere the
+// waiting replica looks through a pooled connection (store.Held), opening
+// a connection of its own only to take it.
 func (d *Dispatcher) sendAlone(ctx context.Context, ch Channel, workers func(context.Context)) {
+	name := "notifier:sender:" + string(ch)
 	for ctx.Err() == nil {
-		l, err := d.db.TryLock(ctx, "notifier:sender:"+string(ch))
+		var l *store.Lock
+		busy, err := d.db.Held(ctx, name)
+		if err == nil && !busy {
+			l, err = d.db.TryLock(ctx, name)
+		}
 		if err != nil && ctx.Err() == nil {
-			d.log.Error("notifier: sender lock", "channel", ch, "err", err)
+			d.logError("sender lock of "+string(ch), err)
 		}
 		if l == nil {
 			timer := time.NewTimer(d.cfg.Poll)
@@ -723,6 +801,35 @@ func (d *Dispatcher) sendAlone(ctx context.Context, ch Channel, workers func(con
 	}
 }
 
+// logError logs a failure of the dispatcher's background work. While the
+// database is down every worker fails every Poll: the same failure is
+// logged once a minute, with the count of repeats left out.
+func (d *Dispatcher) logError(what string, err error) {
+	d.mu.Lock()
+	last, now := d.logged[what], time.Now()
+	same := last.err == err.Error()
+	if same && now.Sub(last.at) < time.Minute {
+		last.repeats++
+		d.logged[what] = last
+		d.mu.Unlock()
+		return
+	}
+	d.logged[what] = loggedError{err: err.Error(), at: now}
+	d.mu.Unlock()
+	if same && last.repeats > 0 {
+		d.log.Error("notifier: "+what, "err", err, "repeats", last.repeats)
+		return
+	}
+	d.log.Error("notifier: "+what, "err", err)
+}
+
+// loggedError is the last failure logged for one kind of work.
+type loggedError struct {
+	err     string
+	at      time.Time
+	repeats int
+}
+
 // loop runs step while it finds work, then waits for a wake-up on wake or
 // the poll interval.
 func (d *Dispatcher) loop(ctx context.Context, name string, wake *signal, step func() (bool, error)) {
@@ -730,7 +837,7 @@ func (d *Dispatcher) loop(ctx context.Context, name string, wake *signal, step f
 		wait := wake.wait()
 		busy, err := step()
 		if err != nil && ctx.Err() == nil {
-			d.log.Error("notifier", "loop", name, "err", err)
+			d.logError(name, err)
 			busy = false
 		}
 		if busy {

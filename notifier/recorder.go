@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/beacon-status/beacon/internal/store"
 )
@@ -65,9 +66,11 @@ type claimRequest struct {
 	out chan claimed
 }
 
-// claimed is a claim's answer: the deliveries leased, oldest first.
+// claimed is a claim's answer: the deliveries leased, oldest first, and
+// when (at the latest) their lease began.
 type claimed struct {
 	ds  []Delivery
+	at  time.Time
 	err error
 }
 
@@ -196,6 +199,7 @@ func (r *recorder) run(ctx context.Context) {
 // stays claimed until its lease ends.
 func (r *recorder) commit(ctx context.Context, group []result, claims []claimRequest) {
 	got := make([][]Delivery, len(claims))
+	at := time.Now()
 	err := r.d.db.BackgroundTx(ctx, func(tx *sql.Tx) error {
 		if err := r.d.recordTx(ctx, tx, group); err != nil {
 			return err
@@ -204,7 +208,7 @@ func (r *recorder) commit(ctx context.Context, group []result, claims []claimReq
 	})
 	if err == nil {
 		for i, c := range claims {
-			c.out <- claimed{ds: got[i]}
+			c.out <- claimed{ds: got[i], at: at}
 		}
 		return
 	}
@@ -218,6 +222,7 @@ func (r *recorder) commit(ctx context.Context, group []result, claims []claimReq
 		}
 		for _, c := range claims {
 			var ds []Delivery
+			at := time.Now()
 			err := r.d.db.BackgroundTx(ctx, func(tx *sql.Tx) error {
 				var err error
 				ds, err = r.d.claimTx(ctx, tx, c.ch, c.cc)
@@ -227,7 +232,7 @@ func (r *recorder) commit(ctx context.Context, group []result, claims []claimReq
 				err = fmt.Errorf("notifier: claim %s: %w", c.ch, err)
 				errs = append(errs, err)
 			}
-			c.out <- claimed{ds: ds, err: err}
+			c.out <- claimed{ds: ds, at: at, err: err}
 		}
 		err = errors.Join(errs...)
 	} else {
@@ -279,13 +284,20 @@ func (d *Dispatcher) claimAllTx(ctx context.Context, tx *sql.Tx, claims []claimR
 // statement: two host parameters each, under SQLite's smallest limit (999).
 const maxSentPerStatement = 400
 
-// recordTx records outcomes in tx, in their order. Sent
+// recordTx records outcomes in tx, each subscriber's in their order. Sent
 // deliveries, most of them, are recorded together (recordSent); the rest
 // one by one. Handing back, cancelling and retrying a delivery apply only
 // while this replica holds its claim: once the lease ended another may
-// have taken it over. A sent or failed attempt is recorded regardless: it
-// happened.
+// have taken it over. A sent attempt is recorded regardless: it happened;
+// a failed one unless the delivery was sent or failed meanwhile (by the
+// replica that took it over), and the audience hears of it only then.
+//
+// The outcomes go in subscriber id order (keeping each subscriber's in
+// the order they came), so the audience's rows are locked in that order:
+// two replicas' groups sharing subscribers wait for each other instead of
+// deadlocking, which PostgreSQL would take a second to notice.
 func (d *Dispatcher) recordTx(ctx context.Context, tx *sql.Tx, results []result) error {
+	slices.SortStableFunc(results, func(a, b result) int { return strings.Compare(a.d.SubscriberID, b.d.SubscriberID) })
 	now := d.now()
 	stamp := store.FormatTime(now)
 	// Sent results not yet recorded: flushed before the audience hears
@@ -318,9 +330,14 @@ func (d *Dispatcher) recordTx(ctx context.Context, tx *sql.Tx, results []result)
 				err = d.audience.FailedTx(ctx, tx, r.d, r.err, false)
 			}
 		case r.outcome == OutcomeFailed:
-			_, err = tx.ExecContext(ctx, `UPDATE deliveries SET state = 'failed', claimed_at = NULL, data = '', error_code = ?, last_error = ?, updated_at = ? WHERE id = ?`,
-				r.err.Code, truncate(r.err.Error(), 500), stamp, r.d.ID)
-			if err == nil && !r.unsent {
+			var res sql.Result
+			res, err = tx.ExecContext(ctx, `UPDATE deliveries SET state = 'failed', claimed_at = NULL, data = '', error_code = ?, last_error = ?, updated_at = ?
+				WHERE id = ? AND state = 'pending'`, r.err.Code, truncate(r.err.Error(), 500), stamp, r.d.ID)
+			var n int64
+			if err == nil {
+				n, err = res.RowsAffected()
+			}
+			if err == nil && n == 1 && !r.unsent {
 				if err = flush(); err == nil {
 					err = d.audience.FailedTx(ctx, tx, r.d, r.err, true)
 				}

@@ -92,7 +92,7 @@ func (o *Outbox) Stats(ctx context.Context, incidentID string) ([]EventStats, er
 	}
 	frows, err := o.db.Read.QueryContext(ctx, `SELECT d.event_id, d.channel, d.subscriber_id, d.error_code, d.last_error, d.state = 'failed', d.updated_at
 		FROM deliveries d JOIN notification_events e ON e.id = d.event_id
-		WHERE e.incident_id = ? AND d.last_error <> '' ORDER BY d.updated_at DESC LIMIT 200`, incidentID)
+		WHERE e.incident_id = ? AND d.last_error <> '' ORDER BY d.updated_at DESC, d.id DESC LIMIT 200`, incidentID)
 	if err != nil {
 		return nil, fmt.Errorf("notifier: failures of %s: %w", incidentID, err)
 	}

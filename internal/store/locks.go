@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -24,10 +26,13 @@ type locks struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	// replica is the replica lock's holder (HoldReplicaLock).
+	replica replicaHold
 }
 
 func (l *locks) init() {
 	l.held = map[string]bool{}
+	l.replica.first = make(chan struct{})
 	l.ctx, l.cancel = context.WithCancel(context.Background())
 }
 
@@ -150,46 +155,76 @@ func (db *DB) TryLock(ctx context.Context, name string) (*Lock, error) {
 // replicaLock names the lock that says a replica is alive.
 func replicaLock(id string) string { return "beacon:replica:" + id }
 
+// replicaHold is the state of a DB's replica lock (HoldReplicaLock).
+type replicaHold struct {
+	once  sync.Once
+	first chan struct{} // closed once the lock is first held
+	held  atomic.Bool
+}
+
 // HoldReplicaLock takes the lock that tells other replicas this one is
-// alive (ReplicaAlive), and keeps it, taking it again if its connection is
-// lost, until ctx ends or the DB is closed. It returns once the lock is
-// first held, or the error that kept it from being taken. A replica marks
-// the work it claims with its ReplicaID only after this.
+// alive (ReplicaAlive) and keeps it until the DB is closed, taking it again
+// whenever its connection is lost. It returns once the lock is held, or
+// with ctx's error if ctx ends first; it may be called again (by several
+// dispatchers on one DB), waiting for the same lock. The lock outlives any
+// one caller: work marked with the ReplicaID stays this replica's until
+// Close, after everything using the DB has stopped. Whoever claims work
+// under the ReplicaID checks ReplicaLockHeld before each step of it.
 func (db *DB) HoldReplicaLock(ctx context.Context) error {
-	l, err := db.TryLock(ctx, replicaLock(db.replicaID))
-	if err != nil {
-		return err
+	r := &db.locks.replica
+	r.once.Do(func() { db.locks.wg.Go(db.holdReplicaLock) })
+	select {
+	case <-r.first:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-db.locks.ctx.Done():
+		return fmt.Errorf("%s: replica lock of %s: the database is closed", db.engine, db.replicaID)
 	}
-	if l == nil {
-		return fmt.Errorf("%s: replica lock of %s is held already", db.engine, db.replicaID)
-	}
-	db.locks.wg.Go(func() {
-		for {
-			select {
-			case <-ctx.Done():
-				l.Release()
-				return
-			case <-db.locks.ctx.Done():
-				return
-			case <-l.Lost():
-			}
-			l = nil
-			for wait := time.Duration(0); l == nil; wait = time.Second {
-				select {
-				case <-ctx.Done():
-					return
-				case <-db.locks.ctx.Done():
-					return
-				case <-time.After(wait):
-				}
-				var err error
-				if l, err = db.TryLock(ctx, replicaLock(db.replicaID)); err != nil {
-					db.logError("take the replica lock again", err)
-				}
-			}
+}
+
+// ReplicaLockHeld reports whether this replica holds its replica lock at
+// the moment: false before HoldReplicaLock, and from when the lock's
+// connection is found lost (within two lockPings) until it is taken again.
+// Meanwhile the other replicas may find this one dead.
+func (db *DB) ReplicaLockHeld() bool { return db.locks.replica.held.Load() }
+
+// holdReplicaLock takes the replica lock, and again each time it is lost,
+// until the DB is closed; a failure to take it is logged once per run of
+// failures, and the next try follows a second later.
+func (db *DB) holdReplicaLock() {
+	name, failing := replicaLock(db.replicaID), false
+	for wait := time.Duration(0); ; wait = time.Second {
+		select {
+		case <-db.locks.ctx.Done():
+			return
+		case <-time.After(wait):
 		}
-	})
-	return nil
+		l, err := db.TryLock(db.locks.ctx, name)
+		if l == nil {
+			if !failing && db.locks.ctx.Err() == nil {
+				if err == nil {
+					err = errors.New("held by another connection (one that was lost and has not ended yet?)")
+				}
+				db.logError("take the replica lock", err)
+			}
+			failing = true
+			continue
+		}
+		failing = false
+		db.locks.replica.held.Store(true)
+		db.locks.replica.firstOnce()
+		<-l.Lost()
+		db.locks.replica.held.Store(false)
+	}
+}
+
+func (r *replicaHold) firstOnce() {
+	select {
+	case <-r.first:
+	default:
+		close(r.first)
+	}
 }
 
 // ReplicaAlive reports whether the replica with id holds its replica lock
@@ -200,19 +235,27 @@ func (db *DB) ReplicaAlive(ctx context.Context, id string) (bool, error) {
 	if id == db.replicaID {
 		return true, nil
 	}
+	alive, err := db.Held(ctx, replicaLock(id))
+	if err != nil {
+		return false, fmt.Errorf("%s: is replica %s alive: %w", db.engine, id, err)
+	}
+	return alive, nil
+}
+
+// Held reports whether anyone holds the lock named name (TryLock), this
+// process included, without taking it and through a pooled connection:
+// the cheap way to wait for a lock held elsewhere.
+func (db *DB) Held(ctx context.Context, name string) (bool, error) {
 	if db.engine == SQLite {
 		db.locks.mu.Lock()
 		defer db.locks.mu.Unlock()
-		return db.locks.held[replicaLock(id)], nil
+		return db.locks.held[name], nil
 	}
 	var free bool
 	err := db.BackgroundTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		free, err = db.TryXactLock(ctx, tx, replicaLock(id))
+		free, err = db.TryXactLock(ctx, tx, name)
 		return err
 	})
-	if err != nil {
-		return false, fmt.Errorf("postgres: is replica %s alive: %w", id, err)
-	}
-	return !free, nil
+	return !free, err
 }

@@ -25,6 +25,17 @@ func TestTryLock(t *testing.T) {
 		if l2, err := b.TryLock(ctx, "channel:sms"); err != nil || l2 != nil {
 			t.Errorf("a second holder: %v, %v", l2, err)
 		}
+		held := func(name string) bool {
+			t.Helper()
+			ok, err := b.Held(ctx, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ok
+		}
+		if !held("channel:sms") {
+			t.Error("Held: a held lock is free to another")
+		}
 		other, err := b.TryLock(ctx, "channel:email")
 		if err != nil || other == nil {
 			t.Errorf("a lock of another name: %v, %v", other, err)
@@ -34,6 +45,9 @@ func TestTryLock(t *testing.T) {
 		case <-l.Lost():
 		default:
 			t.Error("Lost not closed after Release")
+		}
+		if held("channel:sms") {
+			t.Error("Held: a released lock is still held")
 		}
 		l3, err := b.TryLock(ctx, "channel:sms")
 		if err != nil || l3 == nil {
@@ -94,6 +108,12 @@ func TestReplicaAlive(t *testing.T) {
 		a, b := open(t), open(t)
 		if err := a.HoldReplicaLock(ctx); err != nil {
 			t.Fatal(err)
+		}
+		if err := a.HoldReplicaLock(ctx); err != nil {
+			t.Fatalf("a second HoldReplicaLock on one DB: %v", err)
+		}
+		if !a.ReplicaLockHeld() || b.ReplicaLockHeld() {
+			t.Errorf("ReplicaLockHeld: a %v, b %v; want a only", a.ReplicaLockHeld(), b.ReplicaLockHeld())
 		}
 		alive := func(id string) bool {
 			t.Helper()
