@@ -470,7 +470,10 @@ func unstorable(ctx context.Context, q Queryer, tables []table) error {
 				}
 				where := make([]string, len(key))
 				for j, k := range key {
-					where[j] = k + " = " + sqlLiteral(vals[j])
+					where[j] = fmt.Sprintf("%s = %v", k, vals[j])
+					if s, ok := vals[j].(string); ok {
+						where[j] = k + " = '" + strings.ReplaceAll(s, "'", "''") + "'"
+					}
 				}
 				row := strings.Join(where, " AND ")
 				found = append(found, fmt.Sprintf("\ttable %s, row %s, column %s: %s", t.name, row, c, badText(text)))
@@ -495,18 +498,6 @@ func unstorable(ctx context.Context, q Queryer, tables []table) error {
 	return fmt.Errorf("copy: PostgreSQL cannot store %d %s of the SQLite database (%w):\n%s\n"+
 		"nothing was copied: edit those values in the SQLite database%s, then copy again",
 		n, values, ErrUnstorableText, strings.Join(found, "\n"), hint)
-}
-
-// sqlLiteral writes a key's value as SQL.
-func sqlLiteral(v any) string {
-	s, ok := v.(string)
-	switch {
-	case !ok:
-		return fmt.Sprint(v)
-	case badText(s) != "":
-		return strconv.Quote(s)
-	}
-	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
 
 // setSequences moves each identity column's sequence past the largest id
