@@ -201,7 +201,10 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		}
 		defer pg.Stop()
 	}
-	for _, engine := range engines {
+	for i, engine := range engines {
+		if i > 0 {
+			fmt.Fprintln(stdout) // between the engines' reports
+		}
 		var dbURL string
 		if engine == "postgres" {
 			if _, err := pg.Exec("postgres", "CREATE DATABASE bench TEMPLATE template0"); err != nil {
