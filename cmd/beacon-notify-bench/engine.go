@@ -20,6 +20,7 @@ type engine struct {
 	name    string          // "sqlite" or "postgres"
 	pg      *pgtest.Cluster // postgres only
 	version string          // the PostgreSQL server's, for the report
+	durable bool            // fsync and synchronous commits on
 	dbs     int             // databases created so far, for their names
 }
 
@@ -44,16 +45,16 @@ func parseEngines(s string) ([]string, error) {
 }
 
 // startEngines returns the engines named, starting the PostgreSQL cluster
-// when postgres is among them: PostgreSQL's default durability (fsync and
-// synchronous commits on), as a production server has, on a Unix socket in
-// a directory under /tmp. stop stops it.
-func startEngines(ctx context.Context, names []string) (engines []*engine, stop func(), err error) {
+// when postgres is among them, on a Unix socket in a directory under /tmp:
+// when durable, with PostgreSQL's default durability (fsync and
+// synchronous commits on), as a production server has. stop stops it.
+func startEngines(ctx context.Context, names []string, durable bool) (engines []*engine, stop func(), err error) {
 	stop = func() {}
 	for _, name := range names {
-		e := &engine{name: name}
+		e := &engine{name: name, durable: durable}
 		if name == "postgres" {
 			logf("postgres: starting a cluster")
-			if e.pg, err = pgtest.Launch(true); err != nil {
+			if e.pg, err = pgtest.Launch(durable); err != nil {
 				stop()
 				return nil, nil, err
 			}
@@ -140,5 +141,9 @@ func (e *engine) title() string {
 	if e.pg == nil {
 		return "SQLite"
 	}
-	return "PostgreSQL " + e.version + " (a cluster of the benchmark's own on a Unix socket, default durability: fsync and synchronous_commit on)"
+	durability := "default durability: fsync and synchronous_commit on"
+	if !e.durable {
+		durability = "fsync, synchronous_commit and full_page_writes off (-pg-durable=false)"
+	}
+	return "PostgreSQL " + e.version + " (a cluster of the benchmark's own on a Unix socket, " + durability + ")"
 }
