@@ -122,6 +122,19 @@ func TestPostgresIdentity(t *testing.T) {
 	if err != nil || iso != "read committed" {
 		t.Errorf("BackgroundTx runs %q (%v), want read committed", iso, err)
 	}
+	// Every statement is planned for its values, never by a generic plan.
+	for name, pool := range map[string]*sql.DB{"write": db.Write, "read": db.Read} {
+		var mode string
+		if err := pool.QueryRowContext(ctx, `SELECT current_setting('plan_cache_mode')`).Scan(&mode); err != nil || mode != "force_custom_plan" {
+			t.Errorf("the %s pool's plan_cache_mode is %q (%v), want force_custom_plan", name, mode, err)
+		}
+	}
+	err = db.BackgroundTx(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `SELECT current_setting('plan_cache_mode')`).Scan(&iso)
+	})
+	if err != nil || iso != "force_custom_plan" {
+		t.Errorf("BackgroundTx's plan_cache_mode is %q (%v), want force_custom_plan", iso, err)
+	}
 	if _, err := db.Read.ExecContext(ctx, `CREATE TABLE nope (x int)`); err == nil {
 		t.Error("the read pool wrote")
 	}
