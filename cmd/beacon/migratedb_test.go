@@ -166,6 +166,16 @@ func TestMigrateDBFromDemo(t *testing.T) {
 		t.Errorf("migrate-db said %q", out)
 	}
 	checkCopied(t, dir, url)
+	if db, err := store.OpenPostgres(context.Background(), url); err != nil {
+		t.Error(err)
+	} else {
+		var bare int
+		err := db.Read.QueryRow(`SELECT count(*) FROM pg_stat_user_tables WHERE last_analyze IS NULL`).Scan(&bare)
+		if err != nil || bare != 0 {
+			t.Errorf("%d tables without statistics after migrate-db (%v), want 0", bare, err)
+		}
+		db.Close()
+	}
 
 	pg := samePages(t, dir, url, time.Now().UTC().Truncate(time.Second))
 	// Identity sequences start past the copied ids: a new incident adds an
