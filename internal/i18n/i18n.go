@@ -240,6 +240,9 @@ func (l *Lang) Dir() string { return l.dir }
 // RTL reports whether the language is written right to left.
 func (l *Lang) RTL() bool { return l.dir == "rtl" }
 
+// Catalogue is the catalogue the language belongs to.
+func (l *Lang) Catalogue() *Catalogue { return l.cat }
+
 // Has reports whether the language has message id.
 func (l *Lang) Has(id string) bool {
 	_, ok := l.texts[id]
