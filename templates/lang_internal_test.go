@@ -40,7 +40,7 @@ func TestTemplatesInEveryLanguage(t *testing.T) {
 			"Update In progress b"},
 		"de": {`<html lang="de" dir="ltr"><p>Aktualisierung|3 Min.|A B|Teilweiser Ausfall|10. März 2026|99,95` + "\u00a0" + `%|1.234,5|API, Web und DB|1 Std. 12 Min.|<p><strong>b</strong></p>` + "\n</p>",
 			"Aktualisierung Wird durchgeführt b"},
-		"ar": {`<html lang="ar" dir="rtl"><p>تحديث|3 دقائق|A وB|انقطاع جزئي|10 مارس 2026|99.95‎%‎|1,234.5|API وWeb وDB|ساعة واحدة و12 دقيقة|<p><strong>b</strong></p>` + "\n</p>",
+		"ar": {`<html lang="ar" dir="rtl"><p>تحديث|3 دقائق|A وB|انقطاع جزئي|10 مارس 2026|99.95` + "\u200e%\u200e" + `|1,234.5|API وWeb وDB|ساعة واحدة و12 دقيقة|<p><strong>b</strong></p>` + "\n</p>",
 			"تحديث قيد التنفيذ b"},
 	}
 	if set.Lang() != cat.Default() || set.In(nil) != set || set.Catalogue() != cat {
