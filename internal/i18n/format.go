@@ -272,6 +272,25 @@ func (l *Lang) List(items []string) string {
 // does: "1 h 12 min", "less than a minute".
 func (l *Lang) Duration(d time.Duration) string {
 	d = d.Round(time.Minute)
+	// A page's bars say many durations, mostly under a day or two: those
+	// are remembered, as a message with a count costs microseconds.
+	minutes := int(d.Minutes())
+	if minutes >= 0 && minutes < maxMemoMinutes {
+		if s, ok := l.durations.Load(minutes); ok {
+			return s.(string)
+		}
+	}
+	s := l.duration(d)
+	if minutes >= 0 && minutes < maxMemoMinutes {
+		l.durations.Store(minutes, s)
+	}
+	return s
+}
+
+// maxMemoMinutes bounds the durations a language remembers: two days.
+const maxMemoMinutes = 48 * 60
+
+func (l *Lang) duration(d time.Duration) string {
 	h, m := int(d.Hours()), int(d.Minutes())%60
 	switch {
 	case h > 0 && m > 0:

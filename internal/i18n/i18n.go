@@ -21,6 +21,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
@@ -223,6 +224,8 @@ type Lang struct {
 	// texts holds every form of every message, as written.
 	texts map[string][]string
 	conv  compiled
+	// durations remembers Duration's text by minutes.
+	durations sync.Map
 }
 
 // Code is the language's BCP 47 code: "de", "pt-BR".
