@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
 	"github.com/beacon-status/beacon/internal/i18n"
@@ -20,8 +21,8 @@ var action = regexp.MustCompile(`\{\{.*?\}\}`)
 
 // NoLeak fails t when body, rendered in lang, holds a missing-translation
 // marker (i18n.Missing), "<no value>" (a template hole), or — when lang is
-// not English — any English text of the catalogue that the language
-// writes otherwise: a run of two words or more, or one word of six
+// not English — any English text of the catalogue, or English month
+// name, that the language writes otherwise: a run of two words or more, or one word of six
 // letters or more, compared as written and as HTML escapes it. Proper
 // names and API values the body may hold in English go in allow.
 func NoLeak(t testing.TB, lang *i18n.Lang, body string, allow ...string) {
@@ -40,6 +41,15 @@ func NoLeak(t testing.TB, lang *i18n.Lang, body string, allow ...string) {
 		own[id] = append(own[id], text)
 	}
 	seen := map[string]bool{}
+	// Month names of five letters or more: "May" may well be a word of
+	// staff text.
+	for m := time.January; m <= time.December; m++ {
+		if name := en.Month(m); name != lang.Month(m) && len(name) >= 5 && !slices.Contains(allow, name) {
+			if i := strings.Index(body, name); i >= 0 {
+				t.Errorf("%s: English month %q in the body: %s", lang.Code(), name, around(body, i))
+			}
+		}
+	}
 	for id, text := range en.Texts() {
 		for _, frag := range action.Split(text, -1) {
 			frag = strings.TrimSpace(frag)

@@ -43,6 +43,8 @@ func TestNoLeak(t *testing.T) {
 		{"English page may be English", en, "<h1>All Systems Operational</h1>", nil, nil},
 		{"English page with a marker", en, "<h1>⟦x⟧</h1>", nil, []string{`"⟦"`}},
 		{"short English words pass", de, "<p>SMS, h, min</p>", nil, nil},
+		{"English month", de, "<p>10. March 2026</p>", nil, []string{`"March"`}},
+		{"month German writes alike", de, "<p>10. August 2026</p>", nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
