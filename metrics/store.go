@@ -60,8 +60,16 @@ func NewService(db *store.DB, now func() time.Time, changed func(), cfg Config) 
 }
 
 // DataVersion moves on every committed change of data points (and of the
-// metrics that hold them): charts re-render when it has moved.
+// metrics that hold them), and at every OutsideChange: charts re-render when
+// it has moved.
 func (s *Service) DataVersion() int64 { return s.version.Load() }
+
+// OutsideChange moves DataVersion for what another process may have
+// committed (another replica, heard of through store.Watch), which this
+// service's own writes never count. Watch cannot say which tables changed,
+// so any outside change counts: charts, drawn at most once a minute, may be
+// drawn again once more than the data needs, never once per point.
+func (s *Service) OutsideChange() { s.version.Add(1) }
 
 // RawRetention is how long raw points are kept, the retention in force:
 // points older than that are refused.

@@ -22,7 +22,8 @@ import (
 // Charts follow the data at most once a minute. Data points pushed do not
 // mark the snapshot stale (the metrics service calls changed for its
 // providers and metrics, not for their data); they move the service's
-// DataVersion. The cache keeps each period's charts (a chartSet) from one
+// DataVersion, and so does any change another replica commits
+// (metrics.Service.OutsideChange). The cache keeps each period's charts (a chartSet) from one
 // snapshot to the next, and draws them again
 //   - at once when the displayed metrics or the page's zone changed (such a
 //     change marks the snapshot stale), and

@@ -15,9 +15,14 @@
 // than requests/s on a shared machine where wrk and the server compete for
 // the same cores.
 //
+// With -engines sqlite,postgres it does all of that once per engine, one
+// after the other, each Beacon against a reference serving its own bytes:
+// on PostgreSQL, Beacon runs on a database of a throwaway cluster the
+// program starts (BEACON_DATABASE_URL).
+//
 // Usage:
 //
-//	go run ./cmd/beacon-bench [-d 10s] [-warmup 3s] [-rounds 5] [-t 2] [-c 64] [-variants plain,gzip,page]
+//	go run ./cmd/beacon-bench [-d 10s] [-warmup 3s] [-rounds 5] [-t 2] [-c 64] [-variants plain,gzip,page] [-engines sqlite]
 //
 // wrk must be installed (apt-get install wrk); the program installs nothing.
 // Speed is reported, never asserted: the exit status says only whether the
@@ -35,11 +40,13 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/beacon-status/beacon/internal/benchproc"
+	"github.com/beacon-status/beacon/internal/pgtest"
 )
 
 // The endpoints measured.
@@ -57,6 +64,7 @@ type options struct {
 	beaconBin string
 	wrkBin    string
 	variants  string
+	engines   string
 	hold      bool
 }
 
@@ -78,6 +86,7 @@ func main() {
 	fs.StringVar(&o.beaconBin, "beacon", "", "use this beacon binary instead of building ./cmd/beacon")
 	fs.StringVar(&o.wrkBin, "wrk", "wrk", "wrk executable")
 	fs.StringVar(&o.variants, "variants", defaultVariants, "comma-separated variants to measure: plain, gzip (summary.json without and with Accept-Encoding: gzip), page, page-plain (/ with and without it)")
+	fs.StringVar(&o.engines, "engines", "sqlite", "engines to run Beacon on, one after the other: sqlite, postgres (a throwaway cluster the program starts; needs Debian's postgresql package)")
 	fs.BoolVar(&o.hold, "hold", false, "after seeding, print both servers' addresses and wait for Ctrl-C instead of measuring (for profiling by hand)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: go run ./cmd/beacon-bench [flags]\n\nFlags:")
@@ -98,28 +107,39 @@ func main() {
 	}
 }
 
-func (o options) check() ([]variant, error) {
+func (o options) check() ([]variant, []string, error) {
 	if o.duration < time.Second || o.duration > 5*time.Minute {
-		return nil, errors.New("-d must be between 1s and 5m")
+		return nil, nil, errors.New("-d must be between 1s and 5m")
 	}
 	if o.warmup < 0 || o.warmup > time.Minute {
-		return nil, errors.New("-warmup must be between 0 and 1m")
+		return nil, nil, errors.New("-warmup must be between 0 and 1m")
 	}
 	if o.rounds < 1 || o.rounds > 20 {
-		return nil, errors.New("-rounds must be between 1 and 20")
+		return nil, nil, errors.New("-rounds must be between 1 and 20")
 	}
 	if o.threads < 1 || o.conns < o.threads || o.conns > 1000 {
-		return nil, errors.New("-t must be at least 1 and -c between -t and 1000")
+		return nil, nil, errors.New("-t must be at least 1 and -c between -t and 1000")
 	}
 	var vs []variant
 	for _, name := range strings.Split(o.variants, ",") {
 		v, ok := knownVariants[strings.TrimSpace(name)]
 		if !ok {
-			return nil, fmt.Errorf("unknown variant %q (want plain, gzip, page or page-plain)", name)
+			return nil, nil, fmt.Errorf("unknown variant %q (want plain, gzip, page or page-plain)", name)
 		}
 		vs = append(vs, v)
 	}
-	return vs, nil
+	var engines []string
+	for _, name := range strings.Split(o.engines, ",") {
+		name = strings.TrimSpace(name)
+		if name != "sqlite" && name != "postgres" || slices.Contains(engines, name) {
+			return nil, nil, fmt.Errorf("-engines: %q is not sqlite or postgres, or is named twice", name)
+		}
+		engines = append(engines, name)
+	}
+	if o.hold && len(engines) > 1 {
+		return nil, nil, errors.New("-hold takes one engine")
+	}
+	return vs, engines, nil
 }
 
 // variant is one request measured: an endpoint, without or with
@@ -148,7 +168,7 @@ func (v variant) headers() []string {
 }
 
 func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
-	variants, err := o.check()
+	variants, engines, err := o.check()
 	if err != nil {
 		return err
 	}
@@ -163,8 +183,6 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	procs := &benchproc.Group{Log: logf}
-	defer procs.StopAll()
 
 	bin, revision := o.beaconBin, "binary "+o.beaconBin
 	if bin == "" {
@@ -174,6 +192,42 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	var pg *pgtest.Cluster
+	if slices.Contains(engines, "postgres") {
+		logf("postgres: starting a cluster")
+		// PostgreSQL's default durability, as a production server has.
+		if pg, err = pgtest.Launch(true); err != nil {
+			return err
+		}
+		defer pg.Stop()
+	}
+	for i, engine := range engines {
+		if i > 0 {
+			fmt.Fprintln(stdout) // between the engines' reports
+		}
+		var dbURL string
+		if engine == "postgres" {
+			if _, err := pg.Exec("postgres", "CREATE DATABASE bench TEMPLATE template0"); err != nil {
+				return err
+			}
+			dbURL = pg.URL("bench")
+		}
+		if err := runOn(ctx, o, engine, dbURL, bin, revision, wrkPath, variants, filepath.Join(tmp, engine), stdout, stderr, logf); err != nil {
+			return fmt.Errorf("%s: %w", engine, err)
+		}
+	}
+	return nil
+}
+
+// runOn seeds a Beacon on engine (SQLite in a data directory under tmp, or
+// the PostgreSQL database at dbURL), measures it against a reference
+// serving the same bytes, and prints the report.
+func runOn(ctx context.Context, o options, engine, dbURL, bin, revision, wrkPath string, variants []variant, tmp string, stdout, stderr io.Writer, logf func(string, ...any)) error {
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		return err
+	}
+	procs := &benchproc.Group{Log: logf}
+	defer procs.StopAll()
 
 	// Beacon, seeded.
 	dataDir := filepath.Join(tmp, "data")
@@ -182,6 +236,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		return err
 	}
 	env := beaconEnv(beaconAddr, dataDir)
+	if dbURL != "" {
+		env = append(env, "BEACON_DATABASE_URL="+dbURL)
+	}
 	key, err := createKey(ctx, bin, env)
 	if err != nil {
 		return err
@@ -310,7 +367,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	}
 	logf("/: %s", pageNote)
 
-	report(stdout, o, m, revision, st, want, wantPage, pageNote, res)
+	report(stdout, o, m, engine, revision, st, want, wantPage, pageNote, res)
 	return nil
 }
 

@@ -50,14 +50,14 @@ func orUnknown(s string) string {
 }
 
 // report prints the Markdown section for docs/BENCHMARKS.md.
-func report(w io.Writer, o options, m machine, revision string, st seedStats, summary, page responses, pageNote string, res []variantResult) {
+func report(w io.Writer, o options, m machine, engine, revision string, st seedStats, summary, page responses, pageNote string, res []variantResult) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
 	p("### Run of %s", m.date)
 	p("")
 	p("- Machine: %s CPUs, %s, %s RAM, Linux %s", m.cpus, m.cpuModel, m.memory, m.kernel)
 	p("- Load average (1, 5, 15 min) before the measurement %s, after it %s", m.load, orUnknown(benchproc.LoadAverage()))
 	p("- Toolchain: %s; load generator %s on the same machine", m.goVersion, m.wrk)
-	p("- Beacon: %s", revision)
+	p("- Beacon: %s, on %s", revision, engineTitle(engine))
 	p("- Command: `%s`", strings.Join(append([]string{"go run ./cmd/beacon-bench"}, flagsOf(o)...), " "))
 	p("- Page: %d components (%d of them in %d groups), %d incidents (%d unresolved, %d updates in all), the charts of %d metrics with a day of data each; summary.json %d bytes plain, %d bytes gzip; / %d bytes plain, %d bytes gzip, %s",
 		st.components, st.groups*seedPerGroup, st.groups, st.incidents, st.unresolved, st.updates, st.metrics, len(summary.plain.body), len(summary.gzip.body),
@@ -90,6 +90,14 @@ func report(w io.Writer, o options, m machine, revision string, st seedStats, su
 	}
 }
 
+// engineTitle says where Beacon kept its data.
+func engineTitle(engine string) string {
+	if engine == "postgres" {
+		return "PostgreSQL (a throwaway cluster on a Unix socket, default durability)"
+	}
+	return "SQLite"
+}
+
 // micros formats a CPU time per request in microseconds.
 func micros(d time.Duration) string {
 	if d <= 0 {
@@ -118,6 +126,9 @@ func flagsOf(o options) []string {
 	}
 	if o.variants != defaultVariants {
 		f = append(f, "-variants "+o.variants)
+	}
+	if o.engines != "sqlite" {
+		f = append(f, "-engines "+o.engines)
 	}
 	return f
 }

@@ -78,20 +78,25 @@ func TestWrkArgsBounded(t *testing.T) {
 }
 
 func TestOptionsCheck(t *testing.T) {
-	good := options{duration: 10 * time.Second, warmup: 3 * time.Second, rounds: 3, threads: 2, conns: 64, variants: "plain,gzip"}
-	vs, err := good.check()
-	if err != nil || len(vs) != 2 || vs[0].gzip || !vs[1].gzip || vs[0].path != summaryPath {
-		t.Fatalf("check() = %v, %v", vs, err)
+	good := options{duration: 10 * time.Second, warmup: 3 * time.Second, rounds: 3, threads: 2, conns: 64, variants: "plain,gzip", engines: "sqlite"}
+	vs, engines, err := good.check()
+	if err != nil || len(vs) != 2 || vs[0].gzip || !vs[1].gzip || vs[0].path != summaryPath || !slices.Equal(engines, []string{"sqlite"}) {
+		t.Fatalf("check() = %v, %v, %v", vs, engines, err)
+	}
+	both := good
+	both.engines = "postgres, sqlite"
+	if _, engines, err := both.check(); err != nil || !slices.Equal(engines, []string{"postgres", "sqlite"}) {
+		t.Fatalf("check() of both engines = %v, %v", engines, err)
 	}
 	pages := good
 	pages.variants = "page, page-plain"
-	vs, err = pages.check()
+	vs, _, err = pages.check()
 	if err != nil || len(vs) != 2 || !vs[0].gzip || vs[1].gzip || vs[0].path != "/" || vs[1].path != "/" {
 		t.Fatalf("check() of the page variants = %v, %v", vs, err)
 	}
 	def := good
 	def.variants = defaultVariants
-	if vs, err := def.check(); err != nil || len(vs) != 3 || vs[2].name != "page" {
+	if vs, _, err := def.check(); err != nil || len(vs) != 3 || vs[2].name != "page" {
 		t.Fatalf("check() of the default variants = %v, %v", vs, err)
 	}
 	for _, bad := range []func(o *options){
@@ -100,10 +105,13 @@ func TestOptionsCheck(t *testing.T) {
 		func(o *options) { o.rounds = 0 },
 		func(o *options) { o.conns = 1 },
 		func(o *options) { o.variants = "brotli" },
+		func(o *options) { o.engines = "mysql" },
+		func(o *options) { o.engines = "sqlite,sqlite" },
+		func(o *options) { o.engines, o.hold = "sqlite,postgres", true },
 	} {
 		o := good
 		bad(&o)
-		if _, err := o.check(); err == nil {
+		if _, _, err := o.check(); err == nil {
 			t.Errorf("check accepted %+v", o)
 		}
 	}

@@ -6,18 +6,17 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"syscall"
 	"time"
 
 	"github.com/beacon-status/beacon/internal/benchproc"
-	"github.com/beacon-status/beacon/internal/store"
 )
 
 // killResult is one SIGKILL of beacon serve mid-delivery and its restart.
 type killResult struct {
 	Label       string
+	Engine      string
 	Kill        int
 	Subscribers int
 	Target      int // messages at the sink that set off the kill
@@ -42,14 +41,15 @@ func killPoint(k, subscribers int) int {
 // delivery is recorded as sent: the messages the sink counted beyond one
 // per subscriber are the duplicates the kill caused.
 func runKill(ctx context.Context, g *benchproc.Group, pf postfix, seed *emailSeed, bin binary, dir string, o options, k int) (*killResult, error) {
-	res := &killResult{Label: bin.label, Kill: k, Subscribers: o.killSubs, Target: killPoint(k, o.killSubs)}
-	sk, port, err := sinkAndData(ctx, g, pf, "smtp-sink (kill)", seed, dir)
+	res := &killResult{Label: bin.label, Engine: bin.eng.name, Kill: k, Subscribers: o.killSubs, Target: killPoint(k, o.killSubs)}
+	data, err := sinkAndData(ctx, g, pf, "smtp-sink (kill)", seed, bin, dir, o.killSessions)
 	if err != nil {
 		return nil, err
 	}
-	defer sk.p.Stop(5 * time.Second)
+	defer data.stop()
+	sk := data.sk
 	start := func() (*beacon, error) {
-		b, err := newBeacon(bin.path, dir, smtpVars(port, o.killSessions))
+		b, err := newBeacon(bin.path, dir, data.vars)
 		if err != nil {
 			return nil, err
 		}
@@ -71,13 +71,13 @@ func runKill(ctx context.Context, g *benchproc.Group, pf postfix, seed *emailSee
 	cancel()
 	if err != nil {
 		b.p.Stop(5 * time.Second)
-		return nil, fmt.Errorf("kill %d (%s): %w", k, bin.label, err)
+		return nil, fmt.Errorf("kill %d (%s): %w", k, bin.name(), err)
 	}
 	b.p.StopWith(syscall.SIGKILL, 5*time.Second)
 	res.AtKill, _ = sk.received()
 	time.Sleep(300 * time.Millisecond) // what was on the wire arrives
 	res.Settled, _ = sk.received()
-	if res.Recorded, res.Claimed, err = countDeliveries(ctx, filepath.Join(dir, "beacon.db")); err != nil {
+	if res.Recorded, res.Claimed, err = countDeliveries(ctx, bin.eng, dir, data.db); err != nil {
 		return nil, err
 	}
 
@@ -86,25 +86,27 @@ func runKill(ctx context.Context, g *benchproc.Group, pf postfix, seed *emailSee
 	}
 	defer b.p.Stop(15 * time.Second)
 	if _, _, err := b.waitSent(ctx, incident, "email", o.killSubs, o.emailTimeout); err != nil {
-		return nil, fmt.Errorf("kill %d (%s) after the restart: %w", k, bin.label, err)
+		return nil, fmt.Errorf("kill %d (%s) after the restart: %w", k, bin.name(), err)
 	}
 	time.Sleep(time.Second) // anything more is a duplicate
 	res.Total, _ = sk.received()
 	res.Duplicates = res.Total - res.Subscribers
 	logf("kill %d (%s): killed at %d messages (%d once settled), %d recorded as sent, %d claimed; %d duplicates after the restart",
-		k, bin.label, res.AtKill, res.Settled, res.Recorded, res.Claimed, res.Duplicates)
+		k, bin.name(), res.AtKill, res.Settled, res.Recorded, res.Claimed, res.Duplicates)
 	return res, nil
 }
 
 // countDeliveries reads the email deliveries recorded as sent and those
-// claimed from a stopped server's database.
-func countDeliveries(ctx context.Context, path string) (sent, claimed int, err error) {
-	db, err := store.Open(ctx, path)
+// claimed from a killed server's database: the file in dir, or database db
+// on PostgreSQL (where the killed server's transactions end as its
+// connections close).
+func countDeliveries(ctx context.Context, e *engine, dir, db string) (sent, claimed int, err error) {
+	st, err := e.openStore(ctx, dir, db)
 	if err != nil {
 		return 0, 0, err
 	}
-	defer db.Close()
-	err = db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FILTER (WHERE state = 'sent'), COUNT(*) FILTER (WHERE state = 'pending' AND claimed_at IS NOT NULL)
+	defer st.Close()
+	err = st.Read.QueryRowContext(ctx, `SELECT COUNT(*) FILTER (WHERE state = 'sent'), COUNT(*) FILTER (WHERE state = 'pending' AND claimed_at IS NOT NULL)
 		FROM deliveries WHERE channel = 'email'`).Scan(&sent, &claimed)
 	return sent, claimed, err
 }
@@ -114,6 +116,7 @@ func countDeliveries(ctx context.Context, path string) (sent, claimed int, err e
 // every subscriber and its delivery run.
 type probeResult struct {
 	Label       string
+	Engine      string
 	Subscribers int
 	Idle        []time.Duration
 	During      []time.Duration
@@ -124,13 +127,14 @@ type probeResult struct {
 
 // runProbe measures how long staff writes wait behind a fan-out.
 func runProbe(ctx context.Context, g *benchproc.Group, pf postfix, seed *emailSeed, bin binary, dir string, o options) (*probeResult, error) {
-	res := &probeResult{Label: bin.label, Subscribers: o.subscribers}
-	sk, port, err := sinkAndData(ctx, g, pf, "smtp-sink (api)", seed, dir)
+	res := &probeResult{Label: bin.label, Engine: bin.eng.name, Subscribers: o.subscribers}
+	data, err := sinkAndData(ctx, g, pf, "smtp-sink (api)", seed, bin, dir, o.sessions)
 	if err != nil {
 		return nil, err
 	}
-	defer sk.p.Stop(5 * time.Second)
-	b, err := newBeacon(bin.path, dir, smtpVars(port, o.sessions))
+	defer data.stop()
+	sk := data.sk
+	b, err := newBeacon(bin.path, dir, data.vars)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +154,7 @@ func runProbe(ctx context.Context, g *benchproc.Group, pf postfix, seed *emailSe
 		err := b.do(ctx, http.MethodPatch, "/api/v1/pages/"+b.page+"/incidents/"+probe, body, nil)
 		return time.Since(began), err
 	}
-	logf("api (%s): 100 incident updates with nothing else running", bin.label)
+	logf("api (%s): 100 incident updates with nothing else running", bin.name())
 	for i := range 100 {
 		took, err := update(i)
 		if err != nil {
@@ -165,7 +169,7 @@ func runProbe(ctx context.Context, g *benchproc.Group, pf postfix, seed *emailSe
 	if err != nil {
 		return nil, err
 	}
-	logf("api (%s): posting incident updates every %s while %d messages go out", bin.label, o.probeEvery, o.subscribers)
+	logf("api (%s): posting incident updates every %s while %d messages go out", bin.name(), o.probeEvery, o.subscribers)
 	for i := 0; ; i++ {
 		select {
 		case <-sk.hit:
@@ -180,7 +184,7 @@ func runProbe(ctx context.Context, g *benchproc.Group, pf postfix, seed *emailSe
 			}
 			if time.Since(posted) > o.emailTimeout {
 				n, _ := sk.received()
-				return nil, fmt.Errorf("api (%s): %d of %d messages after %s", bin.label, n, o.subscribers, o.emailTimeout)
+				return nil, fmt.Errorf("api (%s): %d of %d messages after %s", bin.name(), n, o.subscribers, o.emailTimeout)
 			}
 			time.Sleep(o.probeEvery)
 			continue
@@ -193,7 +197,7 @@ func runProbe(ctx context.Context, g *benchproc.Group, pf postfix, seed *emailSe
 	res.Rate = float64(o.subscribers) / res.LastMessage.Seconds()
 	time.Sleep(time.Second)
 	res.Total, _ = sk.received()
-	logf("api (%s): %d updates during %.1f s of delivery (%.0f msg/s): p50 %.1f ms, p99 %.1f ms, max %.1f ms", bin.label,
+	logf("api (%s): %d updates during %.1f s of delivery (%.0f msg/s): p50 %.1f ms, p99 %.1f ms, max %.1f ms", bin.name(),
 		len(res.During), res.LastMessage.Seconds(), res.Rate, ms(pct(res.During, 50)), ms(pct(res.During, 99)), ms(pct(res.During, 100)))
 	return res, nil
 }

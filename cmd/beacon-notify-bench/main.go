@@ -20,6 +20,11 @@
 //  3. Steps 1 and 2 alternate for -rounds rounds and a reference run ends
 //     the series: each round's ratio uses the mean of the references around
 //     it (the machine is shared and noisy).
+//     With -engines sqlite,postgres each round (and each kill, and the api
+//     phase) runs Beacon on both engines, alternating which goes first: on
+//     PostgreSQL the benchmark starts a throwaway cluster of its own,
+//     imports the subscribers into a seed database with the same CLI, and
+//     gives each server a copy of it (BEACON_DATABASE_URL).
 //  4. SMS pacing: a Twilio stand-in in this process answers Twilio's
 //     Messages resource and refuses with 429 / 20429 anything faster than
 //     its token bucket (by default 5% above the configured rate, burst 5);
@@ -45,11 +50,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -63,6 +70,8 @@ type options struct {
 	postfixDir   string
 	beaconBin    string
 	baseline     string
+	engines      string
+	pgDurable    bool
 	payload      int
 	phases       string
 	emailTimeout time.Duration
@@ -90,6 +99,8 @@ func main() {
 	fs.StringVar(&o.postfixDir, "postfix", "", "directory of the unpacked postfix .deb (default: smtp-sink and smtp-source on PATH or in /usr/sbin)")
 	fs.StringVar(&o.beaconBin, "beacon", "", "use this beacon binary instead of building ./cmd/beacon")
 	fs.StringVar(&o.baseline, "baseline", "", "a second beacon binary (an older commit's) measured in the same run: each round, kill and probe runs both, alternating which goes first")
+	fs.StringVar(&o.engines, "engines", "sqlite", "engines to measure Beacon on, in the same run: sqlite, postgres (a throwaway cluster the benchmark starts; needs Debian's postgresql package)")
+	fs.BoolVar(&o.pgDurable, "pg-durable", true, "run the PostgreSQL cluster with its default durability (fsync and synchronous commits); false turns both off, to see what the disk costs")
 	fs.IntVar(&o.payload, "source-bytes", 3650, "smtp-source -l for the second reference, of about Beacon's message size (0: skip it)")
 	fs.IntVar(&o.rounds, "rounds", 1, "Beacon email runs, each between two reference runs")
 	fs.StringVar(&o.phases, "phases", "email,sms", "phases to run: email, sms, kill, api")
@@ -144,6 +155,7 @@ func logf(format string, args ...any) {
 type report struct {
 	o       options
 	machine machine
+	engines []*engine
 	refs    []refSlot // one before each Beacon round and one after the last
 	email   []*emailResult
 	sms     *smsRun
@@ -152,16 +164,23 @@ type report struct {
 	perfTop string
 }
 
-// binary is a Beacon binary under measurement: the tree's, or -baseline.
+// binary is a Beacon binary under measurement, the tree's or -baseline,
+// on one engine.
 type binary struct {
 	label, path string
+	eng         *engine
 }
 
-// inTurn returns bins in the order for round n (from 1): with a baseline,
-// which binary goes first alternates.
+// name says which binary on which engine, for logs and file names.
+func (b binary) name() string { return b.label + "-" + b.eng.name }
+
+// inTurn returns bins in the order for round n (from 1): which goes first
+// alternates (the order is reversed in even rounds).
 func inTurn(bins []binary, n int) []binary {
 	if n%2 == 0 {
-		return []binary{bins[1], bins[0]}[:len(bins)]
+		r := slices.Clone(bins)
+		slices.Reverse(r)
+		return r
 	}
 	return bins
 }
@@ -180,6 +199,10 @@ func runBench(ctx context.Context, o options, out io.Writer) (err error) {
 			return fmt.Errorf("unknown phase %q (want email, sms, kill, api)", p)
 		}
 		phases[p] = true
+	}
+	engineNames, err := parseEngines(o.engines)
+	if err != nil {
+		return err
 	}
 	var pf postfix
 	if phases["email"] || phases["kill"] || phases["api"] {
@@ -212,14 +235,28 @@ func runBench(ctx context.Context, o options, out io.Writer) (err error) {
 			return err
 		}
 	}
-	bins := []binary{{label: "tree", path: bin}}
-	if o.baseline != "" {
-		bins = append(bins, binary{label: "baseline", path: o.baseline})
+	engines, stopEngines, err := startEngines(ctx, engineNames, o.pgDurable)
+	if err != nil {
+		return err
 	}
-	var seed *emailSeed
+	defer stopEngines()
+	rep.engines = engines
+	var bins []binary
+	for _, b := range []binary{{label: "tree", path: bin}, {label: "baseline", path: o.baseline}} {
+		for _, e := range engines {
+			if b.path != "" {
+				bins = append(bins, binary{label: b.label, path: b.path, eng: e})
+			}
+		}
+	}
+	// -perf and -attach follow the tree's first round on the first engine.
+	profiled := bins[0]
+	seeds := map[*engine]*emailSeed{}
 	if phases["email"] || phases["api"] {
-		if seed, err = seedEmail(ctx, bin, filepath.Join(tmp, "email"), o.subscribers); err != nil {
-			return err
+		for _, e := range engines {
+			if seeds[e], err = seedEmail(ctx, bin, filepath.Join(tmp, "email"), o.subscribers, e); err != nil {
+				return err
+			}
 		}
 	}
 	if phases["email"] {
@@ -233,12 +270,12 @@ func runBench(ctx context.Context, o options, out io.Writer) (err error) {
 				break
 			}
 			for _, b := range inTurn(bins, round) {
-				e, err := runEmail(ctx, g, pf, seed, b, filepath.Join(tmp, "email", fmt.Sprintf("round%d-%s", round, b.label)), o, round)
+				e, err := runEmail(ctx, g, pf, seeds[b.eng], b, filepath.Join(tmp, "email", fmt.Sprintf("round%d-%s", round, b.name())), o, round, b == profiled)
 				if err != nil {
 					return err
 				}
 				rep.email = append(rep.email, e)
-				if o.perf != "" && round == 1 && b.label == "tree" {
+				if o.perf != "" && round == 1 && b == profiled {
 					rep.perfTop = perfTop(ctx, o.perf)
 				}
 			}
@@ -246,7 +283,7 @@ func runBench(ctx context.Context, o options, out io.Writer) (err error) {
 	}
 	if phases["api"] {
 		for i, b := range inTurn(bins, 1) {
-			p, err := runProbe(ctx, g, pf, seed, b, filepath.Join(tmp, "api", fmt.Sprint(i)), o)
+			p, err := runProbe(ctx, g, pf, seeds[b.eng], b, filepath.Join(tmp, "api", fmt.Sprint(i)), o)
 			if err != nil {
 				return err
 			}
@@ -254,13 +291,15 @@ func runBench(ctx context.Context, o options, out io.Writer) (err error) {
 		}
 	}
 	if phases["kill"] {
-		kseed, err := seedEmail(ctx, bin, filepath.Join(tmp, "kill"), o.killSubs)
-		if err != nil {
-			return err
+		kseeds := map[*engine]*emailSeed{}
+		for _, e := range engines {
+			if kseeds[e], err = seedEmail(ctx, bin, filepath.Join(tmp, "kill"), o.killSubs, e); err != nil {
+				return err
+			}
 		}
 		for k := 1; k <= o.kills; k++ {
 			for _, b := range inTurn(bins, k) {
-				r, err := runKill(ctx, g, pf, kseed, b, filepath.Join(tmp, "kill", fmt.Sprintf("kill%d-%s", k, b.label)), o, k)
+				r, err := runKill(ctx, g, pf, kseeds[b.eng], b, filepath.Join(tmp, "kill", fmt.Sprintf("kill%d-%s", k, b.name())), o, k)
 				if err != nil {
 					return err
 				}
@@ -297,14 +336,17 @@ func runRefs(ctx context.Context, g *benchproc.Group, pf postfix, o options) (re
 	return slot, nil
 }
 
-// emailSeed is a data directory holding the email subscribers and an API
-// key, copied for each round.
+// emailSeed is a data directory, and on PostgreSQL a database, holding the
+// email subscribers and an API key, copied for each round.
 type emailSeed struct {
 	bin, dir, key string
+	db            string // PostgreSQL's seed database
 	importTook    time.Duration
 }
 
-func seedEmail(ctx context.Context, bin, dir string, subscribers int) (*emailSeed, error) {
+// seedEmail imports subscribers with beacon's CLI, as an operator would,
+// into a seed on engine e.
+func seedEmail(ctx context.Context, bin, dir string, subscribers int, e *engine) (*emailSeed, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -312,17 +354,35 @@ func seedEmail(ctx context.Context, bin, dir string, subscribers int) (*emailSee
 	if err := writeCSV(csv, subscribers, func(i int) string { return fmt.Sprintf("email,u%06d@example.com", i+1) }); err != nil {
 		return nil, err
 	}
-	b, err := newBeacon(bin, filepath.Join(dir, "seed"), nil)
+	var db string
+	if e.pg != nil {
+		var err error
+		if db, err = e.newDatabase(""); err != nil {
+			return nil, err
+		}
+	}
+	b, err := newBeacon(bin, filepath.Join(dir, "seed-"+e.name), e.vars(db))
 	if err != nil {
 		return nil, err
 	}
-	logf("beacon: importing %d email subscribers", subscribers)
+	logf("beacon: importing %d email subscribers (%s)", subscribers, e.name)
 	took, err := b.seed(ctx, csv)
 	if err != nil {
 		return nil, err
 	}
 	logf("beacon: imported in %.1fs", took.Seconds())
-	return &emailSeed{bin: bin, dir: b.dir, key: b.key, importTook: took}, nil
+	if e.pg != nil {
+		// Autovacuum analyzes a table within a minute or so of a bulk
+		// insert: a server that has run since the import has the
+		// subscribers' statistics, and each run's copy inherits them.
+		// Without them the first round planned its queries blind (a
+		// third of the later rounds' rate). The other tables, as
+		// autovacuum would leave them, stay unanalyzed.
+		if _, err := e.pg.Exec(db, "ANALYZE subscribers"); err != nil {
+			return nil, err
+		}
+	}
+	return &emailSeed{bin: bin, dir: b.dir, db: db, key: b.key, importTook: took}, nil
 }
 
 // emailResult is one round of Beacon's email run.
@@ -330,6 +390,7 @@ type emailResult struct {
 	Label         string // which binary
 	Round         int
 	Subscribers   int
+	Engine        string
 	ImportTook    time.Duration
 	WarmAPICall   time.Duration // a POST that notifies no one, before
 	APICall       time.Duration
@@ -349,35 +410,56 @@ type emailResult struct {
 	DeliveryLines []string
 }
 
-// sinkAndData starts an smtp-sink named name and lays a copy of seed's data
-// directory out in dir: what every run of a server starts from. It returns
-// the sink, which the caller stops, and its port.
-func sinkAndData(ctx context.Context, g *benchproc.Group, pf postfix, name string, seed *emailSeed, dir string) (*sink, string, error) {
-	sk, err := startSink(ctx, g, pf, name)
-	if err != nil {
-		return nil, "", err
-	}
-	_, port, _ := strings.Cut(sk.addr, ":")
-	if err := copyDir(seed.dir, dir); err != nil {
-		sk.p.Stop(5 * time.Second)
-		return nil, "", err
-	}
-	return sk, port, nil
+// runData is what every run of a server starts from: an smtp-sink and a
+// copy of the seed.
+type runData struct {
+	sk   *sink
+	vars map[string]string // the server's settings: the sink's, the database's
+	db   string            // the copy's PostgreSQL database
+	drop func()
 }
 
-func runEmail(ctx context.Context, g *benchproc.Group, pf postfix, seed *emailSeed, bin binary, dir string, o options, round int) (*emailResult, error) {
-	res := &emailResult{Label: bin.label, Round: round, Subscribers: o.subscribers, ImportTook: seed.importTook}
-	sk, port, err := sinkAndData(ctx, g, pf, "smtp-sink (beacon)", seed, dir)
+// stop stops the sink and drops the copy's database.
+func (d *runData) stop() {
+	d.sk.p.Stop(5 * time.Second)
+	d.drop()
+}
+
+// sinkAndData starts an smtp-sink named name and lays a copy of seed out in
+// dir (and on PostgreSQL a database), for a server sending over sessions
+// SMTP connections. The caller stops it.
+func sinkAndData(ctx context.Context, g *benchproc.Group, pf postfix, name string, seed *emailSeed, bin binary, dir string, sessions int) (*runData, error) {
+	sk, err := startSink(ctx, g, pf, name)
 	if err != nil {
 		return nil, err
 	}
-	defer sk.p.Stop(5 * time.Second)
-	b, err := newBeacon(bin.path, dir, smtpVars(port, o.sessions))
+	_, port, _ := strings.Cut(sk.addr, ":")
+	db, drop, err := bin.eng.copySeed(seed, dir)
+	if err != nil {
+		sk.p.Stop(5 * time.Second)
+		return nil, err
+	}
+	vars := smtpVars(port, sessions)
+	maps.Copy(vars, bin.eng.vars(db))
+	return &runData{sk: sk, vars: vars, db: db, drop: drop}, nil
+}
+
+// runEmail is one round of Beacon's email run; profiled says whether -perf
+// and -attach follow it (in round 1).
+func runEmail(ctx context.Context, g *benchproc.Group, pf postfix, seed *emailSeed, bin binary, dir string, o options, round int, profiled bool) (*emailResult, error) {
+	res := &emailResult{Label: bin.label, Engine: bin.eng.name, Round: round, Subscribers: o.subscribers, ImportTook: seed.importTook}
+	data, err := sinkAndData(ctx, g, pf, "smtp-sink (beacon)", seed, bin, dir, o.sessions)
+	if err != nil {
+		return nil, err
+	}
+	defer data.stop()
+	sk := data.sk
+	b, err := newBeacon(bin.path, dir, data.vars)
 	if err != nil {
 		return nil, err
 	}
 	b.key = seed.key
-	logf("beacon round %d (%s): starting the server", round, bin.label)
+	logf("beacon round %d (%s): starting the server", round, bin.name())
 	if err := b.serve(ctx, g); err != nil {
 		return nil, err
 	}
@@ -395,7 +477,7 @@ func runEmail(ctx context.Context, g *benchproc.Group, pf postfix, seed *emailSe
 	time.Sleep(time.Second)
 
 	var perfProc *benchproc.Proc
-	if o.perf != "" && round == 1 && bin.label == "tree" {
+	if o.perf != "" && round == 1 && profiled {
 		perfProc, err = g.Start(ctx, "perf", exec.Command("perf", "record", "-F", "499", "-g", "-p", fmt.Sprint(b.p.Pid()), "-o", o.perf))
 		if err != nil {
 			return nil, err
@@ -403,7 +485,7 @@ func runEmail(ctx context.Context, g *benchproc.Group, pf postfix, seed *emailSe
 		time.Sleep(500 * time.Millisecond)
 	}
 	var attached *benchproc.Proc
-	if o.attach != "" && round == 1 && bin.label == "tree" {
+	if o.attach != "" && round == 1 && profiled {
 		args := strings.Fields(strings.ReplaceAll(o.attach, "{pid}", fmt.Sprint(b.p.Pid())))
 		cmd := exec.Command(args[0], args[1:]...)
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr

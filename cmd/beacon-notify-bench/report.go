@@ -29,14 +29,20 @@ func (r *report) write(w io.Writer) {
 		m.CPUs, m.Model, m.MemGB, m.Kernel, m.Go, m.Load, end, built, m.Date)
 	fmt.Fprintf(w, "Command: `go run ./cmd/beacon-notify-bench %s`\n", strings.Join(os.Args[1:], " "))
 
-	if len(r.email) > 0 {
-		r.writeEmail(w)
-	}
-	if len(r.probes) > 0 {
-		r.writeProbes(w)
-	}
-	if len(r.kills) > 0 {
-		r.writeKills(w)
+	for _, e := range r.engines {
+		one := r.on(e)
+		if len(r.engines) > 1 {
+			fmt.Fprintf(w, "\n#### %s\n", e.title())
+		}
+		if len(one.email) > 0 {
+			one.writeEmail(w)
+		}
+		if len(one.probes) > 0 {
+			one.writeProbes(w)
+		}
+		if len(one.kills) > 0 {
+			one.writeKills(w)
+		}
 	}
 	if s := r.sms; s != nil {
 		x := s.Result
@@ -53,6 +59,17 @@ func (r *report) write(w io.Writer) {
 	if r.perfTop != "" {
 		fmt.Fprintf(w, "\n<details><summary>perf, Beacon during the email run (%s)</summary>\n\n```\n%s```\n</details>\n", r.o.perf, r.perfTop)
 	}
+}
+
+// on is the report of the runs on engine e only (the references are every
+// run's).
+func (r *report) on(e *engine) *report {
+	one := *r
+	one.engines = []*engine{e}
+	one.email = slices.DeleteFunc(slices.Clone(r.email), func(x *emailResult) bool { return x.Engine != e.name })
+	one.probes = slices.DeleteFunc(slices.Clone(r.probes), func(x *probeResult) bool { return x.Engine != e.name })
+	one.kills = slices.DeleteFunc(slices.Clone(r.kills), func(x *killResult) bool { return x.Engine != e.name })
+	return &one
 }
 
 // writeEmail prints one row per round: smtp-source's rate is the mean of
@@ -153,8 +170,8 @@ func (r *report) writeEmail(w io.Writer) {
 			r.o.sessions, 100*e.MeanSend.Seconds()*float64(e.Final.Sent)/(float64(r.o.sessions)*e.LastMessage.Seconds()),
 			ms(e.WarmAPICall), float64(e.SampledRSSKB)/1024)
 	}
-	fmt.Fprintf(w, "- The subscribers were imported with `beacon subscribers import` before the server started (%.1f s for %s), once, and the data directory copied for each round.\n",
-		r.email[0].ImportTook.Seconds(), num(float64(r.o.subscribers)))
+	fmt.Fprintf(w, "- The subscribers were imported with `beacon subscribers import` before the server started (%.1f s for %s), once, and the %s copied for each round.\n",
+		r.email[0].ImportTook.Seconds(), num(float64(r.o.subscribers)), r.engines[0].seedNote())
 }
 
 // writeProbes prints the api phase: incident updates' latency idle and
@@ -203,7 +220,7 @@ func (r *report) writeKills(w io.Writer) {
 		fmt.Fprintf(w, "| %s | %d | %s | %d | %.0f / %.0f / %.1f / %.0f | %.0f / %.0f |\n", label, len(dups), num(float64(r.kills[0].Subscribers)), r.o.killSessions,
 			slices.Min(dups), median(slices.Clone(dups)), mean, slices.Max(dups), median(slices.Clone(unrec)), slices.Max(unrec))
 	}
-	fmt.Fprintf(w, "\n- Each kill: a copy of the seed data directory, `beacon serve` with `BEACON_SMTP_POOL=%d`, one incident notifying every subscriber, SIGKILL once the sink counted a share of the messages (20–80%%, spread over the kills), the database read, a restart on the same data, and a wait until every delivery is recorded as sent; duplicates are the sink's messages beyond one per subscriber.\n", r.o.killSessions)
+	fmt.Fprintf(w, "\n- Each kill: a copy of the seed %s, `beacon serve` with `BEACON_SMTP_POOL=%d`, one incident notifying every subscriber, SIGKILL once the sink counted a share of the messages (20–80%%, spread over the kills), the database read, a restart on the same data, and a wait until every delivery is recorded as sent; duplicates are the sink's messages beyond one per subscriber.\n", r.engines[0].seedNote(), r.o.killSessions)
 	fmt.Fprintf(w, "\n<details><summary>every kill</summary>\n\n| binary | kill | at the kill | settled | recorded sent | claimed | duplicates |\n|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, k := range r.kills {
 		fmt.Fprintf(w, "| %s | %d | %d | %d | %d | %d | %d |\n", k.Label, k.Kill, k.AtKill, k.Settled, k.Recorded, k.Claimed, k.Duplicates)

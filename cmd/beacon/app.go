@@ -347,9 +347,11 @@ func (a *app) watchChanges(ctx context.Context) {
 }
 
 // outsideChange follows a change committed by another process: cached
-// pages and messages go stale, the scheduler looks again and the saved
-// settings are read again.
+// pages, charts and messages go stale (the charts' data first, so the page
+// rebuilt for the change may draw them), the scheduler looks again and the
+// saved settings are read again.
 func (a *app) outsideChange(ctx context.Context) {
+	a.systemMetrics.OutsideChange()
 	a.changed()
 	a.incidents.Wake()
 	if err := a.inForce.Reload(ctx); err != nil && ctx.Err() == nil {

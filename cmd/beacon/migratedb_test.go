@@ -260,3 +260,41 @@ func TestMigrateDBHundredThousandSubscribers(t *testing.T) {
 		rows, took.Round(time.Millisecond), float64(rows)/took.Seconds())
 	samePages(t, dir, url, at.Add(time.Hour))
 }
+
+// An incident update whose body holds a NUL character (written before
+// Beacon refused such text, or by hand) stops the copy with an error that
+// names its row and column and says to edit it; the target gets no rows.
+func TestMigrateDBRefusesNUL(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	dir := t.TempDir()
+	ctx := context.Background()
+	cfg := testConfig(t, dir)
+	cfg.DatabaseURL = ""
+	src := openTestEnv(t, cfg, testutil.NewClock(time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)))
+	src.mustAPI(201, "POST", "/incidents", map[string]any{"incident": map[string]any{
+		"name": "Errors on the API", "status": "investigating", "body": "Looking into it."}})
+	var seq int64
+	err := src.app.db.Write.QueryRowContext(ctx, `UPDATE incident_updates SET body = ? RETURNING seq`, "Looking\x00 into it.").Scan(&seq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.app.Close()
+
+	out, err := migrateDB(t, dir, url)
+	t.Logf("migrate-db said: %v\n%s", err, out)
+	want := fmt.Sprintf("table incident_updates, row seq = %d, column body: a NUL character at byte 7", seq)
+	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "edit those values") {
+		t.Errorf("migrate-db of a body holding NUL: %v, want an error saying %q and what to do", err, want)
+	}
+	dst, err := store.OpenPostgres(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	for _, table := range []string{"pages", "incidents", "incident_updates"} {
+		var n int
+		if err := dst.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil || n != 0 {
+			t.Errorf("the target's %s has %d rows (%v), want none", table, n, err)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/beacon-status/beacon/internal/settings"
 	"github.com/beacon-status/beacon/internal/testutil"
+	"github.com/beacon-status/beacon/metrics"
 )
 
 // Two apps on one database, as two replicas (or a server and a command):
@@ -47,6 +48,64 @@ func TestWatchFollowsAnotherProcess(t *testing.T) {
 		return b.app.inForce.Notify().EmailFromName == name
 	})
 	t.Logf("a's saved setting in force on b %s after the commit", shown.Sub(began).Round(time.Millisecond))
+}
+
+// A point pushed through one app reaches the other's charts: its watch
+// moves the metrics' DataVersion, which the points another process writes
+// never move otherwise, so the other's charts, once a minute old, are drawn
+// again with the point, as the pushing app's own are.
+func TestWatchMovesAnotherProcessCharts(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	a := newTestEnvOn(t, cfg)
+	b := newTestEnvOn(t, cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { b.app.watchChanges(ctx) })
+	t.Cleanup(func() {
+		cancel()
+		wg.Wait()
+	})
+
+	prov, err := a.app.systemMetrics.CreateProvider(ctx, metrics.ProviderInput{Type: ptr(metrics.Self)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := a.app.systemMetrics.Create(ctx, prov.ID, metrics.MetricInput{Name: ptr("Pushed elsewhere"), Suffix: ptr("ms"), Display: ptr(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	testWaitFor(t, "b's page to chart a's metric, with no data", func() bool {
+		body := string(b.do("GET", "/", nil).Body)
+		return strings.Contains(body, "Pushed elsewhere") && strings.Contains(body, "No data over the last day")
+	})
+	// b's charts, drawn at 12:00, may be drawn again from 12:01; the day
+	// chart's window moves on by a bucket only at 12:05.
+	b.clock.Advance(time.Minute)
+
+	began := time.Now()
+	if _, err := a.app.systemMetrics.AddPoint(ctx, m.ID, metrics.Point{Time: a.clock.Now(), Value: 123}); err != nil {
+		t.Fatal(err)
+	}
+	shown := testWaitFor(t, "b's chart to show the point pushed through a", func() bool {
+		return strings.Contains(string(b.do("GET", "/", nil).Body), "Latest 123 ms")
+	})
+	t.Logf("a's point on b's chart %s after the commit", shown.Sub(began).Round(time.Millisecond))
+
+	// As on a, a point does not redraw charts younger than a minute: b
+	// hears of the next one but shows it only a minute after drawing.
+	version := b.app.systemMetrics.DataVersion()
+	a.clock.Advance(30 * time.Second)
+	if _, err := a.app.systemMetrics.AddPoint(ctx, m.ID, metrics.Point{Time: a.clock.Now(), Value: 456}); err != nil {
+		t.Fatal(err)
+	}
+	testWaitFor(t, "b's metrics to hear of a's second point", func() bool { return b.app.systemMetrics.DataVersion() != version })
+	if body := string(b.do("GET", "/", nil).Body); !strings.Contains(body, "Latest 123 ms") {
+		t.Error("b's charts, drawn under a minute ago, were drawn again for a point")
+	}
+	b.clock.Advance(time.Minute)
+	if body := string(b.do("GET", "/", nil).Body); !strings.Contains(body, "highest 456 ms") {
+		t.Error("b's charts a minute after drawing do not show a's second point")
+	}
 }
 
 // newTestEnvOn opens an app on cfg at the usual test clock.

@@ -5,7 +5,8 @@
 // (Bin) and runs them as the postgres user when the tests run as root.
 // Without PostgreSQL a test skips, or fails under CI=true. It imports
 // nothing of Beacon's, so the store's own tests can use it; it is imported
-// by tests only.
+// by tests, and by the benchmark programs, which start a cluster with
+// Launch.
 package pgtest
 
 import (
@@ -53,6 +54,12 @@ func StartDurable(tb testing.TB) *Cluster {
 	tb.Helper()
 	return startOwn(tb, true)
 }
+
+// Launch starts a cluster outside a test, for a program such as a
+// benchmark: with PostgreSQL's default durability when durable, as fast as
+// Shared's otherwise. The caller stops it with Stop; if the program dies
+// first, the cluster's watchdog stops it.
+func Launch(durable bool) (*Cluster, error) { return start(durable) }
 
 func startOwn(tb testing.TB, durable bool) *Cluster {
 	tb.Helper()

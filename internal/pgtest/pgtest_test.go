@@ -236,6 +236,26 @@ func TestStopRemovesCluster(t *testing.T) {
 	c.Stop() // again: nothing to do
 }
 
+// TestLaunch starts clusters as a benchmark program does, with no test to
+// stop them: as durable as asked, and gone after Stop.
+func TestLaunch(t *testing.T) {
+	for durable, fsync := range map[bool]string{true: "on", false: "off"} {
+		c, err := Launch(durable)
+		need(t, err)
+		got, err := c.Exec("postgres", "SHOW fsync")
+		c.Stop()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != fsync {
+			t.Errorf("Launch(%v): fsync = %q, want %q", durable, got, fsync)
+		}
+		if _, err := os.Stat(c.Dir()); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("Launch(%v): %s is still there after Stop (%v)", durable, c.Dir(), err)
+		}
+	}
+}
+
 // TestClusterDiesWithBinary kills a test binary that started a cluster
 // and checks that the cluster went with it: the server stopped, the
 // directory gone. The watchdog inherits the child's stderr, so the child's

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -35,7 +36,9 @@ var ErrNotEmpty = errors.New("the target database is not empty")
 // with sets first (its own transactions: a migrated, empty database is
 // still empty), then every row goes over in one transaction that
 // verifies, before it commits, each table's row count and digest against
-// the source's. On any error nothing of the copy is committed.
+// the source's. On any error nothing of the copy is committed. Text that
+// PostgreSQL cannot store (a NUL character, bytes that are not UTF-8) is
+// an ErrUnstorableText naming each such value's table, row and column.
 //
 // Nothing else may write to src meanwhile (the caller holds its data
 // directory's lock); src is read in one read transaction, so what is
@@ -285,8 +288,14 @@ func copyTables(ctx context.Context, in *sql.Tx, conn *sql.Conn, out *sql.Tx, ta
 			return nil, fmt.Errorf("copy: empty table %s: %w", t.name, err)
 		}
 	}
-	for _, t := range tables {
-		if err := copyTable(ctx, in, conn, out, t); err != nil {
+	for i, t := range tables {
+		err := copyTable(ctx, in, conn, out, t)
+		if errors.Is(err, errUnstorable) {
+			// The tables before it went over whole: the others are looked
+			// at for every such value, to name them all at once.
+			return nil, unstorable(ctx, in, tables[i:])
+		}
+		if err != nil {
 			return nil, fmt.Errorf("copy: table %s: %w", t.name, err)
 		}
 	}
@@ -359,6 +368,9 @@ func copyTable(ctx context.Context, in *sql.Tx, conn *sql.Conn, out *sql.Tx, t t
 			return errors.New("the target is not PostgreSQL")
 		}
 		_, err := pc.CopyFrom(ctx, pgx.Identifier{t.name}, t.columns, src)
+		if errors.Is(src.err, errUnstorable) { // pgx's error tells it as text only
+			return src.err
+		}
 		return err
 	})
 }
@@ -379,13 +391,114 @@ func (s *copySource) Next() bool {
 	for i := range s.vals {
 		ptrs[i] = &s.vals[i]
 	}
-	s.err = s.rows.Scan(ptrs...)
-	return s.err == nil
+	if s.err = s.rows.Scan(ptrs...); s.err != nil {
+		return false
+	}
+	for _, v := range s.vals {
+		if text, ok := v.(string); ok && badText(text) != "" {
+			s.err = errUnstorable
+			return false
+		}
+	}
+	return true
 }
 
 func (s *copySource) Values() ([]any, error) { return s.vals, s.err }
 
 func (s *copySource) Err() error { return errors.Join(s.err, s.rows.Err()) }
+
+// errUnstorable is what a copySource meets at text PostgreSQL cannot
+// store: unstorable names every such value.
+var errUnstorable = errors.New("unstorable text")
+
+// badText says what PostgreSQL would refuse in text, where, with the text
+// around it; "" when nothing.
+func badText(s string) string {
+	at, what := strings.IndexByte(s, 0), "a NUL character"
+	if !utf8.ValidString(s) {
+		for i, r := range s {
+			if r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD") && (at < 0 || i < at) {
+				at, what = i, "bytes that are not UTF-8"
+				break
+			}
+		}
+	}
+	if at < 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s at byte %d: %q", what, at, s[max(0, at-20):min(len(s), at+20)])
+}
+
+// unstorable returns an error naming each text value of tables that
+// PostgreSQL cannot store by table, row key and column (20 at most), and
+// saying what to do: such text is not altered, not even to drop a NUL,
+// without its owner's say.
+func unstorable(ctx context.Context, q Queryer, tables []table) error {
+	const most = 20
+	var found []string
+	hint := ""
+	n := 0
+	for _, t := range tables {
+		key, err := queryStrings(ctx, q, `SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk`, t.name)
+		if err != nil {
+			return fmt.Errorf("copy: table %s: %w", t.name, err)
+		}
+		if len(key) == 0 {
+			key = []string{"rowid"}
+		}
+		cols := slices.Concat(key, t.columns)
+		vals, ptrs := make([]any, len(cols)), make([]any, len(cols))
+		for i, c := range cols {
+			cols[i], ptrs[i] = quoteIdent(c), &vals[i]
+		}
+		rows, err := q.QueryContext(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM `+quoteIdent(t.name))
+		if err != nil {
+			return fmt.Errorf("copy: table %s: %w", t.name, err)
+		}
+		for rows.Next() {
+			if err := rows.Scan(ptrs...); err != nil {
+				rows.Close()
+				return fmt.Errorf("copy: table %s: %w", t.name, err)
+			}
+			for i, c := range t.columns {
+				text, ok := vals[len(key)+i].(string)
+				if !ok || badText(text) == "" {
+					continue
+				}
+				if n++; n > most {
+					continue
+				}
+				where := make([]string, len(key))
+				for j, k := range key {
+					where[j] = fmt.Sprintf("%s = %v", k, vals[j])
+					if s, ok := vals[j].(string); ok {
+						where[j] = k + " = '" + strings.ReplaceAll(s, "'", "''") + "'"
+					}
+				}
+				row := strings.Join(where, " AND ")
+				found = append(found, fmt.Sprintf("\ttable %s, row %s, column %s: %s", t.name, row, c, badText(text)))
+				if hint == "" {
+					// Not replace(…, char(0), ''): SQLite's text functions
+					// stop at a NUL.
+					hint = fmt.Sprintf(" (with sqlite3: UPDATE %s SET %s = '…' WHERE %s)", t.name, c, row)
+				}
+			}
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return fmt.Errorf("copy: table %s: %w", t.name, err)
+		}
+	}
+	if n > most {
+		found = append(found, fmt.Sprintf("\tand %d more", n-most))
+	}
+	values := "text values"
+	if n == 1 {
+		values = "text value"
+	}
+	return fmt.Errorf("copy: PostgreSQL cannot store %d %s of the SQLite database (%w):\n%s\n"+
+		"nothing was copied: edit those values in the SQLite database%s, then copy again",
+		n, values, ErrUnstorableText, strings.Join(found, "\n"), hint)
+}
 
 // setSequences moves each identity column's sequence past the largest id
 // copied, or past the source's AUTOINCREMENT counter when that is higher

@@ -182,3 +182,95 @@ func TestCopyTargets(t *testing.T) {
 		t.Errorf("a copy of a source with a pending migration: %v, want a refusal", err)
 	}
 }
+
+// unstorableSet is a schema whose text PostgreSQL may refuse: a table with
+// a key of two columns, and one with an integer key.
+var unstorableSet = store.Migrations{Package: "copytest", FS: fstest.MapFS{
+	"0001_create_notes.sql": {Data: []byte(`
+CREATE TABLE pages (
+    id   INTEGER PRIMARY KEY,
+    name TEXT NOT NULL
+) STRICT;
+CREATE TABLE notes (
+    page_id INTEGER NOT NULL REFERENCES pages (id),
+    n       INTEGER NOT NULL,
+    title   TEXT NOT NULL,
+    body    TEXT,
+    data    BLOB,
+    PRIMARY KEY (page_id, n)
+) STRICT;
+`)},
+}}
+
+// Text PostgreSQL cannot hold — a NUL character, bytes that are not UTF-8
+// — is refused with an error naming each such value's table, row key and
+// column, saying what to do, and nothing is copied, not even the tables
+// before; the same bytes in a blob are copied.
+func TestCopyRefusesUnstorableText(t *testing.T) {
+	ctx := context.Background()
+	src, err := store.Open(ctx, filepath.Join(t.TempDir(), "source.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if err := src.Migrate(ctx, unstorableSet); err != nil {
+		t.Fatal(err)
+	}
+	exec := func(query string, args ...any) {
+		t.Helper()
+		if _, err := src.Write.ExecContext(ctx, query, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec(`INSERT INTO pages (id, name) VALUES (1, 'Status'), (2, 'Café')`)
+	for n := range 5 {
+		exec(`INSERT INTO notes (page_id, n, title, body, data) VALUES (1, ?, 'Update', 'All fine.', ?)`, n, []byte{0, 0xff})
+	}
+	exec(`UPDATE notes SET body = ? WHERE n = 3`, "Fixed\x00 at last.")
+	dst := copyTarget(t, pgtest.NewDatabase(t))
+	refused := func(want ...string) {
+		t.Helper()
+		_, err := store.Copy(ctx, src, dst, unstorableSet)
+		if err == nil {
+			t.Fatal("the copy succeeded")
+		}
+		t.Logf("the error:\n%v", err)
+		for _, w := range want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("the error does not say %q", w)
+			}
+		}
+		if !errors.Is(err, store.ErrUnstorableText) {
+			t.Errorf("the error is not ErrUnstorableText")
+		}
+		for _, table := range []string{"pages", "notes"} {
+			var n int
+			if err := dst.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil || n != 0 {
+				t.Errorf("the target's %s has %d rows (%v), want none", table, n, err)
+			}
+		}
+	}
+
+	// pages goes over before notes fails.
+	refused("PostgreSQL cannot store 1 text value of the SQLite database (text holds a NUL character or is not UTF-8):",
+		"table notes, row page_id = 1 AND n = 3, column body: a NUL character at byte 5",
+		"nothing was copied: edit those values in the SQLite database (with sqlite3: UPDATE notes SET body = '…' WHERE page_id = 1 AND n = 3)")
+	// Every such value is named, the first table to fail or not.
+	exec(`UPDATE pages SET name = ? WHERE id = 2`, "Caf\xe9")
+	refused("PostgreSQL cannot store 2 text values of the SQLite database",
+		"table pages, row id = 2, column name: bytes that are not UTF-8 at byte 3",
+		"table notes, row page_id = 1 AND n = 3, column body: a NUL character at byte 5",
+		"(with sqlite3: UPDATE pages SET name = '…' WHERE id = 2)")
+
+	// Once the rows are edited, the copy goes through, blobs as they were
+	// (Copy checks every table's digest).
+	exec(`UPDATE notes SET body = 'Fixed at last.' WHERE page_id = 1 AND n = 3`)
+	exec(`UPDATE pages SET name = 'Café' WHERE id = 2`)
+	if _, err := store.Copy(ctx, src, dst, unstorableSet); err != nil {
+		t.Fatalf("the copy after editing the rows: %v", err)
+	}
+	var body string
+	if err := dst.Read.QueryRowContext(ctx, `SELECT body FROM notes WHERE n = 3`).Scan(&body); err != nil || body != "Fixed at last." {
+		t.Errorf("the edited body copied: %q (%v)", body, err)
+	}
+}
