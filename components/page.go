@@ -35,8 +35,12 @@ type Page struct {
 	// with: the sender's postal address, as mailing laws (CAN-SPAM, and
 	// the GDPR's rules on who the sender is) ask. Empty for none.
 	EmailFooter string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// Language is the code of the language visitors read the page in
+	// when they ask for none Beacon has (internal/i18n); empty for
+	// English.
+	Language  string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Location returns the page's time zone, or UTC if it cannot be loaded.
@@ -57,12 +61,18 @@ type PageInput struct {
 	LogoURL     *string
 	AccentColor *string
 	EmailFooter *string
+	Language    *string
 }
 
 // MaxEmailFooter is the longest email footer, in characters.
 const MaxEmailFooter = 500
 
-var hexColor = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+var (
+	hexColor = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+	// langCode is the shape of a BCP 47 code; which languages there are
+	// is the settings' to check (internal/settings), not the domain's.
+	langCode = regexp.MustCompile(`^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8}){0,3}$`)
+)
 
 // Validate checks every set field.
 func (in *PageInput) Validate() error {
@@ -118,6 +128,9 @@ func (in *PageInput) Validate() error {
 		}
 		in.EmailFooter = &f
 	}
+	if in.Language != nil && *in.Language != "" && !langCode.MatchString(*in.Language) {
+		return invalid("language", "must be a language code such as de or pt-BR")
+	}
 	if in.TimeZone != nil {
 		if *in.TimeZone == "" || *in.TimeZone == "Local" {
 			return invalid("time_zone", "must be an IANA time zone name such as Etc/UTC or Europe/Paris")
@@ -135,7 +148,7 @@ func isHTTPURL(s string) bool {
 }
 
 const selectPage = `SELECT id, name, url, url_explicit, configured_url, time_zone, support_url, logo_url, accent_color, email_footer,
-	created_at, updated_at FROM pages LIMIT 1`
+	language, created_at, updated_at FROM pages LIMIT 1`
 
 // storedPage is the page's row: the page, and the base URL its URL goes
 // back to when staff clear theirs.
@@ -147,7 +160,7 @@ type storedPage struct {
 func scanPage(row *sql.Row) (storedPage, error) {
 	var p storedPage
 	err := row.Scan(&p.ID, &p.Name, &p.URL, &p.URLExplicit, &p.configuredURL, &p.TimeZone, &p.SupportURL, &p.LogoURL, &p.AccentColor,
-		&p.EmailFooter, store.Time(&p.CreatedAt), store.Time(&p.UpdatedAt))
+		&p.EmailFooter, &p.Language, store.Time(&p.CreatedAt), store.Time(&p.UpdatedAt))
 	return p, err
 }
 
@@ -177,10 +190,11 @@ func (s *Service) EnsurePage(ctx context.Context, defaults PageInput) (Page, err
 		apply(&page.LogoURL, defaults.LogoURL)
 		apply(&page.AccentColor, defaults.AccentColor)
 		apply(&page.EmailFooter, defaults.EmailFooter)
+		apply(&page.Language, defaults.Language)
 		_, err = tx.ExecContext(ctx, `INSERT INTO pages (id, name, url, configured_url, time_zone, support_url, logo_url, accent_color, email_footer,
-			created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			language, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			page.ID, page.Name, page.URL, page.URL, page.TimeZone, page.SupportURL, page.LogoURL, page.AccentColor, page.EmailFooter,
-			store.FormatTime(now), store.FormatTime(now))
+			page.Language, store.FormatTime(now), store.FormatTime(now))
 		if err != nil {
 			return fmt.Errorf("components: create page: %w", err)
 		}
@@ -285,9 +299,10 @@ func (s *Service) UpdatePage(ctx context.Context, in PageInput) (Page, error) {
 		apply(&p.LogoURL, in.LogoURL)
 		apply(&p.AccentColor, in.AccentColor)
 		apply(&p.EmailFooter, in.EmailFooter)
+		apply(&p.Language, in.Language)
 		_, err = tx.ExecContext(ctx, `UPDATE pages SET name = ?, url = ?, url_explicit = ?, time_zone = ?, support_url = ?, logo_url = ?,
-			accent_color = ?, email_footer = ?, updated_at = ? WHERE id = ?`, p.Name, p.URL, p.URLExplicit, p.TimeZone, p.SupportURL, p.LogoURL,
-			p.AccentColor, p.EmailFooter, store.FormatTime(s.now()), p.ID)
+			accent_color = ?, email_footer = ?, language = ?, updated_at = ? WHERE id = ?`, p.Name, p.URL, p.URLExplicit, p.TimeZone, p.SupportURL,
+			p.LogoURL, p.AccentColor, p.EmailFooter, p.Language, store.FormatTime(s.now()), p.ID)
 		if err != nil {
 			return fmt.Errorf("components: update page: %w", err)
 		}

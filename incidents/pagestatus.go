@@ -44,8 +44,15 @@ func PageStatus(all []components.Component, open ...[]Incident) components.PageS
 // "Update" when it kept the status of the update before it, as Statuspage
 // labels one. Updates are newest first.
 func UpdateLabel(in Incident, i int) string {
-	if i+1 < len(in.Updates) && in.Updates[i+1].Status == in.Updates[i].Status {
+	if UpdateRepeats(in, i) {
 		return "Update"
 	}
 	return in.Updates[i].Status.Label()
+}
+
+// UpdateRepeats reports whether update i of in kept the status of the
+// update before it, which a timeline labels "Update" (in a visitor's
+// language, where UpdateLabel is English's).
+func UpdateRepeats(in Incident, i int) bool {
+	return i+1 < len(in.Updates) && in.Updates[i+1].Status == in.Updates[i].Status
 }

@@ -187,7 +187,7 @@ func (a *app) build(ctx context.Context) error {
 	a.limiter = web.NewKeyLimiter(cfg.APIRate, cfg.APIBurst, now)
 	page, err := a.components.EnsurePage(ctx, components.PageInput{
 		Name: &cfg.PageName, URL: &cfg.BaseURL, TimeZone: &cfg.TimeZone, SupportURL: &cfg.SupportURL,
-		LogoURL: &cfg.LogoURL, AccentColor: &cfg.AccentColor,
+		LogoURL: &cfg.LogoURL, AccentColor: &cfg.AccentColor, Language: &cfg.Language,
 	})
 	if err != nil {
 		return fmt.Errorf("initialise page: %w", err)

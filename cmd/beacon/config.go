@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/internal/settings"
 )
 
@@ -26,6 +27,7 @@ type Config struct {
 	BaseURLSet      bool          // BEACON_BASE_URL or --base-url was given
 	PageName        string        // BEACON_PAGE_NAME
 	TimeZone        string        // BEACON_TIME_ZONE
+	Language        string        // BEACON_LANGUAGE
 	SupportURL      string        // BEACON_SUPPORT_URL
 	LogoURL         string        // BEACON_LOGO_URL
 	AccentColor     string        // BEACON_ACCENT_COLOR
@@ -98,6 +100,13 @@ var envSettings = []setting{
 			return errors.New("must be an IANA time zone name such as Europe/Paris")
 		}
 		c.TimeZone = v
+		return nil
+	}},
+	{"BEACON_LANGUAGE", "", i18n.Source, "page language on first start: " + strings.Join(i18n.Codes(), ", "), func(c *Config, v string) error {
+		var ok bool
+		if c.Language, ok = i18n.Canonical(v); !ok {
+			return errors.New("must be one of " + strings.Join(i18n.Codes(), ", "))
+		}
 		return nil
 	}},
 	{"BEACON_SUPPORT_URL", "", "", "support URL on first start", func(c *Config, v string) error { c.SupportURL = v; return nil }},

@@ -3,10 +3,12 @@ package settings
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync/atomic"
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/internal/chars"
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/notifier/email"
 )
 
@@ -132,8 +134,18 @@ func (s *InForce) SaveNotify(ctx context.Context, saved Notifications) error {
 }
 
 // SavePage changes the page's settings. The page's name is the default
-// sender name of notification emails, which follows at once.
+// sender name of notification emails, which follows at once. Its language
+// must be one Beacon has (internal/i18n), written as Beacon writes it
+// ("pt-br" is stored as "pt-BR"), or empty for English.
 func (s *InForce) SavePage(ctx context.Context, in components.PageInput) (components.Page, error) {
+	if in.Language != nil && *in.Language != "" {
+		code, ok := i18n.Canonical(*in.Language)
+		if !ok {
+			return components.Page{}, &ValidationError{Field: "language",
+				Msg: "must be one of the languages Beacon has: " + strings.Join(i18n.Codes(), ", ")}
+		}
+		in.Language = &code
+	}
 	page, err := s.pages.UpdatePage(ctx, in)
 	if err != nil {
 		return page, err

@@ -1,0 +1,63 @@
+package i18ntest_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/beacon-status/beacon/internal/i18n"
+	"github.com/beacon-status/beacon/internal/i18n/i18ntest"
+)
+
+// recorder is a testing.TB that keeps what NoLeak reports.
+type recorder struct {
+	testing.TB
+	errors []string
+}
+
+func (r *recorder) Helper() {}
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+
+func TestNoLeak(t *testing.T) {
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	de, fr, en := cat.Get("de"), cat.Get("fr"), cat.Default()
+	tests := []struct {
+		name  string
+		lang  *i18n.Lang
+		body  string
+		allow []string
+		want  []string // each reported error holds one of these, in order
+	}{
+		{"German page", de, "<h1>Alle Systeme betriebsbereit</h1><p>API: Teilweiser Ausfall, Webhook</p>", nil, nil},
+		{"English status left", de, "<h1>Alle Systeme betriebsbereit</h1><p>API: Partial Outage</p>", nil, []string{`"Partial Outage"`}},
+		{"one long English word", de, "<span>Investigating</span>", nil, []string{`"Investigating"`}},
+		{"allowed proper name", de, "<p>Degraded Performance Ltd</p>", []string{"Degraded Performance"}, nil},
+		{"a word French shares", fr, "<p>Maintenance</p><p>Webhook</p>", nil, nil},
+		{"marker", de, "<p>⟦page.title⟧</p>", nil, []string{`"⟦"`}},
+		{"template hole", de, "<p>1 Std. <no value> Min.</p>", nil, []string{`"<no value>"`}},
+		{"English page may be English", en, "<h1>All Systems Operational</h1>", nil, nil},
+		{"English page with a marker", en, "<h1>⟦x⟧</h1>", nil, []string{`"⟦"`}},
+		{"short English words pass", de, "<p>SMS, h, min</p>", nil, nil},
+		{"English month", de, "<p>10. March 2026</p>", nil, []string{`"March"`}},
+		{"month German writes alike", de, "<p>10. August 2026</p>", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &recorder{TB: t}
+			i18ntest.NoLeak(r, tt.lang, tt.body, tt.allow...)
+			if len(r.errors) != len(tt.want) {
+				t.Fatalf("NoLeak reported %q, want %d errors holding %q", r.errors, len(tt.want), tt.want)
+			}
+			for i, w := range tt.want {
+				if !strings.Contains(r.errors[i], w) {
+					t.Errorf("error %q does not name %s", r.errors[i], w)
+				}
+			}
+		})
+	}
+}
