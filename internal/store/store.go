@@ -120,7 +120,13 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // transaction, and spilled to a new temporary file, page by page, for the
 // fan-out's inserts, the claims and the recorded outcomes; a group commit
 // of outcomes every few milliseconds made that file's writes about as many
-// as the WAL's.
+// as the WAL's. And it checkpoints the WAL into the database file every
+// 10,000 pages instead of every 1,000, so the WAL file may reach about 40
+// MB: group commits of outcomes rewrite the same few pages every few
+// milliseconds, and each checkpoint, run by the commit that crosses the
+// mark while the senders wait for their places (notifier's maxUnrecorded),
+// copied them to the file again (measured: 22-26 % more messages a second
+// in a 100,000-email fan-out).
 type writerConnector struct{ dsn string }
 
 func (c writerConnector) Connect(context.Context) (driver.Conn, error) {
@@ -129,7 +135,7 @@ func (c writerConnector) Connect(context.Context) (driver.Conn, error) {
 
 func (writerConnector) Driver() driver.Driver {
 	return &sqlite3.SQLiteDriver{ConnectHook: func(conn *sqlite3.SQLiteConn) error {
-		_, err := conn.Exec("PRAGMA temp_store = MEMORY", nil)
+		_, err := conn.Exec("PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 10000", nil)
 		return err
 	}}
 }
