@@ -148,8 +148,8 @@ func TestWatchFollowsAnotherProcessPushAsThePusher(t *testing.T) {
 	var wg sync.WaitGroup
 	var heard atomic.Int64 // changes b has followed
 	wg.Go(func() {
-		b.app.db.Watch(ctx, func() {
-			b.app.outsideChange(ctx)
+		b.app.db.Watch(ctx, func(all bool) {
+			b.app.outsideChange(ctx, all)
 			heard.Add(1)
 		})
 	})
@@ -188,6 +188,18 @@ func TestWatchFollowsAnotherProcessPushAsThePusher(t *testing.T) {
 		t.Errorf("b rebuilt its page %d times for a's point, want %d", got, want)
 	}
 
+	// Anything else still reaches b's page in full: a metric renamed (the
+	// metrics' own table, which a point updates too) and an incident.
+	bBuilds = b.app.public.Builds()
+	follow("a metric renamed", func() {
+		a.mustAPI(200, "PATCH", "/metrics/"+metric, map[string]any{"metric": map[string]any{"name": "Push latency"}})
+	})
+	if got := b.app.public.Builds() - bBuilds; got != 1 {
+		t.Errorf("b rebuilt its page %d times for a's metric renamed, want 1", got)
+	}
+	if body := string(b.do("GET", "/", nil).Body); !strings.Contains(body, "Push latency") {
+		t.Error("b's page does not show a's metric renamed")
+	}
 	bBuilds = b.app.public.Builds()
 	follow("an incident", func() {
 		a.mustAPI(201, "POST", "/incidents", map[string]any{"incident": map[string]any{"name": "Slow pushes"}})
