@@ -157,18 +157,24 @@ func TestWatchFollowsAnotherProcessPushAsThePusher(t *testing.T) {
 		cancel()
 		wg.Wait()
 	})
-	follow := func(what string, commit func()) {
+	// Both pages are built after each change b has followed.
+	get := func() {
 		t.Helper()
-		before := heard.Load()
-		commit()
-		testWaitFor(t, "b to follow "+what, func() bool { return heard.Load() > before })
 		for _, e := range []*testEnv{a, b} {
 			if res := e.do("GET", "/", nil); res.Status != 200 {
 				t.Fatalf("GET /: %d", res.Status)
 			}
 		}
 	}
-	follow("what came before", func() {})
+	follow := func(what string, commit func()) {
+		t.Helper()
+		before := heard.Load()
+		commit()
+		testWaitFor(t, "b to follow "+what, func() bool { return heard.Load() > before })
+		get()
+	}
+	testWaitFor(t, "b to follow what came before", func() bool { return heard.Load() > 0 })
+	get()
 	aBuilds, bBuilds, version := a.app.public.Builds(), b.app.public.Builds(), b.app.systemMetrics.DataVersion()
 
 	follow("a point", func() {
