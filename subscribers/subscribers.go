@@ -23,6 +23,7 @@ import (
 	"github.com/nyaruka/phonenumbers"
 
 	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/internal/emailaddr"
 	"github.com/beacon-status/beacon/internal/ids"
 	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/notifier"
@@ -244,9 +245,9 @@ func (s *Service) normalise(ctx context.Context, su *Signup) error {
 	su.Address = strings.TrimSpace(su.Address)
 	switch su.Mode {
 	case notifier.Email:
-		addr, err := NormaliseEmail(su.Address)
+		addr, err := emailaddr.Normalise(su.Address)
 		if err != nil {
-			return err
+			return invalid("email", "%v", err)
 		}
 		su.Address = addr
 	case notifier.SMS:
@@ -285,9 +286,9 @@ func (s *Service) normalise(ctx context.Context, su *Signup) error {
 			break
 		}
 		if strings.TrimSpace(su.ContactEmail) != "" {
-			addr, err := NormaliseEmail(su.ContactEmail)
+			addr, err := emailaddr.Normalise(su.ContactEmail)
 			if err != nil {
-				return err
+				return invalid("email", "%v", err)
 			}
 			su.ContactEmail = addr
 		}
