@@ -484,7 +484,7 @@ func (h *signup) postManage(c *fiber.Ctx) error {
 		}
 		req.ComponentIDs = formComponents(all, req.ComponentIDs)
 	}
-	sub, err := h.subscribers.SetPreferences(c.UserContext(), req.Token, req.ComponentIDs)
+	sub, err := h.subscribers.SetPreferences(c.UserContext(), req.Token, req.ComponentIDs, "")
 	if errors.Is(err, subscribers.ErrBadToken) {
 		return h.reply.Message(c, fiber.StatusBadRequest, "Link expired", "This link is invalid or has expired. Subscribe again with the same address to receive a new one.")
 	}
