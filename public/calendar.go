@@ -37,7 +37,7 @@ func (p *pages) calendar(c *fiber.Ctx) error {
 	r := s.ics
 	if len(ids) > 0 {
 		r = s.filtered.Get(strings.Join(ids, ","), func() *web.Resource {
-			return web.NewResource(newPageRender(p.cache, s).calendars().Calendar(icalendar.Affecting(s.maintenance, ids), ids))
+			return web.NewResource(newPageRender(p.cache, s, s.lang).calendars().Calendar(icalendar.Affecting(s.maintenance, ids), ids))
 		})
 	}
 	return r.Send(c, calendarType, p.cacheControl)
@@ -59,9 +59,9 @@ func (p *pages) incidentCalendar(c *fiber.Ctx) error {
 			if err != nil || in.Kind != incidents.KindMaintenance {
 				return nil, incidents.ErrNotFound
 			}
-			return web.NewResource(newPageRender(p.cache, s).calendars().Event(in)), nil
+			return web.NewResource(newPageRender(p.cache, s, s.lang).calendars().Event(in)), nil
 		}
-		return web.NewResource(newPageRender(p.cache, s).calendars().Event(s.maintenance[i])), nil
+		return web.NewResource(newPageRender(p.cache, s, s.lang).calendars().Event(s.maintenance[i])), nil
 	})
 	if err != nil {
 		return p.reply.NotFound(c, err)

@@ -105,7 +105,7 @@ func (p *pages) feed(c *fiber.Ctx, kind, contentType string) error {
 		if err != nil {
 			return nil, err
 		}
-		atom, rss, err := newPageRender(p.cache, s).feeds(list, comp)
+		atom, rss, err := newPageRender(p.cache, s, s.lang).feeds(list, comp)
 		if kind == "rss" {
 			return rss, err
 		}

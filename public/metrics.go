@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/beacon-status/beacon/internal/chart"
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/metrics"
 )
 
@@ -127,7 +128,7 @@ type periodLink struct {
 
 // metricsSection is the section showing cs, the charts of period; nil
 // without charts.
-func metricsSection(period metrics.Period, cs *chartSet) *metricsView {
+func metricsSection(period metrics.Period, cs *chartSet, lang *i18n.Lang) *metricsView {
 	if cs == nil {
 		return nil
 	}
@@ -137,7 +138,7 @@ func metricsSection(period metrics.Period, cs *chartSet) *metricsView {
 		if p == metrics.Day {
 			url = "/#metrics"
 		}
-		v.Periods = append(v.Periods, periodLink{Label: strings.ToUpper(string(p[:1])) + string(p[1:]), URL: url, Current: p == period})
+		v.Periods = append(v.Periods, periodLink{Label: lang.T("page.period_" + string(p)), URL: url, Current: p == period})
 	}
 	return v
 }
