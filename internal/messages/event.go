@@ -209,8 +209,9 @@ func (r *Renderer) newEventView(st *state, data *eventData, lang *i18n.Lang) *ev
 			page = "email.maintenance_page"
 		}
 		v.EarlierLink = lang.T(page)
-		v.EarlierText = lang.N("email.earlier", v.Earlier, "Link", v.EarlierLink)
-		v.EarlierBefore, v.EarlierAfter = cutAt(lang.N("email.earlier", v.Earlier, "Link", hole))
+		updates := lang.N("email.earlier_count", v.Earlier)
+		v.EarlierText = lang.F("email.earlier", "Updates", updates, "Link", v.EarlierLink)
+		v.EarlierBefore, v.EarlierAfter = cutAt(lang.F("email.earlier", "Updates", updates, "Link", hole))
 	}
 	for _, c := range data.components {
 		line := componentLine{Name: c.name}
