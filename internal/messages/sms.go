@@ -58,7 +58,7 @@ func (r *Renderer) smsText(v mailView) (string, error) {
 	steps := []struct {
 		part  *smsPart
 		floor int
-	}{{body, smsBodyKeep}, {name, 20}, {page, 12}, {body, 0}, {name, 0}, {page, 0}}
+	}{{body, smsBodyKeep}, {name, 16}, {page, 8}, {body, 0}, {name, 0}, {page, 0}}
 	set := r.templates.In(v.lang)
 	for {
 		v.Body, v.IncidentName, v.PageName = body.String(), name.String(), page.String()
