@@ -110,19 +110,19 @@ func confirmChat(lang *i18n.Lang, v mailView, componentNames []string) chatNote 
 // well inside each platform's total (Teams about 28 KB, Mattermost 16,383
 // characters, Google Chat 32,000 bytes); the incident page has the rest.
 const (
-	slackHeaderMax     = 150
-	slackTextMax       = 3000
-	slackBodyParts     = 10
-	slackButtonMax     = 75
-	discordTitleMax    = 256
-	discordDescMax     = 4096
-	discordFieldMax    = 1024
-	discordTotalMax    = 6000
-	teamsBodyMax       = 5000
-	mattermostBodyMax  = 8000
-	googleBodyMax      = 4000
-	maxChatComponents  = 25
-	maxChatLinkToken   = 200 // the longest token subscribers.verify accepts
+	slackHeaderMax    = 150
+	slackTextMax      = 3000
+	slackBodyParts    = 10
+	slackButtonMax    = 75
+	discordTitleMax   = 256
+	discordDescMax    = 4096
+	discordFieldMax   = 1024
+	discordTotalMax   = 6000
+	teamsBodyMax      = 5000
+	mattermostBodyMax = 8000
+	googleBodyMax     = 4000
+	maxChatComponents = 25
+	maxChatLinkToken  = 200 // the longest token subscribers.verify accepts
 )
 
 // chatPayload writes n as a message of platform ch with the subscriber's

@@ -44,10 +44,10 @@ type mailView struct {
 	// Earlier counting those left out: EarlierText says so, and the HTML
 	// part writes EarlierBefore, a link reading EarlierLink, then
 	// EarlierAfter.
-	Updates                                              []updateLine
-	Earlier                                              int
+	Updates                                               []updateLine
+	Earlier                                               int
 	EarlierText, EarlierBefore, EarlierLink, EarlierAfter string
-	Components                                           []componentLine
+	Components                                            []componentLine
 	// Reason says why the recipient receives the email, in its footer.
 	Reason         string
 	ManageURL      string

@@ -141,7 +141,9 @@ func TestEveryMessageInEveryLanguage(t *testing.T) {
 	f.subscribe(t, "mode,address\nemail,a@example.com\nsms,+14155550100\n"+chatCSV(""), false)
 	subs := f.subscribe(t, "mode,address\nemail,p@example.com\nsms,+14155550101\n"+chatCSV("/pending"), true)
 	active := func(ch notifier.Channel) subscribers.Subscriber { return byChannel(t, subs, ch, subscribers.Active) }
-	pending := func(ch notifier.Channel) subscribers.Subscriber { return byChannel(t, subs, ch, subscribers.Unconfirmed) }
+	pending := func(ch notifier.Channel) subscribers.Subscriber {
+		return byChannel(t, subs, ch, subscribers.Unconfirmed)
+	}
 	s := f.newStory(t)
 
 	type delivery struct {
