@@ -274,8 +274,11 @@ func TestFanOutRendersEachLanguageOnce(t *testing.T) {
 		ids = append(ids, s.ID)
 	}
 	slices.Sort(ids)
-	for i, id := range ids {
-		langs[id] = codes[i%len(codes)] // 6 a language, 2 on each channel
+	seen := map[notifier.Channel]int{}
+	for _, id := range ids {
+		ch := subsByID(subs)[id].Mode
+		langs[id] = codes[seen[ch]%len(codes)] // 6 a language, 2 on each channel
+		seen[ch]++
 	}
 	f.speak(langs)
 	s := f.newStory(t)
