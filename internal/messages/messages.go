@@ -1,7 +1,9 @@
 // Package messages composes what every notification says — the emails, SMS
 // and webhook payloads of incident events, sign-up confirmations, manage
 // links and follow confirmations — from the domain services and the
-// templates: it is the notifier's Renderer.
+// templates, in each subscriber's language (the catalogue's [email], [sms]
+// and [chat] tables; webhook payloads stay Statuspage's English): it is
+// the notifier's Renderer.
 package messages
 
 import (
