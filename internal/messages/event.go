@@ -231,8 +231,9 @@ func (r *Renderer) newEventView(st *state, data *eventData, lang *i18n.Lang) *ev
 }
 
 // hole stands for the part of a message that a template writes itself,
-// such as a link (cutAt).
-const hole = "\ue000"
+// such as a link (cutAt): a NUL, which no cleaned text holds
+// (internal/chars), so that a page's or incident's name cannot hold it.
+const hole = "\x00"
 
 // cutAt cuts a message at its hole: the text before it, and after it.
 func cutAt(s string) (before, after string) {

@@ -213,6 +213,15 @@ func TestEveryMessageInEveryLanguage(t *testing.T) {
 				if got := strings.Contains(msg.HTMLBody(), ` dir="rtl"`); got != lang.RTL() {
 					t.Errorf("%s %s: dir=\"rtl\" in the HTML part: %v, want %v", lang.Code(), d.name, got, lang.RTL())
 				}
+				if d.name == "follow email" {
+					// The name in bold inside the request, quoted in the text.
+					before, after := cutAt(lang.F("email.follow_body_incident", "Incident", hole, "Page", "Acme"))
+					html, quoted := strings.ReplaceAll(msg.HTMLBody(), "&#39;", "'"), lang.F("email.quoted", "Text", "Zeta 502")
+					if !strings.Contains(html, before+"<strong") || !strings.Contains(html, ">Zeta 502</strong>"+after) ||
+						!strings.Contains(msg.TextBody(), lang.F("email.follow_body_incident", "Incident", quoted, "Page", "Acme")) {
+						t.Errorf("%s %s: the request does not name the incident in bold and quoted:\n%s\n%s", lang.Code(), d.name, html, msg.TextBody())
+					}
+				}
 			}
 		}
 	}
