@@ -21,17 +21,27 @@ import (
 
 // speak gives subscribers the languages of langs, by id; the others follow
 // the page's.
-//
-// Until subscribers.Subscriber holds its language (issue 15, the
-// subscriber part), this sets it through the renderer's seam,
-// Renderer.languageOf; then it stores it as a subscriber's own.
-func (f *fixture) speak(langs map[string]string) {
-	f.r.languageOf = func(s subscribers.Subscriber) string { return langs[s.ID] }
+func (f *fixture) speak(tb testing.TB, langs map[string]string) {
+	tb.Helper()
+	for id, code := range langs {
+		if _, err := f.subs.SetLanguage(context.Background(), id, code); err != nil {
+			tb.Fatal(err)
+		}
+	}
 }
 
 // speakAll gives every subscriber the language code.
-func (f *fixture) speakAll(code string) {
-	f.r.languageOf = func(subscribers.Subscriber) string { return code }
+func (f *fixture) speakAll(tb testing.TB, code string) {
+	tb.Helper()
+	list, err := f.subs.List(context.Background(), subscribers.Filter{Limit: 1000})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	langs := map[string]string{}
+	for _, s := range list {
+		langs[s.ID] = code
+	}
+	f.speak(tb, langs)
 }
 
 // setPageLanguage makes code the page's language.
@@ -182,7 +192,7 @@ func TestEveryMessageInEveryLanguage(t *testing.T) {
 	cat := f.r.catalogue
 	english := map[string]string{}
 	for _, lang := range cat.Langs() {
-		f.speakAll(lang.Code())
+		f.speakAll(t, lang.Code())
 		out := f.r.Render(context.Background(), batch)
 		for i, d := range ds {
 			if out[i].Err != nil {
@@ -293,7 +303,7 @@ func TestFanOutRendersEachLanguageOnce(t *testing.T) {
 		langs[id] = codes[seen[ch]%len(codes)] // 6 a language, 2 on each channel
 		seen[ch]++
 	}
-	f.speak(langs)
+	f.speak(t, langs)
 	s := f.newStory(t)
 	var batch []notifier.Delivery
 	for _, e := range s.events[:2] {
@@ -360,7 +370,7 @@ func TestPageLanguageIsTheDefault(t *testing.T) {
 	f := newFixture(t, "https://status.example.com")
 	subs := f.subscribe(t, "mode,address\nemail,a@example.com\nemail,b@example.com\n", false)
 	a, b := subs["a@example.com"], subs["b@example.com"]
-	f.speak(map[string]string{b.ID: "ja"})
+	f.speak(t, map[string]string{b.ID: "ja"})
 	in := f.incident(t, "Zeta 502")
 	cat := f.r.catalogue
 	for _, page := range []string{"en", "de", "ar"} {
@@ -410,7 +420,7 @@ func TestWebhooksInEveryLanguage(t *testing.T) {
 	for _, page := range []string{"en", "ar", "ja"} {
 		f.setPageLanguage(t, page)
 		for _, code := range f.r.catalogue.Codes() {
-			f.speakAll(code)
+			f.speakAll(t, code)
 			for i, got := range render() {
 				if !bytes.Equal(got, want[i]) {
 					t.Errorf("page in %s, subscriber in %s, delivery %d: the payload differs from English's:\n got %s\nwant %s",
@@ -450,7 +460,7 @@ func TestSMSFitInEveryLanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, lang := range f.r.catalogue.Langs() {
-		f.speakAll(lang.Code())
+		f.speakAll(t, lang.Code())
 		code := f.render(t, notifier.Delivery{ID: 1, SubscriberID: pending.ID, Channel: notifier.SMS, Purpose: notifier.PurposeConfirm, Data: "123456"}).Text
 		enc, n := sms.Segments(code)
 		if n > smsSegments || !strings.Contains(code, "STOP") || !strings.Contains(code, "123456") || !strings.Contains(code, page) {
@@ -499,7 +509,7 @@ func TestEmailInGermanAndArabic(t *testing.T) {
 	ev := &notifier.Event{ID: 1, Kind: notifier.IncidentUpdated, IncidentID: in.ID, UpdateID: in.Updates[0].ID}
 	d := notifier.Delivery{ID: 1, EventID: 1, Event: ev, SubscriberID: alice.ID, Channel: notifier.Email, Purpose: notifier.PurposeEvent}
 	for _, code := range []string{"de", "ar"} {
-		f.speakAll(code)
+		f.speakAll(t, code)
 		msg := f.render(t, d)
 		golden(t, "incident_"+code+".html", tokens(msg.HTMLBody(), in.ID))
 		golden(t, "incident_"+code+".txt", tokens("Subject: "+msg.Subject+"\n\n"+msg.TextBody(), in.ID))

@@ -65,9 +65,6 @@ type Renderer struct {
 	components  Components
 	incidents   Incidents
 	subscribers Subscribers
-	// languageOf is the language a subscriber chose ("" to follow the
-	// page's): subscriberLanguage.
-	languageOf func(subscribers.Subscriber) string
 	// viewsMade counts the event views made, one per event and language
 	// between two changes.
 	viewsMade atomic.Int64
@@ -85,22 +82,13 @@ var _ notifier.Renderer = (*Renderer)(nil)
 // NewRenderer returns a Renderer whose messages link to cfg.BaseURL and are
 // made from set's templates and what the services hold.
 func NewRenderer(cfg Config, set *templates.Set, comps Components, incs Incidents, subs Subscribers) *Renderer {
-	return &Renderer{cfg: cfg, templates: set, catalogue: set.Catalogue(), components: comps, incidents: incs, subscribers: subs,
-		languageOf: subscriberLanguage}
+	return &Renderer{cfg: cfg, templates: set, catalogue: set.Catalogue(), components: comps, incidents: incs, subscribers: subs}
 }
 
-// subscriberLanguage is the language sub chose, "" when it follows the
-// page's.
-//
-// Until subscribers.Subscriber holds the language (issue 15's subscriber
-// part), no subscriber has chosen one: this returns "" and every message
-// is in the page's language. Then it becomes "return sub.Language".
-func subscriberLanguage(sub subscribers.Subscriber) string { return "" }
-
 // langOf is the language sub reads its messages in: its own, or the
-// page's.
+// page's when it chose none.
 func (r *Renderer) langOf(st *state, sub subscribers.Subscriber) *i18n.Lang {
-	if l, ok := r.catalogue.Lookup(r.languageOf(sub)); ok {
+	if l, ok := r.catalogue.Lookup(sub.Language); ok {
 		return l
 	}
 	return st.lang
