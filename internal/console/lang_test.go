@@ -1,0 +1,185 @@
+package console_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/internal/accounts"
+	"github.com/beacon-status/beacon/internal/i18n"
+	"github.com/beacon-status/beacon/internal/i18n/i18ntest"
+	"github.com/beacon-status/beacon/internal/testutil"
+)
+
+// allowed are the English words a console page may hold whatever its
+// language: "console" in the stylesheet's and script's file names,
+// "responder" in the test users' addresses (responder2@example.com).
+var allowed = []string{"console", "responder"}
+
+// flashOf is the message a redirect leaves for the next page.
+func flashOf(t *testing.T, res response) string {
+	t.Helper()
+	for _, c := range (&http.Response{Header: res.Header}).Cookies() {
+		if c.Name == "beacon_flash" {
+			v, _ := url.QueryUnescape(c.Value)
+			return v
+		}
+	}
+	return ""
+}
+
+// TestConsoleLanguagePicker: the picker's form needs the session's CSRF
+// token, sets the caller's language only, says so in the language
+// chosen, and every page after it speaks that language; "" follows the
+// page's language again, and a language Beacon lacks is refused.
+func TestConsoleLanguagePicker(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := context.Background()
+	me := e.newStaff(accounts.Responder)
+	other := e.newStaff(accounts.Admin)
+
+	if res := me.Post("/console/language", url.Values{"language": {"de"}, "_csrf": {""}}); res.Status != 403 {
+		t.Errorf("without the CSRF token: status %d, want 403", res.Status)
+	}
+	if u, _ := e.svc.Accounts.User(ctx, me.User.ID); u.Language != "" {
+		t.Fatalf("a post without the CSRF token set the language to %q", u.Language)
+	}
+
+	res := me.MustPost(303, "/console/language", url.Values{"language": {"de"}, "next": {"/console/components"}})
+	if loc := res.Header.Get("Location"); loc != "/console/components" {
+		t.Errorf("redirect to %q, want back to /console/components", loc)
+	}
+	if got, want := flashOf(t, res), "Die Konsole verwendet jetzt Ihre Sprache."; got != want {
+		t.Errorf("flash = %q, want %q", got, want)
+	}
+	if u, _ := e.svc.Accounts.User(ctx, me.User.ID); u.Language != "de" {
+		t.Errorf("caller's language = %q, want de", u.Language)
+	}
+	if u, _ := e.svc.Accounts.User(ctx, other.User.ID); u.Language != "" {
+		t.Errorf("another user's language = %q, want it untouched", u.Language)
+	}
+	page := string(me.Get("/console").Body)
+	if !strings.Contains(page, `<html lang="de" dir="ltr">`) || !strings.Contains(page, ">Abmelden<") {
+		t.Errorf("after choosing German the dashboard is not German: %s", page[:min(len(page), 600)])
+	}
+	if !strings.Contains(page, `<option value="de" lang="de" selected>Deutsch</option>`) {
+		t.Error("the picker does not show German as chosen")
+	}
+	if page := string(other.Get("/console").Body); !strings.Contains(page, `<html lang="en" dir="ltr">`) {
+		t.Error("another user's console changed language")
+	}
+
+	if res := me.Post("/console/language", url.Values{"language": {"xx"}}); res.Status != 422 {
+		t.Errorf("an unknown language: status %d, want 422", res.Status)
+	}
+	if u, _ := e.svc.Accounts.User(ctx, me.User.ID); u.Language != "de" {
+		t.Errorf("an unknown language changed it to %q", u.Language)
+	}
+	// The redirect stays inside the console.
+	res = me.MustPost(303, "/console/language", url.Values{"language": {"ar"}, "next": {"//evil.example/"}})
+	if loc := res.Header.Get("Location"); loc != "/console" {
+		t.Errorf("redirect to %q, want /console", loc)
+	}
+	if page := string(me.Get("/console").Body); !strings.Contains(page, `<html lang="ar" dir="rtl">`) {
+		t.Error("Arabic console is not right to left")
+	}
+
+	// "" follows the page's language, whatever it becomes.
+	me.MustPost(303, "/console/language", url.Values{"language": {""}})
+	if _, err := e.svc.InForce.SavePage(ctx, components.PageInput{Language: ptr("fr")}); err != nil {
+		t.Fatal(err)
+	}
+	if page := string(me.Get("/console").Body); !strings.Contains(page, `<html lang="fr" dir="ltr">`) ||
+		!strings.Contains(page, `<option value="" selected>Langue de la page (Français)</option>`) {
+		t.Errorf("a user following the page's language does not get French: %s", page[:min(len(page), 900)])
+	}
+}
+
+// TestSignInFollowsAcceptLanguage: before sign-in there is no user's
+// choice, so the sign-in page speaks the browser's language, else the
+// page's.
+func TestSignInFollowsAcceptLanguage(t *testing.T) {
+	e := newTestEnv(t)
+	for _, tt := range []struct {
+		name, header, page, want string
+	}{
+		{"no header", "", "", "en"},
+		{"German browser", "de-CH, en;q=0.5", "", "de"},
+		{"Portuguese browser", "pt", "", "pt-BR"},
+		{"unknown language, page in Japanese", "sv", "ja", "ja"},
+		{"no header, page in Japanese", "", "ja", "ja"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := e.svc.InForce.SavePage(context.Background(), components.PageInput{Language: ptr(tt.page)}); err != nil {
+				t.Fatal(err)
+			}
+			var h []string
+			if tt.header != "" {
+				h = []string{"Accept-Language", tt.header}
+			}
+			res := e.do("GET", "/console/signin", nil, h...)
+			body := string(res.Body)
+			lang := e.svc.Templates.Catalogue().Get(tt.want)
+			if !strings.Contains(body, `<html lang="`+tt.want+`" dir="`+lang.Dir()+`">`) {
+				t.Fatalf("sign-in page is not in %s: %s", tt.want, body[:min(len(body), 300)])
+			}
+			if got := res.Header.Get("Content-Language"); got != tt.want {
+				t.Errorf("Content-Language = %q, want %q", got, tt.want)
+			}
+			i18ntest.NoLeak(t, lang, body, allowed...)
+		})
+	}
+}
+
+// consoleScreen is a screen's path and the role that sees it.
+type consoleScreen struct {
+	path string
+	role accounts.Role
+}
+
+// consoleScreens are the console screens translated in full, with the
+// role that sees them; each is rendered in every language.
+func consoleScreens(f consoleFixture) []consoleScreen {
+	return []consoleScreen{
+		{"/console/no-such-screen", accounts.Responder}, // the message screen
+	}
+}
+
+// TestConsoleScreensInEveryLanguage renders each translated screen for a
+// user who chose each language: the page says its language, and holds
+// no missing translation and no English the language writes otherwise.
+func TestConsoleScreensInEveryLanguage(t *testing.T) {
+	e := newTestEnv(t)
+	f := newConsoleFixture(t, e)
+	cat := e.svc.Templates.Catalogue()
+	staff := map[accounts.Role]*staff{accounts.Admin: e.newStaff(accounts.Admin), accounts.Responder: e.newStaff(accounts.Responder)}
+	for _, lang := range cat.Langs() {
+		for _, s := range staff {
+			if err := e.svc.Accounts.SetLanguage(context.Background(), s.User.ID, lang.Code()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, sc := range consoleScreens(f) {
+			t.Run(lang.Code()+sc.path, func(t *testing.T) {
+				res := staff[sc.role].Get(sc.path)
+				checkLang(t, lang, res)
+			})
+		}
+	}
+}
+
+// checkLang checks a console page is in lang.
+func checkLang(t *testing.T, lang *i18n.Lang, res testutil.Response) {
+	t.Helper()
+	body := string(res.Body)
+	if res.Status >= 500 {
+		t.Fatalf("status %d: %s", res.Status, body)
+	}
+	if !strings.Contains(body, `<html lang="`+lang.Code()+`" dir="`+lang.Dir()+`">`) {
+		t.Errorf("not in %s: %s", lang.Code(), body[:min(len(body), 300)])
+	}
+	i18ntest.NoLeak(t, lang, body, allowed...)
+}
