@@ -145,6 +145,7 @@ type consoleScreen struct {
 func consoleScreens(f consoleFixture) []consoleScreen {
 	return []consoleScreen{
 		{"/console/no-such-screen", accounts.Responder}, // the message screen
+		{"/console", accounts.Admin},
 	}
 }
 
