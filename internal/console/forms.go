@@ -20,7 +20,7 @@ import (
 func statusOptions(list []incidents.Status, cur incidents.Status) []screen.Option {
 	out := make([]screen.Option, 0, len(list))
 	for _, s := range list {
-		out = append(out, screen.Option{Value: string(s), Label: s.Label(), Selected: s == cur})
+		out = append(out, screen.Option{Value: string(s), Label: s.Label(), Kind: "incident", Selected: s == cur})
 	}
 	return out
 }
@@ -55,10 +55,12 @@ type componentRow struct {
 	Options  []screen.Option
 }
 
-func componentStatusOptions(cur components.Status, blank string) []screen.Option {
-	out := []screen.Option{{Value: "", Label: blank, Selected: cur == ""}}
+// componentStatusOptions are the statuses to choose from, after a blank
+// choice whose label is the message blankID.
+func componentStatusOptions(cur components.Status, blankID string) []screen.Option {
+	out := []screen.Option{{Value: "", ID: blankID, Selected: cur == ""}}
 	for _, s := range componentStatuses {
-		out = append(out, screen.Option{Value: string(s), Label: s.Label(), Selected: s == cur})
+		out = append(out, screen.Option{Value: string(s), Label: s.Label(), Kind: "component", Selected: s == cur})
 	}
 	return out
 }
@@ -69,7 +71,7 @@ func componentRows(all []components.Component, set map[string]components.Status,
 	rows := make([]componentRow, 0, len(all))
 	for _, c := range all {
 		rows = append(rows, componentRow{ID: c.ID, Name: c.Name, Group: c.Group, InGroup: c.GroupID != "", Current: c.Status,
-			Set: set[c.ID], Checked: slices.Contains(checked, c.ID), Options: componentStatusOptions(set[c.ID], "No change")})
+			Set: set[c.ID], Checked: slices.Contains(checked, c.ID), Options: componentStatusOptions(set[c.ID], "console.components_field.no_change")})
 	}
 	return rows
 }

@@ -94,7 +94,7 @@ type incidentForm struct {
 func impactOptions(cur components.Impact) []screen.Option {
 	out := []screen.Option{{Value: "", Label: "Derived from component statuses", Selected: cur == ""}}
 	for _, i := range impacts {
-		out = append(out, screen.Option{Value: string(i), Label: strings.ToUpper(string(i[:1])) + string(i[1:]), Selected: i == cur})
+		out = append(out, screen.Option{Value: string(i), Label: strings.ToUpper(string(i[:1])) + string(i[1:]), Kind: "impact", Selected: i == cur})
 	}
 	return out
 }

@@ -146,6 +146,9 @@ func consoleScreens(f consoleFixture) []consoleScreen {
 	return []consoleScreen{
 		{"/console/no-such-screen", accounts.Responder}, // the message screen
 		{"/console", accounts.Admin},
+		{"/console/components", accounts.Admin},
+		{"/console/components", accounts.Responder},
+		{"/console/components/" + f.api, accounts.Admin},
 	}
 }
 

@@ -81,6 +81,10 @@ type Option struct {
 	// Lang is the language of Label, when it is not the page's (a
 	// language's own name).
 	Lang     string
+	// Kind, when set, is the domain kind of Value, whose label the
+	// template translates (Lang.Enum) instead of showing Label; ID, when
+	// set, is the message shown instead.
+	Kind, ID string
 	Selected bool
 }
 
