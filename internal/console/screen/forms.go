@@ -80,7 +80,7 @@ type Option struct {
 	Value, Label string
 	// Lang is the language of Label, when it is not the page's (a
 	// language's own name).
-	Lang     string
+	Lang string
 	// Kind, when set, is the domain kind of Value, whose label the
 	// template translates (Lang.Enum) instead of showing Label; ID, when
 	// set, is the message shown instead.
