@@ -14,6 +14,7 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/console/screen"
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
@@ -42,17 +43,17 @@ type incidentList struct {
 
 func (h *incidentPages) listScreen(c *fiber.Ctx, kind incidents.Kind) error {
 	ctx := c.UserContext()
-	loc := h.Location(c)
+	loc, lang := h.Location(c), h.Lang(c)
 	list, err := h.incidents.List(ctx, incidents.Filter{Kind: kind, Brief: true, Limit: 100})
 	if err != nil {
 		return err
 	}
 	data := incidentList{Maintenance: kind == incidents.KindMaintenance}
 	for _, in := range list {
-		it := incidentItem{ID: in.ID, Name: in.Name, Status: in.Status.Label(), Tone: incidentTone(in),
-			When: in.StartedAt.In(loc).Format("Jan 2, 2006 15:04 MST")}
+		it := incidentItem{ID: in.ID, Name: in.Name, Status: lang.Enum("incident", string(in.Status)), Tone: incidentTone(in),
+			When: lang.Date(i18n.DateTime, in.StartedAt.In(loc))}
 		if in.ScheduledFor != nil {
-			it.When = in.ScheduledFor.In(loc).Format("Jan 2, 2006 15:04 MST")
+			it.When = lang.Date(i18n.DateTime, in.ScheduledFor.In(loc))
 		}
 		if in.Status.Closed() {
 			data.Recent = append(data.Recent, it)
@@ -60,9 +61,9 @@ func (h *incidentPages) listScreen(c *fiber.Ctx, kind incidents.Kind) error {
 			data.Open = append(data.Open, it)
 		}
 	}
-	title, section := "Incidents", "incidents"
+	title, section := lang.T("console.nav.incidents"), "incidents"
 	if data.Maintenance {
-		title, section = "Maintenance", "maintenance"
+		title, section = lang.T("console.nav.maintenance"), "maintenance"
 	} else if data.Templates, err = h.incidents.Templates(ctx); err != nil {
 		return err
 	}

@@ -149,6 +149,8 @@ func consoleScreens(f consoleFixture) []consoleScreen {
 		{"/console/components", accounts.Admin},
 		{"/console/components", accounts.Responder},
 		{"/console/components/" + f.api, accounts.Admin},
+		{"/console/incidents", accounts.Responder},
+		{"/console/maintenance", accounts.Responder},
 	}
 }
 
