@@ -151,6 +151,8 @@ func consoleScreens(f consoleFixture) []consoleScreen {
 		{"/console/components/" + f.api, accounts.Admin},
 		{"/console/incidents", accounts.Responder},
 		{"/console/maintenance", accounts.Responder},
+		{"/console/templates", accounts.Admin},
+		{"/console/templates?edit=" + f.template.ID, accounts.Admin},
 	}
 }
 
