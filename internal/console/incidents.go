@@ -92,8 +92,8 @@ type incidentForm struct {
 	Zone           string
 }
 
-func impactOptions(cur components.Impact) []screen.Option {
-	out := []screen.Option{{Value: "", Label: "Derived from component statuses", Selected: cur == ""}}
+func impactOptions(l *i18n.Lang, cur components.Impact) []screen.Option {
+	out := []screen.Option{{Value: "", Label: l.T("console.incident_new.impact_derived"), Selected: cur == ""}}
 	for _, i := range impacts {
 		out = append(out, screen.Option{Value: string(i), Label: strings.ToUpper(string(i[:1])) + string(i[1:]), Kind: "impact", Selected: i == cur})
 	}
@@ -112,7 +112,7 @@ func (h *incidentPages) newForm(c *fiber.Ctx, maintenance bool) (incidentForm, [
 	if err != nil {
 		return incidentForm{}, nil, err
 	}
-	f := incidentForm{Maintenance: maintenance, Notify: true, Templates: tpls, Impacts: impactOptions(""),
+	f := incidentForm{Maintenance: maintenance, Notify: true, Templates: tpls, Impacts: impactOptions(h.Lang(c), ""),
 		Zone: h.Location(c).String(),
 		Automation: incidents.Automation{RemindPrior: true, AutoInProgress: true, AutoCompleted: true, ToMaintenanceState: true,
 			ToOperationalState: true, NotifyAtStart: true, NotifyAtEnd: true}}
@@ -145,7 +145,7 @@ func (h *incidentPages) getNewIncident(c *fiber.Ctx) error {
 		}
 		f.Components = componentRows(all, set, nil)
 	}
-	return h.Render(c, fiber.StatusOK, "incident_new", screen.View{Title: "New incident", Section: "incidents", Data: f})
+	return h.Render(c, fiber.StatusOK, "incident_new", screen.View{Title: h.T(c, "console.dashboard.new_incident"), Section: "incidents", Data: f})
 }
 
 func (h *incidentPages) postNewIncident(c *fiber.Ctx) error {
@@ -158,15 +158,15 @@ func (h *incidentPages) postNewIncident(c *fiber.Ctx) error {
 	status := incidents.Status(c.FormValue("status"))
 	impact := components.Impact(c.FormValue("impact_override"))
 	f.Name, f.Body, f.Notify = c.FormValue("name"), c.FormValue("body"), screen.FormBool(c, "deliver_notifications")
-	f.Statuses, f.Impacts, f.Components = statusOptions(incidentStatuses, status), impactOptions(impact), componentRows(all, set, nil)
+	f.Statuses, f.Impacts, f.Components = statusOptions(incidentStatuses, status), impactOptions(h.Lang(c), impact), componentRows(all, set, nil)
 	f.Backfill, f.BackfillDate, f.TemplateID = screen.FormBool(c, "backfill"), c.FormValue("backfill_date"), c.FormValue("template_id")
-	v := screen.View{Title: "New incident", Section: "incidents", Data: f}
+	v := screen.View{Title: h.T(c, "console.dashboard.new_incident"), Section: "incidents", Data: f}
 
 	if !slices.Contains(incidentStatuses, status) {
-		return h.FormError(c, "incident_new", v, web.Unprocessable("status", "choose a status"))
+		return h.FormError(c, "incident_new", v, web.Unprocessable("status", "%s", h.T(c, "console.incident_new.choose_status")))
 	}
 	if impact != "" && !slices.Contains(impacts, impact) {
-		return h.FormError(c, "incident_new", v, web.Unprocessable("impact_override", "choose an impact"))
+		return h.FormError(c, "incident_new", v, web.Unprocessable("impact_override", "%s", h.T(c, "console.incident_new.choose_impact")))
 	}
 	if f.TemplateID != "" {
 		if _, err := h.incidents.Template(ctx, f.TemplateID); errors.Is(err, incidents.ErrNotFound) {
@@ -174,8 +174,8 @@ func (h *incidentPages) postNewIncident(c *fiber.Ctx) error {
 			// as corrected is not refused for the same reason.
 			f.TemplateID = ""
 			v.Data = f
-			return screen.Refuse(web.Unprocessable("template_id", "names no template (it may have been deleted)"), v, nil,
-				"The incident was not posted: ", func(v screen.View) error {
+			return screen.Refuse(web.Unprocessable("template_id", "%s", h.T(c, "console.incident_new.no_template")), v, nil,
+				h.T(c, "console.incident_new.not_posted"), func(v screen.View) error {
 					return h.Render(c, fiber.StatusUnprocessableEntity, "incident_new", v)
 				})
 		} else if err != nil {
@@ -190,7 +190,7 @@ func (h *incidentPages) postNewIncident(c *fiber.Ctx) error {
 			return h.FormError(c, "incident_new", v, err)
 		}
 		if at == nil {
-			return h.FormError(c, "incident_new", v, web.Unprocessable("backfill_date", "is needed for a past incident"))
+			return h.FormError(c, "incident_new", v, web.Unprocessable("backfill_date", "%s", h.T(c, "console.incident_new.backfill_needed")))
 		}
 		n = incidents.NewIncident{Name: f.Name, Body: f.Body, ImpactOverride: impact, Backfilled: true, BackfillDate: at,
 			ComponentIDs: sortedKeys(set)}
@@ -200,7 +200,7 @@ func (h *incidentPages) postNewIncident(c *fiber.Ctx) error {
 		return h.FormError(c, "incident_new", v, err)
 	}
 	web.SetAuditTarget(c, in.ID)
-	return h.SeeOther(c, "/console/incidents/"+in.ID, "Incident posted."+notifyNote(f.Notify && !f.Backfill))
+	return h.SeeOther(c, "/console/incidents/"+in.ID, h.T(c, "console.incident_new.posted")+notifyNote(h.Lang(c), f.Notify && !f.Backfill))
 }
 
 // sortedKeys returns the component ids of m in order.
@@ -213,11 +213,11 @@ func sortedKeys(m map[string]components.Status) []string {
 	return out
 }
 
-func notifyNote(notify bool) string {
+func notifyNote(l *i18n.Lang, notify bool) string {
 	if notify {
-		return " Subscribers are being notified."
+		return " " + l.T("console.notify.yes")
 	}
-	return " No one was notified."
+	return " " + l.T("console.notify.no")
 }
 
 // updateRow is one update of an incident's timeline in the console.
@@ -481,11 +481,11 @@ func (h *incidentPages) postUpdate(c *fiber.Ctx) error {
 	if _, err := h.incidents.Update(ctx, in.ID, ch); err != nil {
 		return fail(err)
 	}
-	msg := "Update posted."
+	msg := h.T(c, "console.incident.update_posted")
 	if status.Closed() && !in.Status.Closed() {
-		msg = status.Label() + "."
+		msg = h.Lang(c).Enum("incident", string(status)) + "."
 	}
-	return h.SeeOther(c, "/console/incidents/"+in.ID, msg+notifyNote(notify))
+	return h.SeeOther(c, "/console/incidents/"+in.ID, msg+notifyNote(h.Lang(c), notify))
 }
 
 // postResolve resolves an incident (or completes a maintenance) with one
@@ -505,7 +505,7 @@ func (h *incidentPages) postResolve(c *fiber.Ctx) error {
 	if _, err := h.incidents.Update(ctx, in.ID, incidents.Change{Status: &status, Body: &body, DeliverNotifications: &notify}); err != nil {
 		return screen.Refuse(err, screen.View{}, screen.Prefixed("resolve_"), "", h.refused(c))
 	}
-	return h.SeeOther(c, "/console/incidents/"+in.ID, status.Label()+"."+notifyNote(notify))
+	return h.SeeOther(c, "/console/incidents/"+in.ID, h.Lang(c).Enum("incident", string(status))+"."+notifyNote(h.Lang(c), notify))
 }
 
 // postEditUpdate changes an update's text; no one is notified again.

@@ -153,6 +153,9 @@ func consoleScreens(f consoleFixture) []consoleScreen {
 		{"/console/maintenance", accounts.Responder},
 		{"/console/templates", accounts.Admin},
 		{"/console/templates?edit=" + f.template.ID, accounts.Admin},
+		{"/console/incidents/new", accounts.Responder},
+		{"/console/incidents/new?template=" + f.template.ID, accounts.Responder},
+		{"/console/maintenance/new", accounts.Responder},
 	}
 }
 
