@@ -156,6 +156,9 @@ func consoleScreens(f consoleFixture) []consoleScreen {
 		{"/console/incidents/new", accounts.Responder},
 		{"/console/incidents/new?template=" + f.template.ID, accounts.Responder},
 		{"/console/maintenance/new", accounts.Responder},
+		{"/console/users", accounts.Admin},
+		{"/console/keys", accounts.Admin},
+		{"/console/audit", accounts.Admin},
 	}
 }
 
