@@ -159,6 +159,7 @@ func consoleScreens(f consoleFixture) []consoleScreen {
 		{"/console/users", accounts.Admin},
 		{"/console/keys", accounts.Admin},
 		{"/console/audit", accounts.Admin},
+		{"/console/settings", accounts.Admin},
 	}
 }
 
@@ -196,4 +197,38 @@ func checkLang(t *testing.T, lang *i18n.Lang, res testutil.Response) {
 		t.Errorf("not in %s: %s", lang.Code(), body[:min(len(body), 300)])
 	}
 	i18ntest.NoLeak(t, lang, body, allowed...)
+}
+
+// TestSettingsSetThePageLanguage: the settings screen saves the page's
+// language, which users who chose none then read the console in; a form
+// posted without the field keeps it.
+func TestSettingsSetThePageLanguage(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := context.Background()
+	admin := e.newStaff(accounts.Admin)
+	form := func(lang ...string) url.Values {
+		v := url.Values{"name": {"Acme"}, "time_zone": {"UTC"}}
+		if len(lang) > 0 {
+			v.Set("language", lang[0])
+		}
+		return v
+	}
+	admin.MustPost(303, "/console/settings", form("ja"))
+	if p, _ := e.svc.Components.Page(ctx); p.Language != "ja" {
+		t.Fatalf("page language = %q, want ja", p.Language)
+	}
+	page := string(admin.Get("/console/settings").Body)
+	if !strings.Contains(page, `<html lang="ja" dir="ltr">`) || !strings.Contains(page, `<option value="ja" lang="ja" selected>日本語</option>`) {
+		t.Errorf("settings after choosing Japanese: %s", page[:min(len(page), 600)])
+	}
+	admin.MustPost(303, "/console/settings", form())
+	if p, _ := e.svc.Components.Page(ctx); p.Language != "ja" {
+		t.Errorf("a form without the field changed the language to %q", p.Language)
+	}
+	if res := admin.Post("/console/settings", form("xx")); res.Status != 422 {
+		t.Errorf("unknown language: status %d, want 422", res.Status)
+	}
+	if p, _ := e.svc.Components.Page(ctx); p.Language != "ja" {
+		t.Errorf("an unknown language changed it to %q", p.Language)
+	}
 }
