@@ -16,8 +16,9 @@ import (
 
 // allowed are the English words a console page may hold whatever its
 // language: "console" in the stylesheet's and script's file names,
-// "responder" in the test users' addresses (responder2@example.com).
-var allowed = []string{"console", "responder"}
+// "responder" in the test users' addresses (responder2@example.com),
+// "incident" in the paths /console/incidents/….
+var allowed = []string{"console", "responder", "incident"}
 
 // flashOf is the message a redirect leaves for the next page.
 func flashOf(t *testing.T, res response) string {
@@ -145,7 +146,7 @@ type consoleScreen struct {
 
 // consoleScreens are the console screens translated in full, with the
 // role that sees them; each is rendered in every language.
-func consoleScreens(f consoleFixture) []consoleScreen {
+func consoleScreens(f consoleFixture, integration string) []consoleScreen {
 	return []consoleScreen{
 		{path: "/console/no-such-screen", role: accounts.Responder}, // the message screen
 		{path: "/console", role: accounts.Admin},
@@ -163,6 +164,11 @@ func consoleScreens(f consoleFixture) []consoleScreen {
 		{path: "/console/keys", role: accounts.Admin},
 		{path: "/console/audit", role: accounts.Admin},
 		{path: "/console/settings", role: accounts.Admin},
+		// A draft's title is the incident's name the integrations
+		// package wrote, stored text like staff's: English.
+		{path: "/console/integrations", role: accounts.Admin, allow: []string{"Degraded Performance"}},
+		{path: "/console/integrations", role: accounts.Responder, allow: []string{"Degraded Performance"}},
+		{path: "/console/integrations/" + integration, role: accounts.Admin},
 		{path: "/console/subscribers", role: accounts.Admin, allow: []string{"active", "unconfirmed", "quarantined", "unsubscribed"}},
 	}
 }
@@ -175,13 +181,14 @@ func TestConsoleScreensInEveryLanguage(t *testing.T) {
 	f := newConsoleFixture(t, e)
 	cat := e.svc.Templates.Catalogue()
 	staff := map[accounts.Role]*staff{accounts.Admin: e.newStaff(accounts.Admin), accounts.Responder: e.newStaff(accounts.Responder)}
+	integration := newIntegrationWithDraft(t, e, staff[accounts.Admin])
 	for _, lang := range cat.Langs() {
 		for _, s := range staff {
 			if err := e.svc.Accounts.SetLanguage(context.Background(), s.User.ID, lang.Code()); err != nil {
 				t.Fatal(err)
 			}
 		}
-		for _, sc := range consoleScreens(f) {
+		for _, sc := range consoleScreens(f, integration) {
 			t.Run(lang.Code()+sc.path, func(t *testing.T) {
 				res := staff[sc.role].Get(sc.path)
 				checkLang(t, lang, res, sc.allow...)
@@ -235,4 +242,25 @@ func TestSettingsSetThePageLanguage(t *testing.T) {
 	if p, _ := e.svc.Components.Page(ctx); p.Language != "ja" {
 		t.Errorf("an unknown language changed it to %q", p.Language)
 	}
+}
+
+// newIntegrationWithDraft creates an integration through the console and
+// has it receive a firing alert, which opens a draft; it returns the
+// integration's id.
+func newIntegrationWithDraft(t *testing.T, e *testEnv, admin *staff) string {
+	t.Helper()
+	ctx := context.Background()
+	admin.MustPost(201, "/console/integrations", url.Values{"kind": {"alertmanager"}, "name": {"Prometheus"},
+		"incident_mode": {"draft"}, "template_id": {""}, "auto_resolve": {"1"}, "component_label": {"service"},
+		"components": {"frontend = Website\n"}, "severity_label": {"severity"}, "severities": {"warning = degraded_performance"},
+		"default_status": {"partial_outage"}, "flap_window": {"120"}})
+	list, err := e.svc.Integrations.List(ctx)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("integrations: %v, %v", list, err)
+	}
+	body := `{"version":"4","groupKey":"g","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"Slow","service":"frontend","severity":"warning"},"fingerprint":"f"}]}`
+	if _, err := e.svc.Integrations.Receive(ctx, list[0], []byte(body)); err != nil {
+		t.Fatal(err)
+	}
+	return list[0].ID
 }
