@@ -203,6 +203,14 @@ func (h *incidentPages) postNewIncident(c *fiber.Ctx) error {
 	return h.SeeOther(c, "/console/incidents/"+in.ID, h.T(c, "console.incident_new.posted")+notifyNote(h.Lang(c), f.Notify && !f.Backfill))
 }
 
+// tIf is the message id in l, or "" for no id.
+func tIf(l *i18n.Lang, id string) string {
+	if id == "" {
+		return ""
+	}
+	return l.T(id)
+}
+
 // sortedKeys returns the component ids of m in order.
 func sortedKeys(m map[string]components.Status) []string {
 	out := make([]string, 0, len(m))
@@ -284,7 +292,7 @@ type followerRow struct {
 const followersShown = 50
 
 // followers reads the incident's followers for its screen.
-func (h *incidentPages) followers(ctx context.Context, incidentID string, loc *time.Location) (followersBox, error) {
+func (h *incidentPages) followers(ctx context.Context, incidentID string, loc *time.Location, lang *i18n.Lang) (followersBox, error) {
 	list, total, err := h.subscribers.Followers(ctx, incidentID, followersShown, 0)
 	if err != nil {
 		return followersBox{}, err
@@ -299,7 +307,7 @@ func (h *incidentPages) followers(ctx context.Context, incidentID string, loc *t
 	for _, f := range list {
 		box.Rows = append(box.Rows, followerRow{ID: f.Subscriber.ID, Address: maskAddress(f.Subscriber.Address),
 			Channel: string(f.Subscriber.Mode), State: string(f.Subscriber.State), Confirmed: f.ConfirmedAt != nil,
-			Since: f.CreatedAt.In(loc).Format("Jan 2, 15:04 MST")})
+			Since: lang.Date(i18n.DayTimeZone, f.CreatedAt.In(loc))})
 	}
 	return box, nil
 }
@@ -373,16 +381,19 @@ func (h *incidentPages) renderIncident(c *fiber.Ctx, status int, v screen.View) 
 	if err != nil {
 		return err
 	}
-	loc := h.Location(c)
+	loc, lang := h.Location(c), h.Lang(c)
 	s, _ := v.Data.(incidentScreen)
 	s.Incident, s.Maintenance, s.Closed, s.Busy = in, in.Kind == incidents.KindMaintenance, in.Status.Closed(), busy
-	s.Impact, s.Tone = string(in.Impact), incidentTone(in)
+	s.Tone = incidentTone(in)
+	if in.Impact != "" {
+		s.Impact = lang.T("console.impact." + string(in.Impact))
+	}
 	s.Postmortem, s.Published, s.PreviewKey = in.Postmortem.Draft, in.Postmortem.PublishedAt != nil, in.Postmortem.PreviewKey
 	byID := components.ByID(all)
 	var names []string
 	for _, id := range in.ComponentIDs {
 		if comp, ok := byID[id]; ok {
-			names = append(names, comp.Name+" ("+comp.Status.Label()+")")
+			names = append(names, comp.Name+" ("+lang.Enum("component", string(comp.Status))+")")
 		}
 	}
 	s.Affected = strings.Join(names, ", ")
@@ -396,7 +407,7 @@ func (h *incidentPages) renderIncident(c *fiber.Ctx, status int, v screen.View) 
 		s.Components = componentRows(all, nil, nil)
 	}
 	if in.ScheduledFor != nil && in.ScheduledUntil != nil {
-		s.Window = in.ScheduledFor.In(loc).Format("Jan 2, 15:04") + " – " + in.ScheduledUntil.In(loc).Format("Jan 2, 15:04 MST")
+		s.Window = lang.Date(i18n.DayTime, in.ScheduledFor.In(loc)) + " – " + lang.Date(i18n.DayTimeZone, in.ScheduledUntil.In(loc))
 		if s.Reschedule.From == "" {
 			s.Reschedule.From, s.Reschedule.Until = in.ScheduledFor.In(loc).Format(localTime), in.ScheduledUntil.In(loc).Format(localTime)
 			s.Reschedule.Name = in.Name
@@ -412,11 +423,15 @@ func (h *incidentPages) renderIncident(c *fiber.Ctx, status int, v screen.View) 
 		return err
 	}
 	for i, u := range in.Updates {
-		s.Updates = append(s.Updates, updateRow{ID: u.ID, Label: incidents.UpdateLabel(in, i), Body: h.Templates().Markdown(u.Body), Raw: u.Body,
-			At: u.DisplayAt.In(loc).Format("Jan 2, 2006 15:04 MST"), Notified: u.DeliverNotifications,
-			Preparing: preparing[u.ID], Counts: counts[u.ID], Nobody: nobodyWhy(u)})
+		label := lang.T("status.update")
+		if !incidents.UpdateRepeats(in, i) {
+			label = lang.Enum("incident", string(u.Status))
+		}
+		s.Updates = append(s.Updates, updateRow{ID: u.ID, Label: label, Body: h.Templates().Markdown(u.Body), Raw: u.Body,
+			At: lang.Date(i18n.DateTime, u.DisplayAt.In(loc)), Notified: u.DeliverNotifications,
+			Preparing: preparing[u.ID], Counts: counts[u.ID], Nobody: tIf(lang, nobodyWhy(u))})
 	}
-	if s.Followers, err = h.followers(ctx, in.ID, loc); err != nil {
+	if s.Followers, err = h.followers(ctx, in.ID, loc, lang); err != nil {
 		return err
 	}
 	v.Title, v.Section, v.Data = in.Name, "incidents", s
@@ -448,7 +463,7 @@ func (h *incidentPages) getDeliveries(c *fiber.Ctx) error {
 	}
 	out := map[string]update{}
 	for _, u := range in.Updates {
-		out[u.ID] = update{Preparing: preparing[u.ID], Channels: counts[u.ID], Nobody: nobodyWhy(u)}
+		out[u.ID] = update{Preparing: preparing[u.ID], Channels: counts[u.ID], Nobody: tIf(h.Lang(c), nobodyWhy(u))}
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(fiber.Map{"busy": busy, "updates": out})
@@ -472,10 +487,10 @@ func (h *incidentPages) postUpdate(c *fiber.Ctx) error {
 	set := formStatuses(c, all)
 	fail := func(err error) error {
 		s := keptUpdateForm(in, all, status, body, notify, set)
-		return screen.Refuse(err, screen.View{Data: s}, screen.Prefixed("update_"), "The update was not posted: ", h.refused(c))
+		return screen.Refuse(err, screen.View{Data: s}, screen.Prefixed("update_"), h.T(c, "console.incident.not_posted"), h.refused(c))
 	}
 	if !status.Valid() {
-		return fail(web.Unprocessable("status", "choose a status"))
+		return fail(web.Unprocessable("status", "%s", h.T(c, "console.incident_new.choose_status")))
 	}
 	ch := incidents.Change{Status: &status, Body: &body, Components: set, DeliverNotifications: &notify}
 	if _, err := h.incidents.Update(ctx, in.ID, ch); err != nil {
@@ -512,10 +527,10 @@ func (h *incidentPages) postResolve(c *fiber.Ctx) error {
 func (h *incidentPages) postEditUpdate(c *fiber.Ctx) error {
 	body := c.FormValue("body")
 	if _, err := h.incidents.EditUpdate(c.UserContext(), c.Params("id"), c.Params("update_id"), incidents.UpdateEdit{Body: &body}); err != nil {
-		return screen.Refuse(err, screen.View{}, screen.Prefixed("edit_"), "The update was not changed: ", h.refused(c))
+		return screen.Refuse(err, screen.View{}, screen.Prefixed("edit_"), h.T(c, "console.incident.not_changed"), h.refused(c))
 	}
 	web.SetAuditTarget(c, c.Params("update_id"))
-	return h.SeeOther(c, "/console/incidents/"+c.Params("id"), "Update text changed. No one was notified again.")
+	return h.SeeOther(c, "/console/incidents/"+c.Params("id"), h.T(c, "console.incident.text_changed"))
 }
 
 // postPostmortem saves, publishes or reverts the postmortem.
@@ -523,21 +538,21 @@ func (h *incidentPages) postPostmortem(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	id := c.Params("id")
 	var err error
-	msg := "Postmortem draft saved."
+	msg := h.T(c, "console.incident.pm_saved")
 	switch c.FormValue("action") {
 	case "publish":
 		if _, err = h.incidents.SetPostmortem(ctx, id, c.FormValue("body")); err == nil {
 			_, err = h.incidents.PublishPostmortem(ctx, id, incidents.Publication{NotifySubscribers: screen.FormBool(c, "notify")})
 		}
-		msg = "Postmortem published."
+		msg = h.T(c, "console.incident.pm_published")
 	case "revert":
 		_, err = h.incidents.RevertPostmortem(ctx, id)
-		msg = "Postmortem taken back to draft."
+		msg = h.T(c, "console.incident.pm_reverted")
 	default:
 		_, err = h.incidents.SetPostmortem(ctx, id, c.FormValue("body"))
 	}
 	if err != nil {
-		return screen.Refuse(err, screen.View{}, screen.Always("postmortem_body"), "The postmortem was not saved: ", h.refused(c))
+		return screen.Refuse(err, screen.View{}, screen.Always("postmortem_body"), h.T(c, "console.incident.pm_not_saved"), h.refused(c))
 	}
 	return h.SeeOther(c, "/console/incidents/"+id, msg)
 }
@@ -552,7 +567,7 @@ func (h *incidentPages) postDelete(c *fiber.Ctx) error {
 	if in.Kind == incidents.KindMaintenance {
 		to = "/console/maintenance"
 	}
-	return h.SeeOther(c, to, "“"+in.Name+"” deleted.")
+	return h.SeeOther(c, to, h.F(c, "console.incident.deleted", "Name", in.Name))
 }
 
 // postRemoveFollower stops one follower hearing of the incident; one who
@@ -566,5 +581,5 @@ func (h *incidentPages) postRemoveFollower(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.SeeOther(c, "/console/incidents/"+in.ID, maskAddress(f.Subscriber.Address)+" no longer follows this incident.")
+	return h.SeeOther(c, "/console/incidents/"+in.ID, h.F(c, "console.incident.unfollowed", "Address", maskAddress(f.Subscriber.Address)))
 }

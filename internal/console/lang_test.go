@@ -17,8 +17,9 @@ import (
 // allowed are the English words a console page may hold whatever its
 // language: "console" in the stylesheet's and script's file names,
 // "responder" in the test users' addresses (responder2@example.com),
-// "incident" in the paths /console/incidents/….
-var allowed = []string{"console", "responder", "incident"}
+// "incident" and "maintenance" in the paths /console/incidents/… and
+// /console/maintenance.
+var allowed = []string{"console", "responder", "incident", "maintenance"}
 
 // flashOf is the message a redirect leaves for the next page.
 func flashOf(t *testing.T, res response) string {
@@ -157,18 +158,23 @@ func consoleScreens(f consoleFixture, integration string) []consoleScreen {
 		{path: "/console/maintenance", role: accounts.Responder},
 		{path: "/console/templates", role: accounts.Admin},
 		{path: "/console/templates?edit=" + f.template.ID, role: accounts.Admin},
-		{path: "/console/incidents/new", role: accounts.Responder},
-		{path: "/console/incidents/new?template=" + f.template.ID, role: accounts.Responder},
+		// The impact select's values are API codes ("critical").
+		{path: "/console/incidents/new", role: accounts.Responder, allow: []string{"critical"}},
+		{path: "/console/incidents/new?template=" + f.template.ID, role: accounts.Responder, allow: []string{"critical"}},
 		{path: "/console/maintenance/new", role: accounts.Responder},
+		{path: "/console/incidents/" + f.incident.ID, role: accounts.Responder},
+		{path: "/console/incidents/" + f.resolved.ID, role: accounts.Admin},
+		{path: "/console/incidents/" + f.maintenance.ID, role: accounts.Admin},
 		{path: "/console/users", role: accounts.Admin},
 		{path: "/console/keys", role: accounts.Admin},
 		{path: "/console/audit", role: accounts.Admin},
 		{path: "/console/settings", role: accounts.Admin},
 		// A draft's title is the incident's name the integrations
 		// package wrote, stored text like staff's: English.
-		{path: "/console/integrations", role: accounts.Admin, allow: []string{"Degraded Performance"}},
+		// The severities table holds the alerts' own codes ("critical").
+		{path: "/console/integrations", role: accounts.Admin, allow: []string{"Degraded Performance", "critical"}},
 		{path: "/console/integrations", role: accounts.Responder, allow: []string{"Degraded Performance"}},
-		{path: "/console/integrations/" + integration, role: accounts.Admin},
+		{path: "/console/integrations/" + integration, role: accounts.Admin, allow: []string{"critical"}},
 		{path: "/console/subscribers", role: accounts.Admin, allow: []string{"active", "unconfirmed", "quarantined", "unsubscribed"}},
 	}
 }
