@@ -17,9 +17,10 @@ import (
 // allowed are the English words a console page may hold whatever its
 // language: "console" in the stylesheet's and script's file names,
 // "responder" in the test users' addresses (responder2@example.com),
-// "incident" and "maintenance" in the paths /console/incidents/… and
-// /console/maintenance.
-var allowed = []string{"console", "responder", "incident", "maintenance"}
+// "incident", "maintenance" and "provider" in paths (/console/incidents/…,
+// /console/metrics/providers/…), "hidden" and "disabled" in markup
+// (type="hidden", name="disabled").
+var allowed = []string{"console", "responder", "incident", "maintenance", "provider", "hidden", "disabled"}
 
 // flashOf is the message a redirect leaves for the next page.
 func flashOf(t *testing.T, res response) string {
@@ -147,7 +148,7 @@ type consoleScreen struct {
 
 // consoleScreens are the console screens translated in full, with the
 // role that sees them; each is rendered in every language.
-func consoleScreens(f consoleFixture, integration string) []consoleScreen {
+func consoleScreens(f consoleFixture, integration string, m metricIDs) []consoleScreen {
 	return []consoleScreen{
 		{path: "/console/no-such-screen", role: accounts.Responder}, // the message screen
 		{path: "/console", role: accounts.Admin},
@@ -175,6 +176,10 @@ func consoleScreens(f consoleFixture, integration string) []consoleScreen {
 		{path: "/console/integrations", role: accounts.Admin, allow: []string{"Degraded Performance", "critical"}},
 		{path: "/console/integrations", role: accounts.Responder, allow: []string{"Degraded Performance"}},
 		{path: "/console/integrations/" + integration, role: accounts.Admin, allow: []string{"critical"}},
+		{path: "/console/metrics", role: accounts.Admin, allow: m.allow},
+		{path: "/console/metrics/" + m.metric, role: accounts.Admin, allow: m.allow},
+		{path: "/console/metrics/providers/" + m.self, role: accounts.Admin, allow: m.allow},
+		{path: "/console/metrics/providers/" + m.other, role: accounts.Admin, allow: m.allow},
 		{path: "/console/subscribers", role: accounts.Admin, allow: []string{"active", "unconfirmed", "quarantined", "unsubscribed"}},
 	}
 }
@@ -188,13 +193,14 @@ func TestConsoleScreensInEveryLanguage(t *testing.T) {
 	cat := e.svc.Templates.Catalogue()
 	staff := map[accounts.Role]*staff{accounts.Admin: e.newStaff(accounts.Admin), accounts.Responder: e.newStaff(accounts.Responder)}
 	integration := newIntegrationWithDraft(t, e, staff[accounts.Admin])
+	metric := newMetrics(t, e, staff[accounts.Admin])
 	for _, lang := range cat.Langs() {
 		for _, s := range staff {
 			if err := e.svc.Accounts.SetLanguage(context.Background(), s.User.ID, lang.Code()); err != nil {
 				t.Fatal(err)
 			}
 		}
-		for _, sc := range consoleScreens(f, integration) {
+		for _, sc := range consoleScreens(f, integration, metric) {
 			t.Run(lang.Code()+sc.path, func(t *testing.T) {
 				res := staff[sc.role].Get(sc.path)
 				checkLang(t, lang, res, sc.allow...)
@@ -269,4 +275,41 @@ func newIntegrationWithDraft(t *testing.T, e *testEnv, admin *staff) string {
 		t.Fatal(err)
 	}
 	return list[0].ID
+}
+
+// metricIDs are a Self provider, a provider Beacon does not fetch, and a
+// metric of the first, made through the console.
+type metricIDs struct {
+	self, other, metric string
+	// allow are the staff-written names and the transform codes in the
+	// form's values.
+	allow []string
+}
+
+func newMetrics(t *testing.T, e *testEnv, admin *staff) metricIDs {
+	t.Helper()
+	ctx := context.Background()
+	admin.MustPost(303, "/console/metrics/providers", url.Values{"type": {"Self"}})
+	admin.MustPost(303, "/console/metrics/providers", url.Values{"type": {"Datadog"}, "api_key": {"k"}})
+	providers, err := e.svc.Metrics.Providers(ctx)
+	if err != nil || len(providers) != 2 {
+		t.Fatalf("providers %+v, %v", providers, err)
+	}
+	var m metricIDs
+	for _, p := range providers {
+		if p.Type == "Self" {
+			m.self = p.ID
+		} else {
+			m.other = p.ID
+		}
+	}
+	admin.MustPost(303, "/console/metrics", url.Values{"metrics_provider_id": {m.self}, "name": {"Latency"}, "suffix": {"ms"},
+		"decimal_places": {"1"}, "y_axis_min": {"0"}, "y_axis_max": {""}, "display": {"1"}, "transform": {"average"}})
+	list, err := e.svc.Metrics.List(ctx)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("metrics %+v, %v", list, err)
+	}
+	m.metric = list[0].ID
+	m.allow = []string{"average", "response_time", "uptime"}
+	return m
 }
