@@ -10,6 +10,7 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/console/screen"
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/notifier"
 )
@@ -112,7 +113,7 @@ func formChecked(c *fiber.Ctx, name string) []string {
 // zone.
 const localTime = "2006-01-02T15:04"
 
-func parseLocal(field, v string, loc *time.Location) (*time.Time, error) {
+func parseLocal(l *i18n.Lang, field, v string, loc *time.Location) (*time.Time, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return nil, nil
@@ -120,7 +121,7 @@ func parseLocal(field, v string, loc *time.Location) (*time.Time, error) {
 	t, err := time.ParseInLocation(localTime, v, loc)
 	if err != nil {
 		if t, err = time.ParseInLocation(localTime+":05", v, loc); err != nil {
-			return nil, web.Unprocessable(field, "must be a date and time such as 2026-05-01T14:30")
+			return nil, web.Unprocessable(field, "%s", l.T("console.incident_new.date_invalid"))
 		}
 	}
 	return &t, nil

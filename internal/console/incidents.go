@@ -185,7 +185,7 @@ func (h *incidentPages) postNewIncident(c *fiber.Ctx) error {
 	n := incidents.NewIncident{Name: f.Name, Status: status, Body: f.Body, ImpactOverride: impact, Components: set,
 		DeliverNotifications: &f.Notify}
 	if f.Backfill {
-		at, err := parseLocal("backfill_date", f.BackfillDate, h.Location(c))
+		at, err := parseLocal(h.Lang(c), "backfill_date", f.BackfillDate, h.Location(c))
 		if err != nil {
 			return h.FormError(c, "incident_new", v, err)
 		}

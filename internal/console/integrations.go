@@ -1,7 +1,7 @@
 package console
 
 import (
-	"fmt"
+	"errors"
 	"maps"
 	"slices"
 	"strconv"
@@ -164,25 +164,26 @@ func (h *integrationPages) input(c *fiber.Ctx, it *integrations.Integration) (in
 	}
 	secs, err := strconv.Atoi(strings.TrimSpace(c.FormValue("flap_window")))
 	if err != nil {
-		return in, &integrations.ValidationError{Field: "flap_window", Msg: "must be a whole number of seconds"}
+		return in, &integrations.ValidationError{Field: "flap_window", Msg: h.T(c, "console.integrations.flap_invalid")}
 	}
 	flap := time.Duration(secs) * time.Second
 	in.FlapWindow = &flap
 	it.Components = map[string]string{}
-	err = eachLine(c.FormValue("components"), "components", func(k, v string) error {
+	l := h.Lang(c)
+	err = eachLine(l, c.FormValue("components"), "components", func(k, v string) error {
 		for _, comp := range all {
 			if !comp.Group && (comp.ID == v || strings.EqualFold(comp.Name, v)) {
 				it.Components[k] = comp.ID
 				return nil
 			}
 		}
-		return fmt.Errorf("no component is named %q", v)
+		return errors.New(l.F("console.integrations.no_component", "Name", strconv.Quote(v)))
 	})
 	if err != nil {
 		return in, err
 	}
 	it.Severities = map[string]components.Status{}
-	err = eachLine(c.FormValue("severities"), "severities", func(k, v string) error {
+	err = eachLine(l, c.FormValue("severities"), "severities", func(k, v string) error {
 		it.Severities[k] = components.Status(v)
 		return nil
 	})
@@ -191,19 +192,19 @@ func (h *integrationPages) input(c *fiber.Ctx, it *integrations.Integration) (in
 }
 
 // eachLine calls f with each "key = value" line of text.
-func eachLine(text, field string, f func(k, v string) error) error {
+func eachLine(l *i18n.Lang, text, field string, f func(k, v string) error) error {
 	for i, line := range strings.Split(text, "\n") {
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
 		k, v, ok := strings.Cut(line, "=")
 		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-		err := fmt.Errorf(`write "key = value"`)
+		err := errors.New(l.T("console.integrations.write_key_value"))
 		if ok && k != "" && v != "" {
 			err = f(k, v)
 		}
 		if err != nil {
-			return &integrations.ValidationError{Field: field, Msg: fmt.Sprintf("line %d: %v", i+1, err)}
+			return &integrations.ValidationError{Field: field, Msg: l.F("console.integrations.line", "Line", i+1, "Err", err.Error())}
 		}
 	}
 	return nil

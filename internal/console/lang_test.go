@@ -9,6 +9,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/internal/accounts"
+	"github.com/beacon-status/beacon/internal/console/consoletest"
 	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/internal/i18n/i18ntest"
 	"github.com/beacon-status/beacon/internal/testutil"
@@ -312,4 +313,24 @@ func newMetrics(t *testing.T, e *testEnv, admin *staff) metricIDs {
 	m.metric = list[0].ID
 	m.allow = []string{"average", "response_time", "uptime"}
 	return m
+}
+
+// TestRefusedFormInUsersLanguage: a form the console itself refuses says
+// why in the user's language, beside the field and above the form (after
+// the field's API name, as web.Unprocessable writes it).
+func TestRefusedFormInUsersLanguage(t *testing.T) {
+	e := newTestEnv(t)
+	me := e.newStaff(accounts.Responder)
+	if err := e.svc.Accounts.SetLanguage(context.Background(), me.User.ID, "de"); err != nil {
+		t.Fatal(err)
+	}
+	res := me.MustPost(422, "/console/maintenance", url.Values{"name": {"DB"}, "scheduled_for": {"soon"}, "scheduled_until": {"later"}})
+	body := string(res.Body)
+	for _, want := range []string{"Bitte korrigieren Sie das markierte Feld: scheduled_for muss ein Datum mit Uhrzeit sein, etwa 2026-05-01T14:30",
+		`<p class="field-error">scheduled_for muss ein Datum mit Uhrzeit sein`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("refused form lacks %q: %s", want, consoletest.Body(res))
+		}
+	}
+	checkLang(t, e.svc.Templates.Catalogue().Get("de"), res)
 }

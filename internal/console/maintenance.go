@@ -56,14 +56,14 @@ func (h *incidentPages) postNewMaintenance(c *fiber.Ctx) error {
 	f.Automation, auto = formAutomation(c)
 	v := screen.View{Title: h.T(c, "console.dashboard.schedule"), Section: "maintenance", Data: f}
 	loc := h.Location(c)
-	from, err := parseLocal("scheduled_for", f.ScheduledFor, loc)
+	from, err := parseLocal(h.Lang(c), "scheduled_for", f.ScheduledFor, loc)
 	if err == nil && from == nil {
 		err = web.Unprocessable("scheduled_for", "%s", h.T(c, "console.maintenance_new.needed"))
 	}
 	if err != nil {
 		return h.FormError(c, "maintenance_new", v, err)
 	}
-	until, err := parseLocal("scheduled_until", f.ScheduledUntil, loc)
+	until, err := parseLocal(h.Lang(c), "scheduled_until", f.ScheduledUntil, loc)
 	if err == nil && until == nil {
 		err = web.Unprocessable("scheduled_until", "%s", h.T(c, "console.maintenance_new.needed"))
 	}
@@ -89,11 +89,11 @@ func (h *incidentPages) postReschedule(c *fiber.Ctx) error {
 	fail := func(err error) error {
 		return screen.Refuse(err, screen.View{Data: s}, screen.Prefixed("reschedule_"), "", h.refused(c))
 	}
-	from, err := parseLocal("scheduled_for", s.Reschedule.From, loc)
+	from, err := parseLocal(h.Lang(c), "scheduled_for", s.Reschedule.From, loc)
 	if err != nil {
 		return fail(err)
 	}
-	until, err := parseLocal("scheduled_until", s.Reschedule.Until, loc)
+	until, err := parseLocal(h.Lang(c), "scheduled_until", s.Reschedule.Until, loc)
 	if err != nil {
 		return fail(err)
 	}
@@ -116,7 +116,8 @@ func (h *incidentPages) postCancelMaintenance(c *fiber.Ctx) error {
 	}
 	body := strings.TrimSpace(c.FormValue("body"))
 	if body == "" {
-		body = "This scheduled maintenance has been cancelled."
+		// Visitors read it: in the page's language.
+		body = h.Templates().Catalogue().Get(h.Page(c).Language).T("console.incident.cancel_placeholder")
 	}
 	notify := screen.FormBool(c, "deliver_notifications")
 	status := incidents.Completed

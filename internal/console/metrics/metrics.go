@@ -287,7 +287,7 @@ func (s *Screens) postDeleteProvider(c *fiber.Ctx) error {
 
 // metricInput reads the metric form into f and the input; a number it
 // cannot read is a validation error naming its field.
-func metricInput(c *fiber.Ctx, f *metricForm) (domain.MetricInput, error) {
+func metricInput(c *fiber.Ctx, l *i18n.Lang, f *metricForm) (domain.MetricInput, error) {
 	f.Name, f.Identifier, f.Suffix, f.Tooltip = c.FormValue("name"), c.FormValue("metric_identifier"), c.FormValue("suffix"), c.FormValue("tooltip_description")
 	f.DecimalPlaces, f.YAxisMin, f.YAxisMax = c.FormValue("decimal_places"), c.FormValue("y_axis_min"), c.FormValue("y_axis_max")
 	f.Display, f.YAxisHidden = screen.FormBool(c, "display"), screen.FormBool(c, "y_axis_hidden")
@@ -299,7 +299,7 @@ func metricInput(c *fiber.Ctx, f *metricForm) (domain.MetricInput, error) {
 		Display: &f.Display, YAxisHidden: &f.YAxisHidden, Transform: &tr}
 	dp, err := strconv.Atoi(strings.TrimSpace(f.DecimalPlaces))
 	if err != nil {
-		return in, &domain.ValidationError{Field: "decimal_places", Msg: "must be a whole number from 0 to 6"}
+		return in, &domain.ValidationError{Field: "decimal_places", Msg: l.T("admin.metrics.decimals_invalid")}
 	}
 	in.DecimalPlaces = &dp
 	for _, b := range []struct {
@@ -310,7 +310,7 @@ func metricInput(c *fiber.Ctx, f *metricForm) (domain.MetricInput, error) {
 		if t := strings.TrimSpace(b.text); t != "" {
 			n, err := strconv.ParseFloat(t, 64)
 			if err != nil {
-				return in, &domain.ValidationError{Field: b.field, Msg: "must be a number, or empty to fit the data"}
+				return in, &domain.ValidationError{Field: b.field, Msg: l.T("admin.metrics.y_invalid")}
 			}
 			v = &n
 		}
@@ -321,7 +321,7 @@ func metricInput(c *fiber.Ctx, f *metricForm) (domain.MetricInput, error) {
 
 func (s *Screens) postNewMetric(c *fiber.Ctx) error {
 	f := metricForm{ProviderID: c.FormValue("metrics_provider_id")}
-	in, err := metricInput(c, &f)
+	in, err := metricInput(c, s.Lang(c), &f)
 	var m domain.Metric
 	if err == nil {
 		m, err = s.metrics.Create(c.UserContext(), f.ProviderID, in)
@@ -380,7 +380,7 @@ func (s *Screens) getMetric(c *fiber.Ctx) error {
 
 func (s *Screens) postMetric(c *fiber.Ctx) error {
 	var f metricForm
-	in, err := metricInput(c, &f)
+	in, err := metricInput(c, s.Lang(c), &f)
 	if err == nil {
 		_, err = s.metrics.Update(c.UserContext(), c.Params("id"), in)
 	}
@@ -396,7 +396,7 @@ func (s *Screens) postMetric(c *fiber.Ctx) error {
 // ticked (the box works without script; with it, the console also asks).
 func (s *Screens) postReset(c *fiber.Ctx) error {
 	if !screen.FormBool(c, "confirm") {
-		err := &domain.ValidationError{Field: "confirm", Msg: "tick the box to confirm that every data point of this metric is deleted"}
+		err := &domain.ValidationError{Field: "confirm", Msg: s.T(c, "admin.metrics.reset_tick")}
 		return screen.Refuse(err, screen.View{}, screen.Always("reset_confirm"), s.T(c, "admin.metrics.nothing_deleted"), func(v screen.View) error {
 			return s.showMetric(c, fiber.StatusUnprocessableEntity, metricScreen{}, v)
 		})
