@@ -334,3 +334,25 @@ func TestRefusedFormInUsersLanguage(t *testing.T) {
 	}
 	checkLang(t, e.svc.Templates.Catalogue().Get("de"), res)
 }
+
+// TestDomainRefusalInUsersLanguage: a refusal a domain package writes in
+// English (here accounts') is shown in the user's language when the
+// console knows it, beside the field and above the form.
+func TestDomainRefusalInUsersLanguage(t *testing.T) {
+	e := newTestEnv(t)
+	admin := e.newStaff(accounts.Admin)
+	if err := e.svc.Accounts.SetLanguage(context.Background(), admin.User.ID, "fr"); err != nil {
+		t.Fatal(err)
+	}
+	res := admin.MustPost(422, "/console/users", url.Values{"email": {"not an address"}, "role": {"responder"}})
+	want := "Saisissez une adresse e-mail valide, par exemple nom@example.com."
+	if body := string(res.Body); !strings.Contains(body, `<p class="field-error">`+want) || !strings.Contains(body, `role="alert">`+want) {
+		t.Errorf("refusal not in French: %s", consoletest.Body(res))
+	}
+	checkLang(t, e.svc.Templates.Catalogue().Get("fr"), res)
+	res = admin.MustPost(201, "/console/users", url.Values{"email": {"new@example.com"}, "role": {"responder"}})
+	res = admin.Post("/console/users", url.Values{"email": {"NEW@example.com"}, "role": {"admin"}})
+	if !strings.Contains(string(res.Body), "un compte avec cette adresse e-mail existe déjà") {
+		t.Errorf("status %d, conflict not in French: %s", res.Status, consoletest.Body(res))
+	}
+}

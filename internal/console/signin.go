@@ -144,6 +144,7 @@ func (h *authPages) postLanguage(c *fiber.Ctx) error {
 	if err := h.accounts.SetLanguage(c.UserContext(), u.ID, c.FormValue("language")); err != nil {
 		return err
 	}
+	web.SetAuditTarget(c, u.ID)
 	code, _ := i18n.Canonical(c.FormValue("language"))
 	h.UseLanguage(c, code)
 	return h.SeeOther(c, safeNext(c.FormValue("next")), h.T(c, "console.frame.language_set"))

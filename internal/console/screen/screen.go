@@ -163,6 +163,14 @@ func (f *Frame) Render(c *fiber.Ctx, status int, name string, v View) error {
 			v.Here = c.OriginalURL()
 		}
 	}
+	v.Error = translateRefusals(lang, v.Error)
+	if len(v.Errors) > 0 && lang.Code() != i18n.Source {
+		errs := make(map[string]string, len(v.Errors))
+		for k, msg := range v.Errors {
+			errs[k] = translateRefusals(lang, msg)
+		}
+		v.Errors = errs
+	}
 	var buf bytes.Buffer
 	if err := f.templates.In(lang).HTML(&buf, "console/"+name+".html", v); err != nil {
 		return err
