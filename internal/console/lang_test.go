@@ -356,3 +356,25 @@ func TestDomainRefusalInUsersLanguage(t *testing.T) {
 		t.Errorf("status %d, conflict not in French: %s", res.Status, consoletest.Body(res))
 	}
 }
+
+// TestSignedOutScreensInEveryLanguage: the sign-in and set-password
+// screens, before any session, speak each language a browser asks for.
+func TestSignedOutScreensInEveryLanguage(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := context.Background()
+	u, err := e.svc.Accounts.CreateUser(ctx, "new@example.com", accounts.Responder, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := e.svc.Accounts.PasswordLink(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range e.svc.Templates.Catalogue().Langs() {
+		for _, path := range []string{"/console/signin", "/console/password?token=" + token, "/console/password?token=expired"} {
+			t.Run(lang.Code()+path, func(t *testing.T) {
+				checkLang(t, lang, e.do("GET", path, nil, "Accept-Language", lang.Code()))
+			})
+		}
+	}
+}
