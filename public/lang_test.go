@@ -3,6 +3,7 @@ package public
 import (
 	"bytes"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -59,6 +60,9 @@ func langVisible(t *testing.T, body []byte) string {
 	return out
 }
 
+// langEnglishDate is a date as English writes it: "Mar 10, 2026".
+var langEnglishDate = regexp.MustCompile(`\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{1,2}, \d{4}`)
+
 // langPaths are every public page of the showcase scene.
 func langPaths(s *pgScene) []string {
 	return []string{"/", "/incidents/" + s.id("Elevated API errors"), "/incidents/" + s.id("Database upgrade"),
@@ -98,7 +102,11 @@ func TestPagesInEveryLanguage(t *testing.T) {
 				if got := res.Header.Get("Vary"); got != string(frame.Vary) {
 					t.Errorf("%s: Vary %q, want %q", path, got, frame.Vary)
 				}
-				i18ntest.NoLeak(t, lang, langVisible(t, res.Body), langAllow...)
+				visible := langVisible(t, res.Body)
+				i18ntest.NoLeak(t, lang, visible, langAllow...)
+				if m := langEnglishDate.FindString(visible); m != "" && lang.Code() != "en" {
+					t.Errorf("%s: English date %q", path, m)
+				}
 			}
 			res := s.env.do("GET", withLang("/incidents/zzzzzzzzzzzz", lang.Code()), "")
 			if res.Status != 404 || !strings.Contains(string(res.Body), lang.T("page.not_found")) {
