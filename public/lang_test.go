@@ -282,3 +282,37 @@ func TestAPIv2IgnoresLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestFeedsAndBadgeLanguage checks that the feeds and the badge are in the
+// page's language, or the one their address names: their clients send no
+// Accept-Language, and a cookie does not change them.
+func TestFeedsAndBadgeLanguage(t *testing.T) {
+	s := pgShowcase(t)
+	cat := s.env.site.cache.templates.Catalogue()
+	for _, lang := range cat.Langs() {
+		for _, path := range []string{"/history.atom", "/history.rss", "/history.atom?component=" + s.id("API")} {
+			body := string(s.get(withLang(path, lang.Code())).Body)
+			want := lang.F("feed.title", "Page", "Acme")
+			if strings.Contains(path, "component") {
+				want = lang.F("feed.title_component", "Page", "Acme", "Component", "API")
+			}
+			if !strings.Contains(body, html.EscapeString(want)) {
+				t.Errorf("%s in %s: no title %q", path, lang.Code(), want)
+			}
+			if lang.Code() != "en" && strings.Contains(body, "<strong>Resolved</strong>") {
+				t.Errorf("%s in %s: an English label", path, lang.Code())
+			}
+		}
+		badge := string(s.get("/badge.svg?lang=" + lang.Code()).Body)
+		want := lang.T("badge.label") + ": " + lang.Enum("indicator", "Partial System Outage")
+		if !strings.Contains(badge, "<title>"+html.EscapeString(want)+"</title>") {
+			t.Errorf("badge in %s: no title %q in %s", lang.Code(), want, badge)
+		}
+	}
+	for _, path := range []string{"/history.atom", "/badge.svg"} {
+		plain := s.get(path)
+		if res := s.get(path, "Cookie", "beacon_lang=de", "Accept-Language", "ja"); !bytes.Equal(res.Body, plain.Body) {
+			t.Errorf("%s: a cookie or Accept-Language changed it", path)
+		}
+	}
+}
