@@ -15,8 +15,8 @@ import (
 )
 
 // langAllow are the English words the showcase's pages may hold in any
-// language: names of formats.
-var langAllow = []string{"Atom", "RSS", "JSON", "CSV", "API", "SLA"}
+// language: names of formats, and "maintenance", which is French too.
+var langAllow = []string{"Atom", "RSS", "JSON", "CSV", "API", "SLA", "maintenance"}
 
 // langStaffText is what staff wrote (or the incidents service wrote for
 // them) in the showcase: it stays as written in every language.
@@ -313,6 +313,29 @@ func TestFeedsAndBadgeLanguage(t *testing.T) {
 		plain := s.get(path)
 		if res := s.get(path, "Cookie", "beacon_lang=de", "Accept-Language", "ja"); !bytes.Equal(res.Body, plain.Body) {
 			t.Errorf("%s: a cookie or Accept-Language changed it", path)
+		}
+	}
+}
+
+// TestCalendarLanguage checks that the maintenance calendars' texts are
+// in the page's language or the one ?lang= names, and that the filtered
+// calendars are kept per language.
+func TestCalendarLanguage(t *testing.T) {
+	s := pgShowcase(t)
+	for _, lang := range s.env.site.cache.templates.Catalogue().Langs() {
+		for _, path := range []string{"/maintenance.ics", "/maintenance.ics?component=" + s.id("DNS"), "/incidents/" + s.id("DNS provider migration") + ".ics"} {
+			// Unfolded, and unescaped as RFC 5545 escapes TEXT.
+			body := strings.NewReplacer("\r\n ", "", `\,`, ",", `\;`, ";").Replace(string(s.get(withLang(path, lang.Code())).Body))
+			want := lang.F("calendar.summary", "Page", "Acme")
+			if strings.Contains(path, "component") {
+				want = lang.F("calendar.summary_scope", "Page", "Acme", "Components", "Edge - DNS")
+			}
+			if !strings.Contains(body, want) {
+				t.Errorf("%s in %s: no %q", path, lang.Code(), want)
+			}
+			if !strings.Contains(body, lang.Enum("incident", "in_progress")+": ") && !strings.Contains(body, lang.Enum("incident", "in_progress")+"\u00a0: ") {
+				t.Errorf("%s in %s: no status label %q", path, lang.Code(), lang.Enum("incident", "in_progress"))
+			}
 		}
 	}
 }
