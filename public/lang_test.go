@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/net/html"
 
@@ -335,6 +336,35 @@ func TestCalendarLanguage(t *testing.T) {
 			}
 			if !strings.Contains(body, lang.Enum("incident", "in_progress")+": ") && !strings.Contains(body, lang.Enum("incident", "in_progress")+"\u00a0: ") {
 				t.Errorf("%s in %s: no status label %q", path, lang.Code(), lang.Enum("incident", "in_progress"))
+			}
+		}
+	}
+}
+
+// TestChartsLanguage checks that the charts of system metrics are drawn in
+// each language, for every period, kept apart from one another.
+func TestChartsLanguage(t *testing.T) {
+	env := pgNewEnv(t)
+	m := mtMetric(t, env, "Latency", true)
+	mtFill(t, env, m.ID, 3*24*time.Hour)
+	for _, lang := range env.site.cache.templates.Catalogue().Langs() {
+		for _, period := range []string{"", "week", "month"} {
+			path := "/"
+			if period != "" {
+				path += "?metrics=" + period
+			}
+			res := pgGet(env, withLang(path, lang.Code()))
+			visible := langVisible(t, res.Body)
+			if p := period; p == "" {
+				period = "day"
+			}
+			want := lang.T("chart.period_" + period)
+			if !strings.Contains(visible, want) || !strings.Contains(string(res.Body), `<figure class="chart"`) {
+				t.Errorf("%s in %s: no chart over %q", path, lang.Code(), want)
+			}
+			i18ntest.NoLeak(t, lang, visible, langAllow...)
+			if m := langEnglishDate.FindString(visible); m != "" && lang.Code() != "en" {
+				t.Errorf("%s in %s: English date %q", path, lang.Code(), m)
 			}
 		}
 	}

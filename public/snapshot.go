@@ -310,7 +310,7 @@ func (c *cache) build(ctx context.Context) (*snapshot, error) {
 		s.api = api
 		return nil
 	}
-	charts, err := c.charts(ctx, s, metrics.Day)
+	charts, err := c.charts(ctx, s, metrics.Day, s.lang)
 	if err != nil {
 		return nil, err
 	}
