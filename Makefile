@@ -50,7 +50,7 @@ check:
 # skipping them. The browser tests (PG_SKIP) stay out of that pass: they
 # check pages a browser renders from the in-memory snapshot, not the
 # database, and take nine tenths of cmd/beacon's time.
-DB_PKGS = ./internal/store ./internal/testutil ./internal/accounts ./internal/apikeys ./internal/settings \
+DB_PKGS = ./internal/store ./internal/dbcopy ./internal/testutil ./internal/accounts ./internal/apikeys ./internal/settings \
 	./components ./subscribers ./incidents ./integrations ./metrics ./notifier \
 	./internal/messages ./internal/web ./internal/demo ./internal/api ./internal/console ./public ./cmd/beacon
 PG_SKIP = ^Test(Browser|EmbedInBrowser)

@@ -24,7 +24,7 @@ import (
 	"github.com/beacon-status/beacon/internal/store"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
 // Migrations returns this package's schema changes; they refer to no other

@@ -66,9 +66,11 @@ func (s *Service) DataVersion() int64 { return s.version.Load() }
 
 // OutsideChange moves DataVersion for what another process may have
 // committed (another replica, heard of through store.Watch), which this
-// service's own writes never count. Watch cannot say which tables changed,
-// so any outside change counts: charts, drawn at most once a minute, may be
-// drawn again once more than the data needs, never once per point.
+// service's own writes never count. On PostgreSQL the data tables' change
+// notices say they are data alone (migration 0003), and the app then moves
+// only this; any other outside change counts too (SQLite cannot tell them
+// apart): charts, drawn at most once a minute, may be drawn again once more
+// than the data needs, never once per point.
 func (s *Service) OutsideChange() { s.version.Add(1) }
 
 // RawRetention is how long raw points are kept, the retention in force:

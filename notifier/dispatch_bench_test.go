@@ -93,11 +93,12 @@ func (s *nullSender) Send(_ context.Context, m notifier.Message) (string, error)
 	return m.Headers["Message-ID"], nil
 }
 
-func (s *nullSender) SendBatch(ctx context.Context, ms []notifier.Message, next func(int, bool) error, done func(int, string, error)) {
+func (s *nullSender) SendBatch(ctx context.Context, ms []notifier.Message, next func(int, bool) error, reach func(int), done func(int, string, error)) {
 	for i, m := range ms {
 		if err := next(i, true); err != nil {
 			return
 		}
+		reach(i)
 		id, err := s.Send(ctx, m)
 		done(i, id, err)
 	}

@@ -147,14 +147,19 @@ type Sender interface {
 // message's end and the next message's commands share a round trip.
 type BatchSender interface {
 	Sender
-	// SendBatch sends ms in order. Before message i goes out it calls
+	// SendBatch sends ms in order. Before message i starts it calls
 	// next(i, false), which answers ErrWouldWait rather than block (a rate
 	// limit); the sender then finishes what it has on the wire and calls
 	// next(i, true), which may block. Any other error from next stops the
 	// batch: message i and those after it are neither sent nor reported.
-	// done(i, providerID, err) reports, exactly once, each message that
-	// next let go, with Send's results; it may come after next(i+1, …).
-	SendBatch(ctx context.Context, ms []Message, next func(i int, wait bool) error, done func(i int, providerID string, err error))
+	// Just before it writes what lets message i reach its recipient (an
+	// email's final dot, or the whole of a message sent alone) it calls
+	// reach(i), which may block: message i takes its place among the
+	// unrecorded messages then, not while its commands are still going
+	// back and forth. done(i, providerID, err) reports, exactly once, each
+	// message that next let go, with Send's results; it may come after
+	// next(i+1, …).
+	SendBatch(ctx context.Context, ms []Message, next func(i int, wait bool) error, reach func(i int), done func(i int, providerID string, err error))
 }
 
 // ErrWouldWait is what a BatchSender's next answers when the message may
@@ -165,16 +170,18 @@ var ErrWouldWait = errors.New("notifier: the next message must wait")
 const sendBatchTimeout = 2 * time.Minute
 
 // sendBatch sends ms through s: in one SendBatch when s has it, otherwise
-// one Send at a time, each bounded by sendBatchTimeout.
-func sendBatch(ctx context.Context, s Sender, ms []Message, next func(int, bool) error, done func(int, string, error)) {
+// one Send at a time, each bounded by sendBatchTimeout, its place taken
+// just before it goes (a request may arrive as soon as it is sent).
+func sendBatch(ctx context.Context, s Sender, ms []Message, next func(int, bool) error, reach func(int), done func(int, string, error)) {
 	if bs, ok := s.(BatchSender); ok {
-		bs.SendBatch(ctx, ms, next, done)
+		bs.SendBatch(ctx, ms, next, reach, done)
 		return
 	}
 	for i, m := range ms {
 		if err := next(i, true); err != nil {
 			return
 		}
+		reach(i)
 		mctx, cancel := context.WithTimeout(ctx, sendBatchTimeout)
 		id, err := s.Send(mctx, m)
 		cancel()

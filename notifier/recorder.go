@@ -29,12 +29,15 @@ import (
 // happened.
 
 // maxUnrecorded bounds the messages that may have reached their recipient
-// without being recorded: those being sent, and the outcomes waiting for a
-// commit or in the transaction being committed. A message starts only
-// with a place among them (reserve), as it starts only with a token of
-// its channel's rate limit, so the bound holds however slow the disk or
-// busy the machine: it is the most a kill can make Beacon send twice.
-const maxUnrecorded = 96
+// without being recorded: those that can arrive (an email whose final dot
+// was written, a request sent) but whose outcome has not come back, and
+// the outcomes waiting for a commit or in the transaction being
+// committed. A message takes a place among them (reserve) just before it
+// can first arrive, and its outcome gives it back once committed, so the
+// bound holds however slow the disk or busy the machine: it is the most a
+// kill can make Beacon send twice. An email whose commands are still
+// going back and forth holds no place: killed then, it does not arrive.
+const maxUnrecorded = 100
 
 type recorder struct {
 	d *Dispatcher
@@ -49,7 +52,7 @@ type recorder struct {
 	waiting    int        // workers waiting for space
 	queue      []result
 	claims     []claimRequest
-	reserved   int // messages being sent (reserve)
+	reserved   int // messages that can reach their recipient, outcome not yet added (reserve)
 	sent       int // outcomes of reserved messages in queue
 	committing int // outcomes of reserved messages in the transaction being committed
 	closed     bool
@@ -82,22 +85,17 @@ func (d *Dispatcher) startRecorder(ctx context.Context, report func(error)) *rec
 	return r
 }
 
-// reserve takes a place for a message about to be sent, one of
-// maxUnrecorded: at once, or ErrWouldWait when there is none and wait is
-// false; with wait, it waits for a commit to free one.
-func (r *recorder) reserve(wait bool) error {
+// reserve takes a place for a message about to reach its recipient, one
+// of maxUnrecorded, waiting for a commit to free one when there is none.
+func (r *recorder) reserve() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for r.reserved+r.sent+r.committing >= maxUnrecorded && !r.closed {
-		if !wait {
-			return ErrWouldWait
-		}
 		r.waiting++
 		r.space.Wait()
 		r.waiting--
 	}
 	r.reserved++
-	return nil
 }
 
 // yield waits, while the recorder has work, until it has committed n

@@ -120,6 +120,9 @@ func New(d Deps) *Site {
 // again. It is called after every committed change.
 func (s *Site) Changed() { s.cache.invalidate() }
 
+// Builds counts the snapshot rebuilds tried: what a change costs.
+func (s *Site) Builds() uint64 { return s.cache.builds.Load() }
+
 // Routes adds every public route to app.
 func (s *Site) Routes(app fiber.Router) {
 	// Public API v2: open to any origin, served from memory.

@@ -343,15 +343,19 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 // services' change hooks never see, until ctx is done (store.Watch: change
 // notices on PostgreSQL, a cheap poll on SQLite).
 func (a *app) watchChanges(ctx context.Context) {
-	a.db.Watch(ctx, func() { a.outsideChange(ctx) })
+	a.db.Watch(ctx, func(all bool) { a.outsideChange(ctx, all) })
 }
 
 // outsideChange follows a change committed by another process: cached
 // pages, charts and messages go stale (the charts' data first, so the page
 // rebuilt for the change may draw them), the scheduler looks again and the
-// saved settings are read again.
-func (a *app) outsideChange(ctx context.Context) {
+// saved settings are read again. Points pushed alone (not all) move the
+// charts' data only, as they do in the process they are pushed to.
+func (a *app) outsideChange(ctx context.Context, all bool) {
 	a.systemMetrics.OutsideChange()
+	if !all {
+		return
+	}
 	a.changed()
 	a.incidents.Wake()
 	if err := a.inForce.Reload(ctx); err != nil && ctx.Err() == nil {

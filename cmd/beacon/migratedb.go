@@ -10,12 +10,13 @@ import (
 	"path/filepath"
 	"text/tabwriter"
 
+	"github.com/beacon-status/beacon/internal/dbcopy"
 	"github.com/beacon-status/beacon/internal/schema"
 	"github.com/beacon-status/beacon/internal/store"
 )
 
 // runMigrateDB copies the SQLite database of the data directory into an
-// empty PostgreSQL database (store.Copy), holding the data directory's
+// empty PostgreSQL database (dbcopy.Copy), holding the data directory's
 // lock so that no server writes to the source meanwhile.
 func runMigrateDB(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var to string
@@ -49,9 +50,14 @@ func runMigrateDB(ctx context.Context, args []string, getenv func(string) string
 		return err
 	}
 	defer dst.Close()
-	tables, err := store.Copy(ctx, src, dst, schema.Sets()...)
+	tables, err := dbcopy.Copy(ctx, src, dst, schema.Sets()...)
 	if err != nil {
 		return fmt.Errorf("migrate-db: %w", err)
+	}
+	// Statistics now, not when autovacuum comes by: the first fan-out is
+	// planned for the tables' real sizes.
+	if _, err := dst.Write.ExecContext(ctx, `ANALYZE`); err != nil {
+		return fmt.Errorf("migrate-db: analyze: %w", err)
 	}
 	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, "TABLE\tROWS\t")

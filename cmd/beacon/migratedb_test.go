@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beacon-status/beacon/internal/dbcopy"
 	"github.com/beacon-status/beacon/internal/pgtest"
 	"github.com/beacon-status/beacon/internal/schema"
 	"github.com/beacon-status/beacon/internal/store"
@@ -43,7 +44,7 @@ func checkCopied(t *testing.T, dir, url string) int {
 		t.Fatal(err)
 	}
 	defer dst.Close()
-	tables, err := store.Tables(ctx, src)
+	tables, err := dbcopy.Tables(ctx, src)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,15 +54,15 @@ func checkCopied(t *testing.T, dir, url string) int {
 		if table == "schema_migrations" {
 			continue // the target records the PostgreSQL-only sets too: compared below
 		}
-		cols, err := store.Columns(ctx, src, table)
+		cols, err := dbcopy.Columns(ctx, src, table)
 		if err != nil {
 			t.Fatal(err)
 		}
-		n, sum, err := store.Digest(ctx, src.Read, table, cols)
+		n, sum, err := dbcopy.Digest(ctx, src.Read, table, cols)
 		if err != nil {
 			t.Fatalf("source %s: %v", table, err)
 		}
-		m, sum2, err := store.Digest(ctx, dst.Read, table, cols)
+		m, sum2, err := dbcopy.Digest(ctx, dst.Read, table, cols)
 		if err != nil {
 			t.Fatalf("target %s: %v", table, err)
 		}

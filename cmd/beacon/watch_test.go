@@ -4,10 +4,13 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/beacon-status/beacon/internal/api/apitest"
 	"github.com/beacon-status/beacon/internal/settings"
+	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/beacon-status/beacon/metrics"
 )
@@ -126,4 +129,91 @@ func testWaitFor(t *testing.T, what string, cond func() bool) time.Time {
 		time.Sleep(10 * time.Millisecond)
 	}
 	return time.Now()
+}
+
+// A point pushed through one app costs the other what it costs the pusher:
+// the metrics' DataVersion moves, and the page, its settings and its
+// dispatcher are left alone (outsideChange follows everything else). On
+// PostgreSQL, whose notifications say what changed; SQLite's poll cannot
+// tell, and follows every change in full.
+func TestWatchFollowsAnotherProcessPushAsThePusher(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	a := newTestEnvOn(t, cfg)
+	b := newTestEnvOn(t, cfg)
+	m := apitest.Object(t, a.mustAPI(201, "POST", "/metrics_providers", map[string]any{"metrics_provider": map[string]any{"type": "Self"}}))
+	metric := apitest.String(t, a.mustAPI(201, "POST", "/metrics_providers/"+m["id"].(string)+"/metrics",
+		map[string]any{"metric": map[string]any{"name": "Latency", "suffix": "ms", "display": true}}), "id")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	var heard atomic.Int64 // changes b has followed
+	wg.Go(func() {
+		b.app.db.Watch(ctx, func(all bool) {
+			b.app.outsideChange(ctx, all)
+			heard.Add(1)
+		})
+	})
+	t.Cleanup(func() {
+		cancel()
+		wg.Wait()
+	})
+	// Both pages are built after each change b has followed.
+	get := func() {
+		t.Helper()
+		for _, e := range []*testEnv{a, b} {
+			if res := e.do("GET", "/", nil); res.Status != 200 {
+				t.Fatalf("GET /: %d", res.Status)
+			}
+		}
+	}
+	follow := func(what string, commit func()) {
+		t.Helper()
+		before := heard.Load()
+		commit()
+		testWaitFor(t, "b to follow "+what, func() bool { return heard.Load() > before })
+		get()
+	}
+	testWaitFor(t, "b to follow what came before", func() bool { return heard.Load() > 0 })
+	get()
+	aBuilds, bBuilds, version := a.app.public.Builds(), b.app.public.Builds(), b.app.systemMetrics.DataVersion()
+
+	follow("a point", func() {
+		a.mustAPI(201, "POST", "/metrics/"+metric+"/data", map[string]any{"data": map[string]any{"timestamp": a.clock.Now().Unix(), "value": 12}})
+	})
+	if b.app.systemMetrics.DataVersion() == version {
+		t.Error("b's metrics DataVersion did not move for a's point")
+	}
+	if got := a.app.public.Builds() - aBuilds; got != 0 {
+		t.Errorf("a rebuilt its page %d times for its own point", got)
+	}
+	got, want := b.app.public.Builds()-bBuilds, uint64(0)
+	if testutil.Engine() == store.SQLite {
+		want = 1
+	}
+	if got != want {
+		t.Errorf("b rebuilt its page %d times for a's point, want %d", got, want)
+	}
+
+	// Anything else still reaches b's page in full: a metric renamed (the
+	// metrics' own table, which a point updates too) and an incident.
+	bBuilds = b.app.public.Builds()
+	follow("a metric renamed", func() {
+		a.mustAPI(200, "PATCH", "/metrics/"+metric, map[string]any{"metric": map[string]any{"name": "Push latency"}})
+	})
+	if got := b.app.public.Builds() - bBuilds; got != 1 {
+		t.Errorf("b rebuilt its page %d times for a's metric renamed, want 1", got)
+	}
+	if body := string(b.do("GET", "/", nil).Body); !strings.Contains(body, "Push latency") {
+		t.Error("b's page does not show a's metric renamed")
+	}
+	bBuilds = b.app.public.Builds()
+	follow("an incident", func() {
+		a.mustAPI(201, "POST", "/incidents", map[string]any{"incident": map[string]any{"name": "Slow pushes"}})
+	})
+	if got := b.app.public.Builds() - bBuilds; got != 1 {
+		t.Errorf("b rebuilt its page %d times for a's incident, want 1", got)
+	}
+	if body := string(b.do("GET", "/", nil).Body); !strings.Contains(body, "Slow pushes") {
+		t.Error("b's page does not show a's incident")
+	}
 }

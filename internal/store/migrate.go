@@ -64,6 +64,11 @@ func (db *DB) Migrate(ctx context.Context, sets ...Migrations) (err error) {
 	if _, err := conn.ExecContext(ctx, create); err != nil {
 		return fmt.Errorf("%s: create schema_migrations: %w", db.engine, err)
 	}
+	if db.engine == Postgres {
+		if _, err := conn.ExecContext(ctx, notifyFunction); err != nil {
+			return fmt.Errorf("postgres: install change notifications: %w", err)
+		}
+	}
 	for _, set := range sets {
 		if err := db.migrateSet(ctx, conn, set); err != nil {
 			return err

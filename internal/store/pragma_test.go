@@ -43,6 +43,8 @@ func TestConnectionPragmas(t *testing.T) {
 		{"writer foreign_keys", db.Write, "foreign_keys", "1"},
 		{"writer busy_timeout", db.Write, "busy_timeout", "5000"},
 		{"writer query_only", db.Write, "query_only", "0"},
+		{"writer temp_store", db.Write, "temp_store", "2"}, // MEMORY
+		{"writer wal_autocheckpoint", db.Write, "wal_autocheckpoint", "10000"},
 		{"reader journal_mode", db.Read, "journal_mode", "wal"},
 		{"reader query_only", db.Read, "query_only", "1"},
 		{"reader foreign_keys", db.Read, "foreign_keys", "1"},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -21,6 +22,9 @@ const watchEvery = time.Second
 // change — another replica, `beacon demo`, an import, a restored backup —,
 // which this process's own change hooks never see: its caches go stale.
 // It calls onChange once when it starts watching too, for what came before.
+// all is false when the changes since the last call were only to data
+// whose tables' triggers say so (beacon_notify('data'): the metrics' data
+// points, which charts follow without the page being marked stale).
 //
 // On SQLite it polls data_version, asked on the writer connection: it moves
 // when any other connection commits, so this process's own commits do not
@@ -30,8 +34,9 @@ const watchEvery = time.Second
 // ReplicaID. A burst of them makes one call while onChange is busy. While
 // the listening connection is down, it calls onChange every second, and
 // once more when it listens again: what was committed meanwhile is missed.
+// SQLite's poll cannot tell tables apart: all is always true there.
 // Problems are logged to Log. It returns when ctx ends or the DB is closed.
-func (db *DB) Watch(ctx context.Context, onChange func()) {
+func (db *DB) Watch(ctx context.Context, onChange func(all bool)) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer context.AfterFunc(db.locks.ctx, cancel)() // Close ends it too
@@ -42,7 +47,7 @@ func (db *DB) Watch(ctx context.Context, onChange func()) {
 	db.watchSQLite(ctx, onChange)
 }
 
-func (db *DB) watchSQLite(ctx context.Context, onChange func()) {
+func (db *DB) watchSQLite(ctx context.Context, onChange func(bool)) {
 	var last int64
 	started := false
 	ticker := time.NewTicker(watchEvery)
@@ -56,7 +61,7 @@ func (db *DB) watchSQLite(ctx context.Context, onChange func()) {
 		} else if !started || v != last {
 			started = true
 			last = v
-			onChange()
+			onChange(true)
 		}
 		select {
 		case <-ctx.Done():
@@ -69,11 +74,16 @@ func (db *DB) watchSQLite(ctx context.Context, onChange func()) {
 // notifyChannel is the channel of PostgreSQL's change notifications.
 const notifyChannel = "beacon"
 
-func (db *DB) watchPostgres(ctx context.Context, onChange func()) {
+func (db *DB) watchPostgres(ctx context.Context, onChange func(bool)) {
 	// One goroutine calls onChange; the listener only marks that a call
-	// is due, so whatever arrives during a call makes one more.
+	// is due (and whether for all), so whatever arrives during a call
+	// makes one more.
 	due := make(chan struct{}, 1)
-	mark := func() {
+	var all atomic.Bool
+	mark := func(everything bool) {
+		if everything {
+			all.Store(true)
+		}
 		select {
 		case due <- struct{}{}:
 		default:
@@ -87,7 +97,7 @@ func (db *DB) watchPostgres(ctx context.Context, onChange func()) {
 			case <-ctx.Done():
 				return
 			case <-due:
-				onChange()
+				onChange(all.Swap(false))
 			}
 		}
 	})
@@ -111,7 +121,7 @@ func (db *DB) watchPostgres(ctx context.Context, onChange func()) {
 				db.logError("watch for changes: cannot listen, checking every second", err)
 				down = true
 			}
-			mark()
+			mark(true)
 			wait = true
 			continue
 		}
@@ -119,7 +129,7 @@ func (db *DB) watchPostgres(ctx context.Context, onChange func()) {
 			db.logError("watch for changes: listening again", nil)
 			down = false
 		}
-		mark()
+		mark(true)
 		err = db.receive(ctx, conn, mark)
 		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 		conn.Close(closeCtx)
@@ -128,7 +138,7 @@ func (db *DB) watchPostgres(ctx context.Context, onChange func()) {
 			return
 		}
 		db.logError("watch for changes: connection lost", err)
-		mark()
+		mark(true)
 		wait = false
 	}
 }
@@ -152,16 +162,21 @@ func (db *DB) listen(ctx context.Context) (*pgx.Conn, error) {
 const listenPing = 15 * time.Second
 
 // receive marks a change for every notification from another replica,
-// until ctx ends or the connection fails.
-func (db *DB) receive(ctx context.Context, conn *pgx.Conn, mark func()) error {
+// until ctx ends or the connection fails. A notification's payload is the
+// writer's ReplicaID, after its trigger's kind and a space if it has one.
+func (db *DB) receive(ctx context.Context, conn *pgx.Conn, mark func(all bool)) error {
 	for {
 		wctx, cancel := context.WithTimeout(ctx, listenPing)
 		n, err := conn.WaitForNotification(wctx)
 		cancel()
 		switch {
 		case err == nil:
-			if n.Payload != db.replicaID {
-				mark()
+			kind, id, found := strings.Cut(n.Payload, " ") // no ReplicaID has a space
+			if !found {
+				kind, id = "", n.Payload
+			}
+			if id != db.replicaID {
+				mark(kind != "data")
 			}
 		case ctx.Err() != nil:
 			return ctx.Err()
@@ -190,22 +205,23 @@ var notifyTables = []string{
 	"notification_events",
 }
 
-// installNotifyTriggers gives each of the notifyTables that exists, and
-// has none yet, a trigger that notifies the replicas after every statement
-// that changes it, with the writer's application_name (its ReplicaID) as
-// the payload. PostgreSQL delivers a notification when its transaction
-// commits, once per transaction and payload however many statements sent
-// it. The function is replaced every time, so a newer beacon's wins.
-func installNotifyTriggers(ctx context.Context, conn *sql.Conn) error {
-	const function = `CREATE OR REPLACE FUNCTION beacon_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+// notifyFunction notifies the replicas with the writer's application_name
+// (its ReplicaID) as the payload, after the trigger's argument, its kind,
+// and a space when it has one. PostgreSQL delivers a notification when its
+// transaction commits, once per transaction and payload however many
+// statements sent it. Migrate replaces it before migrating, so that a
+// newer beacon's wins and migrations may give tables triggers of a kind.
+const notifyFunction = `CREATE OR REPLACE FUNCTION beacon_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	PERFORM pg_notify('` + notifyChannel + `', current_setting('application_name'));
+	PERFORM pg_notify('` + notifyChannel + `', concat_ws(' ', TG_ARGV[0], current_setting('application_name')));
 	RETURN NULL;
 END
 $$`
-	if _, err := conn.ExecContext(ctx, function); err != nil {
-		return err
-	}
+
+// installNotifyTriggers gives each of the notifyTables that exists, and
+// has none yet, a trigger of notifyFunction's after every statement that
+// changes it.
+func installNotifyTriggers(ctx context.Context, conn *sql.Conn) error {
 	rows, err := conn.QueryContext(ctx, `SELECT c.relname FROM pg_class c
 		WHERE c.relname IN (`+quoteList(notifyTables)+`) AND c.relkind IN ('r', 'p') AND pg_table_is_visible(c.oid)
 		AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'beacon_notify')

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"testing"
@@ -12,13 +13,16 @@ import (
 	"github.com/beacon-status/beacon/internal/store"
 )
 
-// waitFor waits for a call on calls, failing the test after a minute.
-func waitFor(t *testing.T, calls <-chan struct{}, what string) {
+// waitFor waits for a call on calls, failing the test after a minute, and
+// returns the call's all.
+func waitFor(t *testing.T, calls <-chan bool, what string) bool {
 	t.Helper()
 	select {
-	case <-calls:
+	case all := <-calls:
+		return all
 	case <-time.After(time.Minute):
 		t.Fatalf("no call of onChange: %s", what)
+		return false
 	}
 }
 
@@ -41,15 +45,15 @@ func TestWatch(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		calls := make(chan struct{}, 100)
+		calls := make(chan bool, 100)
 		var n atomic.Int32
 		wctx, stop := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			db.Watch(wctx, func() {
+			db.Watch(wctx, func(all bool) {
 				n.Add(1)
-				calls <- struct{}{}
+				calls <- all
 			})
 		}()
 		defer func() {
@@ -63,7 +67,9 @@ func TestWatch(t *testing.T) {
 			set(db, string(rune('a'+i)))
 		}
 		set(other, "x")
-		waitFor(t, calls, "after another process's commit")
+		if !waitFor(t, calls, "after another process's commit") {
+			t.Error("onChange(false) for a change of settings")
+		}
 		if got := n.Load(); got != 2 {
 			t.Errorf("onChange called %d times, want 2: at the start and for the other's commit, not for its own", got)
 		}
@@ -71,10 +77,39 @@ func TestWatch(t *testing.T) {
 		if db.Engine() != store.Postgres {
 			return
 		}
+		// A table whose trigger is of the kind 'data' (as the metrics'
+		// points are, migrated so by package metrics) tells of data only,
+		// unless a change of another table came with it (the setting
+		// first: its notice, first too, makes the first call).
+		_, err := other.Write.ExecContext(ctx, `CREATE TABLE points (at BIGINT PRIMARY KEY);
+			CREATE TRIGGER beacon_notify AFTER INSERT ON points FOR EACH STATEMENT EXECUTE FUNCTION beacon_notify('data')`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		point := func(tx *sql.Tx, at int) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO points (at) VALUES (?)`, at)
+			return err
+		}
+		if err := other.Tx(ctx, func(tx *sql.Tx) error { return point(tx, 1) }); err != nil {
+			t.Fatal(err)
+		}
+		if waitFor(t, calls, "after another process's point") {
+			t.Error("onChange(true) for a point alone, want false")
+		}
+		err = other.Tx(ctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `UPDATE settings SET value = 'w' WHERE key = 'x'`)
+			return errors.Join(err, point(tx, 2))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !waitFor(t, calls, "after another process's point and setting") {
+			t.Error("onChange(false) for a point and a setting, want true")
+		}
 		// The listening connection dies: Watch calls onChange, listens
 		// again, and hears the next change.
 		var killed int
-		err := other.Write.QueryRowContext(ctx, `SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity
+		err = other.Write.QueryRowContext(ctx, `SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity
 			WHERE application_name = ? AND query LIKE 'LISTEN%'`, db.ReplicaID()).Scan(&killed)
 		if err != nil || killed != 1 {
 			t.Fatalf("terminated %d listeners (%v), want 1", killed, err)
@@ -113,12 +148,12 @@ func TestWatchServerDown(t *testing.T) {
 	if err := db.Migrate(ctx, migrations("0001_create_settings.sql", `CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;`)); err != nil {
 		t.Fatal(err)
 	}
-	calls := make(chan struct{}, 100)
+	calls := make(chan bool, 100)
 	wctx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		db.Watch(wctx, func() { calls <- struct{}{} })
+		db.Watch(wctx, func(all bool) { calls <- all })
 	}()
 	defer func() {
 		stop()

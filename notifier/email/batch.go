@@ -16,9 +16,11 @@ var _ notifier.BatchSender = (*Sender)(nil)
 // as the next message's MAIL, RCPT and DATA, and their replies are read
 // together: one round trip per message instead of two, as postfix's own
 // SMTP client does (RFC 2920 lets a message's content start a group of
-// commands). Failures are those of Send, and a message whose connection
-// fails under it is tried once more on a fresh one, as Send does.
-func (s *Sender) SendBatch(ctx context.Context, ms []notifier.Message, next func(int, bool) error, done func(int, string, error)) {
+// commands). A message calls reach just before its final dot is written:
+// until then it cannot arrive. Failures are those of Send, and a message
+// whose connection fails under it is tried once more on a fresh one, as
+// Send does.
+func (s *Sender) SendBatch(ctx context.Context, ms []notifier.Message, next func(int, bool) error, reach func(int), done func(int, string, error)) {
 	c, err := s.acquire(ctx)
 	if err != nil {
 		for i := range ms {
@@ -30,7 +32,7 @@ func (s *Sender) SendBatch(ctx context.Context, ms []notifier.Message, next func
 		return
 	}
 	defer s.release(c)
-	b := &batch{s: s, c: c, ctx: ctx, done: done}
+	b := &batch{s: s, c: c, ctx: ctx, reach: reach, done: done}
 	for i := range b.bufs {
 		b.bufs[i] = s.bufs.Get().(*[]byte)
 	}
@@ -83,6 +85,7 @@ type batch struct {
 	s         *Sender
 	c         *conn
 	ctx       context.Context
+	reach     func(int)
 	done      func(int, string, error)
 	bufs      [2]*[]byte
 	out       [2]outgoing // the message composed into each buffer
@@ -91,11 +94,12 @@ type batch struct {
 
 // outgoing is a composed message of the batch.
 type outgoing struct {
-	i    int    // index in the batch
-	to   string // the address as given, for errors
-	env  envelope
-	data []byte // ready for DATA, in bufs[slot]
-	slot int
+	i       int    // index in the batch
+	to      string // the address as given, for errors
+	env     envelope
+	data    []byte // ready for DATA, in bufs[slot]
+	slot    int
+	reached bool // reach was called: its final dot may be written
 }
 
 // compose composes ms[i] into buffer slot, or reports it failed.
@@ -109,6 +113,14 @@ func (b *batch) compose(i int, m notifier.Message, slot int) *outgoing {
 	*bp = data[:0]
 	b.out[slot] = outgoing{i: i, to: m.To, env: env, data: data, slot: slot}
 	return &b.out[slot]
+}
+
+// place calls reach for o, once, before o's final dot is first written.
+func (b *batch) place(o *outgoing) {
+	if !o.reached {
+		b.reach(o.i)
+		o.reached = true
+	}
 }
 
 // start opens o's transaction on its own: MAIL, RCPT and DATA in one
@@ -139,6 +151,7 @@ func (b *batch) start(o *outgoing) *outgoing {
 // the server waits for o's content.
 func (b *batch) chain(open, o *outgoing) *outgoing {
 	c := b.c
+	b.place(open)
 	err := c.client.UpdateDeadline(c.timeout)
 	if err == nil {
 		p := c.appendCommands(appendEnd(open.data), o.env)
@@ -161,6 +174,7 @@ func (b *batch) chain(open, o *outgoing) *outgoing {
 // finish sends open's final dot alone and reads the reply.
 func (b *batch) finish(open *outgoing) {
 	c := b.c
+	b.place(open)
 	err := c.client.UpdateDeadline(c.timeout)
 	if err == nil {
 		err = c.write(appendEnd(open.data))
@@ -203,6 +217,7 @@ func (b *batch) ended(o *outgoing, err error) {
 // connection if its connection fails. cause, when set, is such a failure
 // of an attempt already made in the batch.
 func (b *batch) alone(o *outgoing, cause error) {
+	b.place(o)
 	b.stopWatch() // c.send watches the context itself
 	err := cause
 	if err == nil {

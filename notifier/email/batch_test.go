@@ -26,16 +26,38 @@ type outcome struct {
 	err error
 }
 
-// batchRun records one SendBatch: every call of next and done, in order.
+// batchRun records one SendBatch: every call of next, reach and done, in
+// order.
 type batchRun struct {
-	calls    []string        // "next 3", "wait 3", "done 2"
+	calls    []string        // "next 3", "wait 3", "reach 3", "done 2"
 	outcomes map[int]outcome // by index
+	reached  map[int]bool    // reach was called
+	reaches  atomic.Int64    // calls of reach, for the server's goroutines
 }
 
 // sendBatch runs SendBatch over ms with next answering gate(i, wait).
 func sendBatch(t *testing.T, ctx context.Context, s *Sender, ms []notifier.Message, gate func(i int, wait bool) error) *batchRun {
 	t.Helper()
-	run := &batchRun{outcomes: map[int]outcome{}}
+	return newBatchRun().send(t, ctx, s, ms, gate)
+}
+
+func newBatchRun() *batchRun {
+	return &batchRun{outcomes: map[int]outcome{}, reached: map[int]bool{}}
+}
+
+// reachFirst makes srv check, as each message arrives, that run's sender
+// called reach for it before: the n-th message arrives after n reaches.
+func (run *batchRun) reachFirst(t *testing.T, srv *smtptest.Server) {
+	srv.OnReceive(func(n int) {
+		if r := run.reaches.Load(); r < int64(n) {
+			t.Errorf("message %d arrived after %d calls of reach", n, r)
+		}
+	})
+}
+
+// send runs SendBatch over ms with next answering gate(i, wait).
+func (run *batchRun) send(t *testing.T, ctx context.Context, s *Sender, ms []notifier.Message, gate func(i int, wait bool) error) *batchRun {
+	t.Helper()
 	next := func(i int, wait bool) error {
 		verb := "next"
 		if wait {
@@ -47,14 +69,25 @@ func sendBatch(t *testing.T, ctx context.Context, s *Sender, ms []notifier.Messa
 		}
 		return gate(i, wait)
 	}
+	reach := func(i int) {
+		run.calls = append(run.calls, fmt.Sprintf("reach %d", i))
+		if r := run.reached[i]; r {
+			t.Errorf("message %d reached twice", i)
+		}
+		run.reached[i] = true
+		run.reaches.Add(1)
+	}
 	done := func(i int, id string, err error) {
 		run.calls = append(run.calls, fmt.Sprintf("done %d", i))
+		if !run.reached[i] && err == nil {
+			t.Errorf("message %d reported sent without reach", i)
+		}
 		if _, ok := run.outcomes[i]; ok {
 			t.Errorf("message %d reported twice", i)
 		}
 		run.outcomes[i] = outcome{id, err}
 	}
-	s.SendBatch(ctx, ms, next, done)
+	s.SendBatch(ctx, ms, next, reach, done)
 	return run
 }
 
@@ -113,18 +146,23 @@ func TestSendBatchDeliversInOrderOverOneConnection(t *testing.T) {
 	s := testSender(t, srv, func(c *Config) { c.Pool = 1 })
 	ms := messages(30)
 
-	run := sendBatch(t, t.Context(), s, ms, nil)
+	run := newBatchRun()
+	run.reachFirst(t, srv)
+	run.send(t, t.Context(), s, ms, nil)
+	srv.OnReceive(nil)
 	checkSent(t, run, ms, srv, seq(0, 30)...)
 	if n := srv.Connections(); n != 1 {
 		t.Errorf("got %d connections, want 1", n)
 	}
-	// next(i) always precedes done(i); with pipelining, done(i) follows
-	// next(i+1), whose commands shared its round trip.
-	want := []string{"next 0", "next 1", "done 0"}
+	// next(i) always precedes done(i); with pipelining, reach(i), just
+	// before message i's final dot, and done(i) follow next(i+1), whose
+	// commands shared its round trip: message i holds no place among the
+	// unrecorded while its own commands go back and forth.
+	want := []string{"next 0", "next 1", "reach 0", "done 0"}
 	for i := 2; i < 30; i++ {
-		want = append(want, fmt.Sprintf("next %d", i), fmt.Sprintf("done %d", i-1))
+		want = append(want, fmt.Sprintf("next %d", i), fmt.Sprintf("reach %d", i-1), fmt.Sprintf("done %d", i-1))
 	}
-	want = append(want, "done 29")
+	want = append(want, "reach 29", "done 29")
 	if got := strings.Join(run.calls, ", "); got != strings.Join(want, ", ") {
 		t.Errorf("got calls\n%s\nwant\n%s", got, strings.Join(want, ", "))
 	}
@@ -425,7 +463,7 @@ func TestSendBatchWaitsWithNothingOnTheWire(t *testing.T) {
 		return nil
 	})
 	checkSent(t, run, ms, srv, 0, 1, 2)
-	want := "next 0, next 1, done 0, wait 1, next 2, done 1, wait 2, done 2"
+	want := "next 0, next 1, reach 0, done 0, wait 1, next 2, reach 1, done 1, wait 2, reach 2, done 2"
 	if got := strings.Join(run.calls, ", "); got != want {
 		t.Errorf("got calls\n%s\nwant\n%s", got, want)
 	}

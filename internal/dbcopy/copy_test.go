@@ -1,4 +1,4 @@
-package store_test
+package dbcopy_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/beacon-status/beacon/internal/dbcopy"
 	"github.com/beacon-status/beacon/internal/pgtest"
 	"github.com/beacon-status/beacon/internal/store"
 )
@@ -100,7 +101,7 @@ func TestCopy(t *testing.T) {
 	url := pgtest.NewDatabase(t)
 	src, dst := copySource(t), copyTarget(t, url)
 
-	tables, err := store.Copy(ctx, src, dst, copySet)
+	tables, err := dbcopy.Copy(ctx, src, dst, copySet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,15 +113,15 @@ func TestCopy(t *testing.T) {
 		t.Errorf("copied %v, want %v", rows, want)
 	}
 	for _, table := range []string{"nodes", "events", "marks", "schema_migrations"} {
-		cols, err := store.Columns(ctx, src, table)
+		cols, err := dbcopy.Columns(ctx, src, table)
 		if err != nil {
 			t.Fatal(err)
 		}
-		n, a, err := store.Digest(ctx, src.Read, table, cols)
+		n, a, err := dbcopy.Digest(ctx, src.Read, table, cols)
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, b, err := store.Digest(ctx, dst.Read, table, cols)
+		m, b, err := dbcopy.Digest(ctx, dst.Read, table, cols)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -138,7 +139,7 @@ func TestCopy(t *testing.T) {
 	}
 
 	// Now the target holds data: a second copy is refused.
-	if _, err := store.Copy(ctx, src, dst, copySet); !errors.Is(err, store.ErrNotEmpty) {
+	if _, err := dbcopy.Copy(ctx, src, dst, copySet); !errors.Is(err, dbcopy.ErrNotEmpty) {
 		t.Errorf("a copy into a database with data: %v, want ErrNotEmpty", err)
 	}
 }
@@ -153,7 +154,7 @@ func TestCopyTargets(t *testing.T) {
 	if err := migrated.Migrate(ctx, copySet); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.Copy(ctx, src, migrated, copySet); err != nil {
+	if _, err := dbcopy.Copy(ctx, src, migrated, copySet); err != nil {
 		t.Errorf("a copy into a migrated, unused database: %v", err)
 	}
 
@@ -164,8 +165,8 @@ func TestCopyTargets(t *testing.T) {
 	if _, err := other.Write.ExecContext(ctx, `UPDATE schema_migrations SET name = '0001_something_else.sql'`); err != nil {
 		t.Fatal(err)
 	}
-	_, err := store.Copy(ctx, src, other, copySet)
-	if !errors.Is(err, store.ErrNotEmpty) || !strings.Contains(err.Error(), "0001_something_else.sql") {
+	_, err := dbcopy.Copy(ctx, src, other, copySet)
+	if !errors.Is(err, dbcopy.ErrNotEmpty) || !strings.Contains(err.Error(), "0001_something_else.sql") {
 		t.Errorf("a copy into a database with another history: %v, want ErrNotEmpty naming its migration", err)
 	}
 	var n int
@@ -178,7 +179,7 @@ func TestCopyTargets(t *testing.T) {
 		"0001_create_nodes.sql": copySet.FS.(fstest.MapFS)["0001_create_nodes.sql"],
 		"0002_add_index.sql":    {Data: []byte(`CREATE INDEX nodes_n ON nodes (n);`)},
 	}}
-	if _, err := store.Copy(ctx, src, copyTarget(t, pgtest.NewDatabase(t)), more); err == nil || !strings.Contains(err.Error(), "pending") {
+	if _, err := dbcopy.Copy(ctx, src, copyTarget(t, pgtest.NewDatabase(t)), more); err == nil || !strings.Contains(err.Error(), "pending") {
 		t.Errorf("a copy of a source with a pending migration: %v, want a refusal", err)
 	}
 }
@@ -230,7 +231,7 @@ func TestCopyRefusesUnstorableText(t *testing.T) {
 	dst := copyTarget(t, pgtest.NewDatabase(t))
 	refused := func(want ...string) {
 		t.Helper()
-		_, err := store.Copy(ctx, src, dst, unstorableSet)
+		_, err := dbcopy.Copy(ctx, src, dst, unstorableSet)
 		if err == nil {
 			t.Fatal("the copy succeeded")
 		}
@@ -266,7 +267,7 @@ func TestCopyRefusesUnstorableText(t *testing.T) {
 	// (Copy checks every table's digest).
 	exec(`UPDATE notes SET body = 'Fixed at last.' WHERE page_id = 1 AND n = 3`)
 	exec(`UPDATE pages SET name = 'Café' WHERE id = 2`)
-	if _, err := store.Copy(ctx, src, dst, unstorableSet); err != nil {
+	if _, err := dbcopy.Copy(ctx, src, dst, unstorableSet); err != nil {
 		t.Fatalf("the copy after editing the rows: %v", err)
 	}
 	var body string

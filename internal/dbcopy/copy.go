@@ -1,4 +1,6 @@
-package store
+// Package dbcopy copies a SQLite database into an empty PostgreSQL one for
+// beacon migrate-db, checking every table on both sides.
+package dbcopy
 
 import (
 	"bytes"
@@ -15,6 +17,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/beacon-status/beacon/internal/store"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -38,13 +41,13 @@ var ErrNotEmpty = errors.New("the target database is not empty")
 // verifies, before it commits, each table's row count and digest against
 // the source's. On any error nothing of the copy is committed. Text that
 // PostgreSQL cannot store (a NUL character, bytes that are not UTF-8) is
-// an ErrUnstorableText naming each such value's table, row and column.
+// an store.ErrUnstorableText naming each such value's table, row and column.
 //
 // Nothing else may write to src meanwhile (the caller holds its data
 // directory's lock); src is read in one read transaction, so what is
 // copied is one moment of it.
-func Copy(ctx context.Context, src, dst *DB, sets ...Migrations) ([]TableCopy, error) {
-	if src.Engine() != SQLite || dst.Engine() != Postgres {
+func Copy(ctx context.Context, src, dst *store.DB, sets ...store.Migrations) ([]TableCopy, error) {
+	if src.Engine() != store.SQLite || dst.Engine() != store.Postgres {
 		return nil, errors.New("copy: copies a SQLite database into a PostgreSQL one")
 	}
 	pending, err := src.Pending(ctx, sets...)
@@ -114,7 +117,7 @@ type table struct {
 
 // sourceTables reads the source's tables (schema_migrations included) in
 // an order where every table comes after those its foreign keys refer to.
-func sourceTables(ctx context.Context, q Queryer) ([]table, error) {
+func sourceTables(ctx context.Context, q store.Queryer) ([]table, error) {
 	names, err := queryStrings(ctx, q, `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name`)
 	if err != nil {
 		return nil, err
@@ -167,7 +170,7 @@ func sourceTables(ctx context.Context, q Queryer) ([]table, error) {
 
 // readHistory returns the source's schema_migrations as "package/version"
 // → file name.
-func readHistory(ctx context.Context, q Queryer) (map[string]string, error) {
+func readHistory(ctx context.Context, q store.Queryer) (map[string]string, error) {
 	rows, err := q.QueryContext(ctx, `SELECT package, version, name FROM schema_migrations`)
 	if err != nil {
 		return nil, err
@@ -188,13 +191,13 @@ func readHistory(ctx context.Context, q Queryer) (map[string]string, error) {
 // seedCounts migrates a new SQLite database with sets and counts each
 // table's rows: what a database holds before anyone used it (a migration
 // may insert a row, such as a watermark's).
-func seedCounts(ctx context.Context, sets []Migrations) (map[string]int, error) {
+func seedCounts(ctx context.Context, sets []store.Migrations) (map[string]int, error) {
 	dir, err := os.MkdirTemp("", "beacon-copy-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	db, err := Open(ctx, filepath.Join(dir, "fresh.db"))
+	db, err := store.Open(ctx, filepath.Join(dir, "fresh.db"))
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +227,7 @@ func seedCounts(ctx context.Context, sets []Migrations) (map[string]int, error) 
 // more rows than a fresh migration leaves, or a migration history the
 // source does not share. A target never migrated, or migrated by this
 // version or an older one and never used, passes.
-func checkEmpty(ctx context.Context, q Queryer, tables []table, seeds map[string]int, history map[string]string) error {
+func checkEmpty(ctx context.Context, q store.Queryer, tables []table, seeds map[string]int, history map[string]string) error {
 	for _, t := range tables {
 		var exists bool
 		if err := q.QueryRowContext(ctx, `SELECT to_regclass(?) IS NOT NULL`, quoteIdent(t.name)).Scan(&exists); err != nil {
@@ -320,7 +323,7 @@ func copyTables(ctx context.Context, in *sql.Tx, conn *sql.Conn, out *sql.Tx, ta
 			if err != nil {
 				return nil, fmt.Errorf("copy: check table %s: %w", t.name, err)
 			}
-			where, args = ` WHERE package IN (SELECT value FROM json_array_elements_text(CAST(? AS json)))`, []any{IDList(pkgs)}
+			where, args = ` WHERE package IN (SELECT value FROM json_array_elements_text(CAST(? AS json)))`, []any{store.IDList(pkgs)}
 		}
 		dstRows, dstSum, err := digest(ctx, out, t, where, args)
 		if err != nil {
@@ -363,7 +366,7 @@ func copyTable(ctx context.Context, in *sql.Tx, conn *sql.Conn, out *sql.Tx, t t
 		return src.Err()
 	}
 	return conn.Raw(func(dc any) error {
-		pc, ok := PgxConn(dc)
+		pc, ok := store.PgxConn(dc)
 		if !ok {
 			return errors.New("the target is not PostgreSQL")
 		}
@@ -433,7 +436,7 @@ func badText(s string) string {
 // PostgreSQL cannot store by table, row key and column (20 at most), and
 // saying what to do: such text is not altered, not even to drop a NUL,
 // without its owner's say.
-func unstorable(ctx context.Context, q Queryer, tables []table) error {
+func unstorable(ctx context.Context, q store.Queryer, tables []table) error {
 	const most = 20
 	var found []string
 	hint := ""
@@ -497,7 +500,7 @@ func unstorable(ctx context.Context, q Queryer, tables []table) error {
 	}
 	return fmt.Errorf("copy: PostgreSQL cannot store %d %s of the SQLite database (%w):\n%s\n"+
 		"nothing was copied: edit those values in the SQLite database%s, then copy again",
-		n, values, ErrUnstorableText, strings.Join(found, "\n"), hint)
+		n, values, store.ErrUnstorableText, strings.Join(found, "\n"), hint)
 }
 
 // setSequences moves each identity column's sequence past the largest id
@@ -569,18 +572,18 @@ func setSequences(ctx context.Context, in, out *sql.Tx, tables []table) error {
 // values, independent of row order and of the engine: integers, reals,
 // text and blobs as database/sql scans them from either. Two databases
 // whose tables have equal digests hold the same rows.
-func Digest(ctx context.Context, q Queryer, tableName string, columns []string) (rows int, sum string, err error) {
+func Digest(ctx context.Context, q store.Queryer, tableName string, columns []string) (rows int, sum string, err error) {
 	return digest(ctx, q, table{name: tableName, columns: columns}, "", nil)
 }
 
 // Columns returns the columns of a table of a SQLite database, in order.
-func Columns(ctx context.Context, db *DB, tableName string) ([]string, error) {
+func Columns(ctx context.Context, db *store.DB, tableName string) ([]string, error) {
 	return queryStrings(ctx, db.Read, `SELECT name FROM pragma_table_info(?) ORDER BY cid`, tableName)
 }
 
 // Tables returns the tables of a SQLite database, in an order where each
 // comes after those its foreign keys refer to.
-func Tables(ctx context.Context, db *DB) ([]string, error) {
+func Tables(ctx context.Context, db *store.DB) ([]string, error) {
 	tables, err := sourceTables(ctx, db.Read)
 	if err != nil {
 		return nil, err
@@ -592,7 +595,7 @@ func Tables(ctx context.Context, db *DB) ([]string, error) {
 	return names, nil
 }
 
-func digest(ctx context.Context, q Queryer, t table, where string, args []any) (int, string, error) {
+func digest(ctx context.Context, q store.Queryer, t table, where string, args []any) (int, string, error) {
 	cols := make([]string, len(t.columns))
 	for i, c := range t.columns {
 		cols[i] = quoteIdent(c)
@@ -657,7 +660,7 @@ func valueKey(v any) string {
 }
 
 // queryStrings runs a query returning one text column.
-func queryStrings(ctx context.Context, q Queryer, query string, args ...any) ([]string, error) {
+func queryStrings(ctx context.Context, q store.Queryer, query string, args ...any) ([]string, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,5 @@
+-- Nothing to do on SQLite. On PostgreSQL (postgres/0003), the data tables'
+-- change notices say that only data changed: another replica then moves
+-- its charts' data version, as a point pushed to it does, rather than
+-- rebuilding its page for every point (store.Watch). SQLite's watch polls
+-- the file's data_version, which cannot tell tables apart.

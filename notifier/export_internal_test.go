@@ -1,0 +1,4 @@
+package notifier
+
+// MaxUnrecorded is maxUnrecorded, for the tests of package notifier_test.
+const MaxUnrecorded = maxUnrecorded
