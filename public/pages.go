@@ -759,7 +759,7 @@ func (p *pages) index(c *fiber.Ctx) error {
 	// "/" in another language or with the charts of a week or a month,
 	// once per snapshot.
 	r, err := s.lazy("index:"+string(period)+":"+lang.Code(), func() (*web.Resource, error) {
-		charts, err := p.cache.charts(ctx, s, period)
+		charts, err := p.cache.charts(ctx, s, period, lang)
 		if err != nil {
 			return nil, err
 		}

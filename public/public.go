@@ -109,7 +109,7 @@ func New(d Deps) *Site {
 		pages: &pages{cache: c, incidents: d.Incidents, cacheControl: cacheControl, reply: reply, langs: langs},
 		signup: signup.New(signup.Deps{Site: c, Replies: reply, Incidents: d.Incidents, Subscribers: d.Subscribers,
 			Notifier: d.Notifier, Channels: ch}),
-		report: report.New(report.Deps{Site: c, Replies: reply, Templates: d.Templates, Components: d.Components,
+		report: report.New(report.Deps{Site: c, Replies: reply, Languages: langs, Templates: d.Templates, Components: d.Components,
 			Incidents: d.Incidents, BaseURL: d.BaseURL, CacheControl: cacheControl}),
 		twilio: &twilio{cache: c, sms: d.SMS, baseURL: d.BaseURL, notifier: d.Notifier, subscribers: d.Subscribers},
 		embed:  &embedScript{cache: c, settings: d.Settings, cacheControl: cacheControl},

@@ -47,5 +47,6 @@ func (c *cache) Snapshot(ctx context.Context) (report.Snapshot, error) {
 	if err != nil {
 		return report.Snapshot{}, err
 	}
-	return report.Snapshot{Page: s.page, Components: s.components, At: s.at, Head: newPageRender(c, s, s.lang).head, Lazy: s.lazy}, nil
+	head := func(title string, lang *i18n.Lang) head { return newPageRender(c, s, lang).head(title) }
+	return report.Snapshot{Page: s.page, Components: s.components, At: s.at, Lang: s.lang, Head: head, Lazy: s.lazy}, nil
 }

@@ -77,6 +77,9 @@ type snapshot struct {
 	lastDays  []incidents.Incident // with their updates
 	uptime    map[string]components.Uptime
 	updatedAt time.Time
+	// recentIncidents and recentMaintenance are the newest of each, which
+	// the feeds list.
+	recentIncidents, recentMaintenance []incidents.Incident
 	// maintenance is what the maintenance calendar lists
 	// (icalendar.Filter), with the updates.
 	maintenance []incidents.Incident
@@ -256,7 +259,7 @@ func (c *cache) build(ctx context.Context) (*snapshot, error) {
 	unresolved, recent, upcoming, active, recentMaint, lastDays := lists[0], lists[1], lists[2], lists[3], lists[4], lists[5]
 
 	s := &snapshot{page: page, lang: c.templates.Catalogue().Get(page.Language), components: all, byID: components.ByID(all), unresolved: unresolved, upcoming: upcoming, active: active,
-		recent: recent90, lastDays: lastDays, maintenance: lists[6], metrics: shown, uptime: uptime, updatedAt: page.UpdatedAt, at: now, expires: now.Add(snapshotTTL)}
+		recent: recent90, recentIncidents: recent, recentMaintenance: recentMaint, lastDays: lastDays, maintenance: lists[6], metrics: shown, uptime: uptime, updatedAt: page.UpdatedAt, at: now, expires: now.Add(snapshotTTL)}
 	s.filtered.Max = maxCalendars
 	s.status = incidents.PageStatus(all, unresolved, active)
 	for _, comp := range all {
@@ -307,7 +310,7 @@ func (c *cache) build(ctx context.Context) (*snapshot, error) {
 		s.api = api
 		return nil
 	}
-	charts, err := c.charts(ctx, s, metrics.Day)
+	charts, err := c.charts(ctx, s, metrics.Day, s.lang)
 	if err != nil {
 		return nil, err
 	}
@@ -332,7 +335,7 @@ func (c *cache) build(ctx context.Context) (*snapshot, error) {
 	if err := frame.Parallel(index, apiBodies, feeds, calendar); err != nil {
 		return nil, err
 	}
-	s.badge = web.NewResource(badge(s.status))
+	s.badge = web.NewResource(badge(s.status, s.lang))
 	s.favicon = web.NewResource(favicon(s.status))
 	return s, nil
 }
