@@ -674,8 +674,8 @@ func (d *Dispatcher) ReleaseClaims(ctx context.Context) (int, error) {
 
 // releaseEvery is how often a replica on PostgreSQL looks for claims of
 // replicas that died, besides at start: a dead replica's claims go back
-// between deadFor and deadFor plus two of these after it died. (One
-// SELECT DISTINCT on the claimed deliveries' index.)
+// between deadFor and deadFor plus two of these after it died. (Each
+// look is one SELECT DISTINCT over the pending deliveries.)
 const releaseEvery = 10 * time.Second
 
 // Run fans out events and runs every channel's workers until ctx is done,
