@@ -16,8 +16,8 @@ import (
 )
 
 // langAllow are the English words the showcase's pages may hold in any
-// language: names of formats, and "maintenance", which is French too.
-var langAllow = []string{"Atom", "RSS", "JSON", "CSV", "API", "SLA", "maintenance"}
+// language: names of formats.
+var langAllow = []string{"Atom", "RSS", "JSON", "CSV", "API", "SLA"}
 
 // langStaffText is what staff wrote (or the incidents service wrote for
 // them) in the showcase: it stays as written in every language.
@@ -31,30 +31,7 @@ var langStaffText = []string{"Scheduled maintenance is currently in progress. We
 // are not read.
 func langVisible(t *testing.T, body []byte) string {
 	t.Helper()
-	doc := pgParse(t, body)
-	var b strings.Builder
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		switch n.Type {
-		case html.TextNode:
-			if p := n.Parent; p == nil || p.Data != "script" && p.Data != "style" {
-				b.WriteString(n.Data)
-				b.WriteByte('\n')
-			}
-		case html.ElementNode:
-			for _, a := range n.Attr {
-				if a.Key == "title" || a.Key == "alt" || a.Key == "aria-label" || a.Key == "content" && n.Data == "meta" {
-					b.WriteString(a.Val)
-					b.WriteByte('\n')
-				}
-			}
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(doc)
-	out := b.String()
+	out := i18ntest.Readable(t, body)
 	for _, staff := range langStaffText {
 		out = strings.ReplaceAll(out, staff, "")
 	}
@@ -104,7 +81,7 @@ func TestPagesInEveryLanguage(t *testing.T) {
 					t.Errorf("%s: Vary %q, want %q", path, got, frame.Vary)
 				}
 				visible := langVisible(t, res.Body)
-				i18ntest.NoLeak(t, lang, visible, langAllow...)
+				i18ntest.NoLeak(t, lang, i18ntest.Pages, visible, langAllow...)
 				if m := langEnglishDate.FindString(visible); m != "" && lang.Code() != "en" {
 					t.Errorf("%s: English date %q", path, m)
 				}
@@ -113,7 +90,7 @@ func TestPagesInEveryLanguage(t *testing.T) {
 			if res.Status != 404 || !strings.Contains(string(res.Body), lang.T("page.not_found")) {
 				t.Errorf("404: status %d, body without %q", res.Status, lang.T("page.not_found"))
 			}
-			i18ntest.NoLeak(t, lang, langVisible(t, res.Body), langAllow...)
+			i18ntest.NoLeak(t, lang, i18ntest.Pages, langVisible(t, res.Body), langAllow...)
 		})
 	}
 }
@@ -362,7 +339,7 @@ func TestChartsLanguage(t *testing.T) {
 			if !strings.Contains(visible, want) || !strings.Contains(string(res.Body), `<figure class="chart"`) {
 				t.Errorf("%s in %s: no chart over %q", path, lang.Code(), want)
 			}
-			i18ntest.NoLeak(t, lang, visible, langAllow...)
+			i18ntest.NoLeak(t, lang, i18ntest.Pages, visible, langAllow...)
 			if m := langEnglishDate.FindString(visible); m != "" && lang.Code() != "en" {
 				t.Errorf("%s in %s: English date %q", path, lang.Code(), m)
 			}

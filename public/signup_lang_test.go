@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/net/html"
-
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/i18n/i18ntest"
 	"github.com/beacon-status/beacon/internal/testutil"
@@ -47,7 +45,7 @@ func TestSignupLanguages(t *testing.T) {
 				if !strings.Contains(page, `<html lang="`+code+`"`) {
 					t.Errorf("%s: not a page in %s: %.200s", what, code, page)
 				}
-				i18ntest.NoLeak(t, lang, slReadable(t, body), allow...)
+				i18ntest.NoLeak(t, lang, i18ntest.Pages, i18ntest.Readable(t, body), allow...)
 				return page
 			}
 			post := func(path string, form url.Values) (int, []byte) {
@@ -126,34 +124,6 @@ func TestSignupLanguages(t *testing.T) {
 			read("follow refused", status, 422, body)
 		})
 	}
-}
-
-// slReadable is what a person reads of a page: its text and the
-// attributes read aloud or shown (title, aria-label, alt, placeholder),
-// not the values and addresses scripts and forms use.
-func slReadable(t *testing.T, body []byte) string {
-	t.Helper()
-	var b strings.Builder
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		switch {
-		case n.Type == html.TextNode:
-			b.WriteString(n.Data + "\n")
-		case n.Type == html.ElementNode && (n.Data == "script" || n.Data == "style"):
-			return
-		case n.Type == html.ElementNode:
-			for _, a := range n.Attr {
-				if a.Key == "title" || a.Key == "aria-label" || a.Key == "alt" || a.Key == "placeholder" {
-					b.WriteString(a.Val + "\n")
-				}
-			}
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(pgParse(t, body))
-	return b.String()
 }
 
 // sbSubscriber2 returns address's subscriber, page-wide or following.

@@ -401,9 +401,9 @@ type managePage struct {
 	// For says whose subscription this is: address and channel.
 	For        template.HTML
 	Components componentPicker
-	// Languages are the choices of the language select, the first the
+	// LanguageOptions are the options of the language select, the first the
 	// page's default ("").
-	Languages        []way
+	LanguageOptions  []way
 	Token            string
 	UnsubscribeToken string
 	// FollowsOnly is true for an address that only follows incidents:
@@ -429,9 +429,9 @@ func (h *signup) manageView(c *fiber.Ctx, sub subscribers.Subscriber, token stri
 	v := managePage{Head: head, For: htmlF(lang, "signup.manage_for_html", "Address", strong(shownAddress(lang, sub)), "Mode", modeLabel(lang, sub.Mode)),
 		Components: pickComponents(all, sub.ComponentIDs, sub.AllComponents), Token: token,
 		UnsubscribeToken: h.subscribers.Link(subscribers.PurposeUnsubscribe, sub.ID), FollowsOnly: !sub.PageWide}
-	v.Languages = append(v.Languages, way{Label: lang.F("signup.language_default", "Name", def.Lang.Name()), Selected: sub.Language == ""})
+	v.LanguageOptions = append(v.LanguageOptions, way{Label: lang.F("signup.language_default", "Name", def.Lang.Name()), Selected: sub.Language == ""})
 	for _, l := range lang.Catalogue().Langs() {
-		v.Languages = append(v.Languages, way{Mode: l.Code(), Label: l.Name(), Selected: sub.Language == l.Code()})
+		v.LanguageOptions = append(v.LanguageOptions, way{Mode: l.Code(), Label: l.Name(), Selected: sub.Language == l.Code()})
 	}
 	return v, nil
 }

@@ -99,7 +99,7 @@ func TestRefusalsTranslated(t *testing.T) {
 				t.Errorf("%s: %q is left in English: %q", lang.Code(), b.Message, got)
 				continue
 			}
-			i18ntest.NoLeak(t, lang, got, `"zz"`, "pigeon")
+			i18ntest.NoLeak(t, lang, i18ntest.Pages, got, `"zz"`, "pigeon")
 		}
 	}
 }
