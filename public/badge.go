@@ -7,7 +7,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/internal/palette"
+	"github.com/beacon-status/beacon/internal/web"
 )
 
 // textWidth estimates the width in pixels of s in 11 px Verdana, the font
@@ -18,6 +20,10 @@ func textWidth(s string) int {
 		switch {
 		case r == ' ':
 			w += 3.9
+		case r >= 0x0600 && r <= 0x06FF: // Arabic
+			w += 7
+		case r >= 0x2E80: // CJK, kana
+			w += 11
 		case r == 'i' || r == 'l' || r == 'I' || r == 'j' || r == 't' || r == 'f' || r == 'r':
 			w += 4.2
 		case r == 'm' || r == 'w' || r == 'M' || r == 'W':
@@ -32,9 +38,9 @@ func textWidth(s string) int {
 }
 
 // badge draws a README badge: "status" and the page's description in its
-// indicator's colour.
-func badge(st components.PageStatus) []byte {
-	label, msg := "status", st.Description
+// indicator's colour, in lang.
+func badge(st components.PageStatus, lang *i18n.Lang) []byte {
+	label, msg := lang.T("badge.label"), lang.Enum("indicator", st.Description)
 	lw, mw := textWidth(label)+12, textWidth(msg)+12
 	color := palette.Indicator(st.Indicator)
 	esc := template.HTMLEscapeString
@@ -53,7 +59,11 @@ func (p *pages) badgeSVG(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.badge.Send(c, "image/svg+xml; charset=utf-8", p.cacheControl)
+	r := s.badge
+	if lang := p.queryLang(c, s); lang != s.lang {
+		r, _ = s.lazy("badge:"+lang.Code(), func() (*web.Resource, error) { return web.NewResource(badge(s.status, lang)), nil })
+	}
+	return r.Send(c, "image/svg+xml; charset=utf-8", p.cacheControl)
 }
 
 // favicon draws the page's icon: a disc in the current indicator's colour

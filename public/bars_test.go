@@ -32,9 +32,10 @@ func TestBarClass(t *testing.T) {
 		{"maintenance only", components.Day{Tracked: 24 * h, Maintenance: 90 * time.Minute}, "maint", "Maintenance 1 h 30 min"},
 		{"today, an hour in, degraded", components.Day{Tracked: h, Degraded: time.Minute}, "degraded", "Degraded performance 1 min"},
 	}
-	legend := map[string]string{}
-	for _, k := range (indexView{}).Legend() {
-		legend[k.Class] = k.Label
+	words := map[string]string{}
+	en := testLang(t, "en")
+	for _, k := range legend(en) {
+		words[k.Class] = k.Label
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -42,7 +43,7 @@ func TestBarClass(t *testing.T) {
 			if got := barClass(tt.day); got != tt.class {
 				t.Errorf("barClass = %q, want %q", got, tt.class)
 			}
-			bd := newBarDays([]components.Day{tt.day}, time.UTC)
+			bd := newBarDays([]components.Day{tt.day}, time.UTC, en)
 			var b strings.Builder
 			bd.barsHTML(&b, "c1", "API", components.Uptime{Days: []components.Day{tt.day}}, nil)
 			doc := pgParse(t, []byte(b.String()))
@@ -54,7 +55,7 @@ func TestBarClass(t *testing.T) {
 			if !strings.HasPrefix(tip, tt.first) {
 				t.Errorf("tooltip %q, want it to start with %q", tip, tt.first)
 			}
-			if label := legend[tt.class]; label == "" || !strings.HasPrefix(tt.first, label) {
+			if label := words[tt.class]; label == "" || !strings.HasPrefix(tt.first, label) {
 				t.Errorf("the legend calls %q %q; the tooltip says %q", tt.class, label, tt.first)
 			}
 		})

@@ -22,7 +22,7 @@ const calendarType = "text/calendar; charset=utf-8"
 const maxCalendars = 500
 
 func (v *pageRender) calendars() *icalendar.Renderer {
-	return icalendar.NewRenderer(v.s.page, v.c.baseURL, v.s.components, v.c.templates.PlainText)
+	return icalendar.NewRenderer(v.s.page, v.c.baseURL, v.s.components, v.c.templates.PlainText, v.lang)
 }
 
 func (p *pages) calendar(c *fiber.Ctx) error {
@@ -34,10 +34,16 @@ func (p *pages) calendar(c *fiber.Ctx) error {
 	if !ok {
 		return p.reply.NotFound(c, incidents.ErrNotFound)
 	}
+	// As a feed: the page's language unless the address names another.
+	lang := p.queryLang(c, s)
 	r := s.ics
-	if len(ids) > 0 {
-		r = s.filtered.Get(strings.Join(ids, ","), func() *web.Resource {
-			return web.NewResource(newPageRender(p.cache, s).calendars().Calendar(icalendar.Affecting(s.maintenance, ids), ids))
+	if len(ids) > 0 || lang != s.lang {
+		r = s.filtered.Get(lang.Code()+":"+strings.Join(ids, ","), func() *web.Resource {
+			list := s.maintenance
+			if len(ids) > 0 {
+				list = icalendar.Affecting(s.maintenance, ids)
+			}
+			return web.NewResource(newPageRender(p.cache, s, lang).calendars().Calendar(list, ids))
 		})
 	}
 	return r.Send(c, calendarType, p.cacheControl)
@@ -52,16 +58,17 @@ func (p *pages) incidentCalendar(c *fiber.Ctx) error {
 		return err
 	}
 	id := c.Params("id")
-	r, err := s.lazy("ics:"+id, func() (*web.Resource, error) {
+	lang := p.queryLang(c, s)
+	r, err := s.lazy("ics:"+id+":"+lang.Code(), func() (*web.Resource, error) {
 		i := slices.IndexFunc(s.maintenance, func(in incidents.Incident) bool { return in.ID == id })
 		if i < 0 {
 			in, err := p.incidents.Get(ctx, id)
 			if err != nil || in.Kind != incidents.KindMaintenance {
 				return nil, incidents.ErrNotFound
 			}
-			return web.NewResource(newPageRender(p.cache, s).calendars().Event(in)), nil
+			return web.NewResource(newPageRender(p.cache, s, lang).calendars().Event(in)), nil
 		}
-		return web.NewResource(newPageRender(p.cache, s).calendars().Event(s.maintenance[i])), nil
+		return web.NewResource(newPageRender(p.cache, s, lang).calendars().Event(s.maintenance[i])), nil
 	})
 	if err != nil {
 		return p.reply.NotFound(c, err)

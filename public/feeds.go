@@ -13,6 +13,7 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/chars"
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/internal/web"
 )
 
@@ -28,27 +29,31 @@ import (
 // comp, when not nil, is the component the feed is filtered by: its title
 // names it and its id is the filtered history's address.
 func (v *pageRender) feeds(list []incidents.Incident, comp *components.Component) (atom, rss *web.Resource, err error) {
-	base := v.c.baseURL
+	base, lang := v.c.baseURL, v.lang
 	page := chars.CleanLine(v.s.page.Name)
 	f := &feeds.Feed{
-		Title:       page + " Status - Incident History",
+		Title:       lang.F("feed.title", "Page", page),
 		Link:        &feeds.Link{Href: base + "/"},
-		Description: "Incidents and scheduled maintenance of " + page,
+		Description: lang.F("feed.summary", "Page", page),
 		Id:          base + "/history",
 		Updated:     v.s.updatedAt,
 	}
 	if comp != nil {
 		name := chars.CleanLine(comp.Name)
-		f.Title = page + " Status - " + name + " Incident History"
-		f.Description = "Incidents and scheduled maintenance of " + page + " that affect " + name
+		f.Title = lang.F("feed.title_component", "Page", page, "Component", name)
+		f.Description = lang.F("feed.summary_component", "Page", page, "Component", name)
 		f.Id = base + "/history?component=" + url.QueryEscape(comp.ID)
 		f.Link = &feeds.Link{Href: f.Id}
 	}
 	for _, in := range list {
 		var body bytes.Buffer
 		for i, u := range in.Updates {
+			label := lang.T("status.update")
+			if !incidents.UpdateRepeats(in, i) {
+				label = lang.Enum("incident", string(u.Status))
+			}
 			fmt.Fprintf(&body, "<p><small>%s</small><br><strong>%s</strong></p>%s",
-				template.HTMLEscapeString(v.stamp(u.DisplayAt).Text), template.HTMLEscapeString(incidents.UpdateLabel(in, i)),
+				template.HTMLEscapeString(v.stamp(u.DisplayAt).Text), template.HTMLEscapeString(label),
 				v.markdown(u.Body))
 		}
 		link := base + "/incidents/" + in.ID
@@ -93,19 +98,29 @@ func (p *pages) feed(c *fiber.Ctx, kind, contentType string) error {
 	if !ok {
 		return p.reply.NotFound(c, incidents.ErrNotFound)
 	}
-	if comp == nil {
+	// Feed readers send no Accept-Language: a feed is in the page's
+	// language unless its address names another (?lang=).
+	lang := p.queryLang(c, s)
+	if comp == nil && lang == s.lang {
 		r := s.atom
 		if kind == "rss" {
 			r = s.rss
 		}
 		return r.Send(c, contentType, p.cacheControl)
 	}
-	r, err := s.lazy(kind+":"+comp.ID, func() (*web.Resource, error) {
-		list, err := p.incidents.List(ctx, incidents.Filter{ComponentID: comp.ID, Limit: recentLimit})
-		if err != nil {
+	key := kind + ":" + lang.Code()
+	if comp != nil {
+		key += ":" + comp.ID
+	}
+	r, err := s.lazy(key, func() (*web.Resource, error) {
+		var list []incidents.Incident
+		var err error
+		if comp == nil {
+			list = mergeNewest(s.recentIncidents, s.recentMaintenance, recentLimit)
+		} else if list, err = p.incidents.List(ctx, incidents.Filter{ComponentID: comp.ID, Limit: recentLimit}); err != nil {
 			return nil, err
 		}
-		atom, rss, err := newPageRender(p.cache, s).feeds(list, comp)
+		atom, rss, err := newPageRender(p.cache, s, lang).feeds(list, comp)
 		if kind == "rss" {
 			return rss, err
 		}
@@ -115,4 +130,17 @@ func (p *pages) feed(c *fiber.Ctx, kind, contentType string) error {
 		return err
 	}
 	return r.Send(c, contentType, p.cacheControl)
+}
+
+// queryLang is the language a feed, calendar or badge is asked in: the
+// one ?lang= names, else the page's. Their clients send no
+// Accept-Language, and a cookie would make one address mean several
+// documents.
+func (p *pages) queryLang(c *fiber.Ctx, s *snapshot) *i18n.Lang {
+	if q := c.Request().URI().QueryArgs().Peek("lang"); len(q) > 0 {
+		if l, ok := s.lang.Catalogue().Lookup(string(q)); ok {
+			return l
+		}
+	}
+	return s.lang
 }

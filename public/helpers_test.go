@@ -10,6 +10,7 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/apptest"
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/notifier/sms"
@@ -179,4 +180,18 @@ func sorted(list ...string) []string {
 	out := slices.Clone(list)
 	slices.Sort(out)
 	return out
+}
+
+// testLang returns the catalogue's language code.
+func testLang(t testing.TB, code string) *i18n.Lang {
+	t.Helper()
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, ok := cat.Lookup(code)
+	if !ok {
+		t.Fatalf("no language %q", code)
+	}
+	return l
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/beacon-status/beacon/internal/chart"
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/metrics"
 )
 
@@ -47,16 +48,23 @@ type chartSet struct {
 	next time.Time // when the window moves on by a bucket
 }
 
-// chartSets keeps the charts of each period across snapshots.
+// chartSets keeps the charts of each period and language across
+// snapshots.
 type chartSets struct {
 	mu   sync.Mutex
-	sets map[metrics.Period]*chartSet
+	sets map[chartsFor]*chartSet
+}
+
+// chartsFor is what a chartSet is drawn for.
+type chartsFor struct {
+	period metrics.Period
+	lang   string
 }
 
 // charts returns the charts of period for the snapshot's displayed
 // metrics, drawn again only when stale (see above); nil when none is
 // displayed.
-func (c *cache) charts(ctx context.Context, s *snapshot, period metrics.Period) (*chartSet, error) {
+func (c *cache) charts(ctx context.Context, s *snapshot, period metrics.Period, lang *i18n.Lang) (*chartSet, error) {
 	if len(s.metrics) == 0 {
 		return nil, nil
 	}
@@ -65,7 +73,8 @@ func (c *cache) charts(ctx context.Context, s *snapshot, period metrics.Period) 
 	defer c.chartSets.mu.Unlock()
 	now := c.now()
 	data := c.metrics.DataVersion()
-	if cs := c.chartSets.sets[period]; cs != nil && cs.key == key &&
+	set := chartsFor{period, lang.Code()}
+	if cs := c.chartSets.sets[set]; cs != nil && cs.key == key &&
 		(now.Sub(cs.at) < chartsTTL || cs.data == data && now.Before(cs.next)) {
 		return cs, nil
 	}
@@ -80,7 +89,9 @@ func (c *cache) charts(ctx context.Context, s *snapshot, period metrics.Period) 
 		if err != nil {
 			return nil, err
 		}
-		chart.Write(&b, chart.Metric(series, loc))
+		drawn := chart.Metric(series, loc)
+		drawn.Lang = lang
+		chart.Write(&b, drawn)
 		b.WriteByte('\n')
 		if series.Step > 0 {
 			if next := series.From.Add((now.Sub(series.From)/series.Step + 1) * series.Step); next.Before(cs.next) {
@@ -90,9 +101,9 @@ func (c *cache) charts(ctx context.Context, s *snapshot, period metrics.Period) 
 	}
 	cs.html = template.HTML(b.String())
 	if c.chartSets.sets == nil {
-		c.chartSets.sets = map[metrics.Period]*chartSet{}
+		c.chartSets.sets = map[chartsFor]*chartSet{}
 	}
-	c.chartSets.sets[period] = cs
+	c.chartSets.sets[set] = cs
 	return cs, nil
 }
 
@@ -127,7 +138,7 @@ type periodLink struct {
 
 // metricsSection is the section showing cs, the charts of period; nil
 // without charts.
-func metricsSection(period metrics.Period, cs *chartSet) *metricsView {
+func metricsSection(period metrics.Period, cs *chartSet, lang *i18n.Lang) *metricsView {
 	if cs == nil {
 		return nil
 	}
@@ -137,7 +148,7 @@ func metricsSection(period metrics.Period, cs *chartSet) *metricsView {
 		if p == metrics.Day {
 			url = "/#metrics"
 		}
-		v.Periods = append(v.Periods, periodLink{Label: strings.ToUpper(string(p[:1])) + string(p[1:]), URL: url, Current: p == period})
+		v.Periods = append(v.Periods, periodLink{Label: lang.T("page.period_" + string(p)), URL: url, Current: p == period})
 	}
 	return v
 }

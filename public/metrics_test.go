@@ -339,7 +339,7 @@ func BenchmarkCharts(b *testing.B) {
 		b.Run(string(p), func(b *testing.B) {
 			for b.Loop() {
 				env.site.cache.chartSets.sets = nil
-				cs, err := env.site.cache.charts(ctx, s, p)
+				cs, err := env.site.cache.charts(ctx, s, p, s.lang)
 				if err != nil || cs == nil || !strings.Contains(string(cs.html), "Latest") {
 					b.Fatalf("charts: %v", err)
 				}

@@ -20,6 +20,7 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/chars"
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/metrics"
 	"github.com/beacon-status/beacon/public/frame"
@@ -43,7 +44,7 @@ const historyMonths = 3
 // stamp is a time as the page shows it (frame.Stamp).
 type stamp = frame.Stamp
 
-func (v *pageRender) stamp(t time.Time) stamp { return frame.StampOf(t, v.loc) }
+func (v *pageRender) stamp(t time.Time) stamp { return frame.StampIn(t, v.loc, v.lang) }
 
 type updateView struct {
 	Label string
@@ -98,6 +99,8 @@ type pastDayView struct {
 
 type indexView struct {
 	head
+	// Legend is the bars' legend, in the words of their tooltips.
+	Legend      []legendKey
 	Status      components.PageStatus
 	Active      []incidentView
 	Maintenance []incidentView
@@ -135,16 +138,31 @@ type historyView struct {
 	Choices   []components.Component
 }
 
-// pageRender renders pages for one snapshot.
+// pageRender renders pages for one snapshot, in one language.
 type pageRender struct {
 	c    *cache
 	s    *snapshot
+	lang *i18n.Lang
 	loc  *time.Location
 	byID map[string]components.Component
 }
 
-func newPageRender(c *cache, s *snapshot) *pageRender {
-	return &pageRender{c: c, s: s, loc: s.page.Location(), byID: s.byID}
+func newPageRender(c *cache, s *snapshot, lang *i18n.Lang) *pageRender {
+	return &pageRender{c: c, s: s, lang: lang, loc: s.page.Location(), byID: s.byID}
+}
+
+// html renders the page template name in v's language; size is a guess
+// at its length.
+func (v *pageRender) html(name string, data any, size int) (*web.Resource, error) {
+	var buf bytes.Buffer
+	buf.Grow(size)
+	if err := v.c.templates.In(v.lang).HTML(&buf, "pages/"+name+".html", data); err != nil {
+		return nil, fmt.Errorf("render %s: %w", name, err)
+	}
+	// html/template escapes markup but passes control characters, which
+	// HTML parses as errors; a row written before names were checked may
+	// hold them.
+	return web.NewResource(chars.CleanBytes(buf.Bytes())), nil
 }
 
 // markdown renders staff-written Markdown through the cache kept across
@@ -192,27 +210,14 @@ func (m *markdownCache) rotate() {
 }
 
 func (v *pageRender) head(title string) head {
-	h := pageHead(v.s, title)
-	h.Description = fmt.Sprintf("%s status: %s", h.PageName, v.s.status.Description)
+	h := pageHead(v.s, title, v.lang)
+	h.Description = v.lang.F("page.meta_description", "Name", h.PageName, "Status", v.lang.Enum("indicator", v.s.status.Description))
 	return h
-}
-
-// names lists names as "A", "A and B" or "A, B, and C".
-func names(list []string) string {
-	switch len(list) {
-	case 0:
-		return ""
-	case 1:
-		return list[0]
-	case 2:
-		return list[0] + " and " + list[1]
-	}
-	return strings.Join(list[:len(list)-1], ", ") + ", and " + list[len(list)-1]
 }
 
 func (v *pageRender) incident(in incidents.Incident, full bool) incidentView {
 	out := incidentView{ID: in.ID, Name: in.Name, URL: "/incidents/" + in.ID, Impact: string(in.Impact),
-		Maintenance: in.Kind == incidents.KindMaintenance, Status: string(in.Status), StatusLabel: in.Status.Label(),
+		Maintenance: in.Kind == incidents.KindMaintenance, Status: string(in.Status), StatusLabel: v.lang.Enum("incident", string(in.Status)),
 		Closed: in.Status.Closed(), Started: v.stamp(in.StartedAt)}
 	if in.ScheduledFor != nil {
 		out.Window = &[2]stamp{v.stamp(*in.ScheduledFor), v.stamp(*in.ScheduledUntil)}
@@ -223,7 +228,7 @@ func (v *pageRender) incident(in incidents.Incident, full bool) incidentView {
 		// A backfilled incident is entered resolved when it started: how
 		// long it lasted is not known.
 		if d := in.ResolvedAt.Sub(in.StartedAt); d > 0 {
-			out.Duration = frame.Duration(d)
+			out.Duration = v.lang.Duration(d)
 		}
 	}
 	// Affected components in page order, whatever order they were named in.
@@ -241,9 +246,13 @@ func (v *pageRender) incident(in incidents.Incident, full bool) incidentView {
 			affected = append(affected, name)
 		}
 	}
-	out.Affected = names(affected)
+	out.Affected = v.lang.List(affected)
 	for i, u := range in.Updates {
-		uv := updateView{Label: incidents.UpdateLabel(in, i), Body: v.markdown(u.Body), At: v.stamp(u.DisplayAt)}
+		label := v.lang.T("status.update")
+		if !incidents.UpdateRepeats(in, i) {
+			label = v.lang.Enum("incident", string(u.Status))
+		}
+		uv := updateView{Label: label, Body: v.markdown(u.Body), At: v.stamp(u.DisplayAt)}
 		if i == 0 {
 			out.Latest = &uv
 		}
@@ -260,25 +269,15 @@ func (v *pageRender) incident(in incidents.Incident, full bool) incidentView {
 	return out
 }
 
-// The words a day's tooltip and the legend use for what the day saw.
-const (
-	barMajor       = "Major outage"
-	barPartial     = "Partial outage"
-	barDegraded    = "Degraded performance"
-	barMaintenance = "Maintenance"
-	barOK          = "No downtime"
-	barNoData      = "No data"
-)
-
 // phoneDays is how many of the bars a phone shows (beacon.css hides the
 // others below 600 px).
 const phoneDays = 30
 
-// dayStatus is one status of a day's bar: its class (colour), its words
-// and how long the day spent in it.
+// dayStatus is one status of a day's bar: its class (colour), the id of
+// its words (page.bar.<id>) and how long the day spent in it.
 type dayStatus struct {
-	class, label string
-	d            time.Duration
+	class, word string
+	d           time.Duration
 }
 
 // dayStatuses are the statuses a bar tells apart, worst first: the bar
@@ -286,10 +285,10 @@ type dayStatus struct {
 // them in this order, so that the colour is the tooltip's first entry.
 func dayStatuses(d components.Day) [4]dayStatus {
 	return [...]dayStatus{
-		{"major", barMajor, d.MajorOutage},
-		{"partial", barPartial, d.PartialOut},
-		{"degraded", barDegraded, d.Degraded},
-		{"maint", barMaintenance, d.Maintenance},
+		{"major", "major", d.MajorOutage},
+		{"partial", "partial", d.PartialOut},
+		{"degraded", "degraded", d.Degraded},
+		{"maint", "maintenance", d.Maintenance},
 	}
 }
 
@@ -312,23 +311,57 @@ func barClass(d components.Day) string {
 // legendKey is one colour of the bars' legend.
 type legendKey struct{ Class, Label string }
 
-// Legend is the bars' legend, in the words of their tooltips.
-func (indexView) Legend() []legendKey {
-	return []legendKey{{"ok", barOK}, {"degraded", barDegraded}, {"partial", barPartial}, {"major", barMajor},
-		{"maint", barMaintenance}, {"nodata", barNoData}}
+// legend is the bars' legend in lang, in the words of their tooltips.
+func legend(lang *i18n.Lang) []legendKey {
+	return []legendKey{{"ok", lang.T("page.bar.ok")}, {"degraded", lang.T("page.bar.degraded")},
+		{"partial", lang.T("page.bar.partial")}, {"major", lang.T("page.bar.major")},
+		{"maint", lang.T("page.bar.maintenance")}, {"nodata", lang.T("page.bar.no_data")}}
 }
 
-// barDays are the days of the uptime bars, shared by every component.
+// barDays are the days of the uptime bars, shared by every component, and
+// the words of their tooltips and axis in the page's language: found once
+// per page, not once per bar.
 type barDays struct {
+	lang   *i18n.Lang
 	starts []time.Time // midnight in the page's zone
 	labels []string    // "Jan 2, 2006"
+	// words are the statuses' words by class; ok and nodata too.
+	words map[string]string
+	// caption is the figure's caption cut where the component's name
+	// (nameMark) and the number of days (daysMark) go.
+	caption        []string
+	related, today string
 }
 
-func newBarDays(days []components.Day, loc *time.Location) barDays {
-	bd := barDays{starts: make([]time.Time, len(days)), labels: make([]string, len(days))}
+// The marks a message is found with where bars put markup or a name.
+const (
+	nameMark = "\x00"
+	daysMark = "\x01"
+)
+
+func newBarDays(days []components.Day, loc *time.Location, lang *i18n.Lang) barDays {
+	bd := barDays{lang: lang, starts: make([]time.Time, len(days)), labels: make([]string, len(days)), words: map[string]string{},
+		related: lang.T("page.related"), today: lang.T("page.today")}
 	for i, d := range days {
 		bd.starts[i], _ = time.ParseInLocation(time.DateOnly, d.Date, loc)
-		bd.labels[i] = bd.starts[i].Format("Jan 2, 2006")
+		bd.labels[i] = lang.Date(i18n.Day, bd.starts[i])
+	}
+	for _, k := range legend(lang) {
+		bd.words[k.Class] = k.Label
+	}
+	// The caption holds the name and the days' markup: the message is
+	// found once with marks in their places, cut there.
+	caption := lang.F("page.bars_caption", "Name", nameMark, "Days", daysMark)
+	for caption != "" {
+		i := strings.IndexAny(caption, nameMark+daysMark)
+		if i < 0 {
+			bd.caption = append(bd.caption, caption)
+			break
+		}
+		if i > 0 {
+			bd.caption = append(bd.caption, caption[:i])
+		}
+		bd.caption, caption = append(bd.caption, caption[i:i+1]), caption[i+1:]
 	}
 	return bd
 }
@@ -375,19 +408,29 @@ func (bd barDays) relatedByDay(spans []incidents.Span, loc *time.Location, now t
 // the rebuild time.
 func (bd barDays) barsHTML(b *strings.Builder, id, name string, u components.Uptime, related [][]string) {
 	esc := html.EscapeString
-	days, phone := strconv.Itoa(len(u.Days)), strconv.Itoa(min(phoneDays, len(u.Days)))
+	lang := bd.lang
+	phone := min(phoneDays, len(u.Days))
 	b.WriteString(`<figure class="uptime" aria-labelledby="bars-`)
 	b.WriteString(esc(id))
 	b.WriteString(`">
 <figcaption class="vh" id="bars-`)
 	b.WriteString(esc(id))
 	b.WriteString(`">`)
-	b.WriteString(esc(name))
-	b.WriteString(` uptime over the last <span class="on-wide">`)
-	b.WriteString(days)
-	b.WriteString(` days</span> <span class="on-phone">`)
-	b.WriteString(phone)
-	b.WriteString(` days</span></figcaption>
+	for _, part := range bd.caption {
+		switch part {
+		case nameMark:
+			b.WriteString(esc(name))
+		case daysMark:
+			b.WriteString(`<span class="on-wide">`)
+			b.WriteString(esc(lang.N("page.days", len(u.Days))))
+			b.WriteString(`</span> <span class="on-phone">`)
+			b.WriteString(esc(lang.N("page.days", phone)))
+			b.WriteString(`</span>`)
+		default:
+			b.WriteString(esc(part))
+		}
+	}
+	b.WriteString(`</figcaption>
 <ol class="bars">
 `)
 	for i, d := range u.Days {
@@ -408,24 +451,24 @@ func (bd barDays) barsHTML(b *strings.Builder, id, name string, u components.Upt
 		}
 		b.WriteString(`</b> `)
 		switch class {
-		case "nodata":
-			b.WriteString(barNoData)
-		case "ok":
-			b.WriteString(barOK)
+		case "nodata", "ok":
+			b.WriteString(bd.words[class])
 		default:
 			sep := ""
 			for _, s := range dayStatuses(d) {
 				if s.d > 0 {
 					b.WriteString(sep)
-					b.WriteString(s.label)
+					b.WriteString(bd.words[s.class])
 					b.WriteString(" ")
-					b.WriteString(frame.Duration(s.d))
+					b.WriteString(lang.Duration(s.d))
 					sep = ", "
 				}
 			}
 		}
 		if len(names) > 0 {
-			b.WriteString(`<span class="rel"> Related: `)
+			b.WriteString(`<span class="rel"> `)
+			b.WriteString(bd.related)
+			b.WriteString(` `)
 			for j, n := range names {
 				if j > 0 {
 					b.WriteString(`; `)
@@ -438,14 +481,16 @@ func (bd barDays) barsHTML(b *strings.Builder, id, name string, u components.Upt
 	}
 	b.WriteString(`</ol>
 <p class="axis"><span class="on-wide">`)
-	b.WriteString(days)
-	b.WriteString(` days ago</span> <span class="on-phone">`)
-	b.WriteString(phone)
-	b.WriteString(` days ago</span> <span class="on-wide">`)
-	b.WriteString(strconv.FormatFloat(u.Percent(), 'f', 2, 64))
-	b.WriteString(` % uptime</span> <span class="on-phone">`)
-	b.WriteString(strconv.FormatFloat(u.Last(phoneDays).Percent(), 'f', 2, 64))
-	b.WriteString(` % uptime</span> <span>Today</span></p>
+	b.WriteString(esc(lang.N("page.days_ago", len(u.Days))))
+	b.WriteString(`</span> <span class="on-phone">`)
+	b.WriteString(esc(lang.N("page.days_ago", phone)))
+	b.WriteString(`</span> <span class="on-wide">`)
+	b.WriteString(esc(lang.F("page.uptime", "Number", lang.Decimal(u.Percent(), 2))))
+	b.WriteString(`</span> <span class="on-phone">`)
+	b.WriteString(esc(lang.F("page.uptime", "Number", lang.Decimal(u.Last(phoneDays).Percent(), 2))))
+	b.WriteString(`</span> <span>`)
+	b.WriteString(esc(bd.today))
+	b.WriteString(`</span></p>
 </figure>`)
 }
 
@@ -453,8 +498,10 @@ func (bd barDays) barsHTML(b *strings.Builder, id, name string, u components.Upt
 func (v *pageRender) index(period metrics.Period, charts *chartSet) (*web.Resource, error) {
 	s := v.s
 	now := s.at
-	view := indexView{head: v.head(s.page.Name + " Status"), Status: s.status, UpdatedAt: v.stamp(s.updatedAt),
-		Metrics: metricsSection(period, charts)}
+	h := v.head(v.lang.F("page.title_home", "Name", s.page.Name))
+	h.Home = true
+	view := indexView{head: h, Legend: legend(v.lang), Status: s.status, UpdatedAt: v.stamp(s.updatedAt),
+		Metrics: metricsSection(period, charts, v.lang)}
 	for _, in := range s.unresolved {
 		view.Active = append(view.Active, v.incident(in, false))
 	}
@@ -466,7 +513,7 @@ func (v *pageRender) index(period metrics.Period, charts *chartSet) (*web.Resour
 	// Bars a substring of it (the builder never changes what it wrote).
 	var bd barDays
 	for _, u := range s.uptime {
-		bd = newBarDays(u.Days, v.loc)
+		bd = newBarDays(u.Days, v.loc, v.lang)
 		break
 	}
 	related := bd.relatedByDay(s.recent, v.loc, now)
@@ -476,7 +523,7 @@ func (v *pageRender) index(period metrics.Period, charts *chartSet) (*web.Resour
 	var rows []componentView
 	var group *componentView
 	for _, c := range s.components {
-		row := componentView{ID: c.ID, Name: c.Name, Description: c.Description, Status: string(c.Status), StatusLabel: c.Status.Label(), Group: c.Group}
+		row := componentView{ID: c.ID, Name: c.Name, Description: c.Description, Status: string(c.Status), StatusLabel: v.lang.Enum("component", string(c.Status)), Group: c.Group}
 		if !c.Group && c.Showcase {
 			if u, ok := s.uptime[c.ID]; ok {
 				from := bars.Len()
@@ -508,7 +555,7 @@ func (v *pageRender) index(period metrics.Period, charts *chartSet) (*web.Resour
 	today := now.In(v.loc)
 	for i := range pastDays {
 		day := components.DayStart(today.Year(), today.Month(), today.Day()-i, v.loc)
-		pd := pastDayView{Date: day.Format("Jan 2, 2006")}
+		pd := pastDayView{Date: v.lang.Date(i18n.Day, day)}
 		for _, in := range s.lastDays {
 			st := in.StartedAt.In(v.loc)
 			if in.Kind == incidents.KindMaintenance && in.Status == incidents.Scheduled {
@@ -527,19 +574,6 @@ func (v *pageRender) index(period metrics.Period, charts *chartSet) (*web.Resour
 		size += len(charts.html)
 	}
 	return v.html("index", view, size)
-}
-
-// html renders the page template name; size is a guess at its length.
-func (v *pageRender) html(name string, data any, size int) (*web.Resource, error) {
-	var buf bytes.Buffer
-	buf.Grow(size)
-	if err := v.c.templates.HTML(&buf, "pages/"+name+".html", data); err != nil {
-		return nil, fmt.Errorf("render %s: %w", name, err)
-	}
-	// html/template escapes markup but passes control characters, which
-	// HTML parses as errors; a row written before names were checked may
-	// hold them.
-	return web.NewResource(chars.CleanBytes(buf.Bytes())), nil
 }
 
 func (v *pageRender) incidentPage(in incidents.Incident) (*web.Resource, error) {
@@ -561,7 +595,7 @@ func (v *pageRender) incidentPreview(in incidents.Incident) (*web.Resource, erro
 func (v *pageRender) historyPage(ctx context.Context, n int, comp *components.Component) (*web.Resource, error) {
 	now := v.s.at.In(v.loc)
 	top := components.DayStart(now.Year(), now.Month()-time.Month((n-1)*historyMonths), 1, v.loc)
-	view := historyView{head: v.head("Incident history"), Page: n, Component: comp}
+	view := historyView{head: v.head(v.lang.T("page.incident_history")), Page: n, Component: comp}
 	for _, c := range v.s.components {
 		if !c.Group {
 			view.Choices = append(view.Choices, c)
@@ -580,7 +614,7 @@ func (v *pageRender) historyPage(ctx context.Context, n int, comp *components.Co
 	}
 	for m := range historyMonths {
 		month := top.AddDate(0, -m, 0)
-		mv := monthView{Name: month.Format("January 2006")}
+		mv := monthView{Name: v.lang.Date(i18n.MonthYear, month)}
 		for _, in := range list {
 			st := in.StartedAt.In(v.loc)
 			if st.Year() == month.Year() && st.Month() == month.Month() && !(in.Kind == incidents.KindMaintenance && in.Status == incidents.Scheduled) {
@@ -666,7 +700,7 @@ func (lp *pageCache) run(key string, w *render, fn func() (*web.Resource, error)
 			if lp.pages == nil {
 				lp.pages = map[string]*web.Resource{}
 			}
-			if len(lp.pages) > 2000 {
+			if len(lp.pages) > 2000*maxLangs {
 				clear(lp.pages)
 				clear(lp.previewKeys)
 			}
@@ -681,6 +715,10 @@ func (lp *pageCache) run(key string, w *render, fn func() (*web.Resource, error)
 
 const htmlType = fiber.MIMETextHTMLCharsetUTF8
 
+// maxLangs bounds the languages a page is kept in: the cache of pages
+// rendered on demand holds up to 2,000 pages in each.
+const maxLangs = 8
+
 // pages serves what the snapshot holds or renders on demand: the status
 // page, incident pages, history, feeds, badge and API v2.
 type pages struct {
@@ -690,6 +728,15 @@ type pages struct {
 	// bytes once rather than converted on every request.
 	cacheControl []byte
 	reply        frame.Replies
+	langs        frame.Languages
+}
+
+// sendPage sends a page r in lang: Vary and Content-Language say so.
+func (p *pages) sendPage(c *fiber.Ctx, r *web.Resource, lang *i18n.Lang) error {
+	remembered := p.langs.Remember(c, lang)
+	err := r.Send(c, htmlType, p.cacheControl)
+	frame.Headers(c, lang, remembered)
+	return err
 }
 
 func (p *pages) index(c *fiber.Ctx) error {
@@ -702,21 +749,26 @@ func (p *pages) index(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if period == metrics.Day || len(s.metrics) == 0 {
-		return s.index.Send(c, htmlType, p.cacheControl)
+	if len(s.metrics) == 0 {
+		period = metrics.Day
 	}
-	// "/" with the charts of a week or a month, once per snapshot.
-	r, err := s.lazy("index:"+string(period), func() (*web.Resource, error) {
-		charts, err := p.cache.charts(ctx, s, period)
+	lang := p.langs.Choose(c, s.lang)
+	if period == metrics.Day && lang == s.lang {
+		return p.sendPage(c, s.index, lang)
+	}
+	// "/" in another language or with the charts of a week or a month,
+	// once per snapshot.
+	r, err := s.lazy("index:"+string(period)+":"+lang.Code(), func() (*web.Resource, error) {
+		charts, err := p.cache.charts(ctx, s, period, lang)
 		if err != nil {
 			return nil, err
 		}
-		return newPageRender(p.cache, s).index(period, charts)
+		return newPageRender(p.cache, s, lang).index(period, charts)
 	})
 	if err != nil {
 		return err
 	}
-	return r.Send(c, htmlType, p.cacheControl)
+	return p.sendPage(c, r, lang)
 }
 
 func (p *pages) incident(c *fiber.Ctx) error {
@@ -726,7 +778,8 @@ func (p *pages) incident(c *fiber.Ctx) error {
 		return err
 	}
 	id := c.Params("id")
-	r, err := s.lazy("incident:"+id, func() (*web.Resource, error) {
+	lang := p.langs.Choose(c, s.lang)
+	r, err := s.lazy("incident:"+id+":"+lang.Code(), func() (*web.Resource, error) {
 		in, err := p.incidents.Get(ctx, id)
 		if err != nil {
 			return nil, err
@@ -739,22 +792,25 @@ func (p *pages) incident(c *fiber.Ctx) error {
 			s.lazyPages.previewKeys[id] = in.Postmortem.PreviewKey
 			s.lazyPages.mu.Unlock()
 		}
-		return newPageRender(p.cache, s).incidentPage(in)
+		return newPageRender(p.cache, s, lang).incidentPage(in)
 	})
 	if err != nil {
 		return p.reply.NotFound(c, err)
 	}
 	if key := c.Query("preview_key"); key != "" && s.previewKeyMatches(id, key) {
-		r, ok, err := p.incidentPreview(ctx, s, id, key)
+		r, ok, err := p.incidentPreview(ctx, s, id, key, lang)
 		if err != nil {
 			return p.reply.NotFound(c, err)
 		}
 		if ok {
 			c.Set("X-Robots-Tag", "noindex")
-			return r.Send(c, htmlType, []byte("private, no-store"))
+			p.langs.Remember(c, lang)
+			err := r.Send(c, htmlType, []byte("private, no-store"))
+			frame.Headers(c, lang, false)
+			return err
 		}
 	}
-	return r.Send(c, htmlType, p.cacheControl)
+	return p.sendPage(c, r, lang)
 }
 
 // previewKeyMatches reports whether key is the preview key recorded when
@@ -770,7 +826,7 @@ func (s *snapshot) previewKeyMatches(id, key string) bool {
 // for whoever has its preview key; ok is false when the key does not match
 // (the visitor gets the ordinary page). Previews are rendered for each
 // request and never cached.
-func (p *pages) incidentPreview(ctx context.Context, s *snapshot, id, key string) (r *web.Resource, ok bool, err error) {
+func (p *pages) incidentPreview(ctx context.Context, s *snapshot, id, key string, lang *i18n.Lang) (r *web.Resource, ok bool, err error) {
 	in, err := p.incidents.Get(ctx, id)
 	if err != nil {
 		return nil, false, err
@@ -779,7 +835,7 @@ func (p *pages) incidentPreview(ctx context.Context, s *snapshot, id, key string
 	if !pm.Exists() || subtle.ConstantTimeCompare([]byte(key), []byte(pm.PreviewKey)) != 1 {
 		return nil, false, nil
 	}
-	r, err = newPageRender(p.cache, s).incidentPreview(in)
+	r, err = newPageRender(p.cache, s, lang).incidentPreview(in)
 	return r, err == nil, err
 }
 
@@ -797,17 +853,18 @@ func (p *pages) history(c *fiber.Ctx) error {
 	if !ok {
 		return p.reply.NotFound(c, incidents.ErrNotFound)
 	}
-	key := "history:" + strconv.Itoa(n)
+	lang := p.langs.Choose(c, s.lang)
+	key := "history:" + lang.Code() + ":" + strconv.Itoa(n)
 	if comp != nil {
 		key += ":" + comp.ID
 	}
 	r, err := s.lazy(key, func() (*web.Resource, error) {
-		return newPageRender(p.cache, s).historyPage(ctx, n, comp)
+		return newPageRender(p.cache, s, lang).historyPage(ctx, n, comp)
 	})
 	if err != nil {
 		return err
 	}
-	return r.Send(c, htmlType, p.cacheControl)
+	return p.sendPage(c, r, lang)
 }
 
 // filterComponent reads ?component=ID, the component a history page or

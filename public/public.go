@@ -32,7 +32,9 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/internal/settings"
+	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/metrics"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/notifier/sms"
@@ -99,14 +101,15 @@ type Site struct {
 func New(d Deps) *Site {
 	ch := signup.ChannelSet(d.Channels)
 	c := newCache(d, ch)
-	reply := frame.Replies{Heads: c.head, Templates: d.Templates}
+	langs := frame.Languages{Chooser: i18n.NewChooser(d.Templates.Catalogue()), Cookies: web.Cookies{Path: "/", BaseURL: d.BaseURL}}
+	reply := frame.Replies{Heads: c.head, Templates: d.Templates, Languages: langs}
 	cacheControl := []byte(d.CacheControl)
 	return &Site{
 		cache: c,
-		pages: &pages{cache: c, incidents: d.Incidents, cacheControl: cacheControl, reply: reply},
+		pages: &pages{cache: c, incidents: d.Incidents, cacheControl: cacheControl, reply: reply, langs: langs},
 		signup: signup.New(signup.Deps{Site: c, Replies: reply, Incidents: d.Incidents, Subscribers: d.Subscribers,
 			Notifier: d.Notifier, Channels: ch}),
-		report: report.New(report.Deps{Site: c, Replies: reply, Templates: d.Templates, Components: d.Components,
+		report: report.New(report.Deps{Site: c, Replies: reply, Languages: langs, Templates: d.Templates, Components: d.Components,
 			Incidents: d.Incidents, BaseURL: d.BaseURL, CacheControl: cacheControl}),
 		twilio: &twilio{cache: c, sms: d.SMS, baseURL: d.BaseURL, notifier: d.Notifier, subscribers: d.Subscribers},
 		embed:  &embedScript{cache: c, settings: d.Settings, cacheControl: cacheControl},

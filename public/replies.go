@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/public/frame"
 	"github.com/beacon-status/beacon/public/report"
 )
@@ -13,10 +14,10 @@ type head = frame.Head
 
 // pageHead returns the layout data every page shares: the same frame on
 // the status page, incident pages, history and the subscribe screens.
-func pageHead(s *snapshot, title string) head {
+func pageHead(s *snapshot, title string, lang *i18n.Lang) head {
 	p := s.page
 	return head{Title: title, PageName: p.Name, LogoURL: p.LogoURL, AccentColor: p.AccentColor, SupportURL: p.SupportURL,
-		Indicator: s.status.Indicator}
+		Indicator: s.status.Indicator, Lang: lang, Languages: frame.Picker(lang)}
 }
 
 // head returns the layout data of a page from the current snapshot (the
@@ -26,7 +27,7 @@ func (c *cache) head(ctx context.Context, title string) (head, error) {
 	if err != nil {
 		return head{}, err
 	}
-	return pageHead(s, title), nil
+	return pageHead(s, title, s.lang), nil
 }
 
 // Page returns the layout data of a page and the page's components from
@@ -36,7 +37,7 @@ func (c *cache) Page(ctx context.Context, title string) (head, []components.Comp
 	if err != nil {
 		return head{}, nil, err
 	}
-	return pageHead(s, title), s.components, nil
+	return pageHead(s, title, s.lang), s.components, nil
 }
 
 // Snapshot returns the current snapshot as the uptime report reads it
@@ -46,5 +47,6 @@ func (c *cache) Snapshot(ctx context.Context) (report.Snapshot, error) {
 	if err != nil {
 		return report.Snapshot{}, err
 	}
-	return report.Snapshot{Page: s.page, Components: s.components, At: s.at, Head: newPageRender(c, s).head, Lazy: s.lazy}, nil
+	head := func(title string, lang *i18n.Lang) head { return newPageRender(c, s, lang).head(title) }
+	return report.Snapshot{Page: s.page, Components: s.components, At: s.at, Lang: s.lang, Head: head, Lazy: s.lazy}, nil
 }

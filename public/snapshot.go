@@ -15,6 +15,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/internal/icalendar"
 	"github.com/beacon-status/beacon/internal/statuspage"
 	"github.com/beacon-status/beacon/internal/web"
@@ -60,7 +61,10 @@ type cache struct {
 // snapshot is the page's public state at one moment, with the rendered
 // bodies of the v2 endpoints keyed by path below /api/v2/.
 type snapshot struct {
-	page       components.Page
+	page components.Page
+	// lang is the page's default language: the snapshot's own pages,
+	// feeds, badge and calendar are in it.
+	lang       *i18n.Lang
 	status     components.PageStatus
 	components []components.Component
 	byID       map[string]components.Component // the components by id
@@ -73,6 +77,9 @@ type snapshot struct {
 	lastDays  []incidents.Incident // with their updates
 	uptime    map[string]components.Uptime
 	updatedAt time.Time
+	// recentIncidents and recentMaintenance are the newest of each, which
+	// the feeds list.
+	recentIncidents, recentMaintenance []incidents.Incident
 	// maintenance is what the maintenance calendar lists
 	// (icalendar.Filter), with the updates.
 	maintenance []incidents.Incident
@@ -251,8 +258,8 @@ func (c *cache) build(ctx context.Context) (*snapshot, error) {
 	}
 	unresolved, recent, upcoming, active, recentMaint, lastDays := lists[0], lists[1], lists[2], lists[3], lists[4], lists[5]
 
-	s := &snapshot{page: page, components: all, byID: components.ByID(all), unresolved: unresolved, upcoming: upcoming, active: active,
-		recent: recent90, lastDays: lastDays, maintenance: lists[6], metrics: shown, uptime: uptime, updatedAt: page.UpdatedAt, at: now, expires: now.Add(snapshotTTL)}
+	s := &snapshot{page: page, lang: c.templates.Catalogue().Get(page.Language), components: all, byID: components.ByID(all), unresolved: unresolved, upcoming: upcoming, active: active,
+		recent: recent90, recentIncidents: recent, recentMaintenance: recentMaint, lastDays: lastDays, maintenance: lists[6], metrics: shown, uptime: uptime, updatedAt: page.UpdatedAt, at: now, expires: now.Add(snapshotTTL)}
 	s.filtered.Max = maxCalendars
 	s.status = incidents.PageStatus(all, unresolved, active)
 	for _, comp := range all {
@@ -290,7 +297,7 @@ func (c *cache) build(ctx context.Context) (*snapshot, error) {
 	}
 	// The bodies do not depend on one another: they too are made side by
 	// side. Each function sets its own fields of s.
-	pr := newPageRender(c, s)
+	pr := newPageRender(c, s, s.lang)
 	apiBodies := func() error {
 		api := make(map[string]*web.Resource, len(bodies))
 		for path, v := range bodies {
@@ -303,7 +310,7 @@ func (c *cache) build(ctx context.Context) (*snapshot, error) {
 		s.api = api
 		return nil
 	}
-	charts, err := c.charts(ctx, s, metrics.Day)
+	charts, err := c.charts(ctx, s, metrics.Day, s.lang)
 	if err != nil {
 		return nil, err
 	}
@@ -328,7 +335,7 @@ func (c *cache) build(ctx context.Context) (*snapshot, error) {
 	if err := frame.Parallel(index, apiBodies, feeds, calendar); err != nil {
 		return nil, err
 	}
-	s.badge = web.NewResource(badge(s.status))
+	s.badge = web.NewResource(badge(s.status, s.lang))
 	s.favicon = web.NewResource(favicon(s.status))
 	return s, nil
 }

@@ -489,7 +489,7 @@ func TestUptimeCaching(t *testing.T) {
 	// Rendered once: the snapshot keeps the body, and every request until
 	// the next change is answered with that one.
 	snap := env.site.cache.cur.Load()
-	const key = "uptime:year:html" // public/report's key for the 12-month page
+	const key = "uptime:year:html:en" // public/report's key for the 12-month page, in English
 	kept := upKept(snap, key)
 	for range 3 {
 		s.get("/uptime")

@@ -20,8 +20,9 @@ import (
 
 // csvHeader is the column set of exported files; imports need mode and
 // address and read the others when present. contact_email (a webhook's
-// owner) came last, so files exported before it still import.
-var csvHeader = []string{"id", "mode", "address", "phone_country", "state", "components", "created_at", "contact_email"}
+// owner) and then language came last, so files exported before them still
+// import.
+var csvHeader = []string{"id", "mode", "address", "phone_country", "state", "components", "created_at", "contact_email", "language"}
 
 // maxImportRows bounds one import.
 const maxImportRows = 200_000
@@ -42,7 +43,7 @@ func (s *Service) Export(ctx context.Context, w io.Writer) error {
 			// Addresses are written by the public: guarded, as a
 			// spreadsheet would run one starting with = as a formula.
 			rec := []string{sub.ID, string(sub.Mode), chars.CSVCell(sub.Address), sub.PhoneCountry, string(sub.State),
-				strings.Join(sub.ComponentIDs, " "), sub.CreatedAt.UTC().Format(time.RFC3339), chars.CSVCell(sub.ContactEmail)}
+				strings.Join(sub.ComponentIDs, " "), sub.CreatedAt.UTC().Format(time.RFC3339), chars.CSVCell(sub.ContactEmail), sub.Language}
 			if err := cw.Write(rec); err != nil {
 				return err
 			}
@@ -72,8 +73,8 @@ func (e *ImportError) Error() string { return fmt.Sprintf("line %d: %v", e.Line,
 func (e *ImportError) Unwrap() error { return e.Err }
 
 // Import reads subscribers from CSV with a header row naming at least mode
-// and address (phone_country, components, state and a webhook's
-// contact_email are optional; rows whose
+// and address (phone_country, components, state, a webhook's contact_email
+// and language are optional; rows whose
 // state is unsubscribed or quarantined keep it, so an export imported
 // elsewhere never writes again to people who left). The file is
 // checked whole and written in one transaction: one bad line rejects it
@@ -140,7 +141,8 @@ func (s *Service) Import(ctx context.Context, r io.Reader, sendConfirmation bool
 		// The export's guard (chars.CSVCell) comes off: a leading
 		// apostrophe is dropped from an address.
 		su := Signup{Mode: notifier.Channel(strings.ToLower(field(rec, "mode"))), Address: chars.CSVUncell(field(rec, "address")),
-			PhoneCountry: field(rec, "phone_country"), ContactEmail: chars.CSVUncell(field(rec, "contact_email"))}
+			PhoneCountry: field(rec, "phone_country"), ContactEmail: chars.CSVUncell(field(rec, "contact_email")),
+			Language: field(rec, "language")}
 		if err := s.normalise(ctx, &su); err != nil {
 			return ImportResult{}, &ImportError{Line: line, Err: err}
 		}
@@ -187,9 +189,9 @@ func (s *Service) Import(ctx context.Context, r io.Reader, sendConfirmation bool
 				return err
 			}
 			sub := Subscriber{ID: ids.New(), Mode: r.su.Mode, Address: r.su.Address, PhoneCountry: r.su.PhoneCountry}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO subscribers (id, mode, address, phone_country, state, secret, created_at, updated_at, contact_email)
-				VALUES (?, ?, ?, ?, 'unconfirmed', ?, ?, ?, ?)`, sub.ID, sub.Mode, sub.Address, sub.PhoneCountry, newSecret(),
-				store.FormatTime(now), store.FormatTime(now), r.su.ContactEmail); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO subscribers (id, mode, address, phone_country, state, secret, created_at, updated_at, contact_email, language)
+				VALUES (?, ?, ?, ?, 'unconfirmed', ?, ?, ?, ?, ?)`, sub.ID, sub.Mode, sub.Address, sub.PhoneCountry, newSecret(),
+				store.FormatTime(now), store.FormatTime(now), r.su.ContactEmail, r.su.Language); err != nil {
 				return fmt.Errorf("subscribers: import line %d: %w", r.line, err)
 			}
 			if err := s.setComponentsTx(ctx, tx, sub.ID, comps); err != nil {

@@ -81,7 +81,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("export is not valid CSV: %v", err)
 	}
-	if want := []string{"id", "mode", "address", "phone_country", "state", "components", "created_at", "contact_email"}; !reflect.DeepEqual(recs[0], want) {
+	if want := []string{"id", "mode", "address", "phone_country", "state", "components", "created_at", "contact_email", "language"}; !reflect.DeepEqual(recs[0], want) {
 		t.Errorf("header = %v, want %v", recs[0], want)
 	}
 	if len(recs) != 10 {

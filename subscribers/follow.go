@@ -49,6 +49,8 @@ type FollowRequest struct {
 	IP string
 	// SkipConfirmation confirms the follow at once (staff only).
 	SkipConfirmation bool
+	// Language is as Signup's; an address made to follow gets it.
+	Language string
 }
 
 // FollowResult tells the caller what to show. As with Subscribe, the public
@@ -74,7 +76,7 @@ func (s *Service) FollowIncident(ctx context.Context, r FollowRequest) (FollowRe
 	if r.Mode != notifier.Email && r.Mode != notifier.SMS {
 		return FollowResult{}, invalid("mode", "must be email or sms")
 	}
-	su := Signup{Mode: r.Mode, Address: r.Address, PhoneCountry: r.PhoneCountry, IP: r.IP}
+	su := Signup{Mode: r.Mode, Address: r.Address, PhoneCountry: r.PhoneCountry, IP: r.IP, Language: r.Language}
 	if err := s.normalise(ctx, &su); err != nil {
 		return FollowResult{}, err
 	}
@@ -90,9 +92,9 @@ func (s *Service) FollowIncident(ctx context.Context, r FollowRequest) (FollowRe
 		sub, err := s.byAddressTx(ctx, tx, su.Mode, su.Address)
 		if errors.Is(err, ErrNotFound) {
 			sub = Subscriber{ID: ids.New(), Mode: su.Mode, Address: su.Address, PhoneCountry: su.PhoneCountry, State: Unconfirmed}
-			_, err = tx.ExecContext(ctx, `INSERT INTO subscribers (id, mode, address, phone_country, state, secret, page_wide, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)`, sub.ID, sub.Mode, sub.Address, sub.PhoneCountry, sub.State, newSecret(),
-				store.FormatTime(now), store.FormatTime(now))
+			_, err = tx.ExecContext(ctx, `INSERT INTO subscribers (id, mode, address, phone_country, state, secret, page_wide, created_at, updated_at, language)
+				VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`, sub.ID, sub.Mode, sub.Address, sub.PhoneCountry, sub.State, newSecret(),
+				store.FormatTime(now), store.FormatTime(now), su.Language)
 		}
 		if err != nil {
 			return fmt.Errorf("subscribers: follow %s: %w", ids.Quote(r.IncidentID), err)

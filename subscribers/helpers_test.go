@@ -62,7 +62,8 @@ func newFixture(tb testing.TB, l subscribers.Limits) *fixture {
 	tb.Helper()
 	db := testutil.OpenDB(tb, notifier.Migrations(), components.Migrations(), subscribers.Migrations())
 	f := &fixture{db: db, outbox: notifier.NewOutbox(db), clock: testutil.NewClock(start),
-		cfg: subscribers.Config{SMSCountries: []string{"US", "GB"}, ValidateURL: validateURL, Limits: l}}
+		cfg: subscribers.Config{SMSCountries: []string{"US", "GB"}, ValidateURL: validateURL, Limits: l,
+			Languages: []string{"en", "ar", "de", "es", "fr", "ja", "pt-BR"}}}
 	f.comps = components.NewService(db, f.outbox, f.clock.Now, nil)
 	f.restart(tb)
 	return f

@@ -71,7 +71,7 @@ func TestSetPreferences(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f.clock.Advance(time.Minute)
-			got, err := f.svc.SetPreferences(ctx, link, tt.ids)
+			got, err := f.svc.SetPreferences(ctx, link, tt.ids, "")
 			if field := validationField(err); field != tt.wantField {
 				t.Fatalf("SetPreferences error = %v, want a ValidationError on %q", err, tt.wantField)
 			}
@@ -92,7 +92,7 @@ func TestSetPreferences(t *testing.T) {
 		"unsubscribe link": f.svc.Link(subscribers.PurposeUnsubscribe, sub.ID),
 		"confirm link":     f.svc.Link(subscribers.PurposeConfirm, sub.ID),
 	} {
-		if _, err := f.svc.SetPreferences(ctx, tok, []string{api.ID}); !errors.Is(err, subscribers.ErrBadToken) {
+		if _, err := f.svc.SetPreferences(ctx, tok, []string{api.ID}, ""); !errors.Is(err, subscribers.ErrBadToken) {
 			t.Errorf("SetPreferences with a %s: error = %v, want ErrBadToken", name, err)
 		}
 	}

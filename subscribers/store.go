@@ -35,13 +35,13 @@ func newQueries(db *store.DB) queries {
 }
 
 const selectSubscribers = `SELECT id, mode, address, phone_country, state, all_components, secret,
-	created_at, updated_at, confirmed_at, quarantined_at, unsubscribed_at, contact_email, page_wide FROM subscribers`
+	created_at, updated_at, confirmed_at, quarantined_at, unsubscribed_at, contact_email, page_wide, language FROM subscribers`
 
 func scanSubscriber(row interface{ Scan(...any) error }) (Subscriber, error) {
 	var s Subscriber
 	err := row.Scan(&s.ID, &s.Mode, &s.Address, &s.PhoneCountry, &s.State, &s.AllComponents, &s.Secret,
 		store.Time(&s.CreatedAt), store.Time(&s.UpdatedAt), store.OptTime(&s.ConfirmedAt),
-		store.OptTime(&s.QuarantinedAt), store.OptTime(&s.UnsubscribedAt), &s.ContactEmail, &s.PageWide)
+		store.OptTime(&s.QuarantinedAt), store.OptTime(&s.UnsubscribedAt), &s.ContactEmail, &s.PageWide, &s.Language)
 	return s, err
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/nyaruka/phonenumbers"
 
 	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/internal/emailaddr"
 	"github.com/beacon-status/beacon/internal/ids"
 	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/notifier"
@@ -82,6 +83,9 @@ type Subscriber struct {
 	// email of a webhook subscriber); "" when none was given and for
 	// other channels. Nothing is sent to it.
 	ContactEmail string
+	// Language is the code of the language its messages are written in,
+	// one of Config.Languages; "" follows the page's default language.
+	Language string
 }
 
 // Errors returned by this package.
@@ -118,6 +122,8 @@ type Config struct {
 	// that it does not point at private addresses unless allowed).
 	ValidateURL func(ctx context.Context, raw string) error
 	Limits      Limits
+	// Languages are the codes a Language may take (internal/i18n's).
+	Languages []string
 }
 
 // Limits are the abuse limits on the public sign-up endpoints.
@@ -226,6 +232,8 @@ type Signup struct {
 	// ContactEmail is the owner's address for a webhook; it is refused
 	// for other channels.
 	ContactEmail string
+	// Language is as Subscriber's; "" leaves an existing one's as it was.
+	Language string
 }
 
 // SignupResult tells the caller what to show. The public form shows the
@@ -242,11 +250,15 @@ type SignupResult struct {
 // normalise validates and normalises the address of su.
 func (s *Service) normalise(ctx context.Context, su *Signup) error {
 	su.Address = strings.TrimSpace(su.Address)
+	var err error
+	if su.Language, err = s.language(su.Language); err != nil {
+		return err
+	}
 	switch su.Mode {
 	case notifier.Email:
-		addr, err := NormaliseEmail(su.Address)
+		addr, err := emailaddr.Normalise(su.Address)
 		if err != nil {
-			return err
+			return invalid("email", "%v", err)
 		}
 		su.Address = addr
 	case notifier.SMS:
@@ -285,9 +297,9 @@ func (s *Service) normalise(ctx context.Context, su *Signup) error {
 			break
 		}
 		if strings.TrimSpace(su.ContactEmail) != "" {
-			addr, err := NormaliseEmail(su.ContactEmail)
+			addr, err := emailaddr.Normalise(su.ContactEmail)
 			if err != nil {
-				return err
+				return invalid("email", "%v", err)
 			}
 			su.ContactEmail = addr
 		}
@@ -357,9 +369,9 @@ func (s *Service) Subscribe(ctx context.Context, su Signup) (SignupResult, error
 		if !existed {
 			sub = Subscriber{ID: ids.New(), Mode: su.Mode, Address: su.Address, PhoneCountry: su.PhoneCountry,
 				State: Unconfirmed, Secret: newSecret(), CreatedAt: now}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO subscribers (id, mode, address, phone_country, state, secret, created_at, updated_at, contact_email)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, sub.ID, sub.Mode, sub.Address, sub.PhoneCountry, sub.State, sub.Secret,
-				store.FormatTime(now), store.FormatTime(now), su.ContactEmail); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO subscribers (id, mode, address, phone_country, state, secret, created_at, updated_at, contact_email, language)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, sub.ID, sub.Mode, sub.Address, sub.PhoneCountry, sub.State, sub.Secret,
+				store.FormatTime(now), store.FormatTime(now), su.ContactEmail, su.Language); err != nil {
 				return fmt.Errorf("subscribers: create: %w", err)
 			}
 		} else if su.ContactEmail != "" && (su.IP == "" || sub.State != Active) {
@@ -368,6 +380,13 @@ func (s *Service) Subscribe(ctx context.Context, su Signup) (SignupResult, error
 			// enough to change who answers for it.
 			if _, err := tx.ExecContext(ctx, `UPDATE subscribers SET contact_email = ? WHERE id = ?`, su.ContactEmail, sub.ID); err != nil {
 				return fmt.Errorf("subscribers: set contact email: %w", err)
+			}
+		}
+		// The language by the same rule: public sign-ups set it only
+		// on an address they re-arm.
+		if existed && su.Language != "" && (su.IP == "" || sub.State != Active) {
+			if err := s.setLanguageTx(ctx, tx, sub.ID, su.Language); err != nil {
+				return err
 			}
 		}
 
@@ -644,13 +663,19 @@ func (s *Service) ByToken(ctx context.Context, p Purpose, token string) (Subscri
 }
 
 // SetPreferences replaces the components the subscriber of a manage link
-// follows (none means all).
-func (s *Service) SetPreferences(ctx context.Context, token string, componentIDs []string) (Subscriber, error) {
+// follows (none means all) and the language it reads ("" for the page's).
+func (s *Service) SetPreferences(ctx context.Context, token string, componentIDs []string, language string) (Subscriber, error) {
 	sub, err := s.ByToken(ctx, PurposeManage, token)
 	if err != nil {
 		return Subscriber{}, err
 	}
+	if language, err = s.language(language); err != nil {
+		return Subscriber{}, err
+	}
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := s.setLanguageTx(ctx, tx, sub.ID, language); err != nil {
+			return err
+		}
 		comps, err := s.resolveComponents(ctx, tx, componentIDs)
 		if err != nil {
 			return err
@@ -689,6 +714,43 @@ func (s *Service) SetComponents(ctx context.Context, id string, componentIDs []s
 		return err
 	})
 	return sub, err
+}
+
+// SetLanguage sets the language subscriber id reads (staff only); ""
+// follows the page's default language.
+func (s *Service) SetLanguage(ctx context.Context, id, language string) (Subscriber, error) {
+	language, err := s.language(language)
+	if err != nil {
+		return Subscriber{}, err
+	}
+	var sub Subscriber
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := s.getTx(ctx, tx, id)
+		if err == nil {
+			err = s.setLanguageTx(ctx, tx, id, language)
+		}
+		if err == nil {
+			sub, err = s.getTx(ctx, tx, id)
+		}
+		return err
+	})
+	return sub, err
+}
+
+// language returns code as Config.Languages spells it ("pt-br" is
+// "pt-BR"); "" (the page's language) stays "".
+func (s *Service) language(code string) (string, error) {
+	if i := slices.IndexFunc(s.cfg.Languages, func(l string) bool { return strings.EqualFold(l, code) }); i >= 0 {
+		return s.cfg.Languages[i], nil
+	} else if code != "" {
+		return "", invalid("language", "must be one of %s, or empty for the page's", strings.Join(s.cfg.Languages, ", "))
+	}
+	return "", nil
+}
+
+func (s *Service) setLanguageTx(ctx context.Context, tx *sql.Tx, id, language string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE subscribers SET language = ?, updated_at = ? WHERE id = ?`, language, store.FormatTime(s.now()), id)
+	return err
 }
 
 // UnsubscribeByToken unsubscribes the subscriber an unsubscribe (or

@@ -21,6 +21,7 @@ import (
 	"github.com/beacon-status/beacon/internal/api"
 	"github.com/beacon-status/beacon/internal/apikeys"
 	"github.com/beacon-status/beacon/internal/console"
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/internal/messages"
 	"github.com/beacon-status/beacon/internal/schema"
 	"github.com/beacon-status/beacon/internal/settings"
@@ -200,6 +201,7 @@ func (a *app) build(ctx context.Context) error {
 		ValidateURL: func(ctx context.Context, raw string) error {
 			return webhook.ValidateURL(ctx, raw, a.inForce.Notify().WebhookAllowPrivate)
 		},
+		Languages: i18n.Codes(),
 	})
 	if err != nil {
 		return err

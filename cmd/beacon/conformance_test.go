@@ -83,10 +83,11 @@ var (
 	// Beacon's state, without the Slack and audience-specific fields
 	// obfuscated_channel_name, workspace_name and page_access_user_id
 	// (Beacon has neither Slack subscribers nor private pages). A webhook
-	// subscriber's creation also shows its signing secret, once.
+	// subscriber's creation also shows its signing secret, once; language
+	// (null for the page's) is Beacon's own.
 	v1SubscriberShape = &v1Shape{Name: "subscriber",
 		Keys: []string{"id", "mode", "email", "endpoint", "phone_number", "phone_country", "display_phone_number",
-			"state", "quarantined_at", "purge_at", "components", "created_at", "skip_confirmation_notification"},
+			"state", "quarantined_at", "purge_at", "components", "created_at", "skip_confirmation_notification", "language"},
 		Optional: []string{"signing_secret"}}
 
 	// v1PageShape is the subset of Statuspage's page (§1(f)) Beacon keeps,

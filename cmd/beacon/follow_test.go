@@ -53,12 +53,13 @@ func TestFollowIncidentEndToEnd(t *testing.T) {
 	n.round() // the two confirmations
 
 	// The update's manage link tells a follower what it follows, instead
-	// of offering component choices that would not apply to it.
+	// of offering component choices that would not apply to it (its
+	// language it may choose).
 	n.patch(id, map[string]any{"body": "Still looking."})
 	ntWant(t, "an update after confirming", n.round(), map[string]int{"email:carol@example.com": 1})
 	update := ntParseEmail(t, n.mailAt(n.mail.Count()-1))
 	manage := string(n.do("GET", strings.TrimPrefix(ntLink(t, update.Text, ntBaseURL+"/subscriptions/manage?token="), ntBaseURL), nil).Body)
-	if !strings.Contains(manage, "single incidents only") || strings.Contains(manage, "Save preferences") {
+	if !strings.Contains(manage, "single incidents only") || strings.Contains(manage, "component_ids") {
 		t.Errorf("a follower's manage page does not say what it follows:\n%s", manage)
 	}
 

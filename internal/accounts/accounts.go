@@ -21,6 +21,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/internal/ids"
 	"github.com/beacon-status/beacon/internal/store"
 )
@@ -71,8 +72,12 @@ func (e *ValidationError) Error() string { return e.Msg }
 type LimitError struct{ RetryAfter time.Duration }
 
 func (e *LimitError) Error() string {
-	return fmt.Sprintf("too many failed sign-ins: try again in %d minutes", int(e.RetryAfter.Minutes())+1)
+	return fmt.Sprintf("too many failed sign-ins: try again in %d minutes", e.Minutes())
 }
+
+// Minutes is how many minutes, rounded up, until signing in is allowed
+// again.
+func (e *LimitError) Minutes() int { return int(e.RetryAfter.Minutes()) + 1 }
 
 // User is a member of staff.
 type User struct {
@@ -81,6 +86,9 @@ type User struct {
 	Role        Role
 	HasPassword bool
 	CreatedAt   time.Time
+	// Language is the code of the language the console speaks to the
+	// user (internal/i18n); empty to follow the page's.
+	Language string
 }
 
 // Session is a signed-in user's session.
@@ -186,11 +194,11 @@ func CheckPassword(p string) error {
 	return nil
 }
 
-const userColumns = `id, email, role, password_hash <> '', created_at`
+const userColumns = `id, email, role, password_hash <> '', created_at, language`
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
-	err := row.Scan(&u.ID, &u.Email, &u.Role, &u.HasPassword, store.Time(&u.CreatedAt))
+	err := row.Scan(&u.ID, &u.Email, &u.Role, &u.HasPassword, store.Time(&u.CreatedAt), &u.Language)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, ErrNotFound
 	}
@@ -301,6 +309,26 @@ func (s *Store) SetRole(ctx context.Context, id string, role Role) error {
 	})
 	if err != nil {
 		return fmt.Errorf("accounts: set role of %s: %w", id, err)
+	}
+	return nil
+}
+
+// SetLanguage sets the language the console speaks to user id: a code of
+// internal/i18n's catalogue ("pt-br" is stored as "pt-BR"), or "" to
+// follow the page's language.
+func (s *Store) SetLanguage(ctx context.Context, id, language string) error {
+	if language != "" {
+		code, ok := i18n.Canonical(language)
+		if !ok {
+			return &ValidationError{Field: "language", Msg: "Choose one of the languages Beacon has: " + strings.Join(i18n.Codes(), ", ") + "."}
+		}
+		language = code
+	}
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		return execOne(ctx, tx, `UPDATE users SET language = ?, updated_at = ? WHERE id = ?`, language, store.FormatTime(s.now()), id)
+	})
+	if err != nil {
+		return fmt.Errorf("accounts: set language of %s: %w", id, err)
 	}
 	return nil
 }
@@ -505,8 +533,8 @@ func (s *Store) SignIn(ctx context.Context, email, password, ip, userAgent strin
 	}
 	var u User
 	var pwHash string
-	err := s.db.Read.QueryRowContext(ctx, `SELECT id, email, role, password_hash, created_at FROM users WHERE lower(email) = ?`, store.Lower(email)).
-		Scan(&u.ID, &u.Email, &u.Role, &pwHash, store.Time(&u.CreatedAt))
+	err := s.db.Read.QueryRowContext(ctx, `SELECT id, email, role, password_hash, created_at, language FROM users WHERE lower(email) = ?`, store.Lower(email)).
+		Scan(&u.ID, &u.Email, &u.Role, &pwHash, store.Time(&u.CreatedAt), &u.Language)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return "", Session{}, fmt.Errorf("accounts: sign in: %w", err)
 	}
@@ -594,9 +622,9 @@ func (s *Store) Session(ctx context.Context, token string) (Session, error) {
 	}
 	var sess Session
 	u := &sess.User
-	err := s.db.Read.QueryRowContext(ctx, `SELECT s.csrf_token, s.created_at, s.last_seen_at, u.id, u.email, u.role, u.password_hash <> '', u.created_at
+	err := s.db.Read.QueryRowContext(ctx, `SELECT s.csrf_token, s.created_at, s.last_seen_at, u.id, u.email, u.role, u.password_hash <> '', u.created_at, u.language
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.hash = ?`, hash(token)).
-		Scan(&sess.CSRFToken, store.Time(&sess.CreatedAt), store.Time(&sess.LastSeenAt), &u.ID, &u.Email, &u.Role, &u.HasPassword, store.Time(&u.CreatedAt))
+		Scan(&sess.CSRFToken, store.Time(&sess.CreatedAt), store.Time(&sess.LastSeenAt), &u.ID, &u.Email, &u.Role, &u.HasPassword, store.Time(&u.CreatedAt), &u.Language)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, ErrExpired
 	}

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/internal/statuspage"
 	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/notifier"
@@ -32,6 +34,9 @@ type subscriberRequest struct {
 	PhoneCountry                 web.Opt[string]   `json:"phone_country"`
 	ComponentIDs                 web.Opt[[]string] `json:"component_ids"`
 	SkipConfirmationNotification web.Opt[bool]     `json:"skip_confirmation_notification"`
+	// Language is the code of the language to write to the subscriber
+	// in; left out or null, it follows the page's.
+	Language web.Opt[string] `json:"language"`
 }
 
 func (h subscriberAPI) create(c *fiber.Ctx) error {
@@ -39,7 +44,8 @@ func (h subscriberAPI) create(c *fiber.Ctx) error {
 	if err := web.DecodeBody(c, "subscriber", &req); err != nil {
 		return err
 	}
-	su := subscribers.Signup{ComponentIDs: req.ComponentIDs.V, SkipConfirmation: req.SkipConfirmationNotification.V, PhoneCountry: req.PhoneCountry.V}
+	su := subscribers.Signup{ComponentIDs: req.ComponentIDs.V, SkipConfirmation: req.SkipConfirmationNotification.V, PhoneCountry: req.PhoneCountry.V,
+		Language: req.Language.V}
 	mode := notifier.Channel(req.Mode.V)
 	switch {
 	case mode.Chat():
@@ -210,10 +216,13 @@ func (h subscriberAPI) get(c *fiber.Ctx) error {
 // update answers PATCH /subscribers/{id}: component_ids (wrapped
 // in "subscriber" or not) replaces the components it follows; left out or
 // null, it follows every component; an empty list is refused, as
-// Statuspage's spec asks for at least one.
+// Statuspage's spec asks for at least one. language (Beacon's) sets the
+// language of its messages, null for the page's; a body naming only
+// language leaves the components as they are.
 func (h subscriberAPI) update(c *fiber.Ctx) error {
 	var req struct {
 		ComponentIDs web.Opt[[]string] `json:"component_ids"`
+		Language     web.Opt[string]   `json:"language"`
 	}
 	if err := web.DecodeBody(c, "subscriber", &req); err != nil {
 		return err
@@ -221,7 +230,18 @@ func (h subscriberAPI) update(c *fiber.Ctx) error {
 	if req.ComponentIDs.Set && !req.ComponentIDs.Null && len(req.ComponentIDs.V) == 0 {
 		return web.Unprocessable("component_ids", "must list at least one component (leave it out to follow every component)")
 	}
-	s, err := h.subscribers.SetComponents(c.UserContext(), c.Params("id"), req.ComponentIDs.V)
+	// Checked first, so that a refused language changes nothing.
+	if _, ok := i18n.Canonical(req.Language.V); req.Language.V != "" && !ok {
+		return web.Unprocessable("language", "must be one of %s, or null for the page's", strings.Join(i18n.Codes(), ", "))
+	}
+	id := c.Params("id")
+	s, err := h.subscribers.Get(c.UserContext(), id)
+	if req.ComponentIDs.Set || !req.Language.Set {
+		s, err = h.subscribers.SetComponents(c.UserContext(), id, req.ComponentIDs.V)
+	}
+	if err == nil && req.Language.Set {
+		s, err = h.subscribers.SetLanguage(c.UserContext(), id, req.Language.V)
+	}
 	if err != nil {
 		return err
 	}

@@ -99,7 +99,7 @@ func TestAPIWebhookWithContactEmail(t *testing.T) {
 		t.Errorf("invalid contact: %d %s, want 422 on email", res.Status, res.Body)
 	}
 	exp := env.mustAPI(200, "GET", "/subscribers/export", nil)
-	if !strings.Contains(string(exp.Body), "http://127.0.0.1:9/hook,") || !strings.Contains(string(exp.Body), ",ops@example.com\n") {
+	if !strings.Contains(string(exp.Body), "http://127.0.0.1:9/hook,") || !strings.Contains(string(exp.Body), ",ops@example.com,\n") {
 		t.Errorf("export lacks the contact:\n%s", exp.Body)
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/beacon-status/beacon/integrations"
 	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/apikeys"
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/internal/schema"
 	"github.com/beacon-status/beacon/internal/settings"
 	"github.com/beacon-status/beacon/internal/store"
@@ -132,6 +133,7 @@ func New(tb testing.TB, o Options) *Services {
 		ValidateURL: func(ctx context.Context, raw string) error {
 			return webhook.ValidateURL(ctx, raw, s.InForce.Notify().WebhookAllowPrivate)
 		},
+		Languages: i18n.Codes(),
 	})
 	if err != nil {
 		tb.Fatal(err)

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/beacon-status/beacon/internal/chars"
+	"github.com/beacon-status/beacon/internal/i18n"
 )
 
 // Point is one bucket's aggregate.
@@ -66,6 +67,10 @@ type Series struct {
 	// Points are the buckets with data, any order; a bucket without data
 	// is absent.
 	Points []Point
+	// Lang is the language of the caption, tooltips and axis (the
+	// [chart] messages and date styles); nil writes them in English
+	// without the catalogue. Period is then read as a [chart] period id.
+	Lang *i18n.Lang
 }
 
 // Geometry of the plot's viewBox: a bucket is bucketWidth wide, the
@@ -110,8 +115,17 @@ func Write(b *strings.Builder, s Series) {
 	b.WriteString(`"><span class="name">`)
 	b.WriteString(esc(s.Name))
 	b.WriteString(`</span> <span class="sum">`)
-	if sum.points == 0 {
+	if l := s.Lang; l != nil {
+		period := l.T("chart.period_" + s.Period)
+		if sum.points == 0 {
+			b.WriteString(esc(l.F("chart.no_data_over", "Period", period)))
+		} else {
+			b.WriteString(esc(l.F("chart.summary", "Latest", Value(sum.latest, s.Decimals, s.Suffix),
+				"Average", Value(sum.avg, s.Decimals, s.Suffix), "Highest", Value(sum.highest, s.Decimals, s.Suffix), "Period", period)))
+		}
+	} else if sum.points == 0 {
 		b.WriteString(`No data over the last `)
+		b.WriteString(esc(s.Period))
 	} else {
 		b.WriteString(`Latest `)
 		b.WriteString(value(sum.latest, s.Decimals))
@@ -120,8 +134,8 @@ func Write(b *strings.Builder, s Series) {
 		b.WriteString(`, highest `)
 		b.WriteString(value(sum.highest, s.Decimals))
 		b.WriteString(` over the last `)
+		b.WriteString(esc(s.Period))
 	}
-	b.WriteString(esc(s.Period))
 	b.WriteString(`</span>`)
 	if s.Description != "" {
 		b.WriteString(` <span class="desc">`)
@@ -140,7 +154,11 @@ func Write(b *strings.Builder, s Series) {
 	}
 	b.WriteString(`<div class="area">` + "\n")
 	if sum.points == 0 {
-		b.WriteString(`<p class="nodata">No data</p>` + "\n")
+		noData := "No data"
+		if s.Lang != nil {
+			noData = esc(s.Lang.T("chart.no_data"))
+		}
+		b.WriteString(`<p class="nodata">` + noData + `</p>` + "\n")
 	} else {
 		b.WriteString(`<svg viewBox="0 0 `)
 		b.WriteString(strconv.Itoa(n * bucketWidth))
@@ -161,7 +179,11 @@ func Write(b *strings.Builder, s Series) {
 				b.WriteString(` tabindex="0"`)
 			}
 			b.WriteString(`><span>`)
-			b.WriteString(p.Time.In(loc).Format("Jan 2 15:04"))
+			if s.Lang != nil {
+				b.WriteString(s.Lang.Date(i18n.DayTimeCompact, p.Time.In(loc)))
+			} else {
+				b.WriteString(p.Time.In(loc).Format("Jan 2 15:04"))
+			}
 			b.WriteString(` · `)
 			b.WriteString(value(p.Avg, s.Decimals))
 			b.WriteString("</span></li>\n")
@@ -169,7 +191,7 @@ func Write(b *strings.Builder, s Series) {
 		b.WriteString("</ol>\n")
 	}
 	b.WriteString("</div>\n")
-	timeAxis(b, s.From, s.To, loc)
+	timeAxis(b, s.From, s.To, loc, s.Lang)
 	b.WriteString("</div>\n</figure>")
 }
 

@@ -261,7 +261,7 @@ func TestTimeAxis(t *testing.T) {
 	loc := newYork(t)
 	labels := func(from, to time.Time) (all, odd []string) {
 		var b strings.Builder
-		timeAxis(&b, from, to, loc)
+		timeAxis(&b, from, to, loc, nil)
 		walk(parse(t, b.String()), func(n *html.Node) {
 			if n.Data == "text" {
 				all = append(all, text(n))
@@ -406,7 +406,7 @@ func TestTimeAxisMidnightSwitch(t *testing.T) {
 		{30 * 24 * time.Hour, []string{"Sep 7", "Sep 14", "Sep 21", "Sep 28"}},
 	} {
 		var b strings.Builder
-		timeAxis(&b, from, from.Add(tt.span), loc)
+		timeAxis(&b, from, from.Add(tt.span), loc, nil)
 		var all []string
 		walk(parse(t, b.String()), func(n *html.Node) {
 			if n.Data == "text" {

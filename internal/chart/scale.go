@@ -1,12 +1,14 @@
 package chart
 
 import (
+	"html"
 	"math"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/internal/i18n"
 )
 
 // scale maps values to the plot's height: lo at the bottom, hi at the top,
@@ -212,7 +214,7 @@ func percent(f float64) string {
 // class "odd", which a phone hides), every midnight over a week (every
 // other one "odd"), every Monday over a longer span. Labels too near
 // either end are left out.
-func timeAxis(b *strings.Builder, from, to time.Time, loc *time.Location) {
+func timeAxis(b *strings.Builder, from, to time.Time, loc *time.Location, lang *i18n.Lang) {
 	b.WriteString(`<svg class="xlab" aria-hidden="true">`)
 	span := to.Sub(from)
 	if span > 0 {
@@ -253,9 +255,24 @@ func timeAxis(b *strings.Builder, from, to time.Time, loc *time.Location) {
 			b.WriteString(` x="`)
 			b.WriteString(percent(frac))
 			b.WriteString(`" y="14">`)
-			b.WriteString(t.Format(layout))
+			b.WriteString(axisLabel(t, layout, lang))
 			b.WriteString(`</text>`)
 		}
 	}
 	b.WriteString("</svg>\n")
+}
+
+// axisLabel writes t as the axis does, in layout ("15:04", "Mon 2",
+// "Jan 2"): in lang's date styles, or as layout says without one.
+func axisLabel(t time.Time, layout string, lang *i18n.Lang) string {
+	if lang == nil {
+		return t.Format(layout)
+	}
+	switch layout {
+	case "15:04":
+		return lang.Date(i18n.Clock, t)
+	case "Mon 2":
+		return html.EscapeString(lang.Date(i18n.WeekdayNum, t))
+	}
+	return html.EscapeString(lang.Date(i18n.DayMonth, t))
 }

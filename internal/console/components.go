@@ -54,7 +54,7 @@ func (h *componentPages) show(c *fiber.Ctx, status int, v screen.View) error {
 		s.New.Showcase = true
 	}
 	s.New.Groups = s.Groups
-	v.Title, v.Section, v.Data = "Components", "components", s
+	v.Title, v.Section, v.Data = h.T(c, "console.nav.components"), "components", s
 	return h.Render(c, status, "components", v)
 }
 
@@ -74,7 +74,13 @@ func (h *componentPages) postStatus(c *fiber.Ctx) error {
 	if err != nil {
 		return screen.Refuse(err, screen.View{}, screen.Always("status_"+c.Params("id")), "", h.refused(c))
 	}
-	return h.SeeOther(c, "/console/components", comp.Name+" is now "+strings.ToLower(comp.Status.Label())+".")
+	// Mid-sentence the status is lower case, but German writes nouns
+	// capitalised.
+	label := h.Lang(c).Enum("component", string(comp.Status))
+	if h.Lang(c).Code() != "de" {
+		label = strings.ToLower(label)
+	}
+	return h.SeeOther(c, "/console/components", h.F(c, "console.components.now", "Name", comp.Name, "Status", label))
 }
 
 func readComponentForm(c *fiber.Ctx) componentForm {
@@ -110,10 +116,10 @@ func (h *componentPages) postNew(c *fiber.Ctx) error {
 		}
 	}
 	if err != nil {
-		return screen.Refuse(err, screen.View{Data: componentsScreen{New: f}}, screen.Prefixed(""), "The component was not added: ", h.refused(c))
+		return screen.Refuse(err, screen.View{Data: componentsScreen{New: f}}, screen.Prefixed(""), h.T(c, "console.components.not_added"), h.refused(c))
 	}
 	web.SetAuditTarget(c, comp.ID)
-	return h.SeeOther(c, "/console/components", comp.Name+" added.")
+	return h.SeeOther(c, "/console/components", h.F(c, "console.components.added", "Name", comp.Name))
 }
 
 func (h *componentPages) getEdit(c *fiber.Ctx) error {
@@ -131,7 +137,7 @@ func (h *componentPages) getEdit(c *fiber.Ctx) error {
 	if comp.SLATarget != nil {
 		f.SLATarget = strconv.FormatFloat(*comp.SLATarget, 'f', -1, 64)
 	}
-	return h.Render(c, fiber.StatusOK, "component_edit", screen.View{Title: "Edit " + comp.Name, Section: "components", Data: f})
+	return h.Render(c, fiber.StatusOK, "component_edit", screen.View{Title: h.F(c, "console.component.title", "Name", comp.Name), Section: "components", Data: f})
 }
 
 func (h *componentPages) postEdit(c *fiber.Ctx) error {
@@ -159,9 +165,9 @@ func (h *componentPages) postEdit(c *fiber.Ctx) error {
 		if f.Groups, gerr = h.components.Groups(ctx); gerr != nil {
 			return gerr
 		}
-		return h.FormError(c, "component_edit", screen.View{Title: "Edit " + comp.Name, Section: "components", Data: f}, err)
+		return h.FormError(c, "component_edit", screen.View{Title: h.F(c, "console.component.title", "Name", comp.Name), Section: "components", Data: f}, err)
 	}
-	return h.SeeOther(c, "/console/components", f.Name+" saved.")
+	return h.SeeOther(c, "/console/components", h.F(c, "console.components.saved", "Name", f.Name))
 }
 
 // postMove moves a component one place up or down.
@@ -183,7 +189,7 @@ func (h *componentPages) postMove(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.SeeOther(c, "/console/components", comp.Name+" moved.")
+	return h.SeeOther(c, "/console/components", h.F(c, "console.components.moved", "Name", comp.Name))
 }
 
 func (h *componentPages) postDelete(c *fiber.Ctx) error {
@@ -200,5 +206,5 @@ func (h *componentPages) postDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.SeeOther(c, "/console/components", comp.Name+" deleted.")
+	return h.SeeOther(c, "/console/components", h.F(c, "console.components.deleted", "Name", comp.Name))
 }

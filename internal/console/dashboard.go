@@ -9,6 +9,7 @@ import (
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/integrations"
 	"github.com/beacon-status/beacon/internal/console/screen"
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/notifier"
 )
 
@@ -61,13 +62,13 @@ func (h *dashboardPages) getDashboard(c *fiber.Ctx) error {
 		return err
 	}
 	unresolved, active, upcoming := lists[0], lists[1], lists[2]
-	loc := h.Location(c)
+	loc, lang := h.Location(c), h.Lang(c)
 	item := func(in incidents.Incident, at time.Time) incidentItem {
-		return incidentItem{ID: in.ID, Name: in.Name, Status: in.Status.Label(), Tone: incidentTone(in),
-			When: at.In(loc).Format("Jan 2, 15:04 MST")}
+		return incidentItem{ID: in.ID, Name: in.Name, Status: lang.Enum("incident", string(in.Status)), Tone: incidentTone(in),
+			When: lang.Date(i18n.DayTimeZone, at.In(loc))}
 	}
 	status := incidents.PageStatus(all, unresolved, active)
-	d := dashboard{Tone: indicatorTone(status.Indicator), Description: status.Description}
+	d := dashboard{Tone: indicatorTone(status.Indicator), Description: lang.Enum("indicator", status.Description)}
 	for _, in := range unresolved {
 		d.Open = append(d.Open, item(in, in.StartedAt))
 	}
@@ -84,7 +85,7 @@ func (h *dashboardPages) getDashboard(c *fiber.Ctx) error {
 	d.Drafts = len(drafts)
 	for _, comp := range all {
 		if !comp.Group && comp.Status != components.Operational {
-			d.Degraded = append(d.Degraded, degradedRow{Name: comp.Name, Status: comp.Status.Label(), Tone: statusTone(comp.Status)})
+			d.Degraded = append(d.Degraded, degradedRow{Name: comp.Name, Status: lang.Enum("component", string(comp.Status)), Tone: statusTone(comp.Status)})
 		}
 	}
 	queue, err := h.outbox.Queue(ctx, h.now().Add(-24*time.Hour))
@@ -96,5 +97,5 @@ func (h *dashboardPages) getDashboard(c *fiber.Ctx) error {
 			d.Queue = append(d.Queue, deliveryCounts{Channel: ch, Counts: n})
 		}
 	}
-	return h.Render(c, fiber.StatusOK, "dashboard", screen.View{Title: "Dashboard", Section: "dashboard", Data: d})
+	return h.Render(c, fiber.StatusOK, "dashboard", screen.View{Title: lang.T("console.nav.dashboard"), Section: "dashboard", Data: d})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/console/screen"
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/notifier"
 )
@@ -20,7 +21,7 @@ import (
 func statusOptions(list []incidents.Status, cur incidents.Status) []screen.Option {
 	out := make([]screen.Option, 0, len(list))
 	for _, s := range list {
-		out = append(out, screen.Option{Value: string(s), Label: s.Label(), Selected: s == cur})
+		out = append(out, screen.Option{Value: string(s), Label: s.Label(), Kind: "incident", Selected: s == cur})
 	}
 	return out
 }
@@ -55,10 +56,12 @@ type componentRow struct {
 	Options  []screen.Option
 }
 
-func componentStatusOptions(cur components.Status, blank string) []screen.Option {
-	out := []screen.Option{{Value: "", Label: blank, Selected: cur == ""}}
+// componentStatusOptions are the statuses to choose from, after a blank
+// choice whose label is the message blankID.
+func componentStatusOptions(cur components.Status, blankID string) []screen.Option {
+	out := []screen.Option{{Value: "", ID: blankID, Selected: cur == ""}}
 	for _, s := range componentStatuses {
-		out = append(out, screen.Option{Value: string(s), Label: s.Label(), Selected: s == cur})
+		out = append(out, screen.Option{Value: string(s), Label: s.Label(), Kind: "component", Selected: s == cur})
 	}
 	return out
 }
@@ -69,7 +72,7 @@ func componentRows(all []components.Component, set map[string]components.Status,
 	rows := make([]componentRow, 0, len(all))
 	for _, c := range all {
 		rows = append(rows, componentRow{ID: c.ID, Name: c.Name, Group: c.Group, InGroup: c.GroupID != "", Current: c.Status,
-			Set: set[c.ID], Checked: slices.Contains(checked, c.ID), Options: componentStatusOptions(set[c.ID], "No change")})
+			Set: set[c.ID], Checked: slices.Contains(checked, c.ID), Options: componentStatusOptions(set[c.ID], "console.components_field.no_change")})
 	}
 	return rows
 }
@@ -110,7 +113,7 @@ func formChecked(c *fiber.Ctx, name string) []string {
 // zone.
 const localTime = "2006-01-02T15:04"
 
-func parseLocal(field, v string, loc *time.Location) (*time.Time, error) {
+func parseLocal(l *i18n.Lang, field, v string, loc *time.Location) (*time.Time, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return nil, nil
@@ -118,7 +121,7 @@ func parseLocal(field, v string, loc *time.Location) (*time.Time, error) {
 	t, err := time.ParseInLocation(localTime, v, loc)
 	if err != nil {
 		if t, err = time.ParseInLocation(localTime+":05", v, loc); err != nil {
-			return nil, web.Unprocessable(field, "must be a date and time such as 2026-05-01T14:30")
+			return nil, web.Unprocessable(field, "%s", l.T("console.incident_new.date_invalid"))
 		}
 	}
 	return &t, nil

@@ -14,6 +14,7 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/console/screen"
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
@@ -42,17 +43,17 @@ type incidentList struct {
 
 func (h *incidentPages) listScreen(c *fiber.Ctx, kind incidents.Kind) error {
 	ctx := c.UserContext()
-	loc := h.Location(c)
+	loc, lang := h.Location(c), h.Lang(c)
 	list, err := h.incidents.List(ctx, incidents.Filter{Kind: kind, Brief: true, Limit: 100})
 	if err != nil {
 		return err
 	}
 	data := incidentList{Maintenance: kind == incidents.KindMaintenance}
 	for _, in := range list {
-		it := incidentItem{ID: in.ID, Name: in.Name, Status: in.Status.Label(), Tone: incidentTone(in),
-			When: in.StartedAt.In(loc).Format("Jan 2, 2006 15:04 MST")}
+		it := incidentItem{ID: in.ID, Name: in.Name, Status: lang.Enum("incident", string(in.Status)), Tone: incidentTone(in),
+			When: lang.Date(i18n.DateTime, in.StartedAt.In(loc))}
 		if in.ScheduledFor != nil {
-			it.When = in.ScheduledFor.In(loc).Format("Jan 2, 2006 15:04 MST")
+			it.When = lang.Date(i18n.DateTime, in.ScheduledFor.In(loc))
 		}
 		if in.Status.Closed() {
 			data.Recent = append(data.Recent, it)
@@ -60,9 +61,9 @@ func (h *incidentPages) listScreen(c *fiber.Ctx, kind incidents.Kind) error {
 			data.Open = append(data.Open, it)
 		}
 	}
-	title, section := "Incidents", "incidents"
+	title, section := lang.T("console.nav.incidents"), "incidents"
 	if data.Maintenance {
-		title, section = "Maintenance", "maintenance"
+		title, section = lang.T("console.nav.maintenance"), "maintenance"
 	} else if data.Templates, err = h.incidents.Templates(ctx); err != nil {
 		return err
 	}
@@ -91,10 +92,10 @@ type incidentForm struct {
 	Zone           string
 }
 
-func impactOptions(cur components.Impact) []screen.Option {
-	out := []screen.Option{{Value: "", Label: "Derived from component statuses", Selected: cur == ""}}
+func impactOptions(l *i18n.Lang, cur components.Impact) []screen.Option {
+	out := []screen.Option{{Value: "", Label: l.T("console.incident_new.impact_derived"), Selected: cur == ""}}
 	for _, i := range impacts {
-		out = append(out, screen.Option{Value: string(i), Label: strings.ToUpper(string(i[:1])) + string(i[1:]), Selected: i == cur})
+		out = append(out, screen.Option{Value: string(i), Label: strings.ToUpper(string(i[:1])) + string(i[1:]), Kind: "impact", Selected: i == cur})
 	}
 	return out
 }
@@ -111,7 +112,7 @@ func (h *incidentPages) newForm(c *fiber.Ctx, maintenance bool) (incidentForm, [
 	if err != nil {
 		return incidentForm{}, nil, err
 	}
-	f := incidentForm{Maintenance: maintenance, Notify: true, Templates: tpls, Impacts: impactOptions(""),
+	f := incidentForm{Maintenance: maintenance, Notify: true, Templates: tpls, Impacts: impactOptions(h.Lang(c), ""),
 		Zone: h.Location(c).String(),
 		Automation: incidents.Automation{RemindPrior: true, AutoInProgress: true, AutoCompleted: true, ToMaintenanceState: true,
 			ToOperationalState: true, NotifyAtStart: true, NotifyAtEnd: true}}
@@ -144,7 +145,7 @@ func (h *incidentPages) getNewIncident(c *fiber.Ctx) error {
 		}
 		f.Components = componentRows(all, set, nil)
 	}
-	return h.Render(c, fiber.StatusOK, "incident_new", screen.View{Title: "New incident", Section: "incidents", Data: f})
+	return h.Render(c, fiber.StatusOK, "incident_new", screen.View{Title: h.T(c, "console.dashboard.new_incident"), Section: "incidents", Data: f})
 }
 
 func (h *incidentPages) postNewIncident(c *fiber.Ctx) error {
@@ -157,15 +158,15 @@ func (h *incidentPages) postNewIncident(c *fiber.Ctx) error {
 	status := incidents.Status(c.FormValue("status"))
 	impact := components.Impact(c.FormValue("impact_override"))
 	f.Name, f.Body, f.Notify = c.FormValue("name"), c.FormValue("body"), screen.FormBool(c, "deliver_notifications")
-	f.Statuses, f.Impacts, f.Components = statusOptions(incidentStatuses, status), impactOptions(impact), componentRows(all, set, nil)
+	f.Statuses, f.Impacts, f.Components = statusOptions(incidentStatuses, status), impactOptions(h.Lang(c), impact), componentRows(all, set, nil)
 	f.Backfill, f.BackfillDate, f.TemplateID = screen.FormBool(c, "backfill"), c.FormValue("backfill_date"), c.FormValue("template_id")
-	v := screen.View{Title: "New incident", Section: "incidents", Data: f}
+	v := screen.View{Title: h.T(c, "console.dashboard.new_incident"), Section: "incidents", Data: f}
 
 	if !slices.Contains(incidentStatuses, status) {
-		return h.FormError(c, "incident_new", v, web.Unprocessable("status", "choose a status"))
+		return h.FormError(c, "incident_new", v, web.Unprocessable("status", "%s", h.T(c, "console.incident_new.choose_status")))
 	}
 	if impact != "" && !slices.Contains(impacts, impact) {
-		return h.FormError(c, "incident_new", v, web.Unprocessable("impact_override", "choose an impact"))
+		return h.FormError(c, "incident_new", v, web.Unprocessable("impact_override", "%s", h.T(c, "console.incident_new.choose_impact")))
 	}
 	if f.TemplateID != "" {
 		if _, err := h.incidents.Template(ctx, f.TemplateID); errors.Is(err, incidents.ErrNotFound) {
@@ -173,8 +174,8 @@ func (h *incidentPages) postNewIncident(c *fiber.Ctx) error {
 			// as corrected is not refused for the same reason.
 			f.TemplateID = ""
 			v.Data = f
-			return screen.Refuse(web.Unprocessable("template_id", "names no template (it may have been deleted)"), v, nil,
-				"The incident was not posted: ", func(v screen.View) error {
+			return screen.Refuse(web.Unprocessable("template_id", "%s", h.T(c, "console.incident_new.no_template")), v, nil,
+				h.T(c, "console.incident_new.not_posted"), func(v screen.View) error {
 					return h.Render(c, fiber.StatusUnprocessableEntity, "incident_new", v)
 				})
 		} else if err != nil {
@@ -184,12 +185,12 @@ func (h *incidentPages) postNewIncident(c *fiber.Ctx) error {
 	n := incidents.NewIncident{Name: f.Name, Status: status, Body: f.Body, ImpactOverride: impact, Components: set,
 		DeliverNotifications: &f.Notify}
 	if f.Backfill {
-		at, err := parseLocal("backfill_date", f.BackfillDate, h.Location(c))
+		at, err := parseLocal(h.Lang(c), "backfill_date", f.BackfillDate, h.Location(c))
 		if err != nil {
 			return h.FormError(c, "incident_new", v, err)
 		}
 		if at == nil {
-			return h.FormError(c, "incident_new", v, web.Unprocessable("backfill_date", "is needed for a past incident"))
+			return h.FormError(c, "incident_new", v, web.Unprocessable("backfill_date", "%s", h.T(c, "console.incident_new.backfill_needed")))
 		}
 		n = incidents.NewIncident{Name: f.Name, Body: f.Body, ImpactOverride: impact, Backfilled: true, BackfillDate: at,
 			ComponentIDs: sortedKeys(set)}
@@ -199,7 +200,15 @@ func (h *incidentPages) postNewIncident(c *fiber.Ctx) error {
 		return h.FormError(c, "incident_new", v, err)
 	}
 	web.SetAuditTarget(c, in.ID)
-	return h.SeeOther(c, "/console/incidents/"+in.ID, "Incident posted."+notifyNote(f.Notify && !f.Backfill))
+	return h.SeeOther(c, "/console/incidents/"+in.ID, h.T(c, "console.incident_new.posted")+notifyNote(h.Lang(c), f.Notify && !f.Backfill))
+}
+
+// tIf is the message id in l, or "" for no id.
+func tIf(l *i18n.Lang, id string) string {
+	if id == "" {
+		return ""
+	}
+	return l.T(id)
 }
 
 // sortedKeys returns the component ids of m in order.
@@ -212,11 +221,11 @@ func sortedKeys(m map[string]components.Status) []string {
 	return out
 }
 
-func notifyNote(notify bool) string {
+func notifyNote(l *i18n.Lang, notify bool) string {
 	if notify {
-		return " Subscribers are being notified."
+		return " " + l.T("console.notify.yes")
 	}
-	return " No one was notified."
+	return " " + l.T("console.notify.no")
 }
 
 // updateRow is one update of an incident's timeline in the console.
@@ -283,7 +292,7 @@ type followerRow struct {
 const followersShown = 50
 
 // followers reads the incident's followers for its screen.
-func (h *incidentPages) followers(ctx context.Context, incidentID string, loc *time.Location) (followersBox, error) {
+func (h *incidentPages) followers(ctx context.Context, incidentID string, loc *time.Location, lang *i18n.Lang) (followersBox, error) {
 	list, total, err := h.subscribers.Followers(ctx, incidentID, followersShown, 0)
 	if err != nil {
 		return followersBox{}, err
@@ -298,7 +307,7 @@ func (h *incidentPages) followers(ctx context.Context, incidentID string, loc *t
 	for _, f := range list {
 		box.Rows = append(box.Rows, followerRow{ID: f.Subscriber.ID, Address: maskAddress(f.Subscriber.Address),
 			Channel: string(f.Subscriber.Mode), State: string(f.Subscriber.State), Confirmed: f.ConfirmedAt != nil,
-			Since: f.CreatedAt.In(loc).Format("Jan 2, 15:04 MST")})
+			Since: lang.Date(i18n.DayTimeZone, f.CreatedAt.In(loc))})
 	}
 	return box, nil
 }
@@ -372,16 +381,19 @@ func (h *incidentPages) renderIncident(c *fiber.Ctx, status int, v screen.View) 
 	if err != nil {
 		return err
 	}
-	loc := h.Location(c)
+	loc, lang := h.Location(c), h.Lang(c)
 	s, _ := v.Data.(incidentScreen)
 	s.Incident, s.Maintenance, s.Closed, s.Busy = in, in.Kind == incidents.KindMaintenance, in.Status.Closed(), busy
-	s.Impact, s.Tone = string(in.Impact), incidentTone(in)
+	s.Tone = incidentTone(in)
+	if in.Impact != "" {
+		s.Impact = lang.T("console.impact." + string(in.Impact))
+	}
 	s.Postmortem, s.Published, s.PreviewKey = in.Postmortem.Draft, in.Postmortem.PublishedAt != nil, in.Postmortem.PreviewKey
 	byID := components.ByID(all)
 	var names []string
 	for _, id := range in.ComponentIDs {
 		if comp, ok := byID[id]; ok {
-			names = append(names, comp.Name+" ("+comp.Status.Label()+")")
+			names = append(names, comp.Name+" ("+lang.Enum("component", string(comp.Status))+")")
 		}
 	}
 	s.Affected = strings.Join(names, ", ")
@@ -395,7 +407,7 @@ func (h *incidentPages) renderIncident(c *fiber.Ctx, status int, v screen.View) 
 		s.Components = componentRows(all, nil, nil)
 	}
 	if in.ScheduledFor != nil && in.ScheduledUntil != nil {
-		s.Window = in.ScheduledFor.In(loc).Format("Jan 2, 15:04") + " – " + in.ScheduledUntil.In(loc).Format("Jan 2, 15:04 MST")
+		s.Window = lang.Date(i18n.DayTime, in.ScheduledFor.In(loc)) + " – " + lang.Date(i18n.DayTimeZone, in.ScheduledUntil.In(loc))
 		if s.Reschedule.From == "" {
 			s.Reschedule.From, s.Reschedule.Until = in.ScheduledFor.In(loc).Format(localTime), in.ScheduledUntil.In(loc).Format(localTime)
 			s.Reschedule.Name = in.Name
@@ -411,11 +423,15 @@ func (h *incidentPages) renderIncident(c *fiber.Ctx, status int, v screen.View) 
 		return err
 	}
 	for i, u := range in.Updates {
-		s.Updates = append(s.Updates, updateRow{ID: u.ID, Label: incidents.UpdateLabel(in, i), Body: h.Templates().Markdown(u.Body), Raw: u.Body,
-			At: u.DisplayAt.In(loc).Format("Jan 2, 2006 15:04 MST"), Notified: u.DeliverNotifications,
-			Preparing: preparing[u.ID], Counts: counts[u.ID], Nobody: nobodyWhy(u)})
+		label := lang.T("status.update")
+		if !incidents.UpdateRepeats(in, i) {
+			label = lang.Enum("incident", string(u.Status))
+		}
+		s.Updates = append(s.Updates, updateRow{ID: u.ID, Label: label, Body: h.Templates().Markdown(u.Body), Raw: u.Body,
+			At: lang.Date(i18n.DateTime, u.DisplayAt.In(loc)), Notified: u.DeliverNotifications,
+			Preparing: preparing[u.ID], Counts: counts[u.ID], Nobody: tIf(lang, nobodyWhy(u))})
 	}
-	if s.Followers, err = h.followers(ctx, in.ID, loc); err != nil {
+	if s.Followers, err = h.followers(ctx, in.ID, loc, lang); err != nil {
 		return err
 	}
 	v.Title, v.Section, v.Data = in.Name, "incidents", s
@@ -447,7 +463,7 @@ func (h *incidentPages) getDeliveries(c *fiber.Ctx) error {
 	}
 	out := map[string]update{}
 	for _, u := range in.Updates {
-		out[u.ID] = update{Preparing: preparing[u.ID], Channels: counts[u.ID], Nobody: nobodyWhy(u)}
+		out[u.ID] = update{Preparing: preparing[u.ID], Channels: counts[u.ID], Nobody: tIf(h.Lang(c), nobodyWhy(u))}
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(fiber.Map{"busy": busy, "updates": out})
@@ -471,20 +487,20 @@ func (h *incidentPages) postUpdate(c *fiber.Ctx) error {
 	set := formStatuses(c, all)
 	fail := func(err error) error {
 		s := keptUpdateForm(in, all, status, body, notify, set)
-		return screen.Refuse(err, screen.View{Data: s}, screen.Prefixed("update_"), "The update was not posted: ", h.refused(c))
+		return screen.Refuse(err, screen.View{Data: s}, screen.Prefixed("update_"), h.T(c, "console.incident.not_posted"), h.refused(c))
 	}
 	if !status.Valid() {
-		return fail(web.Unprocessable("status", "choose a status"))
+		return fail(web.Unprocessable("status", "%s", h.T(c, "console.incident_new.choose_status")))
 	}
 	ch := incidents.Change{Status: &status, Body: &body, Components: set, DeliverNotifications: &notify}
 	if _, err := h.incidents.Update(ctx, in.ID, ch); err != nil {
 		return fail(err)
 	}
-	msg := "Update posted."
+	msg := h.T(c, "console.incident.update_posted")
 	if status.Closed() && !in.Status.Closed() {
-		msg = status.Label() + "."
+		msg = h.Lang(c).Enum("incident", string(status)) + "."
 	}
-	return h.SeeOther(c, "/console/incidents/"+in.ID, msg+notifyNote(notify))
+	return h.SeeOther(c, "/console/incidents/"+in.ID, msg+notifyNote(h.Lang(c), notify))
 }
 
 // postResolve resolves an incident (or completes a maintenance) with one
@@ -504,17 +520,17 @@ func (h *incidentPages) postResolve(c *fiber.Ctx) error {
 	if _, err := h.incidents.Update(ctx, in.ID, incidents.Change{Status: &status, Body: &body, DeliverNotifications: &notify}); err != nil {
 		return screen.Refuse(err, screen.View{}, screen.Prefixed("resolve_"), "", h.refused(c))
 	}
-	return h.SeeOther(c, "/console/incidents/"+in.ID, status.Label()+"."+notifyNote(notify))
+	return h.SeeOther(c, "/console/incidents/"+in.ID, h.Lang(c).Enum("incident", string(status))+"."+notifyNote(h.Lang(c), notify))
 }
 
 // postEditUpdate changes an update's text; no one is notified again.
 func (h *incidentPages) postEditUpdate(c *fiber.Ctx) error {
 	body := c.FormValue("body")
 	if _, err := h.incidents.EditUpdate(c.UserContext(), c.Params("id"), c.Params("update_id"), incidents.UpdateEdit{Body: &body}); err != nil {
-		return screen.Refuse(err, screen.View{}, screen.Prefixed("edit_"), "The update was not changed: ", h.refused(c))
+		return screen.Refuse(err, screen.View{}, screen.Prefixed("edit_"), h.T(c, "console.incident.not_changed"), h.refused(c))
 	}
 	web.SetAuditTarget(c, c.Params("update_id"))
-	return h.SeeOther(c, "/console/incidents/"+c.Params("id"), "Update text changed. No one was notified again.")
+	return h.SeeOther(c, "/console/incidents/"+c.Params("id"), h.T(c, "console.incident.text_changed"))
 }
 
 // postPostmortem saves, publishes or reverts the postmortem.
@@ -522,21 +538,21 @@ func (h *incidentPages) postPostmortem(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	id := c.Params("id")
 	var err error
-	msg := "Postmortem draft saved."
+	msg := h.T(c, "console.incident.pm_saved")
 	switch c.FormValue("action") {
 	case "publish":
 		if _, err = h.incidents.SetPostmortem(ctx, id, c.FormValue("body")); err == nil {
 			_, err = h.incidents.PublishPostmortem(ctx, id, incidents.Publication{NotifySubscribers: screen.FormBool(c, "notify")})
 		}
-		msg = "Postmortem published."
+		msg = h.T(c, "console.incident.pm_published")
 	case "revert":
 		_, err = h.incidents.RevertPostmortem(ctx, id)
-		msg = "Postmortem taken back to draft."
+		msg = h.T(c, "console.incident.pm_reverted")
 	default:
 		_, err = h.incidents.SetPostmortem(ctx, id, c.FormValue("body"))
 	}
 	if err != nil {
-		return screen.Refuse(err, screen.View{}, screen.Always("postmortem_body"), "The postmortem was not saved: ", h.refused(c))
+		return screen.Refuse(err, screen.View{}, screen.Always("postmortem_body"), h.T(c, "console.incident.pm_not_saved"), h.refused(c))
 	}
 	return h.SeeOther(c, "/console/incidents/"+id, msg)
 }
@@ -551,7 +567,7 @@ func (h *incidentPages) postDelete(c *fiber.Ctx) error {
 	if in.Kind == incidents.KindMaintenance {
 		to = "/console/maintenance"
 	}
-	return h.SeeOther(c, to, "“"+in.Name+"” deleted.")
+	return h.SeeOther(c, to, h.F(c, "console.incident.deleted", "Name", in.Name))
 }
 
 // postRemoveFollower stops one follower hearing of the incident; one who
@@ -565,5 +581,5 @@ func (h *incidentPages) postRemoveFollower(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.SeeOther(c, "/console/incidents/"+in.ID, maskAddress(f.Subscriber.Address)+" no longer follows this incident.")
+	return h.SeeOther(c, "/console/incidents/"+in.ID, h.F(c, "console.incident.unfollowed", "Address", maskAddress(f.Subscriber.Address)))
 }

@@ -1,7 +1,7 @@
 package console
 
 import (
-	"fmt"
+	"errors"
 	"maps"
 	"slices"
 	"strconv"
@@ -14,6 +14,7 @@ import (
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/integrations"
 	"github.com/beacon-status/beacon/internal/console/screen"
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/internal/web"
 )
 
@@ -73,9 +74,10 @@ type integrationForm struct {
 }
 
 func (h *integrationPages) row(c *fiber.Ctx, it integrations.Integration) integrationRow {
-	r := integrationRow{ID: it.ID, Name: it.Name, Kind: kindLabel(it.Kind), Prefix: it.TokenPrefix, Mode: "draft incidents", LastAlert: "never"}
+	r := integrationRow{ID: it.ID, Name: it.Name, Kind: kindLabel(h.Lang(c), it.Kind), Prefix: it.TokenPrefix,
+		Mode: h.T(c, "console.integrations.opens_drafts"), LastAlert: h.T(c, "admin.keys.never")}
 	if it.IncidentMode == integrations.ModePublish {
-		r.Mode = "published incidents"
+		r.Mode = h.T(c, "console.integrations.opens_published")
 	}
 	if it.LastAlertAt != nil {
 		r.LastAlert = it.LastAlertAt.In(h.Location(c)).Format("2006-01-02 15:04:05")
@@ -83,14 +85,14 @@ func (h *integrationPages) row(c *fiber.Ctx, it integrations.Integration) integr
 	return r
 }
 
-func kindLabel(k integrations.Kind) string {
+func kindLabel(l *i18n.Lang, k integrations.Kind) string {
 	switch k {
 	case integrations.Alertmanager:
 		return "Prometheus Alertmanager"
 	case integrations.Grafana:
 		return "Grafana"
 	}
-	return "Generic JSON"
+	return l.T("console.integrations.generic")
 }
 
 // form fills the form from it (the defaults for a new one).
@@ -120,16 +122,16 @@ func (h *integrationPages) form(c *fiber.Ctx, it integrations.Integration) (inte
 		Components: strings.Join(comps, "\n"), Severities: strings.Join(sevs, "\n"), AutoResolve: it.AutoResolve,
 		FlapWindow: strconv.Itoa(int(it.FlapWindow / time.Second))}
 	for _, k := range []integrations.Kind{integrations.Alertmanager, integrations.Grafana, integrations.Generic} {
-		f.Kinds = append(f.Kinds, screen.Option{Value: string(k), Label: kindLabel(k), Selected: k == it.Kind})
+		f.Kinds = append(f.Kinds, screen.Option{Value: string(k), Label: kindLabel(h.Lang(c), k), Selected: k == it.Kind})
 	}
 	f.Modes = []screen.Option{
-		{Value: string(integrations.ModeDraft), Label: "Open a draft for staff to publish", Selected: it.IncidentMode != integrations.ModePublish},
-		{Value: string(integrations.ModePublish), Label: "Publish the incident at once", Selected: it.IncidentMode == integrations.ModePublish},
+		{Value: string(integrations.ModeDraft), ID: "console.integrations.mode_draft", Selected: it.IncidentMode != integrations.ModePublish},
+		{Value: string(integrations.ModePublish), ID: "console.integrations.mode_publish", Selected: it.IncidentMode == integrations.ModePublish},
 	}
 	for _, st := range []components.Status{components.MajorOutage, components.PartialOutage, components.DegradedPerformance, components.Operational} {
-		f.Statuses = append(f.Statuses, screen.Option{Value: string(st), Label: st.Label(), Selected: st == it.DefaultStatus})
+		f.Statuses = append(f.Statuses, screen.Option{Value: string(st), Label: st.Label(), Kind: "component", Selected: st == it.DefaultStatus})
 	}
-	f.Templates = []screen.Option{{Value: "", Label: "None: Beacon's own words", Selected: it.TemplateID == ""}}
+	f.Templates = []screen.Option{{Value: "", ID: "console.integrations.no_template", Selected: it.TemplateID == ""}}
 	for _, t := range tpls {
 		f.Templates = append(f.Templates, screen.Option{Value: t.ID, Label: t.Name, Selected: t.ID == it.TemplateID})
 	}
@@ -162,25 +164,26 @@ func (h *integrationPages) input(c *fiber.Ctx, it *integrations.Integration) (in
 	}
 	secs, err := strconv.Atoi(strings.TrimSpace(c.FormValue("flap_window")))
 	if err != nil {
-		return in, &integrations.ValidationError{Field: "flap_window", Msg: "must be a whole number of seconds"}
+		return in, &integrations.ValidationError{Field: "flap_window", Msg: h.T(c, "console.integrations.flap_invalid")}
 	}
 	flap := time.Duration(secs) * time.Second
 	in.FlapWindow = &flap
 	it.Components = map[string]string{}
-	err = eachLine(c.FormValue("components"), "components", func(k, v string) error {
+	l := h.Lang(c)
+	err = eachLine(l, c.FormValue("components"), "components", func(k, v string) error {
 		for _, comp := range all {
 			if !comp.Group && (comp.ID == v || strings.EqualFold(comp.Name, v)) {
 				it.Components[k] = comp.ID
 				return nil
 			}
 		}
-		return fmt.Errorf("no component is named %q", v)
+		return errors.New(l.F("console.integrations.no_component", "Name", strconv.Quote(v)))
 	})
 	if err != nil {
 		return in, err
 	}
 	it.Severities = map[string]components.Status{}
-	err = eachLine(c.FormValue("severities"), "severities", func(k, v string) error {
+	err = eachLine(l, c.FormValue("severities"), "severities", func(k, v string) error {
 		it.Severities[k] = components.Status(v)
 		return nil
 	})
@@ -189,19 +192,19 @@ func (h *integrationPages) input(c *fiber.Ctx, it *integrations.Integration) (in
 }
 
 // eachLine calls f with each "key = value" line of text.
-func eachLine(text, field string, f func(k, v string) error) error {
+func eachLine(l *i18n.Lang, text, field string, f func(k, v string) error) error {
 	for i, line := range strings.Split(text, "\n") {
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
 		k, v, ok := strings.Cut(line, "=")
 		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-		err := fmt.Errorf(`write "key = value"`)
+		err := errors.New(l.T("console.integrations.write_key_value"))
 		if ok && k != "" && v != "" {
 			err = f(k, v)
 		}
 		if err != nil {
-			return &integrations.ValidationError{Field: field, Msg: fmt.Sprintf("line %d: %v", i+1, err)}
+			return &integrations.ValidationError{Field: field, Msg: l.F("console.integrations.line", "Line", i+1, "Err", err.Error())}
 		}
 	}
 	return nil
@@ -229,7 +232,7 @@ func (h *integrationPages) showList(c *fiber.Ctx, status int, s integrationsScre
 			Started: d.StartedAt.In(h.Location(c)).Format("2006-01-02 15:04:05")}
 		for _, comp := range all {
 			if st, ok := d.Components[comp.ID]; ok {
-				r.Components = append(r.Components, comp.Name+": "+st.Label())
+				r.Components = append(r.Components, comp.Name+": "+h.Lang(c).Enum("component", string(st)))
 			}
 		}
 		s.Drafts = append(s.Drafts, r)
@@ -239,7 +242,7 @@ func (h *integrationPages) showList(c *fiber.Ctx, status int, s integrationsScre
 			return err
 		}
 	}
-	v.Title, v.Section, v.Data = "Alerts", "integrations", s
+	v.Title, v.Section, v.Data = h.T(c, "console.nav.alerts"), "integrations", s
 	return h.Render(c, status, "integrations", v)
 }
 
@@ -262,14 +265,14 @@ func (h *integrationPages) postNew(c *fiber.Ctx) error {
 			return ferr
 		}
 		f.Components, f.Severities, f.FlapWindow = c.FormValue("components"), c.FormValue("severities"), c.FormValue("flap_window")
-		return screen.Refuse(err, screen.View{}, screen.Prefixed(""), "The integration was not created: ", func(v screen.View) error {
+		return screen.Refuse(err, screen.View{}, screen.Prefixed(""), h.T(c, "console.integrations.not_created"), func(v screen.View) error {
 			return h.showList(c, fiber.StatusUnprocessableEntity, integrationsScreen{Form: f}, v)
 		})
 	}
 	web.SetAuditTarget(c, it.ID)
 	// The token is shown on this response only, never stored or redirected.
 	shown := &tokenShown{Name: it.Name, Token: token, URL: h.url(it.ID) + "?token=" + token}
-	return h.showList(c, fiber.StatusCreated, integrationsScreen{Token: shown}, screen.View{Flash: "Integration “" + it.Name + "” created."})
+	return h.showList(c, fiber.StatusCreated, integrationsScreen{Token: shown}, screen.View{Flash: h.F(c, "console.integrations.created", "Name", it.Name)})
 }
 
 func (h *integrationPages) url(id string) string {
@@ -319,11 +322,11 @@ func (h *integrationPages) postEdit(c *fiber.Ctx) error {
 			return ferr
 		}
 		f.Components, f.Severities, f.FlapWindow = c.FormValue("components"), c.FormValue("severities"), c.FormValue("flap_window")
-		return screen.Refuse(err, screen.View{}, screen.Prefixed(""), "The integration was not saved: ", func(v screen.View) error {
+		return screen.Refuse(err, screen.View{}, screen.Prefixed(""), h.T(c, "console.integrations.not_saved"), func(v screen.View) error {
 			return h.showOne(c, fiber.StatusUnprocessableEntity, saved, integrationScreen{Form: f}, v)
 		})
 	}
-	return h.SeeOther(c, "/console/integrations/"+it.ID, "Integration saved.")
+	return h.SeeOther(c, "/console/integrations/"+it.ID, h.T(c, "console.integrations.saved"))
 }
 
 func (h *integrationPages) postToken(c *fiber.Ctx) error {
@@ -332,31 +335,31 @@ func (h *integrationPages) postToken(c *fiber.Ctx) error {
 		return err
 	}
 	shown := &tokenShown{Name: it.Name, Token: token, URL: h.url(it.ID) + "?token=" + token}
-	return h.showOne(c, fiber.StatusOK, it, integrationScreen{Token: shown}, screen.View{Flash: "New token made: the old one no longer works."})
+	return h.showOne(c, fiber.StatusOK, it, integrationScreen{Token: shown}, screen.View{Flash: h.T(c, "console.integrations.token_made")})
 }
 
 func (h *integrationPages) postDelete(c *fiber.Ctx) error {
 	if err := h.integrations.Delete(c.UserContext(), c.Params("id")); err != nil {
 		return err
 	}
-	return h.SeeOther(c, "/console/integrations", "Integration deleted: its alerts are refused from now on.")
+	return h.SeeOther(c, "/console/integrations", h.T(c, "console.integrations.deleted"))
 }
 
 func (h *integrationPages) postPublish(c *fiber.Ctx) error {
 	in, err := h.integrations.PublishDraft(c.UserContext(), c.Params("id"), c.FormValue("name"), c.FormValue("body"),
 		screen.FormBool(c, "deliver_notifications"))
 	if err != nil {
-		return screen.Refuse(err, screen.View{}, nil, "The draft was not published: ", func(v screen.View) error {
+		return screen.Refuse(err, screen.View{}, nil, h.T(c, "console.integrations.not_published"), func(v screen.View) error {
 			return h.showList(c, fiber.StatusUnprocessableEntity, integrationsScreen{}, v)
 		})
 	}
 	web.SetAuditTarget(c, in.ID)
-	return h.SeeOther(c, "/console/incidents/"+in.ID, "Incident published.")
+	return h.SeeOther(c, "/console/incidents/"+in.ID, h.T(c, "console.integrations.published"))
 }
 
 func (h *integrationPages) postDismiss(c *fiber.Ctx) error {
 	if err := h.integrations.DismissDraft(c.UserContext(), c.Params("id")); err != nil {
 		return err
 	}
-	return h.SeeOther(c, "/console/integrations", "Draft dismissed: its alerts keep setting component statuses, without an incident.")
+	return h.SeeOther(c, "/console/integrations", h.T(c, "console.integrations.dismissed"))
 }

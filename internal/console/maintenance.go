@@ -27,7 +27,7 @@ func (h *incidentPages) getNewMaintenance(c *fiber.Ctx) error {
 	loc := h.Location(c)
 	start := h.now().In(loc).Add(24 * time.Hour).Truncate(time.Hour)
 	f.ScheduledFor, f.ScheduledUntil = start.Format(localTime), start.Add(2*time.Hour).Format(localTime)
-	return h.Render(c, fiber.StatusOK, "maintenance_new", screen.View{Title: "Schedule maintenance", Section: "maintenance", Data: f})
+	return h.Render(c, fiber.StatusOK, "maintenance_new", screen.View{Title: h.T(c, "console.dashboard.schedule"), Section: "maintenance", Data: f})
 }
 
 // formAutomation reads a maintenance's flags.
@@ -54,18 +54,18 @@ func (h *incidentPages) postNewMaintenance(c *fiber.Ctx) error {
 	f.Components = checkRows(all, checked)
 	var auto incidents.AutomationInput
 	f.Automation, auto = formAutomation(c)
-	v := screen.View{Title: "Schedule maintenance", Section: "maintenance", Data: f}
+	v := screen.View{Title: h.T(c, "console.dashboard.schedule"), Section: "maintenance", Data: f}
 	loc := h.Location(c)
-	from, err := parseLocal("scheduled_for", f.ScheduledFor, loc)
+	from, err := parseLocal(h.Lang(c), "scheduled_for", f.ScheduledFor, loc)
 	if err == nil && from == nil {
-		err = web.Unprocessable("scheduled_for", "is needed")
+		err = web.Unprocessable("scheduled_for", "%s", h.T(c, "console.maintenance_new.needed"))
 	}
 	if err != nil {
 		return h.FormError(c, "maintenance_new", v, err)
 	}
-	until, err := parseLocal("scheduled_until", f.ScheduledUntil, loc)
+	until, err := parseLocal(h.Lang(c), "scheduled_until", f.ScheduledUntil, loc)
 	if err == nil && until == nil {
-		err = web.Unprocessable("scheduled_until", "is needed")
+		err = web.Unprocessable("scheduled_until", "%s", h.T(c, "console.maintenance_new.needed"))
 	}
 	if err != nil {
 		return h.FormError(c, "maintenance_new", v, err)
@@ -76,7 +76,7 @@ func (h *incidentPages) postNewMaintenance(c *fiber.Ctx) error {
 		return h.FormError(c, "maintenance_new", v, err)
 	}
 	web.SetAuditTarget(c, in.ID)
-	return h.SeeOther(c, "/console/incidents/"+in.ID, "Maintenance scheduled."+notifyNote(f.Notify))
+	return h.SeeOther(c, "/console/incidents/"+in.ID, h.T(c, "console.maintenance_new.scheduled")+notifyNote(h.Lang(c), f.Notify))
 }
 
 // postReschedule moves a maintenance's window or renames it.
@@ -89,18 +89,18 @@ func (h *incidentPages) postReschedule(c *fiber.Ctx) error {
 	fail := func(err error) error {
 		return screen.Refuse(err, screen.View{Data: s}, screen.Prefixed("reschedule_"), "", h.refused(c))
 	}
-	from, err := parseLocal("scheduled_for", s.Reschedule.From, loc)
+	from, err := parseLocal(h.Lang(c), "scheduled_for", s.Reschedule.From, loc)
 	if err != nil {
 		return fail(err)
 	}
-	until, err := parseLocal("scheduled_until", s.Reschedule.Until, loc)
+	until, err := parseLocal(h.Lang(c), "scheduled_until", s.Reschedule.Until, loc)
 	if err != nil {
 		return fail(err)
 	}
 	if _, err := h.incidents.Update(ctx, id, incidents.Change{Name: &s.Reschedule.Name, ScheduledFor: from, ScheduledUntil: until}); err != nil {
 		return fail(err)
 	}
-	return h.SeeOther(c, "/console/incidents/"+id, "Maintenance rescheduled.")
+	return h.SeeOther(c, "/console/incidents/"+id, h.T(c, "console.maintenance.rescheduled"))
 }
 
 // postCancelMaintenance ends a maintenance that will not happen (or will
@@ -112,16 +112,17 @@ func (h *incidentPages) postCancelMaintenance(c *fiber.Ctx) error {
 		return err
 	}
 	if in.Kind != incidents.KindMaintenance || in.Status.Closed() {
-		return h.Message(c, fiber.StatusConflict, "Nothing to cancel", "Only a maintenance that has not completed can be cancelled.")
+		return h.Message(c, fiber.StatusConflict, h.T(c, "console.maintenance.nothing_to_cancel"), h.T(c, "console.maintenance.nothing_to_cancel_body"))
 	}
 	body := strings.TrimSpace(c.FormValue("body"))
 	if body == "" {
-		body = "This scheduled maintenance has been cancelled."
+		// Visitors read it: in the page's language.
+		body = h.Templates().Catalogue().Get(h.Page(c).Language).T("console.incident.cancel_placeholder")
 	}
 	notify := screen.FormBool(c, "deliver_notifications")
 	status := incidents.Completed
 	if _, err := h.incidents.Update(ctx, in.ID, incidents.Change{Status: &status, Body: &body, DeliverNotifications: &notify}); err != nil {
 		return err
 	}
-	return h.SeeOther(c, "/console/incidents/"+in.ID, "Maintenance cancelled."+notifyNote(notify))
+	return h.SeeOther(c, "/console/incidents/"+in.ID, h.T(c, "console.maintenance.cancelled")+notifyNote(h.Lang(c), notify))
 }

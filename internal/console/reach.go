@@ -23,11 +23,12 @@ type reach struct {
 	Off    bool // the update is to notify no one
 }
 
-// Why an update reached no one, as the timeline says it.
+// Why an update reached no one, as the timeline says it: the ids of its
+// messages.
 const (
-	nobodyOff        = "notifications off"
-	nobodySubscribed = "no subscribers of these components"
-	nobodyOnAChannel = "none of its subscribers is on a channel that sends this update"
+	nobodyOff        = "console.nobody.off"
+	nobodySubscribed = "console.nobody.subscribed"
+	nobodyOnAChannel = "console.nobody.on_a_channel"
 )
 
 // audience counts who an update of in touching the components in set
@@ -90,7 +91,7 @@ func (h *incidentPages) postPreview(c *fiber.Ctx) error {
 	status := incidents.Status(c.FormValue("status"))
 	s := keptUpdateForm(in, all, status, c.FormValue("body"), screen.FormBool(c, "deliver_notifications"), formStatuses(c, all))
 	s.Preview.Shown = true
-	s.Preview.Label = status.Label()
+	s.Preview.Label = h.Lang(c).Enum("incident", string(status))
 	s.Preview.Body = h.Templates().Markdown(s.Form.Body)
 	return h.renderIncident(c, fiber.StatusOK, screen.View{Data: s})
 }

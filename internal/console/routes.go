@@ -29,6 +29,7 @@ func (s *Screens) Routes(app fiber.Router) {
 	admin := f.RequireAdmin
 	r.Get("", s.dashboard.getDashboard)
 	r.Post("/signout", s.auth.postSignOut)
+	r.Post("/language", s.auth.postLanguage)
 
 	in := s.incidents
 	r.Get("/incidents", in.getIncidents)
@@ -80,6 +81,6 @@ func (s *Screens) Routes(app fiber.Router) {
 	s.metrics.Routes(r)
 
 	r.Use(func(c *fiber.Ctx) error {
-		return f.Message(c, fiber.StatusNotFound, "Not found", "There is no such console page.")
+		return f.Message(c, fiber.StatusNotFound, f.T(c, "console.frame.not_found"), f.T(c, "console.frame.no_page"))
 	})
 }

@@ -60,7 +60,7 @@ func (h *subscriberPages) show(c *fiber.Ctx, status int, v screen.View) error {
 		f.Offset, f.Limit, err = web.Paging(c, subscribersPerPage)
 	}
 	if err != nil {
-		return h.Message(c, fiber.StatusBadRequest, "Unknown filter", "Choose a type and a state from the lists.")
+		return h.Message(c, fiber.StatusBadRequest, h.T(c, "console.subscribers.unknown_filter"), h.T(c, "console.subscribers.unknown_filter_body"))
 	}
 	f.Query, f.Descending = strings.TrimSpace(f.Query), true
 	s := subscribersScreen{Query: f.Query, Mode: c.Query("type"), State: c.Query("state"), Page: f.Offset/f.Limit + 1}
@@ -78,7 +78,7 @@ func (h *subscriberPages) show(c *fiber.Ctx, status int, v screen.View) error {
 	loc := h.Location(c)
 	byID := components.ByID(all)
 	for _, sub := range list {
-		comps := "All components"
+		comps := h.T(c, "console.subscribers.all_components")
 		if !sub.AllComponents {
 			var names []string
 			for _, id := range sub.ComponentIDs {
@@ -113,15 +113,15 @@ func (h *subscriberPages) show(c *fiber.Ctx, status int, v screen.View) error {
 		s.Counts = append(s.Counts, countRow{Mode: string(m), Active: n[subscribers.Active], Unconfirmed: n[subscribers.Unconfirmed],
 			Quarantined: n[subscribers.Quarantined], Unsubscribed: n[subscribers.Unsubscribed]})
 	}
-	s.Modes = []screen.Option{{Value: "", Label: "Any type", Selected: s.Mode == ""}}
+	s.Modes = []screen.Option{{Value: "", ID: "console.subscribers.any_type", Selected: s.Mode == ""}}
 	for _, m := range channels {
-		s.Modes = append(s.Modes, screen.Option{Value: string(m), Label: m.Label(), Selected: s.Mode == string(m)})
+		s.Modes = append(s.Modes, screen.Option{Value: string(m), Label: m.Label(), Kind: "channel", Selected: s.Mode == string(m)})
 	}
-	s.States = []screen.Option{{Value: "", Label: "Any state", Selected: s.State == ""}}
+	s.States = []screen.Option{{Value: "", ID: "console.subscribers.any_state", Selected: s.State == ""}}
 	for _, st := range []subscribers.State{subscribers.Active, subscribers.Unconfirmed, subscribers.Quarantined, subscribers.Unsubscribed} {
-		s.States = append(s.States, screen.Option{Value: string(st), Label: strings.ToUpper(string(st[:1])) + string(st[1:]), Selected: s.State == string(st)})
+		s.States = append(s.States, screen.Option{Value: string(st), ID: "console.subscribers.state_option." + string(st), Selected: s.State == string(st)})
 	}
-	v.Title, v.Section, v.Data = "Subscribers", "subscribers", s
+	v.Title, v.Section, v.Data = h.T(c, "console.nav.subscribers"), "subscribers", s
 	return h.Render(c, status, "subscribers", v)
 }
 
@@ -133,14 +133,14 @@ func (h *subscriberPages) postRemove(c *fiber.Ctx) error {
 	if err := h.subscribers.Unsubscribe(c.UserContext(), sub.ID); err != nil {
 		return err
 	}
-	return h.SeeOther(c, "/console/subscribers", sub.Address+" removed: no more notifications go to it.")
+	return h.SeeOther(c, "/console/subscribers", h.F(c, "console.subscribers.removed", "Address", sub.Address))
 }
 
 func (h *subscriberPages) postImport(c *fiber.Ctx) error {
 	fh, err := c.FormFile("file")
 	if err != nil {
-		return h.show(c, fiber.StatusUnprocessableEntity, screen.View{Errors: map[string]string{"file": "Choose a CSV file."},
-			Error: "Choose a CSV file to import."})
+		return h.show(c, fiber.StatusUnprocessableEntity, screen.View{Errors: map[string]string{"file": h.T(c, "console.subscribers.choose_file")},
+			Error: h.T(c, "console.subscribers.choose_file_lead")})
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -151,13 +151,13 @@ func (h *subscriberPages) postImport(c *fiber.Ctx) error {
 	var ierr *subscribers.ImportError
 	if errors.As(err, &ierr) {
 		return h.show(c, fiber.StatusUnprocessableEntity, screen.View{Errors: map[string]string{"file": ierr.Error()},
-			Error: "Nothing was imported: " + ierr.Error()})
+			Error: h.T(c, "console.subscribers.not_imported") + ierr.Error()})
 	}
 	if err != nil {
 		return err
 	}
 	h.dispatcher.Wake()
-	return h.SeeOther(c, "/console/subscribers", strconv.Itoa(res.Created)+" subscribers imported; "+strconv.Itoa(res.Existing)+" were already subscribed.")
+	return h.SeeOther(c, "/console/subscribers", h.F(c, "console.subscribers.imported", "Created", strconv.Itoa(res.Created), "Existing", strconv.Itoa(res.Existing)))
 }
 
 func (h *subscriberPages) getExport(c *fiber.Ctx) error {

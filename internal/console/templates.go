@@ -52,7 +52,7 @@ func (h *templatePages) show(c *fiber.Ctx, status int, form *templateForm, v scr
 	} else if s.Form, err = h.form(c, incidents.Template{Status: incidents.Investigating, DeliverNotifications: true}); err != nil {
 		return err
 	}
-	v.Title, v.Section, v.Data = "Incident templates", "templates", s
+	v.Title, v.Section, v.Data = h.T(c, "console.templates.title"), "templates", s
 	return h.Render(c, status, "templates", v)
 }
 
@@ -90,17 +90,17 @@ func (h *templatePages) postTemplate(c *fiber.Ctx) error {
 		if ferr != nil {
 			return ferr
 		}
-		return screen.Refuse(err, screen.View{}, screen.Prefixed(""), "The template was not saved: ", func(v screen.View) error {
+		return screen.Refuse(err, screen.View{}, screen.Prefixed(""), h.T(c, "console.templates.not_saved"), func(v screen.View) error {
 			return h.show(c, fiber.StatusUnprocessableEntity, &f, v)
 		})
 	}
 	web.SetAuditTarget(c, saved.ID)
-	return h.SeeOther(c, "/console/templates", "Template “"+saved.Name+"” saved.")
+	return h.SeeOther(c, "/console/templates", h.F(c, "console.templates.saved", "Name", saved.Name))
 }
 
 func (h *templatePages) postDelete(c *fiber.Ctx) error {
 	if err := h.incidents.DeleteTemplate(c.UserContext(), c.Params("id")); err != nil {
 		return err
 	}
-	return h.SeeOther(c, "/console/templates", "Template deleted.")
+	return h.SeeOther(c, "/console/templates", h.T(c, "console.templates.deleted"))
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/chars"
+	"github.com/beacon-status/beacon/internal/i18n"
 )
 
 // Recent is how long a maintenance stays in the calendar after it was
@@ -84,17 +85,20 @@ type Renderer struct {
 	byID map[string]components.Component
 	// plainText renders an update's Markdown as plain text.
 	plainText func(markdown string) string
+	// lang is the language of the calendar's texts (SUMMARY and
+	// DESCRIPTION; property names and values stay as RFC 5545 has them).
+	lang *i18n.Lang
 }
 
 // NewRenderer returns a renderer for page at baseURL (without a trailing
 // slash), whose components are all; plainText renders staff-written
-// Markdown as plain text (templates.Set.PlainText).
-func NewRenderer(page components.Page, baseURL string, all []components.Component, plainText func(string) string) *Renderer {
+// Markdown as plain text (templates.Set.PlainText); its texts are in lang.
+func NewRenderer(page components.Page, baseURL string, all []components.Component, plainText func(string) string, lang *i18n.Lang) *Renderer {
 	host := "beacon.invalid"
 	if u, err := url.Parse(baseURL); err == nil && u.Hostname() != "" {
 		host = u.Hostname()
 	}
-	return &Renderer{pageName: chars.CleanLine(page.Name), baseURL: baseURL, host: host, byID: components.ByID(all), plainText: plainText}
+	return &Renderer{pageName: chars.CleanLine(page.Name), baseURL: baseURL, host: host, byID: components.ByID(all), plainText: plainText, lang: lang}
 }
 
 // UID is the event id of maintenance id: the same for as long as the page
@@ -105,14 +109,14 @@ func (r *Renderer) UID(id string) string { return id + "@" + r.host }
 // not empty, lists the ids of the components the calendar is filtered by,
 // which its name and description then say.
 func (r *Renderer) Calendar(list []incidents.Incident, scope []string) []byte {
-	name, desc := r.pageName+" maintenance", "Scheduled maintenance of "+r.pageName
+	name, desc := r.lang.F("calendar.name", "Page", r.pageName), r.lang.F("calendar.summary", "Page", r.pageName)
 	if len(scope) > 0 {
 		names := make([]string, len(scope))
 		for i, id := range scope {
 			names[i] = r.componentName(id)
 		}
-		name += ": " + strings.Join(names, ", ")
-		desc += " that affects " + strings.Join(names, " or ")
+		name = r.lang.F("calendar.name_scope", "Page", r.pageName, "Components", strings.Join(names, ", "))
+		desc = r.lang.F("calendar.summary_scope", "Page", r.pageName, "Components", strings.Join(names, r.lang.T("calendar.or")))
 	}
 	cal := r.calendar(name, desc)
 	for _, in := range list {
@@ -124,7 +128,7 @@ func (r *Renderer) Calendar(list []incidents.Incident, scope []string) []byte {
 // Event renders maintenance in as a calendar of its own, for a calendar
 // application to import.
 func (r *Renderer) Event(in incidents.Incident) []byte {
-	cal := r.calendar(chars.CleanLine(in.Name), "Scheduled maintenance of "+r.pageName)
+	cal := r.calendar(chars.CleanLine(in.Name), r.lang.F("calendar.summary", "Page", r.pageName))
 	r.addEvent(cal, in)
 	return serialize(cal)
 }
@@ -174,18 +178,18 @@ func (r *Renderer) addEvent(cal *ics.Calendar, in incidents.Incident) {
 func (r *Renderer) description(in incidents.Incident, link string) string {
 	var b strings.Builder
 	if len(in.Updates) > 0 {
-		label := in.Updates[0].Status.Label()
+		label := r.lang.Enum("incident", string(in.Updates[0].Status))
 		if in.Cancelled() {
-			label = "Cancelled"
+			label = r.lang.T("calendar.cancelled")
 		}
-		b.WriteString(label + ": " + r.plainText(in.Updates[0].Body) + "\n\n")
+		b.WriteString(r.lang.F("calendar.update", "Label", label, "Body", r.plainText(in.Updates[0].Body)) + "\n\n")
 	}
 	if len(in.ComponentIDs) > 0 {
 		names := make([]string, len(in.ComponentIDs))
 		for i, id := range in.ComponentIDs {
 			names[i] = r.componentName(id)
 		}
-		b.WriteString("Affected components: " + strings.Join(names, ", ") + ".\n\n")
+		b.WriteString(r.lang.F("calendar.affected", "Names", strings.Join(names, ", ")) + "\n\n")
 	}
 	b.WriteString(link)
 	return chars.Clean(b.String())

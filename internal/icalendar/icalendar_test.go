@@ -49,7 +49,7 @@ func renderer(t testing.TB, comps []components.Component) *icalendar.Renderer {
 		t.Fatal(err)
 	}
 	return icalendar.NewRenderer(components.Page{Name: "Acme; Inc, \\ \"Status\"\r\nX-INJECTED:1"}, "https://status.example.com:8443",
-		comps, tpl.PlainText)
+		comps, tpl.PlainText, tpl.Lang())
 }
 
 func maintenance(id, name, body string, seq int, comps ...string) incidents.Incident {

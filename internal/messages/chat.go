@@ -15,6 +15,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/internal/chars"
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/internal/palette"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
@@ -43,6 +44,8 @@ type chatNote struct {
 	// Thread groups an incident's messages where the platform threads by
 	// a key (Google Chat); "" for none.
 	Thread string
+	// lang is the language the message is written in.
+	lang *i18n.Lang
 }
 
 // chatLinks are a subscriber's links in a chat message.
@@ -79,27 +82,27 @@ func chatTone(impact components.Impact, closed bool) (tone, color string) {
 
 // eventChat is the chat note of an event's view.
 func eventChat(ev *eventView) chatNote {
-	v := ev.view
-	tone, color := chatTone(ev.incident.Impact, ev.closed)
-	button := "View incident"
+	v, data := ev.view, ev.data
+	tone, color := chatTone(data.incident.Impact, data.closed)
+	button := ev.lang.T("chat.view_incident")
 	if v.Maintenance {
-		button = "View maintenance"
+		button = ev.lang.T("chat.view_maintenance")
 	}
 	return chatNote{PageName: v.PageName, PageURL: v.PageURL, Title: v.IncidentName, TitleURL: v.IncidentURL, Lead: v.Lead,
-		Tone: tone, Color: color, Body: v.Body, Window: v.Window, Time: v.Time, At: ev.at, Components: v.Components,
-		Button: button, Thread: "incident-" + ev.incident.ID}
+		Tone: tone, Color: color, Body: v.Body, Window: v.Window, Time: v.Time, At: data.at, Components: v.Components,
+		Button: button, Thread: "incident-" + data.incident.ID, lang: ev.lang}
 }
 
 // confirmChat is the test message that confirms a chat subscription.
-func confirmChat(v mailView, componentNames []string) chatNote {
-	what := "every component"
+func confirmChat(lang *i18n.Lang, v mailView, componentNames []string) chatNote {
+	what := lang.T("chat.every_component")
 	if len(componentNames) > 0 {
 		what = strings.Join(componentNames, ", ")
 	}
-	body := "This channel will receive " + v.PageName + "'s incident and maintenance updates about " + what +
-		". Nothing to do: this message confirms the subscription."
-	return chatNote{PageName: v.PageName, PageURL: v.PageURL, Title: "Subscribed to " + v.PageName, TitleURL: v.PageURL,
-		Lead: "Subscribed", Tone: toneResolved, Color: palette.OK, Body: templates.EscapeMarkdown(body), Button: "View status page"}
+	body := lang.F("chat.confirm_body", "Page", v.PageName, "What", what)
+	return chatNote{PageName: v.PageName, PageURL: v.PageURL, Title: lang.F("chat.subscribed_to", "Page", v.PageName), TitleURL: v.PageURL,
+		Lead: lang.T("chat.subscribed"), Tone: toneResolved, Color: palette.OK, Body: templates.EscapeMarkdown(body),
+		Button: lang.T("chat.view_page"), lang: lang}
 }
 
 // Chat limits: the platforms' own (Slack's header and sections, Discord's
@@ -107,20 +110,19 @@ func confirmChat(v mailView, componentNames []string) chatNote {
 // well inside each platform's total (Teams about 28 KB, Mattermost 16,383
 // characters, Google Chat 32,000 bytes); the incident page has the rest.
 const (
-	slackHeaderMax     = 150
-	slackTextMax       = 3000
-	slackBodyParts     = 10
-	slackButtonMax     = 75
-	discordTitleMax    = 256
-	discordDescMax     = 4096
-	discordFieldMax    = 1024
-	discordTotalMax    = 6000
-	teamsBodyMax       = 5000
-	mattermostBodyMax  = 8000
-	googleBodyMax      = 4000
-	maxChatComponents  = 25
-	maxChatLinkToken   = 200 // the longest token subscribers.verify accepts
-	chatComponentsName = "Affected components"
+	slackHeaderMax    = 150
+	slackTextMax      = 3000
+	slackBodyParts    = 10
+	slackButtonMax    = 75
+	discordTitleMax   = 256
+	discordDescMax    = 4096
+	discordFieldMax   = 1024
+	discordTotalMax   = 6000
+	teamsBodyMax      = 5000
+	mattermostBodyMax = 8000
+	googleBodyMax     = 4000
+	maxChatComponents = 25
+	maxChatLinkToken  = 200 // the longest token subscribers.verify accepts
 )
 
 // chatPayload writes n as a message of platform ch with the subscriber's
@@ -172,7 +174,7 @@ func componentList(n chatNote, d templates.Dialect, sep string, limit int) strin
 			line += ": " + c.Status
 		}
 		line = templates.ChatLine(line, d, 0)
-		rest := fmt.Sprintf("and %d more", len(n.Components)-i)
+		rest := n.lang.N("chat.more", len(n.Components)-i)
 		// Room is kept for the count, in case a later line does not fit.
 		if i == maxChatComponents || used+len(sep)+utf8.RuneCountInString(line)+len(sep)+len(rest) > limit {
 			lines = append(lines, rest)
@@ -198,8 +200,8 @@ func leadLine(n chatNote, d templates.Dialect) string {
 }
 
 // linksLine is the subscriber's links in dialect d.
-func linksLine(l chatLinks, d templates.Dialect) string {
-	return templates.ChatLink(l.Manage, "Manage subscription", d) + " · " + templates.ChatLink(l.Unsubscribe, "Unsubscribe", d)
+func linksLine(n chatNote, l chatLinks, d templates.Dialect) string {
+	return templates.ChatLink(l.Manage, n.lang.T("chat.manage"), d) + " · " + templates.ChatLink(l.Unsubscribe, n.lang.T("chat.unsubscribe"), d)
 }
 
 // slackTones are the emoji standing for a tone, Slack's blocks having no
@@ -242,12 +244,12 @@ func (r *Renderer) slackMessage(n chatNote, l chatLinks) any {
 		blocks = append(blocks, slackBlock{Type: "section", Text: mrkdwn(part)})
 	}
 	if len(n.Components) > 0 {
-		head := "*" + chatComponentsName + "*\n"
+		head := "*" + n.lang.T("chat.components") + "*\n"
 		blocks = append(blocks, slackBlock{Type: "section", Text: mrkdwn(head + componentList(n, d, "\n", slackTextMax-len(head)))})
 	}
 	blocks = append(blocks,
 		slackBlock{Type: "actions", Elements: []slackInner{{Type: "button", Text: &slackText{Type: "plain_text", Text: cut(n.Button, slackButtonMax)}, URL: n.TitleURL}}},
-		slackBlock{Type: "context", Elements: []slackInner{{Type: "mrkdwn", Text: linksLine(l, d)}}},
+		slackBlock{Type: "context", Elements: []slackInner{{Type: "mrkdwn", Text: linksLine(n, l, d)}}},
 	)
 	return struct {
 		Text        string       `json:"text"`
@@ -294,18 +296,18 @@ func (r *Renderer) teamsMessage(n chatNote, l chatLinks) any {
 		facts := teamsElement{Type: "FactSet"}
 		for i, c := range n.Components {
 			if i == maxChatComponents {
-				facts.Facts = append(facts.Facts, teamsFact{Title: "…", Value: fmt.Sprintf("and %d more", len(n.Components)-i)})
+				facts.Facts = append(facts.Facts, teamsFact{Title: "…", Value: n.lang.N("chat.more", len(n.Components)-i)})
 				break
 			}
 			status := c.Status
 			if status == "" {
-				status = "Affected"
+				status = n.lang.T("chat.affected")
 			}
 			facts.Facts = append(facts.Facts, teamsFact{Title: templates.ChatLine(c.Name, d, 200), Value: status})
 		}
 		body = append(body, facts)
 	}
-	body = append(body, teamsElement{Type: "TextBlock", Text: linksLine(l, d), Size: "Small", IsSubtle: true, Wrap: true})
+	body = append(body, teamsElement{Type: "TextBlock", Text: linksLine(n, l, d), Size: "Small", IsSubtle: true, Wrap: true})
 	type action struct {
 		Type  string `json:"type"`
 		Title string `json:"title"`
@@ -343,10 +345,10 @@ func (r *Renderer) discordMessage(n chatNote, l chatLinks) any {
 	title := cut(chars.CleanLine(n.Title), discordTitleMax)
 	var fields []discordField
 	if len(n.Components) > 0 {
-		fields = append(fields, discordField{Name: chatComponentsName, Value: componentList(n, d, "\n", discordFieldMax)})
+		fields = append(fields, discordField{Name: n.lang.T("chat.components"), Value: componentList(n, d, "\n", discordFieldMax)})
 	}
-	if links := linksLine(l, d); utf8.RuneCountInString(links) <= discordFieldMax {
-		fields = append(fields, discordField{Name: "Subscription", Value: links})
+	if links := linksLine(n, l, d); utf8.RuneCountInString(links) <= discordFieldMax {
+		fields = append(fields, discordField{Name: n.lang.T("chat.subscription"), Value: links})
 	}
 	used := utf8.RuneCountInString(author) + utf8.RuneCountInString(title)
 	for _, f := range fields {
@@ -397,9 +399,9 @@ func (r *Renderer) mattermostMessage(n chatNote, l chatLinks) any {
 	}
 	var fields []field
 	if len(n.Components) > 0 {
-		fields = append(fields, field{Title: chatComponentsName, Value: componentList(n, d, "\n", 4000)})
+		fields = append(fields, field{Title: n.lang.T("chat.components"), Value: componentList(n, d, "\n", 4000)})
 	}
-	fields = append(fields, field{Title: "Subscription", Value: linksLine(l, d)})
+	fields = append(fields, field{Title: n.lang.T("chat.subscription"), Value: linksLine(n, l, d)})
 	type attachment struct {
 		Fallback   string  `json:"fallback"`
 		Color      string  `json:"color"`
@@ -443,10 +445,10 @@ func (r *Renderer) googleMessage(n chatNote, l chatLinks) any {
 	}
 	sections := []section{{Widgets: first}}
 	if len(n.Components) > 0 {
-		sections = append(sections, section{Header: chatComponentsName, Widgets: []widget{para(componentList(n, d, "<br>", 4000))}})
+		sections = append(sections, section{Header: n.lang.T("chat.components"), Widgets: []widget{para(componentList(n, d, "<br>", 4000))}})
 	}
 	button := map[string]any{"text": n.Button, "onClick": map[string]any{"openLink": map[string]string{"url": n.TitleURL}}}
-	sections = append(sections, section{Widgets: []widget{{"buttonList": map[string]any{"buttons": []any{button}}}, para(linksLine(l, d))}})
+	sections = append(sections, section{Widgets: []widget{{"buttonList": map[string]any{"buttons": []any{button}}}, para(linksLine(n, l, d))}})
 	cardID := n.Thread
 	if cardID == "" {
 		cardID = "subscription"

@@ -13,6 +13,7 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/chattest"
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
 )
@@ -198,7 +199,7 @@ func TestChatLayoutIsTheFullRendering(t *testing.T) {
 	first := subs[chatHooks[notifier.Slack]]
 	second := subs["https://hooks.slack.com/services/T0/B0/second"]
 	out := f.r.Render(context.Background(), []notifier.Delivery{created(in, first, 1), created(in, second, 1)})
-	ev, ok := f.r.view(f.r.cur, 1)
+	ev, ok := f.r.cur.views[viewKey{1, i18n.Source}]
 	if !ok || ev == nil || len(ev.chat.by) != 1 || ev.chat.by[notifier.Slack].body == nil {
 		t.Fatalf("no Slack layout kept for the event: %+v", ev)
 	}

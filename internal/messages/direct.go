@@ -11,16 +11,17 @@ import (
 
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/chars"
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/internal/statuspage"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
 )
 
 // directMessage renders a confirmation or manage-link message.
-func (r *Renderer) directMessage(st *state, d notifier.Delivery, sub subscribers.Subscriber) (notifier.Message, error) {
+func (r *Renderer) directMessage(st *state, d notifier.Delivery, sub subscribers.Subscriber, lang *i18n.Lang) (notifier.Message, error) {
 	base := r.cfg.BaseURL
 	v := st.mail
-	v.Code = d.Data
+	v.Code, v.lang = d.Data, lang
 	names := make([]string, 0, len(sub.ComponentIDs))
 	for _, id := range sub.ComponentIDs {
 		if c, ok := st.sp.ComponentByID(id); ok {
@@ -30,13 +31,13 @@ func (r *Renderer) directMessage(st *state, d notifier.Delivery, sub subscribers
 	switch d.Channel {
 	case notifier.Email:
 		name := "email/confirm"
-		v.Subject = "Confirm your subscription to " + v.PageName
-		v.Reason = "You receive this because this address was entered on " + v.PageName + "'s subscription form. It is not subscribed unless you confirm."
+		v.Subject = lang.F("email.subject_confirm", "Page", v.PageName)
+		v.Reason = lang.F("email.reason_confirm", "Page", v.PageName)
 		v.ActionURL = base + "/subscriptions/confirm?token=" + url.QueryEscape(r.subscribers.Link(subscribers.PurposeConfirm, sub.ID))
 		if d.Purpose == notifier.PurposeManage {
 			name = "email/manage"
-			v.Subject = "Manage your subscription to " + v.PageName
-			v.Reason = "You receive this because someone asked to subscribe this address, which is already subscribed, to updates from " + v.PageName + "."
+			v.Subject = lang.F("email.subject_manage", "Page", v.PageName)
+			v.Reason = lang.F("email.reason_manage", "Page", v.PageName)
 			v.ActionURL = base + manageLinkPath + url.QueryEscape(r.subscribers.Link(subscribers.PurposeManage, sub.ID))
 		}
 		msg, err := r.emailWithComponents(v, name, names)
@@ -53,17 +54,17 @@ func (r *Renderer) directMessage(st *state, d notifier.Delivery, sub subscribers
 	}
 	if d.Channel.Chat() && d.Purpose == notifier.PurposeConfirm {
 		// The test message, whose delivery confirms the subscription.
-		return r.chatMessage(d, sub, confirmChat(v, names), nil)
+		return r.chatMessage(d, sub, confirmChat(lang, v, names), nil)
 	}
 	return notifier.Message{}, fmt.Errorf("unknown channel %q", d.Channel)
 }
 
 // followMessage renders the confirmation of a follow: by email a link
 // naming the incident (whose id is the delivery's data), by SMS the code.
-func (r *Renderer) followMessage(ctx context.Context, st *state, d notifier.Delivery, sub subscribers.Subscriber) (notifier.Message, error) {
+func (r *Renderer) followMessage(ctx context.Context, st *state, d notifier.Delivery, sub subscribers.Subscriber, lang *i18n.Lang) (notifier.Message, error) {
 	base := r.cfg.BaseURL
 	v := st.mail
-	v.Code = d.Data
+	v.Code, v.lang = d.Data, lang
 	switch d.Channel {
 	case notifier.Email:
 		in, err := r.incidents.Get(ctx, d.Data)
@@ -74,12 +75,16 @@ func (r *Renderer) followMessage(ctx context.Context, st *state, d notifier.Deli
 			return notifier.Message{}, err
 		}
 		v.IncidentName, v.IncidentURL, v.Maintenance = chars.CleanLine(in.Name), base+"/incidents/"+in.ID, in.Kind == incidents.KindMaintenance
-		v.Subject = "Confirm updates on " + v.IncidentName + " from " + v.PageName
+		v.Subject = lang.F("email.subject_follow", "Incident", v.IncidentName, "Page", v.PageName)
 		what := "incident"
 		if v.Maintenance {
 			what = "maintenance"
 		}
-		v.Reason = "You receive this because this address was entered on " + v.PageName + "'s page of this " + what + ". It will not receive its updates unless you confirm."
+		v.Reason = lang.F("email.reason_follow_"+what, "Page", v.PageName)
+		quoted := lang.F("email.quoted", "Text", v.IncidentName)
+		v.FollowTitle = lang.F("email.follow_title", "Incident", quoted)
+		v.FollowText = lang.F("email.follow_body_"+what, "Incident", quoted, "Page", v.PageName)
+		v.FollowBefore, v.FollowAfter = cutAt(lang.F("email.follow_body_"+what, "Incident", hole, "Page", v.PageName))
 		v.ActionURL = base + "/subscriptions/follow?token=" + url.QueryEscape(r.subscribers.FollowLink(sub.ID, in.ID))
 		msg, err := r.email(v, "email/follow")
 		msg.To = sub.Address
@@ -93,7 +98,7 @@ func (r *Renderer) followMessage(ctx context.Context, st *state, d notifier.Deli
 // smsConfirmation is the SMS carrying a sign-up's or a follow's code.
 func (r *Renderer) smsConfirmation(to string, v mailView) (notifier.Message, error) {
 	var buf bytes.Buffer
-	if err := r.templates.Text(&buf, "sms/confirm.txt", v); err != nil {
+	if err := r.templates.In(v.lang).Text(&buf, "sms/confirm.txt", v); err != nil {
 		return notifier.Message{}, err
 	}
 	return notifier.Message{To: to, Text: strings.TrimSpace(buf.String()), StatusCallback: r.smsStatusURL()}, nil

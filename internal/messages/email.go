@@ -9,6 +9,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/internal/chars"
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/internal/palette"
 	"github.com/beacon-status/beacon/notifier"
 )
@@ -40,10 +41,13 @@ type mailView struct {
 	Time         string
 	Body         string
 	// Updates are the incident's story, the event's update first, with
-	// Earlier counting those left out.
-	Updates    []updateLine
-	Earlier    int
-	Components []componentLine
+	// Earlier counting those left out: EarlierText says so, and the HTML
+	// part writes EarlierBefore, a link reading EarlierLink, then
+	// EarlierAfter.
+	Updates                                               []updateLine
+	Earlier                                               int
+	EarlierText, EarlierBefore, EarlierLink, EarlierAfter string
+	Components                                            []componentLine
 	// Reason says why the recipient receives the email, in its footer.
 	Reason         string
 	ManageURL      string
@@ -51,6 +55,13 @@ type mailView struct {
 	// For confirmations.
 	ActionURL string
 	Code      string
+	// For a follow's confirmation: its title and request in the text
+	// part (the incident's name quoted), and the request in the HTML part
+	// as FollowBefore, the name in bold, then FollowAfter.
+	FollowTitle, FollowText, FollowBefore, FollowAfter string
+
+	// lang is the language the templates write in; nil for English.
+	lang *i18n.Lang
 }
 
 // pageView is the page's part of every email: its name and address, and
@@ -99,21 +110,23 @@ func (r *Renderer) emailWithComponents(v mailView, name string, names []string) 
 		mailView
 		Components string
 	}
-	return r.render(v.Subject, name, confirmView{mailView: v, Components: strings.Join(names, ", ")})
+	return r.render(v.lang, v.Subject, name, confirmView{mailView: v, Components: strings.Join(names, ", ")})
 }
 
 // email renders the email template name for v.
 func (r *Renderer) email(v mailView, name string) (notifier.Message, error) {
-	return r.render(v.Subject, name, v)
+	return r.render(v.lang, v.Subject, name, v)
 }
 
-// render executes the HTML and text templates name.html and name.txt.
-func (r *Renderer) render(subject, name string, data any) (notifier.Message, error) {
+// render executes the HTML and text templates name.html and name.txt in
+// lang.
+func (r *Renderer) render(lang *i18n.Lang, subject, name string, data any) (notifier.Message, error) {
 	var html, text bytes.Buffer
-	if err := r.templates.HTML(&html, name+".html", data); err != nil {
+	set := r.templates.In(lang)
+	if err := set.HTML(&html, name+".html", data); err != nil {
 		return notifier.Message{}, err
 	}
-	if err := r.templates.Text(&text, name+".txt", data); err != nil {
+	if err := set.Text(&text, name+".txt", data); err != nil {
 		return notifier.Message{}, err
 	}
 	return notifier.Message{Subject: subject, HTML: html.String(), Text: text.String()}, nil

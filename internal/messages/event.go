@@ -10,20 +10,23 @@ import (
 	"sync"
 	"time"
 
+	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/chars"
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/internal/palette"
 	"github.com/beacon-status/beacon/internal/statuspage"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
 )
 
-// eventView is the part of a message shared by every recipient of one
-// event, built once per fan-out.
-type eventView struct {
+// eventData is what an event's messages share in every language, loaded
+// once per fan-out: its incident, the texts staff wrote, and the webhook
+// objects, the same bytes whatever the subscriber's language.
+type eventData struct {
+	kind     notifier.EventKind
 	incident incidents.Incident
 	update   *incidents.Update
-	view     mailView
 	// webhook holds the event's encoded objects: an incident, or a
 	// component and its component_update.
 	webhook statuspage.Webhook
@@ -31,6 +34,37 @@ type eventView struct {
 	// its postmortem); at is when the update was shown as posted.
 	closed bool
 	at     time.Time
+	// view holds the language-free part of every language's mailView.
+	view mailView
+	// status is the key of the event's label (storyLine.status), and
+	// updateStatus its update's own status ("" for a postmortem).
+	status, updateStatus string
+	story                []storyLine
+	components           []componentData
+}
+
+// storyLine is an update of the incident's story: the key of its label
+// (an incidents.Status, or "update" for one that kept its status), when
+// it was posted, and its text.
+type storyLine struct {
+	status     string
+	at         time.Time
+	body, text string
+}
+
+// componentData is a component an email names, with the status the update
+// gave it, if any.
+type componentData struct {
+	name   string
+	status components.Status
+}
+
+// eventView is an event's messages in one language, shared by every
+// recipient who reads that language and made once per fan-out.
+type eventView struct {
+	data *eventData
+	lang *i18n.Lang
+	view mailView
 	// chat holds the event's chat messages, one per platform, written
 	// once with holes for each recipient's links.
 	chat chatLayouts
@@ -40,13 +74,17 @@ type eventView struct {
 	// then rendered whole).
 	email     *mailLayout
 	emailOnce sync.Once
+	// sms is the SMS, the same for every recipient: made for the first.
+	sms     string
+	smsErr  error
+	smsOnce sync.Once
 }
 
-// eventView loads what an event's messages share; nil when its incident is
-// gone.
-func (r *Renderer) eventView(ctx context.Context, st *state, e *notifier.Event) (*eventView, error) {
+// eventData loads what an event's messages share; nil when its incident
+// is gone.
+func (r *Renderer) eventData(ctx context.Context, st *state, e *notifier.Event) (*eventData, error) {
 	sp := st.sp
-	ev := &eventView{}
+	ev := &eventData{kind: e.Kind}
 	if e.Kind == notifier.ComponentStatusChanged {
 		c, ok := sp.ComponentByID(e.ComponentID)
 		if !ok {
@@ -71,7 +109,6 @@ func (r *Renderer) eventView(ctx context.Context, st *state, e *notifier.Event) 
 			ev.update, at = &in.Updates[i], i
 		}
 	}
-	loc := sp.Location()
 	base := r.cfg.BaseURL
 	// Every text is cleaned whatever the database holds (internal/chars):
 	// a control character must not reach a subject line, an HTML part or
@@ -79,56 +116,47 @@ func (r *Renderer) eventView(ctx context.Context, st *state, e *notifier.Event) 
 	v := st.mail
 	v.IncidentName, v.IncidentURL = chars.CleanLine(in.Name), base+"/incidents/"+in.ID
 	v.Maintenance, v.Color = in.Kind == incidents.KindMaintenance, palette.Impact(in.Impact)
-	v.Reason = "You receive this because you subscribed to updates from " + v.PageName + "."
-	if in.ScheduledFor != nil {
-		v.Window = in.ScheduledFor.In(loc).Format("Jan 2, 2006 15:04") + " – " + in.ScheduledUntil.In(loc).Format("Jan 2, 15:04 MST")
-	}
 	// The story, latest first: the event's update (or the postmortem),
 	// then the updates before it (from at on), as Statuspage's emails
 	// tell it.
 	switch {
 	case ev.update != nil:
-		v.StatusLabel = ev.update.Status.Label()
-		if e.Kind == notifier.IncidentUpdated || e.Kind == notifier.MaintenanceUpdated {
+		ev.status, ev.updateStatus = string(ev.update.Status), string(ev.update.Status)
+		if (e.Kind == notifier.IncidentUpdated || e.Kind == notifier.MaintenanceUpdated) && incidents.UpdateRepeats(in, at) {
 			// "Update" for one that did not change status, as Statuspage
 			// labels it (the SMS says so; the email leads with the status).
-			v.StatusLabel = incidents.UpdateLabel(in, at)
+			ev.status = statusUpdate
 		}
-		v.Time = ev.update.DisplayAt.In(loc).Format(timeLayout)
 		ev.at, ev.closed = ev.update.DisplayAt, ev.update.Status.Closed()
 		v.Body = chars.Clean(ev.update.Body)
 		for _, ch := range ev.update.AffectedComponents {
-			v.Components = append(v.Components, componentLine{chars.CleanLine(ch.Name), ch.NewStatus.Label()})
+			ev.components = append(ev.components, componentData{chars.CleanLine(ch.Name), ch.NewStatus})
 		}
 	case e.Kind == notifier.PostmortemPublished:
-		v.StatusLabel = "Postmortem"
-		v.Time = e.CreatedAt.In(loc).Format(timeLayout)
+		ev.status = string(incidents.Postmortem)
 		ev.at, ev.closed = e.CreatedAt, true
 		v.Body = chars.Clean(in.Postmortem.Body)
-		v.Updates = append(v.Updates, updateLine{Label: v.StatusLabel, Time: v.Time, Body: v.Body, Text: r.templates.PlainText(v.Body)})
+		ev.story = append(ev.story, storyLine{status: ev.status, at: e.CreatedAt, body: v.Body, text: r.templates.PlainText(v.Body)})
 	default:
 		return nil, nil // the update was removed with its incident
 	}
 	for i := at; i < len(in.Updates); i++ {
-		if len(v.Updates) == maxStory {
+		if len(ev.story) == maxStory {
 			v.Earlier = len(in.Updates) - i
 			break
 		}
 		u := in.Updates[i]
-		body := chars.Clean(u.Body)
-		v.Updates = append(v.Updates, updateLine{Label: incidents.UpdateLabel(in, i), Time: u.DisplayAt.In(loc).Format(timeLayout),
-			Body: body, Text: r.templates.PlainText(body)})
+		body, status := chars.Clean(u.Body), string(u.Status)
+		if incidents.UpdateRepeats(in, i) {
+			status = statusUpdate
+		}
+		ev.story = append(ev.story, storyLine{status: status, at: u.DisplayAt, body: body, text: r.templates.PlainText(body)})
 	}
-	status := v.StatusLabel
-	if ev.update != nil {
-		status = ev.update.Status.Label()
-	}
-	v.Lead = lead(e.Kind, status)
-	v.Preheader = preheader(v.Lead, r.templates.PlainText(v.Body))
-	if len(v.Components) == 0 {
+	v.Preheader = r.templates.PlainText(v.Body) // the lead goes before it (newEventView)
+	if len(ev.components) == 0 {
 		for _, id := range in.ComponentIDs {
 			if c, ok := sp.ComponentByID(id); ok {
-				v.Components = append(v.Components, componentLine{Name: chars.CleanLine(c.Name)})
+				ev.components = append(ev.components, componentData{name: chars.CleanLine(c.Name)})
 			}
 		}
 	}
@@ -143,6 +171,74 @@ func (r *Renderer) eventView(ctx context.Context, st *state, e *notifier.Event) 
 	}
 	ev.webhook.Incident, err = json.Marshal(payload)
 	return ev, err
+}
+
+// statusUpdate is the key of the label of an update that kept its
+// status: "Update".
+const statusUpdate = "update"
+
+// statusLabel is the label of a story's status key in lang.
+func statusLabel(lang *i18n.Lang, status string) string {
+	if status == statusUpdate {
+		return lang.T("status.update")
+	}
+	return lang.Enum("incident", status)
+}
+
+// newEventView writes an event's data in lang.
+func (r *Renderer) newEventView(st *state, data *eventData, lang *i18n.Lang) *eventView {
+	r.viewsMade.Add(1)
+	ev := &eventView{data: data, lang: lang}
+	if data.kind == notifier.ComponentStatusChanged {
+		return ev // only webhook payloads tell a component's change
+	}
+	in, loc := data.incident, st.sp.Location()
+	v := data.view
+	v.lang = lang
+	v.Reason = lang.F("email.reason_event", "Page", v.PageName)
+	if in.ScheduledFor != nil {
+		v.Window = lang.Date(i18n.DateTimeNoZone, in.ScheduledFor.In(loc)) + " – " + lang.Date(i18n.DayTimeZone, in.ScheduledUntil.In(loc))
+	}
+	v.StatusLabel, v.Time = statusLabel(lang, data.status), lang.Date(i18n.Stamp, data.at.In(loc))
+	for _, u := range data.story {
+		v.Updates = append(v.Updates, updateLine{Label: statusLabel(lang, u.status), Time: lang.Date(i18n.Stamp, u.at.In(loc)), Body: u.body, Text: u.text})
+	}
+	if v.Earlier > 0 {
+		page := "email.incident_page"
+		if v.Maintenance {
+			page = "email.maintenance_page"
+		}
+		v.EarlierLink = lang.T(page)
+		updates := lang.N("email.earlier_count", v.Earlier)
+		v.EarlierText = lang.F("email.earlier", "Updates", updates, "Link", v.EarlierLink)
+		v.EarlierBefore, v.EarlierAfter = cutAt(lang.F("email.earlier", "Updates", updates, "Link", hole))
+	}
+	for _, c := range data.components {
+		line := componentLine{Name: c.name}
+		if c.status != "" {
+			line.Status = lang.Enum("component", string(c.status))
+		}
+		v.Components = append(v.Components, line)
+	}
+	status := v.StatusLabel
+	if data.updateStatus != "" {
+		status = lang.Enum("incident", data.updateStatus)
+	}
+	v.Lead = lead(lang, data.kind, status)
+	v.Preheader = preheader(v.Lead, data.view.Preheader)
+	ev.view = v
+	return ev
+}
+
+// hole stands for the part of a message that a template writes itself,
+// such as a link (cutAt): a NUL, which no cleaned text holds
+// (internal/chars), so that a page's or incident's name cannot hold it.
+const hole = "\x00"
+
+// cutAt cuts a message at its hole: the text before it, and after it.
+func cutAt(s string) (before, after string) {
+	before, after, _ = strings.Cut(s, hole)
+	return before, after
 }
 
 // eventMessage renders one subscriber's copy of an event.
@@ -168,7 +264,7 @@ func (r *Renderer) eventMessage(st *state, d notifier.Delivery, sub subscribers.
 		}
 		// The ids have no domain: the email sender adds its address's, so
 		// that every Message-ID Beacon sends carries the same one.
-		thread := "<incident-" + ev.incident.ID + "." + sub.ID + ">"
+		thread := "<incident-" + ev.data.incident.ID + "." + sub.ID + ">"
 		msg.Headers = map[string]string{
 			"List-Unsubscribe":      "<" + unsub + ">",
 			"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -184,13 +280,17 @@ func (r *Renderer) eventMessage(st *state, d notifier.Delivery, sub subscribers.
 		msg.To = sub.Address
 		return msg, nil
 	case notifier.SMS:
-		text, err := r.smsText(ev.view)
-		if err != nil {
-			return notifier.Message{}, err
+		ev.smsOnce.Do(func() {
+			v := ev.view
+			v.StatusLabel = ev.lang.T("sms.status." + ev.data.status)
+			ev.sms, ev.smsErr = r.smsText(v)
+		})
+		if ev.smsErr != nil {
+			return notifier.Message{}, ev.smsErr
 		}
-		return notifier.Message{To: sub.Address, Text: text, StatusCallback: r.smsStatusURL()}, nil
+		return notifier.Message{To: sub.Address, Text: ev.sms, StatusCallback: r.smsStatusURL()}, nil
 	case notifier.Webhook:
-		body := ev.webhook
+		body := ev.data.webhook
 		body.Meta, body.Page = r.webhookMeta(unsub), webhookPage(st)
 		b, err := json.Marshal(body)
 		return notifier.Message{To: sub.Address, Body: b, Secret: sub.Secret}, err
@@ -211,9 +311,6 @@ func webhookPage(st *state) statuspage.WebhookPage {
 	return statuspage.WebhookPage{ID: st.page.ID, StatusIndicator: string(st.status.Indicator), StatusDescription: st.status.Description}
 }
 
-// timeLayout is how an email and an SMS write an update's time.
-const timeLayout = "Jan 2, 2006 - 15:04 MST"
-
 // maxStory is how many updates an email tells, the latest first; the
 // incident page has the rest.
 const maxStory = 12
@@ -221,12 +318,12 @@ const maxStory = 12
 // lead is what an email about the incident says first, in its preheader
 // and above the incident's name: the status it is in, or what happened
 // when the status alone would not say it.
-func lead(k notifier.EventKind, status string) string {
+func lead(lang *i18n.Lang, k notifier.EventKind, status string) string {
 	switch k {
 	case notifier.MaintenanceReminder:
-		return "Reminder: " + status
+		return lang.F("email.reminder", "Status", status)
 	case notifier.PostmortemPublished:
-		return "Postmortem"
+		return lang.Enum("incident", string(incidents.Postmortem))
 	}
 	return status
 }

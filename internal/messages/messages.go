@@ -1,7 +1,9 @@
 // Package messages composes what every notification says — the emails, SMS
 // and webhook payloads of incident events, sign-up confirmations, manage
 // links and follow confirmations — from the domain services and the
-// templates: it is the notifier's Renderer.
+// templates, in each subscriber's language (the catalogue's [email], [sms]
+// and [chat] tables; webhook payloads stay Statuspage's English): it is
+// the notifier's Renderer.
 package messages
 
 import (
@@ -12,6 +14,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/internal/statuspage"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/subscribers"
@@ -49,16 +52,22 @@ type Config struct {
 }
 
 // Renderer renders deliveries into emails, SMS and webhook payloads: the
-// notifier's Renderer. What an event's messages share (its incident, the
-// email rendered once with holes for each recipient's links, the webhook
-// objects) is made once per fan-out and kept until the next change, which
-// Changed reports.
+// notifier's Renderer. Each subscriber reads its messages in its language,
+// or the page's when it chose none; webhook payloads are the same bytes in
+// every language. What an event's messages share is made once per fan-out
+// and kept until the next change, which Changed reports: its incident and
+// webhook objects once, and once per language the email rendered with
+// holes for each recipient's links, the SMS and the chat messages.
 type Renderer struct {
 	cfg         Config
 	templates   *templates.Set
+	catalogue   *i18n.Catalogue
 	components  Components
 	incidents   Incidents
 	subscribers Subscribers
+	// viewsMade counts the event views made, one per event and language
+	// between two changes.
+	viewsMade atomic.Int64
 
 	// changes counts Changed calls: a state loaded between the same two
 	// changes shows the same data.
@@ -73,7 +82,16 @@ var _ notifier.Renderer = (*Renderer)(nil)
 // NewRenderer returns a Renderer whose messages link to cfg.BaseURL and are
 // made from set's templates and what the services hold.
 func NewRenderer(cfg Config, set *templates.Set, comps Components, incs Incidents, subs Subscribers) *Renderer {
-	return &Renderer{cfg: cfg, templates: set, components: comps, incidents: incs, subscribers: subs}
+	return &Renderer{cfg: cfg, templates: set, catalogue: set.Catalogue(), components: comps, incidents: incs, subscribers: subs}
+}
+
+// langOf is the language sub reads its messages in: its own, or the
+// page's when it chose none.
+func (r *Renderer) langOf(st *state, sub subscribers.Subscriber) *i18n.Lang {
+	if l, ok := r.catalogue.Lookup(sub.Language); ok {
+		return l
+	}
+	return st.lang
 }
 
 // Changed tells the renderer that the page, a component or an incident
@@ -91,7 +109,19 @@ type state struct {
 	mail   mailView
 	status components.PageStatus
 	sp     *statuspage.Renderer
-	views  map[int64]*eventView // nil for an event whose incident is gone; guarded by Renderer.mu
+	// lang is the page's language, that of a subscriber who chose none.
+	lang *i18n.Lang
+	// data holds what each event's messages share in every language, and
+	// views each event's messages in one language; nil for an event whose
+	// incident is gone. Guarded by Renderer.mu.
+	data  map[int64]*eventData
+	views map[viewKey]*eventView
+}
+
+// viewKey names an event's view in a language.
+type viewKey struct {
+	event int64
+	lang  string
 }
 
 // current returns the state, loading it again if a change was reported
@@ -125,7 +155,8 @@ func (r *Renderer) current(ctx context.Context) (*state, error) {
 		return nil, err
 	}
 	st := &state{version: version, page: page, mail: pageView(page, r.cfg.BaseURL), status: incidents.PageStatus(all, lists...),
-		sp: statuspage.NewRenderer(page, r.cfg.BaseURL, all), views: map[int64]*eventView{}}
+		sp: statuspage.NewRenderer(page, r.cfg.BaseURL, all), lang: r.catalogue.Get(page.Language),
+		data: map[int64]*eventData{}, views: map[viewKey]*eventView{}}
 	r.mu.Lock()
 	r.cur = st
 	r.mu.Unlock()
@@ -142,19 +173,47 @@ func (r *Renderer) loaded() *state {
 	return nil
 }
 
-// view returns the view of event id kept in st, if any.
-func (r *Renderer) view(st *state, id int64) (*eventView, bool) {
+// kept returns the data of event id and its view in lang kept in st, if
+// any.
+func (r *Renderer) kept(st *state, id int64, lang string) (data *eventData, dataOK bool, view *eventView, viewOK bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	ev, ok := st.views[id]
-	return ev, ok
+	data, dataOK = st.data[id]
+	view, viewOK = st.views[viewKey{id, lang}]
+	return data, dataOK, view, viewOK
 }
 
-// keep keeps ev as the view of event id made from st.
-func (r *Renderer) keep(st *state, id int64, ev *eventView) {
+// keep keeps the data of event id and its view in lang made from st.
+func (r *Renderer) keep(st *state, id int64, data *eventData, lang string, view *eventView) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	st.views[id] = ev
+	st.data[id] = data
+	st.views[viewKey{id, lang}] = view
+}
+
+// eventView returns the view of d's event in lang: this batch's, the
+// state's, or made from the event's data (loaded once for every
+// language). Nil when the event's incident is gone.
+func (r *Renderer) eventView(ctx context.Context, st *state, batch map[viewKey]*eventView, d notifier.Delivery, lang *i18n.Lang) (*eventView, error) {
+	key := viewKey{d.EventID, lang.Code()}
+	if ev, ok := batch[key]; ok {
+		return ev, nil
+	}
+	data, dataOK, ev, ok := r.kept(st, d.EventID, lang.Code())
+	if !ok {
+		if !dataOK {
+			var err error
+			if data, err = r.eventData(ctx, st, d.Event); err != nil {
+				return nil, err
+			}
+		}
+		if data != nil {
+			ev = r.newEventView(st, data, lang)
+		}
+		r.keep(st, d.EventID, data, lang.Code(), ev)
+	}
+	batch[key] = ev
+	return ev, nil
 }
 
 // Render implements notifier.Renderer.
@@ -178,32 +237,25 @@ func (r *Renderer) Render(ctx context.Context, ds []notifier.Delivery) []notifie
 		}
 		return out
 	}
-	views := map[int64]*eventView{} // this batch's, without the lock
+	views := map[viewKey]*eventView{} // this batch's, without the lock
 	for i, d := range ds {
 		sub, ok := subs[d.SubscriberID]
 		if !ok {
 			out[i].Err = notifier.ErrSkip
 			continue
 		}
+		lang := r.langOf(st, sub)
 		switch d.Purpose {
 		case notifier.PurposeEvent:
 			if sub.State != subscribers.Active {
 				out[i].Err = notifier.ErrSkip
 				continue
 			}
-			ev, ok := views[d.EventID]
-			if !ok {
-				ev, ok = r.view(st, d.EventID)
+			ev, err := r.eventView(ctx, st, views, d, lang)
+			if err != nil {
+				out[i].Err = err
+				continue
 			}
-			if !ok {
-				ev, err = r.eventView(ctx, st, d.Event)
-				if err != nil {
-					out[i].Err = err
-					continue
-				}
-				r.keep(st, d.EventID, ev)
-			}
-			views[d.EventID] = ev
 			if ev == nil {
 				out[i].Err = notifier.ErrSkip // the incident was deleted
 				continue
@@ -221,9 +273,9 @@ func (r *Renderer) Render(ctx context.Context, ds []notifier.Delivery) []notifie
 				out[i].Err = notifier.ErrSkip
 				continue
 			}
-			out[i].Message, out[i].Err = r.directMessage(st, d, sub)
+			out[i].Message, out[i].Err = r.directMessage(st, d, sub, lang)
 		case notifier.PurposeFollow:
-			out[i].Message, out[i].Err = r.followMessage(ctx, st, d, sub)
+			out[i].Message, out[i].Err = r.followMessage(ctx, st, d, sub, lang)
 		default:
 			out[i].Err = fmt.Errorf("unknown delivery purpose %q", d.Purpose)
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/internal/palette"
 	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/internal/testutil"
@@ -58,6 +59,7 @@ func newFixture(tb testing.TB, base string) *fixture {
 	f.incs = incidents.NewService(db, f.comps, outbox, now, changed)
 	f.subs, err = subscribers.NewService(ctx, db, f.comps, outbox, now, subscribers.Config{
 		SMSCountries: []string{"US"},
+		Languages:    i18n.Codes(),
 		ValidateURL:  func(context.Context, string) error { return nil },
 	})
 	if err != nil {

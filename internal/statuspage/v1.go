@@ -24,12 +24,15 @@ type Subscriber struct {
 	Components                   []string `json:"components"`
 	CreatedAt                    string   `json:"created_at"`
 	SkipConfirmationNotification bool     `json:"skip_confirmation_notification"`
+	// Language is Beacon's: the language the subscriber's messages are
+	// written in, null when it follows the page's.
+	Language *string `json:"language"`
 }
 
 // Subscriber renders a page subscriber.
 func (r *Renderer) Subscriber(s subscribers.Subscriber) Subscriber {
 	out := Subscriber{ID: s.ID, Mode: string(s.Mode), State: string(s.State), QuarantinedAt: r.OptTime(s.QuarantinedAt),
-		Components: append([]string{}, s.ComponentIDs...), CreatedAt: r.Time(s.CreatedAt)}
+		Components: append([]string{}, s.ComponentIDs...), CreatedAt: r.Time(s.CreatedAt), Language: optString(s.Language)}
 	switch s.Mode {
 	case notifier.Email:
 		out.Email = optString(s.Address)

@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/templates"
 )
@@ -35,6 +36,13 @@ type Head struct {
 	// ("?component=ID" on a filtered history page), so that a feed reader
 	// pointed at that page follows the same component.
 	FeedQuery string
+	// Home marks the status page itself, whose title is the page's name
+	// alone; other pages' titles are followed by it.
+	Home bool
+	// Lang is the language the page is read in; nil for English.
+	Lang *i18n.Lang
+	// Languages are the picker's links, one per language.
+	Languages []LangLink
 }
 
 // Stamp is a time as the pages show it: machine-readable for <time
@@ -45,9 +53,14 @@ type Stamp struct {
 	Text string
 }
 
-// StampOf is t as the pages show it in loc.
+// StampOf is t as the pages show it in loc, in English.
 func StampOf(t time.Time, loc *time.Location) Stamp {
 	return Stamp{ISO: t.UTC().Format(time.RFC3339), Text: t.In(loc).Format("Jan 2, 2006 - 15:04 MST")}
+}
+
+// StampIn is t as the pages show it in loc, in lang.
+func StampIn(t time.Time, loc *time.Location, lang *i18n.Lang) Stamp {
+	return Stamp{ISO: t.UTC().Format(time.RFC3339), Text: lang.Date(i18n.Stamp, t.In(loc))}
 }
 
 // Duration says a length of time the way a tooltip should: "1 h 12 min".
@@ -71,27 +84,51 @@ func WantsJSON(c *fiber.Ctx) bool {
 		strings.Contains(c.Get(fiber.HeaderAccept), fiber.MIMEApplicationJSON)
 }
 
-// Replies answers with the short pages the public flows end in.
+// Replies answers with the short pages the public flows end in, in the
+// language the visitor reads the site in.
 type Replies struct {
 	// Heads returns the layout data of a page titled title, from the
-	// public site's current snapshot.
+	// public site's current snapshot, in the page's default language
+	// (Head.Lang).
 	Heads     func(ctx context.Context, title string) (Head, error)
 	Templates *templates.Set
+	// Languages chooses the visitor's language.
+	Languages Languages
 }
 
-// Head returns the layout data of a page from the current snapshot.
+// Head returns the layout data of a page from the current snapshot, in
+// the visitor's language (Lang).
 func (r Replies) Head(c *fiber.Ctx, title string) (Head, error) {
-	return r.Heads(c.UserContext(), title)
+	h, err := r.Heads(c.UserContext(), title)
+	if err != nil {
+		return h, err
+	}
+	h.Lang = r.Languages.Choose(c, h.Lang)
+	h.Languages = Picker(h.Lang)
+	return h, nil
 }
 
-// Render renders an HTML page template with status code.
+// Lang returns the language the visitor reads the site in.
+func (r Replies) Lang(c *fiber.Ctx) (*i18n.Lang, error) {
+	h, err := r.Head(c, "")
+	return h.Lang, err
+}
+
+// Render renders an HTML page template with status code, in the
+// visitor's language.
 func (r Replies) Render(c *fiber.Ctx, status int, name string, data any) error {
-	var buf bytes.Buffer
-	if err := r.Templates.HTML(&buf, "pages/"+name+".html", data); err != nil {
+	lang, err := r.Lang(c)
+	if err != nil {
 		return err
 	}
+	var buf bytes.Buffer
+	if err := r.Templates.In(lang).HTML(&buf, "pages/"+name+".html", data); err != nil {
+		return err
+	}
+	r.Languages.Remember(c, lang)
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderContentLanguage, lang.Code())
 	return c.Status(status).Send(buf.Bytes())
 }
 
@@ -121,7 +158,11 @@ func (r Replies) NotFound(c *fiber.Ctx, err error) error {
 	if status, _ := web.Classify(err); status >= 500 {
 		return err
 	}
-	return r.Message(c, fiber.StatusNotFound, "Not found", "There is nothing at this address. It may have been removed.")
+	lang, err := r.Lang(c)
+	if err != nil {
+		return err
+	}
+	return r.Message(c, fiber.StatusNotFound, lang.T("page.not_found_title"), lang.T("page.not_found"))
 }
 
 // Parallel runs fns at the same time and returns their errors joined (nil

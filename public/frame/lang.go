@@ -1,17 +1,27 @@
 package frame
 
 import (
+	"bytes"
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/beacon-status/beacon/internal/i18n"
+	"github.com/beacon-status/beacon/internal/web"
 )
 
 // LangCookie remembers the language a visitor picked with ?lang=.
 const LangCookie = "beacon_lang"
 
+// langCookieAge is how long a visitor's pick is remembered.
+const langCookieAge = 365 * 24 * time.Hour
+
 // Languages chooses the language a public page is read in.
 type Languages struct {
 	Chooser *i18n.Chooser
+	// Cookies sets LangCookie (Secure when the site is reached over
+	// HTTPS).
+	Cookies web.Cookies
 }
 
 // Choose returns the language a request asks for: ?lang=, then the
@@ -22,4 +32,60 @@ func (ls Languages) Choose(c *fiber.Ctx, def *i18n.Lang) *i18n.Lang {
 	req := c.Request()
 	return ls.Chooser.Choose(req.URI().QueryArgs().Peek("lang"), req.Header.Cookie(LangCookie),
 		req.Header.Peek(fiber.HeaderAcceptLanguage), def)
+}
+
+// Remember sets the LangCookie cookie to lang when the request picked it
+// with ?lang= and the cookie holds another, and reports whether it did:
+// such a response is for this visitor only (Cache-Control: private), as
+// it sets a cookie.
+func (ls Languages) Remember(c *fiber.Ctx, lang *i18n.Lang) bool {
+	req := c.Request()
+	q := req.URI().QueryArgs().Peek("lang")
+	if len(q) == 0 || bytes.Equal(req.Header.Cookie(LangCookie), []byte(lang.Code())) {
+		return false
+	}
+	if l, ok := lang.Catalogue().Lookup(string(q)); !ok || l != lang {
+		return false
+	}
+	ls.Cookies.Set(c, LangCookie, lang.Code(), langCookieAge)
+	return true
+}
+
+// Vary is the Vary header of a page whose language the request chooses.
+var Vary = []byte("Accept-Encoding, Accept-Language, Cookie")
+
+var (
+	hdrVary         = []byte(fiber.HeaderVary)
+	hdrCacheControl = []byte(fiber.HeaderCacheControl)
+	private         = []byte("private")
+)
+
+// Headers says what a page in lang varies by and is written in, after
+// web.Resource.Send (whose Vary it replaces), and makes the response
+// private when remembered (Remember) set a cookie.
+func Headers(c *fiber.Ctx, lang *i18n.Lang, remembered bool) {
+	h := &c.Response().Header
+	h.SetCanonical(hdrVary, Vary)
+	h.Set(fiber.HeaderContentLanguage, lang.Code())
+	if remembered {
+		h.SetCanonical(hdrCacheControl, private)
+	}
+}
+
+// LangLink is one language of a page's picker.
+type LangLink struct {
+	Code, Name, URL string
+	Current         bool
+}
+
+// Picker lists every language of cur's catalogue as a link to the same
+// page in it ("?lang=de", relative: one body serves every address), cur
+// marked.
+func Picker(cur *i18n.Lang) []LangLink {
+	langs := cur.Catalogue().Langs()
+	out := make([]LangLink, len(langs))
+	for i, l := range langs {
+		out[i] = LangLink{Code: l.Code(), Name: l.Name(), URL: "?lang=" + l.Code(), Current: l == cur}
+	}
+	return out
 }

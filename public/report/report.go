@@ -20,6 +20,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +30,7 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/chars"
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/public/frame"
 	"github.com/beacon-status/beacon/templates"
@@ -41,8 +43,10 @@ type Snapshot struct {
 	Components []components.Component
 	// At is the moment the snapshot shows.
 	At time.Time
-	// Head returns the layout data of a page titled title.
-	Head func(title string) frame.Head
+	// Lang is the page's default language.
+	Lang *i18n.Lang
+	// Head returns the layout data of a page titled title, in lang.
+	Head func(title string, lang *i18n.Lang) frame.Head
 	// Lazy returns what the snapshot keeps under key, rendering it with
 	// render the first time: a rendering lasts until the next snapshot.
 	Lazy func(key string, render func() (*web.Resource, error)) (*web.Resource, error)
@@ -58,7 +62,10 @@ type Site interface {
 type Deps struct {
 	Site Site
 	// Replies answer a refused request with a short page.
-	Replies    frame.Replies
+	Replies frame.Replies
+	// Languages choose the language of the page (not of the CSV and
+	// JSON forms, which are data).
+	Languages  frame.Languages
 	Templates  *templates.Set
 	Components *components.Service
 	Incidents  *incidents.Service
@@ -82,9 +89,10 @@ func (h *Report) Routes(app fiber.Router) { app.Get("/uptime", h.get) }
 
 // render is one rendering of the report from one snapshot.
 type render struct {
-	d   Deps
-	s   Snapshot
-	loc *time.Location
+	d    Deps
+	s    Snapshot
+	loc  *time.Location
+	lang *i18n.Lang
 }
 
 // reportMonths is how many months the report covers.
@@ -308,7 +316,7 @@ func (v *render) uptimePage(ctx context.Context, q reportQuery) (*web.Resource, 
 		return web.NewResource(b), err
 	}
 	var buf bytes.Buffer
-	if err := v.d.Templates.HTML(&buf, "pages/uptime.html", v.uptimeView(r)); err != nil {
+	if err := v.d.Templates.In(v.lang).HTML(&buf, "pages/uptime.html", v.uptimeView(r)); err != nil {
 		return nil, fmt.Errorf("render uptime: %w", err)
 	}
 	// As the pages: html/template passes control characters, which a
@@ -316,38 +324,44 @@ func (v *render) uptimePage(ctx context.Context, q reportQuery) (*web.Resource, 
 	return web.NewResource(chars.CleanBytes(buf.Bytes())), nil
 }
 
-// percentText is a figure as the page shows it: "99.95 %".
-func percentText(u components.Uptime) string {
-	if u.Tracked <= 0 {
-		return "No data"
-	}
-	return strconv.FormatFloat(u.Percent(), 'f', 2, 64) + " %"
+// percent writes x percent with digits decimals (-1: as few as say it
+// exactly) as the page shows it: "99.95 %".
+func (v *render) percent(x float64, digits int) string {
+	return v.lang.F("report.percent", "Number", v.lang.Decimal(x, digits))
 }
 
-// percentText is a month's figure on line l: beside an SLA target, as
-// the target is compared with it (components.Component.SLAPercent).
-func (l reportLine) percentText(u components.Uptime) string {
-	if u.Tracked <= 0 || l.comp.SLATarget == nil {
-		return percentText(u)
+// percentText is a figure as the page shows it: "99.95 %".
+func (v *render) percentText(u components.Uptime) string {
+	if u.Tracked <= 0 {
+		return v.lang.T("report.no_data")
 	}
-	return strconv.FormatFloat(l.comp.SLAPercent(u), 'f', l.comp.SLADecimals(), 64) + " %"
+	return v.percent(u.Percent(), 2)
+}
+
+// linePercentText is a month's figure on line l: beside an SLA target, as
+// the target is compared with it (components.Component.SLAPercent).
+func (v *render) linePercentText(l reportLine, u components.Uptime) string {
+	if u.Tracked <= 0 || l.comp.SLATarget == nil {
+		return v.percentText(u)
+	}
+	return v.percent(l.comp.SLAPercent(u), l.comp.SLADecimals())
 }
 
 // targetText is an SLA target as the page shows it: "99.9 %".
-func targetText(t *float64) string {
+func (v *render) targetText(t *float64) string {
 	if t == nil {
 		return ""
 	}
-	return strconv.FormatFloat(*t, 'f', -1, 64) + " %"
+	return v.percent(*t, -1)
 }
 
 // uptimeView is the report page's data.
 type uptimeView struct {
 	frame.Head
-	// Month names the month of a one-month report; Range the months of
-	// the whole report.
-	Month, Range string
-	Zone         string
+	// Month names the month of a one-month report.
+	Month string
+	// Intro is the first sentence saying what the report shows.
+	Intro template.HTML
 	// SoFar is the report's moment when the range runs up to now.
 	SoFar *frame.Stamp
 	// Newer and Older link the next and previous months of a one-month
@@ -387,11 +401,13 @@ type uptimeDayView struct {
 }
 
 func (v *render) uptimeView(r *uptimeReport) uptimeView {
-	view := uptimeView{Zone: r.page.TimeZone, Range: r.first.Format("January 2006") + " to " + r.last.Format("January 2006")}
+	lang, zone := v.lang, template.HTMLEscapeString(r.page.TimeZone)
+	view := uptimeView{}
 	query := ""
 	if r.single {
-		view.Month = r.first.Format("January 2006")
-		view.Head = v.s.Head("Uptime report: " + view.Month)
+		view.Month = lang.Date(i18n.MonthYear, r.first)
+		view.Intro = template.HTML(lang.F("report.intro_month_html", "Month", template.HTMLEscapeString(view.Month), "Zone", zone))
+		view.Head = v.s.Head(lang.F("report.title_month", "Month", view.Month), lang)
 		query = "&month=" + r.first.Format("2006-01")
 		cur := r.at.In(r.loc)
 		if older := components.DayStart(r.first.Year(), r.first.Month()-1, 1, r.loc); !older.Before(components.DayStart(cur.Year(), cur.Month()-(reportOldest-1), 1, r.loc)) {
@@ -401,10 +417,12 @@ func (v *render) uptimeView(r *uptimeReport) uptimeView {
 			view.Newer = "/uptime?month=" + next.Format("2006-01")
 		}
 	} else {
-		view.Head = v.s.Head("Uptime report")
+		rng := lang.F("report.range", "From", lang.Date(i18n.MonthYear, r.first), "To", lang.Date(i18n.MonthYear, r.last))
+		view.Intro = template.HTML(lang.F("report.intro_year_html", "Range", template.HTMLEscapeString(rng), "Zone", zone))
+		view.Head = v.s.Head(lang.T("report.title"), lang)
 	}
 	if !r.last.AddDate(0, 0, 1).Before(r.at) {
-		at := frame.StampOf(r.at, v.loc)
+		at := frame.StampIn(r.at, v.loc, lang)
 		view.SoFar = &at
 	}
 	view.CSV, view.JSON = "/uptime?format=csv"+query, "/uptime?format=json"+query
@@ -416,11 +434,11 @@ func (v *render) uptimeView(r *uptimeReport) uptimeView {
 }
 
 func (v *render) uptimeLine(r *uptimeReport, l reportLine) uptimeLineView {
-	out := uptimeLineView{ID: l.comp.ID, Name: l.comp.Name, Group: l.group, Total: percentText(l.total), Target: targetText(l.comp.SLATarget)}
+	out := uptimeLineView{ID: l.comp.ID, Name: l.comp.Name, Group: l.group, Total: v.percentText(l.total), Target: v.targetText(l.comp.SLATarget)}
 	for i := len(r.months) - 1; i >= 0; i-- {
 		m, u := r.months[i], l.months[i]
-		row := uptimeRowView{Name: m.start.Format("January 2006"), Link: "/uptime?month=" + m.key(), Percent: l.percentText(u),
-			Downtime: frame.Duration(u.Downtime()), NoData: u.Tracked <= 0, Missed: l.missed(i)}
+		row := uptimeRowView{Name: v.lang.Date(i18n.MonthYear, m.start), Link: "/uptime?month=" + m.key(), Percent: v.linePercentText(l, u),
+			Downtime: v.lang.Duration(u.Downtime()), NoData: u.Tracked <= 0, Missed: l.missed(i)}
 		if !row.NoData {
 			out.Months++
 		}
@@ -431,10 +449,10 @@ func (v *render) uptimeLine(r *uptimeReport, l reportLine) uptimeLineView {
 			for _, sp := range l.incidents[i] {
 				iv := uptimeIncidentView{Name: sp.Name, URL: "/incidents/" + sp.ID}
 				if r.single {
-					st := frame.StampOf(sp.StartedAt, v.loc)
+					st := frame.StampIn(sp.StartedAt, v.loc, v.lang)
 					iv.Started = &st
 					if sp.ResolvedAt != nil {
-						res := frame.StampOf(*sp.ResolvedAt, v.loc)
+						res := frame.StampIn(*sp.ResolvedAt, v.loc, v.lang)
 						iv.Resolved = &res
 					}
 				}
@@ -452,8 +470,8 @@ func (v *render) uptimeLine(r *uptimeReport, l reportLine) uptimeLineView {
 		for _, d := range l.total.Days {
 			if down := d.Downtime(); !d.NoData && down > 0 {
 				date, _ := time.ParseInLocation(time.DateOnly, d.Date, r.loc)
-				out.Days = append(out.Days, uptimeDayView{Date: date.Format("Mon, Jan 2"),
-					Percent: strconv.FormatFloat(d.Percent(), 'f', 2, 64) + " %", Downtime: frame.Duration(down)})
+				out.Days = append(out.Days, uptimeDayView{Date: v.lang.Date(i18n.WeekdayDay, date),
+					Percent: v.percent(d.Percent(), 2), Downtime: v.lang.Duration(down)})
 			}
 		}
 	}
@@ -500,7 +518,7 @@ func (r *uptimeReport) csv(baseURL string) ([]byte, error) {
 			}
 			row := append([]string{m.key(), l.comp.ID, chars.CSVCell(name), chars.CSVCell(l.group)}, figures(l.months[i])...)
 			if target != "" && l.months[i].Tracked > 0 {
-				row[4] = strings.TrimSuffix(l.percentText(l.months[i]), " %")
+				row[4] = strconv.FormatFloat(l.comp.SLAPercent(l.months[i]), 'f', l.comp.SLADecimals(), 64)
 			}
 			rows = append(rows, append(row, target, below, chars.CSVCell(strings.Join(names, "; "))))
 			if r.single {
@@ -644,10 +662,21 @@ func (h *Report) get(c *fiber.Ctx) error {
 		if q.format == reportJSON || frame.WantsJSON(c) {
 			return c.Status(fiber.StatusBadRequest).JSON(bad)
 		}
-		return h.d.Replies.Message(c, fiber.StatusBadRequest, "Bad request", bad.Message)
+		lang, err := h.d.Replies.Lang(c)
+		if err != nil {
+			return err
+		}
+		return h.d.Replies.Message(c, fiber.StatusBadRequest, lang.T("report.bad_request"), bad.Message)
 	}
-	r, err := s.Lazy(q.key(), func() (*web.Resource, error) {
-		return (&render{d: h.d, s: s, loc: s.Page.Location()}).uptimePage(ctx, q)
+	// The page is in the visitor's language; CSV and JSON are data, the
+	// same for all.
+	lang, key := s.Lang, q.key()
+	if q.format == reportHTML {
+		lang = h.d.Languages.Choose(c, s.Lang)
+		key += ":" + lang.Code()
+	}
+	r, err := s.Lazy(key, func() (*web.Resource, error) {
+		return (&render{d: h.d, s: s, loc: s.Page.Location(), lang: lang}).uptimePage(ctx, q)
 	})
 	if err != nil {
 		return err
@@ -664,5 +693,8 @@ func (h *Report) get(c *fiber.Ctx) error {
 		web.AllowAnyOrigin(c)
 		return r.Send(c, fiber.MIMEApplicationJSONCharsetUTF8, h.d.CacheControl)
 	}
-	return r.Send(c, fiber.MIMETextHTMLCharsetUTF8, h.d.CacheControl)
+	remembered := h.d.Languages.Remember(c, lang)
+	err = r.Send(c, fiber.MIMETextHTMLCharsetUTF8, h.d.CacheControl)
+	frame.Headers(c, lang, remembered)
+	return err
 }

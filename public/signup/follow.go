@@ -2,6 +2,7 @@ package signup
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -68,17 +69,21 @@ func (h *follow) postFollow(c *fiber.Ctx) error {
 	if err != nil {
 		return h.reply.NotFound(c, err)
 	}
+	lang, err := h.reply.Lang(c)
+	if err != nil {
+		return err
+	}
 	var req followRequest
 	if frame.WantsJSON(c) {
 		if err := web.DecodeBody(c, "subscriber", &req); err != nil {
 			return err
 		}
 	} else if err := c.BodyParser(&req); err != nil {
-		return h.reply.Message(c, fiber.StatusBadRequest, "Something went wrong", "The form could not be read. Please try again.")
+		return h.reply.Message(c, fiber.StatusBadRequest, lang.T("signup.went_wrong"), lang.T("signup.form_unreadable"))
 	}
 	form := h.channels.FollowForm(in)
 	if form == nil {
-		return h.reply.Message(c, fiber.StatusUnprocessableEntity, "Not subscribed", "This incident is over: there are no more updates to follow.")
+		return h.reply.Message(c, fiber.StatusUnprocessableEntity, lang.T("signup.not_subscribed"), lang.T("signup.incident_over"))
 	}
 	mode, address := notifier.Email, req.Email
 	if req.Email == "" && req.PhoneNumber != "" {
@@ -88,7 +93,7 @@ func (h *follow) postFollow(c *fiber.Ctx) error {
 		return h.followError(c, web.Unprocessable("mode", "%s notifications are not available on this page", mode))
 	}
 	res, err := h.subscribers.FollowIncident(ctx, subscribers.FollowRequest{IncidentID: in.ID, Mode: mode, Address: address,
-		PhoneCountry: req.PhoneCountry, IP: c.IP()})
+		PhoneCountry: req.PhoneCountry, IP: c.IP(), Language: lang.Code()})
 	if err != nil {
 		return h.followError(c, err)
 	}
@@ -97,14 +102,13 @@ func (h *follow) postFollow(c *fiber.Ctx) error {
 		if frame.WantsJSON(c) {
 			return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"message": "We sent a code by SMS: post it with this token to /subscriptions/verify.", "verify_token": res.VerifyToken})
 		}
-		head, err := h.reply.Head(c, "Enter your code")
+		head, err := h.reply.Head(c, lang.T("signup.code_title"))
 		if err != nil {
 			return err
 		}
 		return h.reply.Render(c, fiber.StatusOK, "verify", verifyPage{Head: head, Token: res.VerifyToken})
 	}
-	return h.reply.Message(c, fiber.StatusAccepted, "Check your inbox",
-		"If this address can receive our messages, an email is on its way: follow its link to confirm that you want updates on this incident.")
+	return h.reply.Message(c, fiber.StatusAccepted, lang.T("signup.check_inbox"), lang.T("signup.follow_inbox_body"))
 }
 
 // followError answers a refused follow with a short page (or JSON): the
@@ -117,17 +121,29 @@ func (h *follow) followError(c *fiber.Ctx, err error) error {
 	if frame.WantsJSON(c) {
 		return c.Status(status).JSON(body)
 	}
-	return h.reply.Message(c, status, "Not subscribed", body.Message+". Go back and try again.")
+	lang, err := h.reply.Lang(c)
+	if err != nil {
+		return err
+	}
+	reason := body.Message
+	if !english(lang) {
+		reason = strings.TrimSuffix(formMessage(lang, body), ".")
+	}
+	return h.reply.Message(c, status, lang.T("signup.not_subscribed"), lang.F("signup.follow_refused", "Reason", reason))
 }
 
 // getConfirmFollow confirms a follow from the link in its email.
 func (h *follow) getConfirmFollow(c *fiber.Ctx) error {
-	_, err := h.subscribers.ConfirmFollow(c.UserContext(), c.Query("token"))
+	lang, err := h.reply.Lang(c)
+	if err != nil {
+		return err
+	}
+	_, err = h.subscribers.ConfirmFollow(c.UserContext(), c.Query("token"))
 	if errors.Is(err, subscribers.ErrBadToken) {
-		return h.reply.Message(c, fiber.StatusBadRequest, "Link expired", "This confirmation link is invalid or has expired. Please ask for updates again from the incident's page.")
+		return h.reply.Message(c, fiber.StatusBadRequest, lang.T("signup.link_expired"), lang.T("signup.follow_expired"))
 	}
 	if err != nil {
 		return err
 	}
-	return h.reply.Message(c, fiber.StatusOK, "You are subscribed", "Your email address is confirmed: you will receive each update on this incident until it is resolved.")
+	return h.reply.Message(c, fiber.StatusOK, lang.T("signup.subscribed"), lang.T("signup.follow_confirmed"))
 }

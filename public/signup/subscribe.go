@@ -2,17 +2,16 @@ package signup
 
 import (
 	"errors"
+	"html/template"
 	"math"
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/beacon-status/beacon/components"
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/public/frame"
@@ -149,7 +148,11 @@ type subscribePage struct {
 // of checked ticked (all of them when checked is empty), and errMsg beside
 // field when set.
 func (h *signup) subscribeForm(c *fiber.Ctx, status int, values map[string]string, checked []string, errMsg, field string) error {
-	head, all, err := h.site.Page(c.UserContext(), "Subscribe")
+	lang, err := h.reply.Lang(c)
+	if err != nil {
+		return err
+	}
+	head, all, err := h.site.Page(c.UserContext(), lang.T("signup.subscribe_title"))
 	if err != nil {
 		return err
 	}
@@ -158,24 +161,21 @@ func (h *signup) subscribeForm(c *fiber.Ctx, status int, values map[string]strin
 	if field == "component_ids" {
 		v.Components.Error = errMsg
 	}
-	for _, ch := range []struct {
-		mode  notifier.Channel
-		label string
-	}{{notifier.Email, "Email"}, {notifier.SMS, "SMS"}, {notifier.Webhook, "Webhook"}} {
-		if h.channels[ch.mode] {
-			v.Ways = append(v.Ways, way{Mode: string(ch.mode), Label: ch.label})
+	for _, ch := range []notifier.Channel{notifier.Email, notifier.SMS, notifier.Webhook} {
+		if h.channels[ch] {
+			v.Ways = append(v.Ways, way{Mode: string(ch), Label: lang.Enum("channel", string(ch))})
 		}
 	}
 	v.Email, v.SMS, v.Webhook = h.channels[notifier.Email], h.channels[notifier.SMS], h.channels[notifier.Webhook]
 	for _, ch := range notifier.Chats {
 		if h.channels[ch] {
-			v.Platforms = append(v.Platforms, way{Mode: string(ch), Label: ch.Label(), Selected: values["platform"] == string(ch)})
+			v.Platforms = append(v.Platforms, way{Mode: string(ch), Label: lang.Enum("channel", string(ch)), Selected: values["platform"] == string(ch)})
 		}
 	}
 	if v.Chat = len(v.Platforms) > 0; v.Chat {
-		v.Ways = append(v.Ways, way{Mode: chatWay, Label: "Chat"})
+		v.Ways = append(v.Ways, way{Mode: chatWay, Label: lang.T("signup.way_chat")})
 	}
-	v.Ways = append(v.Ways, way{Mode: feedWay, Label: "Feed"})
+	v.Ways = append(v.Ways, way{Mode: feedWay, Label: lang.T("signup.way_feed")})
 	i := max(slices.IndexFunc(v.Ways, func(w way) bool { return w.Mode == values["mode"] }), 0)
 	v.Ways[i].Selected = true
 	v.FieldShown = field != "" && string(fieldWay(field)) == v.Ways[i].Mode
@@ -207,12 +207,16 @@ func (h *signup) getSubscribe(c *fiber.Ctx) error {
 func (h *signup) postSubscribe(c *fiber.Ctx) error {
 	var req subscribeRequest
 	form := !frame.WantsJSON(c)
+	lang, err := h.reply.Lang(c)
+	if err != nil {
+		return err
+	}
 	if !form {
 		if err := web.DecodeBody(c, "subscriber", &req); err != nil {
 			return err
 		}
 	} else if err := c.BodyParser(&req); err != nil {
-		return h.subscribeForm(c, fiber.StatusBadRequest, nil, nil, "The form could not be read. Please try again.", "")
+		return h.subscribeForm(c, fiber.StatusBadRequest, nil, nil, lang.T("signup.form_unreadable"), "")
 	}
 	if form && req.Mode == feedWay {
 		// The feeds need no sign-up: a browser that sent the form with
@@ -261,8 +265,9 @@ func (h *signup) postSubscribe(c *fiber.Ctx) error {
 			address = req.ChatEndpoint
 		}
 	}
+	// The subscriber reads its messages in the language it saw the page in.
 	res, err := h.subscribers.Subscribe(c.UserContext(), subscribers.Signup{Mode: mode, Address: address,
-		PhoneCountry: req.PhoneCountry, ComponentIDs: req.ComponentIDs, IP: c.IP()})
+		PhoneCountry: req.PhoneCountry, ComponentIDs: req.ComponentIDs, IP: c.IP(), Language: lang.Code()})
 	var verr *subscribers.ValidationError
 	if form && mode.Chat() && errors.As(err, &verr) && verr.Field == "endpoint" {
 		// The chat way's URL field is its own.
@@ -277,7 +282,7 @@ func (h *signup) postSubscribe(c *fiber.Ctx) error {
 		if frame.WantsJSON(c) {
 			return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"message": "We sent a code by SMS: post it with this token to /subscriptions/verify.", "verify_token": res.VerifyToken})
 		}
-		head, err := h.reply.Head(c, "Enter your code")
+		head, err := h.reply.Head(c, lang.T("signup.code_title"))
 		if err != nil {
 			return err
 		}
@@ -287,18 +292,18 @@ func (h *signup) postSubscribe(c *fiber.Ctx) error {
 		if frame.WantsJSON(c) {
 			return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"message": msg, "signing_secret": res.Secret})
 		}
-		head, err := h.reply.Head(c, "Almost done")
+		msg = lang.T("signup.webhook_test")
+		head, err := h.reply.Head(c, lang.T("signup.almost_done"))
 		if err != nil {
 			return err
 		}
 		return h.reply.Render(c, fiber.StatusOK, "message", frame.MessagePage{Head: head, Message: msg, Secret: res.Secret})
 	}
 	if mode.Chat() {
-		return h.reply.Message(c, fiber.StatusAccepted, "Almost done",
-			"We are sending a test message to your "+mode.Label()+" channel. Once it arrives, the channel will receive notifications.")
+		return h.reply.Message(c, fiber.StatusAccepted, lang.T("signup.almost_done"),
+			lang.F("signup.chat_test", "Platform", lang.Enum("channel", string(mode))))
 	}
-	return h.reply.Message(c, fiber.StatusAccepted, "Check your inbox",
-		"If this address can receive our messages, an email is on its way: follow its link to confirm your subscription.")
+	return h.reply.Message(c, fiber.StatusAccepted, lang.T("signup.check_inbox"), lang.T("signup.check_inbox_body"))
 }
 
 // signupRefusal is the status and body of a refused sign-up or follow: a
@@ -323,25 +328,11 @@ func (h *signup) subscribeError(c *fiber.Ctx, req subscribeRequest, err error) e
 	if frame.WantsJSON(c) {
 		return c.Status(status).JSON(body)
 	}
-	return h.subscribeForm(c, status, req.values(), req.ComponentIDs, formMessage(body), body.Field)
-}
-
-// formMessage words a refusal for the person at the form: the field's
-// label in place of the API's name for it ("Mobile number is not a valid
-// phone number", not "phone_number is …").
-func formMessage(body web.ErrorBody) string {
-	rest, ok := strings.CutPrefix(body.Message, body.Field+" ")
-	if body.Field == "" || !ok || rest == "" {
-		return body.Message
+	lang, err := h.reply.Lang(c)
+	if err != nil {
+		return err
 	}
-	label := map[string]string{"email": "Email address", "phone_number": "Mobile number", "endpoint": "Webhook URL",
-		"chat_endpoint": "Incoming webhook URL", "platform": "Chat app", "component_ids": "Your choice of components"}[body.Field]
-	if r, size := utf8.DecodeRuneInString(rest); label == "" || !unicode.IsLower(r) {
-		// A sentence of its own ("SMS notifications are not available
-		// …", `"x" is not a component`, "pigeon notifications are …").
-		return string(unicode.ToUpper(r)) + rest[size:]
-	}
-	return label + " " + rest
+	return h.subscribeForm(c, status, req.values(), req.ComponentIDs, formMessage(lang, body), body.Field)
 }
 
 type verifyPage struct {
@@ -355,53 +346,64 @@ func (h *signup) postVerify(c *fiber.Ctx) error {
 		Token string `json:"token" form:"token"`
 		Code  string `json:"code" form:"code"`
 	}
+	lang, err := h.reply.Lang(c)
+	if err != nil {
+		return err
+	}
 	if frame.WantsJSON(c) {
 		if err := web.DecodeBody(c, "verification", &req); err != nil {
 			return err
 		}
 	} else if err := c.BodyParser(&req); err != nil {
-		return h.reply.Message(c, fiber.StatusBadRequest, "Something went wrong", "The form could not be read. Please try again.")
+		return h.reply.Message(c, fiber.StatusBadRequest, lang.T("signup.went_wrong"), lang.T("signup.form_unreadable"))
 	}
-	_, err := h.subscribers.VerifySMS(c.UserContext(), req.Token, req.Code, c.IP())
+	_, err = h.subscribers.VerifySMS(c.UserContext(), req.Token, req.Code, c.IP())
 	var lim *subscribers.LimitError
 	switch {
 	case errors.As(err, &lim):
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(lim.RetryAfter.Seconds()))))
-		return h.reply.Message(c, fiber.StatusTooManyRequests, "Too many attempts", lim.Msg)
+		return h.reply.Message(c, fiber.StatusTooManyRequests, lang.T("signup.too_many_attempts"), formMessage(lang, web.ErrorBody{Message: lim.Msg}))
 	case errors.Is(err, subscribers.ErrBadToken):
-		return h.reply.Message(c, fiber.StatusBadRequest, "Link expired", "This sign-up has expired. Please subscribe again.")
+		return h.reply.Message(c, fiber.StatusBadRequest, lang.T("signup.link_expired"), lang.T("signup.signup_expired"))
 	case errors.Is(err, subscribers.ErrBadCode):
 		if frame.WantsJSON(c) {
 			return c.Status(fiber.StatusUnprocessableEntity).JSON(web.ErrorBody{Message: err.Error(), Field: "code"})
 		}
-		head, err2 := h.reply.Head(c, "Enter your code")
+		head, err2 := h.reply.Head(c, lang.T("signup.code_title"))
 		if err2 != nil {
 			return err2
 		}
 		return h.reply.Render(c, fiber.StatusUnprocessableEntity, "verify", verifyPage{Head: head,
-			Token: req.Token, Error: "That code is not right, or it has expired. Check the SMS and try again."})
+			Token: req.Token, Error: lang.T("signup.bad_code")})
 	case err != nil:
 		return err
 	}
-	return h.reply.Message(c, fiber.StatusOK, "You are subscribed", "Your number is confirmed: you will receive SMS updates. Reply STOP at any time to opt out.")
+	return h.reply.Message(c, fiber.StatusOK, lang.T("signup.subscribed"), lang.T("signup.sms_confirmed"))
 }
 
 func (h *signup) getConfirm(c *fiber.Ctx) error {
-	_, err := h.subscribers.ConfirmEmail(c.UserContext(), c.Query("token"))
+	lang, err := h.reply.Lang(c)
+	if err != nil {
+		return err
+	}
+	_, err = h.subscribers.ConfirmEmail(c.UserContext(), c.Query("token"))
 	if errors.Is(err, subscribers.ErrBadToken) {
-		return h.reply.Message(c, fiber.StatusBadRequest, "Link expired", "This confirmation link is invalid or has expired. Please subscribe again.")
+		return h.reply.Message(c, fiber.StatusBadRequest, lang.T("signup.link_expired"), lang.T("signup.confirm_expired"))
 	}
 	if err != nil {
 		return err
 	}
-	return h.reply.Message(c, fiber.StatusOK, "You are subscribed", "Your email address is confirmed: you will receive updates.")
+	return h.reply.Message(c, fiber.StatusOK, lang.T("signup.subscribed"), lang.T("signup.email_confirmed"))
 }
 
 type managePage struct {
 	frame.Head
-	Address          string
-	ModeLabel        string
-	Components       componentPicker
+	// For says whose subscription this is: address and channel.
+	For        template.HTML
+	Components componentPicker
+	// LanguageOptions are the options of the language select, the first the
+	// page's default ("").
+	LanguageOptions  []way
 	Token            string
 	UnsubscribeToken string
 	// FollowsOnly is true for an address that only follows incidents:
@@ -412,46 +414,57 @@ type managePage struct {
 }
 
 func (h *signup) manageView(c *fiber.Ctx, sub subscribers.Subscriber, token string) (managePage, error) {
-	head, all, err := h.site.Page(c.UserContext(), "Manage subscription")
+	lang, err := h.reply.Lang(c)
 	if err != nil {
 		return managePage{}, err
 	}
-	return managePage{Head: head, Address: shownAddress(sub), ModeLabel: modeLabel(sub.Mode),
+	head, all, err := h.site.Page(c.UserContext(), lang.T("signup.manage_title"))
+	if err != nil {
+		return managePage{}, err
+	}
+	def, err := h.reply.Heads(c.UserContext(), "")
+	if err != nil {
+		return managePage{}, err
+	}
+	v := managePage{Head: head, For: htmlF(lang, "signup.manage_for_html", "Address", strong(shownAddress(lang, sub)), "Mode", modeLabel(lang, sub.Mode)),
 		Components: pickComponents(all, sub.ComponentIDs, sub.AllComponents), Token: token,
-		UnsubscribeToken: h.subscribers.Link(subscribers.PurposeUnsubscribe, sub.ID), FollowsOnly: !sub.PageWide}, nil
+		UnsubscribeToken: h.subscribers.Link(subscribers.PurposeUnsubscribe, sub.ID), FollowsOnly: !sub.PageWide}
+	v.LanguageOptions = append(v.LanguageOptions, way{Label: lang.F("signup.language_default", "Name", def.Lang.Name()), Selected: sub.Language == ""})
+	for _, l := range lang.Catalogue().Langs() {
+		v.LanguageOptions = append(v.LanguageOptions, way{Mode: l.Code(), Label: l.Name(), Selected: sub.Language == l.Code()})
+	}
+	return v, nil
 }
 
-func modeLabel(m notifier.Channel) string {
+func modeLabel(lang *i18n.Lang, m notifier.Channel) string {
 	switch {
-	case m == notifier.SMS:
-		return "SMS"
+	case m == notifier.SMS || m.Chat():
+		return lang.Enum("channel", string(m))
 	case m == notifier.Webhook:
-		return "webhook"
-	case m.Chat():
-		return m.Label()
+		return lang.T("signup.mode_webhook")
 	}
-	return "email"
+	return lang.T("signup.mode_email")
 }
 
 // shownAddress is a subscriber's address as the manage and unsubscribe
 // screens show it. A chat channel's URL is the key that posts to the
 // channel, and its links reach everyone in it: the screens name its host
 // alone.
-func shownAddress(sub subscribers.Subscriber) string {
+func shownAddress(lang *i18n.Lang, sub subscribers.Subscriber) string {
 	if !sub.Mode.Chat() {
 		return sub.Address
 	}
 	if u, err := url.Parse(sub.Address); err == nil && u.Host != "" {
-		return "a channel at " + u.Host
+		return lang.F("signup.channel_at", "Host", u.Host)
 	}
-	return "a channel"
+	return lang.T("signup.a_channel")
 }
 
 func (h *signup) getManage(c *fiber.Ctx) error {
 	token := c.Query("token")
 	sub, err := h.subscribers.ByToken(c.UserContext(), subscribers.PurposeManage, token)
 	if errors.Is(err, subscribers.ErrBadToken) {
-		return h.reply.Message(c, fiber.StatusBadRequest, "Link expired", "This link is invalid or has expired. Subscribe again with the same address to receive a new one.")
+		return h.manageExpired(c)
 	}
 	if err != nil {
 		return err
@@ -461,22 +474,47 @@ func (h *signup) getManage(c *fiber.Ctx) error {
 		return err
 	}
 	if frame.WantsJSON(c) {
-		return c.JSON(fiber.Map{"mode": sub.Mode, "state": sub.State, "component_ids": sub.ComponentIDs})
+		return c.JSON(manageJSON(sub))
 	}
 	return h.reply.Render(c, fiber.StatusOK, "manage", v)
+}
+
+// manageJSON is a subscription as GET and POST /subscriptions/manage
+// answer scripts; language is null when it follows the page's.
+func manageJSON(sub subscribers.Subscriber) fiber.Map {
+	m := fiber.Map{"mode": sub.Mode, "state": sub.State, "component_ids": sub.ComponentIDs, "language": nil}
+	if sub.Language != "" {
+		m["language"] = sub.Language
+	}
+	return m
+}
+
+func (h *signup) manageExpired(c *fiber.Ctx) error {
+	lang, err := h.reply.Lang(c)
+	if err != nil {
+		return err
+	}
+	return h.reply.Message(c, fiber.StatusBadRequest, lang.T("signup.link_expired"), lang.T("signup.manage_expired"))
 }
 
 func (h *signup) postManage(c *fiber.Ctx) error {
 	var req struct {
 		Token        string   `json:"token" form:"token"`
 		ComponentIDs []string `json:"component_ids" form:"component_ids"`
+		// Language is "" for the page's; a script that names none (nil)
+		// keeps the subscriber's.
+		Language *string `json:"language" form:"language"`
+	}
+	lang, err := h.reply.Lang(c)
+	if err != nil {
+		return err
 	}
 	if frame.WantsJSON(c) {
 		if err := web.DecodeBody(c, "subscription", &req); err != nil {
 			return err
 		}
 	} else if err := c.BodyParser(&req); err != nil {
-		return h.reply.Message(c, fiber.StatusBadRequest, "Something went wrong", "The form could not be read. Please try again.")
+		return h.reply.Message(c, fiber.StatusBadRequest, lang.T("signup.went_wrong"), lang.T("signup.form_unreadable"))
 	} else {
 		_, all, err := h.site.Page(c.UserContext(), "")
 		if err != nil {
@@ -484,19 +522,32 @@ func (h *signup) postManage(c *fiber.Ctx) error {
 		}
 		req.ComponentIDs = formComponents(all, req.ComponentIDs)
 	}
-	sub, err := h.subscribers.SetPreferences(c.UserContext(), req.Token, req.ComponentIDs)
+	if req.Language == nil {
+		cur, err := h.subscribers.ByToken(c.UserContext(), subscribers.PurposeManage, req.Token)
+		if errors.Is(err, subscribers.ErrBadToken) {
+			return h.manageExpired(c)
+		} else if err != nil {
+			return err
+		}
+		req.Language = &cur.Language
+	}
+	sub, err := h.subscribers.SetPreferences(c.UserContext(), req.Token, req.ComponentIDs, *req.Language)
 	if errors.Is(err, subscribers.ErrBadToken) {
-		return h.reply.Message(c, fiber.StatusBadRequest, "Link expired", "This link is invalid or has expired. Subscribe again with the same address to receive a new one.")
+		return h.manageExpired(c)
 	}
 	var verr *subscribers.ValidationError
 	if errors.As(err, &verr) {
-		return h.reply.Message(c, fiber.StatusUnprocessableEntity, "Not saved", verr.Error())
+		msg := verr.Error()
+		if !english(lang) {
+			msg = formMessage(lang, web.ErrorBody{Message: msg, Field: verr.Field})
+		}
+		return h.reply.Message(c, fiber.StatusUnprocessableEntity, lang.T("signup.not_saved"), msg)
 	}
 	if err != nil {
 		return err
 	}
 	if frame.WantsJSON(c) {
-		return c.JSON(fiber.Map{"mode": sub.Mode, "state": sub.State, "component_ids": sub.ComponentIDs})
+		return c.JSON(manageJSON(sub))
 	}
 	v, err := h.manageView(c, sub, req.Token)
 	if err != nil {
@@ -508,38 +559,48 @@ func (h *signup) postManage(c *fiber.Ctx) error {
 
 type unsubscribePage struct {
 	frame.Head
-	Address string
-	Token   string
+	// Ask is the question, naming the page and the address.
+	Ask   template.HTML
+	Token string
 }
 
 // getUnsubscribe asks before unsubscribing: link scanners in mail
 // gateways follow GET links, and must not unsubscribe anyone.
 func (h *signup) getUnsubscribe(c *fiber.Ctx) error {
+	lang, err := h.reply.Lang(c)
+	if err != nil {
+		return err
+	}
 	token := c.Params("token")
 	sub, err := h.subscribers.ByToken(c.UserContext(), subscribers.PurposeUnsubscribe, token)
 	if errors.Is(err, subscribers.ErrBadToken) {
-		return h.reply.Message(c, fiber.StatusBadRequest, "Link invalid", "This unsubscribe link is invalid.")
+		return h.reply.Message(c, fiber.StatusBadRequest, lang.T("signup.link_invalid"), lang.T("signup.unsubscribe_invalid"))
 	}
 	if err != nil {
 		return err
 	}
-	head, err := h.reply.Head(c, "Unsubscribe")
+	head, err := h.reply.Head(c, lang.T("signup.unsubscribe_title"))
 	if err != nil {
 		return err
 	}
-	return h.reply.Render(c, fiber.StatusOK, "unsubscribe", unsubscribePage{Head: head, Address: shownAddress(sub), Token: token})
+	ask := htmlF(lang, "signup.unsubscribe_ask_html", "Name", head.PageName, "Address", strong(shownAddress(lang, sub)))
+	return h.reply.Render(c, fiber.StatusOK, "unsubscribe", unsubscribePage{Head: head, Ask: ask, Token: token})
 }
 
 // postUnsubscribe unsubscribes at once: the page's button, and RFC 8058
 // one-click unsubscribe (a POST with List-Unsubscribe=One-Click from the
 // mail client).
 func (h *signup) postUnsubscribe(c *fiber.Ctx) error {
-	_, err := h.subscribers.UnsubscribeByToken(c.UserContext(), c.Params("token"))
+	lang, err := h.reply.Lang(c)
+	if err != nil {
+		return err
+	}
+	_, err = h.subscribers.UnsubscribeByToken(c.UserContext(), c.Params("token"))
 	if errors.Is(err, subscribers.ErrBadToken) {
-		return h.reply.Message(c, fiber.StatusBadRequest, "Link invalid", "This unsubscribe link is invalid.")
+		return h.reply.Message(c, fiber.StatusBadRequest, lang.T("signup.link_invalid"), lang.T("signup.unsubscribe_invalid"))
 	}
 	if err != nil {
 		return err
 	}
-	return h.reply.Message(c, fiber.StatusOK, "Unsubscribed", "You will not receive any more notifications. You can subscribe again at any time.")
+	return h.reply.Message(c, fiber.StatusOK, lang.T("signup.unsubscribed"), lang.T("signup.unsubscribed_body"))
 }

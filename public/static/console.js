@@ -10,12 +10,17 @@ document.addEventListener("submit", (e) => {
 (() => {
   const box = document.getElementById("deliveries");
   if (!box || !box.dataset.busy) return;
+  // The words come from the page, in its language (data-t-*), with
+  // {name} holes; English stands in for a page without them.
+  const t = box.dataset;
+  const fill = (text, vals) => text.replace(/\{(\w+)\}/g, (m, k) => (k in vals ? vals[k] : m));
   const line = (u) => {
-    if (u.nobody) return "Reached no one: " + u.nobody + ".";
-    if (u.preparing) return "Preparing notifications…";
-    if (!u.channels || !u.channels.length) return "Notifications — no notifications";
-    return "Notifications — " + u.channels.map((c) =>
-      `${c.channel}: ${c.sent} sent, ${c.pending + c.sending} pending, ${c.failed} failed`).join(" · ");
+    if (u.nobody) return fill(t.tNobody || "Reached no one: {why}.", { why: u.nobody });
+    if (u.preparing) return t.tPreparing || "Preparing notifications…";
+    const head = (t.tNotifications || "Notifications") + " — ";
+    if (!u.channels || !u.channels.length) return head + (t.tNone || "no notifications");
+    return head + u.channels.map((c) => fill(t.tCounts || "{ch}: {sent} sent, {wait} pending, {fail} failed",
+      { ch: c.channel, sent: c.sent, wait: c.pending + c.sending, fail: c.failed })).join(" · ");
   };
   const tick = async () => {
     try {

@@ -42,5 +42,5 @@ func (h *auditPages) getAudit(c *fiber.Ctx) error {
 	if len(entries) == auditPerPage {
 		s.NextURL = "/console/audit?before=" + strconv.FormatInt(entries[len(entries)-1].ID, 10)
 	}
-	return h.Render(c, fiber.StatusOK, "audit", screen.View{Title: "Audit log", Section: "audit", Data: s})
+	return h.Render(c, fiber.StatusOK, "audit", screen.View{Title: h.T(c, "console.nav.audit"), Section: "audit", Data: s})
 }

@@ -43,7 +43,7 @@ func (h *keyPages) show(c *fiber.Ctx, status int, s keysScreen, v screen.View) e
 		s.Keys = append(s.Keys, r)
 	}
 	s.PageID = h.pageID
-	v.Title, v.Section, v.Data = "API keys", "keys", s
+	v.Title, v.Section, v.Data = h.T(c, "console.nav.keys"), "keys", s
 	return h.Render(c, status, "keys", v)
 }
 
@@ -55,18 +55,18 @@ func (h *keyPages) postNew(c *fiber.Ctx) error {
 	name := c.FormValue("name")
 	k, secret, err := h.keys.Create(c.UserContext(), name)
 	if err != nil {
-		return screen.Refuse(err, screen.View{}, screen.Prefixed(""), "The key was not created: ", func(v screen.View) error {
+		return screen.Refuse(err, screen.View{}, screen.Prefixed(""), h.T(c, "admin.keys.not_created"), func(v screen.View) error {
 			return h.show(c, fiber.StatusUnprocessableEntity, keysScreen{Name: name}, v)
 		})
 	}
 	web.SetAuditTarget(c, k.ID)
 	// The secret is shown on this response only, never stored or redirected.
-	return h.show(c, fiber.StatusCreated, keysScreen{Created: secret}, screen.View{Flash: "Key “" + k.Name + "” created."})
+	return h.show(c, fiber.StatusCreated, keysScreen{Created: secret}, screen.View{Flash: h.F(c, "admin.keys.created", "Name", k.Name)})
 }
 
 func (h *keyPages) postRevoke(c *fiber.Ctx) error {
 	if err := h.keys.Revoke(c.UserContext(), c.Params("id")); err != nil {
 		return err
 	}
-	return h.SeeOther(c, "/console/keys", "Key revoked: it no longer works.")
+	return h.SeeOther(c, "/console/keys", h.T(c, "admin.keys.revoked"))
 }

@@ -29,9 +29,13 @@ type settingsPages struct {
 type settingsForm struct {
 	Name, URL, TimeZone, SupportURL, LogoURL, AccentColor string
 	EmailFooter                                           string
-	MaxEmailFooter                                        int
-	Notify                                                notifyForm
-	Embed                                                 embedForm
+	// Language is the page's language (a code of internal/i18n), which
+	// visitors who ask for none of Beacon's read it in.
+	Language       string
+	Languages      []screen.Option
+	MaxEmailFooter int
+	Notify         notifyForm
+	Embed          embedForm
 }
 
 // embedForm is the status embed's form: its corner and colours, and the
@@ -42,7 +46,8 @@ type embedForm struct {
 	Snippet   string
 }
 
-// colorField is one of the embed's colours as typed, named as in the API.
+// colorField is one of the embed's colours as typed, named as in the
+// API; Label is the id of its name's message.
 type colorField struct {
 	Name, Label, Value, Default string
 }
@@ -54,14 +59,14 @@ func (h *settingsPages) embedForm(e settings.Embed) embedForm {
 	for _, p := range []struct {
 		v     settings.Position
 		label string
-	}{{settings.BottomLeft, "Bottom left"}, {settings.BottomRight, "Bottom right"}, {settings.TopLeft, "Top left"}, {settings.TopRight, "Top right"}} {
-		f.Positions = append(f.Positions, screen.Option{Value: string(p.v), Label: p.label, Selected: p.v == e.Position})
+	}{{settings.BottomLeft, "bottom_left"}, {settings.BottomRight, "bottom_right"}, {settings.TopLeft, "top_left"}, {settings.TopRight, "top_right"}} {
+		f.Positions = append(f.Positions, screen.Option{Value: string(p.v), ID: "admin.embed." + p.label, Selected: p.v == e.Position})
 	}
 	f.Colors = []colorField{
-		{"incident_background_color", "Incident background", e.IncidentBackgroundColor, d.IncidentBackgroundColor},
-		{"incident_text_color", "Incident text", e.IncidentTextColor, d.IncidentTextColor},
-		{"maintenance_background_color", "Maintenance background", e.MaintenanceBackgroundColor, d.MaintenanceBackgroundColor},
-		{"maintenance_text_color", "Maintenance text", e.MaintenanceTextColor, d.MaintenanceTextColor},
+		{"incident_background_color", "admin.embed.incident_background", e.IncidentBackgroundColor, d.IncidentBackgroundColor},
+		{"incident_text_color", "admin.embed.incident_text", e.IncidentTextColor, d.IncidentTextColor},
+		{"maintenance_background_color", "admin.embed.maintenance_background", e.MaintenanceBackgroundColor, d.MaintenanceBackgroundColor},
+		{"maintenance_text_color", "admin.embed.maintenance_text", e.MaintenanceTextColor, d.MaintenanceTextColor},
 	}
 	return f
 }
@@ -94,7 +99,12 @@ func (h *settingsPages) show(c *fiber.Ctx, status int, f settingsForm, v screen.
 		f.Embed = h.embedForm(e)
 	}
 	f.MaxEmailFooter = components.MaxEmailFooter
-	v.Title, v.Section, v.Data = "Settings", "settings", f
+	page := h.Templates().Catalogue().Get(f.Language)
+	f.Languages = nil
+	for _, l := range h.Templates().Catalogue().Langs() {
+		f.Languages = append(f.Languages, screen.Option{Value: l.Code(), Label: l.Name(), Lang: l.Code(), Selected: l == page})
+	}
+	v.Title, v.Section, v.Data = h.T(c, "console.nav.settings"), "settings", f
 	return h.Render(c, status, "settings", v)
 }
 
@@ -110,7 +120,7 @@ func (h *settingsPages) pageSettings(c *fiber.Ctx) (settingsForm, error) {
 		return settingsForm{}, err
 	}
 	return settingsForm{Name: p.Name, URL: p.URL, TimeZone: p.TimeZone, SupportURL: p.SupportURL,
-		LogoURL: p.LogoURL, AccentColor: p.AccentColor, EmailFooter: p.EmailFooter}, nil
+		LogoURL: p.LogoURL, AccentColor: p.AccentColor, EmailFooter: p.EmailFooter, Language: p.Language}, nil
 }
 
 func (h *settingsPages) getSettings(c *fiber.Ctx) error {
@@ -125,13 +135,18 @@ func (h *settingsPages) getSettings(c *fiber.Ctx) error {
 func (h *settingsPages) postSettings(c *fiber.Ctx) error {
 	f := settingsForm{Name: c.FormValue("name"), URL: c.FormValue("url"), TimeZone: c.FormValue("time_zone"),
 		SupportURL: c.FormValue("support_url"), LogoURL: c.FormValue("logo_url"), AccentColor: c.FormValue("accent_color"),
-		EmailFooter: c.FormValue("notifications_email_footer")}
-	_, err := h.inForce.SavePage(c.UserContext(), components.PageInput{Name: &f.Name, URL: &f.URL, TimeZone: &f.TimeZone,
-		SupportURL: &f.SupportURL, LogoURL: &f.LogoURL, AccentColor: &f.AccentColor, EmailFooter: &f.EmailFooter})
-	if err != nil {
-		return screen.Refuse(err, screen.View{}, screen.Prefixed(""), "The settings were not saved: ", h.refused(c, f))
+		EmailFooter: c.FormValue("notifications_email_footer"), Language: c.FormValue("language")}
+	in := components.PageInput{Name: &f.Name, URL: &f.URL, TimeZone: &f.TimeZone,
+		SupportURL: &f.SupportURL, LogoURL: &f.LogoURL, AccentColor: &f.AccentColor, EmailFooter: &f.EmailFooter}
+	// A form without the field (posted by a script older than it) keeps
+	// the page's language.
+	if c.Request().PostArgs().Has("language") {
+		in.Language = &f.Language
 	}
-	return h.SeeOther(c, "/console/settings", "Settings saved. The public page and the emails sent from now on show them.")
+	if _, err := h.inForce.SavePage(c.UserContext(), in); err != nil {
+		return screen.Refuse(err, screen.View{}, screen.Prefixed(""), h.T(c, "admin.settings.not_saved"), h.refused(c, f))
+	}
+	return h.SeeOther(c, "/console/settings", h.T(c, "admin.settings.saved"))
 }
 
 // postNotify saves the notification settings and puts them in force at
@@ -157,9 +172,9 @@ func (h *settingsPages) postNotify(c *fiber.Ctx) error {
 		return h.notifyError(c, f, err)
 	}
 	if saved == (settings.Notifications{}) {
-		return h.SeeOther(c, "/console/settings", "Notification settings are the environment's again.")
+		return h.SeeOther(c, "/console/settings", h.T(c, "admin.settings.notify_reset"))
 	}
-	return h.SeeOther(c, "/console/settings", "Notification settings saved; they apply from now on.")
+	return h.SeeOther(c, "/console/settings", h.T(c, "admin.settings.notify_saved"))
 }
 
 // notifyError shows the settings again with the notification form as
@@ -170,7 +185,7 @@ func (h *settingsPages) notifyError(c *fiber.Ctx, f notifyForm, err error) error
 		return perr
 	}
 	page.Notify = f
-	return h.FormError(c, "settings", screen.View{Title: "Settings", Section: "settings", Data: page}, err)
+	return h.FormError(c, "settings", screen.View{Title: h.T(c, "console.nav.settings"), Section: "settings", Data: page}, err)
 }
 
 // postEmbed saves the status embed's corner and colours; a blank colour
@@ -193,8 +208,8 @@ func (h *settingsPages) postEmbed(c *fiber.Ctx) error {
 		page.Embed = h.embedForm(settings.Embed{Position: settings.Position(*in.Position), IncidentBackgroundColor: *in.IncidentBackgroundColor,
 			IncidentTextColor: *in.IncidentTextColor, MaintenanceBackgroundColor: *in.MaintenanceBackgroundColor,
 			MaintenanceTextColor: *in.MaintenanceTextColor})
-		return screen.Refuse(err, screen.View{}, screen.Prefixed("embed_"), "The embed settings were not saved: ", h.refused(c, page))
+		return screen.Refuse(err, screen.View{}, screen.Prefixed("embed_"), h.T(c, "admin.embed.not_saved"), h.refused(c, page))
 	}
 	web.SetAuditTarget(c, h.pageID)
-	return h.SeeOther(c, "/console/settings", "Status embed saved. Sites that include the script show the new look on their next page view.")
+	return h.SeeOther(c, "/console/settings", h.T(c, "admin.embed.saved"))
 }

@@ -32,7 +32,7 @@ func (h *userPages) show(c *fiber.Ctx, status int, s usersScreen, v screen.View)
 		return err
 	}
 	s.Users = users
-	v.Title, v.Section, v.Data = "Users", "users", s
+	v.Title, v.Section, v.Data = h.T(c, "console.nav.users"), "users", s
 	return h.Render(c, status, "users", v)
 }
 
@@ -59,14 +59,14 @@ func (h *userPages) postNew(c *fiber.Ctx) error {
 	}
 	web.SetAuditTarget(c, u.ID)
 	return h.show(c, fiber.StatusCreated, usersScreen{Link: screen.PasswordURL(h.baseURL, token)},
-		screen.View{Flash: u.Email + " added. Send them this one-time link to set a password; it works for 72 hours."})
+		screen.View{Flash: h.F(c, "admin.users.added", "Email", u.Email)})
 }
 
 func (h *userPages) postRole(c *fiber.Ctx) error {
 	if err := h.accounts.SetRole(c.UserContext(), c.Params("id"), accounts.Role(c.FormValue("role"))); err != nil {
 		return screen.Refuse(err, screen.View{}, nil, "", h.refused(c, usersScreen{}))
 	}
-	return h.SeeOther(c, "/console/users", "Role changed.")
+	return h.SeeOther(c, "/console/users", h.T(c, "admin.users.role_changed"))
 }
 
 func (h *userPages) postLink(c *fiber.Ctx) error {
@@ -75,12 +75,12 @@ func (h *userPages) postLink(c *fiber.Ctx) error {
 		return err
 	}
 	return h.show(c, fiber.StatusOK, usersScreen{Link: screen.PasswordURL(h.baseURL, token)},
-		screen.View{Flash: "New one-time set-password link made; it works for 72 hours."})
+		screen.View{Flash: h.T(c, "admin.users.link_made")})
 }
 
 func (h *userPages) postDelete(c *fiber.Ctx) error {
 	if err := h.accounts.DeleteUser(c.UserContext(), c.Params("id")); err != nil {
 		return screen.Refuse(err, screen.View{}, nil, "", h.refused(c, usersScreen{}))
 	}
-	return h.SeeOther(c, "/console/users", "User removed and signed out.")
+	return h.SeeOther(c, "/console/users", h.T(c, "admin.users.removed"))
 }

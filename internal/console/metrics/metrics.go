@@ -15,6 +15,7 @@ import (
 
 	"github.com/beacon-status/beacon/internal/chart"
 	"github.com/beacon-status/beacon/internal/console/screen"
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/internal/web"
 	domain "github.com/beacon-status/beacon/metrics"
 )
@@ -133,24 +134,24 @@ func (s *Screens) row(c *fiber.Ctx, m domain.Metric) (metricRow, error) {
 		return r, err
 	}
 	if ok {
-		r.Last = format(m, p.Value) + " at " + p.Time.In(s.Location(c)).Format("2006-01-02 15:04:05")
+		r.Last = s.F(c, "admin.metrics.last_at", "Value", format(m, p.Value), "At", p.Time.In(s.Location(c)).Format("2006-01-02 15:04:05"))
 	}
 	return r, nil
 }
 
-func newProviderForm(p domain.Provider) providerForm {
+func newProviderForm(l *i18n.Lang, p domain.Provider) providerForm {
 	f := providerForm{ID: p.ID, BaseURI: p.MetricBaseURI, Disabled: p.Disabled}
 	for _, t := range providerTypes {
-		f.Types = append(f.Types, screen.Option{Value: string(t), Label: typeLabel(t), Selected: t == p.Type})
+		f.Types = append(f.Types, screen.Option{Value: string(t), Label: typeLabel(l, t), Selected: t == p.Type})
 	}
 	return f
 }
 
-func typeLabel(t domain.ProviderType) string {
+func typeLabel(l *i18n.Lang, t domain.ProviderType) string {
 	if t == domain.Self {
-		return "Self: data pushed through the API"
+		return l.T("admin.metrics.type_self")
 	}
-	return string(t) + " (stored, not fetched)"
+	return l.F("admin.metrics.type_stored", "Type", string(t))
 }
 
 // newMetricForm fills the metric form from m; providers are the choices
@@ -168,7 +169,7 @@ func newMetricForm(m domain.Metric, providers []domain.Provider) metricForm {
 		f.Providers = append(f.Providers, screen.Option{Value: p.ID, Label: string(p.Type) + " " + p.ID, Selected: p.ID == m.ProviderID})
 	}
 	for _, t := range domain.Transforms {
-		f.Transforms = append(f.Transforms, screen.Option{Value: string(t), Label: strings.ReplaceAll(string(t), "_", " "),
+		f.Transforms = append(f.Transforms, screen.Option{Value: string(t), ID: "admin.metrics.transform." + string(t),
 			Selected: t == m.Transform || (m.Transform == "" && t == domain.Average)})
 	}
 	return f
@@ -196,14 +197,14 @@ func (s *Screens) showList(c *fiber.Ctx, status int, ls listScreen, v screen.Vie
 		ls.Providers = append(ls.Providers, row)
 	}
 	if ls.ProviderForm.Types == nil {
-		ls.ProviderForm = newProviderForm(domain.Provider{Type: domain.Self})
+		ls.ProviderForm = newProviderForm(s.Lang(c), domain.Provider{Type: domain.Self})
 	}
 	if ls.Form.Transforms == nil {
 		ls.Form = newMetricForm(domain.Metric{Display: true, DecimalPlaces: 0}, providers)
 	} else {
 		ls.Form.Providers = newMetricForm(domain.Metric{ProviderID: ls.Form.ProviderID}, providers).Providers
 	}
-	v.Title, v.Section, v.Data = "Metrics", "components", ls
+	v.Title, v.Section, v.Data = s.T(c, "admin.metrics.title"), "components", ls
 	return s.Render(c, status, "metrics", v)
 }
 
@@ -212,7 +213,7 @@ func (s *Screens) getList(c *fiber.Ctx) error {
 }
 
 // providerInput reads the provider form: credentials left empty are kept.
-func providerInput(c *fiber.Ctx, f *providerForm) domain.ProviderInput {
+func providerInput(c *fiber.Ctx, l *i18n.Lang, f *providerForm) domain.ProviderInput {
 	typ := domain.ProviderType(c.FormValue("type"))
 	f.BaseURI, f.Disabled = c.FormValue("metric_base_uri"), screen.FormBool(c, "disabled")
 	in := domain.ProviderInput{MetricBaseURI: &f.BaseURI, Disabled: &f.Disabled}
@@ -226,21 +227,21 @@ func providerInput(c *fiber.Ctx, f *providerForm) domain.ProviderInput {
 		}
 	}
 	for _, t := range providerTypes {
-		f.Types = append(f.Types, screen.Option{Value: string(t), Label: typeLabel(t), Selected: t == typ})
+		f.Types = append(f.Types, screen.Option{Value: string(t), Label: typeLabel(l, t), Selected: t == typ})
 	}
 	return in
 }
 
 func (s *Screens) postNewProvider(c *fiber.Ctx) error {
 	var f providerForm
-	p, err := s.metrics.CreateProvider(c.UserContext(), providerInput(c, &f))
+	p, err := s.metrics.CreateProvider(c.UserContext(), providerInput(c, s.Lang(c), &f))
 	if err != nil {
-		return screen.Refuse(err, screen.View{}, screen.Prefixed("provider_"), "The provider was not created: ", func(v screen.View) error {
+		return screen.Refuse(err, screen.View{}, screen.Prefixed("provider_"), s.T(c, "admin.metrics.provider_not_created"), func(v screen.View) error {
 			return s.showList(c, fiber.StatusUnprocessableEntity, listScreen{ProviderForm: f}, v)
 		})
 	}
 	web.SetAuditTarget(c, p.ID)
-	return s.SeeOther(c, "/console/metrics", "Provider created: add its metrics below.")
+	return s.SeeOther(c, "/console/metrics", s.T(c, "admin.metrics.provider_created"))
 }
 
 func (s *Screens) showProvider(c *fiber.Ctx, status int, ps providerScreen, v screen.View) error {
@@ -257,9 +258,9 @@ func (s *Screens) showProvider(c *fiber.Ctx, status int, ps providerScreen, v sc
 		return err
 	}
 	if ps.Form.ID == "" {
-		ps.Form = newProviderForm(p)
+		ps.Form = newProviderForm(s.Lang(c), p)
 	}
-	v.Title, v.Section, v.Data = string(p.Type)+" provider", "components", ps
+	v.Title, v.Section, v.Data = s.F(c, "admin.metrics.provider", "Type", string(p.Type)), "components", ps
 	return s.Render(c, status, "metrics_provider", v)
 }
 
@@ -269,36 +270,36 @@ func (s *Screens) getProvider(c *fiber.Ctx) error {
 
 func (s *Screens) postProvider(c *fiber.Ctx) error {
 	f := providerForm{ID: c.Params("id")}
-	if _, err := s.metrics.UpdateProvider(c.UserContext(), f.ID, providerInput(c, &f)); err != nil {
-		return screen.Refuse(err, screen.View{}, screen.Prefixed("provider_"), "The provider was not saved: ", func(v screen.View) error {
+	if _, err := s.metrics.UpdateProvider(c.UserContext(), f.ID, providerInput(c, s.Lang(c), &f)); err != nil {
+		return screen.Refuse(err, screen.View{}, screen.Prefixed("provider_"), s.T(c, "admin.metrics.provider_not_saved"), func(v screen.View) error {
 			return s.showProvider(c, fiber.StatusUnprocessableEntity, providerScreen{Form: f}, v)
 		})
 	}
-	return s.SeeOther(c, "/console/metrics/providers/"+f.ID, "Provider saved.")
+	return s.SeeOther(c, "/console/metrics/providers/"+f.ID, s.T(c, "admin.metrics.provider_saved"))
 }
 
 func (s *Screens) postDeleteProvider(c *fiber.Ctx) error {
 	if err := s.metrics.DeleteProvider(c.UserContext(), c.Params("id")); err != nil {
 		return err
 	}
-	return s.SeeOther(c, "/console/metrics", "Provider deleted, with its metrics and their data.")
+	return s.SeeOther(c, "/console/metrics", s.T(c, "admin.metrics.provider_deleted"))
 }
 
 // metricInput reads the metric form into f and the input; a number it
 // cannot read is a validation error naming its field.
-func metricInput(c *fiber.Ctx, f *metricForm) (domain.MetricInput, error) {
+func metricInput(c *fiber.Ctx, l *i18n.Lang, f *metricForm) (domain.MetricInput, error) {
 	f.Name, f.Identifier, f.Suffix, f.Tooltip = c.FormValue("name"), c.FormValue("metric_identifier"), c.FormValue("suffix"), c.FormValue("tooltip_description")
 	f.DecimalPlaces, f.YAxisMin, f.YAxisMax = c.FormValue("decimal_places"), c.FormValue("y_axis_min"), c.FormValue("y_axis_max")
 	f.Display, f.YAxisHidden = screen.FormBool(c, "display"), screen.FormBool(c, "y_axis_hidden")
 	tr := domain.Transform(c.FormValue("transform"))
 	for _, t := range domain.Transforms {
-		f.Transforms = append(f.Transforms, screen.Option{Value: string(t), Label: strings.ReplaceAll(string(t), "_", " "), Selected: t == tr})
+		f.Transforms = append(f.Transforms, screen.Option{Value: string(t), ID: "admin.metrics.transform." + string(t), Selected: t == tr})
 	}
 	in := domain.MetricInput{Name: &f.Name, Identifier: &f.Identifier, Suffix: &f.Suffix, TooltipDescription: &f.Tooltip,
 		Display: &f.Display, YAxisHidden: &f.YAxisHidden, Transform: &tr}
 	dp, err := strconv.Atoi(strings.TrimSpace(f.DecimalPlaces))
 	if err != nil {
-		return in, &domain.ValidationError{Field: "decimal_places", Msg: "must be a whole number from 0 to 6"}
+		return in, &domain.ValidationError{Field: "decimal_places", Msg: l.T("admin.metrics.decimals_invalid")}
 	}
 	in.DecimalPlaces = &dp
 	for _, b := range []struct {
@@ -309,7 +310,7 @@ func metricInput(c *fiber.Ctx, f *metricForm) (domain.MetricInput, error) {
 		if t := strings.TrimSpace(b.text); t != "" {
 			n, err := strconv.ParseFloat(t, 64)
 			if err != nil {
-				return in, &domain.ValidationError{Field: b.field, Msg: "must be a number, or empty to fit the data"}
+				return in, &domain.ValidationError{Field: b.field, Msg: l.T("admin.metrics.y_invalid")}
 			}
 			v = &n
 		}
@@ -320,18 +321,18 @@ func metricInput(c *fiber.Ctx, f *metricForm) (domain.MetricInput, error) {
 
 func (s *Screens) postNewMetric(c *fiber.Ctx) error {
 	f := metricForm{ProviderID: c.FormValue("metrics_provider_id")}
-	in, err := metricInput(c, &f)
+	in, err := metricInput(c, s.Lang(c), &f)
 	var m domain.Metric
 	if err == nil {
 		m, err = s.metrics.Create(c.UserContext(), f.ProviderID, in)
 	}
 	if err != nil {
-		return screen.Refuse(err, screen.View{}, screen.Prefixed("metric_"), "The metric was not created: ", func(v screen.View) error {
+		return screen.Refuse(err, screen.View{}, screen.Prefixed("metric_"), s.T(c, "admin.metrics.not_created"), func(v screen.View) error {
 			return s.showList(c, fiber.StatusUnprocessableEntity, listScreen{Form: f}, v)
 		})
 	}
 	web.SetAuditTarget(c, m.ID)
-	return s.SeeOther(c, "/console/metrics/"+m.ID, "Metric created: push its data through the API.")
+	return s.SeeOther(c, "/console/metrics/"+m.ID, s.T(c, "admin.metrics.created"))
 }
 
 func (s *Screens) showMetric(c *fiber.Ctx, status int, ms metricScreen, v screen.View) error {
@@ -379,36 +380,36 @@ func (s *Screens) getMetric(c *fiber.Ctx) error {
 
 func (s *Screens) postMetric(c *fiber.Ctx) error {
 	var f metricForm
-	in, err := metricInput(c, &f)
+	in, err := metricInput(c, s.Lang(c), &f)
 	if err == nil {
 		_, err = s.metrics.Update(c.UserContext(), c.Params("id"), in)
 	}
 	if err != nil {
-		return screen.Refuse(err, screen.View{}, screen.Prefixed("metric_"), "The metric was not saved: ", func(v screen.View) error {
+		return screen.Refuse(err, screen.View{}, screen.Prefixed("metric_"), s.T(c, "admin.metrics.not_saved"), func(v screen.View) error {
 			return s.showMetric(c, fiber.StatusUnprocessableEntity, metricScreen{Form: f}, v)
 		})
 	}
-	return s.SeeOther(c, "/console/metrics/"+c.Params("id"), "Metric saved.")
+	return s.SeeOther(c, "/console/metrics/"+c.Params("id"), s.T(c, "admin.metrics.saved"))
 }
 
 // postReset deletes the metric's data once its form's confirmation box is
 // ticked (the box works without script; with it, the console also asks).
 func (s *Screens) postReset(c *fiber.Ctx) error {
 	if !screen.FormBool(c, "confirm") {
-		err := &domain.ValidationError{Field: "confirm", Msg: "tick the box to confirm that every data point of this metric is deleted"}
-		return screen.Refuse(err, screen.View{}, screen.Always("reset_confirm"), "Nothing was deleted: ", func(v screen.View) error {
+		err := &domain.ValidationError{Field: "confirm", Msg: s.T(c, "admin.metrics.reset_tick")}
+		return screen.Refuse(err, screen.View{}, screen.Always("reset_confirm"), s.T(c, "admin.metrics.nothing_deleted"), func(v screen.View) error {
 			return s.showMetric(c, fiber.StatusUnprocessableEntity, metricScreen{}, v)
 		})
 	}
 	if err := s.metrics.Reset(c.UserContext(), c.Params("id")); err != nil {
 		return err
 	}
-	return s.SeeOther(c, "/console/metrics/"+c.Params("id"), "Data deleted: the metric starts again from its next point.")
+	return s.SeeOther(c, "/console/metrics/"+c.Params("id"), s.T(c, "admin.metrics.data_deleted"))
 }
 
 func (s *Screens) postDeleteMetric(c *fiber.Ctx) error {
 	if err := s.metrics.Delete(c.UserContext(), c.Params("id")); err != nil {
 		return err
 	}
-	return s.SeeOther(c, "/console/metrics", "Metric deleted, with its data.")
+	return s.SeeOther(c, "/console/metrics", s.T(c, "admin.metrics.deleted"))
 }

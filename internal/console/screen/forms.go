@@ -24,7 +24,7 @@ func (f *Frame) FormError(c *fiber.Ctx, name string, v View, err error) error {
 	if field != "" {
 		v.Errors[field] = msg
 	}
-	v.Error = "Please correct the highlighted field: " + msg
+	v.Error = f.F(c, "console.frame.correct", "Msg", msg)
 	if field == "" {
 		v.Error = msg
 	}
@@ -78,7 +78,14 @@ func fieldError(err error) (field, msg string, ok bool) {
 // Option is one entry of a select.
 type Option struct {
 	Value, Label string
-	Selected     bool
+	// Lang is the language of Label, when it is not the page's (a
+	// language's own name).
+	Lang string
+	// Kind, when set, is the domain kind of Value, whose label the
+	// template translates (Lang.Enum) instead of showing Label; ID, when
+	// set, is the message shown instead.
+	Kind, ID string
+	Selected bool
 }
 
 // FormBool reads a checkbox or flag: "1", "on" or "true" is set.

@@ -19,6 +19,7 @@ import (
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/internal/accounts"
 	"github.com/beacon-status/beacon/internal/chars"
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/templates"
 )
@@ -49,14 +50,18 @@ type Frame struct {
 	log       *slog.Logger
 	cookies   web.Cookies
 	templates *templates.Set
-	// pages reads the page's settings, for its name and time zone.
+	// pages reads the page's settings, for its name, time zone and
+	// language.
 	pages *components.Service
+	// chooser matches a signed-out visitor's Accept-Language.
+	chooser *i18n.Chooser
 }
 
 // NewFrame returns the frame of the console served at baseURL, rendered
 // from set's console templates, naming the page pages holds.
 func NewFrame(log *slog.Logger, baseURL string, set *templates.Set, pages *components.Service) *Frame {
-	return &Frame{log: log, cookies: web.Cookies{Path: "/console", BaseURL: baseURL}, templates: set, pages: pages}
+	return &Frame{log: log, cookies: web.Cookies{Path: "/console", BaseURL: baseURL}, templates: set, pages: pages,
+		chooser: i18n.NewChooser(set.Catalogue())}
 }
 
 // Cookies sets and clears the console's cookies.
@@ -77,6 +82,10 @@ type View struct {
 	Error    string            // a message for the whole form
 	Errors   map[string]string // messages beside fields, by field name
 	Data     any
+	// Languages are the choices of the language picker (the signed-in
+	// user's selected); Here is where it returns to.
+	Languages []Option
+	Here      string
 }
 
 // IsAdmin reports whether the signed-in user is an admin.
@@ -85,8 +94,7 @@ func (v View) IsAdmin() bool { return v.User.Role == accounts.Admin }
 // RequireAdmin keeps admin screens from responders.
 func (f *Frame) RequireAdmin(c *fiber.Ctx) error {
 	if web.Session(c).User.Role != accounts.Admin {
-		return f.Message(c, fiber.StatusForbidden, "Admins only",
-			"This needs an admin. Ask an admin of this page to do it, or to make you one.")
+		return f.Message(c, fiber.StatusForbidden, f.T(c, "console.frame.admins_only"), f.T(c, "console.frame.admins_only_body"))
 	}
 	return c.Next()
 }
@@ -107,8 +115,7 @@ func (f *Frame) CheckCSRF(c *fiber.Ctx) error {
 		got = c.FormValue(CSRFField)
 	}
 	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
-		return f.Message(c, fiber.StatusForbidden, "This form has expired",
-			"The form was missing its security token, or it came from another site. Go back, reload the page and try again.")
+		return f.Message(c, fiber.StatusForbidden, f.T(c, "console.frame.expired"), f.T(c, "console.frame.expired_body"))
 	}
 	return c.Next()
 }
@@ -149,8 +156,23 @@ func (f *Frame) Render(c *fiber.Ctx, status int, name string, v View) error {
 		f.cookies.Clear(c, FlashCookie)
 	}
 	v.PageName = f.Page(c).Name
+	lang := f.Lang(c)
+	if v.User.ID != "" {
+		v.Languages = f.languages(c, v.User.Language)
+		if c.Method() == fiber.MethodGet {
+			v.Here = c.OriginalURL()
+		}
+	}
+	v.Error = translateRefusals(lang, v.Error)
+	if len(v.Errors) > 0 && lang.Code() != i18n.Source {
+		errs := make(map[string]string, len(v.Errors))
+		for k, msg := range v.Errors {
+			errs[k] = translateRefusals(lang, msg)
+		}
+		v.Errors = errs
+	}
 	var buf bytes.Buffer
-	if err := f.templates.HTML(&buf, "console/"+name+".html", v); err != nil {
+	if err := f.templates.In(lang).HTML(&buf, "console/"+name+".html", v); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
@@ -158,9 +180,63 @@ func (f *Frame) Render(c *fiber.Ctx, status int, name string, v View) error {
 	c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' https: data:; style-src 'self'; frame-ancestors 'none'; form-action 'self'")
 	c.Set("Referrer-Policy", "same-origin")
 	c.Type("html", "utf-8")
+	c.Set(fiber.HeaderContentLanguage, lang.Code())
 	// A name stored before control characters were refused is shown
 	// without them, so saving the form again stores it clean.
 	return c.Status(status).Send(chars.CleanBytes(buf.Bytes()))
+}
+
+// langKey is the Locals key of the request's language.
+type langKey struct{}
+
+// Lang is the language the console speaks to a request: the signed-in
+// user's choice, else (signed out) the best match of the browser's
+// Accept-Language, else the page's language.
+func (f *Frame) Lang(c *fiber.Ctx) *i18n.Lang {
+	if l, ok := c.Locals(langKey{}).(*i18n.Lang); ok {
+		return l
+	}
+	cat := f.templates.Catalogue()
+	u := web.Session(c).User
+	l, ok := cat.Lookup(u.Language)
+	if !ok && u.ID == "" {
+		l, ok = f.chooser.Match(c.Request().Header.Peek(fiber.HeaderAcceptLanguage))
+	}
+	if !ok {
+		l = cat.Get(f.Page(c).Language)
+	}
+	c.Locals(langKey{}, l)
+	return l
+}
+
+// UseLanguage has the rest of the request speak the language of code
+// (the page's for ""), once the user has chosen it.
+func (f *Frame) UseLanguage(c *fiber.Ctx, code string) {
+	cat := f.templates.Catalogue()
+	l, ok := cat.Lookup(code)
+	if !ok {
+		l = cat.Get(f.Page(c).Language)
+	}
+	c.Locals(langKey{}, l)
+}
+
+// T is the message id in the request's language (Lang).
+func (f *Frame) T(c *fiber.Ctx, id string) string { return f.Lang(c).T(id) }
+
+// F is the message id with data, as name, value pairs, in the request's
+// language.
+func (f *Frame) F(c *fiber.Ctx, id string, kv ...any) string { return f.Lang(c).F(id, kv...) }
+
+// languages are the picker's choices: the page's language first (the
+// choice "" follows it), then each language by its own name.
+func (f *Frame) languages(c *fiber.Ctx, chosen string) []Option {
+	cat := f.templates.Catalogue()
+	page := cat.Get(f.Page(c).Language)
+	out := []Option{{Value: "", Label: f.F(c, "console.frame.language_page", "Language", page.Name()), Selected: chosen == ""}}
+	for _, l := range cat.Langs() {
+		out = append(out, Option{Value: l.Code(), Label: l.Name(), Lang: l.Code(), Selected: chosen == l.Code()})
+	}
+	return out
 }
 
 // pageKey is the Locals key of the page's settings, read once a request.
@@ -188,14 +264,14 @@ func (f *Frame) Location(c *fiber.Ctx) *time.Location { return f.Page(c).Locatio
 // ErrorPage is the console's web.ErrorPage: an error shown as a console
 // page that says what to do next.
 func (f *Frame) ErrorPage(c *fiber.Ctx, status int, body web.ErrorBody) error {
-	title := "Something went wrong"
+	title := f.T(c, "console.frame.error")
 	switch {
 	case status == fiber.StatusNotFound:
-		title, body.Message = "Not found", "It may have been deleted. Go back to the list and try again."
+		title, body.Message = f.T(c, "console.frame.not_found"), f.T(c, "console.frame.not_found_body")
 	case status < 500:
-		title = "That did not work"
+		title = f.T(c, "console.frame.refused")
 	default:
-		body.Message = "The server could not do this. Try again; if it keeps failing, the server's log says why."
+		body.Message = f.T(c, "console.frame.error_body")
 	}
 	return f.Message(c, status, title, body.Message)
 }
