@@ -17,7 +17,7 @@ type head = frame.Head
 func pageHead(s *snapshot, title string, lang *i18n.Lang) head {
 	p := s.page
 	return head{Title: title, PageName: p.Name, LogoURL: p.LogoURL, AccentColor: p.AccentColor, SupportURL: p.SupportURL,
-		Indicator: s.status.Indicator, Lang: lang, Languages: frame.Picker(lang)}
+		Indicator: s.status.Indicator, Lang: lang, Languages: frame.Picker(lang, "")}
 }
 
 // head returns the layout data of a page from the current snapshot (the
@@ -30,14 +30,18 @@ func (c *cache) head(ctx context.Context, title string) (head, error) {
 	return pageHead(s, title, s.lang), nil
 }
 
-// Page returns the layout data of a page and the page's components from
-// the current snapshot: what the sign-up flows read (signup.Site).
-func (c *cache) Page(ctx context.Context, title string) (head, []components.Component, error) {
+// Page returns the layout data of a page in lang (the page's default
+// language when nil) and the page's components from the current snapshot:
+// what the sign-up flows read (signup.Site).
+func (c *cache) Page(ctx context.Context, title string, lang *i18n.Lang) (head, []components.Component, error) {
 	s, err := c.get(ctx)
 	if err != nil {
 		return head{}, nil, err
 	}
-	return pageHead(s, title, s.lang), s.components, nil
+	if lang == nil {
+		lang = s.lang
+	}
+	return pageHead(s, title, lang), s.components, nil
 }
 
 // Snapshot returns the current snapshot as the uptime report reads it

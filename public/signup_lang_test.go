@@ -45,6 +45,9 @@ func TestSignupLanguages(t *testing.T) {
 				if !strings.Contains(page, `<html lang="`+code+`"`) {
 					t.Errorf("%s: not a page in %s: %.200s", what, code, page)
 				}
+				if !strings.Contains(page, `hreflang="`+code+`" lang="`+code+`" aria-current="true"`) {
+					t.Errorf("%s: the language picker does not mark %s as the page's", what, code)
+				}
 				i18ntest.NoLeak(t, lang, i18ntest.Pages, i18ntest.Readable(t, body), allow...)
 				return page
 			}
@@ -92,6 +95,10 @@ func TestSignupLanguages(t *testing.T) {
 			manage := s.env.svc.Subscribers.Link(subscribers.PurposeManage, sub.ID)
 			res = get("/subscriptions/manage?token=" + url.QueryEscape(manage))
 			read("manage", res.Status, 200, res.Body)
+			// The picker's links keep the screen's token.
+			if want := `href="?token=` + url.QueryEscape(manage) + `&amp;lang=de"`; !strings.Contains(string(res.Body), want) {
+				t.Errorf("manage: no picker link %s", want)
+			}
 			status, body = post("/subscriptions/manage", url.Values{"token": {manage}, "language": {"ja"}})
 			read("manage saved", status, 200, body)
 			if got := sbSubscriber(s, address).Language; got != "ja" {

@@ -104,7 +104,7 @@ func (r Replies) Head(c *fiber.Ctx, title string) (Head, error) {
 		return h, err
 	}
 	h.Lang = r.Languages.Choose(c, h.Lang)
-	h.Languages = Picker(h.Lang)
+	h.Languages = Picker(h.Lang, QueryWithoutLang(c))
 	return h, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 
 	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/internal/web"
@@ -79,13 +80,32 @@ type LangLink struct {
 }
 
 // Picker lists every language of cur's catalogue as a link to the same
-// page in it ("?lang=de", relative: one body serves every address), cur
-// marked.
-func Picker(cur *i18n.Lang) []LangLink {
+// page in it, cur marked. query is the page's own query, encoded and
+// without lang ("page=2&component=api"; "" for none): the links keep it
+// and add lang, relative to the page's path ("?page=2&component=api&lang=de"),
+// so that one cached body serves its page at any address.
+func Picker(cur *i18n.Lang, query string) []LangLink {
+	prefix := "?lang="
+	if query != "" {
+		prefix = "?" + query + "&lang="
+	}
 	langs := cur.Catalogue().Langs()
 	out := make([]LangLink, len(langs))
 	for i, l := range langs {
-		out[i] = LangLink{Code: l.Code(), Name: l.Name(), URL: "?lang=" + l.Code(), Current: l == cur}
+		out[i] = LangLink{Code: l.Code(), Name: l.Name(), URL: prefix + l.Code(), Current: l == cur}
 	}
 	return out
+}
+
+// QueryWithoutLang is the query of c's request less its lang: what the
+// picker of a page rendered for one request keeps (Picker).
+func QueryWithoutLang(c *fiber.Ctx) string {
+	args := c.Request().URI().QueryArgs()
+	if args.Len() == 0 {
+		return ""
+	}
+	var q fasthttp.Args
+	args.CopyTo(&q)
+	q.Del("lang")
+	return string(q.QueryString())
 }

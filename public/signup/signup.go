@@ -13,6 +13,7 @@ import (
 
 	"github.com/beacon-status/beacon/components"
 	"github.com/beacon-status/beacon/incidents"
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/notifier"
 	"github.com/beacon-status/beacon/public/frame"
 	"github.com/beacon-status/beacon/subscribers"
@@ -20,9 +21,10 @@ import (
 
 // Site is what the flows read from the public site's snapshot.
 type Site interface {
-	// Page returns the layout data of a page titled title and the page's
-	// components (groups among them), both from one snapshot.
-	Page(ctx context.Context, title string) (frame.Head, []components.Component, error)
+	// Page returns the layout data of a page titled title in lang (the
+	// page's default language when nil) and the page's components (groups
+	// among them), both from one snapshot.
+	Page(ctx context.Context, title string, lang *i18n.Lang) (frame.Head, []components.Component, error)
 }
 
 // Notifier is what the flows ask of the notification dispatcher.

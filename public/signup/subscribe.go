@@ -152,10 +152,11 @@ func (h *signup) subscribeForm(c *fiber.Ctx, status int, values map[string]strin
 	if err != nil {
 		return err
 	}
-	head, all, err := h.site.Page(c.UserContext(), lang.T("signup.subscribe_title"))
+	head, all, err := h.site.Page(c.UserContext(), lang.T("signup.subscribe_title"), lang)
 	if err != nil {
 		return err
 	}
+	head.Languages = frame.Picker(lang, frame.QueryWithoutLang(c))
 	v := subscribePage{Head: head, Components: pickComponents(all, checked, len(checked) == 0),
 		Values: values, Error: errMsg, Field: field}
 	if field == "component_ids" {
@@ -252,7 +253,7 @@ func (h *signup) postSubscribe(c *fiber.Ctx) error {
 		return h.subscribeError(c, req, web.Unprocessable("mode", "%s notifications are not available on this page", mode))
 	}
 	if form {
-		_, all, err := h.site.Page(c.UserContext(), "")
+		_, all, err := h.site.Page(c.UserContext(), "", nil)
 		if err != nil {
 			return err
 		}
@@ -418,10 +419,13 @@ func (h *signup) manageView(c *fiber.Ctx, sub subscribers.Subscriber, token stri
 	if err != nil {
 		return managePage{}, err
 	}
-	head, all, err := h.site.Page(c.UserContext(), lang.T("signup.manage_title"))
+	head, all, err := h.site.Page(c.UserContext(), lang.T("signup.manage_title"), lang)
 	if err != nil {
 		return managePage{}, err
 	}
+	// The screen is reached by its token, posted or in the address: the
+	// picker's links carry it.
+	head.Languages = frame.Picker(lang, "token="+url.QueryEscape(token))
 	def, err := h.reply.Heads(c.UserContext(), "")
 	if err != nil {
 		return managePage{}, err
@@ -516,7 +520,7 @@ func (h *signup) postManage(c *fiber.Ctx) error {
 	} else if err := c.BodyParser(&req); err != nil {
 		return h.reply.Message(c, fiber.StatusBadRequest, lang.T("signup.went_wrong"), lang.T("signup.form_unreadable"))
 	} else {
-		_, all, err := h.site.Page(c.UserContext(), "")
+		_, all, err := h.site.Page(c.UserContext(), "", nil)
 		if err != nil {
 			return err
 		}
