@@ -16,9 +16,10 @@ type Chooser struct {
 	memo atomic.Pointer[map[string]*Lang]
 }
 
-// maxMemo bounds the headers Chooser remembers: past it, new headers are
-// matched each time. Browsers send few distinct values; a client sending
-// a new one per request must not grow memory.
+// maxMemo bounds the headers Chooser remembers. Browsers send few
+// distinct values; a client sending a new one per request must not grow
+// memory, nor fill the memo for good: a header that finds it full starts
+// it again, and the browsers' headers return to it on their next request.
 const maxMemo = 256
 
 // NewChooser returns a Chooser among cat's languages.
@@ -79,15 +80,18 @@ func (ch *Chooser) Match(acceptLanguage []byte) (*Lang, bool) {
 			l = ch.cat.langs[i]
 		}
 	}
+	var next map[string]*Lang
 	if len(memo) < maxMemo {
-		next := make(map[string]*Lang, len(memo)+1)
+		next = make(map[string]*Lang, len(memo)+1)
 		for k, v := range memo {
 			next[k] = v
 		}
-		next[header] = l
-		// Another request may have stored meanwhile: losing its entry
-		// costs one more match later, not a wrong answer.
-		ch.memo.Store(&next)
+	} else {
+		next = make(map[string]*Lang)
 	}
+	next[header] = l
+	// Another request may have stored meanwhile: losing its entry costs
+	// one more match later, not a wrong answer.
+	ch.memo.Store(&next)
 	return l, l != nil
 }
