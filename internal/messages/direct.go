@@ -1,13 +1,11 @@
 package messages
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
-	"strings"
 
 	"github.com/beacon-status/beacon/incidents"
 	"github.com/beacon-status/beacon/internal/chars"
@@ -95,13 +93,14 @@ func (r *Renderer) followMessage(ctx context.Context, st *state, d notifier.Deli
 	return notifier.Message{}, fmt.Errorf("no follow confirmation on channel %q", d.Channel)
 }
 
-// smsConfirmation is the SMS carrying a sign-up's or a follow's code.
+// smsConfirmation is the SMS carrying a sign-up's or a follow's code,
+// the page's name shortened when it would not fit.
 func (r *Renderer) smsConfirmation(to string, v mailView) (notifier.Message, error) {
-	var buf bytes.Buffer
-	if err := r.templates.In(v.lang).Text(&buf, "sms/confirm.txt", v); err != nil {
+	text, err := r.smsFit("sms/confirm.txt", v)
+	if err != nil {
 		return notifier.Message{}, err
 	}
-	return notifier.Message{To: to, Text: strings.TrimSpace(buf.String()), StatusCallback: r.smsStatusURL()}, nil
+	return notifier.Message{To: to, Text: text, StatusCallback: r.smsStatusURL()}, nil
 }
 
 // smsStatusURL is where Twilio reports what became of an SMS.

@@ -445,7 +445,7 @@ func TestWebhooksInEveryLanguage(t *testing.T) {
 }
 
 // TestSMSFitInEveryLanguage renders the code SMS for a page with a
-// 40-character name, and an incident's SMS for that page and an
+// 40-character name and one with a 255-character name, and an incident's SMS for that page and an
 // 80-character incident name with a long update, in every language: each
 // within two segments as the encoder counts them (UCS-2 for Japanese and
 // Arabic: 134 characters), the code SMS with "STOP", the incident's with
@@ -476,6 +476,21 @@ func TestSMSFitInEveryLanguage(t *testing.T) {
 		if n > smsSegments || !strings.Contains(code, "STOP") || !strings.Contains(code, "123456") || !strings.Contains(code, page) {
 			t.Errorf("%s code SMS: %d %s segments: %s; want at most %d, with the code, the page and STOP", lang.Code(), n, enc, code, smsSegments)
 		}
+		// A page named as long as a name may be: shortened, the code and
+		// STOP kept.
+		if _, err := f.comps.UpdatePage(ctx, components.PageInput{Name: ptr(strings.Repeat("Zeta ", 51))}); err != nil {
+			t.Fatal(err)
+		}
+		f.speakAll(t, lang.Code())
+		code = f.render(t, notifier.Delivery{ID: 1, SubscriberID: pending.ID, Channel: notifier.SMS, Purpose: notifier.PurposeConfirm, Data: "123456"}).Text
+		if enc, n := sms.Segments(code); n > smsSegments || !strings.Contains(code, "STOP") || !strings.Contains(code, "123456") || !strings.Contains(code, "Zeta Zeta") {
+			t.Errorf("%s code SMS of a 255-character page name: %d %s segments: %s; want at most %d, with the code, the page's name begun and STOP",
+				lang.Code(), n, enc, code, smsSegments)
+		}
+		if _, err := f.comps.UpdatePage(ctx, components.PageInput{Name: &page}); err != nil {
+			t.Fatal(err)
+		}
+		f.speakAll(t, lang.Code())
 		text := f.render(t, created(in, phone, 2)).Text
 		enc, n = sms.Segments(text)
 		if n > smsSegments {

@@ -47,11 +47,15 @@ func (p *smsPart) cut(floor int) bool {
 	return true
 }
 
-// smsText renders the SMS template, shortening the update's text until the
-// message fits in smsSegments segments; when the text is down to
+// smsText renders an incident's SMS, shortened to fit (smsFit).
+func (r *Renderer) smsText(v mailView) (string, error) { return r.smsFit("sms/incident.txt", v) }
+
+// smsFit renders the SMS template name, shortening the update's text until
+// the message fits in smsSegments segments; when the text is down to
 // smsBodyKeep characters and it still does not fit, the incident's name,
-// then the page's, then the rest of the text. The link is always kept.
-func (r *Renderer) smsText(v mailView) (string, error) {
+// then the page's, then the rest of the text. What else the template
+// writes (a link, a code, "STOP") is always kept.
+func (r *Renderer) smsFit(tmpl string, v mailView) (string, error) {
 	// Markdown reaches a phone as plain text, on one line.
 	body := newSMSPart(strings.Join(strings.Fields(r.templates.PlainText(v.Body)), " "))
 	name, page := newSMSPart(v.IncidentName), newSMSPart(v.PageName)
@@ -63,7 +67,7 @@ func (r *Renderer) smsText(v mailView) (string, error) {
 	for {
 		v.Body, v.IncidentName, v.PageName = body.String(), name.String(), page.String()
 		var buf bytes.Buffer
-		if err := set.Text(&buf, "sms/incident.txt", v); err != nil {
+		if err := set.Text(&buf, tmpl, v); err != nil {
 			return "", err
 		}
 		text := strings.TrimSpace(buf.String())
