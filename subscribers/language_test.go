@@ -97,6 +97,22 @@ func TestSubscriberLanguage(t *testing.T) {
 		}
 	})
 
+	t.Run("a staff change is applied whole or not at all", func(t *testing.T) {
+		sub := f.subscribe(t, subscribers.Signup{Mode: notifier.Email, Address: "whole@example.com", Language: "de", SkipConfirmation: true}).Subscriber
+		ja := "ja"
+		_, err := f.svc.Update(ctx, sub.ID, subscribers.Change{SetComponents: true, ComponentIDs: []string{"zzzzzzzzzzzz"}, Language: &ja})
+		if validationField(err) != "component_ids" {
+			t.Errorf("Update with an unknown component: %v, want a ValidationError on component_ids", err)
+		}
+		if got := f.get(t, sub.ID).Language; got != "de" {
+			t.Errorf("language after a refused change = %q, want de (unchanged)", got)
+		}
+		got, err := f.svc.Update(ctx, sub.ID, subscribers.Change{Language: &ja})
+		if err != nil || got.Language != "ja" || !got.AllComponents {
+			t.Errorf("Update of the language alone = %+v, %v; want ja, every component kept", got, err)
+		}
+	})
+
 	t.Run("a public sign-up changes an active subscriber's language only through its link", func(t *testing.T) {
 		sub := f.subscribe(t, subscribers.Signup{Mode: notifier.Email, Address: "de@example.com", Language: "de", SkipConfirmation: true}).Subscriber
 		f.subscribe(t, subscribers.Signup{Mode: notifier.Email, Address: "de@example.com", Language: "ja", IP: "192.0.2.2"})

@@ -692,49 +692,64 @@ func (s *Service) SetPreferences(ctx context.Context, token string, componentIDs
 	return s.Get(ctx, sub.ID)
 }
 
-// SetComponents replaces the components subscriber id follows (staff
-// only); none means all, and groups stand for their members.
-func (s *Service) SetComponents(ctx context.Context, id string, componentIDs []string) (Subscriber, error) {
+// Change is what staff change of a subscriber (Update).
+type Change struct {
+	// SetComponents replaces the components it follows with ComponentIDs:
+	// none means all, and groups stand for their members.
+	SetComponents bool
+	ComponentIDs  []string
+	// Language, when not nil, is the language it reads; "" follows the
+	// page's default language.
+	Language *string
+}
+
+// Update applies a staff change to subscriber id, all of it or, refused,
+// none of it.
+func (s *Service) Update(ctx context.Context, id string, c Change) (Subscriber, error) {
+	var language string
+	if c.Language != nil {
+		var err error
+		if language, err = s.language(*c.Language); err != nil {
+			return Subscriber{}, err
+		}
+	}
 	var sub Subscriber
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := s.getTx(ctx, tx, id); err != nil {
 			return err
 		}
-		comps, err := s.resolveComponents(ctx, tx, componentIDs)
-		if err != nil {
-			return err
+		if c.SetComponents {
+			comps, err := s.resolveComponents(ctx, tx, c.ComponentIDs)
+			if err != nil {
+				return err
+			}
+			if err := s.setComponentsTx(ctx, tx, id, comps); err != nil {
+				return err
+			}
 		}
-		if err := s.setComponentsTx(ctx, tx, id, comps); err != nil {
-			return err
+		if c.Language != nil {
+			if err := s.setLanguageTx(ctx, tx, id, language); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE subscribers SET updated_at = ? WHERE id = ?`, store.FormatTime(s.now()), id); err != nil {
-			return fmt.Errorf("subscribers: set components of %s: %w", id, err)
+			return fmt.Errorf("subscribers: update %s: %w", id, err)
 		}
+		var err error
 		sub, err = s.getTx(ctx, tx, id)
 		return err
 	})
 	return sub, err
 }
 
-// SetLanguage sets the language subscriber id reads (staff only); ""
-// follows the page's default language.
+// SetComponents replaces the components subscriber id follows (Update).
+func (s *Service) SetComponents(ctx context.Context, id string, componentIDs []string) (Subscriber, error) {
+	return s.Update(ctx, id, Change{SetComponents: true, ComponentIDs: componentIDs})
+}
+
+// SetLanguage sets the language subscriber id reads (Update).
 func (s *Service) SetLanguage(ctx context.Context, id, language string) (Subscriber, error) {
-	language, err := s.language(language)
-	if err != nil {
-		return Subscriber{}, err
-	}
-	var sub Subscriber
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		_, err := s.getTx(ctx, tx, id)
-		if err == nil {
-			err = s.setLanguageTx(ctx, tx, id, language)
-		}
-		if err == nil {
-			sub, err = s.getTx(ctx, tx, id)
-		}
-		return err
-	})
-	return sub, err
+	return s.Update(ctx, id, Change{Language: &language})
 }
 
 // language returns code as Config.Languages spells it ("pt-br" is
@@ -743,13 +758,13 @@ func (s *Service) language(code string) (string, error) {
 	if i := slices.IndexFunc(s.cfg.Languages, func(l string) bool { return strings.EqualFold(l, code) }); i >= 0 {
 		return s.cfg.Languages[i], nil
 	} else if code != "" {
-		return "", invalid("language", "must be one of %s, or empty for the page's", strings.Join(s.cfg.Languages, ", "))
+		return "", invalid("language", "must be one of %s, or none for the page's default", strings.Join(s.cfg.Languages, ", "))
 	}
 	return "", nil
 }
 
 func (s *Service) setLanguageTx(ctx context.Context, tx *sql.Tx, id, language string) error {
-	_, err := tx.ExecContext(ctx, `UPDATE subscribers SET language = ?, updated_at = ? WHERE id = ?`, language, store.FormatTime(s.now()), id)
+	_, err := tx.ExecContext(ctx, `UPDATE subscribers SET language = ? WHERE id = ?`, language, id)
 	return err
 }
 

@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"strconv"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/internal/statuspage"
 	"github.com/beacon-status/beacon/internal/web"
 	"github.com/beacon-status/beacon/notifier"
@@ -230,18 +228,11 @@ func (h subscriberAPI) update(c *fiber.Ctx) error {
 	if req.ComponentIDs.Set && !req.ComponentIDs.Null && len(req.ComponentIDs.V) == 0 {
 		return web.Unprocessable("component_ids", "must list at least one component (leave it out to follow every component)")
 	}
-	// Checked first, so that a refused language changes nothing.
-	if _, ok := i18n.Canonical(req.Language.V); req.Language.V != "" && !ok {
-		return web.Unprocessable("language", "must be one of %s, or null for the page's", strings.Join(i18n.Codes(), ", "))
+	ch := subscribers.Change{SetComponents: req.ComponentIDs.Set || !req.Language.Set, ComponentIDs: req.ComponentIDs.V}
+	if req.Language.Set {
+		ch.Language = &req.Language.V
 	}
-	id := c.Params("id")
-	s, err := h.subscribers.Get(c.UserContext(), id)
-	if req.ComponentIDs.Set || !req.Language.Set {
-		s, err = h.subscribers.SetComponents(c.UserContext(), id, req.ComponentIDs.V)
-	}
-	if err == nil && req.Language.Set {
-		s, err = h.subscribers.SetLanguage(c.UserContext(), id, req.Language.V)
-	}
+	s, err := h.subscribers.Update(c.UserContext(), c.Params("id"), ch)
 	if err != nil {
 		return err
 	}
