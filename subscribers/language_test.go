@@ -43,7 +43,7 @@ func TestMigrationAddsLanguage(t *testing.T) {
 	if got := f.get(t, "abcdefghjkmn").Language; got != "" {
 		t.Errorf("language of a subscriber made before the migration = %q, want \"\"", got)
 	}
-	if _, err := f.svc.SetLanguage(ctx, "abcdefghjkmn", "de"); err != nil {
+	if _, err := f.svc.Update(ctx, "abcdefghjkmn", subscribers.Change{Language: ptr("de")}); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.get(t, "abcdefghjkmn").Language; got != "de" {
@@ -92,7 +92,7 @@ func TestSubscriberLanguage(t *testing.T) {
 			t.Errorf("Subscribe with language xx: %v, want a ValidationError on language", err)
 		}
 		sub := f.active(t, notifier.Email, "known@example.com")
-		if _, err := f.svc.SetLanguage(ctx, sub.ID, "klingon"); validationField(err) != "language" {
+		if _, err := f.svc.Update(ctx, sub.ID, subscribers.Change{Language: ptr("klingon")}); validationField(err) != "language" {
 			t.Errorf("SetLanguage klingon: %v, want a ValidationError on language", err)
 		}
 	})

@@ -742,16 +742,6 @@ func (s *Service) Update(ctx context.Context, id string, c Change) (Subscriber, 
 	return sub, err
 }
 
-// SetComponents replaces the components subscriber id follows (Update).
-func (s *Service) SetComponents(ctx context.Context, id string, componentIDs []string) (Subscriber, error) {
-	return s.Update(ctx, id, Change{SetComponents: true, ComponentIDs: componentIDs})
-}
-
-// SetLanguage sets the language subscriber id reads (Update).
-func (s *Service) SetLanguage(ctx context.Context, id, language string) (Subscriber, error) {
-	return s.Update(ctx, id, Change{Language: &language})
-}
-
 // language returns code as Config.Languages spells it ("pt-br" is
 // "pt-BR"); "" (the page's language) stays "".
 func (s *Service) language(code string) (string, error) {

@@ -24,7 +24,7 @@ import (
 func (f *fixture) speak(tb testing.TB, langs map[string]string) {
 	tb.Helper()
 	for id, code := range langs {
-		if _, err := f.subs.SetLanguage(context.Background(), id, code); err != nil {
+		if _, err := f.subs.Update(context.Background(), id, subscribers.Change{Language: &code}); err != nil {
 			tb.Fatal(err)
 		}
 	}
