@@ -185,3 +185,37 @@ func TestManageLanguageJSON(t *testing.T) {
 		t.Errorf("setting xx: status %d, want 422", st)
 	}
 }
+
+// A visitor who asked for no language (no ?lang=, no cookie, no
+// Accept-Language of the catalogue's) keeps none: their messages follow
+// the page's default, wherever it goes. One who asked keeps theirs, the
+// default included.
+func TestSignupKeepsOnlyALanguageAsked(t *testing.T) {
+	s := sbScene(t)
+	tests := []struct {
+		address string
+		headers []string
+		want    string
+	}{
+		{"none@example.com", nil, ""},
+		{"dutch@example.com", []string{"Accept-Language", "nl-NL,nl;q=0.9"}, ""},
+		{"browser@example.com", []string{"Accept-Language", "de-AT,de;q=0.9"}, "de"},
+		{"default@example.com", []string{"Accept-Language", "en-GB"}, "en"},
+		{"cookie@example.com", []string{"Cookie", "beacon_lang=fr"}, "fr"},
+	}
+	for _, tt := range tests {
+		form := url.Values{"mode": {"email"}, "email": {tt.address}}
+		res := s.env.do("POST", "/subscribe", form.Encode(), append([]string{"Content-Type", "application/x-www-form-urlencoded"}, tt.headers...)...)
+		if res.Status != 202 {
+			t.Fatalf("%s: status %d: %s", tt.address, res.Status, res.Body)
+		}
+		if got := sbSubscriber(s, tt.address).Language; got != tt.want {
+			t.Errorf("%s (%q): language kept %q, want %q", tt.address, tt.headers, got, tt.want)
+		}
+	}
+	res := s.env.do("POST", "/subscribe?lang=ja", url.Values{"mode": {"email"}, "email": {"query@example.com"}}.Encode(),
+		"Content-Type", "application/x-www-form-urlencoded")
+	if got := sbSubscriber(s, "query@example.com").Language; res.Status != 202 || got != "ja" {
+		t.Errorf("sign-up at ?lang=ja: status %d, language kept %q, want ja", res.Status, got)
+	}
+}

@@ -40,16 +40,23 @@ func NewChooser(cat *Catalogue) *Chooser {
 // are ignored. The arguments are the raw bytes of a request, read
 // without copying.
 func (ch *Chooser) Choose(query, cookie, acceptLanguage []byte, def *Lang) *Lang {
-	if l, ok := ch.lookup(query); ok {
-		return l
-	}
-	if l, ok := ch.lookup(cookie); ok {
-		return l
-	}
-	if l, ok := ch.Match(acceptLanguage); ok {
+	if l, ok := ch.Asked(query, cookie, acceptLanguage); ok {
 		return l
 	}
 	return def
+}
+
+// Asked returns the language query, cookie or acceptLanguage ask for, as
+// Choose reads them, and false when none names or matches one: the
+// visitor would read the default.
+func (ch *Chooser) Asked(query, cookie, acceptLanguage []byte) (*Lang, bool) {
+	if l, ok := ch.lookup(query); ok {
+		return l, true
+	}
+	if l, ok := ch.lookup(cookie); ok {
+		return l, true
+	}
+	return ch.Match(acceptLanguage)
 }
 
 func (ch *Chooser) lookup(code []byte) (*Lang, bool) {

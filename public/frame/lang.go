@@ -35,6 +35,15 @@ func (ls Languages) Choose(c *fiber.Ctx, def *i18n.Lang) *i18n.Lang {
 		req.Header.Peek(fiber.HeaderAcceptLanguage), def)
 }
 
+// Asked reports whether the request names or matches a language of the
+// catalogue (?lang=, the cookie, Accept-Language), rather than reading
+// the page's default for want of one.
+func (ls Languages) Asked(c *fiber.Ctx) bool {
+	req := c.Request()
+	_, ok := ls.Chooser.Asked(req.URI().QueryArgs().Peek("lang"), req.Header.Cookie(LangCookie), req.Header.Peek(fiber.HeaderAcceptLanguage))
+	return ok
+}
+
 // Remember sets the LangCookie cookie to lang when the request picked it
 // with ?lang= and the cookie holds another, and reports whether it did:
 // such a response is for this visitor only (Cache-Control: private), as

@@ -93,7 +93,7 @@ func (h *follow) postFollow(c *fiber.Ctx) error {
 		return h.followError(c, web.Unprocessable("mode", "%s notifications are not available on this page", mode))
 	}
 	res, err := h.subscribers.FollowIncident(ctx, subscribers.FollowRequest{IncidentID: in.ID, Mode: mode, Address: address,
-		PhoneCountry: req.PhoneCountry, IP: c.IP(), Language: lang.Code()})
+		PhoneCountry: req.PhoneCountry, IP: c.IP(), Language: keptLanguage(h.reply, c, lang)})
 	if err != nil {
 		return h.followError(c, err)
 	}

@@ -266,9 +266,8 @@ func (h *signup) postSubscribe(c *fiber.Ctx) error {
 			address = req.ChatEndpoint
 		}
 	}
-	// The subscriber reads its messages in the language it saw the page in.
 	res, err := h.subscribers.Subscribe(c.UserContext(), subscribers.Signup{Mode: mode, Address: address,
-		PhoneCountry: req.PhoneCountry, ComponentIDs: req.ComponentIDs, IP: c.IP(), Language: lang.Code()})
+		PhoneCountry: req.PhoneCountry, ComponentIDs: req.ComponentIDs, IP: c.IP(), Language: keptLanguage(h.reply, c, lang)})
 	var verr *subscribers.ValidationError
 	if form && mode.Chat() && errors.As(err, &verr) && verr.Field == "endpoint" {
 		// The chat way's URL field is its own.
@@ -412,6 +411,17 @@ type managePage struct {
 	FollowsOnly bool
 	Saved       bool
 	Error       string
+}
+
+// keptLanguage is the language a subscriber signing up in lang keeps:
+// lang when the visitor asked for it (?lang=, the cookie, their browser's
+// languages), "" when they read the page's default for want of one, so
+// that their messages follow the default wherever it goes.
+func keptLanguage(r frame.Replies, c *fiber.Ctx, lang *i18n.Lang) string {
+	if r.Languages.Asked(c) {
+		return lang.Code()
+	}
+	return ""
 }
 
 func (h *signup) manageView(c *fiber.Ctx, sub subscribers.Subscriber, token string) (managePage, error) {
