@@ -86,6 +86,17 @@ func TestPagesInEveryLanguage(t *testing.T) {
 					t.Errorf("%s: English date %q", path, m)
 				}
 			}
+			// A refused report query is said in the visitor's language.
+			for _, q := range []string{"/uptime?month=1999-01", "/uptime?format=pdf"} {
+				res := s.env.do("GET", withLang(q, lang.Code()), "")
+				if res.Status != 400 || !strings.Contains(string(res.Body), lang.T("report.bad_request")) {
+					t.Errorf("%s: status %d, body without %q", q, res.Status, lang.T("report.bad_request"))
+				}
+				i18ntest.NoLeak(t, lang, i18ntest.Pages, langVisible(t, res.Body), langAllow...)
+				if lang.Code() != "en" && strings.Contains(string(res.Body), " must be") {
+					t.Errorf("%s: the refusal is in English: %s", q, langVisible(t, res.Body))
+				}
+			}
 			res := s.env.do("GET", withLang("/incidents/zzzzzzzzzzzz", lang.Code()), "")
 			if res.Status != 404 || !strings.Contains(string(res.Body), lang.T("page.not_found")) {
 				t.Errorf("404: status %d, body without %q", res.Status, lang.T("page.not_found"))

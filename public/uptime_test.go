@@ -306,8 +306,9 @@ func TestUptimeQuery(t *testing.T) {
 			continue
 		}
 		doc := pgParse(t, res.Body)
-		if msg := pgText(pgOne(t, doc, pgSel("main"), "mains")); !strings.Contains(msg, tc.field+" must") {
-			t.Errorf("?%.40s: the page says %q, want what %s must be", tc.query, msg, tc.field)
+		want := map[string]string{"month": "choose one from", "format": "Ask for format=csv or format=json"}[tc.field]
+		if msg := pgText(pgOne(t, doc, pgSel("main"), "mains")); !strings.Contains(msg, want) {
+			t.Errorf("?%.40s: the page says %q, want what %s must be (%q)", tc.query, msg, tc.field, want)
 		}
 		if res.Header.Get("ETag") != "" {
 			t.Errorf("?%.40s: a refusal carries an ETag", tc.query)

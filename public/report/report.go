@@ -137,12 +137,14 @@ func (q reportQuery) key() string {
 }
 
 // readReportQuery reads ?format= and ?month=, refusing values it does not
-// know with the field to blame.
-func readReportQuery(c *fiber.Ctx, now time.Time, loc *time.Location) (reportQuery, *web.ErrorBody) {
+// know with the field to blame (in English: the JSON error callers read)
+// and, for people, the message id and values that say it in their
+// language.
+func readReportQuery(c *fiber.Ctx, now time.Time, loc *time.Location) (reportQuery, *reportRefusal) {
 	q := reportQuery{format: reportFormat(c.Query("format", string(reportHTML)))}
 	if q.format != reportHTML && q.format != reportCSV && q.format != reportJSON {
 		q.format = reportHTML
-		return q, &web.ErrorBody{Field: "format", Message: "format must be csv or json (or absent for the page)"}
+		return q, &reportRefusal{ErrorBody: web.ErrorBody{Field: "format", Message: "format must be csv or json (or absent for the page)"}}
 	}
 	m := c.Query("month")
 	if m == "" {
@@ -156,11 +158,27 @@ func readReportQuery(c *fiber.Ctx, now time.Time, loc *time.Location) (reportQue
 	month, err := time.Parse("2006-01", m)
 	month = components.DayStart(month.Year(), month.Month(), 1, loc)
 	if err != nil || len(m) != len("2006-01") || month.Before(oldest) || month.After(newest) {
-		return q, &web.ErrorBody{Field: "month", Message: fmt.Sprintf("month must be a month formatted YYYY-MM, from %s to %s",
-			oldest.Format("2006-01"), newest.Format("2006-01"))}
+		return q, &reportRefusal{ErrorBody: web.ErrorBody{Field: "month", Message: fmt.Sprintf("month must be a month formatted YYYY-MM, from %s to %s",
+			oldest.Format("2006-01"), newest.Format("2006-01"))}, oldest: oldest, newest: newest}
 	}
 	q.month = month
 	return q, nil
+}
+
+// reportRefusal is a report query refused.
+type reportRefusal struct {
+	web.ErrorBody
+	// oldest and newest are the months a report may be asked for, when
+	// the month was refused.
+	oldest, newest time.Time
+}
+
+// in says the refusal in lang.
+func (r *reportRefusal) in(lang *i18n.Lang) string {
+	if r.Field == "month" {
+		return lang.F("report.bad_month", "Oldest", lang.Date(i18n.MonthYear, r.oldest), "Newest", lang.Date(i18n.MonthYear, r.newest))
+	}
+	return lang.T("report.bad_format")
 }
 
 // uptimeReport holds the figures of one report, which every format shows.
@@ -660,13 +678,13 @@ func (h *Report) get(c *fiber.Ctx) error {
 	q, bad := readReportQuery(c, s.At, s.Page.Location())
 	if bad != nil {
 		if q.format == reportJSON || frame.WantsJSON(c) {
-			return c.Status(fiber.StatusBadRequest).JSON(bad)
+			return c.Status(fiber.StatusBadRequest).JSON(bad.ErrorBody)
 		}
 		lang, err := h.d.Replies.Lang(c)
 		if err != nil {
 			return err
 		}
-		return h.d.Replies.Message(c, fiber.StatusBadRequest, lang.T("report.bad_request"), bad.Message)
+		return h.d.Replies.Message(c, fiber.StatusBadRequest, lang.T("report.bad_request"), bad.in(lang))
 	}
 	// The page is in the visitor's language; CSV and JSON are data, the
 	// same for all.
