@@ -3,6 +3,7 @@ package public
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -93,5 +94,27 @@ func TestLazyOneRenderPerKey(t *testing.T) {
 	}
 	if _, err := s.lazy("page", func() (*web.Resource, error) { return nil, errors.New("rendered a third time") }); err != nil {
 		t.Errorf("the page was not kept: %v", err)
+	}
+}
+
+// TestLazyBoundedByBytes: the pages rendered on demand are dropped when
+// their bodies would pass maxLazyBytes, so that every page of history in
+// every language cannot hold the memory of a snapshot without bound.
+func TestLazyBoundedByBytes(t *testing.T) {
+	var s snapshot
+	page := make([]byte, 1<<20)
+	n := maxLazyBytes/len(page) + 5
+	for i := range n {
+		if _, err := s.lazy(fmt.Sprint("history:", i), func() (*web.Resource, error) { return web.NewResource(page), nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.lazyPages.mu.Lock()
+	defer s.lazyPages.mu.Unlock()
+	if s.lazyPages.size > maxLazyBytes || len(s.lazyPages.pages)*len(page) != s.lazyPages.size {
+		t.Errorf("after %d pages of 1 MiB: %d kept, %d bytes counted; want at most %d bytes", n, len(s.lazyPages.pages), s.lazyPages.size, maxLazyBytes)
+	}
+	if _, ok := s.lazyPages.pages[fmt.Sprint("history:", n-1)]; !ok {
+		t.Error("the newest page is not kept")
 	}
 }

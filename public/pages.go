@@ -640,6 +640,8 @@ func (v *pageRender) historyPage(ctx context.Context, n int, comp *components.Co
 type pageCache struct {
 	mu    sync.Mutex
 	pages map[string]*web.Resource
+	// size is the bytes of the pages' bodies, bounded by maxLazyBytes.
+	size int
 	// rendering holds the renders under way, by key: a request for a page
 	// being rendered waits for that render, not for the others.
 	rendering map[string]*render
@@ -700,11 +702,16 @@ func (lp *pageCache) run(key string, w *render, fn func() (*web.Resource, error)
 			if lp.pages == nil {
 				lp.pages = map[string]*web.Resource{}
 			}
-			if len(lp.pages) > 2000*maxLangs {
+			if lp.size+len(w.r.Body()) > maxLazyBytes {
 				clear(lp.pages)
 				clear(lp.previewKeys)
+				lp.size = 0
+			}
+			if old, ok := lp.pages[key]; ok {
+				lp.size -= len(old.Body())
 			}
 			lp.pages[key] = w.r
+			lp.size += len(w.r.Body())
 		}
 		lp.mu.Unlock()
 		close(w.done)
@@ -715,9 +722,13 @@ func (lp *pageCache) run(key string, w *render, fn func() (*web.Resource, error)
 
 const htmlType = fiber.MIMETextHTMLCharsetUTF8
 
-// maxLangs bounds the languages a page is kept in: the cache of pages
-// rendered on demand holds up to 2,000 pages in each.
-const maxLangs = 8
+// maxLazyBytes bounds the pages rendered on demand that a snapshot keeps,
+// by the bytes of their bodies (their gzip forms add about a fifth): past
+// it they are all dropped and rendered again as asked. Every page of
+// history per component, in every language, is bounded by the data but
+// not by much: 50 components × 40 pages of history × 7 languages is
+// 14,000 pages of some 20 KB.
+const maxLazyBytes = 32 << 20
 
 // pages serves what the snapshot holds or renders on demand: the status
 // page, incident pages, history, feeds, badge and API v2.
