@@ -419,8 +419,12 @@ func seedEmail(ctx context.Context, bin, dir string, subscribers, langs int, e *
 		return nil, err
 	}
 	csv := filepath.Join(dir, "subscribers.csv")
+	codes := make([]string, langs)
+	for i := range codes {
+		codes[i] = subscriberLanguage(i, langs)
+	}
 	if err := writeCSV(csv, "mode,address,language", subscribers, func(i int) string {
-		return fmt.Sprintf("email,u%06d@example.com,%s", i+1, subscriberLanguage(i, langs))
+		return fmt.Sprintf("email,u%06d@example.com,%s", i+1, codes[i%langs])
 	}); err != nil {
 		return nil, err
 	}
@@ -435,7 +439,7 @@ func seedEmail(ctx context.Context, bin, dir string, subscribers, langs int, e *
 	if err != nil {
 		return nil, err
 	}
-	logf("beacon: importing %d email subscribers in %d languages (%s)", subscribers, langs, e.name)
+	logf("beacon: importing %d email subscribers in %s (%s)", subscribers, languages(langs), e.name)
 	took, err := b.seed(ctx, csv)
 	if err != nil {
 		return nil, err
