@@ -20,6 +20,14 @@
 // on PostgreSQL, Beacon runs on a database of a throwaway cluster the
 // program starts (BEACON_DATABASE_URL).
 //
+// With -baseline BIN (an older commit's beacon) it seeds a second Beacon
+// from that binary the same way, with a second reference serving that
+// Beacon's bytes (the pages differ between commits), and every round
+// loads all four in turn, the whole sequence reversed in every other
+// round: each binary's ratio to its own reference is measured in the same
+// minutes as the other's, so a change in the ratio is the binary's, not
+// the machine's.
+//
 // Usage:
 //
 //	go run ./cmd/beacon-bench [-d 10s] [-warmup 3s] [-rounds 5] [-t 2] [-c 64] [-variants plain,gzip,page] [-engines sqlite]
@@ -62,6 +70,7 @@ type options struct {
 	threads   int
 	conns     int
 	beaconBin string
+	baseline  string
 	wrkBin    string
 	variants  string
 	engines   string
@@ -84,6 +93,7 @@ func main() {
 	fs.IntVar(&o.threads, "t", 2, "wrk threads")
 	fs.IntVar(&o.conns, "c", 64, "wrk connections")
 	fs.StringVar(&o.beaconBin, "beacon", "", "use this beacon binary instead of building ./cmd/beacon")
+	fs.StringVar(&o.baseline, "baseline", "", "a second beacon binary (an older commit's) measured in the same run against a reference serving its own bytes, the rounds alternating between the two")
 	fs.StringVar(&o.wrkBin, "wrk", "wrk", "wrk executable")
 	fs.StringVar(&o.variants, "variants", defaultVariants, "comma-separated variants to measure: plain, gzip (summary.json without and with Accept-Encoding: gzip), page, page-plain (/ with and without it)")
 	fs.StringVar(&o.engines, "engines", "sqlite", "engines to run Beacon on, one after the other: sqlite, postgres (a throwaway cluster the program starts; needs Debian's postgresql package)")
@@ -136,8 +146,8 @@ func (o options) check() ([]variant, []string, error) {
 		}
 		engines = append(engines, name)
 	}
-	if o.hold && len(engines) > 1 {
-		return nil, nil, errors.New("-hold takes one engine")
+	if o.hold && (len(engines) > 1 || o.baseline != "") {
+		return nil, nil, errors.New("-hold takes one engine and no -baseline")
 	}
 	return vs, engines, nil
 }
@@ -184,13 +194,17 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	}
 	defer os.RemoveAll(tmp)
 
-	bin, revision := o.beaconBin, "binary "+o.beaconBin
-	if bin == "" {
-		bin = filepath.Join(tmp, "beacon")
+	tree := binary{label: "tree", path: o.beaconBin, revision: "binary " + o.beaconBin}
+	if tree.path == "" {
+		tree.path = filepath.Join(tmp, "beacon")
 		logf("building ./cmd/beacon")
-		if revision, err = buildBeacon(ctx, bin, stderr); err != nil {
+		if tree.revision, err = buildBeacon(ctx, tree.path, stderr); err != nil {
 			return err
 		}
+	}
+	bins := []binary{tree}
+	if o.baseline != "" {
+		bins = append(bins, binary{label: "baseline", path: o.baseline, revision: "binary " + o.baseline})
 	}
 	var pg *pgtest.Cluster
 	if slices.Contains(engines, "postgres") {
@@ -205,169 +219,208 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		if i > 0 {
 			fmt.Fprintln(stdout) // between the engines' reports
 		}
-		var dbURL string
-		if engine == "postgres" {
-			if _, err := pg.Exec("postgres", "CREATE DATABASE bench TEMPLATE template0"); err != nil {
-				return err
+		for i := range bins {
+			bins[i].dbURL = ""
+			if engine == "postgres" {
+				db := "bench_" + bins[i].label
+				if _, err := pg.Exec("postgres", "CREATE DATABASE "+db+" TEMPLATE template0"); err != nil {
+					return err
+				}
+				bins[i].dbURL = pg.URL(db)
 			}
-			dbURL = pg.URL("bench")
 		}
-		if err := runOn(ctx, o, engine, dbURL, bin, revision, wrkPath, variants, filepath.Join(tmp, engine), stdout, stderr, logf); err != nil {
+		if err := runOn(ctx, o, engine, bins, wrkPath, variants, filepath.Join(tmp, engine), stdout, stderr, logf); err != nil {
 			return fmt.Errorf("%s: %w", engine, err)
 		}
 	}
 	return nil
 }
 
-// runOn seeds a Beacon on engine (SQLite in a data directory under tmp, or
-// the PostgreSQL database at dbURL), measures it against a reference
-// serving the same bytes, and prints the report.
-func runOn(ctx context.Context, o options, engine, dbURL, bin, revision, wrkPath string, variants []variant, tmp string, stdout, stderr io.Writer, logf func(string, ...any)) error {
-	if err := os.MkdirAll(tmp, 0o700); err != nil {
-		return err
-	}
+// binary is a Beacon binary under measurement: the tree's or -baseline.
+type binary struct {
+	label    string // "tree" or "baseline"
+	path     string
+	revision string // as the report names it
+	dbURL    string // its PostgreSQL database on that engine, or ""
+}
+
+// side is one Beacon, seeded, and the reference serving its bytes.
+type side struct {
+	bin           binary
+	beacon, ref   target
+	st            seedStats
+	summary, page responses
+	pageNote      string // whether "/" kept its bytes through the run
+}
+
+// runOn seeds a Beacon of each binary on engine (SQLite in a data
+// directory under tmp, or its PostgreSQL database), measures each against
+// a reference serving the same bytes, and prints the report.
+func runOn(ctx context.Context, o options, engine string, bins []binary, wrkPath string, variants []variant, tmp string, stdout, stderr io.Writer, logf func(string, ...any)) error {
 	procs := &benchproc.Group{Log: logf}
 	defer procs.StopAll()
+	var sides []*side
+	for _, b := range bins {
+		sd, err := setUp(ctx, procs, b, filepath.Join(tmp, b.label), stderr, logf)
+		if err != nil {
+			return fmt.Errorf("%s: %w", b.label, err)
+		}
+		sides = append(sides, sd)
+	}
+	if o.hold {
+		sd := sides[0]
+		logf("holding: beacon %s, reference %s (paths %s and %s); Ctrl-C to stop", sd.beacon.base, sd.ref.base, summaryPath, pagePath)
+		<-ctx.Done()
+		return nil
+	}
 
-	// Beacon, seeded.
+	m := machineInfo(ctx, wrkPath)
+	res, err := measure(ctx, o, wrkPath, variants, sides, logf)
+	if err != nil {
+		return err
+	}
+	for _, sd := range sides {
+		if err := sd.checkAfter(ctx, logf); err != nil {
+			return fmt.Errorf("%s: %w", sd.bin.label, err)
+		}
+	}
+	report(stdout, o, m, engine, sides, res)
+	return nil
+}
+
+// setUp starts a Beacon of bin on a data directory under tmp, seeds it,
+// captures its summary and page, and starts a reference serving those
+// bytes.
+func setUp(ctx context.Context, procs *benchproc.Group, bin binary, tmp string, stderr io.Writer, logf func(string, ...any)) (*side, error) {
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		return nil, err
+	}
+	sd := &side{bin: bin}
 	dataDir := filepath.Join(tmp, "data")
 	beaconAddr, err := benchproc.FreeAddr()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	env := beaconEnv(beaconAddr, dataDir)
-	if dbURL != "" {
-		env = append(env, "BEACON_DATABASE_URL="+dbURL)
+	if bin.dbURL != "" {
+		env = append(env, "BEACON_DATABASE_URL="+bin.dbURL)
 	}
-	key, err := createKey(ctx, bin, env)
+	key, err := createKey(ctx, bin.path, env)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	beacon, err := procs.Start(ctx, "beacon", serverCmd(stderr, bin, env, "serve"))
+	beacon, err := procs.Start(ctx, "beacon ("+bin.label+")", serverCmd(stderr, bin.path, env, "serve"))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	beaconURL := "http://" + beaconAddr
-	if err := waitReady(ctx, beacon, beaconURL+"/healthz"); err != nil {
-		return err
+	sd.beacon = target{name: "beacon", base: "http://" + beaconAddr, proc: beacon}
+	if err := waitReady(ctx, beacon, sd.beacon.base+"/healthz"); err != nil {
+		return nil, err
 	}
-	logf("beacon pid %d on %s; seeding", beacon.Pid(), beaconURL)
+	logf("beacon (%s) pid %d on %s; seeding", bin.label, beacon.Pid(), sd.beacon.base)
 	seedStart := time.Now()
-	st, err := seed(ctx, beaconURL, key)
-	if err != nil {
-		return fmt.Errorf("seed: %w", err)
+	if sd.st, err = seed(ctx, sd.beacon.base, key); err != nil {
+		return nil, fmt.Errorf("seed: %w", err)
 	}
+	st := sd.st
 	logf("seeded %d components in %d groups, %d incidents (%d unresolved, %d updates), %d metrics (%d points) in %s",
 		st.components, st.groups, st.incidents, st.unresolved, st.updates, st.metrics, st.points, time.Since(seedStart).Round(time.Millisecond))
 
-	want, err := fetchBoth(ctx, beaconURL+summaryPath)
-	if err != nil {
-		return fmt.Errorf("beacon summary: %w", err)
+	if sd.summary, err = fetchBoth(ctx, sd.beacon.base+summaryPath); err != nil {
+		return nil, fmt.Errorf("beacon summary: %w", err)
 	}
-	if err := checkSummary(want.plain.body, st); err != nil {
-		return err
+	if err := checkSummary(sd.summary.plain.body, st); err != nil {
+		return nil, err
 	}
-	logf("summary.json: %d bytes plain, %d bytes gzip, Content-Type %q", len(want.plain.body), len(want.gzip.body), want.plain.contentType)
-	wantPage, err := fetchBoth(ctx, beaconURL+pagePath)
-	if err != nil {
-		return fmt.Errorf("beacon page: %w", err)
+	logf("summary.json: %d bytes plain, %d bytes gzip, Content-Type %q", len(sd.summary.plain.body), len(sd.summary.gzip.body), sd.summary.plain.contentType)
+	if sd.page, err = fetchBoth(ctx, sd.beacon.base+pagePath); err != nil {
+		return nil, fmt.Errorf("beacon page: %w", err)
 	}
-	if err := checkPage(wantPage.plain, st); err != nil {
-		return err
+	if err := checkPage(sd.page.plain, st); err != nil {
+		return nil, err
 	}
-	logf("/: %d bytes plain, %d bytes gzip, Content-Type %q", len(wantPage.plain.body), len(wantPage.gzip.body), wantPage.plain.contentType)
+	logf("/: %d bytes plain, %d bytes gzip, Content-Type %q", len(sd.page.plain.body), len(sd.page.gzip.body), sd.page.plain.contentType)
 
 	// The reference server, in its own process, with the same bytes.
 	var routes []refRoute
 	for i, doc := range []struct {
 		path string
 		r    responses
-	}{{summaryPath, want}, {pagePath, wantPage}} {
+	}{{summaryPath, sd.summary}, {pagePath, sd.page}} {
 		rt := refRoute{Path: doc.path, ContentType: doc.r.plain.contentType,
 			Body: filepath.Join(tmp, fmt.Sprintf("body%d", i)), Gzip: filepath.Join(tmp, fmt.Sprintf("body%d.gz", i))}
 		if err := os.WriteFile(rt.Body, doc.r.plain.body, 0o600); err != nil {
-			return err
+			return nil, err
 		}
 		if err := os.WriteFile(rt.Gzip, doc.r.gzip.body, 0o600); err != nil {
-			return err
+			return nil, err
 		}
 		routes = append(routes, rt)
 	}
 	manifest, err := json.Marshal(routes)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	routesFile := filepath.Join(tmp, "routes.json")
 	if err := os.WriteFile(routesFile, manifest, 0o600); err != nil {
-		return err
+		return nil, err
 	}
 	refAddr, err := benchproc.FreeAddr()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	self, err := os.Executable()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	ref, err := procs.Start(ctx, "ref", serverCmd(stderr, self, os.Environ(), "ref", "-addr", refAddr, "-routes", routesFile))
+	ref, err := procs.Start(ctx, "ref ("+bin.label+")", serverCmd(stderr, self, os.Environ(), "ref", "-addr", refAddr, "-routes", routesFile))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	refURL := "http://" + refAddr
-	if err := waitReady(ctx, ref, refURL+summaryPath); err != nil {
-		return err
+	sd.ref = target{name: "ref", base: "http://" + refAddr, proc: ref}
+	if err := waitReady(ctx, ref, sd.ref.base+summaryPath); err != nil {
+		return nil, err
 	}
 	for _, doc := range []struct {
 		path string
 		r    responses
-	}{{summaryPath, want}, {pagePath, wantPage}} {
-		got, err := fetchBoth(ctx, refURL+doc.path)
+	}{{summaryPath, sd.summary}, {pagePath, sd.page}} {
+		got, err := fetchBoth(ctx, sd.ref.base+doc.path)
 		if err != nil {
-			return fmt.Errorf("reference %s: %w", doc.path, err)
+			return nil, fmt.Errorf("reference %s: %w", doc.path, err)
 		}
 		if err := sameResponses(doc.r, got); err != nil {
-			return fmt.Errorf("reference server does not answer %s as Beacon does: %w", doc.path, err)
+			return nil, fmt.Errorf("reference server does not answer %s as Beacon does: %w", doc.path, err)
 		}
 	}
-	logf("reference pid %d on %s answers the same bytes", ref.Pid(), refURL)
+	logf("reference pid %d on %s answers the same bytes", ref.Pid(), sd.ref.base)
+	return sd, nil
+}
 
-	if o.hold {
-		logf("holding: beacon %s, reference %s (paths %s and %s); Ctrl-C to stop", beaconURL, refURL, summaryPath, pagePath)
-		<-ctx.Done()
-		return nil
-	}
-
-	m := machineInfo(ctx, wrkPath)
-	targets := []target{{name: "ref", base: refURL, proc: ref}, {name: "beacon", base: beaconURL, proc: beacon}}
-	res, err := measure(ctx, o, wrkPath, variants, targets, logf)
-	if err != nil {
-		return err
-	}
-
-	// The summary must not have changed under load (no rebuild, same
-	// bytes). The page may have: its snapshot is rebuilt once a minute, and
-	// today's bar of a component in an open incident grows with the clock.
-	after, err := fetchBoth(ctx, beaconURL+summaryPath)
+// checkAfter checks that the summary has not changed under load (no
+// rebuild, same bytes) and notes whether the page has: its snapshot is
+// rebuilt once a minute, and today's bar of a component in an open
+// incident grows with the clock.
+func (sd *side) checkAfter(ctx context.Context, logf func(string, ...any)) error {
+	after, err := fetchBoth(ctx, sd.beacon.base+summaryPath)
 	if err != nil {
 		return fmt.Errorf("beacon summary after the load: %w", err)
 	}
-	if err := sameResponses(want, after); err != nil {
+	if err := sameResponses(sd.summary, after); err != nil {
 		return fmt.Errorf("beacon's summary changed during the run: %w", err)
 	}
-	afterPage, err := fetchBoth(ctx, beaconURL+pagePath)
+	afterPage, err := fetchBoth(ctx, sd.beacon.base+pagePath)
 	if err != nil {
 		return fmt.Errorf("beacon page after the load: %w", err)
 	}
-	pageNote := "the same bytes after the run"
-	if err := sameResponses(wantPage, afterPage); err != nil {
-		pageNote = fmt.Sprintf("rebuilt during the run as the clock moved (%d bytes gzip after it)", len(afterPage.gzip.body))
-		if err := checkPage(afterPage.plain, st); err != nil {
+	sd.pageNote = "the same bytes after the run"
+	if err := sameResponses(sd.page, afterPage); err != nil {
+		sd.pageNote = fmt.Sprintf("rebuilt during the run as the clock moved (%d bytes gzip after it)", len(afterPage.gzip.body))
+		if err := checkPage(afterPage.plain, sd.st); err != nil {
 			return fmt.Errorf("beacon page after the load: %w", err)
 		}
 	}
-	logf("/: %s", pageNote)
-
-	report(stdout, o, m, engine, revision, st, want, wantPage, pageNote, res)
+	logf("/ (%s): %s", sd.bin.label, sd.pageNote)
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -50,26 +51,35 @@ func orUnknown(s string) string {
 }
 
 // report prints the Markdown section for docs/BENCHMARKS.md.
-func report(w io.Writer, o options, m machine, engine, revision string, st seedStats, summary, page responses, pageNote string, res []variantResult) {
+func report(w io.Writer, o options, m machine, engine string, sides []*side, res []variantResult) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
 	p("### Run of %s", m.date)
 	p("")
 	p("- Machine: %s CPUs, %s, %s RAM, Linux %s", m.cpus, m.cpuModel, m.memory, m.kernel)
 	p("- Load average (1, 5, 15 min) before the measurement %s, after it %s", m.load, orUnknown(benchproc.LoadAverage()))
 	p("- Toolchain: %s; load generator %s on the same machine", m.goVersion, m.wrk)
-	p("- Beacon: %s, on %s", revision, engineTitle(engine))
+	for _, sd := range sides {
+		p("- Beacon%s: %s, on %s", sideName(sides, sd), sd.bin.revision, engineTitle(engine))
+	}
 	p("- Command: `%s`", strings.Join(append([]string{"go run ./cmd/beacon-bench"}, flagsOf(o)...), " "))
-	p("- Page: %d components (%d of them in %d groups), %d incidents (%d unresolved, %d updates in all), the charts of %d metrics with a day of data each; summary.json %d bytes plain, %d bytes gzip; / %d bytes plain, %d bytes gzip, %s",
-		st.components, st.groups*seedPerGroup, st.groups, st.incidents, st.unresolved, st.updates, st.metrics, len(summary.plain.body), len(summary.gzip.body),
-		len(page.plain.body), len(page.gzip.body), pageNote)
-	p("- Load: wrk -t %d -c %d, %s warm-up per server and variant, then %d rounds of %s per server, reference first in odd rounds and Beacon first in even ones",
-		o.threads, o.conns, o.warmup, o.rounds, o.duration)
+	for _, sd := range sides {
+		st := sd.st
+		p("- Page%s: %d components (%d of them in %d groups), %d incidents (%d unresolved, %d updates in all), the charts of %d metrics with a day of data each; summary.json %d bytes plain, %d bytes gzip; / %d bytes plain, %d bytes gzip, %s",
+			sideName(sides, sd), st.components, st.groups*seedPerGroup, st.groups, st.incidents, st.unresolved, st.updates, st.metrics, len(sd.summary.plain.body), len(sd.summary.gzip.body),
+			len(sd.page.plain.body), len(sd.page.gzip.body), sd.pageNote)
+	}
+	order := "reference first in odd rounds and Beacon first in even ones"
+	if len(sides) > 1 {
+		order = "each Beacon's reference then that Beacon, the tree's pair first in odd rounds; even rounds run the whole sequence reversed"
+	}
+	p("- Load: wrk -t %d -c %d, %s warm-up per server and variant, then %d rounds of %s per server, %s",
+		o.threads, o.conns, o.warmup, o.rounds, o.duration, order)
 	p("")
 	p("| Variant | Round | Reference req/s | Beacon req/s | Beacon / reference | Reference CPU µs/req | Beacon CPU µs/req |")
 	p("|---|---:|---:|---:|---:|---:|---:|")
 	for _, v := range res {
 		for i, r := range v.rounds {
-			p("| %s | %d | %.0f | %.0f | %.3f | %s | %s |", v.variant.label, i+1,
+			p("| %s%s | %d | %.0f | %.0f | %.3f | %s | %s |", v.variant.label, sideName(sides, v.side), i+1,
 				r.ref.reqPerSec, r.beacon.reqPerSec, r.ratio(), micros(r.ref.cpuPerReq), micros(r.beacon.cpuPerReq))
 		}
 	}
@@ -86,7 +96,51 @@ func report(w io.Writer, o options, m machine, engine, revision string, st seedS
 		if !math.IsNaN(cpu) {
 			cpuText = fmt.Sprintf("%.3f", cpu)
 		}
-		p("| %s | %.0f | %.0f | **%.3f** (%s) | %s |", v.variant.label, ref, beacon, ratio, verdict, cpuText)
+		p("| %s%s | %.0f | %.0f | **%.3f** (%s) | %s |", v.variant.label, sideName(sides, v.side), ref, beacon, ratio, verdict, cpuText)
+	}
+	if len(sides) > 1 {
+		compare(p, res)
+	}
+}
+
+// sideName names sd in the report when there is more than one side.
+func sideName(sides []*side, sd *side) string {
+	if len(sides) < 2 {
+		return ""
+	}
+	return " (" + sd.bin.label + ")"
+}
+
+// compare prints, for each variant, the tree's ratio over the baseline's,
+// round by round: both ran in the same round, so the machine's drift
+// between rounds cancels out.
+func compare(p func(string, ...any), res []variantResult) {
+	p("")
+	p("| Variant | Round | tree: Beacon / reference | baseline: Beacon / reference | tree ÷ baseline | CPU µs/req, tree · baseline |")
+	p("|---|---:|---:|---:|---:|---|")
+	for _, tree := range res {
+		if tree.side.bin.label != "tree" {
+			continue
+		}
+		var base *variantResult
+		for i := range res {
+			if res[i].variant == tree.variant && res[i].side.bin.label == "baseline" {
+				base = &res[i]
+			}
+		}
+		if base == nil {
+			continue
+		}
+		var quot, treeRatios, baseRatios []float64
+		for i, t := range tree.rounds {
+			b := base.rounds[i]
+			q := t.ratio() / b.ratio()
+			quot, treeRatios, baseRatios = append(quot, q), append(treeRatios, t.ratio()), append(baseRatios, b.ratio())
+			p("| %s | %d | %.3f | %.3f | %.3f | %s · %s |", tree.variant.label, i+1, t.ratio(), b.ratio(), q, micros(t.beacon.cpuPerReq), micros(b.beacon.cpuPerReq))
+		}
+		p("| %s | median (spread) | %.3f (%.3f–%.3f) | %.3f (%.3f–%.3f) | **%.3f** (%.3f–%.3f) | |", tree.variant.label,
+			median(treeRatios), slices.Min(treeRatios), slices.Max(treeRatios), median(baseRatios), slices.Min(baseRatios), slices.Max(baseRatios),
+			median(quot), slices.Min(quot), slices.Max(quot))
 	}
 }
 
@@ -129,6 +183,12 @@ func flagsOf(o options) []string {
 	}
 	if o.engines != "sqlite" {
 		f = append(f, "-engines "+o.engines)
+	}
+	if o.beaconBin != "" {
+		f = append(f, "-beacon "+o.beaconBin)
+	}
+	if o.baseline != "" {
+		f = append(f, "-baseline "+o.baseline)
 	}
 	return f
 }

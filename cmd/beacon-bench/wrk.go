@@ -50,9 +50,10 @@ func (r round) cpuRatio() float64 {
 	return float64(r.ref.cpuPerReq) / float64(r.beacon.cpuPerReq)
 }
 
-// variantResult is every round of one variant.
+// variantResult is every round of one variant on one side.
 type variantResult struct {
 	variant variant
+	side    *side
 	rounds  []round
 }
 
@@ -82,46 +83,59 @@ func median(xs []float64) float64 {
 	}
 }
 
-// measure warms both targets up, then alternates them for o.rounds rounds,
-// for each variant in turn.
-func measure(ctx context.Context, o options, wrkPath string, variants []variant, targets []target, logf func(string, ...any)) ([]variantResult, error) {
+// measure warms every side's two targets up, then runs each of them once
+// a round for o.rounds rounds, for each variant in turn.
+func measure(ctx context.Context, o options, wrkPath string, variants []variant, sides []*side, logf func(string, ...any)) ([]variantResult, error) {
+	type run struct {
+		sd *side
+		t  target
+	}
+	var seq []run // one round: each side's reference, then its Beacon
+	for _, sd := range sides {
+		seq = append(seq, run{sd, sd.ref}, run{sd, sd.beacon})
+	}
 	var out []variantResult
 	for _, v := range variants {
-		vr := variantResult{variant: v}
 		if o.warmup > 0 {
-			for _, t := range targets {
-				logf("%s: warm-up %s for %s", v.label, t.name, o.warmup)
-				if _, err := runWrk(ctx, wrkPath, o, o.warmup, v, t); err != nil {
+			for _, r := range seq {
+				logf("%s: warm-up %s (%s) for %s", v.label, r.t.name, r.sd.bin.label, o.warmup)
+				if _, err := runWrk(ctx, wrkPath, o, o.warmup, v, r.t); err != nil {
 					return nil, err
 				}
 			}
 		}
+		results := make([]variantResult, len(sides))
+		for j, sd := range sides {
+			results[j] = variantResult{variant: v, side: sd, rounds: make([]round, o.rounds)}
+		}
 		for i := range o.rounds {
-			var rd round
-			// ABBA order: the reference first in odd rounds, Beacon first
-			// in even ones, so a drift in the machine's load does not
-			// favour either.
-			order := targets
+			// ABBA order: the sequence reversed in even rounds (the
+			// reference first in odd rounds, Beacon first in even ones),
+			// so a drift in the machine's load favours no server.
+			order := seq
 			if i%2 == 1 {
-				order = slices.Clone(targets)
+				order = slices.Clone(seq)
 				slices.Reverse(order)
 			}
-			for _, t := range order {
-				res, err := runWrk(ctx, wrkPath, o, o.duration, v, t)
+			for _, r := range order {
+				res, err := runWrk(ctx, wrkPath, o, o.duration, v, r.t)
 				if err != nil {
 					return nil, err
 				}
-				logf("%s round %d: %-6s %10.0f req/s  p50 %s  p99 %s  CPU %s/req %s", v.label, i+1, t.name, res.reqPerSec, res.p50, res.p99, res.cpuPerReq, res.socketErrors)
-				if t.name == "ref" {
+				logf("%s round %d: %-6s (%s) %10.0f req/s  p50 %s  p99 %s  CPU %s/req %s", v.label, i+1, r.t.name, r.sd.bin.label, res.reqPerSec, res.p50, res.p99, res.cpuPerReq, res.socketErrors)
+				rd := &results[slices.Index(sides, r.sd)].rounds[i]
+				if r.t.name == "ref" {
 					rd.ref = res
 				} else {
 					rd.beacon = res
 				}
 			}
-			logf("%s round %d: ratio beacon/ref %.3f, CPU-per-request ratio ref/beacon %.3f", v.label, i+1, rd.ratio(), rd.cpuRatio())
-			vr.rounds = append(vr.rounds, rd)
+			for _, vr := range results {
+				rd := vr.rounds[i]
+				logf("%s round %d (%s): ratio beacon/ref %.3f, CPU-per-request ratio ref/beacon %.3f", v.label, i+1, vr.side.bin.label, rd.ratio(), rd.cpuRatio())
+			}
 		}
-		out = append(out, vr)
+		out = append(out, results...)
 	}
 	return out, nil
 }

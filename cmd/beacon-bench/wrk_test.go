@@ -108,6 +108,7 @@ func TestOptionsCheck(t *testing.T) {
 		func(o *options) { o.engines = "mysql" },
 		func(o *options) { o.engines = "sqlite,sqlite" },
 		func(o *options) { o.engines, o.hold = "sqlite,postgres", true },
+		func(o *options) { o.baseline, o.hold = "/tmp/beacon-old", true },
 	} {
 		o := good
 		bad(&o)

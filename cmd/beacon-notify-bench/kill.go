@@ -41,7 +41,7 @@ func killPoint(k, subscribers int) int {
 // delivery is recorded as sent: the messages the sink counted beyond one
 // per subscriber are the duplicates the kill caused.
 func runKill(ctx context.Context, g *benchproc.Group, pf postfix, seed *emailSeed, bin binary, dir string, o options, k int) (*killResult, error) {
-	res := &killResult{Label: bin.label, Engine: bin.eng.name, Kill: k, Subscribers: o.killSubs, Target: killPoint(k, o.killSubs)}
+	res := &killResult{Label: bin.title(), Engine: bin.eng.name, Kill: k, Subscribers: o.killSubs, Target: killPoint(k, o.killSubs)}
 	data, err := sinkAndData(ctx, g, pf, "smtp-sink (kill)", seed, bin, dir, o.killSessions)
 	if err != nil {
 		return nil, err
@@ -127,7 +127,7 @@ type probeResult struct {
 
 // runProbe measures how long staff writes wait behind a fan-out.
 func runProbe(ctx context.Context, g *benchproc.Group, pf postfix, seed *emailSeed, bin binary, dir string, o options) (*probeResult, error) {
-	res := &probeResult{Label: bin.label, Engine: bin.eng.name, Subscribers: o.subscribers}
+	res := &probeResult{Label: bin.title(), Engine: bin.eng.name, Subscribers: o.subscribers}
 	data, err := sinkAndData(ctx, g, pf, "smtp-sink (api)", seed, bin, dir, o.sessions)
 	if err != nil {
 		return nil, err

@@ -25,6 +25,13 @@
 //     PostgreSQL the benchmark starts a throwaway cluster of its own,
 //     imports the subscribers into a seed database with the same CLI, and
 //     gives each server a copy of it (BEACON_DATABASE_URL).
+//     With -languages 1,7 each round (and each kill, and the api phase)
+//     runs each binary twice, alternating which goes first: once on a
+//     seed whose subscribers read one language, once on a seed whose
+//     subscribers read seven, given round-robin through the import CSV's
+//     language column (English first, then the catalogue's order), so the
+//     cost of rendering each event once per language is seen beside the
+//     same binary's one-language rate, in the same minutes.
 //  4. SMS pacing: a Twilio stand-in in this process answers Twilio's
 //     Messages resource and refuses with 429 / 20429 anything faster than
 //     its token bucket (by default 5% above the configured rate, burst 5);
@@ -57,11 +64,13 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/beacon-status/beacon/internal/benchproc"
+	"github.com/beacon-status/beacon/internal/i18n"
 )
 
 type options struct {
@@ -89,6 +98,7 @@ type options struct {
 	killSubs     int
 	killSessions int
 	probeEvery   time.Duration
+	languages    []int // how many languages the email subscribers read, one seed each
 }
 
 func main() {
@@ -107,6 +117,7 @@ func main() {
 	fs.IntVar(&o.kills, "kills", 20, "kill phase: SIGKILLs of beacon serve mid-delivery, each followed by a restart (per binary)")
 	fs.IntVar(&o.killSubs, "kill-subscribers", 20_000, "kill phase: email subscribers")
 	fs.IntVar(&o.killSessions, "kill-sessions", 4, "kill phase: BEACON_SMTP_POOL (email workers)")
+	langs := fs.String("languages", "1", "how many languages (1–"+fmt.Sprint(len(i18n.Codes()))+") the email subscribers read, given round-robin, English first; a list (1,7) runs each binary on each in every round, alternating which goes first")
 	fs.DurationVar(&o.probeEvery, "probe-every", 20*time.Millisecond, "api phase: pause between two incident updates posted during the fan-out")
 	fs.DurationVar(&o.emailTimeout, "email-timeout", 10*time.Minute, "longest wait for Beacon's emails, and for each smtp-source run")
 	fs.DurationVar(&o.total, "timeout", 30*time.Minute, "longest the whole program may run")
@@ -133,12 +144,17 @@ func main() {
 		fmt.Fprintln(os.Stderr, "beacon-notify-bench: counts and rates must be positive")
 		os.Exit(2)
 	}
+	var err error
+	if o.languages, err = parseLanguages(*langs); err != nil {
+		fmt.Fprintln(os.Stderr, "beacon-notify-bench: -languages:", err)
+		os.Exit(2)
+	}
 	if o.standinRate <= 0 {
 		o.standinRate = o.smsRate * 1.05
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	ctx, cancel := context.WithTimeout(ctx, o.total)
-	err := runBench(ctx, o, os.Stdout)
+	err = runBench(ctx, o, os.Stdout)
 	cancel()
 	stop()
 	if err != nil {
@@ -164,15 +180,61 @@ type report struct {
 	perfTop string
 }
 
+// parseLanguages reads -languages: counts of languages from 1 to the
+// catalogue's, each at most once.
+func parseLanguages(s string) ([]int, error) {
+	var counts []int
+	for f := range strings.SplitSeq(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || n > len(i18n.Codes()) {
+			return nil, fmt.Errorf("%q: want a count from 1 to %d", f, len(i18n.Codes()))
+		}
+		if slices.Contains(counts, n) {
+			return nil, fmt.Errorf("%d twice", n)
+		}
+		counts = append(counts, n)
+	}
+	return counts, nil
+}
+
+// subscriberLanguage is the language of the i-th of the subscribers spread
+// round-robin over n languages: English first, then the catalogue's order.
+func subscriberLanguage(i, n int) string { return i18n.Codes()[i%n] }
+
 // binary is a Beacon binary under measurement, the tree's or -baseline,
-// on one engine.
+// on one engine, sending to subscribers that read langs languages.
 type binary struct {
 	label, path string
 	eng         *engine
+	langs       int
+	paired      bool // the run measures more than one count of languages
 }
 
 // name says which binary on which engine, for logs and file names.
-func (b binary) name() string { return b.label + "-" + b.eng.name }
+func (b binary) name() string {
+	if b.paired {
+		return fmt.Sprintf("%s-%dlang-%s", b.label, b.langs, b.eng.name)
+	}
+	return b.label + "-" + b.eng.name
+}
+
+// title is the binary as the report names it: with its languages when the
+// run measures more than one count of them.
+func (b binary) title() string {
+	if !b.paired {
+		return b.label
+	}
+	return b.label + ", " + languages(b.langs)
+}
+
+// seedKey names the seed a binary starts from: its engine's, with its
+// subscribers' languages.
+type seedKey struct {
+	eng   *engine
+	langs int
+}
+
+func (b binary) seed() seedKey { return seedKey{b.eng, b.langs} }
 
 // inTurn returns bins in the order for round n (from 1): which goes first
 // alternates (the order is reversed in even rounds).
@@ -244,18 +306,22 @@ func runBench(ctx context.Context, o options, out io.Writer) (err error) {
 	var bins []binary
 	for _, b := range []binary{{label: "tree", path: bin}, {label: "baseline", path: o.baseline}} {
 		for _, e := range engines {
-			if b.path != "" {
-				bins = append(bins, binary{label: b.label, path: b.path, eng: e})
+			for _, n := range o.languages {
+				if b.path != "" {
+					bins = append(bins, binary{label: b.label, path: b.path, eng: e, langs: n, paired: len(o.languages) > 1})
+				}
 			}
 		}
 	}
 	// -perf and -attach follow the tree's first round on the first engine.
 	profiled := bins[0]
-	seeds := map[*engine]*emailSeed{}
+	seeds := map[seedKey]*emailSeed{}
 	if phases["email"] || phases["api"] {
-		for _, e := range engines {
-			if seeds[e], err = seedEmail(ctx, bin, filepath.Join(tmp, "email"), o.subscribers, e); err != nil {
-				return err
+		for _, b := range bins {
+			if seeds[b.seed()] == nil {
+				if seeds[b.seed()], err = seedEmail(ctx, bin, filepath.Join(tmp, "email", fmt.Sprintf("lang%d", b.langs)), o.subscribers, b.langs, b.eng); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -270,7 +336,7 @@ func runBench(ctx context.Context, o options, out io.Writer) (err error) {
 				break
 			}
 			for _, b := range inTurn(bins, round) {
-				e, err := runEmail(ctx, g, pf, seeds[b.eng], b, filepath.Join(tmp, "email", fmt.Sprintf("round%d-%s", round, b.name())), o, round, b == profiled)
+				e, err := runEmail(ctx, g, pf, seeds[b.seed()], b, filepath.Join(tmp, "email", fmt.Sprintf("round%d-%s", round, b.name())), o, round, b == profiled)
 				if err != nil {
 					return err
 				}
@@ -283,7 +349,7 @@ func runBench(ctx context.Context, o options, out io.Writer) (err error) {
 	}
 	if phases["api"] {
 		for i, b := range inTurn(bins, 1) {
-			p, err := runProbe(ctx, g, pf, seeds[b.eng], b, filepath.Join(tmp, "api", fmt.Sprint(i)), o)
+			p, err := runProbe(ctx, g, pf, seeds[b.seed()], b, filepath.Join(tmp, "api", fmt.Sprint(i)), o)
 			if err != nil {
 				return err
 			}
@@ -291,15 +357,17 @@ func runBench(ctx context.Context, o options, out io.Writer) (err error) {
 		}
 	}
 	if phases["kill"] {
-		kseeds := map[*engine]*emailSeed{}
-		for _, e := range engines {
-			if kseeds[e], err = seedEmail(ctx, bin, filepath.Join(tmp, "kill"), o.killSubs, e); err != nil {
-				return err
+		kseeds := map[seedKey]*emailSeed{}
+		for _, b := range bins {
+			if kseeds[b.seed()] == nil {
+				if kseeds[b.seed()], err = seedEmail(ctx, bin, filepath.Join(tmp, "kill", fmt.Sprintf("lang%d", b.langs)), o.killSubs, b.langs, b.eng); err != nil {
+					return err
+				}
 			}
 		}
 		for k := 1; k <= o.kills; k++ {
 			for _, b := range inTurn(bins, k) {
-				r, err := runKill(ctx, g, pf, kseeds[b.eng], b, filepath.Join(tmp, "kill", fmt.Sprintf("kill%d-%s", k, b.name())), o, k)
+				r, err := runKill(ctx, g, pf, kseeds[b.seed()], b, filepath.Join(tmp, "kill", fmt.Sprintf("kill%d-%s", k, b.name())), o, k)
 				if err != nil {
 					return err
 				}
@@ -345,13 +413,19 @@ type emailSeed struct {
 }
 
 // seedEmail imports subscribers with beacon's CLI, as an operator would,
-// into a seed on engine e.
-func seedEmail(ctx context.Context, bin, dir string, subscribers int, e *engine) (*emailSeed, error) {
+// into a seed on engine e; they read langs languages, round-robin.
+func seedEmail(ctx context.Context, bin, dir string, subscribers, langs int, e *engine) (*emailSeed, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
 	csv := filepath.Join(dir, "subscribers.csv")
-	if err := writeCSV(csv, subscribers, func(i int) string { return fmt.Sprintf("email,u%06d@example.com", i+1) }); err != nil {
+	codes := make([]string, langs)
+	for i := range codes {
+		codes[i] = subscriberLanguage(i, langs)
+	}
+	if err := writeCSV(csv, "mode,address,language", subscribers, func(i int) string {
+		return fmt.Sprintf("email,u%06d@example.com,%s", i+1, codes[i%langs])
+	}); err != nil {
 		return nil, err
 	}
 	var db string
@@ -365,7 +439,7 @@ func seedEmail(ctx context.Context, bin, dir string, subscribers int, e *engine)
 	if err != nil {
 		return nil, err
 	}
-	logf("beacon: importing %d email subscribers (%s)", subscribers, e.name)
+	logf("beacon: importing %d email subscribers in %s (%s)", subscribers, languages(langs), e.name)
 	took, err := b.seed(ctx, csv)
 	if err != nil {
 		return nil, err
@@ -387,7 +461,8 @@ func seedEmail(ctx context.Context, bin, dir string, subscribers int, e *engine)
 
 // emailResult is one round of Beacon's email run.
 type emailResult struct {
-	Label         string // which binary
+	Label         string // which binary (binary.title)
+	Languages     int    // how many languages the subscribers read
 	Round         int
 	Subscribers   int
 	Engine        string
@@ -447,7 +522,7 @@ func sinkAndData(ctx context.Context, g *benchproc.Group, pf postfix, name strin
 // runEmail is one round of Beacon's email run; profiled says whether -perf
 // and -attach follow it (in round 1).
 func runEmail(ctx context.Context, g *benchproc.Group, pf postfix, seed *emailSeed, bin binary, dir string, o options, round int, profiled bool) (*emailResult, error) {
-	res := &emailResult{Label: bin.label, Engine: bin.eng.name, Round: round, Subscribers: o.subscribers, ImportTook: seed.importTook}
+	res := &emailResult{Label: bin.title(), Languages: bin.langs, Engine: bin.eng.name, Round: round, Subscribers: o.subscribers, ImportTook: seed.importTook}
 	data, err := sinkAndData(ctx, g, pf, "smtp-sink (beacon)", seed, bin, dir, o.sessions)
 	if err != nil {
 		return nil, err
@@ -597,7 +672,7 @@ func runSMS(ctx context.Context, g *benchproc.Group, bin, dir string, o options)
 		return nil, errors.New("-sms: at most 10000 (the stand-in numbers are +1415555xxxx)")
 	}
 	csv := filepath.Join(dir, "subscribers.csv")
-	if err := writeCSV(csv, o.sms, func(i int) string { return fmt.Sprintf("sms,+1415555%04d", i) }); err != nil {
+	if err := writeCSV(csv, "mode,address", o.sms, func(i int) string { return fmt.Sprintf("sms,+1415555%04d", i) }); err != nil {
 		return nil, err
 	}
 	const sid, token = "AC0123456789abcdef0123456789abcdef", "benchtoken0123456789"
@@ -665,10 +740,10 @@ wait:
 	return run, nil
 }
 
-func writeCSV(path string, n int, row func(i int) string) error {
+func writeCSV(path, header string, n int, row func(i int) string) error {
 	var sb strings.Builder
 	sb.Grow(n * 32)
-	sb.WriteString("mode,address\n")
+	sb.WriteString(header + "\n")
 	for i := range n {
 		sb.WriteString(row(i))
 		sb.WriteByte('\n')
