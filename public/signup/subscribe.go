@@ -156,6 +156,7 @@ func (h *signup) subscribeForm(c *fiber.Ctx, status int, values map[string]strin
 	if err != nil {
 		return err
 	}
+	head.SetLang(lang, head.Lang) // Page's head is in the page's default language
 	v := subscribePage{Head: head, Components: pickComponents(all, checked, len(checked) == 0),
 		Values: values, Error: errMsg, Field: field}
 	if field == "component_ids" {
@@ -422,6 +423,7 @@ func (h *signup) manageView(c *fiber.Ctx, sub subscribers.Subscriber, token stri
 	if err != nil {
 		return managePage{}, err
 	}
+	head.SetLang(lang, head.Lang)
 	def, err := h.reply.Heads(c.UserContext(), "")
 	if err != nil {
 		return managePage{}, err
