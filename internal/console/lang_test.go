@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -436,5 +437,31 @@ func TestSubscriberLanguage(t *testing.T) {
 	}
 	if res := e.newStaff(accounts.Responder).Post("/console/subscribers/"+id+"/language", url.Values{"language": {"ja"}}); res.Status != 403 {
 		t.Errorf("a responder changing a subscriber's language: status %d, want 403", res.Status)
+	}
+}
+
+// TestDomainRefusalWithValues: a refusal that holds a value — here the
+// control character a component's name holds, a language code — reads in
+// the user's language with the value kept, beside the field and above the
+// form.
+func TestDomainRefusalWithValues(t *testing.T) {
+	e := newTestEnv(t)
+	admin := e.newStaff(accounts.Admin)
+	admin.MustPost(303, "/console/language", url.Values{"language": {"de"}})
+	res := admin.MustPost(422, "/console/components", url.Values{"name": {"API\a"}})
+	want := "name darf keine Steuerzeichen enthalten (gefunden: U+0007)"
+	if body := html.UnescapeString(string(res.Body)); !strings.Contains(body, `<p class="field-error">`+want) || !strings.Contains(body, want) {
+		t.Errorf("a control character: no German refusal %q:\n%s", want, consoletest.Body(res))
+	}
+	checkLang(t, e.svc.Templates.Catalogue().Get("de"), res)
+
+	sub, err := e.svc.Subscribers.Subscribe(context.Background(), subscribers.Signup{Mode: "email", Address: "leser@example.com", SkipConfirmation: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res = admin.MustPost(422, "/console/subscribers/"+sub.Subscriber.ID+"/language", url.Values{"language": {"xx"}})
+	want = "Die Sprache wurde nicht geändert: language muss einer der Codes en, ar, de, es, fr, ja, pt-BR sein, oder leer für die Sprache der Seite"
+	if body := html.UnescapeString(string(res.Body)); !strings.Contains(body, want) {
+		t.Errorf("an unknown language: no German refusal %q:\n%s", want, consoletest.Body(res))
 	}
 }
