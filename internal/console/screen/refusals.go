@@ -17,6 +17,7 @@ var refusals = []struct{ en, id string }{
 	{"is not a valid phone number (use the international format, such as +14155550123)", "console.refusal.phone"},
 	{"must be a label name (letters, digits and _, not starting with a digit)", "console.refusal.label_name"},
 	{"and scheduled_until are both required for a scheduled maintenance", "console.refusal.window_required"},
+	{"must be email, sms, webhook, slack, teams, discord, mattermost or google_chat", "console.refusal.mode_one_of"},
 	{"must be an IANA time zone name such as Etc/UTC or Europe/Paris", "console.refusal.time_zone"},
 	{"a postmortem is published once the incident is resolved", "console.refusal.postmortem_unresolved"},
 	{"Enter a valid email address, such as name@example.com.", "console.refusal.email"},
@@ -24,6 +25,7 @@ var refusals = []struct{ en, id string }{
 	{"an account with this email address already exists", "console.refusal.exists"},
 	{"must be a percentage above 0 and at most 100", "console.refusal.sla_range"},
 	{"must be a mobile number that can receive SMS", "console.refusal.mobile"},
+	{"a group holds at most 500 components", "console.refusal.group_size"},
 	{"must be a language code such as de or pt-BR", "console.refusal.language_code"},
 	{"the last admin cannot be removed or demoted", "console.refusal.last_admin"},
 	{"must be a finite number from -1e15 to 1e15", "console.refusal.finite"},
@@ -36,6 +38,7 @@ var refusals = []struct{ en, id string }{
 	{"Choose a role: admin or responder.", "console.refusal.role"},
 	{"must be a percentage such as 99.9", "console.refusal.sla_format"},
 	{"must be a colour such as #0969da", "console.refusal.accent"},
+	{"is only for webhook subscribers", "console.refusal.webhook_only"},
 	{"is taken by another integration", "console.refusal.name_taken"},
 	{"must be greater than y_axis_min", "console.refusal.y_max"},
 	{"must be between 0 and 1000000", "console.refusal.position"},
@@ -43,6 +46,7 @@ var refusals = []struct{ en, id string }{
 	{"may have at most 3 decimals", "console.refusal.sla_decimals"},
 	{"must be after scheduled_for", "console.refusal.until_after"},
 	{"must be in the past", "console.refusal.backfill_past"},
+	{"is not published", "console.refusal.not_published"},
 	{"can't be blank", "console.refusal.blank"},
 }
 
@@ -50,7 +54,7 @@ var refusals = []struct{ en, id string }{
 // in a text, a limit, what was typed — matched by pattern after the
 // refusals above, most often met first. The message of id reads each
 // named group as {{.Name}}, its value kept as written; a pattern that
-// another begins (from_zero_to_seconds, from_zero_to) comes first.
+// another begins comes first (from_zero_to_seconds, not_group).
 var refusalPatterns = []struct {
 	re *regexp.Regexp
 	id string
@@ -67,6 +71,9 @@ var refusalPatterns = []struct {
 	{regexp.MustCompile(`is too long \((?P<N>\d+) characters; the maximum is (?P<Max>\d+)\)`), "console.refusal.footer_long"},
 	{regexp.MustCompile(`must be one of (?P<Codes>[A-Za-z-]+(?:, [A-Za-z-]+)*), or empty for the page's`), "console.refusal.language_one_of"},
 	{regexp.MustCompile(`may have at most (?P<Max>\d+) entries`), "console.refusal.max_entries"},
+	{regexp.MustCompile(`(?P<ID>"(?:[^"\\]|\\.)*") is not a component group`), "console.refusal.not_group"},
+	{regexp.MustCompile(`(?P<ID>"(?:[^"\\]|\\.)*") is not a component`), "console.refusal.not_component"},
+	{regexp.MustCompile(`(?P<Name>"(?:[^"\\]|\\.)*") is a group; groups cannot be nested`), "console.refusal.group_nested"},
 	{regexp.MustCompile(`SMS notifications are not available for numbers in (?P<Region>[A-Z]{2})`), "console.refusal.sms_region"},
 	{regexp.MustCompile(`must not contain bidirectional override or isolate characters \(found (?P<Char>U\+[0-9A-F]{4,6})\)`), "console.refusal.bidi"},
 	{regexp.MustCompile(`must not contain Unicode noncharacters \(found (?P<Char>U\+[0-9A-F]{4,6})\)`), "console.refusal.nonchar"},

@@ -1,12 +1,17 @@
 package screen
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/beacon-status/beacon/internal/chars"
 	"github.com/beacon-status/beacon/internal/i18n"
 )
+
+// leftover finds English a refusal's translation would keep if a pattern
+// took a longer refusal for the shorter one it begins.
+var leftover = regexp.MustCompile(`\b(group|is not)\b`)
 
 // TestRefusalsTranslated: every listed refusal, and a refusal of every
 // pattern as the domain writes it, reads in each language with its
@@ -36,6 +41,9 @@ func TestRefusalsTranslated(t *testing.T) {
 		{"language must be one of en, ar, de, es, fr, ja, pt-BR, or empty for the page's", []string{"en, ar, de, es, fr, ja, pt-BR"}},
 		{"severities may have at most 100 entries", []string{"100"}},
 		{"phone_number SMS notifications are not available for numbers in CU", []string{"CU"}},
+		{`components "db\"x" is not a component`, []string{`"db\"x"`}},
+		{`group_id "web" is not a component group`, []string{`"web"`}},
+		{`components "Edge" is a group; groups cannot be nested`, []string{`"Edge"`}},
 	}
 	for _, r := range refusals {
 		samples = append(samples, struct {
@@ -55,6 +63,9 @@ func TestRefusalsTranslated(t *testing.T) {
 			_, english, _ := strings.Cut(s.en, " ")
 			if strings.Contains(got, english) || strings.Contains(got, "⟦") {
 				t.Errorf("%s: %q not translated: %q", l.Code(), s.en, got)
+			}
+			if english := leftover.FindString(got); english != "" {
+				t.Errorf("%s: %q left %q: %q", l.Code(), s.en, english, got)
 			}
 			for _, v := range s.keep {
 				if !strings.Contains(got, v) {
