@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/beacon-status/beacon/internal/i18n"
 	"github.com/beacon-status/beacon/internal/settings"
 	"github.com/beacon-status/beacon/internal/web"
 	"github.com/gofiber/fiber/v2"
@@ -36,7 +37,7 @@ func (es *embedScript) script(c *fiber.Ctx) error {
 		if err != nil {
 			return nil, err
 		}
-		body, err := renderEmbedScript(e)
+		body, err := renderEmbedScript(e, s.lang)
 		if err != nil {
 			return nil, err
 		}
@@ -54,20 +55,47 @@ func (es *embedScript) script(c *fiber.Ctx) error {
 	return r.Send(c, embedScriptType, es.cacheControl)
 }
 
-// embedConfigMark is the placeholder at the end of the script that the
-// config replaces.
-const embedConfigMark = "{/*config*/}"
+// The placeholders of the script that the server fills: the config at
+// its end (Statuspage's fields alone, as the API gives them), the
+// notice's own words near its start.
+const (
+	embedConfigMark = "{/*config*/}"
+	embedWordsMark  = "{/*words*/}"
+)
 
-// renderEmbedScript returns the script with e in place of its
-// placeholder. encoding/json escapes <, > and & and the line separators
+// embedWords are the notice's own words, which the script chooses from
+// by the including site's language (see its head, "Languages").
+type embedWords struct {
+	// Lang and Dir are the status page's default language and its
+	// direction: the language staff write incidents in.
+	Lang string `json:"lang"`
+	Dir  string `json:"dir"`
+	// Dismiss is the close button's name, by language code.
+	Dismiss map[string]string `json:"dismiss"`
+}
+
+// renderEmbedScript returns the script with e and the words of every
+// language in place of its placeholders, def the page's default
+// language. encoding/json escapes <, > and & and the line separators
 // JavaScript once refused, though the validated values hold none.
-func renderEmbedScript(e settings.Embed) ([]byte, error) {
-	if strings.Count(embedScriptSource, embedConfigMark) != 1 {
-		return nil, fmt.Errorf("embed script: want one %s placeholder", embedConfigMark)
+func renderEmbedScript(e settings.Embed, def *i18n.Lang) ([]byte, error) {
+	words := embedWords{Lang: def.Code(), Dir: def.Dir(), Dismiss: map[string]string{}}
+	for _, l := range def.Catalogue().Langs() {
+		words.Dismiss[l.Code()] = l.T("embed.dismiss")
 	}
-	cfg, err := json.Marshal(e)
-	if err != nil {
-		return nil, fmt.Errorf("embed script: %w", err)
+	out := embedScriptSource
+	for _, fill := range []struct {
+		mark string
+		v    any
+	}{{embedConfigMark, e}, {embedWordsMark, words}} {
+		if strings.Count(out, fill.mark) != 1 {
+			return nil, fmt.Errorf("embed script: want one %s placeholder", fill.mark)
+		}
+		js, err := json.Marshal(fill.v)
+		if err != nil {
+			return nil, fmt.Errorf("embed script: %w", err)
+		}
+		out = strings.Replace(out, fill.mark, string(js), 1)
 	}
-	return []byte(strings.Replace(embedScriptSource, embedConfigMark, string(cfg), 1)), nil
+	return []byte(out), nil
 }

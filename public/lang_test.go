@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -354,6 +355,73 @@ func TestChartsLanguage(t *testing.T) {
 			if m := langEnglishDate.FindString(visible); m != "" && lang.Code() != "en" {
 				t.Errorf("%s in %s: English date %q", path, lang.Code(), m)
 			}
+		}
+	}
+}
+
+// langFeedLink finds the links to feeds and calendars in a page: the
+// head's alternates, the footer's, the subscribe screen's, an incident's
+// and a filtered history's.
+var langFeedLink = regexp.MustCompile(`href="([^"]*(?:\.atom|\.rss|\.ics)(?:\?[^"]*)?)"`)
+
+// TestFeedLinksInReadersLanguage: a page read in a language other than
+// the page's default links its feeds and calendars in that language, and
+// following a link gives the feed in it; in the default language the
+// addresses carry no ?lang=, as before.
+func TestFeedLinksInReadersLanguage(t *testing.T) {
+	s := pgShowcase(t)
+	de := testLang(t, "de")
+	paths := []string{"/", "/history?component=" + s.id("API"), "/incidents/" + s.id("DNS provider migration"), "/subscribe", "/uptime"}
+	links := func(path string, headers ...string) []string {
+		t.Helper()
+		var out []string
+		for _, m := range langFeedLink.FindAllStringSubmatch(string(s.get(path, headers...).Body), -1) {
+			out = append(out, html.UnescapeString(m[1]))
+		}
+		if len(out) < 3 {
+			t.Fatalf("%s: %d links to feeds (%v), want the head's three at least", path, len(out), out)
+		}
+		return out
+	}
+	for _, path := range paths {
+		for _, l := range links(path, "Accept-Language", "de") {
+			if !strings.Contains(l, "lang=de") {
+				t.Errorf("%s in German links %s", path, l)
+			}
+		}
+		for _, l := range links(withLang(path, "de")) {
+			if !strings.Contains(l, "lang=de") {
+				t.Errorf("%s?lang=de links %s", path, l)
+			}
+		}
+		for _, l := range links(path) {
+			if strings.Contains(l, "lang=") {
+				t.Errorf("%s in the default language links %s", path, l)
+			}
+		}
+	}
+	// A filtered history keeps its component and adds the language.
+	api := links("/history?component="+s.id("API"), "Accept-Language", "de")
+	if want := "/history.atom?component=" + s.id("API") + "&lang=de"; !slices.Contains(api, want) {
+		t.Errorf("filtered history in German links %v, want %s among them", api, want)
+	}
+	// What a German reader subscribes to is German.
+	feed := string(s.get(links("/", "Accept-Language", "de")[0]).Body)
+	if want := html.EscapeString(de.F("feed.title", "Page", "Acme")); !strings.Contains(feed, want) {
+		t.Errorf("the German page's first feed lacks the German title %q", want)
+	}
+
+	// With German the default, German addresses are plain, and an English
+	// reader's say English.
+	s.env.savePage(components.PageInput{Language: ptr("de")})
+	for _, l := range links("/") {
+		if strings.Contains(l, "lang=") {
+			t.Errorf("/ in German, the default, links %s", l)
+		}
+	}
+	for _, l := range links("/", "Accept-Language", "en") {
+		if !strings.Contains(l, "lang=en") {
+			t.Errorf("/ in English, not the default, links %s", l)
 		}
 	}
 }

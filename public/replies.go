@@ -16,8 +16,10 @@ type head = frame.Head
 // the status page, incident pages, history and the subscribe screens.
 func pageHead(s *snapshot, title string, lang *i18n.Lang) head {
 	p := s.page
-	return head{Title: title, PageName: p.Name, LogoURL: p.LogoURL, AccentColor: p.AccentColor, SupportURL: p.SupportURL,
-		Indicator: s.status.Indicator, Lang: lang, Languages: frame.Picker(lang, "")}
+	h := head{Title: title, PageName: p.Name, LogoURL: p.LogoURL, AccentColor: p.AccentColor, SupportURL: p.SupportURL,
+		Indicator: s.status.Indicator}
+	h.SetLang(lang, s.lang, "")
+	return h
 }
 
 // head returns the layout data of a page from the current snapshot (the

@@ -748,7 +748,7 @@ func (s *Service) language(code string) (string, error) {
 	if i := slices.IndexFunc(s.cfg.Languages, func(l string) bool { return strings.EqualFold(l, code) }); i >= 0 {
 		return s.cfg.Languages[i], nil
 	} else if code != "" {
-		return "", invalid("language", "must be one of %s, or none for the page's default", strings.Join(s.cfg.Languages, ", "))
+		return "", invalid("language", "must be one of %s, or empty for the page's", strings.Join(s.cfg.Languages, ", "))
 	}
 	return "", nil
 }

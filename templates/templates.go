@@ -10,6 +10,7 @@ import (
 	htmltemplate "html/template"
 	"io"
 	"io/fs"
+	"net/url"
 	"path"
 	"strings"
 	texttemplate "text/template"
@@ -66,7 +67,8 @@ func load(fsys fs.FS, cat *i18n.Catalogue) (*Set, error) {
 		byLang:   map[string]*Set{},
 	}
 	// Parsed with English's functions, which each clone replaces.
-	base.html = htmltemplate.New("").Funcs(htmltemplate.FuncMap{"markdown": base.Markdown, "add": func(a, b int) int { return a + b }}).
+	base.html = htmltemplate.New("").Funcs(htmltemplate.FuncMap{"markdown": base.Markdown, "add": func(a, b int) int { return a + b },
+		"feed": feed}).
 		Funcs(funcs(cat.Default()))
 	base.text = texttemplate.New("").Funcs(texttemplate.FuncMap{"plaintext": base.PlainText}).Funcs(textFuncs(cat.Default()))
 	err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
@@ -103,12 +105,31 @@ func load(fsys fs.FS, cat *i18n.Catalogue) (*Set, error) {
 	return base.byLang[cat.Default().Code()], nil
 }
 
+// feed is the address of the feed or calendar at path (which may hold a
+// query: "/history.atom?component=ID") in the language of code: with
+// "lang=" added, unless code is "" (the page's default language, whose
+// feeds' addresses carry none). Feed readers send no Accept-Language and
+// no cookie, so only the address can keep a reader's language:
+//
+//	{{feed "/history.atom" .FeedLang}}
+func feed(path, code string) string {
+	if code == "" {
+		return path
+	}
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return path + sep + "lang=" + url.QueryEscape(code)
+}
+
 // funcs are the functions that translate, bound to l:
 //
 //	{{t "status.update"}}                      a message
 //	{{tf "page.since" "Time" .Started}}        a message with data, as name, value pairs
 //	{{tn "page.updates" .N}}                   the form for a count, read as {{.Count}}
 //	{{thtml "page.feeds_html"}}                a trusted message with markup (ids ending _html; HTML only)
+//	{{thtmlf "page.x_html" "URL" .Link}}       the same with data, each value escaped (HTML only)
 //	{{enum "component" .Status}}               a domain value's label (status.component.*)
 //	{{date "stamp" .At}}                       a time in a date style (i18n.DateStyle), in .At's zone
 //	{{num .X 2}} {{pct .Uptime 2}}             a number, a percentage (99.95, not 0.9995)
@@ -125,6 +146,19 @@ func funcs(l *i18n.Lang) map[string]any {
 			}
 			return htmltemplate.HTML(l.T(id)), nil
 		},
+		"thtmlf": func(id string, kv ...any) (htmltemplate.HTML, error) {
+			if !strings.HasSuffix(id, "_html") {
+				return "", fmt.Errorf("thtmlf %q: only messages whose id ends in _html hold markup", id)
+			}
+			args := make([]any, len(kv))
+			for i, v := range kv {
+				if i%2 == 1 {
+					v = htmltemplate.HTMLEscapeString(fmt.Sprint(v))
+				}
+				args[i] = v
+			}
+			return htmltemplate.HTML(l.F(id, args...)), nil
+		},
 		"enum": func(kind string, value any) string { return l.Enum(kind, fmt.Sprint(value)) },
 		"date": func(style string, t time.Time) string { return l.Date(i18n.DateStyle(style), t) },
 		"num":  l.Decimal,
@@ -135,10 +169,12 @@ func funcs(l *i18n.Lang) map[string]any {
 	}
 }
 
-// textFuncs are funcs less thtml: text templates write no trusted HTML.
+// textFuncs are funcs less thtml and thtmlf: text templates write no
+// trusted HTML.
 func textFuncs(l *i18n.Lang) map[string]any {
 	fm := funcs(l)
 	delete(fm, "thtml")
+	delete(fm, "thtmlf")
 	return fm
 }
 

@@ -24,7 +24,7 @@ func TestEveryTemplateRenders(t *testing.T) {
 	data := map[string]any{}
 	for _, f := range []string{"Subject", "PageName", "PageURL", "Lead", "Preheader", "Reason", "Color", "IncidentName", "IncidentURL",
 		"Window", "StatusLabel", "Time", "Body", "ManageURL", "UnsubscribeURL", "ActionURL", "Code", "Title", "Message",
-		"Secret", "Error", "Field", "Token", "UnsubscribeToken", "Address", "ModeLabel"} {
+		"Secret", "Error", "Field", "Token", "UnsubscribeToken", "Address", "ModeLabel", "FeedLang", "FeedQuery"} {
 		data[f] = f + " value"
 	}
 	for _, name := range names {

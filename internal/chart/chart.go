@@ -104,7 +104,8 @@ func Write(b *strings.Builder, s Series) {
 		}
 	}
 	sum := summarise(buckets)
-	value := func(v float64, decimals int) string { return esc(Value(v, decimals, s.Suffix)) }
+	nums := numeralsOf(s.Lang)
+	value := func(v float64, decimals int) string { return esc(nums.value(v, decimals, s.Suffix)) }
 
 	id := "chart-" + idSafe(s.ID)
 	b.WriteString(`<figure class="chart" aria-labelledby="`)
@@ -120,8 +121,8 @@ func Write(b *strings.Builder, s Series) {
 		if sum.points == 0 {
 			b.WriteString(esc(l.F("chart.no_data_over", "Period", period)))
 		} else {
-			b.WriteString(esc(l.F("chart.summary", "Latest", Value(sum.latest, s.Decimals, s.Suffix),
-				"Average", Value(sum.avg, s.Decimals, s.Suffix), "Highest", Value(sum.highest, s.Decimals, s.Suffix), "Period", period)))
+			b.WriteString(esc(l.F("chart.summary", "Latest", nums.value(sum.latest, s.Decimals, s.Suffix),
+				"Average", nums.value(sum.avg, s.Decimals, s.Suffix), "Highest", nums.value(sum.highest, s.Decimals, s.Suffix), "Period", period)))
 		}
 	} else if sum.points == 0 {
 		b.WriteString(`No data over the last `)
@@ -257,6 +258,47 @@ func Value(v float64, decimals int, suffix string) string {
 		out += " " + suffix
 	}
 	return out
+}
+
+// ValueIn writes v as Value does, with lang's decimal sign and minus:
+// "1,5 ms" in German. nil lang writes it as Value does.
+func ValueIn(lang *i18n.Lang, v float64, decimals int, suffix string) string {
+	return numeralsOf(lang).value(v, decimals, suffix)
+}
+
+// numerals are the symbols a language writes a chart's numbers with: its
+// decimal sign and its minus. Digits are not grouped, in any language:
+// the charts never grouped them in English ("1234 ms"), whose output
+// stays as it was, and an axis label kept short leaves the plot its
+// width. The zero value is Value's ("." and "-").
+type numerals struct{ decimal, minus string }
+
+// numeralsOf reads lang's symbols off the numbers it writes, once a chart.
+func numeralsOf(lang *i18n.Lang) numerals {
+	if lang == nil {
+		return numerals{}
+	}
+	half := lang.Decimal(0.5, 1) // "0,5"
+	return numerals{decimal: strings.TrimSuffix(strings.TrimPrefix(half, "0"), "5"),
+		minus: strings.TrimSuffix(lang.Decimal(-1, 0), "1")}
+}
+
+// value writes v as Value does, in n's symbols. The suffix is written as
+// it is: only the number, before Value's space, is the language's.
+func (n numerals) value(v float64, decimals int, suffix string) string {
+	out := Value(v, decimals, suffix)
+	if n == (numerals{}) || n == (numerals{".", "-"}) {
+		return out
+	}
+	num, rest, hasSuffix := strings.Cut(out, " ")
+	num = strings.Replace(num, ".", n.decimal, 1)
+	if strings.HasPrefix(num, "-") {
+		num = n.minus + num[1:]
+	}
+	if hasSuffix {
+		return num + " " + rest
+	}
+	return num
 }
 
 // idSafe keeps of id what an element id may hold in any context (letters,

@@ -107,6 +107,16 @@ func TestConsoleMetrics(t *testing.T) {
 	if list := string(admin.Get("/console/metrics").Body); !strings.Contains(list, "/console/metrics/"+id) || !strings.Contains(list, "ms at ") {
 		t.Errorf("the list does not show the metric with its last point:\n%s", list)
 	}
+	// In German, the numbers have a decimal comma: the last point, the
+	// rows and the chart's tooltip (the time of day is the same).
+	admin.MustPost(303, "/console/language", url.Values{"language": {"de"}})
+	page = html.UnescapeString(string(admin.Get("/console/metrics/" + id).Body))
+	for _, want := range []string{"<p>184,2 ms um 2026-03-10 11:59:00</p>", "<td>182,1 ms</td><td>180,0 ms</td><td>184,2 ms</td>", "11:55 · 182,1 ms"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("German metric screen lacks %q:\n%s", want, page)
+		}
+	}
+	admin.MustPost(303, "/console/language", url.Values{"language": {""}})
 
 	// Edit: clearing the axis minimum lets the chart fit the data.
 	admin.MustPost(303, "/console/metrics/"+id, form("name", "Latency", "y_axis_min", "", "display", "", "decimal_places", "0"))

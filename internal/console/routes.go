@@ -66,6 +66,7 @@ func (s *Screens) Routes(app fiber.Router) {
 	r.Get("/subscribers/export.csv", admin, s.subscribers.getExport)
 	r.Post("/subscribers/import", admin, s.subscribers.postImport)
 	r.Post("/subscribers/:id/remove", admin, s.subscribers.postRemove)
+	r.Post("/subscribers/:id/language", admin, s.subscribers.postLanguage)
 
 	it := s.integrations
 	r.Get("/integrations", it.getIntegrations)

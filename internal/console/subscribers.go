@@ -40,6 +40,9 @@ type subscriberRow struct {
 	ID, Mode, Address, State, Components, Created string
 	// Contact is a webhook owner's email address, if given.
 	Contact string
+	// Languages are the choices of the language its messages are in,
+	// its own selected.
+	Languages []screen.Option
 }
 
 type countRow struct {
@@ -89,7 +92,8 @@ func (h *subscriberPages) show(c *fiber.Ctx, status int, v screen.View) error {
 			comps = strings.Join(names, ", ")
 		}
 		s.List = append(s.List, subscriberRow{ID: sub.ID, Mode: string(sub.Mode), Address: sub.Address, State: string(sub.State),
-			Components: comps, Created: sub.CreatedAt.In(loc).Format("2006-01-02"), Contact: sub.ContactEmail})
+			Components: comps, Created: sub.CreatedAt.In(loc).Format("2006-01-02"), Contact: sub.ContactEmail,
+			Languages: h.LanguageOptions(c, sub.Language)})
 	}
 	s.Pages = max(1, (s.Total+f.Limit-1)/f.Limit)
 	link := func(page int) string {
@@ -134,6 +138,23 @@ func (h *subscriberPages) postRemove(c *fiber.Ctx) error {
 		return err
 	}
 	return h.SeeOther(c, "/console/subscribers", h.F(c, "console.subscribers.removed", "Address", sub.Address))
+}
+
+// postLanguage sets the language a subscriber's messages are written in
+// ("" follows the page's), for one who asked staff for another.
+func (h *subscriberPages) postLanguage(c *fiber.Ctx) error {
+	language := c.FormValue("language")
+	sub, err := h.subscribers.Update(c.UserContext(), c.Params("id"), subscribers.Change{Language: &language})
+	if err != nil {
+		return screen.Refuse(err, screen.View{}, nil, h.T(c, "console.subscribers.language_not_set"), func(v screen.View) error {
+			return h.show(c, fiber.StatusUnprocessableEntity, v)
+		})
+	}
+	name := h.F(c, "console.frame.language_page", "Language", h.Lang(c).Catalogue().Get(h.Page(c).Language).Name())
+	if sub.Language != "" {
+		name = h.Lang(c).Catalogue().Get(sub.Language).Name()
+	}
+	return h.SeeOther(c, "/console/subscribers", h.F(c, "console.subscribers.language_set", "Address", sub.Address, "Language", name))
 }
 
 func (h *subscriberPages) postImport(c *fiber.Ctx) error {

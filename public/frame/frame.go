@@ -43,6 +43,22 @@ type Head struct {
 	Lang *i18n.Lang
 	// Languages are the picker's links, one per language.
 	Languages []LangLink
+	// FeedLang is the language the page links its feeds and calendar in:
+	// the code of Lang when that is not the page's default language, so
+	// that a German reader subscribes to the German feed (feed readers
+	// send no Accept-Language and no cookie: only the address can say
+	// it); empty in the default language, whose addresses stay as they
+	// were. The layout writes the links with the templates' feed.
+	FeedLang string
+}
+
+// SetLang makes h a page read in lang, on a site whose default language
+// is def: its language, picker (keeping query: see Picker) and feed links.
+func (h *Head) SetLang(lang, def *i18n.Lang, query string) {
+	h.Lang, h.Languages, h.FeedLang = lang, Picker(lang, query), ""
+	if lang != def {
+		h.FeedLang = lang.Code()
+	}
 }
 
 // Stamp is a time as the pages show it: machine-readable for <time
@@ -103,8 +119,7 @@ func (r Replies) Head(c *fiber.Ctx, title string) (Head, error) {
 	if err != nil {
 		return h, err
 	}
-	h.Lang = r.Languages.Choose(c, h.Lang)
-	h.Languages = Picker(h.Lang, QueryWithoutLang(c))
+	h.SetLang(r.Languages.Choose(c, h.Lang), h.Lang, QueryWithoutLang(c))
 	return h, nil
 }
 

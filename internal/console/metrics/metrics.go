@@ -123,8 +123,10 @@ func (s *Screens) providerRow(c *fiber.Ctx, p domain.Provider, list []domain.Met
 }
 
 // format writes v with the metric's decimal places and suffix, as its
-// chart does.
-func format(m domain.Metric, v float64) string { return chart.Value(v, m.DecimalPlaces, m.Suffix) }
+// chart does: in the staff member's language's decimal sign.
+func format(l *i18n.Lang, m domain.Metric, v float64) string {
+	return chart.ValueIn(l, v, m.DecimalPlaces, m.Suffix)
+}
 
 // row is m with its last point, in the page's time zone.
 func (s *Screens) row(c *fiber.Ctx, m domain.Metric) (metricRow, error) {
@@ -134,7 +136,7 @@ func (s *Screens) row(c *fiber.Ctx, m domain.Metric) (metricRow, error) {
 		return r, err
 	}
 	if ok {
-		r.Last = s.F(c, "admin.metrics.last_at", "Value", format(m, p.Value), "At", p.Time.In(s.Location(c)).Format("2006-01-02 15:04:05"))
+		r.Last = s.F(c, "admin.metrics.last_at", "Value", format(s.Lang(c), m, p.Value), "At", p.Time.In(s.Location(c)).Format("2006-01-02 15:04:05"))
 	}
 	return r, nil
 }
@@ -355,12 +357,14 @@ func (s *Screens) showMetric(c *fiber.Ctx, status int, ms metricScreen, v screen
 	if err != nil {
 		return err
 	}
-	loc := s.Location(c)
-	ms.Chart = template.HTML(chart.HTML(chart.Metric(series, loc)))
+	loc, lang := s.Location(c), s.Lang(c)
+	drawn := chart.Metric(series, loc)
+	drawn.Lang = lang
+	ms.Chart = template.HTML(chart.HTML(drawn))
 	for i := len(series.Points) - 1; i >= 0 && len(ms.Recent) < recentRows; i-- {
 		a := series.Points[i]
-		ms.Recent = append(ms.Recent, aggregateRow{Time: a.Time.In(loc).Format("2006-01-02 15:04"), Avg: format(m, a.Avg()),
-			Min: format(m, a.Min), Max: format(m, a.Max), Count: a.Count})
+		ms.Recent = append(ms.Recent, aggregateRow{Time: a.Time.In(loc).Format("2006-01-02 15:04"), Avg: format(lang, m, a.Avg()),
+			Min: format(lang, m, a.Min), Max: format(lang, m, a.Max), Count: a.Count})
 	}
 	if ms.Form.Transforms == nil {
 		ms.Form = newMetricForm(m, nil)

@@ -158,7 +158,7 @@ func (f *Frame) Render(c *fiber.Ctx, status int, name string, v View) error {
 	v.PageName = f.Page(c).Name
 	lang := f.Lang(c)
 	if v.User.ID != "" {
-		v.Languages = f.languages(c, v.User.Language)
+		v.Languages = f.LanguageOptions(c, v.User.Language)
 		if c.Method() == fiber.MethodGet {
 			v.Here = c.OriginalURL()
 		}
@@ -227,9 +227,11 @@ func (f *Frame) T(c *fiber.Ctx, id string) string { return f.Lang(c).T(id) }
 // language.
 func (f *Frame) F(c *fiber.Ctx, id string, kv ...any) string { return f.Lang(c).F(id, kv...) }
 
-// languages are the picker's choices: the page's language first (the
-// choice "" follows it), then each language by its own name.
-func (f *Frame) languages(c *fiber.Ctx, chosen string) []Option {
+// LanguageOptions are a language select's choices, chosen selected: the
+// page's language first (the choice "" follows it), then each language
+// by its own name. The footer's picker and the subscribers' languages
+// offer them.
+func (f *Frame) LanguageOptions(c *fiber.Ctx, chosen string) []Option {
 	cat := f.templates.Catalogue()
 	page := cat.Get(f.Page(c).Language)
 	out := []Option{{Value: "", Label: f.F(c, "console.frame.language_page", "Language", page.Name()), Selected: chosen == ""}}

@@ -3,7 +3,18 @@
 // and, while the status page has an unresolved incident or a maintenance in
 // progress, a small notice shows in a corner of the window: the name, the
 // latest update and a link to the status page. The server bakes the page's
-// status embed settings in at the end of this file.
+// status embed settings in at the end of this file, and the notice's own
+// words in every language near its start.
+//
+// Languages. Statuspage's embed config has no language (position and
+// colours only) and its notice shows the incident as written; ours does the
+// same for what staff wrote, in the status page's language (the notice says
+// so with lang and dir). The one thing the script says itself, the close
+// button's name, is in the language of the site that includes it: the
+// script address's ?lang= (src=".../embed/script.js?lang=de"), else the
+// host page's <html lang>, the first Beacon speaks ("de-AT" is "de"), else
+// the status page's. All seven names are baked in (about 400 bytes), so
+// that one script, one cache entry and one ETag serve every site.
 //
 // It runs on other people's pages, so: no library; nodes made with the DOM
 // and remote text set only as textContent (never parsed as HTML); styles in
@@ -24,12 +35,30 @@
   var storeKey = "beacon-embed-dismissed " + base;
   var every = 120000; // ms between two reads of the summary
   var host, region, showing = "";
+  var words = {/*words*/}; // {lang, dir, dismiss: {code: name}}: see Languages above
+  var asked = new URL(me.src).searchParams.get("lang");
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) e.className = cls;
     if (text) e.textContent = text;
     return e;
+  }
+
+  // speaks returns the code of the language Beacon speaks that matches
+  // the BCP 47 tag, exactly or by its first subtag; "" when none does.
+  function speaks(tag) {
+    var want = String(tag || "").toLowerCase(), codes = Object.keys(words.dismiss), i;
+    for (i = 0; want && i < codes.length; i++) if (codes[i].toLowerCase() === want) return codes[i];
+    for (i = 0; want && i < codes.length; i++) {
+      if (codes[i].toLowerCase().split("-")[0] === want.split("-")[0]) return codes[i];
+    }
+    return "";
+  }
+
+  // language is the language of the notice's own words (see Languages).
+  function language() {
+    return speaks(asked) || speaks(document.documentElement.lang) || words.lang;
   }
 
   // Storage can be refused (privacy modes, sandboxed frames): a dismissal
@@ -52,13 +81,16 @@
       "width:auto!important;height:auto!important;max-width:calc(100vw - 32px)!important}" +
       ".box{box-sizing:border-box;position:relative;width:352px;max-width:100%;margin:0;" +
       "padding:12px 44px 12px 16px;border-radius:8px;box-shadow:0 4px 16px rgba(0,0,0,.3);" +
-      "font:400 14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;text-align:left;" +
+      "font:400 14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;text-align:start;" +
       "overflow-wrap:anywhere;animation:in .2s ease-out}" +
       "p{margin:0}.b{margin-top:4px}" +
       "a{color:inherit;font-weight:600;text-decoration:underline}" +
       "button{all:unset;position:absolute;top:6px;right:6px;width:28px;height:28px;" +
       "border-radius:4px;text-align:center;font:20px/28px sans-serif;color:inherit;cursor:pointer}" +
       "button:hover{background:rgba(0,0,0,.2)}" +
+      // Mirrored for a page written right to left; by [dir] rather than
+      // inset-inline-end, which browsers from before 2021 lack.
+      ".box[dir=rtl]{padding:12px 16px 12px 44px}.box[dir=rtl] button{right:auto;left:6px}" +
       "a:focus-visible,button:focus-visible{outline:2px solid currentColor;outline-offset:2px}" +
       box("incident") + box("maintenance") +
       "@keyframes in{from{opacity:0;transform:translateY(8px)}}" +
@@ -142,6 +174,8 @@
     if (key === showing) return; // unchanged: not announced again
     showing = key;
     var box = el("div", "box " + p.kind);
+    box.lang = words.lang; // staff wrote the name and the update in it
+    box.dir = words.dir;
     var title = el("p", "t");
     var link = el("a", "", p.item.name);
     link.href = base + "incidents/" + encodeURIComponent(p.item.id);
@@ -153,7 +187,9 @@
     if (body) box.appendChild(el("p", "b", body));
     var close = el("button", "", "\u00d7");
     close.type = "button";
-    close.setAttribute("aria-label", "Dismiss this status notice");
+    var said = language();
+    close.lang = said;
+    close.setAttribute("aria-label", words.dismiss[said]);
     close.addEventListener("click", function () {
       dismiss(key);
       showing = "";
