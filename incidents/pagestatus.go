@@ -40,19 +40,10 @@ func PageStatus(all []components.Component, open ...[]Incident) components.PageS
 	return components.Rollup(components.Leaves(all), worst)
 }
 
-// UpdateLabel names update i of in as a timeline shows it: its status, or
-// "Update" when it kept the status of the update before it, as Statuspage
-// labels one. Updates are newest first.
-func UpdateLabel(in Incident, i int) string {
-	if UpdateRepeats(in, i) {
-		return "Update"
-	}
-	return in.Updates[i].Status.Label()
-}
-
 // UpdateRepeats reports whether update i of in kept the status of the
-// update before it, which a timeline labels "Update" (in a visitor's
-// language, where UpdateLabel is English's).
+// update before it, which a timeline labels "Update" (in the reader's
+// language), as Statuspage labels one, rather than by its status. Updates
+// are newest first.
 func UpdateRepeats(in Incident, i int) bool {
 	return i+1 < len(in.Updates) && in.Updates[i+1].Status == in.Updates[i].Status
 }

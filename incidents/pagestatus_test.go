@@ -33,15 +33,3 @@ func TestPageStatus(t *testing.T) {
 		})
 	}
 }
-
-func TestUpdateLabel(t *testing.T) {
-	in := incidents.Incident{Updates: []incidents.Update{ // newest first
-		{Status: incidents.Resolved}, {Status: incidents.Monitoring}, {Status: incidents.Monitoring}, {Status: incidents.Investigating},
-	}}
-	want := []string{incidents.Resolved.Label(), "Update", incidents.Monitoring.Label(), incidents.Investigating.Label()}
-	for i := range in.Updates {
-		if got := incidents.UpdateLabel(in, i); got != want[i] {
-			t.Errorf("update %d: got %q, want %q", i, got, want[i])
-		}
-	}
-}

@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -69,29 +68,9 @@ type Stamp struct {
 	Text string
 }
 
-// StampOf is t as the pages show it in loc, in English.
-func StampOf(t time.Time, loc *time.Location) Stamp {
-	return Stamp{ISO: t.UTC().Format(time.RFC3339), Text: t.In(loc).Format("Jan 2, 2006 - 15:04 MST")}
-}
-
 // StampIn is t as the pages show it in loc, in lang.
 func StampIn(t time.Time, loc *time.Location, lang *i18n.Lang) Stamp {
 	return Stamp{ISO: t.UTC().Format(time.RFC3339), Text: lang.Date(i18n.Stamp, t.In(loc))}
-}
-
-// Duration says a length of time the way a tooltip should: "1 h 12 min".
-func Duration(d time.Duration) string {
-	d = d.Round(time.Minute)
-	h, m := int(d.Hours()), int(d.Minutes())%60
-	switch {
-	case h > 0 && m > 0:
-		return fmt.Sprintf("%d h %d min", h, m)
-	case h > 0:
-		return fmt.Sprintf("%d h", h)
-	case m > 0:
-		return fmt.Sprintf("%d min", m)
-	}
-	return "less than a minute"
 }
 
 // WantsJSON reports whether the caller sent or asked for JSON.
