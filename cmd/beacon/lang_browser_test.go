@@ -204,19 +204,21 @@ func TestBrowserLanguagesHTMLValidate(t *testing.T) {
 // newMirrorSite seeds the mirror's scene: one component, API, created
 // long enough ago that each of its 90 bars has data, all of them
 // "no downtime" but today's, in major outage: green bars and one red at
-// today's end of the row.
-func newMirrorSite(t *testing.T) string {
+// today's end of the row; its incident's update is written in English.
+// It returns the site's address and the incident's id.
+func newMirrorSite(t *testing.T) (base, incident string) {
 	t.Helper()
 	env := newTestEnv(t, browserConfig)
 	env.clock.Set(browserSeedNow.AddDate(0, 0, -100))
 	var api struct{ ID string }
 	env.mustAPI(201, "POST", "/components", map[string]any{"component": map[string]any{"name": "API"}}).JSON(t, &api)
 	env.clock.Set(browserSeedNow.Add(-2 * time.Hour))
+	var inc struct{ ID string }
 	env.mustAPI(201, "POST", "/incidents", map[string]any{"incident": map[string]any{
 		"name": browserActive, "status": "investigating", "body": "Requests to the API fail.",
-		"components": map[string]string{api.ID: "major_outage"}, "deliver_notifications": false}})
+		"components": map[string]string{api.ID: "major_outage"}, "deliver_notifications": false}}).JSON(t, &inc)
 	env.clock.Set(browserSeedNow)
-	return serveOnLoopback(t, env)
+	return serveOnLoopback(t, env), inc.ID
 }
 
 // pageBox is an element's border box in page pixels.
@@ -244,6 +246,25 @@ const readMirror = `(() => {
 	};
 })()`
 
+// staffText is how a paragraph staff wrote (in English) is laid out: its
+// full stop after its last word, and its text's distance from its box's
+// left and right edges.
+type staffText struct {
+	DotAfter    bool
+	Left, Right float64
+}
+
+// readStaffText reads the staffText of the paragraph a selector finds.
+const readStaffText = `(sel => {
+	const p = document.querySelector(sel), t = p.firstChild, r = document.createRange(), box = p.getBoundingClientRect();
+	r.selectNodeContents(p);
+	const text = r.getBoundingClientRect();
+	r.setStart(t, t.length - 1); r.setEnd(t, t.length);
+	const dot = r.getBoundingClientRect();
+	r.setStart(t, t.length - 2); r.setEnd(t, t.length - 1);
+	return {DotAfter: dot.left >= r.getBoundingClientRect().right - 0.5, Left: text.left - box.left, Right: box.right - text.right};
+})`
+
 // mirrorSides is where a page draws what the mirror test looks for, read
 // from its screenshot: "left", "right", or what was found instead.
 type mirrorSides struct {
@@ -260,12 +281,15 @@ type mirrorSides struct {
 // "Components" starts at the right edge of its box; the English page, the
 // same scene, shows each on the other side. The DOM says only where the
 // row, the header and the heading are and what colours to look for.
-// Screenshots are saved as mirror-LANG-1280-light.png.
+// Screenshots are saved as mirror-LANG-1280-light.png. And the update
+// staff wrote in English reads left to right on both pages, its full stop
+// after its last word, aligned as the page's text is: at the right of the
+// Arabic incident page.
 func TestBrowserArabicMirror(t *testing.T) {
 	t.Parallel()
 	tools := needBrowserTools(t, true)
 	cat := browserCatalogue(t)
-	base := newMirrorSite(t)
+	base, incident := newMirrorSite(t)
 	b := newBrowser(t, tools)
 	shots := screenshots(t)
 	b.emulate(t, 1280)
@@ -298,6 +322,16 @@ func TestBrowserArabicMirror(t *testing.T) {
 			shot := readScreenshot(t, filepath.Join(shots, name+".png"), dom.Width)
 			if got := shot.sides(t, dom); got != want[code] {
 				t.Errorf("the %s page draws %+v, want %+v", code, got, want[code])
+			}
+
+			card := browserEval[staffText](t, b, "read the card's update", readStaffText+`(".card .update > p")`)
+			b.open(t, base, browserPage{name: "incident-" + code, path: "/incidents/" + incident + "?lang=" + code, status: 200, title: browserActive})
+			body := browserEval[staffText](t, b, "read the timeline's update", readStaffText+`(".timeline .body p")`)
+			if !card.DotAfter || !body.DotAfter {
+				t.Errorf("the English update's full stop precedes its last word: on the status page %v, on the incident's %v", !card.DotAfter, !body.DotAfter)
+			}
+			if gap := map[string]float64{"en": body.Left, "ar": body.Right}[code]; gap > 1 {
+				t.Errorf("the English update is %.0f px from its box's left, %.0f from its right: want it against the %s page's start", body.Left, body.Right, code)
 			}
 		})
 	}
