@@ -358,19 +358,6 @@ func readScreenshot(t *testing.T, file string, width float64) screenshot {
 	return screenshot{img: img, scale: float64(img.Bounds().Dx()) / width}
 }
 
-// rgb is a colour's three channels, 0 to 255.
-type rgb [3]int
-
-// parseRGB reads a computed colour, "rgb(r, g, b)".
-func parseRGB(t *testing.T, css string) rgb {
-	t.Helper()
-	var c rgb
-	if _, err := fmt.Sscanf(css, "rgb(%d, %d, %d)", &c[0], &c[1], &c[2]); err != nil {
-		t.Fatalf("colour %q: %v", css, err)
-	}
-	return c
-}
-
 // at is the colour of the pixel at page coordinates x, y.
 func (s screenshot) at(x, y float64) rgb {
 	r, g, b, _ := s.img.At(int(x*s.scale), int(y*s.scale)).RGBA()
