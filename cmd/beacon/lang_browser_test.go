@@ -55,25 +55,26 @@ var browserLangs = []browserLang{
 // written there in English, in any language. A title not here is a name
 // staff wrote, the same in every language.
 var browserTitles = map[string]func(l *i18n.Lang) string{
-	browserBanner:              message("status.indicator.partial_system_outage"),
-	"Major System Outage":      message("status.indicator.major_system_outage"),
-	"Incident history":         message("page.incident_history"),
-	"Uptime report":            message("report.title"),
-	"Get notified":             message("signup.heading"),
-	"Check your inbox":         message("signup.check_inbox"),
-	"Almost done":              message("signup.almost_done"),
-	"Enter your code":          message("signup.code_title"),
-	"Link expired":             message("signup.link_expired"),
-	"Not found":                message("page.not_found_title"),
-	"Manage your subscription": message("signup.manage_heading"),
-	"Unsubscribe":              message("signup.unsubscribe_title"),
-	"Unsubscribed":             message("signup.unsubscribed"),
+	browserBanner:              titleMessage("status.indicator.partial_system_outage"),
+	"Major System Outage":      titleMessage("status.indicator.major_system_outage"),
+	"Incident history":         titleMessage("page.incident_history"),
+	"Uptime report":            titleMessage("report.title"),
+	"Get notified":             titleMessage("signup.heading"),
+	"Check your inbox":         titleMessage("signup.check_inbox"),
+	"Almost done":              titleMessage("signup.almost_done"),
+	"Enter your code":          titleMessage("signup.code_title"),
+	"Link expired":             titleMessage("signup.link_expired"),
+	"Not found":                titleMessage("page.not_found_title"),
+	"Manage your subscription": titleMessage("signup.manage_heading"),
+	"Unsubscribe":              titleMessage("signup.unsubscribe_title"),
+	"Unsubscribed":             titleMessage("signup.unsubscribed"),
 	"Uptime in February 2026": func(l *i18n.Lang) string {
 		return l.F("report.uptime_in", "Month", l.Date(i18n.MonthYear, time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)))
 	},
 }
 
-func message(id string) func(l *i18n.Lang) string {
+// titleMessage is a title that is message id, which takes no data.
+func titleMessage(id string) func(l *i18n.Lang) string {
 	return func(l *i18n.Lang) string { return l.T(id) }
 }
 
