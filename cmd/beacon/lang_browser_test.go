@@ -202,10 +202,11 @@ func TestBrowserLanguagesHTMLValidate(t *testing.T) {
 	t.Logf("public pages in %d languages: html-validate %d errors or warnings on %d pages", len(browserLangs), errs, len(files))
 }
 
-// newMirrorSite seeds the mirror's scene: one component, API, created
-// long enough ago that each of its 90 bars has data, all of them
-// "no downtime" but today's, in major outage: green bars and one red at
-// today's end of the row; its incident's update is written in English.
+// newMirrorSite seeds the mirror's scene: a component, API, created long
+// enough ago that each of its 90 bars has data, all of them "no downtime"
+// but today's, in major outage: green bars and one red at today's end of
+// the row; its incident's update is written in English. A group,
+// Infrastructure, all operational, stays closed under its arrow.
 // It returns the site's address and the incident's id.
 func newMirrorSite(t *testing.T) (base, incident string) {
 	t.Helper()
@@ -213,6 +214,10 @@ func newMirrorSite(t *testing.T) (base, incident string) {
 	env.clock.Set(browserSeedNow.AddDate(0, 0, -100))
 	var api struct{ ID string }
 	env.mustAPI(201, "POST", "/components", map[string]any{"component": map[string]any{"name": "API"}}).JSON(t, &api)
+	var db struct{ ID string }
+	env.mustAPI(201, "POST", "/components", map[string]any{"component": map[string]any{"name": "Database"}}).JSON(t, &db)
+	env.mustAPI(201, "POST", "/component-groups", map[string]any{"component_group": map[string]any{
+		"name": "Infrastructure", "components": []string{db.ID}}})
 	env.clock.Set(browserSeedNow.Add(-2 * time.Hour))
 	var inc struct{ ID string }
 	env.mustAPI(201, "POST", "/incidents", map[string]any{"incident": map[string]any{
@@ -231,6 +236,8 @@ type pageBox struct{ Left, Right, Top, Bottom float64 }
 type mirrorDOM struct {
 	Width                    float64 // of the page, as the screenshot takes it
 	Header, Heading, Bars    pageBox // the header's row, "Components", API's bars
+	Group                    pageBox // the closed group's arrow and name
+	CardBG                   string
 	HeaderBG, PageBG, Button string
 	Today, Oldest, LegendRed string // the last and first bars', the legend's major outage
 }
@@ -242,6 +249,7 @@ const readMirror = `(() => {
 	return {
 		Width: document.documentElement.scrollWidth,
 		Header: at(".site-header .header-row"), Heading: at("h2#components"), Bars: at("figure.uptime ol.bars"),
+		Group: at("li.group details:not([open]) summary .name"), CardBG: bg("ul.components"),
 		HeaderBG: bg(".site-header"), PageBG: bg("body"), Button: bg(".site-header .subscribe-link"),
 		Today: bg("ol.bars li:last-child"), Oldest: bg("ol.bars li:first-child"), LegendRed: bg(".legend .key.major"),
 	};
@@ -273,15 +281,17 @@ type mirrorSides struct {
 	Brand   string // the page's name in the header: which half
 	Button  string // "Subscribe to updates": which half of the header
 	Heading string // the text of "Components": at which edge of its box
+	Arrow   string // the closed group's: "left at the right" is ◂ Infrastructure
 }
 
 // TestBrowserArabicMirror proves from the screenshots' pixels that the
 // Arabic status page is mirrored, at 1280 px: today's uptime bar (red, in
 // a row of green) is at the row's left end, the page's name at the
-// header's right and "Subscribe to updates" at its left, and the heading
-// "Components" starts at the right edge of its box; the English page, the
-// same scene, shows each on the other side. The DOM says only where the
-// row, the header and the heading are and what colours to look for.
+// header's right and "Subscribe to updates" at its left, the heading
+// "Components" starts at the right edge of its box, and a closed group's
+// arrow points left, at the right of its name; the English page, the same
+// scene, shows each the other way. The DOM says only where the row, the
+// header, the heading and the group are and what colours to look for.
 // Screenshots are saved as mirror-LANG-1280-light.png. And the update
 // staff wrote in English reads left to right on both pages, its full stop
 // after its last word, aligned as the page's text is: at the right of the
@@ -303,8 +313,8 @@ func TestBrowserArabicMirror(t *testing.T) {
 		return err
 	}))
 	want := map[string]mirrorSides{
-		"en": {Today: "right", Brand: "left", Button: "right", Heading: "left"},
-		"ar": {Today: "left", Brand: "right", Button: "left", Heading: "right"},
+		"en": {Today: "right", Brand: "left", Button: "right", Heading: "left", Arrow: "right at the left"},
+		"ar": {Today: "left", Brand: "right", Button: "left", Heading: "right", Arrow: "left at the right"},
 	}
 	for _, code := range []string{"en", "ar"} {
 		t.Run(code, func(t *testing.T) {
@@ -483,5 +493,67 @@ func (s screenshot) sides(t *testing.T, dom mirrorDOM) mirrorSides {
 	pageBG := parseRGB(t, dom.PageBG)
 	s.scan(dom.Heading, map[*span]func(rgb) bool{&text: func(c rgb) bool { return c.diff(pageBG) > ink }})
 	got.Heading = edge(dom.Heading, text)
+	got.Arrow = s.arrow(dom.Group, parseRGB(t, dom.CardBG), ink)
 	return got
+}
+
+// arrow finds a triangle at either end of the ink in box: a run of
+// columns whose ink, tall at its base, halves towards its tip; a letter's
+// is about as tall on both halves. It says where the triangle points and
+// at which end it is.
+func (s screenshot) arrow(box pageBox, bg rgb, ink int) string {
+	// The ink in each column, and the runs of columns with ink.
+	var cols []int
+	for x := box.Left; x < box.Right; x += 1 / s.scale {
+		n := 0
+		for y := box.Top; y < box.Bottom; y += 1 / s.scale {
+			if s.at(x, y).diff(bg) > ink {
+				n++
+			}
+		}
+		cols = append(cols, n)
+	}
+	var runs [][]int
+	for i := 0; i < len(cols); {
+		if cols[i] == 0 {
+			i++
+			continue
+		}
+		j := i
+		for j < len(cols) && cols[j] > 0 {
+			j++
+		}
+		runs = append(runs, cols[i:j])
+		i = j
+	}
+	if len(runs) < 2 {
+		return fmt.Sprintf("%d runs of ink", len(runs))
+	}
+	points := func(run []int) string {
+		if len(run) < 4 { // a stroke, not a triangle
+			return ""
+		}
+		left, right := 0, 0
+		for i, n := range run {
+			if i < len(run)/2 {
+				left += n
+			} else if i >= (len(run)+1)/2 {
+				right += n
+			}
+		}
+		switch {
+		case left >= 2*right:
+			return "right"
+		case right >= 2*left:
+			return "left"
+		}
+		return ""
+	}
+	if p := points(runs[0]); p != "" {
+		return p + " at the left"
+	}
+	if p := points(runs[len(runs)-1]); p != "" {
+		return p + " at the right"
+	}
+	return fmt.Sprintf("no triangle at either end: %v … %v", runs[0], runs[len(runs)-1])
 }
