@@ -323,23 +323,33 @@ func auditParts(t *testing.T, b *browser, axe []byte, selectors ...string) {
 	}
 }
 
+// rgb is a colour's three channels, 0 to 255.
+type rgb [3]int
+
+// parseRGB reads a computed colour, "rgb(r, g, b)".
+func parseRGB(t *testing.T, css string) rgb {
+	t.Helper()
+	var c rgb
+	if _, err := fmt.Sscanf(css, "rgb(%d, %d, %d)", &c[0], &c[1], &c[2]); err != nil {
+		t.Fatalf("colour %q: %v", css, err)
+	}
+	return c
+}
+
 // contrast is the WCAG contrast ratio of two computed colours
 // ("rgb(r, g, b)").
 func contrast(t *testing.T, a, b string) float64 {
 	t.Helper()
-	lum := func(c string) float64 {
-		var r, g, bl float64
-		if _, err := fmt.Sscanf(c, "rgb(%g, %g, %g)", &r, &g, &bl); err != nil {
-			t.Fatalf("colour %q: %v", c, err)
-		}
-		lin := func(v float64) float64 {
-			v /= 255
-			if v <= 0.04045 {
-				return v / 12.92
+	lum := func(css string) float64 {
+		c := parseRGB(t, css)
+		lin := func(v int) float64 {
+			x := float64(v) / 255
+			if x <= 0.04045 {
+				return x / 12.92
 			}
-			return math.Pow((v+0.055)/1.055, 2.4)
+			return math.Pow((x+0.055)/1.055, 2.4)
 		}
-		return 0.2126*lin(r) + 0.7152*lin(g) + 0.0722*lin(bl)
+		return 0.2126*lin(c[0]) + 0.7152*lin(c[1]) + 0.0722*lin(c[2])
 	}
 	la, lb := lum(a), lum(b)
 	if la < lb {

@@ -670,30 +670,39 @@ func TestBrowserHTMLValidate(t *testing.T) {
 	tools := needBrowserTools(t, false)
 	site := newBrowserSite(t)
 	dir := t.TempDir()
+	files := fetchPages(t, site.base, site.pages(), dir, "")
+	errs := 0
+	for _, n := range htmlValidate(t, tools, dir, files) {
+		errs += n
+	}
+	t.Logf("public pages: html-validate %d errors or warnings on %d pages", errs, len(files))
+}
+
+// fetchPages fetches each page over HTTP (posting its form), checks its
+// status and heading, and saves its markup in dir as prefix+name.html for
+// htmlValidate, and returns their paths.
+func fetchPages(t *testing.T, base string, pages []browserPage, dir, prefix string) []string {
+	t.Helper()
 	var files []string
-	for _, p := range site.pages() {
+	for _, p := range pages {
 		method := http.MethodGet
 		if p.form != nil {
 			method = http.MethodPost
 		}
-		res, body := browserFetch(t, site.base, method, p.path, p.form, "", "")
+		res, body := browserFetch(t, base, method, p.path, p.form, "", "")
 		if res.StatusCode != p.status {
 			t.Errorf("%s %s: status %d, want %d", method, p.path, res.StatusCode, p.status)
 		}
 		if !bytes.Contains(body, []byte("<h1")) || !bytes.Contains(body, []byte(">"+p.title+"<")) {
 			t.Errorf("%s %s: no <h1> %q in\n%s", method, p.path, p.title, body)
 		}
-		file := filepath.Join(dir, p.name+".html")
+		file := filepath.Join(dir, prefix+p.name+".html")
 		if err := os.WriteFile(file, body, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		files = append(files, file)
 	}
-	errs := 0
-	for _, n := range htmlValidate(t, tools, dir, files) {
-		errs += n
-	}
-	t.Logf("public pages: html-validate %d errors or warnings on %d pages", errs, len(files))
+	return files
 }
 
 // htmlValidate checks files (in dir) with html-validate and fails the test
