@@ -259,96 +259,74 @@ func (d *Dispatcher) channelsFor(e Event) []Channel {
 // recipients, and no more rows once it has inserted for FanOutTime. Across
 // replicas one fans out at a time; the others find no work.
 func (d *Dispatcher) FanOutOnce(ctx context.Context) (created int, more bool, err error) {
-	f, err := d.fanOutAlone(ctx)
-	return f.created, f.more, err
-}
-
-// fanOutAlone runs a fan-out step in a transaction of its own.
-func (d *Dispatcher) fanOutAlone(ctx context.Context) (fanOut, error) {
-	var f fanOut
-	err := d.db.BackgroundTx(ctx, func(tx *sql.Tx) error { return d.fanOutTx(ctx, tx, &f) })
+	woken := map[Channel]bool{} // the channels given deliveries
+	err = d.db.BackgroundTx(ctx, func(tx *sql.Tx) error {
+		created, more = 0, false
+		if ok, err := d.db.TryXactLock(ctx, tx, "notifier.fanout"); err != nil || !ok {
+			return err
+		}
+		var e Event
+		var idsJSON, cursor string
+		err := tx.QueryRowContext(ctx, `SELECT id, kind, COALESCE(incident_id, ''), COALESCE(update_id, ''), COALESCE(component_id, ''),
+			COALESCE(old_status, ''), COALESCE(new_status, ''), component_ids, deliver_notifications, to_followers, created_at, fanout_cursor
+			FROM notification_events WHERE fanned_out_at IS NULL ORDER BY id LIMIT 1`).
+			Scan(&e.ID, &e.Kind, &e.IncidentID, &e.UpdateID, &e.ComponentID, &e.OldStatus, &e.NewStatus, &idsJSON,
+				&e.DeliverNotifications, &e.ToFollowers, store.Time(&e.CreatedAt), &cursor)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("notifier: next event: %w", err)
+		}
+		if err := decodeIDs(idsJSON, &e.ComponentIDs); err != nil {
+			return fmt.Errorf("notifier: event %d: %w", e.ID, err)
+		}
+		more = true
+		now := store.FormatTime(d.now())
+		channels := d.channelsFor(e)
+		var recips []Recipient
+		if len(channels) > 0 {
+			recips, err = d.audience.RecipientsTx(ctx, tx, e, channels, cursor, d.cfg.FanOutBatch)
+			if err != nil {
+				return err
+			}
+		}
+		began := time.Now()
+		clear(woken)
+		done := 0 // recipients given a delivery
+		for done < len(recips) && (done == 0 || time.Since(began) < d.cfg.FanOutTime) {
+			chunk := recips[done:min(done+fanOutChunk, len(recips))]
+			n, err := d.insertDeliveries(ctx, tx, e.ID, chunk, now)
+			if err != nil {
+				return err
+			}
+			created += n
+			done += len(chunk)
+			if n > 0 {
+				for _, r := range chunk {
+					woken[r.Channel] = true
+				}
+			}
+		}
+		if done == len(recips) && len(recips) < d.cfg.FanOutBatch {
+			_, err = tx.ExecContext(ctx, `UPDATE notification_events SET fanned_out_at = ?, fanout_cursor = '' WHERE id = ?`, now, e.ID)
+		} else {
+			_, err = tx.ExecContext(ctx, `UPDATE notification_events SET fanout_cursor = ? WHERE id = ?`, recips[done-1].SubscriberID, e.ID)
+		}
+		if err != nil {
+			return fmt.Errorf("notifier: fan out event %d: %w", e.ID, err)
+		}
+		return nil
+	})
 	if err != nil {
-		return fanOut{}, err
+		return 0, false, err
 	}
-	d.wakeFor(f)
-	return f, nil
-}
-
-// fanOut is what one fan-out step did: how many deliveries it created,
-// whether there may be more to do, and the channels given deliveries.
-type fanOut struct {
-	created int
-	more    bool
-	woken   map[Channel]bool
-}
-
-// wakeFor wakes the workers of the channels f gave deliveries, once its
-// transaction has committed.
-func (d *Dispatcher) wakeFor(f fanOut) {
-	for ch := range f.woken {
+	for ch := range woken {
 		if s := d.wakes[ch]; s != nil {
 			s.broadcast()
 		}
 	}
-}
-
-// fanOutTx runs FanOutOnce's step in tx and says what it did in f.
-func (d *Dispatcher) fanOutTx(ctx context.Context, tx *sql.Tx, f *fanOut) error {
-	*f = fanOut{woken: map[Channel]bool{}}
-	if ok, err := d.db.TryXactLock(ctx, tx, "notifier.fanout"); err != nil || !ok {
-		return err
-	}
-	var e Event
-	var idsJSON, cursor string
-	err := tx.QueryRowContext(ctx, `SELECT id, kind, COALESCE(incident_id, ''), COALESCE(update_id, ''), COALESCE(component_id, ''),
-		COALESCE(old_status, ''), COALESCE(new_status, ''), component_ids, deliver_notifications, to_followers, created_at, fanout_cursor
-		FROM notification_events WHERE fanned_out_at IS NULL ORDER BY id LIMIT 1`).
-		Scan(&e.ID, &e.Kind, &e.IncidentID, &e.UpdateID, &e.ComponentID, &e.OldStatus, &e.NewStatus, &idsJSON,
-			&e.DeliverNotifications, &e.ToFollowers, store.Time(&e.CreatedAt), &cursor)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("notifier: next event: %w", err)
-	}
-	if err := decodeIDs(idsJSON, &e.ComponentIDs); err != nil {
-		return fmt.Errorf("notifier: event %d: %w", e.ID, err)
-	}
-	f.more = true
-	now := store.FormatTime(d.now())
-	channels := d.channelsFor(e)
-	var recips []Recipient
-	if len(channels) > 0 {
-		recips, err = d.audience.RecipientsTx(ctx, tx, e, channels, cursor, d.cfg.FanOutBatch)
-		if err != nil {
-			return err
-		}
-	}
-	began := time.Now()
-	done := 0 // recipients given a delivery
-	for done < len(recips) && (done == 0 || time.Since(began) < d.cfg.FanOutTime) {
-		chunk := recips[done:min(done+fanOutChunk, len(recips))]
-		n, err := d.insertDeliveries(ctx, tx, e.ID, chunk, now)
-		if err != nil {
-			return err
-		}
-		f.created += n
-		done += len(chunk)
-		if n > 0 {
-			for _, r := range chunk {
-				f.woken[r.Channel] = true
-			}
-		}
-	}
-	if done == len(recips) && len(recips) < d.cfg.FanOutBatch {
-		_, err = tx.ExecContext(ctx, `UPDATE notification_events SET fanned_out_at = ?, fanout_cursor = '' WHERE id = ?`, now, e.ID)
-	} else {
-		_, err = tx.ExecContext(ctx, `UPDATE notification_events SET fanout_cursor = ? WHERE id = ?`, recips[done-1].SubscriberID, e.ID)
-	}
-	if err != nil {
-		return fmt.Errorf("notifier: fan out event %d: %w", e.ID, err)
-	}
-	return nil
+	return created, more, nil
 }
 
 // fanOutChunk is how many deliveries one INSERT creates; FanOutTime is
@@ -721,13 +699,8 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	wg.Go(func() {
 		d.loop(ctx, "fan-out", d.wake, func() (bool, error) {
 			rec.yield(fanOutYield)
-			if d.db.Engine() == store.Postgres {
-				// Group commits run beside it there: no need to wait.
-				_, more, err := d.FanOutOnce(ctx)
-				return more, err
-			}
-			done := <-rec.fanOut()
-			return done.f.more, done.err
+			_, more, err := d.FanOutOnce(ctx)
+			return more, err
 		})
 	})
 	if d.db.Engine() == store.Postgres {

@@ -153,75 +153,20 @@ func TestRecorderGathers(t *testing.T) {
 	}
 }
 
-// TestFanOutSharesCommit: a fan-out step asked of the recorder (as Run
-// does on SQLite) runs in a group commit, before the commit takes its
-// outcomes: a message whose outcome comes while the step inserts
-// deliveries is recorded by that commit, not by one after it.
-func TestFanOutSharesCommit(t *testing.T) {
-	ctx := context.Background()
-	db := testutil.OpenDB(t, Migrations())
-	aud := &groupsAudience{recipients: make(chan *sql.Tx, 1), release: make(chan struct{})}
-	d := NewDispatcher(db, aud, nil, map[Channel]Sender{Email: nil}, Config{}, time.Now, slog.New(slog.DiscardHandler), nil)
-	err := db.Tx(ctx, func(tx *sql.Tx) error {
-		return NewOutbox(db).AddTx(ctx, tx, Event{Kind: IncidentCreated, IncidentID: "inc1", DeliverNotifications: true, CreatedAt: time.Now()})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := d.startRecorder(ctx, nil)
-	defer func() {
-		if err := r.close(); err != nil {
-			t.Error(err)
-		}
-	}()
-
-	r.reserve() // a message on its way
-	done := r.fanOut()
-	var stepTx *sql.Tx
-	select {
-	case stepTx = <-aud.recipients:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the fan-out step never asked for recipients")
-	}
-	r.add(result{d: Delivery{ID: 1, SubscriberID: "s1", Channel: Email}, outcome: OutcomeSent}, true)
-	close(aud.release)
-	if got := <-done; got.err != nil || !got.f.more {
-		t.Fatalf("fan-out step: more %v, err %v; want more, no error", got.f.more, got.err)
-	}
-	r.yield(1)
-	if got := aud.sizes(); !slices.Equal(got, []int{1}) {
-		t.Fatalf("groups committed: %v, want one of 1", got)
-	}
-	if aud.txs[0] != stepTx {
-		t.Error("the outcome that came during the fan-out step was recorded by another transaction")
-	}
-}
-
-// groupsAudience records the size of each group of delivered messages
-// and the transaction it came in. With recipients set, RecipientsTx sends
-// it its transaction and waits for release.
+// groupsAudience records the size of each group of delivered messages.
 type groupsAudience struct {
-	recipients chan *sql.Tx
-	release    chan struct{}
-
 	mu     sync.Mutex
 	groups []int
-	txs    []*sql.Tx
 }
 
-func (a *groupsAudience) RecipientsTx(_ context.Context, tx *sql.Tx, _ Event, _ []Channel, _ string, _ int) ([]Recipient, error) {
-	if a.recipients != nil {
-		a.recipients <- tx
-		<-a.release
-	}
+func (a *groupsAudience) RecipientsTx(context.Context, *sql.Tx, Event, []Channel, string, int) ([]Recipient, error) {
 	return nil, nil
 }
 
-func (a *groupsAudience) DeliveredManyTx(_ context.Context, tx *sql.Tx, ds []Delivery) error {
+func (a *groupsAudience) DeliveredManyTx(_ context.Context, _ *sql.Tx, ds []Delivery) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.groups = append(a.groups, len(ds))
-	a.txs = append(a.txs, tx)
 	return nil
 }
 

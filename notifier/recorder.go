@@ -70,10 +70,9 @@ type recorder struct {
 	waiting    int           // workers waiting for space
 	queue      []result
 	claims     []claimRequest
-	fanOuts    []chan<- fanOutDone // fan-out steps asked for (fanOut)
-	reserved   int                 // messages that can reach their recipient, outcome not yet added (reserve)
-	sent       int                 // outcomes of reserved messages in queue
-	committing int                 // outcomes of reserved messages in the transaction being committed
+	reserved   int // messages that can reach their recipient, outcome not yet added (reserve)
+	sent       int // outcomes of reserved messages in queue
+	committing int // outcomes of reserved messages in the transaction being committed
 	closed     bool
 	commits    int        // groups committed, for yield
 	turn       *sync.Cond // broadcast when a commit ends or the recorder goes idle
@@ -86,12 +85,6 @@ type claimRequest struct {
 	ch  Channel
 	cc  ChannelConfig
 	out chan claimed
-}
-
-// fanOutDone is a fan-out step's answer: what it did, or why it failed.
-type fanOutDone struct {
-	f   fanOut
-	err error
 }
 
 // claimed is a claim's answer: the deliveries leased, oldest first, and
@@ -181,27 +174,6 @@ func (r *recorder) claim(ch Channel, cc ChannelConfig) <-chan claimed {
 	return out
 }
 
-// fanOut asks for a fan-out step (fanOutTx) in the next commit, before
-// that commit takes its group of outcomes: the outcomes that arrive while
-// the step inserts deliveries are recorded by the same commit, instead of
-// waiting for a commit after it, and the senders, held by maxUnrecorded,
-// wait for one commit instead of two. The answer comes on the channel
-// returned, once committed.
-func (r *recorder) fanOut() <-chan fanOutDone {
-	out := make(chan fanOutDone, 1)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.closed {
-		out <- fanOutDone{err: errors.New("notifier: fan out: the dispatcher stopped")}
-		return out
-	}
-	r.fanOuts = append(r.fanOuts, out)
-	if r.idle || r.gathering {
-		r.work.Signal()
-	}
-	return out
-}
-
 // close commits what is queued, stops the recorder and returns the first
 // error of a commit that was not reported.
 func (r *recorder) close() error {
@@ -224,34 +196,23 @@ func (r *recorder) run(ctx context.Context) {
 		if r.waiting > 0 {
 			r.space.Broadcast()
 		}
-		for len(r.queue) == 0 && len(r.claims) == 0 && len(r.fanOuts) == 0 && !r.closed {
+		for len(r.queue) == 0 && len(r.claims) == 0 && !r.closed {
 			r.idle = true
 			r.turn.Broadcast()
 			r.work.Wait()
 			r.idle = false
 		}
-		if len(r.queue) == 0 && len(r.claims) == 0 && len(r.fanOuts) == 0 {
+		if len(r.queue) == 0 && len(r.claims) == 0 {
 			r.mu.Unlock()
 			return
 		}
 		r.gather()
-		claims, fanOuts := slices.Clone(r.claims), slices.Clone(r.fanOuts)
-		r.claims, r.fanOuts = r.claims[:0], r.fanOuts[:0]
+		group, claims := slices.Clone(r.queue), slices.Clone(r.claims)
+		r.queue, r.claims = r.queue[:0], r.claims[:0]
+		r.committing, r.sent = r.sent, 0
 		r.mu.Unlock()
-		r.commit(ctx, claims, fanOuts)
+		r.commit(ctx, group, claims)
 	}
-}
-
-// take takes the outcomes queued, to be committed: they keep their
-// places (committing) until the commit ends.
-func (r *recorder) take() []result {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	group := slices.Clone(r.queue)
-	r.queue = r.queue[:0]
-	r.committing += r.sent
-	r.sent = 0
-	return group
 }
 
 // gather waits, for at most gatherFor, while the group to commit may grow:
@@ -281,7 +242,7 @@ func (r *recorder) gather() {
 // full reports whether the group should be committed without gathering
 // further; r.mu is held.
 func (r *recorder) full() bool {
-	return r.closed || len(r.claims) > 0 || len(r.fanOuts) > 0 || r.waiting > 0 || r.reserved == 0 || len(r.queue) >= groupTarget
+	return r.closed || len(r.claims) > 0 || r.waiting > 0 || r.reserved == 0 || len(r.queue) >= groupTarget
 }
 
 // wakeGathering wakes the recorder when the group it gathers is full;
@@ -292,47 +253,26 @@ func (r *recorder) wakeGathering() {
 	}
 }
 
-// commit runs the fan-out step asked for, then records the outcomes
-// queued by then and makes the claims, in one transaction. When that
-// fails, each outcome, each claim and the fan-out step are tried alone, so
-// that one bad outcome does not cost the others: an outcome that cannot
-// be recorded stays claimed until its lease ends.
-func (r *recorder) commit(ctx context.Context, claims []claimRequest, fanOuts []chan<- fanOutDone) {
+// commit records group and makes the claims in one transaction. When that
+// fails, each outcome and each claim is tried alone, so that one bad
+// outcome does not cost the others: an outcome that cannot be recorded
+// stays claimed until its lease ends.
+func (r *recorder) commit(ctx context.Context, group []result, claims []claimRequest) {
 	got := make([][]Delivery, len(claims))
 	at := time.Now()
-	var group []result
-	taken := false
-	var f fanOut
 	err := r.d.db.BackgroundTx(ctx, func(tx *sql.Tx) error {
-		if len(fanOuts) > 0 {
-			if err := r.d.fanOutTx(ctx, tx, &f); err != nil {
-				return err
-			}
-		}
-		if !taken { // once, should the transaction run again
-			group, taken = r.take(), true
-		}
 		if err := r.d.recordTx(ctx, tx, group); err != nil {
 			return err
 		}
 		return r.d.claimAllTx(ctx, tx, claims, got)
 	})
-	if !taken {
-		group = r.take()
-	}
 	if err == nil {
 		for i, c := range claims {
 			c.out <- claimed{ds: got[i], at: at}
 		}
-		if len(fanOuts) > 0 {
-			r.d.wakeFor(f)
-		}
-		for _, out := range fanOuts {
-			out <- fanOutDone{f: f}
-		}
 		return
 	}
-	if len(group)+len(claims)+len(fanOuts) > 1 {
+	if len(group)+len(claims) > 1 {
 		var errs []error
 		for _, res := range group {
 			err := r.d.db.BackgroundTx(ctx, func(tx *sql.Tx) error { return r.d.recordTx(ctx, tx, []result{res}) })
@@ -354,21 +294,10 @@ func (r *recorder) commit(ctx context.Context, claims []claimRequest, fanOuts []
 			}
 			c.out <- claimed{ds: ds, at: at, err: err}
 		}
-		for _, out := range fanOuts {
-			f, err := r.d.fanOutAlone(ctx)
-			out <- fanOutDone{f: f, err: err}
-			// The fan-out loop reports its own failures.
-		}
 		err = errors.Join(errs...)
 	} else {
 		for _, c := range claims {
 			c.out <- claimed{err: err}
-		}
-		for _, out := range fanOuts {
-			out <- fanOutDone{err: err}
-		}
-		if len(fanOuts) > 0 {
-			return // the fan-out loop reports it
 		}
 	}
 	if err == nil {
