@@ -135,7 +135,10 @@ type Dispatcher struct {
 	log      *slog.Logger
 	observer Observer
 	replica  string
-	wake     *signal // new events: the fan-out
+	// gatherFor is the longest a group of outcomes gathers before its
+	// commit: maxGather, which tests lengthen.
+	gatherFor time.Duration
+	wake      *signal // new events: the fan-out
 	// wakes has a signal per channel with a sender, for its workers: a
 	// fan-out wakes only the channels it created deliveries for, since
 	// every woken worker claims, and an idle channel's claims would cost
@@ -179,7 +182,7 @@ func NewDispatcher(db *store.DB, audience Audience, renderer Renderer, senders m
 		cfg.Replica = db.ReplicaID()
 	}
 	d := &Dispatcher{db: db, audience: audience, renderer: renderer, senders: senders, cfg: cfg, now: now, log: log,
-		observer: observer, replica: cfg.Replica, wake: newSignal(), wakes: map[Channel]*signal{}, limiters: map[Channel]*rate.Limiter{}, events: map[int64]Event{},
+		observer: observer, replica: cfg.Replica, gatherFor: maxGather, wake: newSignal(), wakes: map[Channel]*signal{}, limiters: map[Channel]*rate.Limiter{}, events: map[int64]Event{},
 		deadSince: map[string]time.Time{}, logged: map[string]loggedError{}}
 	d.smsKeyOnly.Store(cfg.SMSKeyMomentsOnly)
 	for ch := range senders {
