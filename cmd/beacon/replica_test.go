@@ -148,7 +148,8 @@ func replicaScenario(t *testing.T, victim string) {
 		"auto_transition_deliver_notifications_at_start": false, "auto_transition_deliver_notifications_at_end": false,
 	}}, &m)
 	procWait(t, 30*time.Second, "the maintenance to start", func() bool {
-		return procComponentStatus(b, comp) == "under_maintenance" && procComponentStatus(a, comp) == "under_maintenance"
+		onB, _ := procComponentListed(b, comp)
+		return onB == "under_maintenance" && procComponentStatus(a, comp) == "under_maintenance"
 	})
 
 	// The incident, through A: on both pages within a second of the
