@@ -69,6 +69,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/beacon-status/beacon/cmd/beacon-notify-bench/standin"
 	"github.com/beacon-status/beacon/internal/benchproc"
 	"github.com/beacon-status/beacon/internal/i18n"
 )
@@ -660,7 +661,7 @@ type smsRun struct {
 	StandinRate  float64
 	StandinBurst int
 	APICall      time.Duration
-	Result       smsResult
+	Result       standin.Result
 	Final        counts
 }
 
@@ -676,14 +677,14 @@ func runSMS(ctx context.Context, g *benchproc.Group, bin, dir string, o options)
 		return nil, err
 	}
 	const sid, token = "AC0123456789abcdef0123456789abcdef", "benchtoken0123456789"
-	st, err := startStandin(sid, token, o.standinRate, o.standinBurst)
+	st, err := standin.Start(sid, token, o.standinRate, o.standinBurst)
 	if err != nil {
 		return nil, err
 	}
-	defer st.close()
+	defer st.Close()
 	b, err := newBeacon(bin, filepath.Join(dir, "data"), map[string]string{
 		"BEACON_TWILIO_ACCOUNT_SID": sid, "BEACON_TWILIO_AUTH_TOKEN": token, "BEACON_TWILIO_FROM": "+15005550006",
-		"BEACON_TWILIO_API_URL": st.url(), "BEACON_SMS_RATE": fmt.Sprint(o.smsRate), "BEACON_SMS_WORKERS": fmt.Sprint(o.smsWorkers),
+		"BEACON_TWILIO_API_URL": st.URL(), "BEACON_SMS_RATE": fmt.Sprint(o.smsRate), "BEACON_SMS_WORKERS": fmt.Sprint(o.smsWorkers),
 	})
 	if err != nil {
 		return nil, err
@@ -702,7 +703,7 @@ func runSMS(ctx context.Context, g *benchproc.Group, bin, dir string, o options)
 		}
 	}()
 	time.Sleep(500 * time.Millisecond)
-	st.expect(o.sms)
+	st.Expect(o.sms)
 	logf("sms: posting the incident; %d SMS at %g/s should take %.0fs", o.sms, o.smsRate, float64(o.sms)/o.smsRate)
 	incident, apiTook, posted, err := b.postIncident(ctx, true)
 	if err != nil {
@@ -716,16 +717,16 @@ func runSMS(ctx context.Context, g *benchproc.Group, bin, dir string, o options)
 wait:
 	for {
 		select {
-		case <-st.hit:
+		case <-st.Hit:
 			break wait
 		case <-wctx.Done():
-			r := st.result(posted)
+			r := st.Result(posted)
 			return nil, fmt.Errorf("sms: %d of %d messages arrived (%d 429s, %d bad: %s): %w", r.Messages, o.sms, r.Rejected, r.Bad, r.BadWhy, wctx.Err())
 		case <-tick.C:
 			if err := b.p.Exited(); err != nil {
 				return nil, err
 			}
-			r := st.result(posted)
+			r := st.Result(posted)
 			logf("sms: %d messages at the stand-in, %d 429s", r.Messages, r.Rejected)
 		}
 	}
@@ -735,7 +736,7 @@ wait:
 	}
 	time.Sleep(time.Second) // anything more is a duplicate
 	run := &smsRun{Configured: o.smsRate, Workers: o.smsWorkers, StandinRate: o.standinRate, StandinBurst: o.standinBurst,
-		APICall: apiTook, Result: st.result(posted), Final: c}
+		APICall: apiTook, Result: st.Result(posted), Final: c}
 	logf("sms: %d messages, steady %.2f/s, %d 429s", run.Result.Messages, run.Result.Steady, run.Result.Rejected)
 	return run, nil
 }

@@ -1,6 +1,9 @@
 //go:build linux
 
-package main
+// Package standin is beacon-notify-bench's Twilio stand-in: the Messages
+// resource as Twilio answers it, with a token bucket of its own that
+// answers 429 past its rate, recording when each message arrived.
+package standin
 
 import (
 	"crypto/rand"
@@ -17,11 +20,14 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// standin is a Twilio stand-in: it answers the Messages resource as Twilio
+// Standin is a Twilio stand-in: it answers the Messages resource as Twilio
 // does, records when each message arrived, and answers 429 with Twilio's
 // error 20429 to requests that come faster than its own token bucket
 // allows.
-type standin struct {
+type Standin struct {
+	// Hit closes when as many messages as Expect named were accepted.
+	Hit chan struct{}
+
 	sid, token string
 	limiter    *rate.Limiter
 	srv        *http.Server
@@ -34,16 +40,17 @@ type standin struct {
 	bad      int // requests that were not a valid message creation
 	badWhy   string
 	target   int
-	hit      chan struct{}
 }
 
-func startStandin(sid, token string, limit float64, burst int) (*standin, error) {
+// Start listens on a free loopback port for the account sid with auth
+// token, answering 429 past limit messages a second (burst at once).
+func Start(sid, token string, limit float64, burst int) (*Standin, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	s := &standin{sid: sid, token: token, limiter: rate.NewLimiter(rate.Limit(limit), burst), addr: l.Addr().String(),
-		to: map[string]int{}, hit: make(chan struct{})}
+	s := &Standin{sid: sid, token: token, limiter: rate.NewLimiter(rate.Limit(limit), burst), addr: l.Addr().String(),
+		to: map[string]int{}, Hit: make(chan struct{})}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /2010-04-01/Accounts/{sid}/Messages.json", s.create)
 	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
@@ -51,18 +58,20 @@ func startStandin(sid, token string, limit float64, burst int) (*standin, error)
 	return s, nil
 }
 
-func (s *standin) url() string { return "http://" + s.addr }
+// URL is the stand-in's base address, for BEACON_TWILIO_API_URL.
+func (s *Standin) URL() string { return "http://" + s.addr }
 
-func (s *standin) close() { _ = s.srv.Close() }
+// Close stops the stand-in.
+func (s *Standin) Close() { _ = s.srv.Close() }
 
-// expect sets the number of accepted messages that closes hit.
-func (s *standin) expect(n int) {
+// Expect sets the number of accepted messages that closes Hit.
+func (s *Standin) Expect(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.target = n
 }
 
-func (s *standin) fail(w http.ResponseWriter, status, code int, msg string) {
+func (s *Standin) fail(w http.ResponseWriter, status, code int, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	if status == http.StatusTooManyRequests {
 		w.Header().Set("Retry-After", "1")
@@ -73,7 +82,7 @@ func (s *standin) fail(w http.ResponseWriter, status, code int, msg string) {
 	})
 }
 
-func (s *standin) create(w http.ResponseWriter, r *http.Request) {
+func (s *Standin) create(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	if !s.limiter.AllowN(now, 1) {
 		s.mu.Lock()
@@ -112,7 +121,7 @@ func (s *standin) create(w http.ResponseWriter, r *http.Request) {
 	s.arrivals = append(s.arrivals, now)
 	s.to[to]++
 	if s.target > 0 && len(s.arrivals) == s.target {
-		close(s.hit)
+		close(s.Hit)
 	}
 	s.mu.Unlock()
 
@@ -129,8 +138,8 @@ func (s *standin) create(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// smsResult summarises the arrivals.
-type smsResult struct {
+// Result summarises the arrivals.
+type Result struct {
 	Messages   int
 	Distinct   int // distinct recipients
 	Rejected   int // 429s answered
@@ -143,12 +152,13 @@ type smsResult struct {
 	Span       time.Duration
 }
 
-func (s *standin) result(posted time.Time) smsResult {
+// Result summarises the arrivals since posted, when the message was asked for.
+func (s *Standin) Result(posted time.Time) Result {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := slices.Clone(s.arrivals)
 	slices.SortFunc(a, func(x, y time.Time) int { return x.Compare(y) })
-	r := smsResult{Messages: len(a), Distinct: len(s.to), Rejected: s.rejected, Bad: s.bad, BadWhy: s.badWhy}
+	r := Result{Messages: len(a), Distinct: len(s.to), Rejected: s.rejected, Bad: s.bad, BadWhy: s.badWhy}
 	if len(a) < 2 {
 		return r
 	}
