@@ -425,3 +425,25 @@ func TestFeedLinksInReadersLanguage(t *testing.T) {
 		}
 	}
 }
+
+// The picker's links keep what a page's address chose besides its
+// language: the page of history and its component, the uptime report's
+// month, the charts' period.
+func TestPickerKeepsThePage(t *testing.T) {
+	s := pgShowcase(t)
+	month := regexp.MustCompile(`href="/uptime\?month=([0-9]{4}-[0-9]{2})"`).FindSubmatch(s.get("/uptime").Body)
+	if month == nil {
+		t.Fatal("the uptime report links no month")
+	}
+	for path, want := range map[string]string{
+		"/history?page=2&lang=de":                               `href="?page=2&amp;lang=fr"`,
+		"/history?page=2&component=" + s.id("API") + "&lang=de": `href="?component=` + s.id("API") + `&amp;page=2&amp;lang=fr"`,
+		"/history?lang=de":                                      `href="?lang=fr"`,
+		"/uptime?month=" + string(month[1]) + "&lang=de":        `href="?month=` + string(month[1]) + `&amp;lang=fr"`,
+	} {
+		res := s.get(path)
+		if res.Status != 200 || !strings.Contains(string(res.Body), want) {
+			t.Errorf("%s: status %d, no picker link %s", path, res.Status, want)
+		}
+	}
+}

@@ -500,6 +500,9 @@ func (v *pageRender) index(period metrics.Period, charts *chartSet) (*web.Resour
 	now := s.at
 	h := v.head(v.lang.F("page.title_home", "Name", s.page.Name))
 	h.Home = true
+	if period != metrics.Day {
+		h.Languages = frame.Picker(v.lang, "metrics="+string(period))
+	}
 	view := indexView{head: h, Legend: legend(v.lang), Status: s.status, UpdatedAt: v.stamp(s.updatedAt),
 		Metrics: metricsSection(period, charts, v.lang)}
 	for _, in := range s.unresolved {
@@ -602,11 +605,17 @@ func (v *pageRender) historyPage(ctx context.Context, n int, comp *components.Co
 		}
 	}
 	query, compID := "", ""
+	own := url.Values{} // the picker's links keep the page and component
+	if n > 1 {
+		own.Set("page", strconv.Itoa(n))
+	}
 	if comp != nil {
 		compID = comp.ID
 		query = "&component=" + url.QueryEscape(comp.ID)
 		view.FeedQuery = "?component=" + url.QueryEscape(comp.ID)
+		own.Set("component", comp.ID)
 	}
+	view.Languages = frame.Picker(v.lang, own.Encode())
 	from := top.AddDate(0, -(historyMonths - 1), 0)
 	list, err := v.c.incidents.List(ctx, incidents.Filter{From: from, To: top.AddDate(0, 1, 0), ComponentID: compID, Limit: 10000})
 	if err != nil {

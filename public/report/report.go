@@ -427,6 +427,7 @@ func (v *render) uptimeView(r *uptimeReport) uptimeView {
 		view.Intro = template.HTML(lang.F("report.intro_month_html", "Month", template.HTMLEscapeString(view.Month), "Zone", zone))
 		view.Head = v.s.Head(lang.F("report.title_month", "Month", view.Month), lang)
 		query = "&month=" + r.first.Format("2006-01")
+		view.Languages = frame.Picker(lang, query[1:])
 		cur := r.at.In(r.loc)
 		if older := components.DayStart(r.first.Year(), r.first.Month()-1, 1, r.loc); !older.Before(components.DayStart(cur.Year(), cur.Month()-(reportOldest-1), 1, r.loc)) {
 			view.Older = "/uptime?month=" + older.Format("2006-01")
