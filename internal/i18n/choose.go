@@ -1,6 +1,7 @@
 package i18n
 
 import (
+	"maps"
 	"sync/atomic"
 
 	"golang.org/x/text/language"
@@ -87,14 +88,9 @@ func (ch *Chooser) Match(acceptLanguage []byte) (*Lang, bool) {
 			l = ch.cat.langs[i]
 		}
 	}
-	var next map[string]*Lang
+	next := map[string]*Lang{}
 	if len(memo) < maxMemo {
-		next = make(map[string]*Lang, len(memo)+1)
-		for k, v := range memo {
-			next[k] = v
-		}
-	} else {
-		next = make(map[string]*Lang)
+		next = maps.Clone(memo)
 	}
 	next[header] = l
 	// Another request may have stored meanwhile: losing its entry costs

@@ -30,17 +30,22 @@ type Languages struct {
 // page's default) when none names or matches one of the catalogue's. It
 // reads the request without copying it: the / fast path calls it.
 func (ls Languages) Choose(c *fiber.Ctx, def *i18n.Lang) *i18n.Lang {
+	query, cookie, accept := asks(c)
+	return ls.Chooser.Choose(query, cookie, accept, def)
+}
+
+// asks returns what a request says of its language: ?lang=, the
+// LangCookie cookie and Accept-Language, read without copying.
+func asks(c *fiber.Ctx) (query, cookie, acceptLanguage []byte) {
 	req := c.Request()
-	return ls.Chooser.Choose(req.URI().QueryArgs().Peek("lang"), req.Header.Cookie(LangCookie),
-		req.Header.Peek(fiber.HeaderAcceptLanguage), def)
+	return req.URI().QueryArgs().Peek("lang"), req.Header.Cookie(LangCookie), req.Header.Peek(fiber.HeaderAcceptLanguage)
 }
 
 // Asked reports whether the request names or matches a language of the
 // catalogue (?lang=, the cookie, Accept-Language), rather than reading
 // the page's default for want of one.
 func (ls Languages) Asked(c *fiber.Ctx) bool {
-	req := c.Request()
-	_, ok := ls.Chooser.Asked(req.URI().QueryArgs().Peek("lang"), req.Header.Cookie(LangCookie), req.Header.Peek(fiber.HeaderAcceptLanguage))
+	_, ok := ls.Chooser.Asked(asks(c))
 	return ok
 }
 
