@@ -410,6 +410,7 @@ type result struct {
 	// the delivery was given up after crashes): it is Beacon's failure,
 	// not the recipient's, so the audience is not told of it.
 	unsent bool
+	logged bool // in the sent log (sentlog.go)
 }
 
 // RunOnce claims one batch of ch, sends it and records the outcomes. It
@@ -693,8 +694,29 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	if err := d.own(ctx); err != nil {
 		return // ctx ended, or the database was closed
 	}
+	// Before any claim is handed back: the messages the log lists
+	// reached their recipients, and the log is emptied before it is
+	// appended to again.
+	for {
+		_, err := d.RecordSentLog(ctx)
+		if err == nil {
+			break
+		}
+		d.logError("sent log", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(d.cfg.Poll):
+		}
+	}
 	d.releaseDead(ctx)
 	rec := d.startRecorder(ctx, func(err error) { d.logError("record outcomes", err) })
+	if l, err := openSentLog(d.db); err != nil {
+		d.logError("sent log", err) // places are then kept until each commit, as on PostgreSQL
+	} else if l != nil {
+		defer l.close()
+		rec.useSentLog(l)
+	}
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		d.loop(ctx, "fan-out", d.wake, func() (bool, error) {

@@ -38,9 +38,11 @@ import (
 // was written, a request sent) but whose outcome has not come back, and
 // the outcomes waiting for a commit or in the transaction being
 // committed. A message takes a place among them (reserve) just before it
-// can first arrive, and its outcome gives it back once committed, so the
-// bound holds however slow the disk or busy the machine: it is the most a
-// kill can make Beacon send twice. An email whose commands are still
+// can first arrive, and its outcome gives it back once committed — on
+// SQLite, a sent message's as soon as it is in the sent log (sentlog.go),
+// which a restart records —, so the bound holds however slow the disk or
+// busy the machine: it is the most a kill can make Beacon send twice. An
+// email whose commands are still
 // going back and forth holds no place: killed then, it does not arrive.
 const maxUnrecorded = 100
 
@@ -50,6 +52,22 @@ const maxUnrecorded = 100
 // leave room for the messages in flight, and no sender waits for a place
 // while the recorder gathers.
 const groupTarget = 40
+
+// maxSentLogBytes bounds the sent log: above it, sent messages keep their
+// places until committed, as without a log, until the log is emptied
+// (when every message it lists is recorded, a few commits later). Under a
+// steady stream of outcomes some arrive during every commit, so the log
+// only grows while the stream lasts: 8 MiB is about 130,000 messages (a
+// line is about 60 bytes), more than most fan-outs. (At 1 MiB, a
+// 100,000-email fan-out was 5 % slower: six pauses.)
+const maxSentLogBytes = 8 << 20
+
+// sentLogGroupTarget is groupTarget when sent messages go to the sent log
+// and hold no place while their group gathers: a larger group costs fewer
+// commits. Measured (100,000 emails, 8 sessions, against the binary from
+// before the group commits): groups of 40 made 1.01–1.23 of its rate,
+// groups of 200 1.10–1.14, with 8 % less CPU per message.
+const sentLogGroupTarget = 200
 
 // maxGather is the longest the recorder lets a group gather before it
 // commits what it has.
@@ -74,10 +92,16 @@ type recorder struct {
 	sent       int // outcomes of reserved messages in queue
 	committing int // outcomes of reserved messages in the transaction being committed
 	closed     bool
-	commits    int        // groups committed, for yield
-	turn       *sync.Cond // broadcast when a commit ends or the recorder goes idle
-	err        error
-	done       chan struct{}
+	// sentLog, on SQLite, lists the sent messages not yet recorded
+	// (sentlog.go): a sent message's place is given back once it is
+	// there. logged counts its lines not yet committed.
+	sentLog *sentLog
+	logged  int
+	target  int        // groupTarget, or sentLogGroupTarget with a sent log
+	commits int        // groups committed, for yield
+	turn    *sync.Cond // broadcast when a commit ends or the recorder goes idle
+	err     error
+	done    chan struct{}
 }
 
 // claimRequest asks for a batch of ch, answered on out.
@@ -97,10 +121,18 @@ type claimed struct {
 
 // startRecorder starts a recorder; close drains and stops it.
 func (d *Dispatcher) startRecorder(ctx context.Context, report func(error)) *recorder {
-	r := &recorder{d: d, report: report, gatherFor: d.gatherFor, done: make(chan struct{})}
+	r := &recorder{d: d, report: report, gatherFor: d.gatherFor, target: groupTarget, done: make(chan struct{})}
 	r.work, r.space, r.turn = sync.NewCond(&r.mu), sync.NewCond(&r.mu), sync.NewCond(&r.mu)
 	go r.run(context.WithoutCancel(ctx))
 	return r
+}
+
+// useSentLog makes r list each sent message in l, which gives its place
+// back at once, and gather groups of up to sentLogGroupTarget.
+func (r *recorder) useSentLog(l *sentLog) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sentLog, r.target = l, sentLogGroupTarget
 }
 
 // reserve takes a place for a message about to reach its recipient, one
@@ -146,6 +178,18 @@ func (r *recorder) unreserve() {
 func (r *recorder) add(res result, reserved bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if reserved && res.outcome == OutcomeSent && r.sentLog != nil {
+		if err := r.sentLog.add(res.d.ID, time.Now(), res.providerID); err != nil {
+			r.d.logError("sent log", err) // the place is kept until the commit instead
+		} else {
+			res.logged, reserved = true, false
+			r.logged++
+			r.reserved--
+			if r.waiting > 0 {
+				r.space.Signal()
+			}
+		}
+	}
 	r.queue = append(r.queue, res)
 	if reserved {
 		r.reserved--
@@ -212,6 +256,20 @@ func (r *recorder) run(ctx context.Context) {
 		r.committing, r.sent = r.sent, 0
 		r.mu.Unlock()
 		r.commit(ctx, group, claims)
+		if r.sentLog != nil {
+			r.mu.Lock()
+			for _, res := range group {
+				if res.logged {
+					r.logged--
+				}
+			}
+			if r.logged == 0 {
+				if err := r.sentLog.empty(); err != nil {
+					r.d.logError("sent log", err)
+				}
+			}
+			r.mu.Unlock()
+		}
 	}
 }
 
@@ -242,7 +300,7 @@ func (r *recorder) gather() {
 // full reports whether the group should be committed without gathering
 // further; r.mu is held.
 func (r *recorder) full() bool {
-	return r.closed || len(r.claims) > 0 || r.waiting > 0 || r.reserved == 0 || len(r.queue) >= groupTarget
+	return r.closed || len(r.claims) > 0 || r.waiting > 0 || r.reserved == 0 || len(r.queue) >= r.target
 }
 
 // wakeGathering wakes the recorder when the group it gathers is full;
