@@ -138,6 +138,9 @@ type Dispatcher struct {
 	// gatherFor is the longest a group of outcomes gathers before its
 	// commit: maxGather, which tests lengthen.
 	gatherFor time.Duration
+	// noSentLog keeps Run from keeping a sent log, for the tests of the
+	// places without one (as on PostgreSQL).
+	noSentLog bool
 	wake      *signal // new events: the fan-out
 	// wakes has a signal per channel with a sender, for its workers: a
 	// fan-out wakes only the channels it created deliveries for, since
@@ -711,11 +714,15 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	}
 	d.releaseDead(ctx)
 	rec := d.startRecorder(ctx, func(err error) { d.logError("record outcomes", err) })
-	if l, err := openSentLog(d.db); err != nil {
-		d.logError("sent log", err) // places are then kept until each commit, as on PostgreSQL
-	} else if l != nil {
-		defer l.close()
-		rec.useSentLog(l)
+	if !d.noSentLog {
+		l, err := openSentLog(d.db)
+		switch {
+		case err != nil:
+			d.logError("sent log", err) // places are then kept until each commit, as on PostgreSQL
+		case l != nil:
+			defer l.close()
+			rec.useSentLog(l)
+		}
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() {

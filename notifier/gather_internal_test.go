@@ -18,7 +18,7 @@ import (
 // its batch, or when it is closed, or after gatherFor.
 func TestGather(t *testing.T) {
 	newRecorder := func(gatherFor time.Duration) *recorder {
-		r := &recorder{gatherFor: gatherFor}
+		r := &recorder{gatherFor: gatherFor, target: groupTarget}
 		r.work, r.space, r.turn = sync.NewCond(&r.mu), sync.NewCond(&r.mu), sync.NewCond(&r.mu)
 		r.reserved = 2 // two messages on their way
 		r.add(result{}, false)

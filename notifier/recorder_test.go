@@ -3,11 +3,14 @@ package notifier_test
 import (
 	"context"
 	"database/sql"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/beacon-status/beacon/internal/store"
+	"github.com/beacon-status/beacon/internal/testutil"
 	"github.com/beacon-status/beacon/notifier"
 )
 
@@ -83,6 +86,7 @@ func TestUnrecordedBound(t *testing.T) {
 	cfg.FanOutBatch = n
 	cfg.Channels[notifier.Email] = notifier.ChannelConfig{Workers: 2, Batch: 200, MaxAttempts: 5, Lease: time.Hour}
 	d := f.dispatcher(cfg, nil)
+	notifier.WithoutSentLog(d) // with one, a place lasts until the log lists its message: TestSentLogAfterKill
 	ev := f.addEvent(t, incidentEvent(notifier.IncidentCreated, "inc1"))
 	fanOutAll(t, d)
 
@@ -161,4 +165,125 @@ func TestUnrecordedBound(t *testing.T) {
 		}
 	}
 	checkMail(t, f, ev, ids, addrs)
+}
+
+// TestSentLogAfterKill: on SQLite, a transaction holds the deliveries, so
+// nothing can be recorded, while a worker sends a batch of 400 emails:
+// every one still goes out, each sent message giving its place back once
+// the sent log lists it, instead of waiting for a commit. The data
+// directory is then copied as a SIGKILL would leave it (the database file,
+// its WAL and the sent log, nothing of the process), and a dispatcher
+// started on the copy records all 400 from the log and sends none again.
+func TestSentLogAfterKill(t *testing.T) {
+	if testutil.Engine() != store.SQLite {
+		t.Skip("a sent log is kept on SQLite only: on PostgreSQL another replica takes a dead one's claims over")
+	}
+	const n = 400
+	f := newFixture(t)
+	f.emailSubscribers(t, n)
+	cfg := testConfig()
+	cfg.FanOutBatch = n
+	cfg.Channels[notifier.Email] = notifier.ChannelConfig{Workers: 1, Batch: n, MaxAttempts: 5, Lease: time.Hour}
+	d := f.dispatcher(cfg, nil)
+	f.addEvent(t, incidentEvent(notifier.IncidentCreated, "inc1"))
+	fanOutAll(t, d)
+
+	// The writer is held from the first message's arrival, before Beacon
+	// hears of it: the batch is claimed, nothing is recorded yet.
+	held, release, holding := make(chan error, 1), make(chan struct{}), make(chan struct{})
+	var hold sync.Once
+	f.smtp.OnReceive(func(int) {
+		hold.Do(func() {
+			go func() {
+				held <- f.db.Tx(context.Background(), func(*sql.Tx) error {
+					close(holding)
+					<-release
+					return nil
+				})
+			}()
+			<-holding
+		})
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		d.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-stopped
+	})
+	let := sync.OnceFunc(func() { close(release) })
+	t.Cleanup(let) // first: a sender waiting for a place waits for a commit
+
+	logged := func() int {
+		lines, err := notifier.SentLogLines(f.db.Path())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return lines
+	}
+	for deadline := time.Now().Add(30 * time.Second); f.smtp.Count() < n || logged() < n; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("while nothing could be recorded, %d of %d messages arrived and the sent log listed %d: "+
+				"the sender waited for commits (places: %d)", f.smtp.Count(), n, logged(), notifier.MaxUnrecorded)
+		}
+	}
+
+	// The kill: the files as they are, the process's memory lost.
+	killed := filepath.Join(t.TempDir(), "beacon.db")
+	for _, suffix := range []string{"", "-wal", "-sent"} {
+		data, err := os.ReadFile(f.db.Path() + suffix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(killed+suffix, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	let()
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+
+	db, err := testutil.Open(context.Background(), killed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	g := newFixtureOn(t, db)
+	restarted := g.dispatcher(cfg, nil)
+	rctx, rcancel := context.WithCancel(context.Background())
+	rstopped := make(chan struct{})
+	go func() {
+		defer close(rstopped)
+		restarted.Run(rctx)
+	}()
+	t.Cleanup(func() {
+		rcancel()
+		<-rstopped
+	})
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		var sent int
+		var providers int
+		if err := db.Read.QueryRow(`SELECT COUNT(*), COUNT(NULLIF(provider_id, '')) FROM deliveries WHERE state = 'sent'`).Scan(&sent, &providers); err != nil {
+			t.Fatal(err)
+		}
+		if sent == n {
+			if providers != n {
+				t.Errorf("%d of %d deliveries recorded with the server's message id", providers, n)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the restart, %d of %d deliveries recorded as sent", sent, n)
+		}
+	}
+	if got := g.smtp.Count(); got != 0 {
+		t.Errorf("after the restart, %d messages sent again, want none: the sent log listed every one", got)
+	}
+	if lines, err := notifier.SentLogLines(killed); err != nil || lines != 0 {
+		t.Errorf("the restarted dispatcher's sent log has %d lines (%v), want it emptied", lines, err)
+	}
 }

@@ -193,6 +193,20 @@ func (d *Dispatcher) RecordSentLog(ctx context.Context) (int, error) {
 	return recorded, nil
 }
 
+// SentLogWaiting reports whether the sent log of the SQLite database at
+// dbPath lists messages: a server was killed before it recorded them, and
+// RecordSentLog will.
+func SentLogWaiting(dbPath string) (bool, error) {
+	st, err := os.Stat(dbPath + sentLogSuffix)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("notifier: the sent log: %w", err)
+	}
+	return st.Size() > 0, nil
+}
+
 // truncateSentLog empties the sent log of the database at dbPath, if
 // there is one.
 func truncateSentLog(dbPath string) error {

@@ -6,13 +6,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"text/tabwriter"
+	"time"
 
 	"github.com/beacon-status/beacon/internal/dbcopy"
 	"github.com/beacon-status/beacon/internal/schema"
 	"github.com/beacon-status/beacon/internal/store"
+	"github.com/beacon-status/beacon/notifier"
 )
 
 // runMigrateDB copies the SQLite database of the data directory into an
@@ -40,6 +43,9 @@ func runMigrateDB(ctx context.Context, args []string, getenv func(string) string
 		return err
 	}
 	defer release()
+	if err := recordSentLog(ctx, cfg, log, path); err != nil {
+		return fmt.Errorf("migrate-db: %w", err)
+	}
 	src, err := store.Open(ctx, path)
 	if err != nil {
 		return err
@@ -70,4 +76,21 @@ func runMigrateDB(ctx context.Context, args []string, getenv func(string) string
 	fmt.Fprintf(stdout, "copied %d rows of %d tables from %s to %s, each table checked on both sides;\n"+
 		"start beacon with BEACON_DATABASE_URL set to it (the SQLite file is left as it was)\n", rows, len(tables), path, redactURL(to))
 	return nil
+}
+
+// recordSentLog records the messages the sent log beside the SQLite
+// database at path lists — sent by a server killed before it recorded
+// them —, as that server's next start would: copied as pending, they
+// would be sent again from PostgreSQL. The data directory's lock is held.
+func recordSentLog(ctx context.Context, cfg Config, log *slog.Logger, path string) error {
+	if waiting, err := notifier.SentLogWaiting(path); err != nil || !waiting {
+		return err
+	}
+	a, err := buildApp(ctx, cfg, log, time.Now, false)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	_, err = a.dispatcher.RecordSentLog(ctx)
+	return err
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -270,6 +271,74 @@ func TestMigrateDBHundredThousandSubscribers(t *testing.T) {
 	t.Logf("import of %d subscribers %s; migrate-db of %d rows %s (%.0f rows/s)", n, imported.Round(time.Millisecond),
 		rows, took.Round(time.Millisecond), float64(rows)/took.Seconds())
 	samePages(t, dir, url, at.Add(time.Hour))
+}
+
+// Messages a killed server sent but had not recorded, listed in its sent
+// log, are recorded before the copy (as the server's next start would
+// have): on PostgreSQL they are sent, not pending to be sent again.
+func TestMigrateDBRecordsSentLog(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	dir := t.TempDir()
+	ctx := context.Background()
+	cfg := testConfig(t, dir)
+	cfg.DatabaseURL = ""
+	cfg.SMTP.Host, cfg.SMTP.Port, cfg.SMTP.TLS, cfg.SMTP.From = "127.0.0.1", 1, "none", "status@example.com"
+	src := openTestEnv(t, cfg, testutil.NewClock(time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)))
+	res, err := src.app.subscribers.Import(ctx, strings.NewReader("mode,address\nemail,a@example.com\nemail,b@example.com\nemail,c@example.com\n"), false)
+	if err != nil || res.Created != 3 {
+		t.Fatalf("import: %+v, %v", res, err)
+	}
+	src.mustAPI(201, "POST", "/incidents", map[string]any{"incident": map[string]any{
+		"name": "Errors on the API", "status": "investigating", "body": "Looking into it.", "deliver_notifications": true}})
+	if _, _, err := src.app.dispatcher.FanOutOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	rows, err := src.app.db.Read.QueryContext(ctx, `SELECT id FROM deliveries WHERE state = 'pending' ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil || len(ids) != 3 {
+		t.Fatalf("pending deliveries %v (%v), want 3", ids, err)
+	}
+	src.app.Close()
+	// The sent log's lines (ID, Unix nanoseconds, the provider's id
+	// quoted): two of the three sent, the last line cut short by the kill.
+	path := filepath.Join(dir, dbFile)
+	log := fmt.Sprintf("%d 1773144000000000000 \"<one@example.com>\"\n%d 1773144000100000000 \"<two@example.com>\"\n%d 17731", ids[0], ids[1], ids[2])
+	if err := os.WriteFile(path+"-sent", []byte(log), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	if out, err := migrateDB(t, dir, url); err != nil {
+		t.Fatalf("beacon migrate-db: %v\n%s", err, out)
+	}
+	checkCopied(t, dir, url)
+	dst, err := store.OpenPostgres(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	want := map[int64]string{ids[0]: "sent <one@example.com>", ids[1]: "sent <two@example.com>", ids[2]: "pending "}
+	for id, w := range want {
+		var state, provider string
+		if err := dst.Read.QueryRowContext(ctx, `SELECT state, COALESCE(provider_id, '') FROM deliveries WHERE id = $1`, id).Scan(&state, &provider); err != nil {
+			t.Fatal(err)
+		}
+		if got := state + " " + provider; got != w {
+			t.Errorf("delivery %d on PostgreSQL: %q, want %q", id, got, w)
+		}
+	}
+	if data, err := os.ReadFile(path + "-sent"); err != nil || len(data) != 0 {
+		t.Errorf("the sent log after migrate-db: %q (%v), want it emptied", data, err)
+	}
 }
 
 // An incident update whose body holds a NUL character (written before
