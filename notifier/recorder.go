@@ -58,8 +58,7 @@ const groupTarget = 40
 // (when every message it lists is recorded, a few commits later). Under a
 // steady stream of outcomes some arrive during every commit, so the log
 // only grows while the stream lasts: 8 MiB is about 130,000 messages (a
-// line is about 60 bytes), more than most fan-outs. (At 1 MiB, a
-// 100,000-email fan-out was 5 % slower: six pauses.)
+// line is about 60 bytes), more than most fan-outs.
 const maxSentLogBytes = 8 << 20
 
 // sentLogGroupTarget is groupTarget when sent messages go to the sent log
@@ -178,7 +177,7 @@ func (r *recorder) unreserve() {
 func (r *recorder) add(res result, reserved bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if reserved && res.outcome == OutcomeSent && r.sentLog != nil {
+	if reserved && res.outcome == OutcomeSent && r.sentLog != nil && r.sentLog.size < maxSentLogBytes {
 		if err := r.sentLog.add(res.d.ID, time.Now(), res.providerID); err != nil {
 			r.d.logError("sent log", err) // the place is kept until the commit instead
 		} else {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 )
@@ -58,5 +59,36 @@ func TestSentLogLines(t *testing.T) {
 	}
 	if got, _, _ := readSentLog(path); len(got) != 1 || got[0].id != 4 {
 		t.Errorf("after emptying, one more line reads %v, want delivery 4 alone", got)
+	}
+}
+
+// TestSentLogFull: a sent message gives its place back once the sent log
+// lists it, but not once the log holds maxSentLogBytes: then it keeps the
+// place until its commit, as without a log.
+func TestSentLogFull(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "beacon.db")
+	f, err := os.OpenFile(path+sentLogSuffix, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &sentLog{f: f}
+	defer l.close()
+	r := &recorder{gatherFor: time.Hour, target: sentLogGroupTarget, sentLog: l}
+	r.work, r.space, r.turn = sync.NewCond(&r.mu), sync.NewCond(&r.mu), sync.NewCond(&r.mu)
+	held := func() int { return r.reserved + r.sent + r.committing }
+
+	r.reserve()
+	r.add(result{d: Delivery{ID: 1}, outcome: OutcomeSent}, true)
+	if held() != 0 || r.logged != 1 {
+		t.Errorf("a sent message in the log: %d places held, %d logged; want 0 and 1", held(), r.logged)
+	}
+	l.size = maxSentLogBytes
+	r.reserve()
+	r.add(result{d: Delivery{ID: 2}, outcome: OutcomeSent}, true)
+	if held() != 1 || r.logged != 1 {
+		t.Errorf("a sent message with the log full: %d places held, %d logged; want 1 and 1", held(), r.logged)
+	}
+	if got, _, _ := readSentLog(path); len(got) != 1 || got[0].id != 1 {
+		t.Errorf("the log lists %v, want delivery 1 alone", got)
 	}
 }
