@@ -55,20 +55,15 @@ DB_PKGS = ./internal/store ./internal/dbcopy ./internal/testutil ./internal/acco
 	./internal/messages ./internal/web ./internal/demo ./internal/api ./internal/console ./public ./cmd/beacon
 PG_SKIP = ^Test(Browser|EmbedInBrowser)
 
-# The two passes run at the same time: each is led by cmd/beacon's tests,
-# which spend most of their time waiting on processes, browsers and
-# clusters, so one pass alone kept about one of two CPUs busy. The
-# PostgreSQL pass's output is kept in a file and printed when both end.
+# The two passes run one after the other. Run side by side they took
+# about as long (21 min 6 s against 21 min 48 s: the machine is CPU-bound,
+# though time(1) does not count PostgreSQL's and chromium's CPU), and the
+# PostgreSQL pass failed more often.
 # The deploy test builds a static binary: on a cold build cache that alone
 # takes minutes, more than go test's default 10 minutes allow on a busy box.
 test: deps check
-	@pglog=$$(mktemp); \
-	BEACON_TEST_ENGINE=postgres $(GO) test -race -count=1 -timeout 30m -skip '$(PG_SKIP)' $(DB_PKGS) > $$pglog 2>&1 & pg=$$!; \
-	echo "go test -race ./... (SQLite), with the PostgreSQL pass beside it"; \
-	$(GO) test -race -count=1 -timeout 20m ./...; sqlite=$$?; \
-	wait $$pg; postgres=$$?; \
-	echo "BEACON_TEST_ENGINE=postgres go test -race $(DB_PKGS):"; cat $$pglog; rm -f $$pglog; \
-	[ $$sqlite = 0 ] && [ $$postgres = 0 ] || { echo "make test: SQLite pass exit $$sqlite, PostgreSQL pass exit $$postgres"; exit 1; }
+	$(GO) test -race -count=1 -timeout 20m ./...
+	BEACON_TEST_ENGINE=postgres $(GO) test -race -count=1 -timeout 30m -skip '$(PG_SKIP)' $(DB_PKGS)
 
 # bench measures the public side (docs/BENCHMARKS.md): the page's rebuild
 # after a change, then summary.json and / against a minimal Fiber server;
