@@ -102,9 +102,15 @@ func (b *browser) shoot(t *testing.T, dir, name string) {
 // number of audits and of violations they found.
 func (b *browser) auditEverywhere(t *testing.T, axe []byte, dir, prefix string, check func(t *testing.T, width int64, scheme string)) (audits, violations int) {
 	t.Helper()
-	for _, width := range browserWidths {
+	return b.auditAt(t, axe, dir, prefix, browserWidths, browserSchemes, check)
+}
+
+// auditAt is auditEverywhere at the given widths and schemes only.
+func (b *browser) auditAt(t *testing.T, axe []byte, dir, prefix string, widths []int64, schemes []string, check func(t *testing.T, width int64, scheme string)) (audits, violations int) {
+	t.Helper()
+	for _, width := range widths {
 		b.viewport(t, width)
-		for _, scheme := range browserSchemes {
+		for _, scheme := range schemes {
 			t.Run(fmt.Sprintf("%d-%s", width, scheme), func(t *testing.T) {
 				b.scheme(t, scheme)
 				if check != nil {

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/beacon-status/beacon/internal/api/apitest"
+	"github.com/beacon-status/beacon/internal/store"
+	"github.com/beacon-status/beacon/internal/testutil"
 )
 
 // The management API v1 conformance test: every v1 operation Beacon serves
@@ -565,16 +567,23 @@ func TestV1ConformanceCoversEveryRoute(t *testing.T) {
 }
 
 // TestV1Conformance calls every operation as its case says, once as is and
-// once with a .json suffix, each on a fresh page.
+// once with a .json suffix, each on a fresh page. On PostgreSQL it calls
+// each as is only: the suffix is cut from the path before routing
+// (internal/api's routes.go), so the call with it runs the same handler
+// and the same SQL, and the SQLite pass proves the suffix for every route.
 func TestV1Conformance(t *testing.T) {
 	served := v1Routes(newTestEnv(t))
+	suffixes := []string{"", ".json"}
+	if testutil.Engine() == store.Postgres {
+		suffixes = suffixes[:1]
+	}
 	for _, tc := range v1Cases() {
 		t.Run(tc.route, func(t *testing.T) {
 			if !served[tc.route] {
 				t.Fatalf("%s is not served", tc.route)
 			}
 			t.Parallel()
-			for _, suffix := range []string{"", ".json"} {
+			for _, suffix := range suffixes {
 				t.Run("suffix="+suffix, func(t *testing.T) {
 					env := newTestEnv(t)
 					f := v1Seed(t, env)
