@@ -427,7 +427,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context, ch Channel) (int, error) {
 	if err := d.own(ctx); err != nil {
 		return 0, err
 	}
-	rec := d.startRecorder(ctx, nil)
+	rec := d.startRecorder(ctx, nil, nil)
 	c := <-rec.claim(ch, d.channel(ch))
 	err := c.err
 	if err == nil && len(c.ds) > 0 {
@@ -713,17 +713,16 @@ func (d *Dispatcher) Run(ctx context.Context) {
 		}
 	}
 	d.releaseDead(ctx)
-	rec := d.startRecorder(ctx, func(err error) { d.logError("record outcomes", err) })
+	var log *sentLog
 	if !d.noSentLog {
-		l, err := openSentLog(d.db)
-		switch {
-		case err != nil:
+		var err error
+		if log, err = openSentLog(d.db); err != nil {
 			d.logError("sent log", err) // places are then kept until each commit, as on PostgreSQL
-		case l != nil:
-			defer l.close()
-			rec.useSentLog(l)
+		} else if log != nil {
+			defer log.close()
 		}
 	}
+	rec := d.startRecorder(ctx, func(err error) { d.logError("record outcomes", err) }, log)
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		d.loop(ctx, "fan-out", d.wake, func() (bool, error) {

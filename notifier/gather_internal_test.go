@@ -131,7 +131,7 @@ func TestRecorderGathers(t *testing.T) {
 	aud := &groupsAudience{}
 	d := NewDispatcher(db, aud, nil, nil, Config{}, time.Now, slog.New(slog.DiscardHandler), nil)
 	d.gatherFor = time.Hour
-	r := d.startRecorder(context.Background(), nil)
+	r := d.startRecorder(context.Background(), nil, nil)
 	defer func() {
 		if err := r.close(); err != nil {
 			t.Error(err)

@@ -42,8 +42,8 @@ import (
 // SQLite, a sent message's as soon as it is in the sent log (sentlog.go),
 // which a restart records —, so the bound holds however slow the disk or
 // busy the machine: it is the most a kill can make Beacon send twice. An
-// email whose commands are still
-// going back and forth holds no place: killed then, it does not arrive.
+// email whose commands are still going back and forth holds no place:
+// killed then, it does not arrive.
 const maxUnrecorded = 100
 
 // groupTarget is the group size at which the recorder commits without
@@ -93,7 +93,8 @@ type recorder struct {
 	closed     bool
 	// sentLog, on SQLite, lists the sent messages not yet recorded
 	// (sentlog.go): a sent message's place is given back once it is
-	// there. logged counts its lines not yet committed.
+	// there. logged counts its lines not yet committed. Set before the
+	// recorder starts.
 	sentLog *sentLog
 	logged  int
 	target  int        // groupTarget, or sentLogGroupTarget with a sent log
@@ -118,20 +119,17 @@ type claimed struct {
 	err error
 }
 
-// startRecorder starts a recorder; close drains and stops it.
-func (d *Dispatcher) startRecorder(ctx context.Context, report func(error)) *recorder {
-	r := &recorder{d: d, report: report, gatherFor: d.gatherFor, target: groupTarget, done: make(chan struct{})}
+// startRecorder starts a recorder; close drains and stops it. With a
+// sent log, each sent message is listed there, which gives its place back
+// at once, and groups gather up to sentLogGroupTarget.
+func (d *Dispatcher) startRecorder(ctx context.Context, report func(error), log *sentLog) *recorder {
+	r := &recorder{d: d, report: report, gatherFor: d.gatherFor, sentLog: log, target: groupTarget, done: make(chan struct{})}
+	if log != nil {
+		r.target = sentLogGroupTarget
+	}
 	r.work, r.space, r.turn = sync.NewCond(&r.mu), sync.NewCond(&r.mu), sync.NewCond(&r.mu)
 	go r.run(context.WithoutCancel(ctx))
 	return r
-}
-
-// useSentLog makes r list each sent message in l, which gives its place
-// back at once, and gather groups of up to sentLogGroupTarget.
-func (r *recorder) useSentLog(l *sentLog) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.sentLog, r.target = l, sentLogGroupTarget
 }
 
 // reserve takes a place for a message about to reach its recipient, one
