@@ -163,8 +163,9 @@ func (d *Dispatcher) RecordSentLog(ctx context.Context) (int, error) {
 	if len(entries) == 0 {
 		return 0, truncateSentLog(path)
 	}
-	// One time for all: the lines of a log span the few milliseconds
-	// between two group commits.
+	// One time for all, the last line's: the lines not yet recorded are
+	// those of the last few commits, milliseconds apart (the log itself
+	// may reach back seconds, to its last emptying).
 	last := entries[len(entries)-1].at
 	var recorded int
 	err = d.db.Tx(ctx, func(tx *sql.Tx) error {
