@@ -117,6 +117,21 @@ func (f *fixture) dispatcher(cfg notifier.Config, senders map[notifier.Channel]n
 	return notifier.NewDispatcher(f.db, f.subs, f.renderer, senders, cfg, f.clock.Now, slog.New(slog.DiscardHandler), nil)
 }
 
+// runInBackground runs d until the test ends, then stops it and waits
+// for it to finish what it holds.
+func runInBackground(t *testing.T, d *notifier.Dispatcher) {
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		d.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-stopped
+	})
+}
+
 // component creates an operational component.
 func (f *fixture) component(t *testing.T, name string) string {
 	t.Helper()

@@ -96,16 +96,7 @@ func TestUnrecordedBound(t *testing.T) {
 			close(arrived)
 		}
 	})
-	ctx, cancel := context.WithCancel(context.Background())
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		d.Run(ctx)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-stopped
-	})
+	runInBackground(t, d)
 	select {
 	case <-arrived:
 	case <-time.After(30 * time.Second):
@@ -204,16 +195,7 @@ func TestSentLogAfterKill(t *testing.T) {
 			<-holding
 		})
 	})
-	ctx, cancel := context.WithCancel(context.Background())
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		d.Run(ctx)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-stopped
-	})
+	runInBackground(t, d)
 	let := sync.OnceFunc(func() { close(release) })
 	t.Cleanup(let) // first: a sender waiting for a place waits for a commit
 
@@ -254,16 +236,7 @@ func TestSentLogAfterKill(t *testing.T) {
 	t.Cleanup(func() { db.Close() })
 	g := newFixtureOn(t, db)
 	restarted := g.dispatcher(cfg, nil)
-	rctx, rcancel := context.WithCancel(context.Background())
-	rstopped := make(chan struct{})
-	go func() {
-		defer close(rstopped)
-		restarted.Run(rctx)
-	}()
-	t.Cleanup(func() {
-		rcancel()
-		<-rstopped
-	})
+	runInBackground(t, restarted)
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 		var sent int
 		var providers int
