@@ -81,7 +81,7 @@ func (s *Service) FollowIncident(ctx context.Context, r FollowRequest) (FollowRe
 		return FollowResult{}, err
 	}
 	var res FollowResult
-	err := s.signupTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.TxIn(ctx, s.signups, func(tx *sql.Tx) error {
 		res = FollowResult{}
 		now := s.now()
 		if su.IP != "" {

@@ -186,9 +186,7 @@ type Service struct {
 	// smsCountries starts as Config.SMSCountries; staff may change it
 	// while the server runs (SetSMSCountries).
 	smsCountries atomic.Pointer[[]string]
-	// signups holds a token while one of this process's sign-up
-	// transactions runs (signupTx).
-	signups chan struct{}
+	signups      *store.Lane // Subscribe, FollowIncident and VerifySMS queue here: all update the attempt counters
 }
 
 // NewService returns a service on db. Zero limits take DefaultLimits.
@@ -201,8 +199,7 @@ func NewService(ctx context.Context, db *store.DB, comps *components.Service, ou
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{db: db, components: comps, outbox: outbox, now: now, cfg: cfg, tokens: t, q: newQueries(db),
-		signups: make(chan struct{}, 1)}
+	s := &Service{db: db, components: comps, outbox: outbox, now: now, cfg: cfg, tokens: t, q: newQueries(db), signups: store.NewLane()}
 	s.SetSMSCountries(cfg.SMSCountries)
 	return s, nil
 }
@@ -343,37 +340,6 @@ func (s *Service) resolveComponents(ctx context.Context, q components.Queryer, i
 	return slices.Compact(out), nil
 }
 
-// signupTx runs fn in a transaction (db.Tx) once this process's other
-// sign-up transactions (Subscribe, FollowIncident, VerifySMS) have ended.
-// Each of them reads and then writes the attempt counters (per IP and for
-// everyone), and those of one address its subscriber row too, so on
-// PostgreSQL's SERIALIZABLE simultaneous ones cannot all commit: of each
-// round of conflict about one gets through and the rest run again, and a
-// burst of n needs about n rounds. Retries alone, however they back off,
-// only make that likely to end within their ten attempts, and a hostile
-// burst from one IP on a loaded machine has outlasted them (16 sign-ups,
-// two of which ended in SQLSTATE 40001 instead of success or the limit's
-// refusal). Queued here, before BEGIN, they commit one after another, most
-// at their first attempt; only those of other replicas, one each at a
-// time, still meet, which the store's retries absorb. An advisory lock
-// could not do this inside the transaction: the snapshot is taken at its
-// first statement, the lock's, so the waiter would still read what the
-// holder changed as if it had not happened and lose at commit; taken
-// before BEGIN it would hold a pooled connection for each waiter, and a
-// burst would empty the write pool that every other write needs. Nothing
-// is lost by the queue: these transactions could not commit side by side
-// anyway, and on SQLite there is one writer. A caller whose ctx ends while
-// it waits gets ctx's error.
-func (s *Service) signupTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	select {
-	case s.signups <- struct{}{}:
-	case <-ctx.Done():
-		return fmt.Errorf("subscribers: wait for sign-ups in progress: %w", ctx.Err())
-	}
-	defer func() { <-s.signups }()
-	return s.db.Tx(ctx, fn)
-}
-
 // Subscribe signs an address up. A new address, or one that left, becomes
 // unconfirmed and is sent a confirmation (a link by email, a code by SMS, a
 // test delivery to a webhook); an address already active by email is sent a
@@ -384,7 +350,7 @@ func (s *Service) Subscribe(ctx context.Context, su Signup) (SignupResult, error
 		return SignupResult{}, err
 	}
 	var res SignupResult
-	err := s.signupTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.TxIn(ctx, s.signups, func(tx *sql.Tx) error {
 		res = SignupResult{}
 		now := s.now()
 		comps, err := s.resolveComponents(ctx, tx, su.ComponentIDs)
@@ -580,7 +546,7 @@ func (s *Service) VerifySMS(ctx context.Context, token, code, ip string) (Subscr
 	code = strings.TrimSpace(code)
 	var sub Subscriber
 	var codeErr error
-	err = s.signupTx(ctx, func(tx *sql.Tx) error {
+	err = s.db.TxIn(ctx, s.signups, func(tx *sql.Tx) error {
 		sub, codeErr = Subscriber{}, nil
 		if ip != "" {
 			if err := s.limitTx(ctx, tx, "verify_ip", ip, s.cfg.Limits.VerificationsPerIP, time.Hour, now,
