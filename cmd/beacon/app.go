@@ -144,17 +144,19 @@ func openDB(ctx context.Context, cfg Config, migrate bool) (*store.DB, error) {
 // newApp opens (and migrates) the database and builds the services. now is
 // the clock (time.Now outside tests).
 func newApp(ctx context.Context, cfg Config, log *slog.Logger, now func() time.Time) (*app, error) {
-	return buildApp(ctx, cfg, log, now, true)
+	return buildApp(ctx, cfg, log, now, true, nil)
 }
 
-// buildApp is newApp, migrating the database only when migrate.
-func buildApp(ctx context.Context, cfg Config, log *slog.Logger, now func() time.Time, migrate bool) (*app, error) {
+// buildApp is newApp, migrating the database only when migrate. tpl, when
+// not nil, is the parsed templates to use instead of loading them (the
+// tests share one Set among their many apps); a Set is read-only.
+func buildApp(ctx context.Context, cfg Config, log *slog.Logger, now func() time.Time, migrate bool, tpl *templates.Set) (*app, error) {
 	db, err := openDB(ctx, cfg, migrate)
 	if err != nil {
 		return nil, err
 	}
 	db.Log = log
-	a := &app{cfg: cfg, log: log, now: now, db: db}
+	a := &app{cfg: cfg, log: log, now: now, db: db, templates: tpl}
 	if err := a.build(ctx); err != nil {
 		a.Close()
 		return nil, err
@@ -166,8 +168,10 @@ func buildApp(ctx context.Context, cfg Config, log *slog.Logger, now func() time
 func (a *app) build(ctx context.Context) error {
 	cfg, db, now := a.cfg, a.db, a.now
 	var err error
-	if a.templates, err = templates.Load(); err != nil {
-		return fmt.Errorf("load templates: %w", err)
+	if a.templates == nil {
+		if a.templates, err = templates.Load(); err != nil {
+			return fmt.Errorf("load templates: %w", err)
+		}
 	}
 	a.outbox = notifier.NewOutbox(db)
 	a.components = components.NewService(db, a.outbox, now, a.changed)

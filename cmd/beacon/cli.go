@@ -46,15 +46,15 @@ func withApp(ctx context.Context, name string, args []string, getenv func(string
 // migrates there (`beacon migrate` and `beacon serve` do).
 func commandApp(ctx context.Context, cfg Config, log *slog.Logger, now func() time.Time) (*app, error) {
 	if cfg.DatabaseURL != "" {
-		return buildApp(ctx, cfg, log, now, false)
+		return buildApp(ctx, cfg, log, now, false, nil)
 	}
 	lock, err := datadir.Acquire(cfg.DataDir)
 	var inUse *datadir.InUseError
 	switch {
 	case errors.As(err, &inUse):
-		return buildApp(ctx, cfg, log, now, false)
+		return buildApp(ctx, cfg, log, now, false, nil)
 	case errors.Is(err, datadir.ErrUnsupported):
-		return buildApp(ctx, cfg, log, now, true)
+		return buildApp(ctx, cfg, log, now, true, nil)
 	case err != nil:
 		return nil, err
 	}
@@ -63,7 +63,7 @@ func commandApp(ctx context.Context, cfg Config, log *slog.Logger, now func() ti
 			log.Error("release the data directory lock", "err", err)
 		}
 	}()
-	return buildApp(ctx, cfg, log, now, true)
+	return buildApp(ctx, cfg, log, now, true, nil)
 }
 
 // runMigrate holds the data directory's lock while it migrates, like a

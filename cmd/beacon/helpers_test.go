@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/beacon-status/beacon/internal/schema"
 	"github.com/beacon-status/beacon/internal/store"
 	"github.com/beacon-status/beacon/internal/testutil"
+	"github.com/beacon-status/beacon/templates"
 	"github.com/gofiber/fiber/v2"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -72,12 +74,23 @@ func newTestEnv(tb testing.TB, mutate ...func(*Config)) *testEnv {
 	return openTestEnv(tb, cfg, clock)
 }
 
+// testTemplates parses the templates and catalogues once for the test
+// binary, for every testEnv to share as a server's requests share the Set
+// it loads at start (a Set is read-only): parsing them was most of the
+// CPU of building an app, which many tests do once per case. Apps built
+// by run or newApp, and the processes the tests start, load their own.
+var testTemplates = sync.OnceValues(templates.Load)
+
 // openTestEnv opens an app on cfg (use it again on the same DataDir to
 // simulate a restart).
 func openTestEnv(tb testing.TB, cfg Config, clock *testutil.Clock) *testEnv {
 	tb.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a, err := newApp(context.Background(), cfg, log, clock.Now)
+	tpl, err := testTemplates()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	a, err := buildApp(context.Background(), cfg, log, clock.Now, true, tpl)
 	if err != nil {
 		tb.Fatal(err)
 	}

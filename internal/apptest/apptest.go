@@ -13,6 +13,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -83,6 +84,14 @@ type Services struct {
 	changed []func()
 }
 
+// loadTemplates parses the templates and catalogues once per test binary,
+// and every New shares them, as a server's requests share the one Set it
+// loads at start: a Set is read-only once loaded, and parsing it (seven
+// languages' catalogues, every template cloned for each) was most of the
+// CPU of a New, which nearly every handler test calls, many once per case.
+// The templates package's own tests parse them afresh.
+var loadTemplates = sync.OnceValues(templates.Load)
+
 // New builds the services at Start.
 func New(tb testing.TB, o Options) *Services {
 	tb.Helper()
@@ -100,7 +109,7 @@ func New(tb testing.TB, o Options) *Services {
 	now := s.Clock.Now
 	s.DB = testutil.OpenDB(tb, schema.Sets()...)
 	var err error
-	if s.Templates, err = templates.Load(); err != nil {
+	if s.Templates, err = loadTemplates(); err != nil {
 		tb.Fatal(err)
 	}
 	changed := func() {
