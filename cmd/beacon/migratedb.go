@@ -86,7 +86,7 @@ func recordSentLog(ctx context.Context, cfg Config, log *slog.Logger, path strin
 	if waiting, err := notifier.SentLogWaiting(path); err != nil || !waiting {
 		return err
 	}
-	a, err := buildApp(ctx, cfg, log, time.Now, false)
+	a, err := buildApp(ctx, cfg, log, time.Now, false, nil)
 	if err != nil {
 		return err
 	}
