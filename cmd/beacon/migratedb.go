@@ -78,9 +78,8 @@ func runMigrateDB(ctx context.Context, args []string, getenv func(string) string
 	return nil
 }
 
-// recordSentLog records the messages the sent log beside the SQLite
-// database at path lists — sent by a server killed before it recorded
-// them —, as that server's next start would: copied as pending, they
+// recordSentLog records the messages a killed server sent and left in the
+// sent log beside path, as its next start would: copied as pending, they
 // would be sent again from PostgreSQL. The data directory's lock is held.
 func recordSentLog(ctx context.Context, cfg Config, log *slog.Logger, path string) error {
 	if waiting, err := notifier.SentLogWaiting(path); err != nil || !waiting {
